@@ -1,0 +1,1 @@
+"""The books for auditors: beancount export and statements, read from the ledger."""

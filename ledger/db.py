@@ -1,0 +1,89 @@
+"""Connecting to the database: SQLite (embedded default, WAL, foreign keys on) or PostgreSQL.
+
+``Database.begin()`` is the unit of work: a context manager yielding a connection inside one database
+transaction that commits on a clean exit and rolls back on any exception. On SQLite every unit of work
+starts with ``BEGIN IMMEDIATE`` so writers queue instead of failing on upgrade.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+DEFAULT_URL = "sqlite:///instance/quy.sqlite3"
+
+
+def database_url(url: str | None = None) -> str:
+    """Return the URL to use: the argument, else ``QUY_DATABASE_URL``, else the SQLite default."""
+    url = url or os.environ.get("QUY_DATABASE_URL") or DEFAULT_URL
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str | None = None, **kw) -> Engine:
+    """Return an engine for ``url`` with Quỹ's connection settings applied."""
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kw)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # noqa: ANN001
+            # readers take a deferred (shared) transaction; writers queue for the write lock up front
+            read_only = conn.get_execution_options().get("quy_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+        return engine
+    kw.setdefault("pool_size", 10)
+    kw.setdefault("max_overflow", 20)
+    kw.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kw)
+
+
+class Database:
+    """The ledger's handle on one database: an engine and units of work over it."""
+
+    def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
+        self.engine = engine or make_engine(url)
+        self.url = str(self.engine.url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """Yield a connection in one database transaction: commit on success, roll back on error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Yield a connection for reading; nothing it does is committed."""
+        with self.engine.connect().execution_options(quy_read_only=True) as conn:
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,446 @@
+"""Donors, campaigns and donations: the money and goods that come into a fund.
+
+A donation posts its transaction in the same unit of work that records it. What is debited depends
+on how it came (cash 111, a bank account under 1121, goods 152, a pledge 1388); what is credited on
+what it is for (income 711; protected principal 3531 for a gift to an endowment's principal; 3381 for
+money earmarked for a named recipient or purpose, which the fund holds but may not spend otherwise).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .clock import now_iso, parse_date
+from .errors import Conflict, InvalidInput, NotFound
+from .journal import Entry, Line, post, reversal_entry
+from .money import parse_amount, parse_foreign_amount
+from .names import clean_name, match_key
+from .orgs import account_by_code, account_by_role, fund_id_by_code
+
+DONATION_KINDS = ("cash", "transfer", "in_kind", "pledge")
+DONOR_KINDS = ("person", "organization")
+
+
+def loose_key(name: str) -> str:
+    """Return the key for *possible* duplicates only: the match key without diacritics (đ → d).
+
+    Never stored as a name and never used to merge: "Nguyễn Văn An" and "Nguyen Van An" are surfaced
+    to a person as possibly the same donor, who decides.
+    """
+    key = match_key(name).replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFD", key) if not unicodedata.combining(c))
+
+
+# --------------------------------------------------------------------------- donors
+
+
+@dataclass(frozen=True)
+class DonorInput:
+    """Who gave: an existing donor by id, or a name (found by match key, else created)."""
+
+    id: int | None = None
+    name: str | None = None
+    kind: str = "person"
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    anonymous: bool = False
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class DonorMatch:
+    donor_id: int
+    created: bool
+    possible_duplicates: list[dict] = field(default_factory=list)
+
+
+def possible_duplicates(conn: Connection, org_id: int, name: str, *, exclude: int | None = None,
+                        phone: str = "") -> list[dict]:
+    """Return donors who may be the same person: same name without diacritics, or same phone."""
+    d = s.donors
+    cond = d.c.loose_key == loose_key(name)
+    if phone.strip():
+        cond = sa.or_(cond, d.c.phone == phone.strip())
+    q = sa.select(d.c.id, d.c.name, d.c.address, d.c.phone).where(d.c.org_id == org_id, cond)
+    if exclude is not None:
+        q = q.where(d.c.id != exclude)
+    return [dict(r._mapping) for r in conn.execute(q.order_by(d.c.id).limit(20))]
+
+
+def validate_donor(inp: DonorInput) -> DonorInput:
+    """Return the donor input cleaned (NFC name required) or raise."""
+    if inp.kind not in DONOR_KINDS:
+        raise InvalidInput("donor kind must be person or organization", field="donor_kind",
+                           reason="unknown_kind")
+    name = clean_name(inp.name, field="donor_name")
+    display = clean_name(inp.display_name, field="display_name") if inp.display_name.strip() else ""
+    return DonorInput(None, name, inp.kind, inp.address.strip(), inp.phone.strip(),
+                      inp.email.strip(), bool(inp.anonymous), display)
+
+
+def create_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
+    """Create a donor (even if one with the same name exists) and report possible duplicates."""
+    inp = validate_donor(inp)
+    dups = possible_duplicates(conn, org_id, inp.name, phone=inp.phone)
+    donor_id = conn.execute(
+        s.donors.insert().values(
+            org_id=org_id, kind=inp.kind, name=inp.name, match_key=match_key(inp.name),
+            loose_key=loose_key(inp.name), address=inp.address, phone=inp.phone, email=inp.email,
+            anonymous=inp.anonymous, display_name=inp.display_name, created_at=now_iso())
+    ).inserted_primary_key[0]
+    return DonorMatch(donor_id, True, dups)
+
+
+def resolve_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
+    """Return the donor meant by ``inp``: by id, else the one donor with the same match key, else new.
+
+    Two existing donors with the same match key are ambiguous: the caller must name one by id.
+    """
+    d = s.donors
+    if inp.id is not None:
+        row = conn.execute(sa.select(d.c.id).where(d.c.id == inp.id, d.c.org_id == org_id)).first()
+        if row is None:
+            raise NotFound(f"donor {inp.id} not found", entity="donor", id=inp.id)
+        return DonorMatch(inp.id, False, [])
+    inp = validate_donor(inp)
+    same = conn.execute(
+        sa.select(d.c.id).where(d.c.org_id == org_id, d.c.match_key == match_key(inp.name)).limit(2)
+    ).scalars().all()
+    if len(same) > 1:
+        raise Conflict(f"several donors are named {inp.name!r}; choose one by id",
+                       reason="ambiguous_donor", candidates=same)
+    if same:
+        return DonorMatch(same[0], False, [])
+    return create_donor(conn, org_id, inp)
+
+
+def create_campaign(conn: Connection, org_id: int, *, code: str, name: str, fund_code: str | None = None,
+                    start: date | None = None, end: date | None = None) -> int:
+    """Create a campaign (đợt vận động); return its id."""
+    name = clean_name(name)
+    if not code or not code.strip():
+        raise InvalidInput("campaign code is empty", field="code", reason="empty")
+    if conn.execute(sa.select(s.campaigns.c.id).where(
+            s.campaigns.c.org_id == org_id, s.campaigns.c.code == code.strip())).first():
+        raise Conflict(f"campaign {code!r} already exists", code_taken=code)
+    fund_id = fund_id_by_code(conn, org_id, fund_code) if fund_code else None
+    if start and end and end < start:
+        raise InvalidInput("campaign ends before it starts", field="end", reason="bad_range")
+    return conn.execute(
+        s.campaigns.insert().values(org_id=org_id, code=code.strip(), name=name, fund_id=fund_id,
+                                    start_date=start, end_date=end)
+    ).inserted_primary_key[0]
+
+
+def campaign_id_by_code(conn: Connection, org_id: int, code: str) -> int:
+    cid = conn.execute(sa.select(s.campaigns.c.id).where(
+        s.campaigns.c.org_id == org_id, s.campaigns.c.code == code)).scalar()
+    if cid is None:
+        raise NotFound(f"campaign {code!r} not found", entity="campaign", code=code)
+    return cid
+
+
+# --------------------------------------------------------------------------- donations
+
+
+@dataclass(frozen=True)
+class DonationInput:
+    """A donation as a face hands it to the ledger. ``amount`` is integer đồng (the value, for goods)."""
+
+    fund: str
+    amount: Any
+    date: Any
+    donor: DonorInput
+    kind: str = "cash"
+    campaign: str | None = None
+    bank_account: str | None = None
+    to_principal: bool = False
+    earmark: str | None = None
+    item_description: str | None = None
+    item_quantity: Any = None
+    item_unit: str | None = None
+    fx_amount: Any = None
+    fx_currency: str | None = None
+    reference: str = ""
+    message: str = ""
+
+    def payload(self) -> dict:
+        """The input as plain data (what an idempotency key is checked against)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ValidDonation:
+    """A donation whose input passed every check that needs no database."""
+
+    fund: str
+    amount: int
+    date: date
+    kind: str
+    donor: DonorInput
+    campaign: str | None
+    bank_account: str | None
+    to_principal: bool
+    earmark: str | None
+    item_description: str | None
+    item_quantity: int | None
+    item_unit: str | None
+    fx_amount: int | None
+    fx_currency: str | None
+    reference: str
+    message: str
+
+
+def validate_donation(inp: DonationInput) -> ValidDonation:
+    """Return the donation with its input checked and typed, or raise the first problem found."""
+    if inp.kind not in DONATION_KINDS:
+        raise InvalidInput(f"donation kind must be one of {', '.join(DONATION_KINDS)}", field="kind",
+                           reason="unknown_kind")
+    if not isinstance(inp.fund, str) or not inp.fund.strip():
+        raise InvalidInput("fund is required", field="fund", reason="empty")
+    amount = parse_amount(inp.amount)
+    on = parse_date(inp.date)
+    donor = inp.donor if inp.donor.id is not None else validate_donor(inp.donor)
+    earmark = (inp.earmark or "").strip() or None
+    if inp.to_principal and earmark:
+        raise InvalidInput("a gift is either to principal or earmarked, not both", field="earmark",
+                           reason="principal_and_earmark")
+    if inp.kind in ("in_kind", "pledge") and (inp.to_principal or earmark):
+        raise InvalidInput(f"a {inp.kind} gift cannot go to principal or be earmarked",
+                           field="kind", reason="kind_not_allowed")
+    desc = qty = unit = None
+    if inp.kind == "in_kind":
+        desc = (inp.item_description or "").strip()
+        if not desc:
+            raise InvalidInput("an in-kind gift needs a description", field="item_description",
+                               reason="empty")
+        qty = parse_amount(inp.item_quantity, field="item_quantity")
+        unit = (inp.item_unit or "").strip() or "cái"
+    elif inp.item_description or inp.item_quantity:
+        raise InvalidInput("item description and quantity are for in-kind gifts", field="kind",
+                           reason="kind_mismatch")
+    fx_amount = fx_currency = None
+    if inp.fx_amount is not None or inp.fx_currency:
+        if inp.kind != "transfer":
+            raise InvalidInput("a foreign-currency gift arrives by bank transfer", field="kind",
+                               reason="fx_needs_transfer")
+        fx_amount, fx_currency = parse_foreign_amount(inp.fx_amount, inp.fx_currency or "")
+    if inp.bank_account and inp.kind != "transfer":
+        raise InvalidInput("a bank account is given only for transfers", field="bank_account",
+                           reason="kind_mismatch")
+    return ValidDonation(
+        inp.fund.strip(), amount, on, inp.kind, donor, (inp.campaign or "").strip() or None,
+        (inp.bank_account or "").strip() or None, bool(inp.to_principal), earmark, desc, qty, unit,
+        fx_amount, fx_currency, (inp.reference or "").strip(), (inp.message or "").strip(),
+    )
+
+
+class _Accounts:
+    """Account ids a donation posts to, looked up once per unit of work."""
+
+    def __init__(self, conn: Connection, org_id: int) -> None:
+        self.conn, self.org_id = conn, org_id
+        self._role: dict[str, int] = {}
+        self._code: dict[str, int] = {}
+        self._default_bank: int | None = None
+
+    def role(self, role: str) -> int:
+        if role not in self._role:
+            self._role[role] = account_by_role(self.conn, self.org_id, role).id
+        return self._role[role]
+
+    def bank(self, code: str | None) -> int:
+        if code is None:
+            if self._default_bank is None:
+                parent = self.role("bank")
+                sub = self.conn.execute(
+                    sa.select(s.accounts.c.id).where(s.accounts.c.parent_id == parent)
+                    .order_by(s.accounts.c.code)
+                ).scalar()
+                self._default_bank = sub or parent
+            return self._default_bank
+        if code not in self._code:
+            row = account_by_code(self.conn, self.org_id, code)
+            if row.role != "bank":
+                raise InvalidInput(f"account {code} is not a bank account", field="bank_account",
+                                   reason="not_bank")
+            self._code[code] = row.id
+        return self._code[code]
+
+
+def donation_lines(v: ValidDonation, fund_id: int, accts: _Accounts) -> tuple[int, tuple[Line, ...]]:
+    """Return (asset account id, the two postings) for a validated donation."""
+    debit = {
+        "cash": lambda: accts.role("cash"),
+        "transfer": lambda: accts.bank(v.bank_account),
+        "in_kind": lambda: accts.role("goods"),
+        "pledge": lambda: accts.role("pledge_receivable"),
+    }[v.kind]()
+    if v.to_principal:
+        credit = accts.role("principal")
+    elif v.earmark:
+        credit = accts.role("earmarked_payable")
+    else:
+        credit = accts.role("donation_income")
+    return debit, (Line(debit, fund_id, v.amount), Line(credit, fund_id, -v.amount))
+
+
+def describe(v: ValidDonation, donor_name: str) -> str:
+    what = {"cash": "Ủng hộ tiền mặt", "transfer": "Ủng hộ chuyển khoản",
+            "in_kind": f"Ủng hộ hiện vật: {v.item_description} ({v.item_quantity} {v.item_unit})",
+            "pledge": "Cam kết ủng hộ"}[v.kind]
+    if v.to_principal:
+        what += " vào vốn gốc"
+    if v.earmark:
+        what += f" theo địa chỉ: {v.earmark}"
+    return f"{what} - {donor_name}"
+
+
+def record_donations(
+    conn: Connection,
+    org_id: int,
+    items: list[ValidDonation],
+    *,
+    user: str,
+    source: str = "donation",
+    donor_ids: list[int] | None = None,
+    progress=None,
+) -> list[dict]:
+    """Record validated donations and post their transactions in the caller's unit of work.
+
+    ``donor_ids`` (one per item) skips donor resolution when the caller already resolved them in bulk.
+    Returns one result dict per donation.
+    """
+    accts = _Accounts(conn, org_id)
+    fund_ids: dict[str, int] = {}
+    camp_ids: dict[str, int] = {}
+    matches: list[DonorMatch] = []
+    names: list[str] = []
+    for i, v in enumerate(items):
+        if v.fund not in fund_ids:
+            fund_ids[v.fund] = fund_id_by_code(conn, org_id, v.fund)
+        if v.campaign and v.campaign not in camp_ids:
+            camp_ids[v.campaign] = campaign_id_by_code(conn, org_id, v.campaign)
+        if donor_ids is not None:
+            matches.append(DonorMatch(donor_ids[i], False, []))
+            names.append(v.donor.name or "")
+        else:
+            m = resolve_donor(conn, org_id, v.donor)
+            matches.append(m)
+            names.append(v.donor.name or conn.execute(
+                sa.select(s.donors.c.name).where(s.donors.c.id == m.donor_id)).scalar())
+    entries, debits = [], []
+    for v, name in zip(items, names, strict=True):
+        debit, lines = donation_lines(v, fund_ids[v.fund], accts)
+        debits.append(debit)
+        entries.append(Entry(v.date, describe(v, name), lines, doc_ref=v.reference, source=source))
+    posted = post(conn, org_id, entries, user=user, progress=progress)
+    from .journal import allocate_ids
+
+    ids = allocate_ids(conn, s.donations, len(items))
+    now = now_iso()
+    rows = [
+        {"id": did, "org_id": org_id, "tx_id": p.tx_id, "donor_id": m.donor_id,
+         "fund_id": fund_ids[v.fund], "campaign_id": camp_ids.get(v.campaign) if v.campaign else None,
+         "kind": v.kind, "date": v.date, "amount": v.amount, "asset_account_id": debit,
+         "to_principal": v.to_principal, "earmark": v.earmark,
+         "item_description": v.item_description, "item_quantity": v.item_quantity,
+         "item_unit": v.item_unit, "fx_amount": v.fx_amount, "fx_currency": v.fx_currency,
+         "pledge_id": None, "reference": v.reference, "message": v.message, "created_by": user,
+         "created_at": now}
+        for did, p, m, v, debit in zip(ids, posted, matches, items, debits, strict=True)
+    ]
+    for i in range(0, len(rows), 5000):
+        conn.execute(s.donations.insert(), rows[i : i + 5000])
+    return [
+        {"donation_id": did, "tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "donor_id": m.donor_id,
+         "donor_created": m.created, "possible_duplicates": m.possible_duplicates}
+        for did, p, m in zip(ids, posted, matches, strict=True)
+    ]
+
+
+def record_donation(conn: Connection, org_id: int, inp: DonationInput, *, user: str) -> dict:
+    """Validate and record one donation; return its ids, chain position and any possible duplicates."""
+    return record_donations(conn, org_id, [validate_donation(inp)], user=user)[0]
+
+
+# --------------------------------------------------------------------------- pledges
+
+
+def pledge_outstanding(conn: Connection, pledge_id: int) -> int:
+    """Return what is still to be collected on a pledge: its amount less its unreversed payments.
+
+    A reversed pledge has nothing outstanding.
+    """
+    d, t = s.donations, s.transactions
+    pledge = conn.execute(sa.select(d.c.amount, d.c.tx_id).where(d.c.id == pledge_id)).one()
+    if conn.execute(sa.select(t.c.id).where(t.c.reverses_id == pledge.tx_id)).first():
+        return 0
+    rev = sa.select(t.c.reverses_id).where(t.c.reverses_id.is_not(None)).scalar_subquery()
+    paid = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(d.c.amount), 0)).where(
+            d.c.pledge_id == pledge_id, d.c.tx_id.not_in(rev))
+    ).scalar()
+    return pledge.amount - int(paid)
+
+
+def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, date: Any,
+               method: str = "cash", bank_account: str | None = None, reference: str = "",
+               user: str) -> dict:
+    """Record a payment on a pledge (cash or transfer), moving receivable 1388 to money."""
+    d = s.donations
+    pledge = conn.execute(sa.select(d).where(d.c.id == pledge_id, d.c.org_id == org_id)).one_or_none()
+    if pledge is None or pledge.kind != "pledge":
+        raise NotFound(f"pledge {pledge_id} not found", entity="pledge", id=pledge_id)
+    amount = parse_amount(amount)
+    on = parse_date(date)
+    if method not in ("cash", "transfer"):
+        raise InvalidInput("a pledge is paid in cash or by transfer", field="method",
+                           reason="unknown_method")
+    outstanding = pledge_outstanding(conn, pledge_id)
+    if amount > outstanding:
+        raise Conflict(f"the pledge has {outstanding} đ outstanding; {amount} đ is more",
+                       reason="overpaid", outstanding=outstanding)
+    accts = _Accounts(conn, org_id)
+    debit = accts.role("cash") if method == "cash" else accts.bank(bank_account)
+    donor = conn.execute(sa.select(s.donors.c.name).where(s.donors.c.id == pledge.donor_id)).scalar()
+    entry = Entry(on, f"Thu tiền cam kết ủng hộ - {donor}",
+                  (Line(debit, pledge.fund_id, amount),
+                   Line(accts.role("pledge_receivable"), pledge.fund_id, -amount)),
+                  doc_ref=reference.strip(), source="pledge_payment")
+    p = post(conn, org_id, [entry], user=user)[0]
+    did = conn.execute(
+        d.insert().values(org_id=org_id, tx_id=p.tx_id, donor_id=pledge.donor_id,
+                          fund_id=pledge.fund_id, campaign_id=pledge.campaign_id,
+                          kind="pledge_payment", date=on, amount=amount, asset_account_id=debit,
+                          pledge_id=pledge_id, reference=reference.strip(), created_by=user,
+                          created_at=now_iso())
+    ).inserted_primary_key[0]
+    return {"donation_id": did, "tx_id": p.tx_id, "seq": p.seq, "hash": p.hash,
+            "outstanding": outstanding - amount}
+
+
+def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: str, on: Any,
+                        user: str) -> dict:
+    """Reverse a posted transaction with a reason, linked to it; refuse a pledge with live payments."""
+    d, t = s.donations, s.transactions
+    don = conn.execute(sa.select(d.c.id, d.c.kind).where(d.c.tx_id == tx_id)).one_or_none()
+    if don is not None and don.kind == "pledge":
+        rev = sa.select(t.c.reverses_id).where(t.c.reverses_id.is_not(None)).scalar_subquery()
+        live = conn.execute(
+            sa.select(sa.func.count()).where(d.c.pledge_id == don.id, d.c.tx_id.not_in(rev))
+        ).scalar()
+        if live:
+            raise Conflict("reverse the payments on this pledge first", reason="pledge_has_payments",
+                           payments=live)
+    entry = reversal_entry(conn, org_id, tx_id, on=parse_date(on), reason=reason)
+    p = post(conn, org_id, [entry], user=user)[0]
+    return {"tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "reverses": tx_id}

@@ -1,0 +1,92 @@
+"""The errors the ledger raises, each carrying a stable machine code, an HTTP status and its details.
+
+Faces (CLI, web, API) render them: the machine code goes to API clients, a Vietnamese message from
+``web/messages.py`` to people. Every error a user can cause is one of these, never a bare exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LedgerError(Exception):
+    """Base class: ``code`` is the machine code, ``status`` the HTTP status, ``params`` the details."""
+
+    code = "ledger_error"
+    status = 400
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "params": self.params}
+
+
+class InvalidInput(LedgerError):
+    """A value that can never be accepted (a float amount, an empty name, an unknown kind…)."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class InvalidAmount(InvalidInput):
+    code = "invalid_amount"
+
+
+class InvalidName(InvalidInput):
+    code = "invalid_name"
+
+
+class NotFound(LedgerError):
+    code = "not_found"
+    status = 404
+
+
+class UnbalancedTransaction(LedgerError):
+    """Postings of a transaction do not sum to zero for some fund, or there are fewer than two."""
+
+    code = "unbalanced_transaction"
+    status = 422
+
+
+class PeriodLocked(LedgerError):
+    code = "period_locked"
+    status = 409
+
+
+class InsufficientFunds(LedgerError):
+    """The change would take a fund's spendable balance below zero (SPEC rule 5)."""
+
+    code = "insufficient_funds"
+    status = 409
+
+
+class AlreadyReversed(LedgerError):
+    code = "already_reversed"
+    status = 409
+
+
+class Conflict(LedgerError):
+    code = "conflict"
+    status = 409
+
+
+class IdempotencyMismatch(Conflict):
+    """The idempotency key was used before with different input."""
+
+    code = "idempotency_key_reused"
+    status = 422
+
+
+class ImportFailed(LedgerError):
+    """An import was refused; ``params['errors']`` lists every bad row as (row number, field, reason)."""
+
+    code = "import_failed"
+    status = 422
+
+
+class ChainBroken(LedgerError):
+    code = "chain_broken"
+    status = 409

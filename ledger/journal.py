@@ -1,0 +1,472 @@
+"""The journal: posting balanced transactions, reversing them, and the per-organization hash chain.
+
+A transaction's postings carry signed integer đồng amounts under the sign convention stated once in
+``ledger/money.py`` (debit positive, credit negative). Every transaction has at least two postings and
+sums to zero for each fund. Posted transactions are never changed: a mistake is corrected by a
+reversal linked to the original (at most one). Each organization's transactions form a hash chain:
+transaction *n*'s hash covers its content and transaction *n-1*'s hash, so editing, removing or cutting
+off any of them shows in :func:`verify_chain`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .balances import FundBalance, fund_figures
+from .clock import now_iso
+from .errors import (
+    AlreadyReversed,
+    InsufficientFunds,
+    InvalidInput,
+    NotFound,
+    PeriodLocked,
+    UnbalancedTransaction,
+)
+from .money import MAX_AMOUNT
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Line:
+    """One posting to be made: account, fund and signed amount (see ``ledger/money.py``)."""
+
+    account_id: int
+    fund_id: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A transaction to be posted."""
+
+    date: date
+    description: str
+    lines: tuple[Line, ...]
+    doc_ref: str = ""
+    source: str = "manual"
+    reverses_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Posted:
+    tx_id: int
+    seq: int
+    hash: str
+
+
+def check_balanced(lines: Sequence[Line]) -> None:
+    """Raise :class:`UnbalancedTransaction` unless there are ≥ 2 postings summing to zero per fund."""
+    if len(lines) < 2:
+        raise UnbalancedTransaction("a transaction needs at least two postings", postings=len(lines))
+    per_fund: dict[int, int] = defaultdict(int)
+    for ln in lines:
+        if isinstance(ln.amount, bool) or not isinstance(ln.amount, int):
+            raise InvalidInput("posting amounts are integer đồng", reason="not_integer")
+        if ln.amount == 0 or abs(ln.amount) > MAX_AMOUNT:
+            raise InvalidInput("a posting amount must be non-zero and at most 10^15 - 1",
+                               reason="bad_posting_amount")
+        per_fund[ln.fund_id] += ln.amount
+    off = {f: v for f, v in per_fund.items() if v}
+    if off:
+        raise UnbalancedTransaction("postings do not sum to zero for every fund", off_by_fund=off)
+
+
+def tx_digest(
+    prev_hash: str,
+    *,
+    org: str,
+    seq: int,
+    date: date,
+    doc_ref: str,
+    description: str,
+    source: str,
+    created_by: str,
+    created_at: str,
+    reverses_seq: int | None,
+    postings: Iterable[tuple[str, str, int]],
+) -> str:
+    """Return the chain hash of one transaction: sha256 over the previous hash and a canonical form.
+
+    Postings are given as (account code, fund code, amount) and sorted, so the hash does not depend on
+    row order or database ids; the same books restored elsewhere hash the same.
+    """
+    body = json.dumps(
+        [org, seq, date.isoformat(), doc_ref, description, source, created_by, created_at,
+         reverses_seq, sorted(postings)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass
+class _OrgBook:
+    """What posting needs to know about an organization, loaded once per unit of work."""
+
+    org_id: int
+    code: str
+    lock_date: date | None
+    accounts: dict[int, tuple[str, str, str | None]]  # id -> (code, kind, role)
+    funds: dict[int, str]  # id -> code
+    last_seq: int
+    last_hash: str
+    balances: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+def _load_book(conn: Connection, org_id: int) -> _OrgBook:
+    org = conn.execute(
+        sa.select(s.organizations.c.code, s.organizations.c.lock_date).where(
+            s.organizations.c.id == org_id
+        )
+    ).one_or_none()
+    if org is None:
+        raise NotFound(f"organization {org_id} not found", entity="organization", id=org_id)
+    head_q = sa.select(s.chain_heads.c.last_seq, s.chain_heads.c.last_hash).where(
+        s.chain_heads.c.org_id == org_id
+    )
+    if conn.dialect.name == "postgresql":
+        head_q = head_q.with_for_update()  # serializes this organization's journal writers
+    head = conn.execute(head_q).one_or_none()
+    if head is None:
+        raise NotFound(f"organization {org_id} has no journal", entity="chain_head", id=org_id)
+    accts = {
+        r.id: (r.code, r.kind, r.role)
+        for r in conn.execute(
+            sa.select(s.accounts.c.id, s.accounts.c.code, s.accounts.c.kind, s.accounts.c.role).where(
+                s.accounts.c.org_id == org_id
+            )
+        )
+    }
+    funds = {
+        r.id: r.code
+        for r in conn.execute(sa.select(s.funds.c.id, s.funds.c.code).where(s.funds.c.org_id == org_id))
+    }
+    bals = {
+        (r.account_id, r.fund_id): r.amount
+        for r in conn.execute(
+            sa.select(s.balances.c.account_id, s.balances.c.fund_id, s.balances.c.amount).where(
+                s.balances.c.org_id == org_id
+            )
+        )
+    }
+    return _OrgBook(org_id, org.code, org.lock_date, accts, funds, head.last_seq, head.last_hash, bals)
+
+
+def allocate_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
+    """Return ``n`` fresh primary keys for ``table``, allocated inside the current unit of work.
+
+    Journal rows need their ids before they are written (postings go in before their transaction).
+    """
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        seq = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
+        return list(
+            conn.execute(sa.text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": n})
+            .scalars()
+        )
+    # SQLite: the unit of work holds the write lock (BEGIN IMMEDIATE), so max + 1 is ours alone.
+    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() + 1
+    return list(range(start, start + n))
+
+
+def post(
+    conn: Connection,
+    org_id: int,
+    entries: Sequence[Entry],
+    *,
+    user: str,
+    now: str | None = None,
+    reserved: dict[int, int] | None = None,
+    progress=None,
+) -> list[Posted]:
+    """Post ``entries`` to ``org_id``'s journal in the caller's unit of work and return what was posted.
+
+    Checks, before anything is written: every entry balanced per fund, accounts and funds belong to the
+    organization, no date on or before the lock date, and no fund's spendable balance taken below zero
+    (SPEC rule 5). Then writes postings, transactions, cached balances and the chain head in bulk.
+    """
+    if not entries:
+        return []
+    book = _load_book(conn, org_id)
+    created_at = now or now_iso()
+    deltas: dict[tuple[int, int], int] = defaultdict(int)
+    for e in entries:
+        check_balanced(e.lines)
+        if book.lock_date is not None and e.date <= book.lock_date:
+            raise PeriodLocked(
+                f"{e.date.isoformat()} is on or before the lock date {book.lock_date.isoformat()}",
+                date=e.date.isoformat(),
+                lock_date=book.lock_date.isoformat(),
+            )
+        for ln in e.lines:
+            if ln.account_id not in book.accounts:
+                raise NotFound(f"account {ln.account_id} is not in this organization",
+                               entity="account", id=ln.account_id)
+            if ln.fund_id not in book.funds:
+                raise NotFound(f"fund {ln.fund_id} is not in this organization",
+                               entity="fund", id=ln.fund_id)
+            deltas[(ln.account_id, ln.fund_id)] += ln.amount
+    _check_spendable(book, deltas, reserved or {})
+
+    reversed_seq: dict[int, int] = {}
+    rev_ids = [e.reverses_id for e in entries if e.reverses_id is not None]
+    if rev_ids:
+        for r in conn.execute(
+            sa.select(s.transactions.c.id, s.transactions.c.seq, s.transactions.c.org_id).where(
+                s.transactions.c.id.in_(rev_ids)
+            )
+        ):
+            if r.org_id == org_id:
+                reversed_seq[r.id] = r.seq
+        missing = [i for i in rev_ids if i not in reversed_seq]
+        if missing:
+            raise NotFound(f"transaction {missing[0]} not found", entity="transaction", id=missing[0])
+
+    tx_ids = allocate_ids(conn, s.transactions, len(entries))
+    seq, prev = book.last_seq, book.last_hash
+    tx_rows: list[dict] = []
+    posting_rows: list[dict] = []
+    result: list[Posted] = []
+    for e, tx_id in zip(entries, tx_ids, strict=True):
+        seq += 1
+        digest = tx_digest(
+            prev,
+            org=book.code,
+            seq=seq,
+            date=e.date,
+            doc_ref=e.doc_ref,
+            description=e.description,
+            source=e.source,
+            created_by=user,
+            created_at=created_at,
+            reverses_seq=reversed_seq.get(e.reverses_id) if e.reverses_id else None,
+            postings=[(book.accounts[ln.account_id][0], book.funds[ln.fund_id], ln.amount)
+                      for ln in e.lines],
+        )
+        tx_rows.append(
+            {"id": tx_id, "org_id": org_id, "seq": seq, "date": e.date, "doc_ref": e.doc_ref,
+             "description": e.description, "source": e.source, "created_by": user,
+             "created_at": created_at, "reverses_id": e.reverses_id, "prev_hash": prev,
+             "hash": digest}
+        )
+        for ln in e.lines:
+            posting_rows.append(
+                {"tx_id": tx_id, "org_id": org_id, "date": e.date, "account_id": ln.account_id,
+                 "fund_id": ln.fund_id, "amount": ln.amount}
+            )
+        result.append(Posted(tx_id, seq, digest))
+        prev = digest
+
+    chunk = 5000
+    for i in range(0, len(posting_rows), chunk):
+        conn.execute(s.postings.insert(), posting_rows[i : i + chunk])
+        if progress:
+            progress(len(posting_rows[i : i + chunk]) // 2)
+    for i in range(0, len(tx_rows), chunk):
+        conn.execute(s.transactions.insert(), tx_rows[i : i + chunk])
+    _apply_balances(conn, book, deltas)
+    conn.execute(
+        s.chain_heads.update()
+        .where(s.chain_heads.c.org_id == org_id)
+        .values(last_seq=seq, last_hash=prev)
+    )
+    return result
+
+
+def _check_spendable(book: _OrgBook, deltas: dict[tuple[int, int], int], reserved: dict[int, int]):
+    touched = {f for (_, f), d in deltas.items() if d}
+    for fund_id in touched:
+        before = _fund_rows(book, fund_id, {})
+        after = _fund_rows(book, fund_id, deltas)
+        fb_before = fund_figures(before, reserved=reserved.get(fund_id, 0))
+        fb_after = fund_figures(after, reserved=reserved.get(fund_id, 0))
+        if fb_after.spendable < 0 and fb_after.spendable < fb_before.spendable:
+            raise InsufficientFunds(
+                f"fund {book.funds[fund_id]} would have a spendable balance of {fb_after.spendable} đ",
+                fund=book.funds[fund_id],
+                spendable=fb_before.spendable,
+                shortfall=-fb_after.spendable,
+            )
+
+
+def _fund_rows(book: _OrgBook, fund_id: int, deltas: dict[tuple[int, int], int]):
+    amounts: dict[int, int] = defaultdict(int)
+    for (a, f), v in book.balances.items():
+        if f == fund_id:
+            amounts[a] += v
+    for (a, f), v in deltas.items():
+        if f == fund_id:
+            amounts[a] += v
+    return [(book.accounts[a][1], book.accounts[a][2], v) for a, v in amounts.items()]
+
+
+def _apply_balances(conn: Connection, book: _OrgBook, deltas: dict[tuple[int, int], int]) -> None:
+    updates, inserts = [], []
+    for (a, f), d in deltas.items():
+        if not d:
+            continue
+        if (a, f) in book.balances:
+            updates.append({"a": a, "f": f, "d": d})
+            book.balances[(a, f)] += d
+        else:
+            inserts.append({"account_id": a, "fund_id": f, "org_id": book.org_id, "amount": d})
+            book.balances[(a, f)] = d
+    if updates:
+        b = s.balances
+        conn.execute(
+            b.update()
+            .where(b.c.account_id == sa.bindparam("a"), b.c.fund_id == sa.bindparam("f"))
+            .values(amount=b.c.amount + sa.bindparam("d")),
+            updates,
+        )
+    if inserts:
+        conn.execute(s.balances.insert(), inserts)
+
+
+def reversal_entry(conn: Connection, org_id: int, tx_id: int, *, on: date, reason: str) -> Entry:
+    """Return the entry that reverses transaction ``tx_id``: every posting negated, linked to it.
+
+    Refuses a transaction of another organization, one already reversed, and a reversal itself.
+    """
+    t = s.transactions
+    orig = conn.execute(
+        sa.select(t.c.id, t.c.seq, t.c.org_id, t.c.reverses_id, t.c.doc_ref).where(t.c.id == tx_id)
+    ).one_or_none()
+    if orig is None or orig.org_id != org_id:
+        raise NotFound(f"transaction {tx_id} not found", entity="transaction", id=tx_id)
+    if orig.reverses_id is not None:
+        raise InvalidInput("a reversal cannot itself be reversed; post a new entry instead",
+                           reason="reversal_of_reversal", id=tx_id)
+    done = conn.execute(sa.select(t.c.id).where(t.c.reverses_id == tx_id)).scalar()
+    if done is not None:
+        raise AlreadyReversed(f"transaction {tx_id} was already reversed by {done}",
+                              id=tx_id, reversed_by=done)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a reversal needs a reason", field="reason", reason="empty")
+    lines = tuple(
+        Line(r.account_id, r.fund_id, -r.amount)
+        for r in conn.execute(
+            sa.select(s.postings.c.account_id, s.postings.c.fund_id, s.postings.c.amount)
+            .where(s.postings.c.tx_id == tx_id)
+            .order_by(s.postings.c.id)
+        )
+    )
+    return Entry(on, f"Đảo bút toán #{orig.seq}: {reason}", lines, doc_ref=orig.doc_ref,
+                 source="reversal", reverses_id=tx_id)
+
+
+# --------------------------------------------------------------------------- verifying
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What :func:`verify_chain` found: ``ok``, how many transactions, the head, and the first problem."""
+
+    org_code: str
+    ok: bool
+    count: int
+    head_seq: int
+    head_hash: str
+    problem: str | None = None
+    broken_seq: int | None = None
+
+
+def _iter_chain(conn: Connection, org_id: int, batch: int = 5000) -> Iterator[tuple]:
+    t, p, a, f = s.transactions, s.postings, s.accounts, s.funds
+    last = 0
+    while True:
+        txs = conn.execute(
+            sa.select(t).where(t.c.org_id == org_id, t.c.seq > last).order_by(t.c.seq).limit(batch)
+        ).all()
+        if not txs:
+            return
+        ids = [r.id for r in txs]
+        by_tx: dict[int, list] = defaultdict(list)
+        for r in conn.execute(
+            sa.select(p.c.tx_id, a.c.code, f.c.code.label("fund"), p.c.amount)
+            .join(a, a.c.id == p.c.account_id)
+            .join(f, f.c.id == p.c.fund_id)
+            .where(p.c.tx_id.in_(ids))
+        ):
+            by_tx[r.tx_id].append((r.code, r.fund, r.amount))
+        rev_ids = [r.reverses_id for r in txs if r.reverses_id]
+        rev_seq = {}
+        if rev_ids:
+            rev_seq = dict(conn.execute(sa.select(t.c.id, t.c.seq).where(t.c.id.in_(rev_ids))).all())
+        for r in txs:
+            yield r, by_tx.get(r.id, []), rev_seq.get(r.reverses_id)
+        last = txs[-1].seq
+
+
+def verify_chain(conn: Connection, org_id: int) -> ChainReport:
+    """Recompute ``org_id``'s hash chain from the stored rows and return the first broken link, if any.
+
+    Catches an edited transaction or posting (hash mismatch), a removed one (gap in the sequence or
+    a ``prev_hash`` that does not follow), and a cut tail (the stored head is ahead of the journal).
+    """
+    org = conn.execute(
+        sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)
+    ).scalar_one()
+    head = conn.execute(
+        sa.select(s.chain_heads.c.last_seq, s.chain_heads.c.last_hash).where(
+            s.chain_heads.c.org_id == org_id
+        )
+    ).one()
+    prev, expected_seq, count = GENESIS, 1, 0
+
+    def broken(seq: int, why: str) -> ChainReport:
+        return ChainReport(org, False, count, head.last_seq, head.last_hash, why, seq)
+
+    for r, lines, rev_seq in _iter_chain(conn, org_id):
+        if r.seq != expected_seq:
+            return broken(expected_seq, f"transaction #{expected_seq} is missing")
+        if r.prev_hash != prev:
+            return broken(r.seq, f"transaction #{r.seq} does not follow #{r.seq - 1}")
+        digest = tx_digest(
+            prev, org=org, seq=r.seq, date=r.date, doc_ref=r.doc_ref, description=r.description,
+            source=r.source, created_by=r.created_by, created_at=r.created_at,
+            reverses_seq=rev_seq, postings=lines,
+        )
+        if digest != r.hash:
+            return broken(r.seq, f"transaction #{r.seq} was changed after it was posted")
+        total: dict[str, int] = defaultdict(int)
+        for _, fund, amt in lines:
+            total[fund] += amt
+        if len(lines) < 2 or any(total.values()):
+            return broken(r.seq, f"transaction #{r.seq} does not balance")
+        prev, expected_seq, count = digest, expected_seq + 1, count + 1
+    if head.last_seq != count or head.last_hash != prev:
+        return broken(count + 1, f"the journal ends at #{count} but its head says #{head.last_seq}: "
+                                 "transactions were cut off the end")
+    return ChainReport(org, True, count, head.last_seq, head.last_hash)
+
+
+def head_digest(conn: Connection, org_id: int) -> tuple[int, str]:
+    """Return (last sequence number, head hash) of ``org_id``'s chain, to compare with a later export."""
+    row = conn.execute(
+        sa.select(s.chain_heads.c.last_seq, s.chain_heads.c.last_hash).where(
+            s.chain_heads.c.org_id == org_id
+        )
+    ).one()
+    return row.last_seq, row.last_hash
+
+
+__all__ = [
+    "Entry", "Line", "Posted", "ChainReport", "FundBalance", "check_balanced", "tx_digest", "post",
+    "reversal_entry", "verify_chain", "head_digest", "allocate_ids",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations of Quỹ's schema (run with ``quy init`` / ``quy upgrade``)."""

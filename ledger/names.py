@@ -1,0 +1,40 @@
+"""Names of people and organizations: stored in Unicode NFC, matched by NFC + casefold + collapsed spaces.
+
+Diacritics are never stripped from stored data (SPEC rule 9): "Nguyễn Văn An" and "Nguyen Van An"
+are different names. A name that arrives decomposed (NFD) is refused by the ledger, so that what a
+person typed is what is stored; the faces tell them how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import InvalidName
+
+_SPACES = re.compile(r"\s+")
+MAX_NAME = 300
+
+
+def clean_name(value: object, *, field: str = "name") -> str:
+    """Return the name with outer whitespace trimmed and inner runs collapsed; refuse empty or non-NFC."""
+    if not isinstance(value, str):
+        raise InvalidName(f"{field} must be text", field=field, reason="not_text")
+    name = _SPACES.sub(" ", value).strip()
+    if not name:
+        raise InvalidName(f"{field} is empty", field=field, reason="empty")
+    if len(name) > MAX_NAME:
+        raise InvalidName(f"{field} is longer than {MAX_NAME} characters", field=field, reason="too_long")
+    if not unicodedata.is_normalized("NFC", name):
+        raise InvalidName(
+            f"{field} {name!r} is not in Unicode NFC (composed) form", field=field, reason="not_nfc"
+        )
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in name):
+        raise InvalidName(f"{field} contains control characters", field=field, reason="control_chars")
+    return name
+
+
+def match_key(name: str) -> str:
+    """Return the key two names are compared by: NFC, casefolded, whitespace collapsed."""
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+    return _SPACES.sub(" ", folded).strip()

@@ -1,0 +1,242 @@
+"""Organizations, their funds and their chart of accounts: setting up the books an association keeps.
+
+Organizations form a hierarchy (province → district/town → commune/ward, units under any of them);
+each keeps its own books, with its own chart of accounts seeded from ``ledger/chart.py``, its own
+funds, hash chain and lock date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .chart import ACCOUNT_KINDS, DEFAULT_CHART
+from .clock import now_iso
+from .errors import Conflict, InvalidInput, NotFound
+from .journal import GENESIS
+from .names import clean_name
+
+LEVELS = ("province", "district", "commune", "unit")
+FUND_KINDS = ("general", "scholarship", "earmarked")
+_PARENT_LEVELS = {"province": (None,), "district": ("province",),
+                  "commune": ("province", "district"), "unit": LEVELS}
+
+
+def _code(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is empty", field=field, reason="empty")
+    code = value.strip()
+    if len(code) > 40 or any(c.isspace() for c in code):
+        raise InvalidInput(f"{field} {code!r} must be at most 40 characters without spaces",
+                           field=field, reason="bad_code")
+    return code
+
+
+def org_id_by_code(conn: Connection, code: str) -> int:
+    """Return the id of the organization with ``code`` or raise :class:`NotFound`."""
+    oid = conn.execute(
+        sa.select(s.organizations.c.id).where(s.organizations.c.code == code)
+    ).scalar()
+    if oid is None:
+        raise NotFound(f"organization {code!r} not found", entity="organization", code=code)
+    return oid
+
+
+def fund_id_by_code(conn: Connection, org_id: int, code: str) -> int:
+    fid = conn.execute(
+        sa.select(s.funds.c.id).where(s.funds.c.org_id == org_id, s.funds.c.code == code)
+    ).scalar()
+    if fid is None:
+        raise NotFound(f"fund {code!r} not found", entity="fund", code=code)
+    return fid
+
+
+def account_by_code(conn: Connection, org_id: int, code: str):
+    row = conn.execute(
+        sa.select(s.accounts).where(s.accounts.c.org_id == org_id, s.accounts.c.code == code)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"account {code!r} not found", entity="account", code=code)
+    return row
+
+
+def account_by_role(conn: Connection, org_id: int, role: str):
+    """Return the organization's main account for ``role`` (e.g. ``cash`` → 111): the top-level one
+    if there is one, else the shortest code."""
+    row = conn.execute(
+        sa.select(s.accounts)
+        .where(s.accounts.c.org_id == org_id, s.accounts.c.role == role)
+        .order_by(s.accounts.c.parent_id.is_not(None), sa.func.length(s.accounts.c.code),
+                  s.accounts.c.code)
+    ).first()
+    if row is None:
+        raise NotFound(f"this organization has no account for {role}", entity="account", role=role)
+    return row
+
+
+def create_organization(
+    conn: Connection,
+    *,
+    code: str,
+    name: str,
+    level: str,
+    parent_code: str | None = None,
+    address: str = "",
+) -> int:
+    """Create an organization with the default chart of accounts and an empty hash chain; return its id."""
+    code = _code(code, "code")
+    name = clean_name(name)
+    if level not in LEVELS:
+        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", field="level",
+                           reason="unknown_level")
+    parent_id = None
+    if parent_code:
+        parent_id = org_id_by_code(conn, parent_code)
+        parent_level = conn.execute(
+            sa.select(s.organizations.c.level).where(s.organizations.c.id == parent_id)
+        ).scalar()
+        if parent_level not in _PARENT_LEVELS[level]:
+            raise InvalidInput(f"a {level} cannot sit under a {parent_level}", field="parent",
+                               reason="bad_parent")
+    elif level not in ("province", "unit"):
+        raise InvalidInput(f"a {level} needs a parent organization", field="parent",
+                           reason="parent_required")
+    if conn.execute(sa.select(s.organizations.c.id).where(s.organizations.c.code == code)).first():
+        raise Conflict(f"organization {code!r} already exists", code_taken=code)
+    org_id = conn.execute(
+        s.organizations.insert().values(code=code, name=name, level=level, parent_id=parent_id,
+                                        address=address.strip(), created_at=now_iso())
+    ).inserted_primary_key[0]
+    by_code: dict[str, int] = {}
+    for spec in DEFAULT_CHART:
+        parent = by_code.get(spec.code[:3]) if spec.code == "3531" else None
+        by_code[spec.code] = conn.execute(
+            s.accounts.insert().values(org_id=org_id, code=spec.code, name=spec.name, kind=spec.kind,
+                                       role=spec.role, parent_id=parent)
+        ).inserted_primary_key[0]
+    conn.execute(s.chain_heads.insert().values(org_id=org_id, last_seq=0, last_hash=GENESIS))
+    return org_id
+
+
+def create_fund(
+    conn: Connection,
+    org_id: int,
+    *,
+    code: str,
+    name: str,
+    kind: str = "general",
+    purpose: str = "",
+    may_pay_management: bool = False,
+    has_principal: bool = False,
+) -> int:
+    """Create a fund in an organization; return its id. Protected principal is set by posting to 3531."""
+    code = _code(code, "code")
+    name = clean_name(name)
+    if kind not in FUND_KINDS:
+        raise InvalidInput(f"fund kind must be one of {', '.join(FUND_KINDS)}", field="kind",
+                           reason="unknown_kind")
+    exists = conn.execute(
+        sa.select(s.funds.c.id).where(s.funds.c.org_id == org_id, s.funds.c.code == code)
+    ).first()
+    if exists:
+        raise Conflict(f"fund {code!r} already exists", code_taken=code)
+    return conn.execute(
+        s.funds.insert().values(org_id=org_id, code=code, name=name, kind=kind, purpose=purpose.strip(),
+                                may_pay_management=may_pay_management, has_principal=has_principal,
+                                created_at=now_iso())
+    ).inserted_primary_key[0]
+
+
+def add_account(
+    conn: Connection,
+    org_id: int,
+    *,
+    code: str,
+    name: str,
+    kind: str | None = None,
+    parent_code: str | None = None,
+    role: str | None = None,
+    bank_name: str | None = None,
+    bank_bin: str | None = None,
+    bank_account_no: str | None = None,
+) -> int:
+    """Add an account (or a sub-account of ``parent_code``, inheriting its kind and role); return its id."""
+    code = _code(code, "code")
+    name = clean_name(name)
+    parent_id = None
+    if parent_code:
+        parent = account_by_code(conn, org_id, parent_code)
+        parent_id, kind, role = parent.id, kind or parent.kind, role or parent.role
+        if kind != parent.kind:
+            raise InvalidInput("a sub-account has its parent's kind", field="kind", reason="kind_mismatch")
+    if kind not in ACCOUNT_KINDS:
+        raise InvalidInput(f"account kind must be one of {', '.join(ACCOUNT_KINDS)}", field="kind",
+                           reason="unknown_kind")
+    exists = conn.execute(
+        sa.select(s.accounts.c.id).where(s.accounts.c.org_id == org_id, s.accounts.c.code == code)
+    ).first()
+    if exists:
+        raise Conflict(f"account {code!r} already exists", code_taken=code)
+    return conn.execute(
+        s.accounts.insert().values(org_id=org_id, code=code, name=name, kind=kind, role=role,
+                                   parent_id=parent_id, bank_name=bank_name, bank_bin=bank_bin,
+                                   bank_account_no=bank_account_no)
+    ).inserted_primary_key[0]
+
+
+def add_bank_account(
+    conn: Connection, org_id: int, *, code: str, bank_name: str, account_no: str, bin: str = "",
+    name: str | None = None,
+) -> int:
+    """Add a bank account as a sub-account of 1121 (demand deposits); return its account id."""
+    bank = account_by_role(conn, org_id, "bank")
+    return add_account(
+        conn, org_id, code=code, name=name or f"{bank_name} - {account_no}", parent_code=bank.code,
+        bank_name=clean_name(bank_name, field="bank_name"), bank_bin=bin.strip() or None,
+        bank_account_no=_code(account_no, "account_no"),
+    )
+
+
+def rename_account(conn: Connection, org_id: int, code: str, name: str) -> None:
+    """Rename an account; its code (what the journal's hashes name) never changes."""
+    acct = account_by_code(conn, org_id, code)
+    conn.execute(s.accounts.update().where(s.accounts.c.id == acct.id).values(name=clean_name(name)))
+
+
+def set_lock_date(conn: Connection, org_id: int, lock_date: date) -> date | None:
+    """Lock the period up to and including ``lock_date``; return the previous lock date.
+
+    The lock only moves forward: reopening a closed period would let history be rewritten.
+    """
+    current = conn.execute(
+        sa.select(s.organizations.c.lock_date).where(s.organizations.c.id == org_id)
+    ).scalar()
+    if current is not None and lock_date < current:
+        raise Conflict(f"the books are locked through {current.isoformat()}; the lock only moves forward",
+                       lock_date=current.isoformat())
+    conn.execute(s.organizations.update().where(s.organizations.c.id == org_id)
+                 .values(lock_date=lock_date))
+    return current
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    address: str
+    lock_date: date | None
+
+
+def list_organizations(conn: Connection) -> list[OrgInfo]:
+    o = s.organizations
+    return [
+        OrgInfo(r.id, r.code, r.name, r.level, r.parent_id, r.address, r.lock_date)
+        for r in conn.execute(sa.select(o).order_by(o.c.id))
+    ]

@@ -1,0 +1,213 @@
+"""The database tables of the ledger, as SQLAlchemy Core metadata (Alembic migrations mirror it).
+
+Money columns are ``BIGINT`` đồng. The journal (``transactions``, ``postings``) is append-only and
+balanced per fund; the database itself enforces that with the triggers in ``ledger/dbguards.py``.
+Postings are written *before* their transaction row: their foreign key to it is deferred, and the
+transaction row's insert is where the database checks the whole set.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: Integer primary keys: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Money = sa.BigInteger
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", Id, primary_key=True, autoincrement=True)
+
+
+organizations = sa.Table(
+    "organizations",
+    metadata,
+    _id(),
+    sa.Column("code", sa.String(40), nullable=False, unique=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("level", sa.String(20), nullable=False),
+    sa.Column("parent_id", Id, sa.ForeignKey("organizations.id"), nullable=True, index=True),
+    sa.Column("address", sa.String(500), nullable=False, server_default=""),
+    sa.Column("lock_date", sa.Date, nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.CheckConstraint("level IN ('province','district','commune','unit')", name="level"),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("role", sa.String(40), nullable=True),
+    sa.Column("parent_id", Id, sa.ForeignKey("accounts.id"), nullable=True),
+    sa.Column("bank_name", sa.String(200), nullable=True),
+    sa.Column("bank_bin", sa.String(20), nullable=True),
+    sa.Column("bank_account_no", sa.String(40), nullable=True),
+    sa.UniqueConstraint("org_id", "code", name="uq_accounts_org_code"),
+    sa.CheckConstraint(
+        "kind IN ('asset','liability','equity','income','expense')", name="kind"
+    ),
+)
+
+funds = sa.Table(
+    "funds",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("purpose", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("may_pay_management", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("has_principal", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.UniqueConstraint("org_id", "code", name="uq_funds_org_code"),
+    sa.CheckConstraint("kind IN ('general','scholarship','earmarked')", name="kind"),
+)
+
+transactions = sa.Table(
+    "transactions",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("doc_ref", sa.String(80), nullable=False, server_default=""),
+    sa.Column("description", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("source", sa.String(80), nullable=False),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("reverses_id", Id, sa.ForeignKey("transactions.id"), nullable=True, unique=True),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.UniqueConstraint("org_id", "seq", name="uq_transactions_org_seq"),
+    sa.Index("ix_transactions_org_date", "org_id", "date"),
+)
+
+postings = sa.Table(
+    "postings",
+    metadata,
+    _id(),
+    sa.Column(
+        "tx_id",
+        Id,
+        sa.ForeignKey("transactions.id", deferrable=True, initially="DEFERRED"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.CheckConstraint("amount <> 0", name="nonzero"),
+    sa.Index("ix_postings_org_date", "org_id", "date"),
+)
+
+#: Cached balance per (account, fund): always equal to the sum of that pair's postings.
+balances = sa.Table(
+    "balances",
+    metadata,
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), primary_key=True),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False, index=True),
+    sa.Column("amount", Money, nullable=False),
+)
+
+#: The head of each organization's hash chain: last sequence number and digest.
+chain_heads = sa.Table(
+    "chain_heads",
+    metadata,
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), primary_key=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("last_hash", sa.String(64), nullable=False),
+)
+
+donors = sa.Table(
+    "donors",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("match_key", sa.String(300), nullable=False),
+    sa.Column("loose_key", sa.String(300), nullable=False),
+    sa.Column("address", sa.String(500), nullable=False, server_default=""),
+    sa.Column("phone", sa.String(40), nullable=False, server_default=""),
+    sa.Column("email", sa.String(200), nullable=False, server_default=""),
+    sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("display_name", sa.String(300), nullable=False, server_default=""),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.CheckConstraint("kind IN ('person','organization')", name="kind"),
+    sa.Index("ix_donors_org_match", "org_id", "match_key"),
+    sa.Index("ix_donors_org_loose", "org_id", "loose_key"),
+)
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), nullable=True),
+    sa.Column("start_date", sa.Date, nullable=True),
+    sa.Column("end_date", sa.Date, nullable=True),
+    sa.UniqueConstraint("org_id", "code", name="uq_campaigns_org_code"),
+)
+
+donations = sa.Table(
+    "donations",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), nullable=False, unique=True),
+    sa.Column("donor_id", Id, sa.ForeignKey("donors.id"), nullable=False, index=True),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), nullable=False),
+    sa.Column("campaign_id", Id, sa.ForeignKey("campaigns.id"), nullable=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("asset_account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("to_principal", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("earmark", sa.String(500), nullable=True),
+    sa.Column("item_description", sa.String(500), nullable=True),
+    sa.Column("item_quantity", sa.BigInteger, nullable=True),
+    sa.Column("item_unit", sa.String(40), nullable=True),
+    sa.Column("fx_amount", sa.BigInteger, nullable=True),
+    sa.Column("fx_currency", sa.String(3), nullable=True),
+    sa.Column("pledge_id", Id, sa.ForeignKey("donations.id"), nullable=True, index=True),
+    sa.Column("reference", sa.String(120), nullable=False, server_default=""),
+    sa.Column("message", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.CheckConstraint("amount > 0", name="positive"),
+    sa.CheckConstraint(
+        "kind IN ('cash','transfer','in_kind','pledge','pledge_payment')", name="kind"
+    ),
+    sa.Index("ix_donations_org_date", "org_id", "date"),
+)
+
+#: Client idempotency keys: the same key and input give back the stored result.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("scope", sa.String(60), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("result", sa.Text, nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)

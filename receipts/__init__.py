@@ -1,0 +1,1 @@
+"""Documents: receipts, thank-you letters, the gold book (PDF via weasyprint)."""

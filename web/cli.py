@@ -1,0 +1,545 @@
+"""The ``quy`` command line: set-up, donations, imports, balances, the journal, locking and verifying.
+
+Each command parses its options, calls one function of ``ledger.services`` (or a read), and prints
+the result. Errors print a Vietnamese message with the machine code and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from ledger import balances, donations, journal, orgs, services
+from ledger import schema as s
+from ledger.clock import parse_date
+from ledger.db import Database
+from ledger.errors import LedgerError
+from ledger.migrate import upgrade
+from ledger.money import format_vnd, parse_amount_text
+
+from .messages import vietnamese
+
+
+class Ctx:
+    def __init__(self, url: str | None, user: str | None) -> None:
+        self.url = url
+        self.user = user or os.environ.get("QUY_USER") or f"cli:{getpass.getuser()}"
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(self.url)
+        return self._db
+
+
+def _fail(err: LedgerError) -> None:
+    click.echo(f"Lỗi [{err.code}]: {vietnamese(err)}", err=True)
+    click.echo(f"  ({err.message})", err=True)
+    for e in err.params.get("errors", [])[:1000]:
+        click.echo(f"  dòng {e['row']}, cột {e['column']}: {e['reason']}", err=True)
+    sys.exit(2)
+
+
+class QuyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LedgerError as err:
+            _fail(err)
+
+
+def _out(obj, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str) if as_json else text)
+
+
+def _date(value: str | None) -> date | None:
+    return parse_date(value) if value else None
+
+
+json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+org_opt = click.option("--org", "org", default="SLA", show_default=True, envvar="QUY_ORG",
+                       help="Organization code.")
+key_opt = click.option("--key", default=None, help="Client idempotency key.")
+
+
+@click.group(cls=QuyGroup)
+@click.option("--database", envvar="QUY_DATABASE_URL", default=None,
+              help="Database URL (default: sqlite:///instance/quy.sqlite3).")
+@click.option("--user", envvar="QUY_USER", default=None, help="Who is acting (recorded in the journal).")
+@click.pass_context
+def main(ctx: click.Context, database: str | None, user: str | None) -> None:
+    """Quỹ: sổ kế toán kép cho Hội Khuyến học và các quỹ học bổng."""
+    ctx.obj = Ctx(database, user)
+
+
+@main.command()
+@click.pass_obj
+def init(c: Ctx) -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    upgrade(c.db)
+    click.echo(f"Database ready: {c.db.engine.url.render_as_string(hide_password=True)}")
+
+
+def _is_empty(db: Database) -> bool:
+    with db.read() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(s.organizations)).scalar() == 0
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has books.")
+@click.pass_obj
+def demo(c: Ctx, if_empty: bool) -> None:
+    """Load the demo books built from the seeds (Sơn La and its districts)."""
+    from ledger.demo import load_demo
+
+    upgrade(c.db)
+    if not _is_empty(c.db):
+        if if_empty:
+            click.echo("Database already has books; demo not loaded.")
+            return
+        raise click.ClickException("the database is not empty; the demo loads into an empty one")
+    with c.db.begin() as conn:
+        summary = load_demo(conn, user=c.user)
+    click.echo(f"Demo loaded: {summary['organizations']} organizations, "
+               f"{summary['campaign_gifts']} gifts to the Tô Hiệu 2025 campaign.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_obj
+def serve(c: Ctx, host: str, port: int) -> None:
+    """Serve the web app."""
+    from .app import create_app
+
+    upgrade(c.db)
+    app = create_app(c.db)
+    click.echo(f"Quỹ on http://{host}:{port}/")
+    app.run(host=host, port=port, debug=False)
+
+
+# ------------------------------------------------------------------ organizations, funds, accounts
+
+
+@main.group()
+def org() -> None:
+    """Organizations."""
+
+
+@org.command("list")
+@json_opt
+@click.pass_obj
+def org_list(c: Ctx, as_json: bool) -> None:
+    with c.db.read() as conn:
+        rows = orgs.list_organizations(conn)
+    by_id = {o.id: o.code for o in rows}
+    data = [{**asdict(o), "parent": by_id.get(o.parent_id)} for o in rows]
+    text = "\n".join(f"{o.code:<10} {o.level:<9} {by_id.get(o.parent_id) or '':<8} {o.name}"
+                     f"{'  (khóa sổ đến ' + o.lock_date.strftime('%d/%m/%Y') + ')' if o.lock_date else ''}"
+                     for o in rows)
+    _out(data, as_json, text)
+
+
+@org.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--level", type=click.Choice(orgs.LEVELS), required=True)
+@click.option("--parent", default=None)
+@click.option("--address", default="")
+@click.pass_obj
+def org_add(c: Ctx, code: str, name: str, level: str, parent: str | None, address: str) -> None:
+    with c.db.begin() as conn:
+        oid = orgs.create_organization(conn, code=code, name=name, level=level, parent_code=parent,
+                                       address=address)
+    click.echo(f"Organization {code} created (id {oid}).")
+
+
+@main.group()
+def fund() -> None:
+    """Funds."""
+
+
+@fund.command("list")
+@org_opt
+@json_opt
+@click.pass_obj
+def fund_list(c: Ctx, org: str, as_json: bool) -> None:
+    with c.db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org)
+        rows = conn.execute(sa.select(s.funds).where(s.funds.c.org_id == oid)
+                            .order_by(s.funds.c.code)).all()
+    data = [dict(r._mapping) for r in rows]
+    _out(data, as_json, "\n".join(f"{r.code:<10} {r.kind:<12} {r.name}" for r in rows))
+
+
+@fund.command("add")
+@org_opt
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(orgs.FUND_KINDS), default="general", show_default=True)
+@click.option("--purpose", default="")
+@click.option("--may-pay-management", is_flag=True)
+@click.option("--principal", is_flag=True, help="The fund has a protected principal (endowment).")
+@click.pass_obj
+def fund_add(c: Ctx, org: str, code: str, name: str, kind: str, purpose: str,
+             may_pay_management: bool, principal: bool) -> None:
+    with c.db.begin() as conn:
+        fid = orgs.create_fund(conn, orgs.org_id_by_code(conn, org), code=code, name=name, kind=kind,
+                               purpose=purpose, may_pay_management=may_pay_management,
+                               has_principal=principal)
+    click.echo(f"Fund {code} created (id {fid}).")
+
+
+@main.group()
+def account() -> None:
+    """Chart of accounts."""
+
+
+@account.command("list")
+@org_opt
+@json_opt
+@click.pass_obj
+def account_list(c: Ctx, org: str, as_json: bool) -> None:
+    with c.db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org)
+        rows = conn.execute(sa.select(s.accounts).where(s.accounts.c.org_id == oid)
+                            .order_by(s.accounts.c.code)).all()
+    data = [dict(r._mapping) for r in rows]
+    _out(data, as_json, "\n".join(f"{r.code:<12} {r.kind:<10} {r.name}" for r in rows))
+
+
+@account.command("add")
+@org_opt
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["asset", "liability", "equity", "income", "expense"]))
+@click.option("--parent", default=None, help="Parent account code (a sub-account inherits its kind).")
+@click.pass_obj
+def account_add(c: Ctx, org: str, code: str, name: str, kind: str | None, parent: str | None) -> None:
+    with c.db.begin() as conn:
+        orgs.add_account(conn, orgs.org_id_by_code(conn, org), code=code, name=name, kind=kind,
+                         parent_code=parent)
+    click.echo(f"Account {code} added.")
+
+
+@account.command("rename")
+@org_opt
+@click.argument("code")
+@click.argument("name")
+@click.pass_obj
+def account_rename(c: Ctx, org: str, code: str, name: str) -> None:
+    with c.db.begin() as conn:
+        orgs.rename_account(conn, orgs.org_id_by_code(conn, org), code, name)
+    click.echo(f"Account {code} renamed.")
+
+
+@account.command("add-bank")
+@org_opt
+@click.argument("code")
+@click.option("--bank", "bank_name", required=True)
+@click.option("--number", "account_no", required=True)
+@click.option("--bin", "bin_", default="", help="The bank's NAPAS BIN (for VietQR).")
+@click.pass_obj
+def account_add_bank(c: Ctx, org: str, code: str, bank_name: str, account_no: str, bin_: str) -> None:
+    """Add a bank account as a sub-account of 1121."""
+    with c.db.begin() as conn:
+        orgs.add_bank_account(conn, orgs.org_id_by_code(conn, org), code=code, bank_name=bank_name,
+                              account_no=account_no, bin=bin_)
+    click.echo(f"Bank account {code} added under 1121.")
+
+
+@main.group()
+def campaign() -> None:
+    """Campaigns (đợt vận động)."""
+
+
+@campaign.command("add")
+@org_opt
+@click.argument("code")
+@click.argument("name")
+@click.option("--fund", "fund_code", default=None)
+@click.option("--start", default=None)
+@click.option("--end", default=None)
+@click.pass_obj
+def campaign_add(c: Ctx, org: str, code: str, name: str, fund_code: str | None, start, end) -> None:
+    with c.db.begin() as conn:
+        donations.create_campaign(conn, orgs.org_id_by_code(conn, org), code=code, name=name,
+                                  fund_code=fund_code, start=_date(start), end=_date(end))
+    click.echo(f"Campaign {code} created.")
+
+
+@main.group()
+def donor() -> None:
+    """Donors (nhà hảo tâm)."""
+
+
+@donor.command("list")
+@org_opt
+@click.option("--search", default=None, help="Part of a name (diacritics matter).")
+@json_opt
+@click.pass_obj
+def donor_list(c: Ctx, org: str, search: str | None, as_json: bool) -> None:
+    from ledger.names import match_key
+
+    d = s.donors
+    with c.db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org)
+        q = sa.select(d.c.id, d.c.name, d.c.kind, d.c.address, d.c.anonymous).where(d.c.org_id == oid)
+        if search:
+            q = q.where(d.c.match_key.contains(match_key(search)))
+        rows = conn.execute(q.order_by(d.c.id)).all()
+    _out([dict(r._mapping) for r in rows], as_json,
+         "\n".join(f"{r.id:>6} {r.name}{' (giấu tên)' if r.anonymous else ''}" for r in rows))
+
+
+# ------------------------------------------------------------------ donations
+
+
+@main.command()
+@org_opt
+@click.option("--fund", "fund_code", required=True)
+@click.option("--amount", required=True, help="Whole đồng: 1500000 or 1.500.000.")
+@click.option("--date", "on", default=None, help="YYYY-MM-DD or dd/mm/yyyy (default: today).")
+@click.option("--donor", "donor_name", default=None, help="Donor's full name.")
+@click.option("--donor-id", type=int, default=None)
+@click.option("--donor-kind", type=click.Choice(donations.DONOR_KINDS), default="person")
+@click.option("--address", default="")
+@click.option("--anonymous", is_flag=True, help="The donor asks to stay anonymous.")
+@click.option("--display-name", default="")
+@click.option("--kind", type=click.Choice(donations.DONATION_KINDS), default="cash", show_default=True)
+@click.option("--campaign", "campaign_code", default=None)
+@click.option("--bank", "bank_account", default=None, help="Bank account code (for transfers).")
+@click.option("--principal", is_flag=True, help="Gift to the fund's protected principal.")
+@click.option("--earmark", default=None, help="Named recipient or purpose the money is for.")
+@click.option("--item", default=None, help="In-kind: what was given.")
+@click.option("--quantity", default=None)
+@click.option("--unit", default=None)
+@click.option("--fx-amount", default=None, help="Foreign currency: the original amount, e.g. 100.50.")
+@click.option("--currency", default=None)
+@click.option("--reference", default="")
+@click.option("--message", default="")
+@key_opt
+@json_opt
+@click.pass_obj
+def donate(c: Ctx, org, fund_code, amount, on, donor_name, donor_id, donor_kind, address, anonymous,
+           display_name, kind, campaign_code, bank_account, principal, earmark, item, quantity, unit,
+           fx_amount, currency, reference, message, key, as_json) -> None:
+    """Record a donation and post it."""
+    if not donor_name and donor_id is None:
+        raise click.UsageError("give --donor NAME or --donor-id ID")
+    inp = donations.DonationInput(
+        fund=fund_code, amount=parse_amount_text(amount), date=on or date.today(),
+        donor=donations.DonorInput(id=donor_id, name=donor_name, kind=donor_kind, address=address,
+                                   anonymous=anonymous, display_name=display_name),
+        kind=kind, campaign=campaign_code, bank_account=bank_account, to_principal=principal,
+        earmark=earmark, item_description=item,
+        item_quantity=parse_amount_text(quantity, field="quantity") if quantity else None,
+        item_unit=unit, fx_amount=fx_amount, fx_currency=currency, reference=reference,
+        message=message)
+    r = services.record_donation(c.db, org, inp, user=c.user, key=key)
+    text = (f"Donation {r['donation_id']} recorded: transaction {r['tx_id']} (#{r['seq']}), "
+            f"{format_vnd(inp.amount)}{' (replayed)' if r.get('replayed') else ''}")
+    for d in r.get("possible_duplicates", []):
+        text += f"\n  Có thể trùng nhà hảo tâm: #{d['id']} {d['name']} {d['address']}"
+    _out(r, as_json, text)
+
+
+@main.command("pay-pledge")
+@org_opt
+@click.argument("pledge_id", type=int)
+@click.option("--amount", required=True)
+@click.option("--date", "on", default=None)
+@click.option("--method", type=click.Choice(["cash", "transfer"]), default="cash")
+@click.option("--bank", "bank_account", default=None)
+@click.option("--reference", default="")
+@key_opt
+@json_opt
+@click.pass_obj
+def pay_pledge(c: Ctx, org, pledge_id, amount, on, method, bank_account, reference, key,
+               as_json) -> None:
+    """Record a payment on a pledge."""
+    r = services.pay_pledge(c.db, org, pledge_id=pledge_id, amount=parse_amount_text(amount),
+                            on=on or date.today(), method=method, bank_account=bank_account,
+                            reference=reference, user=c.user, key=key)
+    _out(r, as_json, f"Payment recorded: transaction {r['tx_id']}; "
+                     f"{format_vnd(r['outstanding'])} still pledged.")
+
+
+@main.command("import")
+@org_opt
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--fund", "fund_code", default=None, help="Fund for rows that name none.")
+@click.option("--campaign", "campaign_code", default=None, help="Campaign for rows that name none.")
+@click.option("--date", "on", default=None, help="Date for rows that give none.")
+@key_opt
+@json_opt
+@click.pass_obj
+def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> None:
+    """Import a campaign's donations from CSV or XLSX (all or nothing)."""
+    bar = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "start":
+            bar["b"] = click.progressbar(length=total, label="Ghi sổ", file=sys.stderr)
+            bar["b"].__enter__()
+            bar["done"] = 0
+        else:
+            bar["b"].update(done - bar["done"])
+            bar["done"] = done
+
+    try:
+        r = services.import_donations(c.db, org, path, user=c.user, fund=fund_code,
+                                      campaign=campaign_code, default_date=_date(on) or date.today(),
+                                      key=key, progress=progress)
+    finally:
+        if "b" in bar:
+            bar["b"].__exit__(None, None, None)
+    _out(r, as_json, f"Imported {r['donations']} donations, {format_vnd(r['total'])}, "
+                     f"{r['donors_created']} new donors{' (replayed)' if r.get('replayed') else ''}.")
+
+
+@main.command()
+@org_opt
+@click.argument("tx_id", type=int)
+@click.option("--reason", required=True)
+@click.option("--date", "on", default=None)
+@key_opt
+@json_opt
+@click.pass_obj
+def reverse(c: Ctx, org, tx_id, reason, on, key, as_json) -> None:
+    """Reverse a posted transaction (once), with a reason."""
+    r = services.reverse(c.db, org, tx_id, reason=reason, on=on or date.today(), user=c.user, key=key)
+    _out(r, as_json, f"Transaction {tx_id} reversed by {r['tx_id']} (#{r['seq']}).")
+
+
+@main.command()
+@org_opt
+@click.argument("through")
+@click.pass_obj
+def lock(c: Ctx, org: str, through: str) -> None:
+    """Lock the books through a date: nothing may be posted on or before it."""
+    r = services.lock_period(c.db, org, through)
+    click.echo(f"{org}: locked through {r['lock_date']}.")
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _fig_row(label: str, f: balances.FundBalance) -> str:
+    return (f"{label:<34} {format_vnd(f.balance):>24} {format_vnd(f.principal):>22} "
+            f"{format_vnd(f.spendable):>24}")
+
+
+@main.command()
+@org_opt
+@click.option("--as-of", default=None, help="Balances at the end of this date.")
+@click.option("--consolidated", is_flag=True, help="The organization and everything under it.")
+@click.option("--accounts", is_flag=True, help="Per account and fund instead of per fund.")
+@json_opt
+@click.pass_obj
+def balance(c: Ctx, org, as_of, consolidated, accounts, as_json) -> None:
+    """Balances per fund (balance, protected principal, spendable) or per account."""
+    on = _date(as_of)
+    if accounts:
+        with c.db.read() as conn:
+            rows = balances.account_balances(conn, orgs.org_id_by_code(conn, org), on)
+        _out([asdict(r) for r in rows], as_json, "\n".join(
+            f"{r.code:<12} {r.fund_code:<10} {format_vnd(r.amount):>26}  {r.name}" for r in rows))
+        return
+    rows = services.fund_balances(c.db, org, as_of=on, consolidated=consolidated)
+    total = balances.total_figures(rows)
+    data = {"funds": [{**asdict(r), "figures": asdict(r.figures)} for r in rows],
+            "total": asdict(total)}
+    head = f"{'Quỹ':<34} {'Số dư':>24} {'Vốn gốc':>22} {'Được phép chi':>24}"
+    lines = [head] + [_fig_row(f"{r.org_code}/{r.code}", r.figures) for r in rows]
+    lines.append(_fig_row("Tổng cộng" + (" (hợp nhất)" if consolidated else ""), total))
+    _out(data, as_json, "\n".join(lines))
+
+
+@main.command("journal")
+@org_opt
+@click.option("--from", "start", default=None)
+@click.option("--to", "end", default=None)
+@click.option("--limit", default=50, show_default=True)
+@json_opt
+@click.pass_obj
+def journal_cmd(c: Ctx, org, start, end, limit, as_json) -> None:
+    """List journal transactions with their postings (newest last)."""
+    t, p, a, f = s.transactions, s.postings, s.accounts, s.funds
+    with c.db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org)
+        q = sa.select(t).where(t.c.org_id == oid)
+        if start:
+            q = q.where(t.c.date >= parse_date(start))
+        if end:
+            q = q.where(t.c.date <= parse_date(end))
+        txs = list(reversed(conn.execute(q.order_by(t.c.seq.desc()).limit(limit)).all()))
+        lines = conn.execute(
+            sa.select(p.c.tx_id, a.c.code, f.c.code.label("fund"), p.c.amount)
+            .join(a, a.c.id == p.c.account_id).join(f, f.c.id == p.c.fund_id)
+            .where(p.c.tx_id.in_([x.id for x in txs])).order_by(p.c.id)).all()
+    by_tx: dict[int, list] = {}
+    for ln in lines:
+        by_tx.setdefault(ln.tx_id, []).append(ln)
+    data, text = [], []
+    for x in txs:
+        data.append({**dict(x._mapping), "postings": [
+            {"account": ln.code, "fund": ln.fund, "amount": ln.amount} for ln in by_tx.get(x.id, [])]})
+        text.append(f"#{x.seq} [{x.id}] {x.date.strftime('%d/%m/%Y')} {x.doc_ref} {x.description}"
+                    + (f"  (đảo #{x.reverses_id})" if x.reverses_id else ""))
+        for ln in by_tx.get(x.id, []):
+            side = "Nợ" if ln.amount > 0 else "Có"
+            text.append(f"      {side} {ln.code:<12} {ln.fund:<10} {format_vnd(abs(ln.amount)):>24}")
+    _out(data, as_json, "\n".join(text))
+
+
+@main.command()
+@click.option("--org", "org", default=None, help="One organization (default: all).")
+@click.option("--expect", default=None, help="A head digest printed earlier by `quy digest`.")
+@json_opt
+@click.pass_obj
+def verify(c: Ctx, org: str | None, expect: str | None, as_json: bool) -> None:
+    """Verify every organization's hash chain and cached balances; exit 1 on the first broken link."""
+    reports = services.verify(c.db, org)
+    ok = all(r.ok for r in reports)
+    lines = []
+    for r in reports:
+        if r.ok:
+            lines.append(f"OK     {r.org_code}: {r.count} transactions, head #{r.head_seq} {r.head_hash}")
+        else:
+            lines.append(f"BROKEN {r.org_code}: {r.problem} (first broken link: #{r.broken_seq})")
+    if expect:
+        seq_s, _, digest = expect.partition(":")
+        match = [r for r in reports if r.ok and (r.head_hash == digest or r.head_hash == expect)]
+        if not match:
+            ok = False
+            lines.append(f"BROKEN expected head {expect} is not the current head")
+    _out([asdict(r) for r in reports], as_json, "\n".join(lines))
+    if not ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--org", "org", default=None, help="One organization (default: all).")
+@click.pass_obj
+def digest(c: Ctx, org: str | None) -> None:
+    """Print each organization's head digest (ORG SEQ HASH) to compare with later."""
+    with c.db.read() as conn:
+        ids = [orgs.org_id_by_code(conn, org)] if org else [o.id for o in orgs.list_organizations(conn)]
+        for oid in ids:
+            code = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == oid)).scalar()
+            seq, h = journal.head_digest(conn, oid)
+            click.echo(f"{code} {seq} {h}")
+
+
+if __name__ == "__main__":
+    main()
