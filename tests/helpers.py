@@ -1,0 +1,38 @@
+"""Helpers for tests: snapshots of what is stored, and short ways to record donations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from ledger import services
+from ledger.donations import DonationInput, DonorInput
+
+TABLES = ("organizations", "accounts", "funds", "transactions", "postings", "balances",
+          "chain_heads", "donors", "campaigns", "donations", "idempotency_keys")
+
+
+def snapshot(db) -> dict:
+    """Row counts of every table and the chain heads: equal snapshots mean nothing was written."""
+    with db.read() as c:
+        out = {t: c.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
+        out["heads"] = sorted(tuple(r) for r in c.execute(
+            sa.text("SELECT org_id, last_seq, last_hash FROM chain_heads")))
+        out["balance_sum"] = [tuple(r) for r in c.execute(sa.text(
+            "SELECT account_id, fund_id, amount FROM balances ORDER BY account_id, fund_id"))]
+    return out
+
+
+def give(books, amount=1_000_000, *, name="Nguyễn Văn An", on=date(2025, 3, 1), fund=None,
+         key=None, **kw):
+    """Record a donation through the service layer and return its result."""
+    inp = DonationInput(fund=fund or books.fund, amount=amount, date=on,
+                        donor=DonorInput(name=name, kind=kw.pop("donor_kind", "person"),
+                                         anonymous=kw.pop("anonymous", False)), **kw)
+    return services.record_donation(books.db, books.org, inp, user="test", key=key)
+
+
+def figures(books, fund=None, as_of=None):
+    rows = services.fund_balances(books.db, books.org, as_of=as_of)
+    return next(r.figures for r in rows if r.code == (fund or books.fund))

@@ -1,0 +1,172 @@
+"""The database itself refuses what the journal never allows, for a writer that goes around Quỹ.
+
+Every test here uses raw SQL, never the ledger's code, and runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import DBAPIError
+
+from ledger.schema import metadata
+
+
+def _ids(db, books):
+    with db.read() as c:
+        acct = dict(c.execute(sa.text("SELECT code, id FROM accounts WHERE org_id = :o"),
+                              {"o": books.org_id}).all())
+    return acct["111"], acct["711"]
+
+
+def _raw_tx(conn, books, tx_id, legs, *, on="2025-03-01", seq=None):
+    """Insert postings then the transaction row, the way the ledger does, with raw SQL."""
+    for account_id, fund_id, amount in legs:
+        conn.execute(sa.text(
+            "INSERT INTO postings (tx_id, org_id, date, account_id, fund_id, amount) "
+            "VALUES (:t, :o, :d, :a, :f, :m)"),
+            {"t": tx_id, "o": books.org_id, "d": on, "a": account_id, "f": fund_id, "m": amount})
+    conn.execute(sa.text(
+        "INSERT INTO transactions (id, org_id, seq, date, doc_ref, description, source, created_by, "
+        "created_at, prev_hash, hash) VALUES (:t, :o, :s, :d, '', 'raw', 'raw', 'raw', 'x', 'x', 'x')"),
+        {"t": tx_id, "o": books.org_id, "s": seq or tx_id, "d": on})
+
+
+def _refused(db, work) -> str:
+    with pytest.raises(DBAPIError) as e:
+        with db.begin() as c:
+            work(c)
+    return str(e.value.orig)
+
+
+def _count(db, table):
+    with db.read() as c:
+        return c.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def test_a_balanced_raw_transaction_is_accepted(db, books):
+    cash, income = _ids(db, books)
+    with db.begin() as c:
+        _raw_tx(c, books, 1000, [(cash, books.fund_id, 500), (income, books.fund_id, -500)])
+    assert _count(db, "transactions") == 1 and _count(db, "postings") == 2
+
+
+def test_database_refuses_unbalanced_transaction(db, books):
+    cash, income = _ids(db, books)
+    msg = _refused(db, lambda c: _raw_tx(c, books, 1000, [(cash, books.fund_id, 500),
+                                                          (income, books.fund_id, -400)]))
+    assert "unbalanced" in msg
+    assert _count(db, "postings") == 0 and _count(db, "transactions") == 0
+
+
+def test_database_refuses_transaction_balanced_overall_but_not_per_fund(db, books):
+    cash, income = _ids(db, books)
+    msg = _refused(db, lambda c: _raw_tx(c, books, 1000, [(cash, books.fund_id, 500),
+                                                          (income, books.other_fund_id, -500)]))
+    assert "unbalanced" in msg
+
+
+def test_database_refuses_single_leg_transaction(db, books):
+    cash, _ = _ids(db, books)
+    msg = _refused(db, lambda c: _raw_tx(c, books, 1000, [(cash, books.fund_id, 500)]))
+    assert "unbalanced" in msg
+    assert _count(db, "postings") == 0
+
+
+def test_database_refuses_orphan_postings(db, books):
+    cash, income = _ids(db, books)
+
+    def orphan(c):
+        for a, amt in ((cash, 500), (income, -500)):
+            c.execute(sa.text("INSERT INTO postings (tx_id, org_id, date, account_id, fund_id, amount)"
+                              " VALUES (4242, :o, '2025-03-01', :a, :f, :m)"),
+                      {"o": books.org_id, "a": a, "f": books.fund_id, "m": amt})
+
+    _refused(db, orphan)
+    assert _count(db, "postings") == 0
+
+
+def test_database_refuses_a_posting_added_to_an_existing_transaction(db, books):
+    cash, income = _ids(db, books)
+    with db.begin() as c:
+        _raw_tx(c, books, 1000, [(cash, books.fund_id, 500), (income, books.fund_id, -500)])
+
+    def late(c):
+        for a, amt in ((cash, 100), (income, -100)):
+            c.execute(sa.text("INSERT INTO postings (tx_id, org_id, date, account_id, fund_id, amount)"
+                              " VALUES (1000, :o, '2025-03-01', :a, :f, :m)"),
+                      {"o": books.org_id, "a": a, "f": books.fund_id, "m": amt})
+
+    assert "existing transaction" in _refused(db, late)
+    assert _count(db, "postings") == 2
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE postings SET amount = amount * 2",
+    "UPDATE transactions SET description = 'sửa'",
+    "DELETE FROM postings",
+    "DELETE FROM transactions",
+    "DELETE FROM transactions WHERE id = 1000",
+])
+def test_database_refuses_update_and_delete_of_journal_rows(db, books, sql):
+    cash, income = _ids(db, books)
+    with db.begin() as c:
+        _raw_tx(c, books, 1000, [(cash, books.fund_id, 500), (income, books.fund_id, -500)])
+    assert "append-only" in _refused(db, lambda c: c.execute(sa.text(sql)))
+    with db.read() as c:
+        assert c.execute(sa.text("SELECT sum(amount), count(*) FROM postings")).one() == (0, 2)
+        assert c.execute(sa.text("SELECT description FROM transactions")).scalar() == "raw"
+
+
+@pytest.mark.parametrize("table", ["postings", "transactions"])
+def test_database_refuses_truncate(db, books, table):
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE; its DELETE-all is refused above")
+    cash, income = _ids(db, books)
+    with db.begin() as c:
+        _raw_tx(c, books, 1000, [(cash, books.fund_id, 500), (income, books.fund_id, -500)])
+    assert "append-only" in _refused(db, lambda c: c.execute(sa.text(f"TRUNCATE {table} CASCADE")))
+    assert _count(db, "postings") == 2
+
+
+def test_database_refuses_posting_in_a_locked_period(db, books):
+    cash, income = _ids(db, books)
+    with db.begin() as c:
+        c.execute(sa.text("UPDATE organizations SET lock_date = '2025-03-31' WHERE id = :o"),
+                  {"o": books.org_id})
+    msg = _refused(db, lambda c: _raw_tx(c, books, 1000, [(cash, books.fund_id, 500),
+                                                          (income, books.fund_id, -500)],
+                                         on="2025-03-31"))
+    assert "locked" in msg
+    with db.begin() as c:
+        _raw_tx(c, books, 1001, [(cash, books.fund_id, 500), (income, books.fund_id, -500)],
+                on="2025-04-01")
+
+
+def test_database_refuses_a_second_reversal_of_one_transaction(db, books):
+    cash, income = _ids(db, books)
+    with db.begin() as c:
+        _raw_tx(c, books, 1000, [(cash, books.fund_id, 500), (income, books.fund_id, -500)])
+        _raw_tx(c, books, 1001, [(cash, books.fund_id, -500), (income, books.fund_id, 500)])
+        c.execute(sa.text("SELECT 1"))
+
+    def twice(c):
+        for tx in (1002, 1003):
+            for a, amt in ((cash, -500), (income, 500)):
+                c.execute(sa.text("INSERT INTO postings (tx_id, org_id, date, account_id, fund_id, "
+                                  "amount) VALUES (:t, :o, '2025-03-02', :a, :f, :m)"),
+                          {"t": tx, "o": books.org_id, "a": a, "f": books.fund_id, "m": amt})
+            c.execute(sa.text(
+                "INSERT INTO transactions (id, org_id, seq, date, source, created_by, created_at, "
+                "prev_hash, hash, reverses_id) VALUES (:t, :o, :t, '2025-03-02', 'r', 'r', 'x', 'x', "
+                "'x', 1000)"), {"t": tx, "o": books.org_id})
+
+    _refused(db, twice)
+
+
+def test_migrations_build_exactly_the_schema_the_code_declares(db):
+    with db.engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c), metadata)
+    assert diff == []
