@@ -1,0 +1,92 @@
+"""Concurrency on real databases: many writers on one fund, and racing idempotent requests."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from ledger.balances import cached_matches_postings
+from ledger.errors import IdempotencyMismatch
+from tests.conftest import make_books
+from tests.helpers import figures, give
+
+
+def _run_threads(n, target):
+    barrier = threading.Barrier(n)
+    results, errors = [None] * n, []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results, errors
+
+
+@pytest.mark.postgres
+def test_twenty_threads_posting_to_one_fund_account_for_every_dong(pg_db):
+    books = make_books(pg_db)
+    per_thread = 10
+
+    def work(i):
+        for k in range(per_thread):
+            give(books, 1_000_000 + i * 1_000 + k, name=f"Nhà hảo tâm số {i}", on=date(2025, 3, 1))
+        return True
+
+    _, errors = _run_threads(20, work)
+    assert errors == []
+    expected = sum(1_000_000 + i * 1_000 + k for i in range(20) for k in range(per_thread))
+    assert figures(books).balance == expected
+    with pg_db.read() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM donations")).scalar() == 200
+        seqs = c.execute(sa.text("SELECT seq FROM transactions ORDER BY seq")).scalars().all()
+        assert seqs == list(range(1, 201))  # one chain, no gaps, no forks
+        assert cached_matches_postings(c) == []
+    from ledger.services import verify
+
+    assert all(r.ok for r in verify(pg_db))
+
+
+def test_idempotency_key_replays_the_same_result_and_refuses_other_input(books):
+    first = give(books, 1_000_000, key="abc-1")
+    again = give(books, 1_000_000, key="abc-1")
+    assert again["replayed"] and not first["replayed"]
+    assert again["donation_id"] == first["donation_id"] and again["tx_id"] == first["tx_id"]
+    with pytest.raises(IdempotencyMismatch):
+        give(books, 2_000_000, key="abc-1")
+    assert figures(books).balance == 1_000_000
+
+
+@pytest.mark.postgres
+def test_concurrent_identical_requests_with_one_key_create_one_donation(pg_db):
+    books = make_books(pg_db)
+    results, errors = _run_threads(12, lambda i: give(books, 3_000_000, key="race-key"))
+    assert errors == []
+    assert len({r["donation_id"] for r in results}) == 1
+    assert sum(1 for r in results if not r["replayed"]) == 1
+    assert figures(books).balance == 3_000_000
+    with pg_db.read() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM donations")).scalar() == 1
+
+
+def test_concurrent_identical_requests_on_sqlite_create_one_donation(tmp_path):
+    from ledger.db import Database
+    from ledger.migrate import upgrade
+
+    db = Database(f"sqlite:///{tmp_path / 'race.sqlite3'}")
+    upgrade(db)
+    books = make_books(db)
+    results, errors = _run_threads(8, lambda i: give(books, 3_000_000, key="race-key"))
+    assert errors == []
+    assert len({r["donation_id"] for r in results}) == 1
+    assert figures(books).balance == 3_000_000

@@ -1,0 +1,110 @@
+"""Tampering with the journal behind Quỹ's back (triggers dropped) is caught by ``quy verify``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from ledger import dbguards
+from tests.helpers import give
+from web.cli import main
+
+
+@pytest.fixture
+def chain(books, request):
+    for i in range(5):
+        give(books, 1_000_000 * (i + 1), name=f"Nhà hảo tâm {i}", on=date(2025, 3, 1 + i))
+    return books
+
+
+
+
+def _raw(db, *sqls):
+    with db.begin() as c:
+        for stmt in dbguards.drop_statements(db.dialect):
+            c.exec_driver_sql(stmt)
+        for q in sqls:
+            c.execute(sa.text(q))
+
+
+def _verify(db, *extra):
+    from ledger.services import verify
+
+    return verify(db, "SLA")[0]
+
+
+def test_untouched_journal_verifies(chain):
+    r = _verify(chain.db)
+    assert r.ok and r.count == 5
+
+
+def test_an_edited_amount_is_caught_at_its_transaction(chain):
+    _raw(chain.db, "UPDATE postings SET amount = amount * 10 WHERE tx_id = "
+                   "(SELECT id FROM transactions WHERE seq = 3)")
+    r = _verify(chain.db)
+    assert not r.ok and r.broken_seq == 3 and "changed" in r.problem
+
+
+def test_an_edited_description_is_caught(chain):
+    _raw(chain.db, "UPDATE transactions SET description = 'Ủng hộ (đã sửa)' WHERE seq = 2")
+    r = _verify(chain.db)
+    assert not r.ok and r.broken_seq == 2
+
+
+def test_a_deleted_transaction_is_caught(chain):
+    _raw(chain.db, "DELETE FROM postings WHERE tx_id = (SELECT id FROM transactions WHERE seq = 2)",
+         "DELETE FROM donations WHERE tx_id = (SELECT id FROM transactions WHERE seq = 2)",
+         "DELETE FROM transactions WHERE seq = 2")
+    r = _verify(chain.db)
+    assert not r.ok and r.broken_seq == 2 and "missing" in r.problem
+
+
+def test_a_cut_tail_is_caught(chain):
+    _raw(chain.db, "DELETE FROM postings WHERE tx_id IN (SELECT id FROM transactions WHERE seq >= 4)",
+         "DELETE FROM donations WHERE tx_id IN (SELECT id FROM transactions WHERE seq >= 4)",
+         "DELETE FROM transactions WHERE seq >= 4")
+    r = _verify(chain.db)
+    assert not r.ok and "cut off" in r.problem and r.broken_seq == 4
+
+
+def test_a_cut_tail_with_the_head_rewritten_is_caught_against_an_earlier_digest(chain):
+    from ledger.services import verify
+
+    earlier = verify(chain.db, "SLA")[0].head_hash
+    with chain.db.read() as c:
+        h3 = c.execute(sa.text("SELECT hash FROM transactions WHERE seq = 3")).scalar()
+    _raw(chain.db, "DELETE FROM postings WHERE tx_id IN (SELECT id FROM transactions WHERE seq >= 4)",
+         "DELETE FROM donations WHERE tx_id IN (SELECT id FROM transactions WHERE seq >= 4)",
+         "DELETE FROM transactions WHERE seq >= 4",
+         f"UPDATE chain_heads SET last_seq = 3, last_hash = '{h3}'",
+         "DELETE FROM balances")
+    # the chain is consistent again, so only the digest exported earlier shows the cut
+    assert verify(chain.db, "SLA")[0].count == 3
+    assert verify(chain.db, "SLA")[0].head_hash != earlier
+
+
+def test_quy_verify_names_the_first_broken_link_and_exits_nonzero(tmp_path):
+    from ledger.db import Database
+    from ledger.migrate import upgrade
+    from tests.conftest import make_books
+
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    db = Database(url)
+    upgrade(db)
+    books = make_books(db)
+    for i in range(4):
+        give(books, 500_000, name=f"Người {i}", on=date(2025, 3, 1))
+    runner = CliRunner()
+    ok = runner.invoke(main, ["--database", url, "verify", "--org", "SLA"])
+    assert ok.exit_code == 0 and "OK" in ok.output
+    digest = runner.invoke(main, ["--database", url, "digest", "--org", "SLA"]).output.split()
+    assert digest[0] == "SLA" and digest[1] == "4" and len(digest[2]) == 64
+    _raw(db, "UPDATE postings SET amount = -amount WHERE tx_id = 2")
+    bad = runner.invoke(main, ["--database", url, "verify", "--org", "SLA"])
+    assert bad.exit_code == 1
+    assert "BROKEN SLA" in bad.output and "#2" in bad.output
+    again = runner.invoke(main, ["--database", url, "verify", "--expect", digest[2]])
+    assert again.exit_code == 1
