@@ -337,7 +337,7 @@ def donate(c: Ctx, org, fund_code, amount, on, donor_name, donor_id, donor_kind,
     if not donor_name and donor_id is None:
         raise click.UsageError("give --donor NAME or --donor-id ID")
     inp = donations.DonationInput(
-        fund=fund_code, amount=parse_amount_text(amount), date=on or date.today(),
+        fund=fund_code, amount=parse_amount_text(amount), date=_date(on) or date.today(),
         donor=donations.DonorInput(id=donor_id, name=donor_name, kind=donor_kind, address=address,
                                    anonymous=anonymous, display_name=display_name),
         kind=kind, campaign=campaign_code, bank_account=bank_account, to_principal=principal,
@@ -368,7 +368,7 @@ def pay_pledge(c: Ctx, org, pledge_id, amount, on, method, bank_account, referen
                as_json) -> None:
     """Record a payment on a pledge."""
     r = services.pay_pledge(c.db, org, pledge_id=pledge_id, amount=parse_amount_text(amount),
-                            on=on or date.today(), method=method, bank_account=bank_account,
+                            on=_date(on) or date.today(), method=method, bank_account=bank_account,
                             reference=reference, user=c.user, key=key)
     _out(r, as_json, f"Payment recorded: transaction {r['tx_id']}; "
                      f"{format_vnd(r['outstanding'])} still pledged.")
@@ -417,7 +417,8 @@ def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> No
 @click.pass_obj
 def reverse(c: Ctx, org, tx_id, reason, on, key, as_json) -> None:
     """Reverse a posted transaction (once), with a reason."""
-    r = services.reverse(c.db, org, tx_id, reason=reason, on=on or date.today(), user=c.user, key=key)
+    r = services.reverse(c.db, org, tx_id, reason=reason, on=_date(on) or date.today(), user=c.user,
+                         key=key)
     _out(r, as_json, f"Transaction {tx_id} reversed by {r['tx_id']} (#{r['seq']}).")
 
 

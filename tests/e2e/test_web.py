@@ -1,0 +1,43 @@
+"""The read-only web page and JSON of organizations, funds and balances, over the demo books."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger.db import Database
+from ledger.demo import load_demo
+from ledger.migrate import upgrade
+from web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('web') / 'quy.sqlite3'}")
+    upgrade(db)
+    with db.begin() as c:
+        load_demo(c)
+    return create_app(db).test_client()
+
+
+def test_overview_page_shows_funds_in_vietnamese_with_dong_amounts(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    html = r.get_data(as_text=True)
+    assert '<meta charset="utf-8">' in html
+    assert "Quỹ học bổng Tô Hiệu" in html
+    assert "18.224.402.000 đ" in html
+    assert "Hội Khuyến học huyện Thuận Châu" in html and "610.000.000 đ" in html
+
+
+def test_api_gives_integer_amounts_and_consolidated_totals(client):
+    data = client.get("/api/v1/organizations").get_json()
+    sla = next(o for o in data if o["code"] == "SLA")
+    tohieu = next(f for f in sla["funds"] if f["code"] == "TOHIEU")
+    assert tohieu["balance"] == 18_224_402_000 and isinstance(tohieu["balance"], int)
+    assert sla["consolidated"]["balance"] == 18_224_402_000 + 500_000_000 + 1_983_871_000
+
+
+def test_unknown_organization_is_a_json_404_with_a_code(client):
+    r = client.get("/api/v1/organizations/NOPE/funds")
+    assert r.status_code == 404 and r.get_json()["code"] == "not_found"
