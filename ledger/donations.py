@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -19,12 +19,17 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 from .clock import now_iso, parse_date
 from .errors import Conflict, InvalidInput, NotFound
-from .journal import Entry, Line, post, reversal_entry
+from .db import bulk_insert, sql_bool, sql_date
+from .journal import Entry, Line, allocate_ids, post, reversal_entry
 from .money import parse_amount, parse_foreign_amount
 from .names import clean_name, match_key
 from .orgs import account_by_code, account_by_role, fund_id_by_code
 
 DONATION_KINDS = ("cash", "transfer", "in_kind", "pledge")
+_DONATION_COLS = ("id", "org_id", "tx_id", "donor_id", "fund_id", "campaign_id", "kind", "date",
+                  "amount", "asset_account_id", "to_principal", "earmark", "item_description",
+                  "item_quantity", "item_unit", "fx_amount", "fx_currency", "pledge_id", "reference",
+                  "message", "created_by", "created_at")
 DONOR_KINDS = ("person", "organization")
 
 
@@ -41,7 +46,7 @@ def loose_key(name: str) -> str:
 # --------------------------------------------------------------------------- donors
 
 
-@dataclass(frozen=True)
+@dataclass
 class DonorInput:
     """Who gave: an existing donor by id, or a name (found by match key, else created)."""
 
@@ -151,7 +156,7 @@ def campaign_id_by_code(conn: Connection, org_id: int, code: str) -> int:
 # --------------------------------------------------------------------------- donations
 
 
-@dataclass(frozen=True)
+@dataclass
 class DonationInput:
     """A donation as a face hands it to the ledger. ``amount`` is integer đồng (the value, for goods)."""
 
@@ -177,8 +182,7 @@ class DonationInput:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class ValidDonation:
+class ValidDonation(NamedTuple):
     """A donation whose input passed every check that needs no database."""
 
     fund: str
@@ -278,12 +282,10 @@ class _Accounts:
 
 def donation_lines(v: ValidDonation, fund_id: int, accts: _Accounts) -> tuple[int, tuple[Line, ...]]:
     """Return (asset account id, the two postings) for a validated donation."""
-    debit = {
-        "cash": lambda: accts.role("cash"),
-        "transfer": lambda: accts.bank(v.bank_account),
-        "in_kind": lambda: accts.role("goods"),
-        "pledge": lambda: accts.role("pledge_receivable"),
-    }[v.kind]()
+    if v.kind == "transfer":
+        debit = accts.bank(v.bank_account)
+    else:
+        debit = accts.role(_DEBIT_ROLE[v.kind])
     if v.to_principal:
         credit = accts.role("principal")
     elif v.earmark:
@@ -291,6 +293,9 @@ def donation_lines(v: ValidDonation, fund_id: int, accts: _Accounts) -> tuple[in
     else:
         credit = accts.role("donation_income")
     return debit, (Line(debit, fund_id, v.amount), Line(credit, fund_id, -v.amount))
+
+
+_DEBIT_ROLE = {"cash": "cash", "in_kind": "goods", "pledge": "pledge_receivable"}
 
 
 def describe(v: ValidDonation, donor_name: str) -> str:
@@ -343,23 +348,19 @@ def record_donations(
         debits.append(debit)
         entries.append(Entry(v.date, describe(v, name), lines, doc_ref=v.reference, source=source))
     posted = post(conn, org_id, entries, user=user, progress=progress)
-    from .journal import allocate_ids
-
     ids = allocate_ids(conn, s.donations, len(items))
     now = now_iso()
-    rows = [
-        {"id": did, "org_id": org_id, "tx_id": p.tx_id, "donor_id": m.donor_id,
-         "fund_id": fund_ids[v.fund], "campaign_id": camp_ids.get(v.campaign) if v.campaign else None,
-         "kind": v.kind, "date": v.date, "amount": v.amount, "asset_account_id": debit,
-         "to_principal": v.to_principal, "earmark": v.earmark,
-         "item_description": v.item_description, "item_quantity": v.item_quantity,
-         "item_unit": v.item_unit, "fx_amount": v.fx_amount, "fx_currency": v.fx_currency,
-         "pledge_id": None, "reference": v.reference, "message": v.message, "created_by": user,
-         "created_at": now}
-        for did, p, m, v, debit in zip(ids, posted, matches, items, debits, strict=True)
-    ]
-    for i in range(0, len(rows), 5000):
-        conn.execute(s.donations.insert(), rows[i : i + 5000])
+    as_date, as_bool = sql_date(conn), sql_bool(conn)
+    for start in range(0, len(items), 5000):
+        end = start + 5000
+        bulk_insert(conn, s.donations, _DONATION_COLS, [
+            (did, org_id, p.tx_id, m.donor_id, fund_ids[v.fund],
+             camp_ids[v.campaign] if v.campaign else None, v.kind, as_date(v.date), v.amount,
+             debit, as_bool(v.to_principal), v.earmark, v.item_description, v.item_quantity,
+             v.item_unit, v.fx_amount, v.fx_currency, None, v.reference, v.message, user, now)
+            for did, p, m, v, debit in zip(ids[start:end], posted[start:end], matches[start:end],
+                                           items[start:end], debits[start:end], strict=True)
+        ])
     return [
         {"donation_id": did, "tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "donor_id": m.donor_id,
          "donor_created": m.created, "possible_duplicates": m.possible_duplicates}

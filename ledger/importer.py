@@ -8,10 +8,12 @@ work, so a crash or a killed process leaves nothing of it behind.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from .donations import (
     validate_donation,
 )
 from .errors import ImportFailed, LedgerError
+from .db import bulk_insert, sql_bool
 from .journal import allocate_ids
 from .money import parse_amount_text
 from .names import match_key
@@ -63,6 +66,8 @@ _KINDS = {"cash": "cash", "tiền mặt": "cash", "transfer": "transfer", "chuy�
           "in_kind": "in_kind", "hiện vật": "in_kind", "pledge": "pledge", "cam kết": "pledge"}
 _DONOR_KINDS = {"person": "person", "cá nhân": "person", "organization": "organization",
                 "tổ chức": "organization", "": "person"}
+_DONOR_COLS = ("id", "org_id", "kind", "name", "match_key", "loose_key", "address", "phone", "email",
+               "anonymous", "display_name", "created_at")
 _YES = {"1", "x", "yes", "true", "có", "co", "y"}
 _NO = {"", "0", "no", "false", "không", "khong", "n"}
 
@@ -121,6 +126,8 @@ def _text(v: Any) -> str:
 
 
 def _flag(v: Any, column: str) -> bool:
+    if not v:
+        return False
     t = _text(v).casefold()
     if t in _YES:
         return True
@@ -132,41 +139,47 @@ def _flag(v: Any, column: str) -> bool:
 def parse_row(row: dict[str, Any], *, fund: str | None, campaign: str | None,
               default_date: Any) -> ValidDonation:
     """Turn one file row into a validated donation, raising the first problem as a LedgerError."""
-    kind = _KINDS.get(_text(row.get("kind")).casefold() or "cash")
+    t = {k: _text(v) for k, v in row.items()}
+    get = t.get
+    kind = _KINDS.get(get("kind", "").casefold() or "cash")
     if kind is None:
         raise _RowProblem("kind", f"unknown kind {row.get('kind')!r}")
-    donor_kind = _DONOR_KINDS.get(_text(row.get("donor_kind")).casefold())
+    donor_kind = _DONOR_KINDS.get(get("donor_kind", "").casefold())
     if donor_kind is None:
         raise _RowProblem("donor_kind", f"unknown donor kind {row.get('donor_kind')!r}")
     try:
-        anonymous = _flag(row.get("anonymous"), "anonymous")
-        to_principal = _flag(row.get("to_principal"), "to_principal")
+        anonymous = _flag(get("anonymous"), "anonymous")
+        to_principal = _flag(get("to_principal"), "to_principal")
     except ValueError as e:
         raise _RowProblem("flag", str(e)) from None
-    amount = parse_amount_text(row.get("amount"))
+    amount = row.get("amount")
+    amount = parse_amount_text(amount if isinstance(amount, int | float) else get("amount", ""))
     qty = row.get("quantity")
-    qty = parse_amount_text(qty, field="quantity") if _text(qty) else None
-    fx = _text(row.get("fx_amount")) or None
+    if get("quantity"):
+        qty = parse_amount_text(qty if isinstance(qty, int | float) else get("quantity"),
+                                field="quantity")
+    else:
+        qty = None
+    donor = row.get("donor")
     inp = DonationInput(
-        fund=_text(row.get("fund")) or (fund or ""),
+        fund=get("fund") or (fund or ""),
         amount=amount,
-        date=row.get("date") if _text(row.get("date")) else default_date,
-        donor=DonorInput(name=row.get("donor") if isinstance(row.get("donor"), str) else
-                         _text(row.get("donor")), kind=donor_kind,
-                         address=_text(row.get("address")), phone=_text(row.get("phone")),
-                         anonymous=anonymous, display_name=_text(row.get("display_name"))),
+        date=row.get("date") if get("date") else default_date,
+        donor=DonorInput(name=donor if isinstance(donor, str) else get("donor", ""),
+                         kind=donor_kind, address=get("address", ""), phone=get("phone", ""),
+                         anonymous=anonymous, display_name=get("display_name", "")),
         kind=kind,
-        campaign=_text(row.get("campaign")) or campaign,
-        bank_account=_text(row.get("bank_account")) or None,
+        campaign=get("campaign") or campaign,
+        bank_account=get("bank_account") or None,
         to_principal=to_principal,
-        earmark=_text(row.get("earmark")) or None,
-        item_description=_text(row.get("item")) or None,
+        earmark=get("earmark") or None,
+        item_description=get("item") or None,
         item_quantity=qty,
-        item_unit=_text(row.get("unit")) or None,
-        fx_amount=fx,
-        fx_currency=_text(row.get("currency")) or None,
-        reference=_text(row.get("reference")),
-        message=_text(row.get("message")),
+        item_unit=get("unit") or None,
+        fx_amount=get("fx_amount") or None,
+        fx_currency=get("currency") or None,
+        reference=get("reference", ""),
+        message=get("message", ""),
     )
     return validate_donation(inp)
 
@@ -245,27 +258,44 @@ def write_plan(conn: Connection, org_id: int, plan: ImportPlan, *, user: str, so
     for r in conn.execute(sa.select(s.donors.c.id, s.donors.c.match_key).where(
             s.donors.c.org_id == org_id)):
         known[r.match_key] = r.id
-    new: dict[str, dict] = {}
+    new: dict[str, tuple] = {}
     keys = [match_key(v.donor.name) for v in plan.items]
+    created = now_iso()
+    as_bool = sql_bool(conn)
     for v, k in zip(plan.items, keys, strict=True):
         if k not in known and k not in new:
             d = v.donor
-            new[k] = {"org_id": org_id, "kind": d.kind, "name": d.name, "match_key": k,
-                      "loose_key": loose_key(d.name), "address": d.address, "phone": d.phone,
-                      "email": d.email, "anonymous": d.anonymous, "display_name": d.display_name,
-                      "created_at": now_iso()}
+            new[k] = (org_id, d.kind, d.name, k, loose_key(d.name), d.address, d.phone, d.email,
+                      as_bool(d.anonymous), d.display_name, created)
     ids = allocate_ids(conn, s.donors, len(new))
+    rows = []
     for i, (k, row) in zip(ids, new.items(), strict=True):
-        row["id"] = i
+        rows.append((i, *row))
         known[k] = i
-    rows = list(new.values())
     for i in range(0, len(rows), 5000):
-        conn.execute(s.donors.insert(), rows[i : i + 5000])
+        bulk_insert(conn, s.donors, _DONOR_COLS, rows[i : i + 5000])
     results = record_donations(conn, org_id, plan.items, user=user, source=source,
                                donor_ids=[known[k] for k in keys], progress=progress)
     return {"donations": len(results), "total": plan.total, "donors_created": len(new),
             "first_tx": results[0]["tx_id"], "last_tx": results[-1]["tx_id"],
             "head": results[-1]["hash"]}
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bulk import.
+
+    An import makes a few hundred thousand small, acyclic objects; the collector would otherwise
+    walk the growing heap again and again (a third of the import's time). Reference counting still
+    frees everything; the collector runs once at the end.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def file_digest(path: Path) -> str:

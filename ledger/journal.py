@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 from .balances import FundBalance, fund_figures
 from .clock import now_iso
+from .db import bulk_insert, sql_date
 from .errors import (
     AlreadyReversed,
     InsufficientFunds,
@@ -34,10 +36,13 @@ from .errors import (
 from .money import MAX_AMOUNT
 
 GENESIS = "0" * 64
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_POSTING_COLS = ("tx_id", "org_id", "date", "account_id", "fund_id", "amount")
+_TX_COLS = ("id", "org_id", "seq", "date", "doc_ref", "description", "source", "created_by",
+            "created_at", "reverses_id", "prev_hash", "hash")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One posting to be made: account, fund and signed amount (see ``ledger/money.py``)."""
 
     account_id: int
@@ -45,8 +50,7 @@ class Line:
     amount: int
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A transaction to be posted."""
 
     date: date
@@ -57,8 +61,7 @@ class Entry:
     reverses_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Posted:
+class Posted(NamedTuple):
     tx_id: int
     seq: int
     hash: str
@@ -66,6 +69,11 @@ class Posted:
 
 def check_balanced(lines: Sequence[Line]) -> None:
     """Raise :class:`UnbalancedTransaction` unless there are ≥ 2 postings summing to zero per fund."""
+    if len(lines) == 2:  # the common shape, checked without building a table
+        a, b = lines
+        if (a.fund_id == b.fund_id and type(a.amount) is int and a.amount == -b.amount
+                and 0 < abs(a.amount) <= MAX_AMOUNT):
+            return
     if len(lines) < 2:
         raise UnbalancedTransaction("a transaction needs at least two postings", postings=len(lines))
     per_fund: dict[int, int] = defaultdict(int)
@@ -100,11 +108,9 @@ def tx_digest(
     Postings are given as (account code, fund code, amount) and sorted, so the hash does not depend on
     row order or database ids; the same books restored elsewhere hash the same.
     """
-    body = json.dumps(
+    body = _CANONICAL.encode(
         [org, seq, date.isoformat(), doc_ref, description, source, created_by, created_at,
-         reverses_seq, sorted(postings)],
-        ensure_ascii=False,
-        separators=(",", ":"),
+         reverses_seq, sorted(postings)]
     )
     return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
 
@@ -238,46 +244,42 @@ def post(
 
     tx_ids = allocate_ids(conn, s.transactions, len(entries))
     seq, prev = book.last_seq, book.last_hash
-    tx_rows: list[dict] = []
-    posting_rows: list[dict] = []
+    as_date = sql_date(conn)
+    acode, fcode = book.accounts, book.funds
     result: list[Posted] = []
-    for e, tx_id in zip(entries, tx_ids, strict=True):
-        seq += 1
-        digest = tx_digest(
-            prev,
-            org=book.code,
-            seq=seq,
-            date=e.date,
-            doc_ref=e.doc_ref,
-            description=e.description,
-            source=e.source,
-            created_by=user,
-            created_at=created_at,
-            reverses_seq=reversed_seq.get(e.reverses_id) if e.reverses_id else None,
-            postings=[(book.accounts[ln.account_id][0], book.funds[ln.fund_id], ln.amount)
-                      for ln in e.lines],
-        )
-        tx_rows.append(
-            {"id": tx_id, "org_id": org_id, "seq": seq, "date": e.date, "doc_ref": e.doc_ref,
-             "description": e.description, "source": e.source, "created_by": user,
-             "created_at": created_at, "reverses_id": e.reverses_id, "prev_hash": prev,
-             "hash": digest}
-        )
-        for ln in e.lines:
-            posting_rows.append(
-                {"tx_id": tx_id, "org_id": org_id, "date": e.date, "account_id": ln.account_id,
-                 "fund_id": ln.fund_id, "amount": ln.amount}
-            )
-        result.append(Posted(tx_id, seq, digest))
-        prev = digest
-
     chunk = 5000
-    for i in range(0, len(posting_rows), chunk):
-        conn.execute(s.postings.insert(), posting_rows[i : i + chunk])
+    for start in range(0, len(entries), chunk):
+        tx_rows: list[tuple] = []
+        posting_rows: list[tuple] = []
+        for e, tx_id in zip(entries[start : start + chunk], tx_ids[start : start + chunk],
+                            strict=True):
+            seq += 1
+            digest = tx_digest(
+                prev,
+                org=book.code,
+                seq=seq,
+                date=e.date,
+                doc_ref=e.doc_ref,
+                description=e.description,
+                source=e.source,
+                created_by=user,
+                created_at=created_at,
+                reverses_seq=reversed_seq.get(e.reverses_id) if e.reverses_id else None,
+                postings=[(acode[ln.account_id][0], fcode[ln.fund_id], ln.amount)
+                          for ln in e.lines],
+            )
+            d = as_date(e.date)
+            tx_rows.append((tx_id, org_id, seq, d, e.doc_ref, e.description, e.source, user,
+                            created_at, e.reverses_id, prev, digest))
+            posting_rows.extend((tx_id, org_id, d, ln.account_id, ln.fund_id, ln.amount)
+                                for ln in e.lines)
+            result.append(Posted(tx_id, seq, digest))
+            prev = digest
+        # postings first: the transaction row's insert is where the database checks them
+        bulk_insert(conn, s.postings, _POSTING_COLS, posting_rows)
+        bulk_insert(conn, s.transactions, _TX_COLS, tx_rows)
         if progress:
-            progress(len(posting_rows[i : i + chunk]) // 2)
-    for i in range(0, len(tx_rows), chunk):
-        conn.execute(s.transactions.insert(), tx_rows[i : i + chunk])
+            progress(len(tx_rows))
     _apply_balances(conn, book, deltas)
     conn.execute(
         s.chain_heads.update()

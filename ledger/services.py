@@ -75,7 +75,8 @@ def import_donations(db: Database, org_code: str, path: Path, *, user: str, fund
         return importer.write_plan(conn, org_id, plan, user=user, source=f"import:{path.name}",
                                    progress=tick)
 
-    return run_idempotent(db, f"{org_code}:import", key or f"file:{digest}", payload, work)
+    with importer.gc_paused():
+        return run_idempotent(db, f"{org_code}:import", key or f"file:{digest}", payload, work)
 
 
 def lock_period(db: Database, org_code: str, through: Any) -> dict:
