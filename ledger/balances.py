@@ -79,9 +79,11 @@ def account_fund_amounts(
     ):
         amounts[(r.account_id, r.fund_id)] += r.amount
     if as_of is not None:
+        t = s.transactions
         later = conn.execute(
             sa.select(p.c.account_id, p.c.fund_id, sa.func.sum(p.c.amount).label("amount"))
-            .where(p.c.org_id.in_(org_ids), p.c.date > as_of)
+            .join(t, t.c.id == p.c.tx_id)
+            .where(t.c.org_id.in_(org_ids), t.c.date > as_of)
             .group_by(p.c.account_id, p.c.fund_id)
         )
         for r in later:

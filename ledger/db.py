@@ -92,7 +92,8 @@ class Database:
 
 
 def bulk_insert(conn: Connection, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert many rows of plain tuples straight through the driver (the import's hot path).
+    """Insert many rows of plain tuples straight through the driver (the import's hot path):
+    multi-row INSERT statements on SQLite, COPY on PostgreSQL. Triggers fire as for any insert.
 
     Values must already be in the driver's terms: on SQLite dates as ISO text (what SQLAlchemy's
     ``Date`` stores there), booleans as 0/1; PostgreSQL's driver takes ``date`` and ``bool``.
@@ -114,9 +115,12 @@ def bulk_insert(conn: Connection, table: sa.Table, columns: tuple[str, ...], row
         finally:
             cur.close()
         return
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
-    conn.exec_driver_sql(sql, rows)
+    # PostgreSQL: COPY, an order of magnitude faster than row-by-row INSERT
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
 
 
 def sql_date(conn: Connection):
@@ -131,3 +135,51 @@ def sql_bool(conn: Connection):
     if conn.dialect.name == "sqlite":
         return lambda b: 1 if b else 0
     return bool
+
+
+class BulkWriter:
+    """Runs :func:`bulk_insert` calls in order; on PostgreSQL on a helper thread, so that the server
+    checks and stores one chunk while Python builds the next (the driver waits for the server
+    without holding the GIL). On SQLite the engine runs inside this process and the calls run inline.
+
+    Leaving the block waits for every write and re-raises the first failure. Inside the block the
+    caller touches the connection only through :meth:`insert`.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        import queue
+        import threading
+
+        self.conn = conn
+        self.threaded = conn.dialect.name == "postgresql"
+        self._q: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="quy-bulk-writer", daemon=True)
+
+    def _run(self) -> None:
+        while (job := self._q.get()) is not None:
+            if self._error is None:
+                try:
+                    bulk_insert(self.conn, *job)
+                except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+                    self._error = e
+
+    def insert(self, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not self.threaded:
+            bulk_insert(self.conn, table, columns, rows)
+            return
+        if self._error is not None:
+            raise self._error
+        self._q.put((table, columns, rows))
+
+    def __enter__(self) -> BulkWriter:
+        if self.threaded:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.threaded:
+            self._q.put(None)
+            self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error

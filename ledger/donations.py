@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 from .clock import now_iso, parse_date
 from .errors import Conflict, InvalidInput, NotFound
-from .db import bulk_insert, sql_bool, sql_date
+from .db import BulkWriter, sql_bool, sql_date
 from .journal import Entry, Line, allocate_ids, post, reversal_entry
 from .money import parse_amount, parse_foreign_amount
 from .names import clean_name, match_key
@@ -351,16 +351,17 @@ def record_donations(
     ids = allocate_ids(conn, s.donations, len(items))
     now = now_iso()
     as_date, as_bool = sql_date(conn), sql_bool(conn)
-    for start in range(0, len(items), 5000):
-        end = start + 5000
-        bulk_insert(conn, s.donations, _DONATION_COLS, [
-            (did, org_id, p.tx_id, m.donor_id, fund_ids[v.fund],
-             camp_ids[v.campaign] if v.campaign else None, v.kind, as_date(v.date), v.amount,
-             debit, as_bool(v.to_principal), v.earmark, v.item_description, v.item_quantity,
-             v.item_unit, v.fx_amount, v.fx_currency, None, v.reference, v.message, user, now)
-            for did, p, m, v, debit in zip(ids[start:end], posted[start:end], matches[start:end],
-                                           items[start:end], debits[start:end], strict=True)
-        ])
+    with BulkWriter(conn) as writer:
+        for start in range(0, len(items), 5000):
+            end = start + 5000
+            writer.insert(s.donations, _DONATION_COLS, [
+                (did, org_id, p.tx_id, m.donor_id, fund_ids[v.fund],
+                 camp_ids[v.campaign] if v.campaign else None, v.kind, as_date(v.date), v.amount,
+                 debit, as_bool(v.to_principal), v.earmark, v.item_description, v.item_quantity,
+                 v.item_unit, v.fx_amount, v.fx_currency, None, v.reference, v.message, user, now)
+                for did, p, m, v, debit in zip(ids[start:end], posted[start:end], matches[start:end],
+                                               items[start:end], debits[start:end], strict=True)
+            ])
     return [
         {"donation_id": did, "tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "donor_id": m.donor_id,
          "donor_created": m.created, "possible_duplicates": m.possible_duplicates}

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 from .balances import FundBalance, fund_figures
 from .clock import now_iso
-from .db import bulk_insert, sql_date
+from .db import BulkWriter, sql_date
 from .errors import (
     AlreadyReversed,
     InsufficientFunds,
@@ -248,38 +248,39 @@ def post(
     acode, fcode = book.accounts, book.funds
     result: list[Posted] = []
     chunk = 5000
-    for start in range(0, len(entries), chunk):
-        tx_rows: list[tuple] = []
-        posting_rows: list[tuple] = []
-        for e, tx_id in zip(entries[start : start + chunk], tx_ids[start : start + chunk],
-                            strict=True):
-            seq += 1
-            digest = tx_digest(
-                prev,
-                org=book.code,
-                seq=seq,
-                date=e.date,
-                doc_ref=e.doc_ref,
-                description=e.description,
-                source=e.source,
-                created_by=user,
-                created_at=created_at,
-                reverses_seq=reversed_seq.get(e.reverses_id) if e.reverses_id else None,
-                postings=[(acode[ln.account_id][0], fcode[ln.fund_id], ln.amount)
-                          for ln in e.lines],
-            )
-            d = as_date(e.date)
-            tx_rows.append((tx_id, org_id, seq, d, e.doc_ref, e.description, e.source, user,
-                            created_at, e.reverses_id, prev, digest))
-            posting_rows.extend((tx_id, org_id, d, ln.account_id, ln.fund_id, ln.amount)
-                                for ln in e.lines)
-            result.append(Posted(tx_id, seq, digest))
-            prev = digest
-        # postings first: the transaction row's insert is where the database checks them
-        bulk_insert(conn, s.postings, _POSTING_COLS, posting_rows)
-        bulk_insert(conn, s.transactions, _TX_COLS, tx_rows)
-        if progress:
-            progress(len(tx_rows))
+    with BulkWriter(conn) as writer:
+        for start in range(0, len(entries), chunk):
+            tx_rows: list[tuple] = []
+            posting_rows: list[tuple] = []
+            for e, tx_id in zip(entries[start : start + chunk], tx_ids[start : start + chunk],
+                                strict=True):
+                seq += 1
+                digest = tx_digest(
+                    prev,
+                    org=book.code,
+                    seq=seq,
+                    date=e.date,
+                    doc_ref=e.doc_ref,
+                    description=e.description,
+                    source=e.source,
+                    created_by=user,
+                    created_at=created_at,
+                    reverses_seq=reversed_seq.get(e.reverses_id) if e.reverses_id else None,
+                    postings=[(acode[ln.account_id][0], fcode[ln.fund_id], ln.amount)
+                              for ln in e.lines],
+                )
+                d = as_date(e.date)
+                tx_rows.append((tx_id, org_id, seq, d, e.doc_ref, e.description, e.source, user,
+                                created_at, e.reverses_id, prev, digest))
+                posting_rows.extend((tx_id, org_id, d, ln.account_id, ln.fund_id, ln.amount)
+                                    for ln in e.lines)
+                result.append(Posted(tx_id, seq, digest))
+                prev = digest
+            # postings first: the transaction row's insert is where the database checks them
+            writer.insert(s.postings, _POSTING_COLS, posting_rows)
+            writer.insert(s.transactions, _TX_COLS, tx_rows)
+            if progress:
+                progress(len(tx_rows))
     _apply_balances(conn, book, deltas)
     conn.execute(
         s.chain_heads.update()

@@ -88,6 +88,31 @@ def test_database_refuses_orphan_postings(db, books):
     assert _count(db, "postings") == 0
 
 
+@pytest.mark.parametrize("what", ["account", "fund"])
+def test_database_refuses_postings_to_a_missing_or_foreign_account_or_fund(db, books, what):
+    from ledger import orgs
+
+    cash, income = _ids(db, books)
+    with db.begin() as c:
+        other = orgs.create_organization(c, code="DLK", name="Hội Khuyến học tỉnh Đắk Lắk",
+                                         level="province")
+        other_fund = orgs.create_fund(c, other, code="KHT", name="Quỹ Khuyến học tỉnh Đắk Lắk")
+        other_cash = orgs.account_by_code(c, other, "111").id
+    for bad in (987654, other_cash if what == "account" else other_fund):
+        legs = ([(bad, books.fund_id, 500), (income, books.fund_id, -500)] if what == "account"
+                else [(cash, bad, 500), (income, bad, -500)])
+        msg = _refused(db, lambda c, legs=legs: _raw_tx(c, books, 1000, legs))
+        assert "does not match" in msg
+    assert _count(db, "postings") == 0
+
+
+@pytest.mark.parametrize("table", ["organizations", "accounts", "funds"])
+def test_database_refuses_deleting_what_the_journal_names(db, books, table):
+    msg = _refused(db, lambda c: c.execute(sa.text(f"DELETE FROM {table}")))
+    assert "never deleted" in msg
+    assert _count(db, table) > 0
+
+
 def test_database_refuses_a_posting_added_to_an_existing_transaction(db, books):
     cash, income = _ids(db, books)
     with db.begin() as c:
