@@ -47,7 +47,8 @@ SQLITE = [
         WHERE p.tx_id = NEW.id
           AND (p.org_id <> NEW.org_id OR p.date <> NEW.date OR a.id IS NULL OR f.id IS NULL
                OR a.org_id <> NEW.org_id OR f.org_id <> NEW.org_id))
-    BEGIN SELECT RAISE(ABORT, 'journal: posting account, fund, organization or date does not match its transaction'); END""",
+    BEGIN SELECT RAISE(ABORT,
+        'journal: posting account, fund, organization or date does not match its transaction'); END""",
     *[
         f"""CREATE TRIGGER {t}_no_delete BEFORE DELETE ON {t}
         BEGIN SELECT RAISE(ABORT, '{t} are never deleted: the journal refers to them'); END"""
@@ -134,7 +135,8 @@ POSTGRESQL = [
               OR a.org_id <> t.org_id OR f.org_id <> t.org_id
         LIMIT 1;
         IF bad IS NOT NULL THEN
-            RAISE EXCEPTION 'journal: posting account, fund, organization or date does not match transaction %', bad
+            RAISE EXCEPTION
+                'journal: posting account, fund, organization or date does not match transaction %', bad
                 USING ERRCODE = 'check_violation';
         END IF;
         SELECT t.id INTO bad FROM new_transactions t JOIN organizations o ON o.id = t.org_id

@@ -17,7 +17,7 @@ from datetime import date
 
 from sqlalchemy.engine import Connection
 
-from .donations import DonorInput, ValidDonation, record_donations, validate_donation, DonationInput
+from .donations import DonationInput, DonorInput, ValidDonation, record_donations, validate_donation
 from .journal import Entry, Line, post
 from .orgs import account_by_code, add_bank_account, create_fund, create_organization
 

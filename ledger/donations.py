@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .clock import now_iso, parse_date
-from .errors import Conflict, InvalidInput, NotFound
 from .db import BulkWriter, sql_bool, sql_date
+from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, allocate_ids, post, reversal_entry
 from .money import parse_amount, parse_foreign_amount
 from .names import clean_name, match_key

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .clock import now_iso
+from .db import bulk_insert, sql_bool
 from .donations import (
     DonationInput,
     DonorInput,
@@ -32,7 +33,6 @@ from .donations import (
     validate_donation,
 )
 from .errors import ImportFailed, LedgerError
-from .db import bulk_insert, sql_bool
 from .journal import allocate_ids
 from .money import parse_amount_text
 from .names import match_key

@@ -112,3 +112,49 @@ def fund_balances(db: Database, org_code: str, *, as_of: date | None = None,
         oid = orgs.org_id_by_code(conn, org_code)
         ids = balances.subtree(conn, oid) if consolidated else [oid]
         return balances.fund_balances(conn, ids, as_of)
+
+
+# ------------------------------------------------------------------ set-up (each accepts a client key)
+
+
+def create_organization(db: Database, *, code: str, name: str, level: str, parent: str | None = None,
+                        address: str = "", key: str | None = None) -> dict:
+    payload = {"code": code, "name": name, "level": level, "parent": parent, "address": address}
+
+    def work(conn):
+        return {"id": orgs.create_organization(conn, code=code, name=name, level=level,
+                                               parent_code=parent, address=address), "code": code}
+
+    return run_idempotent(db, "organization", key, payload, work)
+
+
+def create_fund(db: Database, org_code: str, *, key: str | None = None, **fields) -> dict:
+    def work(conn):
+        return {"id": orgs.create_fund(conn, orgs.org_id_by_code(conn, org_code), **fields),
+                "code": fields["code"]}
+
+    return run_idempotent(db, f"{org_code}:fund", key, fields, work)
+
+
+def add_account(db: Database, org_code: str, *, key: str | None = None, **fields) -> dict:
+    def work(conn):
+        return {"id": orgs.add_account(conn, orgs.org_id_by_code(conn, org_code), **fields),
+                "code": fields["code"]}
+
+    return run_idempotent(db, f"{org_code}:account", key, fields, work)
+
+
+def add_bank_account(db: Database, org_code: str, *, key: str | None = None, **fields) -> dict:
+    def work(conn):
+        return {"id": orgs.add_bank_account(conn, orgs.org_id_by_code(conn, org_code), **fields),
+                "code": fields["code"]}
+
+    return run_idempotent(db, f"{org_code}:account", key, fields, work)
+
+
+def create_campaign(db: Database, org_code: str, *, key: str | None = None, **fields) -> dict:
+    def work(conn):
+        return {"id": donations.create_campaign(conn, orgs.org_id_by_code(conn, org_code), **fields),
+                "code": fields["code"]}
+
+    return run_idempotent(db, f"{org_code}:campaign", key, fields, work)

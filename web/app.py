@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Flask, abort, jsonify, render_template
+from flask import Flask, jsonify, render_template
 
 from ledger import balances, orgs
 from ledger.db import Database
@@ -19,6 +19,7 @@ def create_app(db: Database | None = None) -> Flask:
     """Return the web app over ``db`` (default: ``QUY_DATABASE_URL`` or the SQLite file)."""
     app = Flask(__name__)
     app.config["QUY_DB"] = db or Database()
+    app.json.ensure_ascii = False
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["dmy"] = lambda d: d.strftime("%d/%m/%Y") if d else ""
 
@@ -64,15 +65,14 @@ def create_app(db: Database | None = None) -> Flask:
         with database().read() as conn:
             oid = orgs.org_id_by_code(conn, code)
             rows = balances.fund_balances(conn, [oid])
-        if rows is None:
-            abort(404)
         return jsonify([{"code": r.code, "name": r.name, "kind": r.kind, **asdict(r.figures)}
                         for r in rows])
 
     @app.after_request
     def headers(resp):
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+        resp.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; style-src 'self' 'unsafe-inline'")
         return resp
 
     return app

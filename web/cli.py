@@ -155,12 +155,12 @@ def org_list(c: Ctx, as_json: bool) -> None:
 @click.option("--level", type=click.Choice(orgs.LEVELS), required=True)
 @click.option("--parent", default=None)
 @click.option("--address", default="")
+@key_opt
 @click.pass_obj
-def org_add(c: Ctx, code: str, name: str, level: str, parent: str | None, address: str) -> None:
-    with c.db.begin() as conn:
-        oid = orgs.create_organization(conn, code=code, name=name, level=level, parent_code=parent,
-                                       address=address)
-    click.echo(f"Organization {code} created (id {oid}).")
+def org_add(c: Ctx, code: str, name: str, level: str, parent: str | None, address: str, key) -> None:
+    r = services.create_organization(c.db, code=code, name=name, level=level, parent=parent,
+                                     address=address, key=key)
+    click.echo(f"Organization {code} created (id {r['id']}).")
 
 
 @main.group()
@@ -189,14 +189,13 @@ def fund_list(c: Ctx, org: str, as_json: bool) -> None:
 @click.option("--purpose", default="")
 @click.option("--may-pay-management", is_flag=True)
 @click.option("--principal", is_flag=True, help="The fund has a protected principal (endowment).")
+@key_opt
 @click.pass_obj
 def fund_add(c: Ctx, org: str, code: str, name: str, kind: str, purpose: str,
-             may_pay_management: bool, principal: bool) -> None:
-    with c.db.begin() as conn:
-        fid = orgs.create_fund(conn, orgs.org_id_by_code(conn, org), code=code, name=name, kind=kind,
-                               purpose=purpose, may_pay_management=may_pay_management,
-                               has_principal=principal)
-    click.echo(f"Fund {code} created (id {fid}).")
+             may_pay_management: bool, principal: bool, key) -> None:
+    r = services.create_fund(c.db, org, code=code, name=name, kind=kind, purpose=purpose,
+                             may_pay_management=may_pay_management, has_principal=principal, key=key)
+    click.echo(f"Fund {code} created (id {r['id']}).")
 
 
 @main.group()
@@ -223,11 +222,11 @@ def account_list(c: Ctx, org: str, as_json: bool) -> None:
 @click.argument("name")
 @click.option("--kind", type=click.Choice(["asset", "liability", "equity", "income", "expense"]))
 @click.option("--parent", default=None, help="Parent account code (a sub-account inherits its kind).")
+@key_opt
 @click.pass_obj
-def account_add(c: Ctx, org: str, code: str, name: str, kind: str | None, parent: str | None) -> None:
-    with c.db.begin() as conn:
-        orgs.add_account(conn, orgs.org_id_by_code(conn, org), code=code, name=name, kind=kind,
-                         parent_code=parent)
+def account_add(c: Ctx, org: str, code: str, name: str, kind: str | None, parent: str | None,
+                key) -> None:
+    services.add_account(c.db, org, code=code, name=name, kind=kind, parent_code=parent, key=key)
     click.echo(f"Account {code} added.")
 
 
@@ -248,12 +247,13 @@ def account_rename(c: Ctx, org: str, code: str, name: str) -> None:
 @click.option("--bank", "bank_name", required=True)
 @click.option("--number", "account_no", required=True)
 @click.option("--bin", "bin_", default="", help="The bank's NAPAS BIN (for VietQR).")
+@key_opt
 @click.pass_obj
-def account_add_bank(c: Ctx, org: str, code: str, bank_name: str, account_no: str, bin_: str) -> None:
+def account_add_bank(c: Ctx, org: str, code: str, bank_name: str, account_no: str, bin_: str,
+                     key) -> None:
     """Add a bank account as a sub-account of 1121."""
-    with c.db.begin() as conn:
-        orgs.add_bank_account(conn, orgs.org_id_by_code(conn, org), code=code, bank_name=bank_name,
-                              account_no=account_no, bin=bin_)
+    services.add_bank_account(c.db, org, code=code, bank_name=bank_name, account_no=account_no,
+                              bin=bin_, key=key)
     click.echo(f"Bank account {code} added under 1121.")
 
 
@@ -269,11 +269,12 @@ def campaign() -> None:
 @click.option("--fund", "fund_code", default=None)
 @click.option("--start", default=None)
 @click.option("--end", default=None)
+@key_opt
 @click.pass_obj
-def campaign_add(c: Ctx, org: str, code: str, name: str, fund_code: str | None, start, end) -> None:
-    with c.db.begin() as conn:
-        donations.create_campaign(conn, orgs.org_id_by_code(conn, org), code=code, name=name,
-                                  fund_code=fund_code, start=_date(start), end=_date(end))
+def campaign_add(c: Ctx, org: str, code: str, name: str, fund_code: str | None, start, end,
+                 key) -> None:
+    services.create_campaign(c.db, org, code=code, name=name, fund_code=fund_code, start=_date(start),
+                             end=_date(end), key=key)
     click.echo(f"Campaign {code} created.")
 
 

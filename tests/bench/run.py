@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -279,7 +278,8 @@ def main() -> None:
         a1 = results["anchor_beancount_1m_postings"]["seconds"]
         for label in ("sqlite", "postgresql"):
             if label in results:
-                print(f"{label}: balances over 1M postings are {a1 / results[label]['fund_balances_seconds']:.0f}"
+                ratio = a1 / results[label]["fund_balances_seconds"]
+                print(f"{label}: balances over 1M postings are {ratio:.0f}"
                       f"× faster than beancount loading those books ({a1} s)")
     if "anchor_pgbench_100k" in results and "seconds" in results["anchor_pgbench_100k"]:
         pgs = results["anchor_pgbench_100k"]["seconds"]

@@ -156,7 +156,7 @@ class LedgerMachine(RuleBasedStateMachine):
             f, ptx, open_ = self.pledges[pid]
             self.pledges[pid] = (f, ptx, open_ + dspend)
             del self.payments[tx]
-        for p, (f, ptx, _) in list(self.pledges.items()):
+        for p, (_f, ptx, _) in list(self.pledges.items()):
             if ptx == tx:
                 del self.pledges[p]
 
