@@ -58,6 +58,8 @@ class DonorInput:
     email: str = ""
     anonymous: bool = False
     display_name: str = ""
+    listed: bool = True  # agreed to be named in the public gold book ("Nhà hảo tâm" if anonymous)
+    hide_amount: bool = False  # the gold book shows the gift without its amount
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def validate_donor(inp: DonorInput) -> DonorInput:
     name = clean_name(inp.name, field="donor_name")
     display = clean_name(inp.display_name, field="display_name") if inp.display_name.strip() else ""
     return DonorInput(None, name, inp.kind, inp.address.strip(), inp.phone.strip(),
-                      inp.email.strip(), bool(inp.anonymous), display)
+                      inp.email.strip(), bool(inp.anonymous), display, bool(inp.listed),
+                      bool(inp.hide_amount))
 
 
 def create_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
@@ -99,7 +102,8 @@ def create_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
         s.donors.insert().values(
             org_id=org_id, kind=inp.kind, name=inp.name, match_key=match_key(inp.name),
             loose_key=loose_key(inp.name), address=inp.address, phone=inp.phone, email=inp.email,
-            anonymous=inp.anonymous, display_name=inp.display_name, created_at=now_iso())
+            anonymous=inp.anonymous, display_name=inp.display_name, listed=inp.listed,
+            hide_amount=inp.hide_amount, created_at=now_iso())
     ).inserted_primary_key[0]
     return DonorMatch(donor_id, True, dups)
 

@@ -158,6 +158,9 @@ donors = sa.Table(
     sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("display_name", sa.String(300), nullable=False, server_default=""),
     sa.Column("created_at", sa.String(40), nullable=False),
+    # the donor agreed to be named in the public gold book; and whether to show their amounts there
+    sa.Column("listed", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("hide_amount", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("kind IN ('person','organization')", name="kind"),
     sa.Index("ix_donors_org_match", "org_id", "match_key"),
     sa.Index("ix_donors_org_loose", "org_id", "loose_key"),
@@ -221,4 +224,86 @@ idempotency_keys = sa.Table(
     sa.Column("request_hash", sa.String(64), nullable=False),
     sa.Column("result", sa.Text, nullable=True),
     sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+# ------------------------------------------------------------------ people, roles and the audit log
+
+#: Roles a user can hold in an organization (see ``web/permissions.py`` for what each may do).
+ROLES = ("admin", "treasurer", "council", "auditor")
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("login", sa.String(80), nullable=False, unique=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+#: Which role a user holds in which organization; a user may hold several roles in several of them.
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), primary_key=True),
+    sa.Column("role", sa.String(20), primary_key=True),
+    sa.CheckConstraint("role IN ('admin','treasurer','council','auditor')", name="role"),
+)
+
+#: Server-side login sessions: the browser's cookie carries the token, the database its sha256. Logout
+#: revokes the row, so a replayed old cookie is refused.
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("revoked_at", sa.String(40), nullable=True),
+    sa.Column("ip", sa.String(64), nullable=False, server_default=""),
+)
+
+#: API tokens for programs: each scoped to one organization and one role.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("revoked_at", sa.String(40), nullable=True),
+    sa.CheckConstraint("role IN ('admin','treasurer','council','auditor')", name="role"),
+)
+
+#: Failed logins, kept to rate-limit attempts per account and per address (across worker processes).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    _id(),
+    sa.Column("login", sa.String(80), nullable=False),
+    sa.Column("ip", sa.String(64), nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),  # epoch milliseconds
+    sa.Index("ix_login_failures_login_at", "login", "at"),
+    sa.Index("ix_login_failures_ip_at", "ip", "at"),
+)
+
+#: Who changed what, when and from where: written in the same unit of work as the change. Append-only.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("via", sa.String(10), nullable=False),
+    sa.Column("ip", sa.String(64), nullable=False, server_default=""),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=True),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False, server_default=""),
+    sa.Column("details", sa.Text, nullable=False, server_default="{}"),
+    sa.Index("ix_audit_log_org_id", "org_id", "id"),
 )

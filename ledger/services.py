@@ -10,48 +10,69 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import balances, donations, importer, journal, orgs
+from . import audit, balances, donations, importer, journal, orgs, users
+from .audit import Actor, as_actor
 from .clock import parse_date
 from .db import Database
 from .idempotency import run_idempotent
 
+Who = Actor | str  # who acts: an Actor (web, API) or a plain user name (CLI, tests)
 
-def record_donation(db: Database, org_code: str, inp: donations.DonationInput, *, user: str,
+
+def _audited(who: Who, action: str, org_code: str | None, payload: Any,
+             work: Callable[[Any], dict], target: Callable[[dict], Any] = lambda r: "") -> Callable:
+    """Wrap ``work`` so that its audit row is written in the same unit of work as its change."""
+
+    def run(conn):
+        result = work(conn)
+        oid = orgs.org_id_by_code(conn, org_code) if org_code else None
+        audit.record(conn, who, action, org_id=oid, target=target(result), details=payload)
+        return result
+
+    return run
+
+
+def record_donation(db: Database, org_code: str, inp: donations.DonationInput, *, user: Who,
                     key: str | None = None) -> dict:
     """Record one donation (and its transaction); return ids, chain position and possible duplicates."""
 
     def work(conn):
-        return donations.record_donation(conn, orgs.org_id_by_code(conn, org_code), inp, user=user)
+        return donations.record_donation(conn, orgs.org_id_by_code(conn, org_code), inp,
+                                         user=as_actor(user).user)
 
-    return run_idempotent(db, f"{org_code}:donation", key, inp.payload(), work)
+    return run_idempotent(db, f"{org_code}:donation", key, inp.payload(), _audited(
+        user, "donation.record", org_code, inp.payload(), work, lambda r: f"donation:{r['donation_id']}"))
 
 
 def pay_pledge(db: Database, org_code: str, *, pledge_id: int, amount: Any, on: Any,
                method: str = "cash", bank_account: str | None = None, reference: str = "",
-               user: str, key: str | None = None) -> dict:
+               user: Who, key: str | None = None) -> dict:
     payload = {"pledge": pledge_id, "amount": amount, "on": str(on), "method": method,
                "bank": bank_account, "ref": reference}
 
     def work(conn):
         return donations.pay_pledge(conn, orgs.org_id_by_code(conn, org_code), pledge_id=pledge_id,
                                     amount=amount, date=on, method=method,
-                                    bank_account=bank_account, reference=reference, user=user)
+                                    bank_account=bank_account, reference=reference,
+                                    user=as_actor(user).user)
 
-    return run_idempotent(db, f"{org_code}:pledge_payment", key, payload, work)
+    return run_idempotent(db, f"{org_code}:pledge_payment", key, payload, _audited(
+        user, "pledge.pay", org_code, payload, work, lambda r: f"donation:{r['donation_id']}"))
 
 
-def reverse(db: Database, org_code: str, tx_id: int, *, reason: str, on: Any, user: str,
+def reverse(db: Database, org_code: str, tx_id: int, *, reason: str, on: Any, user: Who,
             key: str | None = None) -> dict:
     payload = {"tx": tx_id, "reason": reason, "on": str(on)}
 
     def work(conn):
         return donations.reverse_transaction(conn, orgs.org_id_by_code(conn, org_code), tx_id,
-                                             reason=reason, on=on, user=user)
+                                             reason=reason, on=on, user=as_actor(user).user)
 
-    return run_idempotent(db, f"{org_code}:reversal", key, payload, work)
+    return run_idempotent(db, f"{org_code}:reversal", key, payload, _audited(
+        user, "transaction.reverse", org_code, payload, work, lambda r: f"tx:{tx_id}"))
 
 
-def import_donations(db: Database, org_code: str, path: Path, *, user: str, fund: str | None = None,
+def import_donations(db: Database, org_code: str, path: Path, *, user: Who, fund: str | None = None,
                      campaign: str | None = None, default_date: Any = None, key: str | None = None,
                      progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Import a campaign file all-or-nothing; the key defaults to the file's sha256, so importing the
@@ -72,18 +93,31 @@ def import_donations(db: Database, org_code: str, path: Path, *, user: str, fund
             if progress:
                 progress("step", done[0], len(plan.items))
 
-        return importer.write_plan(conn, org_id, plan, user=user, source=f"import:{path.name}",
-                                   progress=tick)
+        return importer.write_plan(conn, org_id, plan, user=as_actor(user).user,
+                                   source=f"import:{path.name}", progress=tick)
 
     with importer.gc_paused():
-        return run_idempotent(db, f"{org_code}:import", key or f"file:{digest}", payload, work)
+        return run_idempotent(db, f"{org_code}:import", key or f"file:{digest}", payload, _audited(
+            user, "donations.import", org_code, {**payload, "name": path.name}, work,
+            lambda r: f"tx:{r['first_tx']}-{r['last_tx']}"))
 
 
-def lock_period(db: Database, org_code: str, through: Any) -> dict:
+def check_import(db: Database, org_code: str, path: Path, *, fund: str | None = None,
+                 campaign: str | None = None, default_date: Any = None) -> importer.ImportPlan:
+    """Check a campaign file without writing anything: the plan, or ImportFailed listing every bad row."""
+    with db.read() as conn:
+        return importer.check_file(conn, orgs.org_id_by_code(conn, org_code), path, fund=fund,
+                                   campaign=campaign, default_date=default_date)
+
+
+def lock_period(db: Database, org_code: str, through: Any, *, user: Who = "cli") -> dict:
     on = parse_date(through)
     with db.begin() as conn:
-        prev = orgs.set_lock_date(conn, orgs.org_id_by_code(conn, org_code), on)
-    return {"lock_date": on.isoformat(), "previous": prev.isoformat() if prev else None}
+        oid = orgs.org_id_by_code(conn, org_code)
+        prev = orgs.set_lock_date(conn, oid, on)
+        result = {"lock_date": on.isoformat(), "previous": prev.isoformat() if prev else None}
+        audit.record(conn, user, "period.lock", org_id=oid, target=org_code, details=result)
+    return result
 
 
 def verify(db: Database, org_code: str | None = None) -> list[journal.ChainReport]:
@@ -118,43 +152,82 @@ def fund_balances(db: Database, org_code: str, *, as_of: date | None = None,
 
 
 def create_organization(db: Database, *, code: str, name: str, level: str, parent: str | None = None,
-                        address: str = "", key: str | None = None) -> dict:
+                        address: str = "", key: str | None = None, user: Who = "cli") -> dict:
     payload = {"code": code, "name": name, "level": level, "parent": parent, "address": address}
 
     def work(conn):
         return {"id": orgs.create_organization(conn, code=code, name=name, level=level,
                                                parent_code=parent, address=address), "code": code}
 
-    return run_idempotent(db, "organization", key, payload, work)
+    return run_idempotent(db, "organization", key, payload,
+                          _audited(user, "organization.create", None, payload, work, lambda r: code))
 
 
-def create_fund(db: Database, org_code: str, *, key: str | None = None, **fields) -> dict:
+def _setup(db: Database, org_code: str, what: str, create: Callable, key: str | None, user: Who,
+           fields: dict) -> dict:
     def work(conn):
-        return {"id": orgs.create_fund(conn, orgs.org_id_by_code(conn, org_code), **fields),
-                "code": fields["code"]}
+        return {"id": create(conn, orgs.org_id_by_code(conn, org_code), **fields), "code": fields["code"]}
 
-    return run_idempotent(db, f"{org_code}:fund", key, fields, work)
-
-
-def add_account(db: Database, org_code: str, *, key: str | None = None, **fields) -> dict:
-    def work(conn):
-        return {"id": orgs.add_account(conn, orgs.org_id_by_code(conn, org_code), **fields),
-                "code": fields["code"]}
-
-    return run_idempotent(db, f"{org_code}:account", key, fields, work)
+    scope = f"{org_code}:{'account' if what == 'bank_account' else what}"
+    return run_idempotent(db, scope, key, fields, _audited(user, f"{what}.create", org_code, fields, work,
+                                                           lambda r: r["code"]))
 
 
-def add_bank_account(db: Database, org_code: str, *, key: str | None = None, **fields) -> dict:
-    def work(conn):
-        return {"id": orgs.add_bank_account(conn, orgs.org_id_by_code(conn, org_code), **fields),
-                "code": fields["code"]}
-
-    return run_idempotent(db, f"{org_code}:account", key, fields, work)
+def create_fund(db: Database, org_code: str, *, key: str | None = None, user: Who = "cli",
+                **fields) -> dict:
+    return _setup(db, org_code, "fund", orgs.create_fund, key, user, fields)
 
 
-def create_campaign(db: Database, org_code: str, *, key: str | None = None, **fields) -> dict:
-    def work(conn):
-        return {"id": donations.create_campaign(conn, orgs.org_id_by_code(conn, org_code), **fields),
-                "code": fields["code"]}
+def add_account(db: Database, org_code: str, *, key: str | None = None, user: Who = "cli",
+                **fields) -> dict:
+    return _setup(db, org_code, "account", orgs.add_account, key, user, fields)
 
-    return run_idempotent(db, f"{org_code}:campaign", key, fields, work)
+
+def add_bank_account(db: Database, org_code: str, *, key: str | None = None, user: Who = "cli",
+                     **fields) -> dict:
+    return _setup(db, org_code, "bank_account", orgs.add_bank_account, key, user, fields)
+
+
+def create_campaign(db: Database, org_code: str, *, key: str | None = None, user: Who = "cli",
+                    **fields) -> dict:
+    return _setup(db, org_code, "campaign", donations.create_campaign, key, user, fields)
+
+
+def rename_account(db: Database, org_code: str, code: str, name: str, *, user: Who = "cli") -> None:
+    with db.begin() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        orgs.rename_account(conn, oid, code, name)
+        audit.record(conn, user, "account.rename", org_id=oid, target=code, details={"name": name})
+
+
+# ------------------------------------------------------------------ people
+
+
+def add_user(db: Database, *, login: str, name: str, password: str, roles: list[tuple[str, str]] = (),
+             user: Who = "cli") -> dict:
+    """Create a user holding (organization code, role) pairs; return its id."""
+    with db.begin() as conn:
+        pairs = [(orgs.org_id_by_code(conn, o), r) for o, r in roles]
+        uid = users.create_user(conn, login=login, name=name, password=password, actor=user, roles=pairs)
+    return {"id": uid, "login": users.normal_login(login)}
+
+
+def grant_role(db: Database, login: str, org_code: str, role: str, *, user: Who = "cli") -> None:
+    with db.begin() as conn:
+        users.grant(conn, users.user_id_by_login(conn, login), orgs.org_id_by_code(conn, org_code), role,
+                    actor=user)
+
+
+def revoke_role(db: Database, login: str, org_code: str, role: str, *, user: Who = "cli") -> None:
+    with db.begin() as conn:
+        users.revoke(conn, users.user_id_by_login(conn, login), orgs.org_id_by_code(conn, org_code),
+                     role, actor=user)
+
+
+def create_token(db: Database, login: str, org_code: str, role: str, *, name: str = "",
+                 user: Who = "cli") -> dict:
+    """Create an API token for ``login`` scoped to one organization and role; the token is shown once."""
+    with db.begin() as conn:
+        tid, token = users.create_token(conn, users.user_id_by_login(conn, login),
+                                        orgs.org_id_by_code(conn, org_code), role, name=name, actor=user)
+    return {"id": tid, "token": token, "org": org_code, "role": role}

@@ -1,78 +1,157 @@
-"""The Flask app factory. For now: a read-only page of organizations, funds and balances, and the same
-figures as JSON under ``/api/v1``. The full UI (people, roles, donation forms) builds on this."""
+"""The Flask app factory: configuration, the extensions (Flask-Login, Flask-WTF's CSRF protection,
+Flask-Babel), and the blueprints — ``auth`` (login, logout, language), ``ui`` (the pages of people who
+keep the books, under ``/o/<org>/``), ``public`` (no login, under ``/p/<org>/``) and the JSON API
+under ``/api/v1``. A later feature adds its own blueprint and registers it here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import os
+import secrets
+from datetime import date, datetime
+from pathlib import Path
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
-from ledger import balances, orgs
 from ledger.db import Database
 from ledger.errors import LedgerError
 from ledger.money import format_vnd
 
+from . import auth
 from .messages import vietnamese
 
+csrf = CSRFProtect()
+babel = Babel()
+HERE = Path(__file__).resolve().parent
+LANGUAGES = ("vi", "en")
 
-def create_app(db: Database | None = None) -> Flask:
+
+def _secret_key(db: Database) -> str:
+    """``QUY_SECRET_KEY``, else a random key kept in ``instance/secret_key`` (made once, mode 600),
+    so that every worker process and every restart shares it and none is ever in the repository."""
+    key = os.environ.get("QUY_SECRET_KEY")
+    if key:
+        return key
+    path = Path(os.environ.get("QUY_INSTANCE", "instance")) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang") or session.get("lang")
+    return lang if lang in LANGUAGES else "vi"
+
+
+def dmy(value) -> str:
+    """A date as people write it here: dd/mm/yyyy."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y") if isinstance(value, date) else ""
+
+
+def error_message(err: LedgerError) -> str:
+    """The message a person reads: Vietnamese by default, the ledger's English text in English."""
+    return vietnamese(err) if str(get_locale() or "vi") == "vi" else err.message
+
+
+def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
     """Return the web app over ``db`` (default: ``QUY_DATABASE_URL`` or the SQLite file)."""
     app = Flask(__name__)
-    app.config["QUY_DB"] = db or Database()
+    app.config["QUY_DB"] = db = db or Database()
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("QUY_SECURE_COOKIES", "") == "1",
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
+        BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
+        QUY_UPLOADS=os.environ.get("QUY_UPLOADS", os.path.join(os.environ.get("QUY_INSTANCE", "instance"),
+                                                                "uploads")),
+    )
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(db)
     app.json.ensure_ascii = False
-    app.jinja_env.filters["vnd"] = format_vnd
-    app.jinja_env.filters["dmy"] = lambda d: d.strftime("%d/%m/%Y") if d else ""
+    app.json.sort_keys = False
 
-    def database() -> Database:
-        return app.config["QUY_DB"]
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_locale="vi")
+    auth.login_manager.init_app(app)
+    app.jinja_env.filters["vnd"] = format_vnd
+    app.jinja_env.filters["dmy"] = dmy
+    app.jinja_env.globals.update(can=auth.can, get_locale=get_locale)
+
+    from . import api, public, ui
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(public.bp)
+    api.init_api(app, csrf)
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
 
     @app.errorhandler(LedgerError)
     def ledger_error(err: LedgerError):
-        return jsonify({"code": err.code, "message": vietnamese(err), "detail": err.message}), err.status
+        if wants_json():
+            body = {"code": err.code, "message": err.message, "message_vi": vietnamese(err),
+                    "errors": _field_errors(err)}
+            return jsonify(body), err.status
+        return render_template("error.html", status=err.status, message=error_message(err),
+                               code=err.code, params=err.params), err.status
 
-    def overview():
-        with database().read() as conn:
-            all_orgs = orgs.list_organizations(conn)
-            rows = balances.fund_balances(conn, [o.id for o in all_orgs])
-            consolidated = {}
-            for o in all_orgs:
-                ids = set(balances.subtree(conn, o.id))
-                consolidated[o.id] = balances.total_figures(r for r in rows if r.org_id in ids)
-        return all_orgs, rows, consolidated
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError):
+        if wants_json():
+            return jsonify({"code": "csrf_failed", "message": err.description, "errors": {}}), 400
+        return render_template("error.html", status=400, code="csrf_failed", params={},
+                               message=_("The form has expired or did not come from this site. "
+                                         "Reload the page and try again.")), 400
 
-    @app.get("/")
-    def index():
-        all_orgs, rows, consolidated = overview()
-        by_org: dict[int, list] = {}
-        for r in rows:
-            by_org.setdefault(r.org_id, []).append(r)
-        return render_template("index.html", orgs=all_orgs, by_org=by_org, consolidated=consolidated)
-
-    @app.get("/api/v1/organizations")
-    def api_orgs():
-        all_orgs, rows, consolidated = overview()
-        return jsonify([
-            {"code": o.code, "name": o.name, "level": o.level,
-             "lock_date": o.lock_date.isoformat() if o.lock_date else None,
-             "funds": [{"code": r.code, "name": r.name, "kind": r.kind, **asdict(r.figures)}
-                       for r in rows if r.org_id == o.id],
-             "consolidated": asdict(consolidated[o.id])}
-            for o in all_orgs
-        ])
-
-    @app.get("/api/v1/organizations/<code>/funds")
-    def api_funds(code: str):
-        with database().read() as conn:
-            oid = orgs.org_id_by_code(conn, code)
-            rows = balances.fund_balances(conn, [oid])
-        return jsonify([{"code": r.code, "name": r.name, "kind": r.kind, **asdict(r.figures)}
-                        for r in rows])
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if wants_json():
+            return jsonify({"code": _HTTP_CODES.get(err.code, "http_error"), "message": err.description,
+                            "errors": {}}), err.code
+        messages = {401: _("Please log in."), 403: _("You do not have permission to do this."),
+                    404: _("Page not found."), 429: _("Too many requests. Wait a minute.")}
+        return render_template("error.html", status=err.code, code=_HTTP_CODES.get(err.code, "http_error"),
+                               params={}, message=messages.get(err.code, err.description)), err.code
 
     @app.after_request
     def headers(resp):
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; style-src 'self' 'unsafe-inline'")
+                                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                "frame-ancestors 'none'; form-action 'self'")
+        if g.get("no_store") or request.path.startswith(("/o/", "/login")):
+            resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
     return app
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+               422: "invalid_input", 429: "too_many_requests"}
+
+
+def _field_errors(err: LedgerError) -> dict:
+    """The failing fields of an error, as ``{field: [reason]}`` (import errors keep their rows)."""
+    if "errors" in err.params:
+        return {"rows": err.params["errors"]}
+    field = err.params.get("field")
+    return {field: [err.params.get("reason") or err.message]} if field else {}

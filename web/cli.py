@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import secrets
 import sys
 from dataclasses import asdict
 from datetime import date
@@ -105,12 +106,43 @@ def demo(c: Ctx, if_empty: bool) -> None:
     if not _is_empty(c.db):
         if if_empty:
             click.echo("Database already has books; demo not loaded.")
+            _print_demo_logins(_demo_logins_file(c.db))
             return
         raise click.ClickException("the database is not empty; the demo loads into an empty one")
     with c.db.begin() as conn:
         summary = load_demo(conn, user=c.user)
     click.echo(f"Demo loaded: {summary['organizations']} organizations, "
                f"{summary['campaign_gifts']} gifts to the Tô Hiệu 2025 campaign.")
+    logins = _demo_logins_file(c.db)
+    lines = []
+    for login, name, roles in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        services.add_user(c.db, login=login, name=name, password=password, roles=roles, user=c.user)
+        lines.append(f"{login:<9} {password:<18} {', '.join(f'{r}@{o}' for o, r in roles)}")
+    logins.parent.mkdir(parents=True, exist_ok=True)
+    logins.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    logins.chmod(0o600)
+    _print_demo_logins(logins)
+
+
+#: The demo's people: login, name, (organization, role) pairs. Passwords are made at random when the
+#: demo is loaded and written to demo-logins.txt beside the database file (never to the repository).
+DEMO_USERS = [
+    ("admin", "Lê Thị Hoa", [("SLA", "admin"), ("SLA-TCH", "admin")]),
+    ("thuquy", "Nguyễn Thị Mai", [("SLA", "treasurer"), ("SLA-TCH", "treasurer")]),
+    ("hoidong", "Trần Văn Bình", [("SLA", "council")]),
+    ("kiemtra", "Phạm Minh Đức", [("SLA", "auditor")]),
+]
+
+
+def _demo_logins_file(db: Database) -> Path:
+    path = db.engine.url.database if db.dialect == "sqlite" else None
+    return (Path(path).parent if path and path != ":memory:" else Path("instance")) / "demo-logins.txt"
+
+
+def _print_demo_logins(path: Path) -> None:
+    if path.exists():
+        click.echo(f"Demo logins ({path}):\n" + path.read_text(encoding="utf-8"))
 
 
 @main.command()
@@ -159,7 +191,7 @@ def org_list(c: Ctx, as_json: bool) -> None:
 @click.pass_obj
 def org_add(c: Ctx, code: str, name: str, level: str, parent: str | None, address: str, key) -> None:
     r = services.create_organization(c.db, code=code, name=name, level=level, parent=parent,
-                                     address=address, key=key)
+                                     address=address, key=key, user=c.user)
     click.echo(f"Organization {code} created (id {r['id']}).")
 
 
@@ -194,7 +226,8 @@ def fund_list(c: Ctx, org: str, as_json: bool) -> None:
 def fund_add(c: Ctx, org: str, code: str, name: str, kind: str, purpose: str,
              may_pay_management: bool, principal: bool, key) -> None:
     r = services.create_fund(c.db, org, code=code, name=name, kind=kind, purpose=purpose,
-                             may_pay_management=may_pay_management, has_principal=principal, key=key)
+                             may_pay_management=may_pay_management, has_principal=principal, key=key,
+                             user=c.user)
     click.echo(f"Fund {code} created (id {r['id']}).")
 
 
@@ -226,7 +259,7 @@ def account_list(c: Ctx, org: str, as_json: bool) -> None:
 @click.pass_obj
 def account_add(c: Ctx, org: str, code: str, name: str, kind: str | None, parent: str | None,
                 key) -> None:
-    services.add_account(c.db, org, code=code, name=name, kind=kind, parent_code=parent, key=key)
+    services.add_account(c.db, org, code=code, name=name, kind=kind, parent_code=parent, key=key, user=c.user)
     click.echo(f"Account {code} added.")
 
 
@@ -236,8 +269,7 @@ def account_add(c: Ctx, org: str, code: str, name: str, kind: str | None, parent
 @click.argument("name")
 @click.pass_obj
 def account_rename(c: Ctx, org: str, code: str, name: str) -> None:
-    with c.db.begin() as conn:
-        orgs.rename_account(conn, orgs.org_id_by_code(conn, org), code, name)
+    services.rename_account(c.db, org, code, name, user=c.user)
     click.echo(f"Account {code} renamed.")
 
 
@@ -253,7 +285,7 @@ def account_add_bank(c: Ctx, org: str, code: str, bank_name: str, account_no: st
                      key) -> None:
     """Add a bank account as a sub-account of 1121."""
     services.add_bank_account(c.db, org, code=code, bank_name=bank_name, account_no=account_no,
-                              bin=bin_, key=key)
+                              bin=bin_, key=key, user=c.user)
     click.echo(f"Bank account {code} added under 1121.")
 
 
@@ -274,7 +306,7 @@ def campaign() -> None:
 def campaign_add(c: Ctx, org: str, code: str, name: str, fund_code: str | None, start, end,
                  key) -> None:
     services.create_campaign(c.db, org, code=code, name=name, fund_code=fund_code, start=_date(start),
-                             end=_date(end), key=key)
+                             end=_date(end), key=key, user=c.user)
     click.echo(f"Campaign {code} created.")
 
 
@@ -429,7 +461,7 @@ def reverse(c: Ctx, org, tx_id, reason, on, key, as_json) -> None:
 @click.pass_obj
 def lock(c: Ctx, org: str, through: str) -> None:
     """Lock the books through a date: nothing may be posted on or before it."""
-    r = services.lock_period(c.db, org, through)
+    r = services.lock_period(c.db, org, through, user=c.user)
     click.echo(f"{org}: locked through {r['lock_date']}.")
 
 
@@ -541,6 +573,88 @@ def digest(c: Ctx, org: str | None) -> None:
             code = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == oid)).scalar()
             seq, h = journal.head_digest(conn, oid)
             click.echo(f"{code} {seq} {h}")
+
+
+# ------------------------------------------------------------------ people
+
+
+@main.group("user")
+def user_group() -> None:
+    """Users and their roles (admin, treasurer, council, auditor) per organization."""
+
+
+@user_group.command("add")
+@click.argument("login")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", "roles", multiple=True, metavar="ROLE@ORG",
+              help="A role in an organization, e.g. admin@SLA (repeatable).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_obj
+def user_add(c: Ctx, login: str, name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a user (the first administrator, say); prints a generated password unless one is given."""
+    pairs = []
+    for r in roles:
+        role, _, org_code = r.partition("@")
+        if not org_code:
+            raise click.UsageError(f"--role {r!r}: write ROLE@ORG, e.g. admin@SLA")
+        pairs.append((org_code, role))
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
+    r = services.add_user(c.db, login=login, name=name, password=password, roles=pairs, user=c.user)
+    click.echo(f"User {r['login']} created (id {r['id']}).")
+    if not password_stdin:
+        click.echo(f"Password: {password}")
+
+
+@user_group.command("list")
+@click.option("--org", "org", default=None, help="Only users with a role in this organization.")
+@json_opt
+@click.pass_obj
+def user_list(c: Ctx, org: str | None, as_json: bool) -> None:
+    from ledger import users
+
+    with c.db.read() as conn:
+        rows = users.list_users(conn, orgs.org_id_by_code(conn, org) if org else None)
+    _out([{"login": u.login, "name": u.name, "active": u.active,
+           "roles": [f"{r}@{o}" for o, r in pairs]} for u, pairs in rows], as_json,
+         "\n".join(f"{u.login:<14} {u.name:<28} {', '.join(f'{r}@{o}' for o, r in pairs)}"
+                   for u, pairs in rows))
+
+
+@user_group.command("grant")
+@click.argument("login")
+@click.argument("role_at_org", metavar="ROLE@ORG")
+@click.pass_obj
+def user_grant(c: Ctx, login: str, role_at_org: str) -> None:
+    role, _, org_code = role_at_org.partition("@")
+    services.grant_role(c.db, login, org_code, role, user=c.user)
+    click.echo(f"{login}: {role} in {org_code}.")
+
+
+@user_group.command("revoke")
+@click.argument("login")
+@click.argument("role_at_org", metavar="ROLE@ORG")
+@click.pass_obj
+def user_revoke(c: Ctx, login: str, role_at_org: str) -> None:
+    role, _, org_code = role_at_org.partition("@")
+    services.revoke_role(c.db, login, org_code, role, user=c.user)
+    click.echo(f"{login}: no longer {role} in {org_code}.")
+
+
+@main.group()
+def token() -> None:
+    """API tokens, each scoped to one organization and one role."""
+
+
+@token.command("create")
+@click.argument("login")
+@click.argument("role_at_org", metavar="ROLE@ORG")
+@click.option("--name", default="", help="What the token is for.")
+@click.pass_obj
+def token_create(c: Ctx, login: str, role_at_org: str, name: str) -> None:
+    """Create an API token (printed once: only its digest is kept)."""
+    role, _, org_code = role_at_org.partition("@")
+    r = services.create_token(c.db, login, org_code, role, name=name, user=c.user)
+    click.echo(r["token"])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,307 @@
+"""Reading the books for the faces: donations, donors, campaigns, pledges, the journal, the public gold
+book and a fund's monthly disclosure. Plain reads, no writes; each returns plain rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .donations import loose_key, pledge_outstanding
+from .errors import NotFound
+from .names import match_key
+
+
+def _reversed_tx_ids():
+    t = s.transactions
+    return sa.select(t.c.reverses_id).where(t.c.reverses_id.is_not(None)).scalar_subquery()
+
+
+@dataclass(frozen=True)
+class DonationRow:
+    id: int
+    tx_id: int
+    date: date
+    donor_id: int
+    donor_name: str
+    fund: str
+    fund_name: str
+    campaign: str | None
+    kind: str
+    amount: int
+    to_principal: bool
+    earmark: str | None
+    item_description: str | None
+    item_quantity: int | None
+    item_unit: str | None
+    fx_amount: int | None
+    fx_currency: str | None
+    pledge_id: int | None
+    reference: str
+    message: str
+    reversed: bool
+
+
+def donations(conn: Connection, org_id: int, *, donor_id: int | None = None, limit: int = 50,
+              offset: int = 0, kind: str | None = None) -> tuple[list[DonationRow], int]:
+    """Return a page of the organization's donations (newest first) and how many there are in all."""
+    d, dn, f, c, t = s.donations, s.donors, s.funds, s.campaigns, s.transactions
+    cond = [d.c.org_id == org_id]
+    if donor_id is not None:
+        cond.append(d.c.donor_id == donor_id)
+    if kind is not None:
+        cond.append(d.c.kind == kind)
+    total = conn.execute(sa.select(sa.func.count()).select_from(d).where(*cond)).scalar()
+    rev = sa.exists().where(t.c.reverses_id == d.c.tx_id)
+    q = (sa.select(d.c.id, d.c.tx_id, d.c.date, d.c.donor_id, dn.c.name.label("donor_name"),
+                   f.c.code.label("fund"), f.c.name.label("fund_name"), c.c.code.label("campaign"),
+                   d.c.kind, d.c.amount, d.c.to_principal, d.c.earmark, d.c.item_description,
+                   d.c.item_quantity, d.c.item_unit, d.c.fx_amount, d.c.fx_currency, d.c.pledge_id,
+                   d.c.reference, d.c.message, rev.label("reversed"))
+         .join(dn, dn.c.id == d.c.donor_id).join(f, f.c.id == d.c.fund_id)
+         .outerjoin(c, c.c.id == d.c.campaign_id)
+         .where(*cond).order_by(d.c.date.desc(), d.c.id.desc()).limit(limit).offset(offset))
+    return [DonationRow(**{**r._mapping, "reversed": bool(r.reversed),
+                           "to_principal": bool(r.to_principal)}) for r in conn.execute(q)], total
+
+
+@dataclass(frozen=True)
+class DonorRow:
+    id: int
+    kind: str
+    name: str
+    address: str
+    phone: str
+    email: str
+    anonymous: bool
+    display_name: str
+    listed: bool
+    hide_amount: bool
+    created_at: str
+    gifts: int
+    total: int
+
+
+def donors(conn: Connection, org_id: int, *, search: str | None = None, limit: int = 50,
+           offset: int = 0) -> tuple[list[DonorRow], int]:
+    """Return a page of donors (by name) with their count and total of unreversed gifts; ``search``
+    matches part of the name with or without diacritics."""
+    dn, d = s.donors, s.donations
+    cond = [dn.c.org_id == org_id]
+    if search and search.strip():
+        cond.append(sa.or_(dn.c.match_key.contains(match_key(search), autoescape=True),
+                           dn.c.loose_key.contains(loose_key(search), autoescape=True)))
+    total = conn.execute(sa.select(sa.func.count()).select_from(dn).where(*cond)).scalar()
+    gifts = (sa.select(d.c.donor_id, sa.func.count().label("gifts"),
+                       sa.func.coalesce(sa.func.sum(d.c.amount), 0).label("total"))
+             .where(d.c.org_id == org_id, d.c.kind != "pledge_payment", d.c.tx_id.not_in(_reversed_tx_ids()))
+             .group_by(d.c.donor_id).subquery())
+    q = (sa.select(dn.c.id, dn.c.kind, dn.c.name, dn.c.address, dn.c.phone, dn.c.email, dn.c.anonymous,
+                   dn.c.display_name, dn.c.listed, dn.c.hide_amount, dn.c.created_at,
+                   sa.func.coalesce(gifts.c.gifts, 0).label("gifts"),
+                   sa.func.coalesce(gifts.c.total, 0).label("total"))
+         .outerjoin(gifts, gifts.c.donor_id == dn.c.id).where(*cond)
+         .order_by(dn.c.match_key, dn.c.id).limit(limit).offset(offset))
+    return [DonorRow(**{**r._mapping, "anonymous": bool(r.anonymous), "listed": bool(r.listed),
+                        "hide_amount": bool(r.hide_amount), "total": int(r.total)})
+            for r in conn.execute(q)], total
+
+
+def donor(conn: Connection, org_id: int, donor_id: int) -> DonorRow:
+    """Return one donor of the organization with the count and total of their unreversed gifts."""
+    dn, d = s.donors, s.donations
+    r = conn.execute(sa.select(dn).where(dn.c.id == donor_id, dn.c.org_id == org_id)).one_or_none()
+    if r is None:
+        raise NotFound(f"donor {donor_id} not found", entity="donor", id=donor_id)
+    gifts, total = conn.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(d.c.amount), 0))
+        .where(d.c.donor_id == donor_id, d.c.kind != "pledge_payment",
+               d.c.tx_id.not_in(_reversed_tx_ids()))).one()
+    return DonorRow(r.id, r.kind, r.name, r.address, r.phone, r.email, bool(r.anonymous), r.display_name,
+                    bool(r.listed), bool(r.hide_amount), r.created_at, gifts, int(total))
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    id: int
+    code: str
+    name: str
+    fund: str | None
+    start_date: date | None
+    end_date: date | None
+    gifts: int
+    total: int
+
+
+def campaigns(conn: Connection, org_id: int) -> list[CampaignRow]:
+    """Return the organization's campaigns with their count and total of unreversed gifts."""
+    c, d, f = s.campaigns, s.donations, s.funds
+    gifts = (sa.select(d.c.campaign_id, sa.func.count().label("gifts"),
+                       sa.func.coalesce(sa.func.sum(d.c.amount), 0).label("total"))
+             .where(d.c.org_id == org_id, d.c.kind != "pledge_payment", d.c.tx_id.not_in(_reversed_tx_ids()))
+             .group_by(d.c.campaign_id).subquery())
+    q = (sa.select(c.c.id, c.c.code, c.c.name, f.c.code.label("fund"), c.c.start_date, c.c.end_date,
+                   sa.func.coalesce(gifts.c.gifts, 0).label("gifts"),
+                   sa.func.coalesce(gifts.c.total, 0).label("total"))
+         .outerjoin(f, f.c.id == c.c.fund_id).outerjoin(gifts, gifts.c.campaign_id == c.c.id)
+         .where(c.c.org_id == org_id).order_by(c.c.start_date.desc(), c.c.code))
+    return [CampaignRow(**{**r._mapping, "total": int(r.total)}) for r in conn.execute(q)]
+
+
+@dataclass(frozen=True)
+class PledgeRow:
+    id: int
+    date: date
+    donor_id: int
+    donor_name: str
+    fund: str
+    amount: int
+    outstanding: int
+
+
+def open_pledges(conn: Connection, org_id: int) -> list[PledgeRow]:
+    """Return the pledges with something still to collect (oldest first)."""
+    rows, _ = donations(conn, org_id, kind="pledge", limit=10_000)
+    out = []
+    for r in sorted(rows, key=lambda r: (r.date, r.id)):
+        if r.reversed:
+            continue
+        left = pledge_outstanding(conn, r.id)
+        if left > 0:
+            out.append(PledgeRow(r.id, r.date, r.donor_id, r.donor_name, r.fund, r.amount, left))
+    return out
+
+
+@dataclass(frozen=True)
+class PostingRow:
+    account: str
+    account_name: str
+    fund: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class TxRow:
+    id: int
+    seq: int
+    date: date
+    doc_ref: str
+    description: str
+    source: str
+    created_by: str
+    created_at: str
+    reverses_id: int | None
+    reversed_by: int | None
+    hash: str
+    postings: list[PostingRow]
+
+
+def journal(conn: Connection, org_id: int, *, start: date | None = None, end: date | None = None,
+            limit: int = 50, offset: int = 0, tx_id: int | None = None) -> tuple[list[TxRow], int]:
+    """Return a page of journal transactions with their postings (newest first) and the total count."""
+    t, p, a, f = s.transactions, s.postings, s.accounts, s.funds
+    cond = [t.c.org_id == org_id]
+    if start:
+        cond.append(t.c.date >= start)
+    if end:
+        cond.append(t.c.date <= end)
+    if tx_id is not None:
+        cond.append(t.c.id == tx_id)
+    total = conn.execute(sa.select(sa.func.count()).select_from(t).where(*cond)).scalar()
+    rev = t.alias("rev")
+    txs = conn.execute(
+        sa.select(t, rev.c.id.label("reversed_by")).outerjoin(rev, rev.c.reverses_id == t.c.id)
+        .where(*cond).order_by(t.c.seq.desc()).limit(limit).offset(offset)).all()
+    lines: dict[int, list[PostingRow]] = defaultdict(list)
+    if txs:
+        for ln in conn.execute(
+                sa.select(p.c.tx_id, a.c.code, a.c.name, f.c.code.label("fund"), p.c.amount)
+                .join(a, a.c.id == p.c.account_id).join(f, f.c.id == p.c.fund_id)
+                .where(p.c.tx_id.in_([x.id for x in txs])).order_by(p.c.id)):
+            lines[ln.tx_id].append(PostingRow(ln.code, ln.name, ln.fund, ln.amount))
+    return [TxRow(x.id, x.seq, x.date, x.doc_ref, x.description, x.source, x.created_by, x.created_at,
+                  x.reverses_id, x.reversed_by, x.hash, lines[x.id]) for x in txs], total
+
+
+# ------------------------------------------------------------------ public
+
+
+ANONYMOUS = "Nhà hảo tâm"
+
+
+@dataclass(frozen=True)
+class GoldBookRow:
+    """One gift in the public gold book ("Sổ vàng"): no address, phone or e-mail, ever."""
+
+    date: date
+    name: str
+    fund: str
+    kind: str
+    amount: int | None  # None when the donor asked to hide it
+    item: str | None
+    message: str
+
+
+def gold_book(conn: Connection, org_id: int, *, limit: int = 100, offset: int = 0) -> tuple[list[GoldBookRow], int]:
+    """Return the listed donors' unreversed gifts (newest first): anonymous donors as "Nhà hảo tâm",
+    amounts hidden where the donor asked."""
+    d, dn, f = s.donations, s.donors, s.funds
+    cond = [d.c.org_id == org_id, dn.c.listed == sa.true(), d.c.kind != "pledge_payment",
+            d.c.tx_id.not_in(_reversed_tx_ids())]
+    total = conn.execute(sa.select(sa.func.count()).select_from(d.join(dn, dn.c.id == d.c.donor_id))
+                         .where(*cond)).scalar()
+    q = (sa.select(d.c.date, dn.c.name, dn.c.display_name, dn.c.anonymous, dn.c.hide_amount,
+                   f.c.name.label("fund"), d.c.kind, d.c.amount, d.c.item_description, d.c.item_quantity,
+                   d.c.item_unit, d.c.message)
+         .join(dn, dn.c.id == d.c.donor_id).join(f, f.c.id == d.c.fund_id)
+         .where(*cond).order_by(d.c.date.desc(), d.c.id.desc()).limit(limit).offset(offset))
+    out = []
+    for r in conn.execute(q):
+        name = ANONYMOUS if r.anonymous else (r.display_name or r.name)
+        item = (f"{r.item_description} ({r.item_quantity} {r.item_unit})"
+                if r.kind == "in_kind" else None)
+        out.append(GoldBookRow(r.date, name, r.fund, r.kind, None if r.hide_amount else r.amount, item,
+                               r.message))
+    return out, total
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: int
+    receipts: int
+    spending: int
+
+
+#: Accounts whose credits are money received by a fund: income, protected principal, earmarked money.
+_RECEIPT_ROLES = ("principal", "earmarked_payable")
+
+
+def disclosure(conn: Connection, org_id: int, fund_id: int, year: int) -> list[MonthRow]:
+    """Return a fund's receipts and spending for each month of ``year`` (net of reversals).
+
+    Receipts are credits less debits on income accounts (711 donations, 515 interest), protected
+    principal (3531) and earmarked money (3381, credits only: its debits are money paid out to the
+    named recipient, counted as spending with the expense accounts 811 and 611).
+    """
+    p, a = s.postings, s.accounts
+    rows = conn.execute(
+        sa.select(p.c.date, a.c.kind, a.c.role, p.c.amount)
+        .join(a, a.c.id == p.c.account_id)
+        .where(p.c.org_id == org_id, p.c.fund_id == fund_id,
+               p.c.date >= date(year, 1, 1), p.c.date <= date(year, 12, 31),
+               sa.or_(a.c.kind.in_(("income", "expense")), a.c.role.in_(_RECEIPT_ROLES))))
+    months = {m: [0, 0] for m in range(1, 13)}
+    for r in rows:
+        m = months[r.date.month]
+        if r.kind == "expense":
+            m[1] += r.amount
+        elif r.role == "earmarked_payable" and r.amount > 0:
+            m[1] += r.amount
+        else:
+            m[0] -= r.amount
+    return [MonthRow(k, v[0], v[1]) for k, v in months.items()]

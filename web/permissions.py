@@ -1,0 +1,29 @@
+"""Who may do what: the one table of roles and the actions each allows (least privilege).
+
+A user holds roles per organization; what they may do in an organization is the union of the actions
+of the roles they hold *there* (a role in the province gives nothing in a district). An API token
+carries one role in one organization. Every route names the action it needs; nothing else decides.
+"""
+
+from __future__ import annotations
+
+#: action → roles allowed to take it
+ACTIONS: dict[str, frozenset[str]] = {
+    "read": frozenset({"admin", "treasurer", "council", "auditor"}),
+    "export": frozenset({"admin", "treasurer", "auditor"}),
+    "audit.read": frozenset({"admin", "auditor"}),
+    "donation.record": frozenset({"treasurer"}),
+    "pledge.pay": frozenset({"treasurer"}),
+    "donations.import": frozenset({"treasurer"}),
+    "transaction.reverse": frozenset({"treasurer"}),
+    "campaign.create": frozenset({"treasurer", "admin"}),
+    "org.setup": frozenset({"admin"}),  # funds, accounts, bank accounts
+    "period.lock": frozenset({"admin"}),
+    "users.manage": frozenset({"admin"}),
+    "token.create": frozenset({"admin", "treasurer", "council", "auditor"}),
+}
+
+
+def allowed(roles: frozenset[str] | set[str], action: str) -> bool:
+    """Return True when any of ``roles`` allows ``action`` (an unknown action allows nobody)."""
+    return bool(ACTIONS.get(action, frozenset()) & set(roles))

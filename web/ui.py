@@ -1,0 +1,416 @@
+"""The pages of the people who keep the books, under ``/o/<org>/``: the dashboard, recording a donation,
+pledge payments, importing a campaign file, donors, the journal and reversals, locking the period,
+the audit log, users and API tokens. Each page parses its form, calls one service, and renders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ledger import audit, balances, importer, orgs, queries, services, users
+from ledger import schema as s
+from ledger.clock import parse_date
+from ledger.donations import DONATION_KINDS, DonationInput, DonorInput, possible_duplicates
+from ledger.errors import ImportFailed, InvalidInput, LedgerError
+from ledger.money import format_vnd, parse_amount_text
+from ledger.names import match_key
+
+from .helpers import Page, error_text, org_info
+from .auth import actor, db, requires
+
+bp = Blueprint("ui", __name__)
+PER_PAGE = 50
+
+
+@bp.get("/")
+def home():
+    """Logged in: the first organization where the user holds a role. Otherwise the public index."""
+    if current_user.is_authenticated and current_user.user.roles:
+        with db().read() as conn:
+            mine = [o for o in orgs.list_organizations(conn) if o.id in current_user.user.roles]
+        if len(mine) == 1:
+            return redirect(url_for("ui.dashboard", org=mine[0].code))
+        return render_template("choose_org.html", orgs=mine)
+    return redirect(url_for("public.index"))
+
+
+@bp.get("/o/<org>/")
+@requires("read")
+def dashboard(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = balances.fund_balances(conn, [g.org_id])
+        recent, _n = queries.donations(conn, g.org_id, limit=10)
+        camps = queries.campaigns(conn, g.org_id)
+        pledges = queries.open_pledges(conn, g.org_id)
+    return render_template("dashboard.html", org=info, funds=funds, total=balances.total_figures(funds),
+                           recent=recent, campaigns=camps, pledges=pledges)
+
+
+# ------------------------------------------------------------------ recording a donation
+
+
+def _choices(conn, org_id: int) -> dict:
+    return {
+        "funds": conn.execute(sa_select_funds(org_id)).all(),
+        "campaigns": queries.campaigns(conn, org_id),
+        "banks": conn.execute(sa_select_banks(org_id)).all(),
+    }
+
+
+def sa_select_funds(org_id: int):
+    return sa.select(s.funds.c.code, s.funds.c.name, s.funds.c.has_principal).where(
+        s.funds.c.org_id == org_id).order_by(s.funds.c.id)
+
+
+def sa_select_banks(org_id: int):
+    return sa.select(s.accounts.c.code, s.accounts.c.name, s.accounts.c.bank_name).where(
+        s.accounts.c.org_id == org_id, s.accounts.c.role == "bank",
+        s.accounts.c.parent_id.is_not(None)).order_by(s.accounts.c.code)
+
+
+def _flag(name: str) -> bool:
+    return request.form.get(name) in ("1", "on", "yes", "true")
+
+
+def _donation_input(form, donor_id: int | None) -> DonationInput:
+    kind = form.get("kind", "cash")
+    amount = parse_amount_text(form.get("amount", ""))
+    qty = form.get("item_quantity", "").strip()
+    return DonationInput(
+        fund=form.get("fund", ""),
+        amount=amount,
+        date=parse_date(form.get("date") or date.today().isoformat()),
+        donor=DonorInput(id=donor_id, name=None if donor_id else form.get("donor_name", ""),
+                         kind=form.get("donor_kind", "person"), address=form.get("address", ""),
+                         phone=form.get("phone", ""), anonymous=_flag("anonymous"),
+                         display_name=form.get("display_name", ""), listed=_flag("listed"),
+                         hide_amount=_flag("hide_amount")),
+        kind=kind,
+        campaign=form.get("campaign") or None,
+        bank_account=(form.get("bank_account") or None) if kind == "transfer" else None,
+        to_principal=_flag("to_principal"),
+        earmark=form.get("earmark") or None,
+        item_description=(form.get("item_description") or None) if kind == "in_kind" else None,
+        item_quantity=parse_amount_text(qty, field="item_quantity") if kind == "in_kind" and qty else None,
+        item_unit=(form.get("item_unit") or None) if kind == "in_kind" else None,
+        reference=form.get("reference", ""),
+        message=form.get("message", ""),
+    )
+
+
+@bp.route("/o/<org>/donations/new", methods=["GET", "POST"])
+@requires("donation.record")
+def donation_new(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        choices = _choices(conn, g.org_id)
+        donor = None
+        if request.values.get("donor_id"):
+            donor = queries.donor(conn, g.org_id, int(request.values["donor_id"]))
+    form = request.form if request.method == "POST" else {
+        "date": date.today().isoformat(), "kind": "cash", "listed": "1", "form_key": uuid.uuid4().hex,
+        "fund": request.args.get("fund", ""), "campaign": request.args.get("campaign", "")}
+    render = lambda status=200, **kw: (render_template(  # noqa: E731
+        "donation_form.html", org=info, form=form, donor=donor, kinds=DONATION_KINDS, **choices, **kw), status)
+    if request.method == "GET":
+        return render()
+    donor_id = int(form["donor_id"]) if form.get("donor_id", "").isdigit() else None
+    choice = form.get("donor_choice", "")
+    if choice.isdigit():
+        donor_id = int(choice)
+    try:
+        if donor_id is None and choice != "new":
+            with db().read() as conn:
+                name = (form.get("donor_name") or "").strip()
+                same = conn.execute(_same_name(g.org_id, name)).scalars().all() if name else []
+                dups = possible_duplicates(conn, g.org_id, name, phone=form.get("phone", "")) if name else []
+            if len(same) == 1:
+                donor_id = same[0]
+            elif len(same) > 1 or dups:
+                with db().read() as conn:
+                    cands = [queries.donor(conn, g.org_id, i) for i in
+                             sorted(set(same) | {d["id"] for d in dups})]
+                return render(409, candidates=cands)
+        inp = _donation_input(form, donor_id)
+        r = services.record_donation(db(), org, inp, user=actor(), key=f"web:{form.get('form_key') or uuid.uuid4().hex}")
+    except LedgerError as err:
+        return render(err.status, error=error_text(err), error_field=err.params.get("field"))
+    flash(_("Donation recorded: %(amount)s from %(donor)s (transaction #%(seq)s).",
+            amount=_vnd(inp.amount), donor=donor.name if donor else (inp.donor.name or ""), seq=r["seq"]))
+    return redirect(url_for("ui.dashboard", org=org))
+
+
+def _vnd(amount: int) -> str:
+    return format_vnd(amount)
+
+
+def _same_name(org_id: int, name: str):
+    return sa.select(s.donors.c.id).where(s.donors.c.org_id == org_id,
+                                          s.donors.c.match_key == match_key(name)).limit(5)
+
+
+# ------------------------------------------------------------------ pledges
+
+
+@bp.get("/o/<org>/pledges")
+@requires("read")
+def pledges(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        rows = queries.open_pledges(conn, g.org_id)
+        banks = conn.execute(sa_select_banks(g.org_id)).all()
+    return render_template("pledges.html", org=info, pledges=rows, banks=banks,
+                           today=date.today().isoformat(), form_key=uuid.uuid4().hex)
+
+
+@bp.post("/o/<org>/pledges/<int:pledge_id>/pay")
+@requires("pledge.pay")
+def pledge_pay(org: str, pledge_id: int):
+    f = request.form
+    try:
+        method = f.get("method", "cash")
+        r = services.pay_pledge(db(), org, pledge_id=pledge_id, amount=parse_amount_text(f.get("amount", "")),
+                                on=parse_date(f.get("date") or date.today().isoformat()), method=method,
+                                bank_account=(f.get("bank_account") or None) if method == "transfer" else None,
+                                reference=f.get("reference", ""), user=actor(),
+                                key=f"web:{f.get('form_key') or uuid.uuid4().hex}")
+    except LedgerError as err:
+        flash(error_text(err), "error")
+        return redirect(url_for("ui.pledges", org=org)), 303
+    flash(_("Pledge payment recorded; %(left)s still to collect.", left=_vnd(r["outstanding"])))
+    return redirect(url_for("ui.pledges", org=org))
+
+
+# ------------------------------------------------------------------ importing a campaign file
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config["QUY_UPLOADS"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@bp.route("/o/<org>/import", methods=["GET", "POST"])
+@requires("donations.import")
+def import_file(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        choices = _choices(conn, g.org_id)
+    opts = {"fund": request.form.get("fund", ""), "campaign": request.form.get("campaign", ""),
+            "date": request.form.get("date") or date.today().isoformat()}
+    if request.method == "GET":
+        return render_template("import.html", org=info, opts=opts, **choices)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template("import.html", org=info, opts=opts, error=_("Choose a .csv or .xlsx file."),
+                               **choices), 422
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        return render_template("import.html", org=info, opts=opts,
+                               error=_("Only .csv and .xlsx files can be imported."), **choices), 422
+    data = upload.read()
+    digest = hashlib.sha256(data).hexdigest()
+    path = _upload_dir() / f"{digest}{suffix}"
+    path.write_bytes(data)
+    return _preview(org, info, path, upload.filename, opts, choices)
+
+
+def _preview(org, info, path: Path, filename: str, opts: dict, choices: dict):
+    errors: list[dict] = []
+    plan = None
+    try:
+        plan = services.check_import(db(), org, path, fund=opts["fund"] or None,
+                                     campaign=opts["campaign"] or None, default_date=parse_date(opts["date"]))
+    except ImportFailed as err:
+        errors = err.params.get("errors", [])
+    except LedgerError as err:
+        errors = [{"row": 0, "column": err.params.get("field", "file"), "reason": error_text(err)}]
+    try:
+        rows = importer.read_rows(path)
+    except ImportFailed:
+        rows = []
+    by_row: dict[int, list[str]] = {}
+    for e in errors:
+        by_row.setdefault(e["row"], []).append(f"{e['column']}: {e['reason']}")
+    status = 422 if errors else 200
+    return render_template("import.html", org=info, opts=opts, preview=True, rows=rows, by_row=by_row,
+                           errors=errors, plan=plan, filename=filename, file_id=path.name, **choices), status
+
+
+@bp.post("/o/<org>/import/confirm")
+@requires("donations.import")
+def import_confirm(org: str):
+    file_id = request.form.get("file_id", "")
+    stem, _dot, suffix = file_id.partition(".")
+    if len(stem) != 64 or any(c not in "0123456789abcdef" for c in stem) or suffix not in ("csv", "xlsx"):
+        abort(400)
+    path = _upload_dir() / file_id
+    if not path.exists():
+        abort(404)
+    opts = {"fund": request.form.get("fund", ""), "campaign": request.form.get("campaign", ""),
+            "date": request.form.get("date") or date.today().isoformat()}
+    try:
+        r = services.import_donations(db(), org, path, user=actor(), fund=opts["fund"] or None,
+                                      campaign=opts["campaign"] or None, default_date=parse_date(opts["date"]))
+    except LedgerError:
+        with db().read() as conn:
+            info, choices = org_info(conn, org), _choices(conn, g.org_id)
+        return _preview(org, info, path, request.form.get("filename", file_id), opts, choices)
+    flash(_("Imported %(n)s donations, %(total)s; %(new)s new donors.", n=r["donations"],
+            total=_vnd(r["total"]), new=r["donors_created"]))
+    return redirect(url_for("ui.dashboard", org=org))
+
+
+# ------------------------------------------------------------------ donors
+
+
+@bp.get("/o/<org>/donors")
+@requires("read")
+def donors(org: str):
+    page = Page.from_request(PER_PAGE)
+    q = request.args.get("q", "")
+    with db().read() as conn:
+        info = org_info(conn, org)
+        rows, total = queries.donors(conn, g.org_id, search=q, limit=page.size, offset=page.offset)
+    return render_template("donors.html", org=info, donors=rows, q=q, page=page.with_total(total))
+
+
+@bp.get("/o/<org>/donors/<int:donor_id>")
+@requires("read")
+def donor(org: str, donor_id: int):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        d = queries.donor(conn, g.org_id, donor_id)
+        gifts, _n = queries.donations(conn, g.org_id, donor_id=donor_id, limit=1000)
+        dups = possible_duplicates(conn, g.org_id, d.name, exclude=d.id, phone=d.phone)
+    return render_template("donor.html", org=info, donor=d, gifts=gifts, dups=dups)
+
+
+@bp.get("/o/<org>/donations")
+@requires("read")
+def donation_list(org: str):
+    page = Page.from_request(PER_PAGE)
+    with db().read() as conn:
+        info = org_info(conn, org)
+        rows, total = queries.donations(conn, g.org_id, limit=page.size, offset=page.offset)
+    return render_template("donations.html", org=info, rows=rows, page=page.with_total(total))
+
+
+# ------------------------------------------------------------------ the journal and reversals
+
+
+@bp.get("/o/<org>/journal")
+@requires("read")
+def journal(org: str):
+    page = Page.from_request(PER_PAGE)
+    with db().read() as conn:
+        info = org_info(conn, org)
+        start = parse_date(request.args["from"]) if request.args.get("from") else None
+        end = parse_date(request.args["to"]) if request.args.get("to") else None
+        txs, total = queries.journal(conn, g.org_id, start=start, end=end, limit=page.size, offset=page.offset)
+    return render_template("journal.html", org=info, txs=txs, page=page.with_total(total),
+                           start=request.args.get("from", ""), end=request.args.get("to", ""))
+
+
+@bp.route("/o/<org>/transactions/<int:tx_id>/reverse", methods=["GET", "POST"])
+@requires("transaction.reverse")
+def reverse(org: str, tx_id: int):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        txs, _n = queries.journal(conn, g.org_id, tx_id=tx_id, limit=1)
+    if not txs:
+        abort(404)
+    form = request.form if request.method == "POST" else {"date": date.today().isoformat(),
+                                                          "form_key": uuid.uuid4().hex}
+    if request.method == "GET":
+        return render_template("reverse.html", org=info, tx=txs[0], form=form)
+    try:
+        reason = form.get("reason", "").strip()
+        if not reason:
+            raise InvalidInput("a reversal needs a reason", field="reason", reason="empty")
+        r = services.reverse(db(), org, tx_id, reason=reason, on=parse_date(form.get("date", "")),
+                             user=actor(), key=f"web:{form.get('form_key') or uuid.uuid4().hex}")
+    except LedgerError as err:
+        return render_template("reverse.html", org=info, tx=txs[0], form=form, error=error_text(err)), err.status
+    flash(_("Transaction #%(seq)s reversed by #%(new)s.", seq=txs[0].seq, new=r["seq"]))
+    return redirect(url_for("ui.journal", org=org))
+
+
+# ------------------------------------------------------------------ administration
+
+
+@bp.route("/o/<org>/lock", methods=["GET", "POST"])
+@requires("period.lock")
+def lock(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+    if request.method == "GET":
+        return render_template("lock.html", org=info)
+    try:
+        r = services.lock_period(db(), org, request.form.get("through", ""), user=actor())
+    except LedgerError as err:
+        return render_template("lock.html", org=info, error=error_text(err)), err.status
+    flash(_("Books locked through %(d)s.", d=parse_date(r["lock_date"]).strftime("%d/%m/%Y")))
+    return redirect(url_for("ui.dashboard", org=org))
+
+
+@bp.get("/o/<org>/audit")
+@requires("audit.read")
+def audit_log(org: str):
+    before = request.args.get("before", type=int)
+    with db().read() as conn:
+        info = org_info(conn, org)
+        rows = audit.entries(conn, g.org_id, limit=PER_PAGE, before=before)
+    return render_template("audit.html", org=info, rows=rows, per_page=PER_PAGE)
+
+
+@bp.route("/o/<org>/users", methods=["GET", "POST"])
+@requires("users.manage")
+def people(org: str):
+    created = None
+    error = None
+    status = 200
+    if request.method == "POST":
+        f = request.form
+        try:
+            if f.get("action") == "grant":
+                services.grant_role(db(), f.get("login", ""), org, f.get("role", ""), user=actor())
+            elif f.get("action") == "revoke":
+                services.revoke_role(db(), f.get("login", ""), org, f.get("role", ""), user=actor())
+            else:
+                created = services.add_user(db(), login=f.get("login", ""), name=f.get("name", ""),
+                                            password=f.get("password", ""), roles=[(org, f.get("role", ""))],
+                                            user=actor())
+        except LedgerError as err:
+            error, status = error_text(err), err.status
+    with db().read() as conn:
+        info = org_info(conn, org)
+        rows = users.list_users(conn, g.org_id)
+    return render_template("users.html", org=info, users=rows, roles=s.ROLES, created=created,
+                           error=error), status
+
+
+@bp.route("/o/<org>/tokens", methods=["GET", "POST"])
+@requires("token.create")
+def tokens(org: str):
+    token = None
+    roles = sorted(current_user.roles_in(g.org_id))
+    if request.method == "POST":
+        try:
+            token = services.create_token(db(), current_user.login, org, request.form.get("role", ""),
+                                          name=request.form.get("name", ""), user=actor())
+        except LedgerError as err:
+            flash(error_text(err), "error")
+    with db().read() as conn:
+        info = org_info(conn, org)
+    return render_template("tokens.html", org=info, roles=roles, token=token)
+
