@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean i18n
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,9 @@ lint: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+## i18n: refresh the message catalogue from the code and templates, then compile it
+i18n: $(VENV)/.dev
+	$(BIN)/pybabel extract -F web/babel.cfg -k _ -k gettext --no-location -o web/translations/messages.pot web
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations -l vi --no-location
+	$(BIN)/pybabel compile -d web/translations -l vi

@@ -1,0 +1,487 @@
+"""The marshmallow schemas of the JSON API (``web/api.py``): what each endpoint accepts and returns.
+
+Request schemas refuse unknown fields (marshmallow's RAISE). Amounts are :class:`Dong`: a JSON integer
+of đồng, checked by ``ledger.money.parse_amount`` (a float — even ``1.0`` —, a numeric string, a
+boolean, zero, a negative or more than 999.999.999.999.999 is refused, naming the field). Free text is
+:class:`Text`: bounded by the length of its database column and without NUL characters, so no input
+can make the database refuse a row the API accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from ledger.errors import InvalidAmount
+from ledger.money import MAX_AMOUNT, parse_amount
+
+#: The largest id a path or body may name (ids are BIGINT; anything larger cannot exist).
+MAX_ID = 10**18 - 1
+
+
+class Dong(fields.Integer):
+    """An amount of đồng: a JSON integer from 1 to 999.999.999.999.999, nothing else."""
+
+    def __init__(self, **kw: Any) -> None:
+        meta = {"minimum": 1, "maximum": MAX_AMOUNT, "description": "whole đồng (JSON integer)"}
+        meta.update(kw.pop("metadata", {}))
+        super().__init__(strict=True, metadata=meta, **kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        try:
+            return parse_amount(value, field=self.data_key or self.name or "amount")
+        except InvalidAmount as err:
+            raise ma.ValidationError(err.message) from None
+
+
+def _no_nul(value: str) -> bool:
+    if "\x00" in value:
+        raise ma.ValidationError("Text may not contain NUL characters.")
+    return True
+
+
+class Text(fields.String):
+    """Text of at most ``max_length`` characters (the column's size), without NUL characters."""
+
+    def __init__(self, max_length: int, *, min_length: int | None = None, **kw: Any) -> None:
+        checks = [validate.Length(min=min_length, max=max_length), _no_nul]
+        super().__init__(validate=checks, **kw)
+
+
+def Id(**kw: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
+class Strict(ma.Schema):
+    """Request bodies: unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class Out(ma.Schema):
+    class Meta:
+        ordered = True
+
+
+# ------------------------------------------------------------------ errors and pages
+
+
+class ErrorSchema(Out):
+    code = fields.String(required=True, metadata={"description": "machine code, e.g. invalid_input"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, in English"})
+    message_vi = fields.String(metadata={"description": "the same in Vietnamese (ledger errors)"})
+    errors = fields.Dict(keys=fields.String(), required=True,
+                         metadata={"description": "the failing fields: {field: [reasons]}"})
+
+
+class PageArgs(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6),
+                          metadata={"description": "page number, from 1"})
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500),
+                               metadata={"description": "items per page (at most 500)"})
+
+
+class PageMeta(Out):
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "items on all pages"})
+
+
+def paged(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The page envelope ``{items, page, page_size, total}`` around ``item``."""
+    return type(name, (PageMeta,), {"items": fields.List(fields.Nested(item), required=True)})
+
+
+class AsOfArgs(ma.Schema):
+    as_of = fields.Date(metadata={"description": "figures at the end of this day (YYYY-MM-DD)"})
+
+
+class FundsArgs(AsOfArgs):
+    consolidated = fields.Boolean(load_default=False,
+                                  metadata={"description": "include every organization beneath"})
+
+
+class DonorsArgs(PageArgs):
+    q = Text(200, metadata={"description": "part of the name, with or without diacritics"})
+
+
+class DonationsArgs(PageArgs):
+    kind = fields.String(validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge", "pledge_payment")))
+    donor_id = Id()
+
+
+class JournalArgs(PageArgs):
+    start = fields.Date(data_key="from", metadata={"description": "first day (YYYY-MM-DD)"})
+    end = fields.Date(data_key="to", metadata={"description": "last day (YYYY-MM-DD)"})
+
+
+# ------------------------------------------------------------------ organizations and funds
+
+
+class Figures(Out):
+    holdings = fields.Integer(required=True, metadata={"description": "assets held"})
+    liabilities = fields.Integer(required=True)
+    balance = fields.Integer(required=True, metadata={"description": "net assets: holdings − liabilities"})
+    principal = fields.Integer(required=True, metadata={"description": "protected principal (3531)"})
+    reserved = fields.Integer(required=True, metadata={"description": "held by approved, unpaid awards"})
+    non_cash = fields.Integer(required=True, metadata={"description": "pledges and goods"})
+    spendable = fields.Integer(required=True)
+
+
+class Fund(Figures):
+    org = fields.String(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+
+
+class FundList(Out):
+    org = fields.String(required=True)
+    as_of = fields.Date(required=True, allow_none=True)
+    consolidated = fields.Boolean(required=True)
+    items = fields.List(fields.Nested(Fund), required=True)
+    total = fields.Nested(Figures, required=True)
+
+
+class Organization(Out):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    parent = fields.String(required=True, allow_none=True)
+    address = fields.String(required=True)
+    lock_date = fields.Date(required=True, allow_none=True)
+    funds = fields.List(fields.Nested(Fund), required=True)
+    total = fields.Nested(Figures, required=True, metadata={"description": "this organization's funds"})
+    consolidated = fields.Nested(Figures, required=True,
+                                 metadata={"description": "with every organization beneath it"})
+
+
+class OrganizationList(Out):
+    items = fields.List(fields.Nested(Organization), required=True)
+
+
+class FundIn(Strict):
+    code = Text(40, min_length=1, required=True)
+    name = Text(300, min_length=1, required=True)
+    kind = fields.String(load_default="general", validate=validate.OneOf(("general", "scholarship", "earmarked")))
+    purpose = Text(1000, load_default="")
+    may_pay_management = fields.Boolean(strict=True, load_default=False)
+    has_principal = fields.Boolean(strict=True, load_default=False)
+
+
+class Created(Out):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    replayed = fields.Boolean(required=True, metadata={"description": "true when an Idempotency-Key "
+                                                                       "replayed an earlier request"})
+
+
+# ------------------------------------------------------------------ accounts and balances
+
+
+class AccountFund(Out):
+    fund = fields.String(required=True)
+    amount = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
+
+
+class Account(Out):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    role = fields.String(required=True, allow_none=True)
+    parent = fields.String(required=True, allow_none=True)
+    bank_name = fields.String(required=True, allow_none=True)
+    bank_bin = fields.String(required=True, allow_none=True)
+    bank_account_no = fields.String(required=True, allow_none=True)
+    balance = fields.Integer(required=True, metadata={"description": "all funds, debit positive"})
+    funds = fields.List(fields.Nested(AccountFund), required=True)
+
+
+class AccountList(Out):
+    org = fields.String(required=True)
+    as_of = fields.Date(required=True, allow_none=True)
+    items = fields.List(fields.Nested(Account), required=True)
+
+
+class AccountIn(Strict):
+    code = Text(40, min_length=1, required=True)
+    name = Text(300, metadata={"description": "required unless bank_account_no is given"})
+    kind = fields.String(validate=validate.OneOf(("asset", "liability", "equity", "income", "expense")),
+                         metadata={"description": "required unless parent is given"})
+    parent = Text(40, metadata={"description": "code of the parent account (sub-accounts inherit "
+                                               "its kind)"})
+    bank_name = Text(200, metadata={"description": "with bank_account_no: a bank account under 1121"})
+    bank_account_no = Text(40)
+    bank_bin = Text(20)
+
+    @ma.validates_schema
+    def _bank(self, data: dict, **kw: Any) -> None:
+        if "bank_account_no" in data:
+            if "bank_name" not in data:
+                raise ma.ValidationError("a bank account needs its bank's name", "bank_name")
+            if "kind" in data or "parent" in data:
+                raise ma.ValidationError("a bank account is always under 1121", "parent")
+        elif "name" not in data:
+            raise ma.ValidationError("Missing data for required field.", "name")
+
+
+class BalanceRow(Out):
+    account = fields.String(required=True)
+    account_name = fields.String(required=True)
+    kind = fields.String(required=True)
+    fund = fields.String(required=True)
+    amount = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
+
+
+class Balances(Out):
+    org = fields.String(required=True)
+    as_of = fields.Date(required=True, allow_none=True)
+    items = fields.List(fields.Nested(BalanceRow), required=True)
+    funds = fields.List(fields.Nested(Fund), required=True)
+    total = fields.Nested(Figures, required=True)
+
+
+# ------------------------------------------------------------------ donors, campaigns, donations
+
+
+class Donor(Out):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    phone = fields.String(required=True)
+    email = fields.String(required=True)
+    anonymous = fields.Boolean(required=True)
+    display_name = fields.String(required=True)
+    listed = fields.Boolean(required=True)
+    hide_amount = fields.Boolean(required=True)
+    created_at = fields.String(required=True)
+    gifts = fields.Integer(required=True, metadata={"description": "unreversed gifts"})
+    total = fields.Integer(required=True, metadata={"description": "their sum in đồng"})
+
+
+class Donation(Out):
+    id = fields.Integer(required=True)
+    tx_id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    donor_id = fields.Integer(required=True)
+    donor_name = fields.String(required=True)
+    fund = fields.String(required=True)
+    fund_name = fields.String(required=True)
+    campaign = fields.String(required=True, allow_none=True)
+    kind = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    to_principal = fields.Boolean(required=True)
+    earmark = fields.String(required=True, allow_none=True)
+    item_description = fields.String(required=True, allow_none=True)
+    item_quantity = fields.Integer(required=True, allow_none=True)
+    item_unit = fields.String(required=True, allow_none=True)
+    fx_amount = fields.Integer(required=True, allow_none=True,
+                               metadata={"description": "original amount in minor units"})
+    fx_currency = fields.String(required=True, allow_none=True)
+    pledge_id = fields.Integer(required=True, allow_none=True)
+    reference = fields.String(required=True)
+    message = fields.String(required=True)
+    reversed = fields.Boolean(required=True)
+
+
+class DuplicateDonor(Out):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    phone = fields.String(required=True)
+
+
+class DonorDetail(Donor):
+    donations = fields.List(fields.Nested(Donation), required=True,
+                            metadata={"description": "newest first, at most 1000"})
+    donation_count = fields.Integer(required=True)
+    possible_duplicates = fields.List(fields.Nested(DuplicateDonor), required=True)
+
+
+DonorPage = paged(Donor, "DonorPage")
+DonationPage = paged(Donation, "DonationPage")
+
+
+class Campaign(Out):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    fund = fields.String(required=True, allow_none=True)
+    start_date = fields.Date(required=True, allow_none=True)
+    end_date = fields.Date(required=True, allow_none=True)
+    gifts = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class CampaignList(Out):
+    items = fields.List(fields.Nested(Campaign), required=True)
+
+
+class CampaignIn(Strict):
+    code = Text(40, min_length=1, required=True)
+    name = Text(300, min_length=1, required=True)
+    fund = Text(40, metadata={"description": "fund code"})
+    start_date = fields.Date()
+    end_date = fields.Date()
+
+
+class DonorIn(Strict):
+    id = Id(metadata={"description": "an existing donor (then give nothing else)"})
+    name = Text(300, metadata={"description": "found by name, else created"})
+    kind = fields.String(load_default="person", validate=validate.OneOf(("person", "organization")))
+    address = Text(500, load_default="")
+    phone = Text(40, load_default="")
+    email = Text(200, load_default="")
+    anonymous = fields.Boolean(strict=True, load_default=False)
+    display_name = Text(300, load_default="")
+    listed = fields.Boolean(strict=True, load_default=True,
+                            metadata={"description": "named in the public gold book"})
+    hide_amount = fields.Boolean(strict=True, load_default=False)
+
+    @ma.validates_schema
+    def _one(self, data: dict, **kw: Any) -> None:
+        if ("id" in data) == ("name" in data):
+            raise ma.ValidationError("give the donor's id or their name, not both", "name")
+
+
+class DonationIn(Strict):
+    fund = Text(40, min_length=1, required=True, metadata={"description": "fund code"})
+    amount = Dong(required=True)
+    date = fields.Date(required=True)
+    donor = fields.Nested(DonorIn, required=True)
+    kind = fields.String(load_default="cash", validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge")))
+    campaign = Text(40, allow_none=True, metadata={"description": "campaign code"})
+    bank_account = Text(40, allow_none=True, metadata={"description": "account code, for transfers"})
+    to_principal = fields.Boolean(strict=True, load_default=False)
+    earmark = Text(500, allow_none=True, metadata={"description": "named recipient or purpose"})
+    item_description = Text(500, allow_none=True)
+    item_quantity = Dong(allow_none=True, metadata={"description": "how many (in-kind gifts)"})
+    item_unit = Text(40, allow_none=True)
+    fx_amount = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{1,13}(\.[0-9]{1,2})?$"),
+                              metadata={"description": "original foreign amount as text, e.g. 100.50"})
+    fx_currency = Text(3, allow_none=True)
+    reference = Text(80, load_default="")
+    message = Text(1000, load_default="")
+
+
+class PossibleDuplicate(Out):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    phone = fields.String(required=True)
+
+
+class DonationResult(Out):
+    donation_id = fields.Integer(required=True)
+    tx_id = fields.Integer(required=True)
+    seq = fields.Integer(required=True, metadata={"description": "position in the hash chain"})
+    hash = fields.String(required=True)
+    donor_id = fields.Integer(required=True)
+    donor_created = fields.Boolean(required=True)
+    possible_duplicates = fields.List(fields.Nested(PossibleDuplicate), required=True)
+    replayed = fields.Boolean(required=True)
+
+
+# ------------------------------------------------------------------ pledges
+
+
+class Pledge(Out):
+    id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    donor_id = fields.Integer(required=True)
+    donor_name = fields.String(required=True)
+    fund = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    outstanding = fields.Integer(required=True)
+
+
+PledgePage = paged(Pledge, "PledgePage")
+
+
+class PledgePaymentIn(Strict):
+    amount = Dong(required=True)
+    date = fields.Date(required=True)
+    method = fields.String(load_default="cash", validate=validate.OneOf(("cash", "transfer")))
+    bank_account = Text(40, allow_none=True)
+    reference = Text(80, load_default="")
+
+
+class PledgePaymentResult(Out):
+    donation_id = fields.Integer(required=True)
+    tx_id = fields.Integer(required=True)
+    seq = fields.Integer(required=True)
+    hash = fields.String(required=True)
+    outstanding = fields.Integer(required=True, metadata={"description": "still to collect"})
+    replayed = fields.Boolean(required=True)
+
+
+# ------------------------------------------------------------------ the journal
+
+
+class Posting(Out):
+    account = fields.String(required=True)
+    account_name = fields.String(required=True)
+    fund = fields.String(required=True)
+    amount = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
+
+
+class Transaction(Out):
+    id = fields.Integer(required=True)
+    seq = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    doc_ref = fields.String(required=True)
+    description = fields.String(required=True)
+    source = fields.String(required=True)
+    created_by = fields.String(required=True)
+    created_at = fields.String(required=True)
+    reverses_id = fields.Integer(required=True, allow_none=True)
+    reversed_by = fields.Integer(required=True, allow_none=True)
+    hash = fields.String(required=True)
+    postings = fields.List(fields.Nested(Posting), required=True)
+
+
+TransactionPage = paged(Transaction, "TransactionPage")
+
+
+class ReversalIn(Strict):
+    reason = Text(900, min_length=1, required=True)
+    date = fields.Date(required=True)
+
+
+class ReversalResult(Out):
+    tx_id = fields.Integer(required=True)
+    seq = fields.Integer(required=True)
+    hash = fields.String(required=True)
+    reverses = fields.Integer(required=True)
+    replayed = fields.Boolean(required=True)
+
+
+# ------------------------------------------------------------------ audit and lock
+
+
+class AuditEntry(Out):
+    id = fields.Integer(required=True)
+    at = fields.String(required=True)
+    actor = fields.String(required=True)
+    via = fields.String(required=True)
+    ip = fields.String(required=True)
+    action = fields.String(required=True)
+    target = fields.String(required=True)
+    details = fields.Dict(keys=fields.String(), required=True)
+
+
+AuditPage = paged(AuditEntry, "AuditPage")
+
+
+class LockIn(Strict):
+    through = fields.Date(required=True, metadata={"description": "lock the books up to this day"})
+
+
+class LockResult(Out):
+    lock_date = fields.Date(required=True)
+    previous = fields.Date(required=True, allow_none=True)
