@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test bench lint clean i18n
+.PHONY: run test bench bench-load bench-tools lint clean i18n
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +23,33 @@ run: $(VENV)/.base
 	$(BIN)/quy serve --host $(HOST) --port $(PORT)
 
 ## test: the whole suite on SQLite, and on PostgreSQL when one answers (mandatory under CI=true)
-test: $(VENV)/.dev
+test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -q
 
-## bench: 100,000-donation import and fund balances over 1,000,000 postings, with anchors
-bench: $(VENV)/.dev
+# browser: Debian's chromium for tests/e2e/test_browser.py (and poppler-utils for PDF checks), when missing
+.PHONY: browser
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; \
+	  else echo "note: /usr/bin/chromium is missing, browser tests will skip (sudo make browser)" >&2; fi; \
+	fi
+
+## bench: 100,000-donation import and fund balances over 1,000,000 postings, then the load benchmark
+bench: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.run
+	$(BIN)/python -m tests.bench.load
+
+## bench-load: gunicorn + wrk posting donations for 30 s on SQLite and PostgreSQL (QUY_LOAD_SECONDS=5 to try)
+bench-load: $(VENV)/.dev bench-tools
+	$(BIN)/python -m tests.bench.load
+
+# wrk drives the load benchmark; installed only when missing and we are root (CI), else left to you
+bench-tools:
+	@if [ ! -x /usr/bin/wrk ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+	  else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi; \
+	fi
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check ledger books receipts web tests

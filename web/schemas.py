@@ -50,6 +50,15 @@ class Text(fields.String):
         super().__init__(validate=checks, **kw)
 
 
+class Flag(fields.Boolean):
+    """A JSON ``true`` or ``false`` (not ``1``, ``"yes"`` or ``"on"``)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def Id(**kw: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
 
@@ -169,8 +178,8 @@ class FundIn(Strict):
     name = Text(300, min_length=1, required=True)
     kind = fields.String(load_default="general", validate=validate.OneOf(("general", "scholarship", "earmarked")))
     purpose = Text(1000, load_default="")
-    may_pay_management = fields.Boolean(strict=True, load_default=False)
-    has_principal = fields.Boolean(strict=True, load_default=False)
+    may_pay_management = Flag(load_default=False)
+    has_principal = Flag(load_default=False)
 
 
 class Created(Out):
@@ -289,7 +298,7 @@ class Donation(Out):
     reversed = fields.Boolean(required=True)
 
 
-class DuplicateDonor(Out):
+class PossibleDuplicate(Out):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     address = fields.String(required=True)
@@ -300,7 +309,7 @@ class DonorDetail(Donor):
     donations = fields.List(fields.Nested(Donation), required=True,
                             metadata={"description": "newest first, at most 1000"})
     donation_count = fields.Integer(required=True)
-    possible_duplicates = fields.List(fields.Nested(DuplicateDonor), required=True)
+    possible_duplicates = fields.List(fields.Nested(PossibleDuplicate), required=True)
 
 
 DonorPage = paged(Donor, "DonorPage")
@@ -337,11 +346,11 @@ class DonorIn(Strict):
     address = Text(500, load_default="")
     phone = Text(40, load_default="")
     email = Text(200, load_default="")
-    anonymous = fields.Boolean(strict=True, load_default=False)
+    anonymous = Flag(load_default=False)
     display_name = Text(300, load_default="")
-    listed = fields.Boolean(strict=True, load_default=True,
+    listed = Flag(load_default=True,
                             metadata={"description": "named in the public gold book"})
-    hide_amount = fields.Boolean(strict=True, load_default=False)
+    hide_amount = Flag(load_default=False)
 
     @ma.validates_schema
     def _one(self, data: dict, **kw: Any) -> None:
@@ -357,7 +366,7 @@ class DonationIn(Strict):
     kind = fields.String(load_default="cash", validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge")))
     campaign = Text(40, allow_none=True, metadata={"description": "campaign code"})
     bank_account = Text(40, allow_none=True, metadata={"description": "account code, for transfers"})
-    to_principal = fields.Boolean(strict=True, load_default=False)
+    to_principal = Flag(load_default=False)
     earmark = Text(500, allow_none=True, metadata={"description": "named recipient or purpose"})
     item_description = Text(500, allow_none=True)
     item_quantity = Dong(allow_none=True, metadata={"description": "how many (in-kind gifts)"})
@@ -367,13 +376,6 @@ class DonationIn(Strict):
     fx_currency = Text(3, allow_none=True)
     reference = Text(80, load_default="")
     message = Text(1000, load_default="")
-
-
-class PossibleDuplicate(Out):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    address = fields.String(required=True)
-    phone = fields.String(required=True)
 
 
 class DonationResult(Out):

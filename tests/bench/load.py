@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -257,6 +258,9 @@ def pgbench_tps(url: str, clients: int, seconds: int) -> dict:
     """pgbench -T ``seconds`` -c ``clients`` with the donation's rows; tps and latency percentiles (ms)."""
     from ledger.db import Database
 
+    if not shutil.which("pgbench"):
+        return {"error": "pgbench is not installed"}
+
     db = Database(url)
     try:
         with db.read() as c:
@@ -352,13 +356,21 @@ def sqlite_url(work: Path):
 
 @contextlib.contextmanager
 def pg_url():
-    from tests.conftest import PgSchema
+    """A throw-away schema ``quy_load_<hex>`` on the test server (as ``tests/conftest.py:PgSchema``)."""
+    from ledger.db import make_engine
+    from tests.conftest import pg_url as server
 
-    schema = PgSchema()
+    name = f"quy_load_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(server(), poolclass=sa.pool.NullPool)
+    with admin.begin() as c:
+        c.exec_driver_sql(f'CREATE SCHEMA "{name}"')
     try:
-        yield schema.url
+        sep = "&" if "?" in server() else "?"
+        yield f"{server()}{sep}options=-csearch_path%3D{name}"
     finally:
-        schema.drop()
+        with admin.begin() as c:
+            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        admin.dispose()
 
 
 def table(label: str, res: dict, seconds: int, conns: int) -> None:

@@ -113,17 +113,22 @@ def vnd(amount: int) -> str:
 
 
 def overflow(page) -> dict:
-    """How wide the page is against the window; ``ok`` when nothing scrolls sideways."""
-    return page.evaluate("""() => {
+    """How wide the page is against the window; ``ok`` when nothing scrolls sideways.
+
+    With ``is_mobile`` Chromium zooms a too-wide page out and ``window.innerWidth`` grows with it (a 600 px
+    element gives innerWidth 608 in a 390 px phone), so the window is also taken as the layout viewport
+    (``clientWidth``) and the context's viewport, whichever is narrowest."""
+    vp = page.viewport_size["width"]
+    return page.evaluate("""(vp) => {
         const d = document.documentElement;
+        const win = Math.min(window.innerWidth, d.clientWidth, vp);
         const wide = [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
-                         && !e.closest('.table-wrap') && getComputedStyle(e).display !== 'none')
+            .filter(e => e.getBoundingClientRect().right > win + 1 && !e.closest('.table-wrap')
+                         && getComputedStyle(e).display !== 'none')
             .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
                              + (e.className ? '.' + String(e.className).split(' ').join('.') : ''));
-        return {scrollWidth: d.scrollWidth, innerWidth: window.innerWidth,
-                ok: d.scrollWidth <= window.innerWidth + 1, widest: wide};
-    }""")
+        return {scrollWidth: d.scrollWidth, innerWidth: win, ok: d.scrollWidth <= win + 1, widest: wide};
+    }""", vp)
 
 
 def shot(page, name: str) -> Path:
