@@ -74,9 +74,15 @@ _NO = {"", "0", "no", "false", "không", "khong", "n"}
 
 @dataclass(frozen=True)
 class RowError:
+    """One problem in one row: ``reason`` in English, ``code`` for faces to word it in Vietnamese
+    (a ledger error code with its ``params``, or one of the import's own: unknown_fund,
+    unknown_campaign, unknown_bank_account, period_locked, ambiguous_donor, bad_value)."""
+
     row: int
     column: str
     reason: str
+    code: str = "bad_value"
+    params: tuple = ()
 
     def __str__(self) -> str:
         return f"row {self.row}, {self.column}: {self.reason}"
@@ -228,25 +234,32 @@ def check_file(conn: Connection, org_id: int, path: Path, *, fund: str | None = 
             errors.append(RowError(n, e.column, e.reason))
             continue
         except LedgerError as e:
-            errors.append(RowError(n, str(e.params.get("field", "row")), e.message))
+            errors.append(RowError(n, str(e.params.get("field", "row")), e.message, e.code,
+                                   tuple(sorted((k, str(v)) for k, v in e.params.items()))))
             continue
         if v.fund not in funds:
-            errors.append(RowError(n, "fund", f"unknown fund {v.fund!r}"))
+            errors.append(RowError(n, "fund", f"unknown fund {v.fund!r}", "unknown_fund", (("code", v.fund),)))
         if v.campaign and v.campaign not in camps:
-            errors.append(RowError(n, "campaign", f"unknown campaign {v.campaign!r}"))
+            errors.append(RowError(n, "campaign", f"unknown campaign {v.campaign!r}", "unknown_campaign",
+                                   (("code", v.campaign),)))
         if v.bank_account and v.bank_account not in banks:
-            errors.append(RowError(n, "bank_account", f"unknown bank account {v.bank_account!r}"))
+            errors.append(RowError(n, "bank_account", f"unknown bank account {v.bank_account!r}",
+                                   "unknown_bank_account", (("code", v.bank_account),)))
         if lock is not None and v.date <= lock:
             errors.append(RowError(n, "date", f"{v.date.isoformat()} is in the locked period "
-                                              f"(through {lock.isoformat()})"))
+                                              f"(through {lock.isoformat()})", "period_locked",
+                                   (("date", v.date.strftime("%d/%m/%Y")),
+                                    ("lock_date", lock.strftime("%d/%m/%Y")))))
         if len(known.get(match_key(v.donor.name), ())) > 1:
-            errors.append(RowError(n, "donor", f"several donors are named {v.donor.name!r}"))
+            errors.append(RowError(n, "donor", f"several donors are named {v.donor.name!r}", "ambiguous_donor",
+                                   (("name", v.donor.name),)))
         items.append(v)
         numbers.append(n)
     if errors:
         raise ImportFailed(
             f"{len(errors)} problem(s) in {path.name}; nothing was imported",
-            errors=[{"row": e.row, "column": e.column, "reason": e.reason} for e in errors],
+            errors=[{"row": e.row, "column": e.column, "reason": e.reason, "code": e.code,
+                     "params": dict(e.params)} for e in errors],
         )
     return ImportPlan(items, numbers, sum(v.amount for v in items))
 

@@ -1,31 +1,593 @@
-"""The JSON API under ``/api/v1`` (placeholder: replaced by the flask-smorest API)."""
+"""The JSON API under ``/api/v1``: flask-smorest views over ``ledger.services`` and ``ledger.queries``.
+
+Every view whose URL names an organization (``<org>``, its code) is wrapped first by
+``auth.api_requires(action)`` — a Bearer token scoped to that organization and a role, or a browser
+session sending ``X-CSRFToken`` — so the action each needs is on the registered view
+(``required_action``); only the public list of organizations, the OpenAPI document
+(``/api/v1/openapi.json``) and its page (``/api/v1/docs``) need nothing.
+
+Conventions, the same on every endpoint:
+
+* amounts are JSON integers of đồng (``web/schemas.py``'s ``Dong``), dates ISO ``YYYY-MM-DD``;
+* a POST takes an optional ``Idempotency-Key`` header: the same key with the same body gives the first
+  result again (status 200, ``"replayed": true``); with another body, 422 ``idempotency_key_reused``;
+* lists that grow (donors, donations, pledges, journal, audit) are paged with ``?page=1&page_size=50``
+  (at most 500) and answer ``{"items": [...], "page", "page_size", "total"}``; short lists answer
+  ``{"items": [...]}``;
+* an error is ``{"code", "message", "errors": {field: [reasons]}}`` (ledger errors add ``message_vi``),
+  with 400 for a malformed body, 401 without a valid token, 403 for a role that may not, 404 for an
+  unknown organization or record, 409 for a conflict with the books, 422 for invalid input.
+"""
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
+from datetime import date
+from typing import Any
 
-from flask import Blueprint, Flask, jsonify
+import flask_smorest
+import sqlalchemy as sa
+from flask import Flask, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException
 
-from ledger import balances, orgs
+from ledger import balances, orgs, queries, services
+from ledger import schema as s
+from ledger.donations import DonationInput, DonorInput, possible_duplicates
 
 from . import auth
+from . import schemas as sc
+from .auth import api_requires
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
+ID = f"int(min=1, max={sc.MAX_ID})"
+
+bp = flask_smorest.Blueprint(
+    "api", __name__, url_prefix=PREFIX,
+    description="Organizations, funds, donors, donations, pledges, the journal and the audit log.")
+
+IDEMPOTENCY_HEADER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "Any client-chosen text. Sending the same key with the same body again returns the "
+                   "first result (status 200, replayed: true) instead of writing twice; the same key "
+                   "with a different body is refused (422 idempotency_key_reused).",
+}
+
+ERROR_TEXT = {
+    400: "Malformed request (e.g. a body that is not JSON)",
+    401: "No token, or a token that is unknown or revoked",
+    403: "The token's role may not do this in this organization",
+    404: "Unknown organization or record",
+    409: "Conflicts with the books (locked period, already reversed, overpaid, spendable below zero…)",
+    422: "Invalid input: errors names each failing field",
+}
 
 
-@bp.before_request
-def _token():
-    auth.load_token()
+# ------------------------------------------------------------------ decorators
 
 
-@bp.get("/organizations/<code>/funds")
-def funds(code: str):
+def protected(action: str, *codes: int, post: bool = False) -> Callable:
+    """Require ``action`` (outermost, so the view carries ``required_action``) and document the token,
+    the error responses ``codes`` and, for a POST, the ``Idempotency-Key`` header."""
+
+    def wrap(view: Callable) -> Callable:
+        for code in sorted(codes, reverse=True):
+            view = bp.alt_response(code, schema=sc.ErrorSchema, description=ERROR_TEXT[code])(view)
+        doc: dict[str, Any] = {"security": [{"bearerAuth": []}]}
+        if post:
+            doc["parameters"] = [IDEMPOTENCY_HEADER]
+        return api_requires(action)(bp.doc(**doc)(view))
+
+    return wrap
+
+
+def replayable(schema: type) -> Callable:
+    """Document the 201 of a POST and the 200 of its replay (same Idempotency-Key, same body)."""
+
+    def wrap(view: Callable) -> Callable:
+        view = bp.alt_response(200, schema=schema, success=True,
+                               description="Replayed: the result of the first request with this "
+                                           "Idempotency-Key")(view)
+        return bp.response(201, schema, description="Created")(view)
+
+    return wrap
+
+
+READ = (401, 403, 404, 422)
+WRITE = (400, 401, 403, 404, 409, 422)
+
+
+def _key() -> str | None:
+    return request.headers.get("Idempotency-Key")
+
+
+def _created(result: dict) -> tuple[dict, int]:
+    """201 for a new record; 200 when an Idempotency-Key replayed an earlier one."""
+    result = {**result, "replayed": bool(result.get("replayed"))}
+    return result, 200 if result["replayed"] else 201
+
+
+def _page(args: dict) -> tuple[int, int]:
+    """Return (limit, offset) of the requested page."""
+    return args["page_size"], (args["page"] - 1) * args["page_size"]
+
+
+def _paged(items: Iterable, total: int, args: dict) -> dict:
+    return {"items": list(items), "page": args["page"], "page_size": args["page_size"], "total": total}
+
+
+def _fund(r: balances.FundRow) -> dict:
+    return {"org": r.org_code, "code": r.code, "name": r.name, "kind": r.kind, **asdict(r.figures)}
+
+
+# ------------------------------------------------------------------ organizations
+
+
+def _organization(o: orgs.OrgInfo, codes: dict[int, str], rows: list[balances.FundRow],
+                  below: set[int]) -> dict:
+    mine = [r for r in rows if r.org_id == o.id]
+    return {"code": o.code, "name": o.name, "level": o.level,
+            "parent": codes.get(o.parent_id) if o.parent_id else None, "address": o.address,
+            "lock_date": o.lock_date, "funds": [_fund(r) for r in mine],
+            "total": asdict(balances.total_figures(mine)),
+            "consolidated": asdict(balances.total_figures(r for r in rows if r.org_id in below))}
+
+
+def _subtrees(all_orgs: list[orgs.OrgInfo]) -> dict[int, set[int]]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for o in all_orgs:
+        children[o.parent_id].append(o.id)
+    out: dict[int, set[int]] = {}
+    for o in all_orgs:
+        seen, stack = set(), [o.id]
+        while stack:
+            cur = stack.pop()
+            if cur not in seen:
+                seen.add(cur)
+                stack.extend(children[cur])
+        out[o.id] = seen
+    return out
+
+
+@bp.route("/organizations", endpoint="organizations")
+@bp.doc(security=[])
+@bp.response(200, sc.OrganizationList)
+def organizations():
+    """Every organization with its funds and figures (public)
+
+    No token needed: the same figures the public pages show. ``consolidated`` adds every organization
+    beneath (the province's "total funds of the whole province").
+    """
     with auth.db().read() as conn:
-        oid = orgs.org_id_by_code(conn, code)
-        rows = balances.fund_balances(conn, [oid])
-    return jsonify([{"code": r.code, "name": r.name, "kind": r.kind, **asdict(r.figures)} for r in rows])
+        all_orgs = orgs.list_organizations(conn)
+        rows = balances.fund_balances(conn, [o.id for o in all_orgs])
+    codes = {o.id: o.code for o in all_orgs}
+    tree = _subtrees(all_orgs)
+    return {"items": [_organization(o, codes, rows, tree[o.id]) for o in all_orgs]}
+
+
+@bp.route("/organizations/<org>", endpoint="organization")
+@protected("read", *READ)
+@bp.response(200, sc.Organization)
+def organization(org: str):
+    """One organization with its funds, its total and the consolidated total beneath it"""
+    with auth.db().read() as conn:
+        all_orgs = orgs.list_organizations(conn)
+        below = set(balances.subtree(conn, g.org_id))
+        rows = balances.fund_balances(conn, sorted(below))
+    me = next(o for o in all_orgs if o.id == g.org_id)
+    return _organization(me, {o.id: o.code for o in all_orgs}, rows, below)
+
+
+# ------------------------------------------------------------------ funds
+
+
+@bp.route("/organizations/<org>/funds", endpoint="funds")
+@protected("read", *READ)
+@bp.arguments(sc.FundsArgs, location="query")
+@bp.response(200, sc.FundList)
+def funds(args: dict, org: str):
+    """Funds and their figures: balance, protected principal, reserved, spendable
+
+    ``as_of`` gives the figures at the end of that day; ``consolidated=true`` lists the funds of every
+    organization beneath too (``org`` on each fund says whose), and ``total`` sums them.
+    """
+    rows = services.fund_balances(auth.db(), org, as_of=args.get("as_of"),
+                                  consolidated=args["consolidated"])
+    return {"org": org, "as_of": args.get("as_of"), "consolidated": args["consolidated"],
+            "items": [_fund(r) for r in rows], "total": asdict(balances.total_figures(rows))}
+
+
+@bp.route("/organizations/<org>/funds", methods=["POST"], endpoint="fund_create")
+@protected("org.setup", *WRITE, post=True)
+@bp.arguments(sc.FundIn)
+@replayable(sc.Created)
+def fund_create(body: dict, org: str):
+    """Create a fund"""
+    return _created(services.create_fund(auth.db(), org, key=_key(), user=auth.actor(), **body))
+
+
+# ------------------------------------------------------------------ accounts and balances
+
+
+@bp.route("/organizations/<org>/accounts", endpoint="accounts")
+@protected("read", *READ)
+@bp.arguments(sc.AsOfArgs, location="query")
+@bp.response(200, sc.AccountList)
+def accounts(args: dict, org: str):
+    """The chart of accounts with each account's balance, in all and per fund"""
+    a = s.accounts
+    with auth.db().read() as conn:
+        rows = conn.execute(sa.select(a).where(a.c.org_id == g.org_id).order_by(a.c.code)).all()
+        amounts = balances.account_balances(conn, g.org_id, args.get("as_of"))
+    codes = {r.id: r.code for r in rows}
+    per: dict[int, list[dict]] = defaultdict(list)
+    for b in amounts:
+        per[b.account_id].append({"fund": b.fund_code, "amount": b.amount})
+    items = [{"code": r.code, "name": r.name, "kind": r.kind, "role": r.role,
+              "parent": codes.get(r.parent_id) if r.parent_id else None, "bank_name": r.bank_name,
+              "bank_bin": r.bank_bin, "bank_account_no": r.bank_account_no,
+              "balance": sum(x["amount"] for x in per[r.id]), "funds": per[r.id]} for r in rows]
+    return {"org": org, "as_of": args.get("as_of"), "items": items}
+
+
+@bp.route("/organizations/<org>/accounts", methods=["POST"], endpoint="account_create")
+@protected("org.setup", *WRITE, post=True)
+@bp.arguments(sc.AccountIn)
+@replayable(sc.Created)
+def account_create(body: dict, org: str):
+    """Add an account, a sub-account (``parent``) or a bank account (``bank_account_no``, under 1121)"""
+    common = {"key": _key(), "user": auth.actor()}
+    if "bank_account_no" in body:
+        r = services.add_bank_account(auth.db(), org, code=body["code"], bank_name=body["bank_name"],
+                                      account_no=body["bank_account_no"], bin=body.get("bank_bin", ""),
+                                      name=body.get("name"), **common)
+    else:
+        r = services.add_account(auth.db(), org, code=body["code"], name=body["name"],
+                                 kind=body.get("kind"), parent_code=body.get("parent"), **common)
+    return _created(r)
+
+
+@bp.route("/organizations/<org>/balances", endpoint="balances")
+@protected("read", *READ)
+@bp.arguments(sc.AsOfArgs, location="query")
+@bp.response(200, sc.Balances)
+def balances_(args: dict, org: str):
+    """Balances per account and fund (non-zero pairs), and each fund's figures"""
+    as_of = args.get("as_of")
+    with auth.db().read() as conn:
+        pairs = balances.account_balances(conn, g.org_id, as_of)
+        rows = balances.fund_balances(conn, [g.org_id], as_of)
+    return {"org": org, "as_of": as_of,
+            "items": [{"account": p.code, "account_name": p.name, "kind": p.kind,
+                       "fund": p.fund_code, "amount": p.amount} for p in pairs],
+            "funds": [_fund(r) for r in rows], "total": asdict(balances.total_figures(rows))}
+
+
+# ------------------------------------------------------------------ donors and campaigns
+
+
+@bp.route("/organizations/<org>/donors", endpoint="donors")
+@protected("read", *READ)
+@bp.arguments(sc.DonorsArgs, location="query")
+@bp.response(200, sc.DonorPage)
+def donors(args: dict, org: str):
+    """Donors by name, with their count and total of unreversed gifts
+
+    ``q`` matches part of the name, with or without diacritics.
+    """
+    limit, offset = _page(args)
+    with auth.db().read() as conn:
+        rows, total = queries.donors(conn, g.org_id, search=args.get("q"), limit=limit, offset=offset)
+    return _paged(rows, total, args)
+
+
+@bp.route(f"/organizations/<org>/donors/<{ID}:donor_id>", endpoint="donor")
+@protected("read", *READ)
+@bp.response(200, sc.DonorDetail)
+def donor(org: str, donor_id: int):
+    """One donor with their donations and the donors who may be the same person"""
+    with auth.db().read() as conn:
+        d = queries.donor(conn, g.org_id, donor_id)
+        gifts, count = queries.donations(conn, g.org_id, donor_id=donor_id, limit=1000)
+        dups = possible_duplicates(conn, g.org_id, d.name, exclude=d.id, phone=d.phone)
+    return {**asdict(d), "donations": gifts, "donation_count": count, "possible_duplicates": dups}
+
+
+@bp.route("/organizations/<org>/campaigns", endpoint="campaigns")
+@protected("read", *READ)
+@bp.response(200, sc.CampaignList)
+def campaigns(org: str):
+    """Campaigns with their count and total of unreversed gifts"""
+    with auth.db().read() as conn:
+        return {"items": queries.campaigns(conn, g.org_id)}
+
+
+@bp.route("/organizations/<org>/campaigns", methods=["POST"], endpoint="campaign_create")
+@protected("campaign.create", *WRITE, post=True)
+@bp.arguments(sc.CampaignIn)
+@replayable(sc.Created)
+def campaign_create(body: dict, org: str):
+    """Create a campaign (đợt vận động)"""
+    return _created(services.create_campaign(
+        auth.db(), org, key=_key(), user=auth.actor(), code=body["code"], name=body["name"],
+        fund_code=body.get("fund"), start=body.get("start_date"), end=body.get("end_date")))
+
+
+# ------------------------------------------------------------------ donations and pledges
+
+
+@bp.route("/organizations/<org>/donations", endpoint="donations")
+@protected("read", *READ)
+@bp.arguments(sc.DonationsArgs, location="query")
+@bp.response(200, sc.DonationPage)
+def donations(args: dict, org: str):
+    """Donations, newest first (optionally of one kind or one donor)"""
+    limit, offset = _page(args)
+    with auth.db().read() as conn:
+        rows, total = queries.donations(conn, g.org_id, donor_id=args.get("donor_id"),
+                                        kind=args.get("kind"), limit=limit, offset=offset)
+    return _paged(rows, total, args)
+
+
+@bp.route("/organizations/<org>/donations", methods=["POST"], endpoint="donation_create")
+@protected("donation.record", *WRITE, post=True)
+@bp.arguments(sc.DonationIn)
+@replayable(sc.DonationResult)
+def donation_create(body: dict, org: str):
+    """Record a donation and post its transaction
+
+    The donor is an existing one by ``id``, or a ``name``: the one donor with that name (compared in
+    NFC, case and spacing ignored), else a new donor; ``possible_duplicates`` lists donors who may be
+    the same person (same name without diacritics, or same phone).
+    """
+    d = body["donor"]
+    donor_in = DonorInput(id=d.get("id"), name=d.get("name"), kind=d["kind"], address=d["address"],
+                          phone=d["phone"], email=d["email"], anonymous=d["anonymous"],
+                          display_name=d["display_name"], listed=d["listed"], hide_amount=d["hide_amount"])
+    inp = DonationInput(
+        fund=body["fund"], amount=body["amount"], date=body["date"], donor=donor_in, kind=body["kind"],
+        campaign=body.get("campaign"), bank_account=body.get("bank_account"),
+        to_principal=body["to_principal"], earmark=body.get("earmark"),
+        item_description=body.get("item_description"), item_quantity=body.get("item_quantity"),
+        item_unit=body.get("item_unit"), fx_amount=body.get("fx_amount"),
+        fx_currency=body.get("fx_currency"), reference=body["reference"], message=body["message"])
+    return _created(services.record_donation(auth.db(), org, inp, user=auth.actor(), key=_key()))
+
+
+@bp.route("/organizations/<org>/pledges", endpoint="pledges")
+@protected("read", *READ)
+@bp.arguments(sc.PageArgs, location="query")
+@bp.response(200, sc.PledgePage)
+def pledges(args: dict, org: str):
+    """Open pledges (something still to collect), oldest first, with what is outstanding"""
+    limit, offset = _page(args)
+    with auth.db().read() as conn:
+        rows = queries.open_pledges(conn, g.org_id)
+    return _paged(rows[offset:offset + limit], len(rows), args)
+
+
+@bp.route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/payments", methods=["POST"],
+          endpoint="pledge_pay")
+@protected("pledge.pay", *WRITE, post=True)
+@bp.arguments(sc.PledgePaymentIn)
+@replayable(sc.PledgePaymentResult)
+def pledge_pay(body: dict, org: str, pledge_id: int):
+    """Record a payment on a pledge (cash, or a transfer to a bank account)"""
+    return _created(services.pay_pledge(
+        auth.db(), org, pledge_id=pledge_id, amount=body["amount"], on=body["date"], method=body["method"],
+        bank_account=body.get("bank_account"), reference=body["reference"], user=auth.actor(),
+        key=_key()))
+
+
+# ------------------------------------------------------------------ the journal
+
+
+@bp.route("/organizations/<org>/journal", endpoint="journal")
+@protected("read", *READ)
+@bp.arguments(sc.JournalArgs, location="query")
+@bp.response(200, sc.TransactionPage)
+def journal(args: dict, org: str):
+    """Journal transactions with their postings, newest first (``from``/``to`` bound the dates)"""
+    limit, offset = _page(args)
+    with auth.db().read() as conn:
+        txs, total = queries.journal(conn, g.org_id, start=args.get("start"), end=args.get("end"),
+                                     limit=limit, offset=offset)
+    return _paged(txs, total, args)
+
+
+@bp.route(f"/organizations/<org>/transactions/<{ID}:tx_id>/reversal", methods=["POST"],
+          endpoint="reversal")
+@protected("transaction.reverse", *WRITE, post=True)
+@bp.arguments(sc.ReversalIn)
+@replayable(sc.ReversalResult)
+def reversal(body: dict, org: str, tx_id: int):
+    """Reverse a transaction: a new one with every posting negated, linked to it, with a reason"""
+    return _created(services.reverse(auth.db(), org, tx_id, reason=body["reason"], on=body["date"],
+                                     user=auth.actor(), key=_key()))
+
+
+# ------------------------------------------------------------------ audit and lock
+
+
+@bp.route("/organizations/<org>/audit", endpoint="audit")
+@protected("audit.read", *READ)
+@bp.arguments(sc.PageArgs, location="query")
+@bp.response(200, sc.AuditPage)
+def audit(args: dict, org: str):
+    """The audit log: who changed what, when and from where, newest first"""
+    limit, offset = _page(args)
+    a = s.audit_log
+    with auth.db().read() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(a).where(a.c.org_id == g.org_id)).scalar()
+        rows = conn.execute(sa.select(a).where(a.c.org_id == g.org_id).order_by(a.c.id.desc())
+                            .limit(limit).offset(offset)).all()
+    items = [{"id": r.id, "at": r.at, "actor": r.actor, "via": r.via, "ip": r.ip, "action": r.action,
+              "target": r.target, "details": json.loads(r.details or "{}")} for r in rows]
+    return _paged(items, total, args)
+
+
+@bp.route("/organizations/<org>/lock", methods=["POST"], endpoint="lock")
+@protected("period.lock", *WRITE, post=True)
+@bp.arguments(sc.LockIn)
+@bp.response(200, sc.LockResult)
+def lock(body: dict, org: str):
+    """Lock the books through a day (no posting on or before it); the lock only moves forward
+
+    Locking again through the same day changes nothing, so an ``Idempotency-Key`` is accepted but not
+    needed.
+    """
+    r = services.lock_period(auth.db(), org, body["through"], user=auth.actor())
+    return {"lock_date": date.fromisoformat(r["lock_date"]),
+            "previous": date.fromisoformat(r["previous"]) if r["previous"] else None}
+
+
+# ------------------------------------------------------------------ the API object, errors, docs
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"donor": {"name": ["…"]}}`` → ``{"donor.name": ["…"]}``; schema-level errors name their
+    object (``body`` at the top)."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for k, v in messages.items():
+            key = prefix if k == "_schema" else (f"{prefix}.{k}" if prefix else str(k))
+            for name, reasons in _flatten(v, key).items():
+                out.setdefault(name, []).extend(reasons)
+    else:
+        reasons = messages if isinstance(messages, list) else [messages]
+        out[prefix or "body"] = [str(r) for r in reasons]
+    return out
+
+
+def _generic_http_error(err: HTTPException):
+    handler = current_app.error_handler_spec[None][None].get(HTTPException)
+    return handler(err) if handler else err
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with our error body (``{"code", "message", "errors"}``) for what webargs
+    refuses (400 malformed body, 422 invalid fields); every other error is rendered by ``web/app.py``."""
+
+    ERROR_SCHEMA = sc.ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        self._app.register_error_handler(400, self.handle_http_exception)
+        self._app.register_error_handler(422, self.handle_http_exception)
+
+    def handle_http_exception(self, error: HTTPException):
+        if not request.path.startswith("/api/"):
+            return _generic_http_error(error)
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") or {}
+        errors: dict[str, list[str]] = {}
+        if isinstance(messages, dict):
+            for per_location in messages.values():  # {"json": {...}, "query": {...}}
+                for name, reasons in _flatten(per_location).items():
+                    errors.setdefault(name, []).extend(reasons)
+        if error.code == 422:
+            body = {"code": "invalid_input",
+                    "message": "Invalid input: " + ", ".join(errors) if errors else "Invalid input",
+                    "errors": errors}
+        else:
+            body = {"code": "bad_request", "message": error.description or "Bad request", "errors": errors}
+        return body, error.code, data.get("headers") or {}
+
+
+def _schema_ref(schema: dict | None) -> dict | None:
+    """How the docs page shows a schema: a link to a named one, or a short type text."""
+    if not schema:
+        return None
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return {"name": name, "anchor": f"schema-{name}", "text": name}
+    if schema.get("type") == "array":
+        inner = _schema_ref(schema.get("items")) or {"text": "any"}
+        return {**inner, "text": f"array of {inner['text']}"}
+    text = schema.get("type", "object")
+    if schema.get("format"):
+        text += f" ({schema['format']})"
+    if schema.get("enum"):
+        text += ": " + " | ".join(str(x) for x in schema["enum"])
+    limits = [f"{k} {schema[k]}" for k in ("minimum", "maximum", "minLength", "maxLength", "pattern")
+              if k in schema]
+    if limits:
+        text += " [" + ", ".join(limits) + "]"
+    if schema.get("nullable"):
+        text += ", or null"
+    return {"text": text}
+
+
+def _docs_model(spec: dict) -> dict:
+    comps = spec.get("components", {})
+    responses = comps.get("responses", {})
+    operations = []
+    for path, item in spec.get("paths", {}).items():
+        shared = item.get("parameters", [])
+        for method in ("get", "post", "put", "patch", "delete"):
+            op = item.get(method)
+            if op is None:
+                continue
+            params = [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
+                       "type": _schema_ref(p.get("schema")), "description": p.get("description", "")}
+                      for p in shared + op.get("parameters", [])]
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            resps = []
+            for code, r in op.get("responses", {}).items():
+                if "$ref" in r:
+                    r = responses.get(r["$ref"].rsplit("/", 1)[-1], {})
+                schema = r.get("content", {}).get("application/json", {}).get("schema")
+                resps.append({"code": code, "description": r.get("description", ""),
+                              "schema": _schema_ref(schema)})
+            operations.append({
+                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                "description": op.get("description", ""), "tags": op.get("tags", []),
+                "anchor": f"op-{method}-{path.strip('/').replace('/', '-').replace('{', '').replace('}', '')}",
+                "auth": bool(op.get("security", spec.get("security", []))), "params": params,
+                "body": _schema_ref(body.get("schema")),
+                "body_required": op.get("requestBody", {}).get("required", False), "responses": resps})
+    schemas = []
+    for name, sch in comps.get("schemas", {}).items():
+        required = set(sch.get("required", []))
+        props = [{"name": k, "type": _schema_ref(v), "required": k in required,
+                  "description": v.get("description", ""), "read_only": v.get("readOnly", False)}
+                 for k, v in sch.get("properties", {}).items()]
+        schemas.append({"name": name, "anchor": f"schema-{name}", "properties": props,
+                        "closed": sch.get("additionalProperties") is False})
+    return {"operations": operations, "schemas": schemas}
+
+
+def docs_page():
+    """The API's documentation as a page of this site (no CDN, no scripts)."""
+    api: Api = current_app.extensions["quy_api"]
+    spec = api.spec.to_dict()
+    return render_template("api_docs.html", spec=spec, model=_docs_model(spec))
 
 
 def init_api(app: Flask, csrf) -> None:
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
+    """Register the API on ``app``: the views, the OpenAPI document and its page."""
+    for key, value in {
+        "API_TITLE": "Quỹ API", "API_VERSION": "v1", "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": PREFIX, "OPENAPI_JSON_PATH": "openapi.json",
+        # The machine may be offline and the CSP is default-src 'self': no Swagger UI, ReDoc or
+        # RapiDoc from a CDN. /api/v1/docs is our own page.
+        "OPENAPI_SWAGGER_UI_PATH": None, "OPENAPI_REDOC_PATH": None, "OPENAPI_RAPIDOC_PATH": None,
+        "API_SPEC_OPTIONS": {"info": {"description": __doc__.split("\n\n", 1)[1].strip()}},
+    }.items():
+        app.config.setdefault(key, value)
+    api = Api(app)
+    api.spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer",
+        "description": "An API token (quy_…) scoped to one organization and one role; make one on the "
+                       "Tokens page or with `quy token create`."})
+    csrf.exempt(bp)  # api_requires checks X-CSRFToken itself for browser sessions
+    api.register_blueprint(bp)
+    app.add_url_rule(f"{PREFIX}/docs", "api_docs", docs_page)
+    app.extensions["quy_api"] = api
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("api.") and endpoint != "api.organizations" and not hasattr(
+                view, "required_action"):
+            raise RuntimeError(f"API view {endpoint} does not say which action it needs")

@@ -23,6 +23,11 @@ _VI = {
     },
     "invalid_input": {"not_date": "Ngày không hợp lệ (dùng dd/mm/yyyy hoặc YYYY-MM-DD).",
                       "empty": "Thiếu thông tin bắt buộc.",
+                      "weak_password": "Mật khẩu phải có ít nhất 10 ký tự.",
+                      "bad_login": "Tên đăng nhập tối đa 80 ký tự, không có dấu cách.",
+                      "unknown_role": "Vai trò phải là admin, treasurer, council hoặc auditor.",
+                      "unknown_kind": "Loại không hợp lệ.",
+                      "bad_code": "Mã tối đa 40 ký tự, không có dấu cách.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
@@ -32,6 +37,8 @@ _VI = {
     "conflict": {"ambiguous_donor": "Có nhiều nhà hảo tâm trùng tên; hãy chọn theo mã số.",
                  "pledge_has_payments": "Hãy đảo các lần thu tiền của cam kết này trước.",
                  "overpaid": "Số tiền vượt quá phần cam kết còn phải thu ({outstanding} đồng).",
+                 "login_taken": "Tên đăng nhập {login} đã có người dùng.",
+                 "role_not_held": "Người dùng không giữ vai trò {role} trong tổ chức này.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
     "idempotency_key_reused": {None: "Khóa chống trùng lặp đã được dùng cho một yêu cầu khác."},
     "import_failed": {None: "Tệp nhập có lỗi; không có dòng nào được ghi."},
@@ -42,8 +49,35 @@ _VI = {
 def vietnamese(err: LedgerError) -> str:
     """Return the Vietnamese message for ``err`` (falling back to its English text)."""
     table = _VI.get(err.code) or _VI.get("invalid_input" if err.status == 422 else "conflict", {})
-    template = table.get(err.params.get("reason")) or table.get(None) or err.message
+    return _text(table, err.params, err.message)
+
+
+def _text(table: dict, params: dict, fallback: str) -> str:
+    template = table.get(params.get("reason")) or table.get(None) or fallback
     try:
-        return template.format(**err.params)
+        return template.format(**params)
     except (KeyError, IndexError):
         return template
+
+
+#: What a bad row of an import file is told, by the import's own codes (ledger codes use _VI).
+_ROW_VI = {
+    "unknown_fund": "không có quỹ mã {code}.",
+    "unknown_campaign": "không có đợt vận động mã {code}.",
+    "unknown_bank_account": "không có tài khoản ngân hàng {code}.",
+    "period_locked": "ngày {date} nằm trong kỳ đã khóa sổ (đến {lock_date}).",
+    "ambiguous_donor": "có nhiều nhà hảo tâm tên {name}; hãy ghi thêm để phân biệt.",
+}
+
+
+def row_problem(err: dict) -> str:
+    """Return the Vietnamese reason for one bad import row (an entry of ImportFailed's errors)."""
+    code, params = err.get("code", "bad_value"), err.get("params") or {}
+    if code in _ROW_VI:
+        try:
+            return _ROW_VI[code].format(**params)
+        except (KeyError, IndexError):
+            return err["reason"]
+    if code in _VI:
+        return _text(_VI[code], params, err["reason"])
+    return err["reason"]

@@ -68,12 +68,10 @@ class Strict(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
-        ordered = True
 
 
 class Out(ma.Schema):
-    class Meta:
-        ordered = True
+    """Responses (fields come out in the order they are declared)."""
 
 
 # ------------------------------------------------------------------ errors and pages
@@ -131,21 +129,23 @@ class JournalArgs(PageArgs):
 # ------------------------------------------------------------------ organizations and funds
 
 
-class Figures(Out):
-    holdings = fields.Integer(required=True, metadata={"description": "assets held"})
-    liabilities = fields.Integer(required=True)
-    balance = fields.Integer(required=True, metadata={"description": "net assets: holdings − liabilities"})
-    principal = fields.Integer(required=True, metadata={"description": "protected principal (3531)"})
-    reserved = fields.Integer(required=True, metadata={"description": "held by approved, unpaid awards"})
-    non_cash = fields.Integer(required=True, metadata={"description": "pledges and goods"})
-    spendable = fields.Integer(required=True)
+def _figures() -> dict[str, fields.Field]:
+    return {
+        "holdings": fields.Integer(required=True, metadata={"description": "assets held"}),
+        "liabilities": fields.Integer(required=True),
+        "balance": fields.Integer(required=True, metadata={"description": "net assets: holdings − liabilities"}),
+        "principal": fields.Integer(required=True, metadata={"description": "protected principal (3531)"}),
+        "reserved": fields.Integer(required=True, metadata={"description": "held by approved, unpaid awards"}),
+        "non_cash": fields.Integer(required=True, metadata={"description": "pledges and goods"}),
+        "spendable": fields.Integer(required=True,
+                                    metadata={"description": "balance − principal − reserved − non_cash"}),
+    }
 
 
-class Fund(Figures):
-    org = fields.String(required=True)
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True)
+Figures = type("Figures", (Out,), _figures())
+Fund = type("Fund", (Out,), {"org": fields.String(required=True), "code": fields.String(required=True),
+                             "name": fields.String(required=True), "kind": fields.String(required=True),
+                             **_figures()})
 
 
 class FundList(Out):

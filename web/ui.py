@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -36,6 +37,7 @@ from ledger.money import format_vnd, parse_amount_text
 from ledger.names import match_key
 
 from .auth import actor, db, requires
+from .messages import row_problem
 from .helpers import Page, error_text, org_info
 
 bp = Blueprint("ui", __name__)
@@ -250,9 +252,11 @@ def _preview(org, info, path: Path, filename: str, opts: dict, choices: dict):
         rows = importer.read_rows(path)
     except ImportFailed:
         rows = []
+    vi = str(get_locale() or "vi") == "vi"
     by_row: dict[int, list[str]] = {}
     for e in errors:
-        by_row.setdefault(e["row"], []).append(f"{e['column']}: {e['reason']}")
+        e["text"] = row_problem(e) if vi else e["reason"]
+        by_row.setdefault(e["row"], []).append(f"{e['column']}: {e['text']}")
     status = 422 if errors else 200
     return render_template("import.html", org=info, opts=opts, preview=True, rows=rows, by_row=by_row,
                            errors=errors, plan=plan, filename=filename, file_id=path.name, **choices), status
