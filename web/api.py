@@ -203,7 +203,7 @@ def funds(args: dict, org: str):
 
 @bp.route("/organizations/<org>/funds", methods=["POST"], endpoint="fund_create")
 @protected("org.setup", *WRITE, post=True)
-@bp.arguments(sc.FundIn)
+@bp.arguments(sc.FundIn, example={"code": "NUOIEM", "name": "Quỹ Nuôi em khuyến học", "kind": "scholarship"})
 @replayable(sc.Created)
 def fund_create(body: dict, org: str):
     """Create a fund"""
@@ -236,7 +236,7 @@ def accounts(args: dict, org: str):
 
 @bp.route("/organizations/<org>/accounts", methods=["POST"], endpoint="account_create")
 @protected("org.setup", *WRITE, post=True)
-@bp.arguments(sc.AccountIn)
+@bp.arguments(sc.AccountIn, example={"code": "1121.VCB", "bank_name": "Vietcombank Sơn La", "bank_account_no": "0123456789"})
 @replayable(sc.Created)
 def account_create(body: dict, org: str):
     """Add an account, a sub-account (``parent``) or a bank account (``bank_account_no``, under 1121)"""
@@ -308,7 +308,8 @@ def campaigns(org: str):
 
 @bp.route("/organizations/<org>/campaigns", methods=["POST"], endpoint="campaign_create")
 @protected("campaign.create", *WRITE, post=True)
-@bp.arguments(sc.CampaignIn)
+@bp.arguments(sc.CampaignIn, example={"code": "TOHIEU-2026", "name": "Vận động ủng hộ Quỹ học bổng Tô Hiệu năm 2026",
+                            "fund": "TOHIEU", "start_date": "2026-03-01", "end_date": "2026-03-31"})
 @replayable(sc.Created)
 def campaign_create(body: dict, org: str):
     """Create a campaign (đợt vận động)"""
@@ -335,7 +336,9 @@ def donations(args: dict, org: str):
 
 @bp.route("/organizations/<org>/donations", methods=["POST"], endpoint="donation_create")
 @protected("donation.record", *WRITE, post=True)
-@bp.arguments(sc.DonationIn)
+@bp.arguments(sc.DonationIn, example={"fund": "TOHIEU", "amount": 1_500_000, "date": "2025-06-01",
+                            "donor": {"name": "Nguyễn Văn An", "address": "phường Chiềng Lề, tỉnh Sơn La"},
+                            "campaign": "TOHIEU-2025", "message": "Chúc các em học giỏi"})
 @replayable(sc.DonationResult)
 def donation_create(body: dict, org: str):
     """Record a donation and post its transaction
@@ -345,9 +348,10 @@ def donation_create(body: dict, org: str):
     the same person (same name without diacritics, or same phone).
     """
     d = body["donor"]
-    donor_in = DonorInput(id=d.get("id"), name=d.get("name"), kind=d["kind"], address=d["address"],
-                          phone=d["phone"], email=d["email"], anonymous=d["anonymous"],
-                          display_name=d["display_name"], listed=d["listed"], hide_amount=d["hide_amount"])
+    donor_in = DonorInput(id=d["id"]) if "id" in d else DonorInput(
+        name=d["name"], kind=d["kind"], address=d["address"], phone=d["phone"], email=d["email"],
+        anonymous=d["anonymous"], display_name=d["display_name"], listed=d["listed"],
+        hide_amount=d["hide_amount"])
     inp = DonationInput(
         fund=body["fund"], amount=body["amount"], date=body["date"], donor=donor_in, kind=body["kind"],
         campaign=body.get("campaign"), bank_account=body.get("bank_account"),
@@ -373,7 +377,7 @@ def pledges(args: dict, org: str):
 @bp.route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/payments", methods=["POST"],
           endpoint="pledge_pay")
 @protected("pledge.pay", *WRITE, post=True)
-@bp.arguments(sc.PledgePaymentIn)
+@bp.arguments(sc.PledgePaymentIn, example={"amount": 2_000_000, "date": "2025-06-01", "method": "cash"})
 @replayable(sc.PledgePaymentResult)
 def pledge_pay(body: dict, org: str, pledge_id: int):
     """Record a payment on a pledge (cash, or a transfer to a bank account)"""
@@ -402,7 +406,7 @@ def journal(args: dict, org: str):
 @bp.route(f"/organizations/<org>/transactions/<{ID}:tx_id>/reversal", methods=["POST"],
           endpoint="reversal")
 @protected("transaction.reverse", *WRITE, post=True)
-@bp.arguments(sc.ReversalIn)
+@bp.arguments(sc.ReversalIn, example={"reason": "Ghi nhầm quỹ", "date": "2025-06-01"})
 @replayable(sc.ReversalResult)
 def reversal(body: dict, org: str, tx_id: int):
     """Reverse a transaction: a new one with every posting negated, linked to it, with a reason"""
@@ -432,7 +436,7 @@ def audit(args: dict, org: str):
 
 @bp.route("/organizations/<org>/lock", methods=["POST"], endpoint="lock")
 @protected("period.lock", *WRITE, post=True)
-@bp.arguments(sc.LockIn)
+@bp.arguments(sc.LockIn, example={"through": "2024-12-31"})
 @bp.response(200, sc.LockResult)
 def lock(body: dict, org: str):
     """Lock the books through a day (no posting on or before it); the lock only moves forward
@@ -583,6 +587,8 @@ def init_api(app: Flask, csrf) -> None:
         "type": "http", "scheme": "bearer",
         "description": "An API token (quy_…) scoped to one organization and one role; make one on the "
                        "Tokens page or with `quy token create`."})
+    for name in ("DonorRef", "NewDonor"):  # the two shapes of DonationIn.donor (oneOf)
+        api.spec.components.schema(name, schema=getattr(sc, name))
     csrf.exempt(bp)  # api_requires checks X-CSRFToken itself for browser sessions
     api.register_blueprint(bp)
     app.add_url_rule(f"{PREFIX}/docs", "api_docs", docs_page)

@@ -339,30 +339,45 @@ class CampaignIn(Strict):
     end_date = fields.Date()
 
 
-class DonorIn(Strict):
-    id = Id(metadata={"description": "an existing donor (then give nothing else)"})
-    name = Text(300, metadata={"description": "found by name, else created"})
+class DonorRef(Strict):
+    """An existing donor, by id."""
+
+    id = Id(required=True)
+
+
+class NewDonor(Strict):
+    """A donor by name: the one donor of the organization with that name (compared in NFC, case and
+    spacing ignored), else a new donor with these details."""
+
+    name = Text(300, min_length=1, required=True)
     kind = fields.String(load_default="person", validate=validate.OneOf(("person", "organization")))
     address = Text(500, load_default="")
     phone = Text(40, load_default="")
     email = Text(200, load_default="")
     anonymous = Flag(load_default=False)
     display_name = Text(300, load_default="")
-    listed = Flag(load_default=True,
-                            metadata={"description": "named in the public gold book"})
+    listed = Flag(load_default=True, metadata={"description": "named in the public gold book"})
     hide_amount = Flag(load_default=False)
 
-    @ma.validates_schema
-    def _one(self, data: dict, **kw: Any) -> None:
-        if ("id" in data) == ("name" in data):
-            raise ma.ValidationError("give the donor's id or their name, not both", "name")
+
+class DonorChoice(fields.Field):
+    """``{"id": …}`` (a DonorRef) or ``{"name": …, …}`` (a NewDonor)."""
+
+    def __init__(self, **kw: Any) -> None:
+        refs = [{"$ref": "#/components/schemas/DonorRef"}, {"$ref": "#/components/schemas/NewDonor"}]
+        super().__init__(metadata={"oneOf": refs}, **kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ma.ValidationError("Not a valid object: give {\"id\": …} or {\"name\": …}.")
+        return (DonorRef() if "id" in value else NewDonor()).load(value)
 
 
 class DonationIn(Strict):
     fund = Text(40, min_length=1, required=True, metadata={"description": "fund code"})
     amount = Dong(required=True)
     date = fields.Date(required=True)
-    donor = fields.Nested(DonorIn, required=True)
+    donor = DonorChoice(required=True)
     kind = fields.String(load_default="cash", validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge")))
     campaign = Text(40, allow_none=True, metadata={"description": "campaign code"})
     bank_account = Text(40, allow_none=True, metadata={"description": "account code, for transfers"})

@@ -37,8 +37,8 @@ from ledger.money import format_vnd, parse_amount_text
 from ledger.names import match_key
 
 from .auth import actor, db, requires
-from .messages import row_problem
 from .helpers import Page, error_text, org_info
+from .messages import row_problem
 
 bp = Blueprint("ui", __name__)
 PER_PAGE = 50
@@ -155,7 +155,8 @@ def donation_new(org: str):
                              sorted(set(same) | {d["id"] for d in dups})]
                 return render(409, candidates=cands)
         inp = _donation_input(form, donor_id)
-        r = services.record_donation(db(), org, inp, user=actor(), key=f"web:{form.get('form_key') or uuid.uuid4().hex}")
+        key = f"web:{form.get('form_key') or uuid.uuid4().hex}"
+        r = services.record_donation(db(), org, inp, user=actor(), key=key)
     except LedgerError as err:
         return render(err.status, error=error_text(err), error_field=err.params.get("field"))
     flash(_("Donation recorded: %(amount)s from %(donor)s (transaction #%(seq)s).",
@@ -256,7 +257,9 @@ def _preview(org, info, path: Path, filename: str, opts: dict, choices: dict):
     by_row: dict[int, list[str]] = {}
     for e in errors:
         e["text"] = row_problem(e) if vi else e["reason"]
-        by_row.setdefault(e["row"], []).append(f"{e['column']}: {e['text']}")
+        names = importer.COLUMNS.get(e["column"], ())
+        e["label"] = names[1].capitalize() if vi and len(names) > 1 else e["column"]
+        by_row.setdefault(e["row"], []).append(f"{e['label']}: {e['text']}")
     status = 422 if errors else 200
     return render_template("import.html", org=info, opts=opts, preview=True, rows=rows, by_row=by_row,
                            errors=errors, plan=plan, filename=filename, file_id=path.name, **choices), status
