@@ -60,5 +60,5 @@ clean:
 ## i18n: refresh the message catalogue from the code and templates, then compile it
 i18n: $(VENV)/.dev
 	$(BIN)/pybabel extract -F web/babel.cfg -k _ -k gettext --no-location -o web/translations/messages.pot web
-	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations -l vi --no-location
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations -l vi
 	$(BIN)/pybabel compile -d web/translations -l vi

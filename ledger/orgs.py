@@ -38,6 +38,8 @@ def _code(value: object, field: str) -> str:
 
 def org_id_by_code(conn: Connection, code: str) -> int:
     """Return the id of the organization with ``code`` or raise :class:`NotFound`."""
+    if not isinstance(code, str) or "\x00" in code:  # PostgreSQL refuses NUL in text outright
+        raise NotFound(f"organization {code!r} not found", entity="organization", code=str(code))
     oid = conn.execute(
         sa.select(s.organizations.c.id).where(s.organizations.c.code == code)
     ).scalar()

@@ -169,8 +169,11 @@ def authenticate(conn: Connection, login: str, password: str, *, ip: str) -> Use
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or not row.active:
-        conn.execute(s.login_failures.insert().values(login=key, ip=ip[:64],
-                                                      at=int(time.time() * 1000)))
+        now_ms = int(time.time() * 1000)
+        f = s.login_failures
+        old = now_ms - 3600 * 1000  # what no longer counts is dropped, so the table stays small
+        conn.execute(f.delete().where(sa.or_(f.c.login == key, f.c.ip == ip[:64]), f.c.at < old))
+        conn.execute(f.insert().values(login=key, ip=ip[:64], at=now_ms))
         return None
     if _hasher.check_needs_rehash(row.password_hash):
         conn.execute(s.users.update().where(s.users.c.id == row.id)

@@ -22,6 +22,7 @@ Conventions, the same on every endpoint:
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
@@ -31,11 +32,13 @@ from typing import Any
 import flask_smorest
 import sqlalchemy as sa
 from flask import Flask, current_app, g, render_template, request
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from ledger import balances, orgs, queries, services
 from ledger import schema as s
 from ledger.donations import DonationInput, DonorInput, possible_duplicates
+from ledger.errors import InvalidInput, NotFound
 
 from . import auth
 from . import schemas as sc
@@ -67,6 +70,19 @@ ERROR_TEXT = {
 
 
 # ------------------------------------------------------------------ decorators
+
+ORG_PARAM = {"in": "path", "name": "org", "description": "the organization's code, e.g. SLA",
+             "schema": {"type": "string", "minLength": 1, "maxLength": 40}}
+
+ORGS, FUNDS, DONORS, DONATIONS, JOURNAL, ADMIN = (
+    "organizations", "funds and accounts", "donors and campaigns", "donations and pledges", "journal",
+    "audit and lock")
+
+
+def route(rule: str, endpoint: str, tag: str, method: str = "GET") -> Callable:
+    """``bp.route`` with the operation's group (tag) and the ``org`` path parameter described."""
+    params = [ORG_PARAM] if "<org>" in rule else None
+    return bp.route(rule, endpoint=endpoint, methods=[method], tags=[tag], parameters=params)
 
 
 def protected(action: str, *codes: int, post: bool = False) -> Callable:
@@ -100,8 +116,21 @@ READ = (401, 403, 404, 422)
 WRITE = (400, 401, 403, 404, 409, 422)
 
 
+@bp.before_request
+def _plausible_org() -> None:
+    """A code no organization can have is simply not found (PostgreSQL refuses NUL in text)."""
+    code = (request.view_args or {}).get("org")
+    if code is not None and ("\x00" in code or len(code) > 40):
+        raise NotFound(f"organization {code!r} not found", entity="organization", code=code)
+
+
 def _key() -> str | None:
-    return request.headers.get("Idempotency-Key")
+    """The ``Idempotency-Key`` header, if sent (checked by the service: 1–200 characters)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and "\x00" in key:
+        raise InvalidInput("idempotency key contains a NUL character", field="idempotency_key",
+                           reason="bad_key")
+    return key
 
 
 def _created(result: dict) -> tuple[dict, int]:
@@ -152,7 +181,7 @@ def _subtrees(all_orgs: list[orgs.OrgInfo]) -> dict[int, set[int]]:
     return out
 
 
-@bp.route("/organizations", endpoint="organizations")
+@route("/organizations", "organizations", ORGS)
 @bp.doc(security=[])
 @bp.response(200, sc.OrganizationList)
 def organizations():
@@ -169,7 +198,7 @@ def organizations():
     return {"items": [_organization(o, codes, rows, tree[o.id]) for o in all_orgs]}
 
 
-@bp.route("/organizations/<org>", endpoint="organization")
+@route("/organizations/<org>", "organization", ORGS)
 @protected("read", *READ)
 @bp.response(200, sc.Organization)
 def organization(org: str):
@@ -185,7 +214,7 @@ def organization(org: str):
 # ------------------------------------------------------------------ funds
 
 
-@bp.route("/organizations/<org>/funds", endpoint="funds")
+@route("/organizations/<org>/funds", "funds", FUNDS)
 @protected("read", *READ)
 @bp.arguments(sc.FundsArgs, location="query")
 @bp.response(200, sc.FundList)
@@ -201,9 +230,10 @@ def funds(args: dict, org: str):
             "items": [_fund(r) for r in rows], "total": asdict(balances.total_figures(rows))}
 
 
-@bp.route("/organizations/<org>/funds", methods=["POST"], endpoint="fund_create")
+@route("/organizations/<org>/funds", "fund_create", FUNDS, "POST")
 @protected("org.setup", *WRITE, post=True)
-@bp.arguments(sc.FundIn, example={"code": "NUOIEM", "name": "Quỹ Nuôi em khuyến học", "kind": "scholarship"})
+@bp.arguments(sc.FundIn, example={"code": "NUOIEM", "name": "Quỹ Nuôi em khuyến học",
+                                  "kind": "scholarship"})
 @replayable(sc.Created)
 def fund_create(body: dict, org: str):
     """Create a fund"""
@@ -213,7 +243,7 @@ def fund_create(body: dict, org: str):
 # ------------------------------------------------------------------ accounts and balances
 
 
-@bp.route("/organizations/<org>/accounts", endpoint="accounts")
+@route("/organizations/<org>/accounts", "accounts", FUNDS)
 @protected("read", *READ)
 @bp.arguments(sc.AsOfArgs, location="query")
 @bp.response(200, sc.AccountList)
@@ -234,9 +264,10 @@ def accounts(args: dict, org: str):
     return {"org": org, "as_of": args.get("as_of"), "items": items}
 
 
-@bp.route("/organizations/<org>/accounts", methods=["POST"], endpoint="account_create")
+@route("/organizations/<org>/accounts", "account_create", FUNDS, "POST")
 @protected("org.setup", *WRITE, post=True)
-@bp.arguments(sc.AccountIn, example={"code": "1121.VCB", "bank_name": "Vietcombank Sơn La", "bank_account_no": "0123456789"})
+@bp.arguments(sc.AccountIn, example={"code": "1121.VCB", "bank_name": "Vietcombank Sơn La",
+                                     "bank_account_no": "0123456789"})
 @replayable(sc.Created)
 def account_create(body: dict, org: str):
     """Add an account, a sub-account (``parent``) or a bank account (``bank_account_no``, under 1121)"""
@@ -251,7 +282,7 @@ def account_create(body: dict, org: str):
     return _created(r)
 
 
-@bp.route("/organizations/<org>/balances", endpoint="balances")
+@route("/organizations/<org>/balances", "balances", FUNDS)
 @protected("read", *READ)
 @bp.arguments(sc.AsOfArgs, location="query")
 @bp.response(200, sc.Balances)
@@ -270,7 +301,7 @@ def balances_(args: dict, org: str):
 # ------------------------------------------------------------------ donors and campaigns
 
 
-@bp.route("/organizations/<org>/donors", endpoint="donors")
+@route("/organizations/<org>/donors", "donors", DONORS)
 @protected("read", *READ)
 @bp.arguments(sc.DonorsArgs, location="query")
 @bp.response(200, sc.DonorPage)
@@ -285,7 +316,7 @@ def donors(args: dict, org: str):
     return _paged(rows, total, args)
 
 
-@bp.route(f"/organizations/<org>/donors/<{ID}:donor_id>", endpoint="donor")
+@route(f"/organizations/<org>/donors/<{ID}:donor_id>", "donor", DONORS)
 @protected("read", *READ)
 @bp.response(200, sc.DonorDetail)
 def donor(org: str, donor_id: int):
@@ -297,7 +328,7 @@ def donor(org: str, donor_id: int):
     return {**asdict(d), "donations": gifts, "donation_count": count, "possible_duplicates": dups}
 
 
-@bp.route("/organizations/<org>/campaigns", endpoint="campaigns")
+@route("/organizations/<org>/campaigns", "campaigns", DONORS)
 @protected("read", *READ)
 @bp.response(200, sc.CampaignList)
 def campaigns(org: str):
@@ -306,10 +337,11 @@ def campaigns(org: str):
         return {"items": queries.campaigns(conn, g.org_id)}
 
 
-@bp.route("/organizations/<org>/campaigns", methods=["POST"], endpoint="campaign_create")
+@route("/organizations/<org>/campaigns", "campaign_create", DONORS, "POST")
 @protected("campaign.create", *WRITE, post=True)
-@bp.arguments(sc.CampaignIn, example={"code": "TOHIEU-2026", "name": "Vận động ủng hộ Quỹ học bổng Tô Hiệu năm 2026",
-                            "fund": "TOHIEU", "start_date": "2026-03-01", "end_date": "2026-03-31"})
+@bp.arguments(sc.CampaignIn, example={
+    "code": "TOHIEU-2026", "name": "Vận động ủng hộ Quỹ học bổng Tô Hiệu năm 2026", "fund": "TOHIEU",
+    "start_date": "2026-03-01", "end_date": "2026-03-31"})
 @replayable(sc.Created)
 def campaign_create(body: dict, org: str):
     """Create a campaign (đợt vận động)"""
@@ -321,7 +353,7 @@ def campaign_create(body: dict, org: str):
 # ------------------------------------------------------------------ donations and pledges
 
 
-@bp.route("/organizations/<org>/donations", endpoint="donations")
+@route("/organizations/<org>/donations", "donations", DONATIONS)
 @protected("read", *READ)
 @bp.arguments(sc.DonationsArgs, location="query")
 @bp.response(200, sc.DonationPage)
@@ -334,11 +366,12 @@ def donations(args: dict, org: str):
     return _paged(rows, total, args)
 
 
-@bp.route("/organizations/<org>/donations", methods=["POST"], endpoint="donation_create")
+@route("/organizations/<org>/donations", "donation_create", DONATIONS, "POST")
 @protected("donation.record", *WRITE, post=True)
-@bp.arguments(sc.DonationIn, example={"fund": "TOHIEU", "amount": 1_500_000, "date": "2025-06-01",
-                            "donor": {"name": "Nguyễn Văn An", "address": "phường Chiềng Lề, tỉnh Sơn La"},
-                            "campaign": "TOHIEU-2025", "message": "Chúc các em học giỏi"})
+@bp.arguments(sc.DonationIn, example={
+    "fund": "TOHIEU", "amount": 1_500_000, "date": "2025-06-01",
+    "donor": {"name": "Nguyễn Văn An", "address": "phường Chiềng Lề, tỉnh Sơn La"},
+    "campaign": "TOHIEU-2025", "message": "Chúc các em học giỏi"})
 @replayable(sc.DonationResult)
 def donation_create(body: dict, org: str):
     """Record a donation and post its transaction
@@ -362,7 +395,7 @@ def donation_create(body: dict, org: str):
     return _created(services.record_donation(auth.db(), org, inp, user=auth.actor(), key=_key()))
 
 
-@bp.route("/organizations/<org>/pledges", endpoint="pledges")
+@route("/organizations/<org>/pledges", "pledges", DONATIONS)
 @protected("read", *READ)
 @bp.arguments(sc.PageArgs, location="query")
 @bp.response(200, sc.PledgePage)
@@ -374,8 +407,7 @@ def pledges(args: dict, org: str):
     return _paged(rows[offset:offset + limit], len(rows), args)
 
 
-@bp.route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/payments", methods=["POST"],
-          endpoint="pledge_pay")
+@route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/payments", "pledge_pay", DONATIONS, "POST")
 @protected("pledge.pay", *WRITE, post=True)
 @bp.arguments(sc.PledgePaymentIn, example={"amount": 2_000_000, "date": "2025-06-01", "method": "cash"})
 @replayable(sc.PledgePaymentResult)
@@ -390,7 +422,7 @@ def pledge_pay(body: dict, org: str, pledge_id: int):
 # ------------------------------------------------------------------ the journal
 
 
-@bp.route("/organizations/<org>/journal", endpoint="journal")
+@route("/organizations/<org>/journal", "journal", JOURNAL)
 @protected("read", *READ)
 @bp.arguments(sc.JournalArgs, location="query")
 @bp.response(200, sc.TransactionPage)
@@ -403,8 +435,7 @@ def journal(args: dict, org: str):
     return _paged(txs, total, args)
 
 
-@bp.route(f"/organizations/<org>/transactions/<{ID}:tx_id>/reversal", methods=["POST"],
-          endpoint="reversal")
+@route(f"/organizations/<org>/transactions/<{ID}:tx_id>/reversal", "reversal", JOURNAL, "POST")
 @protected("transaction.reverse", *WRITE, post=True)
 @bp.arguments(sc.ReversalIn, example={"reason": "Ghi nhầm quỹ", "date": "2025-06-01"})
 @replayable(sc.ReversalResult)
@@ -417,7 +448,7 @@ def reversal(body: dict, org: str, tx_id: int):
 # ------------------------------------------------------------------ audit and lock
 
 
-@bp.route("/organizations/<org>/audit", endpoint="audit")
+@route("/organizations/<org>/audit", "audit", ADMIN)
 @protected("audit.read", *READ)
 @bp.arguments(sc.PageArgs, location="query")
 @bp.response(200, sc.AuditPage)
@@ -434,7 +465,7 @@ def audit(args: dict, org: str):
     return _paged(items, total, args)
 
 
-@bp.route("/organizations/<org>/lock", methods=["POST"], endpoint="lock")
+@route("/organizations/<org>/lock", "lock", ADMIN, "POST")
 @protected("period.lock", *WRITE, post=True)
 @bp.arguments(sc.LockIn, example={"through": "2024-12-31"})
 @bp.response(200, sc.LockResult)
@@ -501,17 +532,26 @@ class Api(flask_smorest.Api):
         return body, error.code, data.get("headers") or {}
 
 
+def _inline(text: str) -> Markup:
+    """Docstring text for the page: ```code``` and ``code`` spans as <code>, the rest escaped."""
+    parts = re.split(r"``?([^`]+)``?", text or "")
+    return Markup("").join(Markup("<code>%s</code>") % p if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
 def _schema_ref(schema: dict | None) -> dict | None:
-    """How the docs page shows a schema: a link to a named one, or a short type text."""
+    """How the docs page shows a schema: links to named ones, or a short type text."""
     if not schema:
         return None
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
-        return {"name": name, "anchor": f"schema-{name}", "text": name}
+        return {"links": [name], "text": ""}
+    if "oneOf" in schema:
+        alts = [_schema_ref(x) or {"links": [], "text": "any"} for x in schema["oneOf"]]
+        return {"links": [n for a in alts for n in a["links"]], "text": "one of", "prefix": True}
     if schema.get("type") == "array":
-        inner = _schema_ref(schema.get("items")) or {"text": "any"}
-        return {**inner, "text": f"array of {inner['text']}"}
-    text = schema.get("type", "object")
+        inner = _schema_ref(schema.get("items")) or {"links": [], "text": "any"}
+        return {**inner, "text": f"array of {inner['text']}".strip(), "prefix": True}
+    text = schema.get("type", "any")
     if schema.get("format"):
         text += f" ({schema['format']})"
     if schema.get("enum"):
@@ -520,9 +560,16 @@ def _schema_ref(schema: dict | None) -> dict | None:
               if k in schema]
     if limits:
         text += " [" + ", ".join(limits) + "]"
+    if "default" in schema:
+        text += f", default {json.dumps(schema['default'], ensure_ascii=False)}"
     if schema.get("nullable"):
         text += ", or null"
-    return {"text": text}
+    return {"links": [], "text": text}
+
+
+def _status_order(code: str) -> tuple[int, str]:
+    code = str(code)
+    return (int(code), code) if code.isdigit() else (999, code)
 
 
 def _docs_model(spec: dict) -> dict:
@@ -536,11 +583,12 @@ def _docs_model(spec: dict) -> dict:
             if op is None:
                 continue
             params = [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
-                       "type": _schema_ref(p.get("schema")), "description": p.get("description", "")}
+                       "type": _schema_ref(p.get("schema")), "description": _inline(p.get("description", ""))}
                       for p in shared + op.get("parameters", [])]
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
             resps = []
-            for code, r in op.get("responses", {}).items():
+            for code in sorted(op.get("responses", {}), key=_status_order):
+                r = op["responses"][code]
                 if "$ref" in r:
                     r = responses.get(r["$ref"].rsplit("/", 1)[-1], {})
                 schema = r.get("content", {}).get("application/json", {}).get("schema")
@@ -548,19 +596,21 @@ def _docs_model(spec: dict) -> dict:
                               "schema": _schema_ref(schema)})
             operations.append({
                 "method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                "description": op.get("description", ""), "tags": op.get("tags", []),
-                "anchor": f"op-{method}-{path.strip('/').replace('/', '-').replace('{', '').replace('}', '')}",
+                "description": _inline(op.get("description", "")), "tags": op.get("tags", []),
+                "anchor": "op-" + method + re.sub(r"[^A-Za-z0-9_]+", "-", path),
                 "auth": bool(op.get("security", spec.get("security", []))), "params": params,
-                "body": _schema_ref(body.get("schema")),
+                "body": _schema_ref(body.get("schema")), "example": body.get("example"),
                 "body_required": op.get("requestBody", {}).get("required", False), "responses": resps})
     schemas = []
     for name, sch in comps.get("schemas", {}).items():
+        if name == "PaginationMetadata":  # flask-smorest's own, unused here (pages carry their envelope)
+            continue
         required = set(sch.get("required", []))
         props = [{"name": k, "type": _schema_ref(v), "required": k in required,
-                  "description": v.get("description", ""), "read_only": v.get("readOnly", False)}
+                  "description": _inline(v.get("description", ""))}
                  for k, v in sch.get("properties", {}).items()]
-        schemas.append({"name": name, "anchor": f"schema-{name}", "properties": props,
-                        "closed": sch.get("additionalProperties") is False})
+        closed = sch.get("additionalProperties") is False
+        schemas.append({"name": name, "properties": props, "closed": closed})
     return {"operations": operations, "schemas": schemas}
 
 

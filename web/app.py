@@ -11,7 +11,7 @@ import secrets
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, abort, g, jsonify, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -128,6 +128,12 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
                     404: _("Page not found."), 429: _("Too many requests. Wait a minute.")}
         return render_template("error.html", status=err.code, code=_HTTP_CODES.get(err.code, "http_error"),
                                params={}, message=messages.get(err.code, err.description)), err.code
+
+    @app.before_request
+    def refuse_nul():
+        # a NUL byte is never part of a code, name or date; PostgreSQL would refuse it as a server error
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            abort(404)
 
     @app.after_request
     def headers(resp):

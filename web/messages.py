@@ -29,7 +29,7 @@ _VI = {
                       "unknown_kind": "Loại không hợp lệ.",
                       "bad_code": "Mã tối đa 40 ký tự, không có dấu cách.",
                       None: "Dữ liệu không hợp lệ."},
-    "not_found": {None: "Không tìm thấy {entity}."},
+    "not_found": {None: "Không tìm thấy {entity} {what}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
     "period_locked": {None: "Kỳ kế toán đã khóa sổ đến ngày {lock_date}; không thể ghi sổ ngày {date}."},
     "insufficient_funds": {None: "Quỹ {fund} không đủ số dư được phép chi (thiếu {shortfall} đồng)."},
@@ -46,10 +46,20 @@ _VI = {
 }
 
 
+#: The things a NotFound names, in Vietnamese.
+_ENTITIES = {"organization": "tổ chức", "fund": "quỹ", "account": "tài khoản", "donor": "nhà hảo tâm",
+             "campaign": "đợt vận động", "pledge": "cam kết", "transaction": "bút toán", "user": "người dùng",
+             "token": "khóa truy cập"}
+
+
 def vietnamese(err: LedgerError) -> str:
     """Return the Vietnamese message for ``err`` (falling back to its English text)."""
     table = _VI.get(err.code) or _VI.get("invalid_input" if err.status == 422 else "conflict", {})
-    return _text(table, err.params, err.message)
+    params = err.params
+    if "entity" in params:
+        what = next((str(params[k]) for k in ("code", "id", "login", "role") if params.get(k) is not None), "")
+        params = {**params, "entity": _ENTITIES.get(params["entity"], params["entity"]), "what": what}
+    return _text(table, params, err.message)
 
 
 def _text(table: dict, params: dict, fallback: str) -> str:

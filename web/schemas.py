@@ -130,16 +130,11 @@ class JournalArgs(PageArgs):
 
 
 def _figures() -> dict[str, fields.Field]:
-    return {
-        "holdings": fields.Integer(required=True, metadata={"description": "assets held"}),
-        "liabilities": fields.Integer(required=True),
-        "balance": fields.Integer(required=True, metadata={"description": "net assets: holdings − liabilities"}),
-        "principal": fields.Integer(required=True, metadata={"description": "protected principal (3531)"}),
-        "reserved": fields.Integer(required=True, metadata={"description": "held by approved, unpaid awards"}),
-        "non_cash": fields.Integer(required=True, metadata={"description": "pledges and goods"}),
-        "spendable": fields.Integer(required=True,
-                                    metadata={"description": "balance − principal − reserved − non_cash"}),
-    }
+    about = {"holdings": "assets held", "liabilities": "what the fund owes (e.g. earmarked money)",
+             "balance": "net assets: holdings − liabilities", "principal": "protected principal (3531)",
+             "reserved": "held by approved, unpaid awards", "non_cash": "pledges and goods",
+             "spendable": "balance − principal − reserved − non_cash"}
+    return {k: fields.Integer(required=True, metadata={"description": v}) for k, v in about.items()}
 
 
 Figures = type("Figures", (Out,), _figures())
@@ -176,7 +171,8 @@ class OrganizationList(Out):
 class FundIn(Strict):
     code = Text(40, min_length=1, required=True)
     name = Text(300, min_length=1, required=True)
-    kind = fields.String(load_default="general", validate=validate.OneOf(("general", "scholarship", "earmarked")))
+    kind = fields.String(load_default="general",
+                         validate=validate.OneOf(("general", "scholarship", "earmarked")))
     purpose = Text(1000, load_default="")
     may_pay_management = Flag(load_default=False)
     has_principal = Flag(load_default=False)
@@ -378,7 +374,8 @@ class DonationIn(Strict):
     amount = Dong(required=True)
     date = fields.Date(required=True)
     donor = DonorChoice(required=True)
-    kind = fields.String(load_default="cash", validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge")))
+    kind = fields.String(load_default="cash",
+                         validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge")))
     campaign = Text(40, allow_none=True, metadata={"description": "campaign code"})
     bank_account = Text(40, allow_none=True, metadata={"description": "account code, for transfers"})
     to_principal = Flag(load_default=False)

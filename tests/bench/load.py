@@ -13,7 +13,9 @@ Target (issue 3): at least 300 donations/s with p99 under 100 ms on a 2-core mac
 
 Environment: ``QUY_LOAD_SECONDS`` (default 30), ``QUY_LOAD_CONNECTIONS`` (wrk -c, default 16),
 ``QUY_LOAD_CONFIGS`` (comma-separated gunicorn configs to run, default all of ``CONFIGS``),
-``QUY_BENCH_SKIP_PG=1`` (SQLite only), ``QUY_BENCH_DIR`` (default ``bench-out``).
+``QUY_BENCH_SKIP_PG=1`` (SQLite only), ``QUY_LOAD_ANALYZE=0`` (no ANALYZE on a PostgreSQL server whose
+autovacuum is off), ``QUY_BENCH_DIR`` (default ``bench-out``), ``QUY_LOAD_APP``
+(the WSGI app gunicorn serves, default ``tests.bench.wsgi:app``).
 Results are appended to ``bench-out/load.json``.
 """
 
@@ -44,6 +46,7 @@ LUA = HERE / "donation.lua"
 DONATIONS = "/api/v1/organizations/SLA/donations"
 CEILING = "/static/quy.css"
 TARGET_RPS, TARGET_P99_MS = 300, 100.0
+APP = os.environ.get("QUY_LOAD_APP") or "tests.bench.wsgi:app"  # another WSGI app to compare a change
 
 # gunicorn settings tried on 2 cores; the first one is the default (the best measured, see README)
 CONFIGS = {
@@ -102,7 +105,7 @@ def gunicorn(url: str, config: str, log: Path):
     port = free_port()
     cmd = [PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *CONFIGS[config], "--log-level", "warning",
            "--error-logfile", str(log), "--timeout", "60", "--graceful-timeout", "10",
-           "tests.bench.wsgi:app"]
+           APP]
     env = {**os.environ, "QUY_DATABASE_URL": url, "QUY_SECRET_KEY": "bench-" + uuid.uuid4().hex}
     env.pop("QUY_LOAD_TOKEN", None)
     p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -193,7 +196,18 @@ def prepare(url: str) -> str:
             demo.load_demo(c)
         services.add_user(db, login="bench", name="Bench", password="bench-password-1",
                           roles=[("SLA", "treasurer")])
-        return services.create_token(db, "bench", "SLA", "treasurer")["token"]
+        token = services.create_token(db, "bench", "SLA", "treasurer")["token"]
+        if db.dialect == "postgresql" and os.environ.get("QUY_LOAD_ANALYZE", "1") == "1":
+            # a server with autovacuum off never gathers statistics; without them the journal's statement
+            # triggers join the new rows to every posting (a seq scan per donation, growing with the books)
+            with db.begin() as c:
+                if c.exec_driver_sql("SHOW autovacuum").scalar() == "off":
+                    c.exec_driver_sql("ANALYZE organizations, accounts, funds, transactions, postings, balances, "
+                                      "chain_heads, donors, donations, idempotency_keys, api_tokens, users, "
+                                      "memberships")  # this schema's tables (search_path), not the server's
+                    print("  autovacuum is off on this server: ANALYZE after loading the demo books",
+                          flush=True)
+        return token
     finally:
         db.dispose()
 

@@ -111,15 +111,21 @@ def test_a_donation_through_the_api_moves_the_fund_balance_by_exactly_its_amount
     assert donor["total"] == 1_234_567 and [g["id"] for g in donor["donations"]] == [out["donation_id"]]
 
 
-@pytest.mark.parametrize("amount", [1.0, 1_500_000.0, 1.5, "1500000", "1.500.000", True, False, None, -5, 0,
-                                    10**15, 10**30, [1], {"v": 1}])
-def test_an_amount_that_is_not_a_positive_integer_is_422_naming_amount_and_nothing_is_written(api, amount):
+BAD_AMOUNTS = [1.0, 1_500_000.0, 1.5, "1500000", "1.500.000", True, False, None, -5, 0, 10**15, 10**30,
+               [1], {"v": 1}]
+
+
+def test_an_amount_that_is_not_a_positive_integer_is_422_naming_amount_and_nothing_is_written(api):
     before = snapshot(api.db)
-    r = api.post(DONATIONS, gift(amount), key=f"bad-{amount!r}")
-    assert r.status_code == 422, r.get_data(as_text=True)
-    body = r.get_json()
-    assert body["code"] == "invalid_input" and "amount" in body["message"]
-    assert list(body["errors"]) == ["amount"] and body["errors"]["amount"]
+    for amount in BAD_AMOUNTS:
+        r = api.post(DONATIONS, gift(amount), key=f"bad-{amount!r}")
+        assert r.status_code == 422, (amount, r.get_data(as_text=True))
+        body = r.get_json()
+        assert body["code"] == "invalid_input" and "amount" in body["message"], amount
+        assert list(body["errors"]) == ["amount"] and body["errors"]["amount"], amount
+        assert snapshot(api.db) == before, amount
+    r = api.post("/api/v1/organizations/SLA/pledges/1/payments", {"amount": 1.0, "date": "2025-03-02"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["amount"]
     assert snapshot(api.db) == before
 
 
@@ -254,7 +260,7 @@ def test_an_unknown_organization_is_a_json_404(lite):
 
 def test_every_api_route_needs_a_declared_action_except_the_public_ones(lite):
     app = lite.client.application
-    public = {"lite.organizations", "api_docs", "api-docs.openapi_json"}
+    public = {"api.organizations", "api_docs", "api-docs.openapi_json"}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1") or rule.endpoint in public:
@@ -290,7 +296,8 @@ def test_pledges_reversals_and_the_lock(api):
     assert r.status_code == 201 and r.get_json()["outstanding"] == 6_000_000
     r = api.post(pay, {"amount": 7_000_000, "date": "2025-04-02"})
     assert r.status_code == 409 and r.get_json()["code"] == "conflict"
-    assert api.post(pay, {"amount": 4_000_000.0, "date": "2025-04-02"}).get_json()["errors"].keys() == {"amount"}
+    r = api.post(pay, {"amount": 4_000_000.0, "date": "2025-04-02"})
+    assert r.status_code == 422 and r.get_json()["errors"].keys() == {"amount"}
 
     gift_tx = api.post(DONATIONS, gift(3_000_000)).get_json()["tx_id"]
     before = api.fund()["balance"]

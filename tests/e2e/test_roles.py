@@ -16,7 +16,7 @@ from .webutil import PEOPLE, csrf_token, demo_app, login
 
 #: Routes that need no action: public pages, login, static files, the API's description.
 OPEN = {"static", "auth.login", "auth.logout", "auth.language", "ui.home", "public.index", "public.gold_book",
-        "public.disclosure"}
+        "public.disclosure", "api.organizations", "api_docs"}
 SLA_ROLES = {role: who for who, (org, role) in PEOPLE.items() if org == "SLA"}
 
 
