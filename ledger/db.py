@@ -61,12 +61,48 @@ def make_engine(url: str | None = None, **kw) -> Engine:
     return sa.create_engine(url, **kw)
 
 
+class _WriterQueue:
+    """SQLite admits one writer at a time; the others would poll for the lock with back-off sleeps
+    (up to 100 ms a try), which under load costs more than the writing itself. Writers of one file
+    queue here instead — a lock per process and an ``flock`` on a file beside the database across
+    processes (e.g. gunicorn workers) — and the next is woken the moment the last one finishes."""
+
+    def __init__(self, db_path: str) -> None:
+        import threading
+
+        self.path = db_path + "-writers.lock"
+        self._thread_lock = threading.RLock()
+        self._fd: int | None = None
+        self._pid = 0
+        self._depth = 0
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        import fcntl
+
+        with self._thread_lock:
+            if self._fd is None or self._pid != os.getpid():  # opened per process, never across fork
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            self._depth += 1
+            if self._depth == 1:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
 class Database:
     """The ledger's handle on one database: an engine and units of work over it."""
 
     def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
         self.engine = engine or make_engine(url)
         self.url = str(self.engine.url)
+        path = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        self._writers = _WriterQueue(path) if path and path != ":memory:" and os.name == "posix" else None
 
     @property
     def dialect(self) -> str:
@@ -75,7 +111,11 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """Yield a connection in one database transaction: commit on success, roll back on error."""
-        with self.engine.begin() as conn:
+        if self._writers is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._writers.hold(), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
