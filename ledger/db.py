@@ -61,6 +61,44 @@ def make_engine(url: str | None = None, **kw) -> Engine:
     return sa.create_engine(url, **kw)
 
 
+class _Lookups:
+    """Per-process memory of lookups whose answer never changes once committed: an organization's id
+    by its code, a fund's id by its code, an organization's main account id for a role. Organizations,
+    funds and accounts are never deleted and their codes never change (the database refuses both), so
+    a committed answer stays true in every process. An answer read inside a unit of work is kept only
+    once that unit of work has committed: a rolled-back new fund leaves nothing behind.
+    """
+
+    def __init__(self) -> None:
+        import weakref
+
+        self._by_engine: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get(self, conn: Connection, key: tuple):
+        return self._by_engine.get(conn.engine, {}).get(key)
+
+    def note(self, conn: Connection, key: tuple, value) -> None:
+        pending = conn.info.get("quy_pending_lookups")
+        if pending is not None:  # only inside Database.begin()/read(), which promote them
+            pending[key] = value
+
+    @contextmanager
+    def unit(self, conn: Connection) -> Iterator[dict]:
+        pending: dict = {}
+        conn.info["quy_pending_lookups"] = pending
+        try:
+            yield pending
+        finally:
+            conn.info.pop("quy_pending_lookups", None)
+
+    def promote(self, engine: Engine, pending: dict) -> None:
+        if pending:
+            self._by_engine.setdefault(engine, {}).update(pending)
+
+
+LOOKUPS = _Lookups()
+
+
 class _WriterQueue:
     """SQLite admits one writer at a time; the others would poll for the lock with back-off sleeps
     (up to 100 ms a try), which under load costs more than the writing itself. Writers of one file
@@ -95,6 +133,11 @@ class _WriterQueue:
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
 class Database:
     """The ledger's handle on one database: an engine and units of work over it."""
 
@@ -111,24 +154,27 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """Yield a connection in one database transaction: commit on success, roll back on error."""
-        if self._writers is None:
-            with self.engine.begin() as conn:
+        with self._writers.hold() if self._writers else _nothing(), self.engine.begin() as conn:
+            with LOOKUPS.unit(conn) as pending:
                 yield conn
-            return
-        with self._writers.hold(), self.engine.begin() as conn:
-            yield conn
+        LOOKUPS.promote(self.engine, pending)  # reached only after the commit
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """Yield a connection for reading; nothing it does is committed."""
         with self.engine.connect().execution_options(quy_read_only=True) as conn:
-            with conn.begin():
+            with conn.begin(), LOOKUPS.unit(conn) as pending:
                 if self.dialect == "postgresql":
                     conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 yield conn
+        LOOKUPS.promote(self.engine, pending)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+#: Below this many rows, bulk writes skip COPY and the helper thread.
+SMALL_BATCH = 100
 
 
 def bulk_insert(conn: Connection, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -154,6 +200,12 @@ def bulk_insert(conn: Connection, table: sa.Table, columns: tuple[str, ...], row
                 cur.execute(sql, [v for r in part for v in r])
         finally:
             cur.close()
+        return
+    if len(rows) < SMALL_BATCH:  # COPY's set-up costs more than a plain INSERT of a few rows
+        one = f"({', '.join(['%s'] * len(columns))})"
+        with conn.connection.dbapi_connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+                        + ", ".join([one] * len(rows)), [v for r in rows for v in r])
         return
     # PostgreSQL: COPY, an order of magnitude faster than row-by-row INSERT
     raw = conn.connection.dbapi_connection
@@ -205,20 +257,21 @@ class BulkWriter:
                     self._error = e
 
     def insert(self, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        if not self.threaded:
+        # a few rows (one donation) go inline: a helper thread would cost more than it saves
+        if not self.threaded or (not self._thread.is_alive() and len(rows) < SMALL_BATCH):
             bulk_insert(self.conn, table, columns, rows)
             return
         if self._error is not None:
             raise self._error
+        if not self._thread.is_alive():
+            self._thread.start()
         self._q.put((table, columns, rows))
 
     def __enter__(self) -> BulkWriter:
-        if self.threaded:
-            self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.threaded:
+        if self._thread.is_alive():
             self._q.put(None)
             self._thread.join()
         if self._error is not None and exc[0] is None:

@@ -23,7 +23,7 @@ from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, allocate_ids, post, reversal_entry
 from .money import parse_amount, parse_foreign_amount
 from .names import clean_name, match_key
-from .orgs import account_by_code, account_by_role, fund_id_by_code
+from .orgs import account_by_code, account_id_by_role, fund_id_by_code
 
 DONATION_KINDS = ("cash", "transfer", "in_kind", "pledge")
 _DONATION_COLS = ("id", "org_id", "tx_id", "donor_id", "fund_id", "campaign_id", "kind", "date",
@@ -262,7 +262,7 @@ class _Accounts:
 
     def role(self, role: str) -> int:
         if role not in self._role:
-            self._role[role] = account_by_role(self.conn, self.org_id, role).id
+            self._role[role] = account_id_by_role(self.conn, self.org_id, role)
         return self._role[role]
 
     def bank(self, code: str | None) -> int:

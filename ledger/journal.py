@@ -179,11 +179,9 @@ def allocate_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
     if n <= 0:
         return []
     if conn.dialect.name == "postgresql":
-        seq = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
-        return list(
-            conn.execute(sa.text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": n})
-            .scalars()
-        )
+        return list(conn.execute(
+            sa.text("SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence(:t, 'id') AS seq) s, "
+                    "generate_series(1, :n)"), {"t": table.name, "n": n}).scalars())
     # SQLite: the unit of work holds the write lock (BEGIN IMMEDIATE), so max + 1 is ours alone.
     start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() + 1
     return list(range(start, start + n))

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 from .chart import ACCOUNT_KINDS, DEFAULT_CHART
 from .clock import now_iso
+from .db import LOOKUPS
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import GENESIS
 from .names import clean_name
@@ -40,20 +41,26 @@ def org_id_by_code(conn: Connection, code: str) -> int:
     """Return the id of the organization with ``code`` or raise :class:`NotFound`."""
     if not isinstance(code, str) or "\x00" in code:  # PostgreSQL refuses NUL in text outright
         raise NotFound(f"organization {code!r} not found", entity="organization", code=str(code))
-    oid = conn.execute(
-        sa.select(s.organizations.c.id).where(s.organizations.c.code == code)
-    ).scalar()
+    key = ("org", code)
+    oid = LOOKUPS.get(conn, key)
     if oid is None:
-        raise NotFound(f"organization {code!r} not found", entity="organization", code=code)
+        oid = conn.execute(sa.select(s.organizations.c.id).where(s.organizations.c.code == code)).scalar()
+        if oid is None:
+            raise NotFound(f"organization {code!r} not found", entity="organization", code=code)
+        LOOKUPS.note(conn, key, oid)
     return oid
 
 
 def fund_id_by_code(conn: Connection, org_id: int, code: str) -> int:
-    fid = conn.execute(
-        sa.select(s.funds.c.id).where(s.funds.c.org_id == org_id, s.funds.c.code == code)
-    ).scalar()
+    key = ("fund", org_id, code)
+    fid = LOOKUPS.get(conn, key)
     if fid is None:
-        raise NotFound(f"fund {code!r} not found", entity="fund", code=code)
+        fid = conn.execute(
+            sa.select(s.funds.c.id).where(s.funds.c.org_id == org_id, s.funds.c.code == code)
+        ).scalar()
+        if fid is None:
+            raise NotFound(f"fund {code!r} not found", entity="fund", code=code)
+        LOOKUPS.note(conn, key, fid)
     return fid
 
 
@@ -64,6 +71,17 @@ def account_by_code(conn: Connection, org_id: int, code: str):
     if row is None:
         raise NotFound(f"account {code!r} not found", entity="account", code=code)
     return row
+
+
+def account_id_by_role(conn: Connection, org_id: int, role: str) -> int:
+    """Return the id of :func:`account_by_role` (remembered per process: the chart's main accounts are
+    made with the organization and never removed)."""
+    key = ("role", org_id, role)
+    aid = LOOKUPS.get(conn, key)
+    if aid is None:
+        aid = account_by_role(conn, org_id, role).id
+        LOOKUPS.note(conn, key, aid)
+    return aid
 
 
 def account_by_role(conn: Connection, org_id: int, role: str):

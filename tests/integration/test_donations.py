@@ -219,3 +219,23 @@ def test_balances_as_of_a_date_and_consolidated_over_the_subtree(books):
     assert len(allx) == len(own) + 1
     with books.db.read() as c:
         assert cached_matches_postings(c) == []
+
+
+def test_a_fund_created_in_a_rolled_back_unit_of_work_is_not_remembered(books):
+    from ledger import orgs
+    from ledger.errors import NotFound
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        with books.db.begin() as c:
+            orgs.create_fund(c, books.org_id, code="TAM", name="Quỹ tạm", kind="general")
+            assert orgs.fund_id_by_code(c, books.org_id, "TAM")
+            raise Boom
+    with books.db.read() as c, pytest.raises(NotFound):
+        orgs.fund_id_by_code(c, books.org_id, "TAM")
+    with books.db.begin() as c:
+        fid = orgs.create_fund(c, books.org_id, code="TAM", name="Quỹ tạm", kind="general")
+    with books.db.read() as c:
+        assert orgs.fund_id_by_code(c, books.org_id, "TAM") == fid
