@@ -351,8 +351,8 @@ def record_donations(
         debit, lines = donation_lines(v, fund_ids[v.fund], accts)
         debits.append(debit)
         entries.append(Entry(v.date, describe(v, name), lines, doc_ref=v.reference, source=source))
+    ids = allocate_ids(conn, s.donations, len(items))  # before post(), which locks the chain head
     posted = post(conn, org_id, entries, user=user, progress=progress)
-    ids = allocate_ids(conn, s.donations, len(items))
     now = now_iso()
     as_date, as_bool = sql_date(conn), sql_bool(conn)
     with BulkWriter(conn) as writer:

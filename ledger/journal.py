@@ -140,14 +140,6 @@ def _load_book(conn: Connection, org_id: int) -> _OrgBook:
     ).one_or_none()
     if org is None:
         raise NotFound(f"organization {org_id} not found", entity="organization", id=org_id)
-    head_q = sa.select(s.chain_heads.c.last_seq, s.chain_heads.c.last_hash).where(
-        s.chain_heads.c.org_id == org_id
-    )
-    if conn.dialect.name == "postgresql":
-        head_q = head_q.with_for_update()  # serializes this organization's journal writers
-    head = conn.execute(head_q).one_or_none()
-    if head is None:
-        raise NotFound(f"organization {org_id} has no journal", entity="chain_head", id=org_id)
     accts = {
         r.id: (r.code, r.kind, r.role)
         for r in conn.execute(
@@ -160,6 +152,17 @@ def _load_book(conn: Connection, org_id: int) -> _OrgBook:
         r.id: r.code
         for r in conn.execute(sa.select(s.funds.c.id, s.funds.c.code).where(s.funds.c.org_id == org_id))
     }
+    # The chain head is locked only now, after what does not change under other writers (the chart):
+    # on PostgreSQL this lock serializes the organization's journal writers, so the less done
+    # while holding it, the more donations a second. Balances are read under it.
+    head_q = sa.select(s.chain_heads.c.last_seq, s.chain_heads.c.last_hash).where(
+        s.chain_heads.c.org_id == org_id
+    )
+    if conn.dialect.name == "postgresql":
+        head_q = head_q.with_for_update()
+    head = conn.execute(head_q).one_or_none()
+    if head is None:
+        raise NotFound(f"organization {org_id} has no journal", entity="chain_head", id=org_id)
     bals = {
         (r.account_id, r.fund_id): r.amount
         for r in conn.execute(
@@ -196,6 +199,7 @@ def post(
     now: str | None = None,
     reserved: dict[int, int] | None = None,
     progress=None,
+    tx_ids: list[int] | None = None,
 ) -> list[Posted]:
     """Post ``entries`` to ``org_id``'s journal in the caller's unit of work and return what was posted.
 
@@ -205,6 +209,7 @@ def post(
     """
     if not entries:
         return []
+    tx_ids = tx_ids or allocate_ids(conn, s.transactions, len(entries))  # ids need no lock; seq does
     book = _load_book(conn, org_id)
     created_at = now or now_iso()
     deltas: dict[tuple[int, int], int] = defaultdict(int)
@@ -240,7 +245,6 @@ def post(
         if missing:
             raise NotFound(f"transaction {missing[0]} not found", entity="transaction", id=missing[0])
 
-    tx_ids = allocate_ids(conn, s.transactions, len(entries))
     seq, prev = book.last_seq, book.last_hash
     as_date = sql_date(conn)
     acode, fcode = book.accounts, book.funds
