@@ -127,9 +127,8 @@ def donation_new(org: str):
     with db().read() as conn:
         info = org_info(conn, org)
         choices = _choices(conn, g.org_id)
-        donor = None
-        if request.values.get("donor_id"):
-            donor = queries.donor(conn, g.org_id, int(request.values["donor_id"]))
+        donor_id = request.values.get("donor_id", type=int)  # not a number: no donor chosen
+        donor = queries.donor(conn, g.org_id, donor_id) if donor_id is not None else None
     form = request.form if request.method == "POST" else {
         "date": date.today().isoformat(), "kind": "cash", "listed": "1", "form_key": uuid.uuid4().hex,
         "fund": request.args.get("fund", ""), "campaign": request.args.get("campaign", "")}
@@ -160,12 +159,8 @@ def donation_new(org: str):
     except LedgerError as err:
         return render(err.status, error=error_text(err), error_field=err.params.get("field"))
     flash(_("Donation recorded: %(amount)s from %(donor)s (transaction #%(seq)s).",
-            amount=_vnd(inp.amount), donor=donor.name if donor else (inp.donor.name or ""), seq=r["seq"]))
+            amount=format_vnd(inp.amount), donor=donor.name if donor else (inp.donor.name or ""), seq=r["seq"]))
     return redirect(url_for("ui.dashboard", org=org))
-
-
-def _vnd(amount: int) -> str:
-    return format_vnd(amount)
 
 
 def _same_name(org_id: int, name: str):
@@ -201,7 +196,7 @@ def pledge_pay(org: str, pledge_id: int):
     except LedgerError as err:
         flash(error_text(err), "error")
         return redirect(url_for("ui.pledges", org=org)), 303
-    flash(_("Pledge payment recorded; %(left)s still to collect.", left=_vnd(r["outstanding"])))
+    flash(_("Pledge payment recorded; %(left)s still to collect.", left=format_vnd(r["outstanding"])))
     return redirect(url_for("ui.pledges", org=org))
 
 
@@ -214,14 +209,20 @@ def _upload_dir() -> Path:
     return path
 
 
+def _import_opts() -> dict:
+    """The defaults an import form gives rows that name no fund, campaign or date."""
+    f = request.form
+    return {"fund": f.get("fund", ""), "campaign": f.get("campaign", ""),
+            "date": f.get("date") or date.today().isoformat()}
+
+
 @bp.route("/o/<org>/import", methods=["GET", "POST"])
 @requires("donations.import")
 def import_file(org: str):
     with db().read() as conn:
         info = org_info(conn, org)
         choices = _choices(conn, g.org_id)
-    opts = {"fund": request.form.get("fund", ""), "campaign": request.form.get("campaign", ""),
-            "date": request.form.get("date") or date.today().isoformat()}
+    opts = _import_opts()
     if request.method == "GET":
         return render_template("import.html", org=info, opts=opts, **choices)
     upload = request.files.get("file")
@@ -275,8 +276,7 @@ def import_confirm(org: str):
     path = _upload_dir() / file_id
     if not path.exists():
         abort(404)
-    opts = {"fund": request.form.get("fund", ""), "campaign": request.form.get("campaign", ""),
-            "date": request.form.get("date") or date.today().isoformat()}
+    opts = _import_opts()
     try:
         r = services.import_donations(db(), org, path, user=actor(), fund=opts["fund"] or None,
                                       campaign=opts["campaign"] or None, default_date=parse_date(opts["date"]))
@@ -285,7 +285,7 @@ def import_confirm(org: str):
             info, choices = org_info(conn, org), _choices(conn, g.org_id)
         return _preview(org, info, path, request.form.get("filename", file_id), opts, choices)
     flash(_("Imported %(n)s donations, %(total)s; %(new)s new donors.", n=r["donations"],
-            total=_vnd(r["total"]), new=r["donors_created"]))
+            total=format_vnd(r["total"]), new=r["donors_created"]))
     return redirect(url_for("ui.dashboard", org=org))
 
 

@@ -225,3 +225,9 @@ def test_english_is_one_click_away(app, treasurer):
     assert "Recent donations" in html and "Protected principal" in html
     treasurer.get("/lang/vi")
     assert "Ủng hộ gần đây" in treasurer.get("/o/SLA/").get_data(as_text=True)
+
+
+def test_a_donor_id_that_is_not_a_number_is_ignored_not_a_server_error(app, treasurer):
+    r = treasurer.get("/o/SLA/donations/new?donor_id=abc")
+    assert r.status_code == 200 and 'name="donor_name"' in r.get_data(as_text=True)
+    assert treasurer.get("/o/SLA/donations/new?donor_id=999999").status_code == 404
