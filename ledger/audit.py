@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .clock import now_iso
+from .db import insert_sql, write_later
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,12 @@ def record(conn: Connection, who: Actor | str, action: str, *, org_id: int | Non
            target: str = "", details: dict[str, Any] | None = None) -> None:
     """Append one audit row in the caller's unit of work."""
     a = as_actor(who)
-    conn.execute(s.audit_log.insert().values(
-        at=now_iso(), actor=a.user[:120], via=a.via, ip=a.ip[:64], org_id=org_id, action=action,
-        target=str(target)[:200],
-        details=json.dumps(details or {}, ensure_ascii=False, default=str, sort_keys=True)))
+    write_later(conn, _INSERT, (
+        now_iso(), a.user[:120], a.via, a.ip[:64], org_id, action, str(target)[:200],
+        json.dumps(details or {}, ensure_ascii=False, default=str, sort_keys=True)))
+
+
+_INSERT = insert_sql(s.audit_log, ("at", "actor", "via", "ip", "org_id", "action", "target", "details"))
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,43 @@ def make_engine(url: str | None = None, **kw) -> Engine:
     if "poolclass" not in kw:
         kw.setdefault("pool_size", 10)
         kw.setdefault("max_overflow", 20)
-    kw.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kw)
+    engine = sa.create_engine(url, **kw)
+    _ping_when_idle(engine)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _writes_first(conn, *_args):  # noqa: ANN001
+        if conn.info.get(_LATER):  # queued writes go before any statement that might read them
+            flush_writes(conn)
+
+    return engine
+
+
+#: A pooled connection idle for longer than this is pinged before use (seconds).
+PING_AFTER_IDLE = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Like ``pool_pre_ping``, but only for a connection that sat idle in the pool: one used a moment
+    ago (the common case under load, where a ping is a round trip per unit of work) is handed out as
+    is. A connection the server dropped meanwhile fails its first statement; SQLAlchemy then discards
+    every pooled connection, and the unit of work rolls back as a whole."""
+    import time
+
+    @event.listens_for(engine, "checkin")
+    def _note(dbapi_conn, record):  # noqa: ANN001
+        record.info["quy_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, proxy):  # noqa: ANN001
+        since = record.info.get("quy_idle_since")
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            ok = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as e:
+            raise sa.exc.DisconnectionError(str(e)) from e
+        if not ok:
+            raise sa.exc.DisconnectionError("the connection did not answer")
 
 
 class _Lookups:
@@ -76,6 +111,10 @@ class _Lookups:
 
     def get(self, conn: Connection, key: tuple):
         return self._by_engine.get(conn.engine, {}).get(key)
+
+    def known(self, engine: Engine, key: tuple):
+        """The committed answer for ``key`` if this process has one, without touching the database."""
+        return self._by_engine.get(engine, {}).get(key)
 
     def note(self, conn: Connection, key: tuple, value) -> None:
         pending = conn.info.get("quy_pending_lookups")
@@ -153,10 +192,15 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """Yield a connection in one database transaction: commit on success, roll back on error."""
+        """Yield a connection in one database transaction: commit on success, roll back on error.
+
+        Writes queued with :func:`write_later` are sent before the commit (on PostgreSQL in one
+        pipeline) and dropped on a rollback.
+        """
         with self._writers.hold() if self._writers else _nothing(), self.engine.begin() as conn:
-            with LOOKUPS.unit(conn) as pending:
+            with LOOKUPS.unit(conn) as pending, _write_queue(conn):
                 yield conn
+                flush_writes(conn)
         LOOKUPS.promote(self.engine, pending)  # reached only after the commit
 
     @contextmanager
@@ -169,8 +213,83 @@ class Database:
                 yield conn
         LOOKUPS.promote(self.engine, pending)
 
+    @contextmanager
+    def peek(self) -> Iterator[Connection]:
+        """Yield a connection for one single-statement read, outside any transaction on PostgreSQL
+        (no BEGIN, no isolation level to set, no ROLLBACK: one round trip instead of four)."""
+        if self.dialect != "postgresql":
+            with self.read() as conn:
+                yield conn
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            with LOOKUPS.unit(conn) as pending:
+                yield conn
+        LOOKUPS.promote(self.engine, pending)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --------------------------------------------------------------------------- writes nobody reads back
+
+_LATER = "quy_write_later"
+
+
+@contextmanager
+def _write_queue(conn: Connection) -> Iterator[None]:
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    conn.info[_LATER] = []
+    try:
+        yield
+    finally:
+        conn.info.pop(_LATER, None)  # the info dict outlives the checkout: never leave writes behind
+
+
+def write_later(conn: Connection, sql: str, params: tuple | list = ()) -> None:
+    """Run a driver-level write (``%s`` placeholders) whose result nobody reads in this unit of work.
+
+    On PostgreSQL, inside :meth:`Database.begin`, the write is queued and the queue is sent in one
+    pipeline — a single round trip — just before the next statement or the commit, in the order the
+    writes were made. Journal writers hold the organization's chain-head lock from reading the head
+    to the commit, so every round trip saved there is saved for every writer waiting behind. A
+    failure surfaces at the flush, still inside the unit of work, which then rolls back as a whole.
+    Elsewhere (SQLite runs in this process: there is no round trip to save) the write runs at once.
+    """
+    queue = conn.info.get(_LATER)
+    if queue is None:
+        if conn.dialect.paramstyle == "qmark":
+            sql = sql.replace("%s", "?")
+        conn.exec_driver_sql(sql, tuple(params))
+        return
+    queue.append((sql, tuple(params)))
+
+
+def flush_writes(conn: Connection) -> None:
+    """Send the writes :func:`write_later` queued (one pipeline on PostgreSQL), raising the first
+    failure as SQLAlchemy's matching exception (``IntegrityError`` for a broken constraint)."""
+    queue = conn.info.get(_LATER)
+    if not queue:
+        return
+    batch = list(queue)
+    queue.clear()
+    raw = conn.connection.dbapi_connection
+    dbapi = conn.dialect.loaded_dbapi
+    sql, params = batch[0]
+    try:
+        with raw.pipeline(), raw.cursor() as cur:
+            for sql, params in batch:
+                cur.execute(sql, params)
+    except dbapi.Error as e:
+        raise sa.exc.DBAPIError.instance(sql, params, e, dbapi.Error, dialect=conn.dialect) from e
+
+
+def insert_sql(table: sa.Table | str, columns: tuple[str, ...], rows: int = 1) -> str:
+    """``INSERT INTO table (columns) VALUES (%s, …)`` for ``rows`` rows, for :func:`write_later`."""
+    name = table if isinstance(table, str) else table.name
+    one = f"({', '.join(['%s'] * len(columns))})"
+    return f"INSERT INTO {name} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
 
 
 #: Below this many rows, bulk writes skip COPY and the helper thread.
@@ -202,12 +321,10 @@ def bulk_insert(conn: Connection, table: sa.Table, columns: tuple[str, ...], row
             cur.close()
         return
     if len(rows) < SMALL_BATCH:  # COPY's set-up costs more than a plain INSERT of a few rows
-        one = f"({', '.join(['%s'] * len(columns))})"
-        with conn.connection.dbapi_connection.cursor() as cur:
-            cur.execute(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-                        + ", ".join([one] * len(rows)), [v for r in rows for v in r])
+        write_later(conn, insert_sql(table, columns, len(rows)), [v for r in rows for v in r])
         return
     # PostgreSQL: COPY, an order of magnitude faster than row-by-row INSERT
+    flush_writes(conn)
     raw = conn.connection.dbapi_connection
     with raw.cursor() as cur:
         with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:

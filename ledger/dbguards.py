@@ -193,3 +193,42 @@ def create_statements(dialect: str) -> list[str]:
 def drop_statements(dialect: str) -> list[str]:
     """Return the statements that remove the journal guards (migrations and tamper tests only)."""
     return POSTGRESQL_DROP if dialect == "postgresql" else SQLITE_DROP
+
+
+#: What the journal's hashes and every process's memory of the chart name (``ledger/db.py:LOOKUPS``):
+#: an organization's, account's or fund's code and owner, and an account's kind and role, never change.
+FIXED_COLUMNS = {
+    "organizations": ("code",),
+    "accounts": ("org_id", "code", "kind", "role"),
+    "funds": ("org_id", "code"),
+}
+
+
+def _changed(cols: tuple[str, ...], dialect: str) -> str:
+    if dialect == "postgresql":
+        return " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in cols)
+    return " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in cols)
+
+
+def fixed_statements(dialect: str) -> list[str]:
+    """Triggers refusing a change to :data:`FIXED_COLUMNS` (names and other details may change)."""
+    if dialect == "postgresql":
+        out = ["""CREATE OR REPLACE FUNCTION quy_identity_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '%: code, owner, kind and role never change once created', TG_TABLE_NAME
+                USING ERRCODE = 'restrict_violation';
+        END $$"""]
+        for t, cols in FIXED_COLUMNS.items():
+            out.append(f"""CREATE TRIGGER {t}_identity_fixed BEFORE UPDATE ON {t}
+            FOR EACH ROW WHEN ({_changed(cols, dialect)}) EXECUTE FUNCTION quy_identity_fixed()""")
+        return out
+    return [f"""CREATE TRIGGER {t}_identity_fixed BEFORE UPDATE ON {t}
+        WHEN {_changed(cols, dialect)}
+        BEGIN SELECT RAISE(ABORT, '{t}: code, owner, kind and role never change once created'); END"""
+            for t, cols in FIXED_COLUMNS.items()]
+
+
+def fixed_drop_statements(dialect: str) -> list[str]:
+    drops = [f"DROP TRIGGER IF EXISTS {t}_identity_fixed" + (f" ON {t}" if dialect == "postgresql" else "")
+             for t in FIXED_COLUMNS]
+    return drops + (["DROP FUNCTION IF EXISTS quy_identity_fixed()"] if dialect == "postgresql" else [])

@@ -18,9 +18,9 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .clock import now_iso, parse_date
-from .db import BulkWriter, sql_bool, sql_date
+from .db import BulkWriter, bulk_insert, sql_bool, sql_date
 from .errors import Conflict, InvalidInput, NotFound
-from .journal import Entry, Line, allocate_ids, post, reversal_entry
+from .journal import Entry, Line, allocate_ids, allocate_many, post, reversal_entry
 from .money import parse_amount, parse_foreign_amount
 from .names import clean_name, match_key
 from .orgs import account_by_code, account_id_by_role, fund_id_by_code
@@ -94,22 +94,46 @@ def validate_donor(inp: DonorInput) -> DonorInput:
                       bool(inp.hide_amount))
 
 
+@dataclass(frozen=True)
+class NewDonor:
+    """A donor to be created (input already validated), with who may be the same person."""
+
+    inp: DonorInput
+    possible_duplicates: list[dict]
+
+
+_DONOR_COLS = ("id", "org_id", "kind", "name", "match_key", "loose_key", "address", "phone", "email",
+               "anonymous", "display_name", "listed", "hide_amount", "created_at")
+
+
+def add_donors(conn: Connection, org_id: int, new: list[NewDonor]) -> list[int]:
+    """Insert ``new`` donors (one statement, sent with the unit of work's other writes); their ids."""
+    if not new:
+        return []
+    ids = allocate_ids(conn, s.donors, len(new))
+    _insert_donors(conn, org_id, new, ids)
+    return ids
+
+
+def _insert_donors(conn: Connection, org_id: int, new: list[NewDonor], ids: list[int]) -> None:
+    as_bool, now = sql_bool(conn), now_iso()
+    rows = [(i, org_id, d.inp.kind, d.inp.name, match_key(d.inp.name), loose_key(d.inp.name), d.inp.address,
+             d.inp.phone, d.inp.email, as_bool(d.inp.anonymous), d.inp.display_name, as_bool(d.inp.listed),
+             as_bool(d.inp.hide_amount), now) for i, d in zip(ids, new, strict=True)]
+    bulk_insert(conn, s.donors, _DONOR_COLS, rows)
+
+
 def create_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
     """Create a donor (even if one with the same name exists) and report possible duplicates."""
     inp = validate_donor(inp)
     dups = possible_duplicates(conn, org_id, inp.name, phone=inp.phone)
-    donor_id = conn.execute(
-        s.donors.insert().values(
-            org_id=org_id, kind=inp.kind, name=inp.name, match_key=match_key(inp.name),
-            loose_key=loose_key(inp.name), address=inp.address, phone=inp.phone, email=inp.email,
-            anonymous=inp.anonymous, display_name=inp.display_name, listed=inp.listed,
-            hide_amount=inp.hide_amount, created_at=now_iso())
-    ).inserted_primary_key[0]
+    [donor_id] = add_donors(conn, org_id, [NewDonor(inp, dups)])
     return DonorMatch(donor_id, True, dups)
 
 
-def resolve_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
-    """Return the donor meant by ``inp``: by id, else the one donor with the same match key, else new.
+def find_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch | NewDonor:
+    """Return the donor meant by ``inp``: by id, else the one donor with the same match key, else a
+    :class:`NewDonor` to create, with its possible duplicates — all in one statement.
 
     Two existing donors with the same match key are ambiguous: the caller must name one by id.
     """
@@ -120,15 +144,31 @@ def resolve_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
             raise NotFound(f"donor {inp.id} not found", entity="donor", id=inp.id)
         return DonorMatch(inp.id, False, [])
     inp = validate_donor(inp)
-    same = conn.execute(
-        sa.select(d.c.id).where(d.c.org_id == org_id, d.c.match_key == match_key(inp.name)).limit(2)
-    ).scalars().all()
+    key = match_key(inp.name)
+    cond = d.c.loose_key == loose_key(inp.name)  # the same match key has the same loose key
+    if inp.phone:
+        cond = sa.or_(cond, d.c.phone == inp.phone)
+    rows = conn.execute(
+        sa.select(d.c.id, d.c.name, d.c.address, d.c.phone, d.c.match_key)
+        .where(d.c.org_id == org_id, cond)
+        .order_by(sa.case((d.c.match_key == key, 0), else_=1), d.c.id).limit(20)
+    ).all()
+    same = [r.id for r in rows if r.match_key == key]
     if len(same) > 1:
         raise Conflict(f"several donors are named {inp.name!r}; choose one by id",
-                       reason="ambiguous_donor", candidates=same)
+                       reason="ambiguous_donor", candidates=same[:2])
     if same:
         return DonorMatch(same[0], False, [])
-    return create_donor(conn, org_id, inp)
+    return NewDonor(inp, [{"id": r.id, "name": r.name, "address": r.address, "phone": r.phone} for r in rows])
+
+
+def resolve_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
+    """:func:`find_donor`, creating the donor if new."""
+    found = find_donor(conn, org_id, inp)
+    if isinstance(found, NewDonor):
+        [donor_id] = add_donors(conn, org_id, [found])
+        return DonorMatch(donor_id, True, found.possible_duplicates)
+    return found
 
 
 def create_campaign(conn: Connection, org_id: int, *, code: str, name: str, fund_code: str | None = None,
@@ -331,7 +371,8 @@ def record_donations(
     accts = _Accounts(conn, org_id)
     fund_ids: dict[str, int] = {}
     camp_ids: dict[str, int] = {}
-    matches: list[DonorMatch] = []
+    found: list[DonorMatch | NewDonor] = []
+    pending: dict[str, NewDonor] = {}
     names: list[str] = []
     for i, v in enumerate(items):
         if v.fund not in fund_ids:
@@ -339,20 +380,29 @@ def record_donations(
         if v.campaign and v.campaign not in camp_ids:
             camp_ids[v.campaign] = campaign_id_by_code(conn, org_id, v.campaign)
         if donor_ids is not None:
-            matches.append(DonorMatch(donor_ids[i], False, []))
+            found.append(DonorMatch(donor_ids[i], False, []))
             names.append(v.donor.name or "")
         else:
-            m = resolve_donor(conn, org_id, v.donor)
-            matches.append(m)
-            names.append(v.donor.name or conn.execute(
-                sa.select(s.donors.c.name).where(s.donors.c.id == m.donor_id)).scalar())
+            f = find_donor(conn, org_id, v.donor)
+            if isinstance(f, NewDonor):  # one new donor named twice in the batch is created once
+                f = pending.setdefault(match_key(f.inp.name), f)
+            found.append(f)
+            names.append(f.inp.name if isinstance(f, NewDonor) else v.donor.name or conn.execute(
+                sa.select(s.donors.c.name).where(s.donors.c.id == f.donor_id)).scalar())
     entries, debits = [], []
     for v, name in zip(items, names, strict=True):
         debit, lines = donation_lines(v, fund_ids[v.fund], accts)
         debits.append(debit)
         entries.append(Entry(v.date, describe(v, name), lines, doc_ref=v.reference, source=source))
-    ids = allocate_ids(conn, s.donations, len(items))  # before post(), which locks the chain head
-    posted = post(conn, org_id, entries, user=user, progress=progress)
+    # every id before post(), which locks the chain head until the commit: one round trip for all
+    new = list(pending.values())
+    new_ids, ids, tx_ids = allocate_many(
+        conn, [(s.donors, len(new)), (s.donations, len(items)), (s.transactions, len(items))])
+    _insert_donors(conn, org_id, new, new_ids)
+    id_of = {id(d): i for d, i in zip(new, new_ids, strict=True)}
+    matches = [DonorMatch(id_of[id(f)], True, f.possible_duplicates) if isinstance(f, NewDonor) else f
+               for f in found]
+    posted = post(conn, org_id, entries, user=user, progress=progress, tx_ids=tx_ids)
     now = now_iso()
     as_date, as_bool = sql_date(conn), sql_bool(conn)
     with BulkWriter(conn) as writer:

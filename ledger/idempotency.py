@@ -1,9 +1,9 @@
 """Client idempotency keys: the same key with the same input gives back the first result.
 
-The key is claimed inside the same unit of work that creates the record, so either both are committed
-or neither is. Two concurrent requests with one key cannot both create: on PostgreSQL the second
-insert of the key waits on the first's uncommitted row and then fails on the unique key; on SQLite the
-write lock already serializes them. The loser replays the stored result.
+The key is claimed first, inside the same unit of work that creates the record, so either both are
+committed or neither is. Two concurrent requests with one key cannot both create: on PostgreSQL the
+second claim (``INSERT … ON CONFLICT DO NOTHING``) waits on the first's uncommitted row and then finds
+the key taken; on SQLite the write lock already serializes them. The loser replays the stored result.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import schema as s
 from .clock import now_iso
-from .db import Database
+from .db import Database, write_later
 from .errors import IdempotencyMismatch, InvalidInput
 
 
@@ -27,6 +27,11 @@ def request_hash(payload: Any) -> str:
     """Return a stable digest of a request's input (canonical JSON)."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_CLAIM = sa.text(
+    "INSERT INTO idempotency_keys (scope, key, request_hash, result, created_at) "
+    "VALUES (:scope, :key, :hash, NULL, :at) ON CONFLICT (scope, key) DO NOTHING RETURNING 1")
 
 
 def _stored(conn: Connection, scope: str, key: str):
@@ -58,27 +63,25 @@ def run_idempotent(
     for attempt in range(3):
         try:
             with db.begin() as conn:
-                prior = _stored(conn, scope, key)
-                if prior is not None:
+                # Claim the key first: a concurrent request with it waits here on PostgreSQL until
+                # this unit of work ends, then finds it taken (SQLite's write lock already queues it).
+                claimed = conn.execute(_CLAIM, {"scope": scope, "key": key, "hash": digest,
+                                                "at": now_iso()}).first()
+                if claimed is None:
+                    prior = _stored(conn, scope, key)
+                    if prior is None:  # its claimant rolled back after all: claim it again
+                        continue
                     if prior.request_hash != digest:
                         raise IdempotencyMismatch(
                             "this idempotency key was already used with different input", key=key
                         )
                     return {**json.loads(prior.result), "replayed": True}
-                conn.execute(
-                    s.idempotency_keys.insert().values(
-                        scope=scope, key=key, request_hash=digest, result=None, created_at=now_iso()
-                    )
-                )
                 result = work(conn)
-                conn.execute(
-                    s.idempotency_keys.update()
-                    .where(s.idempotency_keys.c.scope == scope, s.idempotency_keys.c.key == key)
-                    .values(result=json.dumps(result, ensure_ascii=False, default=str))
-                )
+                write_later(conn, "UPDATE idempotency_keys SET result = %s WHERE scope = %s AND key = %s",
+                            (json.dumps(result, ensure_ascii=False, default=str), scope, key))
                 return {**result, "replayed": False}
         except IntegrityError:
-            # Another request with this key committed between our look and our claim: replay it.
+            # A race the claim did not settle (e.g. a key row committed meanwhile): look again.
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")

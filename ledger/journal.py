@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 from .balances import FundBalance, fund_figures
 from .clock import now_iso
-from .db import BulkWriter, sql_date
+from .db import LOOKUPS, BulkWriter, insert_sql, sql_date, write_later
 from .errors import (
     AlreadyReversed,
     InsufficientFunds,
@@ -119,6 +119,39 @@ def tx_digest(
 
 
 @dataclass
+class _Chart:
+    """An organization's code, accounts and funds: what never changes once committed (the database
+    refuses to change a code, kind or role, or to delete a row), so each process remembers it."""
+
+    code: str
+    accounts: dict[int, tuple[str, str, str | None]]  # id -> (code, kind, role)
+    funds: dict[int, str]  # id -> code
+
+
+def _read_chart(conn: Connection, org_id: int) -> _Chart:
+    code = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)).scalar()
+    if code is None:
+        raise NotFound(f"organization {org_id} not found", entity="organization", id=org_id)
+    a, f = s.accounts, s.funds
+    accts = {r.id: (r.code, r.kind, r.role)
+             for r in conn.execute(sa.select(a.c.id, a.c.code, a.c.kind, a.c.role).where(a.c.org_id == org_id))}
+    funds = {r.id: r.code for r in conn.execute(sa.select(f.c.id, f.c.code).where(f.c.org_id == org_id))}
+    return _Chart(code, accts, funds)
+
+
+def _chart(conn: Connection, org_id: int, lines: Iterable[Line]) -> _Chart:
+    """The chart naming every account and fund of ``lines``: the remembered one, else read afresh
+    (an account or fund added since, or one of another organization, which then fails the check)."""
+    key = ("chart", org_id)
+    chart = LOOKUPS.get(conn, key)
+    if chart is None or any(ln.account_id not in chart.accounts or ln.fund_id not in chart.funds
+                            for ln in lines):
+        chart = _read_chart(conn, org_id)
+        LOOKUPS.note(conn, key, chart)
+    return chart
+
+
+@dataclass
 class _OrgBook:
     """What posting needs to know about an organization, loaded once per unit of work."""
 
@@ -132,46 +165,22 @@ class _OrgBook:
     balances: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
-def _load_book(conn: Connection, org_id: int) -> _OrgBook:
-    org = conn.execute(
-        sa.select(s.organizations.c.code, s.organizations.c.lock_date).where(
-            s.organizations.c.id == org_id
-        )
-    ).one_or_none()
-    if org is None:
-        raise NotFound(f"organization {org_id} not found", entity="organization", id=org_id)
-    accts = {
-        r.id: (r.code, r.kind, r.role)
-        for r in conn.execute(
-            sa.select(s.accounts.c.id, s.accounts.c.code, s.accounts.c.kind, s.accounts.c.role).where(
-                s.accounts.c.org_id == org_id
-            )
-        )
-    }
-    funds = {
-        r.id: r.code
-        for r in conn.execute(sa.select(s.funds.c.id, s.funds.c.code).where(s.funds.c.org_id == org_id))
-    }
-    # The chain head is locked only now, after what does not change under other writers (the chart):
-    # on PostgreSQL this lock serializes the organization's journal writers, so the less done
-    # while holding it, the more donations a second. Balances are read under it.
-    head_q = sa.select(s.chain_heads.c.last_seq, s.chain_heads.c.last_hash).where(
-        s.chain_heads.c.org_id == org_id
-    )
+def _load_book(conn: Connection, org_id: int, lines: Iterable[Line]) -> _OrgBook:
+    chart = _chart(conn, org_id, lines)
+    # The chain head is locked only now: on PostgreSQL this lock serializes the organization's
+    # journal writers until the commit, so the less done while holding it, the more donations a
+    # second. The lock date is read with it (a period locked meanwhile is refused here, and again by
+    # the database's own guard); balances only if a fund's spendable balance could fall.
+    h, o = s.chain_heads, s.organizations
+    head_q = (sa.select(h.c.last_seq, h.c.last_hash, o.c.lock_date)
+              .join(o, o.c.id == h.c.org_id).where(h.c.org_id == org_id))
     if conn.dialect.name == "postgresql":
-        head_q = head_q.with_for_update()
+        head_q = head_q.with_for_update(of=h)
     head = conn.execute(head_q).one_or_none()
     if head is None:
         raise NotFound(f"organization {org_id} has no journal", entity="chain_head", id=org_id)
-    bals = {
-        (r.account_id, r.fund_id): r.amount
-        for r in conn.execute(
-            sa.select(s.balances.c.account_id, s.balances.c.fund_id, s.balances.c.amount).where(
-                s.balances.c.org_id == org_id
-            )
-        )
-    }
-    return _OrgBook(org_id, org.code, org.lock_date, accts, funds, head.last_seq, head.last_hash, bals)
+    return _OrgBook(org_id, chart.code, head.lock_date, chart.accounts, chart.funds, head.last_seq,
+                    head.last_hash)
 
 
 def allocate_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
@@ -179,15 +188,31 @@ def allocate_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
 
     Journal rows need their ids before they are written (postings go in before their transaction).
     """
-    if n <= 0:
-        return []
+    return allocate_many(conn, [(table, n)])[0]
+
+
+def allocate_many(conn: Connection, wanted: Sequence[tuple[sa.Table, int]]) -> list[list[int]]:
+    """:func:`allocate_ids` for several tables at once (one round trip on PostgreSQL)."""
     if conn.dialect.name == "postgresql":
-        return list(conn.execute(
-            sa.text("SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence(:t, 'id') AS seq) s, "
-                    "generate_series(1, :n)"), {"t": table.name, "n": n}).scalars())
+        asked = [(t, n) for t, n in wanted if n > 0]
+        got: dict[str, list[int]] = defaultdict(list)
+        if asked:
+            parts = " UNION ALL ".join(
+                f"SELECT {i} AS k, nextval(pg_get_serial_sequence(:t{i}, 'id')) FROM generate_series(1, :n{i})"
+                for i in range(len(asked)))
+            params = {k: v for i, (t, n) in enumerate(asked) for k, v in ((f"t{i}", t.name), (f"n{i}", n))}
+            for k, v in conn.execute(sa.text(parts), params):
+                got[asked[k][0].name].append(v)
+        return [sorted(got[t.name]) for t, _ in wanted]
     # SQLite: the unit of work holds the write lock (BEGIN IMMEDIATE), so max + 1 is ours alone.
-    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() + 1
-    return list(range(start, start + n))
+    out = []
+    for table, n in wanted:
+        if n <= 0:
+            out.append([])
+            continue
+        start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() + 1
+        out.append(list(range(start, start + n)))
+    return out
 
 
 def post(
@@ -209,12 +234,13 @@ def post(
     """
     if not entries:
         return []
+    for e in entries:
+        check_balanced(e.lines)
     tx_ids = tx_ids or allocate_ids(conn, s.transactions, len(entries))  # ids need no lock; seq does
-    book = _load_book(conn, org_id)
+    book = _load_book(conn, org_id, (ln for e in entries for ln in e.lines))
     created_at = now or now_iso()
     deltas: dict[tuple[int, int], int] = defaultdict(int)
     for e in entries:
-        check_balanced(e.lines)
         if book.lock_date is not None and e.date <= book.lock_date:
             raise PeriodLocked(
                 f"{e.date.isoformat()} is on or before the lock date {book.lock_date.isoformat()}",
@@ -229,7 +255,7 @@ def post(
                 raise NotFound(f"fund {ln.fund_id} is not in this organization",
                                entity="fund", id=ln.fund_id)
             deltas[(ln.account_id, ln.fund_id)] += ln.amount
-    _check_spendable(book, deltas, reserved or {})
+    _check_spendable(conn, book, deltas, reserved or {})
 
     reversed_seq: dict[int, int] = {}
     rev_ids = [e.reverses_id for e in entries if e.reverses_id is not None]
@@ -284,62 +310,56 @@ def post(
             if progress:
                 progress(len(tx_rows))
     _apply_balances(conn, book, deltas)
-    conn.execute(
-        s.chain_heads.update()
-        .where(s.chain_heads.c.org_id == org_id)
-        .values(last_seq=seq, last_hash=prev)
-    )
+    write_later(conn, "UPDATE chain_heads SET last_seq = %s, last_hash = %s WHERE org_id = %s",
+                (seq, prev, org_id))
     return result
 
 
-def _check_spendable(book: _OrgBook, deltas: dict[tuple[int, int], int], reserved: dict[int, int]):
-    touched = {f for (_, f), d in deltas.items() if d}
-    for fund_id in touched:
-        before = _fund_rows(book, fund_id, {})
-        after = _fund_rows(book, fund_id, deltas)
-        fb_before = fund_figures(before, reserved=reserved.get(fund_id, 0))
-        fb_after = fund_figures(after, reserved=reserved.get(fund_id, 0))
-        if fb_after.spendable < 0 and fb_after.spendable < fb_before.spendable:
+def _check_spendable(conn: Connection, book: _OrgBook, deltas: dict[tuple[int, int], int],
+                     reserved: dict[int, int]) -> None:
+    """Refuse to take a fund's spendable balance below zero (or further below it). Spendable is a sum
+    of per-account terms, so a change that does not lower it (a gift) needs no balances read."""
+    falling = {f for (_, f), d in deltas.items() if d and _fund_figures(book, f, deltas).spendable < 0}
+    if not falling:
+        return
+    b = s.balances
+    for r in conn.execute(sa.select(b.c.account_id, b.c.fund_id, b.c.amount)
+                          .where(b.c.org_id == book.org_id, b.c.fund_id.in_(sorted(falling)))):
+        book.balances[(r.account_id, r.fund_id)] = r.amount
+    for fund_id in sorted(falling):
+        before = _fund_figures(book, fund_id, book.balances, reserved.get(fund_id, 0))
+        after = _fund_figures(book, fund_id, book.balances, reserved.get(fund_id, 0), deltas)
+        if after.spendable < 0 and after.spendable < before.spendable:
             raise InsufficientFunds(
-                f"fund {book.funds[fund_id]} would have a spendable balance of {fb_after.spendable} đ",
+                f"fund {book.funds[fund_id]} would have a spendable balance of {after.spendable} đ",
                 fund=book.funds[fund_id],
-                spendable=fb_before.spendable,
-                shortfall=-fb_after.spendable,
+                spendable=before.spendable,
+                shortfall=-after.spendable,
             )
 
 
-def _fund_rows(book: _OrgBook, fund_id: int, deltas: dict[tuple[int, int], int]):
-    amounts: dict[int, int] = defaultdict(int)
-    for (a, f), v in book.balances.items():
-        if f == fund_id:
-            amounts[a] += v
-    for (a, f), v in deltas.items():
-        if f == fund_id:
-            amounts[a] += v
-    return [(book.accounts[a][1], book.accounts[a][2], v) for a, v in amounts.items()]
+def _fund_figures(book: _OrgBook, fund_id: int, *amounts: dict[tuple[int, int], int] | int) -> FundBalance:
+    """The figures of ``fund_id`` over the sum of ``amounts`` tables (an int among them: reserved)."""
+    per_account: dict[int, int] = defaultdict(int)
+    reserved = 0
+    for table in amounts:
+        if isinstance(table, int):
+            reserved = table
+            continue
+        for (a, f), v in table.items():
+            if f == fund_id:
+                per_account[a] += v
+    rows = [(book.accounts[a][1], book.accounts[a][2], v) for a, v in per_account.items()]
+    return fund_figures(rows, reserved=reserved)
 
 
 def _apply_balances(conn: Connection, book: _OrgBook, deltas: dict[tuple[int, int], int]) -> None:
-    updates, inserts = [], []
-    for (a, f), d in deltas.items():
-        if not d:
-            continue
-        if (a, f) in book.balances:
-            updates.append({"a": a, "f": f, "d": d})
-            book.balances[(a, f)] += d
-        else:
-            inserts.append({"account_id": a, "fund_id": f, "org_id": book.org_id, "amount": d})
-            book.balances[(a, f)] = d
-    if updates:
-        b = s.balances
-        conn.execute(
-            b.update()
-            .where(b.c.account_id == sa.bindparam("a"), b.c.fund_id == sa.bindparam("f"))
-            .values(amount=b.c.amount + sa.bindparam("d")),
-            updates,
-        )
-    if inserts:
-        conn.execute(s.balances.insert(), inserts)
+    """Add ``deltas`` to the cached balances in one statement (a new account/fund pair is inserted)."""
+    rows = [(a, f, book.org_id, d) for (a, f), d in sorted(deltas.items()) if d]
+    if rows:
+        write_later(conn, insert_sql(s.balances, ("account_id", "fund_id", "org_id", "amount"), len(rows))
+                    + " ON CONFLICT (account_id, fund_id) DO UPDATE SET amount = balances.amount + excluded.amount",
+                    [v for r in rows for v in r])
 
 
 def reversal_entry(conn: Connection, org_id: int, tx_id: int, *, on: date, reason: str) -> Entry:
@@ -473,5 +493,5 @@ def head_digest(conn: Connection, org_id: int) -> tuple[int, str]:
 
 __all__ = [
     "Entry", "Line", "Posted", "ChainReport", "FundBalance", "check_balanced", "tx_digest", "post",
-    "reversal_entry", "verify_chain", "head_digest", "allocate_ids",
+    "reversal_entry", "verify_chain", "head_digest", "allocate_ids", "allocate_many",
 ]

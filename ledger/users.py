@@ -241,15 +241,25 @@ def create_token(conn: Connection, user_id: int, org_id: int, role: str, *, name
 
 def token_scope(conn: Connection, token: str) -> TokenScope | None:
     """Return what a live API token may do, or None. A token whose user lost the role is dead."""
-    t = s.api_tokens
-    row = conn.execute(sa.select(t).where(t.c.token_hash == _digest(token),
-                                          t.c.revoked_at.is_(None))).one_or_none()
-    if row is None:
+    t, u, m = s.api_tokens, s.users, s.memberships
+    rows = conn.execute(  # one statement: the token, its user and all the user's roles
+        sa.select(t.c.id, t.c.org_id.label("token_org"), t.c.role.label("token_role"), u.c.id.label("uid"),
+                  u.c.login, u.c.name, u.c.active, m.c.org_id, m.c.role)
+        .join(u, u.c.id == t.c.user_id)
+        .outerjoin(m, m.c.user_id == u.c.id)
+        .where(t.c.token_hash == _digest(token), t.c.revoked_at.is_(None))
+    ).all()
+    if not rows:
         return None
-    user = load_user(conn, row.user_id)
-    if user is None or not user.active or not user.has(row.org_id, row.role):
+    row = rows[0]
+    roles: dict[int, set[str]] = {}
+    for r in rows:
+        if r.org_id is not None:
+            roles.setdefault(r.org_id, set()).add(r.role)
+    user = User(row.uid, row.login, row.name, row.active, {k: frozenset(v) for k, v in roles.items()})
+    if not user.active or not user.has(row.token_org, row.token_role):
         return None
-    return TokenScope(row.id, user, row.org_id, row.role)
+    return TokenScope(row.id, user, row.token_org, row.token_role)
 
 
 def revoke_token(conn: Connection, token_id: int, *, actor: audit.Actor | str) -> None:

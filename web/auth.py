@@ -30,6 +30,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 
 from ledger import orgs, users
 from ledger.audit import Actor, record
+from ledger.db import LOOKUPS
 
 from .permissions import allowed
 
@@ -110,6 +111,9 @@ def roles_for(org_id: int) -> frozenset[str]:
 
 
 def org_id(org_code: str) -> int:
+    known = LOOKUPS.known(db().engine, ("org", org_code))  # committed once, true for good
+    if known is not None:
+        return known
     with db().read() as conn:
         return orgs.org_id_by_code(conn, org_code)
 
@@ -182,7 +186,7 @@ def load_token() -> None:
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
         abort(401)
-    with db().read() as conn:
+    with db().peek() as conn:
         scope = users.token_scope(conn, token.strip())
     if scope is None:
         abort(401)
