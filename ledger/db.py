@@ -124,11 +124,12 @@ class _Lookups:
     @contextmanager
     def unit(self, conn: Connection) -> Iterator[dict]:
         pending: dict = {}
-        conn.info["quy_pending_lookups"] = pending
+        info = conn.info  # held: an invalidated connection (server gone) refuses to hand it out again
+        info["quy_pending_lookups"] = pending
         try:
             yield pending
         finally:
-            conn.info.pop("quy_pending_lookups", None)
+            info.pop("quy_pending_lookups", None)
 
     def promote(self, engine: Engine, pending: dict) -> None:
         if pending:
@@ -194,13 +195,14 @@ class Database:
     def begin(self) -> Iterator[Connection]:
         """Yield a connection in one database transaction: commit on success, roll back on error.
 
-        Writes queued with :func:`write_later` are sent before the commit (on PostgreSQL in one
+        Writes queued with :func:`write_later` are sent with the commit (on PostgreSQL in one
         pipeline) and dropped on a rollback.
         """
         with self._writers.hold() if self._writers else _nothing(), self.engine.begin() as conn:
             with LOOKUPS.unit(conn) as pending, _write_queue(conn):
                 yield conn
-                flush_writes(conn)
+                if conn.info.get(_LATER):
+                    flush_writes(conn, commit=True)  # the queued writes and the commit: one round trip
         LOOKUPS.promote(self.engine, pending)  # reached only after the commit
 
     @contextmanager
@@ -240,11 +242,12 @@ def _write_queue(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "postgresql":
         yield
         return
-    conn.info[_LATER] = []
+    info = conn.info  # held, as in _Lookups.unit
+    info[_LATER] = []
     try:
         yield
     finally:
-        conn.info.pop(_LATER, None)  # the info dict outlives the checkout: never leave writes behind
+        info.pop(_LATER, None)  # the info dict outlives the checkout: never leave writes behind
 
 
 def write_later(conn: Connection, sql: str, params: tuple | list = ()) -> None:
@@ -266,23 +269,37 @@ def write_later(conn: Connection, sql: str, params: tuple | list = ()) -> None:
     queue.append((sql, tuple(params)))
 
 
-def flush_writes(conn: Connection) -> None:
-    """Send the writes :func:`write_later` queued (one pipeline on PostgreSQL), raising the first
-    failure as SQLAlchemy's matching exception (``IntegrityError`` for a broken constraint)."""
+def flush_writes(conn: Connection, *, query: tuple[str, tuple] | None = None, commit: bool = False):
+    """Send the writes :func:`write_later` queued, in one pipeline on PostgreSQL, raising the first
+    failure as SQLAlchemy's matching exception (``IntegrityError`` for a broken constraint).
+
+    ``query`` (PostgreSQL: driver SQL and parameters) is sent last in the same round trip and its
+    first row returned; ``commit`` ends the transaction in that round trip too (SQLAlchemy's own
+    commit then finds nothing left to do).
+    """
     queue = conn.info.get(_LATER)
-    if not queue:
-        return
-    batch = list(queue)
-    queue.clear()
+    if not queue and query is None and not commit:
+        return None
+    batch = list(queue or ())
+    if queue:
+        queue.clear()
     raw = conn.connection.dbapi_connection
     dbapi = conn.dialect.loaded_dbapi
-    sql, params = batch[0]
+    sql, params, row = "", (), None
     try:
         with raw.pipeline(), raw.cursor() as cur:
             for sql, params in batch:
                 cur.execute(sql, params)
+            if query is not None:
+                sql, params = query
+                cur.execute(sql, params)
+                row = cur.fetchone()
+            if commit:
+                sql, params = "COMMIT", ()
+                raw.commit()
     except dbapi.Error as e:
         raise sa.exc.DBAPIError.instance(sql, params, e, dbapi.Error, dialect=conn.dialect) from e
+    return row
 
 
 def insert_sql(table: sa.Table | str, columns: tuple[str, ...], rows: int = 1) -> str:

@@ -131,6 +131,19 @@ def create_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
     return DonorMatch(donor_id, True, dups)
 
 
+def _find_donor_query(by_phone: bool) -> sa.Select:
+    d = s.donors
+    cond = d.c.loose_key == sa.bindparam("loose")  # the same match key has the same loose key
+    if by_phone:
+        cond = sa.or_(cond, d.c.phone == sa.bindparam("phone"))
+    return (sa.select(d.c.id, d.c.name, d.c.address, d.c.phone, d.c.match_key)
+            .where(d.c.org_id == sa.bindparam("org"), cond)
+            .order_by(sa.case((d.c.match_key == sa.bindparam("key"), 0), else_=1), d.c.id).limit(20))
+
+
+_FIND_DONOR = {False: _find_donor_query(False), True: _find_donor_query(True)}  # built once
+
+
 def find_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch | NewDonor:
     """Return the donor meant by ``inp``: by id, else the one donor with the same match key, else a
     :class:`NewDonor` to create, with its possible duplicates — all in one statement.
@@ -145,14 +158,8 @@ def find_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch | N
         return DonorMatch(inp.id, False, [])
     inp = validate_donor(inp)
     key = match_key(inp.name)
-    cond = d.c.loose_key == loose_key(inp.name)  # the same match key has the same loose key
-    if inp.phone:
-        cond = sa.or_(cond, d.c.phone == inp.phone)
-    rows = conn.execute(
-        sa.select(d.c.id, d.c.name, d.c.address, d.c.phone, d.c.match_key)
-        .where(d.c.org_id == org_id, cond)
-        .order_by(sa.case((d.c.match_key == key, 0), else_=1), d.c.id).limit(20)
-    ).all()
+    rows = conn.execute(_FIND_DONOR[bool(inp.phone)], {"org": org_id, "key": key, "loose": loose_key(inp.name),
+                                                       "phone": inp.phone}).all()
     same = [r.id for r in rows if r.match_key == key]
     if len(same) > 1:
         raise Conflict(f"several donors are named {inp.name!r}; choose one by id",

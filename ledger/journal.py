@@ -10,6 +10,7 @@ off any of them shows in :func:`verify_chain`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 from .balances import FundBalance, fund_figures
 from .clock import now_iso
-from .db import LOOKUPS, BulkWriter, insert_sql, sql_date, write_later
+from .db import LOOKUPS, BulkWriter, flush_writes, insert_sql, sql_date, write_later
 from .errors import (
     AlreadyReversed,
     InsufficientFunds,
@@ -165,22 +166,36 @@ class _OrgBook:
     balances: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
-def _load_book(conn: Connection, org_id: int, lines: Iterable[Line]) -> _OrgBook:
-    chart = _chart(conn, org_id, lines)
-    # The chain head is locked only now: on PostgreSQL this lock serializes the organization's
-    # journal writers until the commit, so the less done while holding it, the more donations a
-    # second. The lock date is read with it (a period locked meanwhile is refused here, and again by
-    # the database's own guard); balances only if a fund's spendable balance could fall.
+def _head_query(lock: bool) -> sa.Select:
     h, o = s.chain_heads, s.organizations
-    head_q = (sa.select(h.c.last_seq, h.c.last_hash, o.c.lock_date)
-              .join(o, o.c.id == h.c.org_id).where(h.c.org_id == org_id))
+    q = (sa.select(h.c.last_seq, h.c.last_hash, o.c.lock_date)
+         .join(o, o.c.id == h.c.org_id).where(h.c.org_id == sa.bindparam("org")))
+    return q.with_for_update(of=h) if lock else q
+
+
+_HEAD = _head_query(False)  # built once: SQLAlchemy memoizes its cache key
+_HEAD_LOCKED_SQL = ("SELECT h.last_seq, h.last_hash, o.lock_date FROM chain_heads h "
+                    "JOIN organizations o ON o.id = h.org_id WHERE h.org_id = %s FOR UPDATE OF h")
+
+
+def _lock_head(conn: Connection, org_id: int):
+    """Read (and on PostgreSQL lock until the commit) the organization's chain head and lock date.
+
+    On PostgreSQL this lock serializes the organization's journal writers, so it is taken as late as
+    possible: after the chart is known and the postings are queued, in the same round trip as the
+    writes queued before it (``ledger/db.py:flush_writes``), and the commit follows in the same round
+    trip as the writes after it. SQLite's unit of work already holds the database's write lock.
+    """
     if conn.dialect.name == "postgresql":
-        head_q = head_q.with_for_update(of=h)
-    head = conn.execute(head_q).one_or_none()
-    if head is None:
-        raise NotFound(f"organization {org_id} has no journal", entity="chain_head", id=org_id)
-    return _OrgBook(org_id, chart.code, head.lock_date, chart.accounts, chart.funds, head.last_seq,
-                    head.last_hash)
+        row = flush_writes(conn, query=(_HEAD_LOCKED_SQL, (org_id,)))
+        return None if row is None else _Head(*row)
+    return conn.execute(_HEAD, {"org": org_id}).one_or_none()
+
+
+class _Head(NamedTuple):
+    last_seq: int
+    last_hash: str
+    lock_date: date | None
 
 
 def allocate_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
@@ -192,27 +207,32 @@ def allocate_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
 
 
 def allocate_many(conn: Connection, wanted: Sequence[tuple[sa.Table, int]]) -> list[list[int]]:
-    """:func:`allocate_ids` for several tables at once (one round trip on PostgreSQL)."""
-    if conn.dialect.name == "postgresql":
-        asked = [(t, n) for t, n in wanted if n > 0]
-        got: dict[str, list[int]] = defaultdict(list)
-        if asked:
-            parts = " UNION ALL ".join(
-                f"SELECT {i} AS k, nextval(pg_get_serial_sequence(:t{i}, 'id')) FROM generate_series(1, :n{i})"
-                for i in range(len(asked)))
-            params = {k: v for i, (t, n) in enumerate(asked) for k, v in ((f"t{i}", t.name), (f"n{i}", n))}
-            for k, v in conn.execute(sa.text(parts), params):
-                got[asked[k][0].name].append(v)
-        return [sorted(got[t.name]) for t, _ in wanted]
-    # SQLite: the unit of work holds the write lock (BEGIN IMMEDIATE), so max + 1 is ours alone.
-    out = []
-    for table, n in wanted:
-        if n <= 0:
-            out.append([])
-            continue
-        start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar() + 1
-        out.append(list(range(start, start + n)))
-    return out
+    """:func:`allocate_ids` for several tables at once, in one statement."""
+    asked = tuple((t.name, n) for t, n in wanted if n > 0)
+    got: dict[str, list[int]] = defaultdict(list)
+    if asked:
+        params = {f"n{i}": n for i, (_, n) in enumerate(asked)}
+        if conn.dialect.name == "postgresql":
+            for k, v in conn.execute(_allocate_sql(tuple(name for name, _ in asked)), params):
+                got[asked[k][0]].append(v)
+        else:
+            # SQLite: the unit of work holds the write lock (BEGIN IMMEDIATE), so max + 1 is ours alone.
+            tops = conn.execute(_top_ids_sql(tuple(name for name, _ in asked))).one()
+            for (name, n), top in zip(asked, tops, strict=True):
+                got[name] = list(range(top + 1, top + 1 + n))
+    return [sorted(got[t.name]) for t, _ in wanted]
+
+
+@functools.lru_cache(maxsize=64)
+def _allocate_sql(tables: tuple[str, ...]) -> sa.TextClause:
+    return sa.text(" UNION ALL ".join(
+        f"SELECT {i} AS k, nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n{i})"
+        for i, name in enumerate(tables)))
+
+
+@functools.lru_cache(maxsize=64)
+def _top_ids_sql(tables: tuple[str, ...]) -> sa.TextClause:
+    return sa.text("SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) FROM {name})" for name in tables))
 
 
 def post(
@@ -237,25 +257,17 @@ def post(
     for e in entries:
         check_balanced(e.lines)
     tx_ids = tx_ids or allocate_ids(conn, s.transactions, len(entries))  # ids need no lock; seq does
-    book = _load_book(conn, org_id, (ln for e in entries for ln in e.lines))
-    created_at = now or now_iso()
+    chart = _chart(conn, org_id, (ln for e in entries for ln in e.lines))
     deltas: dict[tuple[int, int], int] = defaultdict(int)
     for e in entries:
-        if book.lock_date is not None and e.date <= book.lock_date:
-            raise PeriodLocked(
-                f"{e.date.isoformat()} is on or before the lock date {book.lock_date.isoformat()}",
-                date=e.date.isoformat(),
-                lock_date=book.lock_date.isoformat(),
-            )
         for ln in e.lines:
-            if ln.account_id not in book.accounts:
+            if ln.account_id not in chart.accounts:
                 raise NotFound(f"account {ln.account_id} is not in this organization",
                                entity="account", id=ln.account_id)
-            if ln.fund_id not in book.funds:
+            if ln.fund_id not in chart.funds:
                 raise NotFound(f"fund {ln.fund_id} is not in this organization",
                                entity="fund", id=ln.fund_id)
             deltas[(ln.account_id, ln.fund_id)] += ln.amount
-    _check_spendable(conn, book, deltas, reserved or {})
 
     reversed_seq: dict[int, int] = {}
     rev_ids = [e.reverses_id for e in entries if e.reverses_id is not None]
@@ -271,15 +283,39 @@ def post(
         if missing:
             raise NotFound(f"transaction {missing[0]} not found", entity="transaction", id=missing[0])
 
-    seq, prev = book.last_seq, book.last_hash
+    # Postings name no chain position, so they go in before the chain head is locked (the database
+    # checks them when their transaction row arrives, see ledger/dbguards.py).
     as_date = sql_date(conn)
-    acode, fcode = book.accounts, book.funds
-    result: list[Posted] = []
     chunk = 5000
     with BulkWriter(conn) as writer:
         for start in range(0, len(entries), chunk):
+            writer.insert(s.postings, _POSTING_COLS, [
+                (tx_id, org_id, as_date(e.date), ln.account_id, ln.fund_id, ln.amount)
+                for e, tx_id in zip(entries[start : start + chunk], tx_ids[start : start + chunk], strict=True)
+                for ln in e.lines])
+
+    head = _lock_head(conn, org_id)
+    if head is None:
+        raise NotFound(f"organization {org_id} has no journal", entity="chain_head", id=org_id)
+    book = _OrgBook(org_id, chart.code, head.lock_date, chart.accounts, chart.funds, head.last_seq,
+                    head.last_hash)
+    if book.lock_date is not None:
+        for e in entries:
+            if e.date <= book.lock_date:
+                raise PeriodLocked(
+                    f"{e.date.isoformat()} is on or before the lock date {book.lock_date.isoformat()}",
+                    date=e.date.isoformat(),
+                    lock_date=book.lock_date.isoformat(),
+                )
+    _check_spendable(conn, book, deltas, reserved or {})
+
+    seq, prev = book.last_seq, book.last_hash
+    created_at = now or now_iso()
+    acode, fcode = book.accounts, book.funds
+    result: list[Posted] = []
+    with BulkWriter(conn) as writer:
+        for start in range(0, len(entries), chunk):
             tx_rows: list[tuple] = []
-            posting_rows: list[tuple] = []
             for e, tx_id in zip(entries[start : start + chunk], tx_ids[start : start + chunk],
                                 strict=True):
                 seq += 1
@@ -297,15 +333,11 @@ def post(
                     postings=[(acode[ln.account_id][0], fcode[ln.fund_id], ln.amount)
                               for ln in e.lines],
                 )
-                d = as_date(e.date)
-                tx_rows.append((tx_id, org_id, seq, d, e.doc_ref, e.description, e.source, user,
-                                created_at, e.reverses_id, prev, digest))
-                posting_rows.extend((tx_id, org_id, d, ln.account_id, ln.fund_id, ln.amount)
-                                    for ln in e.lines)
+                tx_rows.append((tx_id, org_id, seq, as_date(e.date), e.doc_ref, e.description, e.source,
+                                user, created_at, e.reverses_id, prev, digest))
                 result.append(Posted(tx_id, seq, digest))
                 prev = digest
-            # postings first: the transaction row's insert is where the database checks them
-            writer.insert(s.postings, _POSTING_COLS, posting_rows)
+            # the transaction row's insert is where the database checks its postings
             writer.insert(s.transactions, _TX_COLS, tx_rows)
             if progress:
                 progress(len(tx_rows))

@@ -40,8 +40,9 @@ def record_donation(db: Database, org_code: str, inp: donations.DonationInput, *
         return donations.record_donation(conn, orgs.org_id_by_code(conn, org_code), inp,
                                          user=as_actor(user).user)
 
-    return run_idempotent(db, f"{org_code}:donation", key, inp.payload(), _audited(
-        user, "donation.record", org_code, inp.payload(), work, lambda r: f"donation:{r['donation_id']}"))
+    payload = inp.payload()
+    return run_idempotent(db, f"{org_code}:donation", key, payload, _audited(
+        user, "donation.record", org_code, payload, work, lambda r: f"donation:{r['donation_id']}"))
 
 
 def pay_pledge(db: Database, org_code: str, *, pledge_id: int, amount: Any, on: Any,

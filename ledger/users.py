@@ -239,16 +239,22 @@ def create_token(conn: Connection, user_id: int, org_id: int, role: str, *, name
     return tid, token
 
 
+def _token_scope_query() -> sa.Select:
+    """One statement: a live token, its user and all the user's roles (built once, see journal.py)."""
+    t, u, m = s.api_tokens, s.users, s.memberships
+    return (sa.select(t.c.id, t.c.org_id.label("token_org"), t.c.role.label("token_role"),
+                      u.c.id.label("uid"), u.c.login, u.c.name, u.c.active, m.c.org_id, m.c.role)
+            .join(u, u.c.id == t.c.user_id)
+            .outerjoin(m, m.c.user_id == u.c.id)
+            .where(t.c.token_hash == sa.bindparam("digest"), t.c.revoked_at.is_(None)))
+
+
+_TOKEN_SCOPE = _token_scope_query()
+
+
 def token_scope(conn: Connection, token: str) -> TokenScope | None:
     """Return what a live API token may do, or None. A token whose user lost the role is dead."""
-    t, u, m = s.api_tokens, s.users, s.memberships
-    rows = conn.execute(  # one statement: the token, its user and all the user's roles
-        sa.select(t.c.id, t.c.org_id.label("token_org"), t.c.role.label("token_role"), u.c.id.label("uid"),
-                  u.c.login, u.c.name, u.c.active, m.c.org_id, m.c.role)
-        .join(u, u.c.id == t.c.user_id)
-        .outerjoin(m, m.c.user_id == u.c.id)
-        .where(t.c.token_hash == _digest(token), t.c.revoked_at.is_(None))
-    ).all()
+    rows = conn.execute(_TOKEN_SCOPE, {"digest": _digest(token)}).all()
     if not rows:
         return None
     row = rows[0]

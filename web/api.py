@@ -216,7 +216,7 @@ def organization(org: str):
 
 @route("/organizations/<org>/funds", "funds", FUNDS)
 @protected("read", *READ)
-@bp.arguments(sc.FundsArgs, location="query")
+@bp.arguments(sc.FundsArgs(), location="query")
 @bp.response(200, sc.FundList)
 def funds(args: dict, org: str):
     """Funds and their figures: balance, protected principal, reserved, spendable
@@ -232,7 +232,7 @@ def funds(args: dict, org: str):
 
 @route("/organizations/<org>/funds", "fund_create", FUNDS, "POST")
 @protected("org.setup", *WRITE, post=True)
-@bp.arguments(sc.FundIn, example={"code": "NUOIEM", "name": "Quỹ Nuôi em khuyến học",
+@bp.arguments(sc.FundIn(), example={"code": "NUOIEM", "name": "Quỹ Nuôi em khuyến học",
                                   "kind": "scholarship"})
 @replayable(sc.Created)
 def fund_create(body: dict, org: str):
@@ -245,7 +245,7 @@ def fund_create(body: dict, org: str):
 
 @route("/organizations/<org>/accounts", "accounts", FUNDS)
 @protected("read", *READ)
-@bp.arguments(sc.AsOfArgs, location="query")
+@bp.arguments(sc.AsOfArgs(), location="query")
 @bp.response(200, sc.AccountList)
 def accounts(args: dict, org: str):
     """The chart of accounts with each account's balance, in all and per fund"""
@@ -266,7 +266,7 @@ def accounts(args: dict, org: str):
 
 @route("/organizations/<org>/accounts", "account_create", FUNDS, "POST")
 @protected("org.setup", *WRITE, post=True)
-@bp.arguments(sc.AccountIn, example={"code": "1121.VCB", "bank_name": "Vietcombank Sơn La",
+@bp.arguments(sc.AccountIn(), example={"code": "1121.VCB", "bank_name": "Vietcombank Sơn La",
                                      "bank_account_no": "0123456789"})
 @replayable(sc.Created)
 def account_create(body: dict, org: str):
@@ -284,7 +284,7 @@ def account_create(body: dict, org: str):
 
 @route("/organizations/<org>/balances", "balances", FUNDS)
 @protected("read", *READ)
-@bp.arguments(sc.AsOfArgs, location="query")
+@bp.arguments(sc.AsOfArgs(), location="query")
 @bp.response(200, sc.Balances)
 def balances_(args: dict, org: str):
     """Balances per account and fund (non-zero pairs), and each fund's figures"""
@@ -303,7 +303,7 @@ def balances_(args: dict, org: str):
 
 @route("/organizations/<org>/donors", "donors", DONORS)
 @protected("read", *READ)
-@bp.arguments(sc.DonorsArgs, location="query")
+@bp.arguments(sc.DonorsArgs(), location="query")
 @bp.response(200, sc.DonorPage)
 def donors(args: dict, org: str):
     """Donors by name, with their count and total of unreversed gifts
@@ -339,7 +339,7 @@ def campaigns(org: str):
 
 @route("/organizations/<org>/campaigns", "campaign_create", DONORS, "POST")
 @protected("campaign.create", *WRITE, post=True)
-@bp.arguments(sc.CampaignIn, example={
+@bp.arguments(sc.CampaignIn(), example={
     "code": "TOHIEU-2026", "name": "Vận động ủng hộ Quỹ học bổng Tô Hiệu năm 2026", "fund": "TOHIEU",
     "start_date": "2026-03-01", "end_date": "2026-03-31"})
 @replayable(sc.Created)
@@ -355,7 +355,7 @@ def campaign_create(body: dict, org: str):
 
 @route("/organizations/<org>/donations", "donations", DONATIONS)
 @protected("read", *READ)
-@bp.arguments(sc.DonationsArgs, location="query")
+@bp.arguments(sc.DonationsArgs(), location="query")
 @bp.response(200, sc.DonationPage)
 def donations(args: dict, org: str):
     """Donations, newest first (optionally of one kind or one donor)"""
@@ -368,7 +368,7 @@ def donations(args: dict, org: str):
 
 @route("/organizations/<org>/donations", "donation_create", DONATIONS, "POST")
 @protected("donation.record", *WRITE, post=True)
-@bp.arguments(sc.DonationIn, example={
+@bp.arguments(sc.DonationIn(), example={
     "fund": "TOHIEU", "amount": 1_500_000, "date": "2025-06-01",
     "donor": {"name": "Nguyễn Văn An", "address": "phường Chiềng Lề, tỉnh Sơn La"},
     "campaign": "TOHIEU-2025", "message": "Chúc các em học giỏi"})
@@ -397,7 +397,7 @@ def donation_create(body: dict, org: str):
 
 @route("/organizations/<org>/pledges", "pledges", DONATIONS)
 @protected("read", *READ)
-@bp.arguments(sc.PageArgs, location="query")
+@bp.arguments(sc.PageArgs(), location="query")
 @bp.response(200, sc.PledgePage)
 def pledges(args: dict, org: str):
     """Open pledges (something still to collect), oldest first, with what is outstanding"""
@@ -409,7 +409,7 @@ def pledges(args: dict, org: str):
 
 @route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/payments", "pledge_pay", DONATIONS, "POST")
 @protected("pledge.pay", *WRITE, post=True)
-@bp.arguments(sc.PledgePaymentIn, example={"amount": 2_000_000, "date": "2025-06-01", "method": "cash"})
+@bp.arguments(sc.PledgePaymentIn(), example={"amount": 2_000_000, "date": "2025-06-01", "method": "cash"})
 @replayable(sc.PledgePaymentResult)
 def pledge_pay(body: dict, org: str, pledge_id: int):
     """Record a payment on a pledge (cash, or a transfer to a bank account)"""
@@ -424,7 +424,7 @@ def pledge_pay(body: dict, org: str, pledge_id: int):
 
 @route("/organizations/<org>/journal", "journal", JOURNAL)
 @protected("read", *READ)
-@bp.arguments(sc.JournalArgs, location="query")
+@bp.arguments(sc.JournalArgs(), location="query")
 @bp.response(200, sc.TransactionPage)
 def journal(args: dict, org: str):
     """Journal transactions with their postings, newest first (``from``/``to`` bound the dates)"""
@@ -437,7 +437,7 @@ def journal(args: dict, org: str):
 
 @route(f"/organizations/<org>/transactions/<{ID}:tx_id>/reversal", "reversal", JOURNAL, "POST")
 @protected("transaction.reverse", *WRITE, post=True)
-@bp.arguments(sc.ReversalIn, example={"reason": "Ghi nhầm quỹ", "date": "2025-06-01"})
+@bp.arguments(sc.ReversalIn(), example={"reason": "Ghi nhầm quỹ", "date": "2025-06-01"})
 @replayable(sc.ReversalResult)
 def reversal(body: dict, org: str, tx_id: int):
     """Reverse a transaction: a new one with every posting negated, linked to it, with a reason"""
@@ -450,7 +450,7 @@ def reversal(body: dict, org: str, tx_id: int):
 
 @route("/organizations/<org>/audit", "audit", ADMIN)
 @protected("audit.read", *READ)
-@bp.arguments(sc.PageArgs, location="query")
+@bp.arguments(sc.PageArgs(), location="query")
 @bp.response(200, sc.AuditPage)
 def audit(args: dict, org: str):
     """The audit log: who changed what, when and from where, newest first"""
@@ -467,7 +467,7 @@ def audit(args: dict, org: str):
 
 @route("/organizations/<org>/lock", "lock", ADMIN, "POST")
 @protected("period.lock", *WRITE, post=True)
-@bp.arguments(sc.LockIn, example={"through": "2024-12-31"})
+@bp.arguments(sc.LockIn(), example={"through": "2024-12-31"})
 @bp.response(200, sc.LockResult)
 def lock(body: dict, org: str):
     """Lock the books through a day (no posting on or before it); the lock only moves forward

@@ -366,7 +366,10 @@ class DonorChoice(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
         if not isinstance(value, dict):
             raise ma.ValidationError("Not a valid object: give {\"id\": …} or {\"name\": …}.")
-        return (DonorRef() if "id" in value else NewDonor()).load(value)
+        return (_DONOR_REF if "id" in value else _NEW_DONOR).load(value)
+
+
+_DONOR_REF, _NEW_DONOR = DonorRef(), NewDonor()  # marshmallow schemas are stateless: build once
 
 
 class DonationIn(Strict):

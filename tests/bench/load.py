@@ -13,9 +13,10 @@ Target (issue 3): at least 300 donations/s with p99 under 100 ms on a 2-core mac
 
 Environment: ``QUY_LOAD_SECONDS`` (default 30), ``QUY_LOAD_CONNECTIONS`` (wrk -c, default 16),
 ``QUY_LOAD_CONFIGS`` (comma-separated gunicorn configs to run, default all of ``CONFIGS``),
-``QUY_BENCH_SKIP_PG=1`` (SQLite only), ``QUY_LOAD_ANALYZE=0`` (no ANALYZE on a PostgreSQL server whose
-autovacuum is off), ``QUY_BENCH_DIR`` (default ``bench-out``), ``QUY_LOAD_APP``
-(the WSGI app gunicorn serves, default ``tests.bench.wsgi:app``).
+``QUY_BENCH_SKIP_PG=1`` (SQLite only), ``QUY_BENCH_SKIP_SQLITE=1`` (PostgreSQL only),
+``QUY_LOAD_ANALYZE=0`` (no ANALYZE on a PostgreSQL server whose autovacuum is off),
+``QUY_BENCH_DIR`` (default ``bench-out``), ``QUY_LOAD_APP`` (the WSGI app gunicorn serves,
+default ``tests.bench.wsgi:app``).
 Results are appended to ``bench-out/load.json``.
 """
 
@@ -52,6 +53,9 @@ APP = os.environ.get("QUY_LOAD_APP") or "tests.bench.wsgi:app"  # another WSGI a
 # steadier (gthread's keep-alive connections often all land on one of its two workers, halving its ceiling)
 CONFIGS = {
     "sync-w4": ["--workers", "4", "--worker-class", "sync"],
+    "sync-w2": ["--workers", "2", "--worker-class", "sync"],
+    "sync-w3": ["--workers", "3", "--worker-class", "sync"],
+    "sync-w6": ["--workers", "6", "--worker-class", "sync"],
     "gthread-w2t4": ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
 }
 
@@ -437,7 +441,8 @@ def main() -> None:
         raise SystemExit(f"unknown gunicorn configs {sorted(unknown)}; known: {', '.join(CONFIGS)}")
     results: dict = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
                      "seconds": seconds, "connections": conns}
-    results["sqlite"] = bench_backend("sqlite", lambda: sqlite_url(work), seconds, conns, work, configs)
+    if os.environ.get("QUY_BENCH_SKIP_SQLITE") != "1":
+        results["sqlite"] = bench_backend("sqlite", lambda: sqlite_url(work), seconds, conns, work, configs)
     if os.environ.get("QUY_BENCH_SKIP_PG") != "1":
         results["postgresql"] = bench_backend("postgresql", pg_url, seconds, conns, work, configs)
 

@@ -113,6 +113,31 @@ def test_database_refuses_deleting_what_the_journal_names(db, books, table):
     assert _count(db, table) > 0
 
 
+@pytest.mark.parametrize("table, column, value", [
+    ("organizations", "code", "'XYZ'"),
+    ("accounts", "code", "'999'"),
+    ("accounts", "kind", "'expense'"),
+    ("accounts", "role", "'cash'"),
+    ("accounts", "org_id", "org_id + 1"),
+    ("funds", "code", "'OTHER'"),
+])
+def test_database_refuses_changing_what_hashes_and_caches_name(db, books, table, column, value):
+    """Codes, owners, kinds and roles are fixed: the chain's hashes and every process's memory of the
+    chart name them (migration 0004). Names and other details stay editable."""
+    before = _rows(db, table)
+    msg = _refused(db, lambda c: c.execute(sa.text(f"UPDATE {table} SET {column} = {value}")))
+    assert "never change" in msg
+    assert _rows(db, table) == before
+    with db.begin() as c:
+        c.execute(sa.text(f"UPDATE {table} SET name = name || ' (mới)'"))
+    assert all(r["name"].endswith(" (mới)") for r in _rows(db, table))
+
+
+def _rows(db, table):
+    with db.read() as c:
+        return [dict(r._mapping) for r in c.execute(sa.text(f"SELECT * FROM {table} ORDER BY id"))]
+
+
 def test_database_refuses_a_posting_added_to_an_existing_transaction(db, books):
     cash, income = _ids(db, books)
     with db.begin() as c:
