@@ -7,6 +7,7 @@ starts with ``BEGIN IMMEDIATE`` so writers queue instead of failing on upgrade.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -302,9 +303,33 @@ def flush_writes(conn: Connection, *, query: tuple[str, tuple] | None = None, co
     return row
 
 
+def driver_rows(conn: Connection, sql: str, params: tuple | list = ()) -> list[tuple]:
+    """Run one driver-level statement (``%s`` placeholders) straight on the DBAPI cursor and return
+    its rows as tuples (it must return rows: a SELECT, or a write with RETURNING): for the few
+    statements every donation runs, where SQLAlchemy's statement and
+    result machinery costs more than the statement itself. Queued writes go first."""
+    flush_writes(conn)
+    if conn.dialect.paramstyle == "qmark":
+        sql = sql.replace("%s", "?")
+    raw = conn.connection.dbapi_connection
+    cur = raw.cursor()
+    try:
+        cur.execute(sql, tuple(params))
+        return cur.fetchall()  # a SELECT or a RETURNING: rows, maybe none
+    except conn.dialect.loaded_dbapi.Error as e:
+        raise sa.exc.DBAPIError.instance(sql, params, e, conn.dialect.loaded_dbapi.Error,
+                                         dialect=conn.dialect) from e
+    finally:
+        cur.close()
+
+
 def insert_sql(table: sa.Table | str, columns: tuple[str, ...], rows: int = 1) -> str:
     """``INSERT INTO table (columns) VALUES (%s, …)`` for ``rows`` rows, for :func:`write_later`."""
-    name = table if isinstance(table, str) else table.name
+    return _insert_sql(table if isinstance(table, str) else table.name, columns, rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(name: str, columns: tuple[str, ...], rows: int) -> str:
     one = f"({', '.join(['%s'] * len(columns))})"
     return f"INSERT INTO {name} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
 
@@ -373,14 +398,19 @@ class BulkWriter:
     """
 
     def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.threaded = conn.dialect.name == "postgresql"
+        self._q = None  # the queue and the thread only once a batch is big enough to need them
+        self._error: BaseException | None = None
+        self._thread = None
+
+    def _start(self) -> None:
         import queue
         import threading
 
-        self.conn = conn
-        self.threaded = conn.dialect.name == "postgresql"
-        self._q: queue.Queue = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
+        self._q = queue.Queue(maxsize=2)
         self._thread = threading.Thread(target=self._run, name="quy-bulk-writer", daemon=True)
+        self._thread.start()
 
     def _run(self) -> None:
         while (job := self._q.get()) is not None:
@@ -392,20 +422,20 @@ class BulkWriter:
 
     def insert(self, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
         # a few rows (one donation) go inline: a helper thread would cost more than it saves
-        if not self.threaded or (not self._thread.is_alive() and len(rows) < SMALL_BATCH):
+        if not self.threaded or (self._thread is None and len(rows) < SMALL_BATCH):
             bulk_insert(self.conn, table, columns, rows)
             return
         if self._error is not None:
             raise self._error
-        if not self._thread.is_alive():
-            self._thread.start()
+        if self._thread is None:
+            self._start()
         self._q.put((table, columns, rows))
 
     def __enter__(self) -> BulkWriter:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._q.put(None)
             self._thread.join()
         if self._error is not None and exc[0] is None:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .clock import now_iso, parse_date
-from .db import BulkWriter, bulk_insert, sql_bool, sql_date
+from .db import BulkWriter, bulk_insert, driver_rows, sql_bool, sql_date
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, allocate_ids, allocate_many, post, reversal_entry
 from .money import parse_amount, parse_foreign_amount
@@ -131,17 +131,9 @@ def create_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
     return DonorMatch(donor_id, True, dups)
 
 
-def _find_donor_query(by_phone: bool) -> sa.Select:
-    d = s.donors
-    cond = d.c.loose_key == sa.bindparam("loose")  # the same match key has the same loose key
-    if by_phone:
-        cond = sa.or_(cond, d.c.phone == sa.bindparam("phone"))
-    return (sa.select(d.c.id, d.c.name, d.c.address, d.c.phone, d.c.match_key)
-            .where(d.c.org_id == sa.bindparam("org"), cond)
-            .order_by(sa.case((d.c.match_key == sa.bindparam("key"), 0), else_=1), d.c.id).limit(20))
-
-
-_FIND_DONOR = {False: _find_donor_query(False), True: _find_donor_query(True)}  # built once
+_FIND_DONOR = ("SELECT id, name, address, phone, match_key FROM donors WHERE org_id = %s AND (loose_key = %s{}) "
+               "ORDER BY CASE WHEN match_key = %s THEN 0 ELSE 1 END, id LIMIT 20")
+_FIND_DONOR_BY_NAME, _FIND_DONOR_BY_NAME_OR_PHONE = _FIND_DONOR.format(""), _FIND_DONOR.format(" OR phone = %s")
 
 
 def find_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch | NewDonor:
@@ -157,16 +149,16 @@ def find_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch | N
             raise NotFound(f"donor {inp.id} not found", entity="donor", id=inp.id)
         return DonorMatch(inp.id, False, [])
     inp = validate_donor(inp)
-    key = match_key(inp.name)
-    rows = conn.execute(_FIND_DONOR[bool(inp.phone)], {"org": org_id, "key": key, "loose": loose_key(inp.name),
-                                                       "phone": inp.phone}).all()
-    same = [r.id for r in rows if r.match_key == key]
+    key = match_key(inp.name)  # the same match key has the same loose key: one statement finds both
+    rows = driver_rows(conn, _FIND_DONOR_BY_NAME_OR_PHONE, (org_id, loose_key(inp.name), inp.phone, key)) \
+        if inp.phone else driver_rows(conn, _FIND_DONOR_BY_NAME, (org_id, loose_key(inp.name), key))
+    same = [r[0] for r in rows if r[4] == key]
     if len(same) > 1:
         raise Conflict(f"several donors are named {inp.name!r}; choose one by id",
                        reason="ambiguous_donor", candidates=same[:2])
     if same:
         return DonorMatch(same[0], False, [])
-    return NewDonor(inp, [{"id": r.id, "name": r.name, "address": r.address, "phone": r.phone} for r in rows])
+    return NewDonor(inp, [{"id": r[0], "name": r[1], "address": r[2], "phone": r[3]} for r in rows])
 
 
 def resolve_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:

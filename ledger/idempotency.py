@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import schema as s
 from .clock import now_iso
-from .db import Database, write_later
+from .db import Database, driver_rows, write_later
 from .errors import IdempotencyMismatch, InvalidInput
 
 
@@ -29,9 +29,8 @@ def request_hash(payload: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_CLAIM = sa.text(
-    "INSERT INTO idempotency_keys (scope, key, request_hash, result, created_at) "
-    "VALUES (:scope, :key, :hash, NULL, :at) ON CONFLICT (scope, key) DO NOTHING RETURNING 1")
+_CLAIM = ("INSERT INTO idempotency_keys (scope, key, request_hash, result, created_at) "
+          "VALUES (%s, %s, %s, NULL, %s) ON CONFLICT (scope, key) DO NOTHING RETURNING 1")
 
 
 def _stored(conn: Connection, scope: str, key: str):
@@ -65,9 +64,7 @@ def run_idempotent(
             with db.begin() as conn:
                 # Claim the key first: a concurrent request with it waits here on PostgreSQL until
                 # this unit of work ends, then finds it taken (SQLite's write lock already queues it).
-                claimed = conn.execute(_CLAIM, {"scope": scope, "key": key, "hash": digest,
-                                                "at": now_iso()}).first()
-                if claimed is None:
+                if not driver_rows(conn, _CLAIM, (scope, key, digest, now_iso())):
                     prior = _stored(conn, scope, key)
                     if prior is None:  # its claimant rolled back after all: claim it again
                         continue

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 from .balances import FundBalance, fund_figures
 from .clock import now_iso
-from .db import LOOKUPS, BulkWriter, flush_writes, insert_sql, sql_date, write_later
+from .db import LOOKUPS, BulkWriter, driver_rows, flush_writes, insert_sql, sql_date, write_later
 from .errors import (
     AlreadyReversed,
     InsufficientFunds,
@@ -211,28 +211,27 @@ def allocate_many(conn: Connection, wanted: Sequence[tuple[sa.Table, int]]) -> l
     asked = tuple((t.name, n) for t, n in wanted if n > 0)
     got: dict[str, list[int]] = defaultdict(list)
     if asked:
-        params = {f"n{i}": n for i, (_, n) in enumerate(asked)}
+        names = tuple(name for name, _ in asked)
         if conn.dialect.name == "postgresql":
-            for k, v in conn.execute(_allocate_sql(tuple(name for name, _ in asked)), params):
+            for k, v in driver_rows(conn, _allocate_sql(names), [n for _, n in asked]):
                 got[asked[k][0]].append(v)
         else:
             # SQLite: the unit of work holds the write lock (BEGIN IMMEDIATE), so max + 1 is ours alone.
-            tops = conn.execute(_top_ids_sql(tuple(name for name, _ in asked))).one()
-            for (name, n), top in zip(asked, tops, strict=True):
+            for (name, n), top in zip(asked, driver_rows(conn, _top_ids_sql(names))[0], strict=True):
                 got[name] = list(range(top + 1, top + 1 + n))
     return [sorted(got[t.name]) for t, _ in wanted]
 
 
 @functools.lru_cache(maxsize=64)
-def _allocate_sql(tables: tuple[str, ...]) -> sa.TextClause:
-    return sa.text(" UNION ALL ".join(
-        f"SELECT {i} AS k, nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n{i})"
-        for i, name in enumerate(tables)))
+def _allocate_sql(tables: tuple[str, ...]) -> str:
+    return " UNION ALL ".join(
+        f"SELECT {i} AS k, nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, %s)"
+        for i, name in enumerate(tables))
 
 
 @functools.lru_cache(maxsize=64)
-def _top_ids_sql(tables: tuple[str, ...]) -> sa.TextClause:
-    return sa.text("SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) FROM {name})" for name in tables))
+def _top_ids_sql(tables: tuple[str, ...]) -> str:
+    return "SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) FROM {name})" for name in tables)
 
 
 def post(

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from . import audit
 from . import schema as s
 from .clock import now_iso
+from .db import driver_rows
 from .errors import Conflict, InvalidInput, NotFound
 from .names import clean_name
 
@@ -239,33 +240,27 @@ def create_token(conn: Connection, user_id: int, org_id: int, role: str, *, name
     return tid, token
 
 
-def _token_scope_query() -> sa.Select:
-    """One statement: a live token, its user and all the user's roles (built once, see journal.py)."""
-    t, u, m = s.api_tokens, s.users, s.memberships
-    return (sa.select(t.c.id, t.c.org_id.label("token_org"), t.c.role.label("token_role"),
-                      u.c.id.label("uid"), u.c.login, u.c.name, u.c.active, m.c.org_id, m.c.role)
-            .join(u, u.c.id == t.c.user_id)
-            .outerjoin(m, m.c.user_id == u.c.id)
-            .where(t.c.token_hash == sa.bindparam("digest"), t.c.revoked_at.is_(None)))
-
-
-_TOKEN_SCOPE = _token_scope_query()
+#: One statement: a live token, its user and all the user's roles.
+_TOKEN_SCOPE = ("SELECT t.id, t.org_id, t.role, u.id, u.login, u.name, u.active, m.org_id, m.role "
+                "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                "LEFT JOIN memberships m ON m.user_id = u.id "
+                "WHERE t.token_hash = %s AND t.revoked_at IS NULL")
 
 
 def token_scope(conn: Connection, token: str) -> TokenScope | None:
     """Return what a live API token may do, or None. A token whose user lost the role is dead."""
-    rows = conn.execute(_TOKEN_SCOPE, {"digest": _digest(token)}).all()
+    rows = driver_rows(conn, _TOKEN_SCOPE, (_digest(token),))
     if not rows:
         return None
-    row = rows[0]
+    token_id, token_org, token_role, uid, login, name, active = rows[0][:7]
     roles: dict[int, set[str]] = {}
-    for r in rows:
-        if r.org_id is not None:
-            roles.setdefault(r.org_id, set()).add(r.role)
-    user = User(row.uid, row.login, row.name, row.active, {k: frozenset(v) for k, v in roles.items()})
-    if not user.active or not user.has(row.token_org, row.token_role):
+    for *_, org_id, role in rows:
+        if org_id is not None:
+            roles.setdefault(org_id, set()).add(role)
+    user = User(uid, login, name, bool(active), {k: frozenset(v) for k, v in roles.items()})
+    if not user.active or not user.has(token_org, token_role):
         return None
-    return TokenScope(row.id, user, row.token_org, row.token_role)
+    return TokenScope(token_id, user, token_org, token_role)
 
 
 def revoke_token(conn: Connection, token_id: int, *, actor: audit.Actor | str) -> None:

@@ -56,6 +56,8 @@ CONFIGS = {
     "sync-w2": ["--workers", "2", "--worker-class", "sync"],
     "sync-w3": ["--workers", "3", "--worker-class", "sync"],
     "sync-w6": ["--workers", "6", "--worker-class", "sync"],
+    "gthread-w4t1": ["--workers", "4", "--worker-class", "gthread", "--threads", "1"],
+    "gthread-w4t2": ["--workers", "4", "--worker-class", "gthread", "--threads", "2"],
     "gthread-w2t4": ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
 }
 
