@@ -229,6 +229,15 @@ class Database:
                 yield conn
         LOOKUPS.promote(self.engine, pending)
 
+    def refresh_statistics(self, tables: tuple[str, ...]) -> None:
+        """After a bulk write on PostgreSQL, ANALYZE what it grew. Autovacuum would, later; until then
+        every session would keep planning lookups on those tables as scans of the small tables the
+        old statistics describe (and keep those plans). SQLite plans without such statistics."""
+        if self.dialect != "postgresql":
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE " + ", ".join(tables))
+
     def dispose(self) -> None:
         self.engine.dispose()
 

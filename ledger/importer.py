@@ -68,6 +68,8 @@ _DONOR_KINDS = {"person": "person", "cá nhân": "person", "organization": "orga
                 "tổ chức": "organization", "": "person"}
 _DONOR_COLS = ("id", "org_id", "kind", "name", "match_key", "loose_key", "address", "phone", "email",
                "anonymous", "display_name", "created_at")
+#: What an import grows; their planner statistics are refreshed once it has committed.
+GROWN_TABLES = ("donors", "donations", "postings", "transactions", "balances")
 _YES = {"1", "x", "yes", "true", "có", "co", "y"}
 _NO = {"", "0", "no", "false", "không", "khong", "n"}
 

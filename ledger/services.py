@@ -98,9 +98,12 @@ def import_donations(db: Database, org_code: str, path: Path, *, user: Who, fund
                                    source=f"import:{path.name}", progress=tick)
 
     with importer.gc_paused():
-        return run_idempotent(db, f"{org_code}:import", key or f"file:{digest}", payload, _audited(
+        result = run_idempotent(db, f"{org_code}:import", key or f"file:{digest}", payload, _audited(
             user, "donations.import", org_code, {**payload, "name": path.name}, work,
             lambda r: f"tx:{r['first_tx']}-{r['last_tx']}"))
+    if not result.get("replayed"):
+        db.refresh_statistics(importer.GROWN_TABLES)
+    return result
 
 
 def check_import(db: Database, org_code: str, path: Path, *, fund: str | None = None,

@@ -154,3 +154,23 @@ def test_a_busy_connection_is_not_pinged_and_a_drop_costs_one_unit_of_work(monke
     finally:
         db.dispose()
         schema.drop()
+
+
+@pytest.mark.postgres
+def test_an_import_refreshes_the_planner_statistics_of_what_it_grew(pg_db, tmp_path):
+    """On PostgreSQL an import ends with ANALYZE of the tables it grew, so that no session keeps planning
+    lookups on them as scans of the small tables the old statistics describe."""
+    from ledger import services
+
+    db = pg_db
+    make_books(db)
+    path = tmp_path / "dot.csv"
+    path.write_text("date,donor,fund,kind,amount\n" + "".join(
+        f"2025-03-{1 + i % 28:02d},Nhà hảo tâm {i},TOHIEU,cash,{100_000 + i}\n" for i in range(300)),
+        encoding="utf-8")
+    services.import_donations(db, "SLA", path, user="test")
+    with db.read() as c:
+        known = dict(c.execute(sa.text(
+            "SELECT relname, reltuples FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+            "AND relname IN ('donations', 'postings', 'donors')")).all())
+    assert known == {"donations": 300, "postings": 600, "donors": 300}
