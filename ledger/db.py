@@ -197,7 +197,7 @@ class Database:
         """Yield a connection in one database transaction: commit on success, roll back on error.
 
         Writes queued with :func:`write_later` are sent with the commit (on PostgreSQL in one
-        pipeline) and dropped on a rollback.
+        round trip) and dropped on a rollback.
         """
         with self._writers.hold() if self._writers else _nothing(), self.engine.begin() as conn:
             with LOOKUPS.unit(conn) as pending, _write_queue(conn):
@@ -263,8 +263,8 @@ def _write_queue(conn: Connection) -> Iterator[None]:
 def write_later(conn: Connection, sql: str, params: tuple | list = ()) -> None:
     """Run a driver-level write (``%s`` placeholders) whose result nobody reads in this unit of work.
 
-    On PostgreSQL, inside :meth:`Database.begin`, the write is queued and the queue is sent in one
-    pipeline — a single round trip — just before the next statement or the commit, in the order the
+    On PostgreSQL, inside :meth:`Database.begin`, the write is queued and the queue is sent in a
+    single round trip just before the next statement or the commit, in the order the
     writes were made. Journal writers hold the organization's chain-head lock from reading the head
     to the commit, so every round trip saved there is saved for every writer waiting behind. A
     failure surfaces at the flush, still inside the unit of work, which then rolls back as a whole.
@@ -280,36 +280,43 @@ def write_later(conn: Connection, sql: str, params: tuple | list = ()) -> None:
 
 
 def flush_writes(conn: Connection, *, query: tuple[str, tuple] | None = None, commit: bool = False):
-    """Send the writes :func:`write_later` queued, in one pipeline on PostgreSQL, raising the first
-    failure as SQLAlchemy's matching exception (``IntegrityError`` for a broken constraint).
+    """Send the writes :func:`write_later` queued, raising the first failure as SQLAlchemy's matching
+    exception (``IntegrityError`` for a broken constraint).
 
-    ``query`` (PostgreSQL: driver SQL and parameters) is sent last in the same round trip and its
-    first row returned; ``commit`` ends the transaction in that round trip too (SQLAlchemy's own
-    commit then finds nothing left to do).
+    On PostgreSQL they go as one multi-statement query with the values bound on the client (psycopg's
+    ``ClientCursor``, which quotes them): a single send and a single wait. (psycopg's pipeline mode
+    would also take one round trip, but sends each statement with its own system calls and polls the
+    socket in a loop until the results come, which under load cost more processor time than the
+    statements.) ``query`` (driver SQL and parameters) goes last in the same round trip and its first
+    row is returned; ``commit`` ends the transaction in that round trip too (SQLAlchemy's own commit
+    then finds nothing left to do).
     """
     queue = conn.info.get(_LATER)
-    if not queue and query is None and not commit:
-        return None
     batch = list(queue or ())
     if queue:
         queue.clear()
+    if query is not None:
+        batch.append(query)
+    if commit:
+        batch.append(("COMMIT", ()))
+    if not batch:
+        return None
+    from psycopg import ClientCursor
+
+    sql = "; ".join(s for s, _ in batch)
+    params = [v for _, ps in batch for v in ps]
     raw = conn.connection.dbapi_connection
     dbapi = conn.dialect.loaded_dbapi
-    sql, params, row = "", (), None
     try:
-        with raw.pipeline(), raw.cursor() as cur:
-            for sql, params in batch:
-                cur.execute(sql, params)
-            if query is not None:
-                sql, params = query
-                cur.execute(sql, params)
-                row = cur.fetchone()
-            if commit:
-                sql, params = "COMMIT", ()
-                raw.commit()
+        with ClientCursor(raw) as cur:
+            cur.execute(sql, params)
+            if query is None:
+                return None
+            while cur.nextset():  # the query's rows are the last result
+                pass
+            return cur.fetchone()
     except dbapi.Error as e:
         raise sa.exc.DBAPIError.instance(sql, params, e, dbapi.Error, dialect=conn.dialect) from e
-    return row
 
 
 def driver_rows(conn: Connection, sql: str, params: tuple | list = ()) -> list[tuple]:

@@ -1,4 +1,4 @@
-"""What the donation hot path relies on: writes queued until the commit (one pipeline on PostgreSQL),
+"""What the donation hot path relies on: writes queued until the commit (one round trip on PostgreSQL),
 the chart each process remembers, new donors created once per batch, and pooled connections that
 are pinged only after idling. Every test runs on SQLite and PostgreSQL unless it says otherwise.
 """
