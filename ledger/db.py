@@ -303,13 +303,14 @@ def flush_writes(conn: Connection, *, query: tuple[str, tuple] | None = None, co
         return None
     from psycopg import ClientCursor
 
-    sql = "; ".join(s for s, _ in batch)
-    params = [v for _, ps in batch for v in ps]
     raw = conn.connection.dbapi_connection
     dbapi = conn.dialect.loaded_dbapi
+    sql, params = "", ()
     try:
         with ClientCursor(raw) as cur:
-            cur.execute(sql, params)
+            # each statement bound on its own (psycopg remembers how to bind each shape), then sent as is
+            sql = "; ".join(cur.mogrify(s, ps) if ps else s for s, ps in batch)
+            cur.execute(sql)
             if query is None:
                 return None
             while cur.nextset():  # the query's rows are the last result

@@ -308,11 +308,9 @@ class _Accounts:
         if code is None:
             if self._default_bank is None:
                 parent = self.role("bank")
-                sub = self.conn.execute(
-                    sa.select(s.accounts.c.id).where(s.accounts.c.parent_id == parent)
-                    .order_by(s.accounts.c.code)
-                ).scalar()
-                self._default_bank = sub or parent
+                sub = driver_rows(self.conn, "SELECT id FROM accounts WHERE parent_id = %s ORDER BY code LIMIT 1",
+                                  (parent,))
+                self._default_bank = sub[0][0] if sub else parent
             return self._default_bank
         if code not in self._code:
             row = account_by_code(self.conn, self.org_id, code)

@@ -174,3 +174,15 @@ def test_an_import_refreshes_the_planner_statistics_of_what_it_grew(pg_db, tmp_p
             "SELECT relname, reltuples FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
             "AND relname IN ('donations', 'postings', 'donors')")).all())
     assert known == {"donations": 300, "postings": 600, "donors": 300}
+
+
+def test_text_with_quotes_percent_signs_and_backslashes_is_stored_as_given(db):
+    """The queued writes are bound on the client (ledger/db.py:flush_writes): nothing in a value may
+    change the statement."""
+    books = make_books(db)
+    name = "Nguyễn Văn O'Brien 100%s \\\\ \"Hội\"; DROP TABLE donors; --"
+    r = give(books, 1_000, name=name)
+    with db.read() as c:
+        assert c.execute(sa.text("SELECT name FROM donors WHERE id = :i"), {"i": r["donor_id"]}).scalar() == name
+        details = c.execute(sa.text("SELECT details FROM audit_log WHERE action = 'donation.record'")).scalar()
+    assert "O'Brien 100%s" in details
