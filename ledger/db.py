@@ -216,18 +216,29 @@ class Database:
                 yield conn
         LOOKUPS.promote(self.engine, pending)
 
-    @contextmanager
-    def peek(self) -> Iterator[Connection]:
-        """Yield a connection for one single-statement read, outside any transaction on PostgreSQL
-        (no BEGIN, no isolation level to set, no ROLLBACK: one round trip instead of four)."""
+    def peek_rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        """Run one driver-level read (``%s`` placeholders) and return its rows. On PostgreSQL it runs
+        outside any transaction on a pooled connection, without SQLAlchemy's connection machinery: no
+        BEGIN, no isolation level to set, no ROLLBACK — one round trip (the check every API request
+        makes of its token)."""
         if self.dialect != "postgresql":
             with self.read() as conn:
-                yield conn
-            return
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            with LOOKUPS.unit(conn) as pending:
-                yield conn
-        LOOKUPS.promote(self.engine, pending)
+                return driver_rows(conn, sql, params)
+        dbapi = self.engine.dialect.loaded_dbapi
+        raw = self.engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            driver.autocommit = True
+            with driver.cursor() as cur:
+                cur.execute(sql, tuple(params))
+                rows = cur.fetchall()
+            driver.autocommit = False
+            return rows
+        except dbapi.Error as e:
+            raw.invalidate()  # whatever state it is in now, it is not handed out again
+            raise sa.exc.DBAPIError.instance(sql, params, e, dbapi.Error, dialect=self.engine.dialect) from e
+        finally:
+            raw.close()
 
     def refresh_statistics(self, tables: tuple[str, ...]) -> None:
         """After a bulk write on PostgreSQL, ANALYZE what it grew. Autovacuum would, later; until then

@@ -186,8 +186,7 @@ def load_token() -> None:
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
         abort(401)
-    with db().peek() as conn:
-        scope = users.token_scope(conn, token.strip())
+    scope = users.token_scope_now(db(), token.strip())
     if scope is None:
         abort(401)
     g.token_scope = scope

@@ -186,3 +186,25 @@ def test_text_with_quotes_percent_signs_and_backslashes_is_stored_as_given(db):
         assert c.execute(sa.text("SELECT name FROM donors WHERE id = :i"), {"i": r["donor_id"]}).scalar() == name
         details = c.execute(sa.text("SELECT details FROM audit_log WHERE action = 'donation.record'")).scalar()
     assert "O'Brien 100%s" in details
+
+
+@pytest.mark.postgres
+def test_a_read_outside_any_transaction_leaves_nothing_open_and_survives_a_dropped_connection(monkeypatch):
+    schema = PgSchema()
+    db = schema.database(pool_size=1, max_overflow=0)
+    try:
+        monkeypatch.setattr(dbmod, "PING_AFTER_IDLE", 3600.0)
+        [(pid, status)] = db.peek_rows("SELECT pg_backend_pid(), now() = statement_timestamp()")
+        assert status is True  # autocommit: each statement its own transaction
+        with db.begin() as c:  # the same pooled connection, back in transactional mode
+            assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() == pid
+            c.exec_driver_sql("CREATE TABLE t (a int)")
+            c.exec_driver_sql("INSERT INTO t VALUES (1)")
+        with schema.admin.begin() as c:
+            c.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        with pytest.raises(DBAPIError):
+            db.peek_rows("SELECT count(*) FROM t")
+        assert db.peek_rows("SELECT count(*) FROM t") == [(1,)]
+    finally:
+        db.dispose()
+        schema.drop()
