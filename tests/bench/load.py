@@ -52,13 +52,10 @@ APP = os.environ.get("QUY_LOAD_APP") or "tests.bench.wsgi:app"  # another WSGI a
 
 # gunicorn settings tried on 2 cores; the first is the default: sync workers measured as fast or faster and
 # steadier (gthread's keep-alive connections often all land on one of its two workers, halving its ceiling)
+# (on PostgreSQL, 2, 3 and 6 sync workers and gthread with 4 workers of 1–2 threads measured within the
+# run-to-run noise of sync-w4 or below it, 2026-11-23)
 CONFIGS = {
     "sync-w4": ["--workers", "4", "--worker-class", "sync"],
-    "sync-w2": ["--workers", "2", "--worker-class", "sync"],
-    "sync-w3": ["--workers", "3", "--worker-class", "sync"],
-    "sync-w6": ["--workers", "6", "--worker-class", "sync"],
-    "gthread-w4t1": ["--workers", "4", "--worker-class", "gthread", "--threads", "1"],
-    "gthread-w4t2": ["--workers", "4", "--worker-class", "gthread", "--threads", "2"],
     "gthread-w2t4": ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
 }
 

@@ -120,40 +120,40 @@ def test_a_new_donor_named_twice_in_one_batch_is_created_once(db):
         assert sorted(c.execute(sa.text("SELECT amount FROM donations")).scalars()) == [100_000, 200_000, 300_000]
 
 
-@pytest.mark.postgres
-def test_an_idle_connection_the_server_dropped_is_replaced_before_use(monkeypatch):
+@pytest.fixture
+def one_connection():
+    """An empty PostgreSQL schema and a Database whose pool holds one connection."""
     schema = PgSchema()
     db = schema.database(pool_size=1, max_overflow=0)
-    try:
-        with db.begin() as c:
-            pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        with schema.admin.begin() as c:
-            c.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
-        monkeypatch.setattr(dbmod, "PING_AFTER_IDLE", 0.0)  # it has idled long enough: pinged, replaced
-        with db.begin() as c:
-            assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
-    finally:
-        db.dispose()
-        schema.drop()
+    yield schema, db
+    db.dispose()
+    schema.drop()
 
 
 @pytest.mark.postgres
-def test_a_busy_connection_is_not_pinged_and_a_drop_costs_one_unit_of_work(monkeypatch):
-    schema = PgSchema()
-    db = schema.database(pool_size=1, max_overflow=0)
-    try:
-        monkeypatch.setattr(dbmod, "PING_AFTER_IDLE", 3600.0)
-        with db.begin() as c:
-            pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        with schema.admin.begin() as c:
-            c.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
-        with pytest.raises(DBAPIError), db.begin() as c:  # handed out unpinged: fails, rolls back
-            c.exec_driver_sql("SELECT 1")
-        with db.begin() as c:  # the pool threw the dead connection away
-            assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
-    finally:
-        db.dispose()
-        schema.drop()
+def test_an_idle_connection_the_server_dropped_is_replaced_before_use(one_connection, monkeypatch):
+    schema, db = one_connection
+    with db.begin() as c:
+        pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with schema.admin.begin() as c:
+        c.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    monkeypatch.setattr(dbmod, "PING_AFTER_IDLE", 0.0)  # it has idled long enough: pinged, replaced
+    with db.begin() as c:
+        assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+
+
+@pytest.mark.postgres
+def test_a_busy_connection_is_not_pinged_and_a_drop_costs_one_unit_of_work(one_connection, monkeypatch):
+    schema, db = one_connection
+    monkeypatch.setattr(dbmod, "PING_AFTER_IDLE", 3600.0)
+    with db.begin() as c:
+        pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with schema.admin.begin() as c:
+        c.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    with pytest.raises(DBAPIError), db.begin() as c:  # handed out unpinged: fails, rolls back
+        c.exec_driver_sql("SELECT 1")
+    with db.begin() as c:  # the pool threw the dead connection away
+        assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
 
 
 @pytest.mark.postgres
@@ -189,22 +189,18 @@ def test_text_with_quotes_percent_signs_and_backslashes_is_stored_as_given(db):
 
 
 @pytest.mark.postgres
-def test_a_read_outside_any_transaction_leaves_nothing_open_and_survives_a_dropped_connection(monkeypatch):
-    schema = PgSchema()
-    db = schema.database(pool_size=1, max_overflow=0)
-    try:
-        monkeypatch.setattr(dbmod, "PING_AFTER_IDLE", 3600.0)
-        [(pid, status)] = db.peek_rows("SELECT pg_backend_pid(), now() = statement_timestamp()")
-        assert status is True  # autocommit: each statement its own transaction
-        with db.begin() as c:  # the same pooled connection, back in transactional mode
-            assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() == pid
-            c.exec_driver_sql("CREATE TABLE t (a int)")
-            c.exec_driver_sql("INSERT INTO t VALUES (1)")
-        with schema.admin.begin() as c:
-            c.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
-        with pytest.raises(DBAPIError):
-            db.peek_rows("SELECT count(*) FROM t")
-        assert db.peek_rows("SELECT count(*) FROM t") == [(1,)]
-    finally:
-        db.dispose()
-        schema.drop()
+def test_a_read_outside_any_transaction_leaves_nothing_open_and_survives_a_dropped_connection(
+        one_connection, monkeypatch):
+    schema, db = one_connection
+    monkeypatch.setattr(dbmod, "PING_AFTER_IDLE", 3600.0)
+    [(pid, status)] = db.peek_rows("SELECT pg_backend_pid(), now() = statement_timestamp()")
+    assert status is True  # autocommit: each statement its own transaction
+    with db.begin() as c:  # the same pooled connection, back in transactional mode
+        assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() == pid
+        c.exec_driver_sql("CREATE TABLE t (a int)")
+        c.exec_driver_sql("INSERT INTO t VALUES (1)")
+    with schema.admin.begin() as c:
+        c.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    with pytest.raises(DBAPIError):
+        db.peek_rows("SELECT count(*) FROM t")
+    assert db.peek_rows("SELECT count(*) FROM t") == [(1,)]
