@@ -20,7 +20,7 @@ from . import schema as s
 from .clock import now_iso, parse_date
 from .db import BulkWriter, bulk_insert, driver_rows, sql_bool, sql_date
 from .errors import Conflict, InvalidInput, NotFound
-from .journal import Entry, Line, allocate_ids, allocate_many, post, reversal_entry
+from .journal import Entry, Line, allocate_many, post, reversal_entry
 from .money import parse_amount, parse_foreign_amount
 from .names import clean_name, match_key
 from .orgs import account_by_code, account_id_by_role, fund_id_by_code
@@ -106,29 +106,12 @@ _DONOR_COLS = ("id", "org_id", "kind", "name", "match_key", "loose_key", "addres
                "anonymous", "display_name", "listed", "hide_amount", "created_at")
 
 
-def add_donors(conn: Connection, org_id: int, new: list[NewDonor]) -> list[int]:
-    """Insert ``new`` donors (one statement, sent with the unit of work's other writes); their ids."""
-    if not new:
-        return []
-    ids = allocate_ids(conn, s.donors, len(new))
-    _insert_donors(conn, org_id, new, ids)
-    return ids
-
-
 def _insert_donors(conn: Connection, org_id: int, new: list[NewDonor], ids: list[int]) -> None:
     as_bool, now = sql_bool(conn), now_iso()
     rows = [(i, org_id, d.inp.kind, d.inp.name, match_key(d.inp.name), loose_key(d.inp.name), d.inp.address,
              d.inp.phone, d.inp.email, as_bool(d.inp.anonymous), d.inp.display_name, as_bool(d.inp.listed),
              as_bool(d.inp.hide_amount), now) for i, d in zip(ids, new, strict=True)]
     bulk_insert(conn, s.donors, _DONOR_COLS, rows)
-
-
-def create_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
-    """Create a donor (even if one with the same name exists) and report possible duplicates."""
-    inp = validate_donor(inp)
-    dups = possible_duplicates(conn, org_id, inp.name, phone=inp.phone)
-    [donor_id] = add_donors(conn, org_id, [NewDonor(inp, dups)])
-    return DonorMatch(donor_id, True, dups)
 
 
 _FIND_DONOR = ("SELECT id, name, address, phone, match_key FROM donors WHERE org_id = %s AND (loose_key = %s{}) "
@@ -159,15 +142,6 @@ def find_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch | N
     if same:
         return DonorMatch(same[0], False, [])
     return NewDonor(inp, [{"id": r[0], "name": r[1], "address": r[2], "phone": r[3]} for r in rows])
-
-
-def resolve_donor(conn: Connection, org_id: int, inp: DonorInput) -> DonorMatch:
-    """:func:`find_donor`, creating the donor if new."""
-    found = find_donor(conn, org_id, inp)
-    if isinstance(found, NewDonor):
-        [donor_id] = add_donors(conn, org_id, [found])
-        return DonorMatch(donor_id, True, found.possible_duplicates)
-    return found
 
 
 def create_campaign(conn: Connection, org_id: int, *, code: str, name: str, fund_code: str | None = None,

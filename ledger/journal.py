@@ -166,16 +166,8 @@ class _OrgBook:
     balances: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
-def _head_query(lock: bool) -> sa.Select:
-    h, o = s.chain_heads, s.organizations
-    q = (sa.select(h.c.last_seq, h.c.last_hash, o.c.lock_date)
-         .join(o, o.c.id == h.c.org_id).where(h.c.org_id == sa.bindparam("org")))
-    return q.with_for_update(of=h) if lock else q
-
-
-_HEAD = _head_query(False)  # built once: SQLAlchemy memoizes its cache key
-_HEAD_LOCKED_SQL = ("SELECT h.last_seq, h.last_hash, o.lock_date FROM chain_heads h "
-                    "JOIN organizations o ON o.id = h.org_id WHERE h.org_id = %s FOR UPDATE OF h")
+_HEAD_SQL = ("SELECT h.last_seq, h.last_hash, o.lock_date FROM chain_heads h "
+             "JOIN organizations o ON o.id = h.org_id WHERE h.org_id = %s")
 
 
 def _lock_head(conn: Connection, org_id: int):
@@ -187,9 +179,16 @@ def _lock_head(conn: Connection, org_id: int):
     trip as the writes after it. SQLite's unit of work already holds the database's write lock.
     """
     if conn.dialect.name == "postgresql":
-        row = flush_writes(conn, query=(_HEAD_LOCKED_SQL, (org_id,)))
-        return None if row is None else _Head(*row)
-    return conn.execute(_HEAD, {"org": org_id}).one_or_none()
+        row = flush_writes(conn, query=(_HEAD_SQL + " FOR UPDATE OF h", (org_id,)))
+    else:
+        rows = driver_rows(conn, _HEAD_SQL, (org_id,))
+        row = rows[0] if rows else None
+    return None if row is None else _Head(row[0], row[1], _as_date(row[2]))
+
+
+def _as_date(value) -> date | None:
+    """A lock date as the driver gives it (SQLite: ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 class _Head(NamedTuple):

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from . import audit
 from . import schema as s
 from .clock import now_iso
-from .db import Database, driver_rows
+from .db import Database
 from .errors import Conflict, InvalidInput, NotFound
 from .names import clean_name
 
@@ -247,17 +247,11 @@ _TOKEN_SCOPE = ("SELECT t.id, t.org_id, t.role, u.id, u.login, u.name, u.active,
                 "WHERE t.token_hash = %s AND t.revoked_at IS NULL")
 
 
-def token_scope(conn: Connection, token: str) -> TokenScope | None:
-    """Return what a live API token may do, or None. A token whose user lost the role is dead."""
-    return _scope(driver_rows(conn, _TOKEN_SCOPE, (_digest(token),)))
+def token_scope(db: Database, token: str) -> TokenScope | None:
+    """Return what a live API token may do, or None. A token whose user lost the role is dead.
 
-
-def token_scope_now(db: Database, token: str) -> TokenScope | None:
-    """:func:`token_scope` in one statement outside any transaction (what every API request checks)."""
-    return _scope(db.peek_rows(_TOKEN_SCOPE, (_digest(token),)))
-
-
-def _scope(rows: list[tuple]) -> TokenScope | None:
+    One statement, outside any transaction: every API request checks its token."""
+    rows = db.peek_rows(_TOKEN_SCOPE, (_digest(token),))
     if not rows:
         return None
     token_id, token_org, token_role, uid, login, name, active = rows[0][:7]

@@ -186,7 +186,7 @@ def load_token() -> None:
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
         abort(401)
-    scope = users.token_scope_now(db(), token.strip())
+    scope = users.token_scope(db(), token.strip())
     if scope is None:
         abort(401)
     g.token_scope = scope
