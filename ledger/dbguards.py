@@ -232,3 +232,69 @@ def fixed_drop_statements(dialect: str) -> list[str]:
     drops = [f"DROP TRIGGER IF EXISTS {t}_identity_fixed" + (f" ON {t}" if dialect == "postgresql" else "")
              for t in FIXED_COLUMNS]
     return drops + (["DROP FUNCTION IF EXISTS quy_identity_fixed()"] if dialect == "postgresql" else [])
+
+
+# --------------------------------------------------------------------------- numbered documents
+
+#: Append-only: a document is never changed or removed (a void is a row of its own), nor is a void,
+#: a printed document's fingerprint or a gold-book entry.
+DOCUMENT_TABLES = ("documents", "document_voids", "document_prints", "gold_book_entries")
+
+#: Gapless per organization, series and year: a number other than 1 needs its predecessor already
+#: there. With the unique number and no deletes, every series is exactly 1..N.
+DOCUMENTS_GAPLESS_PG = """CREATE OR REPLACE FUNCTION quy_documents_gapless() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    DECLARE bad text;
+    BEGIN
+        SELECT n.series || '/' || n.year || ' ' || n.number INTO bad FROM new_documents n
+        WHERE n.number > 1 AND NOT EXISTS (
+            SELECT 1 FROM documents d WHERE d.org_id = n.org_id AND d.series = n.series
+               AND d.year = n.year AND d.number = n.number - 1)
+        LIMIT 1;
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'documents: number % leaves a gap in its series', bad
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+    END $$"""
+
+
+def document_statements(dialect: str) -> list[str]:
+    """Triggers keeping numbered documents append-only and gapless, and gold-book entries append-only."""
+    if dialect == "postgresql":
+        return [
+            """CREATE OR REPLACE FUNCTION quy_documents_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+                    USING ERRCODE = 'restrict_violation';
+            END $$""",
+            *[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
+              FOR EACH ROW EXECUTE FUNCTION quy_documents_append_only()""" for t in DOCUMENT_TABLES],
+            *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
+              FOR EACH STATEMENT EXECUTE FUNCTION quy_documents_append_only()""" for t in DOCUMENT_TABLES],
+            DOCUMENTS_GAPLESS_PG,
+            """CREATE TRIGGER documents_gapless AFTER INSERT ON documents
+            REFERENCING NEW TABLE AS new_documents
+            FOR EACH STATEMENT EXECUTE FUNCTION quy_documents_gapless()""",
+        ]
+    return [
+        *[f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
+          BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
+          for t in DOCUMENT_TABLES for op in ("UPDATE", "DELETE")],
+        """CREATE TRIGGER documents_gapless BEFORE INSERT ON documents
+        WHEN NEW.number > 1 AND NOT EXISTS (
+            SELECT 1 FROM documents d WHERE d.org_id = NEW.org_id AND d.series = NEW.series
+               AND d.year = NEW.year AND d.number = NEW.number - 1)
+        BEGIN SELECT RAISE(ABORT, 'documents: number leaves a gap in its series'); END""",
+    ]
+
+
+def document_drop_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in DOCUMENT_TABLES],
+                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in DOCUMENT_TABLES],
+                "DROP TRIGGER IF EXISTS documents_gapless ON documents",
+                "DROP FUNCTION IF EXISTS quy_documents_gapless()",
+                "DROP FUNCTION IF EXISTS quy_documents_append_only()"]
+    return [*[f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in DOCUMENT_TABLES for op in ("update", "delete")],
+            "DROP TRIGGER IF EXISTS documents_gapless"]

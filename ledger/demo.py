@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from .donations import DonationInput, DonorInput, ValidDonation, record_donations, validate_donation
 from .journal import Entry, Line, post
-from .orgs import account_by_code, add_bank_account, create_fund, create_organization
+from .orgs import account_by_code, add_bank_account, create_fund, create_organization, set_document_settings
 
 PROVINCE = ("SLA", "Hội Khuyến học tỉnh Sơn La", "Tổ 2, phường Chiềng Lề, thành phố Sơn La, tỉnh Sơn La")
 
@@ -117,6 +117,9 @@ def load_demo(conn: Connection, *, user: str = "demo") -> dict:
     rng = random.Random(2025)
     code, name, address = PROVINCE
     sla = create_organization(conn, code=code, name=name, level="province", address=address)
+    # demo assumption: gifts of 1.000.000 đ or more enter the gold book; the signatories are invented
+    set_document_settings(conn, sla, gold_book_threshold=1_000_000, signatory_title="Chủ tịch Hội",
+                          signatory_name="Nguyễn Văn Hải", treasurer_name="Nguyễn Thị Mai")
     tohieu = create_fund(conn, sla, code="TOHIEU", name="Quỹ học bổng Tô Hiệu", kind="scholarship",
                          purpose="Học bổng cho học sinh, sinh viên nghèo vượt khó, học giỏi",
                          has_principal=True)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from . import documents
 from . import schema as s
 from .clock import now_iso, parse_date
 from .db import BulkWriter, bulk_insert, driver_rows, sql_bool, sql_date
@@ -29,7 +30,7 @@ DONATION_KINDS = ("cash", "transfer", "in_kind", "pledge")
 _DONATION_COLS = ("id", "org_id", "tx_id", "donor_id", "fund_id", "campaign_id", "kind", "date",
                   "amount", "asset_account_id", "to_principal", "earmark", "item_description",
                   "item_quantity", "item_unit", "fx_amount", "fx_currency", "pledge_id", "reference",
-                  "message", "created_by", "created_at")
+                  "message", "created_by", "created_at", "gold_book")
 DONOR_KINDS = ("person", "organization")
 
 
@@ -193,6 +194,7 @@ class DonationInput:
     fx_currency: str | None = None
     reference: str = ""
     message: str = ""
+    gold_book: bool | None = None  # True: the donor asks for the gold book; None: the threshold decides
 
     def payload(self) -> dict:
         """The input as plain data (what an idempotency key is checked against)."""
@@ -218,6 +220,7 @@ class ValidDonation(NamedTuple):
     fx_currency: str | None
     reference: str
     message: str
+    gold_book: bool | None = None
 
 
 def validate_donation(inp: DonationInput) -> ValidDonation:
@@ -261,6 +264,7 @@ def validate_donation(inp: DonationInput) -> ValidDonation:
         inp.fund.strip(), amount, on, inp.kind, donor, (inp.campaign or "").strip() or None,
         (inp.bank_account or "").strip() or None, bool(inp.to_principal), earmark, desc, qty, unit,
         fx_amount, fx_currency, (inp.reference or "").strip(), (inp.message or "").strip(),
+        None if inp.gold_book is None else bool(inp.gold_book),
     )
 
 
@@ -367,8 +371,10 @@ def record_donations(
         entries.append(Entry(v.date, describe(v, name), lines, doc_ref=v.reference, source=source))
     # every id before post(), which locks the chain head until the commit: one round trip for all
     new = list(pending.values())
-    new_ids, ids, tx_ids = allocate_many(
-        conn, [(s.donors, len(new)), (s.donations, len(items)), (s.transactions, len(items))])
+    receipted = sum(1 for v in items if v.kind in documents.RECEIPTED_KINDS)
+    new_ids, ids, tx_ids, doc_ids = allocate_many(
+        conn, [(s.donors, len(new)), (s.donations, len(items)), (s.transactions, len(items)),
+               (s.documents, receipted)])
     _insert_donors(conn, org_id, new, new_ids)
     id_of = {id(d): i for d, i in zip(new, new_ids, strict=True)}
     matches = [DonorMatch(id_of[id(f)], True, f.possible_duplicates) if isinstance(f, NewDonor) else f
@@ -383,14 +389,20 @@ def record_donations(
                 (did, org_id, p.tx_id, m.donor_id, fund_ids[v.fund],
                  camp_ids[v.campaign] if v.campaign else None, v.kind, as_date(v.date), v.amount,
                  debit, as_bool(v.to_principal), v.earmark, v.item_description, v.item_quantity,
-                 v.item_unit, v.fx_amount, v.fx_currency, None, v.reference, v.message, user, now)
+                 v.item_unit, v.fx_amount, v.fx_currency, None, v.reference, v.message, user, now,
+                 None if v.gold_book is None else as_bool(v.gold_book))
                 for did, p, m, v, debit in zip(ids[start:end], posted[start:end], matches[start:end],
                                                items[start:end], debits[start:end], strict=True)
             ])
+    # the receipts' numbers and the gold book, in the same unit of work as the gifts they record
+    gifts = [(did, v.date, v.kind) for did, v in zip(ids, items, strict=True)]
+    receipts = documents.issue_receipts(conn, org_id, gifts, user=user, ids=doc_ids)
+    documents.enter_gold_book(conn, org_id, posted[0].seq, posted[-1].seq)
     return [
         {"donation_id": did, "tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "donor_id": m.donor_id,
-         "donor_created": m.created, "possible_duplicates": m.possible_duplicates}
-        for did, p, m in zip(ids, posted, matches, strict=True)
+         "donor_created": m.created, "possible_duplicates": m.possible_duplicates,
+         "receipt": r.label if r else None, "receipt_id": r.id if r else None}
+        for did, p, m, r in zip(ids, posted, matches, receipts, strict=True)
     ]
 
 
@@ -451,8 +463,9 @@ def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, da
                           pledge_id=pledge_id, reference=reference.strip(), created_by=user,
                           created_at=now_iso())
     ).inserted_primary_key[0]
+    receipt = documents.issue(conn, org_id, "receipt", [(on, did, None)], user=user)[0]
     return {"donation_id": did, "tx_id": p.tx_id, "seq": p.seq, "hash": p.hash,
-            "outstanding": outstanding - amount}
+            "outstanding": outstanding - amount, "receipt": receipt.label, "receipt_id": receipt.id}
 
 
 def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: str, on: Any,
@@ -470,4 +483,5 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
                            payments=live)
     entry = reversal_entry(conn, org_id, tx_id, on=parse_date(on), reason=reason)
     p = post(conn, org_id, [entry], user=user)[0]
-    return {"tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "reverses": tx_id}
+    voided = documents.void_for_reversal(conn, org_id, tx_id, reason=reason.strip(), user=user)
+    return {"tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "reverses": tx_id, "voided_documents": voided}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -260,3 +261,33 @@ def list_organizations(conn: Connection) -> list[OrgInfo]:
         OrgInfo(r.id, r.code, r.name, r.level, r.parent_id, r.address, r.lock_date)
         for r in conn.execute(sa.select(o).order_by(o.c.id))
     ]
+
+
+def set_document_settings(conn: Connection, org_id: int, *, gold_book_threshold: Any = ...,
+                          signatory_title: str | None = None, signatory_name: str | None = None,
+                          treasurer_name: str | None = None) -> dict:
+    """Change what the organization's documents say and who enters its gold book: the threshold (integer
+    đồng, or None for "only on request"), the signatory's title and name, the treasurer's name.
+    Arguments left out keep their value; returns the settings now in force."""
+    from .money import parse_amount
+    from .names import clean_name
+
+    values: dict[str, Any] = {}
+    if gold_book_threshold is not ...:
+        values["gold_book_threshold"] = (None if gold_book_threshold is None
+                                         else parse_amount(gold_book_threshold, field="gold_book_threshold"))
+    for name, v in (("signatory_title", signatory_title), ("signatory_name", signatory_name),
+                    ("treasurer_name", treasurer_name)):
+        if v is not None:
+            values[name] = clean_name(v, field=name) if v.strip() else ""
+    o = s.organizations
+    if values:
+        conn.execute(o.update().where(o.c.id == org_id).values(**values))
+    return document_settings(conn, org_id)
+
+
+def document_settings(conn: Connection, org_id: int) -> dict:
+    o = s.organizations
+    r = conn.execute(sa.select(o.c.gold_book_threshold, o.c.signatory_title, o.c.signatory_name,
+                               o.c.treasurer_name).where(o.c.id == org_id)).one()
+    return dict(r._mapping)

@@ -231,43 +231,60 @@ def journal(conn: Connection, org_id: int, *, start: date | None = None, end: da
 # ------------------------------------------------------------------ public
 
 
-ANONYMOUS = "Nhà hảo tâm"
-
-
 @dataclass(frozen=True)
 class GoldBookRow:
-    """One gift in the public gold book ("Sổ vàng"): no address, phone or e-mail, ever."""
+    """One entry of the gold book ("Sổ vàng"): the name as the donor agreed to appear, no address, phone
+    or e-mail, ever."""
 
+    id: int
+    entry_no: int
     date: date
     name: str
     fund: str
+    campaign: str | None
     kind: str
     amount: int | None  # None when the donor asked to hide it
     item: str | None
     message: str
+    donation_id: int
 
 
-def gold_book(conn: Connection, org_id: int, *, limit: int = 100, offset: int = 0) -> tuple[list[GoldBookRow], int]:
-    """Return the listed donors' unreversed gifts (newest first): anonymous donors as "Nhà hảo tâm",
-    amounts hidden where the donor asked."""
-    d, dn, f = s.donations, s.donors, s.funds
-    cond = [d.c.org_id == org_id, dn.c.listed == sa.true(), d.c.kind != "pledge_payment",
-            d.c.tx_id.not_in(_reversed_tx_ids())]
-    total = conn.execute(sa.select(sa.func.count()).select_from(d.join(dn, dn.c.id == d.c.donor_id))
+def gold_book(conn: Connection, org_id: int, *, limit: int | None = 100, offset: int = 0,
+              newest_first: bool = True, campaign_id: int | None = None) -> tuple[list[GoldBookRow], int]:
+    """Return a page of the organization's gold-book entries whose gift stands (not reversed), and how
+    many there are. An entry's number is its place in the book, in the order entries were made."""
+    g, d, f, c = s.gold_book_entries, s.donations, s.funds, s.campaigns
+    cond = [g.c.org_id == org_id, d.c.tx_id.not_in(_reversed_tx_ids())]
+    if campaign_id is not None:
+        cond.append(g.c.campaign_id == campaign_id)
+    total = conn.execute(sa.select(sa.func.count()).select_from(g.join(d, d.c.id == g.c.donation_id))
                          .where(*cond)).scalar()
-    q = (sa.select(d.c.date, dn.c.name, dn.c.display_name, dn.c.anonymous, dn.c.hide_amount,
-                   f.c.name.label("fund"), d.c.kind, d.c.amount, d.c.item_description, d.c.item_quantity,
-                   d.c.item_unit, d.c.message)
-         .join(dn, dn.c.id == d.c.donor_id).join(f, f.c.id == d.c.fund_id)
-         .where(*cond).order_by(d.c.date.desc(), d.c.id.desc()).limit(limit).offset(offset))
-    out = []
-    for r in conn.execute(q):
-        name = ANONYMOUS if r.anonymous else (r.display_name or r.name)
-        item = (f"{r.item_description} ({r.item_quantity} {r.item_unit})"
-                if r.kind == "in_kind" else None)
-        out.append(GoldBookRow(r.date, name, r.fund, r.kind, None if r.hide_amount else r.amount, item,
-                               r.message))
-    return out, total
+    order = (g.c.date.desc(), g.c.id.desc()) if newest_first else (g.c.date, g.c.id)
+    q = (sa.select(g.c.id, g.c.date, g.c.name, f.c.name.label("fund"), c.c.name.label("campaign"), d.c.kind,
+                   g.c.amount, g.c.item, g.c.message, g.c.donation_id)
+         .select_from(g.join(d, d.c.id == g.c.donation_id).join(f, f.c.id == g.c.fund_id)
+                      .outerjoin(c, c.c.id == g.c.campaign_id))
+         .where(*cond).order_by(*order).offset(offset))
+    if limit is not None:
+        q = q.limit(limit)
+    rows = conn.execute(q).all()
+    numbers = entry_numbers(conn, org_id, [r.id for r in rows])
+    return [GoldBookRow(r.id, numbers[r.id], r.date, r.name, r.fund, r.campaign, r.kind, r.amount, r.item,
+                        r.message, r.donation_id) for r in rows], total
+
+
+def entry_numbers(conn: Connection, org_id: int, ids: list[int]) -> dict[int, int]:
+    """Each entry's number in the organization's gold book: 1 for the first entry ever made, and so on
+    (entries are never removed, so a number never changes)."""
+    if not ids:
+        return {}
+    g = s.gold_book_entries
+    lo = min(ids)
+    base = conn.execute(sa.select(sa.func.count()).where(g.c.org_id == org_id, g.c.id < lo)).scalar()
+    later = [r[0] for r in conn.execute(sa.select(g.c.id).where(g.c.org_id == org_id, g.c.id >= lo,
+                                                                 g.c.id <= max(ids)).order_by(g.c.id))]
+    wanted = set(ids)
+    return {i: base + k + 1 for k, i in enumerate(later) if i in wanted}
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,12 @@ organizations = sa.Table(
     sa.Column("address", sa.String(500), nullable=False, server_default=""),
     sa.Column("lock_date", sa.Date, nullable=True),
     sa.Column("created_at", sa.String(40), nullable=False),
+    # documents: a gift at or above this many đồng goes into the gold book (none: only on request);
+    # who signs receipts and letters for the organization
+    sa.Column("gold_book_threshold", Money, nullable=True),
+    sa.Column("signatory_title", sa.String(200), nullable=False, server_default=""),
+    sa.Column("signatory_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("treasurer_name", sa.String(200), nullable=False, server_default=""),
     sa.CheckConstraint("level IN ('province','district','commune','unit')", name="level"),
 )
 
@@ -206,6 +212,8 @@ donations = sa.Table(
     sa.Column("message", sa.String(1000), nullable=False, server_default=""),
     sa.Column("created_by", sa.String(120), nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
+    # the gold book: True on the donor's request, False declined, None by the organization's threshold
+    sa.Column("gold_book", sa.Boolean, nullable=True),
     sa.CheckConstraint("amount > 0", name="positive"),
     sa.CheckConstraint(
         "kind IN ('cash','transfer','in_kind','pledge','pledge_payment')", name="kind"
@@ -213,6 +221,86 @@ donations = sa.Table(
     sa.Index("ix_donations_org_date", "org_id", "date"),
     sa.Index("ix_donations_pledge_id", "pledge_id", postgresql_where=sa.text("pledge_id IS NOT NULL"),
              sqlite_where=sa.text("pledge_id IS NOT NULL")),
+)
+
+# ------------------------------------------------------------------ numbered documents and the gold book
+
+#: The last number given in each series (organization, series letters, year): bumped in the same unit of
+#: work as the document it numbers, so a rollback takes the number back and nothing is ever skipped.
+doc_counters = sa.Table(
+    "doc_counters",
+    metadata,
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), primary_key=True),
+    sa.Column("series", sa.String(10), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_number", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("last_number >= 0", name="nonnegative"),
+)
+
+#: Numbered documents (receipts "BN", payment vouchers "PC", decisions "QD"): append-only, and gapless
+#: per series and year in the database itself (``ledger/dbguards.py``). A void is a row of
+#: ``document_voids``; a replacement is a new document whose ``replaces_id`` names the voided one.
+documents = sa.Table(
+    "documents",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("series", sa.String(10), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("number", sa.BigInteger, nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("donation_id", Id, sa.ForeignKey("donations.id"), nullable=True, index=True),
+    sa.Column("replaces_id", Id, sa.ForeignKey("documents.id"), nullable=True),
+    sa.Column("verify_code", sa.String(32), nullable=False, unique=True),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.UniqueConstraint("org_id", "series", "year", "number", name="uq_documents_number"),
+    sa.CheckConstraint("number > 0", name="positive"),
+    sa.CheckConstraint("kind IN ('receipt','voucher','decision')", name="kind"),
+)
+
+#: A document voided, with the reason: it keeps its number and prints "ĐÃ HỦY". Once per document.
+document_voids = sa.Table(
+    "document_voids",
+    metadata,
+    sa.Column("document_id", Id, sa.ForeignKey("documents.id"), primary_key=True),
+    sa.Column("reason", sa.String(1000), nullable=False),
+    sa.Column("voided_by", sa.String(120), nullable=False),
+    sa.Column("voided_at", sa.String(40), nullable=False),
+)
+
+#: The sha256 of each document as first printed (per variant: the receipt, the voided receipt, the
+#: thank-you letter, the honour certificate), so that a reprint is provably the same document.
+document_prints = sa.Table(
+    "document_prints",
+    metadata,
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("subject", sa.String(40), primary_key=True),  # "receipt:12", "letter:12", "certificate:3"
+    sa.Column("variant", sa.String(20), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("pages", sa.Integer, nullable=False),
+    sa.Column("printed_at", sa.String(40), nullable=False),
+)
+
+#: The gold book ("Sổ vàng khuyến học"): the honour roll, one entry per honoured gift, as the donor
+#: agreed to appear (the name shown, the amount unless hidden) when the gift was recorded. Append-only.
+gold_book_entries = sa.Table(
+    "gold_book_entries",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("donation_id", Id, sa.ForeignKey("donations.id"), nullable=False, unique=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("amount", Money, nullable=True),  # None: the donor asked to hide it
+    sa.Column("item", sa.String(600), nullable=True),
+    sa.Column("fund_id", Id, nullable=False),
+    sa.Column("campaign_id", Id, sa.ForeignKey("campaigns.id"), nullable=True),
+    sa.Column("message", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("requested", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Index("ix_gold_book_entries_org_date", "org_id", "date"),
 )
 
 #: Client idempotency keys: the same key and input give back the stored result.

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import audit, balances, donations, importer, journal, orgs, users
+from . import audit, balances, documents, donations, importer, journal, orgs, users
 from .audit import Actor, as_actor
 from .clock import parse_date
 from .db import Database
@@ -125,7 +125,8 @@ def lock_period(db: Database, org_code: str, through: Any, *, user: Who = "cli")
 
 
 def verify(db: Database, org_code: str | None = None) -> list[journal.ChainReport]:
-    """Verify the hash chain of one organization or of all; also that cached balances match."""
+    """Verify the hash chain of one organization or of all; also that cached balances match and that
+    every document series is numbered 1..N without a gap."""
     with db.read() as conn:
         ids = ([orgs.org_id_by_code(conn, org_code)] if org_code else
                [o.id for o in orgs.list_organizations(conn)])
@@ -140,6 +141,11 @@ def verify(db: Database, org_code: str | None = None) -> list[journal.ChainRepor
                                               rep.head_hash,
                                               f"cached balance of account {a} fund {f} is {cached}, "
                                               f"its postings sum to {summed}")
+            if rep.ok:
+                gaps = documents.check_gapless(conn, oid)
+                if gaps:
+                    rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
+                                              "document numbering: " + "; ".join(gaps))
             reports.append(rep)
         return reports
 
@@ -235,3 +241,61 @@ def create_token(db: Database, login: str, org_code: str, role: str, *, name: st
         tid, token = users.create_token(conn, users.user_id_by_login(conn, login),
                                         orgs.org_id_by_code(conn, org_code), role, name=name, actor=user)
     return {"id": tid, "token": token, "org": org_code, "role": role}
+
+
+# ------------------------------------------------------------------ numbered documents and the gold book
+
+
+def _doc_id(conn, oid: int, ref: int | str) -> int:
+    """A document named by id or by its number (``BN/25 0000123``)."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+        return int(ref)
+    return documents.document_id_by_number(conn, oid, ref)
+
+
+def void_document(db: Database, org_code: str, ref: int | str, *, reason: str, user: Who = "cli",
+                  key: str | None = None) -> dict:
+    """Void a receipt (or other numbered document) with a reason; it keeps its number."""
+    payload = {"document": str(ref), "reason": reason}
+
+    def work(conn):
+        oid = orgs.org_id_by_code(conn, org_code)
+        return documents.void(conn, oid, _doc_id(conn, oid, ref), reason=reason, user=as_actor(user).user)
+
+    return run_idempotent(db, f"{org_code}:document_void", key, payload, _audited(
+        user, "document.void", org_code, payload, work, lambda r: f"document:{r['id']}"))
+
+
+def reissue_document(db: Database, org_code: str, ref: int | str, *, reason: str, on: Any = None,
+                     user: Who = "cli", key: str | None = None) -> dict:
+    """Void a document (unless it already is) and issue its replacement with a new number."""
+    payload = {"document": str(ref), "reason": reason, "on": str(on)}
+
+    def work(conn):
+        oid = orgs.org_id_by_code(conn, org_code)
+        return documents.reissue(conn, oid, _doc_id(conn, oid, ref), reason=reason, user=as_actor(user).user,
+                                 on=parse_date(on) if on else None)
+
+    return run_idempotent(db, f"{org_code}:document_reissue", key, payload, _audited(
+        user, "document.reissue", org_code, payload, work, lambda r: f"document:{r['replaces_id']}"))
+
+
+def document_settings(db: Database, org_code: str, *, user: Who = "cli", **changes) -> dict:
+    """Read (no arguments) or change the organization's document settings (gold-book threshold,
+    signatories); a change is audited."""
+    with db.begin() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        if not changes:
+            return orgs.document_settings(conn, oid)
+        out = orgs.set_document_settings(conn, oid, **changes)
+        audit.record(conn, user, "org.documents", org_id=oid, target=org_code, details=changes)
+        return out
+
+
+def gold_book_request(db: Database, org_code: str, donation_id: int, *, user: Who = "cli") -> dict:
+    """Enter a recorded gift into the gold book at the donor's request."""
+    with db.begin() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        eid = documents.request_gold_book(conn, oid, donation_id)
+        audit.record(conn, user, "gold_book.enter", org_id=oid, target=f"donation:{donation_id}")
+    return {"id": eid, "donation_id": donation_id}

@@ -360,12 +360,14 @@ def donor_list(c: Ctx, org: str, search: str | None, as_json: bool) -> None:
 @click.option("--currency", default=None)
 @click.option("--reference", default="")
 @click.option("--message", default="")
+@click.option("--gold-book/--no-gold-book", "gold_book", default=None,
+              help="Enter the gift in the gold book (or not), whatever the threshold says.")
 @key_opt
 @json_opt
 @click.pass_obj
 def donate(c: Ctx, org, fund_code, amount, on, donor_name, donor_id, donor_kind, address, anonymous,
            display_name, kind, campaign_code, bank_account, principal, earmark, item, quantity, unit,
-           fx_amount, currency, reference, message, key, as_json) -> None:
+           fx_amount, currency, reference, message, gold_book, key, as_json) -> None:
     """Record a donation and post it."""
     if not donor_name and donor_id is None:
         raise click.UsageError("give --donor NAME or --donor-id ID")
@@ -377,10 +379,11 @@ def donate(c: Ctx, org, fund_code, amount, on, donor_name, donor_id, donor_kind,
         earmark=earmark, item_description=item,
         item_quantity=parse_amount_text(quantity, field="quantity") if quantity else None,
         item_unit=unit, fx_amount=fx_amount, fx_currency=currency, reference=reference,
-        message=message)
+        message=message, gold_book=gold_book)
     r = services.record_donation(c.db, org, inp, user=c.user, key=key)
     text = (f"Donation {r['donation_id']} recorded: transaction {r['tx_id']} (#{r['seq']}), "
-            f"{format_vnd(inp.amount)}{' (replayed)' if r.get('replayed') else ''}")
+            f"{format_vnd(inp.amount)}{' (replayed)' if r.get('replayed') else ''}"
+            f"{', receipt ' + r['receipt'] if r.get('receipt') else ''}")
     for d in r.get("possible_duplicates", []):
         text += f"\n  Có thể trùng nhà hảo tâm: #{d['id']} {d['name']} {d['address']}"
     _out(r, as_json, text)
@@ -403,7 +406,7 @@ def pay_pledge(c: Ctx, org, pledge_id, amount, on, method, bank_account, referen
     r = services.pay_pledge(c.db, org, pledge_id=pledge_id, amount=parse_amount_text(amount),
                             on=_date(on) or date.today(), method=method, bank_account=bank_account,
                             reference=reference, user=c.user, key=key)
-    _out(r, as_json, f"Payment recorded: transaction {r['tx_id']}; "
+    _out(r, as_json, f"Payment recorded: transaction {r['tx_id']}, receipt {r['receipt']}; "
                      f"{format_vnd(r['outstanding'])} still pledged.")
 
 
@@ -659,3 +662,6 @@ def token_create(c: Ctx, login: str, role_at_org: str, name: str) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+from . import cli_documents  # noqa: E402, F401 - registers the document commands on `quy`

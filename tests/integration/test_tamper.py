@@ -24,10 +24,20 @@ def chain(books, request):
 
 def _raw(db, *sqls):
     with db.begin() as c:
-        for stmt in dbguards.drop_statements(db.dialect):
+        for stmt in dbguards.drop_statements(db.dialect) + dbguards.document_drop_statements(db.dialect):
             c.exec_driver_sql(stmt)
         for q in sqls:
             c.execute(sa.text(q))
+
+
+def _removed(cond: str) -> tuple[str, ...]:
+    """Statements that remove the transactions ``cond`` selects, with their postings, donations and what
+    names those donations (receipts, gold-book entries), as a tamperer with database access would."""
+    txs = f"(SELECT id FROM transactions WHERE {cond})"
+    gifts = f"(SELECT id FROM donations WHERE tx_id IN {txs})"
+    return (f"DELETE FROM postings WHERE tx_id IN {txs}", f"DELETE FROM documents WHERE donation_id IN {gifts}",
+            f"DELETE FROM gold_book_entries WHERE donation_id IN {gifts}",
+            f"DELETE FROM donations WHERE tx_id IN {txs}", f"DELETE FROM transactions WHERE {cond}")
 
 
 def _verify(db, *extra):
@@ -55,17 +65,13 @@ def test_an_edited_description_is_caught(chain):
 
 
 def test_a_deleted_transaction_is_caught(chain):
-    _raw(chain.db, "DELETE FROM postings WHERE tx_id = (SELECT id FROM transactions WHERE seq = 2)",
-         "DELETE FROM donations WHERE tx_id = (SELECT id FROM transactions WHERE seq = 2)",
-         "DELETE FROM transactions WHERE seq = 2")
+    _raw(chain.db, *_removed("seq = 2"))
     r = _verify(chain.db)
     assert not r.ok and r.broken_seq == 2 and "missing" in r.problem
 
 
 def test_a_cut_tail_is_caught(chain):
-    _raw(chain.db, "DELETE FROM postings WHERE tx_id IN (SELECT id FROM transactions WHERE seq >= 4)",
-         "DELETE FROM donations WHERE tx_id IN (SELECT id FROM transactions WHERE seq >= 4)",
-         "DELETE FROM transactions WHERE seq >= 4")
+    _raw(chain.db, *_removed("seq >= 4"))
     r = _verify(chain.db)
     assert not r.ok and "cut off" in r.problem and r.broken_seq == 4
 
@@ -76,9 +82,7 @@ def test_a_cut_tail_with_the_head_rewritten_is_caught_against_an_earlier_digest(
     earlier = verify(chain.db, "SLA")[0].head_hash
     with chain.db.read() as c:
         h3 = c.execute(sa.text("SELECT hash FROM transactions WHERE seq = 3")).scalar()
-    _raw(chain.db, "DELETE FROM postings WHERE tx_id IN (SELECT id FROM transactions WHERE seq >= 4)",
-         "DELETE FROM donations WHERE tx_id IN (SELECT id FROM transactions WHERE seq >= 4)",
-         "DELETE FROM transactions WHERE seq >= 4",
+    _raw(chain.db, *_removed("seq >= 4"),
          f"UPDATE chain_heads SET last_seq = 3, last_hash = '{h3}'",
          "DELETE FROM balances")
     # the chain is consistent again, so only the digest exported earlier shows the cut

@@ -1,0 +1,339 @@
+"""Numbered documents — receipts (biên nhận, series ``BN``), payment vouchers (phiếu chi, ``PC``) and
+council decisions (quyết định, ``QD``) — and the gold book (Sổ vàng khuyến học).
+
+Numbers are gapless per organization, series and year (SPEC rule 6): seven digits from 0000001 each
+year, written ``BN/25 0000123``. A number is taken by bumping the series' counter row *in the same unit
+of work* as the document it numbers, never from a database sequence: a rolled-back unit of work takes
+its number back with it, and the counter's row lock makes concurrent writers take turns. The database
+itself refuses a number whose predecessor is missing and any change to a document (``ledger/dbguards.py``).
+
+A wrong document is voided with a reason — it keeps its number — and may be replaced by a new document
+(a new number) that names the one it replaces. Which year a document belongs to is its date's year.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .clock import now_iso
+from .db import bulk_insert, driver_rows, flush_writes, sql_date, write_later
+from .errors import Conflict, InvalidInput, NotFound
+
+#: Series letters per document kind.
+SERIES = {"receipt": "BN", "voucher": "PC", "decision": "QD"}
+KIND_OF_SERIES = {v: k for k, v in SERIES.items()}
+#: Donation kinds that get a receipt: money or goods received. A pledge is a promise (its payments get one).
+RECEIPTED_KINDS = ("cash", "transfer", "in_kind", "pledge_payment")
+#: How an anonymous donor appears in the gold book and on public pages.
+ANONYMOUS = "Nhà hảo tâm"
+
+_DOC_COLS = ("id", "org_id", "kind", "series", "year", "number", "date", "donation_id", "replaces_id",
+             "verify_code", "created_by", "created_at")
+_BUMP = ("INSERT INTO doc_counters (org_id, series, year, last_number) VALUES (%s, %s, %s, %s) "
+         "ON CONFLICT (org_id, series, year) DO UPDATE SET last_number = doc_counters.last_number + "
+         "excluded.last_number RETURNING last_number")
+
+
+def format_number(series: str, year: int, number: int) -> str:
+    """``BN/25 0000123``: series letters, two-digit year, seven-digit number."""
+    return f"{series}/{year % 100:02d} {number:07d}"
+
+
+def parse_number(text: str) -> tuple[str, int, int]:
+    """Read ``BN/25 0000123`` (or ``BN-25-0000123``, as in a URL) back into (series, 20yy, number)."""
+    t = (text or "").strip().replace("-", " ", 2).replace("/", " ", 1).split()
+    if len(t) != 3 or not t[0].isalpha() or not t[1].isdigit() or len(t[1]) != 2 or not t[2].isdigit():
+        raise InvalidInput(f"{text!r} is not a document number like BN/25 0000123", field="number",
+                           reason="bad_document_number")
+    return t[0].upper(), 2000 + int(t[1]), int(t[2])
+
+
+def take_numbers(conn: Connection, org_id: int, series: str, year: int, n: int) -> int:
+    """Take ``n`` consecutive numbers of a series in the caller's unit of work; return the first.
+
+    The counter row stays locked until the unit of work ends, so the next writer of the series waits
+    and continues from what was committed; a rollback returns the numbers.
+    """
+    if n <= 0:
+        raise ValueError("n must be positive")
+    params = (org_id, series, year, n)
+    if conn.dialect.name == "postgresql":  # queued writes (the journal's) and the bump: one round trip
+        row = flush_writes(conn, query=(_BUMP, params))
+    else:
+        row = driver_rows(conn, _BUMP, params)[0]
+    return int(row[0]) - n + 1
+
+
+def _code() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters: the public verification page's unguessable address
+
+
+@dataclass(frozen=True)
+class Issued:
+    id: int
+    series: str
+    year: int
+    number: int
+    verify_code: str
+
+    @property
+    def label(self) -> str:
+        return format_number(self.series, self.year, self.number)
+
+
+def issue(conn: Connection, org_id: int, kind: str, items: Sequence[tuple[date, int | None, int | None]], *,
+          user: str, ids: Sequence[int] | None = None) -> list[Issued]:
+    """Number and write one document per item ``(date, donation_id, replaces_id)`` in the caller's
+    unit of work, in the order given (numbers rise with it within each year); return them."""
+    if not items:
+        return []
+    series = SERIES[kind]
+    if ids is None:
+        from .journal import allocate_ids
+
+        ids = allocate_ids(conn, s.documents, len(items))
+    by_year: dict[int, int] = defaultdict(int)
+    for on, _, _ in items:
+        by_year[on.year] += 1
+    nxt = {y: take_numbers(conn, org_id, series, y, n) for y, n in sorted(by_year.items())}
+    out, rows = [], []
+    as_date, now = sql_date(conn), now_iso()
+    for did, (on, donation_id, replaces_id) in zip(ids, items, strict=True):
+        number = nxt[on.year]
+        nxt[on.year] += 1
+        code = _code()
+        rows.append((did, org_id, kind, series, on.year, number, as_date(on), donation_id, replaces_id, code,
+                     user, now))
+        out.append(Issued(did, series, on.year, number, code))
+    bulk_insert(conn, s.documents, _DOC_COLS, rows)
+    return out
+
+
+def issue_receipts(conn: Connection, org_id: int, gifts: Sequence[tuple[int, date, str]], *, user: str,
+                   ids: Sequence[int] | None = None) -> list[Issued | None]:
+    """Receipts for newly recorded donations ``(donation_id, date, kind)``: one for each gift of money or
+    goods, none for a pledge. Returns one entry per gift (None where no receipt)."""
+    wanted = [(on, did, None) for did, on, kind in gifts if kind in RECEIPTED_KINDS]
+    issued = iter(issue(conn, org_id, "receipt", wanted, user=user,
+                        ids=ids[:len(wanted)] if ids is not None else None))
+    return [next(issued) if kind in RECEIPTED_KINDS else None for _, _, kind in gifts]
+
+
+def _document(conn: Connection, org_id: int, doc_id: int):
+    d = s.documents
+    row = conn.execute(sa.select(d).where(d.c.id == doc_id, d.c.org_id == org_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"document {doc_id} not found", entity="document", id=doc_id)
+    return row
+
+
+def document_id_by_number(conn: Connection, org_id: int, text: str) -> int:
+    """The id of the document numbered ``text`` (``BN/25 0000123``) in the organization."""
+    series, year, number = parse_number(text)
+    d = s.documents
+    did = conn.execute(sa.select(d.c.id).where(d.c.org_id == org_id, d.c.series == series, d.c.year == year,
+                                               d.c.number == number)).scalar()
+    if did is None:
+        raise NotFound(f"document {text} not found", entity="document", number=text)
+    return did
+
+
+def void(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str) -> dict:
+    """Void a document with a reason; it keeps its number. A document is voided once."""
+    doc = _document(conn, org_id, doc_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("voiding a document needs a reason", field="reason", reason="empty")
+    if conn.execute(sa.select(s.document_voids.c.document_id)
+                    .where(s.document_voids.c.document_id == doc_id)).first():
+        raise Conflict(f"{format_number(doc.series, doc.year, doc.number)} is already void",
+                       reason="already_void", id=doc_id)
+    conn.execute(s.document_voids.insert().values(document_id=doc_id, reason=reason[:1000], voided_by=user,
+                                                  voided_at=now_iso()))
+    return {"id": doc_id, "number": format_number(doc.series, doc.year, doc.number), "void": True,
+            "reason": reason}
+
+
+def reissue(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str, on: date | None = None) -> dict:
+    """Void a document (unless it already is) and issue its replacement: a new number in the same series
+    for the same donation, dated ``on`` (default: the original's date), marked as replacing it."""
+    doc = _document(conn, org_id, doc_id)
+    if conn.execute(sa.select(s.documents.c.id).where(s.documents.c.replaces_id == doc_id)).first():
+        raise Conflict("this document was already replaced", reason="already_replaced", id=doc_id)
+    if doc.donation_id is not None:
+        t = s.transactions
+        tx = conn.execute(sa.select(s.donations.c.tx_id).where(s.donations.c.id == doc.donation_id)).scalar()
+        if conn.execute(sa.select(t.c.id).where(t.c.reverses_id == tx)).first():
+            raise Conflict("the donation was reversed: its receipt is not replaced", reason="donation_reversed")
+    voided = conn.execute(sa.select(s.document_voids.c.document_id)
+                          .where(s.document_voids.c.document_id == doc_id)).first()
+    if not voided:
+        void(conn, org_id, doc_id, reason=reason, user=user)
+    new = issue(conn, org_id, doc.kind, [(on or doc.date, doc.donation_id, doc_id)], user=user)[0]
+    return {"id": new.id, "number": new.label, "replaces": format_number(doc.series, doc.year, doc.number),
+            "replaces_id": doc_id, "verify_code": new.verify_code}
+
+
+def void_for_reversal(conn: Connection, org_id: int, tx_id: int, *, reason: str, user: str) -> list[int]:
+    """Void the live receipts of the donation posted as ``tx_id`` (its transaction is being reversed)."""
+    d, v = s.documents, s.document_voids
+    ids = [r[0] for r in conn.execute(
+        sa.select(d.c.id).join(s.donations, s.donations.c.id == d.c.donation_id)
+        .where(s.donations.c.tx_id == tx_id, d.c.org_id == org_id,
+               ~sa.exists().where(v.c.document_id == d.c.id)))]
+    now = now_iso()
+    for i in ids:
+        conn.execute(v.insert().values(document_id=i, reason=f"Đảo bút toán: {reason}"[:1000], voided_by=user,
+                                       voided_at=now))
+    return ids
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One number of a series: its document, state ("issued", "void") and what replaced or was replaced."""
+
+    id: int
+    series: str
+    year: int
+    number: int
+    date: date
+    donation_id: int | None
+    donor: str | None
+    fund: str | None
+    amount: int | None
+    void_reason: str | None
+    voided_at: str | None
+    replaces: str | None
+    replaced_by: str | None
+    created_at: str
+
+    @property
+    def label(self) -> str:
+        return format_number(self.series, self.year, self.number)
+
+    @property
+    def state(self) -> str:
+        return "void" if self.void_reason is not None else "issued"
+
+
+def register(conn: Connection, org_id: int, *, series: str = "BN", year: int, limit: int | None = None,
+             offset: int = 0) -> tuple[list[RegisterRow], int]:
+    """The register of a series for a year: every number in order, with its state; and how many."""
+    d, v, dn, don, f = s.documents, s.document_voids, s.donations, s.donors, s.funds
+    orig = d.alias("orig")
+    repl = d.alias("repl")
+    cond = (d.c.org_id == org_id, d.c.series == series, d.c.year == year)
+    total = conn.execute(sa.select(sa.func.count()).select_from(d).where(*cond)).scalar()
+    q = (sa.select(d.c.id, d.c.series, d.c.year, d.c.number, d.c.date, d.c.donation_id, don.c.name,
+                   f.c.code, dn.c.amount, v.c.reason, v.c.voided_at, orig.c.series.label("o_series"),
+                   orig.c.year.label("o_year"), orig.c.number.label("o_number"),
+                   repl.c.series.label("r_series"), repl.c.year.label("r_year"), repl.c.number.label("r_number"),
+                   d.c.created_at)
+         .select_from(d.outerjoin(v, v.c.document_id == d.c.id)
+                      .outerjoin(dn, dn.c.id == d.c.donation_id)
+                      .outerjoin(don, don.c.id == dn.c.donor_id)
+                      .outerjoin(f, f.c.id == dn.c.fund_id)
+                      .outerjoin(orig, orig.c.id == d.c.replaces_id)
+                      .outerjoin(repl, repl.c.replaces_id == d.c.id))
+         .where(*cond).order_by(d.c.number).offset(offset))
+    if limit is not None:
+        q = q.limit(limit)
+    out = [RegisterRow(r.id, r.series, r.year, r.number, r.date, r.donation_id, r.name, r.code, r.amount,
+                       r.reason, r.voided_at,
+                       format_number(r.o_series, r.o_year, r.o_number) if r.o_number else None,
+                       format_number(r.r_series, r.r_year, r.r_number) if r.r_number else None, r.created_at)
+           for r in conn.execute(q)]
+    return out, total
+
+
+def series_years(conn: Connection, org_id: int) -> list[tuple[str, int, int]]:
+    """(series, year, last number) of every series the organization has used, newest year first."""
+    c = s.doc_counters
+    return [(r.series, r.year, r.last_number) for r in conn.execute(
+        sa.select(c.c.series, c.c.year, c.c.last_number).where(c.c.org_id == org_id)
+        .order_by(c.c.year.desc(), c.c.series))]
+
+
+def check_gapless(conn: Connection, org_id: int) -> list[str]:
+    """Every problem with the organization's numbering (none when each series is exactly 1..N and its
+    counter says N) — what ``quy verify`` reports."""
+    d, c = s.documents, s.doc_counters
+    problems = []
+    counted = {(r.series, r.year): (r.n, r.lo, r.hi) for r in conn.execute(
+        sa.select(d.c.series, d.c.year, sa.func.count().label("n"), sa.func.min(d.c.number).label("lo"),
+                  sa.func.max(d.c.number).label("hi"))
+        .where(d.c.org_id == org_id).group_by(d.c.series, d.c.year))}
+    counters = {(r.series, r.year): r.last_number for r in conn.execute(
+        sa.select(c.c.series, c.c.year, c.c.last_number).where(c.c.org_id == org_id))}
+    for key in sorted(set(counted) | set(counters)):
+        n, lo, hi = counted.get(key, (0, None, None))
+        last = counters.get(key, 0)
+        name = f"{key[0]}/{key[1] % 100:02d}"
+        if n and (lo != 1 or hi != n):
+            problems.append(f"{name}: numbers {lo}..{hi} held by {n} documents (a gap)")
+        if last != n:
+            problems.append(f"{name}: counter says {last}, {n} documents issued")
+    return problems
+
+
+# --------------------------------------------------------------------------- the gold book
+
+_GOLD_SQL = (
+    "INSERT INTO gold_book_entries (org_id, donation_id, date, name, amount, item, fund_id, campaign_id, message, "
+    "requested, created_at) "
+    "SELECT dn.org_id, dn.id, dn.date, "
+    "CASE WHEN d.anonymous THEN %s WHEN d.display_name <> '' THEN d.display_name ELSE d.name END, "
+    "CASE WHEN d.hide_amount THEN NULL ELSE dn.amount END, "
+    "CASE WHEN dn.kind = 'in_kind' THEN dn.item_description || ' (' || dn.item_quantity || ' ' || dn.item_unit "
+    "|| ')' END, dn.fund_id, dn.campaign_id, dn.message, coalesce(dn.gold_book, %s), %s "
+    "FROM donations dn JOIN transactions t ON t.id = dn.tx_id JOIN donors d ON d.id = dn.donor_id "
+    "JOIN organizations o ON o.id = dn.org_id "
+    "WHERE t.org_id = %s AND t.seq BETWEEN %s AND %s AND dn.kind <> 'pledge_payment' "
+    "AND (dn.gold_book = %s OR (dn.gold_book IS NULL AND d.listed = %s AND o.gold_book_threshold IS NOT NULL "
+    "AND dn.amount >= o.gold_book_threshold))")
+
+
+def enter_gold_book(conn: Connection, org_id: int, first_seq: int, last_seq: int) -> None:
+    """Enter into the gold book the donations posted as transactions ``first_seq..last_seq`` that earn a
+    place: asked for by the donor, or at or above the organization's threshold for a donor who agreed to
+    be listed (never one who declined). One set-based statement, queued with the unit of work's writes.
+    The entry keeps the name as shown then ("Nhà hảo tâm giấu tên" for an anonymous donor) and the
+    amount unless the donor hides it."""
+    true = True if conn.dialect.name == "postgresql" else 1
+    false = False if conn.dialect.name == "postgresql" else 0
+    write_later(conn, _GOLD_SQL, (ANONYMOUS, false, now_iso(), org_id, first_seq, last_seq, true, true))
+
+
+def request_gold_book(conn: Connection, org_id: int, donation_id: int) -> int:
+    """Enter one donation into the gold book on request, after it was recorded; return the entry's id."""
+    dn, t = s.donations, s.transactions
+    row = conn.execute(sa.select(dn.c.kind, t.c.seq).join(t, t.c.id == dn.c.tx_id)
+                       .where(dn.c.id == donation_id, dn.c.org_id == org_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"donation {donation_id} not found", entity="donation", id=donation_id)
+    if row.kind == "pledge_payment":
+        raise InvalidInput("a pledge payment is honoured through its pledge", field="donation_id",
+                           reason="pledge_payment")
+    g = s.gold_book_entries
+    if conn.execute(sa.select(g.c.id).where(g.c.donation_id == donation_id)).first():
+        raise Conflict("the gift is already in the gold book", reason="already_in_gold_book")
+    sql = _GOLD_SQL.replace("coalesce(dn.gold_book, %s)", "%s").replace(
+        "AND (dn.gold_book = %s OR (dn.gold_book IS NULL AND d.listed = %s AND o.gold_book_threshold IS NOT NULL "
+        "AND dn.amount >= o.gold_book_threshold))", "")
+    true = True if conn.dialect.name == "postgresql" else 1
+    params = (ANONYMOUS, true, now_iso(), org_id, row.seq, row.seq)
+    if conn.dialect.paramstyle == "qmark":
+        sql = sql.replace("%s", "?")
+    conn.exec_driver_sql(sql, params)
+    return conn.execute(sa.select(g.c.id).where(g.c.donation_id == donation_id)).scalar_one()

@@ -1,0 +1,130 @@
+"""Numbered documents and the gold book: series counters, documents (append-only, gapless per series
+and year in the database), voids, printed fingerprints, gold-book entries; the organization's
+gold-book threshold and signatories; a donation's gold-book request.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from ledger import dbguards
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    # organizations' identity trigger stays: only code is fixed, new columns are free to change
+    with op.batch_alter_table("organizations") as b:
+        b.add_column(sa.Column("gold_book_threshold", sa.BigInteger, nullable=True))
+        b.add_column(sa.Column("signatory_title", sa.String(200), nullable=False, server_default=""))
+        b.add_column(sa.Column("signatory_name", sa.String(200), nullable=False, server_default=""))
+        b.add_column(sa.Column("treasurer_name", sa.String(200), nullable=False, server_default=""))
+    if dialect == "postgresql":
+        op.add_column("donations", sa.Column("gold_book", sa.Boolean, nullable=True))
+    else:  # SQLite: a plain ADD COLUMN, not batch mode, which would copy the table and lose its triggers
+        op.execute("ALTER TABLE donations ADD COLUMN gold_book BOOLEAN")
+    op.create_table(
+        "doc_counters",
+        sa.Column("org_id", Id, sa.ForeignKey("organizations.id", name=op.f("fk_doc_counters_org_id_organizations")),
+                  nullable=False),
+        sa.Column("series", sa.String(10), nullable=False),
+        sa.Column("year", sa.Integer, nullable=False),
+        sa.Column("last_number", sa.BigInteger, nullable=False),
+        sa.CheckConstraint("last_number >= 0", name=op.f("ck_doc_counters_nonnegative")),
+        sa.PrimaryKeyConstraint("org_id", "series", "year", name=op.f("pk_doc_counters")),
+    )
+    op.create_table(
+        "documents",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("org_id", Id, sa.ForeignKey("organizations.id", name=op.f("fk_documents_org_id_organizations")),
+                  nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("series", sa.String(10), nullable=False),
+        sa.Column("year", sa.Integer, nullable=False),
+        sa.Column("number", sa.BigInteger, nullable=False),
+        sa.Column("date", sa.Date, nullable=False),
+        sa.Column("donation_id", Id, sa.ForeignKey("donations.id", name=op.f("fk_documents_donation_id_donations")),
+                  nullable=True),
+        sa.Column("replaces_id", Id, sa.ForeignKey("documents.id", name=op.f("fk_documents_replaces_id_documents")),
+                  nullable=True),
+        sa.Column("verify_code", sa.String(32), nullable=False),
+        sa.Column("created_by", sa.String(120), nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.CheckConstraint("number > 0", name=op.f("ck_documents_positive")),
+        sa.CheckConstraint("kind IN ('receipt','voucher','decision')", name=op.f("ck_documents_kind")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
+        sa.UniqueConstraint("org_id", "series", "year", "number", name="uq_documents_number"),
+        sa.UniqueConstraint("verify_code", name=op.f("uq_documents_verify_code")),
+    )
+    op.create_index(op.f("ix_documents_donation_id"), "documents", ["donation_id"])
+    op.create_table(
+        "document_voids",
+        sa.Column("document_id", Id, sa.ForeignKey("documents.id",
+                                                   name=op.f("fk_document_voids_document_id_documents")),
+                  nullable=False),
+        sa.Column("reason", sa.String(1000), nullable=False),
+        sa.Column("voided_by", sa.String(120), nullable=False),
+        sa.Column("voided_at", sa.String(40), nullable=False),
+        sa.PrimaryKeyConstraint("document_id", name=op.f("pk_document_voids")),
+    )
+    op.create_table(
+        "document_prints",
+        sa.Column("org_id", Id, sa.ForeignKey("organizations.id",
+                                              name=op.f("fk_document_prints_org_id_organizations")),
+                  nullable=False),
+        sa.Column("subject", sa.String(40), nullable=False),
+        sa.Column("variant", sa.String(20), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("pages", sa.Integer, nullable=False),
+        sa.Column("printed_at", sa.String(40), nullable=False),
+        sa.PrimaryKeyConstraint("subject", "variant", name=op.f("pk_document_prints")),
+    )
+    op.create_table(
+        "gold_book_entries",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("org_id", Id, sa.ForeignKey("organizations.id",
+                                              name=op.f("fk_gold_book_entries_org_id_organizations")),
+                  nullable=False),
+        sa.Column("donation_id", Id, sa.ForeignKey("donations.id",
+                                                   name=op.f("fk_gold_book_entries_donation_id_donations")),
+                  nullable=False),
+        sa.Column("date", sa.Date, nullable=False),
+        sa.Column("name", sa.String(300), nullable=False),
+        sa.Column("amount", sa.BigInteger, nullable=True),
+        sa.Column("item", sa.String(600), nullable=True),
+        sa.Column("fund_id", Id, nullable=False),
+        sa.Column("campaign_id", Id, sa.ForeignKey("campaigns.id",
+                                                   name=op.f("fk_gold_book_entries_campaign_id_campaigns")),
+                  nullable=True),
+        sa.Column("message", sa.String(1000), nullable=False, server_default=""),
+        sa.Column("requested", sa.Boolean, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gold_book_entries")),
+        sa.UniqueConstraint("donation_id", name=op.f("uq_gold_book_entries_donation_id")),
+    )
+    op.create_index("ix_gold_book_entries_org_date", "gold_book_entries", ["org_id", "date"])
+    for stmt in dbguards.document_statements(dialect):
+        op.execute(stmt)
+
+
+def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    for stmt in dbguards.document_drop_statements(dialect):
+        op.execute(stmt)
+    for t in ("gold_book_entries", "document_prints", "document_voids", "documents", "doc_counters"):
+        op.drop_table(t)
+    with op.batch_alter_table("donations") as b:
+        b.drop_column("gold_book")
+    with op.batch_alter_table("organizations") as b:
+        for c in ("treasurer_name", "signatory_name", "signatory_title", "gold_book_threshold"):
+            b.drop_column(c)

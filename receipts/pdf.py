@@ -1,0 +1,105 @@
+"""Turning the documents' HTML into PDF with weasyprint — safely and reproducibly.
+
+* Nothing is fetched from the network: :func:`safe_fetcher` serves only this package's own assets
+  (``quy-asset:`` URLs) and refuses everything else, so a donor named ``<img src=http://…>`` (escaped by
+  the templates anyway) could not make the server call out. No attachments are embedded.
+* Fonts: DejaVu (Debian's ``fonts-dejavu-core``, installed by ``make test``/``.ci/run``) covers every
+  Vietnamese letter; the templates' CSS names it and weasyprint embeds the subset used.
+* The same data gives the same bytes: no creation date, a fixed document identifier; so the sha256
+  of a first print (``document_prints``) proves a reprint is the same document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import jinja2
+
+from ledger.money import format_vnd
+
+HERE = Path(__file__).resolve().parent
+ASSETS = HERE / "assets"
+SCHEME = "quy-asset:"
+
+
+class FetchRefused(Exception):
+    """A document asked for something that is not one of Quỹ's own assets."""
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SafeFetcher(URLFetcher):
+        """weasyprint's fetcher, restricted: ``quy-asset:NAME`` from ``receipts/assets``, nothing else.
+        Every refused address is kept in :attr:`refused` (tests count them); nothing goes on the wire."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=(), fail_on_errors=False)
+            self.refused: list[str] = []
+            self.served: list[str] = []
+
+        def fetch(self, url, headers=None):  # noqa: ANN001, ANN201 - weasyprint's signature
+            if url.startswith(SCHEME):
+                path = (ASSETS / url[len(SCHEME):]).resolve()
+                if path.parent == ASSETS and path.is_file():
+                    self.served.append(url)
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path.suffix)})
+            self.refused.append(url)
+            raise FetchRefused(f"documents fetch nothing from outside Quỹ: {url[:200]!r}")
+
+    return SafeFetcher
+
+
+def safe_fetcher():
+    """A new fetcher that serves Quỹ's own assets and refuses (and records) everything else."""
+    return _fetcher_class()()
+
+
+def _mime(suffix: str) -> str:
+    return {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}.get(suffix, "application/octet-stream")
+
+
+def _date_vi(d: date) -> str:
+    return f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+
+
+def _dmy(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,  # every piece of user text is escaped
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.filters["vnd"] = format_vnd
+ENV.filters["date_vi"] = _date_vi
+ENV.filters["dmy"] = _dmy
+
+
+def render_html(template: str, **context) -> str:
+    return ENV.get_template(template).render(**context)
+
+
+@dataclass(frozen=True)
+class Pdf:
+    data: bytes
+    pages: int
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def html_to_pdf(html: str, *, fetcher=None) -> Pdf:
+    """Lay out ``html`` and return the PDF (no network, no attachments, reproducible bytes)."""
+    import weasyprint
+
+    doc = weasyprint.HTML(string=html, base_url=SCHEME, url_fetcher=fetcher or safe_fetcher()).render()
+    data = doc.write_pdf(pdf_identifier=b"quy-document", attachments=None)
+    return Pdf(data, len(doc.pages))

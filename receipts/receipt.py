@@ -1,0 +1,180 @@
+"""The donor's receipt (biên nhận ủng hộ), A5: everything SPEC.md's "Documents people expect" lists —
+the organization and the national heading, series and number, date, donor, fund and campaign, what was
+given, the amount in figures and in words, signature blocks and a QR code to the public verification
+page. A voided receipt prints "ĐÃ HỦY" across it; a replacement names the receipt it replaces.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from markupsafe import Markup
+from sqlalchemy.engine import Connection
+
+from ledger import schema as s
+from ledger.clock import now_iso
+from ledger.documents import ANONYMOUS, format_number
+from ledger.errors import NotFound
+from ledger.money import format_foreign
+
+from .pdf import Pdf, html_to_pdf, render_html
+from .vietqr import link_svg
+from .words import amount_in_words
+
+HOW = {"cash": "Tiền mặt", "transfer": "Chuyển khoản", "in_kind": "Hiện vật",
+       "pledge_payment": "Thu tiền cam kết ủng hộ"}
+
+
+def public_url() -> str:
+    """The address the QR codes point to (``QUY_PUBLIC_URL``): the same for every print of a document."""
+    return (os.environ.get("QUY_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+
+def verify_url(code: str, base: str | None = None) -> str:
+    return f"{base or public_url()}/p/v/{code}"
+
+
+@dataclass(frozen=True)
+class OrgView:
+    id: int
+    code: str
+    name: str
+    address: str
+    signatory_title: str
+    signatory_name: str
+    treasurer_name: str
+
+
+def org_view(conn: Connection, org_id: int) -> OrgView:
+    o = s.organizations
+    r = conn.execute(sa.select(o.c.id, o.c.code, o.c.name, o.c.address, o.c.signatory_title, o.c.signatory_name,
+                               o.c.treasurer_name).where(o.c.id == org_id)).one_or_none()
+    if r is None:
+        raise NotFound(f"organization {org_id} not found", entity="organization", id=org_id)
+    return OrgView(*r)
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """What one receipt shows, read from the books."""
+
+    id: int
+    number: str
+    date: date
+    donation_id: int
+    donor: str
+    anonymous: bool
+    listed: bool
+    address: str
+    fund: str
+    fund_code: str
+    campaign: str | None
+    kind: str
+    amount: int
+    to_principal: bool
+    earmark: str | None
+    item: str | None
+    quantity: int | None
+    unit: str | None
+    foreign: str | None
+    reference: str
+    verify_code: str
+    replaces: str | None
+    void_reason: str | None
+
+    @property
+    def how(self) -> str:
+        return HOW.get(self.kind, self.kind)
+
+    @property
+    def words(self) -> str:
+        return amount_in_words(self.amount)
+
+    @property
+    def public_donor(self) -> str | None:
+        """The donor's name as the public may see it: only if they agreed to be listed and not anonymous."""
+        return None if self.anonymous or not self.listed else self.donor
+
+
+def receipt_views(conn: Connection, org_id: int, doc_ids: Sequence[int]) -> list[ReceiptView]:
+    """The receipts ``doc_ids`` of the organization, in the order given."""
+    if not doc_ids:
+        return []
+    d, v, dn, don, f, c = s.documents, s.document_voids, s.donations, s.donors, s.funds, s.campaigns
+    orig = d.alias("orig")
+    q = (sa.select(d.c.id, d.c.series, d.c.year, d.c.number, d.c.date, d.c.verify_code, dn.c.id.label("donation_id"),
+                   don.c.name, don.c.anonymous, don.c.listed, don.c.address, f.c.name.label("fund"),
+                   f.c.code.label("fund_code"), c.c.name.label("campaign"), dn.c.kind, dn.c.amount,
+                   dn.c.to_principal, dn.c.earmark, dn.c.item_description, dn.c.item_quantity, dn.c.item_unit,
+                   dn.c.fx_amount, dn.c.fx_currency, dn.c.reference, v.c.reason,
+                   orig.c.series.label("o_series"), orig.c.year.label("o_year"), orig.c.number.label("o_number"))
+         .select_from(d.join(dn, dn.c.id == d.c.donation_id).join(don, don.c.id == dn.c.donor_id)
+                      .join(f, f.c.id == dn.c.fund_id).outerjoin(c, c.c.id == dn.c.campaign_id)
+                      .outerjoin(v, v.c.document_id == d.c.id).outerjoin(orig, orig.c.id == d.c.replaces_id))
+         .where(d.c.org_id == org_id, d.c.kind == "receipt", d.c.id.in_(list(doc_ids))))
+    by_id = {}
+    for r in conn.execute(q):
+        by_id[r.id] = ReceiptView(
+            r.id, format_number(r.series, r.year, r.number), r.date, r.donation_id, r.name, bool(r.anonymous),
+            bool(r.listed), r.address, r.fund, r.fund_code, r.campaign, r.kind, r.amount, bool(r.to_principal),
+            r.earmark, r.item_description, r.item_quantity, r.item_unit,
+            format_foreign(r.fx_amount, r.fx_currency) if r.fx_amount else None, r.reference, r.verify_code,
+            format_number(r.o_series, r.o_year, r.o_number) if r.o_number else None, r.reason)
+    missing = [i for i in doc_ids if i not in by_id]
+    if missing:
+        raise NotFound(f"receipt {missing[0]} not found", entity="receipt", id=missing[0])
+    return [by_id[i] for i in doc_ids]
+
+
+def receipt_html(org: OrgView, receipts: Iterable[ReceiptView], *, base_url: str | None = None) -> str:
+    """The HTML of one or more receipts (one A5 page each), user text escaped."""
+    base = base_url or public_url()
+    items = [_with_qr(r, base) for r in receipts]
+    return render_html("document.html", title="Biên nhận ủng hộ", org=org, receipts=items, letters=[],
+                       certificates=[])
+
+
+def _with_qr(r: ReceiptView, base: str) -> dict:
+    out = {k: getattr(r, k) for k in r.__dataclass_fields__}
+    out.update(how=r.how, words=r.words, qr_svg=Markup(link_svg(verify_url(r.verify_code, base), scale=2)))
+    return out
+
+
+def render_receipts(conn: Connection, org_id: int, doc_ids: Sequence[int], *, base_url: str | None = None) -> Pdf:
+    return html_to_pdf(receipt_html(org_view(conn, org_id), receipt_views(conn, org_id, doc_ids), base_url=base_url))
+
+
+@dataclass(frozen=True)
+class Printed:
+    pdf: Pdf
+    variant: str
+    first_sha256: str
+    same_as_first: bool
+
+
+def print_receipt(conn: Connection, org_id: int, doc_id: int, *, base_url: str | None = None) -> Printed:
+    """Render one receipt and compare it with its first print (recorded now if this is the first), per
+    variant: "original", or "void" once voided. Call inside a unit of work (the first print is written)."""
+    view = receipt_views(conn, org_id, [doc_id])[0]
+    pdf = html_to_pdf(receipt_html(org_view(conn, org_id), [view], base_url=base_url))
+    variant = "void" if view.void_reason is not None else "original"
+    return record_print(conn, org_id, f"receipt:{doc_id}", variant, pdf)
+
+
+def record_print(conn: Connection, org_id: int, subject: str, variant: str, pdf: Pdf) -> Printed:
+    """Keep the sha256 of a document's first print; say whether this print is the same bytes."""
+    p = s.document_prints
+    first = conn.execute(sa.select(p.c.sha256).where(p.c.subject == subject, p.c.variant == variant)).scalar()
+    if first is None:
+        conn.execute(p.insert().values(org_id=org_id, subject=subject, variant=variant, sha256=pdf.sha256,
+                                       pages=pdf.pages, printed_at=now_iso()))
+        first = pdf.sha256
+    return Printed(pdf, variant, first, first == pdf.sha256)
+
+
+__all__ = ["ANONYMOUS", "ReceiptView", "OrgView", "receipt_views", "receipt_html", "render_receipts",
+           "print_receipt", "record_print", "verify_url", "public_url", "org_view"]

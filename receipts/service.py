@@ -1,0 +1,152 @@
+"""The documents' use cases, one plain function each, for the faces (web, API, CLI): print a receipt, a
+letter, a certificate or the gold book; print a batch; verify a receipt publicly; a fund's VietQR code.
+Each opens its own unit of work; the faces parse input, call one of these and render the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ledger import documents, orgs
+from ledger import schema as s
+from ledger.db import Database
+from ledger.errors import InvalidInput, NotFound
+
+from . import batch, gold_book, letter, receipt, vietqr
+from .pdf import Pdf
+from .receipt import Printed
+
+
+def _doc_id(conn, oid: int, ref: int | str) -> int:
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+        return int(ref)
+    return documents.document_id_by_number(conn, oid, ref)
+
+
+def print_receipt(db: Database, org_code: str, ref: int | str, *, base_url: str | None = None) -> Printed:
+    """One receipt as a PDF (by id or number), checked against its first print."""
+    with db.begin() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        return receipt.print_receipt(conn, oid, _doc_id(conn, oid, ref), base_url=base_url)
+
+
+def print_letter(db: Database, org_code: str, donation_id: int) -> Printed:
+    with db.begin() as conn:
+        return letter.print_letter(conn, orgs.org_id_by_code(conn, org_code), donation_id)
+
+
+def print_certificate(db: Database, org_code: str, entry_id: int) -> Printed:
+    with db.begin() as conn:
+        return gold_book.print_certificate(conn, orgs.org_id_by_code(conn, org_code), entry_id)
+
+
+def gold_book_pdf(db: Database, org_code: str) -> Pdf:
+    with db.read() as conn:
+        return gold_book.render_book(conn, orgs.org_id_by_code(conn, org_code))
+
+
+def print_batch(db: Database, org_code: str, kind: str, out: Path, *, campaign: str | None = None,
+                year: int | None = None, include_void: bool = False, jobs: int | None = None,
+                base_url: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> batch.BatchResult:
+    """Every receipt, letter or certificate of a campaign (or year, or all) in one PDF at ``out``."""
+    if kind not in batch.KINDS:
+        raise InvalidInput(f"batch kind must be one of {', '.join(batch.KINDS)}", field="kind", reason="unknown_kind")
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        cid = None
+        if campaign:
+            from ledger.donations import campaign_id_by_code
+
+            cid = campaign_id_by_code(conn, oid, campaign)
+        ids = batch.select_ids(conn, oid, kind, campaign_id=cid, year=year, include_void=include_void)
+    return batch.print_batch(db, oid, kind, ids, out, jobs=jobs, base_url=base_url, progress=progress)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page confirms about a receipt."""
+
+    number: str
+    date: date
+    amount: int
+    fund: str
+    organization: str
+    donor: str | None  # only if the donor agreed to be named publicly
+    void: bool
+    replaced_by: str | None
+    first_print_sha256: str | None
+
+
+def verify_receipt(db: Database, code: str) -> Verification:
+    """The receipt behind a QR code's verification code (NotFound for any other code)."""
+    d = s.documents
+    code = (code or "").strip()
+    with db.read() as conn:
+        row = conn.execute(sa.select(d.c.id, d.c.org_id).where(d.c.verify_code == code,
+                                                               d.c.kind == "receipt")).first() if code else None
+        if row is None:
+            raise NotFound("no receipt has this verification code", entity="receipt")
+        view = receipt.receipt_views(conn, row.org_id, [row.id])[0]
+        org = receipt.org_view(conn, row.org_id)
+        repl = conn.execute(sa.select(d.c.series, d.c.year, d.c.number).where(d.c.replaces_id == row.id)).first()
+        p = s.document_prints
+        sha = conn.execute(sa.select(p.c.sha256).where(p.c.subject == f"receipt:{row.id}",
+                                                        p.c.variant == "original")).scalar()
+    return Verification(view.number, view.date, view.amount, view.fund, org.name, view.public_donor,
+                        view.void_reason is not None,
+                        documents.format_number(*repl) if repl else None, sha)
+
+
+@dataclass(frozen=True)
+class FundQR:
+    """A VietQR code for giving to a fund by bank transfer."""
+
+    fund: str
+    fund_name: str
+    account_code: str
+    bank_name: str
+    account_no: str
+    payload: str
+    svg: str
+    amount: int | None
+    purpose: str
+
+
+def fund_vietqr(db: Database, org_code: str, fund_code: str, *, account: str | None = None,
+                amount: int | None = None, purpose: str | None = None) -> FundQR:
+    """The VietQR code for a transfer to a fund: its organization's bank account (``account``, else the
+    first one with a BIN), the purpose ("Ung ho <fund>" unless given) and, for a dynamic code, the amount."""
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        f = s.funds
+        fund = conn.execute(sa.select(f.c.code, f.c.name).where(f.c.org_id == oid, f.c.code == fund_code)).first()
+        if fund is None:
+            raise NotFound(f"fund {fund_code!r} not found", entity="fund", code=fund_code)
+        accts = bank_accounts(conn, oid)
+    if account:
+        accts = [a for a in accts if a["code"] == account]
+    if not accts:
+        raise NotFound("no bank account with a bank BIN to give to", entity="bank_account", code=account)
+    a = accts[0]
+    text = vietqr.ascii_purpose(purpose if purpose else f"Ung ho {fund.name}")[: vietqr.MAX_PURPOSE].strip()
+    try:
+        payload = vietqr.build_payload(bank_bin=a["bin"], account=a["account_no"], amount=amount, purpose=text)
+    except (TypeError, ValueError) as e:
+        raise InvalidInput(str(e), field="amount" if "amount" in str(e) else "purpose", reason="bad_vietqr") from e
+    return FundQR(fund.code, fund.name, a["code"], a["bank_name"], a["account_no"], payload,
+                  vietqr.qr_svg(payload, scale=4), amount, text)
+
+
+def bank_accounts(conn, org_id: int) -> list[dict]:
+    """The organization's bank accounts that have a bank BIN (the ones a VietQR code can name)."""
+    a = s.accounts
+    return [dict(r._mapping) for r in conn.execute(
+        sa.select(a.c.code, a.c.bank_name, a.c.bank_bin.label("bin"), a.c.bank_account_no.label("account_no"))
+        .where(a.c.org_id == org_id, a.c.bank_bin.is_not(None), a.c.bank_account_no.is_not(None))
+        .order_by(a.c.code))]
