@@ -127,9 +127,13 @@ def issue_receipts(conn: Connection, org_id: int, gifts: Sequence[tuple[int, dat
     return [next(issued) if kind in RECEIPTED_KINDS else None for _, _, kind in gifts]
 
 
-def _document(conn: Connection, org_id: int, doc_id: int):
+def _document(conn: Connection, org_id: int, doc_id: int, *, lock: bool = False):
+    """The document's row; with ``lock``, held until the unit of work ends (PostgreSQL ``FOR NO KEY
+    UPDATE``, which fires no trigger), so that two writers voiding or replacing one document take turns
+    and the second sees what the first did. SQLite's writers already take turns (``BEGIN IMMEDIATE``)."""
     d = s.documents
-    row = conn.execute(sa.select(d).where(d.c.id == doc_id, d.c.org_id == org_id)).one_or_none()
+    q = sa.select(d).where(d.c.id == doc_id, d.c.org_id == org_id)
+    row = conn.execute(q.with_for_update(key_share=True) if lock else q).one_or_none()
     if row is None:
         raise NotFound(f"document {doc_id} not found", entity="document", id=doc_id)
     return row
@@ -148,7 +152,7 @@ def document_id_by_number(conn: Connection, org_id: int, text: str) -> int:
 
 def void(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str) -> dict:
     """Void a document with a reason; it keeps its number. A document is voided once."""
-    doc = _document(conn, org_id, doc_id)
+    doc = _document(conn, org_id, doc_id, lock=True)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("voiding a document needs a reason", field="reason", reason="empty")
@@ -165,7 +169,7 @@ def void(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str) 
 def reissue(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str, on: date | None = None) -> dict:
     """Void a document (unless it already is) and issue its replacement: a new number in the same series
     for the same donation, dated ``on`` (default: the original's date), marked as replacing it."""
-    doc = _document(conn, org_id, doc_id)
+    doc = _document(conn, org_id, doc_id, lock=True)
     if conn.execute(sa.select(s.documents.c.id).where(s.documents.c.replaces_id == doc_id)).first():
         raise Conflict("this document was already replaced", reason="already_replaced", id=doc_id)
     if doc.donation_id is not None:
@@ -228,12 +232,13 @@ class RegisterRow:
 
 
 def register(conn: Connection, org_id: int, *, series: str = "BN", year: int, limit: int | None = None,
-             offset: int = 0) -> tuple[list[RegisterRow], int]:
+             offset: int = 0, doc_id: int | None = None) -> tuple[list[RegisterRow], int]:
     """The register of a series for a year: every number in order, with its state; and how many."""
     d, v, dn, don, f = s.documents, s.document_voids, s.donations, s.donors, s.funds
     orig = d.alias("orig")
     repl = d.alias("repl")
-    cond = (d.c.org_id == org_id, d.c.series == series, d.c.year == year)
+    cond = (d.c.org_id == org_id, d.c.id == doc_id) if doc_id is not None else (
+        d.c.org_id == org_id, d.c.series == series, d.c.year == year)
     total = conn.execute(sa.select(sa.func.count()).select_from(d).where(*cond)).scalar()
     q = (sa.select(d.c.id, d.c.series, d.c.year, d.c.number, d.c.date, d.c.donation_id, don.c.name,
                    f.c.code, dn.c.amount, v.c.reason, v.c.voided_at, orig.c.series.label("o_series"),
@@ -255,6 +260,14 @@ def register(conn: Connection, org_id: int, *, series: str = "BN", year: int, li
                        format_number(r.r_series, r.r_year, r.r_number) if r.r_number else None, r.created_at)
            for r in conn.execute(q)]
     return out, total
+
+
+def register_row(conn: Connection, org_id: int, doc_id: int) -> RegisterRow:
+    """One document as the register shows it (NotFound outside the organization)."""
+    rows, _n = register(conn, org_id, year=0, doc_id=doc_id)
+    if not rows:
+        raise NotFound(f"document {doc_id} not found", entity="document", id=doc_id)
+    return rows[0]
 
 
 def series_years(conn: Connection, org_id: int) -> list[tuple[str, int, int]]:
@@ -301,14 +314,14 @@ _GOLD_SQL = (
     "JOIN organizations o ON o.id = dn.org_id "
     "WHERE t.org_id = %s AND t.seq BETWEEN %s AND %s AND dn.kind <> 'pledge_payment' "
     "AND (dn.gold_book = %s OR (dn.gold_book IS NULL AND d.listed = %s AND o.gold_book_threshold IS NOT NULL "
-    "AND dn.amount >= o.gold_book_threshold))")
+    "AND dn.amount >= o.gold_book_threshold)) ORDER BY t.seq")
 
 
 def enter_gold_book(conn: Connection, org_id: int, first_seq: int, last_seq: int) -> None:
     """Enter into the gold book the donations posted as transactions ``first_seq..last_seq`` that earn a
     place: asked for by the donor, or at or above the organization's threshold for a donor who agreed to
     be listed (never one who declined). One set-based statement, queued with the unit of work's writes.
-    The entry keeps the name as shown then ("Nhà hảo tâm giấu tên" for an anonymous donor) and the
+    The entry keeps the name as shown then ("Nhà hảo tâm" for an anonymous donor) and the
     amount unless the donor hides it."""
     true = True if conn.dialect.name == "postgresql" else 1
     false = False if conn.dialect.name == "postgresql" else 0

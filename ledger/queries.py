@@ -45,6 +45,7 @@ class DonationRow:
     reference: str
     message: str
     reversed: bool
+    receipt_id: int | None = None  # its newest receipt (a replacement, if the first was voided)
 
 
 def donations(conn: Connection, org_id: int, *, donor_id: int | None = None, limit: int = 50,
@@ -58,11 +59,13 @@ def donations(conn: Connection, org_id: int, *, donor_id: int | None = None, lim
         cond.append(d.c.kind == kind)
     total = conn.execute(sa.select(sa.func.count()).select_from(d).where(*cond)).scalar()
     rev = sa.exists().where(t.c.reverses_id == d.c.tx_id)
+    doc = s.documents
+    receipt = sa.select(sa.func.max(doc.c.id)).where(doc.c.donation_id == d.c.id).scalar_subquery()
     q = (sa.select(d.c.id, d.c.tx_id, d.c.date, d.c.donor_id, dn.c.name.label("donor_name"),
                    f.c.code.label("fund"), f.c.name.label("fund_name"), c.c.code.label("campaign"),
                    d.c.kind, d.c.amount, d.c.to_principal, d.c.earmark, d.c.item_description,
                    d.c.item_quantity, d.c.item_unit, d.c.fx_amount, d.c.fx_currency, d.c.pledge_id,
-                   d.c.reference, d.c.message, rev.label("reversed"))
+                   d.c.reference, d.c.message, rev.label("reversed"), receipt.label("receipt_id"))
          .join(dn, dn.c.id == d.c.donor_id).join(f, f.c.id == d.c.fund_id)
          .outerjoin(c, c.c.id == d.c.campaign_id)
          .where(*cond).order_by(d.c.date.desc(), d.c.id.desc()).limit(limit).offset(offset))

@@ -258,6 +258,9 @@ documents = sa.Table(
     sa.UniqueConstraint("org_id", "series", "year", "number", name="uq_documents_number"),
     sa.CheckConstraint("number > 0", name="positive"),
     sa.CheckConstraint("kind IN ('receipt','voucher','decision')", name="kind"),
+    # a document is replaced at most once
+    sa.Index("uq_documents_replaces_id", "replaces_id", unique=True,
+             postgresql_where=sa.text("replaces_id IS NOT NULL"), sqlite_where=sa.text("replaces_id IS NOT NULL")),
 )
 
 #: A document voided, with the reason: it keeps its number and prints "ĐÃ HỦY". Once per document.
@@ -301,6 +304,29 @@ gold_book_entries = sa.Table(
     sa.Column("requested", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Index("ix_gold_book_entries_org_date", "org_id", "date"),
+)
+
+#: Batch printing jobs started from the web: progress that every worker process can read.
+print_jobs = sa.Table(
+    "print_jobs",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("campaign_id", Id, sa.ForeignKey("campaigns.id"), nullable=True),
+    sa.Column("year", sa.Integer, nullable=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("done", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("pages", sa.Integer, nullable=True),
+    sa.Column("path", sa.String(500), nullable=True),
+    sa.Column("sha256", sa.String(64), nullable=True),
+    sa.Column("error", sa.String(1000), nullable=True),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("finished_at", sa.String(40), nullable=True),
+    sa.CheckConstraint("state IN ('queued','running','done','failed')", name="state"),
+    sa.CheckConstraint("kind IN ('receipt','letter','certificate')", name="kind"),
 )
 
 #: Client idempotency keys: the same key and input give back the stored result.

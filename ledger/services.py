@@ -280,22 +280,30 @@ def reissue_document(db: Database, org_code: str, ref: int | str, *, reason: str
         user, "document.reissue", org_code, payload, work, lambda r: f"document:{r['replaces_id']}"))
 
 
-def document_settings(db: Database, org_code: str, *, user: Who = "cli", **changes) -> dict:
+def document_settings(db: Database, org_code: str, *, user: Who = "cli", key: str | None = None,
+                      **changes) -> dict:
     """Read (no arguments) or change the organization's document settings (gold-book threshold,
     signatories); a change is audited."""
-    with db.begin() as conn:
-        oid = orgs.org_id_by_code(conn, org_code)
-        if not changes:
-            return orgs.document_settings(conn, oid)
-        out = orgs.set_document_settings(conn, oid, **changes)
-        audit.record(conn, user, "org.documents", org_id=oid, target=org_code, details=changes)
-        return out
+    if not changes:
+        with db.read() as conn:
+            return orgs.document_settings(conn, orgs.org_id_by_code(conn, org_code))
+
+    def work(conn):
+        return orgs.set_document_settings(conn, orgs.org_id_by_code(conn, org_code), **changes)
+
+    out = run_idempotent(db, f"{org_code}:document_settings", key, changes,
+                         _audited(user, "org.documents", org_code, changes, work, lambda r: org_code))
+    out.pop("replayed", None)
+    return out
 
 
-def gold_book_request(db: Database, org_code: str, donation_id: int, *, user: Who = "cli") -> dict:
+def gold_book_request(db: Database, org_code: str, donation_id: int, *, user: Who = "cli",
+                      key: str | None = None) -> dict:
     """Enter a recorded gift into the gold book at the donor's request."""
-    with db.begin() as conn:
+
+    def work(conn):
         oid = orgs.org_id_by_code(conn, org_code)
-        eid = documents.request_gold_book(conn, oid, donation_id)
-        audit.record(conn, user, "gold_book.enter", org_id=oid, target=f"donation:{donation_id}")
-    return {"id": eid, "donation_id": donation_id}
+        return {"id": documents.request_gold_book(conn, oid, donation_id), "donation_id": donation_id}
+
+    return run_idempotent(db, f"{org_code}:gold_book", key, {"donation": donation_id}, _audited(
+        user, "gold_book.enter", org_code, {"donation": donation_id}, work, lambda r: f"donation:{donation_id}"))

@@ -38,12 +38,22 @@ class LetterView:
     place: str
 
 
+_UNITS = ("tỉnh ", "thành phố ", "thị xã ", "huyện ", "quận ", "thị trấn ", "xã ", "phường ")
+
+
 def _place(org: OrgView) -> str:
-    """Where the letter is written: the last part of the organization's address ("tỉnh Sơn La" → "Sơn La")."""
+    """Where the letter is written: the last part of the organization's address ("tỉnh Sơn La" → "Sơn La");
+    without an address, the place its name ends with ("Hội Khuyến học tỉnh Sơn La" → "Sơn La")."""
     last = (org.address.split(",")[-1] if org.address else org.name).strip()
-    for prefix in ("tỉnh ", "thành phố ", "huyện ", "xã ", "phường ", "thị trấn ", "quận "):
-        if last.lower().startswith(prefix):
+    low = last.lower()
+    for prefix in _UNITS:
+        if low.startswith(prefix):
             return last[len(prefix):]
+    if not org.address:
+        hits = [(i, p) for p in _UNITS if (i := low.find(" " + p)) >= 0]
+        if hits:
+            i, p = min(hits)
+            return last[i + 1 + len(p):].strip() or last
     return last
 
 

@@ -28,6 +28,9 @@ _VI = {
                       "unknown_role": "Vai trò phải là admin, treasurer, council hoặc auditor.",
                       "unknown_kind": "Loại không hợp lệ.",
                       "bad_code": "Mã tối đa 40 ký tự, không có dấu cách.",
+                      "bad_document_number": "Số chứng từ phải có dạng BN/25 0000123.",
+                      "pledge_payment": "Lần thu tiền cam kết được ghi danh theo cam kết của nó.",
+                      "bad_vietqr": "Không tạo được mã VietQR: số tiền hoặc nội dung chuyển khoản không hợp lệ.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity} {what}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
@@ -39,6 +42,10 @@ _VI = {
                  "overpaid": "Số tiền vượt quá phần cam kết còn phải thu ({outstanding} đồng).",
                  "login_taken": "Tên đăng nhập {login} đã có người dùng.",
                  "role_not_held": "Người dùng không giữ vai trò {role} trong tổ chức này.",
+                 "already_void": "Chứng từ này đã bị hủy trước đó.",
+                 "already_replaced": "Chứng từ này đã được cấp thay thế.",
+                 "donation_reversed": "Khoản ủng hộ đã bị đảo bút toán: biên nhận của nó không được cấp lại.",
+                 "already_in_gold_book": "Khoản ủng hộ này đã có trong Sổ vàng.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
     "idempotency_key_reused": {None: "Khóa chống trùng lặp đã được dùng cho một yêu cầu khác."},
     "import_failed": {None: "Tệp nhập có lỗi; không có dòng nào được ghi."},
@@ -49,7 +56,8 @@ _VI = {
 #: The things a NotFound names, in Vietnamese.
 _ENTITIES = {"organization": "tổ chức", "fund": "quỹ", "account": "tài khoản", "donor": "nhà hảo tâm",
              "campaign": "đợt vận động", "pledge": "cam kết", "transaction": "bút toán", "user": "người dùng",
-             "token": "khóa truy cập"}
+             "token": "khóa truy cập", "document": "chứng từ", "receipt": "biên nhận", "donation": "khoản ủng hộ",
+             "gold_book_entry": "mục Sổ vàng", "print_job": "lượt in", "bank_account": "tài khoản ngân hàng"}
 
 
 def vietnamese(err: LedgerError) -> str:

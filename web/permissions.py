@@ -21,6 +21,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "period.lock": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
     "token.create": frozenset({"admin", "treasurer", "council", "auditor"}),
+    "document.void": frozenset({"treasurer"}),  # void a receipt, issue its replacement
+    "gold_book.enter": frozenset({"treasurer"}),  # enter a recorded gift in the gold book on request
+    "documents.batch": frozenset({"treasurer", "admin"}),  # start a batch print of a campaign's documents
 }
 
 

@@ -16,7 +16,8 @@ from .webutil import PEOPLE, csrf_token, demo_app, login
 
 #: Routes that need no action: public pages, login, static files, the API's description.
 OPEN = {"static", "auth.login", "auth.logout", "auth.language", "ui.home", "public.index", "public.gold_book",
-        "public.disclosure", "api.organizations", "api_docs"}
+        "public.disclosure", "api.organizations", "api_docs", "public_docs.verify", "public_docs.give",
+        "public_docs.gold_book_public_pdf", "api.verify_receipt", "api.vietqr"}
 SLA_ROLES = {role: who for who, (org, role) in PEOPLE.items() if org == "SLA"}
 
 
@@ -32,15 +33,22 @@ def world(tmp_path_factory):
     pledge = services.record_donation(db, "SLA", DonationInput(
         fund="TOHIEU", amount=5_000_000, date=date(2025, 5, 1), kind="pledge",
         donor=DonorInput(name="Lò Văn Cam")), user="test")
+    from receipts import jobs
+
+    env = pytest.MonkeyPatch()
+    env.setenv("QUY_PRINTS", str(tmp / "prints"))  # batch prints go to the test's folder
+    job_id = jobs.start(db, "SLA", "certificate", user="test", year=2025, wait=True)
     ids = {"org": "SLA", "pledge_id": pledge["donation_id"], "tx_id": pledge["tx_id"],
-           "donor_id": pledge["donor_id"], "id": pledge["donor_id"], "fund": "TOHIEU"}
+           "donor_id": pledge["donor_id"], "id": pledge["donor_id"], "fund": "TOHIEU", "job_id": job_id,
+           "doc_id": 1, "donation_id": 1, "entry_id": 1}
     tokens = {role: services.create_token(db, who, "SLA", role)["token"] for role, who in SLA_ROLES.items()}
     clients = {}
     for role, who in SLA_ROLES.items():
         c = app.test_client()
         assert login(c, who).status_code == 302
         clients[role] = c
-    return app, ids, tokens, clients
+    yield app, ids, tokens, clients
+    env.undo()
 
 
 def _routes(app):

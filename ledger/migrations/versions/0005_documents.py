@@ -1,5 +1,5 @@
 """Numbered documents and the gold book: series counters, documents (append-only, gapless per series
-and year in the database), voids, printed fingerprints, gold-book entries; the organization's
+and year in the database), voids, printed fingerprints, gold-book entries, batch printing jobs; the organization's
 gold-book threshold and signatories; a donation's gold-book request.
 
 Revision ID: 0005
@@ -67,6 +67,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("verify_code", name=op.f("uq_documents_verify_code")),
     )
     op.create_index(op.f("ix_documents_donation_id"), "documents", ["donation_id"])
+    op.create_index("uq_documents_replaces_id", "documents", ["replaces_id"], unique=True,
+                    postgresql_where=sa.text("replaces_id IS NOT NULL"), sqlite_where=sa.text("replaces_id IS NOT NULL"))
     op.create_table(
         "document_voids",
         sa.Column("document_id", Id, sa.ForeignKey("documents.id",
@@ -113,6 +115,29 @@ def upgrade() -> None:
         sa.UniqueConstraint("donation_id", name=op.f("uq_gold_book_entries_donation_id")),
     )
     op.create_index("ix_gold_book_entries_org_date", "gold_book_entries", ["org_id", "date"])
+    op.create_table(
+        "print_jobs",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("org_id", Id, sa.ForeignKey("organizations.id", name=op.f("fk_print_jobs_org_id_organizations")),
+                  nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("campaign_id", Id, sa.ForeignKey("campaigns.id", name=op.f("fk_print_jobs_campaign_id_campaigns")),
+                  nullable=True),
+        sa.Column("year", sa.Integer, nullable=True),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("done", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("total", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("pages", sa.Integer, nullable=True),
+        sa.Column("path", sa.String(500), nullable=True),
+        sa.Column("sha256", sa.String(64), nullable=True),
+        sa.Column("error", sa.String(1000), nullable=True),
+        sa.Column("created_by", sa.String(120), nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.Column("finished_at", sa.String(40), nullable=True),
+        sa.CheckConstraint("state IN ('queued','running','done','failed')", name=op.f("ck_print_jobs_state")),
+        sa.CheckConstraint("kind IN ('receipt','letter','certificate')", name=op.f("ck_print_jobs_kind")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_print_jobs")),
+    )
     for stmt in dbguards.document_statements(dialect):
         op.execute(stmt)
 
@@ -121,7 +146,7 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     for stmt in dbguards.document_drop_statements(dialect):
         op.execute(stmt)
-    for t in ("gold_book_entries", "document_prints", "document_voids", "documents", "doc_counters"):
+    for t in ("print_jobs", "gold_book_entries", "document_prints", "document_voids", "documents", "doc_counters"):
         op.drop_table(t)
     with op.batch_alter_table("donations") as b:
         b.drop_column("gold_book")

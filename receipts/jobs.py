@@ -1,0 +1,126 @@
+"""Batch printing as a background job for the web: the job's row (``print_jobs``) holds its progress,
+so any worker process can show it; the work runs on a thread of the process that accepted it and lays
+out pages on every core (``receipts/batch.py``). A job whose process died stays "running": the page
+says how long ago it last moved. Finished PDFs are kept under the instance folder's ``prints/``."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ledger import orgs
+from ledger import schema as s
+from ledger.clock import now_iso
+from ledger.db import Database
+from ledger.errors import InvalidInput, LedgerError, NotFound
+
+from . import batch
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    org_id: int
+    kind: str
+    campaign_id: int | None
+    year: int | None
+    state: str
+    done: int
+    total: int
+    pages: int | None
+    path: str | None
+    sha256: str | None
+    error: str | None
+    created_by: str
+    created_at: str
+    finished_at: str | None
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.state == "done" else (100 * self.done // self.total if self.total else 0)
+
+
+def prints_dir() -> Path:
+    return Path(os.environ.get("QUY_PRINTS") or Path(os.environ.get("QUY_INSTANCE", "instance")) / "prints")
+
+
+def get(db: Database, org_id: int, job_id: int) -> Job:
+    j = s.print_jobs
+    with db.read() as conn:
+        row = conn.execute(sa.select(j).where(j.c.id == job_id, j.c.org_id == org_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"print job {job_id} not found", entity="print_job", id=job_id)
+    return Job(**row._mapping)
+
+
+def recent(db: Database, org_id: int, limit: int = 10) -> list[Job]:
+    j = s.print_jobs
+    with db.read() as conn:
+        return [Job(**r._mapping) for r in conn.execute(
+            sa.select(j).where(j.c.org_id == org_id).order_by(j.c.id.desc()).limit(limit))]
+
+
+def _update(db: Database, job_id: int, **values) -> None:
+    with db.begin() as conn:
+        conn.execute(s.print_jobs.update().where(s.print_jobs.c.id == job_id).values(**values))
+
+
+def start(db: Database, org_code: str, kind: str, *, user: str, campaign: str | None = None,
+          year: int | None = None, wait: bool = False, key: str | None = None) -> int:
+    """Queue a batch print of ``kind`` for a campaign (or year, or everything) and start it on a thread;
+    return the job's id (``wait``: run it to the end first, for the CLI and tests). With ``key``, the
+    same key and input give the first job again instead of starting another."""
+    from ledger.idempotency import run_idempotent
+
+    if kind not in batch.KINDS:
+        raise InvalidInput(f"batch kind must be one of {', '.join(batch.KINDS)}", field="kind", reason="unknown_kind")
+    payload = {"kind": kind, "campaign": campaign, "year": year}
+    r = run_idempotent(db, f"{org_code}:print_job", key, payload,
+                       lambda conn: _create(conn, org_code, kind, user=user, campaign=campaign, year=year))
+    if not r.get("replayed"):
+        t = threading.Thread(target=_run, args=(db, r["org_id"], r["id"], kind, r["ids"]), name=f"quy-print-{r['id']}",
+                             daemon=True)
+        t.start()
+        if wait:
+            t.join()
+    return r["id"]
+
+
+def _create(conn, org_code: str, kind: str, *, user: str, campaign: str | None, year: int | None) -> dict:
+    from ledger.audit import record
+    from ledger.donations import campaign_id_by_code
+
+    oid = orgs.org_id_by_code(conn, org_code)
+    cid = campaign_id_by_code(conn, oid, campaign) if campaign else None
+    ids = batch.select_ids(conn, oid, kind, campaign_id=cid, year=year)
+    job_id = conn.execute(s.print_jobs.insert().values(
+        org_id=oid, kind=kind, campaign_id=cid, year=year, state="queued", done=0, total=len(ids),
+        created_by=user, created_at=now_iso())).inserted_primary_key[0]
+    record(conn, user, "documents.batch", org_id=oid, target=f"print_job:{job_id}",
+           details={"kind": kind, "campaign": campaign, "year": year, "count": len(ids)})
+    return {"id": job_id, "org_id": oid, "ids": ids}
+
+
+def _run(db: Database, org_id: int, job_id: int, kind: str, ids: list[int]) -> None:
+    out = prints_dir() / f"job-{job_id}-{kind}.pdf"
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if done == total or time.monotonic() - last[0] > 0.5:
+            last[0] = time.monotonic()
+            _update(db, job_id, done=done, total=total)
+
+    try:
+        _update(db, job_id, state="running")
+        r = batch.print_batch(db, org_id, kind, ids, out, progress=progress)
+        _update(db, job_id, state="done", done=len(ids), pages=r.pages, path=str(out), sha256=r.sha256,
+                finished_at=now_iso())
+    except (LedgerError, OSError, ValueError, RuntimeError) as e:
+        _update(db, job_id, state="failed", error=str(e)[:1000], finished_at=now_iso())
+    except BaseException as e:  # noqa: BLE001 - a job must never stay "running" after its thread ends
+        _update(db, job_id, state="failed", error=f"{type(e).__name__}: {e}"[:1000], finished_at=now_iso())

@@ -1,0 +1,253 @@
+"""The documents' pages: the receipt register and each receipt (print, void, replace), thank-you letters,
+the gold book with its certificates, the organization's document settings and batch printing with a
+progress bar — under ``/o/<org>/``; and the public ones under ``/p/``: verifying a receipt by its QR
+code, giving to a fund by VietQR, and the printable gold book."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ledger import documents, orgs, queries, services
+from ledger import schema as s
+from ledger.errors import LedgerError, NotFound
+from ledger.money import parse_amount_text
+from receipts import jobs
+from receipts import service as docs
+from receipts.batch import KINDS
+
+from .auth import actor, db, requires
+from .helpers import Page, error_text, org_info
+
+bp = Blueprint("docs", __name__)
+public_bp = Blueprint("public_docs", __name__, url_prefix="/p")
+PER_PAGE = 100
+
+
+def _pdf(data: bytes, name: str, *, inline: bool = True) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"', "Cache-Control": "no-store"})
+
+
+# ------------------------------------------------------------------ receipts
+
+
+@bp.get("/o/<org>/receipts")
+@requires("read")
+def receipts(org: str):
+    page = Page.from_request(PER_PAGE)
+    series = request.args.get("series", "BN")
+    with db().read() as conn:
+        info = org_info(conn, org)
+        used = documents.series_years(conn, g.org_id)
+        years = sorted({y for s_, y, _n in used if s_ == series}, reverse=True)
+        year = request.args.get("year", type=int) or (years[0] if years else date.today().year)
+        rows, total = documents.register(conn, g.org_id, series=series, year=year, limit=page.size,
+                                         offset=page.offset)
+    return render_template("receipts.html", org=info, rows=rows, page=page.with_total(total), year=year,
+                           years=years, series=series)
+
+
+@bp.get("/o/<org>/receipts/<int:doc_id>")
+@requires("read")
+def receipt(org: str, doc_id: int):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        rec = documents.register_row(conn, g.org_id, doc_id)
+        p = s.document_prints
+        prints = conn.execute(sa.select(p.c.variant, p.c.sha256, p.c.printed_at).where(
+            p.c.subject == f"receipt:{doc_id}").order_by(p.c.printed_at)).all()
+    return render_template("receipt.html", org=info, r=rec, prints=prints, today=date.today().isoformat())
+
+
+@bp.get("/o/<org>/receipts/<int:doc_id>.pdf")
+@requires("export")
+def receipt_pdf(org: str, doc_id: int):
+    p = docs.print_receipt(db(), org, doc_id)
+    return _pdf(p.pdf.data, f"bien-nhan-{doc_id}.pdf")
+
+
+@bp.post("/o/<org>/receipts/<int:doc_id>/void")
+@requires("document.void")
+def receipt_void(org: str, doc_id: int):
+    try:
+        r = services.void_document(db(), org, doc_id, reason=request.form.get("reason", ""), user=actor(),
+                                   key=f"web:{request.form.get('form_key')}" if request.form.get("form_key") else None)
+        flash(_("Receipt %(n)s voided.", n=r["number"]))
+    except LedgerError as err:
+        flash(error_text(err), "error")
+    return redirect(url_for("docs.receipt", org=org, doc_id=doc_id), 303)
+
+
+@bp.post("/o/<org>/receipts/<int:doc_id>/reissue")
+@requires("document.void")
+def receipt_reissue(org: str, doc_id: int):
+    try:
+        r = services.reissue_document(db(), org, doc_id, reason=request.form.get("reason", ""), user=actor(),
+                                      key=f"web:{request.form.get('form_key')}" if request.form.get("form_key")
+                                      else None)
+    except LedgerError as err:
+        flash(error_text(err), "error")
+        return redirect(url_for("docs.receipt", org=org, doc_id=doc_id), 303)
+    flash(_("Receipt %(old)s voided and replaced by %(new)s.", old=r["replaces"], new=r["number"]))
+    return redirect(url_for("docs.receipt", org=org, doc_id=r["id"]), 303)
+
+
+@bp.get("/o/<org>/donations/<int:donation_id>/letter.pdf")
+@requires("export")
+def letter_pdf(org: str, donation_id: int):
+    p = docs.print_letter(db(), org, donation_id)
+    return _pdf(p.pdf.data, f"thu-cam-on-{donation_id}.pdf")
+
+
+# ------------------------------------------------------------------ the gold book
+
+
+@bp.get("/o/<org>/gold-book")
+@requires("read")
+def gold_book(org: str):
+    page = Page.from_request(PER_PAGE)
+    with db().read() as conn:
+        info = org_info(conn, org)
+        rows, total = queries.gold_book(conn, g.org_id, limit=page.size, offset=page.offset)
+        settings = orgs.document_settings(conn, g.org_id)
+    return render_template("gold_book_admin.html", org=info, rows=rows, page=page.with_total(total),
+                           settings=settings)
+
+
+@bp.get("/o/<org>/gold-book.pdf")
+@requires("export")
+def gold_book_pdf(org: str):
+    return _pdf(docs.gold_book_pdf(db(), org).data, f"so-vang-{org}.pdf")
+
+
+@bp.get("/o/<org>/gold-book/<int:entry_id>/certificate.pdf")
+@requires("export")
+def certificate_pdf(org: str, entry_id: int):
+    p = docs.print_certificate(db(), org, entry_id)
+    return _pdf(p.pdf.data, f"giay-ghi-danh-{entry_id}.pdf")
+
+
+@bp.post("/o/<org>/donations/<int:donation_id>/gold-book")
+@requires("gold_book.enter")
+def gold_book_enter(org: str, donation_id: int):
+    try:
+        services.gold_book_request(db(), org, donation_id, user=actor())
+        flash(_("The gift is entered in the gold book."))
+    except LedgerError as err:
+        flash(error_text(err), "error")
+    return redirect(url_for("docs.gold_book", org=org), 303)
+
+
+# ------------------------------------------------------------------ settings
+
+
+@bp.route("/o/<org>/documents/settings", methods=["GET", "POST"])
+@requires("org.setup")
+def settings(org: str):
+    error, status = None, 200
+    if request.method == "POST":
+        f = request.form
+        threshold = f.get("gold_book_threshold", "").strip()
+        try:
+            services.document_settings(
+                db(), org, user=actor(),
+                gold_book_threshold=parse_amount_text(threshold, field="gold_book_threshold") if threshold else None,
+                signatory_title=f.get("signatory_title", ""), signatory_name=f.get("signatory_name", ""),
+                treasurer_name=f.get("treasurer_name", ""))
+            flash(_("Document settings saved."))
+            return redirect(url_for("docs.settings", org=org), 303)
+        except LedgerError as err:
+            error, status = error_text(err), err.status
+    with db().read() as conn:
+        info = org_info(conn, org)
+        current = orgs.document_settings(conn, g.org_id)
+    return render_template("document_settings.html", org=info, s=current, error=error), status
+
+
+# ------------------------------------------------------------------ batch printing
+
+
+@bp.get("/o/<org>/print")
+@requires("export")
+def print_page(org: str):
+    """The batch printing form and the recent jobs."""
+    with db().read() as conn:
+        info = org_info(conn, org)
+        camps = queries.campaigns(conn, g.org_id)
+    return render_template("print.html", org=info, campaigns=camps, kinds=KINDS, jobs=jobs.recent(db(), g.org_id))
+
+
+@bp.post("/o/<org>/print-jobs")
+@requires("documents.batch")
+def print_start(org: str):
+    f = request.form
+    try:
+        job_id = jobs.start(db(), org, f.get("kind", ""), user=actor().user,
+                            campaign=f.get("campaign") or None, year=int(f["year"]) if f.get("year", "").isdigit()
+                            else None)
+    except LedgerError as err:
+        flash(error_text(err), "error")
+        return redirect(url_for("docs.print_page", org=org), 303)
+    return redirect(url_for("docs.print_job", org=org, job_id=job_id), 303)
+
+
+@bp.get("/o/<org>/print-jobs/<int:job_id>")
+@requires("export")
+def print_job(org: str, job_id: int):
+    with db().read() as conn:
+        info = org_info(conn, org)
+    job = jobs.get(db(), g.org_id, job_id)
+    return render_template("print_job.html", org=info, job=job)
+
+
+@bp.get("/o/<org>/print-jobs/<int:job_id>.pdf")
+@requires("export")
+def print_job_pdf(org: str, job_id: int):
+    job = jobs.get(db(), g.org_id, job_id)
+    if job.state != "done" or not job.path:
+        abort(404)
+    try:
+        data = open(job.path, "rb").read()
+    except OSError:
+        abort(404)
+    return _pdf(data, f"{job.kind}-{org}-{job_id}.pdf", inline=False)
+
+
+# ------------------------------------------------------------------ public
+
+
+@public_bp.get("/v/<code>")
+def verify(code: str):
+    """The page a receipt's QR code opens: number, date, amount, fund, and the donor only if public."""
+    try:
+        v = docs.verify_receipt(db(), code[:64])
+    except NotFound:
+        return render_template("public/verify.html", v=None), 404
+    return render_template("public/verify.html", v=v)
+
+
+@public_bp.get("/<org>/give")
+def give(org: str):
+    """How to give: each fund's VietQR code for a bank transfer, with the account written out."""
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = conn.execute(sa.select(s.funds.c.code).where(s.funds.c.org_id == info.id,
+                                                             s.funds.c.kind != "earmarked")
+                             .order_by(s.funds.c.id)).scalars().all()
+    codes = []
+    for f in funds:
+        try:
+            codes.append(docs.fund_vietqr(db(), org, f))
+        except LedgerError:
+            continue
+    return render_template("public/give.html", org=info, codes=codes)
+
+
+@public_bp.get("/<org>/gold-book.pdf")
+def gold_book_public_pdf(org: str):
+    return _pdf(docs.gold_book_pdf(db(), org).data, f"so-vang-{org}.pdf")
