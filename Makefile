@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test bench bench-load bench-tools lint clean i18n
+.PHONY: run test bench bench-load bench-documents bench-tools lint clean i18n
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,19 +26,26 @@ run: $(VENV)/.base
 test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -q
 
-# browser: Debian's chromium for tests/e2e/test_browser.py (and poppler-utils for PDF checks), when missing
+# browser: Debian's chromium for tests/e2e/test_browser.py, poppler-utils for the PDF checks and the DejaVu
+# fonts (every Vietnamese letter) the documents embed, when any is missing
 .PHONY: browser
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ] || \
+	    [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; \
+	    apt-get install -y -qq chromium fonts-dejavu-core fonts-dejavu-extra poppler-utils; \
 	  else echo "note: /usr/bin/chromium is missing, browser tests will skip (sudo make browser)" >&2; fi; \
 	fi
 
-## bench: 100,000-donation import and fund balances over 1,000,000 postings, then the load benchmark
+## bench: 100,000-donation import and fund balances over 1,000,000 postings, documents, the load benchmark
 bench: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.run
+	$(BIN)/python -m tests.bench.documents
 	$(BIN)/python -m tests.bench.load
+
+## bench-documents: one receipt on demand and 1,000 receipts as one batch, beside weasyprint alone
+bench-documents: $(VENV)/.dev
+	$(BIN)/python -m tests.bench.documents
 
 ## bench-load: gunicorn + wrk posting donations for 30 s on SQLite and PostgreSQL (QUY_LOAD_SECONDS=5 to try)
 bench-load: $(VENV)/.dev bench-tools

@@ -262,7 +262,7 @@ def gold_book(conn: Connection, org_id: int, *, limit: int | None = 100, offset:
         cond.append(g.c.campaign_id == campaign_id)
     total = conn.execute(sa.select(sa.func.count()).select_from(g.join(d, d.c.id == g.c.donation_id))
                          .where(*cond)).scalar()
-    order = (g.c.date.desc(), g.c.id.desc()) if newest_first else (g.c.date, g.c.id)
+    order = (g.c.id.desc(),) if newest_first else (g.c.id,)  # the order entries were made: their numbers
     q = (sa.select(g.c.id, g.c.date, g.c.name, f.c.name.label("fund"), c.c.name.label("campaign"), d.c.kind,
                    g.c.amount, g.c.item, g.c.message, g.c.donation_id)
          .select_from(g.join(d, d.c.id == g.c.donation_id).join(f, f.c.id == g.c.fund_id)

@@ -36,6 +36,15 @@ class Dong(fields.Integer):
             raise ma.ValidationError(err.message) from None
 
 
+class DongQuery(Dong):
+    """An amount of đồng in a query string: digits only (``?amount=500000``), no dots, signs or fractions."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 15:
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def _no_nul(value: str) -> bool:
     if "\x00" in value:
         raise ma.ValidationError("Text may not contain NUL characters.")
@@ -637,7 +646,7 @@ class PrintJob(Out):
 
 
 class VietQRArgs(ma.Schema):
-    amount = Dong(metadata={"description": "a dynamic code for this many đồng"})
+    amount = DongQuery(metadata={"description": "a dynamic code for this many đồng (digits only)"})
     purpose = Text(200, metadata={"description": "transfer description (folded to ASCII)"})
 
 
