@@ -116,10 +116,11 @@ class FundQR:
     svg: str
     amount: int | None
     purpose: str
+    reference: str | None = None
 
 
 def fund_vietqr(db: Database, org_code: str, fund_code: str, *, account: str | None = None,
-                amount: int | None = None, purpose: str | None = None) -> FundQR:
+                amount: int | None = None, purpose: str | None = None, reference: str | None = None) -> FundQR:
     """The VietQR code for a transfer to a fund: its organization's bank account (``account``, else the
     first one with a BIN), the purpose ("Ung ho <fund>" unless given) and, for a dynamic code, the amount."""
     with db.read() as conn:
@@ -136,11 +137,60 @@ def fund_vietqr(db: Database, org_code: str, fund_code: str, *, account: str | N
     a = accts[0]
     text = vietqr.ascii_purpose(purpose if purpose else f"Ung ho {fund.name}")[: vietqr.MAX_PURPOSE].strip()
     try:
-        payload = vietqr.build_payload(bank_bin=a["bin"], account=a["account_no"], amount=amount, purpose=text)
+        payload = vietqr.build_payload(bank_bin=a["bin"], account=a["account_no"], amount=amount, purpose=text,
+                                       reference=reference)
     except (TypeError, ValueError) as e:
         raise InvalidInput(str(e), field="amount" if "amount" in str(e) else "purpose", reason="bad_vietqr") from e
     return FundQR(fund.code, fund.name, a["code"], a["bank_name"], a["account_no"], payload,
-                  vietqr.qr_svg(payload, scale=4), amount, text)
+                  vietqr.qr_svg(payload, scale=4), amount, text, reference)
+
+
+def pledge_vietqr(db: Database, org_code: str, pledge_id: int, *, account: str | None = None) -> FundQR:
+    """A dynamic VietQR code to pay what is still owed on a pledge: the outstanding amount, and a
+    reference (``CK<id>``) that names the pledge in the bank statement."""
+    from ledger.donations import pledge_outstanding
+
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        dn, f = s.donations, s.funds
+        row = conn.execute(sa.select(f.c.code).join(dn, dn.c.fund_id == f.c.id).where(
+            dn.c.id == pledge_id, dn.c.org_id == oid, dn.c.kind == "pledge")).first()
+        if row is None:
+            raise NotFound(f"pledge {pledge_id} not found", entity="pledge", id=pledge_id)
+        outstanding = pledge_outstanding(conn, pledge_id)
+    if outstanding <= 0:
+        raise InvalidInput("nothing is left to collect on this pledge", field="pledge_id", reason="pledge_settled")
+    ref = f"CK{pledge_id}"
+    return fund_vietqr(db, org_code, row.code, account=account, amount=outstanding, purpose=f"{ref} Thanh toan cam ket",
+                       reference=ref)
+
+
+@dataclass(frozen=True)
+class Poster:
+    pdf: Pdf
+    campaign: str
+
+
+def campaign_poster(db: Database, org_code: str, campaign: str) -> Poster:
+    """An A4 poster for a campaign: its name and fund, and the fund's VietQR code, large, to give by bank
+    transfer with the campaign named in the description."""
+    from .pdf import html_to_pdf, render_html
+    from .receipt import org_view
+
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        c, f = s.campaigns, s.funds
+        row = conn.execute(sa.select(c.c.code, c.c.name, c.c.start_date, c.c.end_date, f.c.code.label("fund"))
+                           .outerjoin(f, f.c.id == c.c.fund_id).where(c.c.org_id == oid, c.c.code == campaign)).first()
+        if row is None:
+            raise NotFound(f"campaign {campaign!r} not found", entity="campaign", code=campaign)
+        org = org_view(conn, oid)
+        fund_code = row.fund or conn.execute(sa.select(f.c.code).where(f.c.org_id == oid).order_by(f.c.id)).scalar()
+    q = fund_vietqr(db, org_code, fund_code, purpose=f"Ung ho {row.code}")
+    from markupsafe import Markup
+
+    html = render_html("poster.html", org=org, campaign=row, q=q, qr=Markup(vietqr.qr_svg(q.payload, scale=8)))
+    return Poster(html_to_pdf(html), row.code)
 
 
 def bank_accounts(conn, org_id: int) -> list[dict]:

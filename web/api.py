@@ -618,6 +618,14 @@ def vietqr(args: dict, org: str, fund: str):
     return {k: v for k, v in asdict(q).items() if k != "svg"}
 
 
+@route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/vietqr", "pledge_vietqr", DOCS)
+@protected("read", *READ)
+@bp.response(200, sc.VietQR)
+def pledge_vietqr(org: str, pledge_id: int):
+    """A dynamic VietQR payload to pay what is left of a pledge: the amount and a reference (``CK<id>``)"""
+    return {k: v for k, v in asdict(docs.pledge_vietqr(auth.db(), org, pledge_id)).items() if k != "svg"}
+
+
 # ------------------------------------------------------------------ audit and lock
 
 

@@ -213,19 +213,40 @@ def org_documents(c: Ctx, org: str, gold_book_threshold, signatory_title, signat
                      f"Người ký: {r['signatory_title']} {r['signatory_name']}\nThủ quỹ: {r['treasurer_name']}")
 
 
+@main.command("poster")
+@org_opt
+@click.argument("campaign")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.pass_obj
+def poster_cmd(c: Ctx, org: str, campaign: str, out: Path | None) -> None:
+    """Print a campaign's poster with the fund's VietQR code (A4 PDF)."""
+    p = docs.campaign_poster(c.db, org, campaign)
+    path = _write(out, p.pdf.data, f"poster-{campaign}.pdf")
+    click.echo(f"{path}: {p.pdf.pages} trang")
+
+
 @main.command("vietqr")
 @org_opt
-@click.argument("fund_code")
+@click.argument("fund_code", required=False)
+@click.option("--pledge", "pledge_id", type=int, default=None,
+              help="A dynamic code paying what is left of this pledge (amount and reference CK<id>).")
 @click.option("--account", default=None, help="Bank account code (default: the first with a BIN).")
 @click.option("--amount", default=None, help="A dynamic code: the amount in đồng.")
 @click.option("--purpose", default=None, help="Transfer description (default: 'Ung ho <fund>').")
 @click.option("--svg", "svg_out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @json_opt
 @click.pass_obj
-def vietqr_cmd(c: Ctx, org: str, fund_code: str, account, amount, purpose, svg_out, as_json: bool) -> None:
-    """The VietQR code for giving to a fund by bank transfer (payload, and the picture as SVG)."""
-    q = docs.fund_vietqr(c.db, org, fund_code, account=account,
-                         amount=parse_amount_text(amount) if amount else None, purpose=purpose)
+def vietqr_cmd(c: Ctx, org: str, fund_code: str | None, pledge_id: int | None, account, amount, purpose, svg_out,
+               as_json: bool) -> None:
+    """The VietQR code for giving to a fund by bank transfer, or for paying a pledge (payload, and the
+    picture as SVG)."""
+    if pledge_id is not None:
+        q = docs.pledge_vietqr(c.db, org, pledge_id, account=account)
+    elif fund_code:
+        q = docs.fund_vietqr(c.db, org, fund_code, account=account,
+                             amount=parse_amount_text(amount) if amount else None, purpose=purpose)
+    else:
+        raise click.UsageError("give a FUND code or --pledge ID")
     if svg_out:
         _write(svg_out, q.svg.encode("utf-8"), "vietqr.svg")
     data = {k: v for k, v in q.__dict__.items() if k != "svg"}

@@ -143,6 +143,24 @@ def gold_book_enter(org: str, donation_id: int):
     return redirect(url_for("docs.gold_book", org=org), 303)
 
 
+@bp.get("/o/<org>/pledges/<int:pledge_id>/vietqr")
+@requires("read")
+def pledge_vietqr(org: str, pledge_id: int):
+    """A dynamic VietQR code for the donor to pay what is left of a pledge (amount and reference filled in)."""
+    with db().read() as conn:
+        info = org_info(conn, org)
+    return render_template("pledge_vietqr.html", org=info, q=docs.pledge_vietqr(db(), org, pledge_id),
+                           pledge_id=pledge_id)
+
+
+@bp.get("/o/<org>/campaigns/<campaign>/poster.pdf")
+@requires("export")
+def campaign_poster(org: str, campaign: str):
+    """A campaign's poster with the fund's VietQR code, to print and pin up."""
+    poster = docs.campaign_poster(db(), org, campaign[:40])
+    return _pdf(poster.pdf.data, f"poster-{poster.campaign}.pdf")
+
+
 # ------------------------------------------------------------------ settings
 
 

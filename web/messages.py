@@ -30,6 +30,7 @@ _VI = {
                       "bad_code": "Mã tối đa 40 ký tự, không có dấu cách.",
                       "bad_document_number": "Số chứng từ phải có dạng BN/25 0000123.",
                       "pledge_payment": "Lần thu tiền cam kết được ghi danh theo cam kết của nó.",
+                      "pledge_settled": "Cam kết này đã thu đủ; không còn gì để chuyển khoản.",
                       "bad_vietqr": "Không tạo được mã VietQR: số tiền hoặc nội dung chuyển khoản không hợp lệ.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity} {what}."},

@@ -657,4 +657,5 @@ class VietQR(Out):
     account_no = fields.String(required=True)
     amount = fields.Integer(required=True, allow_none=True)
     purpose = fields.String(required=True)
+    reference = fields.String(allow_none=True, metadata={"description": "the reference label (tag 62/05)"})
     payload = fields.String(required=True, metadata={"description": "the EMVCo/NAPAS payload, CRC included"})

@@ -249,3 +249,27 @@ def test_vietqr_gives_a_payload_a_banking_app_reads(setup: Setup, tmp_path):
     assert "BIDV Sơn La 62010000123456 — Quỹ Khuyến học tỉnh" in text
     assert parse_payload(text.splitlines()[-1]).amount == 1_000_000
     assert quy("vietqr", "NOPE", ok=False).exit_code == 2
+
+
+def test_a_pledge_gets_a_dynamic_code_for_what_is_left_and_none_once_paid(setup: Setup):
+    quy, books, _ = setup
+    pledge = give(books, 3_000_000, name="Cầm Thị Hứa", on=date(2025, 6, 1), kind="pledge")
+    r = quy.json("vietqr", "--pledge", str(pledge["donation_id"]))
+    qr = parse_payload(r["payload"])
+    assert qr.amount == 3_000_000 and qr.reference == f"CK{pledge['donation_id']}"
+    assert qr.purpose.startswith(f"CK{pledge['donation_id']} ")
+    quy("pay-pledge", str(pledge["donation_id"]), "--amount", "1.000.000", "--date", "2025-06-10")
+    assert parse_payload(quy.json("vietqr", "--pledge", str(pledge["donation_id"]))["payload"]).amount == 2_000_000
+    quy("pay-pledge", str(pledge["donation_id"]), "--amount", "2.000.000", "--date", "2025-06-20")
+    assert "Cam kết này đã thu đủ" in quy("vietqr", "--pledge", str(pledge["donation_id"]), ok=False).stderr
+    assert quy("vietqr", ok=False).exit_code == 2  # neither a fund nor a pledge
+
+
+def test_a_campaign_poster_carries_its_name_and_the_funds_bank_account(setup: Setup, tmp_path):
+    quy, _, _ = setup
+    quy("campaign", "add", "XUAN-2025", "Tết cho em năm 2025", "--fund", "KHT")
+    out = tmp_path / "poster.pdf"
+    quy("poster", "XUAN-2025", "--out", str(out))
+    text = pdf_text(out)
+    assert "Tết cho em năm 2025" in text and "62010000123456" in text and "Ung ho XUAN-2025" in text
+    assert pdf_pages(out) == 1

@@ -40,7 +40,7 @@ def world(tmp_path_factory):
     job_id = jobs.start(db, "SLA", "certificate", user="test", year=2025, wait=True)
     ids = {"org": "SLA", "pledge_id": pledge["donation_id"], "tx_id": pledge["tx_id"],
            "donor_id": pledge["donor_id"], "id": pledge["donor_id"], "fund": "TOHIEU", "job_id": job_id,
-           "doc_id": 1, "donation_id": 1, "entry_id": 1}
+           "doc_id": 1, "donation_id": 1, "entry_id": 1, "campaign": "TOHIEU-2025"}
     tokens = {role: services.create_token(db, who, "SLA", role)["token"] for role, who in SLA_ROLES.items()}
     clients = {}
     for role, who in SLA_ROLES.items():
