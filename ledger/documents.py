@@ -127,6 +127,14 @@ def issue_receipts(conn: Connection, org_id: int, gifts: Sequence[tuple[int, dat
     return [next(issued) if kind in RECEIPTED_KINDS else None for _, _, kind in gifts]
 
 
+def _take_turn(conn: Connection, org_id: int) -> None:
+    """Wait for the organization's journal writers (its chain-head row lock, held to the commit), as
+    :func:`ledger.journal.post` does before any number is taken: a void or a replacement then cannot
+    interleave with a reversal of the same gift, and every writer locks head before counter."""
+    if conn.dialect.name == "postgresql":
+        driver_rows(conn, "SELECT org_id FROM chain_heads WHERE org_id = %s FOR UPDATE", (org_id,))
+
+
 def _document(conn: Connection, org_id: int, doc_id: int, *, lock: bool = False):
     """The document's row; with ``lock``, held until the unit of work ends (PostgreSQL ``FOR NO KEY
     UPDATE``, which fires no trigger), so that two writers voiding or replacing one document take turns
@@ -152,6 +160,7 @@ def document_id_by_number(conn: Connection, org_id: int, text: str) -> int:
 
 def void(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str) -> dict:
     """Void a document with a reason; it keeps its number. A document is voided once."""
+    _take_turn(conn, org_id)
     doc = _document(conn, org_id, doc_id, lock=True)
     reason = (reason or "").strip()
     if not reason:
@@ -169,6 +178,7 @@ def void(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str) 
 def reissue(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str, on: date | None = None) -> dict:
     """Void a document (unless it already is) and issue its replacement: a new number in the same series
     for the same donation, dated ``on`` (default: the original's date), marked as replacing it."""
+    _take_turn(conn, org_id)
     doc = _document(conn, org_id, doc_id, lock=True)
     if conn.execute(sa.select(s.documents.c.id).where(s.documents.c.replaces_id == doc_id)).first():
         raise Conflict("this document was already replaced", reason="already_replaced", id=doc_id)
@@ -181,6 +191,9 @@ def reissue(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: st
                           .where(s.document_voids.c.document_id == doc_id)).first()
     if not voided:
         void(conn, org_id, doc_id, reason=reason, user=user)
+    if on is not None and on.year != doc.year:
+        raise InvalidInput("a replacement is dated in the year of the document it replaces", field="date",
+                           reason="other_year")
     new = issue(conn, org_id, doc.kind, [(on or doc.date, doc.donation_id, doc_id)], user=user)[0]
     return {"id": new.id, "number": new.label, "replaces": format_number(doc.series, doc.year, doc.number),
             "replaces_id": doc_id, "verify_code": new.verify_code}
@@ -312,15 +325,15 @@ _GOLD_SQL = (
     "|| ')' END, dn.fund_id, dn.campaign_id, dn.message, coalesce(dn.gold_book, %s), %s "
     "FROM donations dn JOIN transactions t ON t.id = dn.tx_id JOIN donors d ON d.id = dn.donor_id "
     "JOIN organizations o ON o.id = dn.org_id "
-    "WHERE t.org_id = %s AND t.seq BETWEEN %s AND %s AND dn.kind <> 'pledge_payment' "
-    "AND (dn.gold_book = %s OR (dn.gold_book IS NULL AND d.listed = %s AND o.gold_book_threshold IS NOT NULL "
+    "WHERE t.org_id = %s AND t.seq BETWEEN %s AND %s AND dn.kind <> 'pledge_payment' AND d.listed = %s "
+    "AND (dn.gold_book = %s OR (dn.gold_book IS NULL AND o.gold_book_threshold IS NOT NULL "
     "AND dn.amount >= o.gold_book_threshold)) ORDER BY t.seq")
 
 
 def enter_gold_book(conn: Connection, org_id: int, first_seq: int, last_seq: int) -> None:
     """Enter into the gold book the donations posted as transactions ``first_seq..last_seq`` that earn a
-    place: asked for by the donor, or at or above the organization's threshold for a donor who agreed to
-    be listed (never one who declined). One set-based statement, queued with the unit of work's writes.
+    place, of donors who agreed to be listed: asked for by the donor, or at or above the organization's
+    threshold (never a gift whose donor declined). One set-based statement, queued with the unit of work's writes.
     The entry keeps the name as shown then ("Nhà hảo tâm" for an anonymous donor) and the
     amount unless the donor hides it."""
     true = True if conn.dialect.name == "postgresql" else 1
@@ -331,18 +344,22 @@ def enter_gold_book(conn: Connection, org_id: int, first_seq: int, last_seq: int
 def request_gold_book(conn: Connection, org_id: int, donation_id: int) -> int:
     """Enter one donation into the gold book on request, after it was recorded; return the entry's id."""
     dn, t = s.donations, s.transactions
-    row = conn.execute(sa.select(dn.c.kind, t.c.seq).join(t, t.c.id == dn.c.tx_id)
+    row = conn.execute(sa.select(dn.c.kind, t.c.seq, s.donors.c.listed).join(t, t.c.id == dn.c.tx_id)
+                       .join(s.donors, s.donors.c.id == dn.c.donor_id)
                        .where(dn.c.id == donation_id, dn.c.org_id == org_id)).one_or_none()
     if row is None:
         raise NotFound(f"donation {donation_id} not found", entity="donation", id=donation_id)
     if row.kind == "pledge_payment":
         raise InvalidInput("a pledge payment is honoured through its pledge", field="donation_id",
                            reason="pledge_payment")
+    if not row.listed:
+        raise InvalidInput("the donor did not agree to be listed; change that first", field="donation_id",
+                           reason="not_listed")
     g = s.gold_book_entries
     if conn.execute(sa.select(g.c.id).where(g.c.donation_id == donation_id)).first():
         raise Conflict("the gift is already in the gold book", reason="already_in_gold_book")
     sql = _GOLD_SQL.replace("coalesce(dn.gold_book, %s)", "%s").replace(
-        "AND (dn.gold_book = %s OR (dn.gold_book IS NULL AND d.listed = %s AND o.gold_book_threshold IS NOT NULL "
+        "AND d.listed = %s AND (dn.gold_book = %s OR (dn.gold_book IS NULL AND o.gold_book_threshold IS NOT NULL "
         "AND dn.amount >= o.gold_book_threshold))", "")
     true = True if conn.dialect.name == "postgresql" else 1
     params = (ANONYMOUS, true, now_iso(), org_id, row.seq, row.seq)

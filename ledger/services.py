@@ -247,10 +247,11 @@ def create_token(db: Database, login: str, org_code: str, role: str, *, name: st
 
 
 def _doc_id(conn, oid: int, ref: int | str) -> int:
-    """A document named by id or by its number (``BN/25 0000123``)."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-        return int(ref)
-    return documents.document_id_by_number(conn, oid, ref)
+    """A document named by its id (an int: the web and the API) or its number (text: ``BN/25 0000123``;
+    digits alone are refused, never taken for an id)."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return ref
+    return documents.document_id_by_number(conn, oid, str(ref))
 
 
 def void_document(db: Database, org_code: str, ref: int | str, *, reason: str, user: Who = "cli",

@@ -6,9 +6,11 @@ says how long ago it last moved. Finished PDFs are kept under the instance folde
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,7 +19,7 @@ from ledger import orgs
 from ledger import schema as s
 from ledger.clock import now_iso
 from ledger.db import Database
-from ledger.errors import InvalidInput, LedgerError, NotFound
+from ledger.errors import Conflict, InvalidInput, LedgerError, NotFound
 
 from . import batch
 
@@ -85,10 +87,24 @@ def start(db: Database, org_code: str, kind: str, *, user: str, campaign: str | 
     if not r.get("replayed"):
         t = threading.Thread(target=_run, args=(db, r["org_id"], r["id"], kind, r["ids"]), name=f"quy-print-{r['id']}",
                              daemon=True)
+        _THREADS.append(t)
         t.start()
         if wait:
             t.join()
     return r["id"]
+
+
+_THREADS: list[threading.Thread] = []
+#: A job still "queued" or "running" after this long is taken for one whose process died.
+STALE_AFTER = timedelta(minutes=30)
+
+
+def wait_all(timeout: float | None = None) -> None:
+    """Wait for the jobs this process started (tests, and a clean shutdown)."""
+    for t in list(_THREADS):
+        t.join(timeout)
+        if not t.is_alive():
+            _THREADS.remove(t)
 
 
 def _create(conn, org_code: str, kind: str, *, user: str, campaign: str | None, year: int | None) -> dict:
@@ -96,8 +112,16 @@ def _create(conn, org_code: str, kind: str, *, user: str, campaign: str | None, 
     from ledger.donations import campaign_id_by_code
 
     oid = orgs.org_id_by_code(conn, org_code)
+    j = s.print_jobs
+    since = (datetime.now(UTC) - STALE_AFTER).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    busy = conn.execute(sa.select(j.c.id).where(j.c.org_id == oid, j.c.state.in_(("queued", "running")),
+                                                j.c.created_at > since)).first()
+    if busy:  # one batch at a time per organization: each one already uses every core
+        raise Conflict(f"print job {busy.id} is still running", reason="print_job_running", id=busy.id)
     cid = campaign_id_by_code(conn, oid, campaign) if campaign else None
     ids = batch.select_ids(conn, oid, kind, campaign_id=cid, year=year)
+    if not ids:
+        raise InvalidInput("there is nothing to print", field="kind", reason="nothing_to_print")
     job_id = conn.execute(s.print_jobs.insert().values(
         org_id=oid, kind=kind, campaign_id=cid, year=year, state="queued", done=0, total=len(ids),
         created_by=user, created_at=now_iso())).inserted_primary_key[0]
@@ -107,7 +131,8 @@ def _create(conn, org_code: str, kind: str, *, user: str, campaign: str | None, 
 
 
 def _run(db: Database, org_id: int, job_id: int, kind: str, ids: list[int]) -> None:
-    out = prints_dir() / f"job-{job_id}-{kind}.pdf"
+    # an unguessable name, absolute, readable by this user only: the file holds donors' names
+    out = prints_dir().resolve() / f"job-{job_id}-{secrets.token_hex(8)}-{kind}.pdf"
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
@@ -118,6 +143,7 @@ def _run(db: Database, org_id: int, job_id: int, kind: str, ids: list[int]) -> N
     try:
         _update(db, job_id, state="running")
         r = batch.print_batch(db, org_id, kind, ids, out, progress=progress)
+        os.chmod(out, 0o600)
         _update(db, job_id, state="done", done=len(ids), pages=r.pages, path=str(out), sha256=r.sha256,
                 finished_at=now_iso())
     except (LedgerError, OSError, ValueError, RuntimeError) as e:

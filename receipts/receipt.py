@@ -70,6 +70,7 @@ class ReceiptView:
     anonymous: bool
     listed: bool
     address: str
+    display_name: str
     fund: str
     fund_code: str
     campaign: str | None
@@ -96,8 +97,9 @@ class ReceiptView:
 
     @property
     def public_donor(self) -> str | None:
-        """The donor's name as the public may see it: only if they agreed to be listed and not anonymous."""
-        return None if self.anonymous or not self.listed else self.donor
+        """The donor's name as the public may see it (their display name, as in the gold book): only if they
+        agreed to be listed and are not anonymous."""
+        return None if self.anonymous or not self.listed else (self.display_name or self.donor)
 
 
 def receipt_views(conn: Connection, org_id: int, doc_ids: Sequence[int]) -> list[ReceiptView]:
@@ -107,7 +109,7 @@ def receipt_views(conn: Connection, org_id: int, doc_ids: Sequence[int]) -> list
     d, v, dn, don, f, c = s.documents, s.document_voids, s.donations, s.donors, s.funds, s.campaigns
     orig = d.alias("orig")
     q = (sa.select(d.c.id, d.c.series, d.c.year, d.c.number, d.c.date, d.c.verify_code, dn.c.id.label("donation_id"),
-                   don.c.name, don.c.anonymous, don.c.listed, don.c.address, f.c.name.label("fund"),
+                   don.c.name, don.c.anonymous, don.c.listed, don.c.address, don.c.display_name, f.c.name.label("fund"),
                    f.c.code.label("fund_code"), c.c.name.label("campaign"), dn.c.kind, dn.c.amount,
                    dn.c.to_principal, dn.c.earmark, dn.c.item_description, dn.c.item_quantity, dn.c.item_unit,
                    dn.c.fx_amount, dn.c.fx_currency, dn.c.reference, v.c.reason,
@@ -120,8 +122,8 @@ def receipt_views(conn: Connection, org_id: int, doc_ids: Sequence[int]) -> list
     for r in conn.execute(q):
         by_id[r.id] = ReceiptView(
             r.id, format_number(r.series, r.year, r.number), r.date, r.donation_id, r.name, bool(r.anonymous),
-            bool(r.listed), r.address, r.fund, r.fund_code, r.campaign, r.kind, r.amount, bool(r.to_principal),
-            r.earmark, r.item_description, r.item_quantity, r.item_unit,
+            bool(r.listed), r.address, r.display_name, r.fund, r.fund_code, r.campaign, r.kind, r.amount,
+            bool(r.to_principal), r.earmark, r.item_description, r.item_quantity, r.item_unit,
             format_foreign(r.fx_amount, r.fx_currency) if r.fx_amount else None, r.reference, r.verify_code,
             format_number(r.o_series, r.o_year, r.o_number) if r.o_number else None, r.reason)
     missing = [i for i in doc_ids if i not in by_id]
@@ -156,23 +158,35 @@ class Printed:
     same_as_first: bool
 
 
-def print_receipt(conn: Connection, org_id: int, doc_id: int, *, base_url: str | None = None) -> Printed:
-    """Render one receipt and compare it with its first print (recorded now if this is the first), per
-    variant: "original", or "void" once voided. Call inside a unit of work (the first print is written)."""
+def render_receipt(conn: Connection, org_id: int, doc_id: int, *,
+                   base_url: str | None = None) -> tuple[str, str, Pdf]:
+    """One receipt as (subject, variant, PDF): the variant is "original", or "void" once voided."""
     view = receipt_views(conn, org_id, [doc_id])[0]
     pdf = html_to_pdf(receipt_html(org_view(conn, org_id), [view], base_url=base_url))
-    variant = "void" if view.void_reason is not None else "original"
-    return record_print(conn, org_id, f"receipt:{doc_id}", variant, pdf)
+    return f"receipt:{doc_id}", "void" if view.void_reason is not None else "original", pdf
+
+
+def print_receipt(conn: Connection, org_id: int, doc_id: int, *, base_url: str | None = None) -> Printed:
+    """Render one receipt and compare it with its first print (recorded now if this is the first), in the
+    caller's unit of work. (The faces render outside any write and record in a short one:
+    ``receipts/service.py``.)"""
+    subject, variant, pdf = render_receipt(conn, org_id, doc_id, base_url=base_url)
+    return record_print(conn, org_id, subject, variant, pdf)
+
+
+_FIRST_PRINT = ("INSERT INTO document_prints (org_id, subject, variant, sha256, pages, printed_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (subject, variant) DO NOTHING")
 
 
 def record_print(conn: Connection, org_id: int, subject: str, variant: str, pdf: Pdf) -> Printed:
-    """Keep the sha256 of a document's first print; say whether this print is the same bytes."""
+    """Keep the sha256 of a document's first print (two first prints at once: the first to commit
+    stays); say whether this print is the same bytes."""
     p = s.document_prints
     first = conn.execute(sa.select(p.c.sha256).where(p.c.subject == subject, p.c.variant == variant)).scalar()
     if first is None:
-        conn.execute(p.insert().values(org_id=org_id, subject=subject, variant=variant, sha256=pdf.sha256,
-                                       pages=pdf.pages, printed_at=now_iso()))
-        first = pdf.sha256
+        sql = _FIRST_PRINT.replace("%s", "?") if conn.dialect.paramstyle == "qmark" else _FIRST_PRINT
+        conn.exec_driver_sql(sql, (org_id, subject, variant, pdf.sha256, pdf.pages, now_iso()))
+        first = conn.execute(sa.select(p.c.sha256).where(p.c.subject == subject, p.c.variant == variant)).scalar()
     return Printed(pdf, variant, first, first == pdf.sha256)
 
 

@@ -23,26 +23,36 @@ from .receipt import Printed
 
 
 def _doc_id(conn, oid: int, ref: int | str) -> int:
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-        return int(ref)
-    return documents.document_id_by_number(conn, oid, ref)
+    """A document named by its id (an int: the web and the API) or its number (text: ``BN/25 0000123``)."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return ref
+    return documents.document_id_by_number(conn, oid, str(ref))
+
+
+def _printed(db: Database, org_code: str, render) -> Printed:
+    """Lay a document out while only reading (no writer waits for weasyprint), then record its first
+    print's fingerprint in a short unit of work of its own."""
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        subject, variant, pdf = render(conn, oid)
+    with db.begin() as conn:
+        return receipt.record_print(conn, oid, subject, variant, pdf)
 
 
 def print_receipt(db: Database, org_code: str, ref: int | str, *, base_url: str | None = None) -> Printed:
     """One receipt as a PDF (by id or number), checked against its first print."""
-    with db.begin() as conn:
-        oid = orgs.org_id_by_code(conn, org_code)
-        return receipt.print_receipt(conn, oid, _doc_id(conn, oid, ref), base_url=base_url)
+    return _printed(db, org_code, lambda conn, oid: receipt.render_receipt(
+        conn, oid, _doc_id(conn, oid, ref), base_url=base_url))
 
 
 def print_letter(db: Database, org_code: str, donation_id: int) -> Printed:
-    with db.begin() as conn:
-        return letter.print_letter(conn, orgs.org_id_by_code(conn, org_code), donation_id)
+    return _printed(db, org_code, lambda conn, oid: (
+        f"letter:{donation_id}", "original", letter.render_letters(conn, oid, [donation_id])))
 
 
 def print_certificate(db: Database, org_code: str, entry_id: int) -> Printed:
-    with db.begin() as conn:
-        return gold_book.print_certificate(conn, orgs.org_id_by_code(conn, org_code), entry_id)
+    return _printed(db, org_code, lambda conn, oid: (
+        f"certificate:{entry_id}", "original", gold_book.render_certificates(conn, oid, [entry_id])))
 
 
 def gold_book_pdf(db: Database, org_code: str) -> Pdf:

@@ -64,7 +64,7 @@ def receipt_list(c: Ctx, org: str, year: int | None, series: str, as_json: bool)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.pass_obj
 def receipt_print(c: Ctx, org: str, number: str, out: Path | None) -> None:
-    """Print one receipt (NUMBER like "BN/25 0000123", or its id) to a PDF."""
+    """Print one receipt (NUMBER like "BN/25 0000123") to a PDF."""
     p = docs.print_receipt(c.db, org, number)
     path = _write(out, p.pdf.data, f"bien-nhan-{number.replace('/', '-').replace(' ', '-')}.pdf")
     click.echo(_printed_text(p, path))

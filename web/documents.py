@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from ledger import documents, orgs, queries, services
 from ledger import schema as s
-from ledger.errors import LedgerError, NotFound
+from ledger.errors import InvalidInput, LedgerError, NotFound
 from ledger.money import parse_amount_text
 from receipts import jobs
 from receipts import service as docs
@@ -58,10 +58,12 @@ def receipt(org: str, doc_id: int):
     with db().read() as conn:
         info = org_info(conn, org)
         rec = documents.register_row(conn, g.org_id, doc_id)
+        in_gold_book = rec.donation_id is not None and conn.execute(sa.select(s.gold_book_entries.c.id).where(
+            s.gold_book_entries.c.donation_id == rec.donation_id)).first() is not None
         p = s.document_prints
         prints = conn.execute(sa.select(p.c.variant, p.c.sha256, p.c.printed_at).where(
             p.c.subject == f"receipt:{doc_id}").order_by(p.c.printed_at)).all()
-    return render_template("receipt.html", org=info, r=rec, prints=prints, today=date.today().isoformat())
+    return render_template("receipt.html", org=info, r=rec, prints=prints, in_gold_book=in_gold_book)
 
 
 @bp.get("/o/<org>/receipts/<int:doc_id>.pdf")
@@ -205,9 +207,11 @@ def print_page(org: str):
 def print_start(org: str):
     f = request.form
     try:
+        year = f.get("year", "").strip()
+        if year and not (len(year) == 4 and year.isascii() and year.isdigit() and 1900 <= int(year) <= 9999):
+            raise InvalidInput("a year is four digits", field="year", reason="not_date")
         job_id = jobs.start(db(), org, f.get("kind", ""), user=actor().user,
-                            campaign=f.get("campaign") or None, year=int(f["year"]) if f.get("year", "").isdigit()
-                            else None)
+                            campaign=f.get("campaign") or None, year=int(year) if year else None)
     except LedgerError as err:
         flash(error_text(err), "error")
         return redirect(url_for("docs.print_page", org=org), 303)

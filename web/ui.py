@@ -118,6 +118,7 @@ def _donation_input(form, donor_id: int | None) -> DonationInput:
         item_unit=(form.get("item_unit") or None) if kind == "in_kind" else None,
         reference=form.get("reference", ""),
         message=form.get("message", ""),
+        gold_book={"yes": True, "no": False}.get(form.get("gold_book", "")),
     )
 
 
@@ -160,6 +161,8 @@ def donation_new(org: str):
         return render(err.status, error=error_text(err), error_field=err.params.get("field"))
     flash(_("Donation recorded: %(amount)s from %(donor)s (transaction #%(seq)s).",
             amount=format_vnd(inp.amount), donor=donor.name if donor else (inp.donor.name or ""), seq=r["seq"]))
+    if r.get("receipt"):
+        flash(_("Receipt %(n)s issued.", n=r["receipt"]))
     return redirect(url_for("ui.dashboard", org=org))
 
 

@@ -32,7 +32,12 @@ BOUNDED = settings(max_examples=30, deadline=None, derandomize=True,
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'quy.sqlite3'}")
+    from receipts import jobs
+
+    tmp = tmp_path_factory.mktemp("schemathesis")
+    env = pytest.MonkeyPatch()
+    env.setenv("QUY_PRINTS", str(tmp / "prints"))  # print jobs the fuzzer starts write here
+    db = Database(f"sqlite:///{tmp / 'quy.sqlite3'}")
     upgrade(db)
     with db.begin() as c:
         load_demo(c)
@@ -41,6 +46,8 @@ def served(tmp_path_factory):
     token = services.create_token(db, "thuquy", "SLA", "treasurer")["token"]
     app = create_app(db, {"SECRET_KEY": "test", "TESTING": True})
     yield app, token
+    jobs.wait_all()  # one at a time per organization: at most one is left running
+    env.undo()
     db.dispose()
 
 
