@@ -5,6 +5,7 @@ Each opens its own unit of work; the faces parse input, call one of these and re
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -55,9 +56,27 @@ def print_certificate(db: Database, org_code: str, entry_id: int) -> Printed:
         f"certificate:{entry_id}", "original", gold_book.render_certificates(conn, oid, [entry_id])))
 
 
+_BOOKS: OrderedDict[tuple, Pdf] = OrderedDict()
+
+
 def gold_book_pdf(db: Database, org_code: str) -> Pdf:
+    """The organization's whole gold book as a PDF. Anyone may ask for it (``/p/<ORG>/gold-book.pdf``), so
+    each process keeps the last few books laid out and lays one out again only when the book can have
+    changed: a new entry, a new transaction (a reversal takes a gift out) or a new name."""
     with db.read() as conn:
-        return gold_book.render_book(conn, orgs.org_id_by_code(conn, org_code))
+        oid = orgs.org_id_by_code(conn, org_code)
+        g, h, o = s.gold_book_entries, s.chain_heads, s.organizations
+        entries = conn.execute(sa.select(sa.func.max(g.c.id), sa.func.count()).where(g.c.org_id == oid)).one()
+        key = (db.url, oid, *entries, conn.execute(sa.select(h.c.last_seq).where(h.c.org_id == oid)).scalar(),
+               *conn.execute(sa.select(o.c.name, o.c.address).where(o.c.id == oid)).one())
+        if key in _BOOKS:
+            _BOOKS.move_to_end(key)
+            return _BOOKS[key]
+        pdf = gold_book.render_book(conn, oid)
+    _BOOKS[key] = pdf
+    while len(_BOOKS) > 8:
+        _BOOKS.popitem(last=False)
+    return pdf
 
 
 def print_batch(db: Database, org_code: str, kind: str, out: Path, *, campaign: str | None = None,

@@ -138,8 +138,39 @@ def upgrade() -> None:
         sa.CheckConstraint("kind IN ('receipt','letter','certificate')", name=op.f("ck_print_jobs_kind")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_print_jobs")),
     )
+    _backfill(dialect)
     for stmt in dbguards.document_statements(dialect):
         op.execute(stmt)
+
+
+def _backfill(dialect: str) -> None:
+    """Books kept before receipts existed: every standing gift of money or goods gets a receipt, numbered
+    per organization and year in the order of the gifts' dates; every standing gift of a donor who agreed
+    to be listed stays in the public gold book, as the page showed it before."""
+    from ledger.clock import now_iso
+
+    pg = dialect == "postgresql"
+    year = "CAST(EXTRACT(YEAR FROM d.date) AS INTEGER)" if pg else "CAST(strftime('%Y', d.date) AS INTEGER)"
+    code = "substr(replace(CAST(gen_random_uuid() AS TEXT), '-', ''), 1, 20)" if pg else "lower(hex(randomblob(10)))"
+    standing = "NOT EXISTS (SELECT 1 FROM transactions t WHERE t.reverses_id = d.tx_id)"
+    now = now_iso()
+    op.execute(sa.text(
+        f"INSERT INTO documents (org_id, kind, series, year, number, date, donation_id, verify_code, created_by, "
+        f"created_at) SELECT d.org_id, 'receipt', 'BN', {year}, "
+        f"row_number() OVER (PARTITION BY d.org_id, {year} ORDER BY d.date, d.id), d.date, d.id, {code}, "
+        f"'migration 0005', :now FROM donations d "
+        f"WHERE d.kind IN ('cash', 'transfer', 'in_kind', 'pledge_payment') AND {standing}").bindparams(now=now))
+    op.execute("INSERT INTO doc_counters (org_id, series, year, last_number) "
+               "SELECT org_id, series, year, max(number) FROM documents GROUP BY org_id, series, year")
+    op.execute(sa.text(
+        "INSERT INTO gold_book_entries (org_id, donation_id, date, name, amount, item, fund_id, campaign_id, message, "
+        "requested, created_at) SELECT d.org_id, d.id, d.date, "
+        "CASE WHEN n.anonymous THEN :anonymous WHEN n.display_name <> '' THEN n.display_name ELSE n.name END, "
+        "CASE WHEN n.hide_amount THEN NULL ELSE d.amount END, "
+        "CASE WHEN d.kind = 'in_kind' THEN d.item_description || ' (' || d.item_quantity || ' ' || d.item_unit "
+        "|| ')' END, d.fund_id, d.campaign_id, d.message, :no, :now "
+        f"FROM donations d JOIN donors n ON n.id = d.donor_id WHERE d.kind <> 'pledge_payment' AND n.listed = :yes "
+        f"AND {standing} ORDER BY d.date, d.id").bindparams(anonymous="Nhà hảo tâm", no=False, yes=True, now=now))
 
 
 def downgrade() -> None:
