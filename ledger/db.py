@@ -290,7 +290,8 @@ def write_later(conn: Connection, sql: str, params: tuple | list = ()) -> None:
     queue.append((sql, tuple(params)))
 
 
-def flush_writes(conn: Connection, *, query: tuple[str, tuple] | None = None, commit: bool = False):
+def flush_writes(conn: Connection, *, query: tuple[str, tuple] | None = None, commit: bool = False,
+                 then: list[tuple[str, tuple]] | None = None):
     """Send the writes :func:`write_later` queued, raising the first failure as SQLAlchemy's matching
     exception (``IntegrityError`` for a broken constraint).
 
@@ -306,8 +307,10 @@ def flush_writes(conn: Connection, *, query: tuple[str, tuple] | None = None, co
     batch = list(queue or ())
     if queue:
         queue.clear()
+    at = len(batch)  # the query's result is the at-th of the round trip
     if query is not None:
         batch.append(query)
+    batch.extend(then or ())
     if commit:
         batch.append(("COMMIT", ()))
     if not batch:
@@ -324,9 +327,16 @@ def flush_writes(conn: Connection, *, query: tuple[str, tuple] | None = None, co
             cur.execute(sql)
             if query is None:
                 return None
-            while cur.nextset():  # the query's rows are the last result
-                pass
-            return cur.fetchone()
+            for _ in range(at):  # skip the results of the queued writes
+                cur.nextset()
+            first = cur.fetchone()
+            if then is None:
+                return first
+            rows = []
+            for _ in then:
+                cur.nextset()
+                rows.append(cur.fetchone())
+            return first, rows
     except dbapi.Error as e:
         raise sa.exc.DBAPIError.instance(sql, params, e, dbapi.Error, dialect=conn.dialect) from e
 

@@ -72,6 +72,18 @@ def take_numbers(conn: Connection, org_id: int, series: str, year: int, n: int) 
     return int(row[0]) - n + 1
 
 
+def number_requests(org_id: int, kind: str, counts: dict[int, int]) -> list[tuple[int, int, tuple[str, tuple]]]:
+    """The statements that take ``counts[year]`` numbers of ``kind``'s series for each year, as
+    (year, how many, (SQL, parameters)), for a caller that runs them itself — :func:`ledger.journal.post`
+    runs them in the same round trip that locks the chain head. Each returns the series' new last number."""
+    return [(y, n, (_BUMP, (org_id, SERIES[kind], y, n))) for y, n in sorted(counts.items()) if n > 0]
+
+
+def first_numbers(requests: list[tuple[int, int, tuple]], rows: list) -> dict[int, int]:
+    """The first number taken in each year, from :func:`number_requests` and the rows they returned."""
+    return {y: int(row[0]) - n + 1 for (y, n, _q), row in zip(requests, rows, strict=True)}
+
+
 def _code() -> str:
     return secrets.token_urlsafe(12)  # 16 characters: the public verification page's unguessable address
 
@@ -90,9 +102,10 @@ class Issued:
 
 
 def issue(conn: Connection, org_id: int, kind: str, items: Sequence[tuple[date, int | None, int | None]], *,
-          user: str, ids: Sequence[int] | None = None) -> list[Issued]:
+          user: str, ids: Sequence[int] | None = None, first: dict[int, int] | None = None) -> list[Issued]:
     """Number and write one document per item ``(date, donation_id, replaces_id)`` in the caller's
-    unit of work, in the order given (numbers rise with it within each year); return them."""
+    unit of work, in the order given (numbers rise with it within each year); return them. ``first``:
+    the numbers were already taken (:func:`number_requests`), starting at ``first[year]``."""
     if not items:
         return []
     series = SERIES[kind]
@@ -103,7 +116,8 @@ def issue(conn: Connection, org_id: int, kind: str, items: Sequence[tuple[date, 
     by_year: dict[int, int] = defaultdict(int)
     for on, _, _ in items:
         by_year[on.year] += 1
-    nxt = {y: take_numbers(conn, org_id, series, y, n) for y, n in sorted(by_year.items())}
+    nxt = dict(first) if first is not None else {
+        y: take_numbers(conn, org_id, series, y, n) for y, n in sorted(by_year.items())}
     out, rows = [], []
     as_date, now = sql_date(conn), now_iso()
     for did, (on, donation_id, replaces_id) in zip(ids, items, strict=True):
@@ -118,12 +132,12 @@ def issue(conn: Connection, org_id: int, kind: str, items: Sequence[tuple[date, 
 
 
 def issue_receipts(conn: Connection, org_id: int, gifts: Sequence[tuple[int, date, str]], *, user: str,
-                   ids: Sequence[int] | None = None) -> list[Issued | None]:
+                   ids: Sequence[int] | None = None, first: dict[int, int] | None = None) -> list[Issued | None]:
     """Receipts for newly recorded donations ``(donation_id, date, kind)``: one for each gift of money or
     goods, none for a pledge. Returns one entry per gift (None where no receipt)."""
     wanted = [(on, did, None) for did, on, kind in gifts if kind in RECEIPTED_KINDS]
     issued = iter(issue(conn, org_id, "receipt", wanted, user=user,
-                        ids=ids[:len(wanted)] if ids is not None else None))
+                        ids=ids[:len(wanted)] if ids is not None else None, first=first))
     return [next(issued) if kind in RECEIPTED_KINDS else None for _, _, kind in gifts]
 
 
@@ -339,6 +353,13 @@ def enter_gold_book(conn: Connection, org_id: int, first_seq: int, last_seq: int
     true = True if conn.dialect.name == "postgresql" else 1
     false = False if conn.dialect.name == "postgresql" else 0
     write_later(conn, _GOLD_SQL, (ANONYMOUS, false, now_iso(), org_id, first_seq, last_seq, true, true))
+
+
+def gold_book_may_take(items: Sequence, threshold: int | None) -> bool:
+    """Whether any of the validated gifts ``items`` can earn a place in the gold book (asked for, or at or
+    above ``threshold``): when none can, :func:`enter_gold_book` is not run at all."""
+    return any(v.kind != "pledge_payment" and (v.gold_book is True or (
+        v.gold_book is None and threshold is not None and v.amount >= threshold)) for v in items)
 
 
 def request_gold_book(conn: Connection, org_id: int, donation_id: int) -> int:

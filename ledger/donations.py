@@ -379,7 +379,15 @@ def record_donations(
     id_of = {id(d): i for d, i in zip(new, new_ids, strict=True)}
     matches = [DonorMatch(id_of[id(f)], True, f.possible_duplicates) if isinstance(f, NewDonor) else f
                for f in found]
-    posted = post(conn, org_id, entries, user=user, progress=progress, tx_ids=tx_ids)
+    # the receipts' numbers are taken as soon as the chain head is locked, in the same round trip
+    per_year: dict[int, int] = {}
+    for v in items:
+        if v.kind in documents.RECEIPTED_KINDS:
+            per_year[v.date.year] = per_year.get(v.date.year, 0) + 1
+    numbers = documents.number_requests(org_id, "receipt", per_year)
+    locked: dict = {}
+    posted = post(conn, org_id, entries, user=user, progress=progress, tx_ids=tx_ids,
+                  after_lock=[q for _y, _n, q in numbers], lock_info=locked)
     now = now_iso()
     as_date, as_bool = sql_date(conn), sql_bool(conn)
     with BulkWriter(conn) as writer:
@@ -396,8 +404,10 @@ def record_donations(
             ])
     # the receipts' numbers and the gold book, in the same unit of work as the gifts they record
     gifts = [(did, v.date, v.kind) for did, v in zip(ids, items, strict=True)]
-    receipts = documents.issue_receipts(conn, org_id, gifts, user=user, ids=doc_ids)
-    documents.enter_gold_book(conn, org_id, posted[0].seq, posted[-1].seq)
+    receipts = documents.issue_receipts(conn, org_id, gifts, user=user, ids=doc_ids,
+                                        first=documents.first_numbers(numbers, locked["after_lock"]))
+    if documents.gold_book_may_take(items, locked["gold_book_threshold"]):
+        documents.enter_gold_book(conn, org_id, posted[0].seq, posted[-1].seq)
     return [
         {"donation_id": did, "tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "donor_id": m.donor_id,
          "donor_created": m.created, "possible_duplicates": m.possible_duplicates,

@@ -166,24 +166,31 @@ class _OrgBook:
     balances: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
-_HEAD_SQL = ("SELECT h.last_seq, h.last_hash, o.lock_date FROM chain_heads h "
+_HEAD_SQL = ("SELECT h.last_seq, h.last_hash, o.lock_date, o.gold_book_threshold FROM chain_heads h "
              "JOIN organizations o ON o.id = h.org_id WHERE h.org_id = %s")
 
 
-def _lock_head(conn: Connection, org_id: int):
+def _lock_head(conn: Connection, org_id: int, then: Sequence[tuple[str, tuple]] = ()):
     """Read (and on PostgreSQL lock until the commit) the organization's chain head and lock date.
 
     On PostgreSQL this lock serializes the organization's journal writers, so it is taken as late as
     possible: after the chart is known and the postings are queued, in the same round trip as the
     writes queued before it (``ledger/db.py:flush_writes``), and the commit follows in the same round
     trip as the writes after it. SQLite's unit of work already holds the database's write lock.
+
+    ``then``: statements (returning rows) to run right after the lock, in the same round trip on
+    PostgreSQL — what must come after the head in every writer's lock order, such as taking a receipt
+    number (``ledger/documents.py``). Returns (head, [each one's first row]).
     """
+    extra: list = []
     if conn.dialect.name == "postgresql":
-        row = flush_writes(conn, query=(_HEAD_SQL + " FOR UPDATE OF h", (org_id,)))
+        got = flush_writes(conn, query=(_HEAD_SQL + " FOR UPDATE OF h", (org_id,)), then=list(then) or None)
+        row, extra = got if then else (got, [])
     else:
         rows = driver_rows(conn, _HEAD_SQL, (org_id,))
         row = rows[0] if rows else None
-    return None if row is None else _Head(row[0], row[1], _as_date(row[2]))
+        extra = [driver_rows(conn, sql, params)[0] for sql, params in then] if row is not None else []
+    return (None if row is None else _Head(row[0], row[1], _as_date(row[2]), row[3])), extra
 
 
 def _as_date(value) -> date | None:
@@ -195,6 +202,7 @@ class _Head(NamedTuple):
     last_seq: int
     last_hash: str
     lock_date: date | None
+    gold_book_threshold: int | None
 
 
 def allocate_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
@@ -243,12 +251,17 @@ def post(
     reserved: dict[int, int] | None = None,
     progress=None,
     tx_ids: list[int] | None = None,
+    after_lock: Sequence[tuple[str, tuple]] = (),
+    lock_info: dict | None = None,
 ) -> list[Posted]:
     """Post ``entries`` to ``org_id``'s journal in the caller's unit of work and return what was posted.
 
     Checks, before anything is written: every entry balanced per fund, accounts and funds belong to the
     organization, no date on or before the lock date, and no fund's spendable balance taken below zero
     (SPEC rule 5). Then writes postings, transactions, cached balances and the chain head in bulk.
+
+    ``after_lock`` statements run as soon as the chain head is locked (see :func:`_lock_head`); their
+    first rows, and the organization's gold-book threshold read with the head, go into ``lock_info``.
     """
     if not entries:
         return []
@@ -292,9 +305,11 @@ def post(
                 for e, tx_id in zip(entries[start : start + chunk], tx_ids[start : start + chunk], strict=True)
                 for ln in e.lines])
 
-    head = _lock_head(conn, org_id)
+    head, extra = _lock_head(conn, org_id, after_lock)
     if head is None:
         raise NotFound(f"organization {org_id} has no journal", entity="chain_head", id=org_id)
+    if lock_info is not None:
+        lock_info.update(after_lock=extra, gold_book_threshold=head.gold_book_threshold)
     book = _OrgBook(org_id, chart.code, head.lock_date, chart.accounts, chart.funds, head.last_seq,
                     head.last_hash)
     if book.lock_date is not None:

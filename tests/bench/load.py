@@ -293,6 +293,11 @@ prev_hash, hash) VALUES (currval('transactions_id_seq'), {org}, currval('transac
 INSERT INTO donations (org_id, tx_id, donor_id, fund_id, kind, date, amount, asset_account_id, created_by, \
 created_at) VALUES ({org}, currval('transactions_id_seq'), {donor}, {fund}, 'cash', '2025-12-30', :amt, \
 {cash}, 'pgbench', 'x');
+INSERT INTO doc_counters (org_id, series, year, last_number) VALUES ({org}, 'PB', 2099, 1) \
+ON CONFLICT (org_id, series, year) DO UPDATE SET last_number = doc_counters.last_number + 1 RETURNING last_number \\gset
+INSERT INTO documents (org_id, kind, series, year, number, date, donation_id, verify_code, created_by, created_at) \
+VALUES ({org}, 'receipt', 'PB', 2099, :last_number, '2025-12-30', currval('donations_id_seq'), \
+substr(md5(random()::text), 1, 16), 'pgbench', 'x');
 UPDATE balances SET amount = amount + :amt WHERE account_id = {cash} AND fund_id = {fund};
 UPDATE balances SET amount = amount - :amt WHERE account_id = {inc} AND fund_id = {fund};
 END;

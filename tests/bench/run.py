@@ -161,6 +161,8 @@ INSERT INTO postings (tx_id, org_id, date, account_id, fund_id, amount) VALUES (
 INSERT INTO postings (tx_id, org_id, date, account_id, fund_id, amount) VALUES (currval('transactions_id_seq'), {org}, '2025-12-30', {inc}, {fund}, -:amt);
 INSERT INTO transactions (id, org_id, seq, date, doc_ref, description, source, created_by, created_at, prev_hash, hash) VALUES (currval('transactions_id_seq'), {org}, currval('transactions_id_seq') + 100000000, '2025-12-30', '', 'pgbench', 'pgbench', 'pgbench', 'x', 'x', 'x');
 INSERT INTO donations (org_id, tx_id, donor_id, fund_id, kind, date, amount, asset_account_id, created_by, created_at) VALUES ({org}, currval('transactions_id_seq'), {donor}, {fund}, 'cash', '2025-12-30', :amt, {cash}, 'pgbench', 'x');
+INSERT INTO doc_counters (org_id, series, year, last_number) VALUES ({org}, 'PB', 2099, 1) ON CONFLICT (org_id, series, year) DO UPDATE SET last_number = doc_counters.last_number + 1 RETURNING last_number \\gset
+INSERT INTO documents (org_id, kind, series, year, number, date, donation_id, verify_code, created_by, created_at) VALUES ({org}, 'receipt', 'PB', 2099, :last_number, '2025-12-30', currval('donations_id_seq'), substr(md5(random()::text), 1, 16), 'pgbench', 'x');
 UPDATE balances SET amount = amount + :amt WHERE account_id = {cash} AND fund_id = {fund};
 UPDATE balances SET amount = amount - :amt WHERE account_id = {inc} AND fund_id = {fund};
 END;
