@@ -179,8 +179,7 @@ def downgrade() -> None:
         op.execute(stmt)
     for t in ("print_jobs", "gold_book_entries", "document_prints", "document_voids", "documents", "doc_counters"):
         op.drop_table(t)
-    with op.batch_alter_table("donations") as b:
-        b.drop_column("gold_book")
-    with op.batch_alter_table("organizations") as b:
-        for c in ("treasurer_name", "signatory_name", "signatory_title", "gold_book_threshold"):
-            b.drop_column(c)
+    # plain DROP COLUMN (SQLite ≥ 3.35 too): batch mode would copy both tables and lose their triggers
+    op.execute("ALTER TABLE donations DROP COLUMN gold_book")
+    for c in ("treasurer_name", "signatory_name", "signatory_title", "gold_book_threshold"):
+        op.execute(f"ALTER TABLE organizations DROP COLUMN {c}")
