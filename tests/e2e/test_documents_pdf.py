@@ -327,6 +327,8 @@ def test_a_thank_you_letter_names_the_donor_the_gift_the_fund_and_who_signs_on_a
         assert expected in got, f"{expected!r} is not in the letter: {got}"
     assert_size(printed.pdf.data, A4)
     assert printed.pdf.pages == 1
+    fonts = pdf_fonts(printed.pdf.data)
+    assert fonts and all(f["emb"] == "yes" for f in fonts) and any("DejaVu" in f["name"] for f in fonts)
     again = service.print_letter(sla.db, sla.org, r["donation_id"])
     assert again.same_as_first and again.pdf.data == printed.pdf.data
 

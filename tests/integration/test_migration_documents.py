@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from ledger import documents, orgs, queries
-from ledger.db import Database
 from ledger.clock import now_iso
+from ledger.db import Database
 from ledger.journal import Entry, Line, post, reversal_entry
 from ledger.migrate import upgrade
 from ledger.services import verify
