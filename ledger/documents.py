@@ -377,6 +377,7 @@ def request_gold_book(conn: Connection, org_id: int, donation_id: int) -> int:
         raise InvalidInput("the donor did not agree to be listed; change that first", field="donation_id",
                            reason="not_listed")
     g = s.gold_book_entries
+    _take_turn(conn, org_id)  # two requests for one gift: the second waits, then finds the entry
     if conn.execute(sa.select(g.c.id).where(g.c.donation_id == donation_id)).first():
         raise Conflict("the gift is already in the gold book", reason="already_in_gold_book")
     sql = _GOLD_SQL.replace("coalesce(dn.gold_book, %s)", "%s").replace(
