@@ -329,6 +329,57 @@ print_jobs = sa.Table(
     sa.CheckConstraint("kind IN ('receipt','letter','certificate')", name="kind"),
 )
 
+# ------------------------------------------------------------------ term deposits
+
+#: A term deposit (tiền gửi có kỳ hạn): its own sub-account of 121 holds the principal, per owning fund
+#: (the funds' shares are that account's balances). Never changed; what happens to it is an event.
+deposits = sa.Table(
+    "deposits",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id"), nullable=False, unique=True),
+    sa.Column("bank_account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("contract_no", sa.String(60), nullable=False),
+    sa.Column("principal", Money, nullable=False),
+    sa.Column("rate_ppm", sa.Integer, nullable=False),
+    sa.Column("demand_rate_ppm", sa.Integer, nullable=False, server_default="1000"),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("maturity", sa.Date, nullable=False),
+    sa.Column("term_months", sa.Integer, nullable=True),
+    sa.Column("term_days", sa.Integer, nullable=True),
+    sa.Column("pays", sa.String(20), nullable=False),
+    sa.Column("rollover", sa.String(30), nullable=False),
+    sa.Column("rolled_from_id", Id, sa.ForeignKey("deposits.id"), nullable=True),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.UniqueConstraint("org_id", "contract_no", name="uq_deposits_org_contract"),
+    sa.CheckConstraint("principal > 0", name="positive"),
+    sa.CheckConstraint("rate_ppm > 0 AND rate_ppm <= 1000000", name="rate"),
+    sa.CheckConstraint("demand_rate_ppm >= 0 AND demand_rate_ppm <= 1000000", name="demand_rate"),
+    sa.CheckConstraint("maturity > start", name="term"),
+    sa.CheckConstraint("pays IN ('maturity','monthly')", name="pays"),
+    sa.CheckConstraint("rollover IN ('none','principal','principal_interest')", name="rollover"),
+)
+
+#: What happened to a deposit, each with the transaction that booked it: a month-end accrual, a monthly
+#: interest payment, the settlement at maturity. One of a kind per deposit and day, so that running the
+#: month-end job again (or after it was killed) books nothing twice. Append-only.
+deposit_events = sa.Table(
+    "deposit_events",
+    metadata,
+    _id(),
+    sa.Column("deposit_id", Id, sa.ForeignKey("deposits.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.UniqueConstraint("deposit_id", "kind", "on", name="uq_deposit_events_once"),
+    sa.CheckConstraint("kind IN ('accrual','payment','settlement')", name="kind"),
+    sa.CheckConstraint("amount >= 0", name="nonnegative"),
+)
+
 #: Client idempotency keys: the same key and input give back the stored result.
 idempotency_keys = sa.Table(
     "idempotency_keys",

@@ -308,3 +308,59 @@ def gold_book_request(db: Database, org_code: str, donation_id: int, *, user: Wh
 
     return run_idempotent(db, f"{org_code}:gold_book", key, {"donation": donation_id}, _audited(
         user, "gold_book.enter", org_code, {"donation": donation_id}, work, lambda r: f"donation:{donation_id}"))
+
+
+# ------------------------------------------------------------------ term deposits
+
+
+def open_deposit(db: Database, org_code: str, inp, *, user: Who = "cli", key: str | None = None) -> dict:
+    """Open a term deposit from a bank account (``ledger.deposits.DepositInput``)."""
+    from . import deposits
+
+    def work(conn):
+        return deposits.open_deposit(conn, orgs.org_id_by_code(conn, org_code), inp, user=as_actor(user).user)
+
+    payload = inp.payload()
+    return run_idempotent(db, f"{org_code}:deposit", key, payload, _audited(
+        user, "deposit.open", org_code, payload, work, lambda r: f"deposit:{r['id']}"))
+
+
+def accrue(db: Database, org_code: str, through: Any, *, user: Who = "cli", chunk: int = 500) -> dict:
+    """The month-end job: book every accrual and monthly payment due through ``through`` that is not booked
+    yet, a chunk of deposits per unit of work (a run killed halfway loses nothing: the next one books what
+    is left, and nothing twice)."""
+    from . import deposits
+
+    on = parse_date(through)
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        ids = [d.id for d in deposits.deposits(conn, oid) if d.settled_on is None and d.start <= on]
+    total = deposits.AccrualRun()
+    for i in range(0, len(ids), chunk):
+        with db.begin() as conn:
+            run = deposits.accrue(conn, oid, through=on, user=as_actor(user).user, ids=ids[i:i + chunk])
+            if run.events:
+                audit.record(conn, user, "deposits.accrue", org_id=oid, target=f"through:{on.isoformat()}",
+                             details={"events": run.events, "amount": run.amount})
+        total.deposits += run.deposits
+        total.events += run.events
+        total.amount += run.amount
+        for f, v in run.per_fund.items():
+            total.per_fund[f] = total.per_fund.get(f, 0) + v
+    return {"through": on.isoformat(), "deposits": total.deposits, "events": total.events, "amount": total.amount}
+
+
+def settle_deposit(db: Database, org_code: str, contract: str, *, on: Any = None, new_rate: Any = None,
+                   user: Who = "cli", key: str | None = None) -> dict:
+    """Settle a deposit at maturity (and roll it over as its policy says)."""
+    from . import deposits
+
+    payload = {"contract": contract, "on": str(on), "new_rate": str(new_rate)}
+
+    def work(conn):
+        oid = orgs.org_id_by_code(conn, org_code)
+        return deposits.settle(conn, oid, deposits.deposit_id_by_contract(conn, oid, contract),
+                               user=as_actor(user).user, on=parse_date(on) if on else None, new_rate=new_rate)
+
+    return run_idempotent(db, f"{org_code}:deposit_settlement", key, payload, _audited(
+        user, "deposit.settle", org_code, payload, work, lambda r: f"deposit:{r['id']}"))

@@ -1,0 +1,177 @@
+"""Term deposits booked (``ledger/deposits.py``) on SQLite and PostgreSQL: opening from a bank account,
+month-end accruals booked once however often the job runs, the seed-004 worked example from opening to
+settlement, shares that do not divide evenly, rollover, and bad input refused with nothing written."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from ledger import deposits, services
+from ledger.deposits import DepositInput
+from ledger.errors import InsufficientFunds, InvalidInput, LedgerError
+from ledger.interest import Deposit, parse_rate
+from tests.helpers import give, snapshot
+
+
+def bank_money(books, amount: int, fund: str, on=date(2025, 12, 1)) -> None:
+    give(books, amount, name=f"Ngân hàng chuyển {fund}", on=on, fund=fund, kind="transfer", bank_account="1121.BIDV")
+
+
+def balance(books, code: str, fund: str) -> int:
+    with books.db.read() as c:
+        return c.execute(sa.text(
+            "SELECT coalesce(sum(p.amount), 0) FROM postings p JOIN accounts a ON a.id = p.account_id "
+            "JOIN funds f ON f.id = p.fund_id WHERE (a.code = :c OR a.code LIKE :sub) AND f.code = :f"),
+            {"c": code, "sub": code + ".%", "f": fund}).scalar()
+
+
+def open_(books, contract="HD-2026-001", principal=1_000_000_000, rate="5", start=date(2026, 1, 1), months=6,
+          shares=None, **kw):
+    return services.open_deposit(books.db, books.org, DepositInput(
+        contract_no=contract, bank_account="1121.BIDV", principal=principal, rate=rate, start=start,
+        term_months=months, shares=shares or {"TOHIEU": principal}, **kw), user="test")
+
+
+def test_seed_004_from_opening_to_settlement_books_the_terms_interest_month_by_month(books):
+    """Seed 004: 2.833.587.000 đ for six months at 4,9647 %/năm (our statement of the rate)."""
+    bank_money(books, 3_000_000_000, "TOHIEU")
+    r = open_(books, principal=2_833_587_000, rate="4,9647")
+    assert r["maturity"] == "2026-07-01" and r["interest"] == 69_761_414
+    assert balance(books, "1121", "TOHIEU") == 3_000_000_000 - 2_833_587_000
+    assert balance(books, "121", "TOHIEU") == 2_833_587_000
+    terms = Deposit(2_833_587_000, parse_rate("4,9647"), date(2026, 1, 1), date(2026, 7, 1))
+    for month_end in (date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)):
+        services.accrue(books.db, books.org, month_end)
+        assert balance(books, "1381", "TOHIEU") == terms.accrued_through(month_end)
+    settled = services.settle_deposit(books.db, books.org, "HD-2026-001")
+    assert settled["interest"] == 69_761_414
+    assert balance(books, "515", "TOHIEU") == -69_761_414  # income is a credit
+    assert balance(books, "1381", "TOHIEU") == 0 and balance(books, "121", "TOHIEU") == 0
+    assert balance(books, "1121", "TOHIEU") == 3_000_000_000 + 69_761_414
+    assert all(r.ok for r in services.verify(books.db))
+
+
+def test_running_the_month_end_job_twice_books_each_month_once(books):
+    bank_money(books, 1_000_000_000, "TOHIEU")
+    open_(books)
+    first = services.accrue(books.db, books.org, date(2026, 3, 31))
+    assert first["events"] == 3 and first["amount"] > 0
+    before = snapshot(books.db)
+    again = services.accrue(books.db, books.org, date(2026, 3, 31))
+    assert again["events"] == 0 and again["amount"] == 0
+    assert snapshot(books.db) == before
+
+
+def test_a_job_killed_halfway_and_run_again_books_each_deposit_once(books, monkeypatch):
+    bank_money(books, 3_000_000_000, "TOHIEU")
+    for i in range(5):
+        open_(books, contract=f"HD-{i}", principal=500_000_000 + i * 1_000)
+    real = deposits.accrue
+    calls = []
+
+    def dies_on_the_third_chunk(*a, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            raise SystemExit("killed")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(deposits, "accrue", dies_on_the_third_chunk)
+    with pytest.raises(SystemExit):
+        services.accrue(books.db, books.org, date(2026, 2, 28), chunk=2)
+    monkeypatch.setattr(deposits, "accrue", real)
+    services.accrue(books.db, books.org, date(2026, 2, 28), chunk=2)
+    with books.db.read() as c:
+        rows = deposits.deposits(c, books.org_id)
+    for d in rows:
+        assert d.accrued == d.terms.accrued_through(date(2026, 2, 28))
+    assert balance(books, "1381", "TOHIEU") == sum(d.accrued for d in rows)
+
+
+def test_a_deposit_shared_by_three_funds_splits_its_interest_so_the_pieces_add_up(books):
+    with books.db.begin() as c:
+        from ledger import orgs
+
+        orgs.create_fund(c, books.org_id, code="NUOIEM", name="Quỹ Nuôi em", kind="general")
+    for fund in ("TOHIEU", "KHT", "NUOIEM"):
+        bank_money(books, 400_000_000, fund)
+    open_(books, principal=1_000_000_001, rate="7", months=1,
+          shares={"TOHIEU": 333_333_334, "KHT": 333_333_334, "NUOIEM": 333_333_333})
+    services.accrue(books.db, books.org, date(2026, 1, 31))
+    settled = services.settle_deposit(books.db, books.org, "HD-2026-001")
+    total = Deposit(1_000_000_001, parse_rate("7"), date(2026, 1, 1), date(2026, 2, 1)).interest()
+    assert settled["interest"] == total
+    pieces = [-balance(books, "515", f) for f in ("TOHIEU", "KHT", "NUOIEM")]
+    assert sum(pieces) == total and max(pieces) - min(pieces) <= 1
+
+
+def test_a_monthly_paying_deposit_is_paid_each_month_and_the_last_with_the_principal(books):
+    bank_money(books, 600_000_000, "TOHIEU")
+    open_(books, principal=500_000_000, rate="4.8", start=date(2026, 1, 31), months=3, pays="monthly")
+    services.accrue(books.db, books.org, date(2026, 4, 29))
+    assert balance(books, "1121", "TOHIEU") == 100_000_000 + 1_841_096 + 2_038_356
+    assert balance(books, "1381", "TOHIEU") == 0
+    services.settle_deposit(books.db, books.org, "HD-2026-001")
+    assert balance(books, "515", "TOHIEU") == -(1_841_096 + 2_038_356 + 1_972_603)
+    assert balance(books, "1121", "TOHIEU") == 600_000_000 + 1_841_096 + 2_038_356 + 1_972_603
+
+
+def test_rollover_with_interest_opens_the_next_deposit_from_maturity(books):
+    bank_money(books, 1_000_000_000, "TOHIEU")
+    open_(books, principal=1_000_000_000, rate="6", start=date(2026, 1, 1), months=12,
+          rollover="principal_interest")
+    r = services.settle_deposit(books.db, books.org, "HD-2026-001")
+    assert r["interest"] == 60_000_000 and r["rolled_into"]["contract_no"] == "HD-2026-001/TT1"
+    assert r["rolled_into"]["maturity"] == "2028-01-01"
+    assert balance(books, "121", "TOHIEU") == 1_060_000_000 and balance(books, "1121", "TOHIEU") == 0
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"principal": -5}, "not_positive"), ({"principal": 0}, "not_positive"), ({"principal": 1.5}, "not_integer"),
+    ({"rate": "0"}, "out_of_range"), ({"rate": "101"}, "out_of_range"), ({"rate": 5.5}, "not_exact"),
+    ({"months": 0}, "not_positive"), ({"shares": {"TOHIEU": 600_000_000, "KHT": 300_000_000}}, "shares_mismatch"),
+])
+def test_bad_deposits_are_refused_with_nothing_written(books, change, reason):
+    bank_money(books, 1_000_000_000, "TOHIEU")
+    bank_money(books, 1_000_000_000, "KHT")
+    before = snapshot(books.db)
+    with pytest.raises(LedgerError) as err:
+        open_(books, **change)
+    assert err.value.params.get("reason") == reason or err.value.code == "invalid_amount"
+    assert snapshot(books.db) == before
+
+
+def test_a_deposit_from_a_bank_account_without_the_money_is_refused(books):
+    bank_money(books, 999_999_999, "TOHIEU")
+    before = snapshot(books.db)
+    with pytest.raises(InsufficientFunds):
+        open_(books, principal=1_000_000_000)
+    assert snapshot(books.db) == before
+
+
+def test_a_settled_deposit_is_not_settled_again_nor_accrued(books):
+    bank_money(books, 1_000_000_000, "TOHIEU")
+    open_(books, months=1)
+    services.settle_deposit(books.db, books.org, "HD-2026-001")
+    with pytest.raises(LedgerError):
+        services.settle_deposit(books.db, books.org, "HD-2026-001")
+    assert services.accrue(books.db, books.org, date(2026, 12, 31))["events"] == 0
+    with pytest.raises(InvalidInput):
+        open_(books, contract="HD-2", principal=1, start=date(2026, 3, 1), months=1, rate="5", pays="weekly")
+
+
+def test_the_database_refuses_changing_or_removing_deposits_and_their_events(books):
+    bank_money(books, 1_000_000_000, "TOHIEU")
+    open_(books)
+    services.accrue(books.db, books.org, date(2026, 1, 31))
+    for q in ("UPDATE deposits SET principal = 1", "DELETE FROM deposits", "UPDATE deposit_events SET amount = 0",
+              "DELETE FROM deposit_events"):
+        with pytest.raises(sa.exc.DBAPIError):
+            with books.db.begin() as c:
+                c.exec_driver_sql(q)
+    with pytest.raises(sa.exc.DBAPIError):  # an accrual booked twice for one day
+        with books.db.begin() as c:
+            c.exec_driver_sql("INSERT INTO deposit_events (deposit_id, kind, \"on\", amount, created_at) "
+                              "SELECT deposit_id, kind, \"on\", amount, created_at FROM deposit_events")
