@@ -306,12 +306,17 @@ DEPOSIT_TABLES = ("deposits", "deposit_events")
 
 
 def deposit_statements(dialect: str) -> list[str]:
-    """Deposits and their events are append-only (the function is the documents', made in 0005)."""
+    """Deposits and their events are append-only."""
     if dialect == "postgresql":
-        return [*[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
-                  FOR EACH ROW EXECUTE FUNCTION quy_documents_append_only()""" for t in DEPOSIT_TABLES],
+        return ["""CREATE OR REPLACE FUNCTION quy_deposits_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+                        USING ERRCODE = 'restrict_violation';
+                END $$""",
+                *[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
+                  FOR EACH ROW EXECUTE FUNCTION quy_deposits_append_only()""" for t in DEPOSIT_TABLES],
                 *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
-                  FOR EACH STATEMENT EXECUTE FUNCTION quy_documents_append_only()""" for t in DEPOSIT_TABLES]]
+                  FOR EACH STATEMENT EXECUTE FUNCTION quy_deposits_append_only()""" for t in DEPOSIT_TABLES]]
     return [f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
             BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
             for t in DEPOSIT_TABLES for op in ("UPDATE", "DELETE")]
@@ -320,5 +325,6 @@ def deposit_statements(dialect: str) -> list[str]:
 def deposit_drop_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in DEPOSIT_TABLES],
-                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in DEPOSIT_TABLES]]
+                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in DEPOSIT_TABLES],
+                "DROP FUNCTION IF EXISTS quy_deposits_append_only()"]
     return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in DEPOSIT_TABLES for op in ("update", "delete")]
