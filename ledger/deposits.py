@@ -80,10 +80,17 @@ def _account_code(contract: str) -> str:
 
 def _balances(conn: Connection, account_id: int) -> dict[int, int]:
     """The account's cached balance per fund (non-zero ones)."""
+    return _balances_of(conn, [account_id]).get(account_id, {})
+
+
+def _balances_of(conn: Connection, account_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Cached balances per fund of several accounts, in one statement: account → fund → amount."""
     b = s.balances
-    return {r.fund_id: r.amount for r in conn.execute(
-        sa.select(b.c.fund_id, b.c.amount).where(b.c.account_id == account_id, b.c.amount != 0)
-        .order_by(b.c.fund_id))}
+    out: dict[int, dict[int, int]] = {}
+    for r in conn.execute(sa.select(b.c.account_id, b.c.fund_id, b.c.amount)
+                          .where(b.c.account_id.in_(account_ids), b.c.amount != 0).order_by(b.c.fund_id)):
+        out.setdefault(r.account_id, {})[r.fund_id] = r.amount
+    return out
 
 
 def open_deposit(conn: Connection, org_id: int, inp: DepositInput, *, user: str,
@@ -210,9 +217,10 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
         booked.setdefault(r.deposit_id, set()).add((r.kind, r.on))
     entries: list[Entry] = []
     events: list[tuple[int, str, date, int]] = []
+    held = _balances_of(conn, [r.account_id for r in rows])
     for dep in rows:
         terms = dep.terms
-        shares = _balances(conn, dep.account_id)
+        shares = held.get(dep.account_id, {})
         if not shares:
             continue
         done = booked.get(dep.id, set())

@@ -664,4 +664,4 @@ if __name__ == "__main__":
     main()
 
 
-from . import cli_documents  # noqa: E402, F401 - registers the document commands on `quy`
+from . import cli_deposits, cli_documents  # noqa: E402, F401 - register their commands on `quy`
