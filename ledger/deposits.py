@@ -125,10 +125,11 @@ def open_deposit(conn: Connection, org_id: int, inp: DepositInput, *, user: str,
         raise Conflict(f"a deposit with contract {contract!r} exists", reason="contract_taken")
     _take_turn(conn, org_id)
     have = _balances(conn, bank.id)
+    code_of = {fund_id_by_code(conn, org_id, c): c for c in inp.shares}
     for fid, amount in shares.items():
         if have.get(fid, 0) < amount:
-            raise InsufficientFunds(f"bank account {bank.code} holds {have.get(fid, 0)} đ of this fund, "
-                                    f"not {amount} đ", fund=str(fid), spendable=have.get(fid, 0),
+            raise InsufficientFunds(f"bank account {bank.code} holds {have.get(fid, 0)} đ of fund {code_of[fid]}, "
+                                    f"not {amount} đ", fund=code_of[fid], spendable=have.get(fid, 0),
                                     shortfall=amount - have.get(fid, 0))
     acct = add_account(conn, org_id, code=_account_code(contract), parent_code=_deposit_parent(conn, org_id),
                        name=f"Tiền gửi có kỳ hạn HĐ {contract} - {bank.bank_name or bank.name}")

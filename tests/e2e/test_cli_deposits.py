@@ -1,0 +1,41 @@
+"""The ``quy`` deposit commands as a treasurer runs them (real processes, a fresh SQLite file with the demo
+books): open a deposit from a bank account, run the month-end job twice, list, settle; bad input refused."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from ledger.interest import Deposit, parse_rate
+
+from .test_cli import demo, run, url  # noqa: F401 - fixtures
+
+OPEN = ["deposit", "open", "--contract", "VTB 2026/01", "--bank", "1121.BIDV", "--principal", "2.833.587.000",
+        "--rate", "4,9647", "--start", "2026-01-01", "--months", "6"]
+
+
+def test_a_deposit_from_opening_to_settlement_through_the_command_line(demo):  # noqa: F811
+    opened = json.loads(run(demo, *OPEN, "--share", "TOHIEU=2.500.000.000", "--share", "KHT=333.587.000",
+                            "--json").stdout)
+    assert opened["maturity"] == "2026-07-01" and opened["interest"] == 69_761_414
+    first = json.loads(run(demo, "accrue", "--through", "2026-03-31", "--json").stdout)
+    again = json.loads(run(demo, "accrue", "--through", "2026-03-31", "--json").stdout)
+    terms = Deposit(2_833_587_000, parse_rate("4,9647"), date(2026, 1, 1), date(2026, 7, 1))
+    assert first["events"] == 3 and first["amount"] == terms.accrued_through(date(2026, 3, 31))
+    assert again["events"] == 0 and again["amount"] == 0
+    listed = json.loads(run(demo, "deposit", "list", "--json").stdout)
+    assert [d["contract_no"] for d in listed] == ["VTB 2026/01"] and listed[0]["accrued"] == first["amount"]
+    settled = json.loads(run(demo, "deposit", "settle", "VTB 2026/01", "--json").stdout)
+    assert settled["interest"] == 69_761_414
+    assert "OK" in run(demo, "verify").stdout
+
+
+def test_bad_deposits_get_a_vietnamese_message_and_write_nothing(demo):  # noqa: F811
+    before = run(demo, "deposit", "list", "--json").stdout
+    p = run(demo, *OPEN, "--fund", "TOHIEU", "--rate", "0", ok=False)
+    assert p.returncode == 2 and "Lãi suất phải lớn hơn 0" in p.stderr
+    p = run(demo, *OPEN, "--share", "TOHIEU=1.000.000", ok=False)
+    assert p.returncode == 2 and "shares_mismatch" not in p.stdout and "Lỗi" in p.stderr
+    p = run(demo, *[a if a != "2.833.587.000" else "999.000.000.000" for a in OPEN], "--fund", "KHT", ok=False)
+    assert p.returncode == 2 and "insufficient_funds" in p.stderr
+    assert run(demo, "deposit", "list", "--json").stdout == before
