@@ -145,9 +145,22 @@ def _chart(conn: Connection, org_id: int, lines: Iterable[Line]) -> _Chart:
     (an account or fund added since, or one of another organization, which then fails the check)."""
     key = ("chart", org_id)
     chart = LOOKUPS.get(conn, key)
-    if chart is None or any(ln.account_id not in chart.accounts or ln.fund_id not in chart.funds
-                            for ln in lines):
+    lines = list(lines)
+    if chart is None:
         chart = _read_chart(conn, org_id)
+        LOOKUPS.note(conn, key, chart)
+    elif any(ln.account_id not in chart.accounts or ln.fund_id not in chart.funds for ln in lines):
+        # only what is new (an account opened since, say a deposit's own): the whole chart can be large
+        a, f = s.accounts, s.funds
+        new_a = {ln.account_id for ln in lines} - chart.accounts.keys()
+        new_f = {ln.fund_id for ln in lines} - chart.funds.keys()
+        accts = dict(chart.accounts)
+        accts.update({r.id: (r.code, r.kind, r.role) for r in conn.execute(
+            sa.select(a.c.id, a.c.code, a.c.kind, a.c.role).where(a.c.org_id == org_id, a.c.id.in_(new_a)))})
+        funds = dict(chart.funds)
+        funds.update({r.id: r.code for r in conn.execute(
+            sa.select(f.c.id, f.c.code).where(f.c.org_id == org_id, f.c.id.in_(new_f)))})
+        chart = _Chart(chart.code, accts, funds)
         LOOKUPS.note(conn, key, chart)
     return chart
 
