@@ -31,9 +31,8 @@ from sqlalchemy.engine import Connection
 from . import interest as ir
 from . import schema as s
 from .clock import now_iso, parse_date
-from .db import driver_rows
 from .errors import Conflict, InsufficientFunds, InvalidInput, NotFound
-from .journal import Entry, Line, post
+from .journal import Entry, Line, post, take_turn
 from .money import parse_amount, split_by_shares
 from .names import clean_name
 from .orgs import account_by_code, account_id_by_role, add_account, fund_id_by_code
@@ -66,12 +65,6 @@ def _demand_rate(value: Any) -> int:
     if isinstance(value, str) and value.strip().rstrip("%").strip() in ("0", "0.0", "0,0"):
         return 0
     return ir.parse_rate(value, field="demand_rate")
-
-
-def _take_turn(conn: Connection, org_id: int) -> None:
-    """Wait for the organization's other journal writers before reading balances that decide a posting."""
-    if conn.dialect.name == "postgresql":
-        driver_rows(conn, "SELECT org_id FROM chain_heads WHERE org_id = %s FOR UPDATE", (org_id,))
 
 
 def _account_code(contract: str) -> str:
@@ -123,7 +116,7 @@ def open_deposit(conn: Connection, org_id: int, inp: DepositInput, *, user: str,
     if conn.execute(sa.select(s.deposits.c.id).where(s.deposits.c.org_id == org_id,
                                                      s.deposits.c.contract_no == contract)).first():
         raise Conflict(f"a deposit with contract {contract!r} exists", reason="contract_taken")
-    _take_turn(conn, org_id)
+    take_turn(conn, org_id)  # the bank's balance decides: no other writer of the organization meanwhile
     have = _balances(conn, bank.id)
     code_of = {fund_id_by_code(conn, org_id, c): c for c in inp.shares}
     for fid, amount in shares.items():

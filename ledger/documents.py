@@ -26,6 +26,7 @@ from . import schema as s
 from .clock import now_iso
 from .db import bulk_insert, driver_rows, flush_writes, sql_date, write_later
 from .errors import Conflict, InvalidInput, NotFound
+from .journal import take_turn
 
 #: Series letters per document kind.
 SERIES = {"receipt": "BN", "voucher": "PC", "decision": "QD"}
@@ -141,14 +142,6 @@ def issue_receipts(conn: Connection, org_id: int, gifts: Sequence[tuple[int, dat
     return [next(issued) if kind in RECEIPTED_KINDS else None for _, _, kind in gifts]
 
 
-def _take_turn(conn: Connection, org_id: int) -> None:
-    """Wait for the organization's journal writers (its chain-head row lock, held to the commit), as
-    :func:`ledger.journal.post` does before any number is taken: a void or a replacement then cannot
-    interleave with a reversal of the same gift, and every writer locks head before counter."""
-    if conn.dialect.name == "postgresql":
-        driver_rows(conn, "SELECT org_id FROM chain_heads WHERE org_id = %s FOR UPDATE", (org_id,))
-
-
 def _document(conn: Connection, org_id: int, doc_id: int, *, lock: bool = False):
     """The document's row; with ``lock``, held until the unit of work ends (PostgreSQL ``FOR NO KEY
     UPDATE``, which fires no trigger), so that two writers voiding or replacing one document take turns
@@ -174,7 +167,7 @@ def document_id_by_number(conn: Connection, org_id: int, text: str) -> int:
 
 def void(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str) -> dict:
     """Void a document with a reason; it keeps its number. A document is voided once."""
-    _take_turn(conn, org_id)
+    take_turn(conn, org_id)  # cannot interleave with a reversal of the gift
     doc = _document(conn, org_id, doc_id, lock=True)
     reason = (reason or "").strip()
     if not reason:
@@ -192,7 +185,7 @@ def void(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str) 
 def reissue(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str, on: date | None = None) -> dict:
     """Void a document (unless it already is) and issue its replacement: a new number in the same series
     for the same donation, dated ``on`` (default: the original's date), marked as replacing it."""
-    _take_turn(conn, org_id)
+    take_turn(conn, org_id)  # cannot interleave with a reversal of the gift
     doc = _document(conn, org_id, doc_id, lock=True)
     if conn.execute(sa.select(s.documents.c.id).where(s.documents.c.replaces_id == doc_id)).first():
         raise Conflict("this document was already replaced", reason="already_replaced", id=doc_id)
@@ -377,7 +370,7 @@ def request_gold_book(conn: Connection, org_id: int, donation_id: int) -> int:
         raise InvalidInput("the donor did not agree to be listed; change that first", field="donation_id",
                            reason="not_listed")
     g = s.gold_book_entries
-    _take_turn(conn, org_id)  # two requests for one gift: the second waits, then finds the entry
+    take_turn(conn, org_id)  # two requests for one gift: the second waits, then finds the entry
     if conn.execute(sa.select(g.c.id).where(g.c.donation_id == donation_id)).first():
         raise Conflict("the gift is already in the gold book", reason="already_in_gold_book")
     sql = _GOLD_SQL.replace("coalesce(dn.gold_book, %s)", "%s").replace(

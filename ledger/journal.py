@@ -206,6 +206,15 @@ def _lock_head(conn: Connection, org_id: int, then: Sequence[tuple[str, tuple]] 
     return (None if row is None else _Head(row[0], row[1], _as_date(row[2]), row[3])), extra
 
 
+def take_turn(conn: Connection, org_id: int) -> None:
+    """Wait for the organization's journal writers (its chain-head row lock, held to the commit), as
+    :func:`post` does, before reading what decides a write: voiding or replacing a document, opening a
+    deposit from a bank account's balance. Every writer then locks the head before anything else it
+    locks (a series counter), so they take turns without deadlocks. SQLite's writers already do."""
+    if conn.dialect.name == "postgresql":
+        driver_rows(conn, "SELECT org_id FROM chain_heads WHERE org_id = %s FOR UPDATE", (org_id,))
+
+
 def _as_date(value) -> date | None:
     """A lock date as the driver gives it (SQLite: ISO text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
