@@ -218,6 +218,8 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
         if not shares:
             continue
         done = booked.get(dep.id, set())
+        funds = sorted(shares)
+        weights = [shares[f] for f in funds]
         if dep.pays == "maturity":
             accrued = dep.accrued
             for d in ir.month_ends(dep.start, dep.maturity):
@@ -225,13 +227,14 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
                     break
                 if ("accrual", d) in done:
                     continue
-                amount = terms.accrued_through(d) - accrued
-                accrued += amount
-                events.append((dep.id, "accrual", d, amount))
-                if amount:
-                    entries.append(_interest_entry(d, dep, amount, shares, receivable_id, interest_id,
-                                                   "Dự thu lãi tiền gửi"))
+                upto = terms.accrued_through(d)
+                events.append((dep.id, "accrual", d, upto - accrued))
+                if upto != accrued:
+                    entries.append(_interest_entry(d, dep, _pieces(accrued, upto, funds, weights), receivable_id,
+                                                   interest_id, "Dự thu lãi tiền gửi"))
+                accrued = upto
         else:
+            paid = dep.paid
             for to, amount in ir.monthly_payments(terms)[:-1]:  # the last period is paid with the principal
                 if to > through:
                     break
@@ -239,8 +242,9 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
                     continue
                 events.append((dep.id, "payment", to, amount))
                 if amount:
-                    entries.append(_interest_entry(to, dep, amount, shares, dep.bank_account_id, interest_id,
-                                                   "Lãi tiền gửi trả hằng tháng"))
+                    entries.append(_interest_entry(to, dep, _pieces(paid, paid + amount, funds, weights),
+                                                   dep.bank_account_id, interest_id, "Lãi tiền gửi trả hằng tháng"))
+                paid += amount
         run.deposits += 1
     posted = post(conn, org_id, entries, user=user) if entries else []
     tx_of = iter(p.tx_id for p in posted)
@@ -260,22 +264,33 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
     return run
 
 
-def _interest_entry(on: date, dep: DepositRow, amount: int, shares: dict[int, int], debit: int, credit: int,
+def _pieces(before: int, after: int, funds: list[int], weights: list[int]) -> dict[int, int]:
+    """Each fund's piece of the interest booked between cumulative totals ``before`` and ``after``: the
+    difference of the two totals split by the funds' shares. Splitting the running total, not each amount,
+    keeps every fund within 1 đ of its exact share however many months are booked (no fund collects
+    every rounding đồng)."""
+    lo = split_by_shares(before, weights) if before else [0] * len(funds)
+    hi = split_by_shares(after, weights)
+    return {f: h - low for f, h, low in zip(funds, hi, lo, strict=True)}
+
+
+def _interest_entry(on: date, dep: DepositRow, pieces: dict[int, int], debit: int, credit: int,
                     what: str) -> Entry:
-    funds = sorted(shares)
-    pieces = split_by_shares(amount, [shares[f] for f in funds])
-    lines = tuple(ln for f, piece in zip(funds, pieces, strict=True) if piece
+    lines = tuple(ln for f, piece in sorted(pieces.items()) if piece
                   for ln in (Line(debit, f, piece), Line(credit, f, -piece)))
     return Entry(on, f"{what} HĐ {dep.contract_no} tháng {on.month:02d}/{on.year}", lines, doc_ref=dep.contract_no,
                  source="deposit_interest")
 
 
 def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: date | None = None,
-           new_rate: Any = None) -> dict:
+           new_rate: Any = None, bank_interest: Any = None, reference: str = "") -> dict:
     """Settle a deposit at maturity: the bank pays back the principal and the interest; what was accrued
-    leaves 1381 and the rest of the term's interest is income now. Then, per its rollover policy, the
-    principal (or principal and interest) goes into a new deposit for the same term (at ``new_rate``, else
-    the same rate). Accruals still due are booked first, so nothing is counted twice or missed."""
+    leaves 1381 and the rest of the term's interest is income now. When the bank's figure for the whole
+    term's interest (``bank_interest``, with its document in ``reference``) differs from Quỹ's, the
+    difference is booked to interest income in the same entry and recorded as an adjustment. Then, per its
+    rollover policy, the principal (or principal and interest) goes into a new deposit for the same term
+    (at ``new_rate``, else the same rate). Accruals still due are booked first, so nothing is counted twice
+    or missed."""
     found = deposits(conn, org_id, ids=[deposit_id])
     if not found:
         raise NotFound(f"deposit {deposit_id} not found", entity="deposit", id=deposit_id)
@@ -297,14 +312,27 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
     receivable_id = account_id_by_role(conn, org_id, "interest_receivable")
     interest_id = account_id_by_role(conn, org_id, "interest_income")
     e, p = s.deposit_events, s.postings
-    accrual_txs = [r[0] for r in conn.execute(sa.select(e.c.tx_id).where(
-        e.c.deposit_id == deposit_id, e.c.kind == "accrual", e.c.tx_id.is_not(None)))]
-    accrued_by_fund: dict[int, int] = {}
-    if accrual_txs:
-        for r in conn.execute(sa.select(p.c.fund_id, sa.func.sum(p.c.amount)).where(
-                p.c.tx_id.in_(accrual_txs), p.c.account_id == receivable_id).group_by(p.c.fund_id)):
-            accrued_by_fund[r[0]] = int(r[1])
-    stub = dict(zip(funds, split_by_shares(rest, [shares[f] for f in funds]), strict=True))
+    booked_txs = [r[0] for r in conn.execute(sa.select(e.c.tx_id).where(
+        e.c.deposit_id == deposit_id, e.c.kind.in_(("accrual", "payment")), e.c.tx_id.is_not(None)))]
+    accrued_by_fund: dict[int, int] = {}  # still in 1381, per fund
+    recognised: dict[int, int] = {}  # interest income booked so far, per fund
+    if booked_txs:
+        for r in conn.execute(sa.select(p.c.account_id, p.c.fund_id, sa.func.sum(p.c.amount)).where(
+                p.c.tx_id.in_(booked_txs), p.c.account_id.in_((receivable_id, interest_id)))
+                .group_by(p.c.account_id, p.c.fund_id)):
+            if r[0] == receivable_id:
+                accrued_by_fund[r[1]] = int(r[2])
+            else:
+                recognised[r[1]] = -int(r[2])
+    diff = 0
+    if bank_interest is not None:
+        diff = parse_amount(bank_interest, field="bank_interest", allow_zero=True) - total
+        if total + diff < dep.accrued + dep.paid:  # the bank cannot take back what was already booked
+            raise InvalidInput("the bank's figure is below what was already booked", field="bank_interest",
+                               reason="out_of_range")
+    # each fund ends with its exact share of the whole term's interest (the bank's figure, when given)
+    final = dict(zip(funds, split_by_shares(total + diff, [shares[f] for f in funds]), strict=True))
+    stub = {f: final[f] - recognised.get(f, 0) for f in funds}
     lines: list[Line] = []
     for f in funds:
         got = shares[f] + accrued_by_fund.get(f, 0) + stub[f]
@@ -314,13 +342,15 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
             lines.append(Line(receivable_id, f, -accrued_by_fund[f]))
         if stub[f]:
             lines.append(Line(interest_id, f, -stub[f]))
-    settled = post(conn, org_id, [Entry(on, f"Tất toán tiền gửi HĐ {dep.contract_no}", tuple(lines),
-                                        doc_ref=dep.contract_no, source="deposit_settlement")], user=user)[0]
-    conn.execute(e.insert().values(deposit_id=deposit_id, kind="settlement", on=on, amount=rest, tx_id=settled.tx_id,
-                                   created_at=now_iso()))
+    what = f"Tất toán tiền gửi HĐ {dep.contract_no}" + (f" (điều chỉnh theo ngân hàng {diff:+d} đ)" if diff else "")
+    settled = post(conn, org_id, [Entry(on, what, tuple(lines), doc_ref=(reference or dep.contract_no)[:80],
+                                        source="deposit_settlement")], user=user)[0]
+    conn.execute(e.insert(), [{"deposit_id": deposit_id, "kind": k, "on": on, "amount": a, "tx_id": settled.tx_id,
+                               "created_at": now_iso()} for k, a in (("settlement", rest), ("adjustment", diff))
+                              if k == "settlement" or a])
     result = {"id": deposit_id, "contract_no": dep.contract_no, "principal": dep.principal,
-              "interest": dep.accrued + dep.paid + rest, "at_settlement": rest, "tx_id": settled.tx_id,
-              "rolled_into": None}
+              "interest": dep.accrued + dep.paid + rest + diff, "at_settlement": rest + diff, "adjustment": diff,
+              "tx_id": settled.tx_id, "rolled_into": None}
     if dep.rollover != "none":
         again = {f: shares[f] + (accrued_by_fund.get(f, 0) + stub[f] if dep.rollover == "principal_interest" else 0)
                  for f in funds}

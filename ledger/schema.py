@@ -363,8 +363,9 @@ deposits = sa.Table(
 )
 
 #: What happened to a deposit, each with the transaction that booked it: a month-end accrual, a monthly
-#: interest payment, the settlement at maturity. One of a kind per deposit and day, so that running the
-#: month-end job again (or after it was killed) books nothing twice. Append-only.
+#: interest payment, the settlement at maturity, and the adjustment to the bank's own figure (signed).
+#: One of a kind per deposit and day, so that running the month-end job again (or after it was killed)
+#: books nothing twice. Append-only.
 deposit_events = sa.Table(
     "deposit_events",
     metadata,
@@ -376,8 +377,8 @@ deposit_events = sa.Table(
     sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.UniqueConstraint("deposit_id", "kind", "on", name="uq_deposit_events_once"),
-    sa.CheckConstraint("kind IN ('accrual','payment','settlement')", name="kind"),
-    sa.CheckConstraint("amount >= 0", name="nonnegative"),
+    sa.CheckConstraint("kind IN ('accrual','payment','settlement','adjustment')", name="kind"),
+    sa.CheckConstraint("amount >= 0 OR kind = 'adjustment'", name="nonnegative"),
 )
 
 #: Client idempotency keys: the same key and input give back the stored result.

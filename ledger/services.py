@@ -351,16 +351,19 @@ def accrue(db: Database, org_code: str, through: Any, *, user: Who = "cli", chun
 
 
 def settle_deposit(db: Database, org_code: str, contract: str, *, on: Any = None, new_rate: Any = None,
-                   user: Who = "cli", key: str | None = None) -> dict:
-    """Settle a deposit at maturity (and roll it over as its policy says)."""
+                   bank_interest: Any = None, reference: str = "", user: Who = "cli", key: str | None = None) -> dict:
+    """Settle a deposit at maturity (and roll it over as its policy says); ``bank_interest``: the bank's
+    figure for the term's interest, any difference booked as an adjustment with the bank's ``reference``."""
     from . import deposits
 
-    payload = {"contract": contract, "on": str(on), "new_rate": str(new_rate)}
+    payload = {"contract": contract, "on": str(on), "new_rate": str(new_rate), "bank_interest": str(bank_interest),
+               "reference": reference}
 
     def work(conn):
         oid = orgs.org_id_by_code(conn, org_code)
         return deposits.settle(conn, oid, deposits.deposit_id_by_contract(conn, oid, contract),
-                               user=as_actor(user).user, on=parse_date(on) if on else None, new_rate=new_rate)
+                               user=as_actor(user).user, on=parse_date(on) if on else None, new_rate=new_rate,
+                               bank_interest=bank_interest, reference=reference)
 
     return run_idempotent(db, f"{org_code}:deposit_settlement", key, payload, _audited(
         user, "deposit.settle", org_code, payload, work, lambda r: f"deposit:{r['id']}"))

@@ -84,13 +84,19 @@ def deposit_list(c: Ctx, org: str, as_json: bool) -> None:
 @click.argument("contract")
 @click.option("--date", "on", default=None, help="Settlement date (default: the maturity).")
 @click.option("--new-rate", default=None, help="Rate of the rolled-over deposit (default: the same).")
+@click.option("--bank-interest", default=None, help="The bank's figure for the term's interest, if it differs.")
+@click.option("--reference", default="", help="The bank's document for that figure.")
 @key_opt
 @json_opt
 @click.pass_obj
-def deposit_settle(c: Ctx, org, contract, on, new_rate, key, as_json) -> None:
+def deposit_settle(c: Ctx, org, contract, on, new_rate, bank_interest, reference, key, as_json) -> None:
     """Settle a deposit at maturity and roll it over as its policy says."""
-    r = services.settle_deposit(c.db, org, contract, on=_date(on), new_rate=new_rate, user=c.user, key=key)
+    r = services.settle_deposit(c.db, org, contract, on=_date(on), new_rate=new_rate, user=c.user, key=key,
+                                bank_interest=parse_amount_text(bank_interest) if bank_interest else None,
+                                reference=reference)
     text = f"Deposit {r['contract_no']} settled: interest {format_vnd(r['interest'])}."
+    if r.get("adjustment"):
+        text += f" Adjusted to the bank's figure by {r['adjustment']:+d} đ."
     if r.get("rolled_into"):
         text += f" Rolled into {r['rolled_into']['contract_no']} (matures {r['rolled_into']['maturity']})."
     _out(r, as_json, text)

@@ -25,8 +25,9 @@ def test_a_deposit_from_opening_to_settlement_through_the_command_line(demo):  #
     assert again["events"] == 0 and again["amount"] == 0
     listed = json.loads(run(demo, "deposit", "list", "--json").stdout)
     assert [d["contract_no"] for d in listed] == ["VTB 2026/01"] and listed[0]["accrued"] == first["amount"]
-    settled = json.loads(run(demo, "deposit", "settle", "VTB 2026/01", "--json").stdout)
-    assert settled["interest"] == 69_761_414
+    settled = json.loads(run(demo, "deposit", "settle", "VTB 2026/01", "--bank-interest", "69.762.000",
+                             "--reference", "Sổ phụ Vietinbank 01/07/2026", "--json").stdout)
+    assert settled["interest"] == 69_762_000 and settled["adjustment"] == 586  # the bank's figure stands
     assert "OK" in run(demo, "verify").stdout
 
 

@@ -54,6 +54,29 @@ def test_seed_004_from_opening_to_settlement_books_the_terms_interest_month_by_m
     assert all(r.ok for r in services.verify(books.db))
 
 
+def test_seed_004_the_funds_interest_income_equals_the_banks_figure_after_the_adjustment(books):
+    """The bank paid 69.762.000 đ for the six months; Quỹ's arithmetic at 4,9647 % says 69.761.414 đ: the
+    settlement books the 586 đ difference with the bank's document, so the fund's income is the bank's."""
+    bank_money(books, 1_500_000_000, "TOHIEU")
+    bank_money(books, 1_500_000_000, "KHT")
+    open_(books, principal=2_833_587_000, rate="4,9647",
+          shares={"TOHIEU": 1_416_793_500, "KHT": 1_416_793_500})
+    for month_end in (date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30),
+                      date(2026, 5, 31), date(2026, 6, 30)):
+        services.accrue(books.db, books.org, month_end)
+    r = services.settle_deposit(books.db, books.org, "HD-2026-001", bank_interest=69_762_000,
+                                reference="Sổ phụ Vietinbank 01/07/2026")
+    assert r["adjustment"] == 586 and r["interest"] == 69_762_000
+    income = [-balance(books, "515", f) for f in ("TOHIEU", "KHT")]
+    assert sum(income) == 69_762_000 and abs(income[0] - income[1]) <= 1
+    assert balance(books, "1121", "TOHIEU") + balance(books, "1121", "KHT") == 3_000_000_000 + 69_762_000
+    assert balance(books, "1381", "TOHIEU") == balance(books, "1381", "KHT") == 0
+    with books.db.read() as c:
+        assert c.execute(sa.text("SELECT doc_ref FROM transactions ORDER BY seq DESC LIMIT 1")).scalar() == \
+            "Sổ phụ Vietinbank 01/07/2026"
+    assert all(x.ok for x in services.verify(books.db))
+
+
 def test_running_the_month_end_job_twice_books_each_month_once(books):
     bank_money(books, 1_000_000_000, "TOHIEU")
     open_(books)
