@@ -146,6 +146,9 @@ def _deposit_parent(conn: Connection, org_id: int) -> str:
 
 @dataclass(frozen=True)
 class DepositRow:
+    """A deposit as it stands: ``principal`` is what is still on deposit (less early withdrawals),
+    ``accrued`` what sits in 1381 for it (accruals less the reversals of withdrawn parts)."""
+
     id: int
     contract_no: str
     account_id: int
@@ -174,13 +177,15 @@ def deposits(conn: Connection, org_id: int, *, ids: list[int] | None = None) -> 
                 .where(e.c.deposit_id == d.c.id, e.c.kind == kind).scalar_subquery())
 
     settled = sa.select(sa.func.max(e.c.on)).where(e.c.deposit_id == d.c.id, e.c.kind == "settlement")
-    q = (sa.select(d.c.id, d.c.contract_no, d.c.account_id, d.c.bank_account_id, d.c.principal, d.c.rate_ppm,
+    q = (sa.select(d.c.id, d.c.contract_no, d.c.account_id, d.c.bank_account_id,
+                   (d.c.principal - total("withdrawal")).label("principal"), d.c.rate_ppm,
                    d.c.start, d.c.maturity, d.c.pays, d.c.rollover, settled.scalar_subquery().label("settled_on"),
-                   total("accrual").label("accrued"), total("payment").label("paid"))
+                   (total("accrual") - total("reversal")).label("accrued"), total("payment").label("paid"))
          .where(d.c.org_id == org_id).order_by(d.c.maturity, d.c.id))
     if ids is not None:
         q = q.where(d.c.id.in_(ids))
-    return [DepositRow(*r[:-2], int(r.accrued), int(r.paid)) for r in conn.execute(q)]  # PostgreSQL sums are numeric
+    return [DepositRow(r[0], r[1], r[2], r[3], int(r.principal), *r[5:-2], int(r.accrued), int(r.paid))
+            for r in conn.execute(q)]  # PostgreSQL's sums are numeric
 
 
 @dataclass
@@ -313,7 +318,7 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
     interest_id = account_id_by_role(conn, org_id, "interest_income")
     e, p = s.deposit_events, s.postings
     booked_txs = [r[0] for r in conn.execute(sa.select(e.c.tx_id).where(
-        e.c.deposit_id == deposit_id, e.c.kind.in_(("accrual", "payment")), e.c.tx_id.is_not(None)))]
+        e.c.deposit_id == deposit_id, e.c.kind.in_(("accrual", "payment", "reversal")), e.c.tx_id.is_not(None)))]
     accrued_by_fund: dict[int, int] = {}  # still in 1381, per fund
     recognised: dict[int, int] = {}  # interest income booked so far, per fund
     if booked_txs:
@@ -370,6 +375,65 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
             user=user, rolled_from_id=deposit_id)
         result["rolled_into"] = nxt
     return result
+
+
+def withdraw(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount: Any, user: str) -> dict:
+    """Withdraw all or part of a deposit before maturity. The withdrawn part earns the demand rate for the
+    days it was held; what was accrued on it at the term rate is reversed (1381 back against 515); the
+    rest stays on deposit at the term rate. Withdrawing everything closes the deposit."""
+    from datetime import timedelta
+
+    found = deposits(conn, org_id, ids=[deposit_id])
+    if not found:
+        raise NotFound(f"deposit {deposit_id} not found", entity="deposit", id=deposit_id)
+    if found[0].settled_on is not None:
+        raise Conflict(f"deposit {found[0].contract_no} is closed", reason="already_settled")
+    if found[0].pays == "monthly":
+        raise InvalidInput("a deposit paying monthly is withdrawn at maturity (not yet early)", field="pays",
+                           reason="monthly_withdrawal")
+    on, amount = parse_date(on), parse_amount(amount)
+    take_turn(conn, org_id)
+    accrue(conn, org_id, through=on - timedelta(days=1), user=user, ids=[deposit_id])  # months before it
+    dep = deposits(conn, org_id, ids=[deposit_id])[0]
+    demand = conn.execute(sa.select(s.deposits.c.demand_rate_ppm).where(s.deposits.c.id == deposit_id)).scalar()
+    w = ir.early_withdrawal(dep.terms, on=on, amount=amount, demand_rate_ppm=demand or 1, accrued=dep.accrued)
+    earned = w.interest if demand else 0
+    shares = _balances(conn, dep.account_id)
+    funds = sorted(shares)
+    weights = [shares[f] for f in funds]
+    out = dict(zip(funds, split_by_shares(amount, weights), strict=True))
+    back = dict(zip(funds, split_by_shares(w.accrued_on_withdrawn, weights), strict=True))
+    paid = dict(zip(funds, split_by_shares(earned, weights), strict=True))
+    receivable_id = account_id_by_role(conn, org_id, "interest_receivable")
+    interest_id = account_id_by_role(conn, org_id, "interest_income")
+    entries = []
+    if w.accrued_on_withdrawn:
+        entries.append(Entry(on, f"Đảo dự thu lãi phần rút trước hạn HĐ {dep.contract_no}", tuple(
+            ln for f in funds if back[f] for ln in (Line(interest_id, f, back[f]), Line(receivable_id, f, -back[f]))),
+            doc_ref=dep.contract_no, source="deposit_withdrawal"))
+    lines = []
+    for f in funds:
+        lines.append(Line(dep.bank_account_id, f, out[f] + paid[f]))
+        if out[f]:
+            lines.append(Line(dep.account_id, f, -out[f]))
+        if paid[f]:
+            lines.append(Line(interest_id, f, -paid[f]))
+    entries.append(Entry(on, f"Rút trước hạn {amount} đ HĐ {dep.contract_no} (lãi không kỳ hạn)",
+                         tuple(ln for ln in lines if ln.amount), doc_ref=dep.contract_no, source="deposit_withdrawal"))
+    posted = post(conn, org_id, entries, user=user)
+    now = now_iso()
+    rows = []
+    if w.accrued_on_withdrawn:
+        rows.append({"deposit_id": deposit_id, "kind": "reversal", "on": on, "amount": w.accrued_on_withdrawn,
+                     "tx_id": posted[0].tx_id, "created_at": now})
+    rows.append({"deposit_id": deposit_id, "kind": "withdrawal", "on": on, "amount": amount,
+                 "tx_id": posted[-1].tx_id, "created_at": now})
+    if w.remaining == 0:
+        rows.append({"deposit_id": deposit_id, "kind": "settlement", "on": on, "amount": 0,
+                     "tx_id": posted[-1].tx_id, "created_at": now})
+    conn.execute(s.deposit_events.insert(), rows)
+    return {"id": deposit_id, "contract_no": dep.contract_no, "withdrawn": amount, "interest": earned,
+            "reversed": w.accrued_on_withdrawn, "remaining": w.remaining, "closed": w.remaining == 0}
 
 
 def deposit_id_by_contract(conn: Connection, org_id: int, contract: str) -> int:

@@ -377,7 +377,7 @@ deposit_events = sa.Table(
     sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.UniqueConstraint("deposit_id", "kind", "on", name="uq_deposit_events_once"),
-    sa.CheckConstraint("kind IN ('accrual','payment','settlement','adjustment')", name="kind"),
+    sa.CheckConstraint("kind IN ('accrual','payment','settlement','adjustment','withdrawal','reversal')", name="kind"),
     sa.CheckConstraint("amount >= 0 OR kind = 'adjustment'", name="nonnegative"),
 )
 

@@ -367,3 +367,19 @@ def settle_deposit(db: Database, org_code: str, contract: str, *, on: Any = None
 
     return run_idempotent(db, f"{org_code}:deposit_settlement", key, payload, _audited(
         user, "deposit.settle", org_code, payload, work, lambda r: f"deposit:{r['id']}"))
+
+
+def withdraw_deposit(db: Database, org_code: str, contract: str, *, on: Any, amount: Any, user: Who = "cli",
+                     key: str | None = None) -> dict:
+    """Withdraw all or part of a deposit before maturity (demand-rate interest on the withdrawn part)."""
+    from . import deposits
+
+    payload = {"contract": contract, "on": str(on), "amount": amount}
+
+    def work(conn):
+        oid = orgs.org_id_by_code(conn, org_code)
+        return deposits.withdraw(conn, oid, deposits.deposit_id_by_contract(conn, oid, contract), on=on,
+                                 amount=amount, user=as_actor(user).user)
+
+    return run_idempotent(db, f"{org_code}:deposit_withdrawal", key, payload, _audited(
+        user, "deposit.withdraw", org_code, payload, work, lambda r: f"deposit:{r['id']}"))

@@ -72,7 +72,8 @@ def deposit_list(c: Ctx, org: str, as_json: bool) -> None:
     """The deposit register: contract, principal, rate, start, maturity, accrued, state."""
     with c.db.read() as conn:
         rows = deposits.deposits(conn, orgs.org_id_by_code(conn, org))
-    data = [{**r.__dict__, "rate": format_rate(r.rate_ppm), "interest": r.terms.interest()} for r in rows]
+    data = [{**r.__dict__, "rate": format_rate(r.rate_ppm), "interest": r.terms.interest() if r.principal else 0}
+            for r in rows]
     lines = [f"{r.contract_no:<20} {format_vnd(r.principal):>20} {format_rate(r.rate_ppm):>8} "
              f"{r.start:%d/%m/%Y}–{r.maturity:%d/%m/%Y} dự thu {format_vnd(r.accrued):>16}"
              f"{'  tất toán ' + r.settled_on.strftime('%d/%m/%Y') if r.settled_on else ''}" for r in rows]
@@ -100,6 +101,23 @@ def deposit_settle(c: Ctx, org, contract, on, new_rate, bank_interest, reference
     if r.get("rolled_into"):
         text += f" Rolled into {r['rolled_into']['contract_no']} (matures {r['rolled_into']['maturity']})."
     _out(r, as_json, text)
+
+
+@deposit.command("withdraw")
+@org_opt
+@click.argument("contract")
+@click.option("--amount", required=True, help="Whole đồng; all of the principal closes the deposit.")
+@click.option("--date", "on", required=True)
+@key_opt
+@json_opt
+@click.pass_obj
+def deposit_withdraw(c: Ctx, org, contract, amount, on, key, as_json) -> None:
+    """Withdraw all or part of a deposit before maturity (the demand rate on the withdrawn part)."""
+    r = services.withdraw_deposit(c.db, org, contract, on=_date(on), amount=parse_amount_text(amount), user=c.user,
+                                  key=key)
+    _out(r, as_json, f"Withdrew {format_vnd(r['withdrawn'])} from {r['contract_no']}: demand interest "
+                     f"{format_vnd(r['interest'])}, accrual reversed {format_vnd(r['reversed'])}; "
+                     f"{format_vnd(r['remaining'])} stays on deposit.")
 
 
 @main.command("accrue")

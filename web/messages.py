@@ -40,6 +40,10 @@ _VI = {
                       "above_principal": "Số rút không được vượt quá tiền gốc.",
                       "outside_term": "Rút trước hạn phải trong thời hạn gửi.",
                       "one_of": "Kỳ hạn ghi theo tháng hoặc theo ngày, không cả hai.",
+                      "shares_mismatch": "Tổng phần của các quỹ phải bằng tiền gốc.",
+                      "before_maturity": "Tất toán vào hoặc sau ngày đáo hạn; trước hạn là rút trước hạn.",
+                      "monthly_withdrawal": "Khoản gửi lĩnh lãi hằng tháng chưa rút trước hạn được.",
+                      "not_bank": "Tài khoản này không phải tài khoản ngân hàng.",
                       "other_year": "Biên nhận thay thế phải ghi ngày trong cùng năm với biên nhận bị hủy.",
                       "not_listed": "Nhà hảo tâm không đồng ý công khai tên; hãy sửa thông tin nhà hảo tâm trước.",
                       "bad_vietqr": "Không tạo được mã VietQR: số tiền hoặc nội dung chuyển khoản không hợp lệ.",
@@ -59,6 +63,8 @@ _VI = {
                  "donation_reversed": "Khoản ủng hộ đã bị đảo bút toán: biên nhận của nó không được cấp lại.",
                  "already_in_gold_book": "Khoản ủng hộ này đã có trong Sổ vàng.",
                  "print_job_running": "Đang có một lượt in chưa xong; hãy chờ lượt đó hoàn tất.",
+                 "already_settled": "Khoản tiền gửi này đã tất toán.",
+                 "contract_taken": "Đã có khoản tiền gửi mang số hợp đồng này.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
     "idempotency_key_reused": {None: "Khóa chống trùng lặp đã được dùng cho một yêu cầu khác."},
     "import_failed": {None: "Tệp nhập có lỗi; không có dòng nào được ghi."},
@@ -70,7 +76,8 @@ _VI = {
 _ENTITIES = {"organization": "tổ chức", "fund": "quỹ", "account": "tài khoản", "donor": "nhà hảo tâm",
              "campaign": "đợt vận động", "pledge": "cam kết", "transaction": "bút toán", "user": "người dùng",
              "token": "khóa truy cập", "document": "chứng từ", "receipt": "biên nhận", "donation": "khoản ủng hộ",
-             "gold_book_entry": "mục Sổ vàng", "print_job": "lượt in", "bank_account": "tài khoản ngân hàng"}
+             "gold_book_entry": "mục Sổ vàng", "print_job": "lượt in", "bank_account": "tài khoản ngân hàng",
+             "deposit": "khoản tiền gửi"}
 
 
 def vietnamese(err: LedgerError) -> str:

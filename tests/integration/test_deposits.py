@@ -198,3 +198,37 @@ def test_the_database_refuses_changing_or_removing_deposits_and_their_events(boo
         with books.db.begin() as c:
             c.exec_driver_sql("INSERT INTO deposit_events (deposit_id, kind, \"on\", amount, created_at) "
                               "SELECT deposit_id, kind, \"on\", amount, created_at FROM deposit_events")
+
+
+def test_withdrawing_part_early_earns_the_demand_rate_and_the_rest_keeps_the_term_rate(books):
+    bank_money(books, 200_000_000, "TOHIEU")
+    open_(books, principal=200_000_000, rate="6", start=date(2026, 1, 1), months=12, demand_rate="0.5")
+    services.accrue(books.db, books.org, date(2026, 3, 31))
+    assert balance(books, "1381", "TOHIEU") == 2_958_904  # 90 days of 200.000.000 đ at 6 %
+    r = services.withdraw_deposit(books.db, books.org, "HD-2026-001", on=date(2026, 4, 1), amount=50_000_000)
+    assert (r["interest"], r["reversed"], r["remaining"]) == (61_644, 739_726, 150_000_000)
+    assert balance(books, "1381", "TOHIEU") == 2_958_904 - 739_726
+    assert balance(books, "1121", "TOHIEU") == 50_000_000 + 61_644
+    services.accrue(books.db, books.org, date(2026, 12, 31))
+    settled = services.settle_deposit(books.db, books.org, "HD-2026-001")
+    remaining = Deposit(150_000_000, parse_rate("6"), date(2026, 1, 1), date(2027, 1, 1)).interest()
+    assert remaining == 9_000_000 and settled["interest"] == remaining
+    assert balance(books, "515", "TOHIEU") == -(61_644 + 9_000_000)  # the demand interest and the term's
+    assert balance(books, "1381", "TOHIEU") == 0 and balance(books, "121", "TOHIEU") == 0
+    assert balance(books, "1121", "TOHIEU") == 200_000_000 + 61_644 + 9_000_000
+    assert all(x.ok for x in services.verify(books.db))
+
+
+def test_withdrawing_everything_closes_the_deposit_and_more_than_the_principal_is_refused(books):
+    bank_money(books, 100_000_000, "TOHIEU")
+    open_(books, principal=100_000_000, rate="6", months=6)
+    services.accrue(books.db, books.org, date(2026, 1, 31))
+    before = snapshot(books.db)
+    with pytest.raises(InvalidInput):
+        services.withdraw_deposit(books.db, books.org, "HD-2026-001", on=date(2026, 2, 10), amount=100_000_001)
+    assert snapshot(books.db) == before
+    r = services.withdraw_deposit(books.db, books.org, "HD-2026-001", on=date(2026, 2, 10), amount=100_000_000)
+    assert r["closed"] and balance(books, "1381", "TOHIEU") == 0 and balance(books, "121", "TOHIEU") == 0
+    assert services.accrue(books.db, books.org, date(2026, 12, 31))["events"] == 0
+    with pytest.raises(LedgerError):
+        services.settle_deposit(books.db, books.org, "HD-2026-001")

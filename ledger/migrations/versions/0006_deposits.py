@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.Column("tx_id", Id, sa.ForeignKey("transactions.id", name=op.f("fk_deposit_events_tx_id_transactions")),
                   nullable=True),
         sa.Column("created_at", sa.String(40), nullable=False),
-        sa.CheckConstraint("kind IN ('accrual','payment','settlement','adjustment')", name=op.f("ck_deposit_events_kind")),
+        sa.CheckConstraint("kind IN ('accrual','payment','settlement','adjustment','withdrawal','reversal')", name=op.f("ck_deposit_events_kind")),
         sa.CheckConstraint("amount >= 0 OR kind = 'adjustment'", name=op.f("ck_deposit_events_nonnegative")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deposit_events")),
         sa.UniqueConstraint("deposit_id", "kind", "on", name="uq_deposit_events_once"),
