@@ -15,7 +15,6 @@ from .browser import (
     PHONE,
     dong,
     fund_cell,
-    launch_browser,
     login,
     overflow,
     shot,
@@ -44,30 +43,6 @@ def server(tmp_path_factory):
     live = start_server(tmp_path_factory.mktemp("browser"))
     yield live
     live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    pw, chromium = launch_browser()
-    yield chromium
-    chromium.close()
-    pw.stop()
-
-
-@pytest.fixture
-def open_page(browser):
-    """``open_page(**context_options)``: a page in a fresh context (own cookies); closed after the test."""
-    contexts = []
-
-    def make(**opts):
-        ctx = browser.new_context(locale="vi-VN", **(opts or DESKTOP))
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
 
 
 def csv_file(name: str, text: str) -> dict:

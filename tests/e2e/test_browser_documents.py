@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from receipts.vietqr import parse_payload
 
-from .browser import DESKTOP, ORG, PHONE, launch_browser, login, overflow, shot, start_server
+from .browser import ORG, PHONE, login, overflow, shot, start_server
 
 
 @pytest.fixture(scope="module")
@@ -26,29 +26,6 @@ def server(tmp_path_factory):
     yield live
     live.stop()
     env.undo()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    pw, chromium = launch_browser()
-    yield chromium
-    chromium.close()
-    pw.stop()
-
-
-@pytest.fixture
-def open_page(browser):
-    contexts = []
-
-    def make(**opts):
-        ctx = browser.new_context(locale="vi-VN", **(opts or DESKTOP))
-        ctx.set_default_timeout(15_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
 
 
 def pdf_text(data: bytes, tmp_path) -> str:
