@@ -147,7 +147,9 @@ def _deposit_parent(conn: Connection, org_id: int) -> str:
 @dataclass(frozen=True)
 class DepositRow:
     """A deposit as it stands: ``principal`` is what is still on deposit (less early withdrawals),
-    ``accrued`` what sits in 1381 for it (accruals less the reversals of withdrawn parts)."""
+    ``accrued`` what Quỹ accrued on it (accruals less the reversals of withdrawn parts), ``paid`` the
+    monthly interest the bank paid (less what it took back on withdrawn parts), ``adjusted`` the
+    differences booked to the bank's figures."""
 
     id: int
     contract_no: str
@@ -162,6 +164,7 @@ class DepositRow:
     settled_on: date | None
     accrued: int
     paid: int
+    adjusted: int = 0
 
     @property
     def terms(self) -> ir.Deposit:
@@ -177,15 +180,19 @@ def deposits(conn: Connection, org_id: int, *, ids: list[int] | None = None) -> 
                 .where(e.c.deposit_id == d.c.id, e.c.kind == kind).scalar_subquery())
 
     settled = sa.select(sa.func.max(e.c.on)).where(e.c.deposit_id == d.c.id, e.c.kind == "settlement")
+    monthly = d.c.pays == "monthly"
+    # a withdrawal's reversal takes back accrued interest (at maturity) or interest paid (monthly)
     q = (sa.select(d.c.id, d.c.contract_no, d.c.account_id, d.c.bank_account_id,
                    (d.c.principal - total("withdrawal")).label("principal"), d.c.rate_ppm,
                    d.c.start, d.c.maturity, d.c.pays, d.c.rollover, settled.scalar_subquery().label("settled_on"),
-                   (total("accrual") - total("reversal")).label("accrued"), total("payment").label("paid"))
+                   (total("accrual") - sa.case((monthly, 0), else_=total("reversal"))).label("accrued"),
+                   (total("payment") - sa.case((monthly, total("reversal")), else_=0)).label("paid"),
+                   total("adjustment").label("adjusted"))
          .where(d.c.org_id == org_id).order_by(d.c.maturity, d.c.id))
     if ids is not None:
         q = q.where(d.c.id.in_(ids))
-    return [DepositRow(r[0], r[1], r[2], r[3], int(r.principal), *r[5:-2], int(r.accrued), int(r.paid))
-            for r in conn.execute(q)]  # PostgreSQL's sums are numeric
+    return [DepositRow(r[0], r[1], r[2], r[3], int(r.principal), *r[5:-3], int(r.accrued), int(r.paid),
+                       int(r.adjusted)) for r in conn.execute(q)]  # PostgreSQL's sums are numeric
 
 
 @dataclass
@@ -248,7 +255,8 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
                 events.append((dep.id, "payment", to, amount))
                 if amount:
                     entries.append(_interest_entry(to, dep, _pieces(paid, paid + amount, funds, weights),
-                                                   dep.bank_account_id, interest_id, "Lãi tiền gửi trả hằng tháng"))
+                                                   dep.bank_account_id, interest_id, "Lãi tiền gửi trả hằng tháng",
+                                                   "deposit_payment"))
                 paid += amount
         run.deposits += 1
     posted = post(conn, org_id, entries, user=user) if entries else []
@@ -280,11 +288,11 @@ def _pieces(before: int, after: int, funds: list[int], weights: list[int]) -> di
 
 
 def _interest_entry(on: date, dep: DepositRow, pieces: dict[int, int], debit: int, credit: int,
-                    what: str) -> Entry:
+                    what: str, source: str = "deposit_interest") -> Entry:
     lines = tuple(ln for f, piece in sorted(pieces.items()) if piece
                   for ln in (Line(debit, f, piece), Line(credit, f, -piece)))
     return Entry(on, f"{what} HĐ {dep.contract_no} tháng {on.month:02d}/{on.year}", lines, doc_ref=dep.contract_no,
-                 source="deposit_interest")
+                 source=source)
 
 
 def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: date | None = None,
@@ -296,6 +304,7 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
     rollover policy, the principal (or principal and interest) goes into a new deposit for the same term
     (at ``new_rate``, else the same rate). Accruals still due are booked first, so nothing is counted twice
     or missed."""
+    take_turn(conn, org_id)  # two settlements of one deposit cannot both see it open
     found = deposits(conn, org_id, ids=[deposit_id])
     if not found:
         raise NotFound(f"deposit {deposit_id} not found", entity="deposit", id=deposit_id)
@@ -310,15 +319,18 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
     accrue(conn, org_id, through=dep.maturity, user=user, ids=[deposit_id])
     dep = deposits(conn, org_id, ids=[deposit_id])[0]
     terms = dep.terms
-    total = sum(a for _, a in ir.monthly_payments(terms)) if dep.pays == "monthly" else terms.interest()
-    rest = total - dep.accrued - dep.paid
+    # Quỹ's figure for the whole term, with the differences already booked to the bank's figures
+    total = (sum(a for _, a in ir.monthly_payments(terms)) if dep.pays == "monthly" else terms.interest()) \
+        + dep.adjusted
+    rest = total - dep.adjusted - dep.accrued - dep.paid
     shares = _balances(conn, dep.account_id)
     funds = sorted(shares)
     receivable_id = account_id_by_role(conn, org_id, "interest_receivable")
     interest_id = account_id_by_role(conn, org_id, "interest_income")
     e, p = s.deposit_events, s.postings
     booked_txs = [r[0] for r in conn.execute(sa.select(e.c.tx_id).where(
-        e.c.deposit_id == deposit_id, e.c.kind.in_(("accrual", "payment", "reversal")), e.c.tx_id.is_not(None)))]
+        e.c.deposit_id == deposit_id, e.c.kind.in_(("accrual", "payment", "reversal", "adjustment")),
+        e.c.tx_id.is_not(None)))]
     accrued_by_fund: dict[int, int] = {}  # still in 1381, per fund
     recognised: dict[int, int] = {}  # interest income booked so far, per fund
     if booked_txs:
@@ -332,7 +344,7 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
     diff = 0
     if bank_interest is not None:
         diff = parse_amount(bank_interest, field="bank_interest", allow_zero=True) - total
-        if total + diff < dep.accrued + dep.paid:  # the bank cannot take back what was already booked
+        if total + diff < dep.accrued + dep.paid + dep.adjusted:  # the bank cannot take back what was booked
             raise InvalidInput("the bank's figure is below what was already booked", field="bank_interest",
                                reason="out_of_range")
     # each fund ends with its exact share of the whole term's interest (the bank's figure, when given)
@@ -354,7 +366,7 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
                                "created_at": now_iso()} for k, a in (("settlement", rest), ("adjustment", diff))
                               if k == "settlement" or a])
     result = {"id": deposit_id, "contract_no": dep.contract_no, "principal": dep.principal,
-              "interest": dep.accrued + dep.paid + rest + diff, "at_settlement": rest + diff, "adjustment": diff,
+              "interest": total + diff, "at_settlement": rest + diff, "adjustment": diff,
               "tx_id": settled.tx_id, "rolled_into": None}
     if dep.rollover != "none":
         again = {f: shares[f] + (accrued_by_fund.get(f, 0) + stub[f] if dep.rollover == "principal_interest" else 0)
@@ -379,24 +391,25 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
 
 def withdraw(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount: Any, user: str) -> dict:
     """Withdraw all or part of a deposit before maturity. The withdrawn part earns the demand rate for the
-    days it was held; what was accrued on it at the term rate is reversed (1381 back against 515); the
-    rest stays on deposit at the term rate. Withdrawing everything closes the deposit."""
+    days it was held. What it earned at the term rate is taken back: for a deposit paying at maturity the
+    accrual on it is reversed (1381 back against 515); for one paying monthly the bank deducts the interest
+    it already paid on that part from what it pays out. The rest stays on deposit at the term rate.
+    Withdrawing everything closes the deposit."""
     from datetime import timedelta
 
+    on, amount = parse_date(on), parse_amount(amount)
+    take_turn(conn, org_id)
     found = deposits(conn, org_id, ids=[deposit_id])
     if not found:
         raise NotFound(f"deposit {deposit_id} not found", entity="deposit", id=deposit_id)
     if found[0].settled_on is not None:
         raise Conflict(f"deposit {found[0].contract_no} is closed", reason="already_settled")
-    if found[0].pays == "monthly":
-        raise InvalidInput("a deposit paying monthly is withdrawn at maturity (not yet early)", field="pays",
-                           reason="monthly_withdrawal")
-    on, amount = parse_date(on), parse_amount(amount)
-    take_turn(conn, org_id)
     accrue(conn, org_id, through=on - timedelta(days=1), user=user, ids=[deposit_id])  # months before it
     dep = deposits(conn, org_id, ids=[deposit_id])[0]
+    monthly = dep.pays == "monthly"
     demand = conn.execute(sa.select(s.deposits.c.demand_rate_ppm).where(s.deposits.c.id == deposit_id)).scalar()
-    w = ir.early_withdrawal(dep.terms, on=on, amount=amount, demand_rate_ppm=demand or 1, accrued=dep.accrued)
+    w = ir.early_withdrawal(dep.terms, on=on, amount=amount, demand_rate_ppm=demand or 1,
+                            accrued=dep.paid if monthly else dep.accrued)
     earned = w.interest if demand else 0
     shares = _balances(conn, dep.account_id)
     funds = sorted(shares)
@@ -407,17 +420,18 @@ def withdraw(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount:
     receivable_id = account_id_by_role(conn, org_id, "interest_receivable")
     interest_id = account_id_by_role(conn, org_id, "interest_income")
     entries = []
-    if w.accrued_on_withdrawn:
-        entries.append(Entry(on, f"Đảo dự thu lãi phần rút trước hạn HĐ {dep.contract_no}", tuple(
-            ln for f in funds if back[f] for ln in (Line(interest_id, f, back[f]), Line(receivable_id, f, -back[f]))),
-            doc_ref=dep.contract_no, source="deposit_withdrawal"))
+    if w.accrued_on_withdrawn:  # the term-rate interest on the withdrawn part, taken back first
+        taken_from = dep.bank_account_id if monthly else receivable_id
+        what = ("Ngân hàng thu lại lãi đã trả hằng tháng trên phần rút trước hạn" if monthly
+                else "Đảo dự thu lãi phần rút trước hạn")
+        entries.append(Entry(on, f"{what} HĐ {dep.contract_no}", tuple(
+            ln for f in funds if back[f] for ln in (Line(interest_id, f, back[f]), Line(taken_from, f, -back[f]))),
+            doc_ref=dep.contract_no, source="deposit_withdrawal" if monthly else "deposit_reversal"))
     lines = []
     for f in funds:
         lines.append(Line(dep.bank_account_id, f, out[f] + paid[f]))
-        if out[f]:
-            lines.append(Line(dep.account_id, f, -out[f]))
-        if paid[f]:
-            lines.append(Line(interest_id, f, -paid[f]))
+        lines.append(Line(dep.account_id, f, -out[f]))
+        lines.append(Line(interest_id, f, -paid[f]))
     entries.append(Entry(on, f"Rút trước hạn {amount} đ HĐ {dep.contract_no} (lãi không kỳ hạn)",
                          tuple(ln for ln in lines if ln.amount), doc_ref=dep.contract_no, source="deposit_withdrawal"))
     posted = post(conn, org_id, entries, user=user)
@@ -436,9 +450,230 @@ def withdraw(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount:
             "reversed": w.accrued_on_withdrawn, "remaining": w.remaining, "closed": w.remaining == 0}
 
 
+def adjust(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount: Any, reference: str,
+           user: str) -> dict:
+    """Book the difference between the bank's figure and Quỹ's during the term, with the bank's document
+    (``reference``): ``amount`` đồng more (positive) or less (negative) interest than Quỹ computed. For a
+    deposit paying at maturity it changes what is receivable (1381); for one paying monthly, what the bank
+    paid (1121). Either way against interest income (515), split by the funds' shares. Settlement counts
+    it, so the fund's interest for the term ends equal to the bank's."""
+    take_turn(conn, org_id)  # what was booked on it decides: no other writer of the organization meanwhile
+    found = deposits(conn, org_id, ids=[deposit_id])
+    if not found:
+        raise NotFound(f"deposit {deposit_id} not found", entity="deposit", id=deposit_id)
+    dep = found[0]
+    if dep.settled_on is not None:
+        raise Conflict(f"deposit {dep.contract_no} is closed", reason="already_settled")
+    on = parse_date(on)
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
+        raise InvalidInput("an adjustment is a whole number of đồng, more (+) or less (−) than Quỹ's figure, "
+                           "not zero", field="amount", reason="not_whole_dong")
+    if abs(amount) > dep.principal:
+        raise InvalidInput("an adjustment cannot exceed the principal", field="amount", reason="out_of_range")
+    reference = (reference or "").strip()
+    if not reference:
+        raise InvalidInput("an adjustment is booked with the bank's document (its number or date)",
+                           field="reference", reason="required")
+    if not dep.start < on < dep.maturity:
+        raise InvalidInput("a mid-term adjustment falls within the term (at maturity, settle with the bank's "
+                           "figure)", field="date", reason="outside_term")
+    if conn.execute(sa.select(s.deposit_events.c.id).where(
+            s.deposit_events.c.deposit_id == deposit_id, s.deposit_events.c.kind == "adjustment",
+            s.deposit_events.c.on == on)).first():
+        raise Conflict(f"deposit {dep.contract_no} already has an adjustment on {on.isoformat()}",
+                       reason="already_adjusted")
+    booked = dep.paid if dep.pays == "monthly" else dep.accrued
+    if booked + dep.adjusted + amount < 0:
+        raise InvalidInput("the adjustment takes back more interest than was booked", field="amount",
+                           reason="out_of_range")
+    shares = _balances(conn, dep.account_id)
+    funds = sorted(shares)
+    pieces = dict(zip(funds, split_by_shares(abs(amount), [shares[f] for f in funds]), strict=True))
+    sign = 1 if amount > 0 else -1
+    debit = dep.bank_account_id if dep.pays == "monthly" else account_id_by_role(conn, org_id, "interest_receivable")
+    interest_id = account_id_by_role(conn, org_id, "interest_income")
+    lines = tuple(ln for f in funds if pieces[f]
+                  for ln in (Line(debit, f, sign * pieces[f]), Line(interest_id, f, -sign * pieces[f])))
+    posted = post(conn, org_id, [Entry(on, f"Điều chỉnh lãi tiền gửi HĐ {dep.contract_no} theo ngân hàng "
+                                           f"({amount:+d} đ)", lines, doc_ref=reference[:80],
+                                       source="deposit_adjustment")], user=user)[0]
+    conn.execute(s.deposit_events.insert().values(deposit_id=deposit_id, kind="adjustment", on=on, amount=amount,
+                                                  tx_id=posted.tx_id, created_at=now_iso()))
+    return {"id": deposit_id, "contract_no": dep.contract_no, "adjustment": amount, "reference": reference,
+            "tx_id": posted.tx_id}
+
+
 def deposit_id_by_contract(conn: Connection, org_id: int, contract: str) -> int:
     did = conn.execute(sa.select(s.deposits.c.id).where(s.deposits.c.org_id == org_id,
                                                         s.deposits.c.contract_no == contract.strip())).scalar()
     if did is None:
         raise NotFound(f"deposit {contract!r} not found", entity="deposit", code=contract)
     return did
+
+
+# ------------------------------------------------------------------ reports
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One line of the deposit register as of a day."""
+
+    id: int
+    contract_no: str
+    bank: str
+    bank_account: str
+    principal: int  # on deposit that day (the opening principal less withdrawals until then)
+    rate_ppm: int
+    start: date
+    maturity: date
+    pays: str
+    rollover: str
+    state: str  # open, matured (not yet settled), closed
+    earned: int  # interest earned from the start through that day at the term rate (to maturity at most)
+    accrued: int  # interest booked as receivable for it (1381) through that day
+    interest: int  # the whole term's interest at the term rate on what is on deposit
+    owners: tuple[tuple[str, int], ...]  # fund code → its part of the principal
+    rolled_from: str | None = None
+
+    @property
+    def days_left(self) -> int:
+        return (self.maturity - date.today()).days
+
+
+def register(conn: Connection, org_id: int, as_of: date) -> list[RegisterRow]:
+    """The deposit register as of the end of ``as_of``: every deposit opened by then, with its bank, terms,
+    state, what it had earned and what was accrued for it, and the funds that own it."""
+    d, e, a, p, t, f = s.deposits, s.deposit_events, s.accounts, s.postings, s.transactions, s.funds
+    bank = a.alias("bank")
+    rows = conn.execute(
+        sa.select(d.c.id, d.c.contract_no, d.c.account_id, bank.c.bank_name, bank.c.name, bank.c.code, d.c.principal,
+                  d.c.rate_ppm, d.c.start, d.c.maturity, d.c.pays, d.c.rollover, d.c.rolled_from_id)
+        .join(bank, bank.c.id == d.c.bank_account_id)
+        .where(d.c.org_id == org_id, d.c.start <= as_of).order_by(d.c.maturity, d.c.contract_no)).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    sums: dict[tuple[int, str], int] = {}
+    closed: set[int] = set()
+    for r in conn.execute(sa.select(e.c.deposit_id, e.c.kind, sa.func.sum(e.c.amount))
+                          .where(e.c.deposit_id.in_(ids), e.c.on <= as_of).group_by(e.c.deposit_id, e.c.kind)):
+        sums[(r[0], r[1])] = int(r[2])
+        if r[1] == "settlement":
+            closed.add(r[0])
+    held: dict[int, dict[str, int]] = {}
+    opened: dict[int, dict[str, int]] = {}
+    for r in conn.execute(
+            sa.select(p.c.account_id, f.c.code, sa.func.sum(p.c.amount),
+                      sa.func.sum(sa.case((p.c.amount > 0, p.c.amount), else_=0)))
+            .join(t, t.c.id == p.c.tx_id).join(f, f.c.id == p.c.fund_id)
+            .where(p.c.account_id.in_([r.account_id for r in rows]), t.c.date <= as_of)
+            .group_by(p.c.account_id, f.c.code)):
+        if int(r[2]):
+            held.setdefault(r[0], {})[r[1]] = int(r[2])
+        opened.setdefault(r[0], {})[r[1]] = int(r[3])
+    contract_of = {r.id: r.contract_no for r in rows}
+    out = []
+    for r in rows:
+        principal = r.principal - sums.get((r.id, "withdrawal"), 0)
+        state = "closed" if r.id in closed else ("matured" if r.maturity <= as_of else "open")
+        terms = ir.Deposit(principal or r.principal, r.rate_ppm, r.start, r.maturity)
+        owners = held.get(r.account_id) or opened.get(r.account_id, {})
+        accrued = (sums.get((r.id, "accrual"), 0) - (0 if r.pays == "monthly" else sums.get((r.id, "reversal"), 0))
+                   if state != "closed" else 0)
+        out.append(RegisterRow(
+            r.id, r.contract_no, r.bank_name or r.name, r.code, principal, r.rate_ppm, r.start, r.maturity, r.pays,
+            r.rollover, state, terms.accrued_through(as_of) if principal else 0, accrued,
+            terms.interest() if principal else 0, tuple(sorted(owners.items())),
+            contract_of.get(r.rolled_from_id) if r.rolled_from_id else None))
+    return out
+
+
+@dataclass(frozen=True)
+class InterestRow:
+    fund: str
+    fund_name: str
+    accrued: int  # month-end accruals (less reversals of withdrawn parts)
+    received: int  # booked when the bank paid: monthly payments, settlement stubs, demand interest
+    adjusted: int  # differences booked to the bank's figures
+    total: int
+
+
+def interest_earned(conn: Connection, org_id: int, start: date, end: date) -> list[InterestRow]:
+    """Deposit interest recognised per fund from ``start`` to ``end`` (both included): the interest
+    income (515) booked by accruals, payments, settlements, withdrawals and adjustments."""
+    if end < start:
+        raise InvalidInput("the period ends before it starts", field="to", reason="bad_period")
+    p, t, f = s.postings, s.transactions, s.funds
+    interest_id = account_id_by_role(conn, org_id, "interest_income")
+    kind = sa.case((t.c.source.in_(("deposit_interest", "deposit_reversal")), "accrued"),
+                   (t.c.source == "deposit_adjustment", "adjusted"), else_="received")
+    q = (sa.select(f.c.code, f.c.name, kind.label("k"), sa.func.sum(p.c.amount))
+         .join(t, t.c.id == p.c.tx_id).join(f, f.c.id == p.c.fund_id)
+         .where(p.c.account_id == interest_id, t.c.org_id == org_id, t.c.date >= start, t.c.date <= end)
+         .group_by(f.c.code, f.c.name, kind).order_by(f.c.code))
+    per: dict[str, dict] = {}
+    for code, name, k, amount in conn.execute(q):
+        row = per.setdefault(code, {"fund": code, "fund_name": name, "accrued": 0, "received": 0, "adjusted": 0})
+        row[k] -= int(amount)  # income carries credits
+    # accrued: month-end accruals less those reversed on early withdrawals; received: what the bank paid
+    # (monthly payments, settlements — with their difference to the bank's figure —, demand interest, less
+    # what it took back); adjusted: the bank's figures booked during a term
+    return [InterestRow(**r, total=r["accrued"] + r["received"] + r["adjusted"]) for r in per.values()]
+
+
+def maturing(conn: Connection, org_id: int, today: date, days: int = 30) -> list[RegisterRow]:
+    """Deposits still open that mature within ``days`` days of ``today``, and those that matured and
+    wait to be settled — what the treasurer's dashboard lists."""
+    from datetime import timedelta
+
+    horizon = today + timedelta(days=days)
+    return [r for r in register(conn, org_id, today) if r.state != "closed" and r.maturity <= horizon]
+
+
+def totals(rows: list[RegisterRow]) -> dict:
+    """The register's totals: on deposit (open and matured-unsettled), per fund, and interest earned."""
+    per_fund: dict[str, int] = {}
+    for r in rows:
+        if r.state != "closed":
+            for code, amount in r.owners:
+                per_fund[code] = per_fund.get(code, 0) + amount
+    live = [r for r in rows if r.state != "closed"]
+    return {"count": len(live), "principal": sum(r.principal for r in live), "per_fund": per_fund,
+            "earned": sum(r.earned for r in live), "accrued": sum(r.accrued for r in live)}
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    """A bank account (a sub-account of 1121) with the funds that own money in it and the deposits
+    opened from it that are still running."""
+
+    code: str
+    name: str
+    bank_name: str | None
+    bank_bin: str | None
+    account_no: str | None
+    balance: int
+    funds: tuple[tuple[str, int], ...]
+    deposits: int
+    on_deposit: int
+
+
+def bank_accounts(conn: Connection, org_id: int, as_of: date | None = None) -> list[BankAccount]:
+    """Every bank account of the organization with its balance per fund (as of ``as_of``, default now)."""
+    from .balances import account_balances
+
+    a = s.accounts
+    banks = conn.execute(sa.select(a.c.id, a.c.code, a.c.name, a.c.bank_name, a.c.bank_bin, a.c.bank_account_no)
+                         .where(a.c.org_id == org_id, a.c.role == "bank", a.c.parent_id.is_not(None))
+                         .order_by(a.c.code)).all()
+    per: dict[int, list[tuple[str, int]]] = {}
+    for r in account_balances(conn, org_id, as_of):
+        per.setdefault(r.account_id, []).append((r.fund_code, r.amount))
+    running: dict[str, list[int]] = {}
+    for r in register(conn, org_id, as_of or date.today()):
+        if r.state != "closed":
+            running.setdefault(r.bank_account, []).append(r.principal)
+    return [BankAccount(b.code, b.name, b.bank_name, b.bank_bin, b.bank_account_no,
+                        sum(v for _, v in per.get(b.id, [])), tuple(per.get(b.id, [])),
+                        len(running.get(b.code, [])), sum(running.get(b.code, [])))
+            for b in banks]

@@ -381,6 +381,27 @@ deposit_events = sa.Table(
     sa.CheckConstraint("amount >= 0 OR kind = 'adjustment'", name="nonnegative"),
 )
 
+#: A council decision moving a fund's protected principal (3531): releasing part of it to the spendable
+#: balance, or raising it from the spendable balance. Append-only; the posting is ``tx_id``.
+principal_decisions = sa.Table(
+    "principal_decisions",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), nullable=False),
+    sa.Column("number", sa.String(60), nullable=False),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("direction", sa.String(10), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("reason", sa.String(1000), nullable=False),
+    sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), nullable=False),
+    sa.Column("recorded_by", sa.String(120), nullable=False),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    sa.UniqueConstraint("org_id", "number", name="uq_principal_decisions_org_number"),
+    sa.CheckConstraint("amount > 0", name="positive"),
+    sa.CheckConstraint("direction IN ('release','raise')", name="direction"),
+)
+
 #: Client idempotency keys: the same key and input give back the stored result.
 idempotency_keys = sa.Table(
     "idempotency_keys",

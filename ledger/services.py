@@ -383,3 +383,36 @@ def withdraw_deposit(db: Database, org_code: str, contract: str, *, on: Any, amo
 
     return run_idempotent(db, f"{org_code}:deposit_withdrawal", key, payload, _audited(
         user, "deposit.withdraw", org_code, payload, work, lambda r: f"deposit:{r['id']}"))
+
+
+def adjust_deposit(db: Database, org_code: str, contract: str, *, on: Any, amount: Any, reference: str,
+                   user: Who = "cli", key: str | None = None) -> dict:
+    """Book the bank's figure during a deposit's term (``amount``: đồng more or less), with its document."""
+    from . import deposits
+
+    payload = {"contract": contract, "on": str(on), "amount": amount, "reference": reference}
+
+    def work(conn):
+        oid = orgs.org_id_by_code(conn, org_code)
+        return deposits.adjust(conn, oid, deposits.deposit_id_by_contract(conn, oid, contract), on=on,
+                               amount=amount, reference=reference, user=as_actor(user).user)
+
+    return run_idempotent(db, f"{org_code}:deposit_adjustment", key, payload, _audited(
+        user, "deposit.adjust", org_code, payload, work, lambda r: f"deposit:{r['id']}"))
+
+
+def move_principal(db: Database, org_code: str, *, fund: str, amount: Any, direction: str, number: str,
+                   decided_on: Any, reason: str, user: Who = "cli", key: str | None = None) -> dict:
+    """Record a council decision releasing or raising a fund's protected principal, and book it."""
+    from . import principal
+
+    payload = {"fund": fund, "amount": amount, "direction": direction, "number": number,
+               "decided_on": str(decided_on), "reason": reason}
+
+    def work(conn):
+        return principal.move(conn, orgs.org_id_by_code(conn, org_code), fund=fund, amount=amount,
+                              direction=direction, number=number, decided_on=decided_on, reason=reason,
+                              user=as_actor(user).user)
+
+    return run_idempotent(db, f"{org_code}:principal", key, payload, _audited(
+        user, "principal.move", org_code, payload, work, lambda r: f"principal_decision:{r['id']}"))
