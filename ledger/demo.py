@@ -7,7 +7,9 @@
   Mai Sơn 0 đ).
 
 Where the seeds are silent the demo says so: how the Tô Hiệu money is split between term deposits and
-the bank, and that 10.000.000.000 đ of it is protected principal, are assumptions for the demo.
+the bank (the four deposits of ``DEPOSITS``, opened in January 2025 and not yet accrued: run
+``quy accrue --through 2025-06-30``), and that 10.000.000.000 đ of it is protected principal, are
+assumptions for the demo.
 """
 
 from __future__ import annotations
@@ -43,6 +45,21 @@ TOHIEU_OPENING = 16_000_000_000
 TOHIEU_PRINCIPAL = 10_000_000_000  # demo assumption
 TOHIEU_DEPOSITS = 13_000_000_000  # demo assumption (seed 002: most of the money is in term deposits)
 CAMPAIGN_TOTAL = 2_224_402_000  # seed 001
+
+#: Demo assumption: the Tô Hiệu money on term deposit as the deposits a treasurer would hold early in 2025
+#: (contract, bank account, principal, annual rate, start, months, interest paid, rollover, owners); one is
+#: shared with the provincial fund. Rates are of the kind the state banks offered then.
+DEPOSITS = (
+    ("01/2025/HĐTG-BIDV", "1121.BIDV", 5_800_000_000, "4,7", date(2025, 1, 2), 12, "maturity", "principal",
+     {"TOHIEU": 5_800_000_000}),
+    ("02/2025/HĐTG-BIDV", "1121.BIDV", 4_000_000_000, "5", date(2025, 1, 2), 24, "maturity", "none",
+     {"TOHIEU": 4_000_000_000}),
+    ("7900-2025-0015", "1121.AGR", 3_000_000_000, "5,2", date(2025, 1, 3), 36, "monthly", "none",
+     {"TOHIEU": 3_000_000_000}),
+    ("03/2025/HĐTG-BIDV", "1121.BIDV", 400_000_000, "4", date(2025, 1, 6), 6, "maturity", "principal_interest",
+     {"TOHIEU": 200_000_000, "KHT": 200_000_000}),
+)
+assert sum(d[8].get("TOHIEU", 0) for d in DEPOSITS) == TOHIEU_DEPOSITS
 KHT_OPENING = 500_000_000  # seed 000: the spring campaign's gift to the provincial fund
 
 _ORG_DONORS = (
@@ -128,14 +145,15 @@ def load_demo(conn: Connection, *, user: str = "demo") -> dict:
                       may_pay_management=True)
     bidv = add_bank_account(conn, sla, code="1121.BIDV", bank_name="BIDV Chi nhánh Sơn La",
                             account_no="62010000123456", bin="970418")
-    add_bank_account(conn, sla, code="1121.AGR", bank_name="Agribank Chi nhánh tỉnh Sơn La",
-                     account_no="7900201003456", bin="970405")
+    agr = add_bank_account(conn, sla, code="1121.AGR", bank_name="Agribank Chi nhánh tỉnh Sơn La",
+                           account_no="7900201003456", bin="970405")
     acct = lambda c: account_by_code(conn, sla, c).id  # noqa: E731
     opening = date(2024, 12, 31)
+    at_agribank = sum(d[2] for d in DEPOSITS if d[1] == "1121.AGR")
     post(conn, sla, [
         Entry(opening, "Số dư đầu kỳ Quỹ học bổng Tô Hiệu", (
-            Line(acct("121"), tohieu, TOHIEU_DEPOSITS),
-            Line(bidv, tohieu, TOHIEU_OPENING - TOHIEU_DEPOSITS),
+            Line(bidv, tohieu, TOHIEU_OPENING - at_agribank),
+            Line(agr, tohieu, at_agribank),
             Line(acct("3531"), tohieu, -TOHIEU_PRINCIPAL),
             Line(acct("353"), tohieu, -(TOHIEU_OPENING - TOHIEU_PRINCIPAL)),
         ), source="opening"),
@@ -143,7 +161,13 @@ def load_demo(conn: Connection, *, user: str = "demo") -> dict:
             Line(bidv, kht, KHT_OPENING), Line(acct("353"), kht, -KHT_OPENING),
         ), source="opening"),
     ], user=user)
+    from .deposits import DepositInput, open_deposit
     from .donations import create_campaign
+
+    for contract, bank, principal, rate, start, months, pays, rollover, shares in DEPOSITS:
+        open_deposit(conn, sla, DepositInput(
+            contract_no=contract, bank_account=bank, principal=principal, rate=rate, start=start, shares=shares,
+            term_months=months, pays=pays, rollover=rollover), user=user)
 
     create_campaign(conn, sla, code="TOHIEU-2025", name="Vận động ủng hộ Quỹ học bổng Tô Hiệu năm 2025",
                     fund_code="TOHIEU", start=date(2025, 3, 1), end=date(2025, 3, 31))

@@ -540,16 +540,18 @@ class RegisterRow:
         return (self.maturity - date.today()).days
 
 
-def register(conn: Connection, org_id: int, as_of: date) -> list[RegisterRow]:
-    """The deposit register as of the end of ``as_of``: every deposit opened by then, with its bank, terms,
-    state, what it had earned and what was accrued for it, and the funds that own it."""
+def register(conn: Connection, org_id: int, as_of: date, *, ids: list[int] | None = None) -> list[RegisterRow]:
+    """The deposit register as of the end of ``as_of``: every deposit opened by then (or those of
+    ``ids``), with its bank, terms, state, what it had earned and what was accrued for it, and the funds
+    that own it."""
     d, e, a, p, t, f = s.deposits, s.deposit_events, s.accounts, s.postings, s.transactions, s.funds
     bank = a.alias("bank")
     rows = conn.execute(
         sa.select(d.c.id, d.c.contract_no, d.c.account_id, bank.c.bank_name, bank.c.name, bank.c.code, d.c.principal,
                   d.c.rate_ppm, d.c.start, d.c.maturity, d.c.pays, d.c.rollover, d.c.rolled_from_id)
         .join(bank, bank.c.id == d.c.bank_account_id)
-        .where(d.c.org_id == org_id, d.c.start <= as_of).order_by(d.c.maturity, d.c.contract_no)).all()
+        .where(d.c.org_id == org_id, d.c.start <= as_of, *([d.c.id.in_(ids)] if ids is not None else []))
+        .order_by(d.c.maturity, d.c.contract_no)).all()
     if not rows:
         return []
     ids = [r.id for r in rows]

@@ -325,13 +325,25 @@ def open_deposit(db: Database, org_code: str, inp, *, user: Who = "cli", key: st
         user, "deposit.open", org_code, payload, work, lambda r: f"deposit:{r['id']}"))
 
 
-def accrue(db: Database, org_code: str, through: Any, *, user: Who = "cli", chunk: int = 500) -> dict:
+def accrue(db: Database, org_code: str, through: Any, *, user: Who = "cli", chunk: int = 500,
+           key: str | None = None) -> dict:
     """The month-end job: book every accrual and monthly payment due through ``through`` that is not booked
     yet, a chunk of deposits per unit of work (a run killed halfway loses nothing: the next one books what
-    is left, and nothing twice)."""
+    is left, and nothing twice). With an idempotency ``key`` (the API's), the whole run is one unit of
+    work whose result the same key gives back."""
     from . import deposits
 
     on = parse_date(through)
+    if key is not None:
+        def work(conn):
+            oid = orgs.org_id_by_code(conn, org_code)
+            run = deposits.accrue(conn, oid, through=on, user=as_actor(user).user)
+            if run.events:
+                audit.record(conn, user, "deposits.accrue", org_id=oid, target=f"through:{on.isoformat()}",
+                             details={"events": run.events, "amount": run.amount})
+            return {"through": on.isoformat(), "deposits": run.deposits, "events": run.events, "amount": run.amount}
+
+        return run_idempotent(db, f"{org_code}:accrual", key, {"through": on.isoformat()}, work)
     with db.read() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
         ids = [d.id for d in deposits.deposits(conn, oid) if d.settled_on is None and d.start <= on]

@@ -92,13 +92,14 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
     app.jinja_env.filters["dmy"] = dmy
     app.jinja_env.globals.update(can=auth.can, get_locale=get_locale)
 
-    from . import api, documents, public, ui
+    from . import api, deposits, documents, public, ui
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(documents.public_bp)
+    app.register_blueprint(deposits.bp)
     api.init_api(app, csrf)
 
     def wants_json() -> bool:

@@ -64,20 +64,100 @@ def deposit_open(c: Ctx, org, contract, bank_account, principal, rate, start, mo
                      f"earns {format_vnd(r['interest'])} over its term.")
 
 
+def _row(r) -> dict:
+    return {**r.__dict__, "rate": format_rate(r.rate_ppm), "owners": [list(o) for o in r.owners]}
+
+
+def _line(r) -> str:
+    owners = ", ".join(f"{code} {format_vnd(a)}" for code, a in r.owners)
+    state = {"open": "", "matured": "  ĐẾN HẠN, CẦN TẤT TOÁN", "closed": "  đã đóng"}[r.state]
+    return (f"{r.contract_no:<20} {r.bank_account:<10} {format_vnd(r.principal):>20} {format_rate(r.rate_ppm):>8} "
+            f"{r.start:%d/%m/%Y}–{r.maturity:%d/%m/%Y} lãi đến ngày {format_vnd(r.earned):>16} "
+            f"dự thu {format_vnd(r.accrued):>16}  [{owners}]{state}")
+
+
 @deposit.command("list")
+@org_opt
+@click.option("--as-of", "as_of", default=None, help="The register as of this day (default: today).")
+@json_opt
+@click.pass_obj
+def deposit_list(c: Ctx, org: str, as_of: str | None, as_json: bool) -> None:
+    """The deposit register: contract, bank, principal, rate, start, maturity, interest earned and accrued
+    to the day, the owning funds and the state."""
+    day = _date(as_of) or date.today()
+    with c.db.read() as conn:
+        rows = deposits.register(conn, orgs.org_id_by_code(conn, org), day)
+    total = deposits.totals(rows)
+    _out([_row(r) for r in rows], as_json,
+         "\n".join([_line(r) for r in rows] + [f"Đang gửi {total['count']} khoản, {format_vnd(total['principal'])} "
+                                               f"đến ngày {day:%d/%m/%Y}."]) if rows else "Chưa có khoản tiền gửi nào.")
+
+
+@deposit.command("maturing")
+@org_opt
+@click.option("--days", type=click.IntRange(0, 3660), default=30, show_default=True)
+@json_opt
+@click.pass_obj
+def deposit_maturing(c: Ctx, org: str, days: int, as_json: bool) -> None:
+    """Deposits maturing within DAYS days, and those matured and not yet settled."""
+    with c.db.read() as conn:
+        rows = deposits.maturing(conn, orgs.org_id_by_code(conn, org), date.today(), days)
+    _out([_row(r) for r in rows], as_json, "\n".join(_line(r) for r in rows) or
+         f"Không có khoản tiền gửi nào đến hạn trong {days} ngày tới.")
+
+
+@deposit.command("interest")
+@org_opt
+@click.option("--from", "start", default=None, help="First day (default: 1 January this year).")
+@click.option("--to", "end", default=None, help="Last day (default: today).")
+@json_opt
+@click.pass_obj
+def deposit_interest(c: Ctx, org: str, start: str | None, end: str | None, as_json: bool) -> None:
+    """Deposit interest earned per fund in a period: accrued, paid by the bank, adjusted."""
+    to = _date(end) or date.today()
+    frm = _date(start) or date(to.year, 1, 1)
+    with c.db.read() as conn:
+        rows = deposits.interest_earned(conn, orgs.org_id_by_code(conn, org), frm, to)
+    data = {"from": frm.isoformat(), "to": to.isoformat(), "items": [r.__dict__ for r in rows],
+            "total": sum(r.total for r in rows)}
+    lines = [f"{r.fund:<10} dự thu {format_vnd(r.accrued):>18} đã nhận {format_vnd(r.received):>18} "
+             f"điều chỉnh {format_vnd(r.adjusted):>12} cộng {format_vnd(r.total):>18}" for r in rows]
+    _out(data, as_json, "\n".join([f"Lãi tiền gửi {frm:%d/%m/%Y} – {to:%d/%m/%Y}", *lines,
+                                   f"Tổng cộng {format_vnd(data['total'])}"]))
+
+
+@deposit.command("banks")
 @org_opt
 @json_opt
 @click.pass_obj
-def deposit_list(c: Ctx, org: str, as_json: bool) -> None:
-    """The deposit register: contract, principal, rate, start, maturity, accrued, state."""
+def deposit_banks(c: Ctx, org: str, as_json: bool) -> None:
+    """The bank accounts with the funds that own money in each and the deposits opened from each."""
     with c.db.read() as conn:
-        rows = deposits.deposits(conn, orgs.org_id_by_code(conn, org))
-    data = [{**r.__dict__, "rate": format_rate(r.rate_ppm), "interest": r.terms.interest() if r.principal else 0}
-            for r in rows]
-    lines = [f"{r.contract_no:<20} {format_vnd(r.principal):>20} {format_rate(r.rate_ppm):>8} "
-             f"{r.start:%d/%m/%Y}–{r.maturity:%d/%m/%Y} dự thu {format_vnd(r.accrued):>16}"
-             f"{'  tất toán ' + r.settled_on.strftime('%d/%m/%Y') if r.settled_on else ''}" for r in rows]
-    _out(data, as_json, "\n".join(lines) or "Chưa có khoản tiền gửi nào.")
+        rows = deposits.bank_accounts(conn, orgs.org_id_by_code(conn, org))
+    data = [{**b.__dict__, "funds": [list(f) for f in b.funds]} for b in rows]
+    _out(data, as_json, "\n".join(
+        f"{b.code:<12} {b.bank_name or b.name} {b.account_no or ''}: {format_vnd(b.balance)} "
+        f"({', '.join(f'{code} {format_vnd(a)}' for code, a in b.funds) or '—'}); "
+        f"{b.deposits} khoản tiền gửi đang gửi {format_vnd(b.on_deposit)}" for b in rows) or "Chưa có tài khoản.")
+
+
+@deposit.command("adjust")
+@org_opt
+@click.argument("contract")
+@click.option("--amount", required=True, help="Đồng more (+586) or less (-20) than Quỹ's figure.")
+@click.option("--date", "on", required=True)
+@click.option("--reference", required=True, help="The bank's document.")
+@key_opt
+@json_opt
+@click.pass_obj
+def deposit_adjust(c: Ctx, org, contract, amount, on, reference, key, as_json) -> None:
+    """Book the bank's figure during the term (the difference against interest income)."""
+    text = amount.strip()
+    sign = -1 if text[:1] in ("-", "−") else 1
+    value = sign * parse_amount_text(text.lstrip("+-−"))
+    r = services.adjust_deposit(c.db, org, contract, on=_date(on), amount=value, reference=reference, user=c.user,
+                                key=key)
+    _out(r, as_json, f"Adjusted {r['contract_no']} to the bank's figure by {r['adjustment']:+d} đ.")
 
 
 @deposit.command("settle")
@@ -129,3 +209,46 @@ def accrue_cmd(c: Ctx, org: str, through: str, as_json: bool) -> None:
     """The month-end job: accrue the deposits' interest (running it twice books nothing new)."""
     r = services.accrue(c.db, org, _date(through), user=c.user)
     _out(r, as_json, f"Through {r['through']}: {r['events']} accruals and payments, {format_vnd(r['amount'])}.")
+
+
+@main.group()
+def principal() -> None:
+    """Protected principal (vốn gốc) and the fund council's decisions moving it."""
+
+
+@principal.command("move")
+@org_opt
+@click.option("--fund", required=True)
+@click.option("--release", "direction", flag_value="release", help="Part of the principal may now be spent.")
+@click.option("--raise", "direction", flag_value="raise", help="Spendable money becomes principal.")
+@click.option("--amount", required=True, help="Whole đồng.")
+@click.option("--number", required=True, help="The council decision's number.")
+@click.option("--date", "on", required=True, help="The decision's date.")
+@click.option("--reason", required=True)
+@key_opt
+@json_opt
+@click.pass_obj
+def principal_move(c: Ctx, org, fund, direction, amount, number, on, reason, key, as_json) -> None:
+    """Record a council decision releasing or raising a fund's protected principal, and book it."""
+    if direction is None:
+        raise click.UsageError("say --release or --raise")
+    r = services.move_principal(c.db, org, fund=fund, amount=parse_amount_text(amount), direction=direction,
+                                number=number, decided_on=_date(on), reason=reason, user=c.user, key=key)
+    _out(r, as_json, f"Decision {r['number']} recorded: the protected principal of {r['fund']} is now "
+                     f"{format_vnd(r['principal'])}.")
+
+
+@principal.command("list")
+@org_opt
+@json_opt
+@click.pass_obj
+def principal_list(c: Ctx, org: str, as_json: bool) -> None:
+    """The council's decisions on protected principal, newest first."""
+    from ledger import principal as p
+
+    with c.db.read() as conn:
+        rows = p.decisions(conn, orgs.org_id_by_code(conn, org))
+    _out([r.__dict__ for r in rows], as_json, "\n".join(
+        f"{r.number:<16} {r.decided_on:%d/%m/%Y} {r.fund:<8} "
+        f"{'chuyển sang nguồn được chi' if r.direction == 'release' else 'bổ sung vốn gốc':<28} "
+        f"{format_vnd(r.amount):>20}  {r.reason}" for r in rows) or "Chưa có quyết định nào.")

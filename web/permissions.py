@@ -24,6 +24,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "document.void": frozenset({"treasurer"}),  # void a receipt, issue its replacement
     "gold_book.enter": frozenset({"treasurer"}),  # enter a recorded gift in the gold book on request
     "documents.batch": frozenset({"treasurer", "admin"}),  # start a batch print of a campaign's documents
+    # open, settle, withdraw and adjust term deposits; run the month-end accrual
+    "deposit.manage": frozenset({"treasurer"}),
+    "principal.move": frozenset({"council"}),  # record a council decision releasing or raising principal
 }
 
 

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from books.tabular import csv_text
-from ledger import audit, balances, importer, orgs, queries, services, users
+from ledger import audit, balances, deposits, importer, orgs, queries, services, users
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.donations import DONATION_KINDS, DonationInput, DonorInput, possible_duplicates
@@ -65,8 +65,11 @@ def dashboard(org: str):
         recent, _n = queries.donations(conn, g.org_id, limit=10)
         camps = queries.campaigns(conn, g.org_id)
         pledges = queries.open_pledges(conn, g.org_id)
+        maturing = deposits.maturing(conn, g.org_id, date.today(), 30)
+        on_deposit = deposits.totals(deposits.register(conn, g.org_id, date.today()))["principal"]
     return render_template("dashboard.html", org=info, funds=funds, total=balances.total_figures(funds),
-                           recent=recent, campaigns=camps, pledges=pledges)
+                           recent=recent, campaigns=camps, pledges=pledges, maturing=maturing,
+                           deposits_total=on_deposit)
 
 
 # ------------------------------------------------------------------ recording a donation
