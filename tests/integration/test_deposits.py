@@ -154,7 +154,8 @@ def test_rollover_with_interest_opens_the_next_deposit_from_maturity(books):
 @pytest.mark.parametrize("change, reason", [
     ({"principal": -5}, "not_positive"), ({"principal": 0}, "not_positive"), ({"principal": 1.5}, "not_integer"),
     ({"rate": "0"}, "out_of_range"), ({"rate": "101"}, "out_of_range"), ({"rate": 5.5}, "not_exact"),
-    ({"months": 0}, "not_positive"), ({"shares": {"TOHIEU": 600_000_000, "KHT": 300_000_000}}, "shares_mismatch"),
+    ({"months": 0}, "not_positive"), ({"months": None, "term_days": -3}, "not_positive"),  # maturity before start
+    ({"shares": {"TOHIEU": 600_000_000, "KHT": 300_000_000}}, "shares_mismatch"),
 ])
 def test_bad_deposits_are_refused_with_nothing_written(books, change, reason):
     bank_money(books, 1_000_000_000, "TOHIEU")
