@@ -7,7 +7,9 @@ accounts, e.g. earmarked money held for a named recipient, 3381). Its **spendabl
     spendable = balance − protected principal − reserved − uncollected pledges − goods in kind
 
 where protected principal is the credit on the principal account (3531), *reserved* is what approved,
-unpaid awards hold, and pledges (1388) and goods (152) are not money that can be paid out. Current
+unpaid awards hold (the credit on 3388, awards payable: approving a batch books the awards against it,
+paying them takes it down — so reserved money is still in the balance until it is paid), and pledges
+(1388) and goods (152) are not money that can be paid out. Current
 figures come from the cached ``balances`` table; figures as of a past date subtract the postings dated
 after it, so the cost grows with how far back one looks, not with the size of the journal.
 """
@@ -52,6 +54,8 @@ def fund_figures(rows: Iterable[tuple[str, str | None, int]], *, reserved: int =
             holdings += amount
             if role in NON_CASH_ROLES:
                 non_cash += amount
+        elif role == "awards_payable":  # approved, unpaid awards: still held, no longer spendable
+            reserved -= amount
         elif kind == "liability":
             liabilities -= amount
         if role == "principal":

@@ -68,6 +68,14 @@ class AlreadyReversed(LedgerError):
     status = 409
 
 
+class NotAllowed(LedgerError):
+    """The person may not take this step here (segregation of duties: the preparer of a batch never
+    approves it; only the organization's council members vote)."""
+
+    code = "not_allowed"
+    status = 403
+
+
 class Conflict(LedgerError):
     code = "conflict"
     status = 409

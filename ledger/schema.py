@@ -80,6 +80,8 @@ funds = sa.Table(
     sa.Column("may_pay_management", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("has_principal", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.String(40), nullable=False),
+    # approvals a batch drawing on this fund needs; NULL: a majority of the organization's council
+    sa.Column("quorum", sa.Integer, nullable=True),
     sa.UniqueConstraint("org_id", "code", name="uq_funds_org_code"),
     sa.CheckConstraint("kind IN ('general','scholarship','earmarked')", name="kind"),
 )
@@ -400,6 +402,117 @@ principal_decisions = sa.Table(
     sa.UniqueConstraint("org_id", "number", name="uq_principal_decisions_org_number"),
     sa.CheckConstraint("amount > 0", name="positive"),
     sa.CheckConstraint("direction IN ('release','raise')", name="direction"),
+)
+
+# ------------------------------------------------------------------ disbursements
+
+#: A student or other honouree. Personal data: never on a public page or in a public export.
+recipients = sa.Table(
+    "recipients",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("full_name", sa.String(200), nullable=False),
+    sa.Column("match_key", sa.String(200), nullable=False, index=True),
+    sa.Column("birth_date", sa.Date, nullable=True),
+    sa.Column("gender", sa.String(10), nullable=False, server_default=""),
+    sa.Column("school", sa.String(200), nullable=False, server_default=""),
+    sa.Column("grade", sa.String(20), nullable=False, server_default=""),
+    sa.Column("commune", sa.String(200), nullable=False, server_default=""),
+    sa.Column("guardian", sa.String(200), nullable=False, server_default=""),
+    sa.Column("phone", sa.String(40), nullable=False, server_default=""),
+    sa.Column("bank_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("bank_account_no", sa.String(40), nullable=False, server_default=""),
+    sa.Column("categories", sa.String(300), nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+#: A named award programme and the funds it may draw from (``program_funds``).
+programs = sa.Table(
+    "programs",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("default_amount", Money, nullable=True),
+    sa.Column("categories", sa.String(300), nullable=False, server_default=""),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.UniqueConstraint("org_id", "code", name="uq_programs_org_code"),
+    sa.CheckConstraint("default_amount IS NULL OR default_amount > 0", name="positive"),
+)
+
+program_funds = sa.Table(
+    "program_funds",
+    metadata,
+    sa.Column("program_id", Id, sa.ForeignKey("programs.id"), primary_key=True),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), primary_key=True),
+)
+
+#: A list of awards the council approves together: draft → submitted → approved → closed (a rejection
+#: returns it to draft; ``round`` counts submissions). Approval numbers the decision and books the awards.
+batches = sa.Table(
+    "batches",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("round", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("prepared_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("submitted_at", sa.String(40), nullable=True),
+    sa.Column("reject_reason", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("decision_doc_id", Id, sa.ForeignKey("documents.id"), nullable=True),
+    sa.Column("approved_on", sa.Date, nullable=True),
+    sa.Column("approved_tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True),
+    sa.CheckConstraint("state IN ('draft','submitted','approved','closed')", name="state"),
+    sa.CheckConstraint("state IN ('draft','submitted') OR decision_doc_id IS NOT NULL",
+                       name="approved_has_decision"),
+)
+
+#: One award of a batch: to a recipient, under a program, from a fund; money or an item with its value.
+batch_lines = sa.Table(
+    "batch_lines",
+    metadata,
+    _id(),
+    sa.Column("batch_id", Id, sa.ForeignKey("batches.id"), nullable=False, index=True),
+    sa.Column("line_no", sa.Integer, nullable=False),
+    sa.Column("recipient_id", Id, sa.ForeignKey("recipients.id"), nullable=False, index=True),
+    sa.Column("program_id", Id, sa.ForeignKey("programs.id"), nullable=False),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("item_description", sa.String(300), nullable=True),
+    sa.Column("item_quantity", Money, nullable=True),
+    sa.Column("earmark_donation_id", Id, sa.ForeignKey("donations.id"), nullable=True),
+    sa.Column("reason", sa.String(500), nullable=False, server_default=""),
+    sa.Column("state", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("method", sa.String(10), nullable=True),
+    sa.Column("paid_on", sa.Date, nullable=True),
+    sa.Column("paid_tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True),
+    sa.Column("voucher_doc_id", Id, sa.ForeignKey("documents.id"), nullable=True),
+    sa.Column("cancel_reason", sa.String(500), nullable=False, server_default=""),
+    sa.Column("cancel_tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True),
+    sa.UniqueConstraint("batch_id", "line_no", name="uq_batch_lines_no"),
+    sa.CheckConstraint("amount > 0", name="positive"),
+    sa.CheckConstraint("state IN ('open','paid','cancelled')", name="state"),
+    sa.CheckConstraint("state <> 'paid' OR (paid_tx_id IS NOT NULL AND voucher_doc_id IS NOT NULL)", name="paid"),
+)
+
+#: Each council member's vote on a batch's submission (``round``): append-only, once per member and round.
+batch_votes = sa.Table(
+    "batch_votes",
+    metadata,
+    _id(),
+    sa.Column("batch_id", Id, sa.ForeignKey("batches.id"), nullable=False, index=True),
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("member", sa.String(120), nullable=False),
+    sa.Column("vote", sa.String(10), nullable=False),
+    sa.Column("comment", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.UniqueConstraint("batch_id", "round", "member", name="uq_batch_votes_once"),
+    sa.CheckConstraint("vote IN ('approve','reject')", name="vote"),
 )
 
 #: Client idempotency keys: the same key and input give back the stored result.

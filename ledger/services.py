@@ -428,3 +428,97 @@ def move_principal(db: Database, org_code: str, *, fund: str, amount: Any, direc
 
     return run_idempotent(db, f"{org_code}:principal", key, payload, _audited(
         user, "principal.move", org_code, payload, work, lambda r: f"principal_decision:{r['id']}"))
+
+
+# ------------------------------------------------------------------ disbursements
+
+
+def _disb(db: Database, org_code: str, action: str, scope: str, key: str | None, payload: dict, user: Who,
+          run: Callable, target: Callable[[dict], Any]) -> dict:
+    def work(conn):
+        return run(conn, orgs.org_id_by_code(conn, org_code), as_actor(user).user)
+
+    return run_idempotent(db, f"{org_code}:{scope}", key, payload, _audited(user, action, org_code, payload, work,
+                                                                           target))
+
+
+def add_recipient(db: Database, org_code: str, inp, *, user: Who = "cli", key: str | None = None) -> dict:
+    from . import disbursements as d
+
+    payload = {k: (str(v) if isinstance(v, date) else list(v) if isinstance(v, tuple) else v)
+               for k, v in inp.__dict__.items()}
+    return _disb(db, org_code, "recipient.add", "recipient", key, payload, user,
+                 lambda c, oid, u: d.add_recipient(c, oid, inp, user=u), lambda r: f"recipient:{r['id']}")
+
+
+def add_program(db: Database, org_code: str, *, code: str, name: str, funds: list[str], default_amount: Any = None,
+                categories: Any = (), user: Who = "cli", key: str | None = None) -> dict:
+    from . import disbursements as d
+
+    payload = {"code": code, "name": name, "funds": list(funds), "default_amount": default_amount,
+               "categories": list(categories) if not isinstance(categories, str) else categories}
+    return _disb(db, org_code, "program.add", "program", key, payload, user,
+                 lambda c, oid, u: {"id": d.add_program(c, oid, code=code, name=name, funds=funds,
+                                                        default_amount=default_amount, categories=categories),
+                                    "code": code}, lambda r: f"program:{r['code']}")
+
+
+def create_batch(db: Database, org_code: str, *, title: str, lines: list | None = None, user: Who = "cli",
+                 key: str | None = None) -> dict:
+    """Draft a batch, with its first lines if given (all or none)."""
+    from . import disbursements as d
+
+    payload = {"title": title, "lines": [ln.__dict__ for ln in lines or []]}
+
+    def run(c, oid, u):
+        bid = d.create_batch(c, oid, title=title, user=u)
+        added = d.add_lines(c, oid, bid, lines, user=u) if lines else {"added": 0, "recipients_twice": []}
+        return {"id": bid, "added": added["added"], "recipients_twice": added["recipients_twice"]}
+
+    return _disb(db, org_code, "batch.create", "batch", key, payload, user, run, lambda r: f"batch:{r['id']}")
+
+
+def add_batch_lines(db: Database, org_code: str, batch_id: int, lines: list, *, user: Who = "cli",
+                    key: str | None = None) -> dict:
+    from . import disbursements as d
+
+    payload = {"batch": batch_id, "lines": [ln.__dict__ for ln in lines]}
+    return _disb(db, org_code, "batch.lines", "batch_lines", key, payload, user,
+                 lambda c, oid, u: d.add_lines(c, oid, batch_id, lines, user=u), lambda r: f"batch:{batch_id}")
+
+
+def submit_batch(db: Database, org_code: str, batch_id: int, *, user: Who = "cli", key: str | None = None) -> dict:
+    from . import disbursements as d
+
+    return _disb(db, org_code, "batch.submit", "batch_submit", key, {"batch": batch_id}, user,
+                 lambda c, oid, u: d.submit(c, oid, batch_id, user=u), lambda r: f"batch:{batch_id}")
+
+
+def vote_batch(db: Database, org_code: str, batch_id: int, *, approve: bool, comment: str = "", on: Any = None,
+               user: Who = "cli", key: str | None = None) -> dict:
+    from . import disbursements as d
+
+    payload = {"batch": batch_id, "approve": approve, "comment": comment, "on": str(on)}
+    return _disb(db, org_code, "batch.approve" if approve else "batch.reject", "batch_vote", key, payload, user,
+                 lambda c, oid, u: d.vote(c, oid, batch_id, member=u, approve=approve, comment=comment, on=on),
+                 lambda r: f"batch:{batch_id}")
+
+
+def pay_batch(db: Database, org_code: str, batch_id: int, *, line_nos: list[int] | None = None, method: str = "cash",
+              bank_account: str | None = None, on: Any = None, user: Who = "cli", key: str | None = None) -> dict:
+    from . import disbursements as d
+
+    payload = {"batch": batch_id, "lines": line_nos, "method": method, "bank": bank_account, "on": str(on)}
+    return _disb(db, org_code, "batch.pay", "batch_pay", key, payload, user,
+                 lambda c, oid, u: d.pay(c, oid, batch_id, line_nos=line_nos, method=method,
+                                         bank_account=bank_account, on=on, user=u), lambda r: f"batch:{batch_id}")
+
+
+def cancel_batch_line(db: Database, org_code: str, batch_id: int, line_no: int, *, reason: str, on: Any = None,
+                      user: Who = "cli", key: str | None = None) -> dict:
+    from . import disbursements as d
+
+    payload = {"batch": batch_id, "line": line_no, "reason": reason, "on": str(on)}
+    return _disb(db, org_code, "batch.cancel_line", "batch_cancel", key, payload, user,
+                 lambda c, oid, u: d.cancel(c, oid, batch_id, line_no, reason=reason, on=on, user=u),
+                 lambda r: f"batch:{batch_id}")

@@ -90,3 +90,43 @@ def test_concurrent_identical_requests_on_sqlite_create_one_donation(tmp_path):
     assert errors == []
     assert len({r["donation_id"] for r in results}) == 1
     assert figures(books).balance == 3_000_000
+
+
+@pytest.mark.postgres
+def test_twenty_approvals_racing_for_sixty_percent_of_one_fund_exactly_one_succeeds(pg_db):
+    """20 threads each approve a different batch needing 60 % of the same fund's spendable balance: one
+    approval fits, the other 19 fail with insufficient funds and change nothing (no vote, no decision
+    number, no entry)."""
+    from ledger import disbursements as d
+    from ledger import services
+    from ledger.disbursements import LineInput, RecipientInput
+    from ledger.errors import InsufficientFunds
+
+    books = make_books(pg_db)
+    give(books, 100_000_000, name="Công ty Điện lực Sơn La")
+    members = [f"hd{i:02d}" for i in range(20)]
+    for login in members:
+        services.add_user(pg_db, login=login, name=login, password="mat-khau-thu-nghiem",
+                          roles=[("SLA", "council")])
+    services.add_program(pg_db, "SLA", code="TSMT", name="Tiếp sức mùa thi", funds=["TOHIEU"])
+    with pg_db.begin() as c:
+        d.set_quorum(c, books.org_id, "TOHIEU", 1)
+    rid = services.add_recipient(pg_db, "SLA", RecipientInput(full_name="Lò Văn Minh"), user="tq")["id"]
+    batches = []
+    for i in range(20):
+        bid = services.create_batch(pg_db, "SLA", title=f"Đợt {i}", lines=[
+            LineInput(rid, "TSMT", amount=60_000_000)], user="tq")["id"]
+        services.submit_batch(pg_db, "SLA", bid, user="tq")
+        batches.append(bid)
+
+    results, errors = _run_threads(20, lambda i: services.vote_batch(pg_db, "SLA", batches[i], approve=True,
+                                                                     user=members[i]))
+    assert [r["state"] for r in results if r] == ["approved"]
+    assert len(errors) == 19 and all(isinstance(e, InsufficientFunds) for e in errors)
+    f = figures(books)
+    assert (f.reserved, f.spendable) == (60_000_000, 40_000_000)
+    with pg_db.read() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM batch_votes")).scalar() == 1
+        assert c.execute(sa.text("SELECT count(*) FROM documents WHERE series = 'QD'")).scalar() == 1
+        assert c.execute(sa.text("SELECT count(*) FROM batches WHERE state = 'approved'")).scalar() == 1
+        assert cached_matches_postings(c) == []

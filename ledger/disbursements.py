@@ -1,0 +1,605 @@
+"""Disbursements (chi học bổng, khen thưởng): recipients, programs, and batches the fund council approves
+before anything is paid.
+
+A batch is drafted by a treasurer (lines: recipient, program, fund, amount — or an item given in kind,
+with its quantity and value — and a reason), submitted, and voted on by the council: the preparer never
+votes, each member votes once per submission, a rejection returns it to draft with the reason, and the
+approval that reaches the quorum (per fund, default a majority of the organization's council) numbers
+the decision (series ``QD``) and books the awards in the same unit of work:
+
+| step | debit | credit |
+|---|---|---|
+| approval (money) | 811 awards | 3388 awards payable — *reserved*: still in the balance, no longer spendable |
+| approval (a line paid from an earmarked gift) | 3381 earmarked | 3388 |
+| payment, one line at a time or all (voucher ``PC``) | 3388 | 111 cash or 1121.x bank |
+| handing over an item in kind (voucher ``PC``) | 811 | 152 goods |
+| cancelling an unpaid line | 3388 | 811 (or 3381) — the reservation released |
+
+The journal refuses any entry that takes a fund's spendable balance below zero (SPEC rule 5), and the
+approval waits for the organization's chain head like every writer: of several approvals competing for
+the same money exactly those that fit succeed; one that does not changes nothing (its vote included).
+Protected principal is not spendable, so a Tô Hiệu batch can spend interest but not principal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import documents
+from . import schema as s
+from .clock import now_iso, parse_date
+from .donations import loose_key
+from .errors import Conflict, InsufficientFunds, InvalidInput, NotAllowed, NotFound
+from .journal import Entry, Line, post, take_turn
+from .money import parse_amount
+from .names import clean_name, match_key
+from .orgs import account_by_code, account_id_by_role, fund_id_by_code
+
+#: Seed 003's appendix: the seven categories of students to support (I) and the honourees (II).
+CATEGORIES = {
+    "khuyet_tat": "Học sinh, sinh viên khuyết tật",
+    "mo_coi_ca_hai": "Mồ côi cả bố và mẹ, người nuôi dưỡng là hộ nghèo/cận nghèo",
+    "mo_coi_mot": "Mồ côi bố hoặc mẹ, người nuôi dưỡng là hộ nghèo/cận nghèo",
+    "cha_me_benh": "Bố hoặc mẹ mắc bệnh hiểm nghèo, tàn tật, mất khả năng lao động; hộ nghèo/cận nghèo",
+    "xe_dap": "Học sinh khó khăn cần hỗ trợ xe đạp để đi học",
+    "nha_tam": "Học sinh học giỏi đang ở nhà tạm",
+    "vuot_kho": "Chăm ngoan, hiếu học, vượt khó học tập giỏi",
+    "nha_giao": "Nhà giáo nhân dân, nhà giáo ưu tú",
+    "thay_thuoc": "Thầy thuốc nhân dân, thầy thuốc ưu tú",
+    "nghe_sy": "Nghệ sỹ, nghệ nhân nhân dân, ưu tú",
+    "tien_si": "Tiến sĩ, phó giáo sư, giáo sư",
+    "sang_che": "Bằng sáng chế khoa học từ cấp tỉnh trở lên",
+    "giai_tinh": "Học sinh đạt giải Nhất cấp tỉnh",
+    "hsg_quoc_gia": "Học sinh giỏi quốc gia, quốc tế, khu vực; huy chương",
+    "gia_dinh_hoc_tap": "Gia đình học tập giỏi, vươn lên thoát nghèo",
+}
+GENDERS = ("", "nam", "nu")
+METHODS = ("cash", "transfer")
+
+
+def _text(value: Any, field_: str, size: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field_} must be text", field=field_, reason="not_text")
+    v = unicodedata.normalize("NFC", " ".join(value.split()))
+    if len(v) > size:
+        raise InvalidInput(f"{field_} is longer than {size} characters", field=field_, reason="too_long")
+    return v
+
+
+def _categories(values: Any) -> str:
+    codes = [c.strip() for c in (values.split(",") if isinstance(values, str) else values or ()) if c.strip()]
+    unknown = [c for c in codes if c not in CATEGORIES]
+    if unknown:
+        raise InvalidInput(f"unknown categories: {', '.join(unknown)}", field="categories", reason="unknown_kind")
+    return ",".join(dict.fromkeys(codes))
+
+
+# ------------------------------------------------------------------ recipients
+
+
+@dataclass
+class RecipientInput:
+    full_name: str
+    birth_date: Any = None
+    gender: str = ""
+    school: str = ""
+    grade: str = ""
+    commune: str = ""
+    guardian: str = ""
+    phone: str = ""
+    bank_name: str = ""
+    bank_account_no: str = ""
+    categories: Any = ()
+
+
+@dataclass(frozen=True)
+class RecipientMatch:
+    id: int
+    full_name: str
+    birth_date: date | None
+    school: str
+    why: str  # "same_name" or "similar_name"
+
+
+def possible_duplicate_recipients(conn: Connection, org_id: int, name: str, birth_date: date | None = None, *,
+                                  exclude: int | None = None) -> list[RecipientMatch]:
+    """Recipients who may be this person: the same name (NFC, case and spaces aside), or the same name
+    without diacritics born the same day. Surfaced to a person, never merged."""
+    r = s.recipients
+    key = match_key(name)
+    loose = loose_key(name)
+    out = []
+    for row in conn.execute(sa.select(r.c.id, r.c.full_name, r.c.birth_date, r.c.school, r.c.match_key)
+                            .where(r.c.org_id == org_id).order_by(r.c.id)):
+        if row.id == exclude:
+            continue
+        if row.match_key == key:
+            out.append(RecipientMatch(row.id, row.full_name, row.birth_date, row.school, "same_name"))
+        elif birth_date and row.birth_date == birth_date and loose_key(row.full_name) == loose:
+            out.append(RecipientMatch(row.id, row.full_name, row.birth_date, row.school, "similar_name"))
+    return out
+
+
+def _recipient_values(inp: RecipientInput) -> dict:
+    name = clean_name(inp.full_name, field="full_name")
+    gender = (inp.gender or "").strip().lower()
+    if gender not in GENDERS:
+        raise InvalidInput("gender is nam, nu or empty", field="gender", reason="unknown_kind")
+    born = parse_date(inp.birth_date) if inp.birth_date not in (None, "") else None
+    if born and born > date.today():
+        raise InvalidInput("born in the future", field="birth_date", reason="out_of_range")
+    return {"full_name": name, "match_key": match_key(name), "birth_date": born, "gender": gender,
+            "school": _text(inp.school, "school", 200), "grade": _text(inp.grade, "grade", 20),
+            "commune": _text(inp.commune, "commune", 200), "guardian": _text(inp.guardian, "guardian", 200),
+            "phone": _text(inp.phone, "phone", 40), "bank_name": _text(inp.bank_name, "bank_name", 200),
+            "bank_account_no": _text(inp.bank_account_no, "bank_account_no", 40),
+            "categories": _categories(inp.categories)}
+
+
+def add_recipient(conn: Connection, org_id: int, inp: RecipientInput, *, user: str) -> dict:
+    """Add a recipient; return its id and the possible duplicates already there (added all the same:
+    two students may share a name — the person looking decides)."""
+    values = _recipient_values(inp)
+    dupes = possible_duplicate_recipients(conn, org_id, values["full_name"], values["birth_date"])
+    rid = conn.execute(s.recipients.insert().values(org_id=org_id, created_by=user, created_at=now_iso(),
+                                                    **values)).inserted_primary_key[0]
+    return {"id": rid, "full_name": values["full_name"],
+            "possible_duplicates": [{"id": d.id, "full_name": d.full_name, "why": d.why} for d in dupes]}
+
+
+def recipient_id(conn: Connection, org_id: int, rid: Any) -> int:
+    r = s.recipients
+    if isinstance(rid, bool) or not isinstance(rid, int) or not conn.execute(
+            sa.select(r.c.id).where(r.c.id == rid, r.c.org_id == org_id)).first():
+        raise NotFound(f"recipient {rid!r} not found", entity="recipient", id=rid)
+    return rid
+
+
+# ------------------------------------------------------------------ programs
+
+
+def add_program(conn: Connection, org_id: int, *, code: str, name: str, funds: list[str],
+                default_amount: Any = None, categories: Any = ()) -> int:
+    """A named award programme drawing from ``funds`` (codes of this organization's funds)."""
+    code = _text(code, "code", 40)
+    if not code:
+        raise InvalidInput("a program has a code", field="code", reason="required")
+    name = clean_name(name, field="name")
+    if not funds:
+        raise InvalidInput("a program draws from at least one fund", field="funds", reason="empty")
+    fund_ids = [fund_id_by_code(conn, org_id, f) for f in funds]
+    amount = parse_amount(default_amount, field="default_amount") if default_amount is not None else None
+    if conn.execute(sa.select(s.programs.c.id).where(s.programs.c.org_id == org_id,
+                                                     s.programs.c.code == code)).first():
+        raise Conflict(f"program {code!r} exists", reason="code_taken")
+    pid = conn.execute(s.programs.insert().values(org_id=org_id, code=code, name=name, default_amount=amount,
+                                                  categories=_categories(categories),
+                                                  created_at=now_iso())).inserted_primary_key[0]
+    conn.execute(s.program_funds.insert(), [{"program_id": pid, "fund_id": f} for f in dict.fromkeys(fund_ids)])
+    return pid
+
+
+def _programs(conn: Connection, org_id: int) -> dict[str, tuple[int, set[int], int | None]]:
+    p, pf = s.programs, s.program_funds
+    out: dict[str, tuple[int, set[int], int | None]] = {}
+    rows = conn.execute(sa.select(p.c.id, p.c.code, p.c.default_amount, pf.c.fund_id)
+                        .join(pf, pf.c.program_id == p.c.id).where(p.c.org_id == org_id))
+    for pid, code, default, fid in rows:
+        out.setdefault(code, (pid, set(), default))[1].add(fid)
+    return out
+
+
+# ------------------------------------------------------------------ batches
+
+
+@dataclass
+class LineInput:
+    """One award as a face hands it over: recipient id, program and fund codes, whole đồng (for an item
+    in kind: its value), and for an item its description and quantity; ``earmark``: the id of an
+    earmarked gift it is paid from (the gift must name this recipient)."""
+
+    recipient: Any
+    program: str
+    fund: str | None = None
+    amount: Any = None
+    item_description: str | None = None
+    item_quantity: Any = None
+    earmark: Any = None
+    reason: str = ""
+
+
+@dataclass
+class BatchState:
+    id: int
+    title: str
+    state: str
+    round: int
+    prepared_by: str
+    reject_reason: str
+    decision: str | None
+    approved_on: date | None
+    lines: int
+    open: int
+    total: int
+    per_fund: dict[str, int] = field(default_factory=dict)
+
+
+def create_batch(conn: Connection, org_id: int, *, title: str, user: str) -> int:
+    title = clean_name(title, field="title")
+    return conn.execute(s.batches.insert().values(org_id=org_id, title=title, state="draft", round=0,
+                                                  prepared_by=user, created_at=now_iso())).inserted_primary_key[0]
+
+
+def _batch(conn: Connection, org_id: int, batch_id: int, *, lock: bool = False):
+    b = s.batches
+    q = sa.select(b).where(b.c.id == batch_id, b.c.org_id == org_id)
+    if lock and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None:
+        raise NotFound(f"batch {batch_id} not found", entity="batch", id=batch_id)
+    return row
+
+
+def _earmarked_left(conn: Connection, donation_id: int) -> int:
+    """What an earmarked gift still holds for its recipient: its amount less the lines drawing on it
+    that are not cancelled."""
+    d, bl = s.donations, s.batch_lines
+    amount = conn.execute(sa.select(d.c.amount).where(d.c.id == donation_id)).scalar() or 0
+    used = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(bl.c.amount), 0)).where(
+        bl.c.earmark_donation_id == donation_id, bl.c.state != "cancelled")).scalar()
+    return int(amount) - int(used)
+
+
+def add_lines(conn: Connection, org_id: int, batch_id: int, lines: list[LineInput], *, user: str) -> dict:
+    """Add lines to a draft batch, all or none: every bad line is reported (``InvalidInput`` with
+    ``rows``: [{line, field, reason}]). Returns the new line ids and the recipients now twice in the batch."""
+    batch = _batch(conn, org_id, batch_id, lock=True)
+    if batch.state != "draft":
+        raise Conflict(f"batch {batch_id} is {batch.state}: only a draft takes lines", reason="not_draft")
+    programs = _programs(conn, org_id)
+    r, d = s.recipients, s.donations
+    wanted = {ln.recipient for ln in lines if isinstance(ln.recipient, int) and not isinstance(ln.recipient, bool)}
+    known = {row.id: row.match_key for row in conn.execute(
+        sa.select(r.c.id, r.c.match_key).where(r.c.org_id == org_id, r.c.id.in_(wanted)))} if wanted else {}
+    funds = dict(conn.execute(sa.select(s.funds.c.code, s.funds.c.id).where(s.funds.c.org_id == org_id)).all())
+    problems: list[dict] = []
+    rows: list[dict] = []
+    earmark_use: dict[int, int] = defaultdict(int)
+    for i, ln in enumerate(lines, start=1):
+        def bad(field_: str, reason: str, message: str, i=i) -> None:
+            problems.append({"line": i, "field": field_, "reason": reason, "message": message})
+
+        rid = ln.recipient if ln.recipient in known else None
+        if rid is None:
+            bad("recipient", "not_found", f"recipient {ln.recipient!r} not found")
+        prog = programs.get(ln.program) if isinstance(ln.program, str) else None
+        if prog is None:
+            bad("program", "not_found", f"program {ln.program!r} not found")
+        fund_code = ln.fund
+        if fund_code is None and prog and len(prog[1]) == 1:
+            fund_id = next(iter(prog[1]))
+        elif fund_code is None and prog is None:
+            fund_id = None  # the program is what is wrong
+        else:
+            fund_id = funds.get(fund_code) if isinstance(fund_code, str) else None
+            if fund_id is None:
+                bad("fund", "not_found", f"fund {fund_code!r} is not a fund of this organization")
+            elif prog and fund_id not in prog[1]:
+                bad("fund", "not_in_program", f"program {ln.program} does not draw from fund {fund_code}")
+        amount = ln.amount if ln.amount is not None else (prog[2] if prog else None)
+        if amount is None and prog is None:
+            pass  # the program is what is wrong
+        elif amount is None:
+            bad("amount", "required", f"program {ln.program} has no default amount: give one")
+        else:
+            try:
+                amount = parse_amount(amount)
+            except InvalidInput as err:
+                bad("amount", err.params.get("reason", "invalid"), err.message)
+                amount = None
+        desc = _text(ln.item_description, "item_description", 300) or None
+        qty = None
+        if desc:
+            try:
+                qty = parse_amount(ln.item_quantity, field="item_quantity")
+            except InvalidInput as err:
+                bad("item_quantity", err.params.get("reason", "invalid"), err.message)
+        elif ln.item_quantity is not None:
+            bad("item_description", "required", "an item's quantity needs its description")
+        earmark = None
+        if ln.earmark is not None:
+            gift = conn.execute(sa.select(d.c.id, d.c.earmark, d.c.fund_id, d.c.amount).where(
+                d.c.id == ln.earmark, d.c.org_id == org_id)).first() if isinstance(ln.earmark, int) else None
+            if gift is None or not gift.earmark:
+                bad("earmark", "not_found", f"{ln.earmark!r} is not an earmarked gift of this organization")
+            elif desc:
+                bad("earmark", "in_kind", "an item in kind is not paid from an earmarked gift")
+            elif rid is not None and known[rid] not in match_key(gift.earmark):
+                bad("earmark", "other_recipient", "the earmarked gift names another recipient")
+            elif fund_id is not None and gift.fund_id != fund_id:
+                bad("earmark", "other_fund", "the earmarked gift was given to another fund")
+            elif amount is not None:
+                earmark_use[gift.id] += amount
+                if earmark_use[gift.id] > _earmarked_left(conn, gift.id):
+                    bad("amount", "above_earmark", "more than the earmarked gift still holds")
+                earmark = gift.id
+        if len(_text(ln.reason, "reason", 500)) != len(ln.reason or "") and len(ln.reason or "") > 500:
+            bad("reason", "too_long", "reason is longer than 500 characters")
+        rows.append({"recipient_id": rid, "program_id": prog[0] if prog else None, "fund_id": fund_id,
+                     "amount": amount, "item_description": desc, "item_quantity": qty,
+                     "earmark_donation_id": earmark, "reason": _text(ln.reason, "reason", 500)[:500]})
+    if problems:
+        raise InvalidInput(f"{len(problems)} problems in {len(lines)} lines", field="lines",
+                           reason="bad_lines", rows=problems)
+    bl = s.batch_lines
+    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(bl.c.line_no), 0)).where(
+        bl.c.batch_id == batch_id)).scalar()
+    values = [{"batch_id": batch_id, "line_no": start + i, "state": "open", **row} for i, row in enumerate(rows, 1)]
+    if values:
+        conn.execute(bl.insert(), values)
+    twice = [rid for rid, n in conn.execute(
+        sa.select(bl.c.recipient_id, sa.func.count()).where(bl.c.batch_id == batch_id, bl.c.state != "cancelled")
+        .group_by(bl.c.recipient_id).having(sa.func.count() > 1)).all()]
+    return {"batch_id": batch_id, "added": len(values), "recipients_twice": sorted(twice)}
+
+
+def remove_line(conn: Connection, org_id: int, batch_id: int, line_no: int) -> None:
+    """Take a line out of a draft (nothing was booked for it)."""
+    batch = _batch(conn, org_id, batch_id, lock=True)
+    if batch.state != "draft":
+        raise Conflict("only a draft's lines can be removed; cancel an approved line", reason="not_draft")
+    bl = s.batch_lines
+    if not conn.execute(bl.delete().where(bl.c.batch_id == batch_id, bl.c.line_no == line_no)).rowcount:
+        raise NotFound(f"line {line_no} not found", entity="batch_line", id=line_no)
+
+
+def submit(conn: Connection, org_id: int, batch_id: int, *, user: str) -> dict:
+    """Send a draft to the council (a new round of votes)."""
+    batch = _batch(conn, org_id, batch_id, lock=True)
+    if batch.state != "draft":
+        raise Conflict(f"batch {batch_id} is {batch.state}", reason="not_draft")
+    bl = s.batch_lines
+    if not conn.execute(sa.select(bl.c.id).where(bl.c.batch_id == batch_id).limit(1)).first():
+        raise InvalidInput("an empty batch cannot be submitted", field="lines", reason="empty")
+    conn.execute(s.batches.update().where(s.batches.c.id == batch_id).values(
+        state="submitted", round=batch.round + 1, submitted_at=now_iso(), reject_reason=""))
+    return {"id": batch_id, "state": "submitted", "round": batch.round + 1}
+
+
+def council_size(conn: Connection, org_id: int) -> int:
+    m = s.memberships
+    return conn.execute(sa.select(sa.func.count()).where(m.c.org_id == org_id, m.c.role == "council")).scalar()
+
+
+def quorum(conn: Connection, org_id: int, batch_id: int) -> int:
+    """Approvals the batch needs: the largest quorum of the funds it draws on; a fund without its own
+    needs a majority of the organization's council."""
+    bl, f = s.batch_lines, s.funds
+    set_ = [q for (q,) in conn.execute(sa.select(f.c.quorum).join(bl, bl.c.fund_id == f.c.id)
+                                       .where(bl.c.batch_id == batch_id).distinct())]
+    majority = council_size(conn, org_id) // 2 + 1
+    return max([q if q is not None else majority for q in set_] or [majority])
+
+
+def _is_council(conn: Connection, org_id: int, login: str) -> bool:
+    m, u = s.memberships, s.users
+    return conn.execute(sa.select(m.c.user_id).join(u, u.c.id == m.c.user_id).where(
+        u.c.login == login, m.c.org_id == org_id, m.c.role == "council")).first() is not None
+
+
+def vote(conn: Connection, org_id: int, batch_id: int, *, member: str, approve: bool, comment: str = "",
+         on: Any = None) -> dict:
+    """A council member's vote on a submitted batch. The preparer never votes; only the organization's
+    council members do; a member's second vote in a round changes nothing. A rejection sends the batch
+    back to draft with its reason; the approval that reaches the quorum approves it (see the module):
+    if the money is not there the whole vote fails and nothing is written."""
+    take_turn(conn, org_id)  # approvals book against the funds' spendable balances: one writer at a time
+    batch = _batch(conn, org_id, batch_id, lock=True)
+    if member == batch.prepared_by:
+        raise NotAllowed("the preparer of a batch cannot vote on it", reason="preparer_cannot_approve")
+    if not _is_council(conn, org_id, member):
+        raise NotAllowed("only the fund council votes on batches", reason="not_council")
+    if batch.state != "submitted":
+        raise Conflict(f"batch {batch_id} is {batch.state}, not waiting for the council", reason="not_submitted")
+    comment = _text(comment, "comment", 1000)
+    if not approve and not comment:
+        raise InvalidInput("a rejection gives its reason", field="comment", reason="required")
+    v = s.batch_votes
+    if conn.execute(sa.select(v.c.id).where(v.c.batch_id == batch_id, v.c.round == batch.round,
+                                            v.c.member == member)).first():
+        return {"id": batch_id, "state": batch.state, "counted": False, **_tally(conn, org_id, batch_id, batch.round)}
+    conn.execute(v.insert().values(batch_id=batch_id, round=batch.round, member=member,
+                                   vote="approve" if approve else "reject", comment=comment, at=now_iso()))
+    if not approve:
+        conn.execute(s.batches.update().where(s.batches.c.id == batch_id).values(state="draft",
+                                                                                reject_reason=comment))
+        return {"id": batch_id, "state": "draft", "counted": True, **_tally(conn, org_id, batch_id, batch.round)}
+    tally = _tally(conn, org_id, batch_id, batch.round)
+    if tally["approvals"] < tally["quorum"]:
+        return {"id": batch_id, "state": "submitted", "counted": True, **tally}
+    result = _approve(conn, org_id, batch_id, on=parse_date(on) if on else date.today(), user=member)
+    return {"id": batch_id, "state": "approved", "counted": True, **tally, **result}
+
+
+def _tally(conn: Connection, org_id: int, batch_id: int, round_: int) -> dict:
+    v = s.batch_votes
+    approvals = conn.execute(sa.select(sa.func.count()).where(v.c.batch_id == batch_id, v.c.round == round_,
+                                                              v.c.vote == "approve")).scalar()
+    return {"approvals": approvals, "quorum": quorum(conn, org_id, batch_id)}
+
+
+def _approve(conn: Connection, org_id: int, batch_id: int, *, on: date, user: str) -> dict:
+    bl, f = s.batch_lines, s.funds
+    lines = conn.execute(sa.select(bl.c.id, bl.c.fund_id, bl.c.amount, bl.c.item_description,
+                                   bl.c.earmark_donation_id).where(bl.c.batch_id == batch_id, bl.c.state == "open")
+                         .order_by(bl.c.line_no)).all()
+    award = account_id_by_role(conn, org_id, "award_expense")
+    payable = account_id_by_role(conn, org_id, "awards_payable")
+    earmarked = account_id_by_role(conn, org_id, "earmarked_payable")
+    goods = account_id_by_role(conn, org_id, "goods")
+    sums: dict[tuple[int, int], int] = defaultdict(int)
+    in_kind: dict[int, int] = defaultdict(int)
+    for ln in lines:
+        if ln.item_description:
+            in_kind[ln.fund_id] += ln.amount  # handed over later, from the goods the fund holds
+            continue
+        sums[(earmarked if ln.earmark_donation_id else award, ln.fund_id)] += ln.amount
+    codes = dict(conn.execute(sa.select(f.c.id, f.c.code).where(f.c.org_id == org_id)).all())
+    if in_kind:
+        b = s.balances
+        held = dict(conn.execute(sa.select(b.c.fund_id, b.c.amount).where(b.c.account_id == goods,
+                                                                          b.c.fund_id.in_(in_kind))).all())
+        for fid, value in in_kind.items():
+            if held.get(fid, 0) < value:
+                raise InsufficientFunds(f"fund {codes[fid]} holds {held.get(fid, 0)} đ of goods, not {value} đ",
+                                        fund=codes[fid], spendable=held.get(fid, 0), shortfall=value - held.get(fid, 0))
+    (decision,) = documents.issue(conn, org_id, "decision", [(on, None, None)], user=user)
+    entry_lines = tuple(ln for (acct, fid), amount in sorted(sums.items())
+                        for ln in (Line(acct, fid, amount), Line(payable, fid, -amount)))
+    tx_id = None  # a batch of items in kind only books nothing until they are handed over
+    if entry_lines:
+        tx_id = post(conn, org_id, [Entry(on, f"Duyệt danh sách chi theo quyết định {decision.label}", entry_lines,
+                                          doc_ref=decision.label, source="batch_approval")], user=user)[0].tx_id
+    conn.execute(s.batches.update().where(s.batches.c.id == batch_id).values(
+        state="approved", decision_doc_id=decision.id, approved_on=on, approved_tx_id=tx_id))
+    return {"decision": decision.label, "tx_id": tx_id}
+
+
+def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | None = None, method: str = "cash",
+        bank_account: str | None = None, on: Any = None, user: str) -> dict:
+    """Pay open lines of an approved batch (``line_nos``, or all): each its own entry and voucher
+    (``PC``): 3388 → cash or the bank account; an item in kind is handed over from the fund's goods.
+    The batch closes when no line is open."""
+    if method not in METHODS:
+        raise InvalidInput("paid in cash or by bank transfer", field="method", reason="unknown_kind")
+    on = parse_date(on) if on else date.today()
+    take_turn(conn, org_id)
+    batch = _batch(conn, org_id, batch_id, lock=True)
+    if batch.state != "approved":
+        raise Conflict(f"batch {batch_id} is {batch.state}: only an approved batch is paid", reason="not_approved")
+    if on < batch.approved_on:
+        raise InvalidInput("paid before it was approved", field="date", reason="before_approval")
+    bl = s.batch_lines
+    q = sa.select(bl.c.id, bl.c.line_no, bl.c.fund_id, bl.c.amount, bl.c.item_description, bl.c.state,
+                  bl.c.recipient_id).where(bl.c.batch_id == batch_id).order_by(bl.c.line_no)
+    rows = conn.execute(q).all()
+    by_no = {r.line_no: r for r in rows}
+    if line_nos is None:
+        todo = [r for r in rows if r.state == "open"]
+    else:
+        missing = [n for n in line_nos if n not in by_no]
+        if missing:
+            raise NotFound(f"lines {missing} not in batch {batch_id}", entity="batch_line", id=missing[0])
+        done = [n for n in line_nos if by_no[n].state != "open"]
+        if done:
+            raise Conflict(f"lines {done} are already paid or cancelled", reason="line_not_open")
+        todo = [by_no[n] for n in dict.fromkeys(line_nos)]
+    if not todo:
+        raise Conflict("no open line to pay", reason="nothing_open")
+    if method == "transfer":
+        if not bank_account:
+            raise InvalidInput("a transfer names the bank account it leaves", field="bank_account", reason="required")
+        bank = account_by_code(conn, org_id, bank_account)
+        if bank.role != "bank":
+            raise InvalidInput(f"{bank_account} is not a bank account", field="bank_account", reason="not_bank")
+        source = bank.id
+    else:
+        source = account_id_by_role(conn, org_id, "cash")
+    payable = account_id_by_role(conn, org_id, "awards_payable")
+    award = account_id_by_role(conn, org_id, "award_expense")
+    goods = account_id_by_role(conn, org_id, "goods")
+    vouchers = documents.issue(conn, org_id, "voucher", [(on, None, None)] * len(todo), user=user)
+    names = dict(conn.execute(sa.select(s.recipients.c.id, s.recipients.c.full_name).where(
+        s.recipients.c.id.in_({r.recipient_id for r in todo}))).all())
+    entries = []
+    for r, v in zip(todo, vouchers, strict=True):
+        if r.item_description:
+            lines = (Line(award, r.fund_id, r.amount), Line(goods, r.fund_id, -r.amount))
+            what = f"Trao {r.item_description} cho {names[r.recipient_id]}"
+        else:
+            lines = (Line(payable, r.fund_id, r.amount), Line(source, r.fund_id, -r.amount))
+            what = f"Chi trả {names[r.recipient_id]} theo quyết định (dòng {r.line_no})"
+        entries.append(Entry(on, what, lines, doc_ref=v.label, source="batch_payment"))
+    posted = post(conn, org_id, entries, user=user)
+    for r, v, p in zip(todo, vouchers, posted, strict=True):
+        conn.execute(bl.update().where(bl.c.id == r.id).values(state="paid", method=method, paid_on=on,
+                                                               paid_tx_id=p.tx_id, voucher_doc_id=v.id))
+    closed = _close_if_done(conn, batch_id)
+    return {"id": batch_id, "paid": len(todo), "amount": sum(r.amount for r in todo),
+            "vouchers": [v.label for v in vouchers], "closed": closed}
+
+
+def cancel(conn: Connection, org_id: int, batch_id: int, line_no: int, *, reason: str, on: Any = None,
+           user: str) -> dict:
+    """Cancel an unpaid line of an approved batch with a reason, releasing its reservation."""
+    reason = _text(reason, "reason", 500)
+    if not reason:
+        raise InvalidInput("a cancellation gives its reason", field="reason", reason="required")
+    on = parse_date(on) if on else date.today()
+    take_turn(conn, org_id)
+    batch = _batch(conn, org_id, batch_id, lock=True)
+    if batch.state != "approved":
+        raise Conflict(f"batch {batch_id} is {batch.state}", reason="not_approved")
+    bl = s.batch_lines
+    ln = conn.execute(sa.select(bl).where(bl.c.batch_id == batch_id, bl.c.line_no == line_no)).first()
+    if ln is None:
+        raise NotFound(f"line {line_no} not found", entity="batch_line", id=line_no)
+    if ln.state != "open":
+        raise Conflict(f"line {line_no} is {ln.state}", reason="line_not_open")
+    tx_id = None
+    if not ln.item_description:
+        back = account_id_by_role(conn, org_id, "earmarked_payable" if ln.earmark_donation_id else "award_expense")
+        payable = account_id_by_role(conn, org_id, "awards_payable")
+        tx_id = post(conn, org_id, [Entry(on, f"Hủy dòng {line_no} của danh sách chi: {reason}",
+                                          (Line(payable, ln.fund_id, ln.amount), Line(back, ln.fund_id, -ln.amount)),
+                                          doc_ref=f"batch:{batch_id}", source="batch_cancel")], user=user)[0].tx_id
+    conn.execute(bl.update().where(bl.c.id == ln.id).values(state="cancelled", cancel_reason=reason,
+                                                            cancel_tx_id=tx_id))
+    return {"id": batch_id, "line": line_no, "released": 0 if ln.item_description else ln.amount,
+            "closed": _close_if_done(conn, batch_id)}
+
+
+def _close_if_done(conn: Connection, batch_id: int) -> bool:
+    bl = s.batch_lines
+    if conn.execute(sa.select(bl.c.id).where(bl.c.batch_id == batch_id, bl.c.state == "open").limit(1)).first():
+        return False
+    conn.execute(s.batches.update().where(s.batches.c.id == batch_id).values(state="closed"))
+    return True
+
+
+def batch_state(conn: Connection, org_id: int, batch_id: int) -> BatchState:
+    b = _batch(conn, org_id, batch_id)
+    bl, f = s.batch_lines, s.funds
+    per_fund: dict[str, int] = {}
+    lines = open_ = total = 0
+    for code, state, amount in conn.execute(sa.select(f.c.code, bl.c.state, bl.c.amount)
+                                            .join(f, f.c.id == bl.c.fund_id).where(bl.c.batch_id == batch_id)):
+        lines += 1
+        if state != "cancelled":
+            total += amount
+            per_fund[code] = per_fund.get(code, 0) + amount
+        open_ += state == "open"
+    decision = None
+    if b.decision_doc_id:
+        d = s.documents
+        row = conn.execute(sa.select(d.c.series, d.c.year, d.c.number).where(d.c.id == b.decision_doc_id)).one()
+        decision = documents.format_number(*row)
+    return BatchState(b.id, b.title, b.state, b.round, b.prepared_by, b.reject_reason, decision, b.approved_on,
+                      lines, open_, total, per_fund)
+
+
+def set_quorum(conn: Connection, org_id: int, fund: str, approvals: int | None) -> None:
+    """How many council approvals a batch drawing on ``fund`` needs (None: a majority of the council)."""
+    if approvals is not None and (isinstance(approvals, bool) or not isinstance(approvals, int) or approvals < 1):
+        raise InvalidInput("a quorum is at least one approval", field="quorum", reason="not_positive")
+    conn.execute(s.funds.update().where(s.funds.c.id == fund_id_by_code(conn, org_id, fund)).values(quorum=approvals))

@@ -1,0 +1,235 @@
+"""Disbursements (``ledger/disbursements.py``) on SQLite and PostgreSQL: seed 000's batch of 332 grade-12
+students from drafting to payment, the council's quorum and the segregation of duties, reservations
+against spendable money (protected principal included), cancelling, items in kind, earmarked gifts, and
+bad input refused with nothing written."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from ledger import disbursements as d
+from ledger import services
+from ledger.disbursements import LineInput, RecipientInput
+from ledger.errors import Conflict, InsufficientFunds, InvalidInput, NotAllowed
+from tests.helpers import figures, give, snapshot
+
+PW = "mat-khau-thu-nghiem"
+
+
+@pytest.fixture
+def council(books):
+    """Three council members (hd1–hd3), an auditor and a treasurer (tq) in SLA; a program on each fund."""
+    for login, role in (("hd1", "council"), ("hd2", "council"), ("hd3", "council"), ("kt", "auditor"),
+                        ("tq", "treasurer")):
+        services.add_user(books.db, login=login, name=login, password=PW, roles=[("SLA", role)])
+    services.add_program(books.db, "SLA", code="TSMT", name="Tiếp sức mùa thi", funds=["TOHIEU"],
+                         default_amount=500_000, categories=["vuot_kho"])
+    services.add_program(books.db, "SLA", code="NEKH", name="Nuôi em khuyến học", funds=["TOHIEU", "KHT"])
+    return books
+
+
+def students(books, n: int, prefix: str = "Học sinh") -> list[int]:
+    return [services.add_recipient(books.db, "SLA", RecipientInput(
+        full_name=f"{prefix} {i:03d}", birth_date=date(2007, 1 + i % 12, 1 + i % 28), school="THPT Tô Hiệu",
+        grade="12", categories=["vuot_kho"]), user="tq")["id"] for i in range(1, n + 1)]
+
+
+def draft(books, rids, amount=None, program="TSMT", fund=None, **kw) -> int:
+    lines = [LineInput(recipient=r, program=program, fund=fund, amount=amount, **kw) for r in rids]
+    return services.create_batch(books.db, "SLA", title="Khen thưởng học sinh lớp 12", lines=lines, user="tq")["id"]
+
+
+def state(books, bid):
+    with books.db.read() as c:
+        return d.batch_state(c, books.org_id, bid)
+
+
+def test_seed_000_grade_12_batch_approved_by_two_of_three_and_paid(council):
+    books = council
+    give(books, 200_000_000, name="Công ty Điện lực Sơn La")
+    rids = students(books, 332)
+    bid = draft(books, rids)  # the program's default: 500.000 đ each
+    assert state(books, bid).total == 166_000_000
+    services.submit_batch(books.db, "SLA", bid, user="tq")
+    before = figures(books)
+    first = services.vote_batch(books.db, "SLA", bid, approve=True, comment="Đồng ý", user="hd1")
+    assert first["state"] == "submitted" and (first["approvals"], first["quorum"]) == (1, 2)
+    second = services.vote_batch(books.db, "SLA", bid, approve=True, on=date(2025, 6, 5), user="hd2")
+    assert second["state"] == "approved" and second["decision"].startswith("QD/25 ")
+    reserved = figures(books)
+    assert (reserved.balance, reserved.reserved) == (before.balance, 166_000_000)
+    assert reserved.spendable == before.spendable - 166_000_000
+    paid = services.pay_batch(books.db, "SLA", bid, on=date(2025, 6, 10), user="tq")
+    assert paid["paid"] == 332 and paid["amount"] == 166_000_000 and paid["closed"]
+    assert paid["vouchers"][0] == "PC/25 0000001" and paid["vouchers"][-1] == "PC/25 0000332"
+    after = figures(books)
+    assert after.balance == before.balance - 166_000_000 and after.reserved == 0
+    assert after.spendable == before.spendable - 166_000_000
+    assert state(books, bid).state == "closed"
+    with books.db.read() as c:
+        awards = c.execute(sa.text(
+            "SELECT count(*), sum(p.amount) FROM postings p JOIN accounts a ON a.id = p.account_id "
+            "JOIN transactions t ON t.id = p.tx_id WHERE a.code = '811'")).one()
+    assert tuple(awards) == (1, 166_000_000)  # one approval entry for the whole decision
+    assert all(r.ok for r in services.verify(books.db))
+
+
+def test_segregation_of_duties(council):
+    books = council
+    give(books, 10_000_000)
+    rid = students(books, 1)[0]
+    bid = services.create_batch(books.db, "SLA", title="Đợt 1", lines=[LineInput(rid, "TSMT")], user="hd1")["id"]
+    with pytest.raises(Conflict):
+        services.pay_batch(books.db, "SLA", bid, user="tq")  # a draft is never paid
+    services.submit_batch(books.db, "SLA", bid, user="hd1")
+    with pytest.raises(Conflict):
+        services.pay_batch(books.db, "SLA", bid, user="tq")  # nor a submitted one
+    before = snapshot(books.db)
+    with pytest.raises(NotAllowed) as err:
+        services.vote_batch(books.db, "SLA", bid, approve=True, user="hd1")  # its preparer
+    assert err.value.params["reason"] == "preparer_cannot_approve"
+    for outsider in ("kt", "tq"):
+        with pytest.raises(NotAllowed):
+            services.vote_batch(books.db, "SLA", bid, approve=True, user=outsider)
+    assert snapshot(books.db) == before
+    services.vote_batch(books.db, "SLA", bid, approve=True, user="hd2")
+    again = services.vote_batch(books.db, "SLA", bid, approve=True, user="hd2")  # twice counts once
+    assert again["counted"] is False and again["approvals"] == 1 and again["state"] == "submitted"
+    assert services.vote_batch(books.db, "SLA", bid, approve=True, user="hd3")["state"] == "approved"
+
+
+def test_a_rejection_returns_the_batch_to_draft_with_its_reason(council):
+    books = council
+    give(books, 10_000_000)
+    bid = draft(books, students(books, 2))
+    services.submit_batch(books.db, "SLA", bid, user="tq")
+    with pytest.raises(InvalidInput):
+        services.vote_batch(books.db, "SLA", bid, approve=False, user="hd1")  # a rejection says why
+    r = services.vote_batch(books.db, "SLA", bid, approve=False, comment="Thiếu xác nhận của nhà trường", user="hd1")
+    assert r["state"] == "draft" and state(books, bid).reject_reason == "Thiếu xác nhận của nhà trường"
+    services.submit_batch(books.db, "SLA", bid, user="tq")  # round 2: earlier votes do not count
+    assert services.vote_batch(books.db, "SLA", bid, approve=True, user="hd1")["approvals"] == 1
+    assert services.vote_batch(books.db, "SLA", bid, approve=True, user="hd2")["state"] == "approved"
+
+
+def test_a_batch_spends_interest_but_not_protected_principal(council):
+    books = council
+    give(books, 1_000_000_000, name="Tập đoàn Viettel", to_principal=True)
+    give(books, 50_000_000, name="Lãi tiền gửi (thay)")
+    assert figures(books).spendable == 50_000_000
+    services.add_user(books.db, login="hd4", name="hd4", password=PW, roles=[("SLA", "council")])
+    too_much = draft(books, students(books, 1), amount=50_000_001)
+    services.submit_batch(books.db, "SLA", too_much, user="tq")
+    services.vote_batch(books.db, "SLA", too_much, approve=True, user="hd1")
+    services.vote_batch(books.db, "SLA", too_much, approve=True, user="hd2")
+    before = snapshot(books.db)
+    with pytest.raises(InsufficientFunds):
+        services.vote_batch(books.db, "SLA", too_much, approve=True, user="hd3")  # the quorum of 4 is 3
+    assert snapshot(books.db) == before and state(books, too_much).state == "submitted"
+    ok = draft(books, students(books, 1, "Sinh viên"), amount=50_000_000)
+    services.submit_batch(books.db, "SLA", ok, user="tq")
+    for m in ("hd1", "hd2", "hd3"):
+        services.vote_batch(books.db, "SLA", ok, approve=True, user=m)
+    assert state(books, ok).state == "approved" and figures(books).spendable == 0
+    assert figures(books).principal == 1_000_000_000
+
+
+def test_cancelling_an_unpaid_line_releases_its_reservation(council):
+    books = council
+    give(books, 10_000_000)
+    bid = draft(books, students(books, 3), amount=1_000_000)
+    services.submit_batch(books.db, "SLA", bid, user="tq")
+    for m in ("hd1", "hd2"):
+        services.vote_batch(books.db, "SLA", bid, approve=True, user=m)
+    services.pay_batch(books.db, "SLA", bid, line_nos=[1], method="transfer", bank_account="1121.BIDV", user="tq")
+    assert figures(books).reserved == 2_000_000
+    with pytest.raises(InvalidInput):
+        services.cancel_batch_line(books.db, "SLA", bid, 2, reason=" ", user="tq")
+    r = services.cancel_batch_line(books.db, "SLA", bid, 2, reason="Học sinh đã chuyển trường", user="tq")
+    assert r["released"] == 1_000_000 and not r["closed"] and figures(books).reserved == 1_000_000
+    with pytest.raises(Conflict):
+        services.pay_batch(books.db, "SLA", bid, line_nos=[1], user="tq")  # already paid
+    assert services.pay_batch(books.db, "SLA", bid, user="tq")["closed"]
+    f = figures(books)
+    assert (f.balance, f.reserved, f.spendable) == (8_000_000, 0, 8_000_000)
+
+
+def test_items_in_kind_come_from_the_funds_goods(council):
+    books = council
+    give(books, 30_000_000, name="Công ty Xe đạp Thống Nhất", kind="in_kind", item_description="Xe đạp",
+         item_quantity=10, item_unit="chiếc")
+    bid = draft(books, students(books, 12), amount=3_000_000, item_description="Xe đạp", item_quantity=1)
+    services.submit_batch(books.db, "SLA", bid, user="tq")
+    services.vote_batch(books.db, "SLA", bid, approve=True, user="hd1")
+    with pytest.raises(InsufficientFunds):  # 12 bicycles, 10 in store
+        services.vote_batch(books.db, "SLA", bid, approve=True, user="hd2")
+    services.vote_batch(books.db, "SLA", bid, approve=False, comment="Chỉ có 10 xe", user="hd3")
+    with books.db.begin() as c:
+        for n in (11, 12):
+            d.remove_line(c, books.org_id, bid, n)
+    services.submit_batch(books.db, "SLA", bid, user="tq")
+    for m in ("hd1", "hd2"):
+        services.vote_batch(books.db, "SLA", bid, approve=True, user=m)
+    assert services.pay_batch(books.db, "SLA", bid, user="tq")["closed"]
+    f = figures(books)
+    assert f.non_cash == 0 and f.balance == 0
+
+
+def test_an_earmarked_gift_goes_only_to_the_recipient_it_names(council):
+    books = council
+    (lan,) = students(books, 1, "Lò Thị")  # "Lò Thị 001"
+    (other,) = students(books, 1, "Cầm Văn")
+    gift = give(books, 5_000_000, name="Đinh Thị Lan", fund="KHT", earmark="Học bổng cho em Lò Thị 001")
+    before = snapshot(books.db)
+    with pytest.raises(InvalidInput) as err:
+        draft(books, [other], amount=5_000_000, program="NEKH", fund="KHT", earmark=gift["donation_id"])
+    assert err.value.params["rows"][0]["reason"] == "other_recipient"
+    with pytest.raises(InvalidInput) as err:
+        draft(books, [lan], amount=5_000_001, program="NEKH", fund="KHT", earmark=gift["donation_id"])
+    assert err.value.params["rows"][0]["reason"] == "above_earmark"
+    assert snapshot(books.db) == before
+    bid = draft(books, [lan], amount=5_000_000, program="NEKH", fund="KHT", earmark=gift["donation_id"])
+    services.submit_batch(books.db, "SLA", bid, user="tq")
+    for m in ("hd1", "hd2"):
+        services.vote_batch(books.db, "SLA", bid, approve=True, user=m)
+    services.pay_batch(books.db, "SLA", bid, user="tq")
+    f = figures(books, "KHT")
+    assert f.balance == 0 and f.liabilities == 0
+
+
+def test_bad_lines_are_all_reported_and_nothing_is_written(council, db):
+    books = council
+    rid = students(books, 1)[0]
+    with books.db.begin() as c:  # another organization with its own fund and program
+        from ledger import orgs
+        oid = orgs.create_organization(c, code="SLA-TCH", name="Hội Khuyến học huyện Thuận Châu", level="district",
+                                       parent_code="SLA")
+        orgs.create_fund(c, oid, code="KH", name="Quỹ Khuyến học huyện", kind="general")
+        d.add_program(c, oid, code="TCH", name="Học bổng huyện", funds=["KH"])
+    before = snapshot(books.db)
+    lines = [LineInput(rid, "TSMT", amount=0), LineInput(rid, "TSMT", amount=-5), LineInput(rid, "TSMT", amount=1.5),
+             LineInput(999_999, "TSMT"), LineInput(rid, "KHONGCO"), LineInput(rid, "TCH"),
+             LineInput(rid, "NEKH", fund="KH", amount=1), LineInput(rid, "TSMT", fund="KHT", amount=1)]
+    with pytest.raises(InvalidInput) as err:
+        services.create_batch(books.db, "SLA", title="Sai", lines=lines, user="tq")
+    got = [(p["line"], p["field"], p["reason"]) for p in err.value.params["rows"]]
+    assert got == [(1, "amount", "not_positive"), (2, "amount", "not_positive"), (3, "amount", "not_integer"),
+                   (4, "recipient", "not_found"), (5, "program", "not_found"), (6, "program", "not_found"),
+                   (7, "fund", "not_found"), (8, "fund", "not_in_program")]
+    assert snapshot(books.db) == before
+
+
+def test_the_database_keeps_votes_and_refuses_an_approved_batch_without_a_decision(council):
+    books = council
+    give(books, 10_000_000)
+    bid = draft(books, students(books, 1))
+    services.submit_batch(books.db, "SLA", bid, user="tq")
+    services.vote_batch(books.db, "SLA", bid, approve=True, user="hd1")
+    for q in ("UPDATE batch_votes SET vote = 'reject'", "DELETE FROM batch_votes",
+              f"UPDATE batches SET state = 'approved' WHERE id = {bid}"):
+        with pytest.raises(sa.exc.DBAPIError):
+            with books.db.begin() as c:
+                c.exec_driver_sql(q)
