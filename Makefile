@@ -37,11 +37,12 @@ browser:
 	  else echo "note: /usr/bin/chromium is missing, browser tests will skip (sudo make browser)" >&2; fi; \
 	fi
 
-## bench: 100,000-donation import and balances over 1,000,000 postings, documents, deposits, the load benchmark
+## bench: 100,000-donation import and balances over 1,000,000 postings, documents, deposits, disbursements, the load benchmark
 bench: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.run
 	$(BIN)/python -m tests.bench.documents
 	$(BIN)/python -m tests.bench.deposits
+	$(BIN)/python -m tests.bench.disbursements
 	$(BIN)/python -m tests.bench.load
 
 ## bench-documents: one receipt on demand and 1,000 receipts as one batch, beside weasyprint alone

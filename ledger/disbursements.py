@@ -134,7 +134,7 @@ def _recipient_values(inp: RecipientInput) -> dict:
     gender = (inp.gender or "").strip().lower()
     if gender not in GENDERS:
         raise InvalidInput("gender is nam, nu or empty", field="gender", reason="unknown_kind")
-    born = parse_date(inp.birth_date) if inp.birth_date not in (None, "") else None
+    born = parse_date(inp.birth_date, field="birth_date") if inp.birth_date not in (None, "") else None
     if born and born > date.today():
         raise InvalidInput("born in the future", field="birth_date", reason="out_of_range")
     return {"full_name": name, "match_key": match_key(name), "birth_date": born, "gender": gender,
@@ -260,17 +260,13 @@ def _earmarked_left(conn: Connection, donation_id: int) -> int:
     return int(amount) - int(used)
 
 
-def add_lines(conn: Connection, org_id: int, batch_id: int, lines: list[LineInput], *, user: str) -> dict:
-    """Add lines to a draft batch, all or none: every bad line is reported (``InvalidInput`` with
-    ``rows``: [{line, field, reason}]). Returns the new line ids and the recipients now twice in the batch."""
-    batch = _batch(conn, org_id, batch_id, lock=True)
-    if batch.state != "draft":
-        raise Conflict(f"batch {batch_id} is {batch.state}: only a draft takes lines", reason="not_draft")
+def check_lines(conn: Connection, org_id: int, lines: list[LineInput],
+                known: dict[int, str] | None) -> tuple[list[dict], list[dict]]:
+    """Check lines against the organization's programs, funds and earmarked gifts: (the rows to insert,
+    every problem as {line, field, reason, message}). ``known``: recipient id → match key (None: the
+    recipients are not known yet — an import checks them itself)."""
     programs = _programs(conn, org_id)
-    r, d = s.recipients, s.donations
-    wanted = {ln.recipient for ln in lines if isinstance(ln.recipient, int) and not isinstance(ln.recipient, bool)}
-    known = {row.id: row.match_key for row in conn.execute(
-        sa.select(r.c.id, r.c.match_key).where(r.c.org_id == org_id, r.c.id.in_(wanted)))} if wanted else {}
+    d = s.donations
     funds = dict(conn.execute(sa.select(s.funds.c.code, s.funds.c.id).where(s.funds.c.org_id == org_id)).all())
     problems: list[dict] = []
     rows: list[dict] = []
@@ -279,8 +275,8 @@ def add_lines(conn: Connection, org_id: int, batch_id: int, lines: list[LineInpu
         def bad(field_: str, reason: str, message: str, i=i) -> None:
             problems.append({"line": i, "field": field_, "reason": reason, "message": message})
 
-        rid = ln.recipient if ln.recipient in known else None
-        if rid is None:
+        rid = ln.recipient if known is not None and ln.recipient in known else None
+        if rid is None and known is not None:
             bad("recipient", "not_found", f"recipient {ln.recipient!r} not found")
         prog = programs.get(ln.program) if isinstance(ln.program, str) else None
         if prog is None:
@@ -338,6 +334,20 @@ def add_lines(conn: Connection, org_id: int, batch_id: int, lines: list[LineInpu
         rows.append({"recipient_id": rid, "program_id": prog[0] if prog else None, "fund_id": fund_id,
                      "amount": amount, "item_description": desc, "item_quantity": qty,
                      "earmark_donation_id": earmark, "reason": _text(ln.reason, "reason", 500)[:500]})
+    return rows, problems
+
+
+def add_lines(conn: Connection, org_id: int, batch_id: int, lines: list[LineInput], *, user: str) -> dict:
+    """Add lines to a draft batch, all or none: every bad line is reported (``InvalidInput`` with
+    ``rows``: [{line, field, reason}]). Returns the new line ids and the recipients now twice in the batch."""
+    batch = _batch(conn, org_id, batch_id, lock=True)
+    if batch.state != "draft":
+        raise Conflict(f"batch {batch_id} is {batch.state}: only a draft takes lines", reason="not_draft")
+    r = s.recipients
+    wanted = {ln.recipient for ln in lines if isinstance(ln.recipient, int) and not isinstance(ln.recipient, bool)}
+    known = {row.id: row.match_key for row in conn.execute(
+        sa.select(r.c.id, r.c.match_key).where(r.c.org_id == org_id, r.c.id.in_(wanted)))} if wanted else {}
+    rows, problems = check_lines(conn, org_id, lines, known)
     if problems:
         raise InvalidInput(f"{len(problems)} problems in {len(lines)} lines", field="lines",
                            reason="bad_lines", rows=problems)
@@ -531,9 +541,9 @@ def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | N
             what = f"Chi trả {names[r.recipient_id]} theo quyết định (dòng {r.line_no})"
         entries.append(Entry(on, what, lines, doc_ref=v.label, source="batch_payment"))
     posted = post(conn, org_id, entries, user=user)
-    for r, v, p in zip(todo, vouchers, posted, strict=True):
-        conn.execute(bl.update().where(bl.c.id == r.id).values(state="paid", method=method, paid_on=on,
-                                                               paid_tx_id=p.tx_id, voucher_doc_id=v.id))
+    conn.execute(bl.update().where(bl.c.id == sa.bindparam("line_id")).values(
+        state="paid", method=method, paid_on=on, paid_tx_id=sa.bindparam("tx"), voucher_doc_id=sa.bindparam("doc")),
+        [{"line_id": r.id, "tx": p.tx_id, "doc": v.id} for r, v, p in zip(todo, vouchers, posted, strict=True)])
     closed = _close_if_done(conn, batch_id)
     return {"id": batch_id, "paid": len(todo), "amount": sum(r.amount for r in todo),
             "vouchers": [v.label for v in vouchers], "closed": closed}
@@ -603,3 +613,123 @@ def set_quorum(conn: Connection, org_id: int, fund: str, approvals: int | None) 
     if approvals is not None and (isinstance(approvals, bool) or not isinstance(approvals, int) or approvals < 1):
         raise InvalidInput("a quorum is at least one approval", field="quorum", reason="not_positive")
     conn.execute(s.funds.update().where(s.funds.c.id == fund_id_by_code(conn, org_id, fund)).values(quorum=approvals))
+
+
+# ------------------------------------------------------------------ importing a list
+
+
+#: The columns of a batch list (English or Vietnamese, as the associations write them).
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "full_name", "họ và tên", "họ tên", "ho ten", "tên học sinh"),
+    "birth_date": ("birth_date", "ngày sinh", "ngay sinh"),
+    "gender": ("gender", "giới tính"),
+    "school": ("school", "trường"),
+    "grade": ("grade", "lớp"),
+    "commune": ("commune", "xã", "địa chỉ"),
+    "guardian": ("guardian", "phụ huynh", "người giám hộ"),
+    "phone": ("phone", "điện thoại", "sđt"),
+    "bank_name": ("bank_name", "ngân hàng"),
+    "bank_account_no": ("bank_account_no", "số tài khoản"),
+    "categories": ("categories", "đối tượng"),
+    "program": ("program", "chương trình"),
+    "fund": ("fund", "quỹ"),
+    "amount": ("amount", "số tiền", "giá trị"),
+    "item": ("item", "hiện vật"),
+    "quantity": ("quantity", "số lượng"),
+    "reason": ("reason", "lý do", "ghi chú"),
+}
+_LIST_ALIASES = {a.casefold(): k for k, names in LIST_COLUMNS.items() for a in names}
+_GENDERS = {"": "", "nam": "nam", "nữ": "nu", "nu": "nu"}
+
+
+def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: str) -> dict:
+    """Add a file's lines (CSV or XLSX) to a draft batch, all or nothing: every bad row is reported
+    (``ImportFailed`` with ``errors``: [{row, column, reason}]). A recipient is the one already known by
+    the same name and date of birth, else a new one. Returns the lines added, the recipients created and
+    the rows whose recipient is in the batch more than once."""
+    from pathlib import Path
+
+    from .errors import ImportFailed
+    from .importer import read_rows
+    from .money import parse_amount_text
+
+    rows = read_rows(Path(path), _LIST_ALIASES, required=("name", "program"))
+    r = s.recipients
+    known: dict[tuple[str, date | None], list[int]] = defaultdict(list)
+    for rid, key, born in conn.execute(sa.select(r.c.id, r.c.match_key, r.c.birth_date).where(r.c.org_id == org_id)):
+        known[(key, born)].append(rid)
+    errors: list[dict] = []
+    new: dict[tuple[str, date | None], dict] = {}
+    plan: list[tuple[int, tuple[str, date | None], LineInput]] = []
+    for n, row in rows:
+        def err(column: str, reason: str, n=n) -> None:
+            errors.append({"row": n, "column": column, "reason": reason})
+
+        try:
+            born_raw = row.get("birth_date")
+            born = born_raw.date() if hasattr(born_raw, "date") and callable(born_raw.date) else born_raw
+            values = _recipient_values(RecipientInput(
+                full_name=_cell(row.get("name")), birth_date=born if born not in ("", None) else None,
+                gender=_GENDERS.get(_cell(row.get("gender")).casefold(), "?"), school=_cell(row.get("school")),
+                grade=_cell(row.get("grade")), commune=_cell(row.get("commune")),
+                guardian=_cell(row.get("guardian")), phone=_cell(row.get("phone")),
+                bank_name=_cell(row.get("bank_name")), bank_account_no=_cell(row.get("bank_account_no")),
+                categories=_cell(row.get("categories"))))
+        except InvalidInput as e:
+            err(e.params.get("field", "name"), e.message)
+            continue
+        amount = row.get("amount")
+        try:
+            amount = parse_amount_text(amount, field="amount") if amount not in (None, "") else None
+            qty = row.get("quantity")
+            qty = parse_amount_text(qty, field="quantity") if qty not in (None, "") else None
+        except InvalidInput as e:
+            err(e.params.get("field", "amount"), e.message)
+            continue
+        key = (values["match_key"], values["birth_date"])
+        if len(known.get(key, [])) > 1:
+            err("name", "two recipients have this name and date of birth: add the line by hand")
+            continue
+        if key not in known:
+            new.setdefault(key, values)
+        plan.append((n, key, LineInput(recipient=None, program=_cell(row.get("program")),
+                                       fund=_cell(row.get("fund")) or None, amount=amount,
+                                       item_description=_cell(row.get("item")) or None, item_quantity=qty,
+                                       reason=_cell(row.get("reason")))))
+    _rows, problems = check_lines(conn, org_id, [ln for _n, _k, ln in plan], None)
+    errors += [{"row": plan[p["line"] - 1][0], "column": p["field"], "reason": p["message"]} for p in problems]
+    if errors:
+        errors.sort(key=lambda e: e["row"])
+        raise ImportFailed(f"{len(errors)} problems in the file", errors=errors)
+    if new:
+        now = now_iso()
+        conn.execute(r.insert(), [{"org_id": org_id, "created_by": user, "created_at": now, **v}
+                                  for v in new.values()])
+        for rid, key, born in conn.execute(sa.select(r.c.id, r.c.match_key, r.c.birth_date).where(
+                r.c.org_id == org_id, r.c.match_key.in_({k for k, _ in new}))):
+            if (key, born) in new and rid not in known[(key, born)]:
+                known[(key, born)].append(rid)
+    lines = []
+    for _n, key, ln in plan:
+        ln.recipient = known[key][0]
+        lines.append(ln)
+    try:
+        added = add_lines(conn, org_id, batch_id, lines, user=user)
+    except InvalidInput as e:
+        if e.params.get("reason") != "bad_lines":
+            raise
+        by_line = {i: n for i, (n, _k, _l) in enumerate(plan, start=1)}
+        raise ImportFailed(f"{len(e.params['rows'])} problems in the file", errors=[
+            {"row": by_line[p["line"]], "column": p["field"], "reason": p["message"]}
+            for p in e.params["rows"]]) from None
+    twice_ids = set(added["recipients_twice"])
+    return {"batch_id": batch_id, "added": added["added"], "recipients_created": len(new),
+            "recipients_twice": sorted(n for n, key, _l in plan if known[key][0] in twice_ids)}
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()

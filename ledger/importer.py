@@ -90,8 +90,11 @@ class RowError:
         return f"row {self.row}, {self.column}: {self.reason}"
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """Return the file's data rows as (row number as a spreadsheet shows it, {column: value})."""
+def read_rows(path: Path, aliases: dict[str, str] | None = None,
+              required: tuple[str, ...] = ("donor", "amount")) -> list[tuple[int, dict[str, Any]]]:
+    """Return the file's data rows as (row number as a spreadsheet shows it, {column: value}); columns
+    are named by ``aliases`` (header text, casefolded → key; default: a campaign file's)."""
+    aliases = _ALIASES if aliases is None else aliases
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         from openpyxl import load_workbook
@@ -111,13 +114,13 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     header = [str(h or "").strip() for h in raw[0]]
     keys, unknown = [], []
     for h in header:
-        k = _ALIASES.get(h.casefold())
+        k = aliases.get(h.casefold())
         if k is None and h:
             unknown.append(h)
         keys.append(k)
-    if unknown or "donor" not in keys or "amount" not in keys:
+    if unknown or any(need not in keys for need in required):
         errs = [{"row": 1, "column": h, "reason": "unknown column"} for h in unknown]
-        for need in ("donor", "amount"):
+        for need in required:
             if need not in keys:
                 errs.append({"row": 1, "column": need, "reason": "missing column"})
         raise ImportFailed("the header row is not one Quỹ can read", errors=errs)

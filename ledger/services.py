@@ -522,3 +522,12 @@ def cancel_batch_line(db: Database, org_code: str, batch_id: int, line_no: int, 
     return _disb(db, org_code, "batch.cancel_line", "batch_cancel", key, payload, user,
                  lambda c, oid, u: d.cancel(c, oid, batch_id, line_no, reason=reason, on=on, user=u),
                  lambda r: f"batch:{batch_id}")
+
+
+def import_batch_lines(db: Database, org_code: str, batch_id: int, path: Path, *, user: Who = "cli") -> dict:
+    """Add a list file's lines to a draft batch (all or nothing; new recipients created)."""
+    from . import disbursements as d
+    from .importer import file_digest
+
+    return _disb(db, org_code, "batch.import", "batch_import", None, {"batch": batch_id, "file": file_digest(path)},
+                 user, lambda c, oid, u: d.import_lines(c, oid, batch_id, path, user=u), lambda r: f"batch:{batch_id}")

@@ -233,3 +233,30 @@ def test_the_database_keeps_votes_and_refuses_an_approved_batch_without_a_decisi
         with pytest.raises(sa.exc.DBAPIError):
             with books.db.begin() as c:
                 c.exec_driver_sql(q)
+
+
+def test_a_list_is_imported_all_or_nothing_and_a_recipient_twice_is_flagged(council, tmp_path):
+    books = council
+    give(books, 10_000_000)
+    bid = services.create_batch(books.db, "SLA", title="Tiếp sức mùa thi 2025", user="tq")["id"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Họ và tên,Ngày sinh,Trường,Chương trình,Số tiền\n"
+                   "Lò Văn Minh,15/03/2007,THPT Tô Hiệu,TSMT,500.000\n"
+                   ",01/01/2007,THPT Chiềng Sinh,TSMT,500.000\n"
+                   "Cầm Thị Hoa,31/02/2007,THPT Mai Sơn,TSMT,500.000\n"
+                   "Quàng Văn Tú,01/09/2007,THPT Mộc Lỵ,KHONGCO,500.000\n"
+                   "Lường Thị Mai,02/09/2007,THPT Mộc Lỵ,TSMT,\"1,5\"\n", encoding="utf-8")
+    before = snapshot(books.db)
+    with pytest.raises(Exception) as err:
+        services.import_batch_lines(books.db, "SLA", bid, bad, user="tq")
+    rows = [(e["row"], e["column"]) for e in err.value.params["errors"]]
+    assert rows == [(3, "full_name"), (4, "birth_date"), (5, "program"), (6, "amount")]
+    assert snapshot(books.db) == before
+    good = tmp_path / "good.csv"
+    good.write_text("Họ và tên,Ngày sinh,Trường,Lớp,Chương trình,Số tiền\n"
+                    "Lò Văn Minh,15/03/2007,THPT Tô Hiệu,12A1,TSMT,\n"
+                    "Cầm Thị Hoa,28/02/2007,THPT Mai Sơn,12A2,TSMT,700.000\n"
+                    "lò văn  minh,15/03/2007,THPT Tô Hiệu,12A1,TSMT,\n", encoding="utf-8")
+    r = services.import_batch_lines(books.db, "SLA", bid, good, user="tq")
+    assert (r["added"], r["recipients_created"], r["recipients_twice"]) == (3, 2, [2, 4])
+    assert state(books, bid).total == 500_000 + 700_000 + 500_000
