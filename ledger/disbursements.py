@@ -733,3 +733,111 @@ def _cell(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
+
+
+# ------------------------------------------------------------------ reports
+
+
+@dataclass(frozen=True)
+class AwardRow:
+    program: str
+    program_name: str
+    count: int  # "lượt": one per award paid or handed over
+    amount: int
+    cash_count: int
+    cash_amount: int
+    in_kind_count: int
+    in_kind_amount: int
+
+
+def awards(conn: Connection, org_id: int, start: date, end: date) -> list[AwardRow]:
+    """Awards paid or handed over from ``start`` to ``end`` (both included), per program: how many
+    ("lượt") and how much, money and in kind — the shape the half-year reports quote."""
+    if end < start:
+        raise InvalidInput("the period ends before it starts", field="to", reason="bad_period")
+    bl, b, p = s.batch_lines, s.batches, s.programs
+    kind = sa.case((bl.c.item_description.is_(None), "cash"), else_="in_kind")
+    q = (sa.select(p.c.code, p.c.name, kind.label("k"), sa.func.count(), sa.func.sum(bl.c.amount))
+         .join(b, b.c.id == bl.c.batch_id).join(p, p.c.id == bl.c.program_id)
+         .where(b.c.org_id == org_id, bl.c.state == "paid", bl.c.paid_on >= start, bl.c.paid_on <= end)
+         .group_by(p.c.code, p.c.name, kind).order_by(p.c.code))
+    per: dict[str, dict] = {}
+    for code, name, k, count, amount in conn.execute(q):
+        row = per.setdefault(code, {"program": code, "program_name": name, "cash_count": 0, "cash_amount": 0,
+                                    "in_kind_count": 0, "in_kind_amount": 0})
+        row[f"{k}_count"] += count
+        row[f"{k}_amount"] += int(amount)
+    return [AwardRow(count=r["cash_count"] + r["in_kind_count"], amount=r["cash_amount"] + r["in_kind_amount"], **r)
+            for r in per.values()]
+
+
+@dataclass(frozen=True)
+class RegisterBatch:
+    id: int
+    title: str
+    state: str
+    prepared_by: str
+    decision: str | None
+    approved_on: date | None
+    lines: int
+    total: int
+    paid: int
+    cancelled: int
+    votes: tuple[tuple[str, str, str, str], ...]  # (member, vote, at, comment) of the deciding round
+
+
+def register(conn: Connection, org_id: int, *, state: str | None = None) -> list[RegisterBatch]:
+    """Every batch, newest first, with its decision, totals and the votes of its last round."""
+    b, bl, v, d = s.batches, s.batch_lines, s.batch_votes, s.documents
+    q = (sa.select(b.c.id, b.c.title, b.c.state, b.c.prepared_by, b.c.round, b.c.approved_on, d.c.series, d.c.year,
+                   d.c.number).outerjoin(d, d.c.id == b.c.decision_doc_id).where(b.c.org_id == org_id)
+         .order_by(b.c.id.desc()))
+    if state:
+        q = q.where(b.c.state == state)
+    batches = conn.execute(q).all()
+    if not batches:
+        return []
+    ids = [x.id for x in batches]
+    sums: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for bid, st_, n, amount in conn.execute(sa.select(bl.c.batch_id, bl.c.state, sa.func.count(),
+                                                      sa.func.sum(bl.c.amount))
+                                            .where(bl.c.batch_id.in_(ids)).group_by(bl.c.batch_id, bl.c.state)):
+        sums[bid][st_] = (n, int(amount))
+    votes: dict[tuple[int, int], list] = defaultdict(list)
+    for bid, rnd, member, vote_, at, comment in conn.execute(
+            sa.select(v.c.batch_id, v.c.round, v.c.member, v.c.vote, v.c.at, v.c.comment)
+            .where(v.c.batch_id.in_(ids)).order_by(v.c.id)):
+        votes[(bid, rnd)].append((member, vote_, at, comment))
+    out = []
+    for x in batches:
+        st_ = sums[x.id]
+        out.append(RegisterBatch(
+            x.id, x.title, x.state, x.prepared_by,
+            documents.format_number(x.series, x.year, x.number) if x.series else None, x.approved_on,
+            sum(n for n, _a in st_.values()), sum(a for k, (_n, a) in st_.items() if k != "cancelled"),
+            st_.get("paid", (0, 0))[1], st_.get("cancelled", (0, 0))[1], tuple(votes[(x.id, x.round)])))
+    return out
+
+
+@dataclass(frozen=True)
+class Reservation:
+    fund: str
+    fund_name: str
+    reserved: int  # the credit on 3388 for the fund
+    lines: int  # open lines of approved batches
+    batches: int
+
+
+def reservations(conn: Connection, org_id: int) -> list[Reservation]:
+    """What approved, unpaid awards hold per fund, from the books (3388) with the lines behind it."""
+    f, bl, b, bal = s.funds, s.batch_lines, s.batches, s.balances
+    payable = account_id_by_role(conn, org_id, "awards_payable")
+    held = dict(conn.execute(sa.select(bal.c.fund_id, bal.c.amount).where(bal.c.account_id == payable)).all())
+    open_ = {fid: (n, nb) for fid, n, nb in conn.execute(
+        sa.select(bl.c.fund_id, sa.func.count(), sa.func.count(sa.distinct(bl.c.batch_id)))
+        .join(b, b.c.id == bl.c.batch_id)
+        .where(b.c.org_id == org_id, b.c.state == "approved", bl.c.state == "open", bl.c.item_description.is_(None))
+        .group_by(bl.c.fund_id))}
+    return [Reservation(code, name, -held.get(fid, 0), *open_.get(fid, (0, 0)))
+            for fid, code, name in conn.execute(sa.select(f.c.id, f.c.code, f.c.name).where(f.c.org_id == org_id)
+                                                .order_by(f.c.id))]

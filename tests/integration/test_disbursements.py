@@ -260,3 +260,35 @@ def test_a_list_is_imported_all_or_nothing_and_a_recipient_twice_is_flagged(coun
     r = services.import_batch_lines(books.db, "SLA", bid, good, user="tq")
     assert (r["added"], r["recipients_created"], r["recipients_twice"]) == (3, 2, [2, 4])
     assert state(books, bid).total == 500_000 + 700_000 + 500_000
+
+
+def test_reports_awards_by_program_register_with_votes_and_reservations(council):
+    books = council
+    give(books, 400_000_000)
+    give(books, 40_000_000, name="Công ty Xe đạp", kind="in_kind", item_description="Xe đạp", item_quantity=20,
+         item_unit="chiếc")
+    rids = students(books, 332)
+    bid = draft(books, rids)
+    services.submit_batch(books.db, "SLA", bid, user="tq")
+    for m in ("hd1", "hd2"):
+        services.vote_batch(books.db, "SLA", bid, approve=True, comment=f"{m} đồng ý", on=date(2025, 6, 5), user=m)
+    bikes = draft(books, rids[:10], amount=2_000_000, program="NEKH", fund="TOHIEU", item_description="Xe đạp",
+                  item_quantity=1)
+    services.submit_batch(books.db, "SLA", bikes, user="tq")
+    for m in ("hd1", "hd3"):
+        services.vote_batch(books.db, "SLA", bikes, approve=True, on=date(2025, 6, 5), user=m)
+    with books.db.read() as c:
+        (res,) = [r for r in d.reservations(c, books.org_id) if r.fund == "TOHIEU"]
+    assert (res.reserved, res.lines, res.batches) == (166_000_000, 332, 1) and res.reserved == figures(books).reserved
+    services.pay_batch(books.db, "SLA", bid, on=date(2025, 6, 10), user="tq")
+    services.pay_batch(books.db, "SLA", bikes, on=date(2025, 7, 1), user="tq")
+    with books.db.read() as c:
+        h1 = {a.program: a for a in d.awards(c, books.org_id, date(2025, 1, 1), date(2025, 6, 30))}
+        year = {a.program: a for a in d.awards(c, books.org_id, date(2025, 1, 1), date(2025, 12, 31))}
+        reg = d.register(c, books.org_id)
+    assert (h1["TSMT"].count, h1["TSMT"].amount) == (332, 166_000_000) and "NEKH" not in h1  # "332 lượt"
+    assert (year["NEKH"].in_kind_count, year["NEKH"].in_kind_amount, year["NEKH"].cash_count) == (10, 20_000_000, 0)
+    first = next(r for r in reg if r.id == bid)
+    assert first.state == "closed" and first.paid == 166_000_000 and first.decision == "QD/25 0000001"
+    assert [(m, v, c) for m, v, _at, c in first.votes] == [("hd1", "approve", "hd1 đồng ý"),
+                                                         ("hd2", "approve", "hd2 đồng ý")]
