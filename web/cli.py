@@ -47,6 +47,8 @@ def _fail(err: LedgerError) -> None:
     click.echo(f"  ({err.message})", err=True)
     for e in err.params.get("errors", [])[:1000]:
         click.echo(f"  dòng {e['row']}, cột {e['column']}: {e['reason']}", err=True)
+    for e in err.params.get("rows", [])[:1000]:
+        click.echo(f"  dòng {e['line']}, {e['field']}: {e['message']}", err=True)
     sys.exit(2)
 
 
@@ -664,4 +666,4 @@ if __name__ == "__main__":
     main()
 
 
-from . import cli_deposits, cli_documents  # noqa: E402, F401 - register their commands on `quy`
+from . import cli_deposits, cli_disbursements, cli_documents  # noqa: E402, F401 - register their commands on `quy`

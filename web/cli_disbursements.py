@@ -1,0 +1,287 @@
+"""``quy`` commands for disbursements: recipients, programs, batches from drafting to payment, and the
+reports (awards per program, the batch register, reservations)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ledger import disbursements as d
+from ledger import orgs, services
+from ledger.disbursements import LineInput, RecipientInput
+from ledger.money import format_vnd, parse_amount_text
+
+from .cli import Ctx, _date, _out, json_opt, key_opt, main, org_opt
+
+
+@main.group()
+def recipient() -> None:
+    """Students and other honourees (personal data: never public)."""
+
+
+@recipient.command("add")
+@org_opt
+@click.argument("name")
+@click.option("--born", default=None, help="Date of birth: 15/03/2007")
+@click.option("--gender", type=click.Choice(("", "nam", "nu")), default="")
+@click.option("--school", default="")
+@click.option("--grade", default="")
+@click.option("--commune", default="")
+@click.option("--guardian", default="")
+@click.option("--phone", default="")
+@click.option("--bank", "bank_name", default="")
+@click.option("--account", "bank_account_no", default="")
+@click.option("--category", "categories", multiple=True, type=click.Choice(sorted(d.CATEGORIES)))
+@key_opt
+@json_opt
+@click.pass_obj
+def recipient_add(c: Ctx, org, name, born, gender, school, grade, commune, guardian, phone, bank_name,
+                  bank_account_no, categories, key, as_json) -> None:
+    """Add a recipient (possible duplicates are listed, not refused)."""
+    r = services.add_recipient(c.db, org, RecipientInput(
+        full_name=name, birth_date=_date(born), gender=gender, school=school, grade=grade, commune=commune,
+        guardian=guardian, phone=phone, bank_name=bank_name, bank_account_no=bank_account_no,
+        categories=list(categories)), user=c.user, key=key)
+    text = f"Recipient {r['id']}: {r['full_name']}."
+    for dup in r["possible_duplicates"]:
+        text += f"\n  Có thể trùng với #{dup['id']} {dup['full_name']} ({dup['why']})."
+    _out(r, as_json, text)
+
+
+@recipient.command("list")
+@org_opt
+@json_opt
+@click.pass_obj
+def recipient_list(c: Ctx, org: str, as_json: bool) -> None:
+    """The recipients: id, name, date of birth, school, grade."""
+    import sqlalchemy as sa
+
+    from ledger import schema as s
+
+    r = s.recipients
+    with c.db.read() as conn:
+        rows = conn.execute(sa.select(r.c.id, r.c.full_name, r.c.birth_date, r.c.school, r.c.grade, r.c.categories)
+                            .where(r.c.org_id == orgs.org_id_by_code(conn, org)).order_by(r.c.id)).all()
+    _out([dict(x._mapping) for x in rows], as_json, "\n".join(
+        f"{x.id:>6} {x.full_name:<30} {x.birth_date.strftime('%d/%m/%Y') if x.birth_date else '':<10} "
+        f"{x.school} {x.grade}" for x in rows) or "Chưa có người nhận nào.")
+
+
+@main.group()
+def program() -> None:
+    """Award programmes and the funds they draw from."""
+
+
+@program.command("add")
+@org_opt
+@click.argument("code")
+@click.argument("name")
+@click.option("--fund", "funds", multiple=True, required=True, help="A fund it draws from (repeat).")
+@click.option("--amount", default=None, help="Default amount per award.")
+@click.option("--category", "categories", multiple=True, type=click.Choice(sorted(d.CATEGORIES)))
+@key_opt
+@click.pass_obj
+def program_add(c: Ctx, org, code, name, funds, amount, categories, key) -> None:
+    """Add a programme ("Tiếp sức mùa thi", "Nuôi em khuyến học" …)."""
+    services.add_program(c.db, org, code=code, name=name, funds=list(funds),
+                         default_amount=parse_amount_text(amount) if amount else None, categories=list(categories),
+                         user=c.user, key=key)
+    click.echo(f"Program {code} added.")
+
+
+@main.group()
+def batch() -> None:
+    """Disbursement batches: draft, submit, council votes, payment."""
+
+
+@batch.command("create")
+@org_opt
+@click.option("--title", required=True)
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A list (CSV or XLSX): Họ và tên, Ngày sinh, Trường, Lớp, Chương trình, Quỹ, Số tiền …")
+@json_opt
+@click.pass_obj
+def batch_create(c: Ctx, org, title, path, as_json) -> None:
+    """Draft a batch, from a list file if given (all or nothing)."""
+    r = services.create_batch(c.db, org, title=title, user=c.user)
+    if path:
+        try:
+            r |= services.import_batch_lines(c.db, org, r["id"], path, user=c.user)
+        except Exception:
+            click.echo(f"(the empty draft {r['id']} was kept; fix the file and run `quy batch import {r['id']}`)",
+                       err=True)
+            raise
+    _out(r, as_json, f"Batch {r['id']} drafted" + (f" with {r['added']} lines." if path else "."))
+
+
+@batch.command("import")
+@org_opt
+@click.argument("batch_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_opt
+@click.pass_obj
+def batch_import(c: Ctx, org, batch_id, path, as_json) -> None:
+    """Add a list file's lines to a draft (all or nothing; every bad row reported)."""
+    r = services.import_batch_lines(c.db, org, batch_id, path, user=c.user)
+    text = f"{r['added']} lines added ({r['recipients_created']} new recipients)."
+    if r["recipients_twice"]:
+        text += f"\nCùng một người nhận xuất hiện nhiều lần ở các dòng: {', '.join(map(str, r['recipients_twice']))}"
+    _out(r, as_json, text)
+
+
+@batch.command("add")
+@org_opt
+@click.argument("batch_id", type=int)
+@click.option("--recipient", type=int, required=True)
+@click.option("--program", required=True)
+@click.option("--fund", default=None)
+@click.option("--amount", default=None)
+@click.option("--item", default=None, help="An item given in kind (its value is --amount).")
+@click.option("--quantity", default=None)
+@click.option("--earmark", type=int, default=None, help="The earmarked gift (donation id) it is paid from.")
+@click.option("--reason", default="")
+@click.pass_obj
+def batch_add(c: Ctx, org, batch_id, recipient, program, fund, amount, item, quantity, earmark, reason) -> None:
+    """Add one line to a draft."""
+    r = services.add_batch_lines(c.db, org, batch_id, [LineInput(
+        recipient=recipient, program=program, fund=fund, amount=parse_amount_text(amount) if amount else None,
+        item_description=item, item_quantity=parse_amount_text(quantity) if quantity else None, earmark=earmark,
+        reason=reason)], user=c.user)
+    click.echo(f"Line added to batch {batch_id}." + (" Người nhận đã có trong đợt này." if recipient in
+                                                    r["recipients_twice"] else ""))
+
+
+@batch.command("submit")
+@org_opt
+@click.argument("batch_id", type=int)
+@click.pass_obj
+def batch_submit(c: Ctx, org, batch_id) -> None:
+    """Send a draft to the council."""
+    r = services.submit_batch(c.db, org, batch_id, user=c.user)
+    click.echo(f"Batch {batch_id} submitted (round {r['round']}).")
+
+
+@batch.command("approve")
+@org_opt
+@click.argument("batch_id", type=int)
+@click.option("--comment", default="")
+@click.option("--date", "on", default=None, help="The decision's date (default: today).")
+@json_opt
+@click.pass_obj
+def batch_approve(c: Ctx, org, batch_id, comment, on, as_json) -> None:
+    """A council member approves (the preparer cannot)."""
+    r = services.vote_batch(c.db, org, batch_id, approve=True, comment=comment, on=_date(on), user=c.user)
+    text = f"{r['approvals']} of {r['quorum']} approvals." + (
+        f" Approved: decision {r['decision']}." if r["state"] == "approved" else "")
+    if not r["counted"]:
+        text = "You already approved this round. " + text
+    _out(r, as_json, text)
+
+
+@batch.command("reject")
+@org_opt
+@click.argument("batch_id", type=int)
+@click.option("--comment", required=True, help="Why (the batch goes back to draft).")
+@click.pass_obj
+def batch_reject(c: Ctx, org, batch_id, comment) -> None:
+    """A council member rejects: the batch goes back to draft with the reason."""
+    services.vote_batch(c.db, org, batch_id, approve=False, comment=comment, user=c.user)
+    click.echo(f"Batch {batch_id} rejected and back to draft.")
+
+
+@batch.command("pay")
+@org_opt
+@click.argument("batch_id", type=int)
+@click.option("--line", "lines", type=int, multiple=True, help="Pay only these lines (default: every open one).")
+@click.option("--bank", "bank_account", default=None, help="Pay by transfer from this bank account (1121.x).")
+@click.option("--date", "on", default=None)
+@key_opt
+@json_opt
+@click.pass_obj
+def batch_pay(c: Ctx, org, batch_id, lines, bank_account, on, key, as_json) -> None:
+    """Pay an approved batch's lines, in cash (signature list) or by transfer; one voucher each."""
+    r = services.pay_batch(c.db, org, batch_id, line_nos=list(lines) or None,
+                           method="transfer" if bank_account else "cash", bank_account=bank_account, on=_date(on),
+                           user=c.user, key=key)
+    _out(r, as_json, f"Paid {r['paid']} lines, {format_vnd(r['amount'])} (vouchers {r['vouchers'][0]} – "
+                     f"{r['vouchers'][-1]})." + (" The batch is closed." if r["closed"] else ""))
+
+
+@batch.command("cancel")
+@org_opt
+@click.argument("batch_id", type=int)
+@click.argument("line", type=int)
+@click.option("--reason", required=True)
+@click.pass_obj
+def batch_cancel(c: Ctx, org, batch_id, line, reason) -> None:
+    """Cancel an unpaid line of an approved batch (its reservation released)."""
+    r = services.cancel_batch_line(c.db, org, batch_id, line, reason=reason, user=c.user)
+    click.echo(f"Line {line} cancelled, {format_vnd(r['released'])} released.")
+
+
+@batch.command("list")
+@org_opt
+@json_opt
+@click.pass_obj
+def batch_list(c: Ctx, org: str, as_json: bool) -> None:
+    """The batch register: state, decision, totals and the council's votes."""
+    with c.db.read() as conn:
+        rows = d.register(conn, orgs.org_id_by_code(conn, org))
+    _out([r.__dict__ for r in rows], as_json, "\n".join(
+        f"{r.id:>5} {r.state:<9} {r.decision or '':<14} {r.lines:>6} dòng {format_vnd(r.total):>20} "
+        f"đã chi {format_vnd(r.paid):>20}  {r.title}" + "".join(
+            f"\n        {m}: {'đồng ý' if v == 'approve' else 'không đồng ý'} {cm}" for m, v, _at, cm in r.votes)
+        for r in rows) or "Chưa có đợt chi nào.")
+
+
+@batch.command("quorum")
+@org_opt
+@click.argument("fund")
+@click.argument("approvals", type=int, required=False)
+@click.pass_obj
+def batch_quorum(c: Ctx, org, fund, approvals) -> None:
+    """Set how many council approvals a batch on FUND needs (no number: a majority of the council)."""
+    with c.db.begin() as conn:
+        d.set_quorum(conn, orgs.org_id_by_code(conn, org), fund, approvals)
+    click.echo(f"Quorum of {fund}: {approvals if approvals else 'a majority of the council'}.")
+
+
+@main.group()
+def report() -> None:
+    """Reports: awards per program, reservations."""
+
+
+@report.command("awards")
+@org_opt
+@click.option("--from", "start", default=None)
+@click.option("--to", "end", default=None)
+@json_opt
+@click.pass_obj
+def report_awards(c: Ctx, org, start, end, as_json) -> None:
+    """Awards per program in a period: lượt and amount, money and in kind."""
+    to = _date(end) or date.today()
+    frm = _date(start) or date(to.year, 1, 1)
+    with c.db.read() as conn:
+        rows = d.awards(conn, orgs.org_id_by_code(conn, org), frm, to)
+    data = {"from": frm.isoformat(), "to": to.isoformat(), "items": [r.__dict__ for r in rows],
+            "count": sum(r.count for r in rows), "amount": sum(r.amount for r in rows)}
+    def n(x: int) -> str:
+        return f"{x:,}".replace(",", ".")
+
+    lines = [f"{r.program_name}: {n(r.count)} lượt, {n(r.amount)} đồng" for r in rows]
+    _out(data, as_json, "\n".join([f"Khen thưởng, học bổng {frm:%d/%m/%Y} – {to:%d/%m/%Y}", *lines,
+                                   f"Cộng: {n(data['count'])} lượt, {n(data['amount'])} đồng"]))
+
+
+@report.command("reservations")
+@org_opt
+@json_opt
+@click.pass_obj
+def report_reservations(c: Ctx, org, as_json) -> None:
+    """What approved, unpaid awards hold per fund."""
+    with c.db.read() as conn:
+        rows = d.reservations(conn, orgs.org_id_by_code(conn, org))
+    _out([r.__dict__ for r in rows], as_json, "\n".join(
+        f"{r.fund:<10} {format_vnd(r.reserved):>20}  {r.lines} dòng chưa chi, {r.batches} đợt" for r in rows))
