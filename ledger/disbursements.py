@@ -841,3 +841,48 @@ def reservations(conn: Connection, org_id: int) -> list[Reservation]:
     return [Reservation(code, name, -held.get(fid, 0), *open_.get(fid, (0, 0)))
             for fid, code, name in conn.execute(sa.select(f.c.id, f.c.code, f.c.name).where(f.c.org_id == org_id)
                                                 .order_by(f.c.id))]
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    line_no: int
+    recipient_id: int
+    recipient: str
+    birth_date: date | None
+    school: str
+    grade: str
+    program: str
+    fund: str
+    amount: int
+    item_description: str | None
+    item_quantity: int | None
+    reason: str
+    state: str
+    method: str | None
+    paid_on: date | None
+    voucher: str | None
+    cancel_reason: str
+
+
+def lines_of(conn: Connection, org_id: int, batch_id: int) -> list[BatchLine]:
+    """A batch's lines in order, with who, what, from which fund, and how each ended."""
+    _batch(conn, org_id, batch_id)
+    bl, r, p, f, d = s.batch_lines, s.recipients, s.programs, s.funds, s.documents
+    q = (sa.select(bl.c.line_no, r.c.id, r.c.full_name, r.c.birth_date, r.c.school, r.c.grade, p.c.code, f.c.code,
+                   bl.c.amount, bl.c.item_description, bl.c.item_quantity, bl.c.reason, bl.c.state, bl.c.method,
+                   bl.c.paid_on, d.c.series, d.c.year, d.c.number, bl.c.cancel_reason)
+         .join(r, r.c.id == bl.c.recipient_id).join(p, p.c.id == bl.c.program_id).join(f, f.c.id == bl.c.fund_id)
+         .outerjoin(d, d.c.id == bl.c.voucher_doc_id).where(bl.c.batch_id == batch_id).order_by(bl.c.line_no))
+    return [BatchLine(*x[:15], documents.format_number(x[15], x[16], x[17]) if x[15] else None, x[18])
+            for x in conn.execute(q)]
+
+
+def programs_list(conn: Connection, org_id: int) -> list[dict]:
+    p, pf, f = s.programs, s.program_funds, s.funds
+    funds: dict[int, list[str]] = defaultdict(list)
+    for pid, code in conn.execute(sa.select(pf.c.program_id, f.c.code).join(f, f.c.id == pf.c.fund_id)
+                                  .where(f.c.org_id == org_id).order_by(f.c.id)):
+        funds[pid].append(code)
+    return [{"code": x.code, "name": x.name, "default_amount": x.default_amount, "funds": funds[x.id],
+             "categories": [c for c in x.categories.split(",") if c]}
+            for x in conn.execute(sa.select(p).where(p.c.org_id == org_id).order_by(p.c.code))]

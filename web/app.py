@@ -162,5 +162,10 @@ def _field_errors(err: LedgerError) -> dict:
     """The failing fields of an error, as ``{field: [reason]}`` (import errors keep their rows)."""
     if "errors" in err.params:
         return {"rows": err.params["errors"]}
+    if "rows" in err.params:  # a batch's lines: each problem under lines.N.field (N from 0, as in the body)
+        out: dict[str, list[str]] = {}
+        for p in err.params["rows"]:
+            out.setdefault(f"lines.{p['line'] - 1}.{p['field']}", []).append(p["reason"])
+        return out
     field = err.params.get("field")
     return {field: [err.params.get("reason") or err.message]} if field else {}

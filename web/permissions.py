@@ -27,6 +27,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     # open, settle, withdraw and adjust term deposits; run the month-end accrual
     "deposit.manage": frozenset({"treasurer"}),
     "principal.move": frozenset({"council"}),  # record a council decision releasing or raising principal
+    "program.manage": frozenset({"treasurer", "admin"}),  # award programmes and the funds they draw from
+    "batch.prepare": frozenset({"treasurer"}),  # recipients; draft, fill and submit a batch
+    "batch.vote": frozenset({"council"}),  # approve or reject a submitted batch (never one's own)
+    "batch.pay": frozenset({"treasurer"}),  # pay approved lines, cancel unpaid ones
 }
 
 
