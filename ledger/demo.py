@@ -179,6 +179,7 @@ def load_demo(conn: Connection, *, user: str = "demo") -> dict:
         fund="KHT", amount=5_000_000, date=date(2025, 4, 2), kind="cash",
         donor=DonorInput(name="Đinh Thị Lan", address="xã Chiềng Ngần, thành phố Sơn La"),
         earmark="Học bổng cho em Lò Thị Mai, lớp 11, trường THPT Tô Hiệu"))], user=user, source="demo")
+    _disbursements(conn, sla, rng, user=user)
     for dcode, dname, dkind, balance in DISTRICTS:
         did = create_organization(conn, code=f"SLA-{dcode}", name=f"Hội Khuyến học {dkind} {dname}",
                                   level="district", parent_code="SLA",
@@ -191,3 +192,43 @@ def load_demo(conn: Connection, *, user: str = "demo") -> dict:
                 Line(account_by_code(conn, did, "353").id, fid, -balance),
             ), source="opening")], user=user)
     return {"organizations": 1 + len(DISTRICTS), "campaign_gifts": len(gifts)}
+
+
+#: Award programmes the seeds name, with the funds they draw from and a default amount (demo assumption).
+PROGRAMS = (
+    ("TSMT", "Tiếp sức mùa thi", ("TOHIEU",), 500_000, ("vuot_kho",)),
+    ("NEKH", "Nuôi em khuyến học", ("TOHIEU", "KHT"), 500_000, ("mo_coi_ca_hai", "mo_coi_mot")),
+    ("HKBGC", "Học không bao giờ cùng", ("KHT",), None, ("gia_dinh_hoc_tap",)),
+    ("TCE", "Tết cho em", ("KHT",), 300_000, ()),
+)
+GRADE_12 = 332  # seed 000: "166 triệu đồng cho 332 HS lớp 12 có hoàn cảnh khó khăn, vượt khó"
+
+
+def _disbursements(conn: Connection, org_id: int, rng: random.Random, *, user: str) -> None:
+    """The programmes, and seed 000's list of 332 grade-12 students × 500.000 đ from the Tô Hiệu fund as a
+    batch submitted to the council (the students' names are invented; nothing of it is public)."""
+    from .clock import now_iso
+    from .disbursements import LineInput, add_lines, add_program, create_batch, submit
+    from .names import match_key
+    from .schema import recipients
+
+    for code, name, funds, amount, cats in PROGRAMS:
+        add_program(conn, org_id, code=code, name=name, funds=list(funds), default_amount=amount, categories=cats)
+    names = set()
+    while len(names) < GRADE_12:
+        names.add(f"{rng.choice(_FAMILY)} {rng.choice(_MIDDLE)} {rng.choice(_GIVEN)}")
+    schools = ("THPT Tô Hiệu", "THPT Chiềng Sinh", "THPT Mộc Lỵ", "THPT Mai Sơn", "THPT Thuận Châu",
+               "THPT Phù Yên", "PT Dân tộc nội trú tỉnh")
+    rows = [{"org_id": org_id, "full_name": n, "match_key": match_key(n),
+             "birth_date": date(2007, 1 + i % 12, 1 + i % 28),
+             "gender": ("nam", "nu")[i % 2], "school": schools[i % len(schools)], "grade": "12",
+             "commune": rng.choice(_PLACES), "guardian": "", "phone": "", "bank_name": "", "bank_account_no": "",
+             "categories": "vuot_kho", "created_by": user, "created_at": now_iso()}
+            for i, n in enumerate(sorted(names))]
+    conn.execute(recipients.insert(), rows)
+    ids = [r for (r,) in conn.execute(recipients.select().with_only_columns(recipients.c.id)
+                                      .where(recipients.c.org_id == org_id).order_by(recipients.c.id))]
+    bid = create_batch(conn, org_id, user=user,
+                       title="Tiếp sức mùa thi năm 2025: học sinh lớp 12 có hoàn cảnh khó khăn, vượt khó")
+    add_lines(conn, org_id, bid, [LineInput(recipient=r, program="TSMT") for r in ids], user=user)
+    submit(conn, org_id, bid, user=user)

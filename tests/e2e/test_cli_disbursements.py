@@ -17,11 +17,11 @@ def test_a_batch_from_a_list_file_to_payment_through_the_command_line(demo, tmp_
     for login in ("hd1", "hd2", "hd3"):
         services.add_user(db, login=login, name=login, password="mat-khau-thu-nghiem", roles=[("SLA", "council")])
     db.dispose()
-    run(demo, "program", "add", "TSMT", "Tiếp sức mùa thi", "--fund", "TOHIEU", "--amount", "500.000")
+    run(demo, "program", "add", "TSMT12", "Tiếp sức mùa thi lớp 12", "--fund", "TOHIEU", "--amount", "500.000")
     run(demo, "batch", "quorum", "TOHIEU", "2")  # the demo has its own council member too: 2 of 4 decide here
     lst = tmp_path / "lop12.csv"
     lst.write_text("Họ và tên,Ngày sinh,Trường,Lớp,Chương trình\n" + "".join(
-        f"Học sinh {i:03d},{1 + i % 28:02d}/05/2007,THPT Tô Hiệu,12A{i % 5},TSMT\n" for i in range(1, 333)),
+        f"Học sinh {i:03d},{1 + i % 28:02d}/05/2007,THPT Tô Hiệu,12A{i % 5},TSMT12\n" for i in range(1, 333)),
         encoding="utf-8")
     made = json.loads(run(demo, "batch", "create", "--title", "Khen thưởng học sinh lớp 12", "--file", str(lst),
                           "--json").stdout)
@@ -38,17 +38,16 @@ def test_a_batch_from_a_list_file_to_payment_through_the_command_line(demo, tmp_
     paid = json.loads(run(demo, "batch", "pay", bid, "--date", "2025-06-10", "--json").stdout)
     assert paid["amount"] == 166_000_000 and paid["closed"] and len(paid["vouchers"]) == 332
     report = run(demo, "report", "awards", "--from", "2025-01-01", "--to", "2025-06-30").stdout
-    assert "Tiếp sức mùa thi: 332 lượt, 166.000.000 đồng" in report
+    assert "Tiếp sức mùa thi lớp 12: 332 lượt, 166.000.000 đồng" in report
     listed = run(demo, "batch", "list").stdout
     assert "closed" in listed and "hd1: đồng ý Đồng ý" in listed
     assert "OK" in run(demo, "verify").stdout
 
 
 def test_a_bad_list_is_refused_row_by_row(demo, tmp_path):  # noqa: F811
-    run(demo, "program", "add", "TSMT", "Tiếp sức mùa thi", "--fund", "TOHIEU")
     bad = tmp_path / "sai.csv"
-    bad.write_text("Họ và tên,Ngày sinh,Chương trình,Số tiền\nLò Văn Minh,15/03/2007,TSMT,\n"
-                   "Cầm Thị Hoa,32/01/2007,TSMT,500.000\n", encoding="utf-8")
+    bad.write_text("Họ và tên,Ngày sinh,Chương trình,Số tiền\nLò Văn Minh,15/03/2007,HKBGC,\n"
+                   "Cầm Thị Hoa,32/01/2007,HKBGC,500.000\n", encoding="utf-8")
     made = json.loads(run(demo, "batch", "create", "--title", "Đợt 1", "--json").stdout)
     p = run(demo, "batch", "import", str(made["id"]), str(bad), ok=False)
     assert p.returncode == 2 and "dòng 2" in p.stderr and "dòng 3" in p.stderr
