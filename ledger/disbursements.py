@@ -427,21 +427,22 @@ def vote(conn: Connection, org_id: int, batch_id: int, *, member: str, approve: 
     v = s.batch_votes
     if conn.execute(sa.select(v.c.id).where(v.c.batch_id == batch_id, v.c.round == batch.round,
                                             v.c.member == member)).first():
-        return {"id": batch_id, "state": batch.state, "counted": False, **_tally(conn, org_id, batch_id, batch.round)}
+        return {"id": batch_id, "state": batch.state, "counted": False, **tally(conn, org_id, batch_id, batch.round)}
     conn.execute(v.insert().values(batch_id=batch_id, round=batch.round, member=member,
                                    vote="approve" if approve else "reject", comment=comment, at=now_iso()))
     if not approve:
         conn.execute(s.batches.update().where(s.batches.c.id == batch_id).values(state="draft",
                                                                                 reject_reason=comment))
-        return {"id": batch_id, "state": "draft", "counted": True, **_tally(conn, org_id, batch_id, batch.round)}
-    tally = _tally(conn, org_id, batch_id, batch.round)
-    if tally["approvals"] < tally["quorum"]:
-        return {"id": batch_id, "state": "submitted", "counted": True, **tally}
+        return {"id": batch_id, "state": "draft", "counted": True, **tally(conn, org_id, batch_id, batch.round)}
+    count = tally(conn, org_id, batch_id, batch.round)
+    if count["approvals"] < count["quorum"]:
+        return {"id": batch_id, "state": "submitted", "counted": True, **count}
     result = _approve(conn, org_id, batch_id, on=parse_date(on) if on else date.today(), user=member)
-    return {"id": batch_id, "state": "approved", "counted": True, **tally, **result}
+    return {"id": batch_id, "state": "approved", "counted": True, **count, **result}
 
 
-def _tally(conn: Connection, org_id: int, batch_id: int, round_: int) -> dict:
+def tally(conn: Connection, org_id: int, batch_id: int, round_: int) -> dict:
+    """A round's approvals so far and the quorum the batch needs."""
     v = s.batch_votes
     approvals = conn.execute(sa.select(sa.func.count()).where(v.c.batch_id == batch_id, v.c.round == round_,
                                                               v.c.vote == "approve")).scalar()

@@ -67,9 +67,12 @@ def dashboard(org: str):
         pledges = queries.open_pledges(conn, g.org_id)
         maturing = deposits.maturing(conn, g.org_id, date.today(), 30)
         on_deposit = deposits.totals(deposits.register(conn, g.org_id, date.today()))["principal"]
+        from ledger import disbursements
+
+        waiting = disbursements.register(conn, g.org_id, state="submitted")
     return render_template("dashboard.html", org=info, funds=funds, total=balances.total_figures(funds),
                            recent=recent, campaigns=camps, pledges=pledges, maturing=maturing,
-                           deposits_total=on_deposit)
+                           deposits_total=on_deposit, waiting=waiting)
 
 
 # ------------------------------------------------------------------ recording a donation
