@@ -346,7 +346,7 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
         diff = parse_amount(bank_interest, field="bank_interest", allow_zero=True) - total
         if total + diff < dep.accrued + dep.paid + dep.adjusted:  # the bank cannot take back what was booked
             raise InvalidInput("the bank's figure is below what was already booked", field="bank_interest",
-                               reason="out_of_range")
+                               reason="below_booked")
     # each fund ends with its exact share of the whole term's interest (the bank's figure, when given)
     final = dict(zip(funds, split_by_shares(total + diff, [shares[f] for f in funds]), strict=True))
     stub = {f: final[f] - recognised.get(f, 0) for f in funds}
@@ -469,7 +469,7 @@ def adjust(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount: A
         raise InvalidInput("an adjustment is a whole number of đồng, more (+) or less (−) than Quỹ's figure, "
                            "not zero", field="amount", reason="not_whole_dong")
     if abs(amount) > dep.principal:
-        raise InvalidInput("an adjustment cannot exceed the principal", field="amount", reason="out_of_range")
+        raise InvalidInput("an adjustment cannot exceed the principal", field="amount", reason="adjustment_too_large")
     reference = (reference or "").strip()
     if not reference:
         raise InvalidInput("an adjustment is booked with the bank's document (its number or date)",
@@ -485,7 +485,7 @@ def adjust(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount: A
     booked = dep.paid if dep.pays == "monthly" else dep.accrued
     if booked + dep.adjusted + amount < 0:
         raise InvalidInput("the adjustment takes back more interest than was booked", field="amount",
-                           reason="out_of_range")
+                           reason="below_booked")
     shares = _balances(conn, dep.account_id)
     funds = sorted(shares)
     pieces = dict(zip(funds, split_by_shares(abs(amount), [shares[f] for f in funds]), strict=True))

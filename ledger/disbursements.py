@@ -136,7 +136,7 @@ def _recipient_values(inp: RecipientInput) -> dict:
         raise InvalidInput("gender is nam, nu or empty", field="gender", reason="unknown_kind")
     born = parse_date(inp.birth_date, field="birth_date") if inp.birth_date not in (None, "") else None
     if born and born > date.today():
-        raise InvalidInput("born in the future", field="birth_date", reason="out_of_range")
+        raise InvalidInput("born in the future", field="birth_date", reason="in_future")
     return {"full_name": name, "match_key": match_key(name), "birth_date": born, "gender": gender,
             "school": _text(inp.school, "school", 200), "grade": _text(inp.grade, "grade", 20),
             "commune": _text(inp.commune, "commune", 200), "guardian": _text(inp.guardian, "guardian", 200),
@@ -663,8 +663,8 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
     new: dict[tuple[str, date | None], dict] = {}
     plan: list[tuple[int, tuple[str, date | None], LineInput]] = []
     for n, row in rows:
-        def err(column: str, reason: str, n=n) -> None:
-            errors.append({"row": n, "column": column, "reason": reason})
+        def err(column: str, reason: str, why: str = "", n=n) -> None:
+            errors.append({"row": n, "column": column, "reason": reason, "why": why})
 
         try:
             born_raw = row.get("birth_date")
@@ -677,7 +677,7 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
                 bank_name=_cell(row.get("bank_name")), bank_account_no=_cell(row.get("bank_account_no")),
                 categories=_cell(row.get("categories"))))
         except InvalidInput as e:
-            err(e.params.get("field", "name"), e.message)
+            err(e.params.get("field", "name"), e.message, e.params.get("reason", ""))
             continue
         amount = row.get("amount")
         try:
@@ -685,7 +685,7 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
             qty = row.get("quantity")
             qty = parse_amount_text(qty, field="quantity") if qty not in (None, "") else None
         except InvalidInput as e:
-            err(e.params.get("field", "amount"), e.message)
+            err(e.params.get("field", "amount"), e.message, e.params.get("reason", ""))
             continue
         key = (values["match_key"], values["birth_date"])
         if len(known.get(key, [])) > 1:
@@ -698,7 +698,8 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
                                        item_description=_cell(row.get("item")) or None, item_quantity=qty,
                                        reason=_cell(row.get("reason")))))
     _rows, problems = check_lines(conn, org_id, [ln for _n, _k, ln in plan], None)
-    errors += [{"row": plan[p["line"] - 1][0], "column": p["field"], "reason": p["message"]} for p in problems]
+    errors += [{"row": plan[p["line"] - 1][0], "column": p["field"], "reason": p["message"], "why": p["reason"]}
+               for p in problems]
     if errors:
         errors.sort(key=lambda e: e["row"])
         raise ImportFailed(f"{len(errors)} problems in the file", errors=errors)
@@ -721,7 +722,7 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
             raise
         by_line = {i: n for i, (n, _k, _l) in enumerate(plan, start=1)}
         raise ImportFailed(f"{len(e.params['rows'])} problems in the file", errors=[
-            {"row": by_line[p["line"]], "column": p["field"], "reason": p["message"]}
+            {"row": by_line[p["line"]], "column": p["field"], "reason": p["message"], "why": p["reason"]}
             for p in e.params["rows"]]) from None
     twice_ids = set(added["recipients_twice"])
     return {"batch_id": batch_id, "added": added["added"], "recipients_created": len(new),

@@ -35,9 +35,18 @@ def _key() -> str:
 
 
 def _problems(err: LedgerError) -> list[str]:
-    """Each bad line or row of an error, as text for the page."""
-    rows = [f"{_('Line')} {p['line']}: {p['field']} — {p['message']}" for p in err.params.get("rows", [])]
-    rows += [f"{_('Row')} {p['row']}: {p['column']} — {p['reason']}" for p in err.params.get("errors", [])]
+    """Each bad line or row of an error, as text for the page (Vietnamese where it can be)."""
+    from flask_babel import get_locale
+
+    from .messages import line_problem
+
+    vi = str(get_locale() or "vi") == "vi"
+    rows = [f"{_('Line')} {p['line']}: " + (line_problem(p) if vi else f"{p['field']} — {p['message']}")
+            for p in err.params.get("rows", [])]
+    rows += [f"{_('Row')} {p['row']}: " + (line_problem({"field": p["column"], "reason": p.get("why", ""),
+                                                         "message": p["reason"]}) if vi else
+                                           f"{p['column']} — {p['reason']}")
+             for p in err.params.get("errors", [])]
     return rows
 
 

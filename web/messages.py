@@ -47,6 +47,18 @@ _VI = {
                       "other_year": "Biên nhận thay thế phải ghi ngày trong cùng năm với biên nhận bị hủy.",
                       "not_listed": "Nhà hảo tâm không đồng ý công khai tên; hãy sửa thông tin nhà hảo tâm trước.",
                       "bad_vietqr": "Không tạo được mã VietQR: số tiền hoặc nội dung chuyển khoản không hợp lệ.",
+                      "below_booked": "Số liệu của ngân hàng thấp hơn số tiền lãi đã ghi sổ.",
+                      "adjustment_too_large": "Số điều chỉnh không được vượt quá tiền gốc.",
+                      "not_whole_dong": "Số điều chỉnh phải là số nguyên đồng khác 0 (− khi ngân hàng tính ít hơn).",
+                      "required": "Thiếu thông tin bắt buộc.",
+                      "too_long": "Nội dung quá dài.",
+                      "not_text": "Giá trị phải là chữ.",
+                      "no_principal": "Quỹ này không có vốn gốc phải bảo toàn.",
+                      "bad_lines": "Danh sách có dòng sai; không dòng nào được ghi.",
+                      "before_approval": "Ngày chi không được trước ngày duyệt.",
+                      "bad_period": "Kỳ báo cáo kết thúc trước khi bắt đầu.",
+                      "bad_key": "Khóa chống trùng lặp không hợp lệ.",
+                      "in_future": "Ngày sinh không được sau hôm nay.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity} {what}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
@@ -65,7 +77,18 @@ _VI = {
                  "print_job_running": "Đang có một lượt in chưa xong; hãy chờ lượt đó hoàn tất.",
                  "already_settled": "Khoản tiền gửi này đã tất toán.",
                  "contract_taken": "Đã có khoản tiền gửi mang số hợp đồng này.",
+                 "already_adjusted": "Khoản tiền gửi này đã có một điều chỉnh trong ngày đó.",
+                 "decision_taken": "Số quyết định này đã được ghi.",
+                 "code_taken": "Mã này đã được dùng.",
+                 "not_draft": "Chỉ danh sách đang lập mới sửa hoặc gửi duyệt được.",
+                 "not_submitted": "Danh sách này không ở trạng thái chờ Hội đồng duyệt.",
+                 "not_approved": "Chỉ danh sách đã được duyệt mới được chi.",
+                 "line_not_open": "Dòng này đã chi hoặc đã hủy.",
+                 "nothing_open": "Không còn dòng nào chưa chi.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
+    "not_allowed": {"preparer_cannot_approve": "Người lập danh sách không được duyệt danh sách của mình.",
+                    "not_council": "Chỉ thành viên Hội đồng quản lý quỹ mới được duyệt.",
+                    None: "Bạn không được thực hiện thao tác này."},
     "idempotency_key_reused": {None: "Khóa chống trùng lặp đã được dùng cho một yêu cầu khác."},
     "import_failed": {None: "Tệp nhập có lỗi; không có dòng nào được ghi."},
     "chain_broken": {None: "Chuỗi băm của sổ nhật ký bị phá vỡ."},
@@ -77,7 +100,8 @@ _ENTITIES = {"organization": "tổ chức", "fund": "quỹ", "account": "tài kh
              "campaign": "đợt vận động", "pledge": "cam kết", "transaction": "bút toán", "user": "người dùng",
              "token": "khóa truy cập", "document": "chứng từ", "receipt": "biên nhận", "donation": "khoản ủng hộ",
              "gold_book_entry": "mục Sổ vàng", "print_job": "lượt in", "bank_account": "tài khoản ngân hàng",
-             "deposit": "khoản tiền gửi"}
+             "deposit": "khoản tiền gửi", "recipient": "người nhận", "batch": "đợt chi", "batch_line": "dòng",
+             "program": "chương trình"}
 
 
 def vietnamese(err: LedgerError) -> str:
@@ -119,3 +143,31 @@ def row_problem(err: dict) -> str:
     if code in _VI:
         return _text(_VI[code], params, err["reason"])
     return err["reason"]
+
+
+#: What a bad line of a batch is told, by (field, reason); the field's name first.
+_FIELDS_VI = {"full_name": "Họ và tên", "birth_date": "Ngày sinh", "gender": "Giới tính",
+              "recipient": "Người nhận", "program": "Chương trình", "fund": "Quỹ", "amount": "Số tiền",
+              "item_quantity": "Số lượng", "item_description": "Hiện vật", "earmark": "Khoản ủng hộ theo địa chỉ",
+              "reason": "Lý do"}
+_LINE_VI = {
+    "not_found": "không tìm thấy.",
+    "not_in_program": "chương trình này không chi từ quỹ đó.",
+    "other_recipient": "khoản ủng hộ theo địa chỉ này dành cho người khác.",
+    "other_fund": "khoản ủng hộ theo địa chỉ này thuộc quỹ khác.",
+    "above_earmark": "vượt quá số còn lại của khoản ủng hộ theo địa chỉ.",
+    "in_kind": "hiện vật không chi từ khoản ủng hộ theo địa chỉ.",
+    "required": "bắt buộc.",
+    "not_positive": "phải lớn hơn 0.",
+    "not_integer": "phải là số nguyên đồng.",
+    "too_long": "quá dài.",
+    "not_date": "ngày không hợp lệ (dd/mm/yyyy).",
+    "in_future": "không được sau hôm nay.",
+    "empty": "không được để trống.",
+    "unknown_kind": "giá trị không hợp lệ.",
+}
+
+
+def line_problem(p: dict) -> str:
+    """A bad line of a batch ({line, field, reason, message}) in Vietnamese."""
+    return f"{_FIELDS_VI.get(p['field'], p['field'])}: {_LINE_VI.get(p['reason'], p.get('message', p['reason']))}"

@@ -77,6 +77,7 @@ def test_a_batch_drafted_from_a_list_with_a_bad_row_writes_nothing_then_is_submi
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert 'id="problems"' in html and "<script>x</script>" not in html
+    assert "Dòng 3: Chương trình: không tìm thấy." in html  # in Vietnamese, row by row
     assert snapshot(db) == before
     good = "Họ và tên,Ngày sinh,Chương trình\nLò Văn Minh,15/03/2012,TCE\nCầm Thị Hoa,01/01/2012,TCE\n"
     r = post(treasurer, f"/o/SLA/batches/{bid}/import", {"file": (io.BytesIO(good.encode()), "tet.csv")}, page,
