@@ -229,3 +229,18 @@ def bank_accounts(conn, org_id: int) -> list[dict]:
         sa.select(a.c.code, a.c.bank_name, a.c.bank_bin.label("bin"), a.c.bank_account_no.label("account_no"))
         .where(a.c.org_id == org_id, a.c.bank_bin.is_not(None), a.c.bank_account_no.is_not(None))
         .order_by(a.c.code))]
+
+
+def disbursement_pdf(db: Database, org_code: str, batch_id: int, kind: str, line_no: int | None = None) -> Pdf:
+    """A batch's decision with its list, its signature list, or one line's payment voucher, as PDF."""
+    from . import disbursement
+
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        if kind == "decision":
+            return disbursement.render_decision(conn, oid, batch_id)
+        if kind == "signatures":
+            return disbursement.render_signatures(conn, oid, batch_id)
+        if kind == "voucher" and line_no is not None:
+            return disbursement.render_voucher(conn, oid, batch_id, line_no)
+    raise InvalidInput(f"no such document: {kind}", field="kind", reason="unknown_kind")

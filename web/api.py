@@ -950,6 +950,25 @@ def batch_cancel(body: dict, org: str, batch_id: int, line_no: int):
                                                on=body.get("date"), user=auth.actor(), key=_key()))
 
 
+@route(f"/organizations/<org>/batches/<{ID}:batch_id>/<any(decision, signatures):kind>.pdf", "batch_pdf", DISBURSE)
+@protected("export", *READ)
+@bp.response(200, content_type="application/pdf", description="The decision with its list, or the signature list")
+def batch_pdf(org: str, batch_id: int, kind: str):
+    """A batch's decision with the list attached, or its signature list for cash payment, as PDF"""
+    pdf = docs.disbursement_pdf(auth.db(), org, batch_id, kind)
+    return current_app.response_class(pdf.data, mimetype="application/pdf")
+
+
+@route(f"/organizations/<org>/batches/<{ID}:batch_id>/lines/<int(min=1, max=1000000):line_no>/voucher.pdf",
+       "voucher_pdf", DISBURSE)
+@protected("export", *READ)
+@bp.response(200, content_type="application/pdf", description="The payment voucher (phiếu chi), A5")
+def voucher_pdf(org: str, batch_id: int, line_no: int):
+    """A paid line's payment voucher as PDF"""
+    pdf = docs.disbursement_pdf(auth.db(), org, batch_id, "voucher", line_no)
+    return current_app.response_class(pdf.data, mimetype="application/pdf")
+
+
 @route("/organizations/<org>/reports/awards", "awards_report", DISBURSE)
 @protected("read", *READ)
 @bp.arguments(sc.PeriodArgs(), location="query")

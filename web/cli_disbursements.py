@@ -236,6 +236,23 @@ def batch_list(c: Ctx, org: str, as_json: bool) -> None:
         for r in rows) or "Chưa có đợt chi nào.")
 
 
+@batch.command("print")
+@org_opt
+@click.argument("batch_id", type=int)
+@click.option("--decision", "kind", flag_value="decision", default=True, help="The decision with its list (default).")
+@click.option("--signatures", "kind", flag_value="signatures", help="The signature list for cash payment.")
+@click.option("--voucher", "line_no", type=int, default=None, help="The payment voucher of this line.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_obj
+def batch_print(c: Ctx, org, batch_id, kind, line_no, out) -> None:
+    """Print a batch's decision, signature list or a line's payment voucher as PDF."""
+    from receipts import service as docs
+
+    pdf = docs.disbursement_pdf(c.db, org, batch_id, "voucher" if line_no else kind, line_no)
+    out.write_bytes(pdf.data)
+    click.echo(f"{out}: {pdf.pages} page(s).")
+
+
 @batch.command("quorum")
 @org_opt
 @click.argument("fund")

@@ -289,3 +289,26 @@ def awards(org: str):
         reserved = d.reservations(conn, g.org_id)
     return render_template("awards.html", org=info, rows=rows, start=start, end=end, error=error, reserved=reserved,
                            count=sum(r.count for r in rows), amount=sum(r.amount for r in rows))
+
+
+@bp.get("/o/<org>/batches/<int:batch_id>/<any(decision, signatures):kind>.pdf")
+@requires("export")
+def batch_pdf(org: str, batch_id: int, kind: str):
+    from receipts import service as docs
+
+    from .documents import _pdf
+
+    pdf = docs.disbursement_pdf(db(), org, batch_id, kind)
+    name = {"decision": "quyet-dinh", "signatures": "danh-sach-ky-nhan"}[kind]
+    return _pdf(pdf.data, f"{name}-{batch_id}.pdf")
+
+
+@bp.get("/o/<org>/batches/<int:batch_id>/lines/<int:line_no>/voucher.pdf")
+@requires("export")
+def voucher_pdf(org: str, batch_id: int, line_no: int):
+    from receipts import service as docs
+
+    from .documents import _pdf
+
+    return _pdf(docs.disbursement_pdf(db(), org, batch_id, "voucher", line_no).data,
+                f"phieu-chi-{batch_id}-{line_no}.pdf")
