@@ -357,6 +357,7 @@ def principal_drop_statements(dialect: str) -> list[str]:
 # --------------------------------------------------------------------------- disbursement votes
 
 VOTE_TABLES = ("batch_votes",)
+COMMITMENT_TABLES = ("commitment_events",)
 
 
 def vote_statements(dialect: str) -> list[str]:
@@ -376,3 +377,22 @@ def vote_drop_statements(dialect: str) -> list[str]:
         return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in VOTE_TABLES],
                 *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in VOTE_TABLES]]
     return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in VOTE_TABLES for op in ("update", "delete")]
+
+
+def commitment_statements(dialect: str) -> list[str]:
+    """A commitment's history is append-only (the function is term deposits')."""
+    if dialect == "postgresql":
+        return [*[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
+                  FOR EACH ROW EXECUTE FUNCTION quy_deposits_append_only()""" for t in COMMITMENT_TABLES],
+                *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
+                  FOR EACH STATEMENT EXECUTE FUNCTION quy_deposits_append_only()""" for t in COMMITMENT_TABLES]]
+    return [f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
+            BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
+            for t in COMMITMENT_TABLES for op in ("UPDATE", "DELETE")]
+
+
+def commitment_drop_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in COMMITMENT_TABLES],
+                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in COMMITMENT_TABLES]]
+    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in COMMITMENT_TABLES for op in ("update", "delete")]

@@ -472,6 +472,42 @@ batches = sa.Table(
                        name="approved_has_decision"),
 )
 
+#: A stipend commitment (hỗ trợ hằng tháng): ``monthly_amount`` to a recipient from ``first_month`` through
+#: ``last_month`` (first days of months); ``state`` active, suspended or ended. Its history is
+#: ``commitment_events`` (append-only); a handover ends it and opens another (``handed_from_id``).
+commitments = sa.Table(
+    "commitments",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("recipient_id", Id, sa.ForeignKey("recipients.id"), nullable=False),
+    sa.Column("program_id", Id, sa.ForeignKey("programs.id"), nullable=False),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), nullable=False),
+    sa.Column("monthly_amount", Money, nullable=False),
+    sa.Column("first_month", sa.Date, nullable=False),
+    sa.Column("last_month", sa.Date, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("handed_from_id", Id, sa.ForeignKey("commitments.id"), nullable=True),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.CheckConstraint("monthly_amount > 0", name="positive"),
+    sa.CheckConstraint("last_month >= first_month", name="months"),
+    sa.CheckConstraint("state IN ('active','suspended','ended')", name="state"),
+)
+
+commitment_events = sa.Table(
+    "commitment_events",
+    metadata,
+    _id(),
+    sa.Column("commitment_id", Id, sa.ForeignKey("commitments.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Column("note", sa.String(500), nullable=False, server_default=""),
+    sa.Column("by", sa.String(120), nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.CheckConstraint("kind IN ('start','suspend','resume','end','handover')", name="kind"),
+)
+
 #: One award of a batch: to a recipient, under a program, from a fund; money or an item with its value.
 batch_lines = sa.Table(
     "batch_lines",
@@ -494,7 +530,13 @@ batch_lines = sa.Table(
     sa.Column("voucher_doc_id", Id, sa.ForeignKey("documents.id"), nullable=True),
     sa.Column("cancel_reason", sa.String(500), nullable=False, server_default=""),
     sa.Column("cancel_tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True),
+    # a month of a stipend commitment (its first day); paid at most once (a cancelled line frees it)
+    sa.Column("commitment_id", Id, sa.ForeignKey("commitments.id"), nullable=True),
+    sa.Column("month", sa.Date, nullable=True),
     sa.UniqueConstraint("batch_id", "line_no", name="uq_batch_lines_no"),
+    sa.Index("uq_batch_lines_commitment_month", "commitment_id", "month", unique=True,
+             postgresql_where=sa.text("commitment_id IS NOT NULL AND state <> 'cancelled'"),
+             sqlite_where=sa.text("commitment_id IS NOT NULL AND state <> 'cancelled'")),
     sa.CheckConstraint("amount > 0", name="positive"),
     sa.CheckConstraint("state IN ('open','paid','cancelled')", name="state"),
     sa.CheckConstraint("state <> 'paid' OR (paid_tx_id IS NOT NULL AND voucher_doc_id IS NOT NULL)", name="paid"),

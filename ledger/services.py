@@ -531,3 +531,22 @@ def import_batch_lines(db: Database, org_code: str, batch_id: int, path: Path, *
 
     return _disb(db, org_code, "batch.import", "batch_import", None, {"batch": batch_id, "file": file_digest(path)},
                  user, lambda c, oid, u: d.import_lines(c, oid, batch_id, path, user=u), lambda r: f"batch:{batch_id}")
+
+
+def stipend(db: Database, org_code: str, action: str, *, user: Who = "cli", key: str | None = None, **kw) -> dict:
+    """Stipend commitments: ``action`` is commit, suspend, resume, end, hand_over or generate (see
+    ``ledger/stipends.py``); ``kw`` its arguments."""
+    from . import stipends
+
+    fn = {"commit": stipends.commit, "suspend": stipends.suspend, "resume": stipends.resume, "end": stipends.end,
+          "hand_over": stipends.hand_over, "generate": stipends.generate}[action]
+    payload = {"action": action, **{k: str(v) for k, v in kw.items()}}
+
+    def run(c, oid, u):
+        r = fn(c, oid, user=u, **kw)
+        if isinstance(r, dict):
+            return r
+        return {"id": r if isinstance(r, int) else kw.get("cid"), "action": action}
+
+    return _disb(db, org_code, f"stipend.{action}", f"stipend_{action}", key, payload, user, run,
+                 lambda r: f"commitment:{r.get('id') or kw.get('cid') or r.get('batch_id')}")
