@@ -969,6 +969,57 @@ def voucher_pdf(org: str, batch_id: int, line_no: int):
     return current_app.response_class(pdf.data, mimetype="application/pdf")
 
 
+@route("/organizations/<org>/commitments", "commitments", DISBURSE)
+@protected("read", *READ)
+@bp.response(200, sc.CommitmentList)
+def commitments(org: str):
+    """Stipend commitments with what was committed, paid, pending in batches and remaining; and the totals"""
+    from ledger import stipends
+
+    with auth.db().read() as conn:
+        rows = stipends.report(conn, g.org_id)
+    return {"items": [asdict(r) for r in rows],
+            "total": {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}}
+
+
+@route("/organizations/<org>/commitments", "commitment_add", DISBURSE, "POST")
+@protected("batch.prepare", *WRITE, post=True)
+@bp.arguments(sc.CommitmentIn(), example={"recipient": 1, "program": "NEKH", "fund": "TOHIEU",
+                                        "monthly_amount": 500_000, "first": "2023-09", "last": "2031-03"})
+@replayable(sc.StipendStep)
+def commitment_add(body: dict, org: str):
+    """Promise an amount a month to a recipient, from a first month through a last"""
+    return _created(services.stipend(auth.db(), org, "commit", user=auth.actor(), key=_key(), **body))
+
+
+@route(f"/organizations/<org>/commitments/<{ID}:cid>/changes", "commitment_change", DISBURSE, "POST")
+@protected("batch.prepare", *WRITE, post=True)
+@bp.arguments(sc.CommitmentChangeIn(), example={"action": "suspend", "month": "2025-03", "note": "Nghỉ học ốm"})
+@replayable(sc.StipendStep)
+def commitment_change(body: dict, org: str, cid: int):
+    """Suspend, resume, end early or hand a commitment over to another recipient"""
+    action, month = body["action"], body["month"]
+    kw: dict = {"cid": cid}
+    if action == "end":
+        kw |= {"last": month, "note": body["note"]}
+    elif action == "hand_over":
+        if not body.get("to_recipient"):
+            raise InvalidInput("a handover names who takes it over", field="to_recipient", reason="required")
+        kw |= {"month": month, "to_recipient": body["to_recipient"], "note": body["note"]}
+    else:
+        kw |= {"month": month} | ({"note": body["note"]} if action == "suspend" else {})
+    return _created(services.stipend(auth.db(), org, action, user=auth.actor(), key=_key(), **kw))
+
+
+@route("/organizations/<org>/stipend-batches", "stipend_generate", DISBURSE, "POST")
+@protected("batch.prepare", *WRITE, post=True)
+@bp.arguments(sc.MonthIn(), example={"month": "2025-09"})
+@replayable(sc.StipendStep)
+def stipend_generate(body: dict, org: str):
+    """Draft a month's batch from the active commitments (once per month; batch_id null when none is owed)"""
+    return _created(services.stipend(auth.db(), org, "generate", month=body["month"], user=auth.actor(), key=_key()))
+
+
 @route("/organizations/<org>/reports/awards", "awards_report", DISBURSE)
 @protected("read", *READ)
 @bp.arguments(sc.PeriodArgs(), location="query")

@@ -302,3 +302,82 @@ def report_reservations(c: Ctx, org, as_json) -> None:
         rows = d.reservations(conn, orgs.org_id_by_code(conn, org))
     _out([r.__dict__ for r in rows], as_json, "\n".join(
         f"{r.fund:<10} {format_vnd(r.reserved):>20}  {r.lines} dòng chưa chi, {r.batches} đợt" for r in rows))
+
+
+@main.group()
+def stipend() -> None:
+    """Stipend commitments (hỗ trợ hằng tháng)."""
+
+
+@stipend.command("commit")
+@org_opt
+@click.option("--recipient", type=int, required=True)
+@click.option("--program", required=True)
+@click.option("--fund", default=None)
+@click.option("--amount", required=True, help="Per month: 500.000")
+@click.option("--first", required=True, help="First month: 2023-09 or 09/2023")
+@click.option("--last", required=True, help="Last month")
+@key_opt
+@json_opt
+@click.pass_obj
+def stipend_commit(c: Ctx, org, recipient, program, fund, amount, first, last, key, as_json) -> None:
+    """Promise an amount a month to a recipient."""
+    r = services.stipend(c.db, org, "commit", recipient=recipient, program=program, fund=fund,
+                         monthly_amount=parse_amount_text(amount), first=first, last=last, user=c.user, key=key)
+    _out(r, as_json, f"Commitment {r['id']} recorded.")
+
+
+@stipend.command("generate")
+@org_opt
+@click.option("--month", required=True, help="2025-09 or 09/2025")
+@json_opt
+@click.pass_obj
+def stipend_generate(c: Ctx, org, month, as_json) -> None:
+    """Draft the month's batch from the active commitments (once per month)."""
+    r = services.stipend(c.db, org, "generate", month=month, user=c.user)
+    _out(r, as_json, f"Batch {r['batch_id']} drafted with {r['added']} lines, {format_vnd(r['amount'])}."
+         if r["batch_id"] else "Nothing to draft for that month.")
+
+
+@stipend.command("change")
+@org_opt
+@click.argument("commitment", type=int)
+@click.option("--suspend", "action", flag_value="suspend")
+@click.option("--resume", "action", flag_value="resume")
+@click.option("--end", "action", flag_value="end")
+@click.option("--hand-over", "to", type=int, default=None, help="The recipient who takes the rest over.")
+@click.option("--month", required=True, help="From this month (suspend, resume, hand over) or the last (end).")
+@click.option("--note", default="")
+@click.pass_obj
+def stipend_change(c: Ctx, org, commitment, action, to, month, note) -> None:
+    """Suspend, resume, end early or hand a commitment over."""
+    if to:
+        r = services.stipend(c.db, org, "hand_over", cid=commitment, to_recipient=to, month=month, note=note,
+                             user=c.user)
+        click.echo(f"Commitment {commitment} handed over: commitment {r['id']} from {month}.")
+        return
+    if action is None:
+        raise click.UsageError("say --suspend, --resume, --end or --hand-over RECIPIENT")
+    kw = {"last": month} if action == "end" else {"month": month}
+    if action in ("suspend", "end"):
+        kw["note"] = note
+    services.stipend(c.db, org, action, cid=commitment, user=c.user, **kw)
+    click.echo(f"Commitment {commitment}: {action} ({month}).")
+
+
+@stipend.command("list")
+@org_opt
+@json_opt
+@click.pass_obj
+def stipend_list(c: Ctx, org: str, as_json: bool) -> None:
+    """Each commitment with what was committed, paid, pending and remaining; and the totals."""
+    from ledger import stipends
+
+    with c.db.read() as conn:
+        rows = stipends.report(conn, orgs.org_id_by_code(conn, org))
+    total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}
+    _out({"items": [r.__dict__ for r in rows], "total": total}, as_json, "\n".join(
+        [f"{r.id:>4} {r.recipient:<28} {format_vnd(r.monthly_amount)}/tháng {r.first_month:%m/%Y}–{r.last_month:%m/%Y} "
+         f"cam kết {format_vnd(r.committed)} đã chi {format_vnd(r.paid)} còn {format_vnd(r.remaining)} [{r.state}]"
+         for r in rows] + [f"Cộng: cam kết {format_vnd(total['committed'])}, đã chi {format_vnd(total['paid'])}, "
+                           f"còn {format_vnd(total['remaining'])}."]))

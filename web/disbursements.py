@@ -312,3 +312,75 @@ def voucher_pdf(org: str, batch_id: int, line_no: int):
 
     return _pdf(docs.disbursement_pdf(db(), org, batch_id, "voucher", line_no).data,
                 f"phieu-chi-{batch_id}-{line_no}.pdf")
+
+
+# ------------------------------------------------------------------ stipend commitments
+
+
+@bp.get("/o/<org>/stipends")
+@requires("read")
+def stipends_page(org: str):
+    from ledger import stipends
+
+    with db().read() as conn:
+        info = org_info(conn, org)
+        rows = stipends.report(conn, g.org_id)
+        progs = d.programs_list(conn, g.org_id)
+    total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}
+    return render_template("stipends.html", org=info, rows=rows, total=total, programs=progs,
+                           form={"form_key": uuid.uuid4().hex, "month": date.today().strftime("%Y-%m")})
+
+
+@bp.post("/o/<org>/stipends")
+@requires("batch.prepare")
+def stipend_commit(org: str):
+    f = request.form
+    try:
+        services.stipend(db(), org, "commit", recipient=int(f["recipient"]) if (f.get("recipient") or "").isdigit()
+                         else f.get("recipient"), program=f.get("program", ""), fund=f.get("fund") or None,
+                         monthly_amount=parse_amount_text(f.get("monthly_amount", "")), first=f.get("first", ""),
+                         last=f.get("last", ""), user=actor(), key=_key())
+    except LedgerError as err:
+        flash(error_text(err), "error")
+    else:
+        flash(_("Commitment recorded."))
+    return redirect(url_for("disb.stipends_page", org=org), 303)
+
+
+@bp.post("/o/<org>/stipends/generate")
+@requires("batch.prepare")
+def stipend_generate(org: str):
+    try:
+        r = services.stipend(db(), org, "generate", month=request.form.get("month", ""), user=actor())
+    except LedgerError as err:
+        flash(error_text(err), "error")
+        return redirect(url_for("disb.stipends_page", org=org), 303)
+    if not r["batch_id"]:
+        flash(_("Nothing is owed for that month that is not in a batch already."))
+        return redirect(url_for("disb.stipends_page", org=org), 303)
+    flash(_("Drafted %(n)s lines, %(a)s.", n=r["added"], a=format_vnd(r["amount"])))
+    return redirect(url_for("disb.batch", org=org, batch_id=r["batch_id"]), 303)
+
+
+@bp.post("/o/<org>/stipends/<int:cid>/change")
+@requires("batch.prepare")
+def stipend_change(org: str, cid: int):
+    f = request.form
+    action, month = f.get("action", ""), f.get("month", "")
+    try:
+        if action == "end":
+            services.stipend(db(), org, "end", cid=cid, last=month, note=f.get("note", ""), user=actor())
+        elif action == "hand_over":
+            to = f.get("to_recipient", "")
+            services.stipend(db(), org, "hand_over", cid=cid, month=month, note=f.get("note", ""),
+                             to_recipient=int(to) if to.isdigit() else to, user=actor())
+        elif action in ("suspend", "resume"):
+            kw = {"note": f.get("note", "")} if action == "suspend" else {}
+            services.stipend(db(), org, action, cid=cid, month=month, user=actor(), **kw)
+        else:
+            abort(400)
+    except LedgerError as err:
+        flash(error_text(err), "error")
+    else:
+        flash(_("Commitment changed."))
+    return redirect(url_for("disb.stipends_page", org=org), 303)

@@ -1140,3 +1140,62 @@ class ReservationOut(Out):
 
 class ReservationList(Out):
     items = fields.List(fields.Nested(ReservationOut), required=True)
+
+
+class CommitmentIn(Strict):
+    recipient = Id(required=True)
+    program = Text(40, min_length=1, required=True)
+    fund = Text(40, min_length=1)
+    monthly_amount = Dong(required=True)
+    first = Text(10, min_length=7, required=True, metadata={"description": "first month: 2023-09"})
+    last = Text(10, min_length=7, required=True, metadata={"description": "last month: 2031-03"})
+
+
+class CommitmentChangeIn(Strict):
+    action = fields.String(required=True, validate=validate.OneOf(("suspend", "resume", "end", "hand_over")))
+    month = Text(10, min_length=7, required=True,
+                 metadata={"description": "from this month (suspend, resume, hand_over); the last owed (end)"})
+    to_recipient = Id(metadata={"description": "hand_over: who takes the rest over"})
+    note = Text(500, load_default="")
+
+
+class MonthIn(Strict):
+    month = Text(10, min_length=7, required=True, metadata={"description": "2025-09"})
+
+
+class Commitment(Out):
+    id = fields.Integer(required=True)
+    recipient = fields.String(required=True)
+    program = fields.String(required=True)
+    fund = fields.String(required=True)
+    monthly_amount = fields.Integer(required=True)
+    first_month = fields.Date(required=True)
+    last_month = fields.Date(required=True)
+    state = fields.String(required=True)
+    months = fields.Integer(required=True)
+    committed = fields.Integer(required=True)
+    paid = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+    remaining = fields.Integer(required=True)
+    handed_from = fields.Integer(required=True, allow_none=True)
+
+
+class CommitmentTotals(Out):
+    committed = fields.Integer(required=True)
+    paid = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+    remaining = fields.Integer(required=True)
+
+
+class CommitmentList(Out):
+    items = fields.List(fields.Nested(Commitment), required=True)
+    total = fields.Nested(CommitmentTotals, required=True)
+
+
+class StipendStep(Out):
+    id = fields.Integer(allow_none=True)
+    action = fields.String()
+    batch_id = fields.Integer(allow_none=True)
+    added = fields.Integer()
+    amount = fields.Integer()
+    replayed = fields.Boolean()

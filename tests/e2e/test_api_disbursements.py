@@ -83,3 +83,24 @@ def test_roles_for_disbursements(api):
     for role in ("auditor", "admin", "treasurer"):
         assert api.post(f"{BASE}/batches/1/votes", {"approve": True}, role=role).status_code == 403
     assert api.get(f"{BASE}/batches", role="auditor").status_code == 200
+
+
+def test_stipends_through_the_api(api):
+    api.post(f"{BASE}/programs", {"code": "NEKH", "name": "Nuôi em khuyến học", "funds": ["TOHIEU"]}, role="admin")
+    rid = api.post(f"{BASE}/recipients", {"full_name": "Lò Văn Minh"}).get_json()["id"]
+    other = api.post(f"{BASE}/recipients", {"full_name": "Cầm Thị Hoa"}).get_json()["id"]
+    r = api.post(f"{BASE}/commitments", {"recipient": rid, "program": "NEKH", "monthly_amount": 500_000,
+                                         "first": "2025-09", "last": "2026-05"})
+    assert r.status_code == 201, r.get_json()
+    cid = r.get_json()["id"]
+    assert api.get(f"{BASE}/commitments").get_json()["total"]["committed"] == 4_500_000
+    g = api.post(f"{BASE}/stipend-batches", {"month": "2025-09"}).get_json()
+    assert g["added"] == 1 and g["batch_id"]
+    assert api.post(f"{BASE}/stipend-batches", {"month": "2025-09"}).get_json()["batch_id"] is None
+    r = api.post(f"{BASE}/commitments/{cid}/changes", {"action": "hand_over", "month": "2026-01",
+                                                       "to_recipient": other})
+    assert r.status_code == 201
+    items = {i["id"]: i for i in api.get(f"{BASE}/commitments").get_json()["items"]}
+    assert items[cid]["committed"] == 2_000_000 and sum(i["committed"] for i in items.values()) == 4_500_000
+    assert api.post(f"{BASE}/commitments/{cid}/changes", {"action": "hand_over", "month": "2026-01"}).status_code == 422
+    assert api.post(f"{BASE}/stipend-batches", {"month": "2025-10"}, role="council").status_code == 403

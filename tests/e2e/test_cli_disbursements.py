@@ -52,3 +52,18 @@ def test_a_bad_list_is_refused_row_by_row(demo, tmp_path):  # noqa: F811
     p = run(demo, "batch", "import", str(made["id"]), str(bad), ok=False)
     assert p.returncode == 2 and "dòng 2" in p.stderr and "dòng 3" in p.stderr
     assert json.loads(run(demo, "batch", "list", "--json").stdout)[0]["lines"] == 0
+
+
+def test_stipends_from_the_command_line(demo):  # noqa: F811
+    ids = [json.loads(run(demo, "recipient", "add", f"Học sinh {i:02d}", "--born", "01/09/2012", "--json").stdout)["id"]
+           for i in range(12)]
+    for rid in ids:
+        run(demo, "stipend", "commit", "--recipient", str(rid), "--program", "NEKH", "--fund", "TOHIEU",
+            "--amount", "500.000", "--first", "09/2023", "--last", "03/2031")
+    listed = json.loads(run(demo, "stipend", "list", "--json").stdout)
+    assert listed["total"]["committed"] == 546_000_000
+    made = json.loads(run(demo, "stipend", "generate", "--month", "09/2023", "--json").stdout)
+    assert made["added"] == 12 and made["amount"] == 6_000_000
+    assert "Nothing to draft" in run(demo, "stipend", "generate", "--month", "09/2023").stdout
+    run(demo, "stipend", "change", str(listed["items"][0]["id"]), "--suspend", "--month", "10/2023")
+    assert json.loads(run(demo, "stipend", "generate", "--month", "10/2023", "--json").stdout)["added"] == 11

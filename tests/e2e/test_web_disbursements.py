@@ -118,3 +118,20 @@ def test_no_recipient_ever_appears_on_a_public_page(app, db):
     for url in ("/p/", "/p/SLA/", "/p/SLA/funds/TOHIEU?year=2025", "/p/SLA/give", "/api/v1/organizations"):
         html = anon.get(url).get_data(as_text=True)
         assert "Bí Mật" not in html and "Nậm Lầu" not in html and "03/02/2009" not in html, url
+
+
+def test_monthly_support_from_the_page(app, db):
+    from ledger import services
+    from ledger.disbursements import RecipientInput
+
+    treasurer, council = client_for(app, "thuquy"), client_for(app, "hoidong")
+    rid = services.add_recipient(db, "SLA", RecipientInput(full_name="Lò Thị Mai"), user="thuquy")["id"]
+    page = "/o/SLA/stipends"
+    r = post(treasurer, page, {"recipient": str(rid), "program": "NEKH", "fund": "TOHIEU",
+                               "monthly_amount": "500.000", "first": "2023-09", "last": "2031-03", "form_key": "c1"},
+             page)
+    assert r.status_code == 303
+    assert 'data-amount="45500000"' in treasurer.get(page).get_data(as_text=True)  # 91 months
+    r = post(treasurer, "/o/SLA/stipends/generate", {"month": "2023-09"}, page)
+    assert r.status_code == 303 and "/o/SLA/batches/" in r.headers["Location"]
+    assert post(council, "/o/SLA/stipends/generate", {"month": "2023-10"}, page).status_code == 403
