@@ -32,6 +32,8 @@ _DONATION_COLS = ("id", "org_id", "tx_id", "donor_id", "fund_id", "campaign_id",
                   "item_quantity", "item_unit", "fx_amount", "fx_currency", "pledge_id", "reference",
                   "message", "created_by", "created_at", "gold_book")
 DONOR_KINDS = ("person", "organization")
+#: Entries whose own records (deposit events, batch lines, council decisions) must stay in step with them.
+WORKFLOW_SOURCES = ("deposit", "batch_", "principal_decision")
 
 
 def loose_key(name: str) -> str:
@@ -480,8 +482,14 @@ def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, da
 
 def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: str, on: Any,
                         user: str) -> dict:
-    """Reverse a posted transaction with a reason, linked to it; refuse a pledge with live payments."""
+    """Reverse a posted transaction with a reason, linked to it; refuse a pledge with live payments, and
+    an entry that a workflow keeps in step with its own records (a deposit's, a batch's, a council
+    decision's): those are undone through their workflow (a withdrawal, a cancelled line), never here."""
     d, t = s.donations, s.transactions
+    source = conn.execute(sa.select(t.c.source).where(t.c.id == tx_id, t.c.org_id == org_id)).scalar()
+    if source and source.startswith(WORKFLOW_SOURCES):
+        raise Conflict(f"a {source} entry is undone through its own workflow, not reversed",
+                       reason="workflow_entry", source=source)
     don = conn.execute(sa.select(d.c.id, d.c.kind).where(d.c.tx_id == tx_id)).one_or_none()
     if don is not None and don.kind == "pledge":
         rev = sa.select(t.c.reverses_id).where(t.c.reverses_id.is_not(None)).scalar_subquery()

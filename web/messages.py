@@ -85,6 +85,8 @@ _VI = {
                  "not_approved": "Chỉ danh sách đã được duyệt mới được chi.",
                  "line_not_open": "Dòng này đã chi hoặc đã hủy.",
                  "nothing_open": "Không còn dòng nào chưa chi.",
+                 "workflow_entry": "Bút toán này thuộc nghiệp vụ tiền gửi, chi học bổng hoặc quyết định vốn gốc; "
+                                   "hãy điều chỉnh qua nghiệp vụ đó (rút, hủy dòng…), không đảo trực tiếp.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
     "not_allowed": {"preparer_cannot_approve": "Người lập danh sách không được duyệt danh sách của mình.",
                     "not_council": "Chỉ thành viên Hội đồng quản lý quỹ mới được duyệt.",

@@ -250,3 +250,13 @@ def test_a_closed_deposit_is_not_adjusted(books):
     with pytest.raises(LedgerError):
         services.adjust_deposit(books.db, books.org, "HD-2026-001", on=date(2026, 1, 10), amount=5,
                                 reference="x")
+
+
+def test_a_deposit_entry_is_not_reversed_by_hand_but_through_its_workflow(books):
+    bank_money(books, 1_000_000_000, "TOHIEU")
+    opened = open_(books)
+    before = snapshot(books.db)
+    with pytest.raises(Conflict) as err:
+        services.reverse(books.db, books.org, opened["tx_id"], reason="Nhầm", on=date(2026, 1, 2), user="test")
+    assert err.value.params["reason"] == "workflow_entry"
+    assert snapshot(books.db) == before
