@@ -74,6 +74,9 @@ def test_seed_000_grade_12_batch_approved_by_two_of_three_and_paid(council):
             "SELECT count(*), sum(p.amount) FROM postings p JOIN accounts a ON a.id = p.account_id "
             "JOIN transactions t ON t.id = p.tx_id WHERE a.code = '811'")).one()
     assert tuple(awards) == (1, 166_000_000)  # one approval entry for the whole decision
+    with books.db.read() as c:
+        (tsmt,) = d.awards(c, books.org_id, date(2025, 1, 1), date(2025, 12, 31))
+    assert (tsmt.program_name, tsmt.count, tsmt.amount) == ("Tiếp sức mùa thi", 332, 166_000_000)  # "332 lượt"
     assert all(r.ok for r in services.verify(books.db))
 
 
