@@ -550,3 +550,16 @@ def stipend(db: Database, org_code: str, action: str, *, user: Who = "cli", key:
 
     return _disb(db, org_code, f"stipend.{action}", f"stipend_{action}", key, payload, user, run,
                  lambda r: f"commitment:{r.get('id') or kw.get('cid') or r.get('batch_id')}")
+
+
+def set_quorum(db: Database, org_code: str, fund: str, approvals: int | None, *, user: Who = "cli",
+               key: str | None = None) -> dict:
+    """How many council approvals a batch drawing on ``fund`` needs (None: a majority of the council)."""
+    from . import disbursements as d
+
+    def run(c, oid, u):
+        d.set_quorum(c, oid, fund, approvals)
+        return {"fund": fund, "quorum": approvals}
+
+    return _disb(db, org_code, "fund.quorum", "quorum", key, {"fund": fund, "quorum": approvals}, user, run,
+                 lambda r: f"fund:{fund}")

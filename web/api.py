@@ -969,6 +969,17 @@ def voucher_pdf(org: str, batch_id: int, line_no: int):
     return current_app.response_class(pdf.data, mimetype="application/pdf")
 
 
+@route("/organizations/<org>/funds/<fund>/quorum", "fund_quorum", DISBURSE, "POST")
+@protected("org.setup", *WRITE, post=True)
+@bp.arguments(sc.QuorumIn(), example={"approvals": 2})
+@replayable(sc.QuorumOut)
+def fund_quorum(body: dict, org: str, fund: str):
+    """Set how many council approvals a batch drawing on this fund needs (null: a majority of the council)"""
+    if "\x00" in fund or len(fund) > 40:
+        raise NotFound(f"fund {fund!r} not found", entity="fund", code=fund)
+    return _created(services.set_quorum(auth.db(), org, fund, body["approvals"], user=auth.actor(), key=_key()))
+
+
 @route("/organizations/<org>/commitments", "commitments", DISBURSE)
 @protected("read", *READ)
 @bp.response(200, sc.CommitmentList)

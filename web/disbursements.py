@@ -248,10 +248,11 @@ def programs(org: str):
     with db().read() as conn:
         info = org_info(conn, org)
         rows = d.programs_list(conn, g.org_id)
-        funds = conn.execute(sa.select(s.funds.c.code, s.funds.c.name).where(s.funds.c.org_id == g.org_id)
-                             .order_by(s.funds.c.id)).all()
+        funds = conn.execute(sa.select(s.funds.c.code, s.funds.c.name, s.funds.c.quorum)
+                             .where(s.funds.c.org_id == g.org_id).order_by(s.funds.c.id)).all()
+        council = d.council_size(conn, g.org_id)
     return render_template("programs.html", org=info, rows=rows, funds=funds, categories=d.CATEGORIES,
-                           form={"form_key": uuid.uuid4().hex})
+                           council=council, form={"form_key": uuid.uuid4().hex})
 
 
 @bp.post("/o/<org>/programs")
@@ -384,3 +385,17 @@ def stipend_change(org: str, cid: int):
     else:
         flash(_("Commitment changed."))
     return redirect(url_for("disb.stipends_page", org=org), 303)
+
+
+@bp.post("/o/<org>/programs/quorum")
+@requires("org.setup")
+def quorum(org: str):
+    f = request.form
+    text = (f.get("approvals") or "").strip()
+    try:
+        services.set_quorum(db(), org, f.get("fund", ""), int(text) if text.isdigit() else None, user=actor())
+    except LedgerError as err:
+        flash(error_text(err), "error")
+    else:
+        flash(_("Quorum saved."))
+    return redirect(url_for("disb.programs", org=org), 303)

@@ -1199,3 +1199,15 @@ class StipendStep(Out):
     added = fields.Integer()
     amount = fields.Integer()
     replayed = fields.Boolean()
+
+
+class QuorumIn(Strict):
+    approvals = fields.Integer(strict=True, required=True, allow_none=True, validate=validate.Range(min=1, max=100),
+                               metadata={"description": "approvals a batch on this fund needs; null: a majority "
+                                                        "of the council"})
+
+
+class QuorumOut(Out):
+    fund = fields.String(required=True)
+    quorum = fields.Integer(required=True, allow_none=True)
+    replayed = fields.Boolean()

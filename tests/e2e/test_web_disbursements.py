@@ -135,3 +135,19 @@ def test_monthly_support_from_the_page(app, db):
     r = post(treasurer, "/o/SLA/stipends/generate", {"month": "2023-09"}, page)
     assert r.status_code == 303 and "/o/SLA/batches/" in r.headers["Location"]
     assert post(council, "/o/SLA/stipends/generate", {"month": "2023-10"}, page).status_code == 403
+
+
+def test_the_admin_sets_a_funds_quorum_on_the_page_and_through_the_api(app, db):
+    from ledger import services
+
+    admin, treasurer = client_for(app, "quantri"), client_for(app, "thuquy")
+    assert post(treasurer, "/o/SLA/programs/quorum", {"fund": "TOHIEU", "approvals": "2"}, "/o/SLA/programs") \
+        .status_code == 403
+    assert post(admin, "/o/SLA/programs/quorum", {"fund": "TOHIEU", "approvals": "2"}, "/o/SLA/programs") \
+        .status_code == 303
+    assert 'data-fund="TOHIEU">Quỹ học bổng Tô Hiệu: 2<' in admin.get("/o/SLA/programs").get_data(as_text=True)
+    token = services.create_token(db, "quantri", "SLA", "admin")["token"]
+    r = app.test_client().post("/api/v1/organizations/SLA/funds/TOHIEU/quorum", json={"approvals": None},
+                               headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201 and r.get_json()["quorum"] is None
+    assert "quá nửa Hội đồng (1/1)" in admin.get("/o/SLA/programs").get_data(as_text=True)
