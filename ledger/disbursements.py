@@ -529,6 +529,18 @@ def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | N
     payable = account_id_by_role(conn, org_id, "awards_payable")
     award = account_id_by_role(conn, org_id, "award_expense")
     goods = account_id_by_role(conn, org_id, "goods")
+    kind_needs: dict[int, int] = defaultdict(int)
+    for r in todo:
+        if r.item_description:
+            kind_needs[r.fund_id] += r.amount
+    if kind_needs:  # goods approved for two batches are handed over once
+        b = s.balances
+        held = dict(conn.execute(sa.select(b.c.fund_id, b.c.amount).where(b.c.account_id == goods,
+                                                                          b.c.fund_id.in_(kind_needs))).all())
+        for fid, value in kind_needs.items():
+            if held.get(fid, 0) < value:
+                raise InsufficientFunds(f"the fund holds {held.get(fid, 0)} đ of goods, not {value} đ",
+                                        spendable=held.get(fid, 0), shortfall=value - held.get(fid, 0))
     vouchers = documents.issue(conn, org_id, "voucher", [(on, None, None)] * len(todo), user=user)
     names = dict(conn.execute(sa.select(s.recipients.c.id, s.recipients.c.full_name).where(
         s.recipients.c.id.in_({r.recipient_id for r in todo}))).all())

@@ -176,9 +176,16 @@ def test_items_in_kind_come_from_the_funds_goods(council):
     services.submit_batch(books.db, "SLA", bid, user="tq")
     for m in ("hd1", "hd2"):
         services.vote_batch(books.db, "SLA", bid, approve=True, user=m)
+    again = draft(books, students(books, 1, "Sinh viên"), amount=3_000_000, item_description="Xe đạp",
+                  item_quantity=1)
+    services.submit_batch(books.db, "SLA", again, user="tq")
+    for m in ("hd1", "hd2"):  # approved while the 10 bicycles are still in store
+        services.vote_batch(books.db, "SLA", again, approve=True, user=m)
     assert services.pay_batch(books.db, "SLA", bid, user="tq")["closed"]
     f = figures(books)
     assert f.non_cash == 0 and f.balance == 0
+    with pytest.raises(InsufficientFunds):  # the same goods are not handed over twice
+        services.pay_batch(books.db, "SLA", again, user="tq")
 
 
 def test_an_earmarked_gift_goes_only_to_the_recipient_it_names(council):
