@@ -99,6 +99,21 @@ class DisbursementMachine(RuleBasedStateMachine):
         self.submit_this(bid)
         self.vote_on(bid, reject=reject)
 
+    @rule(fund=st.sampled_from(FUNDS), over=st.integers(1, 10**6))
+    def propose_more_than_is_spendable(self, fund, over):
+        """An approval the money does not cover fails and changes nothing, its vote included."""
+        need = max(figures(self.books, fund).spendable, 0) + over
+        self.draft([(fund, need)])
+        bid = max(self.state)
+        self.submit_this(bid)
+        with self.db.read() as c:
+            votes = c.execute(sa.text("SELECT count(*) FROM batch_votes")).scalar()
+        with pytest.raises(InsufficientFunds):
+            services.vote_batch(self.db, "SLA", bid, approve=True, on=ON, user="hd1")
+        with self.db.read() as c:
+            assert c.execute(sa.text("SELECT count(*) FROM batch_votes")).scalar() == votes
+        self._saw("refused")
+
     @rule(data=st.data())
     def submit(self, data):
         bid = self._pick(data, "draft", "draft", "submitted", "approved")
