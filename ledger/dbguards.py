@@ -396,3 +396,27 @@ def commitment_drop_statements(dialect: str) -> list[str]:
         return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in COMMITMENT_TABLES],
                 *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in COMMITMENT_TABLES]]
     return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in COMMITMENT_TABLES for op in ("update", "delete")]
+
+
+# --------------------------------------------------------------------------- imported transactions' extras
+
+EXTRAS_TABLES = ("tx_extras",)
+
+
+def extras_statements(dialect: str) -> list[str]:
+    """What an imported transaction carried is append-only, like the journal (the function is term deposits')."""
+    if dialect == "postgresql":
+        return [*[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
+                  FOR EACH ROW EXECUTE FUNCTION quy_deposits_append_only()""" for t in EXTRAS_TABLES],
+                *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
+                  FOR EACH STATEMENT EXECUTE FUNCTION quy_deposits_append_only()""" for t in EXTRAS_TABLES]]
+    return [f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
+            BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
+            for t in EXTRAS_TABLES for op in ("UPDATE", "DELETE")]
+
+
+def extras_drop_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in EXTRAS_TABLES],
+                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in EXTRAS_TABLES]]
+    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in EXTRAS_TABLES for op in ("update", "delete")]

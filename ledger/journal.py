@@ -60,6 +60,8 @@ class Entry(NamedTuple):
     doc_ref: str = ""
     source: str = "manual"
     reverses_id: int | None = None
+    created_by: str | None = None  # an imported transaction keeps who posted it and when …
+    created_at: str | None = None  # … (default: the caller and now)
 
 
 class Posted(NamedTuple):
@@ -354,6 +356,7 @@ def post(
             for e, tx_id in zip(entries[start : start + chunk], tx_ids[start : start + chunk],
                                 strict=True):
                 seq += 1
+                by, at = e.created_by or user, e.created_at or created_at
                 digest = tx_digest(
                     prev,
                     org=book.code,
@@ -362,14 +365,14 @@ def post(
                     doc_ref=e.doc_ref,
                     description=e.description,
                     source=e.source,
-                    created_by=user,
-                    created_at=created_at,
+                    created_by=by,
+                    created_at=at,
                     reverses_seq=reversed_seq.get(e.reverses_id) if e.reverses_id else None,
                     postings=[(acode[ln.account_id][0], fcode[ln.fund_id], ln.amount)
                               for ln in e.lines],
                 )
                 tx_rows.append((tx_id, org_id, seq, as_date(e.date), e.doc_ref, e.description, e.source,
-                                user, created_at, e.reverses_id, prev, digest))
+                                by, at, e.reverses_id, prev, digest))
                 result.append(Posted(tx_id, seq, digest))
                 prev = digest
             # the transaction row's insert is where the database checks its postings

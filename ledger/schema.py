@@ -557,6 +557,16 @@ batch_votes = sa.Table(
     sa.CheckConstraint("vote IN ('approve','reject')", name="vote"),
 )
 
+#: What an imported transaction carried that Quỹ keeps nowhere else (its payee and reference metadata),
+#: so that export → import → export gives the same text. Append-only, like the journal.
+tx_extras = sa.Table(
+    "tx_extras",
+    metadata,
+    sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), primary_key=True),
+    sa.Column("payee", sa.String(300), nullable=False, server_default=""),
+    sa.Column("meta", sa.Text, nullable=False, server_default="{}"),
+)
+
 #: Client idempotency keys: the same key and input give back the stored result.
 idempotency_keys = sa.Table(
     "idempotency_keys",

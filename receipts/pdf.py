@@ -78,6 +78,7 @@ ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 ENV.filters["vnd"] = format_vnd
+ENV.filters["vnd_plain"] = lambda v: f"{v:,}".replace(",", ".") if isinstance(v, int) else v
 ENV.filters["date_vi"] = _date_vi
 ENV.filters["dmy"] = _dmy
 

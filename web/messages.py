@@ -59,6 +59,9 @@ _VI = {
                       "bad_period": "Kỳ báo cáo kết thúc trước khi bắt đầu.",
                       "bad_key": "Khóa chống trùng lặp không hợp lệ.",
                       "in_future": "Ngày sinh không được sau hôm nay.",
+                      "beancount_rejected": "Tệp beancount có {count} lỗi; không có gì được nhập.",
+                      "period_reversed": "Kỳ báo cáo kết thúc trước khi bắt đầu.",
+                      "parent_cycle": "Các tài khoản khai báo tài khoản cấp trên vòng quanh nhau.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity} {what}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
@@ -173,3 +176,14 @@ _LINE_VI = {
 def line_problem(p: dict) -> str:
     """A bad line of a batch ({line, field, reason, message}) in Vietnamese."""
     return f"{_FIELDS_VI.get(p['field'], p['field'])}: {_LINE_VI.get(p['reason'], p.get('message', p['reason']))}"
+
+
+#: What a problem of a beancount file concerns, in Vietnamese (the message itself is beancount's or Quỹ's).
+_BEAN_FIELDS_VI = {"beancount": "Beancount", "organization": "Tổ chức", "fund": "Quỹ", "account": "Tài khoản",
+                   "currency": "Đơn vị tiền", "price": "Giá vốn", "amount": "Số tiền", "balance": "Cân đối theo quỹ",
+                   "seq": "Số thứ tự", "reverses": "Bút toán đảo", "hash": "Mã băm", "pad": "Bút toán pad"}
+
+
+def bean_problem(p: dict) -> str:
+    """One problem of a beancount file ({line, field, message}) for a person: what it concerns, then the text."""
+    return f"{_BEAN_FIELDS_VI.get(p['field'], p['field'])}: {p['message']}"

@@ -1,0 +1,63 @@
+"""The books' use cases for the faces: export, statements and the audited beancount import."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TextIO
+
+from ledger import audit, balances, orgs
+from ledger.audit import Actor
+from ledger.db import Database
+from ledger.idempotency import run_idempotent
+
+from . import beancount, beancount_import, statements
+from .beancount import Period
+
+Who = Actor | str
+
+
+def org_ids(conn, org_code: str, subtree: bool = False) -> list[int]:
+    """The organization, or it and everything beneath it."""
+    oid = orgs.org_id_by_code(conn, org_code)
+    return balances.subtree(conn, oid) if subtree else [oid]
+
+
+def export_beancount(db: Database, org_code: str, out: TextIO, *, subtree: bool = False,
+                     period: Period = beancount.ALL_TIME) -> int:
+    """Write the books as beancount to ``out`` (streamed); return the characters written."""
+    with db.read() as conn:
+        return beancount.write(conn, out, org_ids(conn, org_code, subtree), period)
+
+
+def trial_balance(db: Database, org_code: str, *, subtree: bool = False, period: Period = beancount.ALL_TIME,
+                  by_fund: bool = True, fund: str | None = None) -> statements.TrialBalance:
+    with db.read() as conn:
+        return statements.trial_balance(conn, org_ids(conn, org_code, subtree), period, by_fund=by_fund, fund=fund)
+
+
+def fund_statement(db: Database, org_code: str, fund: str, *,
+                   period: Period = beancount.ALL_TIME) -> statements.FundStatement:
+    with db.read() as conn:
+        return statements.fund_statement(conn, orgs.org_id_by_code(conn, org_code), fund, period)
+
+
+def check_beancount(text: str) -> list[dict]:
+    """Every problem the file has (beancount's own and Quỹ's rules), each with its line; [] if none."""
+    return beancount_import.check(text).problems
+
+
+def import_beancount(db: Database, text: str, *, user: Who = "cli", code: str | None = None,
+                     name: str | None = None, level: str | None = None, parent: str | None = None,
+                     key: str | None = None) -> dict:
+    """Import a beancount file as a new organization, all or nothing, with its audit row."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    payload = {"sha256": digest, "code": code, "name": name, "level": level, "parent": parent}
+
+    def work(conn):
+        result = beancount_import.import_text(conn, text, user=audit.as_actor(user).user, code=code, name=name,
+                                              level=level, parent=parent)
+        audit.record(conn, user, "books.import", org_id=result["org_id"], target=f"organization:{result['org']}",
+                     details={**payload, "transactions": result["transactions"]})
+        return result
+
+    return run_idempotent(db, f"{parent or '-'}:beancount_import", key, payload, work)

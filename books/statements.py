@@ -1,0 +1,244 @@
+"""Statements from the journal: the trial balance and the fund statement for any period.
+
+Both rest on one pass over the postings dated from the period's start: per (account, fund), the
+period's debits and credits and what was posted after the period's end. The closing balance is the
+cached balance less what came after; the opening balance is the closing less the period's movement.
+So a statement costs one grouped scan of the period onwards, whatever the journal's length.
+
+Signs follow ``ledger/money.py``: debits positive, credits negative. In the statements, debit and
+credit columns are both shown as positive numbers, balances keep their sign (a credit balance is
+negative, as beancount shows it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ledger import schema as s
+from ledger.balances import FundBalance, fund_figures
+from ledger.errors import NotFound
+
+from .beancount import ALL_TIME, Period
+
+
+@dataclass(frozen=True)
+class Movement:
+    opening: int
+    debit: int
+    credit: int
+    closing: int
+
+
+def pair_movements(conn: Connection, org_ids: list[int], period: Period) -> dict[tuple[int, int], Movement]:
+    """Return {(account id, fund id): Movement} for every pair with a balance or a posting in the period."""
+    p, b = s.postings, s.balances
+    in_period = [p.c.date >= period.start] if period.start else []
+    if period.end:
+        in_period.append(p.c.date <= period.end)
+    cond = sa.and_(*in_period) if in_period else sa.true()
+    after = p.c.date > period.end if period.end else sa.false()
+    q = (sa.select(p.c.account_id, p.c.fund_id,
+                   sa.func.sum(sa.case((sa.and_(cond, p.c.amount > 0), p.c.amount), else_=0)).label("debit"),
+                   sa.func.sum(sa.case((sa.and_(cond, p.c.amount < 0), -p.c.amount), else_=0)).label("credit"),
+                   sa.func.sum(sa.case((after, p.c.amount), else_=0)).label("after"))
+         .where(p.c.org_id.in_(org_ids)).group_by(p.c.account_id, p.c.fund_id))
+    if period.start:
+        q = q.where(p.c.date >= period.start)
+    cached = {(r.account_id, r.fund_id): r.amount for r in conn.execute(
+        sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids)))}
+    out: dict[tuple[int, int], Movement] = {}
+    moved = set()
+    for r in conn.execute(q):
+        key = (r.account_id, r.fund_id)
+        moved.add(key)
+        debit, credit, later = int(r.debit or 0), int(r.credit or 0), int(r.after or 0)
+        closing = cached.get(key, 0) - later
+        opening = closing - debit + credit
+        if opening or debit or credit or closing:
+            out[key] = Movement(opening, debit, credit, closing)
+    for key, amount in cached.items():
+        if key not in moved and amount:
+            out[key] = Movement(amount, 0, 0, amount)
+    return out
+
+
+# --------------------------------------------------------------------------- trial balance
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    org: str
+    code: str
+    name: str
+    kind: str
+    fund: str  # "" on an account's total over its funds
+    opening: int
+    debit: int
+    credit: int
+    closing: int
+
+
+@dataclass
+class TrialBalance:
+    orgs: list[str]
+    period: Period
+    by_fund: bool
+    rows: list[TrialRow]
+    total: TrialRow = field(default=None)  # type: ignore[assignment]
+
+    def as_dict(self) -> dict:
+        return {"orgs": self.orgs, "from": _iso(self.period.start), "to": _iso(self.period.end),
+                "by_fund": self.by_fund, "rows": [asdict(r) for r in self.rows], "total": asdict(self.total)}
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _charts(conn: Connection, org_ids: list[int]):
+    a, f, o = s.accounts, s.funds, s.organizations
+    accts = {r.id: r for r in conn.execute(sa.select(a.c.id, a.c.org_id, a.c.code, a.c.name, a.c.kind, a.c.role)
+                                           .where(a.c.org_id.in_(org_ids)))}
+    funds = {r.id: r for r in conn.execute(sa.select(f).where(f.c.org_id.in_(org_ids)))}
+    codes = dict(conn.execute(sa.select(o.c.id, o.c.code).where(o.c.id.in_(org_ids))).all())
+    if len(codes) != len(set(org_ids)):
+        raise NotFound("organization not found", entity="organization")
+    return accts, funds, codes
+
+
+def trial_balance(conn: Connection, org_ids: list[int], period: Period = ALL_TIME, *, by_fund: bool = True,
+                  fund: str | None = None) -> TrialBalance:
+    """Return the trial balance (bảng cân đối số phát sinh): per account (and fund), opening, the period's
+    debits and credits, closing. ``fund`` keeps one fund's rows."""
+    accts, funds, codes = _charts(conn, org_ids)
+    if fund is not None and not any(f.code == fund for f in funds.values()):
+        raise NotFound(f"fund {fund!r} not found", entity="fund", code=fund)
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for (aid, fid), m in pair_movements(conn, org_ids, period).items():
+        a, f = accts[aid], funds[fid]
+        if fund is not None and f.code != fund:
+            continue
+        key = (codes[a.org_id], a.code, f.code if by_fund else "")
+        acc = sums[key]
+        acc[0] += m.opening
+        acc[1] += m.debit
+        acc[2] += m.credit
+        acc[3] += m.closing
+    meta = {(codes[a.org_id], a.code): a for a in accts.values()}
+    rows = [TrialRow(org, code, meta[(org, code)].name, meta[(org, code)].kind, fcode, *v)
+            for (org, code, fcode), v in sorted(sums.items())]
+    total = TrialRow("", "", "Tổng cộng", "", "", sum(r.opening for r in rows), sum(r.debit for r in rows),
+                     sum(r.credit for r in rows), sum(r.closing for r in rows))
+    return TrialBalance(sorted(codes.values()), period, by_fund, rows, total)
+
+
+# --------------------------------------------------------------------------- fund statement
+
+
+@dataclass(frozen=True)
+class ProgramLine:
+    code: str
+    name: str
+    count: int
+    amount: int
+
+
+@dataclass
+class FundStatement:
+    """A fund's period: opening, what came in and went out by kind, closing, and what of it is free.
+
+    ``opening.balance + donations + donations_in_kind + interest + other_income + capital
+    − awards − management − other_expense = closing.balance`` always holds: every journal transaction
+    balances per fund, so the fund's net assets move only through its income, expense and equity
+    accounts.
+    """
+
+    org: str
+    fund: str
+    name: str
+    period: Period
+    opening: FundBalance
+    donations: int  # money given (cash, transfer, pledges booked), net of reversals
+    donations_in_kind: int
+    interest: int
+    other_income: int
+    capital: int  # straight to the fund's capital: gifts to principal, opening balances, transfers
+    awards: int
+    management: int
+    other_expense: int
+    closing: FundBalance
+    earmarked_received: int  # held for named recipients (3381): not the fund's own money
+    earmarked_paid: int
+    programs: list[ProgramLine]
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("period")
+        d.update({"from": _iso(self.period.start), "to": _iso(self.period.end),
+                  "programs": [asdict(p) for p in self.programs]})
+        return d
+
+
+def fund_statement(conn: Connection, org_id: int, fund_code: str, period: Period = ALL_TIME) -> FundStatement:
+    """Return one fund's statement for the period (SPEC "Reports people need")."""
+    accts, funds, codes = _charts(conn, [org_id])
+    fund = next((f for f in funds.values() if f.code == fund_code), None)
+    if fund is None:
+        raise NotFound(f"fund {fund_code!r} not found", entity="fund", code=fund_code)
+    moves = {a: m for (a, f), m in pair_movements(conn, [org_id], period).items() if f == fund.id}
+    net = {a: m.debit - m.credit for a, m in moves.items()}
+
+    def total(pred) -> int:
+        return sum(v for a, v in net.items() if pred(accts[a]))
+
+    in_kind = _in_kind(conn, org_id, fund.id, period)
+    donations = -total(lambda a: a.role == "donation_income")
+    earmarked = [m for a, m in moves.items() if accts[a].role == "earmarked_payable"]
+    return FundStatement(
+        org=codes[org_id], fund=fund.code, name=fund.name, period=period,
+        opening=fund_figures([(accts[a].kind, accts[a].role, m.opening) for a, m in moves.items()]),
+        donations=donations - in_kind, donations_in_kind=in_kind,
+        interest=-total(lambda a: a.role == "interest_income"),
+        other_income=-total(lambda a: a.kind == "income" and a.role not in ("donation_income", "interest_income")),
+        capital=-total(lambda a: a.kind == "equity"),
+        awards=total(lambda a: a.role == "award_expense"),
+        management=total(lambda a: a.role == "management_expense"),
+        other_expense=total(lambda a: a.kind == "expense" and a.role not in ("award_expense", "management_expense")),
+        closing=fund_figures([(accts[a].kind, accts[a].role, m.closing) for a, m in moves.items()]),
+        earmarked_received=sum(m.credit for m in earmarked), earmarked_paid=sum(m.debit for m in earmarked),
+        programs=_programs(conn, org_id, fund.id, period),
+    )
+
+
+def _in_kind(conn: Connection, org_id: int, fund_id: int, period: Period) -> int:
+    """Goods received as gifts in the period: postings to goods in transactions that credit donation income."""
+    p, a, p2, a2 = s.postings, s.accounts, s.postings.alias("p2"), s.accounts.alias("a2")
+    gift = (sa.select(p2.c.id).join(a2, a2.c.id == p2.c.account_id)
+            .where(p2.c.tx_id == p.c.tx_id, a2.c.role == "donation_income", p2.c.fund_id == fund_id).exists())
+    q = (sa.select(sa.func.coalesce(sa.func.sum(p.c.amount), 0)).join(a, a.c.id == p.c.account_id)
+         .where(p.c.org_id == org_id, p.c.fund_id == fund_id, a.c.role == "goods", gift))
+    if period.start:
+        q = q.where(p.c.date >= period.start)
+    if period.end:
+        q = q.where(p.c.date <= period.end)
+    return int(conn.execute(q).scalar() or 0)
+
+
+def _programs(conn: Connection, org_id: int, fund_id: int, period: Period) -> list[ProgramLine]:
+    """Awards approved in the period by program (count of awards — "lượt" — and amount), less cancellations."""
+    bl, b, pr = s.batch_lines, s.batches, s.programs
+    q = (sa.select(pr.c.code, pr.c.name, sa.func.count().label("n"), sa.func.sum(bl.c.amount).label("amount"))
+         .join(b, b.c.id == bl.c.batch_id).join(pr, pr.c.id == bl.c.program_id)
+         .where(b.c.org_id == org_id, bl.c.fund_id == fund_id, b.c.approved_on.is_not(None),
+                bl.c.state != "cancelled")
+         .group_by(pr.c.code, pr.c.name).order_by(pr.c.code))
+    if period.start:
+        q = q.where(b.c.approved_on >= period.start)
+    if period.end:
+        q = q.where(b.c.approved_on <= period.end)
+    return [ProgramLine(r.code, r.name, int(r.n), int(r.amount or 0)) for r in conn.execute(q)]

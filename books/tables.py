@@ -1,0 +1,107 @@
+"""Statements as tables — one shape for every face: the web page, CSV, XLSX and PDF.
+
+A :class:`Table` has a title, its columns (which of them are money) and rows of plain values. CSV and
+XLSX neutralise a text cell that a spreadsheet would run as a formula (``books/tabular.py``) and keep
+numbers as numbers.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from .beancount import Period
+from .statements import FundStatement, TrialBalance
+from .tabular import csv_text, safe_cell
+
+
+@dataclass
+class Table:
+    title: str
+    subtitle: str
+    columns: list[str]
+    money: list[bool]
+    rows: list[list] = field(default_factory=list)
+    total: list | None = None
+    notes: list[str] = field(default_factory=list)
+    slug: str = "statement"
+
+
+def _dmy(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else "…"
+
+
+def period_text(p: Period) -> str:
+    if not p.start and not p.end:
+        return "Toàn bộ sổ"
+    return f"Từ {_dmy(p.start)} đến {_dmy(p.end)}"
+
+
+def trial_table(tb: TrialBalance) -> Table:
+    cols = ["Đơn vị", "Số hiệu TK", "Tên tài khoản", "Quỹ", "Số dư đầu kỳ", "Phát sinh Nợ", "Phát sinh Có",
+            "Số dư cuối kỳ"]
+    money = [False] * 4 + [True] * 4
+    t = Table("BẢNG CÂN ĐỐI SỐ PHÁT SINH", f"{', '.join(tb.orgs)} · {period_text(tb.period)}", cols, money,
+              slug="trial-balance")
+    t.rows = [[r.org, r.code, r.name, r.fund, r.opening, r.debit, r.credit, r.closing] for r in tb.rows]
+    t.total = ["", "", "Tổng cộng", "", tb.total.opening, tb.total.debit, tb.total.credit, tb.total.closing]
+    t.notes = ["Số dư Nợ ghi dương, số dư Có ghi âm; tổng phát sinh Nợ bằng tổng phát sinh Có."]
+    return t
+
+
+def fund_table(fs: FundStatement) -> Table:
+    t = Table(f"BÁO CÁO TÌNH HÌNH QUỸ: {fs.name}", f"{fs.org} · {fs.fund} · {period_text(fs.period)}",
+              ["Chỉ tiêu", "Số tiền (đồng)"], [False, True], slug=f"fund-{fs.fund}")
+    t.rows = [
+        ["Số dư đầu kỳ", fs.opening.balance],
+        ["Nhận ủng hộ bằng tiền", fs.donations],
+        ["Nhận ủng hộ bằng hiện vật", fs.donations_in_kind],
+        ["Lãi tiền gửi", fs.interest],
+        ["Thu khác", fs.other_income],
+        ["Bổ sung vốn, số dư chuyển vào", fs.capital],
+        ["Chi khen thưởng, học bổng", -fs.awards],
+        ["Chi quản lý", -fs.management],
+        ["Chi khác", -fs.other_expense],
+        ["Số dư cuối kỳ", fs.closing.balance],
+        ["  trong đó: vốn gốc không được chi", fs.closing.principal],
+        ["  đã duyệt chưa chi", fs.closing.reserved],
+        ["  cam kết chưa thu, hiện vật", fs.closing.non_cash],
+        ["  còn được chi", fs.closing.spendable],
+        ["Tiền tài trợ theo địa chỉ nhận trong kỳ (giữ hộ)", fs.earmarked_received],
+        ["Tiền tài trợ theo địa chỉ đã chuyển trong kỳ", fs.earmarked_paid],
+    ]
+    for p in fs.programs:
+        t.rows.append([f"Chương trình {p.code} — {p.name}: {p.count} lượt", p.amount])
+    return t
+
+
+def to_csv(t: Table) -> str:
+    rows = [*t.rows, *([t.total] if t.total else [])]
+    return csv_text(t.columns, rows)
+
+
+def to_xlsx(t: Table) -> bytes:
+    """The table as an XLSX workbook: money as numbers with a thousands format, text neutralised."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t.slug[:31]
+    ws.append([safe_cell(t.title)])
+    ws["A1"].font = Font(bold=True)
+    ws.append([safe_cell(t.subtitle)])
+    ws.append([safe_cell(c) for c in t.columns])
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+    for row in [*t.rows, *([t.total] if t.total else [])]:
+        ws.append([safe_cell(v) for v in row])
+        for cell, is_money in zip(ws[ws.max_row], t.money, strict=False):
+            if is_money and isinstance(cell.value, int):
+                cell.number_format = "#,##0"
+    for note in t.notes:
+        ws.append([safe_cell(note)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,148 @@
+"""``quy`` commands for the books: the beancount export and import, the trial balance and the fund
+statement (text, JSON, CSV, XLSX or PDF)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from books import service as books
+from books import tables
+from books.beancount import Period
+from ledger import orgs
+from ledger.errors import InvalidInput
+from ledger.money import format_vnd
+
+from .cli import Ctx, key_opt, main, org_opt
+from .cli_disbursements import report
+
+FORMATS = ("text", "json", "csv", "xlsx", "pdf")
+period_opts = (click.option("--from", "start", default=None, help="First day (YYYY-MM-DD or dd/mm/yyyy)."),
+               click.option("--to", "end", default=None, help="Last day."))
+
+
+def _period(f):
+    for opt in reversed(period_opts):
+        f = opt(f)
+    return f
+
+
+@main.group("export")
+def export_group() -> None:
+    """Exports: the books as beancount."""
+
+
+@export_group.command("beancount")
+@org_opt
+@click.option("--subtree", is_flag=True, help="The organization and every organization beneath it.")
+@_period
+@click.option("--out", "out", default="-", show_default=True, help="File to write ('-': standard output).")
+@click.pass_obj
+def export_beancount(c: Ctx, org: str, subtree: bool, start, end, out: str) -> None:
+    """Write the books as beancount (open, transactions with metadata, balance assertions)."""
+    period = Period.parse(start, end)
+    if out == "-":
+        books.export_beancount(c.db, org, sys.stdout, subtree=subtree, period=period)
+        return
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        n = books.export_beancount(c.db, org, f, subtree=subtree, period=period)
+    click.echo(f"Đã ghi {out} ({n:,} ký tự).".replace(",", "."), err=True)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Imports: books kept in beancount."""
+
+
+@import_group.command("beancount")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--code", default=None, help="The new organization's code (default: the file's).")
+@click.option("--name", default=None, help="Its name (default: the file's).")
+@click.option("--level", type=click.Choice(orgs.LEVELS), default=None)
+@click.option("--parent", default=None, help="The organization it sits under.")
+@click.option("--check", "check_only", is_flag=True, help="Only check the file; import nothing.")
+@key_opt
+@click.pass_obj
+def import_beancount(c: Ctx, path: Path, code, name, level, parent, check_only: bool, key) -> None:
+    """Import a beancount file as a new organization: all of it, or nothing and every problem with its line."""
+    text = path.read_text(encoding="utf-8")
+    if check_only:
+        problems = books.check_beancount(text)
+        if problems:
+            raise InvalidInput(f"the beancount file has {len(problems)} problem(s)", reason="beancount_rejected",
+                               rows=problems, count=len(problems))
+        click.echo("Tệp không có lỗi.")
+        return
+    r = books.import_beancount(c.db, text, user=c.user, code=code, name=name, level=level, parent=parent, key=key)
+    click.echo(f"Đã nhập {r['transactions']} bút toán vào tổ chức {r['org']} "
+               f"({r['funds']} quỹ, {r['accounts']} tài khoản).")
+
+
+def _emit(c: Ctx, org: str, table: tables.Table, data: dict, fmt: str, out: str | None) -> None:
+    if fmt == "json":
+        payload: bytes | str = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    elif fmt == "csv":
+        payload = tables.to_csv(table)
+    elif fmt == "xlsx":
+        payload = tables.to_xlsx(table)
+    elif fmt == "pdf":
+        from receipts.statement import render_statement
+
+        with c.db.read() as conn:
+            payload = render_statement(conn, orgs.org_id_by_code(conn, org), table).data
+    else:
+        payload = _text(table)
+    if out:
+        Path(out).write_bytes(payload if isinstance(payload, bytes) else payload.encode("utf-8"))
+        click.echo(f"Đã ghi {out}.", err=True)
+    elif isinstance(payload, bytes):
+        raise click.UsageError(f"--format {fmt} needs --out FILE")
+    else:
+        click.echo(payload)
+
+
+def _text(t: tables.Table) -> str:
+    def cell(v, money):
+        return format_vnd(v) if money and isinstance(v, int) else str(v)
+
+    rows = [[cell(v, m) for v, m in zip(r, t.money, strict=False)] for r in [*t.rows, *([t.total] if t.total else [])]]
+    widths = [max(len(str(x)) for x in col) for col in zip(t.columns, *rows, strict=False)]
+    lines = [t.title, t.subtitle, "  ".join(c.ljust(w) for c, w in zip(t.columns, widths, strict=False))]
+    for r in rows:
+        lines.append("  ".join(v.rjust(w) if m else v.ljust(w)
+                               for v, w, m in zip(r, widths, t.money, strict=False)))
+    return "\n".join([*lines, *t.notes])
+
+
+@report.command("trial-balance")
+@org_opt
+@click.option("--subtree", is_flag=True, help="The organization and everything beneath it.")
+@_period
+@click.option("--fund", default=None, help="One fund only.")
+@click.option("--by-account", is_flag=True, help="One row per account, its funds added together.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
+@click.pass_obj
+def report_trial_balance(c: Ctx, org, subtree, start, end, fund, by_account, fmt, out) -> None:
+    """Trial balance (bảng cân đối số phát sinh): opening, debits, credits and closing per account."""
+    tb = books.trial_balance(c.db, org, subtree=subtree, period=Period.parse(start, end), by_fund=not by_account,
+                             fund=fund)
+    _emit(c, org, tables.trial_table(tb), tb.as_dict(), fmt, out)
+
+
+@report.command("fund-statement")
+@org_opt
+@click.option("--fund", required=True)
+@_period
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
+@click.pass_obj
+def report_fund_statement(c: Ctx, org, fund, start, end, fmt, out) -> None:
+    """A fund's statement: opening, donations, interest, awards, management, closing, what is spendable."""
+    fs = books.fund_statement(c.db, org, fund, period=Period.parse(start, end))
+    _emit(c, org, tables.fund_table(fs), fs.as_dict(), fmt, out)
+
+
