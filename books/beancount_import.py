@@ -350,6 +350,6 @@ def import_text(conn: Connection, text: str, *, user: str, code: str | None = No
                  'name the new organization (code and name) or declare it: custom "quy-organization" "CODE" "Name"')
     if plan.problems:
         raise InvalidInput(f"the beancount file has {len(plan.problems)} problem(s); nothing was imported",
-                           reason="beancount_rejected", rows=plan.problems[:1000], count=len(plan.problems))
+                           reason="beancount_rejected", problems=plan.problems[:1000], count=len(plan.problems))
     return apply(conn, plan, code=code, name=name, level=level or plan.org.get("level") or "unit",
                  parent=parent if parent is not None else plan.org.get("parent"), user=user)

@@ -1259,3 +1259,6 @@ def init_api(app: Flask, csrf) -> None:
     for endpoint, view in app.view_functions.items():
         if endpoint.startswith("api.") and endpoint not in PUBLIC and not hasattr(view, "required_action"):
             raise RuntimeError(f"API view {endpoint} does not say which action it needs")
+
+
+from . import api_books  # noqa: E402, F401 - the books' views register on bp

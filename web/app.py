@@ -92,7 +92,7 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
     app.jinja_env.filters["dmy"] = dmy
     app.jinja_env.globals.update(can=auth.can, get_locale=get_locale)
 
-    from . import api, deposits, disbursements, documents, public, ui
+    from . import api, books, deposits, disbursements, documents, public, ui
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(ui.bp)
@@ -101,6 +101,7 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
     app.register_blueprint(documents.public_bp)
     app.register_blueprint(deposits.bp)
     app.register_blueprint(disbursements.bp)
+    app.register_blueprint(books.bp)
     api.init_api(app, csrf)
 
     def wants_json() -> bool:
@@ -163,6 +164,11 @@ def _field_errors(err: LedgerError) -> dict:
     """The failing fields of an error, as ``{field: [reason]}`` (import errors keep their rows)."""
     if "errors" in err.params:
         return {"rows": err.params["errors"]}
+    if "problems" in err.params:  # a beancount file's problems, by line
+        out = {}
+        for p in err.params["problems"]:
+            out.setdefault(f"line.{p['line']}", []).append(f"{p['field']}: {p['message']}")
+        return out
     if "rows" in err.params:  # a batch's lines: each problem under lines.N.field (N from 0, as in the body)
         out: dict[str, list[str]] = {}
         for p in err.params["rows"]:

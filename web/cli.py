@@ -47,7 +47,7 @@ def _fail(err: LedgerError) -> None:
     click.echo(f"  ({err.message})", err=True)
     for e in err.params.get("errors", [])[:1000]:
         click.echo(f"  dòng {e['row']}, cột {e['column']}: {e['reason']}", err=True)
-    for e in err.params.get("rows", [])[:1000]:
+    for e in [*err.params.get("rows", []), *err.params.get("problems", [])][:1000]:
         click.echo(f"  dòng {e['line']}, {e['field']}: {e['message']}", err=True)
     sys.exit(2)
 

@@ -73,7 +73,7 @@ def import_beancount(c: Ctx, path: Path, code, name, level, parent, check_only: 
         problems = books.check_beancount(text)
         if problems:
             raise InvalidInput(f"the beancount file has {len(problems)} problem(s)", reason="beancount_rejected",
-                               rows=problems, count=len(problems))
+                               problems=problems[:1000], count=len(problems))
         click.echo("Tệp không có lỗi.")
         return
     r = books.import_beancount(c.db, text, user=c.user, code=code, name=name, level=level, parent=parent, key=key)

@@ -42,7 +42,7 @@ def world(tmp_path_factory):
     services.pay_batch(db, "SLA", 1, line_nos=[1], on=date(2025, 6, 10), user="thuquy")  # its PDFs exist
     ids = {"org": "SLA", "pledge_id": pledge["donation_id"], "tx_id": pledge["tx_id"], "kind": "decision",
            "donor_id": pledge["donor_id"], "id": pledge["donor_id"], "fund": "TOHIEU", "job_id": job_id,
-           "doc_id": 1, "donation_id": 1, "entry_id": 1, "campaign": "TOHIEU-2025"}
+           "doc_id": 1, "donation_id": 1, "entry_id": 1, "campaign": "TOHIEU-2025", "fmt": "csv"}
     tokens = {role: services.create_token(db, who, "SLA", role)["token"] for role, who in SLA_ROLES.items()}
     clients = {}
     for role, who in SLA_ROLES.items():

@@ -1,0 +1,81 @@
+"""The books' JSON endpoints: trial balance, fund statement, the beancount export (streamed text) and
+the import of books kept in beancount as a new organization beneath this one."""
+
+from __future__ import annotations
+
+from flask import Response, stream_with_context
+
+from books import beancount as bc
+from books import service as books
+from ledger.errors import InvalidInput
+
+from . import auth
+from . import schemas_books as sb
+from .api import READ, WRITE, _created, _key, bp, protected, replayable, route
+
+BOOKS = "books and statements"
+
+
+def _period(args: dict) -> bc.Period:
+    return bc.Period.parse(args.get("start"), args.get("end"))
+
+
+@route("/organizations/<org>/statements/trial-balance", "trial_balance", BOOKS)
+@protected("read", *READ)
+@bp.arguments(sb.TrialArgs(), location="query")
+@bp.response(200, sb.TrialBalance)
+def trial_balance(args: dict, org: str):
+    """Trial balance (bảng cân đối số phát sinh): opening, the period's debits and credits, closing"""
+    tb = books.trial_balance(auth.db(), org, subtree=args["subtree"], period=_period(args), by_fund=args["by_fund"],
+                             fund=args.get("fund"))
+    return {"orgs": tb.orgs, "start": tb.period.start, "end": tb.period.end, "by_fund": tb.by_fund,
+            "rows": tb.rows, "total": tb.total}
+
+
+@route("/organizations/<org>/statements/funds/<fund>", "fund_statement", BOOKS)
+@protected("read", *READ)
+@bp.arguments(sb.StatementArgs(), location="query")
+@bp.response(200, sb.FundStatement)
+def fund_statement(args: dict, org: str, fund: str):
+    """A fund's statement: opening, donations, interest, awards, management costs, closing, spendable"""
+    fs = books.fund_statement(auth.db(), org, fund, period=_period(args))
+    return {**fs.__dict__, "start": fs.period.start, "end": fs.period.end}
+
+
+@route("/organizations/<org>/beancount", "beancount", BOOKS)
+@protected("export", *READ)
+@bp.arguments(sb.BeancountArgs(), location="query")
+@bp.response(200, content_type="text/plain", description="The books as beancount (streamed)")
+def beancount(args: dict, org: str):
+    """The books as beancount: open directives, one transaction per journal transaction with its metadata,
+    balance assertions at the end; streamed"""
+    period, database = _period(args), auth.db()
+    with database.read() as conn:
+        ids = books.org_ids(conn, org, args["subtree"])
+
+    def generate():
+        with database.read() as conn:
+            yield from bc.export(conn, ids, period)
+
+    return Response(stream_with_context(generate()), mimetype="text/plain; charset=utf-8")
+
+
+@route("/organizations/<org>/beancount-imports", "beancount_import", BOOKS, "POST")
+@protected("org.setup", *WRITE, post=True)
+@bp.arguments(sb.BeancountImportIn())
+@replayable(sb.BeancountImportResult)
+def beancount_import(body: dict, org: str):
+    """Import books kept in beancount as a new organization beneath this one: all or nothing; a refused
+    file answers 422 ``beancount_rejected`` with every problem and its line"""
+    if body["check_only"]:
+        problems = books.check_beancount(body["text"])
+        if problems:
+            raise InvalidInput(f"the beancount file has {len(problems)} problem(s)", reason="beancount_rejected",
+                               problems=problems[:1000], count=len(problems))
+        return {"org": None, "funds": 0, "accounts": 0, "transactions": 0, "checked_only": True,
+                "replayed": False}, 200
+    r = books.import_beancount(auth.db(), body["text"], user=auth.actor(), code=body.get("code"),
+                               name=body.get("name"), level=body.get("level"), parent=org, key=_key())
+    return _created({**r, "checked_only": False})
+
+

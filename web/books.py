@@ -1,0 +1,164 @@
+"""The books for auditors, under ``/o/<org>/books``: the trial balance and the fund statements for any
+period (on the page, or as CSV, XLSX and PDF), the books as beancount (streamed), and the
+administrator's import of books kept in beancount as a new organization beneath this one."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+
+from books import beancount as bc
+from books import service as books
+from books import statements, tables
+from ledger import orgs
+from ledger import schema as s
+from ledger.errors import InvalidInput, LedgerError
+from receipts.statement import render_statement
+
+from .auth import actor, db, requires
+from .helpers import error_text, org_info
+from .messages import bean_problem
+
+bp = Blueprint("books", __name__)
+FORMATS = "any(csv, xlsx, pdf)"
+MIME = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def _period() -> bc.Period:
+    try:
+        return bc.Period.parse(request.args.get("from") or None, request.args.get("to") or None)
+    except InvalidInput:
+        abort(400)
+
+
+def _subtree() -> bool:
+    return request.args.get("subtree") in ("1", "on", "true")
+
+
+def _funds(conn):
+    f = s.funds
+    return conn.execute(sa.select(f.c.code, f.c.name).where(f.c.org_id == g.org_id).order_by(f.c.code)).all()
+
+
+def _args() -> dict:
+    return {k: v for k, v in request.args.items() if k in ("from", "to", "subtree", "fund", "by_account") and v}
+
+
+@bp.get("/o/<org>/books")
+@requires("read")
+def index(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = _funds(conn)
+    return render_template("books.html", org=info, funds=funds, args=request.args)
+
+
+def _trial(org: str) -> statements.TrialBalance:
+    fund = request.args.get("fund") or None
+    return books.trial_balance(db(), org, subtree=_subtree(), period=_period(),
+                               by_fund=request.args.get("by_account") not in ("1", "on"), fund=fund)
+
+
+@bp.get("/o/<org>/books/trial-balance")
+@requires("read")
+def trial_balance(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = _funds(conn)
+    table = tables.trial_table(_trial(org))
+    return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind="trial",
+                           downloads=_downloads("books.trial_balance_file", org=org))
+
+
+@bp.get(f"/o/<org>/books/trial-balance.<{FORMATS}:fmt>")
+@requires("export")
+def trial_balance_file(org: str, fmt: str):
+    return _file(org, tables.trial_table(_trial(org)), fmt)
+
+
+@bp.get("/o/<org>/books/funds/<fund>")
+@requires("read")
+def fund_statement(org: str, fund: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = _funds(conn)
+    table = tables.fund_table(books.fund_statement(db(), org, fund, period=_period()))
+    return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind="fund",
+                           downloads=_downloads("books.fund_statement_file", org=org, fund=fund))
+
+
+@bp.get(f"/o/<org>/books/funds/<fund>.<{FORMATS}:fmt>")
+@requires("export")
+def fund_statement_file(org: str, fund: str, fmt: str):
+    return _file(org, tables.fund_table(books.fund_statement(db(), org, fund, period=_period())), fmt)
+
+
+def _downloads(endpoint: str, **values) -> list[tuple[str, str]]:
+    return [(fmt, url_for(endpoint, fmt=fmt, **{**_args(), **values})) for fmt in ("pdf", "xlsx", "csv")]
+
+
+def _file(org: str, table: tables.Table, fmt: str) -> Response:
+    if fmt == "csv":
+        body: bytes | str = tables.to_csv(table)
+    elif fmt == "xlsx":
+        body = tables.to_xlsx(table)
+    else:
+        with db().read() as conn:
+            body = render_statement(conn, g.org_id, table).data
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{table.slug}-{org}")
+    return Response(body, mimetype=MIME[fmt], headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"})
+
+
+@bp.get("/o/<org>/books/beancount")
+@requires("export")
+def beancount(org: str):
+    """The books as beancount, streamed a chunk of the journal at a time."""
+    period, subtree = _period(), _subtree()
+    database = db()
+
+    def generate():
+        with database.read() as conn:
+            yield from bc.export(conn, books.org_ids(conn, org, subtree), period)
+
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", org)
+    return Response(stream_with_context(generate()), mimetype="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={name}.beancount"})
+
+
+@bp.route("/o/<org>/books/import", methods=["GET", "POST"])
+@requires("org.setup")
+def import_beancount(org: str):
+    """Check a beancount file and, if it has no problem, make it a new organization beneath this one."""
+    problems: list[dict] = []
+    form = {"form_key": uuid.uuid4().hex, "level": "unit"}
+    if request.method == "POST":
+        form = {k: (request.form.get(k) or "").strip() for k in ("code", "name", "level", "form_key")}
+        upload = request.files.get("file")
+        data = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
+        try:
+            if not data:
+                raise InvalidInput("choose a beancount file", field="file", reason="required")
+            if len(data) > MAX_IMPORT_BYTES:
+                raise InvalidInput("the file is larger than 200 MB", field="file", reason="too_long")
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise InvalidInput("the file is not UTF-8 text", field="file", reason="not_text") from None
+            r = books.import_beancount(db(), text, user=actor(), code=form["code"] or None,
+                                       name=form["name"] or None, level=form["level"] or None, parent=org,
+                                       key=f"web:{form['form_key'] or uuid.uuid4().hex}")
+            flash(_("Imported %(n)s transactions into %(org)s.", n=r["transactions"], org=r["org"]), "ok")
+            return redirect(url_for("books.index", org=org))
+        except LedgerError as err:
+            problems = err.params.get("problems", [])
+            flash(error_text(err), "error")
+    with db().read() as conn:
+        info = org_info(conn, org)
+    return render_template("books_import.html", org=info, problems=problems, form=form, levels=orgs.LEVELS,
+                           explain=bean_problem), 422 if problems else 200

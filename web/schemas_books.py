@@ -1,0 +1,93 @@
+"""Request and response shapes of the books' endpoints (trial balance, fund statement, beancount)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from .schemas import Figures, Out, Strict
+
+
+class StatementArgs(ma.Schema):
+    start = fields.Date(data_key="from", metadata={"description": "first day (default: the first posting)"})
+    end = fields.Date(data_key="to", metadata={"description": "last day (default: the last posting)"})
+
+
+class TrialArgs(StatementArgs):
+    subtree = fields.Boolean(load_default=False, metadata={"description": "with every organization beneath"})
+    fund = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "one fund only"})
+    by_fund = fields.Boolean(load_default=True, metadata={"description": "a row per account and fund (default), "
+                                                                         "or per account"})
+
+
+class BeancountArgs(StatementArgs):
+    subtree = fields.Boolean(load_default=False, metadata={"description": "with every organization beneath"})
+
+
+class TrialRow(Out):
+    org = fields.String(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    fund = fields.String(required=True, metadata={"description": "empty on a row that adds up the funds"})
+    opening = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
+    debit = fields.Integer(required=True)
+    credit = fields.Integer(required=True, metadata={"description": "the period's credits, as a positive number"})
+    closing = fields.Integer(required=True)
+
+
+class TrialBalance(Out):
+    orgs = fields.List(fields.String(), required=True)
+    start = fields.Date(required=True, allow_none=True, data_key="from")
+    end = fields.Date(required=True, allow_none=True, data_key="to")
+    by_fund = fields.Boolean(required=True)
+    rows = fields.List(fields.Nested(TrialRow), required=True)
+    total = fields.Nested(TrialRow, required=True, metadata={"description": "debit equals credit"})
+
+
+class ProgramLine(Out):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    count = fields.Integer(required=True, metadata={"description": "awards (lượt)"})
+    amount = fields.Integer(required=True)
+
+
+class FundStatement(Out):
+    org = fields.String(required=True)
+    fund = fields.String(required=True)
+    name = fields.String(required=True)
+    start = fields.Date(required=True, allow_none=True, data_key="from")
+    end = fields.Date(required=True, allow_none=True, data_key="to")
+    opening = fields.Nested(Figures, required=True)
+    donations = fields.Integer(required=True, metadata={"description": "money given, net of reversals"})
+    donations_in_kind = fields.Integer(required=True)
+    interest = fields.Integer(required=True)
+    other_income = fields.Integer(required=True)
+    capital = fields.Integer(required=True, metadata={"description": "straight to the fund's capital: gifts to "
+                                                                      "principal, opening balances, transfers"})
+    awards = fields.Integer(required=True)
+    management = fields.Integer(required=True)
+    other_expense = fields.Integer(required=True)
+    closing = fields.Nested(Figures, required=True)
+    earmarked_received = fields.Integer(required=True)
+    earmarked_paid = fields.Integer(required=True)
+    programs = fields.List(fields.Nested(ProgramLine), required=True,
+                           metadata={"description": "awards approved in the period, by program"})
+
+
+class BeancountImportIn(Strict):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=50_000_000),
+                         metadata={"description": "the beancount file, UTF-8 text"})
+    code = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "default: the file's"})
+    name = fields.String(validate=validate.Length(min=1, max=300), metadata={"description": "default: the file's"})
+    level = fields.String(validate=validate.OneOf(("province", "district", "commune", "unit")))
+    check_only = fields.Boolean(load_default=False, metadata={"description": "check, import nothing"})
+
+
+class BeancountImportResult(Out):
+    org = fields.String(required=True, allow_none=True)
+    funds = fields.Integer(required=True)
+    accounts = fields.Integer(required=True)
+    transactions = fields.Integer(required=True)
+    checked_only = fields.Boolean(required=True)
+    replayed = fields.Boolean(required=True)
