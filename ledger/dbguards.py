@@ -23,13 +23,51 @@ JOURNAL_TABLES = ("transactions", "postings")
 #: What postings name; never deleted (a posting has no foreign key to them, see ``ledger/schema.py``).
 MASTER_TABLES = ("organizations", "accounts", "funds")
 
+#: The PostgreSQL trigger function that refuses a change to term deposits, council decisions on
+#: principal, votes and commitment events (and, under its own name, to numbered documents).
+DEPOSITS_APPEND_ONLY = "quy_deposits_append_only"
+
+
+def _append_only_function(name: str) -> str:
+    """The PostgreSQL trigger function ``name()``, which refuses the operation that fired it."""
+    return f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+            USING ERRCODE = 'restrict_violation';
+    END $$"""
+
+
+def _append_only(dialect: str, tables: tuple[str, ...], function: str = DEPOSITS_APPEND_ONLY, *,
+                 define: bool = False, message: str = "{t} is append-only: {op} refused") -> list[str]:
+    """Triggers refusing UPDATE and DELETE on ``tables`` (and TRUNCATE on PostgreSQL).
+
+    On PostgreSQL the triggers call ``function``, created first when ``define`` is set; on SQLite
+    they raise ``message`` (formatted with the table ``t`` and the operation ``op``).
+    """
+    if dialect == "postgresql":
+        return [
+            *([_append_only_function(function)] if define else []),
+            *[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
+        FOR EACH ROW EXECUTE FUNCTION {function}()""" for t in tables],
+            *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
+        FOR EACH STATEMENT EXECUTE FUNCTION {function}()""" for t in tables],
+        ]
+    return [f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
+        BEGIN SELECT RAISE(ABORT, '{message.format(t=t, op=op)}'); END"""
+            for t in tables for op in ("UPDATE", "DELETE")]
+
+
+def _append_only_drops(dialect: str, tables: tuple[str, ...], *functions: str) -> list[str]:
+    """Statements removing :func:`_append_only`'s triggers on ``tables``, then (PostgreSQL) ``functions``."""
+    if dialect == "postgresql":
+        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in tables],
+                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in tables],
+                *[f"DROP FUNCTION IF EXISTS {f}()" for f in functions]]
+    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in tables for op in ("update", "delete")]
+
+
 SQLITE = [
-    *[
-        f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
-        BEGIN SELECT RAISE(ABORT, 'journal is append-only: {op} on {t} refused'); END"""
-        for t in JOURNAL_TABLES
-        for op in ("UPDATE", "DELETE")
-    ],
+    *_append_only("sqlite", JOURNAL_TABLES, message="journal is append-only: {op} on {t} refused"),
     """CREATE TRIGGER postings_not_late BEFORE INSERT ON postings
     WHEN EXISTS (SELECT 1 FROM transactions WHERE id = NEW.tx_id)
     BEGIN SELECT RAISE(ABORT, 'journal: posting added to an existing transaction'); END""",
@@ -61,7 +99,7 @@ SQLITE = [
 ]
 
 SQLITE_DROP = [
-    *[f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in JOURNAL_TABLES for op in ("update", "delete")],
+    *_append_only_drops("sqlite", JOURNAL_TABLES),
     "DROP TRIGGER IF EXISTS postings_not_late",
     "DROP TRIGGER IF EXISTS transactions_two_postings",
     "DROP TRIGGER IF EXISTS transactions_balanced",
@@ -136,16 +174,7 @@ POSTGRESQL = [
         RAISE EXCEPTION 'journal is append-only: % on % refused', TG_OP, TG_TABLE_NAME
             USING ERRCODE = 'restrict_violation';
     END $$""",
-    *[
-        f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
-        FOR EACH ROW EXECUTE FUNCTION quy_journal_append_only()"""
-        for t in JOURNAL_TABLES
-    ],
-    *[
-        f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
-        FOR EACH STATEMENT EXECUTE FUNCTION quy_journal_append_only()"""
-        for t in JOURNAL_TABLES
-    ],
+    *_append_only("postgresql", JOURNAL_TABLES, "quy_journal_append_only"),
     """CREATE FUNCTION quy_never_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         RAISE EXCEPTION '% are never deleted: the journal refers to them', TG_TABLE_NAME
@@ -172,8 +201,7 @@ POSTGRESQL = [
 ]
 
 POSTGRESQL_DROP = [
-    *[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in JOURNAL_TABLES],
-    *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in JOURNAL_TABLES],
+    *_append_only_drops("postgresql", JOURNAL_TABLES),
     "DROP TRIGGER IF EXISTS postings_not_late ON postings",
     "DROP TRIGGER IF EXISTS transactions_checked ON transactions",
     *[f"DROP TRIGGER IF EXISTS {t}_no_delete ON {t}" for t in MASTER_TABLES],
@@ -261,26 +289,17 @@ DOCUMENTS_GAPLESS_PG = """CREATE OR REPLACE FUNCTION quy_documents_gapless() RET
 
 def document_statements(dialect: str) -> list[str]:
     """Triggers keeping numbered documents append-only and gapless, and gold-book entries append-only."""
+    append_only = _append_only(dialect, DOCUMENT_TABLES, "quy_documents_append_only", define=True)
     if dialect == "postgresql":
         return [
-            """CREATE OR REPLACE FUNCTION quy_documents_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-                    USING ERRCODE = 'restrict_violation';
-            END $$""",
-            *[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
-              FOR EACH ROW EXECUTE FUNCTION quy_documents_append_only()""" for t in DOCUMENT_TABLES],
-            *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
-              FOR EACH STATEMENT EXECUTE FUNCTION quy_documents_append_only()""" for t in DOCUMENT_TABLES],
+            *append_only,
             DOCUMENTS_GAPLESS_PG,
             """CREATE TRIGGER documents_gapless AFTER INSERT ON documents
             REFERENCING NEW TABLE AS new_documents
             FOR EACH STATEMENT EXECUTE FUNCTION quy_documents_gapless()""",
         ]
     return [
-        *[f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
-          BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
-          for t in DOCUMENT_TABLES for op in ("UPDATE", "DELETE")],
+        *append_only,
         """CREATE TRIGGER documents_gapless BEFORE INSERT ON documents
         WHEN NEW.number > 1 AND NOT EXISTS (
             SELECT 1 FROM documents d WHERE d.org_id = NEW.org_id AND d.series = NEW.series
@@ -291,13 +310,11 @@ def document_statements(dialect: str) -> list[str]:
 
 def document_drop_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
-        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in DOCUMENT_TABLES],
-                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in DOCUMENT_TABLES],
+        return [*_append_only_drops(dialect, DOCUMENT_TABLES),
                 "DROP TRIGGER IF EXISTS documents_gapless ON documents",
                 "DROP FUNCTION IF EXISTS quy_documents_gapless()",
                 "DROP FUNCTION IF EXISTS quy_documents_append_only()"]
-    return [*[f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in DOCUMENT_TABLES for op in ("update", "delete")],
-            "DROP TRIGGER IF EXISTS documents_gapless"]
+    return [*_append_only_drops(dialect, DOCUMENT_TABLES), "DROP TRIGGER IF EXISTS documents_gapless"]
 
 
 # --------------------------------------------------------------------------- term deposits
@@ -307,27 +324,11 @@ DEPOSIT_TABLES = ("deposits", "deposit_events")
 
 def deposit_statements(dialect: str) -> list[str]:
     """Deposits and their events are append-only."""
-    if dialect == "postgresql":
-        return ["""CREATE OR REPLACE FUNCTION quy_deposits_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-                        USING ERRCODE = 'restrict_violation';
-                END $$""",
-                *[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
-                  FOR EACH ROW EXECUTE FUNCTION quy_deposits_append_only()""" for t in DEPOSIT_TABLES],
-                *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
-                  FOR EACH STATEMENT EXECUTE FUNCTION quy_deposits_append_only()""" for t in DEPOSIT_TABLES]]
-    return [f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
-            BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
-            for t in DEPOSIT_TABLES for op in ("UPDATE", "DELETE")]
+    return _append_only(dialect, DEPOSIT_TABLES, DEPOSITS_APPEND_ONLY, define=True)
 
 
 def deposit_drop_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in DEPOSIT_TABLES],
-                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in DEPOSIT_TABLES],
-                "DROP FUNCTION IF EXISTS quy_deposits_append_only()"]
-    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in DEPOSIT_TABLES for op in ("update", "delete")]
+    return _append_only_drops(dialect, DEPOSIT_TABLES, DEPOSITS_APPEND_ONLY)
 
 
 # --------------------------------------------------------------------------- council decisions on principal
@@ -337,21 +338,11 @@ PRINCIPAL_TABLES = ("principal_decisions",)
 
 def principal_statements(dialect: str) -> list[str]:
     """Council decisions on principal are append-only (the function is term deposits')."""
-    if dialect == "postgresql":
-        return [*[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
-                  FOR EACH ROW EXECUTE FUNCTION quy_deposits_append_only()""" for t in PRINCIPAL_TABLES],
-                *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
-                  FOR EACH STATEMENT EXECUTE FUNCTION quy_deposits_append_only()""" for t in PRINCIPAL_TABLES]]
-    return [f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
-            BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
-            for t in PRINCIPAL_TABLES for op in ("UPDATE", "DELETE")]
+    return _append_only(dialect, PRINCIPAL_TABLES)
 
 
 def principal_drop_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in PRINCIPAL_TABLES],
-                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in PRINCIPAL_TABLES]]
-    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in PRINCIPAL_TABLES for op in ("update", "delete")]
+    return _append_only_drops(dialect, PRINCIPAL_TABLES)
 
 
 # --------------------------------------------------------------------------- disbursement votes
@@ -362,40 +353,20 @@ COMMITMENT_TABLES = ("commitment_events",)
 
 def vote_statements(dialect: str) -> list[str]:
     """Council votes are append-only (the function is term deposits')."""
-    if dialect == "postgresql":
-        return [*[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
-                  FOR EACH ROW EXECUTE FUNCTION quy_deposits_append_only()""" for t in VOTE_TABLES],
-                *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
-                  FOR EACH STATEMENT EXECUTE FUNCTION quy_deposits_append_only()""" for t in VOTE_TABLES]]
-    return [f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
-            BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
-            for t in VOTE_TABLES for op in ("UPDATE", "DELETE")]
+    return _append_only(dialect, VOTE_TABLES)
 
 
 def vote_drop_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in VOTE_TABLES],
-                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in VOTE_TABLES]]
-    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in VOTE_TABLES for op in ("update", "delete")]
+    return _append_only_drops(dialect, VOTE_TABLES)
 
 
 def commitment_statements(dialect: str) -> list[str]:
     """A commitment's history is append-only (the function is term deposits')."""
-    if dialect == "postgresql":
-        return [*[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
-                  FOR EACH ROW EXECUTE FUNCTION quy_deposits_append_only()""" for t in COMMITMENT_TABLES],
-                *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
-                  FOR EACH STATEMENT EXECUTE FUNCTION quy_deposits_append_only()""" for t in COMMITMENT_TABLES]]
-    return [f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
-            BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
-            for t in COMMITMENT_TABLES for op in ("UPDATE", "DELETE")]
+    return _append_only(dialect, COMMITMENT_TABLES)
 
 
 def commitment_drop_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in COMMITMENT_TABLES],
-                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in COMMITMENT_TABLES]]
-    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in COMMITMENT_TABLES for op in ("update", "delete")]
+    return _append_only_drops(dialect, COMMITMENT_TABLES)
 
 
 # --------------------------------------------------------------------------- imported transactions' extras
@@ -405,18 +376,8 @@ EXTRAS_TABLES = ("tx_extras",)
 
 def extras_statements(dialect: str) -> list[str]:
     """What an imported transaction carried is append-only, like the journal (the function is term deposits')."""
-    if dialect == "postgresql":
-        return [*[f"""CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t}
-                  FOR EACH ROW EXECUTE FUNCTION quy_deposits_append_only()""" for t in EXTRAS_TABLES],
-                *[f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
-                  FOR EACH STATEMENT EXECUTE FUNCTION quy_deposits_append_only()""" for t in EXTRAS_TABLES]]
-    return [f"""CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t}
-            BEGIN SELECT RAISE(ABORT, '{t} is append-only: {op} refused'); END"""
-            for t in EXTRAS_TABLES for op in ("UPDATE", "DELETE")]
+    return _append_only(dialect, EXTRAS_TABLES)
 
 
 def extras_drop_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in EXTRAS_TABLES],
-                *[f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}" for t in EXTRAS_TABLES]]
-    return [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in EXTRAS_TABLES for op in ("update", "delete")]
+    return _append_only_drops(dialect, EXTRAS_TABLES)

@@ -74,6 +74,27 @@ org_opt = click.option("--org", "org", default="SLA", show_default=True, envvar=
 key_opt = click.option("--key", default=None, help="Client idempotency key.")
 
 
+def date_opt(help: str | None = None, *, required: bool = False):
+    """``--date``, the ``on`` parameter: the day a command's entry is dated (``_date(on)``)."""
+    if required:
+        return click.option("--date", "on", required=True, help=help)
+    return click.option("--date", "on", default=None, help=help)
+
+
+def period_opt(start_help: str | None = None, end_help: str | None = None):
+    """``--from`` and ``--to``, the ``start`` and ``end`` parameters: a period's first and last day."""
+    def decorate(f):
+        return click.option("--from", "start", default=None, help=start_help)(
+            click.option("--to", "end", default=None, help=end_help)(f))
+    return decorate
+
+
+def _period(start: str | None, end: str | None) -> tuple[date, date]:
+    """The period ``start``..``end``: ``end`` defaults to today, ``start`` to 1 January of ``end``'s year."""
+    to = _date(end) or date.today()
+    return _date(start) or date(to.year, 1, 1), to
+
+
 @click.group(cls=QuyGroup)
 @click.option("--database", envvar="QUY_DATABASE_URL", default=None,
               help="Database URL (default: sqlite:///instance/quy.sqlite3).")
@@ -343,7 +364,7 @@ def donor_list(c: Ctx, org: str, search: str | None, as_json: bool) -> None:
 @org_opt
 @click.option("--fund", "fund_code", required=True)
 @click.option("--amount", required=True, help="Whole đồng: 1500000 or 1.500.000.")
-@click.option("--date", "on", default=None, help="YYYY-MM-DD or dd/mm/yyyy (default: today).")
+@date_opt("YYYY-MM-DD or dd/mm/yyyy (default: today).")
 @click.option("--donor", "donor_name", default=None, help="Donor's full name.")
 @click.option("--donor-id", type=int, default=None)
 @click.option("--donor-kind", type=click.Choice(donations.DONOR_KINDS), default="person")
@@ -395,7 +416,7 @@ def donate(c: Ctx, org, fund_code, amount, on, donor_name, donor_id, donor_kind,
 @org_opt
 @click.argument("pledge_id", type=int)
 @click.option("--amount", required=True)
-@click.option("--date", "on", default=None)
+@date_opt()
 @click.option("--method", type=click.Choice(["cash", "transfer"]), default="cash")
 @click.option("--bank", "bank_account", default=None)
 @click.option("--reference", default="")
@@ -417,7 +438,7 @@ def pay_pledge(c: Ctx, org, pledge_id, amount, on, method, bank_account, referen
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--fund", "fund_code", default=None, help="Fund for rows that name none.")
 @click.option("--campaign", "campaign_code", default=None, help="Campaign for rows that name none.")
-@click.option("--date", "on", default=None, help="Date for rows that give none.")
+@date_opt("Date for rows that give none.")
 @key_opt
 @json_opt
 @click.pass_obj
@@ -449,7 +470,7 @@ def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> No
 @org_opt
 @click.argument("tx_id", type=int)
 @click.option("--reason", required=True)
-@click.option("--date", "on", default=None)
+@date_opt()
 @key_opt
 @json_opt
 @click.pass_obj
@@ -506,8 +527,7 @@ def balance(c: Ctx, org, as_of, consolidated, accounts, as_json) -> None:
 
 @main.command("journal")
 @org_opt
-@click.option("--from", "start", default=None)
-@click.option("--to", "end", default=None)
+@period_opt()
 @click.option("--limit", default=50, show_default=True)
 @json_opt
 @click.pass_obj

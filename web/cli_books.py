@@ -16,18 +16,12 @@ from ledger import orgs
 from ledger.errors import InvalidInput
 from ledger.money import format_vnd
 
-from .cli import Ctx, key_opt, main, org_opt
+from .cli import Ctx, key_opt, main, org_opt, period_opt
 from .cli_disbursements import report
 
 FORMATS = ("text", "json", "csv", "xlsx", "pdf")
-period_opts = (click.option("--from", "start", default=None, help="First day (YYYY-MM-DD or dd/mm/yyyy)."),
-               click.option("--to", "end", default=None, help="Last day."))
-
-
-def _period(f):
-    for opt in reversed(period_opts):
-        f = opt(f)
-    return f
+_period = period_opt("First day (YYYY-MM-DD or dd/mm/yyyy; default: the first posting).",
+                     "Last day (default: the last posting).")
 
 
 @main.group("export")

@@ -12,7 +12,7 @@ from ledger.deposits import DepositInput
 from ledger.interest import format_rate
 from ledger.money import format_vnd, parse_amount_text
 
-from .cli import Ctx, _date, _out, json_opt, key_opt, main, org_opt
+from .cli import Ctx, _date, _out, _period, date_opt, json_opt, key_opt, main, org_opt, period_opt
 
 
 @main.group()
@@ -108,14 +108,12 @@ def deposit_maturing(c: Ctx, org: str, days: int, as_json: bool) -> None:
 
 @deposit.command("interest")
 @org_opt
-@click.option("--from", "start", default=None, help="First day (default: 1 January this year).")
-@click.option("--to", "end", default=None, help="Last day (default: today).")
+@period_opt("First day (default: 1 January this year).", "Last day (default: today).")
 @json_opt
 @click.pass_obj
 def deposit_interest(c: Ctx, org: str, start: str | None, end: str | None, as_json: bool) -> None:
     """Deposit interest earned per fund in a period: accrued, paid by the bank, adjusted."""
-    to = _date(end) or date.today()
-    frm = _date(start) or date(to.year, 1, 1)
+    frm, to = _period(start, end)
     with c.db.read() as conn:
         rows = deposits.interest_earned(conn, orgs.org_id_by_code(conn, org), frm, to)
     data = {"from": frm.isoformat(), "to": to.isoformat(), "items": [r.__dict__ for r in rows],
@@ -145,7 +143,7 @@ def deposit_banks(c: Ctx, org: str, as_json: bool) -> None:
 @org_opt
 @click.argument("contract")
 @click.option("--amount", required=True, help="Đồng more (+586) or less (-20) than Quỹ's figure.")
-@click.option("--date", "on", required=True)
+@date_opt(required=True)
 @click.option("--reference", required=True, help="The bank's document.")
 @key_opt
 @json_opt
@@ -163,7 +161,7 @@ def deposit_adjust(c: Ctx, org, contract, amount, on, reference, key, as_json) -
 @deposit.command("settle")
 @org_opt
 @click.argument("contract")
-@click.option("--date", "on", default=None, help="Settlement date (default: the maturity).")
+@date_opt("Settlement date (default: the maturity).")
 @click.option("--new-rate", default=None, help="Rate of the rolled-over deposit (default: the same).")
 @click.option("--bank-interest", default=None, help="The bank's figure for the term's interest, if it differs.")
 @click.option("--reference", default="", help="The bank's document for that figure.")
@@ -187,7 +185,7 @@ def deposit_settle(c: Ctx, org, contract, on, new_rate, bank_interest, reference
 @org_opt
 @click.argument("contract")
 @click.option("--amount", required=True, help="Whole đồng; all of the principal closes the deposit.")
-@click.option("--date", "on", required=True)
+@date_opt(required=True)
 @key_opt
 @json_opt
 @click.pass_obj
@@ -223,7 +221,7 @@ def principal() -> None:
 @click.option("--raise", "direction", flag_value="raise", help="Spendable money becomes principal.")
 @click.option("--amount", required=True, help="Whole đồng.")
 @click.option("--number", required=True, help="The council decision's number.")
-@click.option("--date", "on", required=True, help="The decision's date.")
+@date_opt("The decision's date.", required=True)
 @click.option("--reason", required=True)
 @key_opt
 @json_opt

@@ -3,7 +3,6 @@ reports (awards per program, the batch register, reservations)."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -13,7 +12,7 @@ from ledger import orgs, services
 from ledger.disbursements import LineInput, RecipientInput
 from ledger.money import format_vnd, parse_amount_text
 
-from .cli import Ctx, _date, _out, json_opt, key_opt, main, org_opt
+from .cli import Ctx, _date, _out, _period, date_opt, json_opt, key_opt, main, org_opt, period_opt
 
 
 @main.group()
@@ -167,7 +166,7 @@ def batch_submit(c: Ctx, org, batch_id) -> None:
 @org_opt
 @click.argument("batch_id", type=int)
 @click.option("--comment", default="")
-@click.option("--date", "on", default=None, help="The decision's date (default: today).")
+@date_opt("The decision's date (default: today).")
 @json_opt
 @click.pass_obj
 def batch_approve(c: Ctx, org, batch_id, comment, on, as_json) -> None:
@@ -196,7 +195,7 @@ def batch_reject(c: Ctx, org, batch_id, comment) -> None:
 @click.argument("batch_id", type=int)
 @click.option("--line", "lines", type=int, multiple=True, help="Pay only these lines (default: every open one).")
 @click.option("--bank", "bank_account", default=None, help="Pay by transfer from this bank account (1121.x).")
-@click.option("--date", "on", default=None)
+@date_opt()
 @key_opt
 @json_opt
 @click.pass_obj
@@ -272,14 +271,12 @@ def report() -> None:
 
 @report.command("awards")
 @org_opt
-@click.option("--from", "start", default=None)
-@click.option("--to", "end", default=None)
+@period_opt()
 @json_opt
 @click.pass_obj
 def report_awards(c: Ctx, org, start, end, as_json) -> None:
     """Awards per program in a period: lượt and amount, money and in kind."""
-    to = _date(end) or date.today()
-    frm = _date(start) or date(to.year, 1, 1)
+    frm, to = _period(start, end)
     with c.db.read() as conn:
         rows = d.awards(conn, orgs.org_id_by_code(conn, org), frm, to)
     data = {"from": frm.isoformat(), "to": to.isoformat(), "items": [r.__dict__ for r in rows],

@@ -12,7 +12,7 @@ from ledger import documents, orgs, queries, services
 from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
 
-from .cli import Ctx, _date, _out, json_opt, key_opt, main, org_opt
+from .cli import Ctx, _date, _out, date_opt, json_opt, key_opt, main, org_opt
 from .cli import org as org_group
 
 
@@ -87,7 +87,7 @@ def receipt_void(c: Ctx, org: str, number: str, reason: str, key, as_json: bool)
 @org_opt
 @click.argument("number")
 @click.option("--reason", required=True)
-@click.option("--date", "on", default=None, help="Date of the replacement (default: the original's).")
+@date_opt("Date of the replacement (default: the original's).")
 @key_opt
 @json_opt
 @click.pass_obj

@@ -112,6 +112,20 @@ def _step(org: str, batch_id: int, run, ok: str):
     return redirect(url_for("disb.batch", org=org, batch_id=batch_id), 303)
 
 
+def _form_step(org: str, page: str, run, ok, warnings=None):
+    """Run a form's ledger call: flash its error, or ``ok`` (a message, or a function of the call's result
+    giving it) and then each of ``warnings(result)`` as an error; back to the organization's ``page``."""
+    try:
+        r = run()
+    except LedgerError as err:
+        flash(error_text(err), "error")
+    else:
+        flash(ok if isinstance(ok, str) else ok(r))
+        for warning in warnings(r) if warnings else ():
+            flash(warning, "error")
+    return redirect(url_for(page, org=org), 303)
+
+
 @bp.post("/o/<org>/batches/<int:batch_id>/lines")
 @requires("batch.prepare")
 def batch_add_line(org: str, batch_id: int):
@@ -227,19 +241,14 @@ def recipients(org: str):
 @requires("batch.prepare")
 def recipient_add(org: str):
     f = request.form
-    try:
-        r = services.add_recipient(db(), org, RecipientInput(
-            full_name=f.get("full_name", ""), birth_date=f.get("birth_date") or None, gender=f.get("gender", ""),
-            school=f.get("school", ""), grade=f.get("grade", ""), commune=f.get("commune", ""),
-            guardian=f.get("guardian", ""), phone=f.get("phone", ""), categories=f.getlist("categories")),
-            user=actor(), key=_key())
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    else:
-        flash(_("Recipient %(name)s added.", name=r["full_name"]))
-        for dup in r["possible_duplicates"]:
-            flash(_("Possibly the same person as #%(id)s %(name)s.", id=dup["id"], name=dup["full_name"]), "error")
-    return redirect(url_for("disb.recipients", org=org), 303)
+    return _form_step(org, "disb.recipients", lambda: services.add_recipient(db(), org, RecipientInput(
+        full_name=f.get("full_name", ""), birth_date=f.get("birth_date") or None, gender=f.get("gender", ""),
+        school=f.get("school", ""), grade=f.get("grade", ""), commune=f.get("commune", ""),
+        guardian=f.get("guardian", ""), phone=f.get("phone", ""), categories=f.getlist("categories")),
+        user=actor(), key=_key()),
+        lambda r: _("Recipient %(name)s added.", name=r["full_name"]),
+        lambda r: [_("Possibly the same person as #%(id)s %(name)s.", id=dup["id"], name=dup["full_name"])
+                   for dup in r["possible_duplicates"]])
 
 
 @bp.get("/o/<org>/programs")
@@ -259,16 +268,12 @@ def programs(org: str):
 @requires("program.manage")
 def program_add(org: str):
     f = request.form
-    try:
-        amount = (f.get("default_amount") or "").strip()
-        services.add_program(db(), org, code=f.get("code", ""), name=f.get("name", ""), funds=f.getlist("funds"),
-                             default_amount=parse_amount_text(amount) if amount else None,
-                             categories=f.getlist("categories"), user=actor(), key=_key())
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    else:
-        flash(_("Program %(c)s added.", c=f.get("code", "")))
-    return redirect(url_for("disb.programs", org=org), 303)
+    amount = (f.get("default_amount") or "").strip()
+    return _form_step(org, "disb.programs", lambda: services.add_program(
+        db(), org, code=f.get("code", ""), name=f.get("name", ""), funds=f.getlist("funds"),
+        default_amount=parse_amount_text(amount) if amount else None,
+        categories=f.getlist("categories"), user=actor(), key=_key()),
+        _("Program %(c)s added.", c=f.get("code", "")))
 
 
 @bp.get("/o/<org>/awards")
@@ -336,16 +341,12 @@ def stipends_page(org: str):
 @requires("batch.prepare")
 def stipend_commit(org: str):
     f = request.form
-    try:
-        services.stipend(db(), org, "commit", recipient=int(f["recipient"]) if (f.get("recipient") or "").isdigit()
-                         else f.get("recipient"), program=f.get("program", ""), fund=f.get("fund") or None,
-                         monthly_amount=parse_amount_text(f.get("monthly_amount", "")), first=f.get("first", ""),
-                         last=f.get("last", ""), user=actor(), key=_key())
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    else:
-        flash(_("Commitment recorded."))
-    return redirect(url_for("disb.stipends_page", org=org), 303)
+    return _form_step(org, "disb.stipends_page", lambda: services.stipend(
+        db(), org, "commit", recipient=int(f["recipient"]) if (f.get("recipient") or "").isdigit()
+        else f.get("recipient"), program=f.get("program", ""), fund=f.get("fund") or None,
+        monthly_amount=parse_amount_text(f.get("monthly_amount", "")), first=f.get("first", ""),
+        last=f.get("last", ""), user=actor(), key=_key()),
+        _("Commitment recorded."))
 
 
 @bp.post("/o/<org>/stipends/generate")
@@ -368,7 +369,8 @@ def stipend_generate(org: str):
 def stipend_change(org: str, cid: int):
     f = request.form
     action, month = f.get("action", ""), f.get("month", "")
-    try:
+
+    def run():
         if action == "end":
             services.stipend(db(), org, "end", cid=cid, last=month, note=f.get("note", ""), user=actor())
         elif action == "hand_over":
@@ -380,11 +382,8 @@ def stipend_change(org: str, cid: int):
             services.stipend(db(), org, action, cid=cid, month=month, user=actor(), **kw)
         else:
             abort(400)
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    else:
-        flash(_("Commitment changed."))
-    return redirect(url_for("disb.stipends_page", org=org), 303)
+
+    return _form_step(org, "disb.stipends_page", run, _("Commitment changed."))
 
 
 @bp.post("/o/<org>/programs/quorum")
@@ -392,10 +391,5 @@ def stipend_change(org: str, cid: int):
 def quorum(org: str):
     f = request.form
     text = (f.get("approvals") or "").strip()
-    try:
-        services.set_quorum(db(), org, f.get("fund", ""), int(text) if text.isdigit() else None, user=actor())
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    else:
-        flash(_("Quorum saved."))
-    return redirect(url_for("disb.programs", org=org), 303)
+    return _form_step(org, "disb.programs", lambda: services.set_quorum(
+        db(), org, f.get("fund", ""), int(text) if text.isdigit() else None, user=actor()), _("Quorum saved."))

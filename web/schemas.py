@@ -107,9 +107,18 @@ class PageMeta(Out):
     total = fields.Integer(required=True, metadata={"description": "items on all pages"})
 
 
+def _items(item: type[ma.Schema]) -> dict[str, fields.Field]:
+    return {"items": fields.List(fields.Nested(item), required=True)}
+
+
 def paged(item: type[ma.Schema], name: str) -> type[ma.Schema]:
     """The page envelope ``{items, page, page_size, total}`` around ``item``."""
-    return type(name, (PageMeta,), {"items": fields.List(fields.Nested(item), required=True)})
+    return type(name, (PageMeta,), _items(item))
+
+
+def listed(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The list envelope ``{items}`` around ``item`` (every item, no pages)."""
+    return type(name, (Out,), _items(item))
 
 
 class AsOfArgs(ma.Schema):
@@ -173,8 +182,7 @@ class Organization(Out):
                                  metadata={"description": "with every organization beneath it"})
 
 
-class OrganizationList(Out):
-    items = fields.List(fields.Nested(Organization), required=True)
+OrganizationList = listed(Organization, "OrganizationList")
 
 
 class FundIn(Strict):
@@ -333,8 +341,7 @@ class Campaign(Out):
     total = fields.Integer(required=True)
 
 
-class CampaignList(Out):
-    items = fields.List(fields.Nested(Campaign), required=True)
+CampaignList = listed(Campaign, "CampaignList")
 
 
 class CampaignIn(Strict):
@@ -856,8 +863,7 @@ class BankAccount(Out):
     on_deposit = fields.Integer(required=True)
 
 
-class BankAccountList(Out):
-    items = fields.List(fields.Nested(BankAccount), required=True)
+BankAccountList = listed(BankAccount, "BankAccountList")
 
 
 class PrincipalDecisionIn(Strict):
@@ -883,8 +889,7 @@ class PrincipalDecision(Out):
     tx_id = fields.Integer(required=True)
 
 
-class PrincipalDecisionList(Out):
-    items = fields.List(fields.Nested(PrincipalDecision), required=True)
+PrincipalDecisionList = listed(PrincipalDecision, "PrincipalDecisionList")
 
 
 class PrincipalDecisionResult(Out):
@@ -969,8 +974,7 @@ class Program(Out):
     categories = fields.List(fields.String(), required=True)
 
 
-class ProgramList(Out):
-    items = fields.List(fields.Nested(Program), required=True)
+ProgramList = listed(Program, "ProgramList")
 
 
 class LineIn(Strict):
@@ -1029,8 +1033,7 @@ class BatchSummary(Out):
     votes = fields.List(fields.Nested(BatchVoteOut), required=True, metadata={"description": "of the last round"})
 
 
-class BatchList(Out):
-    items = fields.List(fields.Nested(BatchSummary), required=True)
+BatchList = listed(BatchSummary, "BatchList")
 
 
 class BatchLineOut(Out):
@@ -1138,8 +1141,7 @@ class ReservationOut(Out):
     batches = fields.Integer(required=True)
 
 
-class ReservationList(Out):
-    items = fields.List(fields.Nested(ReservationOut), required=True)
+ReservationList = listed(ReservationOut, "ReservationList")
 
 
 class CommitmentIn(Strict):
