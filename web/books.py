@@ -12,8 +12,8 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 
 from books import beancount as bc
+from books import registers, statements, tables
 from books import service as books
-from books import statements, tables
 from ledger import orgs
 from ledger import schema as s
 from ledger.errors import InvalidInput, LedgerError
@@ -97,6 +97,27 @@ def fund_statement(org: str, fund: str):
 @requires("export")
 def fund_statement_file(org: str, fund: str, fmt: str):
     return _file(org, tables.fund_table(books.fund_statement(db(), org, fund, period=_period())), fmt)
+
+
+def _donations(org: str) -> tables.Table:
+    with db().read() as conn:
+        return registers.donations_register(conn, g.org_id, _period())
+
+
+@bp.get("/o/<org>/books/donations")
+@requires("read")
+def donations_register(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = _funds(conn)
+    return render_template("statement.html", org=info, t=_donations(org), funds=funds, args=_args(), kind="register",
+                           downloads=_downloads("books.donations_register_file", org=org))
+
+
+@bp.get(f"/o/<org>/books/donations.<{FORMATS}:fmt>")
+@requires("export")
+def donations_register_file(org: str, fmt: str):
+    return _file(org, _donations(org), fmt)
 
 
 def _downloads(endpoint: str, **values) -> list[tuple[str, str]]:

@@ -46,12 +46,7 @@ def export_beancount(c: Ctx, org: str, subtree: bool, start, end, out: str) -> N
     click.echo(f"Đã ghi {out} ({n:,} ký tự).".replace(",", "."), err=True)
 
 
-@main.group("import")
-def import_group() -> None:
-    """Imports: books kept in beancount."""
-
-
-@import_group.command("beancount")
+@main.command("import-beancount")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--code", default=None, help="The new organization's code (default: the file's).")
 @click.option("--name", default=None, help="Its name (default: the file's).")
@@ -140,3 +135,18 @@ def report_fund_statement(c: Ctx, org, fund, start, end, fmt, out) -> None:
     _emit(c, org, tables.fund_table(fs), fs.as_dict(), fmt, out)
 
 
+
+
+@report.command("donations")
+@org_opt
+@_period
+@click.option("--format", "fmt", type=click.Choice(FORMATS[:1] + FORMATS[2:]), default="text", show_default=True)
+@click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
+@click.pass_obj
+def report_donations(c: Ctx, org, start, end, fmt, out) -> None:
+    """The donations register of a period (with receipts and reversals): text, CSV, XLSX or PDF."""
+    from books.registers import donations_register
+
+    with c.db.read() as conn:
+        table = donations_register(conn, orgs.org_id_by_code(conn, org), Period.parse(start, end))
+    _emit(c, org, table, {}, fmt, out)

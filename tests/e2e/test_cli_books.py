@@ -25,8 +25,8 @@ def test_export_check_and_import_the_books_through_the_command_line(demo, tmp_pa
     run(demo, "export", "beancount", "--org", "SLA", "--out", str(single))
     other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
     run(other, "init")
-    assert "Tệp không có lỗi" in run(other, "import", "beancount", str(single), "--check").stdout
-    assert "bút toán vào tổ chức SLA" in run(other, "import", "beancount", str(single)).stdout
+    assert "Tệp không có lỗi" in run(other, "import-beancount", str(single), "--check").stdout
+    assert "bút toán vào tổ chức SLA" in run(other, "import-beancount", str(single)).stdout
     assert run(other, "export", "beancount", "--org", "SLA").stdout == single.read_text(encoding="utf-8")
     q2 = run(demo, "export", "beancount", "--from", "2025-04-01", "--to", "2025-06-30").stdout
     assert '2025-04-01 * "Số dư đầu kỳ SLA"' in q2
@@ -36,7 +36,7 @@ def test_a_bad_beancount_file_is_refused_with_its_lines(demo, tmp_path):  # noqa
     bad = tmp_path / "bad.beancount"
     bad.write_text('2025-01-01 open Assets:Cash VND\n2025-01-02 * "x"\n  Assets:Cash 1 VND\n  Assets:Cash -2 VND\n',
                    encoding="utf-8")
-    p = run(demo, "import", "beancount", str(bad), "--code", "XA", "--name", "Xã", "--level", "unit", ok=False)
+    p = run(demo, "import-beancount", str(bad), "--code", "XA", "--name", "Xã", "--level", "unit", ok=False)
     assert p.returncode == 2 and "không có gì được nhập" in p.stderr
     assert "dòng 1, account" in p.stderr and "dòng 2, beancount" in p.stderr
     assert "XA" not in run(demo, "org", "list").stdout
