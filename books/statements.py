@@ -34,8 +34,10 @@ class Movement:
     closing: int
 
 
-def pair_movements(conn: Connection, org_ids: list[int], period: Period) -> dict[tuple[int, int], Movement]:
-    """Return {(account id, fund id): Movement} for every pair with a balance or a posting in the period."""
+def pair_movements(conn: Connection, org_ids: list[int], period: Period,
+                   fund_ids: list[int] | None = None) -> dict[tuple[int, int], Movement]:
+    """Return {(account id, fund id): Movement} for every pair with a balance or a posting in the period
+    (of ``fund_ids`` only, when given)."""
     p, b = s.postings, s.balances
     in_period = [p.c.date >= period.start] if period.start else []
     if period.end:
@@ -47,10 +49,13 @@ def pair_movements(conn: Connection, org_ids: list[int], period: Period) -> dict
                    sa.func.sum(sa.case((sa.and_(cond, p.c.amount < 0), -p.c.amount), else_=0)).label("credit"),
                    sa.func.sum(sa.case((after, p.c.amount), else_=0)).label("after"))
          .where(p.c.org_id.in_(org_ids)).group_by(p.c.account_id, p.c.fund_id))
+    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids))
     if period.start:
         q = q.where(p.c.date >= period.start)
-    cached = {(r.account_id, r.fund_id): r.amount for r in conn.execute(
-        sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids)))}
+    if fund_ids is not None:
+        q = q.where(p.c.fund_id.in_(fund_ids))
+        cq = cq.where(b.c.fund_id.in_(fund_ids))
+    cached = {(r.account_id, r.fund_id): r.amount for r in conn.execute(cq)}
     out: dict[tuple[int, int], Movement] = {}
     moved = set()
     for r in conn.execute(q):
@@ -190,7 +195,7 @@ def fund_statement(conn: Connection, org_id: int, fund_code: str, period: Period
     fund = next((f for f in funds.values() if f.code == fund_code), None)
     if fund is None:
         raise NotFound(f"fund {fund_code!r} not found", entity="fund", code=fund_code)
-    moves = {a: m for (a, f), m in pair_movements(conn, [org_id], period).items() if f == fund.id}
+    moves = {a: m for (a, f), m in pair_movements(conn, [org_id], period, [fund.id]).items() if f == fund.id}
     net = {a: m.debit - m.credit for a, m in moves.items()}
 
     def total(pred) -> int:
@@ -217,11 +222,15 @@ def fund_statement(conn: Connection, org_id: int, fund_code: str, period: Period
 
 def _in_kind(conn: Connection, org_id: int, fund_id: int, period: Period) -> int:
     """Goods received as gifts in the period: postings to goods in transactions that credit donation income."""
-    p, a, p2, a2 = s.postings, s.accounts, s.postings.alias("p2"), s.accounts.alias("a2")
-    gift = (sa.select(p2.c.id).join(a2, a2.c.id == p2.c.account_id)
-            .where(p2.c.tx_id == p.c.tx_id, a2.c.role == "donation_income", p2.c.fund_id == fund_id).exists())
-    q = (sa.select(sa.func.coalesce(sa.func.sum(p.c.amount), 0)).join(a, a.c.id == p.c.account_id)
-         .where(p.c.org_id == org_id, p.c.fund_id == fund_id, a.c.role == "goods", gift))
+    a, p, p2 = s.accounts, s.postings, s.postings.alias("p2")
+
+    def ids(role: str) -> list[int]:
+        return list(conn.execute(sa.select(a.c.id).where(a.c.org_id == org_id, a.c.role == role)).scalars())
+
+    gift = (sa.select(p2.c.id).where(p2.c.tx_id == p.c.tx_id, p2.c.account_id.in_(ids("donation_income")),
+                                     p2.c.fund_id == fund_id).exists())
+    q = (sa.select(sa.func.coalesce(sa.func.sum(p.c.amount), 0))
+         .where(p.c.account_id.in_(ids("goods")), p.c.fund_id == fund_id, gift))
     if period.start:
         q = q.where(p.c.date >= period.start)
     if period.end:
