@@ -61,3 +61,11 @@ def import_beancount(db: Database, text: str, *, user: Who = "cli", code: str | 
         return result
 
     return run_idempotent(db, f"{parent or '-'}:beancount_import", key, payload, work)
+
+
+def consolidated(db: Database, org_code: str, *, period: Period = beancount.ALL_TIME):
+    """The organization and everything beneath it as one, money moved inside eliminated."""
+    from .consolidation import consolidated as build
+
+    with db.read() as conn:
+        return build(conn, orgs.org_id_by_code(conn, org_code), period)

@@ -372,6 +372,7 @@ def commitment_drop_statements(dialect: str) -> list[str]:
 # --------------------------------------------------------------------------- imported transactions' extras
 
 EXTRAS_TABLES = ("tx_extras",)
+TRANSFER_TABLES = ("org_transfers",)
 
 
 def extras_statements(dialect: str) -> list[str]:
@@ -381,3 +382,12 @@ def extras_statements(dialect: str) -> list[str]:
 
 def extras_drop_statements(dialect: str) -> list[str]:
     return _append_only_drops(dialect, EXTRAS_TABLES)
+
+
+def transfer_statements(dialect: str) -> list[str]:
+    """Transfers between organizations are append-only, like the two entries they pair."""
+    return _append_only(dialect, TRANSFER_TABLES)
+
+
+def transfer_drop_statements(dialect: str) -> list[str]:
+    return _append_only_drops(dialect, TRANSFER_TABLES)

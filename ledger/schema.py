@@ -46,6 +46,9 @@ organizations = sa.Table(
     sa.Column("signatory_title", sa.String(200), nullable=False, server_default=""),
     sa.Column("signatory_name", sa.String(200), nullable=False, server_default=""),
     sa.Column("treasurer_name", sa.String(200), nullable=False, server_default=""),
+    # dissolved into a successor: its books are closed (locked for good) and stay readable
+    sa.Column("dissolved_on", sa.Date, nullable=True),
+    sa.Column("successor_id", Id, sa.ForeignKey("organizations.id"), nullable=True),
     sa.CheckConstraint("level IN ('province','district','commune','unit')", name="level"),
 )
 
@@ -555,6 +558,26 @@ batch_votes = sa.Table(
     sa.Column("at", sa.String(40), nullable=False),
     sa.UniqueConstraint("batch_id", "round", "member", name="uq_batch_votes_once"),
     sa.CheckConstraint("vote IN ('approve','reject')", name="vote"),
+)
+
+#: Money moved between two organizations: an entry in each journal (out of one, into the other), so a
+#: consolidation over both can eliminate it. ``succession``: an organization's books handed to its successor.
+org_transfers = sa.Table(
+    "org_transfers",
+    metadata,
+    _id(),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("from_org_id", Id, sa.ForeignKey("organizations.id"), nullable=False, index=True),
+    sa.Column("to_org_id", Id, sa.ForeignKey("organizations.id"), nullable=False, index=True),
+    sa.Column("from_tx_id", Id, sa.ForeignKey("transactions.id"), nullable=False, unique=True),
+    sa.Column("to_tx_id", Id, sa.ForeignKey("transactions.id"), nullable=False, unique=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("reason", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.CheckConstraint("kind IN ('transfer','succession')", name="kind"),
+    sa.CheckConstraint("from_org_id <> to_org_id", name="two_orgs"),
 )
 
 #: What an imported transaction carried that Quỹ keeps nowhere else (its payee and reference metadata),

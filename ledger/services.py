@@ -563,3 +563,36 @@ def set_quorum(db: Database, org_code: str, fund: str, approvals: int | None, *,
 
     return _disb(db, org_code, "fund.quorum", "quorum", key, {"fund": fund, "quorum": approvals}, user, run,
                  lambda r: f"fund:{fund}")
+
+
+def transfer_between(db: Database, from_org: str, to_org: str, *, from_fund: str, to_fund: str, amount: Any,
+                     on: Any, from_account: str, to_account: str, reason: str, user: Who = "cli",
+                     key: str | None = None) -> dict:
+    """Move money from one organization's fund to another's (an entry in each journal)."""
+    from . import reorg
+
+    payload = {"to": to_org, "from_fund": from_fund, "to_fund": to_fund, "amount": amount, "on": str(on),
+               "from_account": from_account, "to_account": to_account, "reason": reason}
+
+    def work(conn):
+        return reorg.transfer(conn, orgs.org_id_by_code(conn, from_org), orgs.org_id_by_code(conn, to_org),
+                              from_fund=from_fund, to_fund=to_fund, amount=amount, on=on, from_account=from_account,
+                              to_account=to_account, reason=reason, user=as_actor(user).user)
+
+    return run_idempotent(db, f"{from_org}:org_transfer", key, payload, _audited(
+        user, "org.transfer", from_org, payload, work, lambda r: f"org_transfer:{r['id']}"))
+
+
+def dissolve_organization(db: Database, org_code: str, successor: str, *, on: Any, reason: str,
+                          fund_map: dict[str, str] | None = None, user: Who = "cli", key: str | None = None) -> dict:
+    """Hand an organization's books to its successor and close them for good."""
+    from . import reorg
+
+    payload = {"successor": successor, "on": str(on), "reason": reason, "fund_map": fund_map or {}}
+
+    def work(conn):
+        return reorg.dissolve(conn, orgs.org_id_by_code(conn, org_code), orgs.org_id_by_code(conn, successor), on=on,
+                              reason=reason, fund_map=fund_map, user=as_actor(user).user)
+
+    return run_idempotent(db, f"{org_code}:dissolution", key, payload, _audited(
+        user, "org.dissolve", successor, {**payload, "org": org_code}, work, lambda r: f"organization:{org_code}"))

@@ -1,0 +1,228 @@
+"""Organizations change: money moved between two organizations, and an organization dissolved into a
+successor (in 2025 the district level was dissolved and its assets handed on).
+
+A **transfer** is a pair of entries, one in each journal: out of the sender's fund (8118, "chuyển cho
+đơn vị trong hệ thống") and into the receiver's (7118, "nhận từ đơn vị trong hệ thống"), recorded
+together in ``org_transfers`` so that a consolidation over both eliminates the pair and counts the money
+once. A **dissolution** is a transfer of everything: a closing entry takes every asset, liability and
+protected principal of the old organization to zero, an opening entry puts each on the successor's
+books (account by account, into the fund the caller maps it to), the old organization is locked for
+good and its children move under the successor. Both histories stay readable; the consolidated figures
+of any organization above both are the same before and after.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .balances import account_fund_amounts, subtree
+from .chart import AccountSpec
+from .clock import now_iso, parse_date
+from .errors import Conflict, InvalidInput, NotFound
+from .journal import Entry, Line, post, take_turn
+from .money import parse_amount
+from .orgs import account_by_code, add_account, create_fund, fund_id_by_code
+
+INTERORG = {
+    "interorg_income": AccountSpec("7118", "Thu nhận từ đơn vị trong hệ thống Hội", "income", "interorg_income"),
+    "interorg_expense": AccountSpec("8118", "Chi chuyển cho đơn vị trong hệ thống Hội", "expense", "interorg_expense"),
+}
+SEALED = date(9999, 12, 31)  # a dissolved organization's lock date: nothing is ever posted again
+
+
+def interorg_account(conn: Connection, org_id: int, role: str) -> int:
+    """The organization's 7118 / 8118 account, added to its chart the first time it is needed."""
+    a = s.accounts
+    found = conn.execute(sa.select(a.c.id).where(a.c.org_id == org_id, a.c.role == role)).scalar()
+    if found:
+        return found
+    spec = INTERORG[role]
+    return add_account(conn, org_id, code=spec.code, name=spec.name, kind=spec.kind, role=spec.role)
+
+
+def _org(conn: Connection, org_id: int):
+    o = s.organizations
+    row = conn.execute(sa.select(o).where(o.c.id == org_id)).first()
+    if row is None:
+        raise NotFound(f"organization {org_id} not found", entity="organization", id=org_id)
+    if row.dissolved_on is not None:
+        raise Conflict(f"organization {row.code} was dissolved on {row.dissolved_on}", reason="dissolved",
+                       org=row.code)
+    return row
+
+
+def _record(conn: Connection, kind: str, a: int, b: int, out_tx: int, in_tx: int, on: date, amount: int,
+            reason: str, user: str) -> int:
+    return conn.execute(s.org_transfers.insert().values(
+        kind=kind, from_org_id=a, to_org_id=b, from_tx_id=out_tx, to_tx_id=in_tx, date=on, amount=amount,
+        reason=reason, created_by=user, created_at=now_iso())).inserted_primary_key[0]
+
+
+def _locked_in_order(conn: Connection, *org_ids: int) -> None:
+    for oid in sorted(org_ids):  # both journals, always in the same order: no deadlock between opposite moves
+        take_turn(conn, oid)
+
+
+def transfer(conn: Connection, from_org_id: int, to_org_id: int, *, from_fund: str, to_fund: str, amount: Any,
+             on: Any, from_account: str, to_account: str, reason: str, user: str) -> dict:
+    """Move money from one organization's fund to another's: an entry in each journal, one record."""
+    amount = parse_amount(amount)
+    on = parse_date(on)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a transfer gives its reason", field="reason", reason="required")
+    if from_org_id == to_org_id:
+        raise InvalidInput("a transfer goes to another organization", field="to", reason="same_org")
+    a, b = _org(conn, from_org_id), _org(conn, to_org_id)
+    _locked_in_order(conn, a.id, b.id)
+    src, dst = account_by_code(conn, a.id, from_account), account_by_code(conn, b.id, to_account)
+    for acct, fld in ((src, "from_account"), (dst, "to_account")):
+        if acct.role not in ("cash", "bank"):
+            raise InvalidInput("money moves from and to cash or a bank account", field=fld, reason="not_bank")
+    ff, tf = fund_id_by_code(conn, a.id, from_fund), fund_id_by_code(conn, b.id, to_fund)
+    out = post(conn, a.id, [Entry(on, f"Chuyển cho {b.name}: {reason}", (
+        Line(interorg_account(conn, a.id, "interorg_expense"), ff, amount), Line(src.id, ff, -amount)),
+        source="org_transfer")], user=user)[0]
+    into = post(conn, b.id, [Entry(on, f"Nhận từ {a.name}: {reason}", (
+        Line(dst.id, tf, amount), Line(interorg_account(conn, b.id, "interorg_income"), tf, -amount)),
+        source="org_transfer")], user=user)[0]
+    tid = _record(conn, "transfer", a.id, b.id, out.tx_id, into.tx_id, on, amount, reason, user)
+    return {"id": tid, "from": a.code, "to": b.code, "amount": amount, "from_tx_id": out.tx_id,
+            "to_tx_id": into.tx_id}
+
+
+# --------------------------------------------------------------------------- dissolution
+
+
+@dataclass(frozen=True)
+class _Acct:
+    id: int
+    code: str
+    name: str
+    kind: str
+    role: str | None
+    parent_code: str | None
+    bank_name: str | None
+    bank_bin: str | None
+    bank_account_no: str | None
+
+
+def _chart(conn: Connection, org_id: int) -> dict[int, _Acct]:
+    a, p = s.accounts, s.accounts.alias("p")
+    rows = conn.execute(sa.select(a.c.id, a.c.code, a.c.name, a.c.kind, a.c.role, p.c.code.label("parent_code"),
+                                  a.c.bank_name, a.c.bank_bin, a.c.bank_account_no)
+                        .outerjoin(p, p.c.id == a.c.parent_id).where(a.c.org_id == org_id))
+    return {r.id: _Acct(*r) for r in rows}
+
+
+def _open_work(conn: Connection, org_id: int, amounts: dict[tuple[int, int], int], chart: dict[int, _Acct]) -> list:
+    """What must be finished before the books can be handed on (its records cannot follow the money)."""
+    left = []
+    roles = defaultdict(int)
+    for (aid, _f), v in amounts.items():
+        roles[chart[aid].role] += abs(v)
+    if roles["deposit"] or roles["interest_receivable"]:
+        left.append("term_deposits")
+    if roles["awards_payable"]:
+        left.append("approved_awards")
+    c = s.commitments
+    if conn.execute(sa.select(sa.func.count()).where(c.c.org_id == org_id, c.c.state != "ended")).scalar():
+        left.append("stipend_commitments")
+    return left
+
+
+def _successor_account(conn: Connection, org_id: int, src: _Acct, theirs: dict[str, _Acct]) -> int:
+    """The successor's account for ``src``: the same code, or that code added to its chart (a bank account
+    that is another one under the same code gets the old organization's code appended)."""
+    same = theirs.get(src.code)
+    if same is not None and (same.bank_account_no or "") == (src.bank_account_no or "") and same.kind == src.kind:
+        return same.id
+    code = src.code if same is None else f"{src.code}-{org_code_suffix(conn, src)}"
+    if code in theirs:
+        return theirs[code].id
+    parent = src.parent_code if src.parent_code in theirs else None
+    aid = add_account(conn, org_id, code=code, name=src.name, kind=src.kind, role=src.role, parent_code=parent,
+                      bank_name=src.bank_name, bank_bin=src.bank_bin, bank_account_no=src.bank_account_no)
+    theirs[code] = _Acct(aid, code, src.name, src.kind, src.role, parent, src.bank_name, src.bank_bin,
+                         src.bank_account_no)
+    return aid
+
+
+def org_code_suffix(conn: Connection, src: _Acct) -> str:
+    a, o = s.accounts, s.organizations
+    return conn.execute(sa.select(o.c.code).join(a, a.c.org_id == o.c.id).where(a.c.id == src.id)).scalar()
+
+
+def dissolve(conn: Connection, org_id: int, successor_id: int, *, on: Any, reason: str, user: str,
+             fund_map: dict[str, str] | None = None) -> dict:
+    """Hand ``org_id``'s books to ``successor_id`` on ``on`` and close them for good; return what moved.
+
+    Each fund's money goes to the successor's fund ``fund_map`` names, else to its fund of the same code,
+    else to a new fund of that code and name. Refused while term deposits, approved unpaid awards or
+    stipend commitments are open (settle, pay or end them first), or when entries are dated after ``on``.
+    """
+    on = parse_date(on)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a dissolution gives its reason (the decision)", field="reason", reason="required")
+    old, new = _org(conn, org_id), _org(conn, successor_id)
+    if successor_id in subtree(conn, org_id):
+        raise InvalidInput("the successor cannot be the organization or one beneath it", field="successor",
+                           reason="successor_below")
+    _locked_in_order(conn, old.id, new.id)
+    t = s.transactions
+    later = conn.execute(sa.select(sa.func.max(t.c.date)).where(t.c.org_id == old.id)).scalar()
+    later = date.fromisoformat(later) if isinstance(later, str) else later
+    if later and later > on:
+        raise Conflict(f"{old.code} has entries dated {later}, after {on}", reason="entries_after", date=str(later))
+    chart = _chart(conn, old.id)
+    amounts = account_fund_amounts(conn, [old.id])
+    left = _open_work(conn, old.id, amounts, chart)
+    if left:
+        raise Conflict(f"{old.code} still has open {', '.join(left)}", reason="open_work", open=left)
+    moving = {k: v for k, v in amounts.items()
+              if chart[k[0]].kind in ("asset", "liability") or chart[k[0]].role == "principal"}
+    f = s.funds
+    old_funds = {r.id: r for r in conn.execute(sa.select(f).where(f.c.org_id == old.id))}
+    theirs = {a.code: a for a in _chart(conn, new.id).values()}
+    target: dict[int, int] = {}
+    for fid in sorted({fid for _a, fid in moving}):
+        src = old_funds[fid]
+        code = (fund_map or {}).get(src.code, src.code)
+        found = conn.execute(sa.select(f.c.id).where(f.c.org_id == new.id, f.c.code == code)).scalar()
+        target[fid] = found or create_fund(conn, new.id, code=code, name=src.name, kind=src.kind, purpose=src.purpose,
+                                           may_pay_management=src.may_pay_management, has_principal=src.has_principal)
+    out_lines, in_lines, total = [], [], 0
+    per_fund: dict[int, int] = defaultdict(int)
+    for (aid, fid), v in sorted(moving.items()):
+        out_lines.append(Line(aid, fid, -v))
+        in_lines.append(Line(_successor_account(conn, new.id, chart[aid], theirs), target[fid], v))
+        per_fund[fid] += v
+    result = {"org": old.code, "successor": new.code, "date": on.isoformat(), "amount": 0, "funds": {}}
+    if out_lines:
+        expense, income = interorg_account(conn, old.id, "interorg_expense"), interorg_account(conn, new.id,
+                                                                                               "interorg_income")
+        for fid, v in per_fund.items():
+            if v:
+                out_lines.append(Line(expense, fid, v))
+                in_lines.append(Line(income, target[fid], -v))
+            total += v
+        what = f"Bàn giao sổ sách cho {new.name} khi giải thể: {reason}"
+        out = post(conn, old.id, [Entry(on, what, tuple(out_lines), source="succession")], user=user)[0]
+        into = post(conn, new.id, [Entry(on, f"Nhận bàn giao sổ sách của {old.name}: {reason}", tuple(in_lines),
+                                         source="succession")], user=user)[0]
+        result["id"] = _record(conn, "succession", old.id, new.id, out.tx_id, into.tx_id, on, total, reason, user)
+        result.update(amount=total, from_tx_id=out.tx_id, to_tx_id=into.tx_id,
+                      funds={old_funds[k].code: v for k, v in per_fund.items()})
+    o = s.organizations
+    conn.execute(o.update().where(o.c.id == old.id).values(dissolved_on=on, successor_id=new.id, lock_date=SEALED))
+    moved = conn.execute(o.update().where(o.c.parent_id == old.id).values(parent_id=new.id)).rowcount
+    result["children_moved"] = moved
+    return result

@@ -1,0 +1,128 @@
+"""Organizations change: a province with three districts and their communes, money granted from the province
+to a commune, and one district dissolved into the province mid-year. The consolidated figures of the
+province are the same before and after, to the đồng, and no đồng is counted twice; the dissolved district's
+books stay readable, balance, verify and are closed for good; its communes move under the province."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from beancount import loader
+
+from books import beancount as bc
+from books import service as books
+from books.beancount import Period
+from ledger import journal, orgs, services
+from ledger.errors import Conflict, PeriodLocked
+from tests.helpers import snapshot
+
+from .test_beancount import export_text
+
+YEAR = Period.parse("2025-01-01", "2025-12-31")
+
+
+class _B:
+    def __init__(self, db, org, fund):
+        self.db, self.org, self.fund = db, org, fund
+
+
+def gift(db, org, fund, amount, on, name="Nhà hảo tâm"):
+    from tests.helpers import give
+
+    return give(_B(db, org, fund), amount, fund=fund, on=on, name=name)
+
+
+@pytest.fixture
+def province(db):
+    """SLA with its fund, three districts each with a fund and two communes, gifts everywhere, and a
+    grant from the province to a commune (eliminated in the consolidation)."""
+    services.create_organization(db, code="SLA", name="Hội Khuyến học tỉnh Sơn La", level="province")
+    services.create_fund(db, "SLA", code="KHT", name="Quỹ Khuyến học tỉnh")
+    gift(db, "SLA", "KHT", 900_000_000, date(2025, 2, 1))
+    for i, d in enumerate(("MSO", "TCH", "YCH"), 1):
+        code = f"SLA-{d}"
+        services.create_organization(db, code=code, name=f"Hội Khuyến học huyện {d}", level="district", parent="SLA")
+        services.create_fund(db, code, code="KH", name=f"Quỹ Khuyến học huyện {d}")
+        gift(db, code, "KH", 10_000_000 * i, date(2025, 3, i))
+        for c in (1, 2):
+            cc = f"{code}-X{c}"
+            services.create_organization(db, code=cc, name=f"Hội Khuyến học xã {d}{c}", level="commune", parent=code)
+            services.create_fund(db, cc, code="KH", name=f"Quỹ Khuyến học xã {d}{c}")
+            gift(db, cc, "KH", 1_000_000 * (i + c), date(2025, 4, c))
+    services.transfer_between(db, "SLA", "SLA-TCH-X1", from_fund="KHT", to_fund="KH", amount=5_000_000,
+                              on=date(2025, 5, 1), from_account="111", to_account="111", reason="Hỗ trợ xã khó khăn")
+    return db
+
+
+def totals(db):
+    c = books.consolidated(db, "SLA", period=YEAR)
+    return c, {k: v for k, v in c.total.__dict__.items() if k not in ("dissolved_on",)}
+
+
+def test_a_district_dissolved_into_the_province_mid_year_changes_no_consolidated_figure(province):
+    db = province
+    before, t_before = totals(db)
+    raised = 900_000_000 + sum(10_000_000 * i + sum(1_000_000 * (i + c) for c in (1, 2)) for i in (1, 2, 3))
+    assert t_before["donations"] == raised and t_before["closing"] == raised
+    assert t_before["transfers_in"] == t_before["transfers_out"] == 0  # the grant inside the province: eliminated
+    assert before.eliminated == 5_000_000
+    tch = next(r for r in before.rows if r.org == "SLA-TCH")
+
+    r = services.dissolve_organization(db, "SLA-TCH", "SLA", on=date(2025, 7, 1), fund_map={"KH": "KHT"},
+                                       reason="Nghị quyết 01/NQ-HKH giải thể cấp huyện", user="admin")
+    assert r["amount"] == tch.closing == 20_000_000 and r["children_moved"] == 2
+
+    after, t_after = totals(db)
+    assert t_after == t_before  # the consolidated total: every figure, to the đồng
+    assert after.eliminated == before.eliminated + 20_000_000
+    rows = {x.org: x for x in after.rows}
+    assert rows["SLA-TCH"].closing == 0 and rows["SLA-TCH"].dissolved_on == "2025-07-01"
+    assert rows["SLA"].closing == next(x for x in before.rows if x.org == "SLA").closing + 20_000_000
+    assert sum(x.closing for x in after.rows) == t_after["closing"]  # each đồng in exactly one organization
+    assert rows["SLA-TCH"].donations == tch.donations  # its history stays readable
+    with db.read() as c:
+        sla, tch_id = orgs.org_id_by_code(c, "SLA"), orgs.org_id_by_code(c, "SLA-TCH")
+        parents = dict(c.execute(sa.text("SELECT code, parent_id FROM organizations")).all())
+        assert journal.verify_chain(c, tch_id).ok and journal.verify_chain(c, sla).ok
+    assert parents["SLA-TCH-X1"] == parents["SLA-TCH-X2"] == sla
+    tb = books.trial_balance(db, "SLA-TCH")
+    assert tb.total.debit == tb.total.credit and all(r.closing == 0 for r in tb.rows if r.kind == "asset")
+
+
+def test_the_dissolved_books_are_closed_for_good_and_beancount_still_agrees(province, tmp_path):
+    db = province
+    services.dissolve_organization(db, "SLA-MSO", "SLA", on=date(2025, 7, 1), reason="Giải thể", user="admin")
+    with pytest.raises(PeriodLocked):
+        gift(db, "SLA-MSO", "KH", 1_000_000, date(2026, 1, 1))
+    with pytest.raises(Conflict):
+        services.dissolve_organization(db, "SLA-MSO", "SLA-YCH", on=date(2025, 8, 1), reason="Lần nữa", user="admin")
+    with db.read() as c:  # the database itself refuses a posting to the closed books
+        tch = orgs.org_id_by_code(c, "SLA-MSO")
+    with pytest.raises(sa.exc.DBAPIError):
+        with db.engine.begin() as c:
+            c.exec_driver_sql(f"INSERT INTO transactions (org_id, seq, date, doc_ref, description, source, created_by,"
+                              f" created_at, prev_hash, hash) VALUES ({tch}, 999, '2026-01-02', '', 'x', 'x', 'x',"
+                              f" 'x', 'x', 'x')")
+    path = tmp_path / "sla.beancount"
+    path.write_text(export_text(db, "SLA", subtree=True, period=bc.ALL_TIME), encoding="utf-8")
+    _entries, errors, _ = loader.load_file(str(path))
+    assert errors == []
+    from .test_beancount import agree
+
+    agree(db, path, "SLA", subtree=True)
+    fs = books.fund_statement(db, "SLA", "KH")  # the district's fund, new in the province
+    assert fs.closing.balance == 10_000_000
+
+
+def test_a_dissolution_is_refused_with_nothing_written_while_work_is_open_or_entries_come_later(province):
+    db = province
+    before = snapshot(db)
+    with pytest.raises(Conflict) as err:
+        services.dissolve_organization(db, "SLA-YCH", "SLA", on=date(2025, 3, 1), reason="Giải thể", user="admin")
+    assert err.value.params["reason"] == "entries_after"
+    with pytest.raises(Exception) as err:
+        services.dissolve_organization(db, "SLA", "SLA-YCH", on=date(2025, 12, 1), reason="Ngược", user="admin")
+    assert err.value.params["reason"] == "successor_below"
+    assert snapshot(db) == before
