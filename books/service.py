@@ -69,3 +69,31 @@ def consolidated(db: Database, org_code: str, *, period: Period = beancount.ALL_
 
     with db.read() as conn:
         return build(conn, orgs.org_id_by_code(conn, org_code), period)
+
+
+def same_tree(db: Database, a: str, b: str) -> bool:
+    """Whether two organizations belong to the same association (the same top organization)."""
+    with db.read() as conn:
+        return _root(conn, orgs.org_id_by_code(conn, a)) == _root(conn, orgs.org_id_by_code(conn, b))
+
+
+def may_absorb(db: Database, successor: str, org_code: str) -> bool:
+    """Whether ``successor`` may take over ``org_code``: it sits beneath the successor or beside it."""
+    from ledger import schema as s
+
+    with db.read() as conn:
+        sid, oid = orgs.org_id_by_code(conn, successor), orgs.org_id_by_code(conn, org_code)
+        parent = conn.execute(s.organizations.select().with_only_columns(s.organizations.c.parent_id)
+                              .where(s.organizations.c.id == sid)).scalar()
+        return oid != sid and oid in balances.subtree(conn, parent if parent else sid)
+
+
+def _root(conn, oid: int) -> int:
+    from ledger import schema as s
+
+    while True:
+        parent = conn.execute(s.organizations.select().with_only_columns(s.organizations.c.parent_id)
+                              .where(s.organizations.c.id == oid)).scalar()
+        if not parent:
+            return oid
+        oid = parent

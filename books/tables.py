@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .beancount import Period
+from .consolidation import Consolidated
 from .statements import FundStatement, TrialBalance
 from .tabular import csv_text, safe_cell
 
@@ -73,6 +74,24 @@ def fund_table(fs: FundStatement) -> Table:
     ]
     for p in fs.programs:
         t.rows.append([f"Chương trình {p.code} — {p.name}: {p.count} lượt", p.amount])
+    return t
+
+
+def consolidated_table(c: Consolidated) -> Table:
+    cols = ["Đơn vị", "Tên", "Số dư đầu kỳ", "Nhận ủng hộ", "Lãi tiền gửi", "Thu khác, bổ sung vốn",
+            "Nhận từ đơn vị khác", "Chuyển cho đơn vị khác", "Chi khen thưởng, học bổng", "Chi quản lý, chi khác",
+            "Số dư cuối kỳ", "Còn được chi"]
+    t = Table("TỔNG HỢP QUỸ TOÀN HỆ THỐNG", f"{c.org} và các đơn vị trực thuộc · {period_text(c.period)}", cols,
+              [False, False] + [True] * 10, slug=f"consolidated-{c.org}")
+
+    def row(r, name):
+        return [r.org, name, r.opening, r.donations, r.interest, r.other_income + r.capital, r.transfers_in,
+                r.transfers_out, r.awards, r.management + r.other_expense, r.closing, r.spendable]
+
+    t.rows = [row(r, r.name + (f" (giải thể {r.dissolved_on})" if r.dissolved_on else "")) for r in c.rows]
+    t.total = row(c.total, "Hợp nhất")
+    t.notes = [f"Đã loại trừ {c.eliminated:,} đồng chuyển giữa các đơn vị trong hệ thống.".replace(",", "."),
+               "Dòng hợp nhất không tính hai lần số tiền chuyển giữa các đơn vị trực thuộc."]
     return t
 
 

@@ -7,7 +7,8 @@ from flask import Response, stream_with_context
 
 from books import beancount as bc
 from books import service as books
-from ledger.errors import InvalidInput
+from ledger import services
+from ledger.errors import InvalidInput, NotAllowed
 
 from . import auth
 from . import schemas_books as sb
@@ -79,3 +80,43 @@ def beancount_import(body: dict, org: str):
     return _created({**r, "checked_only": False})
 
 
+
+
+@route("/organizations/<org>/statements/consolidated", "consolidated", BOOKS)
+@protected("read", *READ)
+@bp.arguments(sb.StatementArgs(), location="query")
+@bp.response(200, sb.ConsolidatedOut)
+def consolidated(args: dict, org: str):
+    """The organization and everything beneath it as one: a row per organization and the consolidated
+    total, with money moved between organizations inside the subtree eliminated"""
+    c = books.consolidated(auth.db(), org, period=_period(args))
+    return {"org": c.org, "start": c.period.start, "end": c.period.end, "rows": c.rows, "eliminated": c.eliminated,
+            "total": c.total, "funds": c.funds}
+
+
+@route("/organizations/<org>/dissolutions", "dissolution", BOOKS, "POST")
+@protected("org.reorganize", *WRITE, post=True)
+@bp.arguments(sb.DissolutionIn())
+@replayable(sb.DissolutionOut)
+def dissolution(body: dict, org: str):
+    """Take over an organization beneath or beside this one: its money moves here with a closing entry on its
+    books and an opening entry on these, its books close for good, its children move here"""
+    if not books.may_absorb(auth.db(), org, body["org"]):
+        raise NotAllowed(f"{org} may take over only an organization beneath or beside it", reason="not_beneath")
+    return _created(services.dissolve_organization(auth.db(), body["org"], org, on=body["date"], reason=body["reason"],
+                                                   fund_map=body["fund_map"], user=auth.actor(), key=_key()))
+
+
+@route("/organizations/<org>/transfers", "org_transfer", BOOKS, "POST")
+@protected("org.transfer", *WRITE, post=True)
+@bp.arguments(sb.TransferIn())
+@replayable(sb.TransferOut)
+def org_transfer(body: dict, org: str):
+    """Move money from one of this organization's funds to a fund of another organization of the same
+    association: an entry in each journal, eliminated when both are consolidated"""
+    if not books.same_tree(auth.db(), org, body["to"]):
+        raise NotAllowed("money moves only between organizations of the same association", reason="other_tree")
+    return _created(services.transfer_between(auth.db(), org, body["to"], from_fund=body["from_fund"],
+                                              to_fund=body["to_fund"], amount=body["amount"], on=body["date"],
+                                              from_account=body["from_account"], to_account=body["to_account"],
+                                              reason=body["reason"], user=auth.actor(), key=_key()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
@@ -14,9 +15,10 @@ from flask_babel import gettext as _
 from books import beancount as bc
 from books import registers, statements, tables
 from books import service as books
-from ledger import orgs
+from ledger import orgs, services
 from ledger import schema as s
-from ledger.errors import InvalidInput, LedgerError
+from ledger.errors import InvalidInput, LedgerError, NotAllowed
+from ledger.money import parse_amount_text
 from receipts.statement import render_statement
 
 from .auth import actor, db, requires
@@ -118,6 +120,86 @@ def donations_register(org: str):
 @requires("export")
 def donations_register_file(org: str, fmt: str):
     return _file(org, _donations(org), fmt)
+
+
+def _consolidated(org: str) -> tables.Table:
+    return tables.consolidated_table(books.consolidated(db(), org, period=_period()))
+
+
+@bp.get("/o/<org>/books/consolidated")
+@requires("read")
+def consolidated(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = _funds(conn)
+    return render_template("statement.html", org=info, t=_consolidated(org), funds=funds, args=_args(),
+                           kind="consolidated", downloads=_downloads("books.consolidated_file", org=org))
+
+
+@bp.get(f"/o/<org>/books/consolidated.<{FORMATS}:fmt>")
+@requires("export")
+def consolidated_file(org: str, fmt: str):
+    return _file(org, _consolidated(org), fmt)
+
+
+@bp.get("/o/<org>/books/organizations")
+@requires("read")
+def organizations(org: str):
+    """The organizations beneath this one (and those dissolved into it), the transfers between them, and the
+    forms to move money (treasurer) and to take over a dissolved organization (administrator)."""
+    o, tr = s.organizations, s.org_transfers
+    with db().read() as conn:
+        info = org_info(conn, org)
+        ids = books.org_ids(conn, org, True)
+        rows = conn.execute(sa.select(o.c.code, o.c.name, o.c.level, o.c.dissolved_on, o.c.parent_id)
+                            .where(o.c.id.in_(ids)).order_by(o.c.code)).all()
+        codes = dict(conn.execute(sa.select(o.c.id, o.c.code)).all())
+        moves = conn.execute(sa.select(tr).where(sa.or_(tr.c.from_org_id.in_(ids), tr.c.to_org_id.in_(ids)))
+                             .order_by(tr.c.date.desc(), tr.c.id.desc()).limit(200)).all()
+        funds = _funds(conn)
+    return render_template("organizations.html", org=info, rows=rows, codes=codes, moves=moves, funds=funds,
+                           form_key=uuid.uuid4().hex)
+
+
+def _step(org: str, run, ok: str):
+    try:
+        run()
+        flash(ok, "ok")
+    except LedgerError as err:
+        flash(error_text(err), "error")
+    return redirect(url_for("books.organizations", org=org))
+
+
+@bp.post("/o/<org>/books/transfers")
+@requires("org.transfer")
+def transfer(org: str):
+    f = {k: (request.form.get(k) or "").strip() for k in ("to", "from_fund", "to_fund", "amount", "date",
+                                                          "from_account", "to_account", "reason", "form_key")}
+
+    def run():
+        if not books.same_tree(db(), org, f["to"]):
+            raise NotAllowed("money moves only between organizations of the same association", reason="other_tree")
+        services.transfer_between(db(), org, f["to"], from_fund=f["from_fund"], to_fund=f["to_fund"],
+                                  amount=parse_amount_text(f["amount"]), on=f["date"] or date.today(),
+                                  from_account=f["from_account"] or "111", to_account=f["to_account"] or "111",
+                                  reason=f["reason"], user=actor(), key=f"web:{f['form_key'] or uuid.uuid4().hex}")
+
+    return _step(org, run, _("The money was moved."))
+
+
+@bp.post("/o/<org>/books/dissolutions")
+@requires("org.reorganize")
+def dissolve(org: str):
+    f = {k: (request.form.get(k) or "").strip() for k in ("org", "date", "reason", "fund_map", "form_key")}
+
+    def run():
+        if not books.may_absorb(db(), org, f["org"]):
+            raise NotAllowed(f"{org} may take over only an organization beneath or beside it", reason="not_beneath")
+        mapping = dict(p.split("=", 1) for p in f["fund_map"].replace(",", " ").split() if "=" in p)
+        services.dissolve_organization(db(), f["org"], org, on=f["date"] or date.today(), reason=f["reason"],
+                                       fund_map=mapping, user=actor(), key=f"web:{f['form_key'] or uuid.uuid4().hex}")
+
+    return _step(org, run, _("The organization's books were handed over and closed."))
 
 
 def _downloads(endpoint: str, **values) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -12,11 +13,12 @@ import click
 from books import service as books
 from books import tables
 from books.beancount import Period
-from ledger import orgs
+from ledger import orgs, services
 from ledger.errors import InvalidInput
-from ledger.money import format_vnd
+from ledger.money import format_vnd, parse_amount_text
 
-from .cli import Ctx, key_opt, main, org_opt, period_opt
+from .cli import Ctx, _date, _out, date_opt, json_opt, key_opt, main, org_opt, period_opt
+from .cli import org as org_group
 from .cli_disbursements import report
 
 FORMATS = ("text", "json", "csv", "xlsx", "pdf")
@@ -150,3 +152,65 @@ def report_donations(c: Ctx, org, start, end, fmt, out) -> None:
     with c.db.read() as conn:
         table = donations_register(conn, orgs.org_id_by_code(conn, org), Period.parse(start, end))
     _emit(c, org, table, {}, fmt, out)
+
+
+@report.command("consolidated")
+@org_opt
+@_period
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
+@click.pass_obj
+def report_consolidated(c: Ctx, org, start, end, fmt, out) -> None:
+    """The organization and everything beneath it as one, money moved between them eliminated."""
+    cons = books.consolidated(c.db, org, period=Period.parse(start, end))
+    _emit(c, org, tables.consolidated_table(cons), cons.as_dict(), fmt, out)
+
+
+def _fund_map(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        old, sep, new = v.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise click.UsageError(f"--fund-map {v!r}: write OLD=NEW, e.g. KH=KHT")
+        out[old.strip()] = new.strip()
+    return out
+
+
+@org_group.command("dissolve")
+@click.argument("code")
+@click.option("--into", "successor", required=True, help="The successor organization's code.")
+@date_opt("The day the books are handed over (default: today).")
+@click.option("--reason", required=True, help="The decision dissolving it.")
+@click.option("--fund-map", "fund_map", multiple=True, help="OLD=NEW: the successor's fund for one of its funds.")
+@key_opt
+@json_opt
+@click.pass_obj
+def org_dissolve(c: Ctx, code, successor, on, reason, fund_map, key, as_json) -> None:
+    """Dissolve an organization into its successor: its money moves, its books close for good."""
+    r = services.dissolve_organization(c.db, code, successor, on=_date(on) or date.today(), reason=reason,
+                                       fund_map=_fund_map(fund_map), user=c.user, key=key)
+    _out(r, as_json, f"Đã bàn giao {format_vnd(r['amount'])} của {r['org']} cho {r['successor']}; "
+                     f"sổ của {r['org']} đã khóa.")
+
+
+@main.command("transfer")
+@click.option("--from-org", "from_org", required=True)
+@click.option("--to-org", "to_org", required=True)
+@click.option("--from-fund", required=True)
+@click.option("--to-fund", required=True)
+@click.option("--amount", required=True, help="Whole đồng: 5.000.000")
+@date_opt()
+@click.option("--from-account", default="111", show_default=True, help="Cash (111) or a bank account (1121.x).")
+@click.option("--to-account", default="111", show_default=True)
+@click.option("--reason", required=True)
+@key_opt
+@json_opt
+@click.pass_obj
+def transfer(c: Ctx, from_org, to_org, from_fund, to_fund, amount, on, from_account, to_account, reason, key,
+             as_json) -> None:
+    """Move money from one organization's fund to another's: an entry in each journal."""
+    r = services.transfer_between(c.db, from_org, to_org, from_fund=from_fund, to_fund=to_fund,
+                                  amount=parse_amount_text(amount), on=_date(on) or date.today(),
+                                  from_account=from_account, to_account=to_account, reason=reason, user=c.user,
+                                  key=key)
+    _out(r, as_json, f"Đã chuyển {format_vnd(r['amount'])} từ {r['from']} cho {r['to']}.")

@@ -31,6 +31,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "batch.prepare": frozenset({"treasurer"}),  # recipients; draft, fill and submit a batch
     "batch.vote": frozenset({"council"}),  # approve or reject a submitted batch (never one's own)
     "batch.pay": frozenset({"treasurer"}),  # pay approved lines, cancel unpaid ones
+    "org.transfer": frozenset({"treasurer"}),  # move money to another organization of the same association
+    "org.reorganize": frozenset({"admin"}),  # take over a dissolved organization's books (its successor's admin)
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .schemas import Figures, Out, Strict
+from .schemas import Dong, Figures, Out, Strict
 
 
 class StatementArgs(ma.Schema):
@@ -90,4 +90,76 @@ class BeancountImportResult(Out):
     accounts = fields.Integer(required=True)
     transactions = fields.Integer(required=True)
     checked_only = fields.Boolean(required=True)
+    replayed = fields.Boolean(required=True)
+
+
+class OrgFigures(Out):
+    org = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    dissolved_on = fields.String(required=True, allow_none=True)
+    opening = fields.Integer(required=True, metadata={"description": "net assets at the start"})
+    donations = fields.Integer(required=True)
+    interest = fields.Integer(required=True)
+    other_income = fields.Integer(required=True)
+    capital = fields.Integer(required=True)
+    awards = fields.Integer(required=True)
+    management = fields.Integer(required=True)
+    other_expense = fields.Integer(required=True)
+    transfers_in = fields.Integer(required=True, metadata={"description": "from other organizations"})
+    transfers_out = fields.Integer(required=True, metadata={"description": "to other organizations"})
+    closing = fields.Integer(required=True)
+    principal = fields.Integer(required=True)
+    reserved = fields.Integer(required=True)
+    spendable = fields.Integer(required=True)
+
+
+class ConsolidatedOut(Out):
+    org = fields.String(required=True)
+    start = fields.Date(required=True, allow_none=True, data_key="from")
+    end = fields.Date(required=True, allow_none=True, data_key="to")
+    rows = fields.List(fields.Nested(OrgFigures), required=True)
+    eliminated = fields.Integer(required=True, metadata={"description": "moved between organizations inside"})
+    total = fields.Nested(OrgFigures, required=True, metadata={"description": "transfers inside eliminated"})
+    funds = fields.Nested(Figures, required=True)
+
+
+class DissolutionIn(Strict):
+    org = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                        metadata={"description": "the organization dissolved into this one"})
+    date = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    fund_map = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=40)),
+                           values=fields.String(validate=validate.Length(min=1, max=40)), load_default=dict,
+                           metadata={"description": "its fund code → this organization's fund code"})
+
+
+class DissolutionOut(Out):
+    id = fields.Integer(allow_none=True)
+    org = fields.String(required=True)
+    successor = fields.String(required=True)
+    date = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    funds = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    children_moved = fields.Integer(required=True)
+    replayed = fields.Boolean(required=True)
+
+
+class TransferIn(Strict):
+    to = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    from_fund = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    to_fund = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    amount = Dong(required=True)
+    date = fields.Date(required=True)
+    from_account = fields.String(load_default="111", validate=validate.Length(min=1, max=40))
+    to_account = fields.String(load_default="111", validate=validate.Length(min=1, max=40))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class TransferOut(Out):
+    id = fields.Integer(required=True)
+    to = fields.String(required=True, attribute="to")
+    amount = fields.Integer(required=True)
+    from_tx_id = fields.Integer(required=True)
+    to_tx_id = fields.Integer(required=True)
     replayed = fields.Boolean(required=True)
