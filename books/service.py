@@ -97,3 +97,19 @@ def _root(conn, oid: int) -> int:
         if not parent:
             return oid
         oid = parent
+
+
+def auditor_package(db: Database, org_code: str, *, period: Period, with_pdf: bool = True) -> bytes:
+    """The ZIP of a locked period's statements, registers, journal, beancount books and manifest."""
+    from . import package
+
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        render = None
+        if with_pdf:
+            from receipts.statement import render_statement
+
+            def render(table):
+                return render_statement(conn, oid, table).data
+
+        return package.build(conn, oid, period, pdf=render)

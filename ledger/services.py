@@ -14,6 +14,7 @@ from . import audit, balances, documents, donations, importer, journal, orgs, us
 from .audit import Actor, as_actor
 from .clock import parse_date
 from .db import Database
+from .errors import Conflict
 from .idempotency import run_idempotent
 
 Who = Actor | str  # who acts: an Actor (web, API) or a plain user name (CLI, tests)
@@ -115,13 +116,29 @@ def check_import(db: Database, org_code: str, path: Path, *, fund: str | None = 
 
 
 def lock_period(db: Database, org_code: str, through: Any, *, user: Who = "cli") -> dict:
+    """Lock the books through a day, once the closing check passes (``ledger/closing.py``)."""
+    from . import closing
+
     on = parse_date(through)
     with db.begin() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
+        failed = [c for c in closing.check(conn, oid, on) if not c.ok]
+        if failed:
+            raise Conflict(f"the closing check fails: {'; '.join(f'{c.code}: {c.detail}' for c in failed)}",
+                           reason="closing_check", failed=[c.code for c in failed],
+                           details={c.code: c.detail for c in failed})
         prev = orgs.set_lock_date(conn, oid, on)
         result = {"lock_date": on.isoformat(), "previous": prev.isoformat() if prev else None}
         audit.record(conn, user, "period.lock", org_id=oid, target=org_code, details=result)
     return result
+
+
+def closing_check(db: Database, org_code: str, through: Any) -> list:
+    """The closing check's results for locking through ``through`` (nothing is locked)."""
+    from . import closing
+
+    with db.read() as conn:
+        return closing.check(conn, orgs.org_id_by_code(conn, org_code), parse_date(through))
 
 
 def verify(db: Database, org_code: str | None = None) -> list[journal.ChainReport]:

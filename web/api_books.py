@@ -120,3 +120,14 @@ def org_transfer(body: dict, org: str):
                                               to_fund=body["to_fund"], amount=body["amount"], on=body["date"],
                                               from_account=body["from_account"], to_account=body["to_account"],
                                               reason=body["reason"], user=auth.actor(), key=_key()))
+
+
+@route("/organizations/<org>/auditor-package", "auditor_package", BOOKS)
+@protected("export", *READ)
+@bp.arguments(sb.PackageArgs(), location="query")
+@bp.response(200, content_type="application/zip", description="The auditor package, one ZIP")
+def auditor_package(args: dict, org: str):
+    """The auditor package of a locked period: statements (PDF, XLSX, CSV), the donations register, the
+    journal as CSV, the books as beancount and a manifest with the head digest and every file's sha256"""
+    data = books.auditor_package(auth.db(), org, period=_period(args), with_pdf=args["pdf"])
+    return Response(data, mimetype="application/zip")

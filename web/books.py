@@ -234,6 +234,16 @@ def beancount(org: str):
                     headers={"Content-Disposition": f"attachment; filename={name}.beancount"})
 
 
+@bp.get("/o/<org>/books/package.zip")
+@requires("export")
+def package(org: str):
+    """The auditor package of a locked period, one ZIP."""
+    data = books.auditor_package(db(), org, period=_period())
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{org}-{request.args.get('from') or 'start'}-{request.args.get('to')}")
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename=auditor-package-{name}.zip"})
+
+
 @bp.route("/o/<org>/books/import", methods=["GET", "POST"])
 @requires("org.setup")
 def import_beancount(org: str):

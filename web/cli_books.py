@@ -48,6 +48,19 @@ def export_beancount(c: Ctx, org: str, subtree: bool, start, end, out: str) -> N
     click.echo(f"Đã ghi {out} ({n:,} ký tự).".replace(",", "."), err=True)
 
 
+@export_group.command("package")
+@org_opt
+@_period
+@click.option("--no-pdf", is_flag=True, help="Leave out the PDFs (faster).")
+@click.option("--out", "out", required=True, help="The ZIP file to write.")
+@click.pass_obj
+def export_package(c: Ctx, org: str, start, end, no_pdf: bool, out: str) -> None:
+    """The auditor package of a locked period: statements, registers, journal, beancount, manifest."""
+    data = books.auditor_package(c.db, org, period=Period.parse(start, end), with_pdf=not no_pdf)
+    Path(out).write_bytes(data)
+    click.echo(f"Đã ghi {out} ({len(data):,} byte).".replace(",", "."), err=True)
+
+
 @main.command("import-beancount")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--code", default=None, help="The new organization's code (default: the file's).")

@@ -93,6 +93,7 @@ _VI = {
                  "workflow_entry": "Bút toán này thuộc nghiệp vụ tiền gửi, chi học bổng hoặc quyết định vốn gốc; "
                                    "hãy điều chỉnh qua nghiệp vụ đó (rút, hủy dòng…), không đảo trực tiếp.",
                  "dissolved": "Đơn vị {org} đã giải thể; sổ sách của đơn vị đã khóa.",
+                 "closing_check": "Chưa khóa sổ được: kiểm tra cuối kỳ chưa đạt ({failed_vi}).",
                  "entries_after": "Đơn vị còn bút toán ghi sau ngày giải thể ({date}).",
                  "open_work": "Hãy tất toán tiền gửi có kỳ hạn, chi hết các khoản đã duyệt và kết thúc các cam kết "
                               "hỗ trợ trước khi giải thể.",
@@ -117,10 +118,18 @@ _ENTITIES = {"organization": "tổ chức", "fund": "quỹ", "account": "tài kh
              "program": "chương trình"}
 
 
+#: The closing check's items (``ledger/closing.py``), in Vietnamese.
+CLOSING_VI = {"chain": "chuỗi băm sổ nhật ký", "balances": "số dư lưu sẵn khớp bút toán",
+              "numbering": "số chứng từ liên tục", "accruals": "dự thu lãi tiền gửi đã ghi đủ",
+              "maturities": "tiền gửi đến hạn đã tất toán"}
+
+
 def vietnamese(err: LedgerError) -> str:
     """Return the Vietnamese message for ``err`` (falling back to its English text)."""
     table = _VI.get(err.code) or _VI.get("invalid_input" if err.status == 422 else "conflict", {})
     params = err.params
+    if "failed" in params:
+        params = {**params, "failed_vi": ", ".join(CLOSING_VI.get(c, c) for c in params["failed"])}
     if "entity" in params:
         what = next((str(params[k]) for k in ("code", "id", "login", "role") if params.get(k) is not None), "")
         params = {**params, "entity": _ENTITIES.get(params["entity"], params["entity"]), "what": what}

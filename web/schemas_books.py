@@ -20,6 +20,13 @@ class TrialArgs(StatementArgs):
                                                                          "or per account"})
 
 
+class PackageArgs(ma.Schema):
+    start = fields.Date(data_key="from", metadata={"description": "first day (default: the first posting)"})
+    end = fields.Date(data_key="to", metadata={"description": "last day, on or before the lock date (default: "
+                                                             "the lock date)"})
+    pdf = fields.Boolean(load_default=True, metadata={"description": "with the statements as PDF"})
+
+
 class BeancountArgs(StatementArgs):
     subtree = fields.Boolean(load_default=False, metadata={"description": "with every organization beneath"})
 

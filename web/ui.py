@@ -38,7 +38,7 @@ from ledger.names import match_key
 
 from .auth import actor, db, requires
 from .helpers import Page, error_text, org_info
-from .messages import row_problem
+from .messages import CLOSING_VI, row_problem
 
 bp = Blueprint("ui", __name__)
 PER_PAGE = 50
@@ -398,12 +398,20 @@ def reverse(org: str, tx_id: int):
 def lock(org: str):
     with db().read() as conn:
         info = org_info(conn, org)
+    through = (request.values.get("through") or "").strip()
+    checks = None
+    if through:
+        try:
+            checks = services.closing_check(db(), org, through)
+        except LedgerError:
+            checks = None
     if request.method == "GET":
-        return render_template("lock.html", org=info)
+        return render_template("lock.html", org=info, checks=checks, through=through, names=CLOSING_VI)
     try:
-        r = services.lock_period(db(), org, request.form.get("through", ""), user=actor())
+        r = services.lock_period(db(), org, through, user=actor())
     except LedgerError as err:
-        return render_template("lock.html", org=info, error=error_text(err)), err.status
+        return render_template("lock.html", org=info, error=error_text(err), checks=checks, through=through,
+                               names=CLOSING_VI), err.status
     flash(_("Books locked through %(d)s.", d=parse_date(r["lock_date"]).strftime("%d/%m/%Y")))
     return redirect(url_for("ui.dashboard", org=org))
 

@@ -60,3 +60,19 @@ def test_an_import_through_the_api_is_all_or_nothing(books):
     assert orgs["SLA-CU"]["parent"] == "SLA" and orgs["SLA-CU"]["total"]["balance"] == 2_000_000
     checked = api.post(f"{BASE}/beancount-imports", {"text": text, "check_only": True}, role="admin")
     assert checked.status_code == 200 and checked.get_json()["checked_only"] is True
+
+
+def test_the_auditor_package_through_the_api(books):
+    import io
+    import zipfile
+
+    give(books, 2_000_000, on=date(2025, 3, 1))
+    api = _api(books.db)
+    r = api.get(f"{BASE}/auditor-package?to=2025-03-31&pdf=false", role="auditor")
+    assert r.status_code == 409 and r.get_json()["code"] == "conflict"  # not locked yet
+    assert api.post(f"{BASE}/lock", {"through": "2025-03-31"}, role="admin").status_code == 200
+    r = api.get(f"{BASE}/auditor-package?pdf=false", role="auditor")  # to the lock date
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(r.data)).namelist()
+    assert "SLA/books.beancount" in names and "SLA/MANIFEST.txt" in names
+    assert api.get(f"{BASE}/auditor-package", role="council").status_code == 403

@@ -63,3 +63,16 @@ def test_the_trial_balance_and_fund_statement_in_every_format(demo, tmp_path):  
     assert "Số dư cuối kỳ,18224402000" in csv
     p = run(demo, "report", "trial-balance", "--from", "2025-12-31", "--to", "2025-01-01", ok=False)
     assert p.returncode == 2 and "Kỳ báo cáo kết thúc trước khi bắt đầu" in p.stderr
+
+
+def test_lock_and_export_the_auditor_package(demo, tmp_path):  # noqa: F811
+    import zipfile
+
+    p = run(demo, "lock", "2025-06-30", ok=False)
+    assert p.returncode == 2 and "kiểm tra cuối kỳ chưa đạt" in p.stderr
+    run(demo, "accrue", "--through", "2025-06-30")
+    run(demo, "lock", "2025-06-30")
+    out = tmp_path / "pkg.zip"
+    run(demo, "export", "package", "--from", "2025-01-01", "--to", "2025-06-30", "--no-pdf", "--out", str(out))
+    names = zipfile.ZipFile(out).namelist()
+    assert "SLA/fund-TOHIEU.xlsx" in names and "SLA/journal.csv" in names

@@ -40,6 +40,7 @@ def world(tmp_path_factory):
     job_id = jobs.start(db, "SLA", "certificate", user="test", year=2025, wait=True)
     services.vote_batch(db, "SLA", 1, approve=True, on=date(2025, 6, 5), user="hoidong")  # seed 000's batch:
     services.pay_batch(db, "SLA", 1, line_nos=[1], on=date(2025, 6, 10), user="thuquy")  # its PDFs exist
+    services.lock_period(db, "SLA", "2024-12-31")  # the opening balances: the auditor package has a period
     ids = {"org": "SLA", "pledge_id": pledge["donation_id"], "tx_id": pledge["tx_id"], "kind": "decision",
            "donor_id": pledge["donor_id"], "id": pledge["donor_id"], "fund": "TOHIEU", "job_id": job_id,
            "doc_id": 1, "donation_id": 1, "entry_id": 1, "campaign": "TOHIEU-2025", "fmt": "csv"}

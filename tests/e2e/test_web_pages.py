@@ -9,6 +9,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from ledger import services
 from tests.helpers import figures, snapshot
 
 from .webutil import csrf_token, demo_app, login
@@ -176,7 +177,15 @@ def test_reversal_with_a_reason_restores_the_balance_once(app, db, treasurer):
 def test_admin_locks_the_period_and_the_treasurer_cannot_post_into_it(app, db, treasurer):
     admin = app.test_client()
     login(admin, "quantri")
-    r = admin.post("/o/SLA/lock", data={"csrf_token": csrf_token(admin, "/o/SLA/lock"), "through": "2025-06-30"})
+    token = csrf_token(admin, "/o/SLA/lock")
+    r = admin.post("/o/SLA/lock", data={"csrf_token": token, "through": "2025-06-30"})
+    assert r.status_code == 409  # the closing check: the demo deposits' month-end accruals are not booked
+    html = r.get_data(as_text=True)
+    assert "kiểm tra cuối kỳ chưa đạt" in html and 'data-check="accruals" data-ok="no"' in html
+    services.accrue(db, "SLA", "2025-06-30", user="thuquy")
+    checked = admin.get("/o/SLA/lock?through=2025-06-30").get_data(as_text=True)
+    assert 'data-ok="no"' not in checked and checked.count('data-ok="yes"') == 5
+    r = admin.post("/o/SLA/lock", data={"csrf_token": token, "through": "2025-06-30"})
     assert r.status_code == 302
     before = snapshot(db)
     r = _give(treasurer, date="2025-06-30", form_key="locked")
