@@ -13,6 +13,7 @@ from datetime import date
 
 from .beancount import Period
 from .consolidation import Consolidated
+from .disclosure import Disclosure
 from .statements import FundStatement, TrialBalance
 from .tabular import csv_text, safe_cell
 
@@ -92,6 +93,29 @@ def consolidated_table(c: Consolidated) -> Table:
     t.total = row(c.total, "Hợp nhất")
     t.notes = [f"Đã loại trừ {c.eliminated:,} đồng chuyển giữa các đơn vị trong hệ thống.".replace(",", "."),
                "Dòng hợp nhất không tính hai lần số tiền chuyển giữa các đơn vị trực thuộc."]
+    return t
+
+
+def disclosure_table(d: Disclosure) -> Table:
+    t = Table(f"CÔNG KHAI TÀI CHÍNH {d.label.upper()}", f"{d.org_name} · {period_text(d.period)}",
+              ["Nội dung", "Số lượt", "Số tiền (đồng)"], [False, False, True], slug=f"disclosure-{d.org}")
+    t.rows.append(["I. Các tổ chức, cá nhân ủng hộ", "", ""])
+    t.rows += [[f"   {x.name}", x.gifts, x.amount] for x in d.donors]
+    t.rows.append(["   Cộng (gồm hiện vật " + f"{d.in_kind:,}".replace(",", ".") + " đồng)",
+                   sum(x.gifts for x in d.donors), d.donations])
+    t.rows.append(["II. Khen thưởng, học bổng theo chương trình", "", ""])
+    t.rows += [[f"   {a.program_name}", a.count, a.amount] for a in d.awards]
+    t.rows.append(["   Cộng", sum(a.count for a in d.awards), sum(a.amount for a in d.awards)])
+    t.rows.append(["III. Thu, chi theo quỹ", "", ""])
+    for f in d.funds:
+        t.rows += [[f"   {f.name}: thu", "", f.receipts], [f"   {f.name}: chi", "", f.spending],
+                   [f"   {f.name}: số dư cuối kỳ", "", f.closing]]
+    t.rows.append(["IV. Chi phí quản lý (lũy kế năm)", "", ""])
+    t.rows += [["   Thu trong năm (không gồm hiện vật và tài trợ theo địa chỉ)", "", d.year_income],
+               [f"   Mức tối đa {d.cap_pct}%" + (f" (theo {d.cap_decision})" if d.cap_decision else ""), "", d.cap],
+               ["   Đã chi quản lý" + (" — VƯỢT MỨC" if d.over_cap else ""), "", d.management]]
+    t.notes = ["Không công bố thông tin cá nhân của học sinh; nhà hảo tâm đề nghị giấu tên được ghi là "
+               "\u201cNhà hảo tâm ẩn danh\u201d."]
     return t
 
 

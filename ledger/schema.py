@@ -49,7 +49,12 @@ organizations = sa.Table(
     # dissolved into a successor: its books are closed (locked for good) and stay readable
     sa.Column("dissolved_on", sa.Date, nullable=True),
     sa.Column("successor_id", Id, sa.ForeignKey("organizations.id"), nullable=True),
+    # management costs may take this many percent of the year's income (Decree 93/2019: 5, up to 10 by
+    # the council's decision, which is named)
+    sa.Column("management_cap_pct", sa.Integer, nullable=False, server_default="5"),
+    sa.Column("management_cap_decision", sa.String(200), nullable=False, server_default=""),
     sa.CheckConstraint("level IN ('province','district','commune','unit')", name="level"),
+    sa.CheckConstraint("management_cap_pct BETWEEN 0 AND 10", name="management_cap"),
 )
 
 accounts = sa.Table(

@@ -48,7 +48,7 @@ from .auth import api_requires
 
 PREFIX = "/api/v1"
 #: The endpoints anyone may call: the organizations with their funds, verifying a receipt, a fund's VietQR.
-PUBLIC = ("api.organizations", "api.verify_receipt", "api.vietqr")
+PUBLIC = ("api.organizations", "api.verify_receipt", "api.vietqr", "api.disclosure")
 ID = f"int(min=1, max={sc.MAX_ID})"
 
 bp = flask_smorest.Blueprint(

@@ -131,3 +131,19 @@ def auditor_package(args: dict, org: str):
     journal as CSV, the books as beancount and a manifest with the head digest and every file's sha256"""
     data = books.auditor_package(auth.db(), org, period=_period(args), with_pdf=args["pdf"])
     return Response(data, mimetype="application/zip")
+
+
+@route("/organizations/<org>/disclosure", "disclosure", BOOKS)
+@bp.doc(security=[])
+@bp.arguments(sb.DisclosureArgs(), location="query")
+@bp.response(200, sb.DisclosureOut)
+def disclosure(args: dict, org: str):
+    """The public disclosure report of a year or quarter (public, no token): donors with their amounts
+    (anonymous ones unnamed), awards by programme in aggregate, each fund's receipts and spending, management
+    costs against the cap"""
+    from books.disclosure import disclosure as build
+    from ledger import orgs
+
+    with auth.db().read() as conn:
+        d = build(conn, orgs.org_id_by_code(conn, org), args["year"], args.get("quarter"))
+    return {**d.__dict__, "over_cap": d.over_cap}

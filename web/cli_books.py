@@ -227,3 +227,42 @@ def transfer(c: Ctx, from_org, to_org, from_fund, to_fund, amount, on, from_acco
                                   from_account=from_account, to_account=to_account, reason=reason, user=c.user,
                                   key=key)
     _out(r, as_json, f"Đã chuyển {format_vnd(r['amount'])} từ {r['from']} cho {r['to']}.")
+
+
+@report.command("disclosure")
+@org_opt
+@click.option("--year", type=int, default=None, help="Default: this year.")
+@click.option("--quarter", type=click.IntRange(1, 4), default=None, help="1-4; default: the whole year.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
+@click.pass_obj
+def report_disclosure(c: Ctx, org, year, quarter, fmt, out) -> None:
+    """The public disclosure report (Decree 93/2019 art. 38.4): donors, awards by programme, each fund's
+    receipts and spending, management costs against the cap."""
+    from books.disclosure import disclosure
+
+    with c.db.read() as conn:
+        d = disclosure(conn, orgs.org_id_by_code(conn, org), year or date.today().year, quarter)
+    data = {"org": d.org, "label": d.label, "donors": [x.__dict__ for x in d.donors], "donations": d.donations,
+            "in_kind": d.in_kind, "awards": [a.__dict__ for a in d.awards], "funds": [f.__dict__ for f in d.funds],
+            "year_income": d.year_income, "management": d.management, "cap_pct": d.cap_pct, "cap": d.cap,
+            "over_cap": d.over_cap}
+    _emit(c, org, tables.disclosure_table(d), data, fmt, out)
+
+
+@org_group.command("management-cap")
+@org_opt
+@click.option("--percent", type=int, required=True, help="0-10; above 5 needs --decision.")
+@click.option("--decision", default="", help="The council's decision raising the cap above 5 %.")
+@click.pass_obj
+def org_management_cap(c: Ctx, org, percent, decision) -> None:
+    """Set the cap on management costs (percent of the year's income)."""
+    from books.disclosure import set_cap
+    from ledger import audit
+
+    with c.db.begin() as conn:
+        oid = orgs.org_id_by_code(conn, org)
+        set_cap(conn, oid, percent, decision)
+        audit.record(conn, c.user, "org.management_cap", org_id=oid, target=org,
+                     details={"percent": percent, "decision": decision})
+    click.echo(f"{org}: chi quản lý tối đa {percent}% thu trong năm.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from ledger import balances, orgs, queries
 from ledger import schema as s
@@ -55,3 +55,37 @@ def disclosure(org: str, fund: str):
     return render_template("public/disclosure.html", org=info, fund=f, figures=figures, months=months,
                            year=year, receipts=sum(m.receipts for m in months),
                            spending=sum(m.spending for m in months))
+
+
+def _report(org: str):
+    year = request.args.get("year", date.today().year, type=int)
+    quarter = request.args.get("quarter", type=int)
+    if not 2000 <= year <= 9999 or (quarter is not None and quarter not in (1, 2, 3, 4)):
+        abort(404)
+    from books.disclosure import disclosure
+
+    with db().read() as conn:
+        info = org_info(conn, org)
+        return info, disclosure(conn, info.id, year, quarter), year, quarter
+
+
+@bp.get("/<org>/disclosure")
+def disclosure_report(org: str):
+    """The public disclosure report of a year or a quarter (Decree 93/2019 art. 38.4)."""
+    from books.tables import disclosure_table
+
+    info, d, year, quarter = _report(org)
+    return render_template("public/report.html", org=info, d=d, t=disclosure_table(d), year=year, quarter=quarter)
+
+
+@bp.get("/<org>/disclosure.pdf")
+def disclosure_pdf(org: str):
+    from books.tables import disclosure_table
+    from receipts.statement import render_statement
+
+    info, d, year, quarter = _report(org)
+    with db().read() as conn:
+        pdf = render_statement(conn, info.id, disclosure_table(d))
+    name = f"cong-khai-{info.code}-{year}" + (f"-q{quarter}" if quarter else "")
+    return Response(pdf.data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename={name}.pdf"})

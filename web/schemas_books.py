@@ -170,3 +170,44 @@ class TransferOut(Out):
     from_tx_id = fields.Integer(required=True)
     to_tx_id = fields.Integer(required=True)
     replayed = fields.Boolean(required=True)
+
+
+class DisclosureArgs(ma.Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=9999))
+    quarter = fields.Integer(validate=validate.Range(min=1, max=4), metadata={"description": "default: the year"})
+
+
+class DonorLine(Out):
+    name = fields.String(required=True, metadata={"description": "Nhà hảo tâm ẩn danh for an anonymous donor"})
+    gifts = fields.Integer(required=True)
+    amount = fields.Integer(required=True)
+
+
+class AwardLine(Out):
+    program = fields.String(required=True)
+    program_name = fields.String(required=True)
+    count = fields.Integer(required=True, metadata={"description": "awards (lượt)"})
+    amount = fields.Integer(required=True)
+
+
+class FundLine(Out):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    receipts = fields.Integer(required=True)
+    spending = fields.Integer(required=True)
+    closing = fields.Integer(required=True)
+
+
+class DisclosureOut(Out):
+    org = fields.String(required=True)
+    label = fields.String(required=True)
+    donors = fields.List(fields.Nested(DonorLine), required=True)
+    donations = fields.Integer(required=True)
+    in_kind = fields.Integer(required=True)
+    awards = fields.List(fields.Nested(AwardLine), required=True)
+    funds = fields.List(fields.Nested(FundLine), required=True)
+    year_income = fields.Integer(required=True)
+    management = fields.Integer(required=True)
+    cap_pct = fields.Integer(required=True)
+    cap = fields.Integer(required=True)
+    over_cap = fields.Boolean(required=True)

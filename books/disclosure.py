@@ -1,0 +1,129 @@
+"""The public disclosure report (Decree 93/2019 art. 38.4), quarterly and yearly: who gave how much
+(an anonymous donor as "Nhà hảo tâm ẩn danh"), the awards by programme in aggregate — never a student's
+name —, each fund's receipts and spending, and the year's management costs against the cap (5 % of the
+year's income excluding gifts in kind and money for named recipients; up to 10 % by council decision).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ledger import disbursements, queries
+from ledger import schema as s
+from ledger.errors import InvalidInput
+
+from .beancount import Period
+from .statements import fund_statement
+
+ANONYMOUS = "Nhà hảo tâm ẩn danh"
+
+
+def period_of(year: int, quarter: int | None = None) -> tuple[Period, str]:
+    """The period of a year or one of its quarters, and its label."""
+    if not 2000 <= year <= 9999:
+        raise InvalidInput("the year is out of range", field="year", reason="out_of_range")
+    if quarter is None:
+        return Period(date(year, 1, 1), date(year, 12, 31)), f"Năm {year}"
+    if quarter not in (1, 2, 3, 4):
+        raise InvalidInput("a quarter is 1 to 4", field="quarter", reason="out_of_range")
+    first = date(year, 3 * quarter - 2, 1)
+    last = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1).toordinal() - 1
+    return Period(first, date.fromordinal(last)), f"Quý {quarter} năm {year}"
+
+
+@dataclass(frozen=True)
+class DonorLine:
+    name: str
+    gifts: int
+    amount: int  # money and goods at their value, net of reversals
+
+
+@dataclass(frozen=True)
+class FundLine:
+    code: str
+    name: str
+    receipts: int
+    spending: int
+    closing: int
+
+
+@dataclass
+class Disclosure:
+    org: str
+    org_name: str
+    label: str
+    period: Period
+    donors: list[DonorLine]
+    donations: int
+    in_kind: int
+    earmarked: int
+    awards: list[disbursements.AwardRow]
+    funds: list[FundLine]
+    year_income: int  # the year to the period's end, excluding gifts in kind and named-recipient money
+    management: int  # the year's management costs to the period's end
+    cap_pct: int
+    cap_decision: str
+    cap: int
+
+    @property
+    def over_cap(self) -> bool:
+        return self.management > self.cap
+
+
+def disclosure(conn: Connection, org_id: int, year: int, quarter: int | None = None) -> Disclosure:
+    period, label = period_of(year, quarter)
+    o, d, dn, t = s.organizations, s.donations, s.donors, s.transactions
+    org = conn.execute(sa.select(o.c.code, o.c.name, o.c.management_cap_pct, o.c.management_cap_decision)
+                       .where(o.c.id == org_id)).one()
+    reversed_ = sa.exists().where(t.c.reverses_id == d.c.tx_id)
+    rows = conn.execute(
+        sa.select(dn.c.id, dn.c.name, dn.c.display_name, dn.c.anonymous, d.c.kind, d.c.amount, d.c.earmark)
+        .join(dn, dn.c.id == d.c.donor_id)
+        .where(d.c.org_id == org_id, d.c.date >= period.start, d.c.date <= period.end, d.c.pledge_id.is_(None),
+               ~reversed_)).all()
+    per: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    donations = in_kind = earmarked = 0
+    for r in rows:
+        name = ANONYMOUS if r.anonymous else (r.display_name or r.name)
+        key = (name, r.id)  # each donor on a line of their own, an anonymous one under the common label
+        per[key][0] += 1
+        per[key][1] += r.amount
+        donations += r.amount
+        in_kind += r.amount if r.kind == "in_kind" else 0
+        earmarked += r.amount if r.earmark else 0
+    donors = sorted((DonorLine(k[0], n, a) for k, (n, a) in per.items()),
+                    key=lambda x: (-x.amount, x.name))
+    f = s.funds
+    funds = []
+    year_income = management = 0
+    ytd = Period(date(year, 1, 1), period.end)
+    for fid, code, name in conn.execute(sa.select(f.c.id, f.c.code, f.c.name).where(f.c.org_id == org_id)
+                                        .order_by(f.c.code)):
+        months = [m for m in queries.disclosure(conn, org_id, fid, year)
+                  if period.start.month <= m.month <= period.end.month]
+        fs = fund_statement(conn, org_id, code, period)
+        funds.append(FundLine(code, name, sum(m.receipts for m in months), sum(m.spending for m in months),
+                              fs.closing.balance))
+        y = fund_statement(conn, org_id, code, ytd)
+        year_income += y.donations + y.interest + y.other_income  # in-kind is apart; earmarked money is not income
+        management += y.management
+    cap = year_income * org.management_cap_pct // 100
+    return Disclosure(org.code, org.name, label, period, donors, donations, in_kind, earmarked,
+                      disbursements.awards(conn, org_id, period.start, period.end), funds, year_income, management,
+                      org.management_cap_pct, org.management_cap_decision, cap)
+
+
+def set_cap(conn: Connection, org_id: int, pct: int, decision: str = "") -> None:
+    """Set the management-cost cap: up to 5 % by right, up to 10 % with the council decision named."""
+    if isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= 10:
+        raise InvalidInput("the cap is a whole percent from 0 to 10", field="percent", reason="out_of_range")
+    decision = (decision or "").strip()
+    if pct > 5 and not decision:
+        raise InvalidInput("above 5 % the council's decision is named", field="decision", reason="required")
+    o = s.organizations
+    conn.execute(o.update().where(o.c.id == org_id).values(management_cap_pct=pct, management_cap_decision=decision))
