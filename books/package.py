@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import journal
 from ledger import schema as s
-from ledger.errors import Conflict
+from ledger.errors import Conflict, InvalidInput
 
 from . import beancount as bc
 from . import registers, statements, tables
@@ -59,8 +59,10 @@ def build(conn: Connection, org_id: int, period: bc.Period, *, pdf=None) -> byte
     if period.end is None and lock is not None:
         period = bc.Period(period.start, lock)
     if lock is None or period.end is None or period.end > lock:
-        raise Conflict(f"lock the books through {period.end.isoformat()} first", reason="not_locked",
+        raise Conflict(f"lock the books through {period.end or 'the period end'} first", reason="not_locked",
                        lock_date=lock.isoformat() if lock else None)
+    if period.start and period.start > period.end:
+        raise InvalidInput("the period ends before it starts", field="to", reason="period_reversed")
     files: dict[str, bytes] = {}
 
     def add_table(name: str, table: tables.Table) -> None:

@@ -93,6 +93,7 @@ _VI = {
                  "workflow_entry": "Bút toán này thuộc nghiệp vụ tiền gửi, chi học bổng hoặc quyết định vốn gốc; "
                                    "hãy điều chỉnh qua nghiệp vụ đó (rút, hủy dòng…), không đảo trực tiếp.",
                  "dissolved": "Đơn vị {org} đã giải thể; sổ sách của đơn vị đã khóa.",
+                 "not_locked": "Hãy khóa sổ đến hết kỳ trước khi lập hồ sơ kiểm toán.",
                  "closing_check": "Chưa khóa sổ được: kiểm tra cuối kỳ chưa đạt ({failed_vi}).",
                  "entries_after": "Đơn vị còn bút toán ghi sau ngày giải thể ({date}).",
                  "open_work": "Hãy tất toán tiền gửi có kỳ hạn, chi hết các khoản đã duyệt và kết thúc các cam kết "
