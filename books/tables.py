@@ -14,6 +14,7 @@ from datetime import date
 from .beancount import Period
 from .consolidation import Consolidated
 from .disclosure import Disclosure
+from .figures import Figures
 from .statements import FundStatement, TrialBalance
 from .tabular import csv_text, safe_cell
 
@@ -116,6 +117,19 @@ def disclosure_table(d: Disclosure) -> Table:
                ["   Đã chi quản lý" + (" — VƯỢT MỨC" if d.over_cap else ""), "", d.management]]
     t.notes = ["Không công bố thông tin cá nhân của học sinh; nhà hảo tâm đề nghị giấu tên được ghi là "
                "\u201cNhà hảo tâm ẩn danh\u201d."]
+    return t
+
+
+def figures_table(f: Figures) -> Table:
+    t = Table(f"SỐ LIỆU {f.label.upper()}", f"{f.name}" + (" và các đơn vị trực thuộc" if f.with_subtree else ""),
+              ["Chỉ tiêu", "Số lượt", "Số tiền (đồng)"], [False, False, True], slug=f"figures-{f.org}")
+    t.rows = [["Tổng số tiền vận động được", "", f.raised],
+              ["Khen thưởng, học bổng đã trao", f.award_count, f.award_total],
+              *[[f"   {a.name}", a.count, a.amount] for a in f.awards],
+              ["Tiền gửi có kỳ hạn tại ngân hàng cuối kỳ", "", f.on_deposit],
+              ["Lãi tiền gửi trong kỳ", "", f.interest],
+              ["Tổng số Quỹ hiện có cuối kỳ", "", f.funds_held]]
+    t.notes = f.sentences()
     return t
 
 

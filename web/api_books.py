@@ -3,7 +3,7 @@ the import of books kept in beancount as a new organization beneath this one."""
 
 from __future__ import annotations
 
-from flask import Response, stream_with_context
+from flask import Response, g, stream_with_context
 
 from books import beancount as bc
 from books import service as books
@@ -147,3 +147,17 @@ def disclosure(args: dict, org: str):
     with auth.db().read() as conn:
         d = build(conn, orgs.org_id_by_code(conn, org), args["year"], args.get("quarter"))
     return {**d.__dict__, "over_cap": d.over_cap}
+
+
+@route("/organizations/<org>/statements/figures", "figures", BOOKS)
+@protected("read", *READ)
+@bp.arguments(sb.FiguresArgs(), location="query")
+@bp.response(200, sb.FiguresOut)
+def figures(args: dict, org: str):
+    """The half-year or annual figures the associations' reports quote: raised, awards by programme, funds
+    held, term deposits, interest earned, and the sentences the reports write"""
+    from books.figures import figures as build
+
+    with auth.db().read() as conn:
+        f = build(conn, g.org_id, args["year"], args.get("half"), with_subtree=args["subtree"])
+    return {**f.__dict__, "award_count": f.award_count, "award_total": f.award_total, "sentences": f.sentences()}

@@ -49,7 +49,8 @@ def _funds(conn):
 
 
 def _args() -> dict:
-    return {k: v for k, v in request.args.items() if k in ("from", "to", "subtree", "fund", "by_account") and v}
+    return {k: v for k, v in request.args.items()
+            if k in ("from", "to", "subtree", "fund", "by_account", "year", "half", "only") and v}
 
 
 @bp.get("/o/<org>/books")
@@ -140,6 +141,32 @@ def consolidated(org: str):
 @requires("export")
 def consolidated_file(org: str, fmt: str):
     return _file(org, _consolidated(org), fmt)
+
+
+def _figures(org: str) -> tables.Table:
+    from books.figures import figures
+
+    year = request.args.get("year", date.today().year, type=int)
+    half = request.args.get("half", type=int)
+    with db().read() as conn:
+        return tables.figures_table(figures(conn, g.org_id, year, half,
+                                            with_subtree=request.args.get("only") not in ("1", "on")))
+
+
+@bp.get("/o/<org>/books/figures")
+@requires("read")
+def figures_page(org: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = _funds(conn)
+    return render_template("statement.html", org=info, t=_figures(org), funds=funds, args=_args(), kind="figures",
+                           downloads=_downloads("books.figures_file", org=org))
+
+
+@bp.get(f"/o/<org>/books/figures.<{FORMATS}:fmt>")
+@requires("export")
+def figures_file(org: str, fmt: str):
+    return _file(org, _figures(org), fmt)
 
 
 @bp.get("/o/<org>/books/organizations")

@@ -266,3 +266,24 @@ def org_management_cap(c: Ctx, org, percent, decision) -> None:
         audit.record(conn, c.user, "org.management_cap", org_id=oid, target=org,
                      details={"percent": percent, "decision": decision})
     click.echo(f"{org}: chi quản lý tối đa {percent}% thu trong năm.")
+
+
+@report.command("figures")
+@org_opt
+@click.option("--year", type=int, default=None, help="Default: this year.")
+@click.option("--half", type=click.IntRange(1, 2), default=None, help="1 or 2; default: the whole year.")
+@click.option("--only", is_flag=True, help="This organization alone, not with everything beneath it.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
+@click.pass_obj
+def report_figures(c: Ctx, org, year, half, only, fmt, out) -> None:
+    """The half-year or annual figures the reports quote: raised, awards by programme, funds held, deposits,
+    interest."""
+    from books.figures import figures
+
+    with c.db.read() as conn:
+        f = figures(conn, orgs.org_id_by_code(conn, org), year or date.today().year, half, with_subtree=not only)
+    data = {"org": f.org, "label": f.label, "raised": f.raised, "award_count": f.award_count,
+            "award_total": f.award_total, "awards": [a.__dict__ for a in f.awards], "funds_held": f.funds_held,
+            "on_deposit": f.on_deposit, "interest": f.interest, "sentences": f.sentences()}
+    _emit(c, org, tables.figures_table(f), data, fmt, out)

@@ -211,3 +211,28 @@ class DisclosureOut(Out):
     cap_pct = fields.Integer(required=True)
     cap = fields.Integer(required=True)
     over_cap = fields.Boolean(required=True)
+
+
+class FiguresArgs(ma.Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=9999))
+    half = fields.Integer(validate=validate.Range(min=1, max=2), metadata={"description": "default: the year"})
+    subtree = fields.Boolean(load_default=True, metadata={"description": "with everything beneath (default)"})
+
+
+class ProgramFigure(Out):
+    name = fields.String(required=True)
+    count = fields.Integer(required=True, metadata={"description": "awards (lượt)"})
+    amount = fields.Integer(required=True)
+
+
+class FiguresOut(Out):
+    org = fields.String(required=True)
+    label = fields.String(required=True)
+    raised = fields.Integer(required=True)
+    award_count = fields.Integer(required=True)
+    award_total = fields.Integer(required=True)
+    awards = fields.List(fields.Nested(ProgramFigure), required=True)
+    funds_held = fields.Integer(required=True)
+    on_deposit = fields.Integer(required=True)
+    interest = fields.Integer(required=True)
+    sentences = fields.List(fields.String(), required=True)

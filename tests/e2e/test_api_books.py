@@ -76,3 +76,14 @@ def test_the_auditor_package_through_the_api(books):
     names = zipfile.ZipFile(io.BytesIO(r.data)).namelist()
     assert "SLA/books.beancount" in names and "SLA/MANIFEST.txt" in names
     assert api.get(f"{BASE}/auditor-package", role="council").status_code == 403
+
+
+def test_the_half_year_figures_through_the_api(books):
+    give(books, 2_000_000, on=date(2025, 3, 1))
+    give(books, 500_000, on=date(2025, 8, 1), fund="KHT")
+    api = _api(books.db)
+    h1 = api.get(f"{BASE}/statements/figures?year=2025&half=1", role="council").get_json()
+    assert (h1["raised"], h1["funds_held"], h1["label"]) == (2_000_000, 2_000_000, "6 tháng đầu năm 2025")
+    year = api.get(f"{BASE}/statements/figures?year=2025", role="council").get_json()
+    assert year["raised"] == 2_500_000 and "2.500.000" in year["sentences"][0]
+    assert api.get(f"{BASE}/statements/figures?year=2025&half=3", role="council").status_code == 422
