@@ -49,3 +49,62 @@ def donations_register(conn: Connection, org_id: int, period: Period) -> Table:
     kept = sum(r.amount for r in rows if not r.reversed)
     t_.total = ["", "", "Cộng (trừ các khoản đã đảo)", "", "", "", kept, "", "", "", "", ""]
     return t_
+
+
+def _dmy(d) -> str:
+    return d.strftime("%d/%m/%Y") if hasattr(d, "strftime") else (str(d) if d else "")
+
+
+def receipts_register(conn: Connection, org_id: int, year: int, series: str = "BN") -> Table:
+    """Every number of a series in a year, voided ones with their reason and their replacement."""
+    from ledger import documents
+
+    rows, _n = documents.register(conn, org_id, series=series, year=year)
+    org = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)).scalar()
+    t = Table(f"SỔ ĐĂNG KÝ BIÊN NHẬN {series}/{year % 100:02d}", f"{org} · năm {year}",
+              ["Số", "Ngày", "Nhà hảo tâm", "Quỹ", "Số tiền", "Tình trạng", "Lý do hủy", "Thay cho", "Được thay bằng"],
+              [False] * 4 + [True] + [False] * 4, slug=f"receipts-{series}-{year}")
+    for r in rows:
+        t.rows.append([r.label, _dmy(r.date), r.donor or "", r.fund or "", r.amount if r.amount is not None else "",
+                       "đã hủy" if r.state == "void" else "còn hiệu lực", r.void_reason or "", r.replaces or "",
+                       r.replaced_by or ""])
+    valid = sum(r.amount or 0 for r in rows if r.state != "void")
+    t.total = ["", "", f"{len(rows)} số, {sum(r.state == 'void' for r in rows)} đã hủy", "", valid, "", "", "", ""]
+    return t
+
+
+def disbursement_register(conn: Connection, org_id: int) -> Table:
+    """Every batch with its decision, approval date, the council's votes, and what was paid and cancelled."""
+    from ledger import disbursements
+
+    org = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)).scalar()
+    t = Table("SỔ THEO DÕI CHI KHEN THƯỞNG, HỌC BỔNG", org,
+              ["Đợt", "Tên", "Trạng thái", "Người lập", "Quyết định", "Ngày duyệt", "Biểu quyết", "Số lượt",
+               "Tổng duyệt", "Đã chi", "Đã hủy"], [False] * 8 + [True] * 3, slug="disbursements")
+    vote = {"approve": "đồng ý", "reject": "không đồng ý"}
+    for b in reversed(disbursements.register(conn, org_id)):
+        votes = "; ".join(f"{m}: {vote.get(v, v)}" + (f" ({c})" if c else "") for m, v, _at, c in b.votes)
+        t.rows.append([b.id, b.title, b.state, b.prepared_by, b.decision or "", _dmy(b.approved_on), votes, b.lines,
+                       b.total, b.paid, b.cancelled])
+    return t
+
+
+def deposit_register(conn: Connection, org_id: int, as_of) -> Table:
+    """The term deposits as of a day, with what each earned and what was accrued for it."""
+    from ledger import deposits
+    from ledger.interest import format_rate
+
+    org = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)).scalar()
+    rows = deposits.register(conn, org_id, as_of)
+    t = Table("SỔ THEO DÕI TIỀN GỬI CÓ KỲ HẠN", f"{org} · đến ngày {_dmy(as_of)}",
+              ["Hợp đồng", "Ngân hàng", "Tiền gốc", "Lãi suất", "Ngày gửi", "Đáo hạn", "Tình trạng", "Lãi đến ngày",
+               "Đã dự thu", "Quỹ sở hữu"], [False, False, True, False, False, False, False, True, True, False],
+              slug="deposits")
+    state = {"open": "đang gửi", "matured": "đến hạn, chưa tất toán", "closed": "đã tất toán"}
+    for r in rows:
+        t.rows.append([r.contract_no, r.bank, r.principal, format_rate(r.rate_ppm), _dmy(r.start), _dmy(r.maturity),
+                       state.get(r.state, r.state), r.earned, r.accrued, ", ".join(f"{f}: {a:,}".replace(",", ".")
+                                                                                   for f, a in r.owners)])
+    t.total = ["Cộng", "", sum(r.principal for r in rows if r.state != "closed"), "", "", "", "",
+               sum(r.earned for r in rows), sum(r.accrued for r in rows), ""]
+    return t

@@ -17,6 +17,7 @@ from books import registers, statements, tables
 from books import service as books
 from ledger import orgs, services
 from ledger import schema as s
+from ledger.clock import parse_date
 from ledger.errors import InvalidInput, LedgerError, NotAllowed
 from ledger.money import parse_amount_text
 from receipts.statement import render_statement
@@ -50,7 +51,7 @@ def _funds(conn):
 
 def _args() -> dict:
     return {k: v for k, v in request.args.items()
-            if k in ("from", "to", "subtree", "fund", "by_account", "year", "half", "only") and v}
+            if k in ("from", "to", "subtree", "fund", "by_account", "year", "half", "only", "series", "as_of") and v}
 
 
 @bp.get("/o/<org>/books")
@@ -227,6 +228,44 @@ def dissolve(org: str):
                                        fund_map=mapping, user=actor(), key=f"web:{f['form_key'] or uuid.uuid4().hex}")
 
     return _step(org, run, _("The organization's books were handed over and closed."))
+
+
+REGISTERS = "any(receipts, disbursements, deposits)"
+
+
+def _register(register_kind: str) -> tables.Table:
+    kind = register_kind
+    with db().read() as conn:
+        if kind == "receipts":
+            year = request.args.get("year", date.today().year, type=int)
+            series = request.args.get("series", "BN")
+            if not 2000 <= year <= 9999 or series not in ("BN", "PC", "QD"):
+                abort(404)
+            return registers.receipts_register(conn, g.org_id, year, series)
+        if kind == "disbursements":
+            return registers.disbursement_register(conn, g.org_id)
+        try:
+            as_of = parse_date(request.args["as_of"]) if request.args.get("as_of") else date.today()
+        except InvalidInput:
+            abort(400)
+        return registers.deposit_register(conn, g.org_id, as_of)
+
+
+@bp.get(f"/o/<org>/books/registers/<{REGISTERS}:register_kind>")
+@requires("read")
+def register(org: str, register_kind: str):
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = _funds(conn)
+    return render_template("statement.html", org=info, t=_register(register_kind), funds=funds, args=_args(),
+                           kind="register", downloads=_downloads("books.register_file", org=org,
+                                                                 register_kind=register_kind))
+
+
+@bp.get(f"/o/<org>/books/registers/<{REGISTERS}:register_kind>.<{FORMATS}:fmt>")
+@requires("export")
+def register_file(org: str, register_kind: str, fmt: str):
+    return _file(org, _register(register_kind), fmt)
 
 
 def _downloads(endpoint: str, **values) -> list[tuple[str, str]]:

@@ -287,3 +287,27 @@ def report_figures(c: Ctx, org, year, half, only, fmt, out) -> None:
             "award_total": f.award_total, "awards": [a.__dict__ for a in f.awards], "funds_held": f.funds_held,
             "on_deposit": f.on_deposit, "interest": f.interest, "sentences": f.sentences()}
     _emit(c, org, tables.figures_table(f), data, fmt, out)
+
+
+@report.command("register")
+@org_opt
+@click.argument("kind", type=click.Choice(["receipts", "disbursements", "deposits"]))
+@click.option("--year", type=int, default=None, help="receipts: the year (default: this year).")
+@click.option("--series", default="BN", show_default=True, help="receipts: BN, PC or QD.")
+@click.option("--as-of", "as_of", default=None, help="deposits: the day (default: today).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS[:1] + FORMATS[2:]), default="text", show_default=True)
+@click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
+@click.pass_obj
+def report_register(c: Ctx, org, kind, year, series, as_of, fmt, out) -> None:
+    """A register: receipts with their voids, batches with their approvals, or term deposits as of a day."""
+    from books import registers
+
+    with c.db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org)
+        if kind == "receipts":
+            table = registers.receipts_register(conn, oid, year or date.today().year, series)
+        elif kind == "disbursements":
+            table = registers.disbursement_register(conn, oid)
+        else:
+            table = registers.deposit_register(conn, oid, _date(as_of) or date.today())
+    _emit(c, org, table, {}, fmt, out)

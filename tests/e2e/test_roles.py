@@ -44,7 +44,8 @@ def world(tmp_path_factory):
     services.lock_period(db, "SLA", "2024-12-31")  # the opening balances: the auditor package has a period
     ids = {"org": "SLA", "pledge_id": pledge["donation_id"], "tx_id": pledge["tx_id"], "kind": "decision",
            "donor_id": pledge["donor_id"], "id": pledge["donor_id"], "fund": "TOHIEU", "job_id": job_id,
-           "doc_id": 1, "donation_id": 1, "entry_id": 1, "campaign": "TOHIEU-2025", "fmt": "csv"}
+           "doc_id": 1, "donation_id": 1, "entry_id": 1, "campaign": "TOHIEU-2025", "fmt": "csv",
+           "register_kind": "receipts"}
     tokens = {role: services.create_token(db, who, "SLA", role)["token"] for role, who in SLA_ROLES.items()}
     clients = {}
     for role, who in SLA_ROLES.items():

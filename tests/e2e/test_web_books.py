@@ -111,3 +111,19 @@ def test_an_administrators_import_shows_every_bad_line_or_makes_the_organization
     assert "SLA-CU" in made and made["SLA-CU"].parent_id == made["SLA"].id
     treasurer = client_for(app, "thuquy")
     assert treasurer.get("/o/SLA/books/import").status_code == 403
+
+
+def test_the_registers_with_voids_approvals_and_deposits(app, db):
+    services.void_document(db, "SLA", 2, reason="Ghi sai tên", user="thuquy")
+    services.vote_batch(db, "SLA", 1, approve=True, on=date(2025, 6, 5), user="hoidong")
+    c = client_for(app, "kiemtra")
+    receipts = c.get("/o/SLA/books/registers/receipts?year=2025").get_data(as_text=True)
+    assert "BN/25 0000002" in receipts and "đã hủy" in receipts and "Ghi sai tên" in receipts
+    batches = c.get("/o/SLA/books/registers/disbursements").get_data(as_text=True)
+    assert "hoidong: đồng ý" in batches and "QD/25 0000001" in batches
+    x = c.get("/o/SLA/books/registers/deposits.xlsx?as_of=2025-06-30")
+    ws = load_workbook(io.BytesIO(x.data)).active
+    total = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Cộng")
+    assert total[2] == 13_200_000_000
+    assert c.get("/o/SLA/books/registers/receipts.pdf?year=2025").mimetype == "application/pdf"
+    assert c.get("/o/SLA/books/registers/nothing").status_code == 404
