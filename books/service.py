@@ -30,9 +30,12 @@ def export_beancount(db: Database, org_code: str, out: TextIO, *, subtree: bool 
 
 
 def trial_balance(db: Database, org_code: str, *, subtree: bool = False, period: Period = beancount.ALL_TIME,
-                  by_fund: bool = True, fund: str | None = None) -> statements.TrialBalance:
+                  by_fund: bool = True, fund: str | None = None, consolidate: bool = False) -> statements.TrialBalance:
+    """The trial balance; ``consolidate``: the organization and everything beneath as one (money moved
+    between them eliminated)."""
     with db.read() as conn:
-        return statements.trial_balance(conn, org_ids(conn, org_code, subtree), period, by_fund=by_fund, fund=fund)
+        return statements.trial_balance(conn, org_ids(conn, org_code, subtree or consolidate), period,
+                                        by_fund=by_fund, fund=fund, consolidate=consolidate)
 
 
 def fund_statement(db: Database, org_code: str, fund: str, *,

@@ -117,9 +117,12 @@ def _charts(conn: Connection, org_ids: list[int]):
 
 
 def trial_balance(conn: Connection, org_ids: list[int], period: Period = ALL_TIME, *, by_fund: bool = True,
-                  fund: str | None = None) -> TrialBalance:
+                  fund: str | None = None, consolidate: bool = False) -> TrialBalance:
     """Return the trial balance (bảng cân đối số phát sinh): per account (and fund), opening, the period's
-    debits and credits, closing. ``fund`` keeps one fund's rows."""
+    debits and credits, closing. ``fund`` keeps one fund's rows. ``consolidate``: the organizations as one,
+    a row per account code, with money moved between two of them eliminated from 7118 and 8118."""
+    if consolidate:
+        return _consolidated_trial(conn, org_ids, period)
     accts, funds, codes = _charts(conn, org_ids)
     if fund is not None and not any(f.code == fund for f in funds.values()):
         raise NotFound(f"fund {fund!r} not found", entity="fund", code=fund)
@@ -140,6 +143,53 @@ def trial_balance(conn: Connection, org_ids: list[int], period: Period = ALL_TIM
     total = TrialRow("", "", "Tổng cộng", "", "", sum(r.opening for r in rows), sum(r.debit for r in rows),
                      sum(r.credit for r in rows), sum(r.closing for r in rows))
     return TrialBalance(sorted(codes.values()), period, by_fund, rows, total)
+
+
+def _consolidated_trial(conn: Connection, org_ids: list[int], period: Period) -> TrialBalance:
+    accts, _funds, codes = _charts(conn, org_ids)
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    meta: dict[str, object] = {}
+    for (aid, _fid), m in pair_movements(conn, org_ids, period).items():
+        a = accts[aid]
+        meta.setdefault(a.code, a)
+        acc = sums[a.code]
+        acc[0] += m.opening
+        acc[1] += m.debit
+        acc[2] += m.credit
+        acc[3] += m.closing
+    before, during = _moved_inside(conn, org_ids, period)
+    for a in {a.code: a for a in accts.values() if a.role in ("interorg_expense", "interorg_income")}.values():
+        acc = sums.get(a.code)
+        if acc is None:
+            continue
+        if a.role == "interorg_expense":  # debited by the sender
+            acc[0] -= before
+            acc[1] -= during
+            acc[3] -= before + during
+        else:  # credited by the receiver
+            acc[0] += before
+            acc[2] -= during
+            acc[3] += before + during
+    rows = [TrialRow("*", code, meta[code].name, meta[code].kind, "", *v)
+            for code, v in sorted(sums.items()) if any(v)]
+    total = TrialRow("", "", "Tổng cộng", "", "", sum(r.opening for r in rows), sum(r.debit for r in rows),
+                     sum(r.credit for r in rows), sum(r.closing for r in rows))
+    return TrialBalance(sorted(codes.values()), period, False, rows, total)
+
+
+def _moved_inside(conn: Connection, org_ids: list[int], period: Period) -> tuple[int, int]:
+    """Money moved between two of ``org_ids``: before the period, and in it (to its end)."""
+    tr = s.org_transfers
+    inside = sa.and_(tr.c.from_org_id.in_(org_ids), tr.c.to_org_id.in_(org_ids))
+    total = sa.func.coalesce(sa.func.sum(tr.c.amount), 0)
+    before = int(conn.execute(sa.select(total).where(inside, tr.c.date < period.start)).scalar() or 0) \
+        if period.start else 0
+    q = sa.select(total).where(inside)
+    if period.start:
+        q = q.where(tr.c.date >= period.start)
+    if period.end:
+        q = q.where(tr.c.date <= period.end)
+    return before, int(conn.execute(q).scalar() or 0)
 
 
 # --------------------------------------------------------------------------- fund statement

@@ -28,7 +28,7 @@ def _period(args: dict) -> bc.Period:
 def trial_balance(args: dict, org: str):
     """Trial balance (bảng cân đối số phát sinh): opening, the period's debits and credits, closing"""
     tb = books.trial_balance(auth.db(), org, subtree=args["subtree"], period=_period(args), by_fund=args["by_fund"],
-                             fund=args.get("fund"))
+                             fund=args.get("fund"), consolidate=args["consolidate"])
     return {"orgs": tb.orgs, "start": tb.period.start, "end": tb.period.end, "by_fund": tb.by_fund,
             "rows": tb.rows, "total": tb.total}
 

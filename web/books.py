@@ -51,7 +51,7 @@ def _funds(conn):
 
 def _args() -> dict:
     return {k: v for k, v in request.args.items()
-            if k in ("from", "to", "subtree", "fund", "by_account", "year", "half", "only", "series", "as_of") and v}
+            if k in ("from", "to", "subtree", "fund", "by_account", "year", "half", "only", "series", "as_of", "consolidate") and v}
 
 
 @bp.get("/o/<org>/books")
@@ -66,7 +66,8 @@ def index(org: str):
 def _trial(org: str) -> statements.TrialBalance:
     fund = request.args.get("fund") or None
     return books.trial_balance(db(), org, subtree=_subtree(), period=_period(),
-                               by_fund=request.args.get("by_account") not in ("1", "on"), fund=fund)
+                               by_fund=request.args.get("by_account") not in ("1", "on"), fund=fund,
+                               consolidate=request.args.get("consolidate") in ("1", "on"))
 
 
 @bp.get("/o/<org>/books/trial-balance")

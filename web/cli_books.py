@@ -127,13 +127,14 @@ def _text(t: tables.Table) -> str:
 @_period
 @click.option("--fund", default=None, help="One fund only.")
 @click.option("--by-account", is_flag=True, help="One row per account, its funds added together.")
+@click.option("--consolidate", is_flag=True, help="With everything beneath as one, money moved inside eliminated.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
 @click.pass_obj
-def report_trial_balance(c: Ctx, org, subtree, start, end, fund, by_account, fmt, out) -> None:
+def report_trial_balance(c: Ctx, org, subtree, start, end, fund, by_account, consolidate, fmt, out) -> None:
     """Trial balance (bảng cân đối số phát sinh): opening, debits, credits and closing per account."""
     tb = books.trial_balance(c.db, org, subtree=subtree, period=Period.parse(start, end), by_fund=not by_account,
-                             fund=fund)
+                             fund=fund, consolidate=consolidate)
     _emit(c, org, tables.trial_table(tb), tb.as_dict(), fmt, out)
 
 

@@ -18,6 +18,8 @@ class TrialArgs(StatementArgs):
     fund = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "one fund only"})
     by_fund = fields.Boolean(load_default=True, metadata={"description": "a row per account and fund (default), "
                                                                          "or per account"})
+    consolidate = fields.Boolean(load_default=False, metadata={"description": "with everything beneath as one, "
+                                                                              "money moved inside eliminated"})
 
 
 class PackageArgs(ma.Schema):

@@ -126,3 +126,16 @@ def test_a_dissolution_is_refused_with_nothing_written_while_work_is_open_or_ent
         services.dissolve_organization(db, "SLA", "SLA-YCH", on=date(2025, 12, 1), reason="Ngược", user="admin")
     assert err.value.params["reason"] == "successor_below"
     assert snapshot(db) == before
+
+
+def test_the_consolidated_trial_balance_eliminates_money_moved_inside(province):
+    db = province
+    services.dissolve_organization(db, "SLA-TCH", "SLA", on=date(2025, 7, 1), reason="Giải thể", user="admin")
+    tb = books.trial_balance(db, "SLA", consolidate=True, period=YEAR)
+    rows = {r.code: r for r in tb.rows}
+    assert "7118" not in rows and "8118" not in rows  # every transfer was inside the province: nothing left
+    assert tb.total.debit == tb.total.credit
+    per_org = books.trial_balance(db, "SLA", subtree=True, period=YEAR)
+    assert {r.code for r in per_org.rows} >= {"7118", "8118"}
+    cash = sum(r.closing for r in per_org.rows if r.code == "111")
+    assert rows["111"].closing == cash == books.consolidated(db, "SLA", period=YEAR).total.closing
