@@ -51,7 +51,8 @@ def _funds(conn):
 
 def _args() -> dict:
     return {k: v for k, v in request.args.items()
-            if k in ("from", "to", "subtree", "fund", "by_account", "year", "half", "only", "series", "as_of", "consolidate") and v}
+            if k in ("from", "to", "subtree", "fund", "by_account", "consolidate", "year", "half", "only", "series",
+                     "as_of") and v}
 
 
 @bp.get("/o/<org>/books")
