@@ -123,12 +123,18 @@ def _chart(conn: Connection, org_id: int) -> dict[int, _Acct]:
 
 
 def _open_work(conn: Connection, org_id: int, amounts: dict[tuple[int, int], int], chart: dict[int, _Acct]) -> list:
-    """What must be finished before the books can be handed on (its records cannot follow the money)."""
+    """What must be finished before the books can be handed on (its records cannot follow the money).
+
+    Running term deposits follow (see :func:`_move_deposits`) unless part was withdrawn early or the bank's
+    figure was booked during the term: those are settled first."""
     left = []
     roles = defaultdict(int)
     for (aid, _f), v in amounts.items():
         roles[chart[aid].role] += abs(v)
-    if roles["deposit"] or roles["interest_receivable"]:
+    d, e = s.deposits, s.deposit_events
+    unsettled = ~sa.exists().where(e.c.deposit_id == d.c.id, e.c.kind == "settlement")
+    changed = sa.exists().where(e.c.deposit_id == d.c.id, e.c.kind.in_(("withdrawal", "adjustment", "reversal")))
+    if conn.execute(sa.select(sa.func.count()).where(d.c.org_id == org_id, unsettled, changed)).scalar():
         left.append("term_deposits")
     if roles["awards_payable"]:
         left.append("approved_awards")
@@ -199,6 +205,10 @@ def dissolve(conn: Connection, org_id: int, successor_id: int, *, on: Any, reaso
         found = conn.execute(sa.select(f.c.id).where(f.c.org_id == new.id, f.c.code == code)).scalar()
         target[fid] = found or create_fund(conn, new.id, code=code, name=src.name, kind=src.kind, purpose=src.purpose,
                                            may_pay_management=src.may_pay_management, has_principal=src.has_principal)
+    for aid, _fid in moving:  # a running deposit's account is its own: the successor must not have it already
+        if chart[aid].role == "deposit" and chart[aid].code in theirs:
+            raise Conflict(f"{new.code} already has account {chart[aid].code}", reason="contract_taken",
+                           code=chart[aid].code)
     out_lines, in_lines, total = [], [], 0
     per_fund: dict[int, int] = defaultdict(int)
     for (aid, fid), v in sorted(moving.items()):
@@ -221,8 +231,40 @@ def dissolve(conn: Connection, org_id: int, successor_id: int, *, on: Any, reaso
         result["id"] = _record(conn, "succession", old.id, new.id, out.tx_id, into.tx_id, on, total, reason, user)
         result.update(amount=total, from_tx_id=out.tx_id, to_tx_id=into.tx_id,
                       funds={old_funds[k].code: v for k, v in per_fund.items()})
+    result["deposits"] = _move_deposits(conn, old.id, new.id, on, chart, theirs, user,
+                                        result.get("from_tx_id"))
     o = s.organizations
     conn.execute(o.update().where(o.c.id == old.id).values(dissolved_on=on, successor_id=new.id, lock_date=SEALED))
     moved = conn.execute(o.update().where(o.c.parent_id == old.id).values(parent_id=new.id)).rowcount
     result["children_moved"] = moved
     return result
+
+
+def _move_deposits(conn: Connection, old_id: int, new_id: int, on: date, chart: dict[int, _Acct],
+                   theirs: dict[str, _Acct], user: str, tx_id: int | None) -> list[str]:
+    """Give each running deposit of the old organization to its successor: the same contract, terms and
+    history of accruals and monthly payments (so the month-end job books nothing twice), on the account and
+    bank account the opening entry carried over; the old record ends with a settlement on the handover day."""
+    d, e = s.deposits, s.deposit_events
+    unsettled = ~sa.exists().where(e.c.deposit_id == d.c.id, e.c.kind == "settlement")
+    rows = conn.execute(sa.select(d).where(d.c.org_id == old_id, unsettled)).all()
+    moved, now = [], now_iso()
+    for dep in rows:
+        acct, bank = chart[dep.account_id], chart[dep.bank_account_id]
+        if acct.code not in theirs:  # nothing left on it: nothing to carry
+            continue
+        bank_id = _successor_account(conn, new_id, bank, theirs)
+        new_dep = conn.execute(d.insert().values(
+            org_id=new_id, account_id=theirs[acct.code].id, bank_account_id=bank_id, contract_no=dep.contract_no,
+            principal=dep.principal, rate_ppm=dep.rate_ppm, demand_rate_ppm=dep.demand_rate_ppm, start=dep.start,
+            maturity=dep.maturity, term_months=dep.term_months, term_days=dep.term_days, pays=dep.pays,
+            rollover=dep.rollover, created_by=user, created_at=now)).inserted_primary_key[0]
+        history = conn.execute(sa.select(e.c.kind, e.c.on, e.c.amount).where(
+            e.c.deposit_id == dep.id, e.c.kind.in_(("accrual", "payment")))).all()
+        if history:
+            conn.execute(e.insert(), [{"deposit_id": new_dep, "kind": k, "on": day, "amount": a, "tx_id": None,
+                                       "created_at": now} for k, day, a in history])
+        conn.execute(e.insert().values(deposit_id=dep.id, kind="settlement", on=on, amount=0, tx_id=tx_id,
+                                       created_at=now))
+        moved.append(dep.contract_no)
+    return moved

@@ -96,8 +96,8 @@ _VI = {
                  "not_locked": "Hãy khóa sổ đến hết kỳ trước khi lập hồ sơ kiểm toán.",
                  "closing_check": "Chưa khóa sổ được: kiểm tra cuối kỳ chưa đạt ({failed_vi}).",
                  "entries_after": "Đơn vị còn bút toán ghi sau ngày giải thể ({date}).",
-                 "open_work": "Hãy tất toán tiền gửi có kỳ hạn, chi hết các khoản đã duyệt và kết thúc các cam kết "
-                              "hỗ trợ trước khi giải thể.",
+                 "open_work": "Trước khi giải thể, hãy tất toán các khoản tiền gửi đã rút trước hạn hoặc đã điều "
+                              "chỉnh, chi hết các khoản đã duyệt và kết thúc các cam kết hỗ trợ.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
     "not_allowed": {"preparer_cannot_approve": "Người lập danh sách không được duyệt danh sách của mình.",
                     "not_council": "Chỉ thành viên Hội đồng quản lý quỹ mới được duyệt.",

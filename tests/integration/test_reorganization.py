@@ -139,3 +139,39 @@ def test_the_consolidated_trial_balance_eliminates_money_moved_inside(province):
     assert {r.code for r in per_org.rows} >= {"7118", "8118"}
     cash = sum(r.closing for r in per_org.rows if r.code == "111")
     assert rows["111"].closing == cash == books.consolidated(db, "SLA", period=YEAR).total.closing
+
+
+def test_a_running_term_deposit_follows_its_district_and_earns_each_month_once(province):
+    from ledger.deposits import DepositInput
+    from ledger.interest import Deposit, parse_rate
+
+    db = province
+    services.add_bank_account(db, "SLA-YCH", code="1121.AGR", bank_name="Agribank Yên Châu", account_no="790011")
+    from tests.helpers import give
+
+    give(_B(db, "SLA-YCH", "KH"), 600_000_000, fund="KH", on=date(2025, 1, 2), kind="transfer",
+         bank_account="1121.AGR", name="Công ty Chè Yên Châu")
+    services.open_deposit(db, "SLA-YCH", DepositInput(contract_no="AGR-12/2025", bank_account="1121.AGR",
+                                                      principal=500_000_000, rate="5,2", start=date(2025, 1, 15),
+                                                      term_months=12, shares={"KH": 500_000_000}), user="tq")
+    services.accrue(db, "SLA-YCH", "2025-06-30", user="tq")
+    before, t_before = totals(db)
+    r = services.dissolve_organization(db, "SLA-YCH", "SLA", on=date(2025, 7, 1), reason="Giải thể",
+                                       fund_map={"KH": "KHT"}, user="admin")
+    assert r["deposits"] == ["AGR-12/2025"]
+    after, t_after = totals(db)
+    assert t_after == t_before
+    services.accrue(db, "SLA", "2025-12-31", user="tq")
+    again = services.accrue(db, "SLA", "2025-12-31", user="tq")
+    assert again["events"] == 0
+    terms = Deposit(500_000_000, parse_rate("5,2"), date(2025, 1, 15), date(2026, 1, 15))
+    with db.read() as c:
+        accrued = c.execute(sa.text(
+            "SELECT coalesce(sum(p.amount), 0) FROM postings p JOIN accounts a ON a.id = p.account_id "
+            "JOIN organizations o ON o.id = a.org_id WHERE a.code = '515' AND o.code IN ('SLA', 'SLA-YCH')")).scalar()
+        states = dict(c.execute(sa.text(
+            "SELECT o.code, count(*) FROM deposits d JOIN organizations o ON o.id = d.org_id GROUP BY o.code")).all())
+    assert -accrued == terms.accrued_through(date(2025, 12, 31))  # each month once, across the handover
+    assert states == {"SLA-YCH": 1, "SLA": 1}
+    settled = services.settle_deposit(db, "SLA", "AGR-12/2025", on=date(2026, 1, 15), user="tq")
+    assert settled["interest"] == terms.interest()
