@@ -138,9 +138,10 @@ def _open_work(conn: Connection, org_id: int, amounts: dict[tuple[int, int], int
         left.append("term_deposits")
     if roles["awards_payable"]:
         left.append("approved_awards")
-    c = s.commitments
-    if conn.execute(sa.select(sa.func.count()).where(c.c.org_id == org_id, c.c.state != "ended")).scalar():
-        left.append("stipend_commitments")
+    b = s.batches
+    if conn.execute(sa.select(sa.func.count()).where(b.c.org_id == org_id, b.c.state.in_(("draft", "submitted")))
+                    ).scalar():
+        left.append("open_batches")
     return left
 
 
@@ -233,6 +234,7 @@ def dissolve(conn: Connection, org_id: int, successor_id: int, *, on: Any, reaso
                       funds={old_funds[k].code: v for k, v in per_fund.items()})
     result["deposits"] = _move_deposits(conn, old.id, new.id, on, chart, theirs, user,
                                         result.get("from_tx_id"))
+    result["commitments"] = _move_commitments(conn, old, new, on, fund_map or {}, user)
     o = s.organizations
     conn.execute(o.update().where(o.c.id == old.id).values(dissolved_on=on, successor_id=new.id, lock_date=SEALED))
     moved = conn.execute(o.update().where(o.c.parent_id == old.id).values(parent_id=new.id)).rowcount
@@ -267,4 +269,56 @@ def _move_deposits(conn: Connection, old_id: int, new_id: int, on: date, chart: 
         conn.execute(e.insert().values(deposit_id=dep.id, kind="settlement", on=on, amount=0, tx_id=tx_id,
                                        created_at=now))
         moved.append(dep.contract_no)
+    return moved
+
+
+def _fund_for(conn: Connection, old_fund, new_id: int, fund_map: dict[str, str]) -> str:
+    """The successor's fund code for one of the old organization's funds (made if missing)."""
+    f = s.funds
+    code = fund_map.get(old_fund.code, old_fund.code)
+    if not conn.execute(sa.select(f.c.id).where(f.c.org_id == new_id, f.c.code == code)).first():
+        create_fund(conn, new_id, code=code, name=old_fund.name, kind=old_fund.kind, purpose=old_fund.purpose,
+                    may_pay_management=old_fund.may_pay_management, has_principal=old_fund.has_principal)
+    return code
+
+
+def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, str], user: str) -> list[dict]:
+    """Hand each stipend commitment still owed to the successor: the student (copied to its recipients), the
+    programme (made there if missing, drawing from the mapped fund), and the months not yet in a batch; the
+    old commitment ends with the last month it put in a batch."""
+    from . import stipends
+    from .disbursements import add_program
+
+    c, bl, r, p, f = s.commitments, s.batch_lines, s.recipients, s.programs, s.funds
+    moved = []
+    for com in conn.execute(sa.select(c).where(c.c.org_id == old.id, c.c.state != "ended").order_by(c.c.id)).all():
+        batched = conn.execute(sa.select(sa.func.max(bl.c.month)).where(bl.c.commitment_id == com.id,
+                                                                       bl.c.state != "cancelled")).scalar()
+        batched = date.fromisoformat(batched) if isinstance(batched, str) else batched
+        first = stipends._next(batched) if batched else com.first_month
+        if first > com.last_month:  # everything owed is already in its batches
+            stipends.end(conn, old.id, com.id, last=com.last_month, user=user, note=f"giải thể, chuyển {new.code}")
+            continue
+        student = conn.execute(sa.select(r).where(r.c.id == com.recipient_id)).one()._mapping
+        rid = conn.execute(r.insert().values(**{k: v for k, v in student.items() if k not in ("id", "org_id")},
+                                             org_id=new.id)).inserted_primary_key[0]
+        fund_code = _fund_for(conn, conn.execute(sa.select(f).where(f.c.id == com.fund_id)).one(), new.id, fund_map)
+        prog = conn.execute(sa.select(p).where(p.c.id == com.program_id)).one()
+        if not conn.execute(sa.select(p.c.id).where(p.c.org_id == new.id, p.c.code == prog.code)).first():
+            add_program(conn, new.id, code=prog.code, name=prog.name, funds=[fund_code],
+                        default_amount=prog.default_amount,
+                        categories=[x for x in (prog.categories or "").split(",") if x])
+        else:
+            pid = conn.execute(sa.select(p.c.id).where(p.c.org_id == new.id, p.c.code == prog.code)).scalar()
+            fid = conn.execute(sa.select(f.c.id).where(f.c.org_id == new.id, f.c.code == fund_code)).scalar()
+            pf = s.program_funds
+            if not conn.execute(sa.select(pf.c.program_id).where(pf.c.program_id == pid, pf.c.fund_id == fid)).first():
+                conn.execute(pf.insert().values(program_id=pid, fund_id=fid))
+        cid = stipends.commit(conn, new.id, recipient=rid, program=prog.code, fund=fund_code,
+                              monthly_amount=com.monthly_amount, first=first, last=com.last_month, user=user)
+        if com.state == "suspended":
+            stipends.suspend(conn, new.id, cid, month=first, note="tạm dừng từ trước khi bàn giao", user=user)
+        stipends.end(conn, old.id, com.id, last=stipends._next(first, -1), user=user, kind="handover",
+                     note=f"giải thể, chuyển cho {new.code} (cam kết {cid})")
+        moved.append({"from": com.id, "to": cid, "first": first.isoformat(), "last": com.last_month.isoformat()})
     return moved

@@ -175,3 +175,36 @@ def test_a_running_term_deposit_follows_its_district_and_earns_each_month_once(p
     assert states == {"SLA-YCH": 1, "SLA": 1}
     settled = services.settle_deposit(db, "SLA", "AGR-12/2025", on=date(2026, 1, 15), user="tq")
     assert settled["interest"] == terms.interest()
+
+
+def test_a_stipend_commitment_follows_with_the_months_not_yet_paid(province):
+    from ledger.disbursements import RecipientInput
+
+    db = province
+    for login, role in (("hd.ych", "council"), ("tq.ych", "treasurer"), ("tq.sla", "treasurer")):
+        services.add_user(db, login=login, name=login, password="mat-khau-thu-nghiem",
+                          roles=[("SLA-YCH" if login.endswith("ych") else "SLA", role)])
+    services.add_program(db, "SLA-YCH", code="NEKH", name="Nâng bước em đến trường", funds=["KH"])
+    rid = services.add_recipient(db, "SLA-YCH", RecipientInput(full_name="Sồng A Páo"), user="tq.ych")["id"]
+    services.stipend(db, "SLA-YCH", "commit", recipient=rid, program="NEKH", fund="KH", monthly_amount=500_000,
+                     first="2025-05", last="2025-12", user="tq.ych")
+    services.set_quorum(db, "SLA-YCH", "KH", 1)
+    batch = services.stipend(db, "SLA-YCH", "generate", month="2025-05", user="tq.ych")["batch_id"]
+    with pytest.raises(Conflict) as err:  # a batch in preparation cannot follow
+        services.dissolve_organization(db, "SLA-YCH", "SLA", on=date(2025, 7, 1), reason="Giải thể", user="admin")
+    assert err.value.params["open"] == ["open_batches"]
+    services.submit_batch(db, "SLA-YCH", batch, user="tq.ych")
+    services.vote_batch(db, "SLA-YCH", batch, approve=True, on=date(2025, 5, 5), user="hd.ych")
+    services.pay_batch(db, "SLA-YCH", batch, on=date(2025, 5, 6), user="tq.ych")
+    r = services.dissolve_organization(db, "SLA-YCH", "SLA", on=date(2025, 7, 1), reason="Giải thể",
+                                       fund_map={"KH": "KHT"}, user="admin")
+    assert [(m["first"], m["last"]) for m in r["commitments"]] == [("2025-06-01", "2025-12-01")]
+    gen = services.stipend(db, "SLA", "generate", month="2025-06", user="tq.sla")
+    with db.read() as c:
+        names = c.execute(sa.text("SELECT r.full_name, l.amount, o.code FROM batch_lines l JOIN recipients r "
+                                  "ON r.id = l.recipient_id JOIN batches b ON b.id = l.batch_id "
+                                  "JOIN organizations o ON o.id = b.org_id WHERE b.id = :b"),
+                          {"b": gen["batch_id"]}).all()
+        old = c.execute(sa.text("SELECT state, last_month FROM commitments WHERE id = 1")).one()
+    assert [tuple(x) for x in names] == [("Sồng A Páo", 500_000, "SLA")]
+    assert old[0] == "ended" and str(old[1]).startswith("2025-05")
