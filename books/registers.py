@@ -108,3 +108,37 @@ def deposit_register(conn: Connection, org_id: int, as_of) -> Table:
     t.total = ["Cộng", "", sum(r.principal for r in rows if r.state != "closed"), "", "", "", "",
                sum(r.earned for r in rows), sum(r.accrued for r in rows), ""]
     return t
+
+
+MAX_JOURNAL_ROWS = 50_000  # a journal on paper or in a sheet beyond this is no use: take the CSV or beancount
+
+
+def journal_register(conn: Connection, org_id: int, period: Period) -> Table:
+    """The journal of a period: each posting with its transaction's number, date, document and description."""
+    t_, p, a, f = s.transactions, s.postings, s.accounts, s.funds
+    cond = [t_.c.org_id == org_id]
+    if period.start:
+        cond.append(t_.c.date >= period.start)
+    if period.end:
+        cond.append(t_.c.date <= period.end)
+    n = conn.execute(sa.select(sa.func.count()).select_from(p.join(t_, t_.c.id == p.c.tx_id)).where(*cond)).scalar()
+    if n > MAX_JOURNAL_ROWS:
+        from ledger.errors import InvalidInput
+
+        raise InvalidInput(f"{n} postings: choose a shorter period (at most {MAX_JOURNAL_ROWS})", field="to",
+                           reason="too_long")
+    org = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)).scalar()
+    table = Table("SỔ NHẬT KÝ CHUNG", f"{org} · {period_text(period)}",
+                  ["Số", "Ngày", "Chứng từ", "Diễn giải", "Tài khoản", "Quỹ", "Nợ", "Có"],
+                  [False] * 6 + [True, True], slug="journal")
+    debit = credit = 0
+    for r in conn.execute(sa.select(t_.c.seq, t_.c.date, t_.c.doc_ref, t_.c.description, a.c.code,
+                                    f.c.code.label("fund"), p.c.amount)
+                          .join(p, p.c.tx_id == t_.c.id).join(a, a.c.id == p.c.account_id)
+                          .join(f, f.c.id == p.c.fund_id).where(*cond).order_by(t_.c.seq, p.c.id)):
+        dr, cr = (r.amount, "") if r.amount > 0 else ("", -r.amount)
+        debit += r.amount if r.amount > 0 else 0
+        credit += -r.amount if r.amount < 0 else 0
+        table.rows.append([r.seq, _dmy(r.date), r.doc_ref, r.description, r.code, r.fund, dr, cr])
+    table.total = ["", "", "", "Cộng", "", "", debit, credit]
+    return table

@@ -232,7 +232,7 @@ def dissolve(org: str):
     return _step(org, run, _("The organization's books were handed over and closed."))
 
 
-REGISTERS = "any(receipts, disbursements, deposits)"
+REGISTERS = "any(receipts, disbursements, deposits, journal)"
 
 
 def _register(register_kind: str) -> tables.Table:
@@ -246,6 +246,8 @@ def _register(register_kind: str) -> tables.Table:
             return registers.receipts_register(conn, g.org_id, year, series)
         if kind == "disbursements":
             return registers.disbursement_register(conn, g.org_id)
+        if kind == "journal":
+            return registers.journal_register(conn, g.org_id, _period())
         try:
             as_of = parse_date(request.args["as_of"]) if request.args.get("as_of") else date.today()
         except InvalidInput:

@@ -292,15 +292,17 @@ def report_figures(c: Ctx, org, year, half, only, fmt, out) -> None:
 
 @report.command("register")
 @org_opt
-@click.argument("kind", type=click.Choice(["receipts", "disbursements", "deposits"]))
+@click.argument("kind", type=click.Choice(["receipts", "disbursements", "deposits", "journal"]))
 @click.option("--year", type=int, default=None, help="receipts: the year (default: this year).")
 @click.option("--series", default="BN", show_default=True, help="receipts: BN, PC or QD.")
 @click.option("--as-of", "as_of", default=None, help="deposits: the day (default: today).")
+@_period
 @click.option("--format", "fmt", type=click.Choice(FORMATS[:1] + FORMATS[2:]), default="text", show_default=True)
 @click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
 @click.pass_obj
-def report_register(c: Ctx, org, kind, year, series, as_of, fmt, out) -> None:
-    """A register: receipts with their voids, batches with their approvals, or term deposits as of a day."""
+def report_register(c: Ctx, org, kind, year, series, as_of, start, end, fmt, out) -> None:
+    """A register: receipts with their voids, batches with their approvals, term deposits as of a day, or the
+    journal of a period (--from/--to)."""
     from books import registers
 
     with c.db.read() as conn:
@@ -309,6 +311,8 @@ def report_register(c: Ctx, org, kind, year, series, as_of, fmt, out) -> None:
             table = registers.receipts_register(conn, oid, year or date.today().year, series)
         elif kind == "disbursements":
             table = registers.disbursement_register(conn, oid)
+        elif kind == "journal":
+            table = registers.journal_register(conn, oid, Period.parse(start, end))
         else:
             table = registers.deposit_register(conn, oid, _date(as_of) or date.today())
     _emit(c, org, table, {}, fmt, out)

@@ -127,3 +127,15 @@ def test_the_registers_with_voids_approvals_and_deposits(app, db):
     assert total[2] == 13_200_000_000
     assert c.get("/o/SLA/books/registers/receipts.pdf?year=2025").mimetype == "application/pdf"
     assert c.get("/o/SLA/books/registers/nothing").status_code == 404
+
+
+def test_the_journal_as_a_sheet_balances_and_a_too_long_one_is_refused(app, monkeypatch):
+    c = client_for(app, "kiemtra")
+    ws = load_workbook(io.BytesIO(c.get("/o/SLA/books/registers/journal.xlsx?to=2025-03-31").data)).active
+    total = next(r for r in ws.iter_rows(values_only=True) if r[3] == "Cộng")
+    assert total[6] == total[7] > 0
+    from books import registers
+
+    monkeypatch.setattr(registers, "MAX_JOURNAL_ROWS", 3)
+    r = c.get("/o/SLA/books/registers/journal.pdf")
+    assert r.status_code == 422
