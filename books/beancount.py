@@ -61,6 +61,9 @@ class Period:
     @classmethod
     def parse(cls, start=None, end=None) -> Period:
         p = cls(parse_date(start, field="from") if start else None, parse_date(end, field="to") if end else None)
+        for d, fld in ((p.start, "from"), (p.end, "to")):
+            if d is not None and not date(1900, 1, 1) <= d <= date(9998, 12, 31):
+                raise InvalidInput("a period lies between 1900 and 9998", field=fld, reason="out_of_range")
         if p.start and p.end and p.end < p.start:
             raise InvalidInput("the period ends before it starts", field="to", reason="period_reversed")
         return p
@@ -316,11 +319,16 @@ def export(conn: Connection, org_ids: list[int], period: Period = ALL_TIME) -> I
 
     # an assertion on a parent account counts its sub-accounts, as beancount does
     by_name = {name: totals.get((a, f), 0) for name, a, f in opened}
-    names = sorted(by_name)
+    with_children = dict(by_name)
+    for name, amount in by_name.items():  # add each account's amount to every opened ancestor
+        parts = name.split(":")
+        for i in range(len(parts) - 1, 1, -1):
+            ancestor = ":".join(parts[:i])
+            if ancestor in with_children:
+                with_children[ancestor] += amount
     check = (last + timedelta(days=1)).isoformat()
-    for name in names:
-        amount = sum(v for n, v in by_name.items() if n == name or n.startswith(name + ":"))
-        yield f"{check} balance {name:<60} {amount:>20} {CURRENCY}\n"
+    for name in sorted(by_name):
+        yield f"{check} balance {name:<60} {with_children[name]:>20} {CURRENCY}\n"
 
 
 def write(conn: Connection, out: TextIO, org_ids: list[int], period: Period = ALL_TIME) -> int:

@@ -21,6 +21,7 @@ caller names it; a file with several organizations is refused (import a subtree 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,6 +45,7 @@ from .names import KINDS
 #: metadata Quỹ writes itself and never stores as an extra
 _OWN = {*TX_KEYS, "fund", "filename", "lineno", "__tolerances__", "__automatic__"}
 _DEFAULT_ROLES = {spec.code: spec for spec in DEFAULT_CHART}
+_ROLES = {spec.role for spec in DEFAULT_CHART if spec.role} | {"interorg_income", "interorg_expense"}
 
 
 @dataclass
@@ -95,10 +97,21 @@ def _text(meta: dict, key: str, default: str = "") -> str:
     return str(v) if v is not None else default
 
 
+_DIRECTIVES = re.compile(r"^\s*(include|plugin)\b", re.MULTILINE)
+
+
 def check(text: str, *, filename: str = "<beancount>") -> Plan:
-    """Load ``text`` with beancount and check it against Quỹ's rules; return the plan and its problems."""
-    entries, errors, _options = loader.load_string(text)
+    """Load ``text`` with beancount and check it against Quỹ's rules; return the plan and its problems.
+
+    A file that includes another file or names a plugin is refused before beancount loads it: loading
+    would read files of the server or import Python code."""
     problems: list[dict] = []
+    for m in _DIRECTIVES.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        _problem(problems, line, "beancount", f"{m.group(1)} directives are not accepted: put everything in one file")
+    if problems:
+        return Plan({}, {}, {}, [], problems)
+    entries, errors, _options = loader.load_string(text)
     for err in errors:
         line = (err.source or {}).get("lineno")
         _problem(problems, line, "beancount", str(err.message).strip())
@@ -142,6 +155,9 @@ def check(text: str, *, filename: str = "<beancount>") -> Plan:
         kind = KINDS.get(e.account.split(":")[0])
         default = _DEFAULT_ROLES.get(code)
         role = _text(e.meta, "role") or (default.role if default and default.kind == kind else None)
+        if role and role not in _ROLES:
+            _problem(problems, line, "account", f"{e.account}: role {role!r} is not one of Quỹ's account roles")
+            continue
         accounts[e.account] = _Acct(code, fund, kind, _text(e.meta, "name") or (default.name if default else code),
                                     role, _text(e.meta, "parent") or None,
                                     {k.replace("-", "_"): _text(e.meta, k) for k in
@@ -163,6 +179,7 @@ def check(text: str, *, filename: str = "<beancount>") -> Plan:
             _problem(problems, a.line, "account", f"account {a.code} names parent {a.parent}, which is not opened")
 
     txs: list[_Tx] = []
+    unopened: set[tuple[int, str]] = set()
     for e in entries:
         if isinstance(e, data.Pad):
             _problem(problems, e.meta["lineno"], "pad", "pad directives invent money; write the entry out")
@@ -173,7 +190,8 @@ def check(text: str, *, filename: str = "<beancount>") -> Plan:
         for p in e.postings:
             acct = accounts.get(p.account)
             if acct is None:
-                if not any(pr["line"] == line and pr["field"] == "account" for pr in problems):
+                if (line, p.account) not in unopened:
+                    unopened.add((line, p.account))
                     _problem(problems, line, "account", f"{p.account} is not opened with Quỹ's code and fund")
                 bad = True
                 continue
@@ -223,14 +241,15 @@ def check(text: str, *, filename: str = "<beancount>") -> Plan:
 
 
 def _order(txs: list[_Tx], problems: list[dict]) -> None:
-    """Put the transactions in journal order: by ``seq`` when the file numbers them, else by date."""
+    """Put the transactions in journal order: by ``seq`` when the file numbers them, else by date. A period's
+    export opens with its balances (``source: "opening"``, no seq), which come first."""
     numbered = [t for t in txs if t.seq is not None]
-    if numbered and len(numbered) != len(txs):
-        first = next(t for t in txs if t.seq is None)
-        _problem(problems, first.line, "seq", "some transactions carry seq: and this one does not")
+    unnumbered = [t for t in txs if t.seq is None and not (numbered and t.source == "opening")]
+    if numbered and unnumbered:
+        _problem(problems, unnumbered[0].line, "seq", "some transactions carry seq: and this one does not")
         return
     if numbered:
-        txs.sort(key=lambda t: t.seq)
+        txs.sort(key=lambda t: (t.seq is not None, t.seq or 0, t.line))
         seen: dict[int, _Tx] = {}
         for t in txs:
             if t.seq in seen:
@@ -240,9 +259,14 @@ def _order(txs: list[_Tx], problems: list[dict]) -> None:
         txs.sort(key=lambda t: (t.date, t.line))
     position = {}
     reversed_by: dict[int, int] = {}
+    opening = any(t.seq is None and t.source == "opening" for t in txs)
     for i, t in enumerate(txs):
         if t.seq is not None:
             position[t.seq] = i
+        if t.reverses is not None and t.reverses not in position and opening:
+            # a period's file reverses something from before the period: the link is kept as a reference
+            t.extras["reverses"] = str(t.reverses)
+            t.reverses = None
         if t.reverses is not None:
             if t.reverses not in position:
                 _problem(problems, t.line, "reverses", f"reverses #{t.reverses}, which is not an earlier transaction")

@@ -38,6 +38,7 @@ class OrgFigures:
     other_expense: int
     transfers_in: int  # from other organizations (7118)
     transfers_out: int  # to other organizations (8118)
+    reserved_change: int  # awards approved, not yet paid: closing less opening (still in the balance)
     closing: int
     principal: int
     reserved: int
@@ -92,8 +93,8 @@ def consolidated(conn: Connection, org_id: int, period: Period = ALL_TIME) -> Co
         d = orgs[oid].dissolved_on
         rows.append(OrgFigures(orgs[oid].code, orgs[oid].name, orgs[oid].level,
                                d.isoformat() if hasattr(d, "isoformat") else d, opened.balance,
-                               *(r[k] for k in _SUMS[1:10]), closed.balance, closed.principal, closed.reserved,
-                               closed.spendable))
+                               *(r[k] for k in _SUMS[1:10]), closed.reserved - opened.reserved, closed.balance,
+                               closed.principal, closed.reserved, closed.spendable))
     eliminated = _inside(conn, ids, period)
     total = OrgFigures(orgs[org_id].code, orgs[org_id].name, orgs[org_id].level, None,
                        *(sum(getattr(r, k) for r in rows) for k in _SUMS))

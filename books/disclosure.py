@@ -21,6 +21,7 @@ from .beancount import Period
 from .statements import fund_statement
 
 ANONYMOUS = "Nhà hảo tâm ẩn danh"
+HIDDEN = "Các nhà hảo tâm đề nghị không công bố số tiền (cộng chung)"
 
 
 def period_of(year: int, quarter: int | None = None) -> tuple[Period, str]:
@@ -82,15 +83,18 @@ def disclosure(conn: Connection, org_id: int, year: int, quarter: int | None = N
                        .where(o.c.id == org_id)).one()
     reversed_ = sa.exists().where(t.c.reverses_id == d.c.tx_id)
     rows = conn.execute(
-        sa.select(dn.c.id, dn.c.name, dn.c.display_name, dn.c.anonymous, d.c.kind, d.c.amount, d.c.earmark)
+        sa.select(dn.c.id, dn.c.name, dn.c.display_name, dn.c.anonymous, dn.c.listed, dn.c.hide_amount, d.c.kind,
+                  d.c.amount, d.c.earmark)
         .join(dn, dn.c.id == d.c.donor_id)
         .where(d.c.org_id == org_id, d.c.date >= period.start, d.c.date <= period.end, d.c.pledge_id.is_(None),
                ~reversed_)).all()
     per: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     donations = in_kind = earmarked = 0
     for r in rows:
-        name = ANONYMOUS if r.anonymous else (r.display_name or r.name)
-        key = (name, r.id)  # each donor on a line of their own, an anonymous one under the common label
+        # a donor who is anonymous or did not agree to be listed is not named; one who asked to hide the
+        # amount is counted in a line of its own, with the others who asked the same
+        name = ANONYMOUS if r.anonymous or not r.listed else (r.display_name or r.name)
+        key = (HIDDEN, 0) if r.hide_amount else (name, r.id)
         per[key][0] += 1
         per[key][1] += r.amount
         donations += r.amount

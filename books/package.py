@@ -56,6 +56,10 @@ def build(conn: Connection, org_id: int, period: bc.Period, *, pdf=None) -> byte
     o = s.organizations
     org = conn.execute(sa.select(o.c.code, o.c.name, o.c.lock_date).where(o.c.id == org_id)).one()
     lock = date.fromisoformat(org.lock_date) if isinstance(org.lock_date, str) else org.lock_date
+    if lock is not None and lock > date(9998, 12, 31):  # dissolved: sealed for good; the books end with its last day
+        t = s.transactions
+        last = conn.execute(sa.select(sa.func.max(t.c.date)).where(t.c.org_id == org_id)).scalar()
+        lock = (date.fromisoformat(last) if isinstance(last, str) else last) or date(2000, 1, 1)
     if period.end is None and lock is not None:
         period = bc.Period(period.start, lock)
     if lock is None or period.end is None or period.end > lock:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import TextIO
 
+import sqlalchemy as sa
+
 from ledger import audit, balances, orgs
 from ledger.audit import Actor
 from ledger.db import Database
@@ -81,14 +83,16 @@ def same_tree(db: Database, a: str, b: str) -> bool:
 
 
 def may_absorb(db: Database, successor: str, org_code: str) -> bool:
-    """Whether ``successor`` may take over ``org_code``: it sits beneath the successor or beside it."""
+    """Whether ``successor`` may take over ``org_code``: it sits beneath the successor, or beside it (the
+    same parent) — never a nephew or a cousin, whose own parent decides."""
     from ledger import schema as s
 
+    o = s.organizations
     with db.read() as conn:
         sid, oid = orgs.org_id_by_code(conn, successor), orgs.org_id_by_code(conn, org_code)
-        parent = conn.execute(s.organizations.select().with_only_columns(s.organizations.c.parent_id)
-                              .where(s.organizations.c.id == sid)).scalar()
-        return oid != sid and oid in balances.subtree(conn, parent if parent else sid)
+        parents = dict(conn.execute(sa.select(o.c.id, o.c.parent_id).where(o.c.id.in_([sid, oid]))).all())
+        beside = parents.get(sid) is not None and parents.get(oid) == parents.get(sid)
+        return oid != sid and (beside or oid in balances.subtree(conn, sid))
 
 
 def _root(conn, oid: int) -> int:

@@ -208,9 +208,10 @@ class FundStatement:
     """A fund's period: opening, what came in and went out by kind, closing, and what of it is free.
 
     ``opening.balance + donations + donations_in_kind + interest + other_income + capital
-    − awards − management − other_expense = closing.balance`` always holds: every journal transaction
-    balances per fund, so the fund's net assets move only through its income, expense and equity
-    accounts.
+    − awards − management − other_expense + reserved_change = closing.balance`` always holds: every journal
+    transaction balances per fund, so the fund's balance moves only through its income, expense and equity
+    accounts and through awards approved but not yet paid (3388, which the balance still holds:
+    ``reserved_change`` is closing less opening reserved).
     """
 
     org: str
@@ -226,6 +227,7 @@ class FundStatement:
     awards: int
     management: int
     other_expense: int
+    reserved_change: int  # awards approved and not yet paid: closing less opening (still in the balance)
     closing: FundBalance
     earmarked_received: int  # held for named recipients (3381): not the fund's own money
     earmarked_paid: int
@@ -254,9 +256,11 @@ def fund_statement(conn: Connection, org_id: int, fund_code: str, period: Period
     in_kind = _in_kind(conn, org_id, fund.id, period)
     donations = -total(lambda a: a.role == "donation_income")
     earmarked = [m for a, m in moves.items() if accts[a].role == "earmarked_payable"]
+    opening = fund_figures([(accts[a].kind, accts[a].role, m.opening) for a, m in moves.items()])
+    closing = fund_figures([(accts[a].kind, accts[a].role, m.closing) for a, m in moves.items()])
     return FundStatement(
         org=codes[org_id], fund=fund.code, name=fund.name, period=period,
-        opening=fund_figures([(accts[a].kind, accts[a].role, m.opening) for a, m in moves.items()]),
+        opening=opening,
         donations=donations - in_kind, donations_in_kind=in_kind,
         interest=-total(lambda a: a.role == "interest_income"),
         other_income=-total(lambda a: a.kind == "income" and a.role not in ("donation_income", "interest_income")),
@@ -264,7 +268,8 @@ def fund_statement(conn: Connection, org_id: int, fund_code: str, period: Period
         awards=total(lambda a: a.role == "award_expense"),
         management=total(lambda a: a.role == "management_expense"),
         other_expense=total(lambda a: a.kind == "expense" and a.role not in ("award_expense", "management_expense")),
-        closing=fund_figures([(accts[a].kind, accts[a].role, m.closing) for a, m in moves.items()]),
+        reserved_change=closing.reserved - opening.reserved,
+        closing=closing,
         earmarked_received=sum(m.credit for m in earmarked), earmarked_paid=sum(m.debit for m in earmarked),
         programs=_programs(conn, org_id, fund.id, period),
     )

@@ -66,6 +66,7 @@ def fund_table(fs: FundStatement) -> Table:
         ["Chi khen thưởng, học bổng", -fs.awards],
         ["Chi quản lý", -fs.management],
         ["Chi khác", -fs.other_expense],
+        ["Khen thưởng đã duyệt, chưa chi (tăng thêm trong kỳ)", fs.reserved_change],
         ["Số dư cuối kỳ", fs.closing.balance],
         ["  trong đó: vốn gốc không được chi", fs.closing.principal],
         ["  đã duyệt chưa chi", fs.closing.reserved],
@@ -82,13 +83,13 @@ def fund_table(fs: FundStatement) -> Table:
 def consolidated_table(c: Consolidated) -> Table:
     cols = ["Đơn vị", "Tên", "Số dư đầu kỳ", "Nhận ủng hộ", "Lãi tiền gửi", "Thu khác, bổ sung vốn",
             "Nhận từ đơn vị khác", "Chuyển cho đơn vị khác", "Chi khen thưởng, học bổng", "Chi quản lý, chi khác",
-            "Số dư cuối kỳ", "Còn được chi"]
+            "Đã duyệt chưa chi (tăng)", "Số dư cuối kỳ", "Còn được chi"]
     t = Table("TỔNG HỢP QUỸ TOÀN HỆ THỐNG", f"{c.org} và các đơn vị trực thuộc · {period_text(c.period)}", cols,
-              [False, False] + [True] * 10, slug=f"consolidated-{c.org}")
+              [False, False] + [True] * 11, slug=f"consolidated-{c.org}")
 
     def row(r, name):
         return [r.org, name, r.opening, r.donations, r.interest, r.other_income + r.capital, r.transfers_in,
-                r.transfers_out, r.awards, r.management + r.other_expense, r.closing, r.spendable]
+                r.transfers_out, r.awards, r.management + r.other_expense, r.reserved_change, r.closing, r.spendable]
 
     t.rows = [row(r, r.name + (f" (giải thể {r.dissolved_on})" if r.dissolved_on else "")) for r in c.rows]
     t.total = row(c.total, "Hợp nhất")

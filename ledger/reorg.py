@@ -138,6 +138,10 @@ def _open_work(conn: Connection, org_id: int, amounts: dict[tuple[int, int], int
         left.append("term_deposits")
     if roles["awards_payable"]:
         left.append("approved_awards")
+    if roles["pledge_receivable"]:  # its pledges are collected by the organization that recorded them
+        left.append("pledges")
+    if roles["earmarked_payable"]:  # money held for named recipients is paid by the one that received it
+        left.append("earmarked_gifts")
     b = s.batches
     if conn.execute(sa.select(sa.func.count()).where(b.c.org_id == org_id, b.c.state.in_(("draft", "submitted")))
                     ).scalar():

@@ -30,7 +30,7 @@ bp = Blueprint("books", __name__)
 FORMATS = "any(csv, xlsx, pdf)"
 MIME = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-MAX_IMPORT_BYTES = 200 * 1024 * 1024
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # the app's request limit (MAX_CONTENT_LENGTH); beyond, use quy import-beancount
 
 
 def _period() -> bc.Period:
@@ -328,7 +328,8 @@ def import_beancount(org: str):
             if not data:
                 raise InvalidInput("choose a beancount file", field="file", reason="required")
             if len(data) > MAX_IMPORT_BYTES:
-                raise InvalidInput("the file is larger than 200 MB", field="file", reason="too_long")
+                raise InvalidInput("the file is larger than 20 MB: use quy import-beancount", field="file",
+                                   reason="too_long")
             try:
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError:

@@ -77,6 +77,8 @@ class FundStatement(Out):
     awards = fields.Integer(required=True)
     management = fields.Integer(required=True)
     other_expense = fields.Integer(required=True)
+    reserved_change = fields.Integer(required=True, metadata={"description": "approved, unpaid awards: closing "
+                                                                              "less opening (still in the balance)"})
     closing = fields.Nested(Figures, required=True)
     earmarked_received = fields.Integer(required=True)
     earmarked_paid = fields.Integer(required=True)
@@ -117,6 +119,7 @@ class OrgFigures(Out):
     other_expense = fields.Integer(required=True)
     transfers_in = fields.Integer(required=True, metadata={"description": "from other organizations"})
     transfers_out = fields.Integer(required=True, metadata={"description": "to other organizations"})
+    reserved_change = fields.Integer(required=True)
     closing = fields.Integer(required=True)
     principal = fields.Integer(required=True)
     reserved = fields.Integer(required=True)

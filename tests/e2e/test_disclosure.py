@@ -86,3 +86,17 @@ def test_the_report_through_the_public_api(app):
     assert body["label"] == "Quý 1 năm 2025" and isinstance(body["donations"], int)
     assert SECRET not in r.get_data(as_text=True)
     assert app.test_client().get("/api/v1/organizations/SLA/disclosure?year=1999").status_code == 422
+
+
+def test_a_donor_who_is_not_listed_is_unnamed_and_a_hidden_amount_is_counted_apart(app, db):
+    for amount, day, donor in ((777_000, 4, DonorInput(name="Hà Văn Kín", listed=False)),
+                               (888_000, 5, DonorInput(name="Lò Thị Giấu", hide_amount=True))):
+        services.record_donation(db, "SLA", DonationInput(fund="KHT", amount=amount, date=date(2025, 2, day),
+                                                          donor=donor), user="t")
+    with db.read() as c:
+        d = disclosure(c, orgs.org_id_by_code(c, "SLA"), 2025)
+    names = {x.name: x.amount for x in d.donors}
+    assert "Hà Văn Kín" not in names and "Lò Thị Giấu" not in names
+    assert names["Các nhà hảo tâm đề nghị không công bố số tiền (cộng chung)"] == 888_000
+    html = app.test_client().get("/p/SLA/disclosure?year=2025").get_data(as_text=True)
+    assert "Hà Văn Kín" not in html and "Lò Thị Giấu" not in html

@@ -375,3 +375,51 @@ def test_the_database_refuses_changing_or_removing_what_an_import_kept(db):
                 c.exec_driver_sql(sql)
     with db.read() as c:
         assert c.execute(sa.text("SELECT payee FROM tx_extras")).scalars().all() == ["Ông Lò Văn Pọm"]
+
+
+def test_every_fund_statement_reconciles_even_with_awards_approved_and_unpaid(demo):
+    from books.consolidation import consolidated
+
+    with demo.read() as c:
+        funds = c.execute(sa.text("SELECT o.code, f.code FROM funds f JOIN organizations o ON o.id = f.org_id")).all()
+        sla = orgs.org_id_by_code(c, "SLA")
+        cons = consolidated(c, sla, Period.parse("2025-01-01", "2025-12-31"))
+    checked = 0
+    for period in (bc.ALL_TIME, Period.parse("2025-04-01", "2025-06-30"), Period.parse("2025-06-04", "2025-12-31")):
+        for o, f in funds:
+            fs = books.fund_statement(demo, o, f, period=period)
+            moved = (fs.donations + fs.donations_in_kind + fs.interest + fs.other_income + fs.capital - fs.awards
+                     - fs.management - fs.other_expense + fs.reserved_change)
+            assert fs.opening.balance + moved == fs.closing.balance, (o, f, period)
+            checked += 1
+    assert checked >= 3 * 13 and any(books.fund_statement(demo, "SLA", "TOHIEU").reserved_change for _ in [0])
+    for r in [*cons.rows, cons.total]:
+        moved = (r.donations + r.interest + r.other_income + r.capital + r.transfers_in - r.transfers_out - r.awards
+                 - r.management - r.other_expense + r.reserved_change)
+        assert r.opening + moved == r.closing, r.org
+
+
+def test_a_file_that_includes_another_or_names_a_plugin_is_refused_unread(tmp_path):
+    secret = tmp_path / "secret.beancount"
+    secret.write_text("this is not for you\n", encoding="utf-8")
+    plan = bi.check(f'include "{secret}"\nplugin "antigravity"\n2025-01-01 open Assets:X VND\n')
+    assert [(p["line"], p["field"]) for p in plan.problems] == [(1, "beancount"), (2, "beancount")]
+    assert not any("not for you" in p["message"] for p in plan.problems)
+
+
+def test_a_period_export_imports_with_its_opening_balances(demo, tmp_path):
+    period = Period.parse("2025-03-02", None)
+    text = export_text(demo, period=period)
+    other = fresh(tmp_path, "period.sqlite3")
+    r = books.import_beancount(other, text, user="kiemtoan")
+    assert r["transactions"] == text.count("\n  seq: ") + 1  # and the opening balances
+    before = {(x.code, x.fund): x.closing for x in books.trial_balance(demo, "SLA").rows}
+    after = {(x.code, x.fund): x.closing for x in books.trial_balance(other, "SLA").rows}
+    assert after == before
+
+
+def test_dates_beyond_the_calendar_are_refused_not_crashed():
+    with pytest.raises(InvalidInput):
+        Period.parse("0001-01-01", None)
+    with pytest.raises(InvalidInput):
+        Period.parse(None, "9999-12-31")

@@ -208,3 +208,41 @@ def test_a_stipend_commitment_follows_with_the_months_not_yet_paid(province):
         old = c.execute(sa.text("SELECT state, last_month FROM commitments WHERE id = 1")).one()
     assert [tuple(x) for x in names] == [("Sồng A Páo", 500_000, "SLA")]
     assert old[0] == "ended" and str(old[1]).startswith("2025-05")
+
+
+def test_one_side_of_a_transfer_cannot_be_reversed_alone(province):
+    db = province
+    with db.read() as c:
+        tx = c.execute(sa.text("SELECT to_tx_id FROM org_transfers")).scalar()
+    with pytest.raises(Conflict) as err:
+        services.reverse(db, "SLA-TCH-X1", tx, reason="Nhầm", on=date(2025, 5, 2), user="tq")
+    assert err.value.params["reason"] == "workflow_entry"
+
+
+def test_a_successor_takes_over_only_what_is_beneath_it_or_beside_it(province):
+    db = province
+    assert books.may_absorb(db, "SLA", "SLA-TCH-X1")  # beneath
+    assert books.may_absorb(db, "SLA-TCH", "SLA-YCH")  # beside
+    assert not books.may_absorb(db, "SLA-TCH", "SLA-YCH-X1")  # a nephew: its own district decides
+    assert not books.may_absorb(db, "SLA-TCH", "SLA") and not books.may_absorb(db, "SLA", "SLA")
+
+
+def test_pledges_and_money_held_for_named_recipients_are_settled_before_a_dissolution(province):
+    from tests.helpers import give
+
+    db = province
+    give(_B(db, "SLA-MSO", "KH"), 3_000_000, fund="KH", on=date(2025, 6, 1), kind="pledge", name="Ông Cầm Văn Ơn")
+    with pytest.raises(Conflict) as err:
+        services.dissolve_organization(db, "SLA-MSO", "SLA", on=date(2025, 7, 1), reason="Giải thể", user="admin")
+    assert err.value.params["open"] == ["pledges"]
+
+
+def test_the_auditor_package_of_a_dissolved_organization(province):
+    db = province
+    services.dissolve_organization(db, "SLA-YCH", "SLA", on=date(2025, 7, 1), reason="Giải thể", user="admin")
+    import io
+    import zipfile
+
+    data = books.auditor_package(db, "SLA-YCH", period=Period(), with_pdf=False)
+    manifest = zipfile.ZipFile(io.BytesIO(data)).read("SLA-YCH/MANIFEST.txt").decode()
+    assert "books locked through: 2025-07-01" in manifest
