@@ -178,7 +178,7 @@ class TransferOut(Out):
 
 
 class DisclosureArgs(ma.Schema):
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=9999))
+    year = fields.Integer(validate=validate.Range(min=2000, max=9999), metadata={"description": "default: this year"})
     quarter = fields.Integer(validate=validate.Range(min=1, max=4), metadata={"description": "default: the year"})
 
 
@@ -219,7 +219,7 @@ class DisclosureOut(Out):
 
 
 class FiguresArgs(ma.Schema):
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=9999))
+    year = fields.Integer(validate=validate.Range(min=2000, max=9999), metadata={"description": "default: this year"})
     half = fields.Integer(validate=validate.Range(min=1, max=2), metadata={"description": "default: the year"})
     subtree = fields.Boolean(load_default=True, metadata={"description": "with everything beneath (default)"})
 
