@@ -136,7 +136,11 @@ def _open_work(conn: Connection, org_id: int, amounts: dict[tuple[int, int], int
     changed = sa.exists().where(e.c.deposit_id == d.c.id, e.c.kind.in_(("withdrawal", "adjustment", "reversal")))
     if conn.execute(sa.select(sa.func.count()).where(d.c.org_id == org_id, unsettled, changed)).scalar():
         left.append("term_deposits")
-    if roles["awards_payable"]:
+    bl, b = s.batch_lines, s.batches
+    odd = conn.execute(sa.select(sa.func.count()).select_from(bl.join(b, b.c.id == bl.c.batch_id)).where(
+        b.c.org_id == org_id, bl.c.state == "open",
+        sa.or_(bl.c.item_description.is_not(None), bl.c.earmark_donation_id.is_not(None)))).scalar()
+    if odd:  # awards in kind or from a named gift stay with the goods and gifts they are tied to
         left.append("approved_awards")
     if roles["pledge_receivable"]:  # its pledges are collected by the organization that recorded them
         left.append("pledges")
@@ -238,7 +242,10 @@ def dissolve(conn: Connection, org_id: int, successor_id: int, *, on: Any, reaso
                       funds={old_funds[k].code: v for k, v in per_fund.items()})
     result["deposits"] = _move_deposits(conn, old.id, new.id, on, chart, theirs, user,
                                         result.get("from_tx_id"))
-    result["commitments"] = _move_commitments(conn, old, new, on, fund_map or {}, user)
+    copied: dict[int, int] = {}  # a student handed over once, whatever follows them
+    result["commitments"] = _move_commitments(conn, old, new, on, fund_map or {}, user, copied)
+    result["awards"] = _move_awards(conn, old, new, on, fund_map or {}, user, result.get("from_tx_id"),
+                                    result.get("to_tx_id"), copied)
     o = s.organizations
     conn.execute(o.update().where(o.c.id == old.id).values(dissolved_on=on, successor_id=new.id, lock_date=SEALED))
     moved = conn.execute(o.update().where(o.c.parent_id == old.id).values(parent_id=new.id)).rowcount
@@ -286,14 +293,14 @@ def _fund_for(conn: Connection, old_fund, new_id: int, fund_map: dict[str, str])
     return code
 
 
-def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, str], user: str) -> list[dict]:
+def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, str], user: str,
+                      copied: dict[int, int]) -> list[dict]:
     """Hand each stipend commitment still owed to the successor: the student (copied to its recipients), the
     programme (made there if missing, drawing from the mapped fund), and the months not yet in a batch; the
     old commitment ends with the last month it put in a batch."""
     from . import stipends
-    from .disbursements import add_program
 
-    c, bl, r, p, f = s.commitments, s.batch_lines, s.recipients, s.programs, s.funds
+    c, bl, p, f = s.commitments, s.batch_lines, s.programs, s.funds
     moved = []
     for com in conn.execute(sa.select(c).where(c.c.org_id == old.id, c.c.state != "ended").order_by(c.c.id)).all():
         batched = conn.execute(sa.select(sa.func.max(bl.c.month)).where(bl.c.commitment_id == com.id,
@@ -303,21 +310,10 @@ def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, 
         if first > com.last_month:  # everything owed is already in its batches
             stipends.end(conn, old.id, com.id, last=com.last_month, user=user, note=f"giải thể, chuyển {new.code}")
             continue
-        student = conn.execute(sa.select(r).where(r.c.id == com.recipient_id)).one()._mapping
-        rid = conn.execute(r.insert().values(**{k: v for k, v in student.items() if k not in ("id", "org_id")},
-                                             org_id=new.id)).inserted_primary_key[0]
+        rid = _copy_recipient(conn, com.recipient_id, new.id, copied)
         fund_code = _fund_for(conn, conn.execute(sa.select(f).where(f.c.id == com.fund_id)).one(), new.id, fund_map)
         prog = conn.execute(sa.select(p).where(p.c.id == com.program_id)).one()
-        if not conn.execute(sa.select(p.c.id).where(p.c.org_id == new.id, p.c.code == prog.code)).first():
-            add_program(conn, new.id, code=prog.code, name=prog.name, funds=[fund_code],
-                        default_amount=prog.default_amount,
-                        categories=[x for x in (prog.categories or "").split(",") if x])
-        else:
-            pid = conn.execute(sa.select(p.c.id).where(p.c.org_id == new.id, p.c.code == prog.code)).scalar()
-            fid = conn.execute(sa.select(f.c.id).where(f.c.org_id == new.id, f.c.code == fund_code)).scalar()
-            pf = s.program_funds
-            if not conn.execute(sa.select(pf.c.program_id).where(pf.c.program_id == pid, pf.c.fund_id == fid)).first():
-                conn.execute(pf.insert().values(program_id=pid, fund_id=fid))
+        _program_for(conn, prog.id, new.id, fund_code)
         cid = stipends.commit(conn, new.id, recipient=rid, program=prog.code, fund=fund_code,
                               monthly_amount=com.monthly_amount, first=first, last=com.last_month, user=user)
         if com.state == "suspended":
@@ -325,4 +321,67 @@ def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, 
         stipends.end(conn, old.id, com.id, last=stipends._next(first, -1), user=user, kind="handover",
                      note=f"giải thể, chuyển cho {new.code} (cam kết {cid})")
         moved.append({"from": com.id, "to": cid, "first": first.isoformat(), "last": com.last_month.isoformat()})
+    return moved
+
+
+def _copy_recipient(conn: Connection, rid: int, new_id: int, copied: dict[int, int]) -> int:
+    if rid not in copied:
+        r = s.recipients
+        student = conn.execute(sa.select(r).where(r.c.id == rid)).one()._mapping
+        copied[rid] = conn.execute(r.insert().values(**{k: v for k, v in student.items() if k not in ("id", "org_id")},
+                                                     org_id=new_id)).inserted_primary_key[0]
+    return copied[rid]
+
+
+def _program_for(conn: Connection, program_id: int, new_id: int, fund_code: str) -> int:
+    """The successor's programme of the same code (made if missing), drawing from ``fund_code``."""
+    from .disbursements import add_program
+
+    p, f, pf = s.programs, s.funds, s.program_funds
+    prog = conn.execute(sa.select(p).where(p.c.id == program_id)).one()
+    pid = conn.execute(sa.select(p.c.id).where(p.c.org_id == new_id, p.c.code == prog.code)).scalar()
+    if pid is None:
+        return add_program(conn, new_id, code=prog.code, name=prog.name, funds=[fund_code],
+                           default_amount=prog.default_amount,
+                           categories=[x for x in (prog.categories or "").split(",") if x])
+    fid = conn.execute(sa.select(f.c.id).where(f.c.org_id == new_id, f.c.code == fund_code)).scalar()
+    if not conn.execute(sa.select(pf.c.program_id).where(pf.c.program_id == pid, pf.c.fund_id == fid)).first():
+        conn.execute(pf.insert().values(program_id=pid, fund_id=fid))
+    return pid
+
+
+def _move_awards(conn: Connection, old, new, on: date, fund_map: dict[str, str], user: str, out_tx: int | None,
+                 in_tx: int | None, copied: dict[int, int]) -> list[dict]:
+    """Hand the approved, unpaid awards to the successor: for each approved batch with open lines, a batch
+    there with those lines (students copied, programmes made if missing) under a decision numbered in its
+    series, approved by the handover whose opening entry carried the reservation (3388); the old lines are
+    cancelled by the closing entry and their batch closes."""
+    from . import documents
+
+    b, bl, f = s.batches, s.batch_lines, s.funds
+    moved = []
+    for batch in conn.execute(sa.select(b).where(b.c.org_id == old.id, b.c.state == "approved").order_by(b.c.id)).all():
+        lines = conn.execute(sa.select(bl).where(bl.c.batch_id == batch.id, bl.c.state == "open")
+                             .order_by(bl.c.line_no)).all()
+        if not lines:
+            continue
+        decision = documents.issue(conn, new.id, "decision", [(on, None, None)], user=user)[0]
+        bid = conn.execute(b.insert().values(
+            org_id=new.id, title=f"Tiếp nhận từ {old.code}: {batch.title}"[:300], state="approved", round=batch.round,
+            prepared_by=batch.prepared_by, created_at=now_iso(), submitted_at=batch.submitted_at,
+            decision_doc_id=decision.id, approved_on=on, approved_tx_id=in_tx)).inserted_primary_key[0]
+        rows = []
+        for n, ln in enumerate(lines, 1):
+            fund_code = _fund_for(conn, conn.execute(sa.select(f).where(f.c.id == ln.fund_id)).one(), new.id, fund_map)
+            fid = conn.execute(sa.select(f.c.id).where(f.c.org_id == new.id, f.c.code == fund_code)).scalar()
+            rows.append({"batch_id": bid, "line_no": n, "recipient_id": _copy_recipient(conn, ln.recipient_id, new.id,
+                                                                                        copied),
+                         "program_id": _program_for(conn, ln.program_id, new.id, fund_code), "fund_id": fid,
+                         "amount": ln.amount, "reason": ln.reason, "state": "open"})
+        conn.execute(bl.insert(), rows)
+        conn.execute(bl.update().where(bl.c.batch_id == batch.id, bl.c.state == "open").values(
+            state="cancelled", cancel_reason=f"Chuyển cho {new.code} khi giải thể"[:500], cancel_tx_id=out_tx))
+        conn.execute(b.update().where(b.c.id == batch.id).values(state="closed"))
+        moved.append({"from": batch.id, "to": bid, "lines": len(rows), "amount": sum(r["amount"] for r in rows),
+                      "decision": decision.label})
     return moved

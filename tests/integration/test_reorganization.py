@@ -246,3 +246,37 @@ def test_the_auditor_package_of_a_dissolved_organization(province):
     data = books.auditor_package(db, "SLA-YCH", period=Period(), with_pdf=False)
     manifest = zipfile.ZipFile(io.BytesIO(data)).read("SLA-YCH/MANIFEST.txt").decode()
     assert "books locked through: 2025-07-01" in manifest
+
+
+def test_approved_unpaid_awards_follow_and_are_paid_by_the_successor(province):
+    from ledger.disbursements import LineInput, RecipientInput
+
+    db = province
+    for login, role in (("hd.tch", "council"), ("tq.tch", "treasurer")):
+        services.add_user(db, login=login, name=login, password="mat-khau-thu-nghiem", roles=[("SLA-TCH", role)])
+    services.add_user(db, login="tq.sla", name="tq.sla", password="mat-khau-thu-nghiem", roles=[("SLA", "treasurer")])
+    services.add_program(db, "SLA-TCH", code="HBVK", name="Học bổng vượt khó", funds=["KH"])
+    ids = [services.add_recipient(db, "SLA-TCH", RecipientInput(full_name=n), user="tq.tch")["id"]
+           for n in ("Quàng Văn Minh", "Lò Thị Ngọc")]
+    services.set_quorum(db, "SLA-TCH", "KH", 1)
+    bid = services.create_batch(db, "SLA-TCH", title="Học bổng học kỳ I", user="tq.tch",
+                                lines=[LineInput(r, "HBVK", fund="KH", amount=3_000_000) for r in ids])["id"]
+    services.submit_batch(db, "SLA-TCH", bid, user="tq.tch")
+    services.vote_batch(db, "SLA-TCH", bid, approve=True, on=date(2025, 6, 1), user="hd.tch")
+    services.pay_batch(db, "SLA-TCH", bid, line_nos=[1], on=date(2025, 6, 2), user="tq.tch")
+    _before, t_before = totals(db)
+    r = services.dissolve_organization(db, "SLA-TCH", "SLA", on=date(2025, 7, 1), reason="Giải thể",
+                                       fund_map={"KH": "KHT"}, user="admin")
+    assert [(a["lines"], a["amount"]) for a in r["awards"]] == [(1, 3_000_000)]
+    _after, t_after = totals(db)
+    assert t_after == t_before
+    new_batch = r["awards"][0]["to"]
+    assert next(x for x in services.fund_balances(db, "SLA") if x.code == "KHT").figures.reserved == 3_000_000
+    paid = services.pay_batch(db, "SLA", new_batch, on=date(2025, 7, 2), user="tq.sla")
+    assert paid["paid"] == 1 and paid["closed"] is True
+    assert next(x for x in services.fund_balances(db, "SLA") if x.code == "KHT").figures.reserved == 0
+    with db.read() as c:
+        old_state = c.execute(sa.text("SELECT state FROM batches WHERE id = :b"), {"b": bid}).scalar()
+        students = c.execute(sa.text("SELECT count(*) FROM recipients r JOIN organizations o ON o.id = r.org_id "
+                                     "WHERE o.code = 'SLA' AND r.full_name = 'Lò Thị Ngọc'")).scalar()
+    assert old_state == "closed" and students == 1
