@@ -97,7 +97,8 @@ _VI = {
                  "closing_check": "Chưa khóa sổ được: kiểm tra cuối kỳ chưa đạt ({failed_vi}).",
                  "entries_after": "Đơn vị còn bút toán ghi sau ngày giải thể ({date}).",
                  "open_work": "Trước khi giải thể, hãy tất toán các khoản tiền gửi đã rút trước hạn hoặc đã điều "
-                              "chỉnh, chi hết các khoản đã duyệt và kết thúc các cam kết hỗ trợ.",
+                              "chỉnh, trao các hiện vật và khoản tài trợ theo địa chỉ đã duyệt, thu hoặc hủy các "
+                              "cam kết ủng hộ, và hoàn tất các danh sách chi đang lập.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
     "not_allowed": {"preparer_cannot_approve": "Người lập danh sách không được duyệt danh sách của mình.",
                     "not_council": "Chỉ thành viên Hội đồng quản lý quỹ mới được duyệt.",
