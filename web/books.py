@@ -64,6 +64,15 @@ def index(org: str):
     return render_template("books.html", org=info, funds=funds, args=request.args)
 
 
+def _page(org: str, table: tables.Table, kind: str, download: str, **values):
+    """A statement or register as a page, with its PDF, XLSX and CSV downloads."""
+    with db().read() as conn:
+        info = org_info(conn, org)
+        funds = _funds(conn)
+    return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind=kind,
+                           downloads=_downloads(download, org=org, **values))
+
+
 def _trial(org: str) -> statements.TrialBalance:
     fund = request.args.get("fund") or None
     return books.trial_balance(db(), org, subtree=_subtree(), period=_period(),
@@ -74,12 +83,7 @@ def _trial(org: str) -> statements.TrialBalance:
 @bp.get("/o/<org>/books/trial-balance")
 @requires("read")
 def trial_balance(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
-        funds = _funds(conn)
-    table = tables.trial_table(_trial(org))
-    return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind="trial",
-                           downloads=_downloads("books.trial_balance_file", org=org))
+    return _page(org, tables.trial_table(_trial(org)), "trial", "books.trial_balance_file")
 
 
 @bp.get(f"/o/<org>/books/trial-balance.<{FORMATS}:fmt>")
@@ -91,12 +95,8 @@ def trial_balance_file(org: str, fmt: str):
 @bp.get("/o/<org>/books/funds/<fund>")
 @requires("read")
 def fund_statement(org: str, fund: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
-        funds = _funds(conn)
-    table = tables.fund_table(books.fund_statement(db(), org, fund, period=_period()))
-    return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind="fund",
-                           downloads=_downloads("books.fund_statement_file", org=org, fund=fund))
+    return _page(org, tables.fund_table(books.fund_statement(db(), org, fund, period=_period())), "fund",
+                 "books.fund_statement_file", fund=fund)
 
 
 @bp.get(f"/o/<org>/books/funds/<fund>.<{FORMATS}:fmt>")
@@ -113,11 +113,7 @@ def _donations(org: str) -> tables.Table:
 @bp.get("/o/<org>/books/donations")
 @requires("read")
 def donations_register(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
-        funds = _funds(conn)
-    return render_template("statement.html", org=info, t=_donations(org), funds=funds, args=_args(), kind="register",
-                           downloads=_downloads("books.donations_register_file", org=org))
+    return _page(org, _donations(org), "register", "books.donations_register_file")
 
 
 @bp.get(f"/o/<org>/books/donations.<{FORMATS}:fmt>")
@@ -133,11 +129,7 @@ def _consolidated(org: str) -> tables.Table:
 @bp.get("/o/<org>/books/consolidated")
 @requires("read")
 def consolidated(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
-        funds = _funds(conn)
-    return render_template("statement.html", org=info, t=_consolidated(org), funds=funds, args=_args(),
-                           kind="consolidated", downloads=_downloads("books.consolidated_file", org=org))
+    return _page(org, _consolidated(org), "consolidated", "books.consolidated_file")
 
 
 @bp.get(f"/o/<org>/books/consolidated.<{FORMATS}:fmt>")
@@ -159,11 +151,7 @@ def _figures(org: str) -> tables.Table:
 @bp.get("/o/<org>/books/figures")
 @requires("read")
 def figures_page(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
-        funds = _funds(conn)
-    return render_template("statement.html", org=info, t=_figures(org), funds=funds, args=_args(), kind="figures",
-                           downloads=_downloads("books.figures_file", org=org))
+    return _page(org, _figures(org), "figures", "books.figures_file")
 
 
 @bp.get(f"/o/<org>/books/figures.<{FORMATS}:fmt>")
@@ -258,12 +246,7 @@ def _register(register_kind: str) -> tables.Table:
 @bp.get(f"/o/<org>/books/registers/<{REGISTERS}:register_kind>")
 @requires("read")
 def register(org: str, register_kind: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
-        funds = _funds(conn)
-    return render_template("statement.html", org=info, t=_register(register_kind), funds=funds, args=_args(),
-                           kind="register", downloads=_downloads("books.register_file", org=org,
-                                                                 register_kind=register_kind))
+    return _page(org, _register(register_kind), "register", "books.register_file", register_kind=register_kind)
 
 
 @bp.get(f"/o/<org>/books/registers/<{REGISTERS}:register_kind>.<{FORMATS}:fmt>")
