@@ -92,7 +92,7 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
     app.jinja_env.filters["dmy"] = dmy
     app.jinja_env.globals.update(can=auth.can, get_locale=get_locale)
 
-    from . import api, books, deposits, disbursements, documents, public, ui
+    from . import api, books, deposits, disbursements, documents, health, public, ui
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(ui.bp)
@@ -102,6 +102,7 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
     app.register_blueprint(deposits.bp)
     app.register_blueprint(disbursements.bp)
     app.register_blueprint(books.bp)
+    app.register_blueprint(health.bp)
     api.init_api(app, csrf)
 
     def wants_json() -> bool:
