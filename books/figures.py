@@ -68,13 +68,13 @@ class Figures:
         who = f"{self.name} và các đơn vị trực thuộc" if self.with_subtree else self.name
         scope = "của toàn hệ thống" if self.with_subtree else "hiện có"
         return [
-            f"Trong {self.label}, {who} đã vận động được {_vnd(self.raised)} đồng.",
-            f"Đã trao {_n(self.award_count)} lượt khen thưởng, học bổng, với tổng số tiền {_vnd(self.award_total)} "
-            "đồng" + ("; trong đó " + "; ".join(f"{a.name}: {_n(a.count)} lượt, {_vnd(a.amount)} đồng"
+            f"Trong {self.label}, {who} đã vận động được {_n(self.raised)} đồng.",
+            f"Đã trao {_n(self.award_count)} lượt khen thưởng, học bổng, với tổng số tiền {_n(self.award_total)} "
+            "đồng" + ("; trong đó " + "; ".join(f"{a.name}: {_n(a.count)} lượt, {_n(a.amount)} đồng"
                                                for a in self.awards) if self.awards else "") + ".",
-            f"Tổng nguồn gửi có kỳ hạn tại ngân hàng: {_vnd(self.on_deposit)} đồng; tổng thu lãi tiền gửi "
-            f"{self.label}: {_vnd(self.interest)} đồng.",
-            f"Tổng số Quỹ {scope} đến ngày {self.period.end:%d/%m/%Y} là {_vnd(self.funds_held)} đồng.",
+            f"Tổng nguồn gửi có kỳ hạn tại ngân hàng: {_n(self.on_deposit)} đồng; tổng thu lãi tiền gửi "
+            f"{self.label}: {_n(self.interest)} đồng.",
+            f"Tổng số Quỹ {scope} đến ngày {self.period.end:%d/%m/%Y} là {_n(self.funds_held)} đồng.",
         ]
 
 
@@ -82,7 +82,6 @@ def _n(x: int) -> str:
     return f"{x:,}".replace(",", ".")
 
 
-_vnd = _n
 
 
 def figures(conn: Connection, org_id: int, year: int, half: int | None = None, *, with_subtree: bool = True) -> Figures:
@@ -90,7 +89,6 @@ def figures(conn: Connection, org_id: int, year: int, half: int | None = None, *
     ids = subtree(conn, org_id) if with_subtree else [org_id]
     o = s.organizations
     code, name = conn.execute(sa.select(o.c.code, o.c.name).where(o.c.id == org_id)).one()
-    cons = consolidated(conn, org_id, period) if with_subtree else None
     per_program: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for oid in ids:
         for a in disbursements.awards(conn, oid, period.start, period.end):
@@ -109,12 +107,8 @@ def figures(conn: Connection, org_id: int, year: int, half: int | None = None, *
         elif r == "deposit":
             on_deposit += m.closing
     raised += _other_gifts(conn, ids, period)
-    if cons is not None:
-        held = cons.total.closing
-    else:
-        from .consolidation import consolidated as one
-
-        held = next(r.closing for r in one(conn, org_id, period).rows if r.org == code)
+    cons = consolidated(conn, org_id, period)  # the subtree's funds, money moved inside counted once
+    held = cons.total.closing if with_subtree else next(r.closing for r in cons.rows if r.org == code)
     return Figures(code, name, label, period, with_subtree, raised,
                    sorted((ProgramFigure(k, v[0], v[1]) for k, v in per_program.items()), key=lambda p: p.name),
                    held, on_deposit, interest)

@@ -392,7 +392,8 @@ def test_every_fund_statement_reconciles_even_with_awards_approved_and_unpaid(de
                      - fs.management - fs.other_expense + fs.reserved_change)
             assert fs.opening.balance + moved == fs.closing.balance, (o, f, period)
             checked += 1
-    assert checked >= 3 * 13 and any(books.fund_statement(demo, "SLA", "TOHIEU").reserved_change for _ in [0])
+    assert checked >= 3 * 13
+    assert books.fund_statement(demo, "SLA", "TOHIEU").reserved_change > 0  # the case that once failed is here
     for r in [*cons.rows, cons.total]:
         moved = (r.donations + r.interest + r.other_income + r.capital + r.transfers_in - r.transfers_out - r.awards
                  - r.management - r.other_expense + r.reserved_change)
