@@ -37,9 +37,13 @@ _GUARDS = {
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("donors") as b:
-        b.add_column(sa.Column("listed", sa.Boolean, nullable=False, server_default=sa.true()))
-        b.add_column(sa.Column("hide_amount", sa.Boolean, nullable=False, server_default=sa.false()))
+    if op.get_bind().dialect.name == "postgresql":
+        op.add_column("donors", sa.Column("listed", sa.Boolean, nullable=False, server_default=sa.true()))
+        op.add_column("donors", sa.Column("hide_amount", sa.Boolean, nullable=False, server_default=sa.false()))
+    else:  # SQLite: a plain ADD COLUMN. Batch mode would copy the table (its defaults are expressions), and
+        # dropping the old copy fails once donations refer to donors (foreign keys are on).
+        op.execute("ALTER TABLE donors ADD COLUMN listed BOOLEAN DEFAULT 1 NOT NULL")
+        op.execute("ALTER TABLE donors ADD COLUMN hide_amount BOOLEAN DEFAULT 0 NOT NULL")
     op.create_table(
         "users",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
@@ -130,6 +134,6 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS quy_audit_append_only()")
     for t in ("audit_log", "login_failures", "api_tokens", "user_sessions", "memberships", "users"):
         op.drop_table(t)
-    with op.batch_alter_table("donors") as b:
-        b.drop_column("hide_amount")
-        b.drop_column("listed")
+    # plain DROP COLUMN (SQLite ≥ 3.35 too): batch mode would copy donors, which donations refer to
+    op.execute("ALTER TABLE donors DROP COLUMN hide_amount")
+    op.execute("ALTER TABLE donors DROP COLUMN listed")
