@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from . import audit, balances, documents, donations, importer, journal, orgs, users
 from .audit import Actor, as_actor
 from .clock import parse_date
@@ -147,24 +149,29 @@ def verify(db: Database, org_code: str | None = None) -> list[journal.ChainRepor
     with db.read() as conn:
         ids = ([orgs.org_id_by_code(conn, org_code)] if org_code else
                [o.id for o in orgs.list_organizations(conn)])
-        reports = []
-        for oid in ids:
-            rep = journal.verify_chain(conn, oid)
-            if rep.ok:
-                bad = balances.cached_matches_postings(conn, oid)
-                if bad:
-                    a, f, cached, summed = bad[0]
-                    rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq,
-                                              rep.head_hash,
-                                              f"cached balance of account {a} fund {f} is {cached}, "
-                                              f"its postings sum to {summed}")
-            if rep.ok:
-                gaps = documents.check_gapless(conn, oid)
-                if gaps:
-                    rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
-                                              "document numbering: " + "; ".join(gaps))
-            reports.append(rep)
-        return reports
+        return verify_on(conn, ids)
+
+
+def verify_on(conn: Connection, ids: list[int]) -> list[journal.ChainReport]:
+    """:func:`verify` for the organizations ``ids``, on an open connection (a restore checks its books
+    this way before it commits them)."""
+    reports = []
+    for oid in ids:
+        rep = journal.verify_chain(conn, oid)
+        if rep.ok:
+            bad = balances.cached_matches_postings(conn, oid)
+            if bad:
+                a, f, cached, summed = bad[0]
+                rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
+                                          f"cached balance of account {a} fund {f} is {cached}, "
+                                          f"its postings sum to {summed}")
+        if rep.ok:
+            gaps = documents.check_gapless(conn, oid)
+            if gaps:
+                rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
+                                          "document numbering: " + "; ".join(gaps))
+        reports.append(rep)
+    return reports
 
 
 def fund_balances(db: Database, org_code: str, *, as_of: date | None = None,

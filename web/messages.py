@@ -5,6 +5,27 @@ from __future__ import annotations
 from ledger.errors import LedgerError
 
 _VI = {
+    "backup_refused": {
+        "manifest": "Bản sao lưu bị hỏng: phần mô tả (manifest) không đọc được.",
+        "format": "Tệp này không phải bản sao lưu Quỹ, hoặc định dạng của nó không được phiên bản này hỗ trợ.",
+        "checksum": "Bản sao lưu bị hỏng: nội dung không khớp mã kiểm tra (sha256). Không khôi phục gì.",
+        "truncated": "Bản sao lưu bị cắt cụt hoặc hỏng, không đọc được trọn vẹn. Không khôi phục gì.",
+        "schema_revision": "Bản sao lưu được tạo bởi phiên bản Quỹ mới hơn (lược đồ {revision}); "
+                           "hãy nâng cấp Quỹ trước khi khôi phục.",
+        "not_empty": "Cơ sở dữ liệu đích đã có sổ sách; chỉ khôi phục vào cơ sở dữ liệu trống "
+                     "(hoặc dùng --force để thay thế).",
+        "missing": "Không tìm thấy tệp hoặc cơ sở dữ liệu.",
+        "empty": "Cơ sở dữ liệu chưa có lược đồ Quỹ (hãy chạy quy init).",
+        "engine": "Loại cơ sở dữ liệu này không được hỗ trợ để sao lưu/khôi phục.",
+        "keep": "--keep phải từ 1 trở lên.",
+        "schema": "Bảng hoặc cột trong bản sao lưu không có trong lược đồ tương ứng.",
+        "rows": "Số dòng của bảng {table} sau khi nạp không khớp bản sao lưu.",
+        "verify": "Sổ của {org} sau khi khôi phục không kiểm tra được (chuỗi băm, số dư hoặc số chứng từ). "
+                  "Không khôi phục gì.",
+        "heads": "Mã băm đầu chuỗi sau khi khôi phục khác với bản sao lưu. Không khôi phục gì.",
+        "foreign_keys": "Dữ liệu trong bản sao lưu có tham chiếu hỏng. Không khôi phục gì.",
+        None: "Không sao lưu/khôi phục được.",
+    },
     "invalid_amount": {
         "not_integer": "Số tiền phải là số nguyên đồng (không có phần lẻ, không phải chuỗi ký tự).",
         "not_positive": "Số tiền phải lớn hơn 0.",

@@ -1,0 +1,752 @@
+"""Backups that a restore can trust, and restores that never half-happen.
+
+A backup is one uncompressed tar file (``tar tf`` lists it) holding the payload first and
+``manifest.json`` last:
+
+* SQLite: ``payload/quy.sqlite3``, a snapshot taken with SQLite's online backup API (never a file copy of
+  a live database) while the app keeps writing;
+* PostgreSQL: ``payload/<table>.copy`` per table of Quỹ's schema, ``COPY … TO STDOUT`` text, all read in one
+  ``REPEATABLE READ`` snapshot (what ``pg_dump`` does) while the app keeps writing.
+
+The manifest names the format and its version, the schema revision, each table's columns and rows, every
+organization's journal head digest (last sequence number and hash), and each payload member's size and
+sha256; it carries a sha256 of itself. The file is written under a temporary name beside the final one,
+flushed to disk, and renamed only when complete: a backup killed half-way leaves no file under the final
+name, and whatever was there before stays.
+
+A restore reads the whole file first and refuses it — before touching the target — if the format is not
+one it knows, a checksum or size does not match (a flipped byte, a truncated file), or the schema revision
+is newer than this version of Quỹ knows. It then loads into an empty database of either engine (a commune's
+SQLite file can move to the province's PostgreSQL and back), brings the schema to the newest revision,
+checks every table's row count, verifies every hash chain, cached balance and document series, and compares
+every head digest with the manifest; only then is the target changed, all at once: on PostgreSQL one
+transaction, on SQLite a finished file copied in with the online backup API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import sqlite3
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .db import Database
+from .errors import LedgerError
+
+FORMAT = "quy-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+SQLITE_MEMBER = "payload/quy.sqlite3"
+CHUNK = 1 << 20
+#: The name ``quy backup --out DIR`` gives each file, and the pattern ``--keep`` prunes by.
+NAME_PATTERN = re.compile(r"^quy-backup-\d{8}T\d{6}(\d{6})?Z\.tar$")
+
+
+class BackupError(LedgerError):
+    """A backup that cannot be made, or a file a restore refuses."""
+
+    code = "backup_refused"
+    status = 422
+
+
+def _refuse(reason: str, message: str, **params) -> BackupError:
+    return BackupError(message, reason=reason, **params)
+
+
+@dataclass
+class Manifest:
+    engine: str
+    schema_revision: str
+    created_at: str
+    tables: dict[str, dict]
+    heads: list[dict]
+    payload: list[dict] = field(default_factory=list)
+    format: str = FORMAT
+    format_version: int = FORMAT_VERSION
+    quy_version: str = ""
+
+    def as_json(self) -> bytes:
+        body = {"format": self.format, "format_version": self.format_version, "quy_version": self.quy_version,
+                "created_at": self.created_at, "engine": self.engine, "schema_revision": self.schema_revision,
+                "payload": self.payload, "tables": self.tables, "heads": self.heads}
+        body["manifest_sha256"] = hashlib.sha256(_canonical(body)).hexdigest()
+        return json.dumps(body, ensure_ascii=False, indent=1).encode()
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Manifest:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise _refuse("manifest", "the backup's manifest is damaged (not valid JSON)") from None
+        if not isinstance(body, dict) or body.get("format") != FORMAT:
+            raise _refuse("format", "this file is not a Quỹ backup")
+        if body.get("format_version") != FORMAT_VERSION:
+            raise _refuse("format", f"backup format version {body.get('format_version')!r} is not one this "
+                                    f"version of Quỹ reads (it reads {FORMAT_VERSION})")
+        claimed = body.pop("manifest_sha256", None)
+        if claimed != hashlib.sha256(_canonical(body)).hexdigest():
+            raise _refuse("checksum", "the backup's manifest does not match its checksum: the file is damaged")
+        try:
+            return cls(engine=body["engine"], schema_revision=body["schema_revision"],
+                       created_at=body["created_at"], tables=body["tables"], heads=body["heads"],
+                       payload=body["payload"], quy_version=body.get("quy_version", ""))
+        except KeyError as e:
+            raise _refuse("manifest", f"the backup's manifest lacks {e.args[0]}") from None
+
+    def head_map(self) -> dict[str, tuple[int, str]]:
+        return {h["org"]: (h["seq"], h["hash"]) for h in self.heads}
+
+
+def _canonical(body: dict) -> bytes:
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _quy_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("quy")
+    except PackageNotFoundError:
+        return ""
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --------------------------------------------------------------------------- writing the tar file
+
+
+class _TarOut:
+    """A GNU tar written straight to a file: every header is one 512-byte block (GNU encodes large sizes
+    in place), so a member of unknown length is written behind a placeholder header that is filled in
+    once its size is known — the payload is written once, hashed as it goes."""
+
+    def __init__(self, f) -> None:  # noqa: ANN001
+        self.f = f
+
+    def _header(self, name: str, size: int) -> bytes:
+        info = tarfile.TarInfo(name)
+        info.size, info.mode, info.mtime = size, 0o600, 0
+        buf = info.tobuf(format=tarfile.GNU_FORMAT)
+        assert len(buf) == tarfile.BLOCKSIZE
+        return buf
+
+    def add(self, name: str, chunks: Iterable[bytes]) -> dict:
+        start = self.f.tell()
+        self.f.write(b"\0" * tarfile.BLOCKSIZE)
+        digest, size = hashlib.sha256(), 0
+        for chunk in chunks:
+            digest.update(chunk)
+            self.f.write(chunk)
+            size += len(chunk)
+        pad = -size % tarfile.BLOCKSIZE
+        self.f.write(b"\0" * pad)
+        end = self.f.tell()
+        self.f.seek(start)
+        self.f.write(self._header(name, size))
+        self.f.seek(end)
+        return {"name": name, "size": size, "sha256": digest.hexdigest()}
+
+    def close(self) -> None:
+        self.f.write(b"\0" * (2 * tarfile.BLOCKSIZE))
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def _partial_name(final: Path) -> Path:
+    return final.with_name(f".{final.name}.{os.getpid()}.partial")
+
+
+def _sweep_partials(folder: Path) -> None:
+    """Remove what a killed backup or restore left behind (its process is gone); a running one's stays."""
+    import shutil
+
+    for p in [*folder.glob(".*.partial"), *folder.glob(".quy-backup-*"), *folder.glob(".quy-restore-*")]:
+        m = re.search(r"\.(\d+)\.partial$", p.name) or re.match(r"^\.quy-(?:backup|restore)-(\d+)-", p.name)
+        if not m:
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+        except ProcessLookupError:
+            with suppress(OSError):
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+        except OSError:
+            continue
+
+
+@dataclass
+class BackupResult:
+    path: Path
+    manifest: Manifest
+    size: int
+    removed: list[Path] = field(default_factory=list)
+
+
+def default_dir() -> Path:
+    """Where backups go unless told: ``QUY_BACKUP_DIR``, else ``backups`` in the instance folder."""
+    return Path(os.environ.get("QUY_BACKUP_DIR") or Path(os.environ.get("QUY_INSTANCE", "instance")) / "backups")
+
+
+def default_name(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"quy-backup-{now.strftime('%Y%m%dT%H%M%S%f')}Z.tar"
+
+
+def backup(db: Database, out: str | os.PathLike, *, keep: int | None = None) -> BackupResult:
+    """Snapshot ``db`` into ``out`` (a file named ``….tar``; any other path is a folder to get a dated
+    ``quy-backup-…Z.tar`` in) and return the result.
+
+    With ``keep``, only the newest ``keep`` dated backups in the folder are kept afterwards.
+    """
+    as_folder = str(out).endswith(os.sep) or not str(out).endswith(".tar")
+    out = Path(out)
+    if as_folder or out.is_dir():
+        out.mkdir(parents=True, exist_ok=True)
+        final = out / default_name()
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        final = out
+    _sweep_partials(final.parent)
+    partial = _partial_name(final)
+    try:
+        with open(partial, "wb") as f:
+            tar = _TarOut(f)
+            if db.dialect == "sqlite":
+                manifest = _backup_sqlite(db, tar, final.parent)
+            elif db.dialect == "postgresql":
+                manifest = _backup_postgresql(db, tar)
+            else:
+                raise _refuse("engine", f"cannot back up a {db.dialect} database")
+            tar.add(MANIFEST, [manifest.as_json()])
+            tar.close()
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, final)
+        _fsync_dir(final.parent)
+    except BaseException:
+        with suppress(OSError):
+            partial.unlink()
+        raise
+    removed = prune(final.parent, keep) if keep else []
+    return BackupResult(final, manifest, final.stat().st_size, removed)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` dated backups (``quy-backup-…Z.tar``) in ``folder``."""
+    if keep < 1:
+        raise _refuse("keep", "--keep must be at least 1")
+    dated = sorted(p for p in folder.iterdir() if NAME_PATTERN.match(p.name))
+    gone = dated[:-keep]
+    for p in gone:
+        p.unlink()
+    return gone
+
+
+def _sqlite_path(db: Database) -> Path:
+    path = db.engine.url.database
+    if not path or path == ":memory:":
+        raise _refuse("engine", "an in-memory database has nothing to back up")
+    return Path(path)
+
+
+def _backup_sqlite(db: Database, tar: _TarOut, folder: Path) -> Manifest:
+    src_path = _sqlite_path(db)
+    if not src_path.exists():
+        raise _refuse("missing", f"there is no database at {src_path}")
+    with tempfile.TemporaryDirectory(dir=folder, prefix=f".quy-backup-{os.getpid()}-") as tmp:
+        snap = Path(tmp) / "quy.sqlite3"
+        with closing(sqlite3.connect(src_path, timeout=30)) as src, closing(sqlite3.connect(snap)) as dst:
+            src.execute("PRAGMA busy_timeout=30000")
+            src.backup(dst)  # one step: a consistent snapshot; writers in WAL mode carry on meanwhile
+            dst.execute("PRAGMA journal_mode=DELETE")  # the payload is one self-contained file
+            manifest = _describe_sqlite(dst)
+        manifest.payload.append(tar.add(SQLITE_MEMBER, _file_chunks(snap)))
+    return manifest
+
+
+def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+
+def _describe_sqlite(conn: sqlite3.Connection) -> Manifest:
+    tables = {}
+    names = _sqlite_tables(conn)
+    if "alembic_version" not in names or "chain_heads" not in names:
+        raise _refuse("empty", "the database has no Quỹ schema (run quy init)")
+    for t in names:
+        if t == "alembic_version":
+            continue
+        cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{t}")')]
+        rows = conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+        tables[t] = {"rows": rows, "columns": cols}
+    revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    heads = [{"org": code, "seq": seq, "hash": h} for code, seq, h in conn.execute(
+        "SELECT o.code, h.last_seq, h.last_hash FROM chain_heads h JOIN organizations o ON o.id = h.org_id "
+        "ORDER BY o.code")]
+    return Manifest(engine="sqlite", schema_revision=revision[0] if revision else "", created_at=_now(),
+                    tables=tables, heads=heads, quy_version=_quy_version())
+
+
+def _pg_tables(cur) -> list[str]:  # noqa: ANN001
+    cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    return [r[0] for r in cur.fetchall()]
+
+
+def _pg_columns(cur, table: str) -> list[str]:  # noqa: ANN001
+    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = %s ORDER BY ordinal_position", (table,))
+    return [r[0] for r in cur.fetchall()]
+
+
+def _ident(name: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise _refuse("manifest", f"unexpected table or column name {name!r}")
+    return f'"{name}"'
+
+
+def _backup_postgresql(db: Database, tar: _TarOut) -> Manifest:
+    with db.read() as conn:  # REPEATABLE READ READ ONLY: every table as of one moment
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            names = _pg_tables(cur)
+            if "alembic_version" not in names or "chain_heads" not in names:
+                raise _refuse("empty", "the database has no Quỹ schema (run quy init)")
+            cur.execute("SELECT version_num FROM alembic_version")
+            revision = (cur.fetchone() or [""])[0]
+            cur.execute("SELECT o.code, h.last_seq, h.last_hash FROM chain_heads h "
+                        "JOIN organizations o ON o.id = h.org_id ORDER BY o.code")
+            heads = [{"org": code, "seq": seq, "hash": h} for code, seq, h in cur.fetchall()]
+            tables, payload = {}, []
+            for t in names:
+                if t == "alembic_version":
+                    continue
+                cols = _pg_columns(cur, t)
+                counter = {"rows": 0}
+
+                def chunks(t=t, cols=cols, counter=counter) -> Iterator[bytes]:
+                    with cur.copy(f"COPY {_ident(t)} ({', '.join(map(_ident, cols))}) TO STDOUT") as copy:
+                        for block in copy:
+                            block = bytes(block)
+                            counter["rows"] += block.count(b"\n")  # COPY escapes newlines inside values
+                            yield block
+
+                payload.append(tar.add(f"payload/{t}.copy", chunks()))
+                tables[t] = {"rows": counter["rows"], "columns": cols}
+    return Manifest(engine="postgresql", schema_revision=revision, created_at=_now(), tables=tables,
+                    heads=heads, payload=payload, quy_version=_quy_version())
+
+
+# --------------------------------------------------------------------------- reading and checking a file
+
+
+@dataclass
+class Checked:
+    """A backup file whose every byte has been checked against its manifest."""
+
+    path: Path
+    manifest: Manifest
+    members: dict[str, tarfile.TarInfo]
+
+
+def check(path: str | os.PathLike) -> Checked:
+    """Read the whole file and refuse it unless every payload member has the size and sha256 the manifest
+    (itself checksummed) gives, and the schema revision is one this version of Quỹ knows."""
+    path = Path(path)
+    if not path.is_file():
+        raise _refuse("missing", f"no backup file at {path}")
+    try:
+        with tarfile.open(path, "r:") as tf:
+            members = {m.name: m for m in tf.getmembers()}
+            if MANIFEST not in members:
+                raise _refuse("truncated", "the backup has no manifest: the file is truncated or not a Quỹ backup")
+            manifest = Manifest.parse(tf.extractfile(members[MANIFEST]).read())
+            expected = {p["name"]: p for p in manifest.payload}
+            if set(expected) != set(members) - {MANIFEST}:
+                raise _refuse("checksum", "the backup's contents do not match its manifest")
+            for name, want in expected.items():
+                m = members[name]
+                digest, size = hashlib.sha256(), 0
+                f = tf.extractfile(m)
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                if size != want["size"] or digest.hexdigest() != want["sha256"]:
+                    raise _refuse("checksum", f"{name} in the backup does not match its checksum: the file is "
+                                              "damaged", member=name)
+    except (tarfile.TarError, EOFError, OSError) as e:
+        raise _refuse("truncated", f"the backup cannot be read ({e}): the file is truncated or damaged") from None
+    _check_revision(manifest.schema_revision)
+    return Checked(path, manifest, members)
+
+
+def _check_revision(revision: str) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    from .migrate import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    try:
+        known = script.get_revision(revision) is not None
+    except (CommandError, KeyError, ValueError):
+        known = False
+    if not known:
+        raise _refuse("schema_revision", f"the backup's schema revision {revision!r} is newer than this version "
+                                         f"of Quỹ knows (newest: {script.get_current_head()}); upgrade Quỹ "
+                                         "first", revision=revision)
+
+
+# --------------------------------------------------------------------------- restoring
+
+
+@dataclass
+class RestoreReport:
+    engine_from: str
+    engine_to: str
+    schema_revision: str
+    upgraded_to: str
+    tables: int
+    rows: int
+    heads: list[dict]
+    verified: list[str]
+
+
+def is_empty(db: Database) -> bool:
+    """No Quỹ tables at all, or a schema with no organization and no user in it (just ``quy init``)."""
+    names = set(sa.inspect(db.engine).get_table_names())
+    if not names:
+        return True
+    with db.engine.connect() as conn:
+        for t in ("organizations", "users", "transactions"):
+            if t in names and conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar():
+                return False
+    return True
+
+
+def restore(db: Database, path: str | os.PathLike, *, force: bool = False,
+            progress: Callable[[str], None] | None = None) -> RestoreReport:
+    """Restore the backup at ``path`` into ``db``, which must be empty unless ``force`` (then replaced).
+
+    Nothing in ``db`` changes unless the file checks out, every table has the rows the manifest counts,
+    every chain verifies and every head digest equals the manifest's.
+    """
+    say = progress or (lambda _msg: None)
+    checked = check(path)
+    say(f"checked: {checked.manifest.engine} backup at schema revision {checked.manifest.schema_revision}, "
+        f"{len(checked.manifest.heads)} journals")
+    if not force and not is_empty(db):
+        raise _refuse("not_empty", "the target database already has books; restore into an empty one "
+                                   "(or replace it with --force)")
+    if db.dialect == "sqlite":
+        return _restore_into_sqlite(db, checked, say)
+    if db.dialect == "postgresql":
+        return _restore_into_postgresql(db, checked, say)
+    raise _refuse("engine", f"cannot restore into a {db.dialect} database")
+
+
+def _types_sqlite(conn: sqlite3.Connection, table: str) -> dict[str, str]:
+    return {r[1]: (r[2] or "").upper() for r in conn.execute(f'PRAGMA table_info("{table}")')}
+
+
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+_ESCAPE_RE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))")
+
+
+def _unescape(value: str) -> str:
+    if "\\" not in value:
+        return value
+
+    def one(m: re.Match) -> str:
+        if m.group(1):
+            return chr(int(m.group(1), 8))
+        if m.group(2):
+            return chr(int(m.group(2), 16))
+        return _COPY_ESCAPES.get(m.group(3), m.group(3))
+
+    return _ESCAPE_RE.sub(one, value)
+
+
+def _copy_rows(stream, types: list[str]) -> Iterator[tuple]:  # noqa: ANN001
+    """Rows of PostgreSQL ``COPY`` text, as the Python values SQLite stores for those column types."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="\n")
+    for line in text:
+        fields = line[:-1].split("\t") if line.endswith("\n") else line.split("\t")
+        row = []
+        for value, kind in zip(fields, types, strict=True):
+            if value == "\\N":
+                row.append(None)
+            elif "BOOL" in kind:
+                row.append(1 if value == "t" else 0)
+            elif "INT" in kind:
+                row.append(int(value))
+            else:
+                row.append(_unescape(value))
+        yield tuple(row)
+
+
+@contextmanager
+def _scratch_sqlite(near: Path) -> Iterator[Path]:
+    near.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_partials(near.parent)
+    with tempfile.TemporaryDirectory(dir=near.parent, prefix=f".quy-restore-{os.getpid()}-") as tmp:
+        yield Path(tmp) / "restore.sqlite3"
+
+
+def _restore_into_sqlite(db: Database, checked: Checked, say) -> RestoreReport:  # noqa: ANN001
+    from .migrate import upgrade
+
+    target = _sqlite_path(db)
+    m = checked.manifest
+    with _scratch_sqlite(target) as scratch:
+        with tarfile.open(checked.path, "r:") as tf:
+            if m.engine == "sqlite":
+                with open(scratch, "wb") as out, tf.extractfile(checked.members[SQLITE_MEMBER]) as src:
+                    while chunk := src.read(CHUNK):
+                        out.write(chunk)
+            else:
+                scratch_db = Database(f"sqlite:///{scratch}")
+                try:
+                    upgrade(scratch_db, m.schema_revision)
+                finally:
+                    scratch_db.dispose()
+                with closing(sqlite3.connect(scratch, isolation_level=None)) as conn:
+                    _load_copy_into_sqlite(conn, tf, checked, say)
+        scratch_db = Database(f"sqlite:///{scratch}")
+        try:
+            report = _finish(scratch_db, m, say, engine_to="sqlite")
+        finally:
+            scratch_db.dispose()
+        with closing(sqlite3.connect(scratch)) as src, closing(sqlite3.connect(target, timeout=30)) as dst:
+            src.backup(dst)  # the target changes here, in one step, and only with verified books
+    db.engine.dispose()
+    return report
+
+
+def _load_copy_into_sqlite(conn: sqlite3.Connection, tf: tarfile.TarFile, checked: Checked, say) -> None:  # noqa: ANN001
+    """Load PostgreSQL COPY members into the scratch SQLite file at the backup's revision. The guards'
+    triggers are set aside while loading (the rows come in table order, not the order the triggers expect
+    of new postings) and put back in the same transaction; the chains are verified afterwards."""
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("BEGIN")
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _sql in triggers:
+        conn.execute(f'DROP TRIGGER "{name}"')
+    present = set(_sqlite_tables(conn))
+    for t, info in checked.manifest.tables.items():
+        if t not in present:
+            raise _refuse("schema", f"table {t} of the backup is not in the schema at its revision")
+        types = _types_sqlite(conn, t)
+        cols = info["columns"]
+        missing = [c for c in cols if c not in types]
+        if missing:
+            raise _refuse("schema", f"columns {missing} of {t} are not in the schema at its revision")
+        sql = f'INSERT INTO "{t}" ({", ".join(map(_ident, cols))}) VALUES ({", ".join("?" * len(cols))})'
+        with tf.extractfile(checked.members[f"payload/{t}.copy"]) as src:
+            rows = _copy_rows(src, [types[c] for c in cols])
+            while batch := _take(rows, 5000):
+                conn.executemany(sql, batch)
+        say(f"loaded {t}: {info['rows']} rows")
+    for _name, sql in triggers:
+        conn.execute(sql)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_keys=ON")
+    bad = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if bad:
+        raise _refuse("foreign_keys", f"the backup's rows break {len(bad)} references, e.g. {bad[0]}")
+
+
+def _take(rows: Iterator[tuple], n: int) -> list[tuple]:
+    out = []
+    for row in rows:
+        out.append(row)
+        if len(out) == n:
+            break
+    return out
+
+
+def _finish(db: Database, m: Manifest, say, *, engine_to: str, conn: sa.Connection | None = None) -> RestoreReport:  # noqa: ANN001
+    """Check row counts at the backup's revision, migrate to the newest, verify, compare heads."""
+    from .migrate import current_revision, head_revision, upgrade
+
+    def counts(c: sa.Connection) -> int:
+        total = 0
+        for t, info in m.tables.items():
+            n = c.exec_driver_sql(f"SELECT count(*) FROM {_ident(t)}").scalar()
+            if n != info["rows"]:
+                raise _refuse("rows", f"table {t} has {n} rows after loading, the backup counted {info['rows']}",
+                              table=t)
+            total += n
+        return total
+
+    if conn is None:
+        with db.engine.connect() as c:
+            rows = counts(c)
+        if current_revision(db) != head_revision(db):
+            say(f"migrating from {m.schema_revision} to {head_revision(db)}")
+            upgrade(db)
+        with db.read() as c:
+            verified = _verify(c, m)
+        head = head_revision(db)
+    else:
+        rows = counts(conn)
+        head = head_revision(db)
+        if m.schema_revision != head:
+            say(f"migrating from {m.schema_revision} to {head}")
+            _upgrade_on(conn, db)
+        verified = _verify(conn, m)
+    say(f"verified {len(verified)} journals; every head digest equals the manifest's")
+    return RestoreReport(m.engine, engine_to, m.schema_revision, head, len(m.tables), rows, m.heads, verified)
+
+
+def _verify(conn: sa.Connection, m: Manifest) -> list[str]:
+    from . import orgs
+    from .services import verify_on
+
+    want = m.head_map()
+    reports = verify_on(conn, [o.id for o in orgs.list_organizations(conn)])
+    bad = [r for r in reports if not r.ok]
+    if bad:
+        r = bad[0]
+        raise _refuse("verify", f"the restored books of {r.org_code} do not verify: {r.problem}", org=r.org_code)
+    got = {r.org_code: (r.head_seq, r.head_hash) for r in reports}
+    if got != want:
+        diff = sorted(set(got.items()) ^ set(want.items()))
+        raise _refuse("heads", f"the restored head digests differ from the manifest's: {diff[:3]}")
+    return sorted(got)
+
+
+def _upgrade_on(conn: sa.Connection, db: Database, revision: str = "head") -> None:
+    from alembic import command
+
+    from .migrate import alembic_config
+
+    cfg = alembic_config(db)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)
+
+
+def _restore_into_postgresql(db: Database, checked: Checked, say) -> RestoreReport:  # noqa: ANN001
+    m = checked.manifest
+    with db.engine.connect() as conn, conn.begin():
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            _drop_quy_schema(cur)
+            _upgrade_on(conn, db, m.schema_revision)
+            present = set(_pg_tables(cur))
+            order = _pg_load_order(cur, [t for t in m.tables])
+            for t in order:
+                if t not in present:
+                    raise _refuse("schema", f"table {t} of the backup is not in the schema at its revision")
+                cur.execute(f"ALTER TABLE {_ident(t)} DISABLE TRIGGER USER")
+            with tarfile.open(checked.path, "r:") as tf:
+                if m.engine == "postgresql":
+                    for t in order:
+                        cols = ", ".join(map(_ident, m.tables[t]["columns"]))
+                        with cur.copy(f"COPY {_ident(t)} ({cols}) FROM STDIN") as copy, \
+                                tf.extractfile(checked.members[f"payload/{t}.copy"]) as src:
+                            while chunk := src.read(CHUNK):
+                                copy.write(chunk)
+                        say(f"loaded {t}: {m.tables[t]['rows']} rows")
+                else:
+                    with _scratch_sqlite(Path(tempfile.gettempdir()) / "x") as scratch:
+                        with open(scratch, "wb") as out, tf.extractfile(checked.members[SQLITE_MEMBER]) as src:
+                            while chunk := src.read(CHUNK):
+                                out.write(chunk)
+                        with closing(sqlite3.connect(scratch)) as lite:
+                            for t in order:
+                                _copy_sqlite_table(lite, cur, t, m.tables[t]["columns"])
+                                say(f"loaded {t}: {m.tables[t]['rows']} rows")
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred references, checked now
+            for t in order:
+                cur.execute(f"ALTER TABLE {_ident(t)} ENABLE TRIGGER USER")
+            _reset_sequences(cur, [t for t in order if "id" in m.tables[t]["columns"]])
+        report = _finish(db, m, say, engine_to="postgresql", conn=conn)
+    return report
+
+
+def _pg_load_order(cur, tables: list[str]) -> list[str]:  # noqa: ANN001
+    """Tables ordered so that each comes after those its foreign keys name (self-references aside)."""
+    cur.execute("""SELECT c.conrelid::regclass::text, c.confrelid::regclass::text FROM pg_constraint c
+                   JOIN pg_namespace n ON n.oid = c.connamespace
+                   WHERE c.contype = 'f' AND n.nspname = current_schema()""")
+    deps: dict[str, set[str]] = {t: set() for t in tables}
+    for child, parent in cur.fetchall():
+        child, parent = child.split(".")[-1].strip('"'), parent.split(".")[-1].strip('"')
+        if child in deps and parent in deps and child != parent:
+            deps[child].add(parent)
+    order, done = [], set()
+    while len(order) < len(tables):
+        ready = sorted(t for t in tables if t not in done and deps[t] <= done)
+        if not ready:  # a cycle: its foreign keys are deferrable, so any order loads
+            ready = sorted(t for t in tables if t not in done)[:1]
+        order.extend(ready)
+        done.update(ready)
+    return order
+
+
+def _copy_sqlite_table(lite: sqlite3.Connection, cur, table: str, cols: list[str]) -> None:  # noqa: ANN001
+    cur.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+                "current_schema() AND table_name = %s", (table,))
+    kinds = dict(cur.fetchall())
+    missing = [c for c in cols if c not in kinds]
+    if missing:
+        raise _refuse("schema", f"columns {missing} of {table} are not in the schema at its revision")
+    booleans = [i for i, c in enumerate(cols) if kinds[c] == "boolean"]
+    select = f'SELECT {", ".join(map(_ident, cols))} FROM "{table}"'
+    with cur.copy(f"COPY {_ident(table)} ({', '.join(map(_ident, cols))}) FROM STDIN") as copy:
+        for row in lite.execute(select):
+            if booleans:
+                row = list(row)
+                for i in booleans:
+                    if row[i] is not None:
+                        row[i] = bool(row[i])
+            copy.write_row(row)
+
+
+def _reset_sequences(cur, tables: list[str]) -> None:  # noqa: ANN001
+    """Each ``id`` sequence goes on after the largest id restored (never handing out one again)."""
+    for t in tables:
+        cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", (t,))
+        seq = (cur.fetchone() or [None])[0]
+        if seq:
+            cur.execute(f"SELECT setval(%s, coalesce((SELECT max(id) FROM {_ident(t)}), 0) + 1, false)", (seq,))
+
+
+def _drop_quy_schema(cur) -> None:  # noqa: ANN001
+    """Remove Quỹ's tables and trigger functions from the current schema (inside the restore's transaction:
+    a failed restore puts them back)."""
+    names = _pg_tables(cur)
+    if names:
+        cur.execute("DROP TABLE " + ", ".join(map(_ident, names)) + " CASCADE")
+    cur.execute("SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = current_schema() AND p.proname LIKE 'quy\\_%'")
+    for (name,) in cur.fetchall():
+        cur.execute(f"DROP FUNCTION IF EXISTS {_ident(name)}() CASCADE")
