@@ -78,6 +78,8 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
         QUY_UPLOADS=os.environ.get("QUY_UPLOADS", os.path.join(os.environ.get("QUY_INSTANCE", "instance"),
                                                                 "uploads")),
+        QUY_BACKUPS=os.environ.get("QUY_BACKUP_DIR") or os.path.join(os.environ.get("QUY_INSTANCE", "instance"),
+                                                                     "backups"),
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):

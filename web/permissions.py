@@ -19,6 +19,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "campaign.create": frozenset({"treasurer", "admin"}),
     "org.setup": frozenset({"admin"}),  # funds, accounts, bank accounts
     "period.lock": frozenset({"admin"}),
+    # make and download a backup of the whole database (an administrator of a top organization only)
+    "backup.download": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
     "token.create": frozenset({"admin", "treasurer", "council", "auditor"}),
     "document.void": frozenset({"treasurer"}),  # void a receipt, issue its replacement

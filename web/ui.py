@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -414,6 +415,50 @@ def lock(org: str):
                                names=CLOSING_VI), err.status
     flash(_("Books locked through %(d)s.", d=parse_date(r["lock_date"]).strftime("%d/%m/%Y")))
     return redirect(url_for("ui.dashboard", org=org))
+
+
+@bp.route("/o/<org>/backup", methods=["GET", "POST"])
+@requires("backup.download")
+def backup(org: str):
+    """Backups for an administrator of a top organization (a backup holds every organization's books and
+    every login, so an administrator lower down gets none): the recent ones to download, and a new one."""
+    from ledger import backup as bk
+
+    with db().read() as conn:
+        info = org_info(conn, org)
+    if info.parent_id is not None:
+        abort(403)
+    folder = Path(current_app.config["QUY_BACKUPS"])
+    name = request.args.get("file")
+    if request.method == "GET" and name:
+        if not bk.NAME_PATTERN.match(name) or not (folder / name).is_file():
+            abort(404)
+        _audit_backup(org, "backup.download", name, (folder / name).stat().st_size)
+        return send_file(folder / name, mimetype="application/x-tar", as_attachment=True, download_name=name)
+    if request.method == "POST":
+        try:
+            r = bk.backup(db(), folder)
+        except LedgerError as err:
+            return render_template("backup.html", org=info, backups=_backups(folder), error=error_text(err)), 422
+        _audit_backup(org, "backup.create", r.path.name, r.size)
+        g.no_store = True
+        return send_file(r.path, mimetype="application/x-tar", as_attachment=True, download_name=r.path.name)
+    return render_template("backup.html", org=info, backups=_backups(folder))
+
+
+def _backups(folder: Path) -> list[dict]:
+    from ledger import backup as bk
+
+    if not folder.is_dir():
+        return []
+    files = sorted((p for p in folder.iterdir() if bk.NAME_PATTERN.match(p.name)), reverse=True)[:30]
+    return [{"name": p.name, "size": p.stat().st_size,
+             "at": datetime.fromtimestamp(p.stat().st_mtime, UTC)} for p in files]
+
+
+def _audit_backup(org: str, action: str, name: str, size: int) -> None:
+    with db().begin() as conn:
+        audit.record(conn, actor(), action, org_id=g.org_id, target=name, details={"bytes": size})
 
 
 @bp.get("/o/<org>/audit")
