@@ -281,6 +281,7 @@ def _backup_sqlite(db: Database, tar: _TarOut, folder: Path) -> Manifest:
         snap = Path(tmp) / "quy.sqlite3"
         with closing(sqlite3.connect(src_path, timeout=30)) as src, closing(sqlite3.connect(snap)) as dst:
             src.execute("PRAGMA busy_timeout=30000")
+            dst.execute("PRAGMA synchronous=OFF")  # a scratch copy: the finished backup file is what gets fsync'd
             src.backup(dst)  # one step: a consistent snapshot; writers in WAL mode carry on meanwhile
             dst.execute("PRAGMA journal_mode=DELETE")  # the payload is one self-contained file
             manifest = _describe_sqlite(dst)
@@ -437,6 +438,23 @@ class RestoreReport:
     rows: int
     heads: list[dict]
     verified: list[str]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _Ticker:
+    """Seconds spent in each phase of a restore (checking, loading, verifying …), for the report."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.perf_counter
+        self.last = self._clock()
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, phase: str) -> None:
+        now = self._clock()
+        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + now - self.last, 3)
+        self.last = now
 
 
 def is_empty(db: Database) -> bool:
@@ -459,17 +477,23 @@ def restore(db: Database, path: str | os.PathLike, *, force: bool = False,
     every chain verifies and every head digest equals the manifest's.
     """
     say = progress or (lambda _msg: None)
+    tick = _Ticker()
     checked = check(path)
+    tick("check")
     say(f"checked: {checked.manifest.engine} backup at schema revision {checked.manifest.schema_revision}, "
         f"{len(checked.manifest.heads)} journals")
     if not force and not is_empty(db):
         raise _refuse("not_empty", "the target database already has books; restore into an empty one "
                                    "(or replace it with --force)")
     if db.dialect == "sqlite":
-        return _restore_into_sqlite(db, checked, say)
-    if db.dialect == "postgresql":
-        return _restore_into_postgresql(db, checked, say)
-    raise _refuse("engine", f"cannot restore into a {db.dialect} database")
+        report = _restore_into_sqlite(db, checked, say, tick)
+    elif db.dialect == "postgresql":
+        report = _restore_into_postgresql(db, checked, say, tick)
+    else:
+        raise _refuse("engine", f"cannot restore into a {db.dialect} database")
+    tick("commit")
+    report.seconds = tick.seconds
+    return report
 
 
 def _types_sqlite(conn: sqlite3.Connection, table: str) -> dict[str, str]:
@@ -520,7 +544,7 @@ def _scratch_sqlite(near: Path) -> Iterator[Path]:
         yield Path(tmp) / "restore.sqlite3"
 
 
-def _restore_into_sqlite(db: Database, checked: Checked, say) -> RestoreReport:  # noqa: ANN001
+def _restore_into_sqlite(db: Database, checked: Checked, say, tick: _Ticker) -> RestoreReport:  # noqa: ANN001
     from .migrate import upgrade
 
     target = _sqlite_path(db)
@@ -528,9 +552,7 @@ def _restore_into_sqlite(db: Database, checked: Checked, say) -> RestoreReport: 
     with _scratch_sqlite(target) as scratch:
         with tarfile.open(checked.path, "r:") as tf:
             if m.engine == "sqlite":
-                with open(scratch, "wb") as out, tf.extractfile(checked.members[SQLITE_MEMBER]) as src:
-                    while chunk := src.read(CHUNK):
-                        out.write(chunk)
+                _extract(tf, checked, SQLITE_MEMBER, scratch)
             else:
                 scratch_db = Database(f"sqlite:///{scratch}")
                 try:
@@ -539,15 +561,29 @@ def _restore_into_sqlite(db: Database, checked: Checked, say) -> RestoreReport: 
                     scratch_db.dispose()
                 with closing(sqlite3.connect(scratch, isolation_level=None)) as conn:
                     _load_copy_into_sqlite(conn, tf, checked, say)
+        tick("load")
         scratch_db = Database(f"sqlite:///{scratch}")
         try:
-            report = _finish(scratch_db, m, say, engine_to="sqlite")
+            report = _finish(scratch_db, m, say, engine_to="sqlite", tick=tick)
         finally:
             scratch_db.dispose()
         with closing(sqlite3.connect(scratch)) as src, closing(sqlite3.connect(target, timeout=30)) as dst:
             src.backup(dst)  # the target changes here, in one step, and only with verified books
     db.engine.dispose()
     return report
+
+
+def _extract(tf: tarfile.TarFile, checked: Checked, name: str, out_path: Path) -> None:
+    """Write member ``name`` to ``out_path``, checking its sha256 again as it goes (the file could have
+    changed since it was checked)."""
+    want = next(p for p in checked.manifest.payload if p["name"] == name)
+    digest = hashlib.sha256()
+    with open(out_path, "wb") as out, tf.extractfile(checked.members[name]) as src:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+    if digest.hexdigest() != want["sha256"]:
+        raise _refuse("checksum", f"{name} in the backup changed while it was being restored", member=name)
 
 
 def _load_copy_into_sqlite(conn: sqlite3.Connection, tf: tarfile.TarFile, checked: Checked, say) -> None:  # noqa: ANN001
@@ -592,7 +628,8 @@ def _take(rows: Iterator[tuple], n: int) -> list[tuple]:
     return out
 
 
-def _finish(db: Database, m: Manifest, say, *, engine_to: str, conn: sa.Connection | None = None) -> RestoreReport:  # noqa: ANN001
+def _finish(db: Database, m: Manifest, say, *, engine_to: str, tick: _Ticker,  # noqa: ANN001
+            conn: sa.Connection | None = None) -> RestoreReport:
     """Check row counts at the backup's revision, migrate to the newest, verify, compare heads."""
     from .migrate import current_revision, head_revision, upgrade
 
@@ -609,19 +646,24 @@ def _finish(db: Database, m: Manifest, say, *, engine_to: str, conn: sa.Connecti
     if conn is None:
         with db.engine.connect() as c:
             rows = counts(c)
+        tick("count")
         if current_revision(db) != head_revision(db):
             say(f"migrating from {m.schema_revision} to {head_revision(db)}")
             upgrade(db)
+            tick("migrate")
         with db.read() as c:
             verified = _verify(c, m)
         head = head_revision(db)
     else:
         rows = counts(conn)
+        tick("count")
         head = head_revision(db)
         if m.schema_revision != head:
             say(f"migrating from {m.schema_revision} to {head}")
             _upgrade_on(conn, db)
+            tick("migrate")
         verified = _verify(conn, m)
+    tick("verify")
     say(f"verified {len(verified)} journals; every head digest equals the manifest's")
     return RestoreReport(m.engine, engine_to, m.schema_revision, head, len(m.tables), rows, m.heads, verified)
 
@@ -653,7 +695,7 @@ def _upgrade_on(conn: sa.Connection, db: Database, revision: str = "head") -> No
     command.upgrade(cfg, revision)
 
 
-def _restore_into_postgresql(db: Database, checked: Checked, say) -> RestoreReport:  # noqa: ANN001
+def _restore_into_postgresql(db: Database, checked: Checked, say, tick: _Ticker) -> RestoreReport:  # noqa: ANN001
     m = checked.manifest
     with db.engine.connect() as conn, conn.begin():
         raw = conn.connection.driver_connection
@@ -666,6 +708,8 @@ def _restore_into_postgresql(db: Database, checked: Checked, say) -> RestoreRepo
                 if t not in present:
                     raise _refuse("schema", f"table {t} of the backup is not in the schema at its revision")
                 cur.execute(f"ALTER TABLE {_ident(t)} DISABLE TRIGGER USER")
+            rebuild = _set_aside_indexes(cur)  # as pg_restore does: load first, index and check after
+            tick("schema")
             with tarfile.open(checked.path, "r:") as tf:
                 if m.engine == "postgresql":
                     for t in order:
@@ -677,18 +721,20 @@ def _restore_into_postgresql(db: Database, checked: Checked, say) -> RestoreRepo
                         say(f"loaded {t}: {m.tables[t]['rows']} rows")
                 else:
                     with _scratch_sqlite(Path(tempfile.gettempdir()) / "x") as scratch:
-                        with open(scratch, "wb") as out, tf.extractfile(checked.members[SQLITE_MEMBER]) as src:
-                            while chunk := src.read(CHUNK):
-                                out.write(chunk)
+                        _extract(tf, checked, SQLITE_MEMBER, scratch)
                         with closing(sqlite3.connect(scratch)) as lite:
                             for t in order:
                                 _copy_sqlite_table(lite, cur, t, m.tables[t]["columns"])
                                 say(f"loaded {t}: {m.tables[t]['rows']} rows")
+            tick("load")
+            for statement in rebuild:
+                cur.execute(statement)
+            tick("indexes")
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred references, checked now
             for t in order:
                 cur.execute(f"ALTER TABLE {_ident(t)} ENABLE TRIGGER USER")
             _reset_sequences(cur, [t for t in order if "id" in m.tables[t]["columns"]])
-        report = _finish(db, m, say, engine_to="postgresql", conn=conn)
+        report = _finish(db, m, say, engine_to="postgresql", tick=tick, conn=conn)
     return report
 
 
@@ -738,6 +784,27 @@ def _reset_sequences(cur, tables: list[str]) -> None:  # noqa: ANN001
         seq = (cur.fetchone() or [None])[0]
         if seq:
             cur.execute(f"SELECT setval(%s, coalesce((SELECT max(id) FROM {_ident(t)}), 0) + 1, false)", (seq,))
+
+
+def _set_aside_indexes(cur) -> list[str]:  # noqa: ANN001
+    """Drop the current schema's secondary indexes and foreign keys; return the statements that put them
+    back (indexes, then foreign keys, validated in one pass each instead of row by row). Primary keys and
+    unique constraints stay: a duplicate row is refused as it is loaded."""
+    cur.execute("""SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+                   JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = current_schema() AND NOT i.indisprimary
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)""")
+    indexes = cur.fetchall()
+    cur.execute("""SELECT k.conrelid::regclass::text, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k
+                   JOIN pg_namespace n ON n.oid = k.connamespace
+                   WHERE n.nspname = current_schema() AND k.contype = 'f'""")
+    fkeys = cur.fetchall()
+    for table, name, _definition in fkeys:
+        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cur.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in fkeys]
 
 
 def _drop_quy_schema(cur) -> None:  # noqa: ANN001
