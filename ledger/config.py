@@ -67,6 +67,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUY_REQUEST_LOG", "off (`-` in production)",
             "where the request log goes, one JSON line per request (and errors with their traceback): "
             "`-` for standard error (the journal under systemd), a file path, or `off`"),
+    Setting("QUY_BIND", "unix:/run/quy/gunicorn.sock",
+            "gunicorn with web/deploy/gunicorn.conf.py: the socket or `host:port` to listen on"),
+    Setting("QUY_WORKERS", "2 × cores + 1", "gunicorn with web/deploy/gunicorn.conf.py: worker processes"),
     Setting("QUY_USER", "cli:<login name>", "who the CLI records as acting"),
     Setting("QUY_ORG", "SLA", "the default organization code of CLI commands"),
     Setting("QUY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test",
