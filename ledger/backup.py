@@ -200,7 +200,9 @@ class BackupResult:
 
 def default_dir() -> Path:
     """Where backups go unless told: ``QUY_BACKUP_DIR``, else ``backups`` in the instance folder."""
-    return Path(os.environ.get("QUY_BACKUP_DIR") or Path(os.environ.get("QUY_INSTANCE", "instance")) / "backups")
+    from .config import load
+
+    return load().backup_dir
 
 
 def default_name(now: datetime | None = None) -> str:

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from .config import db_pool_size
+
 DEFAULT_URL = "sqlite:///instance/quy.sqlite3"
 
 
@@ -56,7 +58,7 @@ def make_engine(url: str | None = None, **kw) -> Engine:
 
         return engine
     if "poolclass" not in kw:
-        kw.setdefault("pool_size", 10)
+        kw.setdefault("pool_size", db_pool_size() or 10)  # QUY_DB_POOL_SIZE when set
         kw.setdefault("max_overflow", 20)
     engine = sa.create_engine(url, **kw)
     _ping_when_idle(engine)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ledger import orgs
+from ledger import config, orgs
 from ledger import schema as s
 from ledger.clock import now_iso
 from ledger.db import Database
@@ -48,7 +48,7 @@ class Job:
 
 
 def prints_dir() -> Path:
-    return Path(os.environ.get("QUY_PRINTS") or Path(os.environ.get("QUY_INSTANCE", "instance")) / "prints")
+    return config.load().prints  # QUY_PRINTS, else <QUY_INSTANCE>/prints
 
 
 def get(db: Database, org_id: int, job_id: int) -> Job:

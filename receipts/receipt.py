@@ -6,7 +6,6 @@ page. A voided receipt prints "ĐÃ HỦY" across it; a replacement names the re
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 from sqlalchemy.engine import Connection
 
+from ledger import config
 from ledger import schema as s
 from ledger.clock import now_iso
 from ledger.documents import ANONYMOUS, format_number
@@ -31,7 +31,7 @@ HOW = {"cash": "Tiền mặt", "transfer": "Chuyển khoản", "in_kind": "Hiệ
 
 def public_url() -> str:
     """The address the QR codes point to (``QUY_PUBLIC_URL``): the same for every print of a document."""
-    return (os.environ.get("QUY_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+    return config.load().public_url
 
 
 def verify_url(code: str, base: str | None = None) -> str:

@@ -45,6 +45,7 @@ from receipts import service as docs
 from . import auth
 from . import schemas as sc
 from .auth import api_requires
+from .requestlog import request_id
 
 PREFIX = "/api/v1"
 #: The endpoints anyone may call: the organizations with their funds, verifying a receipt, a fund's VietQR.
@@ -1142,6 +1143,7 @@ class Api(flask_smorest.Api):
                     "errors": errors}
         else:
             body = {"code": "bad_request", "message": error.description or "Bad request", "errors": errors}
+        body["request_id"] = request_id()
         return body, error.code, data.get("headers") or {}
 
 

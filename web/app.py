@@ -6,6 +6,7 @@ under ``/api/v1``. A later feature adds its own blueprint and registers it here.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from datetime import date, datetime
@@ -15,14 +16,17 @@ from flask import Flask, abort, g, jsonify, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ledger import config as quy_config
 from ledger.db import Database
 from ledger.errors import LedgerError
 from ledger.money import format_vnd
 
-from . import auth
+from . import auth, requestlog
 from .messages import vietnamese
+from .requestlog import request_id
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -30,13 +34,13 @@ HERE = Path(__file__).resolve().parent
 LANGUAGES = ("vi", "en")
 
 
-def _secret_key(db: Database) -> str:
-    """``QUY_SECRET_KEY``, else a random key kept in ``instance/secret_key`` (made once, mode 600),
-    so that every worker process and every restart shares it and none is ever in the repository."""
-    key = os.environ.get("QUY_SECRET_KEY")
-    if key:
-        return key
-    path = Path(os.environ.get("QUY_INSTANCE", "instance")) / "secret_key"
+def _secret_key(settings: quy_config.Settings) -> str:
+    """``QUY_SECRET_KEY`` or ``QUY_SECRET_KEY_FILE``; in development only, else a random key kept in
+    ``instance/secret_key`` (made once, mode 600), so that every worker process and every restart shares
+    it and none is ever in the repository. Production never gets here without a key (``check_startup``)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.instance_secret_file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -65,25 +69,43 @@ def error_message(err: LedgerError) -> str:
     return vietnamese(err) if str(get_locale() or "vi") == "vi" else err.message
 
 
-def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
-    """Return the web app over ``db`` (default: ``QUY_DATABASE_URL`` or the SQLite file)."""
-    app = Flask(__name__)
-    app.config["QUY_DB"] = db = db or Database()
+class QuyFlask(Flask):
+    def log_exception(self, exc_info) -> None:
+        requestlog.log_exception(exc_info)  # with the request's id, on quy.error
+
+
+def create_app(db: Database | None = None, config: dict | None = None,
+               settings: quy_config.Settings | None = None) -> Flask:
+    """Return the web app over ``db`` (default: ``QUY_DATABASE_URL`` or the SQLite file), configured by
+    ``settings`` (default: read from the environment, see ``ledger/config.py``); ``config`` overrides
+    Flask settings (tests). Raises ``ConfigError`` for a configuration Quỹ must not run with (in
+    production: no secret key, or one shorter than 32 characters)."""
+    settings = settings or quy_config.load()
+    if config and config.get("SECRET_KEY") and not settings.secret_key:
+        settings = dataclasses.replace(settings, secret_key=config["SECRET_KEY"], secret_source="config")
+    quy_config.check_startup(settings)
+    app = QuyFlask(__name__)
+    app.config["QUY_SETTINGS"] = settings
+    app.config["QUY_DB"] = db = db or Database(settings.database_url)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("QUY_SECURE_COOKIES", "") == "1",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,  # always in production
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
         BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
-        QUY_UPLOADS=os.environ.get("QUY_UPLOADS", os.path.join(os.environ.get("QUY_INSTANCE", "instance"),
-                                                                "uploads")),
-        QUY_BACKUPS=os.environ.get("QUY_BACKUP_DIR") or os.path.join(os.environ.get("QUY_INSTANCE", "instance"),
-                                                                     "backups"),
+        QUY_UPLOADS=str(settings.uploads),
+        QUY_BACKUPS=str(settings.backup_dir),
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(db)
+        app.config["SECRET_KEY"] = _secret_key(settings)
+    if settings.proxy_fix:  # only behind proxies we were told of: else X-Forwarded-* is the client's say-so
+        n = settings.proxy_fix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    requestlog.configure_logging(settings)
+    app.logger.setLevel(settings.log_level)
+    requestlog.init_app(app)  # first: every request has its id and start time before anything refuses it
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
@@ -114,7 +136,7 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
     def ledger_error(err: LedgerError):
         if wants_json():
             body = {"code": err.code, "message": err.message, "message_vi": vietnamese(err),
-                    "errors": _field_errors(err)}
+                    "errors": _field_errors(err), "request_id": request_id()}
             return jsonify(body), err.status
         return render_template("error.html", status=err.status, message=error_message(err),
                                code=err.code, params=err.params), err.status
@@ -122,7 +144,8 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
         if wants_json():
-            return jsonify({"code": "csrf_failed", "message": err.description, "errors": {}}), 400
+            return jsonify({"code": "csrf_failed", "message": err.description, "errors": {},
+                            "request_id": request_id()}), 400
         return render_template("error.html", status=400, code="csrf_failed", params={},
                                message=_("The form has expired or did not come from this site. "
                                          "Reload the page and try again.")), 400
@@ -131,11 +154,21 @@ def create_app(db: Database | None = None, config: dict | None = None) -> Flask:
     def http_error(err: HTTPException):
         if wants_json():
             return jsonify({"code": _HTTP_CODES.get(err.code, "http_error"), "message": err.description,
-                            "errors": {}}), err.code
+                            "errors": {}, "request_id": request_id()}), err.code
         messages = {401: _("Please log in."), 403: _("You do not have permission to do this."),
                     404: _("Page not found."), 429: _("Too many requests. Wait a minute.")}
         return render_template("error.html", status=err.code, code=_HTTP_CODES.get(err.code, "http_error"),
                                params={}, message=messages.get(err.code, err.description)), err.code
+
+    @app.errorhandler(InternalServerError)
+    def server_error(err: InternalServerError):
+        # the exception itself is already logged, with its traceback and this id (QuyFlask.log_exception)
+        if wants_json():
+            return jsonify({"code": "server_error", "message": "Internal server error", "errors": {},
+                            "request_id": request_id()}), 500
+        return render_template("error.html", status=500, code="server_error", params={},
+                               message=_("Something went wrong on our side. It has been logged; if it "
+                                         "happens again, give the administrator the request id below.")), 500
 
     @app.before_request
     def refuse_nul():

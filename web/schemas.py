@@ -92,6 +92,8 @@ class ErrorSchema(Out):
     message_vi = fields.String(metadata={"description": "the same in Vietnamese (ledger errors)"})
     errors = fields.Dict(keys=fields.String(), required=True,
                          metadata={"description": "the failing fields: {field: [reasons]}"})
+    request_id = fields.String(metadata={"description": "the request's id, as in the X-Request-ID header and "
+                                                        "the server's log"})
 
 
 class PageArgs(ma.Schema):

@@ -157,7 +157,7 @@ def test_ledger_refusals_come_back_with_their_code_and_field(lite):
 def test_a_malformed_body_is_400_json(lite):
     r = lite.client.post(DONATIONS, data="{not json", headers=lite.h(**{"Content-Type": "application/json"}))
     assert r.status_code == 400 and r.get_json()["code"] == "bad_request"
-    assert set(r.get_json()) == {"code", "message", "errors"}
+    assert set(r.get_json()) == {"code", "message", "errors", "request_id"}
 
 
 # ------------------------------------------------------------------ idempotency
@@ -227,7 +227,7 @@ def test_tokens_and_roles(lite):
     before = snapshot(lite.db)
     r = lite.client.post(DONATIONS, json=gift())
     assert r.status_code == 401 and r.mimetype == "application/json"
-    assert r.get_json()["code"] == "unauthorized" and set(r.get_json()) == {"code", "message", "errors"}
+    assert r.get_json()["code"] == "unauthorized" and set(r.get_json()) == {"code", "message", "errors", "request_id"}
     assert lite.client.get(DONATIONS).status_code == 401
     bad = lite.client.get(DONATIONS, headers={"Authorization": "Bearer quy_not-a-token"})
     assert bad.status_code == 401
