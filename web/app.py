@@ -95,7 +95,7 @@ def create_app(db: Database | None = None, config: dict | None = None,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
         BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
         QUY_UPLOADS=str(settings.uploads),
-        QUY_BACKUPS=str(settings.backup_dir),
+        QUY_BACKUP_DIR=str(settings.backup_dir),
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):

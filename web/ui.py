@@ -428,7 +428,7 @@ def backup(org: str):
         info = org_info(conn, org)
     if info.parent_id is not None:
         abort(403)
-    folder = Path(current_app.config["QUY_BACKUPS"])
+    folder = Path(current_app.config["QUY_BACKUP_DIR"])
     name = request.args.get("file")
     if request.method == "GET" and name:
         if not bk.NAME_PATTERN.match(name) or not (folder / name).is_file():

@@ -22,7 +22,7 @@ def demo_app(db: Database, tmp_path, **config):
     for login, (org, role) in PEOPLE.items():
         services.add_user(db, login=login, name=f"Người dùng {login}", password=PASSWORD, roles=[(org, role)])
     app = create_app(db, {"SECRET_KEY": "test-secret", "QUY_UPLOADS": str(tmp_path / "uploads"),
-                           "QUY_BACKUPS": str(tmp_path / "backups"), **config})
+                           "QUY_BACKUP_DIR": str(tmp_path / "backups"), **config})
     return app
 
 
