@@ -44,12 +44,18 @@ bench: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.deposits
 	$(BIN)/python -m tests.bench.disbursements
 	$(BIN)/python -m tests.bench.books
+	$(BIN)/python -m tests.bench.backup
 	$(BIN)/python -m tests.bench.load
 
 ## bench-books: the beancount export, trial balance and fund statement over 1,000,000 postings, beside beancount's loader
 .PHONY: bench-books
 bench-books: $(VENV)/.dev
 	$(BIN)/python -m tests.bench.books
+
+## bench-backup: quy backup and quy restore over 1,000,000 postings beside sqlite3 .backup/.restore and pg_dump/pg_restore
+.PHONY: bench-backup
+bench-backup: $(VENV)/.dev
+	$(BIN)/python -m tests.bench.backup
 
 ## bench-documents: one receipt on demand and 1,000 receipts as one batch, beside weasyprint alone
 bench-documents: $(VENV)/.dev
