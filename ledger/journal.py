@@ -111,11 +111,13 @@ def tx_digest(
     Postings are given as (account code, fund code, amount) and sorted, so the hash does not depend on
     row order or database ids; the same books restored elsewhere hash the same.
     """
-    body = _CANONICAL.encode(
-        [org, seq, date.isoformat(), doc_ref, description, source, created_by, created_at,
-         reverses_seq, sorted(postings)]
-    )
-    return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
+    return _digest(prev_hash, [org, seq, date.isoformat(), doc_ref, description, source, created_by, created_at,
+                               reverses_seq, sorted(postings)])
+
+
+def _digest(prev_hash: str, fields: list) -> str:
+    """sha256 over the previous hash and the canonical JSON of ``fields`` (see :func:`tx_digest`)."""
+    return hashlib.sha256((prev_hash + "\n" + _CANONICAL.encode(fields)).encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------- writing
@@ -482,30 +484,36 @@ class ChainReport:
 
 
 def _iter_chain(conn: Connection, org_id: int, batch: int = 5000) -> Iterator[tuple]:
-    t, p, a, f = s.transactions, s.postings, s.accounts, s.funds
+    """Each transaction of ``org_id``'s chain in sequence order, as (transaction row as a tuple in
+    ``_CHAIN_COLS`` order, [(account code, fund code, amount)], sequence number of the transaction it
+    reverses). Straight on the driver, accounts and funds looked up in memory: verifying a journal of a
+    million postings is mostly this loop."""
+    accounts = dict(driver_rows(conn, "SELECT id, code FROM accounts"))
+    funds = dict(driver_rows(conn, "SELECT id, code FROM funds"))
     last = 0
     while True:
-        txs = conn.execute(
-            sa.select(t).where(t.c.org_id == org_id, t.c.seq > last).order_by(t.c.seq).limit(batch)
-        ).all()
+        txs = driver_rows(conn, f"SELECT {', '.join(_CHAIN_COLS)} FROM transactions WHERE org_id = %s AND seq > %s "
+                                "ORDER BY seq LIMIT %s", (org_id, last, batch))
         if not txs:
             return
-        ids = [r.id for r in txs]
+        ids = {r[0] for r in txs}
         by_tx: dict[int, list] = defaultdict(list)
-        for r in conn.execute(
-            sa.select(p.c.tx_id, a.c.code, f.c.code.label("fund"), p.c.amount)
-            .join(a, a.c.id == p.c.account_id)
-            .join(f, f.c.id == p.c.fund_id)
-            .where(p.c.tx_id.in_(ids))
-        ):
-            by_tx[r.tx_id].append((r.code, r.fund, r.amount))
-        rev_ids = [r.reverses_id for r in txs if r.reverses_id]
-        rev_seq = {}
-        if rev_ids:
-            rev_seq = dict(conn.execute(sa.select(t.c.id, t.c.seq).where(t.c.id.in_(rev_ids))).all())
+        for tx_id, account_id, fund_id, amount in driver_rows(
+                conn, "SELECT tx_id, account_id, fund_id, amount FROM postings WHERE tx_id BETWEEN %s AND %s",
+                (min(ids), max(ids))):
+            if tx_id in ids:
+                by_tx[tx_id].append((accounts.get(account_id, "?"), funds.get(fund_id, "?"), amount))
+        rev_ids = sorted({r[8] for r in txs if r[8]})
+        rev_seq = dict(driver_rows(conn, "SELECT id, seq FROM transactions WHERE id IN ("
+                                         + ", ".join(["%s"] * len(rev_ids)) + ")", rev_ids)) if rev_ids else {}
         for r in txs:
-            yield r, by_tx.get(r.id, []), rev_seq.get(r.reverses_id)
-        last = txs[-1].seq
+            yield r, by_tx.get(r[0], []), rev_seq.get(r[8])
+        last = txs[-1][1]
+
+
+#: The columns :func:`_iter_chain` reads of each transaction, in order.
+_CHAIN_COLS = ("id", "seq", "date", "doc_ref", "description", "source", "created_by", "created_at",
+               "reverses_id", "prev_hash", "hash")
 
 
 def verify_chain(conn: Connection, org_id: int) -> ChainReport:
@@ -528,22 +536,20 @@ def verify_chain(conn: Connection, org_id: int) -> ChainReport:
         return ChainReport(org, False, count, head.last_seq, head.last_hash, why, seq)
 
     for r, lines, rev_seq in _iter_chain(conn, org_id):
-        if r.seq != expected_seq:
+        tx_id, seq, on, doc_ref, description, source, created_by, created_at, _rev, prev_hash, stored = r
+        if seq != expected_seq:
             return broken(expected_seq, f"transaction #{expected_seq} is missing")
-        if r.prev_hash != prev:
-            return broken(r.seq, f"transaction #{r.seq} does not follow #{r.seq - 1}")
-        digest = tx_digest(
-            prev, org=org, seq=r.seq, date=r.date, doc_ref=r.doc_ref, description=r.description,
-            source=r.source, created_by=r.created_by, created_at=r.created_at,
-            reverses_seq=rev_seq, postings=lines,
-        )
-        if digest != r.hash:
-            return broken(r.seq, f"transaction #{r.seq} was changed after it was posted")
+        if prev_hash != prev:
+            return broken(seq, f"transaction #{seq} does not follow #{seq - 1}")
+        digest = _digest(prev, [org, seq, on if isinstance(on, str) else on.isoformat(), doc_ref, description,
+                                source, created_by, created_at, rev_seq, sorted(lines)])
+        if digest != stored:
+            return broken(seq, f"transaction #{seq} was changed after it was posted")
         total: dict[str, int] = defaultdict(int)
         for _, fund, amt in lines:
             total[fund] += amt
         if len(lines) < 2 or any(total.values()):
-            return broken(r.seq, f"transaction #{r.seq} does not balance")
+            return broken(seq, f"transaction #{seq} does not balance")
         prev, expected_seq, count = digest, expected_seq + 1, count + 1
     if head.last_seq != count or head.last_hash != prev:
         return broken(count + 1, f"the journal ends at #{count} but its head says #{head.last_seq}: "
