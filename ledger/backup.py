@@ -376,9 +376,13 @@ class Checked:
     members: dict[str, tarfile.TarInfo]
 
 
-def check(path: str | os.PathLike) -> Checked:
+def check(path: str | os.PathLike, *, hashes: bool = True) -> Checked:
     """Read the whole file and refuse it unless every payload member has the size and sha256 the manifest
-    (itself checksummed) gives, and the schema revision is one this version of Quỹ knows."""
+    (itself checksummed) gives, and the schema revision is one this version of Quỹ knows.
+
+    With ``hashes=False`` only the manifest, the members' sizes and the file's length are checked here: a
+    restore hashes each member as it loads it (one pass over the file, not two) and refuses it there,
+    before anything is committed to the target."""
     path = Path(path)
     if not path.is_file():
         raise _refuse("missing", f"no backup file at {path}")
@@ -391,8 +395,15 @@ def check(path: str | os.PathLike) -> Checked:
             expected = {p["name"]: p for p in manifest.payload}
             if set(expected) != set(members) - {MANIFEST}:
                 raise _refuse("checksum", "the backup's contents do not match its manifest")
+            length = path.stat().st_size
             for name, want in expected.items():
                 m = members[name]
+                if m.size != want["size"] or m.offset_data + m.size > length:
+                    raise _refuse("truncated" if m.offset_data + m.size > length else "checksum",
+                                  f"{name} in the backup is not the size its manifest gives: the file is truncated "
+                                  "or damaged", member=name)
+                if not hashes:
+                    continue
                 digest, size = hashlib.sha256(), 0
                 f = tf.extractfile(m)
                 while chunk := f.read(CHUNK):
@@ -480,19 +491,25 @@ def restore(db: Database, path: str | os.PathLike, *, force: bool = False,
     """
     say = progress or (lambda _msg: None)
     tick = _Ticker()
-    checked = check(path)
+    checked = check(path, hashes=False)  # each member's sha256 is checked as it is loaded
     tick("check")
     say(f"checked: {checked.manifest.engine} backup at schema revision {checked.manifest.schema_revision}, "
         f"{len(checked.manifest.heads)} journals")
     if not force and not is_empty(db):
         raise _refuse("not_empty", "the target database already has books; restore into an empty one "
                                    "(or replace it with --force)")
-    if db.dialect == "sqlite":
-        report = _restore_into_sqlite(db, checked, say, tick)
-    elif db.dialect == "postgresql":
-        report = _restore_into_postgresql(db, checked, say, tick)
-    else:
+    if db.dialect not in ("sqlite", "postgresql"):
         raise _refuse("engine", f"cannot restore into a {db.dialect} database")
+    try:
+        if db.dialect == "sqlite":
+            report = _restore_into_sqlite(db, checked, say, tick)
+        else:
+            report = _restore_into_postgresql(db, checked, say, tick)
+    except BackupError:
+        raise
+    except Exception:
+        check(path)  # a damaged member fails the load somewhere: name the damage rather than its symptom
+        raise
     tick("commit")
     report.seconds = tick.seconds
     return report
@@ -569,10 +586,41 @@ def _restore_into_sqlite(db: Database, checked: Checked, say, tick: _Ticker) -> 
             report = _finish(scratch_db, m, say, engine_to="sqlite", tick=tick)
         finally:
             scratch_db.dispose()
-        with closing(sqlite3.connect(scratch)) as src, closing(sqlite3.connect(target, timeout=30)) as dst:
-            src.backup(dst)  # the target changes here, in one step, and only with verified books
+        if not target.exists():
+            os.replace(scratch, target)  # a new file: the verified books take its name in one step
+            _fsync_dir(target.parent)
+        else:
+            with closing(sqlite3.connect(scratch)) as src, closing(sqlite3.connect(target, timeout=30)) as dst:
+                src.backup(dst)  # the target changes here, in one step, and only with verified books
     db.engine.dispose()
     return report
+
+
+class _Hashed(io.RawIOBase):
+    """A payload member read through sha256: :meth:`verify` (at its end) refuses it if it is not the
+    member the manifest describes."""
+
+    def __init__(self, raw, name: str, want: str) -> None:  # noqa: ANN001
+        self.raw, self.name, self.want, self.digest = raw, name, want, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # noqa: ANN001
+        n = self.raw.readinto(b)
+        if n:
+            self.digest.update(memoryview(b)[:n])
+        return n
+
+    def verify(self) -> None:
+        if self.digest.hexdigest() != self.want:
+            raise _refuse("checksum", f"{self.name} in the backup does not match its checksum: the file is damaged",
+                          member=self.name)
+
+
+def _member(tf: tarfile.TarFile, checked: Checked, name: str) -> _Hashed:
+    want = next(p for p in checked.manifest.payload if p["name"] == name)
+    return _Hashed(tf.extractfile(checked.members[name]), name, want["sha256"])
 
 
 def _extract(tf: tarfile.TarFile, checked: Checked, name: str, out_path: Path) -> None:
@@ -607,10 +655,11 @@ def _load_copy_into_sqlite(conn: sqlite3.Connection, tf: tarfile.TarFile, checke
         if missing:
             raise _refuse("schema", f"columns {missing} of {t} are not in the schema at its revision")
         sql = f'INSERT INTO "{t}" ({", ".join(map(_ident, cols))}) VALUES ({", ".join("?" * len(cols))})'
-        with tf.extractfile(checked.members[f"payload/{t}.copy"]) as src:
-            rows = _copy_rows(src, [types[c] for c in cols])
-            while batch := _take(rows, 5000):
-                conn.executemany(sql, batch)
+        src = _member(tf, checked, f"payload/{t}.copy")
+        rows = _copy_rows(io.BufferedReader(src, CHUNK), [types[c] for c in cols])
+        while batch := _take(rows, 5000):
+            conn.executemany(sql, batch)
+        src.verify()
         say(f"loaded {t}: {info['rows']} rows")
     for _name, sql in triggers:
         conn.execute(sql)
@@ -716,10 +765,12 @@ def _restore_into_postgresql(db: Database, checked: Checked, say, tick: _Ticker)
                 if m.engine == "postgresql":
                     for t in order:
                         cols = ", ".join(map(_ident, m.tables[t]["columns"]))
-                        with cur.copy(f"COPY {_ident(t)} ({cols}) FROM STDIN") as copy, \
-                                tf.extractfile(checked.members[f"payload/{t}.copy"]) as src:
-                            while chunk := src.read(CHUNK):
-                                copy.write(chunk)
+                        src = _member(tf, checked, f"payload/{t}.copy")
+                        with cur.copy(f"COPY {_ident(t)} ({cols}) FROM STDIN") as copy:
+                            buf = bytearray(CHUNK)
+                            while n := src.readinto(buf):
+                                copy.write(bytes(buf[:n]))
+                        src.verify()
                         say(f"loaded {t}: {m.tables[t]['rows']} rows")
                 else:
                     with _scratch_sqlite(Path(tempfile.gettempdir()) / "x") as scratch:
