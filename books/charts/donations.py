@@ -17,7 +17,6 @@ from sqlalchemy.engine import Connection
 
 from ledger import schema as s
 
-from . import queries as q
 from .style import GREYS, Chart, empty, make, month_end, month_label, months_ending, render, vnd
 
 KEY = "donations-by-kind"
@@ -49,21 +48,18 @@ def donations_by_month(conn: Connection, org_id: int, today: date, months: int =
     index = {m: i for i, m in enumerate(window)}
     out = {k: [0] * len(window) for k in KINDS}
 
-    def add(query, sign: int) -> None:
+    def add(query, sign: int) -> None:  # grouped by day (the database only sums), folded into months here
         for r in conn.execute(query):
-            mk = int(r.mk)
-            out[r.kind][index[(mk // 100, mk % 100)]] += sign * int(r.amount)
+            out[r.kind][index[(r.on.year, r.on.month)]] += sign * int(r.amount)
 
-    gifts = q.month_key(d.c.date)
-    add(sa.select(gifts.label("mk"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
+    add(sa.select(d.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
         .join(a, a.c.id == d.c.asset_account_id)
         .where(d.c.org_id == org_id, d.c.kind != "pledge", d.c.date >= start, d.c.date <= end)
-        .group_by(gifts, kind), 1)
-    undone = q.month_key(t.c.date)
-    add(sa.select(undone.label("mk"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
+        .group_by(d.c.date, kind), 1)
+    add(sa.select(t.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
         .join(a, a.c.id == d.c.asset_account_id).join(t, t.c.reverses_id == d.c.tx_id)
         .where(d.c.org_id == org_id, d.c.kind != "pledge", t.c.date >= start, t.c.date <= end)
-        .group_by(undone, kind), -1)
+        .group_by(t.c.date, kind), -1)
     return DonationSeries(window, out)
 
 
