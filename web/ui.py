@@ -28,6 +28,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from books.charts import dashboard as charts
 from books.tabular import csv_text
 from ledger import audit, balances, deposits, importer, orgs, queries, services, users
 from ledger import schema as s
@@ -71,9 +72,10 @@ def dashboard(org: str):
         from ledger import disbursements
 
         waiting = disbursements.register(conn, g.org_id, state="submitted")
+        drawn = charts.treasurer(conn, g.org_id, date.today(), funds=funds)
     return render_template("dashboard.html", org=info, funds=funds, total=balances.total_figures(funds),
                            recent=recent, campaigns=camps, pledges=pledges, maturing=maturing,
-                           deposits_total=on_deposit, waiting=waiting)
+                           deposits_total=on_deposit, waiting=waiting, charts=drawn)
 
 
 # ------------------------------------------------------------------ recording a donation

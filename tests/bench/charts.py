@@ -1,0 +1,87 @@
+"""``python -m tests.bench.charts``: the treasurer dashboard's four charts over 1,000,000 postings, on SQLite
+and PostgreSQL, beside the queries under them alone and one fund's statement over the same journal.
+
+Target (issue 10): the four charts (queries and SVG) < 300 ms. The journal is the one ``tests.bench.books``
+builds (the demo books grown by imported donation files, dated 2025). ``QUY_BENCH_SKIP_PG=1`` runs SQLite
+only; ``QUY_BENCH_CHARTS_POSTINGS=20000`` tries it on a small journal first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from tests.bench import books as journal
+from tests.bench.run import ROOT, child
+
+MEASURE = """
+import sys, json, time
+from datetime import date
+from books.beancount import Period
+from books.charts import dashboard, deposits, donations, fund_balance, fund_figures
+from books.statements import fund_statement
+from ledger.db import Database
+from ledger.orgs import org_id_by_code
+db = Database(sys.argv[1])
+today = date(2025, 12, 31)
+with db.read() as c:
+    org = org_id_by_code(c, "SLA")
+
+def best(fn, n=5):
+    t = 1e9
+    for _ in range(n):
+        t0 = time.perf_counter()
+        with db.read() as c:
+            out = fn(c)
+        t = min(t, time.perf_counter() - t0)
+    return t, out
+
+charts_s, charts = best(lambda c: dashboard.treasurer(c, org, today))
+queries_s, _ = best(lambda c: (fund_figures.fund_figures(c, org), fund_balance.month_end_balances(c, org, today),
+                               donations.donations_by_month(c, org, today), deposits.maturing(c, org, today)))
+balance_s, _ = best(lambda c: fund_balance.month_end_balances(c, org, today))
+statement_s, _ = best(lambda c: fund_statement(c, org, "TOHIEU", Period.parse("2024-01-01", "2025-12-31")), 3)
+print(json.dumps({"charts_seconds": charts_s, "queries_seconds": queries_s, "month_end_balances_seconds": balance_s,
+                  "fund_statement_seconds": statement_s, "svg_kb": sum(len(ch.svg) for ch in charts) // 1024}))
+"""
+
+
+def bench(label: str, url: str, work: Path) -> dict:
+    print(f"\n== {label} ==", flush=True)
+    postings = journal.build(url, work)
+    _secs, rss, text = child(MEASURE, url)
+    r = {"postings": postings, **json.loads(text), "max_rss_mb": round(rss)}
+    print(f"{postings:,} postings: four charts {r['charts_seconds'] * 1000:.0f} ms "
+          f"(their queries alone {r['queries_seconds'] * 1000:.0f} ms, the 24 month-end balances "
+          f"{r['month_end_balances_seconds'] * 1000:.0f} ms); one fund's statement over two years "
+          f"{r['fund_statement_seconds'] * 1000:.0f} ms; {r['svg_kb']} KB of SVG", flush=True)
+    return r
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    journal.N_POSTINGS = int(os.environ.get("QUY_BENCH_CHARTS_POSTINGS", journal.N_POSTINGS))
+    work = Path(os.environ.get("QUY_BENCH_DIR", ROOT / "bench-out"))
+    work.mkdir(exist_ok=True)
+    results = {}
+    db_file = work / "charts.sqlite3"
+    for p in work.glob("charts.sqlite3*"):
+        p.unlink()
+    results["sqlite"] = bench("sqlite", f"sqlite:///{db_file}", work)
+    if os.environ.get("QUY_BENCH_SKIP_PG") != "1":
+        from tests.conftest import PgSchema
+
+        schema = PgSchema()
+        try:
+            results["postgresql"] = bench("postgresql", schema.url, work)
+        finally:
+            schema.drop()
+    (work / "charts-results.json").write_text(json.dumps(results, indent=2))
+    ok = all(r["charts_seconds"] < 0.3 for r in results.values())
+    print("\ntarget met" if ok else "\nTARGET MISSED")
+
+
+if __name__ == "__main__":
+    main()
