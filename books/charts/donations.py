@@ -3,7 +3,7 @@ last 24 months: stacked bars, net of reversals.
 
 A gift counts in the month of its date; its reversal takes it back in the month the reversal is dated, so a
 month can be negative. A pledge is a promise, not money in: it is left out, and what is paid on it counts as
-cash or transfer by the account it was paid into. Two grouped queries, one for gifts, one for reversals.
+cash or transfer by the account it was paid into. The sums per day and kind come from ``books/charts/daily.py``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import pygal
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import schema as s
-
+from .daily import daily_sums
 from .style import GREYS, Chart, empty, make, month_end, month_label, months_ending, render, vnd
 
 KEY = "donations-by-kind"
@@ -42,24 +40,13 @@ def donations_by_month(conn: Connection, org_id: int, today: date, months: int =
     """Return the organization's donations per month and kind for the ``months`` ending with ``today``'s."""
     window = months_ending(today, months)
     start, end = date(*window[0], 1), month_end(*window[-1])
-    d, a, t = s.donations, s.accounts, s.transactions
-    kind = sa.case((d.c.kind == "pledge_payment", sa.case((a.c.role == "cash", "cash"), else_="transfer")),
-                   else_=d.c.kind)
     index = {m: i for i, m in enumerate(window)}
     out = {k: [0] * len(window) for k in KINDS}
-
-    def add(query, sign: int) -> None:  # grouped by day (the database only sums), folded into months here
-        for r in conn.execute(query):
-            out[r.kind][index[(r.on.year, r.on.month)]] += sign * int(r.amount)
-
-    add(sa.select(d.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
-        .join(a, a.c.id == d.c.asset_account_id)
-        .where(d.c.org_id == org_id, d.c.kind != "pledge", d.c.date >= start, d.c.date <= end)
-        .group_by(d.c.date, kind), 1)
-    add(sa.select(t.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
-        .join(a, a.c.id == d.c.asset_account_id).join(t, t.c.reverses_id == d.c.tx_id)
-        .where(d.c.org_id == org_id, d.c.kind != "pledge", t.c.date >= start, t.c.date <= end)
-        .group_by(t.c.date, kind), -1)
+    sums = daily_sums(conn, org_id)  # per day and kind, kept up to date from the journal's head
+    for sign, items in ((1, sums.gifts), (-1, sums.reversed)):
+        for (on, kind), amount in items.items():
+            if start <= on <= end:
+                out[kind][index[(on.year, on.month)]] += sign * amount
     return DonationSeries(window, out)
 
 

@@ -19,6 +19,7 @@ from ledger import schema as s
 from ledger.balances import fund_figures
 
 from . import queries as q
+from .daily import daily_sums
 from .style import DASHES, Chart, empty, make, month_end, month_label, months_ending, render, vnd
 
 KEY = "fund-balance"
@@ -42,18 +43,16 @@ def month_end_balances(conn: Connection, org_id: int, today: date, months: int =
     window = months_ending(today, months)
     ends = [month_end(y, m) for y, m in window]
     kinds = q.account_kinds(conn, org_id)
-    b, p = s.balances, s.postings
+    b = s.balances
     current: dict[tuple[int, int], int] = {
         (r.account_id, r.fund_id): int(r.amount)
         for r in conn.execute(sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id == org_id))}
-    # grouped by day, not by a month computed per row: the database then only sums (a third of the time on
-    # SQLite); the few hundred days fold into months here
+    # the per-day sums since the first posting, kept up to date from the journal's head (books/charts/daily.py)
+    start = date(*window[0], 1)
     per_month: dict[tuple[int, int, int], int] = defaultdict(int)
-    for r in conn.execute(
-            sa.select(p.c.account_id, p.c.fund_id, p.c.date, sa.func.sum(p.c.amount).label("amount"))
-            .where(p.c.org_id == org_id, p.c.date >= date(*window[0], 1))
-            .group_by(p.c.account_id, p.c.fund_id, p.c.date)):
-        per_month[(q.key_of(r.date.year, r.date.month), r.account_id, r.fund_id)] += int(r.amount)
+    for (aid, fid, on), v in daily_sums(conn, org_id).postings.items():
+        if on >= start:
+            per_month[(q.key_of(on.year, on.month), aid, fid)] += v
     moved: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # month key -> (account, fund, sum)
     for (k, aid, fid), v in per_month.items():
         moved[k].append((aid, fid, v))

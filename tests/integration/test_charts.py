@@ -232,3 +232,33 @@ def test_a_chart_in_a_pdf_keeps_its_title_figures_and_embedded_font(books, tmp_p
     rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
     assert rows and any("DejaVu" in r[0] for r in rows)
     assert all(r[-5] == "yes" for r in rows), fonts  # every font embedded ("emb" column)
+
+
+def test_the_daily_sums_brought_up_to_date_from_the_head_equal_a_fresh_sum(books):
+    """The dashboard adds only the transactions after the head it last summed; the result must be the sums a
+    fresh scan gives, after new gifts, a reversal of an old gift and a pledge payment — and books replaced
+    under the process (same head number, other hash) are summed afresh."""
+    from books.charts import daily
+
+    give(books, 1_500_000, on=date(2025, 12, 5))
+    old = give(books, 2_000_000, on=date(2025, 11, 5), fund="KHT")
+    with books.db.read() as c:
+        first = daily.daily_sums(c, books.org_id)
+    give(books, 700_000, on=date(2026, 1, 9))
+    bank(books, 900_000, date(2026, 1, 10), fund="KHT")
+    services.reverse(books.db, books.org, old["tx_id"], reason="trả lại", on=date(2026, 2, 1), user="test")
+    pledge = give(books, 5_000_000, on=date(2026, 1, 2), kind="pledge")
+    services.pay_pledge(books.db, books.org, pledge_id=pledge["donation_id"], amount=2_000_000,
+                        on=date(2026, 2, 2), user="test")
+    with books.db.read() as c:
+        later = daily.daily_sums(c, books.org_id)
+        assert later.seq > first.seq
+        daily._CACHE.clear()
+        fresh = daily.daily_sums(c, books.org_id)
+    assert (later.postings, later.gifts, later.reversed) == (fresh.postings, fresh.gifts, fresh.reversed)
+    assert later.reversed == {(date(2026, 2, 1), "cash"): 2_000_000}
+    assert later.gifts[(date(2026, 2, 2), "cash")] == 2_000_000  # the pledge payment, into the cash account
+    # a stale entry for the same organization whose head hash is not the books' any more is not trusted
+    with books.db.read() as c:
+        daily._CACHE[c.engine][books.org_id] = daily.DailySums(first.seq, "0" * 64, {(1, 1, date(2020, 1, 1)): 5})
+        assert daily.daily_sums(c, books.org_id).postings == fresh.postings

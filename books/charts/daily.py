@@ -1,0 +1,94 @@
+"""The per-day sums the dashboard's charts read — postings per account, fund and day; gifts and their
+reversals per day and kind — kept per process and brought up to date from the journal's head.
+
+The journal is append-only: what an organization's books held at chain head #N is all they will ever hold
+up to #N. So once the sums for head #N are known, the sums for head #M > N are those plus what the
+transactions #N+1 … #M posted — a small indexed read — instead of a scan of every posting of the window
+on every view of the dashboard. The head's hash is checked too: books replaced under a running process (a
+restore) are summed afresh. Everything is read inside the caller's one snapshot (``Database.read``).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ledger import schema as s
+
+
+@dataclass(frozen=True)
+class DailySums:
+    seq: int
+    hash: str
+    postings: dict[tuple[int, int, date], int] = field(default_factory=dict)  # (account, fund, day)
+    gifts: dict[tuple[date, str], int] = field(default_factory=dict)  # (day, kind): money and goods given
+    reversed: dict[tuple[date, str], int] = field(default_factory=dict)  # (day of the reversal, kind)
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {org id: DailySums}
+_LOCK = threading.Lock()
+
+
+def _kind(a, d) -> sa.ColumnElement:  # noqa: ANN001
+    """A gift's kind as the charts split it: a pledge payment counts as cash or transfer by its account."""
+    return sa.case((d.c.kind == "pledge_payment", sa.case((a.c.role == "cash", "cash"), else_="transfer")),
+                   else_=d.c.kind)
+
+
+def daily_sums(conn: Connection, org_id: int) -> DailySums:
+    """The organization's per-day sums as of the snapshot ``conn`` reads."""
+    h = s.chain_heads
+    head = conn.execute(sa.select(h.c.last_seq, h.c.last_hash).where(h.c.org_id == org_id)).one()
+    known = _CACHE.get(conn.engine, {}).get(org_id)
+    if known is not None and known.seq == head.last_seq and known.hash == head.last_hash:
+        return known
+    base = None
+    if known is not None and 0 < known.seq < head.last_seq:
+        t = s.transactions
+        at = conn.execute(sa.select(t.c.hash).where(t.c.org_id == org_id, t.c.seq == known.seq)).scalar()
+        if at == known.hash:
+            base = known
+    sums = _add(conn, org_id, base, head.last_seq, head.last_hash)
+    with _LOCK:
+        _CACHE.setdefault(conn.engine, {})[org_id] = sums
+    return sums
+
+
+def _add(conn: Connection, org_id: int, base: DailySums | None, seq: int, head_hash: str) -> DailySums:
+    p, t, d, a = s.postings, s.transactions, s.donations, s.accounts
+    postings = dict(base.postings) if base else {}
+    gifts: dict = defaultdict(int, base.gifts if base else {})
+    reversed_: dict = defaultdict(int, base.reversed if base else {})
+    kind = _kind(a, d)
+    if base is None:  # everything the snapshot holds
+        q_postings = (sa.select(p.c.account_id, p.c.fund_id, p.c.date, sa.func.sum(p.c.amount).label("amount"))
+                      .where(p.c.org_id == org_id))
+        q_gifts = (sa.select(d.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
+                   .join(a, a.c.id == d.c.asset_account_id).where(d.c.org_id == org_id, d.c.kind != "pledge"))
+        q_rev = (sa.select(t.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
+                 .join(a, a.c.id == d.c.asset_account_id).join(t, t.c.reverses_id == d.c.tx_id)
+                 .where(d.c.org_id == org_id, d.c.kind != "pledge"))
+    else:  # only the transactions after the known head
+        new = (t.c.org_id == org_id) & (t.c.seq > base.seq) & (t.c.seq <= seq)
+        q_postings = (sa.select(p.c.account_id, p.c.fund_id, p.c.date, sa.func.sum(p.c.amount).label("amount"))
+                      .join(t, t.c.id == p.c.tx_id).where(new))
+        q_gifts = (sa.select(d.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
+                   .join(a, a.c.id == d.c.asset_account_id).join(t, t.c.id == d.c.tx_id)
+                   .where(new, d.c.kind != "pledge"))
+        q_rev = (sa.select(t.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
+                 .join(a, a.c.id == d.c.asset_account_id).join(t, t.c.reverses_id == d.c.tx_id)
+                 .where(new, d.c.kind != "pledge"))
+    for r in conn.execute(q_postings.group_by(p.c.account_id, p.c.fund_id, p.c.date)):
+        k = (r.account_id, r.fund_id, r.date)
+        postings[k] = postings.get(k, 0) + int(r.amount)
+    for r in conn.execute(q_gifts.group_by(d.c.date, kind)):
+        gifts[(r.on, r.kind)] += int(r.amount)
+    for r in conn.execute(q_rev.group_by(t.c.date, kind)):
+        reversed_[(r.on, r.kind)] += int(r.amount)
+    return DailySums(seq, head_hash, postings, dict(gifts), dict(reversed_))
