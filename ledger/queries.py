@@ -309,19 +309,23 @@ def disclosure(conn: Connection, org_id: int, fund_id: int, year: int) -> list[M
     named recipient, counted as spending with the expense accounts 811 and 611).
     """
     p, a = s.postings, s.accounts
-    rows = conn.execute(
-        sa.select(p.c.date, a.c.kind, a.c.role, p.c.amount)
+    month = sa.cast(sa.extract("month", p.c.date), sa.Integer)
+    positive = p.c.amount > 0
+    rows = conn.execute(  # summed by the database per month, account kind and role, debits apart from credits
+        sa.select(month.label("month"), a.c.kind, a.c.role, positive.label("debit"),
+                  sa.func.sum(p.c.amount).label("amount"))
         .join(a, a.c.id == p.c.account_id)
         .where(p.c.org_id == org_id, p.c.fund_id == fund_id,
                p.c.date >= date(year, 1, 1), p.c.date <= date(year, 12, 31),
-               sa.or_(a.c.kind.in_(("income", "expense")), a.c.role.in_(_RECEIPT_ROLES))))
+               sa.or_(a.c.kind.in_(("income", "expense")), a.c.role.in_(_RECEIPT_ROLES)))
+        .group_by(month, a.c.kind, a.c.role, positive))
     months = {m: [0, 0] for m in range(1, 13)}
     for r in rows:
-        m = months[r.date.month]
+        m, amount = months[int(r.month)], int(r.amount)
         if r.kind == "expense":
-            m[1] += r.amount
-        elif r.role == "earmarked_payable" and r.amount > 0:
-            m[1] += r.amount
+            m[1] += amount
+        elif r.role == "earmarked_payable" and r.debit:
+            m[1] += amount
         else:
-            m[0] -= r.amount
+            m[0] -= amount
     return [MonthRow(k, v[0], v[1]) for k, v in months.items()]

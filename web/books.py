@@ -64,13 +64,13 @@ def index(org: str):
     return render_template("books.html", org=info, funds=funds, args=request.args)
 
 
-def _page(org: str, table: tables.Table, kind: str, download: str, **values):
-    """A statement or register as a page, with its PDF, XLSX and CSV downloads."""
+def _page(org: str, table: tables.Table, kind: str, download: str, charts=(), **values):
+    """A statement or register as a page, with its PDF, XLSX and CSV downloads (and its charts, if any)."""
     with db().read() as conn:
         info = org_info(conn, org)
         funds = _funds(conn)
     return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind=kind,
-                           downloads=_downloads(download, org=org, **values))
+                           downloads=_downloads(download, org=org, **values), charts=charts)
 
 
 def _trial(org: str) -> statements.TrialBalance:
@@ -129,7 +129,12 @@ def _consolidated(org: str) -> tables.Table:
 @bp.get("/o/<org>/books/consolidated")
 @requires("read")
 def consolidated(org: str):
-    return _page(org, _consolidated(org), "consolidated", "books.consolidated_file")
+    """The consolidated report, with each organization's fund balance drawn beside the others."""
+    from books.charts import province
+
+    c = books.consolidated(db(), org, period=_period())
+    return _page(org, tables.consolidated_table(c), "consolidated", "books.consolidated_file",
+                 charts=[province.chart(c)])
 
 
 @bp.get(f"/o/<org>/books/consolidated.<{FORMATS}:fmt>")

@@ -1,6 +1,7 @@
 """Public pages, no login: the list of organizations, each organization's gold book ("Sổ vàng") of
 donors who agreed to be listed, and a disclosure page per fund (balance, receipts and spending by
-month). Nothing personal is shown here: no address, phone or e-mail of a donor, and never a student.
+month, drawn as charts with the awards by program). Nothing personal is shown here: no address, phone or
+e-mail of a donor, and never a student.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
 
+from books.charts import public as public_charts
 from ledger import balances, orgs, queries
 from ledger import schema as s
 
@@ -52,9 +54,11 @@ def disclosure(org: str, fund: str):
         f = conn.execute(sa.select(s.funds).where(s.funds.c.id == fid)).one()
         figures = next(r.figures for r in balances.fund_balances(conn, [info.id]) if r.fund_id == fid)
         months = queries.disclosure(conn, info.id, fid, year)
+        given = public_charts.awards_by_program(conn, info.id, fid, date(year, 1, 1), date(year, 12, 31))
+    drawn = [public_charts.in_out(months, year), public_charts.awards(given, year)]
     return render_template("public/disclosure.html", org=info, fund=f, figures=figures, months=months,
                            year=year, receipts=sum(m.receipts for m in months),
-                           spending=sum(m.spending for m in months))
+                           spending=sum(m.spending for m in months), charts=drawn)
 
 
 def _report(org: str):

@@ -28,6 +28,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from books.charts import council
 from books.charts import dashboard as charts
 from books.tabular import csv_text
 from ledger import audit, balances, deposits, importer, orgs, queries, services, users
@@ -38,7 +39,7 @@ from ledger.errors import ImportFailed, InvalidInput, LedgerError
 from ledger.money import format_vnd, parse_amount_text
 from ledger.names import match_key
 
-from .auth import actor, db, requires
+from .auth import actor, can, db, requires
 from .helpers import Page, error_text, org_info
 from .messages import CLOSING_VI, row_problem
 
@@ -73,9 +74,12 @@ def dashboard(org: str):
 
         waiting = disbursements.register(conn, g.org_id, state="submitted")
         drawn = charts.treasurer(conn, g.org_id, date.today(), funds=funds)
+        # the council lands here too: what waits for its vote against each fund's spendable money
+        council_chart = council.chart(council.waiting(conn, g.org_id, funds=funds)) if can(
+            g.org_id, "batch.vote") else None
     return render_template("dashboard.html", org=info, funds=funds, total=balances.total_figures(funds),
                            recent=recent, campaigns=camps, pledges=pledges, maturing=maturing,
-                           deposits_total=on_deposit, waiting=waiting, charts=drawn)
+                           deposits_total=on_deposit, waiting=waiting, charts=drawn, council_chart=council_chart)
 
 
 # ------------------------------------------------------------------ recording a donation

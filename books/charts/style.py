@@ -83,6 +83,8 @@ class Chart:
 
     ``headers`` name the table's columns; each row of ``rows`` has text cells first and amounts (integer
     đồng) after — the same numbers the SVG draws. ``empty`` is true when there was nothing to draw.
+    ``total``, when given, is the table's footer row (a sum the chart does not draw as a bar); ``counts``
+    are the indexes of columns that hold counts ("lượt"), not đồng.
     """
 
     key: str
@@ -92,6 +94,8 @@ class Chart:
     headers: tuple[str, ...]
     rows: list[tuple] = field(default_factory=list)
     empty: bool = False
+    total: tuple | None = None
+    counts: tuple[int, ...] = ()
 
     @property
     def caption(self) -> str:
