@@ -13,7 +13,7 @@ import pygal
 
 from books.consolidation import Consolidated
 
-from .style import Chart, empty, make, render, vnd
+from .style import Chart, empty, horizontal, make, render, vnd
 
 KEY = "org-balances"
 TITLE = "Số dư quỹ của từng đơn vị cuối kỳ"
@@ -26,6 +26,10 @@ def _name(r) -> str:
     return r.name + (f" (giải thể {r.dissolved_on})" if r.dissolved_on else "")
 
 
+def _short(name: str) -> str:
+    return name.removeprefix("Hội Khuyến học ")
+
+
 def chart(data: Consolidated) -> Chart:
     """One horizontal bar per organization, in the consolidated report's order; the table has a row per
     organization and the consolidated total as its footer."""
@@ -34,10 +38,10 @@ def chart(data: Consolidated) -> Chart:
     if not any(r[1] for r in rows):
         return Chart(KEY, TITLE, UNITS, empty(pygal.HorizontalBar, KEY, TITLE, UNITS), HEADERS, rows,
                      empty=True, total=total)
-    c = make(pygal.HorizontalBar, KEY, TITLE, UNITS, height=160 + 34 * len(rows), print_values=True,
-             print_values_position="top", show_legend=False, print_zeroes=True)
-    # pygal draws a horizontal chart's first label at the bottom: reversed, the first organization is on top
-    c.x_labels = [r[0] for r in reversed(rows)]
+    c = make(pygal.HorizontalBar, KEY, TITLE, UNITS, **horizontal(len(rows)))
+    # pygal draws a horizontal chart's first label at the bottom: reversed, the first organization is on top;
+    # "Hội Khuyến học" left out of the label (every row has it), the figure put in
+    c.x_labels = [f"{_short(r[0])}: {vnd(r[1])}" for r in reversed(rows)]
     c.add(HEADERS[1], [r[1] for r in reversed(rows)])
     desc = (f"{TITLE}: " + "; ".join(f"{r[0]} {vnd(r[1])}" for r in rows)
             + f". {TOTAL}: {vnd(total[1])}.")

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from ledger import schema as s
 from ledger.queries import MonthRow
 
-from .style import Chart, empty, make, month_label, render, vnd
+from .style import Chart, empty, horizontal, make, month_label, render, vnd
 
 IN_OUT = "fund-in-out"
 IN_OUT_TITLE = "Thu, chi của quỹ theo tháng"
@@ -73,9 +73,8 @@ def awards(data: list[ProgramAwards], year: int) -> Chart:
     if not rows:
         return Chart(AWARDS, AWARDS_TITLE, UNITS, empty(pygal.HorizontalBar, AWARDS, AWARDS_TITLE, UNITS),
                      headers, rows, empty=True, total=total, counts=(1,))
-    c = make(pygal.HorizontalBar, AWARDS, AWARDS_TITLE, UNITS, height=160 + 40 * len(rows), print_values=True,
-             print_values_position="top", show_legend=False)
-    c.x_labels = [f"{a.program} ({a.count} lượt)" for a in reversed(data)]
+    c = make(pygal.HorizontalBar, AWARDS, AWARDS_TITLE, UNITS, **horizontal(len(rows)))
+    c.x_labels = [f"{a.program} ({a.count} lượt): {vnd(a.amount)}" for a in reversed(data)]
     c.add("Số tiền", [a.amount for a in reversed(data)])
     desc = (f"{AWARDS_TITLE} năm {year}: " + "; ".join(f"{a.program}: {a.count} lượt, {vnd(a.amount)}"
                                                         for a in data) + f". Cộng {total[1]} lượt, {vnd(total[2])}.")

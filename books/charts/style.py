@@ -132,6 +132,15 @@ def make(kind: type, key: str, title: str, units: str, **config) -> pygal.graph.
     return chart
 
 
+def horizontal(n: int) -> dict:
+    """Settings of a horizontal bar chart of ``n`` bars: each bar's figure goes in its label (printed at the
+    bar's end it is clipped by short bars and overlaps long ones), a height that grows with the bars, and
+    five labels on the money axis, whose long figures would otherwise overlap (pygal swaps a horizontal
+    chart's axes after computing the major labels, so the money axis is the "y" labels' count and the "x"
+    axis' minor-label switch)."""
+    return dict(height=150 + 36 * n, show_legend=False, y_labels_major_count=5, show_minor_x_labels=False)
+
+
 def empty(kind: type, key: str, title: str, units: str) -> str:
     """The chart with nothing to draw: its title and "Chưa có số liệu", no axis to suggest a scale."""
     chart = make(kind, key, title, units, show_y_labels=False, show_x_labels=False, show_y_guides=False,
