@@ -151,11 +151,14 @@ def test_public_in_out_per_month_equals_the_disclosure_months_with_a_negative_mo
     assert "Thu, chi của quỹ theo tháng (đồng)" in text and "Thu" in text and "Chi" in text
     assert "1.500.000 đ" in text and "-2.000.000 đ" in text and "01/2026" in text
     assert any(x.startswith("-") for x in axis_labels(root))
+    give(books, 700_000, on=date(2026, 5, 9), fund="KHT")
     with books.db.read() as c:  # one month only; and a year with nothing
         one = public.in_out(queries.disclosure(c, books.org_id, books.other_fund_id, 2026), 2026)
         none = public.in_out(queries.disclosure(c, books.org_id, books.fund_id, 2019), 2019)
-    assert one.empty and NO_DATA in parse(one.svg)[1]
-    assert none.empty and all(r[1:] == (0, 0) for r in none.rows)
+    assert [r for r in one.rows if r[1] or r[2]] == [("05/2026", 700_000, 0)] and not one.empty
+    root, text = parse(one.svg)
+    assert "700.000 đ" in text and NO_DATA not in text and not any(x.startswith("-") for x in axis_labels(root))
+    assert none.empty and NO_DATA in parse(none.svg)[1] and all(r[1:] == (0, 0) for r in none.rows)
 
 
 def test_public_awards_by_program_equal_the_disclosure_awards_and_name_no_student(books):
