@@ -17,4 +17,9 @@ distinct greys with a black outline and lines by dash patterns, so a black-and-w
 apart. matplotlib (with ``svg.fonttype: none``) was the alternative: heavier (numpy, a font cache built at
 first use), and its SVG is built for print, not for an HTML page; altair needs vl-convert's bundled
 JavaScript engine to render at all.
+
+Where they are drawn: the treasurer's four (``dashboard``) on every dashboard; ``council`` (batches waiting
+for the vote against each fund's spendable money) on the dashboard of a council member; ``province`` (each
+organization's fund balance) on the consolidated report; ``public`` (money in and out per month, awards by
+program) on a fund's public disclosure page. The pages embed them with ``web/templates/_charts.html``.
 """
