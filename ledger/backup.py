@@ -472,6 +472,8 @@ class _Ticker:
 
 def is_empty(db: Database) -> bool:
     """No Quỹ tables at all, or a schema with no organization and no user in it (just ``quy init``)."""
+    if db.dialect == "sqlite" and _sqlite_absent(_sqlite_path(db)):
+        return True  # nothing there: not even an empty file made by looking
     names = set(sa.inspect(db.engine).get_table_names())
     if not names:
         return True
@@ -513,6 +515,14 @@ def restore(db: Database, path: str | os.PathLike, *, force: bool = False,
     tick("commit")
     report.seconds = tick.seconds
     return report
+
+
+def _sqlite_absent(path: Path) -> bool:
+    """No database file, or an empty one (a connection opened on a path that did not exist) without a
+    write-ahead log holding anything (in WAL mode a new database's first pages may sit only there)."""
+    wal = path.with_name(path.name + "-wal")
+    return ((not path.exists() or path.stat().st_size == 0)
+            and (not wal.exists() or wal.stat().st_size == 0))
 
 
 def _types_sqlite(conn: sqlite3.Connection, table: str) -> dict[str, str]:
@@ -586,7 +596,10 @@ def _restore_into_sqlite(db: Database, checked: Checked, say, tick: _Ticker) -> 
             report = _finish(scratch_db, m, say, engine_to="sqlite", tick=tick)
         finally:
             scratch_db.dispose()
-        if not target.exists():
+        db.engine.dispose()
+        if _sqlite_absent(target):
+            for extra in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+                extra.unlink(missing_ok=True)  # an empty file's leftovers, never a live journal of books
             os.replace(scratch, target)  # a new file: the verified books take its name in one step
             _fsync_dir(target.parent)
         else:
