@@ -29,6 +29,7 @@ class Table:
     total: list | None = None
     notes: list[str] = field(default_factory=list)
     slug: str = "statement"
+    charts: list = field(default_factory=list)  # books.charts.style.Chart: drawn on the page and in the PDF
 
 
 def _dmy(d: date | None) -> str:

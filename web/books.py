@@ -148,15 +148,20 @@ def _figures(org: str) -> tables.Table:
 
     year = request.args.get("year", date.today().year, type=int)
     half = request.args.get("half", type=int)
+    from books.charts import report
+
     with db().read() as conn:
-        return tables.figures_table(figures(conn, g.org_id, year, half,
-                                            with_subtree=request.args.get("only") not in ("1", "on")))
+        f = figures(conn, g.org_id, year, half, with_subtree=request.args.get("only") not in ("1", "on"))
+        t = tables.figures_table(f)
+        t.charts = report.charts(conn, g.org_id, f)
+        return t
 
 
 @bp.get("/o/<org>/books/figures")
 @requires("read")
 def figures_page(org: str):
-    return _page(org, _figures(org), "figures", "books.figures_file")
+    t = _figures(org)
+    return _page(org, t, "figures", "books.figures_file", charts=t.charts)
 
 
 @bp.get(f"/o/<org>/books/figures.<{FORMATS}:fmt>")

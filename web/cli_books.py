@@ -280,14 +280,19 @@ def org_management_cap(c: Ctx, org, percent, decision) -> None:
 def report_figures(c: Ctx, org, year, half, only, fmt, out) -> None:
     """The half-year or annual figures the reports quote: raised, awards by programme, funds held, deposits,
     interest."""
+    from books.charts import report
     from books.figures import figures
 
     with c.db.read() as conn:
-        f = figures(conn, orgs.org_id_by_code(conn, org), year or date.today().year, half, with_subtree=not only)
+        oid = orgs.org_id_by_code(conn, org)
+        f = figures(conn, oid, year or date.today().year, half, with_subtree=not only)
+        table = tables.figures_table(f)
+        if fmt == "pdf":
+            table.charts = report.charts(conn, oid, f)
     data = {"org": f.org, "label": f.label, "raised": f.raised, "award_count": f.award_count,
             "award_total": f.award_total, "awards": [a.__dict__ for a in f.awards], "funds_held": f.funds_held,
             "on_deposit": f.on_deposit, "interest": f.interest, "sentences": f.sentences()}
-    _emit(c, org, tables.figures_table(f), data, fmt, out)
+    _emit(c, org, table, data, fmt, out)
 
 
 @report.command("register")
