@@ -86,12 +86,37 @@ def report_figures(c):
     return figures(c, org, 2025, 2)
 
 
+def dashboard_page():
+    # the whole dashboard page as a treasurer gets it (charts, funds, donations, campaigns, deposits), after a
+    # new donation each time: Flask's test client, logged in
+    import re as _re
+
+    from web.app import create_app
+
+    services.add_user(db, login="bench.tq", name="Thủ quỹ", password="mat-khau-bench-2025",
+                      roles=[("SLA", "treasurer")], user="bench")
+    app = create_app(db, {"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"login": "bench.tq", "password": "mat-khau-bench-2025"})
+    client.get("/o/SLA/")  # the process's first view
+    t = 1e9
+    for i in range(5):
+        services.record_donation(db, "SLA", DonationInput(fund="TOHIEU", amount=200_000 + i, date=date(2025, 12, 30),
+                                                          donor=DonorInput(name="Nhà hảo tâm")), user="bench")
+        t0 = time.perf_counter()
+        r = client.get("/o/SLA/")
+        t = min(t, time.perf_counter() - t0)
+        assert r.status_code == 200 and len(_re.findall("<figure", r.get_data(as_text=True))) >= 4
+    return t
+
+
+page_s = dashboard_page()
 report_s, pdf = best(report_pdf, 3)
 figures_s, _ = best(report_figures, 3)
 print(json.dumps({"charts_seconds": after, "charts_unchanged_seconds": charts_s, "charts_cold_seconds": cold_s,
                   "queries_cold_seconds": queries_s, "fund_statement_seconds": statement_s,
                   "report_pdf_seconds": report_s, "report_figures_seconds": figures_s,
-                  "report_pdf_kb": len(pdf) // 1024,
+                  "report_pdf_kb": len(pdf) // 1024, "dashboard_page_seconds": page_s,
                   "svg_kb": sum(len(ch.svg) for ch in charts) // 1024}))
 """
 
@@ -106,6 +131,7 @@ def bench(label: str, url: str, work: Path) -> dict:
           f"{r['charts_cold_seconds'] * 1000:.0f} ms (its queries alone {r['queries_cold_seconds'] * 1000:.0f} ms); "
           f"anchor: one fund's statement over two years {r['fund_statement_seconds'] * 1000:.0f} ms; "
           f"{r['svg_kb']} KB of SVG", flush=True)
+    print(f"the whole dashboard page after a new donation: {r['dashboard_page_seconds'] * 1000:.0f} ms", flush=True)
     print(f"the half-year report as a PDF with its charts: {r['report_pdf_seconds']:.2f} s "
           f"({r['report_pdf_kb']} KB); its figures alone (the statement query) {r['report_figures_seconds']:.2f} s",
           flush=True)
@@ -131,7 +157,7 @@ def main() -> None:
         finally:
             schema.drop()
     (work / "charts-results.json").write_text(json.dumps(results, indent=2))
-    ok = all(r["charts_seconds"] < 0.3 and r["report_pdf_seconds"] < 5 for r in results.values())
+    ok = all(r["dashboard_page_seconds"] < 0.3 and r["report_pdf_seconds"] < 5 for r in results.values())
     print("\ntarget met" if ok else "\nTARGET MISSED")
 
 
