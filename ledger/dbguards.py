@@ -391,3 +391,18 @@ def transfer_statements(dialect: str) -> list[str]:
 
 def transfer_drop_statements(dialect: str) -> list[str]:
     return _append_only_drops(dialect, TRANSFER_TABLES)
+
+
+# --------------------------------------------------------------------------- bank statements
+
+BANK_TABLES = ("bank_statements", "bank_lines")
+
+
+def bank_statements(dialect: str) -> list[str]:
+    """Imported bank statements and their lines are the bank's record: append-only, like the journal
+    (the function is term deposits')."""
+    return _append_only(dialect, BANK_TABLES)
+
+
+def bank_drop_statements(dialect: str) -> list[str]:
+    return _append_only_drops(dialect, BANK_TABLES)

@@ -98,3 +98,11 @@ class ImportFailed(LedgerError):
 class ChainBroken(LedgerError):
     code = "chain_broken"
     status = 409
+
+
+class StatementUnbalanced(LedgerError):
+    """A bank statement's opening balance plus its lines is not its closing balance; ``params`` name the
+    opening, the lines' total, the closing and the ``difference`` (closing − opening − lines)."""
+
+    code = "statement_unbalanced"
+    status = 422

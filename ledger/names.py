@@ -36,3 +36,19 @@ def match_key(name: str) -> str:
     """Return the key two names are compared by: NFC, casefolded, whitespace collapsed."""
     folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
     return " ".join(folded.split())
+
+
+_FOLD = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def strip_accents(text: str) -> str:
+    """Return ``text`` without Vietnamese diacritics (đ/Đ → d/D), for *comparing* what banks print —
+    they drop diacritics — with what Quỹ stores. Never used to store or show a name (SPEC rule 9)."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def fold(text: str) -> str:
+    """Return the comparison form of bank text: accents stripped, upper case, whitespace collapsed."""
+    # upper case can bring a combining mark back ("ǰ" → "J̌"), so accents are stripped again after it
+    return " ".join(strip_accents(strip_accents(text).upper()).split())

@@ -595,6 +595,66 @@ tx_extras = sa.Table(
     sa.Column("meta", sa.Text, nullable=False, server_default="{}"),
 )
 
+# ------------------------------------------------------------------ bank statements (sao kê ngân hàng)
+
+#: A column-mapping profile for one bank's statement layout, added by an administrator (the built-in
+#: ones are in ``ledger/bankstatements.py``): ``spec`` is its JSON.
+bank_profiles = sa.Table(
+    "bank_profiles",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(60), nullable=False, unique=True),
+    sa.Column("spec", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+#: One imported statement of a bank account (a sub-account of 1121): the period it covers, the
+#: opening and closing balances the bank states, and the file it came from. Append-only.
+bank_statements = sa.Table(
+    "bank_statements",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("bank_account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("opening_balance", Money, nullable=False),
+    sa.Column("closing_balance", Money, nullable=False),
+    sa.Column("line_count", sa.Integer, nullable=False),
+    sa.Column("duplicate_count", sa.Integer, nullable=False),
+    sa.Column("profile", sa.String(60), nullable=False),
+    sa.Column("source_name", sa.String(300), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("imported_by", sa.String(120), nullable=False),
+    sa.Column("imported_at", sa.String(40), nullable=False),
+    sa.UniqueConstraint("bank_account_id", "sha256", name="uq_bank_statements_file"),
+    sa.CheckConstraint("period_end >= period_start", name="period"),
+)
+
+#: One line of a statement: signed amount (money into the account positive, out negative — the bank
+#: account's debit, see ``ledger/money.py``), the bank's reference and memo as the bank wrote them, and
+#: the running balance when the bank gives one. ``dedupe_key`` (the bank's reference, else a hash of
+#: date, amount, memo and running balance) is unique per bank account: a line is never imported twice.
+#: Append-only.
+bank_lines = sa.Table(
+    "bank_lines",
+    metadata,
+    _id(),
+    sa.Column("statement_id", Id, sa.ForeignKey("bank_statements.id"), nullable=False, index=True),
+    sa.Column("bank_account_id", Id, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("line_no", sa.Integer, nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("bank_ref", sa.String(120), nullable=False, server_default=""),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("memo", sa.Text, nullable=False, server_default=""),
+    sa.Column("balance", Money, nullable=True),
+    sa.Column("dedupe_key", sa.String(200), nullable=False),
+    sa.UniqueConstraint("bank_account_id", "dedupe_key", name="uq_bank_lines_dedupe"),
+    sa.Index("ix_bank_lines_account_date", "bank_account_id", "date"),
+    sa.CheckConstraint("amount <> 0", name="nonzero"),
+)
+
 #: Client idempotency keys: the same key and input give back the stored result.
 idempotency_keys = sa.Table(
     "idempotency_keys",

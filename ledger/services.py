@@ -620,3 +620,59 @@ def dissolve_organization(db: Database, org_code: str, successor: str, *, on: An
 
     return run_idempotent(db, f"{org_code}:dissolution", key, payload, _audited(
         user, "org.dissolve", successor, {**payload, "org": org_code}, work, lambda r: f"organization:{org_code}"))
+
+
+# --------------------------------------------------------------------------- bank statements
+
+
+def import_statement(db: Database, org_code: str, account: str, name: str, content: bytes, *, user: Who,
+                     profile: str | None = None, opening: int | None = None, closing: int | None = None,
+                     dry_run: bool = False):
+    """Import a bank statement file (CSV or XLSX) for a bank account, all or nothing: every bad line is
+    reported (ImportFailed), a statement that does not add up is refused (StatementUnbalanced), lines
+    already imported are skipped and counted. Returns :class:`ledger.bankstatements.ImportResult`."""
+    import hashlib
+
+    from . import bankstatements as bst
+
+    digest = hashlib.sha256(content).hexdigest()
+    with db.begin() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        bst.bank_account(conn, oid, account)
+        parsed = bst.parse_statement(name, content, bst.profiles(conn), profile=profile, opening=opening,
+                                     closing=closing)
+        result = bst.store(conn, oid, account, parsed, source_name=name, sha256=digest,
+                           user=as_actor(user).user, dry_run=dry_run)
+        if not dry_run and result.imported:
+            audit.record(conn, user, "bank.import", org_id=oid, target=f"bank_statement:{result.statement_id}",
+                         details={"account": account, "file": name, "sha256": digest, "imported": result.imported,
+                                  "duplicates": result.duplicates})
+    return result
+
+
+def add_bank_profile(db: Database, spec: Any, *, user: Who = "cli"):
+    """Add a bank statement column-mapping profile (its JSON form); return it."""
+    from . import bankstatements as bst
+
+    with db.begin() as conn:
+        prof = bst.add_profile(conn, spec, user=as_actor(user).user)
+        audit.record(conn, user, "bank.profile_add", target=f"bank_profile:{prof.name}", details=prof.spec())
+    return prof
+
+
+def bank_profiles(db: Database) -> list:
+    from . import bankstatements as bst
+
+    with db.read() as conn:
+        return bst.profiles(conn)
+
+
+def statement_proposals(db: Database, org_code: str, account: str, *, statement_id: int | None = None,
+                        start: date | None = None, end: date | None = None) -> list:
+    """What each stored line of a bank account (or of one statement) is proposed to match, with why
+    (``ledger/matching.py``). Nothing is booked."""
+    from . import matching
+
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        return matching.proposals_for_account(conn, oid, account, statement_id=statement_id, start=start, end=end)

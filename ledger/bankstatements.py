@@ -1,0 +1,642 @@
+"""Bank statements (sao kê ngân hàng): reading a bank's CSV or XLSX export through a column-mapping
+profile, checking it, and storing its lines — all or nothing, every bad line reported, no line twice.
+
+A statement is the bank's record of one bank account (a sub-account of 1121), not an entry of the
+books: its lines are kept as the bank wrote them (memo and reference as text, never evaluated) and
+matched to the books later (``ledger/matching.py``). A line's ``amount`` is signed from the bank
+account's side: money in (the bank's "Ghi có") positive, money out ("Ghi nợ") negative — the bank
+account's debit, as in ``ledger/money.py``.
+
+A *profile* is data: which header texts name the date, reference, debit, credit (or one signed amount),
+running balance and memo columns, the date formats, the thousands separator, and the labels of the
+opening and closing balances in the file's header or footer. Built-in profiles read the common
+Vietnamese layouts (Vietcombank, BIDV, Agribank, VietinBank, Techcombank…); an administrator adds
+another bank's as a JSON file (``quy statement profile add``), stored in ``bank_profiles``.
+
+The rules, in order: every line must read (date a real day, amount whole đồng, one of debit and
+credit); the statement's opening balance plus its lines must equal its closing balance; a line already
+imported for the account (same bank reference, else same date, amount, memo and running balance) is
+skipped and counted, so the same file imported twice imports nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .clock import now_iso
+from .errors import Conflict, ImportFailed, InvalidInput, NotFound, StatementUnbalanced
+from .money import MAX_AMOUNT, format_vnd
+from .names import fold
+
+KEYS = ("date", "ref", "debit", "credit", "amount", "balance", "memo")
+#: Rows searched for the header row (banks put a title, the account and the period above it).
+HEADER_SCAN = 30
+#: A row without a date whose text starts with one of these is a subtotal or footer, not a line.
+_FOOTER = ("TONG", "CONG", "TOTAL", "SO DU", "BALANCE", "PHAT SINH")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How to read one bank's statement layout: header texts per column key (``KEYS``), compared with
+    accents stripped and case ignored; the line needs a date and either debit and credit or an amount."""
+
+    name: str
+    columns: dict[str, tuple[str, ...]]
+    date_formats: tuple[str, ...] = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+    thousands: str = "auto"  # ".", ",", " " or "auto" (the last separator with 1–2 digits after it is decimal)
+    opening_labels: tuple[str, ...] = ()
+    closing_labels: tuple[str, ...] = ()
+    builtin: bool = False
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> Profile:
+        """Build a profile from its JSON form; raise :class:`InvalidInput` (reason ``bad_profile``)."""
+        def bad(why: str) -> InvalidInput:
+            return InvalidInput(f"bank profile: {why}", field="profile", reason="bad_profile", detail=why)
+
+        if not isinstance(spec, dict):
+            raise bad("a profile is a JSON object")
+        name = spec.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,60}", name):
+            raise bad("name: 1 to 60 letters, digits, '-', '_' or '.'")
+        cols = spec.get("columns")
+        if not isinstance(cols, dict) or not cols:
+            raise bad("columns: an object of column key → list of header texts")
+        unknown = set(cols) - set(KEYS)
+        if unknown:
+            raise bad(f"unknown column keys {sorted(unknown)}; use {list(KEYS)}")
+        columns: dict[str, tuple[str, ...]] = {}
+        for k, v in cols.items():
+            names = [v] if isinstance(v, str) else v
+            if not isinstance(names, list) or not names or not all(isinstance(x, str) and x.strip() for x in names):
+                raise bad(f"columns.{k}: a header text or a list of them")
+            columns[k] = tuple(names)
+        if "date" not in columns or not ("amount" in columns or {"debit", "credit"} <= set(columns)):
+            raise bad("columns must name the date and either the amount or both debit and credit")
+        fmts = spec.get("date_formats", list(cls.date_formats))
+        if not isinstance(fmts, list) or not fmts or not all(isinstance(f, str) and "%" in f for f in fmts):
+            raise bad("date_formats: a list of strftime formats such as \"%d/%m/%Y\"")
+        thousands = spec.get("thousands", "auto")
+        if thousands not in ("auto", ".", ",", " "):
+            raise bad('thousands: "auto", ".", "," or " "')
+        labels = {}
+        for k in ("opening_labels", "closing_labels"):
+            v = spec.get(k, [])
+            if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+                raise bad(f"{k}: a list of texts")
+            labels[k] = tuple(v)
+        return cls(name, columns, tuple(fmts), thousands, labels["opening_labels"], labels["closing_labels"])
+
+    def spec(self) -> dict:
+        d = asdict(self)
+        d.pop("builtin")
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()} | {
+            "columns": {k: list(v) for k, v in self.columns.items()}}
+
+
+_VN_OPENING = ("Số dư đầu kỳ", "Số dư đầu", "Số dư đầu ngày", "Opening balance", "Số dư mở đầu")
+_VN_CLOSING = ("Số dư cuối kỳ", "Số dư cuối", "Số dư cuối ngày", "Closing balance")
+
+#: The built-in profiles. ``vn``: the headers of Vietnamese banks' exports, separate debit and credit
+#: columns or one signed amount; ``en``: their English exports.
+BUILTIN: tuple[Profile, ...] = (
+    Profile("vn", {
+        "date": ("Ngày giao dịch", "Ngày GD", "Ngày", "Ngày hạch toán", "Ngày hiệu lực", "Ngày thực hiện",
+                 "Ngày giờ giao dịch"),
+        "ref": ("Số tham chiếu", "Số bút toán", "Mã giao dịch", "Số CT", "Số chứng từ", "Mã GD", "Số GD",
+                "Số giao dịch"),
+        "debit": ("Ghi nợ", "Số tiền ghi nợ", "Nợ", "Phát sinh nợ", "Rút ra", "Tiền ra", "Số tiền rút"),
+        "credit": ("Ghi có", "Số tiền ghi có", "Có", "Phát sinh có", "Gửi vào", "Tiền vào", "Số tiền gửi"),
+        "amount": ("Số tiền", "Số tiền giao dịch", "Số tiền GD", "Phát sinh"),
+        "balance": ("Số dư", "Số dư cuối", "Số dư sau giao dịch", "Số dư tài khoản"),
+        "memo": ("Nội dung", "Diễn giải", "Nội dung giao dịch", "Mô tả", "Mô tả giao dịch", "Nội dung chi tiết",
+                 "Chi tiết giao dịch"),
+    }, opening_labels=_VN_OPENING, closing_labels=_VN_CLOSING, builtin=True),
+    Profile("en", {
+        "date": ("Transaction date", "Date", "Posting date", "Value date"),
+        "ref": ("Reference", "Reference no", "Transaction no", "Ref"),
+        "debit": ("Debit", "Withdrawal", "Debit amount"),
+        "credit": ("Credit", "Deposit", "Credit amount"),
+        "amount": ("Amount",),
+        "balance": ("Balance", "Running balance"),
+        "memo": ("Description", "Details", "Narrative", "Remarks", "Transaction details"),
+    }, opening_labels=_VN_OPENING, closing_labels=_VN_CLOSING, builtin=True),
+)
+
+
+# --------------------------------------------------------------------------- reading a file
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One line as the bank wrote it; ``line_no`` is the file's row number as a spreadsheet shows it."""
+
+    line_no: int
+    date: date
+    amount: int
+    memo: str
+    bank_ref: str = ""
+    balance: int | None = None
+
+    def dedupe_key(self, occurrence: int = 1) -> str:
+        """The bank's reference; else a hash of date, amount, memo and running balance (and, for the
+        second identical line of one file, its occurrence)."""
+        if self.bank_ref:
+            return f"ref:{self.bank_ref}"
+        body = f"{self.date.isoformat()}|{self.amount}|{self.memo}|{'' if self.balance is None else self.balance}"
+        if occurrence > 1:
+            body += f"|#{occurrence}"
+        return "h:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ParsedStatement:
+    """A file that read without a bad line and whose lines add up: ready to store."""
+
+    profile: str
+    lines: list[StatementLine]
+    keys: list[str]
+    opening: int
+    closing: int
+    period_start: date
+    period_end: date
+    balances_from: str  # "given", "file" (labels) or "running" (the lines' running balances)
+
+    @property
+    def total(self) -> int:
+        return sum(ln.amount for ln in self.lines)
+
+
+class _LineProblem(Exception):
+    def __init__(self, column: str, code: str, reason: str, **params: Any) -> None:
+        super().__init__(reason)
+        self.column, self.code, self.reason, self.params = column, code, reason, params
+
+
+def _header_text(value: Any) -> str:
+    t = fold(str(value or "")).strip(" :*")
+    t = re.sub(r"\s*\(VND\)$", "", t)  # "Ghi nợ (VND)"
+    return t.strip()
+
+
+def _read_grid(name: str, content: bytes) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Return the file's rows twice: values (numbers and dates as the spreadsheet computed them) and
+    the cells as written (a formula's text, never evaluated) — the same grid for CSV."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        def grid(data_only: bool) -> list[list[Any]]:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+            try:
+                return [list(r) for r in wb.active.iter_rows(values_only=True)]
+            finally:
+                wb.close()
+
+        try:
+            return grid(True), grid(False)
+        except Exception as e:  # noqa: BLE001 - any unreadable workbook is the same refusal
+            raise ImportFailed(f"{name}: not a readable XLSX file ({type(e).__name__})",
+                               errors=[_err(0, "file", "unreadable", "the workbook cannot be read")]) from None
+    if suffix in (".csv", ".txt"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("cp1258", errors="replace")  # older Windows exports
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+            delimiter = dialect.delimiter
+        except csv.Error:
+            delimiter = ","
+        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return rows, rows
+    raise ImportFailed(f"{name}: only .csv and .xlsx statements can be imported",
+                       errors=[_err(0, "file", "unsupported_file", "unsupported file type")])
+
+
+def _err(row: int, column: str, code: str, reason: str, **params: Any) -> dict:
+    return {"row": row, "column": column, "reason": reason, "code": code,
+            "params": {k: str(v) for k, v in params.items()}}
+
+
+def _find_header(grid: list[list[Any]], profiles: list[Profile]) -> tuple[Profile, int, dict[str, int]] | None:
+    for i, row in enumerate(grid[:HEADER_SCAN]):
+        cells = [_header_text(c) for c in row]
+        for p in profiles:
+            where: dict[str, int] = {}
+            for key, names in p.columns.items():
+                wanted = {_header_text(n) for n in names}
+                for j, c in enumerate(cells):
+                    if c and c in wanted and j not in where.values():
+                        where[key] = j
+                        break
+            has_amount = "amount" in where or {"debit", "credit"} <= set(where)
+            if "date" in where and has_amount:
+                if {"debit", "credit"} <= set(where):
+                    where.pop("amount", None)
+                return p, i, where
+    return None
+
+
+_NUMBER = re.compile(r"[0-9.,' ]+")
+
+
+def parse_bank_amount(value: Any, thousands: str = "auto") -> int | None:
+    """Return a statement cell as signed whole đồng, ``None`` if empty; raise on a fraction of a đồng
+    or text that is not an amount. ``1.500.000``, ``1,500,000``, ``1.500.000,00``, ``-1.500.000``,
+    ``(1.500.000)`` and ``1.500.000 VND`` all read; ``1.500.000,50`` is refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _LineProblem("amount", "bad_amount", f"{value!r} is not an amount", value=value)
+    if isinstance(value, int):
+        return _in_range(value, value)
+    if isinstance(value, float | Decimal):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _LineProblem("amount", "bad_amount", f"{value!r} is not an amount", value=value)
+        if value != int(value):
+            raise _LineProblem("amount", "fraction_of_dong", f"{value} has a fraction of a đồng", value=value)
+        return _in_range(int(value), value)
+    text = str(value).strip().replace("\u00a0", " ")
+    if not text:
+        return None
+    t = text
+    for suffix in ("VNĐ", "VND", "vnd", "đồng", "đ", "Đ"):
+        if t.endswith(suffix):
+            t = t[: -len(suffix)].strip()
+    negative = False
+    if t.startswith("(") and t.endswith(")"):
+        negative, t = True, t[1:-1].strip()
+    if t[:1] in "+-":
+        negative, t = t[0] == "-", t[1:].strip()
+    elif t[-1:] == "-":
+        negative, t = True, t[:-1].strip()
+    if not t or not _NUMBER.fullmatch(t) or not t[0].isdigit():
+        raise _LineProblem("amount", "bad_amount", f"{text!r} is not an amount", value=text)
+    t = t.replace("'", "").replace(" ", "" if thousands != " " else " ")
+    whole, frac = t, ""
+    if thousands == "auto":
+        last = max(t.rfind("."), t.rfind(","))
+        if last >= 0:
+            sep = t[last]
+            other = "," if sep == "." else "."
+            if other in t or (t.count(sep) == 1 and len(t) - last - 1 != 3):
+                whole, frac = t[:last], t[last + 1:]
+                tsep = other
+            else:
+                tsep = sep
+        else:
+            tsep = ""
+    else:
+        tsep = thousands
+        dsep = "," if thousands in (".", " ") else "."
+        if dsep in t:
+            whole, _, frac = t.rpartition(dsep)
+    if tsep and tsep in whole:
+        groups = whole.split(tsep)
+        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+            raise _LineProblem("amount", "bad_amount", f"{text!r} is not an amount", value=text)
+        whole = "".join(groups)
+    whole = whole.replace(" ", "")
+    if not whole.isdigit() or (frac and not frac.isdigit()):
+        raise _LineProblem("amount", "bad_amount", f"{text!r} is not an amount", value=text)
+    if frac.strip("0"):
+        raise _LineProblem("amount", "fraction_of_dong", f"{text!r} has a fraction of a đồng", value=text)
+    amount = int(whole)
+    return _in_range(-amount if negative else amount, text)
+
+
+def _in_range(amount: int, shown: Any) -> int:
+    if abs(amount) > MAX_AMOUNT:
+        raise _LineProblem("amount", "bad_amount", f"{shown!r} is too large", value=shown)
+    return amount
+
+
+_DMY = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
+
+
+def parse_bank_date(value: Any, formats: tuple[str, ...]) -> date:
+    """Return a statement cell as a date (a spreadsheet date, or text in one of ``formats``; a time after
+    the date is ignored); raise if it is not a real day."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    head = text.split()[0] if text.split() else ""
+    for fmt in formats:
+        try:
+            return datetime.strptime(head, fmt).date()
+        except ValueError:
+            continue
+    if _DMY.fullmatch(head):
+        raise _LineProblem("date", "not_real_date", f"{text!r} is not a real day", value=text)
+    raise _LineProblem("date", "bad_date", f"{text!r} is not a date (dd/mm/yyyy)", value=text)
+
+
+def _cell(row: list[Any], j: int | None) -> Any:
+    if j is None or j >= len(row):
+        return None
+    v = row[j]
+    return None if isinstance(v, str) and not v.strip() else v
+
+
+def _text(value: Any) -> str:
+    """A text cell exactly as written, outer whitespace trimmed; a number as its digits."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _label_amount(row: list[Any], labels: tuple[str, ...], thousands: str) -> int | None:
+    folded = [fold(x) for x in labels]
+    for j, c in enumerate(row):
+        if not isinstance(c, str):
+            continue
+        t = fold(c)
+        for lab in folded:
+            if t.startswith(lab):
+                rest = c.split(":", 1)[1] if ":" in c else ""
+                for candidate in [rest, *row[j + 1:]]:
+                    if candidate is None or (isinstance(candidate, str) and not candidate.strip()):
+                        continue
+                    try:
+                        return parse_bank_amount(candidate, thousands)
+                    except _LineProblem:
+                        continue
+    return None
+
+
+def parse_statement(name: str, content: bytes, profiles: list[Profile], *, profile: str | None = None,
+                    opening: int | None = None, closing: int | None = None) -> ParsedStatement:
+    """Read and check a statement file; return it, or raise :class:`ImportFailed` listing every bad line,
+    or :class:`StatementUnbalanced` naming the difference. ``profile`` names the one to use (default: the
+    first whose headers are found); ``opening``/``closing`` override what the file says."""
+    if profile is not None:
+        chosen = [p for p in profiles if p.name == profile]
+        if not chosen:
+            raise NotFound(f"bank profile {profile!r} not found", entity="bank_profile", code=profile)
+        profiles = chosen
+    values, written = _read_grid(name, content)
+    found = _find_header(values, profiles)
+    if found is None:
+        raise ImportFailed(
+            f"{name}: no header row naming the date and the amounts in the first {HEADER_SCAN} rows",
+            errors=[_err(0, "header", "no_header", "no header row found",
+                         profiles=", ".join(p.name for p in profiles))])
+    prof, hrow, cols = found
+    fmts, th = prof.date_formats, prof.thousands
+    lines: list[StatementLine] = []
+    errors: list[dict] = []
+    seen_refs: dict[str, int] = {}
+    label_rows: list[list[Any]] = values[:hrow]
+    markers = _FOOTER + tuple(fold(x) for x in (*prof.opening_labels, *prof.closing_labels))
+    for i in range(hrow + 1, len(values)):
+        row, raw = values[i], written[i] if i < len(written) else values[i]
+        n = i + 1
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
+            continue
+        d = _cell(row, cols["date"])
+        money = [_cell(row, cols.get(k)) for k in ("debit", "credit", "amount")]
+        dated = isinstance(d, date) or (isinstance(d, str) and any(ch.isdigit() for ch in d))
+        footer = any(isinstance(c, str) and fold(c).startswith(markers) for j, c in enumerate(row)
+                     if j != cols.get("memo"))
+        if footer and dated:
+            try:
+                parse_bank_date(d, fmts)
+            except _LineProblem:
+                dated = False
+        if not dated and (footer or all(m is None for m in money)):
+            label_rows.append(row)
+            continue
+        problems: list[_LineProblem] = []
+        try:
+            on = parse_bank_date(d, fmts)
+        except _LineProblem as e:
+            problems.append(e)
+            on = None
+        amount = None
+        try:
+            if "amount" in cols:
+                amount = parse_bank_amount(money[2], th)
+                if amount is None:
+                    raise _LineProblem("amount", "no_amount", "no amount")
+            else:
+                debit, credit = (parse_bank_amount(m, th) for m in money[:2])
+                if debit and credit:
+                    raise _LineProblem("amount", "debit_and_credit", "both a debit and a credit")
+                if not debit and not credit:
+                    raise _LineProblem("amount", "no_amount", "neither a debit nor a credit")
+                amount = credit if credit else -abs(debit)
+            if amount == 0:
+                raise _LineProblem("amount", "no_amount", "an amount of zero")
+        except _LineProblem as e:
+            if e.column == "amount" and "amount" not in cols:
+                e.column = "debit/credit"
+            problems.append(e)
+        balance = None
+        try:
+            balance = parse_bank_amount(_cell(row, cols.get("balance")), th)
+        except _LineProblem as e:
+            e.column = "balance"
+            problems.append(e)
+        ref = _text(_cell(raw, cols.get("ref")))[:120]
+        if ref and ref in seen_refs:
+            problems.append(_LineProblem("ref", "duplicate_ref", f"same bank reference as line {seen_refs[ref]}",
+                                         ref=ref, line=seen_refs[ref]))
+        elif ref:
+            seen_refs[ref] = n
+        for p in problems:
+            errors.append(_err(n, p.column, p.code, p.reason, **p.params))
+        if problems:
+            continue
+        lines.append(StatementLine(n, on, amount, _text(_cell(raw, cols.get("memo"))), ref, balance))
+    if errors:
+        errors.sort(key=lambda e: e["row"])
+        raise ImportFailed(f"{len(errors)} problem(s) in {name}; nothing was imported", errors=errors)
+    if not lines:
+        raise ImportFailed(f"{name}: the statement has no lines",
+                           errors=[_err(hrow + 2, "file", "no_lines", "no lines under the header")])
+    chrono = list(reversed(lines)) if lines[0].date > lines[-1].date else lines
+    how = "given"
+    if opening is None or closing is None:
+        from_file = (_first(_label_amount(r, prof.opening_labels, th) for r in label_rows),
+                     _first(_label_amount(r, prof.closing_labels, th) for r in label_rows))
+        running: tuple[int | None, int | None] = (None, None)
+        if chrono[0].balance is not None and chrono[-1].balance is not None:
+            running = (chrono[0].balance - chrono[0].amount, chrono[-1].balance)
+        used = set()
+        if opening is None:
+            opening = from_file[0] if from_file[0] is not None else running[0]
+            used.add("file" if from_file[0] is not None else "running")
+        if closing is None:
+            closing = from_file[1] if from_file[1] is not None else running[1]
+            used.add("file" if from_file[1] is not None else "running")
+        how = used.pop() if len(used) == 1 else "file+running"
+        if opening is None or closing is None:
+            raise InvalidInput(f"{name}: the statement names no opening and closing balance and its lines have "
+                               "no running balance; give them", field="opening", reason="no_statement_balances")
+    total = sum(ln.amount for ln in lines)
+    if opening + total != closing:
+        diff = closing - (opening + total)
+        raise StatementUnbalanced(
+            f"opening balance {format_vnd(opening)} plus the lines {format_vnd(total)} is "
+            f"{format_vnd(opening + total)}, but the closing balance is {format_vnd(closing)}: "
+            f"a difference of {format_vnd(diff)}; nothing was imported",
+            opening=opening, lines_total=total, expected=opening + total, closing=closing, difference=diff,
+            opening_text=format_vnd(opening), lines_text=format_vnd(total),
+            expected_text=format_vnd(opening + total), closing_text=format_vnd(closing),
+            difference_text=format_vnd(diff))
+    occurrences: dict[str, int] = {}
+    keys = []
+    for ln in lines:
+        base = ln.dedupe_key()
+        occurrences[base] = occurrences.get(base, 0) + 1
+        keys.append(ln.dedupe_key(occurrences[base]))
+    return ParsedStatement(prof.name, lines, keys, opening, closing, min(ln.date for ln in lines),
+                           max(ln.date for ln in lines), how)
+
+
+def _first(values) -> int | None:
+    return next((v for v in values if v is not None), None)
+
+
+# --------------------------------------------------------------------------- profiles in the database
+
+
+def profiles(conn: Connection) -> list[Profile]:
+    """The built-in profiles, then those administrators added (by name)."""
+    p = s.bank_profiles
+    added = [Profile.from_spec(json.loads(r.spec)) for r in conn.execute(sa.select(p.c.spec).order_by(p.c.name))]
+    return [*BUILTIN, *added]
+
+
+def add_profile(conn: Connection, spec: Any, *, user: str) -> Profile:
+    """Check and store a profile; a name already taken (built-in or added) is refused."""
+    prof = Profile.from_spec(spec)
+    if any(x.name == prof.name for x in profiles(conn)):
+        raise Conflict(f"a bank profile named {prof.name!r} exists", reason="profile_exists", name=prof.name)
+    conn.execute(s.bank_profiles.insert().values(name=prof.name, spec=json.dumps(prof.spec(), ensure_ascii=False),
+                                                 created_by=user, created_at=now_iso()))
+    return prof
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def bank_account(conn: Connection, org_id: int, code: str):
+    """The bank account (a sub-account of 1121) named ``code``; NotFound otherwise."""
+    a = s.accounts
+    row = conn.execute(sa.select(a.c.id, a.c.code, a.c.name).where(
+        a.c.org_id == org_id, a.c.code == code, a.c.role == "bank", a.c.parent_id.is_not(None))).first()
+    if row is None:
+        raise NotFound(f"bank account {code!r} not found", entity="bank_account", code=code)
+    return row
+
+
+@dataclass
+class ImportResult:
+    """What an import did: ``imported`` new lines (``statement_id`` their statement, ``None`` if every line
+    was already there), ``duplicates`` skipped, and the balance check it passed."""
+
+    account: str
+    statement_id: int | None
+    imported: int
+    duplicates: int
+    opening: int
+    closing: int
+    lines_total: int
+    period_start: date
+    period_end: date
+    profile: str
+    balances_from: str
+    dry_run: bool = False
+    duplicate_lines: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
+
+
+def _existing_keys(conn: Connection, account_id: int, keys: list[str]) -> set[str]:
+    bl = s.bank_lines
+    out: set[str] = set()
+    for i in range(0, len(keys), 500):
+        out.update(conn.execute(sa.select(bl.c.dedupe_key).where(
+            bl.c.bank_account_id == account_id, bl.c.dedupe_key.in_(keys[i:i + 500]))).scalars())
+    return out
+
+
+def store(conn: Connection, org_id: int, account_code: str, st: ParsedStatement, *, source_name: str,
+          sha256: str, user: str, dry_run: bool = False) -> ImportResult:
+    """Write a checked statement's new lines in the caller's unit of work (nothing when ``dry_run``)."""
+    acct = bank_account(conn, org_id, account_code)
+    old = _existing_keys(conn, acct.id, st.keys)
+    fresh = [(ln, k) for ln, k in zip(st.lines, st.keys, strict=True) if k not in old]
+    dup_lines = [ln.line_no for ln, k in zip(st.lines, st.keys, strict=True) if k in old]
+    bs = s.bank_statements
+    same_file = conn.execute(sa.select(bs.c.id).where(bs.c.bank_account_id == acct.id, bs.c.sha256 == sha256)).scalar()
+    result = ImportResult(account_code, None, len(fresh), len(dup_lines), st.opening, st.closing, st.total,
+                          st.period_start, st.period_end, st.profile, st.balances_from, dry_run, dup_lines)
+    if same_file is not None:
+        result.statement_id, result.imported = same_file, 0
+        result.duplicates, result.duplicate_lines = len(st.lines), [ln.line_no for ln in st.lines]
+        return result
+    if dry_run or not fresh:
+        return result
+    sid = conn.execute(bs.insert().values(
+        org_id=org_id, bank_account_id=acct.id, period_start=st.period_start, period_end=st.period_end,
+        opening_balance=st.opening, closing_balance=st.closing, line_count=len(fresh),
+        duplicate_count=len(dup_lines), profile=st.profile, source_name=source_name[:300], sha256=sha256,
+        imported_by=user, imported_at=now_iso()).returning(bs.c.id)).scalar_one()
+    conn.execute(s.bank_lines.insert(), [
+        {"statement_id": sid, "bank_account_id": acct.id, "line_no": ln.line_no, "date": ln.date,
+         "bank_ref": ln.bank_ref, "amount": ln.amount, "memo": ln.memo, "balance": ln.balance, "dedupe_key": k}
+        for ln, k in fresh])
+    result.statement_id = sid
+    return result
+
+
+@dataclass(frozen=True)
+class StoredLine:
+    id: int
+    statement_id: int
+    line_no: int
+    date: date
+    bank_ref: str
+    amount: int
+    memo: str
+    balance: int | None
+
+
+def lines_of(conn: Connection, org_id: int, account_code: str, *, statement_id: int | None = None,
+             start: date | None = None, end: date | None = None) -> list[StoredLine]:
+    """The stored lines of a bank account (or of one statement), by date and file order."""
+    acct = bank_account(conn, org_id, account_code)
+    bl, bs = s.bank_lines, s.bank_statements
+    q = (sa.select(bl.c.id, bl.c.statement_id, bl.c.line_no, bl.c.date, bl.c.bank_ref, bl.c.amount, bl.c.memo,
+                   bl.c.balance).join(bs, bs.c.id == bl.c.statement_id)
+         .where(bl.c.bank_account_id == acct.id, bs.c.org_id == org_id).order_by(bl.c.date, bl.c.statement_id,
+                                                                                  bl.c.line_no))
+    if statement_id is not None:
+        q = q.where(bl.c.statement_id == statement_id)
+    if start is not None:
+        q = q.where(bl.c.date >= start)
+    if end is not None:
+        q = q.where(bl.c.date <= end)
+    return [StoredLine(*r) for r in conn.execute(q)]
