@@ -426,6 +426,12 @@ def record_donation(conn: Connection, org_id: int, inp: DonationInput, *, user: 
 # --------------------------------------------------------------------------- pledges
 
 
+def pledge_reference(pledge_id: int) -> str:
+    """The reference that names a pledge in a bank transfer: its dynamic VietQR code carries it (tag 62/05
+    and the start of the purpose), and statement matching looks for it in the memo (``ledger/matching.py``)."""
+    return f"CK{pledge_id}"
+
+
 def pledge_outstanding(conn: Connection, pledge_id: int) -> int:
     """Return what is still to be collected on a pledge: its amount less its unreversed payments.
 

@@ -177,7 +177,7 @@ def fund_vietqr(db: Database, org_code: str, fund_code: str, *, account: str | N
 def pledge_vietqr(db: Database, org_code: str, pledge_id: int, *, account: str | None = None) -> FundQR:
     """A dynamic VietQR code to pay what is still owed on a pledge: the outstanding amount, and a
     reference (``CK<id>``) that names the pledge in the bank statement."""
-    from ledger.donations import pledge_outstanding
+    from ledger.donations import pledge_outstanding, pledge_reference
 
     with db.read() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
@@ -189,7 +189,7 @@ def pledge_vietqr(db: Database, org_code: str, pledge_id: int, *, account: str |
         outstanding = pledge_outstanding(conn, pledge_id)
     if outstanding <= 0:
         raise InvalidInput("nothing is left to collect on this pledge", field="pledge_id", reason="pledge_settled")
-    ref = f"CK{pledge_id}"
+    ref = pledge_reference(pledge_id)
     return fund_vietqr(db, org_code, row.code, account=account, amount=outstanding, purpose=f"{ref} Thanh toan cam ket",
                        reference=ref)
 
