@@ -686,4 +686,4 @@ if __name__ == "__main__":
     main()
 
 
-from . import cli_books, cli_config, cli_deposits, cli_disbursements, cli_documents, cli_ops  # noqa: E402, F401, I001 - register their commands
+from . import cli_bank, cli_books, cli_config, cli_deposits, cli_disbursements, cli_documents, cli_ops  # noqa: E402, F401, I001 - register their commands

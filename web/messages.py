@@ -58,6 +58,9 @@ _VI = {
                       "not_number": "Giá trị không phải là số.",
                       "not_positive": "Giá trị phải lớn hơn 0.",
                       "before_start": "Ngày đáo hạn phải sau ngày gửi.",
+                      "no_statement_balances": "Sao kê không ghi số dư đầu kỳ và cuối kỳ, các dòng cũng không có "
+                                               "số dư: hãy nhập --opening và --closing.",
+                      "bad_profile": "Mẫu sao kê không hợp lệ: {detail}",
                       "above_principal": "Số rút không được vượt quá tiền gốc.",
                       "outside_term": "Rút trước hạn phải trong thời hạn gửi.",
                       "one_of": "Kỳ hạn ghi theo tháng hoặc theo ngày, không cả hai.",
@@ -92,6 +95,7 @@ _VI = {
     "insufficient_funds": {None: "Quỹ {fund} không đủ số dư được phép chi (thiếu {shortfall} đồng)."},
     "already_reversed": {None: "Bút toán này đã được đảo trước đó."},
     "conflict": {"ambiguous_donor": "Có nhiều nhà hảo tâm trùng tên; hãy chọn theo mã số.",
+                 "profile_exists": "Đã có mẫu sao kê tên {name}.",
                  "pledge_has_payments": "Hãy đảo các lần thu tiền của cam kết này trước.",
                  "overpaid": "Số tiền vượt quá phần cam kết còn phải thu ({outstanding} đồng).",
                  "login_taken": "Tên đăng nhập {login} đã có người dùng.",
@@ -128,6 +132,9 @@ _VI = {
                     None: "Bạn không được thực hiện thao tác này."},
     "idempotency_key_reused": {None: "Khóa chống trùng lặp đã được dùng cho một yêu cầu khác."},
     "import_failed": {None: "Tệp nhập có lỗi; không có dòng nào được ghi."},
+    "statement_unbalanced": {None: "Sao kê không khớp: số dư đầu kỳ {opening_text} cộng phát sinh {lines_text} "
+                                   "bằng {expected_text}, nhưng số dư cuối kỳ là {closing_text} — chênh lệch "
+                                   "{difference_text}. Không nhập dòng nào."},
     "chain_broken": {None: "Chuỗi băm của sổ nhật ký bị phá vỡ."},
 }
 
@@ -138,7 +145,7 @@ _ENTITIES = {"organization": "tổ chức", "fund": "quỹ", "account": "tài kh
              "token": "khóa truy cập", "document": "chứng từ", "receipt": "biên nhận", "donation": "khoản ủng hộ",
              "gold_book_entry": "mục Sổ vàng", "print_job": "lượt in", "bank_account": "tài khoản ngân hàng",
              "deposit": "khoản tiền gửi", "recipient": "người nhận", "batch": "đợt chi", "batch_line": "dòng",
-             "program": "chương trình"}
+             "program": "chương trình", "bank_profile": "mẫu sao kê"}
 
 
 #: The closing check's items (``ledger/closing.py``), in Vietnamese.
@@ -174,6 +181,18 @@ _ROW_VI = {
     "unknown_bank_account": "không có tài khoản ngân hàng {code}.",
     "period_locked": "ngày {date} nằm trong kỳ đã khóa sổ (đến {lock_date}).",
     "ambiguous_donor": "có nhiều nhà hảo tâm tên {name}; hãy ghi thêm để phân biệt.",
+    # bank statements (ledger/bankstatements.py)
+    "not_real_date": "{value} không phải là ngày có thật.",
+    "bad_date": "{value} không phải là ngày (dd/mm/yyyy).",
+    "fraction_of_dong": "{value} có phần lẻ của đồng; số tiền phải là số nguyên đồng.",
+    "bad_amount": "{value} không phải là số tiền.",
+    "no_amount": "dòng không có số tiền (ghi nợ hoặc ghi có).",
+    "debit_and_credit": "dòng có cả ghi nợ lẫn ghi có.",
+    "duplicate_ref": "số tham chiếu {ref} trùng với dòng {line}.",
+    "no_header": "không tìm thấy dòng tiêu đề (ngày giao dịch, số tiền) trong 30 dòng đầu; mẫu đã thử: {profiles}.",
+    "no_lines": "sao kê không có dòng giao dịch nào.",
+    "unsupported_file": "chỉ nhập được tệp .csv và .xlsx.",
+    "unreadable": "không đọc được tệp XLSX.",
 }
 
 

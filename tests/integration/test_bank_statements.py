@@ -234,3 +234,34 @@ def test_stored_statements_and_lines_refuse_update_and_delete_in_the_database(bo
                 c.execute(sa.text(sql))
         assert "append-only" in str(e.value)
     assert _count(books.db) == 3
+
+
+def test_imported_lines_are_proposed_their_matches_from_the_books(books):
+    from ledger.deposits import DepositInput
+    from ledger.interest import Deposit, parse_rate
+    from tests.helpers import give
+
+    give(books, 900_000_000, name="Công ty TNHH Đức Thành", kind="transfer", bank_account="1121.BIDV",
+         on=date(2025, 1, 2))
+    pledge = give(books, 5_000_000, name="Nguyễn Văn Anh", kind="pledge", on=date(2025, 3, 1))["donation_id"]
+    recorded = give(books, 2_000_000, name="Trần Thị Bình", kind="transfer", bank_account="1121.BIDV",
+                    on=date(2025, 3, 9))["donation_id"]
+    services.open_deposit(books.db, books.org, DepositInput(
+        contract_no="HD-01", bank_account="1121.BIDV", principal=600_000_000, rate="4,7", start=date(2025, 1, 5),
+        shares={books.fund: 600_000_000}, term_months=2))
+    interest = Deposit(600_000_000, parse_rate("4,7"), date(2025, 1, 5), date(2025, 3, 5)).interest()
+    text = ("Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Nội dung\n"
+            f"05/03/2025,R1,,\"{interest:,}\",TRA LAI TIEN GUI HD-01\n"
+            f"06/03/2025,R2,,\"1,000,000\",NGUYEN VAN ANH CK {pledge} THANH TOAN CAM KET\n"
+            "10/03/2025,R3,,\"2,000,000\",TRAN THI BINH UNG HO\n"
+            "11/03/2025,R4,,\"300,000\",NGUEN VAN ANH UNG HO\n"
+            "12/03/2025,R5,\"11,000\",,PHI QUAN LY TK\n")
+    r = _import(books, "bidv.csv", text.encode(), opening=0, closing=interest + 3_289_000)
+    assert r.imported == 5
+    got = [(p.kind, p.targets[0].id if p.targets else None, p.automatic)
+           for _ln, p in services.statement_proposals(books.db, books.org, "1121.BIDV")]
+    with books.db.read() as c:
+        dep_id = c.execute(sa.text("SELECT id FROM deposits")).scalar()
+        anh = c.execute(sa.text("SELECT donor_id FROM donations WHERE id = :i"), {"i": pledge}).scalar()
+    assert got == [("deposit_interest", dep_id, True), ("pledge", pledge, True),
+                   ("recorded_entry", recorded, True), ("donor_suggestion", anh, False), ("unidentified", None, False)]

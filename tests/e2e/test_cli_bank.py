@@ -1,0 +1,52 @@
+"""The ``quy statement`` commands as a treasurer runs them (real processes, the demo books): import a bank's
+CSV, import it again (nothing), a bad file refused line by line in Vietnamese, one that does not add up
+refused with its difference, a profile added for another bank, and the proposed matches with why."""
+
+from __future__ import annotations
+
+import json
+
+from tests.integration.test_bank_statements import VCB_CSV
+
+from .test_cli import demo, run, url  # noqa: F401 - fixtures
+
+
+def test_a_statement_through_the_command_line(demo, tmp_path):  # noqa: F811
+    f = tmp_path / "vcb-2025-03.csv"
+    f.write_bytes(VCB_CSV.encode("utf-8-sig"))
+    args = ["statement", "import", "--account", "1121.BIDV", str(f)]
+    dry = run(demo, *args, "--dry-run").stdout
+    assert "Sẽ nhập 3 dòng" in dry and "không ghi gì" in dry
+    first = run(demo, *args).stdout
+    assert "Đã nhập 3 dòng; 0 dòng đã có từ trước" in first
+    assert "10.000.000 đ + phát sinh 3.300.000 đ = số dư cuối kỳ 13.300.000 đ: khớp" in first
+    again = json.loads(run(demo, *args, "--json").stdout)
+    assert (again["imported"], again["duplicates"]) == (0, 3)
+    matched = json.loads(run(demo, "statement", "match", "--account", "1121.BIDV", "--json").stdout)
+    assert len(matched) == 3 and all(m["proposal"]["explanation"] for m in matched)
+    assert "→" in run(demo, "statement", "match", "--account", "1121.BIDV").stdout
+
+
+def test_bad_statements_are_refused_in_vietnamese_and_write_nothing(demo, tmp_path):  # noqa: F811
+    bad = tmp_path / "bad.csv"
+    bad.write_text(VCB_CSV.replace("03/03/2025", "31/02/2025").replace(",200.000,", ",200.000,5,"), "utf-8")
+    p = run(demo, "statement", "import", "--account", "1121.BIDV", str(bad), ok=False)
+    assert p.returncode == 2
+    assert "dòng 7, date: 31/02/2025 không phải là ngày có thật." in p.stderr
+    unbalanced = tmp_path / "unbalanced.csv"
+    unbalanced.write_text(VCB_CSV.replace("Số dư cuối kỳ:,13.300.000", "Số dư cuối kỳ:,13.000.000"), "utf-8")
+    p = run(demo, "statement", "import", "--account", "1121.BIDV", str(unbalanced), ok=False)
+    assert p.returncode == 2 and "chênh lệch -300.000 đ" in p.stderr
+    p = run(demo, "statement", "import", "--account", "1121.BIDV", str(unbalanced), "--opening", "9.700.000")
+    assert "Đã nhập 3 dòng" in p.stdout
+
+
+def test_an_administrator_adds_a_bank_layout_from_a_json_file(demo, tmp_path):  # noqa: F811
+    spec = tmp_path / "acb.json"
+    spec.write_text(json.dumps({"name": "acb", "columns": {"date": ["Ngày hiệu lực"], "amount": ["Số tiền"],
+                                                            "memo": ["Ghi chú"]}}), "utf-8")
+    assert "Đã thêm mẫu sao kê acb" in run(demo, "statement", "profile", "add", str(spec)).stdout
+    p = run(demo, "statement", "profile", "add", str(spec), ok=False)
+    assert p.returncode == 2 and "Đã có mẫu sao kê tên acb" in p.stderr
+    assert [x["name"] for x in json.loads(run(demo, "statement", "profile", "list", "--json").stdout)] == [
+        "vn", "en", "acb"]

@@ -1,0 +1,124 @@
+"""``quy statement`` commands: import a bank statement (CSV or XLSX) for a bank account, the proposed
+matches of its lines with why, and the column-mapping profiles of banks' layouts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ledger import services
+from ledger.errors import ImportFailed
+from ledger.money import format_vnd, parse_amount_text
+
+from .cli import Ctx, _date, _out, json_opt, main, org_opt
+from .messages import row_problem, vietnamese
+
+_KINDS_VI = {"pledge": "cam kết", "recorded_entry": "bút toán đã ghi", "donor_suggestion": "gợi ý nhà hảo tâm",
+             "deposit_interest": "lãi tiền gửi", "unidentified": "chưa xác định"}
+_FROM_VI = {"given": "nhập ở dòng lệnh", "file": "ghi trong tệp", "running": "tính từ số dư từng dòng",
+            "file+running": "ghi trong tệp và tính từ số dư từng dòng"}
+
+
+@main.group()
+def statement() -> None:
+    """Bank statements (sao kê ngân hàng): import, matching proposals, bank layouts."""
+
+
+def _signed(text: str | None, name: str) -> int | None:
+    if text is None:
+        return None
+    t = text.strip()
+    body = t.lstrip("-+").strip()
+    value = 0 if body and not body.strip("0") else parse_amount_text(body, field=name)
+    return -value if t.startswith("-") else value
+
+
+@statement.command("import")
+@org_opt
+@click.option("--account", required=True, help="The bank account (1121.x) the statement is of.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", default=None, help="The bank layout profile (default: the first that fits).")
+@click.option("--opening", default=None, help="Opening balance, if the file does not state it: 10.000.000")
+@click.option("--closing", default=None, help="Closing balance, if the file does not state it.")
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@json_opt
+@click.pass_obj
+def statement_import(c: Ctx, org, account, path, profile, opening, closing, dry_run, as_json) -> None:
+    """Import a bank statement, all or nothing: every bad line is reported, lines already imported are
+    skipped, and the opening balance plus the lines must equal the closing balance."""
+    try:
+        r = services.import_statement(c.db, org, account, path.name, path.read_bytes(), user=c.user,
+                                      profile=profile, opening=_signed(opening, "opening"),
+                                      closing=_signed(closing, "closing"), dry_run=dry_run)
+    except ImportFailed as err:
+        click.echo(f"Lỗi [{err.code}]: {vietnamese(err)}", err=True)
+        click.echo(f"  ({err.message})", err=True)
+        for e in err.params.get("errors", [])[:1000]:
+            click.echo(f"  dòng {e['row']}, {e['column']}: {row_problem(e)}", err=True)
+        sys.exit(2)
+    text = [f"Sao kê {account} từ {r.period_start:%d/%m/%Y} đến {r.period_end:%d/%m/%Y} (mẫu {r.profile}).",
+            f"Số dư đầu kỳ {format_vnd(r.opening)} + phát sinh {format_vnd(r.lines_total)} = số dư cuối kỳ "
+            f"{format_vnd(r.closing)}: khớp (số dư {_FROM_VI.get(r.balances_from, r.balances_from)}).",
+            f"{'Sẽ nhập' if dry_run else 'Đã nhập'} {r.imported} dòng; {r.duplicates} dòng đã có từ trước, bỏ qua."]
+    if dry_run:
+        text.append("Chạy thử: không ghi gì.")
+    _out(r.as_dict(), as_json, "\n".join(text))
+
+
+@statement.command("match")
+@org_opt
+@click.option("--account", required=True, help="The bank account (1121.x).")
+@click.option("--statement", "statement_id", type=int, default=None, help="Only this statement's lines.")
+@click.option("--from", "start", default=None, help="First day.")
+@click.option("--to", "end", default=None, help="Last day.")
+@json_opt
+@click.pass_obj
+def statement_match(c: Ctx, org, account, statement_id, start, end, as_json) -> None:
+    """What each line is proposed to match, and why. Nothing is booked."""
+    rows = services.statement_proposals(c.db, org, account, statement_id=statement_id, start=_date(start),
+                                        end=_date(end))
+    data = [{"line": {"id": ln.id, "statement_id": ln.statement_id, "line_no": ln.line_no,
+                      "date": ln.date.isoformat(), "bank_ref": ln.bank_ref, "amount": ln.amount, "memo": ln.memo},
+             "proposal": p.as_dict()} for ln, p in rows]
+    out = []
+    for ln, p in rows:
+        auto = "tự khớp" if p.automatic else "cần người chọn" if p.targets else ""
+        out.append(f"{ln.date:%d/%m/%Y} {format_vnd(ln.amount):>16} {ln.memo!r}")
+        out.append(f"  → {_KINDS_VI[p.kind]}" + (f" ({auto})" if auto else "") + ": "
+                   + (", ".join(f"{t.kind} {t.id} {t.label}" for t in p.targets) or "—"))
+        out.extend(f"    {e}" for e in p.explanation)
+    _out(data, as_json, "\n".join(out) or "Chưa có dòng sao kê nào.")
+
+
+@statement.group("profile")
+def profile_group() -> None:
+    """Column-mapping profiles of banks' statement layouts."""
+
+
+@profile_group.command("add")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def profile_add(c: Ctx, path: Path) -> None:
+    """Add a profile from a JSON file: {"name": …, "columns": {"date": [...], "debit": [...], "credit":
+    [...] or "amount": [...], "balance", "ref", "memo"}, "date_formats", "thousands", "opening_labels",
+    "closing_labels"}."""
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8-sig"))
+    except ValueError as e:
+        raise click.ClickException(f"{path.name}: not JSON ({e})") from None
+    prof = services.add_bank_profile(c.db, spec, user=c.user)
+    click.echo(f"Đã thêm mẫu sao kê {prof.name}.")
+
+
+@profile_group.command("list")
+@json_opt
+@click.pass_obj
+def profile_list(c: Ctx, as_json: bool) -> None:
+    """The profiles: built-in first, then those added."""
+    profs = services.bank_profiles(c.db)
+    _out([{**p.spec(), "builtin": p.builtin} for p in profs], as_json, "\n".join(
+        f"{p.name:<12} {'(có sẵn)' if p.builtin else '(đã thêm)'}  "
+        + "; ".join(f"{k}: {' | '.join(v[:3])}" for k, v in p.columns.items()) for p in profs))
