@@ -229,6 +229,7 @@ donations = sa.Table(
         "kind IN ('cash','transfer','in_kind','pledge','pledge_payment')", name="kind"
     ),
     sa.Index("ix_donations_org_date", "org_id", "date"),
+    sa.Index("ix_donations_org_kind_date", "org_id", "kind", "date"),
     sa.Index("ix_donations_pledge_id", "pledge_id", postgresql_where=sa.text("pledge_id IS NOT NULL"),
              sqlite_where=sa.text("pledge_id IS NOT NULL")),
 )

@@ -28,7 +28,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from books.charts import council
+from books.charts import council, daily
 from books.charts import dashboard as charts
 from books.tabular import csv_text
 from ledger import audit, balances, deposits, importer, orgs, queries, services, users
@@ -66,7 +66,7 @@ def dashboard(org: str):
         info = org_info(conn, org)
         funds = balances.fund_balances(conn, [g.org_id])
         recent, _n = queries.donations(conn, g.org_id, limit=10)
-        camps = queries.campaigns(conn, g.org_id)
+        camps = daily.campaign_rows(conn, g.org_id)  # the sums kept from the journal's head
         pledges = queries.open_pledges(conn, g.org_id)
         maturing = deposits.maturing(conn, g.org_id, date.today(), 30)
         on_deposit = deposits.totals(deposits.register(conn, g.org_id, date.today()))["principal"]

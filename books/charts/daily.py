@@ -1,5 +1,5 @@
-"""The per-day sums the dashboard's charts read — postings per account, fund and day; gifts and their
-reversals per day and kind — kept per process and brought up to date from the journal's head.
+"""The sums a dashboard reads — postings per account, fund and day; gifts and their reversals per day and
+kind; each campaign's gifts — kept per process and brought up to date from the journal's head.
 
 The journal is append-only: what an organization's books held at chain head #N is all they will ever hold
 up to #N. So once the sums for head #N are known, the sums for head #M > N are those plus what the
@@ -29,6 +29,7 @@ class DailySums:
     postings: dict[tuple[int, int, date], int] = field(default_factory=dict)  # (account, fund, day)
     gifts: dict[tuple[date, str], int] = field(default_factory=dict)  # (day, kind): money and goods given
     reversed: dict[tuple[date, str], int] = field(default_factory=dict)  # (day of the reversal, kind)
+    campaigns: dict[int, tuple[int, int]] = field(default_factory=dict)  # campaign -> (gifts, total), unreversed
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {org id: DailySums}
@@ -91,4 +92,38 @@ def _add(conn: Connection, org_id: int, base: DailySums | None, seq: int, head_h
         gifts[(r.on, r.kind)] += int(r.amount)
     for r in conn.execute(q_rev.group_by(t.c.date, kind)):
         reversed_[(r.on, r.kind)] += int(r.amount)
-    return DailySums(seq, head_hash, postings, dict(gifts), dict(reversed_))
+    return DailySums(seq, head_hash, postings, dict(gifts), dict(reversed_), _campaigns(conn, org_id, base, seq))
+
+
+def _campaigns(conn: Connection, org_id: int, base: DailySums | None, seq: int) -> dict[int, tuple[int, int]]:
+    """Each campaign's count and total of gifts not reversed (pledge payments aside: the pledge counts), as
+    ``ledger.queries.campaigns`` gives them; after a known head, new gifts add and new reversals take away."""
+    d, t = s.donations, s.transactions
+    out: dict[int, list[int]] = {k: list(v) for k, v in (base.campaigns if base else {}).items()}
+    sums = (d.c.campaign_id, sa.func.count().label("n"), sa.func.sum(d.c.amount).label("amount"))
+    gift = (d.c.org_id == org_id) & (d.c.kind != "pledge_payment") & d.c.campaign_id.is_not(None)
+    if base is None:
+        reversed_ids = sa.select(t.c.reverses_id).where(t.c.reverses_id.is_not(None)).scalar_subquery()
+        parts = [(1, sa.select(*sums).where(gift, d.c.tx_id.not_in(reversed_ids)))]
+    else:
+        new = (t.c.org_id == org_id) & (t.c.seq > base.seq) & (t.c.seq <= seq)
+        parts = [(1, sa.select(*sums).join(t, t.c.id == d.c.tx_id).where(gift, new)),
+                 (-1, sa.select(*sums).join(t, t.c.reverses_id == d.c.tx_id).where(gift, new))]
+    for sign, q in parts:
+        for r in conn.execute(q.group_by(d.c.campaign_id)):
+            n, total = out.setdefault(r.campaign_id, [0, 0]), int(r.amount or 0)
+            n[0] += sign * int(r.n)
+            n[1] += sign * total
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def campaign_rows(conn: Connection, org_id: int) -> list:
+    """``ledger.queries.campaigns`` for a dashboard: the same rows, their sums from :func:`daily_sums`."""
+    from ledger.queries import CampaignRow
+
+    c, f = s.campaigns, s.funds
+    sums = daily_sums(conn, org_id).campaigns
+    q = (sa.select(c.c.id, c.c.code, c.c.name, f.c.code.label("fund"), c.c.start_date, c.c.end_date)
+         .outerjoin(f, f.c.id == c.c.fund_id).where(c.c.org_id == org_id).order_by(c.c.start_date.desc(), c.c.code))
+    return [CampaignRow(**r._mapping, gifts=sums.get(r.id, (0, 0))[0], total=sums.get(r.id, (0, 0))[1])
+            for r in conn.execute(q)]

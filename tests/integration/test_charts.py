@@ -262,3 +262,35 @@ def test_the_daily_sums_brought_up_to_date_from_the_head_equal_a_fresh_sum(books
     with books.db.read() as c:
         daily._CACHE[c.engine][books.org_id] = daily.DailySums(first.seq, "0" * 64, {(1, 1, date(2020, 1, 1)): 5})
         assert daily.daily_sums(c, books.org_id).postings == fresh.postings
+
+
+def test_the_dashboards_campaign_sums_kept_from_the_head_equal_the_campaign_query(books):
+    """The dashboard's campaign list reads the kept sums: after new gifts, a reversal of an old gift and a
+    pledge with a payment (the pledge counts, not its payment), they equal ``queries.campaigns``."""
+    from books.charts import daily
+    from ledger import queries
+
+    services.create_campaign(books.db, books.org, code="TH-2026", name="Vận động Tô Hiệu 2026", fund_code=books.fund,
+                             start=date(2026, 1, 1), user="test")
+    old = give(books, 2_000_000, on=date(2026, 1, 5), campaign="TH-2026")
+    give(books, 1_000_000, on=date(2026, 1, 6))  # not in the campaign
+    with books.db.read() as c:
+        first = daily.campaign_rows(c, books.org_id)
+    assert first == queries_campaigns(books)
+    give(books, 700_000, on=date(2026, 1, 9), campaign="TH-2026")
+    services.reverse(books.db, books.org, old["tx_id"], reason="trả lại", on=date(2026, 2, 1), user="test")
+    pledge = give(books, 5_000_000, on=date(2026, 1, 2), kind="pledge", campaign="TH-2026")
+    services.pay_pledge(books.db, books.org, pledge_id=pledge["donation_id"], amount=2_000_000,
+                        on=date(2026, 2, 2), user="test")
+    with books.db.read() as c:
+        later = daily.campaign_rows(c, books.org_id)
+        assert later == queries.campaigns(c, books.org_id)
+    row = next(r for r in later if r.code == "TH-2026")
+    assert (row.gifts, row.total) == (2, 5_700_000)
+
+
+def queries_campaigns(books):
+    from ledger import queries
+
+    with books.db.read() as c:
+        return queries.campaigns(c, books.org_id)
