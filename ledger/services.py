@@ -650,6 +650,24 @@ def import_statement(db: Database, org_code: str, account: str, name: str, conte
     return result
 
 
+def preview_statement(db: Database, org_code: str, account: str, name: str, content: bytes, *,
+                      profile: str | None = None, opening: int | None = None, closing: int | None = None):
+    """Read and check a statement without writing: (its lines, what an import would do). Raises as
+    :func:`import_statement` does."""
+    import hashlib
+
+    from . import bankstatements as bst
+
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        bst.bank_account(conn, oid, account)
+        parsed = bst.parse_statement(name, content, bst.profiles(conn), profile=profile, opening=opening,
+                                     closing=closing)
+        result = bst.store(conn, oid, account, parsed, source_name=name,
+                           sha256=hashlib.sha256(content).hexdigest(), user="preview", dry_run=True)
+    return parsed, result
+
+
 def add_bank_profile(db: Database, spec: Any, *, user: Who = "cli"):
     """Add a bank statement column-mapping profile (its JSON form); return it."""
     from . import bankstatements as bst
