@@ -46,6 +46,7 @@ def test_the_page_is_the_treasurers_and_linked_from_the_navigation(site):
     _db, treasurer, auditor = site
     r = treasurer.get("/o/SLA/bank")
     assert r.status_code == 200 and 'href="/o/SLA/bank"' in r.get_data(as_text=True)
+    assert "Sao kê ngân hàng" in r.get_data(as_text=True) and "Nhập sao kê" in r.get_data(as_text=True)
     assert auditor.get("/o/SLA/bank").status_code == 403
     assert 'href="/o/SLA/bank"' not in auditor.get("/o/SLA").get_data(as_text=True)
 
