@@ -244,23 +244,33 @@ def _not_matched(conn: Connection, tx_id: int) -> None:
 
 
 def _interest_entry(conn: Connection, org_id: int, line, choice: Choice) -> int:
-    dp, t, p = s.deposits, s.transactions, s.postings
+    """The deposit's entry that brought the line's amount of interest into the line's bank account: a
+    monthly interest payment (the bank account moves by the amount), or the settlement at maturity (the
+    bank account receives principal and interest; the interest is what it receives beyond the principal
+    leaving the deposit's account) — or a settlement whose whole amount is the line's."""
+    dp, ev, p = s.deposits, s.deposit_events, s.postings
     if choice.target is None:
         raise InvalidInput("which deposit?", field="target", reason="empty")
-    contract = conn.execute(sa.select(dp.c.contract_no).where(dp.c.id == choice.target,
-                                                               dp.c.org_id == org_id)).scalar()
-    if contract is None:
+    dep = conn.execute(sa.select(dp.c.contract_no, dp.c.account_id).where(
+        dp.c.id == choice.target, dp.c.org_id == org_id)).first()
+    if dep is None:
         raise NotFound(f"deposit {choice.target} not found", entity="deposit", id=choice.target)
-    moved = (sa.select(p.c.tx_id).where(p.c.account_id == line.bank_account_id).group_by(p.c.tx_id)
-             .having(sa.func.sum(p.c.amount) == int(line.amount)))
-    rows = conn.execute(sa.select(t.c.id, t.c.date).where(
-        t.c.org_id == org_id, t.c.doc_ref == contract, t.c.source.like("deposit%"), t.c.id.in_(moved),
-        t.c.id.not_in(matched_tx(org_id)))).all()
-    if not rows:
-        raise Conflict(f"no interest of deposit {contract} for {format_vnd(line.amount)} is booked into "
+    done = set(conn.execute(matched_tx(org_id)).scalars())
+    txs = sorted({r for r in conn.execute(sa.select(ev.c.tx_id).where(
+        ev.c.deposit_id == choice.target, ev.c.tx_id.is_not(None))).scalars()} - done)
+    found = []
+    for tx in txs:
+        moved = dict(conn.execute(sa.select(p.c.account_id, sa.func.sum(p.c.amount)).where(
+            p.c.tx_id == tx, p.c.account_id.in_((line.bank_account_id, dep.account_id))).group_by(p.c.account_id)).all())
+        bank = int(moved.get(line.bank_account_id, 0))
+        if bank and line.amount in (bank, bank + int(moved.get(dep.account_id, 0))) and not _is_reversed(conn, tx):
+            when = conn.execute(sa.select(s.transactions.c.date).where(s.transactions.c.id == tx)).scalar()
+            found.append((abs((when - line.date).days) if isinstance(when, date) else 0, tx))
+    if not found:
+        raise Conflict(f"no interest of deposit {dep.contract_no} for {format_vnd(line.amount)} is booked into "
                        f"{line.account} yet: settle the deposit first, then confirm the line",
-                       reason="interest_not_booked", contract=contract)
-    return min(rows, key=lambda r: (abs((r.date - line.date).days) if isinstance(r.date, date) else 0, r.id)).id
+                       reason="interest_not_booked", contract=dep.contract_no)
+    return min(found)[1]
 
 
 def reassign(conn: Connection, org_id: int, match_id: int, *, donor: int, fund: str | None = None,

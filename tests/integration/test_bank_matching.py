@@ -152,6 +152,10 @@ def test_deposit_interest_is_matched_to_its_booked_entry_or_refused_until_booked
         services.confirm_bank_line(books.db, books.org, line, user="test")
     assert e.value.params["reason"] == "interest_not_booked"
     assert _one(books.db, "SELECT count(*) AS n FROM bank_matches").n == 0
+    services.settle_deposit(books.db, books.org, "HD-01", on=date(2025, 3, 5), user="test")
+    settled = _one(books.db, "SELECT id FROM transactions WHERE source = 'deposit_settlement'").id
+    r = services.confirm_bank_line(books.db, books.org, line, user="test")  # the proposal, accepted
+    assert (r["kind"], r["tx_id"]) == ("interest", settled)
 
 
 def test_matches_refuse_update_and_delete_in_the_database(books):
