@@ -261,7 +261,8 @@ def _interest_entry(conn: Connection, org_id: int, line, choice: Choice) -> int:
     found = []
     for tx in txs:
         moved = dict(conn.execute(sa.select(p.c.account_id, sa.func.sum(p.c.amount)).where(
-            p.c.tx_id == tx, p.c.account_id.in_((line.bank_account_id, dep.account_id))).group_by(p.c.account_id)).all())
+            p.c.tx_id == tx, p.c.account_id.in_((line.bank_account_id, dep.account_id)))
+            .group_by(p.c.account_id)).all())
         bank = int(moved.get(line.bank_account_id, 0))
         if bank and line.amount in (bank, bank + int(moved.get(dep.account_id, 0))) and not _is_reversed(conn, tx):
             when = conn.execute(sa.select(s.transactions.c.date).where(s.transactions.c.id == tx)).scalar()
