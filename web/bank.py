@@ -162,3 +162,20 @@ def confirm(org: str, line_id: int):
         msg += " " + _("Receipt %(r)s.", r=r["receipt"])
     flash(msg)
     return redirect(url_for("bank.queue", org=org, account=account), 303)
+
+
+@bp.get("/o/<org>/bank/reconciliation")
+@requires("read")
+def reconciliation(org: str):
+    from books.bankrec import bank_reconciliation
+
+    with db().read() as conn:
+        info = org_info(conn, org)
+        banks = _banks(conn, g.org_id)
+    codes = [b.code for b in banks]
+    account = request.args.get("account")
+    account = account if account in codes else (codes[0] if codes else None)
+    month = request.args.get("month") or None
+    rec = bank_reconciliation(db(), org, account, month) if account else None
+    return render_template("bank_reconciliation.html", org=info, banks=banks, account=account, rec=rec,
+                           month=month or (rec.end.strftime("%Y-%m") if rec else ""))

@@ -148,6 +148,37 @@ def statement_reassign(c: Ctx, org, match_id, donor, fund, on, key, as_json) -> 
                      f"{donor}: bút toán {r['tx_id']}, biên nhận {r['receipt']}.")
 
 
+@statement.command("reconcile")
+@org_opt
+@click.option("--account", required=True, help="The bank account (1121.x).")
+@click.option("--month", default=None, help="YYYY-MM (default: the month of the last imported line).")
+@json_opt
+@click.pass_obj
+def statement_reconcile(c: Ctx, org, account, month, as_json) -> None:
+    """The bank reconciliation at a month end: the bank's balance against the books', and what each side
+    has that the other has not yet."""
+    from books.bankrec import bank_reconciliation
+
+    r = bank_reconciliation(c.db, org, account, month)
+    if r.bank_balance is None:
+        _out(r.as_dict(), as_json, f"Chưa có sao kê nào của {account} đến ngày {r.end:%d/%m/%Y}.")
+        return
+    out = [f"Đối chiếu {account} ngày {r.end:%d/%m/%Y}",
+           f"  Số dư theo ngân hàng {format_vnd(r.bank_balance):>20}",
+           f"  Số dư theo sổ sách   {format_vnd(r.book_balance):>20}",
+           f"  Chênh lệch           {format_vnd(r.difference):>20}"]
+    if r.bank_only:
+        out.append("  Ngân hàng có, sổ chưa ghi:")
+        out.extend(f"    {i.date:%d/%m/%Y} {format_vnd(i.amount):>16} dòng {i.ref} {i.text!r}" for i in r.bank_only)
+    if r.book_only:
+        out.append("  Sổ đã ghi, ngân hàng chưa có:")
+        out.extend(f"    {i.date:%d/%m/%Y} {format_vnd(i.amount):>16} bút toán {i.ref} {i.text}" for i in r.book_only)
+    if r.unexplained:
+        out.append(f"  Chưa giải thích được: {format_vnd(r.unexplained)}")
+    out.append("Đã khớp." if r.reconciled else "Chưa khớp.")
+    _out(r.as_dict(), as_json, "\n".join(out))
+
+
 @statement.group("profile")
 def profile_group() -> None:
     """Column-mapping profiles of banks' statement layouts."""

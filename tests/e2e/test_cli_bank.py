@@ -66,3 +66,6 @@ def test_a_treasurer_confirms_lines_and_reassigns_suspense_money(demo, tmp_path)
     assert last not in [x["line"]["id"] for x in left]
     moved = run(demo, "statement", "reassign", str(out["match_id"]), "--donor", "1").stdout
     assert "biên nhận" in moved
+    rec = json.loads(run(demo, "statement", "reconcile", "--account", "1121.BIDV", "--json").stdout)
+    assert rec["bank_balance"] is not None and "difference" in rec
+    assert "Số dư theo ngân hàng" in run(demo, "statement", "reconcile", "--account", "1121.BIDV").stdout

@@ -96,3 +96,11 @@ def test_upload_preview_confirm_then_match_lines_from_the_queue(site):
     with db.read() as c:
         assert [tuple(x) for x in c.execute(sa.text("SELECT line_id, kind FROM bank_matches ORDER BY id"))] == [
             (ids[1], "suspense"), (ids[0], "donor")]
+
+
+def test_the_reconciliation_page_shows_both_balances_and_what_each_side_lacks(site):
+    _db, treasurer, auditor = site
+    r = auditor.get("/o/SLA/bank/reconciliation?account=1121.BIDV&month=2025-03")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="rec-difference"' in html and "đ" in html
+    assert auditor.get("/o/SLA/bank/reconciliation?month=bad").status_code == 422

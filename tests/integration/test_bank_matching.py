@@ -166,3 +166,31 @@ def test_matches_refuse_update_and_delete_in_the_database(books):
             with books.db.begin() as c:
                 c.execute(sa.text(sql))
         assert "append-only" in str(e.value)
+
+
+def test_the_bank_reconciliation_at_a_month_end_lists_what_each_side_lacks_until_nothing_is_left(books):
+    from books.bankrec import bank_reconciliation
+
+    recorded = give(books, 2_000_000, name="Trần Thị Bình", kind="transfer", bank_account=ACCOUNT,
+                    on=date(2025, 3, 9))
+    later = give(books, 500_000, name="Lê Văn Cường", kind="transfer", bank_account=ACCOUNT, on=date(2025, 3, 20))
+    a, b = _statement(books, [("10/03/2025", "R1", 2_000_000, "TRAN THI BINH"), ("12/03/2025", "R2", 700_000, "X")])
+    services.confirm_bank_line(books.db, books.org, a, Choice("entry", target=recorded["donation_id"]), user="t")
+    rec = bank_reconciliation(books.db, books.org, ACCOUNT, "2025-03")
+    assert (rec.bank_balance, rec.book_balance, rec.difference, rec.unexplained) == (2_700_000, 2_500_000, 200_000, 0)
+    assert [(i.ref, i.amount) for i in rec.bank_only] == [(b, 700_000)]
+    assert [(i.ref, i.amount) for i in rec.book_only] == [(later["tx_id"], 500_000)] and not rec.reconciled
+    services.confirm_bank_line(books.db, books.org, b, Choice("suspense"), user="t")
+    text = ("Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Nội dung\n21/03/2025,R3,,\"500,000\",LE VAN CUONG\n")
+    services.import_statement(books.db, books.org, ACCOUNT, "s2.csv", text.encode(), user="t", opening=2_700_000,
+                              closing=3_200_000)
+    (c,) = _statement_ids(books, 1)
+    services.confirm_bank_line(books.db, books.org, c, user="t")  # the recorded entry, proposed and accepted
+    rec = bank_reconciliation(books.db, books.org, ACCOUNT, "2025-03")
+    assert (rec.difference, rec.bank_only, rec.book_only, rec.reconciled) == (0, [], [], True)
+    assert bank_reconciliation(books.db, books.org, ACCOUNT, "2025-02").bank_balance is None
+
+
+def _statement_ids(books, n: int) -> list[int]:
+    with books.db.read() as c:
+        return list(c.execute(sa.text("SELECT id FROM bank_lines ORDER BY id")).scalars())[-n:]
