@@ -45,7 +45,7 @@ from .names import KINDS
 #: metadata Quỹ writes itself and never stores as an extra
 _OWN = {*TX_KEYS, "fund", "filename", "lineno", "__tolerances__", "__automatic__"}
 _DEFAULT_ROLES = {spec.code: spec for spec in DEFAULT_CHART}
-_ROLES = {spec.role for spec in DEFAULT_CHART if spec.role} | {"interorg_income", "interorg_expense"}
+_ROLES = {spec.role for spec in DEFAULT_CHART if spec.role} | {"interorg_income", "interorg_expense", "suspense"}
 
 
 @dataclass

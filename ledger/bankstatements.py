@@ -228,6 +228,15 @@ def _read_grid(name: str, content: bytes) -> tuple[list[list[Any]], list[list[An
                        errors=[_err(0, "file", "unsupported_file", "unsupported file type")])
 
 
+def read_rows(name: str, content: bytes) -> list[tuple[int, list[str]]]:
+    """The file's non-empty rows as text, with their row numbers (for a preview; never evaluated)."""
+    try:
+        _values, written = _read_grid(name, content)
+    except ImportFailed:
+        return []
+    return [(i, [_text(c) for c in r]) for i, r in enumerate(written, 1) if any(_text(c) for c in r)]
+
+
 def _err(row: int, column: str, code: str, reason: str, **params: Any) -> dict:
     return {"row": row, "column": column, "reason": reason, "code": code,
             "params": {k: str(v) for k, v in params.items()}}

@@ -406,3 +406,15 @@ def bank_statements(dialect: str) -> list[str]:
 
 def bank_drop_statements(dialect: str) -> list[str]:
     return _append_only_drops(dialect, BANK_TABLES)
+
+
+MATCH_TABLES = ("bank_matches",)
+
+
+def bank_match_statements(dialect: str) -> list[str]:
+    """A line's match to the books is append-only: a reassignment is a new linked row, never an update."""
+    return _append_only(dialect, MATCH_TABLES)
+
+
+def bank_match_drop_statements(dialect: str) -> list[str]:
+    return _append_only_drops(dialect, MATCH_TABLES)

@@ -33,7 +33,7 @@ _DONATION_COLS = ("id", "org_id", "tx_id", "donor_id", "fund_id", "campaign_id",
                   "message", "created_by", "created_at", "gold_book")
 DONOR_KINDS = ("person", "organization")
 #: Entries whose own records (deposit events, batch lines, council decisions) must stay in step with them.
-WORKFLOW_SOURCES = ("deposit", "batch_", "principal_decision", "org_transfer", "succession")
+WORKFLOW_SOURCES = ("deposit", "batch_", "principal_decision", "org_transfer", "succession", "bank_")
 
 
 def loose_key(name: str) -> str:

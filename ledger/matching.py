@@ -327,9 +327,11 @@ def load_candidates(conn, org_id: int, bank_account_id: int, start: date, end: d
     from . import interest as ir
     from . import schema as s
     from .donations import pledge_outstanding, pledge_reference
+    from .reconcile import matched_tx
 
     d, t, dn = s.donations, s.transactions, s.donors
     reversed_tx = sa.select(t.c.reverses_id).where(t.c.reverses_id.is_not(None), t.c.org_id == org_id)
+    done = matched_tx(org_id)  # an entry already matched to a line is not proposed again
     pledges = []
     for r in conn.execute(sa.select(d.c.id, dn.c.name).join(dn, dn.c.id == d.c.donor_id).where(
             d.c.org_id == org_id, d.c.kind == "pledge", d.c.tx_id.not_in(reversed_tx)).order_by(d.c.id)):
@@ -344,7 +346,7 @@ def load_candidates(conn, org_id: int, bank_account_id: int, start: date, end: d
                    .join(dn, dn.c.id == d.c.donor_id)
                    .where(d.c.org_id == org_id, d.c.asset_account_id == bank_account_id,
                           d.c.kind.in_(("transfer", "pledge_payment")), d.c.date.between(lo, hi),
-                          d.c.tx_id.not_in(reversed_tx)).order_by(d.c.id))]
+                          d.c.tx_id.not_in(reversed_tx), d.c.tx_id.not_in(done)).order_by(d.c.id))]
     bl, p, rc = s.batch_lines, s.postings, s.recipients
     paid_here = sa.select(p.c.tx_id).where(p.c.account_id == bank_account_id, p.c.org_id == org_id)
     entries += [RecordedEntry("payout", r.id, r.paid_tx_id, r.paid_on, -int(r.amount), r.full_name)
@@ -352,7 +354,8 @@ def load_candidates(conn, org_id: int, bank_account_id: int, start: date, end: d
                     sa.select(bl.c.id, bl.c.paid_tx_id, bl.c.paid_on, bl.c.amount, rc.c.full_name)
                     .join(rc, rc.c.id == bl.c.recipient_id)
                     .where(bl.c.state == "paid", bl.c.method == "transfer", bl.c.paid_on.between(lo, hi),
-                           bl.c.paid_tx_id.in_(paid_here), bl.c.paid_tx_id.not_in(reversed_tx))
+                           bl.c.paid_tx_id.in_(paid_here), bl.c.paid_tx_id.not_in(reversed_tx),
+                           bl.c.paid_tx_id.not_in(done))
                     .order_by(bl.c.id))]
     donors = [Donor(r.id, r.name) for r in conn.execute(
         sa.select(dn.c.id, dn.c.name).where(dn.c.org_id == org_id).order_by(dn.c.id))]
@@ -367,12 +370,18 @@ def load_candidates(conn, org_id: int, bank_account_id: int, start: date, end: d
 
 
 def proposals_for_account(conn, org_id: int, account_code: str, *, statement_id: int | None = None,
-                          start: date | None = None, end: date | None = None) -> list[tuple[object, Proposal]]:
-    """Each stored line of a bank account (or of one statement) with its proposal."""
+                          start: date | None = None, end: date | None = None,
+                          unmatched: bool = False) -> list[tuple[object, Proposal]]:
+    """Each stored line of a bank account (or of one statement) with its proposal; ``unmatched``: only
+    the lines not yet matched (``ledger/reconcile.py``)."""
     from .bankstatements import bank_account, lines_of
+    from .reconcile import matched_line_ids
 
     acct = bank_account(conn, org_id, account_code)
     stored = lines_of(conn, org_id, account_code, statement_id=statement_id, start=start, end=end)
+    if unmatched and stored:
+        done = matched_line_ids(conn, [x.id for x in stored])
+        stored = [x for x in stored if x.id not in done]
     if not stored:
         return []
     cand = load_candidates(conn, org_id, acct.id, min(x.date for x in stored), max(x.date for x in stored))

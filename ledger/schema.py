@@ -656,6 +656,29 @@ bank_lines = sa.Table(
     sa.CheckConstraint("amount <> 0", name="nonzero"),
 )
 
+#: A statement line matched to the books (``ledger/reconcile.py``), append-only: what the line was
+#: confirmed to be (``kind``: pledge, entry, donor, interest, suspense) and the transaction that books it
+#: (a new one, or the entry already recorded). A line is matched at most once, a transaction is matched
+#: to at most one line. A line booked to the suspense account and later identified gets a second row,
+#: ``kind`` "reassign", linked by ``reassigns_id`` (no line of its own): never an update.
+bank_matches = sa.Table(
+    "bank_matches",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("line_id", Id, sa.ForeignKey("bank_lines.id"), nullable=True, unique=True),
+    sa.Column("reassigns_id", Id, sa.ForeignKey("bank_matches.id"), nullable=True, unique=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True, unique=True),
+    sa.Column("donation_id", Id, sa.ForeignKey("donations.id"), nullable=True),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), nullable=True),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("matched_by", sa.String(120), nullable=False),
+    sa.Column("matched_at", sa.String(40), nullable=False),
+    sa.CheckConstraint("kind IN ('pledge','entry','donor','interest','suspense','reassign')", name="kind"),
+    sa.CheckConstraint("(line_id IS NULL) <> (reassigns_id IS NULL)", name="line_or_reassign"),
+)
+
 #: Client idempotency keys: the same key and input give back the stored result.
 idempotency_keys = sa.Table(
     "idempotency_keys",

@@ -650,6 +650,24 @@ def import_statement(db: Database, org_code: str, account: str, name: str, conte
     return result
 
 
+def preview_statement(db: Database, org_code: str, account: str, name: str, content: bytes, *,
+                      profile: str | None = None, opening: int | None = None, closing: int | None = None):
+    """Read and check a statement without writing: (its lines, what an import would do). Raises as
+    :func:`import_statement` does."""
+    import hashlib
+
+    from . import bankstatements as bst
+
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        bst.bank_account(conn, oid, account)
+        parsed = bst.parse_statement(name, content, bst.profiles(conn), profile=profile, opening=opening,
+                                     closing=closing)
+        result = bst.store(conn, oid, account, parsed, source_name=name,
+                           sha256=hashlib.sha256(content).hexdigest(), user="preview", dry_run=True)
+    return parsed, result
+
+
 def add_bank_profile(db: Database, spec: Any, *, user: Who = "cli"):
     """Add a bank statement column-mapping profile (its JSON form); return it."""
     from . import bankstatements as bst
@@ -668,11 +686,44 @@ def bank_profiles(db: Database) -> list:
 
 
 def statement_proposals(db: Database, org_code: str, account: str, *, statement_id: int | None = None,
-                        start: date | None = None, end: date | None = None) -> list:
+                        start: date | None = None, end: date | None = None, unmatched: bool = False) -> list:
     """What each stored line of a bank account (or of one statement) is proposed to match, with why
     (``ledger/matching.py``). Nothing is booked."""
     from . import matching
 
     with db.read() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
-        return matching.proposals_for_account(conn, oid, account, statement_id=statement_id, start=start, end=end)
+        return matching.proposals_for_account(conn, oid, account, statement_id=statement_id, start=start, end=end,
+                                              unmatched=unmatched)
+
+
+def confirm_bank_line(db: Database, org_code: str, line_id: int, choice=None, *, user: Who,
+                      key: str | None = None) -> dict:
+    """Book what a statement line is — its proposal accepted, or a person's choice
+    (:class:`ledger.reconcile.Choice`) — and record the match, in one unit of work (``ledger/reconcile.py``)."""
+    from . import reconcile
+
+    choice = choice or reconcile.Choice()
+    payload = {"line": line_id, **choice.payload()}
+
+    def work(conn):
+        return reconcile.confirm(conn, orgs.org_id_by_code(conn, org_code), line_id, choice,
+                                 user=as_actor(user).user)
+
+    return run_idempotent(db, f"{org_code}:bank_match", key, payload, _audited(
+        user, "bank.match", org_code, payload, work, lambda r: f"bank_line:{line_id}"))
+
+
+def reassign_bank_line(db: Database, org_code: str, match_id: int, *, donor: int, fund: str | None = None,
+                       on: Any = None, user: Who, key: str | None = None) -> dict:
+    """Move a line booked to the suspense account to donation income for its donor, with a receipt."""
+    from . import reconcile
+
+    payload = {"match": match_id, "donor": donor, "fund": fund, "on": None if on is None else str(on)}
+
+    def work(conn):
+        return reconcile.reassign(conn, orgs.org_id_by_code(conn, org_code), match_id, donor=donor, fund=fund,
+                                  on=on, user=as_actor(user).user)
+
+    return run_idempotent(db, f"{org_code}:bank_reassign", key, payload, _audited(
+        user, "bank.reassign", org_code, payload, work, lambda r: f"bank_match:{match_id}"))

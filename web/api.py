@@ -1263,4 +1263,4 @@ def init_api(app: Flask, csrf) -> None:
             raise RuntimeError(f"API view {endpoint} does not say which action it needs")
 
 
-from . import api_books  # noqa: E402, F401 - the books' views register on bp
+from . import api_bank, api_books  # noqa: E402, F401 - the books' and bank statements' views register on bp

@@ -116,7 +116,7 @@ def create_app(db: Database | None = None, config: dict | None = None,
     app.jinja_env.filters["dmy"] = dmy
     app.jinja_env.globals.update(can=auth.can, get_locale=get_locale)
 
-    from . import api, books, deposits, disbursements, documents, health, public, ui
+    from . import api, bank, books, deposits, disbursements, documents, health, public, ui
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(ui.bp)
@@ -126,6 +126,7 @@ def create_app(db: Database | None = None, config: dict | None = None,
     app.register_blueprint(deposits.bp)
     app.register_blueprint(disbursements.bp)
     app.register_blueprint(books.bp)
+    app.register_blueprint(bank.bp)
     app.register_blueprint(health.bp)
     api.init_api(app, csrf)
 

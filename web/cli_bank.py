@@ -13,7 +13,7 @@ from ledger import services
 from ledger.errors import ImportFailed
 from ledger.money import format_vnd, parse_amount_text
 
-from .cli import Ctx, _date, _out, json_opt, main, org_opt
+from .cli import Ctx, _date, _out, json_opt, key_opt, main, org_opt
 from .messages import row_problem, vietnamese
 
 _KINDS_VI = {"pledge": "cam kết", "recorded_entry": "bút toán đã ghi", "donor_suggestion": "gợi ý nhà hảo tâm",
@@ -74,23 +74,109 @@ def statement_import(c: Ctx, org, account, path, profile, opening, closing, dry_
 @click.option("--statement", "statement_id", type=int, default=None, help="Only this statement's lines.")
 @click.option("--from", "start", default=None, help="First day.")
 @click.option("--to", "end", default=None, help="Last day.")
+@click.option("--unmatched", is_flag=True, help="Only the lines not yet confirmed.")
 @json_opt
 @click.pass_obj
-def statement_match(c: Ctx, org, account, statement_id, start, end, as_json) -> None:
-    """What each line is proposed to match, and why. Nothing is booked."""
+def statement_match(c: Ctx, org, account, statement_id, start, end, unmatched, as_json) -> None:
+    """What each line is proposed to match, and why. Nothing is booked (see ``quy statement confirm``)."""
     rows = services.statement_proposals(c.db, org, account, statement_id=statement_id, start=_date(start),
-                                        end=_date(end))
+                                        end=_date(end), unmatched=unmatched)
     data = [{"line": {"id": ln.id, "statement_id": ln.statement_id, "line_no": ln.line_no,
                       "date": ln.date.isoformat(), "bank_ref": ln.bank_ref, "amount": ln.amount, "memo": ln.memo},
              "proposal": p.as_dict()} for ln, p in rows]
     out = []
     for ln, p in rows:
         auto = "tự khớp" if p.automatic else "cần người chọn" if p.targets else ""
-        out.append(f"{ln.date:%d/%m/%Y} {format_vnd(ln.amount):>16} {ln.memo!r}")
+        out.append(f"#{ln.id} {ln.date:%d/%m/%Y} {format_vnd(ln.amount):>16} {ln.memo!r}")
         out.append(f"  → {_KINDS_VI[p.kind]}" + (f" ({auto})" if auto else "") + ": "
                    + (", ".join(f"{t.kind} {t.id} {t.label}" for t in p.targets) or "—"))
         out.extend(f"    {e}" for e in p.explanation)
     _out(data, as_json, "\n".join(out) or "Chưa có dòng sao kê nào.")
+
+
+_AS_VI = {"pledge": "thu tiền cam kết", "entry": "bút toán đã ghi", "donor": "ủng hộ chuyển khoản",
+          "interest": "lãi tiền gửi", "suspense": "tiền chờ xác định"}
+
+
+@statement.command("confirm")
+@org_opt
+@click.argument("line_id", type=int)
+@click.option("--as", "kind", type=click.Choice(["pledge", "entry", "donor", "interest", "suspense"]),
+              default=None, help="What the line is (default: accept its proposal).")
+@click.option("--target", type=int, default=None,
+              help="The pledge, recorded donation (or payout with --payout) or deposit id.")
+@click.option("--payout", is_flag=True, help="--target is a paid batch line (money out), not a donation.")
+@click.option("--donor", type=int, default=None, help="The donor's id (--as donor).")
+@click.option("--donor-name", default=None, help="Or the donor's name (found, else created).")
+@click.option("--fund", default=None, help="The fund (--as donor or suspense; default: the first fund).")
+@click.option("--note", default="", help="A note kept with the match.")
+@key_opt
+@json_opt
+@click.pass_obj
+def statement_confirm(c: Ctx, org, line_id, kind, target, payout, donor, donor_name, fund, note, key,
+                      as_json) -> None:
+    """Book what a statement line is and record the match, in one unit of work: its proposal accepted,
+    or what a person says (a pledge paid, a recorded entry, a donor's transfer, deposit interest, or the
+    suspense account "chờ xác định")."""
+    from ledger.reconcile import Choice
+
+    r = services.confirm_bank_line(c.db, org, line_id, Choice(
+        kind, target=target, target_kind="payout" if payout else "donation", donor=donor, donor_name=donor_name,
+        fund=fund, note=note), user=c.user, key=key)
+    text = f"Dòng {line_id} ({format_vnd(r['amount'])}): {_AS_VI[r['kind']]}, bút toán {r['tx_id']}."
+    if r.get("receipt"):
+        text += f" Biên nhận {r['receipt']}."
+    if r.get("outstanding") is not None:
+        text += f" Cam kết còn phải thu {format_vnd(r['outstanding'])}."
+    _out(r, as_json, text + f" Khớp số {r['match_id']}.")
+
+
+@statement.command("reassign")
+@org_opt
+@click.argument("match_id", type=int)
+@click.option("--donor", type=int, required=True, help="The donor who sent the money (id).")
+@click.option("--fund", default=None, help="The fund (default: the suspense booking's).")
+@click.option("--on", default=None, help="Date of the entry (default: today).")
+@key_opt
+@json_opt
+@click.pass_obj
+def statement_reassign(c: Ctx, org, match_id, donor, fund, on, key, as_json) -> None:
+    """Move money booked to the suspense account (a match) to donation income for its donor, with a
+    receipt: a new linked entry, never an edit."""
+    r = services.reassign_bank_line(c.db, org, match_id, donor=donor, fund=fund, on=_date(on), user=c.user, key=key)
+    _out(r, as_json, f"Đã chuyển {format_vnd(r['amount'])} từ tiền chờ xác định sang ủng hộ của nhà hảo tâm "
+                     f"{donor}: bút toán {r['tx_id']}, biên nhận {r['receipt']}.")
+
+
+@statement.command("reconcile")
+@org_opt
+@click.option("--account", required=True, help="The bank account (1121.x).")
+@click.option("--month", default=None, help="YYYY-MM (default: the month of the last imported line).")
+@json_opt
+@click.pass_obj
+def statement_reconcile(c: Ctx, org, account, month, as_json) -> None:
+    """The bank reconciliation at a month end: the bank's balance against the books', and what each side
+    has that the other has not yet."""
+    from books.bankrec import bank_reconciliation
+
+    r = bank_reconciliation(c.db, org, account, month)
+    if r.bank_balance is None:
+        _out(r.as_dict(), as_json, f"Chưa có sao kê nào của {account} đến ngày {r.end:%d/%m/%Y}.")
+        return
+    out = [f"Đối chiếu {account} ngày {r.end:%d/%m/%Y}",
+           f"  Số dư theo ngân hàng {format_vnd(r.bank_balance):>20}",
+           f"  Số dư theo sổ sách   {format_vnd(r.book_balance):>20}",
+           f"  Chênh lệch           {format_vnd(r.difference):>20}"]
+    if r.bank_only:
+        out.append("  Ngân hàng có, sổ chưa ghi:")
+        out.extend(f"    {i.date:%d/%m/%Y} {format_vnd(i.amount):>16} dòng {i.ref} {i.text!r}" for i in r.bank_only)
+    if r.book_only:
+        out.append("  Sổ đã ghi, ngân hàng chưa có:")
+        out.extend(f"    {i.date:%d/%m/%Y} {format_vnd(i.amount):>16} bút toán {i.ref} {i.text}" for i in r.book_only)
+    if r.unexplained:
+        out.append(f"  Chưa giải thích được: {format_vnd(r.unexplained)}")
+    out.append("Đã khớp." if r.reconciled else "Chưa khớp.")
+    _out(r.as_dict(), as_json, "\n".join(out))
 
 
 @statement.group("profile")

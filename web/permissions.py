@@ -35,6 +35,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "batch.pay": frozenset({"treasurer"}),  # pay approved lines, cancel unpaid ones
     "org.transfer": frozenset({"treasurer"}),  # move money to another organization of the same association
     "org.reorganize": frozenset({"admin"}),  # take over a dissolved organization's books (its successor's admin)
+    "bank.import": frozenset({"treasurer"}),  # import a bank statement
+    "bank.match": frozenset({"treasurer"}),  # confirm what a statement line is (books it), reassign suspense money
 }
 
 

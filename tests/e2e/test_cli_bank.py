@@ -50,3 +50,22 @@ def test_an_administrator_adds_a_bank_layout_from_a_json_file(demo, tmp_path):  
     assert p.returncode == 2 and "Đã có mẫu sao kê tên acb" in p.stderr
     assert [x["name"] for x in json.loads(run(demo, "statement", "profile", "list", "--json").stdout)] == [
         "vn", "en", "acb"]
+
+
+def test_a_treasurer_confirms_lines_and_reassigns_suspense_money(demo, tmp_path):  # noqa: F811
+    f = tmp_path / "vcb.csv"
+    f.write_bytes(VCB_CSV.encode("utf-8-sig"))
+    run(demo, "statement", "import", "--account", "1121.BIDV", str(f))
+    lines = json.loads(run(demo, "statement", "match", "--account", "1121.BIDV", "--unmatched", "--json").stdout)
+    last = lines[-1]["line"]["id"]
+    out = json.loads(run(demo, "statement", "confirm", str(last), "--as", "suspense", "--json").stdout)
+    assert out["kind"] == "suspense" and out["match_id"]
+    p = run(demo, "statement", "confirm", str(last), "--as", "suspense", ok=False)
+    assert p.returncode != 0
+    left = json.loads(run(demo, "statement", "match", "--account", "1121.BIDV", "--unmatched", "--json").stdout)
+    assert last not in [x["line"]["id"] for x in left]
+    moved = run(demo, "statement", "reassign", str(out["match_id"]), "--donor", "1").stdout
+    assert "biên nhận" in moved
+    rec = json.loads(run(demo, "statement", "reconcile", "--account", "1121.BIDV", "--json").stdout)
+    assert rec["bank_balance"] is not None and "difference" in rec
+    assert "Số dư theo ngân hàng" in run(demo, "statement", "reconcile", "--account", "1121.BIDV").stdout

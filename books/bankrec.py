@@ -1,0 +1,132 @@
+"""Bank reconciliation (đối chiếu số dư tiền gửi ngân hàng) of one bank account at a month end.
+
+The bank's balance at the end of the month (the first imported statement's opening balance plus every
+imported line up to that day — statements follow each other and no line is imported twice) against the
+books' balance of the bank account (its sub-account of 1121) on the same day. The reconciling items,
+from the first statement's first day to the month end:
+
+- **in the bank, not in the books**: statement lines not matched yet, or matched to an entry dated
+  after the month end;
+- **in the books, not in the bank**: entries on the bank account not matched to a line of that period
+  (a transfer recorded but not yet through the bank).
+
+``difference`` = bank − books; ``unexplained`` = difference − (bank-only items − book-only items).
+Reconciled: a zero difference. A non-zero ``unexplained`` points at something neither side lists (a
+statement missing, books before the first statement that do not agree with its opening balance).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ledger import orgs
+from ledger import schema as s
+from ledger.bankstatements import bank_account
+from ledger.db import Database
+from ledger.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Item:
+    side: str  # "bank" (in the bank, not in the books) or "books" (in the books, not in the bank)
+    date: date
+    amount: int
+    text: str
+    ref: int  # the line's id (bank) or the transaction's id (books)
+
+
+@dataclass
+class Reconciliation:
+    account: str
+    end: date
+    start: date | None
+    bank_balance: int | None
+    book_balance: int
+    bank_only: list[Item] = field(default_factory=list)
+    book_only: list[Item] = field(default_factory=list)
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.bank_balance is None else self.bank_balance - self.book_balance
+
+    @property
+    def unexplained(self) -> int | None:
+        if self.difference is None:
+            return None
+        return self.difference - (sum(i.amount for i in self.bank_only) - sum(i.amount for i in self.book_only))
+
+    @property
+    def reconciled(self) -> bool:
+        return self.difference == 0
+
+    def as_dict(self) -> dict:
+        item = lambda i: {"side": i.side, "date": i.date.isoformat(), "amount": i.amount, "text": i.text,  # noqa: E731
+                          "ref": i.ref}
+        return {"account": self.account, "end": self.end.isoformat(),
+                "start": self.start.isoformat() if self.start else None, "bank_balance": self.bank_balance,
+                "book_balance": self.book_balance, "difference": self.difference, "unexplained": self.unexplained,
+                "reconciled": self.reconciled, "bank_only": [item(i) for i in self.bank_only],
+                "book_only": [item(i) for i in self.book_only]}
+
+
+def month_end(month: str | None, default: date) -> date:
+    """``YYYY-MM`` → its last day (``default`` when not given)."""
+    if not month:
+        return default
+    try:
+        y, m = (int(x) for x in month.split("-", 1))
+        return date(y, m, calendar.monthrange(y, m)[1])
+    except (ValueError, TypeError):
+        raise InvalidInput("month is YYYY-MM, e.g. 2025-03", field="month", reason="bad_month") from None
+
+
+def _as_date(v) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(str(v))
+
+
+def reconcile(conn: Connection, org_id: int, account_code: str, end: date) -> Reconciliation:
+    acct = bank_account(conn, org_id, account_code)
+    bs, bl, m, t, p = s.bank_statements, s.bank_lines, s.bank_matches, s.transactions, s.postings
+    first = conn.execute(sa.select(bs.c.period_start, bs.c.opening_balance).where(
+        bs.c.bank_account_id == acct.id, bs.c.org_id == org_id).order_by(bs.c.period_start, bs.c.id)).first()
+    book = int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(p.c.amount), 0)).where(
+        p.c.account_id == acct.id, p.c.date <= end)).scalar())
+    if first is None or _as_date(first.period_start) > end:
+        return Reconciliation(account_code, end, None, None, book)
+    start = _as_date(first.period_start)
+    lines = conn.execute(
+        sa.select(bl.c.id, bl.c.date, bl.c.amount, bl.c.memo, t.c.date.label("booked"), m.c.tx_id)
+        .outerjoin(m, m.c.line_id == bl.c.id).outerjoin(t, t.c.id == m.c.tx_id)
+        .where(bl.c.bank_account_id == acct.id, bl.c.date <= end).order_by(bl.c.date, bl.c.id)).all()
+    bank = int(first.opening_balance) + sum(int(r.amount) for r in lines)
+    rec = Reconciliation(account_code, end, start, bank, book)
+    rec.bank_only = [Item("bank", _as_date(r.date), int(r.amount), r.memo, r.id) for r in lines
+                     if r.tx_id is None or _as_date(r.booked) > end]
+    in_period = {r.tx_id for r in lines if r.tx_id is not None}
+    for r in conn.execute(
+            sa.select(t.c.id, t.c.date, t.c.description, sa.func.sum(p.c.amount).label("amount"))
+            .join(p, p.c.tx_id == t.c.id)
+            .where(p.c.account_id == acct.id, t.c.date.between(start, end))
+            .group_by(t.c.id, t.c.date, t.c.description).order_by(t.c.date, t.c.id)):
+        if r.id not in in_period and int(r.amount):
+            rec.book_only.append(Item("books", _as_date(r.date), int(r.amount), r.description, r.id))
+    return rec
+
+
+def bank_reconciliation(db: Database, org_code: str, account: str, month: str | None = None) -> Reconciliation:
+    """The reconciliation of ``account`` at the end of ``month`` (YYYY-MM; default: the month of the last
+    imported line, else this month)."""
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        acct = bank_account(conn, oid, account)
+        last = conn.execute(sa.select(sa.func.max(s.bank_lines.c.date)).where(
+            s.bank_lines.c.bank_account_id == acct.id)).scalar()
+        default = _as_date(last) if last else date.today()
+        end = month_end(month, date(default.year, default.month, calendar.monthrange(default.year,
+                                                                                     default.month)[1]))
+        return reconcile(conn, oid, account, end)

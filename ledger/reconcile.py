@@ -1,0 +1,318 @@
+"""Booking a confirmed match of a bank statement line (``ledger/matching.py`` only proposes).
+
+A person confirms what a line is, or accepts its proposal; :func:`confirm` books it and writes the
+match (``bank_matches``, append-only) in the caller's unit of work — one database transaction:
+
+- **pledge** — a payment of the pledge for the line's amount on the line's date, by transfer into the
+  line's bank account, with its receipt (:func:`ledger.donations.pay_pledge`);
+- **entry** — a transfer donation or a transfer payout already recorded by hand: nothing is posted, the
+  entry is now matched (and no longer proposed for another line); it must move the bank account by
+  exactly the line's amount;
+- **donor** — a transfer donation from the donor a person chose, into the chosen fund, with its receipt
+  (:func:`ledger.donations.record_donation`);
+- **interest** — the deposit's interest entry already booked into this bank account for that amount
+  (settled or paid monthly); if none is booked yet, the line is refused with that said;
+- **suspense** — money nobody has identified yet (or that is not a donation): bank account against the
+  suspense account ("tiền chờ xác định", :data:`SUSPENSE_CODE`) in the line's fund — the one chosen, else
+  the organization's first fund. Liabilities do not add to a fund's balance, so the money is held but
+  not spendable. :func:`reassign` later moves it to donation income for the donor who sent it, with a
+  receipt, as a new linked entry and a new linked match row (never an update).
+
+A line is matched at most once and a transaction to at most one line: the database's unique
+constraints guard both; the organization's journal writers take turns (``journal.take_turn``) so two
+confirmations of one line do not race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import documents, donations, matching, orgs
+from . import schema as s
+from .clock import now_iso, parse_date, today
+from .errors import Conflict, InvalidInput, NotFound
+from .journal import Entry, Line, post, take_turn
+from .money import format_vnd
+
+KINDS = ("pledge", "entry", "donor", "interest", "suspense")
+#: The suspense account, made for an organization the first time a line is booked to it (the chart is
+#: data: an organization that already has an account with the ``suspense`` role keeps its own).
+SUSPENSE_CODE = "3389"
+SUSPENSE_NAME = "Phải trả khác - tiền chuyển đến chờ xác định"
+SUSPENSE_ROLE = "suspense"
+#: What a proposal's kind is confirmed as when a person accepts it.
+_ACCEPT = {"pledge": "pledge", "recorded_entry": "entry", "deposit_interest": "interest",
+           "donor_suggestion": "donor"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a person says a line is. ``kind`` ``None``: accept the line's proposal (its first target).
+    ``target``: the pledge id (pledge), donation or batch line id (entry; ``target_kind`` "donation" or
+    "payout"), deposit id (interest). ``donor`` (id) or ``donor_name`` and ``fund`` (code): for a donor.
+    ``fund``: for suspense too."""
+
+    kind: str | None = None
+    target: int | None = None
+    target_kind: str = "donation"
+    donor: int | None = None
+    donor_name: str | None = None
+    fund: str | None = None
+    note: str = ""
+
+    def payload(self) -> dict:
+        return {k: getattr(self, k) for k in ("kind", "target", "target_kind", "donor", "donor_name", "fund",
+                                              "note")}
+
+
+def line_row(conn: Connection, org_id: int, line_id: int):
+    bl, bs, a = s.bank_lines, s.bank_statements, s.accounts
+    row = conn.execute(
+        sa.select(bl.c.id, bl.c.date, bl.c.amount, bl.c.memo, bl.c.bank_ref, bl.c.bank_account_id,
+                  a.c.code.label("account"))
+        .join(bs, bs.c.id == bl.c.statement_id).join(a, a.c.id == bl.c.bank_account_id)
+        .where(bl.c.id == line_id, bs.c.org_id == org_id)).first()
+    if row is None:
+        raise NotFound(f"bank statement line {line_id} not found", entity="bank_line", id=line_id)
+    return row
+
+
+def match_of(conn: Connection, line_id: int):
+    m = s.bank_matches
+    return conn.execute(sa.select(m).where(m.c.line_id == line_id)).first()
+
+
+def matched_line_ids(conn: Connection, line_ids: list[int]) -> dict[int, Any]:
+    """The match rows of those of ``line_ids`` that are matched, by line id."""
+    m = s.bank_matches
+    out: dict[int, Any] = {}
+    for i in range(0, len(line_ids), 500):
+        for r in conn.execute(sa.select(m).where(m.c.line_id.in_(line_ids[i:i + 500]))):
+            out[r.line_id] = r
+    return out
+
+
+def matched_tx(org_id: int):
+    """A subquery of the transactions already matched to a line (``ledger/matching.py`` leaves them out)."""
+    m = s.bank_matches
+    return sa.select(m.c.tx_id).where(m.c.org_id == org_id, m.c.tx_id.is_not(None))
+
+
+def suspense_account(conn: Connection, org_id: int) -> int:
+    """The organization's suspense account, made the first time it is needed (the caller has taken the
+    journal's turn, so two writers cannot both make it)."""
+    a = s.accounts
+    found = conn.execute(sa.select(a.c.id).where(a.c.org_id == org_id, a.c.role == SUSPENSE_ROLE)
+                         .order_by(a.c.parent_id.is_not(None), a.c.code)).scalar()
+    if found is not None:
+        return found
+    taken = conn.execute(sa.select(a.c.role).where(a.c.org_id == org_id, a.c.code == SUSPENSE_CODE)).first()
+    if taken is not None:
+        raise Conflict(f"account {SUSPENSE_CODE} exists for another use; give an account the role "
+                       f"{SUSPENSE_ROLE!r} to hold unidentified money", reason="suspense_code_taken")
+    return orgs.add_account(conn, org_id, code=SUSPENSE_CODE, name=SUSPENSE_NAME, kind="liability",
+                            role=SUSPENSE_ROLE)
+
+
+def default_fund(conn: Connection, org_id: int, code: str | None) -> tuple[int, str]:
+    """The fund named ``code``, else the organization's first fund (lowest id): (id, code)."""
+    f = s.funds
+    if code:
+        return orgs.fund_id_by_code(conn, org_id, code), code
+    row = conn.execute(sa.select(f.c.id, f.c.code).where(f.c.org_id == org_id).order_by(f.c.id)).first()
+    if row is None:
+        raise NotFound("this organization has no fund", entity="fund")
+    return row.id, row.code
+
+
+def _bank_movement(conn: Connection, tx_id: int, account_id: int) -> int:
+    p = s.postings
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(p.c.amount), 0))
+                            .where(p.c.tx_id == tx_id, p.c.account_id == account_id)).scalar())
+
+
+def _is_reversed(conn: Connection, tx_id: int) -> bool:
+    t = s.transactions
+    return conn.execute(sa.select(t.c.id).where(t.c.reverses_id == tx_id)).first() is not None
+
+
+def _insert(conn: Connection, org_id: int, *, user: str, **values) -> int:
+    m = s.bank_matches
+    return conn.execute(m.insert().values(org_id=org_id, matched_by=user, matched_at=now_iso(), **values)
+                        .returning(m.c.id)).scalar_one()
+
+
+def _accepted(conn: Connection, org_id: int, line, choice: Choice) -> Choice:
+    """The line's proposal as a choice (a person accepted it)."""
+    cand = matching.load_candidates(conn, org_id, line.bank_account_id, line.date, line.date)
+    p = matching.propose([matching.Line(line.id, line.date, int(line.amount), line.memo, line.bank_ref)], cand)[0]
+    kind = _ACCEPT.get(p.kind)
+    if kind is None or not p.targets:
+        raise InvalidInput("nothing is proposed for this line: choose what it is (a donor, or the suspense "
+                           "account)", field="kind", reason="nothing_proposed")
+    t = p.targets[0]
+    if kind == "donor":
+        return Choice("donor", donor=t.id, fund=choice.fund, note=choice.note)
+    return Choice(kind, target=t.id, target_kind=t.kind, fund=choice.fund, note=choice.note)
+
+
+def confirm(conn: Connection, org_id: int, line_id: int, choice: Choice, *, user: str) -> dict:
+    """Book what a line is (see the module's docstring) and record its match; return what was done."""
+    take_turn(conn, org_id)
+    line = line_row(conn, org_id, line_id)
+    old = match_of(conn, line_id)
+    if old is not None:
+        raise Conflict(f"line {line_id} is already matched ({old.kind})", reason="already_matched",
+                       match_id=old.id, kind=old.kind)
+    if choice.kind is None:
+        choice = _accepted(conn, org_id, line, choice)
+    if choice.kind not in KINDS:
+        raise InvalidInput(f"a line is confirmed as one of {', '.join(KINDS)}", field="kind", reason="unknown_kind")
+    amount = int(line.amount)
+    if choice.kind in ("pledge", "donor", "interest") and amount <= 0:
+        raise InvalidInput("only money into the account is a donation or interest", field="kind",
+                           reason="not_a_credit")
+    out: dict[str, Any] = {"line_id": line_id, "kind": choice.kind, "amount": amount, "donation_id": None,
+                           "receipt": None, "fund": None}
+    if choice.kind == "pledge":
+        if choice.target is None:
+            raise InvalidInput("which pledge?", field="target", reason="empty")
+        r = donations.pay_pledge(conn, org_id, pledge_id=choice.target, amount=amount, date=line.date,
+                                 method="transfer", bank_account=line.account, reference=line.bank_ref, user=user)
+        out.update(tx_id=r["tx_id"], donation_id=r["donation_id"], receipt=r["receipt"],
+                   outstanding=r["outstanding"])
+    elif choice.kind == "entry":
+        out["tx_id"] = _recorded_entry(conn, org_id, line, choice)
+        if choice.target_kind == "donation":
+            out["donation_id"] = choice.target
+    elif choice.kind == "interest":
+        out["tx_id"] = _interest_entry(conn, org_id, line, choice)
+    elif choice.kind == "donor":
+        if choice.donor is None and not (choice.donor_name or "").strip():
+            raise InvalidInput("which donor?", field="donor", reason="empty")
+        _fid, fund = default_fund(conn, org_id, choice.fund)
+        r = donations.record_donation(conn, org_id, donations.DonationInput(
+            fund=fund, amount=amount, date=line.date, kind="transfer", bank_account=line.account,
+            donor=donations.DonorInput(id=choice.donor, name=None if choice.donor else choice.donor_name),
+            reference=line.bank_ref), user=user)
+        out.update(tx_id=r["tx_id"], donation_id=r["donation_id"], receipt=r["receipt"], fund=fund,
+                   donor_id=r["donor_id"])
+    else:  # suspense
+        fid, fund = default_fund(conn, org_id, choice.fund)
+        susp = suspense_account(conn, org_id)
+        entry = Entry(line.date, f"Tiền chuyển đến chờ xác định - sao kê {line.account}: {line.memo}"[:300],
+                      (Line(line.bank_account_id, fid, amount), Line(susp, fid, -amount)),
+                      doc_ref=line.bank_ref[:60], source="bank_suspense")
+        out.update(tx_id=post(conn, org_id, [entry], user=user)[0].tx_id, fund=fund)
+    fund_id = orgs.fund_id_by_code(conn, org_id, out["fund"]) if out["fund"] else None
+    out["match_id"] = _insert(conn, org_id, user=user, line_id=line_id, kind=choice.kind, tx_id=out["tx_id"],
+                              donation_id=out["donation_id"], fund_id=fund_id, note=choice.note[:500])
+    return out
+
+
+def _recorded_entry(conn: Connection, org_id: int, line, choice: Choice) -> int:
+    if choice.target is None:
+        raise InvalidInput("which recorded entry?", field="target", reason="empty")
+    if choice.target_kind == "payout":
+        bl = s.batch_lines
+        tx = conn.execute(sa.select(bl.c.paid_tx_id).where(bl.c.id == choice.target)).scalar()
+    else:
+        d = s.donations
+        tx = conn.execute(sa.select(d.c.tx_id).where(d.c.id == choice.target, d.c.org_id == org_id)).scalar()
+    if tx is None:
+        raise NotFound(f"recorded {choice.target_kind} {choice.target} not found", entity=choice.target_kind,
+                       id=choice.target)
+    moved = _bank_movement(conn, tx, line.bank_account_id)
+    if moved != line.amount or _is_reversed(conn, tx):
+        raise Conflict(f"that entry moves {format_vnd(moved)} on {line.account}, not the line's "
+                       f"{format_vnd(line.amount)}" if moved != line.amount else "that entry was reversed",
+                       reason="entry_differs", moved=moved, amount=int(line.amount))
+    _not_matched(conn, tx)
+    return tx
+
+
+def _not_matched(conn: Connection, tx_id: int) -> None:
+    m = s.bank_matches
+    other = conn.execute(sa.select(m.c.line_id).where(m.c.tx_id == tx_id)).scalar()
+    if other is not None:
+        raise Conflict(f"that entry is already matched to line {other}", reason="entry_matched", line_id=other)
+
+
+def _interest_entry(conn: Connection, org_id: int, line, choice: Choice) -> int:
+    """The deposit's entry that brought the line's amount of interest into the line's bank account: a
+    monthly interest payment (the bank account moves by the amount), or the settlement at maturity (the
+    bank account receives principal and interest; the interest is what it receives beyond the principal
+    leaving the deposit's account) — or a settlement whose whole amount is the line's."""
+    dp, ev, p = s.deposits, s.deposit_events, s.postings
+    if choice.target is None:
+        raise InvalidInput("which deposit?", field="target", reason="empty")
+    dep = conn.execute(sa.select(dp.c.contract_no, dp.c.account_id).where(
+        dp.c.id == choice.target, dp.c.org_id == org_id)).first()
+    if dep is None:
+        raise NotFound(f"deposit {choice.target} not found", entity="deposit", id=choice.target)
+    done = set(conn.execute(matched_tx(org_id)).scalars())
+    txs = sorted({r for r in conn.execute(sa.select(ev.c.tx_id).where(
+        ev.c.deposit_id == choice.target, ev.c.tx_id.is_not(None))).scalars()} - done)
+    found = []
+    for tx in txs:
+        moved = dict(conn.execute(sa.select(p.c.account_id, sa.func.sum(p.c.amount)).where(
+            p.c.tx_id == tx, p.c.account_id.in_((line.bank_account_id, dep.account_id)))
+            .group_by(p.c.account_id)).all())
+        bank = int(moved.get(line.bank_account_id, 0))
+        if bank and line.amount in (bank, bank + int(moved.get(dep.account_id, 0))) and not _is_reversed(conn, tx):
+            when = conn.execute(sa.select(s.transactions.c.date).where(s.transactions.c.id == tx)).scalar()
+            found.append((abs((when - line.date).days) if isinstance(when, date) else 0, tx))
+    if not found:
+        raise Conflict(f"no interest of deposit {dep.contract_no} for {format_vnd(line.amount)} is booked into "
+                       f"{line.account} yet: settle the deposit first, then confirm the line",
+                       reason="interest_not_booked", contract=dep.contract_no)
+    return min(found)[1]
+
+
+def reassign(conn: Connection, org_id: int, match_id: int, *, donor: int, fund: str | None = None,
+             on: Any = None, user: str) -> dict:
+    """Move a line booked to the suspense account to donation income for the donor now known (into
+    ``fund``, else the suspense booking's fund), with its receipt, dated ``on`` (default today): a new
+    entry and a new match row linked to the first."""
+    take_turn(conn, org_id)
+    m = s.bank_matches
+    first = conn.execute(sa.select(m).where(m.c.id == match_id, m.c.org_id == org_id)).first()
+    if first is None or first.kind != "suspense":
+        raise NotFound(f"suspense match {match_id} not found", entity="bank_match", id=match_id)
+    again = conn.execute(sa.select(m.c.id).where(m.c.reassigns_id == match_id)).scalar()
+    if again is not None:
+        raise Conflict(f"match {match_id} was already reassigned", reason="already_reassigned", match_id=again)
+    line = line_row(conn, org_id, first.line_id)
+    amount = int(line.amount)
+    if amount <= 0:
+        raise InvalidInput("only money into the account is a donation", field="match", reason="not_a_credit")
+    day = today() if on is None else parse_date(on)
+    dn = conn.execute(sa.select(s.donors.c.name).where(s.donors.c.id == donor, s.donors.c.org_id == org_id)).scalar()
+    if dn is None:
+        raise NotFound(f"donor {donor} not found", entity="donor", id=donor)
+    fid = orgs.fund_id_by_code(conn, org_id, fund) if fund else first.fund_id
+    susp = suspense_account(conn, org_id)
+    income = orgs.account_id_by_role(conn, org_id, "donation_income")
+    bank = line.bank_account_id
+    if fid == first.fund_id:
+        lines = (Line(susp, fid, amount), Line(income, fid, -amount))
+    else:  # each fund balances: the money moves from the suspense fund's share of the bank account
+        lines = (Line(susp, first.fund_id, amount), Line(bank, first.fund_id, -amount),
+                 Line(bank, fid, amount), Line(income, fid, -amount))
+    p = post(conn, org_id, [Entry(day, f"Ủng hộ chuyển khoản - {dn} (xác định tiền chờ xác định)"[:300], lines,
+                                  doc_ref=line.bank_ref[:60], source="bank_reassign")], user=user)[0]
+    d = s.donations
+    did = conn.execute(d.insert().values(
+        org_id=org_id, tx_id=p.tx_id, donor_id=donor, fund_id=fid, kind="transfer", date=day, amount=amount,
+        asset_account_id=bank, reference=line.bank_ref, created_by=user, created_at=now_iso())
+    ).inserted_primary_key[0]
+    receipt = documents.issue(conn, org_id, "receipt", [(day, did, None)], user=user)[0]
+    mid = _insert(conn, org_id, user=user, reassigns_id=match_id, kind="reassign", tx_id=p.tx_id,
+                  donation_id=did, fund_id=fid)
+    return {"match_id": mid, "reassigns": match_id, "line_id": line.id, "tx_id": p.tx_id, "donation_id": did,
+            "receipt": receipt.label, "amount": amount, "donor_id": donor}

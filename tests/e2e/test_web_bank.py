@@ -1,0 +1,106 @@
+"""The treasurer's bank page over the demo books: upload a statement, see its preview (bad lines marked),
+confirm the import, then the matching queue — memo shown as text, amounts as ``1.500.000 đ`` — and a line
+accepted, given to another donor, or put in suspense, each through a form with its CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from ledger.db import Database
+from ledger.migrate import upgrade
+
+from .webutil import csrf_token, demo_app, login
+
+CSV = ("Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Nội dung\n"
+       "03/03/2025,W1,,\"1,500,000\",<script>alert(1)</script>\n"
+       "05/03/2025,W2,,\"700,000\",KHONG RO NGUOI GUI\n"
+       "06/03/2025,W3,,\"300,000\",LO VAN CAM UNG HO\n")
+BAD = "Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Nội dung\n31/02/2025,X1,,\"1,000\",A\n"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bankweb")
+    db = Database(f"sqlite:///{tmp / 'quy.sqlite3'}")
+    upgrade(db)
+    app = demo_app(db, tmp)
+    app.config["WTF_CSRF_ENABLED"] = True
+    treasurer, auditor = app.test_client(), app.test_client()
+    assert login(treasurer, "thuquy").status_code == 302
+    assert login(auditor, "kiemtra").status_code == 302
+    return db, treasurer, auditor
+
+
+def _upload(c, text, name="s.csv", **form):
+    token = csrf_token(c, "/o/SLA/bank")
+    from io import BytesIO
+    return c.post("/o/SLA/bank/upload", data={"csrf_token": token, "account": "1121.BIDV",
+                                              "file": (BytesIO(text.encode()), name), **form},
+                  content_type="multipart/form-data")
+
+
+def test_the_page_is_the_treasurers_and_linked_from_the_navigation(site):
+    _db, treasurer, auditor = site
+    r = treasurer.get("/o/SLA/bank")
+    assert r.status_code == 200 and 'href="/o/SLA/bank"' in r.get_data(as_text=True)
+    assert "Sao kê ngân hàng" in r.get_data(as_text=True) and "Nhập sao kê" in r.get_data(as_text=True)
+    assert auditor.get("/o/SLA/bank").status_code == 403
+    assert 'href="/o/SLA/bank"' not in auditor.get("/o/SLA").get_data(as_text=True)
+
+
+def test_a_bad_statement_is_previewed_with_its_bad_line_marked_and_nothing_imported(site):
+    db, treasurer, _a = site
+    r = _upload(treasurer, BAD, opening="0", closing="1.000")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'class="bad" data-row="2"' in html and "confirm-import" not in html
+    with db.read() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM bank_lines")).scalar() == 0
+
+
+def test_upload_preview_confirm_then_match_lines_from_the_queue(site):
+    db, treasurer, _a = site
+    r = _upload(treasurer, CSV, opening="0", closing="2.500.000")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "confirm-import" in html
+    with db.read() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM bank_lines")).scalar() == 0  # a preview writes nothing
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                           html.split('id="confirm-form"')[1].split("</form>")[0]))
+    r = treasurer.post("/o/SLA/bank/upload/confirm", data=form)
+    assert r.status_code == 303
+    page = treasurer.get("/o/SLA/bank?account=1121.BIDV").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert "1.500.000 đ" in page and "700.000 đ" in page
+    with db.read() as c:
+        ids = list(c.execute(sa.text("SELECT id FROM bank_lines ORDER BY id")).scalars())
+        donor = c.execute(sa.text("SELECT id FROM donors WHERE name = 'Lò Văn Cam'")).scalar() or \
+            c.execute(sa.text("SELECT min(id) FROM donors")).scalar()
+    token = csrf_token(treasurer, "/o/SLA/bank")
+    # without the CSRF token: refused
+    assert treasurer.post(f"/o/SLA/bank/lines/{ids[1]}/confirm", data={"as": "suspense"}).status_code == 400
+    r = treasurer.post(f"/o/SLA/bank/lines/{ids[1]}/confirm",
+                       data={"csrf_token": token, "as": "suspense", "account": "1121.BIDV"})
+    assert r.status_code == 303
+    r = treasurer.post(f"/o/SLA/bank/lines/{ids[0]}/confirm",
+                       data={"csrf_token": token, "as": "donor", "donor": str(donor), "fund": "TOHIEU",
+                             "account": "1121.BIDV"})
+    assert r.status_code == 303
+    page = treasurer.get("/o/SLA/bank?account=1121.BIDV").get_data(as_text=True)
+    assert f'id="line-{ids[0]}"' not in page and f'id="line-{ids[1]}"' not in page and f'id="line-{ids[2]}"' in page
+    r = treasurer.post(f"/o/SLA/bank/lines/{ids[1]}/confirm",
+                       data={"csrf_token": token, "as": "suspense", "account": "1121.BIDV"})
+    assert r.status_code == 409
+    with db.read() as c:
+        assert [tuple(x) for x in c.execute(sa.text("SELECT line_id, kind FROM bank_matches ORDER BY id"))] == [
+            (ids[1], "suspense"), (ids[0], "donor")]
+
+
+def test_the_reconciliation_page_shows_both_balances_and_what_each_side_lacks(site):
+    _db, treasurer, auditor = site
+    r = auditor.get("/o/SLA/bank/reconciliation?account=1121.BIDV&month=2025-03")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="rec-difference"' in html and "đ" in html
+    assert auditor.get("/o/SLA/bank/reconciliation?month=bad").status_code == 422

@@ -1,0 +1,79 @@
+"""Bank statements in the JSON API: import a statement (multipart), the lines of a bank account with their
+proposed matches and why, and confirming what a line is (booked in one unit of work, ``ledger/reconcile.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import sqlalchemy as sa
+from flask import g
+
+from ledger import schema as s
+from ledger import services
+from ledger.errors import InvalidInput
+from ledger.reconcile import Choice, matched_line_ids
+
+from . import auth
+from . import schemas_bank as sk
+from .api import ID, READ, WRITE, _created, _key, bp, protected, replayable, route
+
+BANK = "bank statements"
+MAX_FILE = 20 * 1024 * 1024
+
+
+@route("/organizations/<org>/bank-statements", "bank_statement_import", BANK, "POST")
+@protected("bank.import", *WRITE, post=True)
+@bp.arguments(sk.StatementForm(), location="form")
+@bp.arguments(sk.StatementFile(), location="files")
+@replayable(sk.StatementResult)
+def bank_statement_import(form: dict, files: dict, org: str):
+    """Import a bank statement (CSV or XLSX) for a bank account, all or nothing: 422 ``import_failed`` with
+    every bad line (``errors.rows``), 422 ``statement_unbalanced`` when it does not add up; lines already
+    imported are skipped and counted (the same file twice imports nothing)"""
+    upload = files["file"]
+    name = (getattr(upload, "filename", "") or "statement.csv")[:300]
+    data = upload.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise InvalidInput("the file is larger than 20 MB", field="file", reason="too_large")
+    r = services.import_statement(auth.db(), org, form["account"], name, data, user=auth.actor(),
+                                  profile=form.get("profile"), opening=form.get("opening"),
+                                  closing=form.get("closing"), dry_run=form["dry_run"])
+    out = asdict(r)
+    out.pop("duplicate_lines", None)
+    return _created(out)
+
+
+@route("/organizations/<org>/bank-lines", "bank_lines", BANK)
+@protected("read", *READ)
+@bp.arguments(sk.LineArgs(), location="query")
+@bp.response(200, sk.BankLineList)
+def bank_lines(args: dict, org: str):
+    """The lines of a bank account (default: its first), unmatched only unless ``state=all``, each with its
+    proposed match and why (nothing is booked)"""
+    a = s.accounts
+    account = args.get("account")
+    if account is None:
+        with auth.db().read() as conn:
+            account = conn.execute(sa.select(a.c.code).where(
+                a.c.org_id == g.org_id, a.c.role == "bank", a.c.parent_id.is_not(None)).order_by(a.c.code)).scalar()
+        if account is None:
+            return {"account": None, "items": []}
+    rows = services.statement_proposals(auth.db(), org, account, unmatched=args["state"] == "unmatched")
+    with auth.db().read() as conn:
+        done = matched_line_ids(conn, [ln.id for ln, _p in rows])
+    return {"account": account, "items": [
+        {**ln.__dict__, "matched": ln.id in done, "proposal": p.as_dict()} for ln, p in rows]}
+
+
+@route(f"/organizations/<org>/bank-lines/<{ID}:line_id>/confirm", "bank_line_confirm", BANK, "POST")
+@protected("bank.match", *WRITE, post=True)
+@bp.arguments(sk.ConfirmIn(), example={"kind": "donor", "donor": 12, "fund": "TOHIEU"})
+@replayable(sk.ConfirmOut)
+def bank_line_confirm(body: dict, org: str, line_id: int):
+    """Book what a line is — its proposal accepted (no ``kind``), or a pledge paid, a recorded entry, a
+    donor's transfer, deposit interest, the suspense account — and record the match; 409 when the line is
+    already matched"""
+    choice = Choice(body.get("kind"), target=body.get("target"), target_kind=body["target_kind"],
+                    donor=body.get("donor"), donor_name=body.get("donor_name"), fund=body.get("fund"),
+                    note=body["note"])
+    return _created(services.confirm_bank_line(auth.db(), org, line_id, choice, user=auth.actor(), key=_key()))

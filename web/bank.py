@@ -1,0 +1,181 @@
+"""The treasurer's bank page: upload a statement (checked and previewed before anything is written), then
+the matching queue of a bank account — each unmatched line with its proposal and why, accepted, given to
+another donor, or put in the suspense account ("chưa xác định") with one form each."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ledger import bankstatements as bst
+from ledger import schema as s
+from ledger import services
+from ledger.errors import ImportFailed, LedgerError
+from ledger.money import format_vnd, parse_amount_text
+from ledger.reconcile import Choice
+
+from .auth import actor, can, db, requires
+from .helpers import error_text, org_info
+from .messages import row_problem
+
+bp = Blueprint("bank", __name__)
+MAX_DONORS = 500
+
+
+def _uploads() -> Path:
+    path = Path(current_app.config["QUY_UPLOADS"]) / "statements"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _banks(conn, org_id: int) -> list:
+    a = s.accounts
+    return conn.execute(sa.select(a.c.code, a.c.name).where(
+        a.c.org_id == org_id, a.c.role == "bank", a.c.parent_id.is_not(None)).order_by(a.c.code)).all()
+
+
+def _context(conn, org: str, account: str | None) -> dict:
+    info = org_info(conn, org)
+    banks = _banks(conn, g.org_id)
+    codes = [b.code for b in banks]
+    account = account if account in codes else (codes[0] if codes else None)
+    f, d = s.funds, s.donors
+    return {"org": info, "banks": banks, "account": account,
+            "funds": conn.execute(sa.select(f.c.code, f.c.name).where(f.c.org_id == g.org_id).order_by(f.c.id)).all(),
+            "donors": conn.execute(sa.select(d.c.id, d.c.name).where(d.c.org_id == g.org_id)
+                                   .order_by(d.c.name, d.c.id).limit(MAX_DONORS)).all()}
+
+
+def _signed(text: str | None) -> int | None:
+    t = (text or "").strip()
+    if not t:
+        return None
+    body = t.lstrip("-+").strip()
+    value = 0 if body and not body.strip("0") else parse_amount_text(body, field="opening")
+    return -value if t.startswith("-") else value
+
+
+def _page(org: str, account: str | None, status: int = 200, **extra):
+    with db().read() as conn:
+        ctx = _context(conn, org, account)
+    queue = []
+    if ctx["account"]:
+        queue = services.statement_proposals(db(), org, ctx["account"], unmatched=True)
+    may_match = can(g.org_id, "bank.match")
+    return render_template("bank.html", queue=queue, may_match=may_match,
+                           may_import=can(g.org_id, "bank.import"), **ctx, **extra), status
+
+
+@bp.get("/o/<org>/bank")
+@requires("bank.match")
+def queue(org: str):
+    return _page(org, request.args.get("account"))
+
+
+@bp.post("/o/<org>/bank/upload")
+@requires("bank.import")
+def upload(org: str):
+    account = request.form.get("account", "")
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return _page(org, account, 422, error=_("Choose a .csv or .xlsx file."))
+    suffix = Path(file.filename).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        return _page(org, account, 422, error=_("Only .csv and .xlsx files can be imported."))
+    data = file.read()
+    path = _uploads() / f"{hashlib.sha256(data).hexdigest()}{suffix}"
+    path.write_bytes(data)
+    return _preview(org, account, path, file.filename)
+
+
+def _preview(org: str, account: str, path: Path, filename: str):
+    opts = {k: request.form.get(k, "") for k in ("profile", "opening", "closing")}
+    data = path.read_bytes()
+    errors: list[dict] = []
+    plan = parsed = None
+    try:
+        parsed, plan = services.preview_statement(
+            db(), org, account, filename, data, profile=opts["profile"] or None,
+            opening=_signed(opts["opening"]), closing=_signed(opts["closing"]))
+    except ImportFailed as err:
+        errors = [{**e, "text": row_problem(e)} for e in err.params.get("errors", [])]
+    except LedgerError as err:
+        errors = [{"row": 0, "column": err.params.get("field", "file"), "text": error_text(err)}]
+    by_row: dict[int, list[str]] = {}
+    for e in errors:
+        by_row.setdefault(e["row"], []).append(f"{e['column']}: {e['text']}")
+    rows = bst.read_rows(filename, data)[:2000]
+    return _page(org, account, 422 if errors else 200, preview=True, rows=rows, by_row=by_row, errors=errors,
+                 plan=plan, parsed=parsed, filename=filename, file_id=path.name, opts=opts)
+
+
+@bp.post("/o/<org>/bank/upload/confirm")
+@requires("bank.import")
+def upload_confirm(org: str):
+    file_id = request.form.get("file_id", "")
+    stem, _dot, suffix = file_id.partition(".")
+    if len(stem) != 64 or any(c not in "0123456789abcdef" for c in stem) or suffix not in ("csv", "xlsx"):
+        abort(400)
+    path = _uploads() / file_id
+    if not path.exists():
+        abort(404)
+    account = request.form.get("account", "")
+    filename = request.form.get("filename", file_id)[:300]
+    try:
+        r = services.import_statement(db(), org, account, filename, path.read_bytes(), user=actor(),
+                                      profile=request.form.get("profile") or None,
+                                      opening=_signed(request.form.get("opening")),
+                                      closing=_signed(request.form.get("closing")))
+    except LedgerError:
+        return _preview(org, account, path, filename)
+    flash(_("Imported %(n)s lines; %(d)s were already there.", n=r.imported, d=r.duplicates))
+    return redirect(url_for("bank.queue", org=org, account=account), 303)
+
+
+@bp.post("/o/<org>/bank/lines/<int:line_id>/confirm")
+@requires("bank.match")
+def confirm(org: str, line_id: int):
+    f = request.form
+    how = f.get("as", "accept")
+    account = f.get("account") or None
+    donor = f.get("donor", "")
+    if how == "accept":
+        choice = Choice(fund=f.get("fund") or None)
+    elif how == "donor":
+        if not donor.isdigit():
+            return _page(org, account, 422, error=_("Choose a donor."))
+        choice = Choice("donor", donor=int(donor), fund=f.get("fund") or None)
+    elif how == "suspense":
+        choice = Choice("suspense", fund=f.get("fund") or None)
+    else:
+        abort(400)
+    try:
+        r = services.confirm_bank_line(db(), org, line_id, choice, user=actor(), key=f.get("key") or None)
+    except LedgerError as err:
+        return _page(org, account, err.status if err.status in (404, 409, 422) else 422, error=error_text(err))
+    msg = _("Line %(id)s (%(amount)s) booked.", id=line_id, amount=format_vnd(r["amount"]))
+    if r.get("receipt"):
+        msg += " " + _("Receipt %(r)s.", r=r["receipt"])
+    flash(msg)
+    return redirect(url_for("bank.queue", org=org, account=account), 303)
+
+
+@bp.get("/o/<org>/bank/reconciliation")
+@requires("read")
+def reconciliation(org: str):
+    from books.bankrec import bank_reconciliation
+
+    with db().read() as conn:
+        info = org_info(conn, org)
+        banks = _banks(conn, g.org_id)
+    codes = [b.code for b in banks]
+    account = request.args.get("account")
+    account = account if account in codes else (codes[0] if codes else None)
+    month = request.args.get("month") or None
+    rec = bank_reconciliation(db(), org, account, month) if account else None
+    return render_template("bank_reconciliation.html", org=info, banks=banks, account=account, rec=rec,
+                           month=month or (rec.end.strftime("%Y-%m") if rec else ""))

@@ -1,0 +1,102 @@
+"""Request and response shapes of the bank statement endpoints (import, lines with proposals, confirm)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from .schemas import MAX_ID, Out, Strict, Text
+
+_SIGNED = {"description": "signed whole đồng (money in positive)"}
+
+
+class StatementForm(Strict):
+    account = Text(40, min_length=1, required=True, metadata={"description": "the bank account, e.g. 1121.BIDV"})
+    profile = Text(60, min_length=1, metadata={"description": "the bank layout (default: the first that fits)"})
+    opening = fields.Integer(validate=validate.Range(min=-10**15, max=10**15), metadata=_SIGNED)
+    closing = fields.Integer(validate=validate.Range(min=-10**15, max=10**15), metadata=_SIGNED)
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "check, import nothing"})
+
+
+class StatementFile(ma.Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                               "description": "the bank's CSV or XLSX export"})
+
+
+class StatementResult(Out):
+    account = fields.String(required=True)
+    statement_id = fields.Integer(required=True, allow_none=True)
+    imported = fields.Integer(required=True)
+    duplicates = fields.Integer(required=True)
+    opening = fields.Integer(required=True)
+    closing = fields.Integer(required=True)
+    lines_total = fields.Integer(required=True)
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    profile = fields.String(required=True)
+    balances_from = fields.String(required=True)
+    dry_run = fields.Boolean(required=True)
+    replayed = fields.Boolean(required=True)
+
+
+class LineArgs(ma.Schema):
+    account = Text(40, min_length=1, metadata={"description": "the bank account (default: the first)"})
+    state = fields.String(load_default="unmatched", validate=validate.OneOf(("unmatched", "all")))
+
+
+class TargetOut(Out):
+    kind = fields.String(required=True)
+    id = fields.Integer(required=True)
+    label = fields.String(required=True)
+    score = fields.Float(required=True)
+
+
+class ProposalOut(Out):
+    kind = fields.String(required=True, metadata={"description": "pledge, recorded_entry, deposit_interest, "
+                                                                 "donor_suggestion or unidentified"})
+    targets = fields.List(fields.Nested(TargetOut), required=True)
+    score = fields.Float(required=True)
+    automatic = fields.Boolean(required=True)
+    explanation = fields.List(fields.String(), required=True, metadata={"description": "why, in Vietnamese"})
+
+
+class BankLineOut(Out):
+    id = fields.Integer(required=True)
+    statement_id = fields.Integer(required=True)
+    line_no = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    bank_ref = fields.String(required=True)
+    amount = fields.Integer(required=True, metadata=_SIGNED)
+    memo = fields.String(required=True)
+    matched = fields.Boolean(required=True)
+    proposal = fields.Nested(ProposalOut, required=True)
+
+
+class BankLineList(Out):
+    account = fields.String(required=True, allow_none=True)
+    items = fields.List(fields.Nested(BankLineOut), required=True)
+
+
+class ConfirmIn(Strict):
+    kind = fields.String(load_default=None, allow_none=True,
+                         validate=validate.OneOf(("pledge", "entry", "donor", "interest", "suspense")),
+                         metadata={"description": "what the line is; omitted: accept its proposal"})
+    target = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
+                            metadata={"description": "pledge, donation (or paid batch line), or deposit id"})
+    target_kind = fields.String(load_default="donation", validate=validate.OneOf(("donation", "payout")))
+    donor = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    donor_name = Text(300, min_length=1)
+    fund = Text(40, min_length=1)
+    note = Text(500, load_default="")
+
+
+class ConfirmOut(Out):
+    match_id = fields.Integer(required=True)
+    line_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    amount = fields.Integer(required=True, metadata=_SIGNED)
+    tx_id = fields.Integer(required=True)
+    donation_id = fields.Integer(required=True, allow_none=True)
+    receipt = fields.String(required=True, allow_none=True)
+    fund = fields.String(required=True, allow_none=True)
+    replayed = fields.Boolean(required=True)
