@@ -623,13 +623,16 @@ def interest_earned(conn: Connection, org_id: int, start: date, end: date) -> li
     return [InterestRow(**r, total=r["accrued"] + r["received"] + r["adjusted"]) for r in per.values()]
 
 
-def maturing(conn: Connection, org_id: int, today: date, days: int = 30) -> list[RegisterRow]:
+def maturing(conn: Connection, org_id: int, today: date, days: int = 30, *,
+             rows: list[RegisterRow] | None = None) -> list[RegisterRow]:
     """Deposits still open that mature within ``days`` days of ``today``, and those that matured and
-    wait to be settled — what the treasurer's dashboard lists."""
+    wait to be settled — what the treasurer's dashboard lists. ``rows``: the register as of ``today``, when
+    the caller has it already."""
     from datetime import timedelta
 
     horizon = today + timedelta(days=days)
-    return [r for r in register(conn, org_id, today) if r.state != "closed" and r.maturity <= horizon]
+    rows = register(conn, org_id, today) if rows is None else rows
+    return [r for r in rows if r.state != "closed" and r.maturity <= horizon]
 
 
 def totals(rows: list[RegisterRow]) -> dict:

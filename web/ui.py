@@ -65,15 +65,16 @@ def dashboard(org: str):
     with db().read() as conn:
         info = org_info(conn, org)
         funds = balances.fund_balances(conn, [g.org_id])
-        recent, _n = queries.donations(conn, g.org_id, limit=10)
+        recent, _n = queries.donations(conn, g.org_id, limit=10, with_total=False)
         camps = daily.campaign_rows(conn, g.org_id)  # the sums kept from the journal's head
         pledges = queries.open_pledges(conn, g.org_id)
-        maturing = deposits.maturing(conn, g.org_id, date.today(), 30)
-        on_deposit = deposits.totals(deposits.register(conn, g.org_id, date.today()))["principal"]
+        register = deposits.register(conn, g.org_id, date.today())  # read once: the list, the total, the chart
+        maturing = deposits.maturing(conn, g.org_id, date.today(), 30, rows=register)
+        on_deposit = deposits.totals(register)["principal"]
         from ledger import disbursements
 
         waiting = disbursements.register(conn, g.org_id, state="submitted")
-        drawn = charts.treasurer(conn, g.org_id, date.today(), funds=funds)
+        drawn = charts.treasurer(conn, g.org_id, date.today(), funds=funds, register=register)
         # the council lands here too: what waits for its vote against each fund's spendable money
         council_chart = council.chart(council.waiting(conn, g.org_id, funds=funds)) if can(
             g.org_id, "batch.vote") else None

@@ -28,11 +28,14 @@ class Maturities:
     deposits: list[RegisterRow]  # open, or matured and not settled, maturing by the last month's end
 
 
-def maturing(conn: Connection, org_id: int, today: date, months: int = 12) -> Maturities:
-    """Return the deposits still running that mature by the end of the ``months`` months from ``today``'s."""
+def maturing(conn: Connection, org_id: int, today: date, months: int = 12, *,
+             rows: list[RegisterRow] | None = None) -> Maturities:
+    """Return the deposits still running that mature by the end of the ``months`` months from ``today``'s.
+    ``rows``: the register as of ``today``, when the caller has it already."""
     window = months_from(today, months)
     horizon = month_end(*window[-1])
-    rows = [r for r in register(conn, org_id, today) if r.state != "closed" and r.maturity <= horizon]
+    rows = register(conn, org_id, today) if rows is None else rows
+    rows = [r for r in rows if r.state != "closed" and r.maturity <= horizon]
     return Maturities(today, window, rows)
 
 
