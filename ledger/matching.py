@@ -314,6 +314,15 @@ def propose(lines: list[Line], cand: Candidates) -> list[Proposal]:
     return out
 
 
+def summary(proposals) -> dict[str, int]:
+    """How many lines matched automatically, how many got suggestions for a person to choose from, and how
+    many are left with nothing (unidentified). Takes proposals or (line, proposal) pairs."""
+    props = [p[1] if isinstance(p, tuple) else p for p in proposals]
+    auto = sum(1 for p in props if p.automatic)
+    left = sum(1 for p in props if not p.automatic and not p.targets)
+    return {"lines": len(props), "automatic": auto, "suggested": len(props) - auto - left, "unidentified": left}
+
+
 # --------------------------------------------------------------------------- gathering from the books
 
 

@@ -11,6 +11,7 @@ import click
 
 from ledger import services
 from ledger.errors import ImportFailed
+from ledger.matching import summary
 from ledger.money import format_vnd, parse_amount_text
 
 from .cli import Ctx, _date, _out, json_opt, key_opt, main, org_opt
@@ -91,6 +92,10 @@ def statement_match(c: Ctx, org, account, statement_id, start, end, unmatched, a
         out.append(f"  → {_KINDS_VI[p.kind]}" + (f" ({auto})" if auto else "") + ": "
                    + (", ".join(f"{t.kind} {t.id} {t.label}" for t in p.targets) or "—"))
         out.extend(f"    {e}" for e in p.explanation)
+    if rows:
+        n = summary([p for _ln, p in rows])
+        out.append(f"{n['lines']} dòng: {n['automatic']} tự khớp, {n['suggested']} cần người chọn, "
+                   f"{n['unidentified']} chưa xác định.")
     _out(data, as_json, "\n".join(out) or "Chưa có dòng sao kê nào.")
 
 

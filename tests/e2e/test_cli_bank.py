@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from ledger import matching
 from tests.integration.test_bank_statements import VCB_CSV
 
 from .test_cli import demo, run, url  # noqa: F401 - fixtures
@@ -24,7 +25,11 @@ def test_a_statement_through_the_command_line(demo, tmp_path):  # noqa: F811
     assert (again["imported"], again["duplicates"]) == (0, 3)
     matched = json.loads(run(demo, "statement", "match", "--account", "1121.BIDV", "--json").stdout)
     assert len(matched) == 3 and all(m["proposal"]["explanation"] for m in matched)
-    assert "→" in run(demo, "statement", "match", "--account", "1121.BIDV").stdout
+    text = run(demo, "statement", "match", "--account", "1121.BIDV").stdout
+    n = matching.summary([matching.Proposal(0, m["proposal"]["kind"], tuple(m["proposal"]["targets"]), 0.0,
+                                            m["proposal"]["automatic"]) for m in matched])
+    assert "→" in text and (f"3 dòng: {n['automatic']} tự khớp, {n['suggested']} cần người chọn, "
+                            f"{n['unidentified']} chưa xác định.") in text
 
 
 def test_bad_statements_are_refused_in_vietnamese_and_write_nothing(demo, tmp_path):  # noqa: F811
