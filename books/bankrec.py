@@ -130,3 +130,57 @@ def bank_reconciliation(db: Database, org_code: str, account: str, month: str | 
         end = month_end(month, date(default.year, default.month, calendar.monthrange(default.year,
                                                                                      default.month)[1]))
         return reconcile(conn, oid, account, end)
+
+
+def reconciliation_table(rec: Reconciliation, account_name: str = ""):
+    """The reconciliation as a :class:`books.tables.Table` — the page's PDF, XLSX and CSV downloads, the
+    ``quy statement reconcile --format`` output and the auditor package's file: the account and month end,
+    the bank's and the books' balances, each reconciling item (date, description, amount), the difference
+    and whether it is reconciled."""
+    from .tables import Table
+
+    end = rec.end.strftime("%d/%m/%Y")
+    t = Table("BẢNG ĐỐI CHIẾU SỐ DƯ TIỀN GỬI NGÂN HÀNG",
+              f"Tài khoản {rec.account}" + (f" — {account_name}" if account_name else "") + f" · ngày {end}",
+              ["Ngày", "Nội dung", "Số tiền (đồng)"], [False, False, True],
+              slug=f"bank-reconciliation-{rec.account}-{rec.end:%Y-%m}")
+    t.rows = [["", "Tài khoản", rec.account + (f" {account_name}" if account_name else "")],
+              [end, "Ngày cuối tháng đối chiếu", ""]]
+    if rec.bank_balance is None:
+        t.rows.append(["", "Chưa có sao kê của tài khoản đến ngày này", ""])
+        t.notes = ["Chưa khớp: chưa có sao kê ngân hàng để đối chiếu."]
+        return t
+    t.rows += [[end, "Số dư theo sao kê ngân hàng", rec.bank_balance],
+               [end, "Số dư theo sổ sách", rec.book_balance]]
+    for title, items in (("I. Ngân hàng đã ghi, sổ sách chưa ghi", rec.bank_only),
+                         ("II. Sổ sách đã ghi, ngân hàng chưa ghi", rec.book_only)):
+        t.rows.append(["", title, ""])
+        t.rows += [[i.date.strftime("%d/%m/%Y"), f"   {i.text}", i.amount] for i in items]
+        t.rows.append(["", "   Cộng", sum(i.amount for i in items)])
+    if rec.unexplained:
+        t.rows.append(["", "Chênh lệch chưa giải thích được", rec.unexplained])
+    t.total = ["", "Chênh lệch (ngân hàng − sổ sách)", rec.difference]
+    t.notes = ["Đã đối chiếu khớp." if rec.reconciled else "Chưa khớp.",
+               "Số tiền dương là tiền vào tài khoản, âm là tiền ra."]
+    return t
+
+
+def statement_month_ends(conn: Connection, org_id: int, account_code: str, start: date | None,
+                         end: date) -> list[date]:
+    """The month ends from ``start`` (default: the first statement's first day) to ``end`` whose month a
+    statement of the account covers."""
+    acct = bank_account(conn, org_id, account_code)
+    bs = s.bank_statements
+    spans = [(_as_date(a), _as_date(b)) for a, b in conn.execute(sa.select(bs.c.period_start, bs.c.period_end).where(
+        bs.c.bank_account_id == acct.id, bs.c.org_id == org_id))]
+    if not spans:
+        return []
+    y, m = (start or min(a for a, _b in spans)).year, (start or min(a for a, _b in spans)).month
+    out = []
+    while True:
+        last = date(y, m, calendar.monthrange(y, m)[1])
+        if last > end:
+            return out
+        if any(a <= last and b >= date(y, m, 1) for a, b in spans):
+            out.append(last)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)

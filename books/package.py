@@ -1,6 +1,7 @@
-"""The auditor package: one ZIP for a locked period — the statements (PDF, XLSX, CSV), the donations
-register, the journal as CSV, the books as beancount, and a manifest with the journal's head digest and
-the sha256 of every file, so an auditor can later check that nothing they were given has changed."""
+"""The auditor package: one ZIP for a locked period — the statements (PDF, XLSX, CSV), each bank
+account's reconciliation at the month ends its statements cover (PDF, XLSX, CSV), the donations register,
+the journal as CSV, the books as beancount, and a manifest with the journal's head digest and the sha256
+of every file, so an auditor can later check that nothing they were given has changed."""
 
 from __future__ import annotations
 
@@ -80,6 +81,14 @@ def build(conn: Connection, org_id: int, period: bc.Period, *, pdf=None) -> byte
     for code in conn.execute(sa.select(f.c.code).where(f.c.org_id == org_id).order_by(f.c.code)).scalars():
         add_table(f"fund-{code}", tables.fund_table(statements.fund_statement(conn, org_id, code, period)))
     add_table("donations", registers.donations_register(conn, org_id, period))
+    from .bankrec import reconcile, reconciliation_table, statement_month_ends
+
+    a = s.accounts
+    for code, name in conn.execute(sa.select(a.c.code, a.c.name).where(
+            a.c.org_id == org_id, a.c.role == "bank", a.c.parent_id.is_not(None)).order_by(a.c.code)):
+        for end in statement_month_ends(conn, org_id, code, period.start, period.end):
+            add_table(f"bank-reconciliation-{code}-{end:%Y-%m}",
+                      reconciliation_table(reconcile(conn, org_id, code, end), name))
     files["journal.csv"] = _journal_csv(conn, org_id, period).encode("utf-8")
     files["books.beancount"] = "".join(bc.export(conn, [org_id], period)).encode("utf-8")
     seq, head = journal.head_digest(conn, org_id)

@@ -177,5 +177,23 @@ def reconciliation(org: str):
     account = account if account in codes else (codes[0] if codes else None)
     month = request.args.get("month") or None
     rec = bank_reconciliation(db(), org, account, month) if account else None
+    downloads = [(fmt, url_for("bank.reconciliation_file", org=org, fmt=fmt, account=account,
+                               month=rec.end.strftime("%Y-%m"))) for fmt in ("pdf", "xlsx", "csv")] if rec else []
     return render_template("bank_reconciliation.html", org=info, banks=banks, account=account, rec=rec,
-                           month=month or (rec.end.strftime("%Y-%m") if rec else ""))
+                           month=month or (rec.end.strftime("%Y-%m") if rec else ""),
+                           downloads=downloads if can(g.org_id, "export") else [])
+
+
+@bp.get("/o/<org>/bank/reconciliation.<any(pdf,xlsx,csv):fmt>")
+@requires("export")
+def reconciliation_file(org: str, fmt: str):
+    """The reconciliation as PDF, XLSX or CSV (``books.bankrec.reconciliation_table``)."""
+    from books.bankrec import bank_reconciliation, reconciliation_table
+
+    from .books import _file
+
+    account = request.args.get("account") or abort(404)
+    rec = bank_reconciliation(db(), org, account, request.args.get("month") or None)
+    with db().read() as conn:
+        name = bst.bank_account(conn, g.org_id, account).name
+    return _file(org, reconciliation_table(rec, name), fmt)

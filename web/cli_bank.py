@@ -157,14 +157,26 @@ def statement_reassign(c: Ctx, org, match_id, donor, fund, on, key, as_json) -> 
 @org_opt
 @click.option("--account", required=True, help="The bank account (1121.x).")
 @click.option("--month", default=None, help="YYYY-MM (default: the month of the last imported line).")
+@click.option("--format", "fmt", type=click.Choice(["text", "pdf", "xlsx", "csv"]), default="text",
+              show_default=True, help="text on the terminal, or the printable table as a file.")
+@click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
 @json_opt
 @click.pass_obj
-def statement_reconcile(c: Ctx, org, account, month, as_json) -> None:
+def statement_reconcile(c: Ctx, org, account, month, fmt, out, as_json) -> None:
     """The bank reconciliation at a month end: the bank's balance against the books', and what each side
-    has that the other has not yet."""
-    from books.bankrec import bank_reconciliation
+    has that the other has not yet; ``--format pdf|xlsx|csv --out FILE`` writes it as a printable table."""
+    from books.bankrec import bank_reconciliation, reconciliation_table
+    from ledger import orgs
+    from ledger.bankstatements import bank_account
+
+    from .cli_books import _emit
 
     r = bank_reconciliation(c.db, org, account, month)
+    if fmt != "text":
+        with c.db.read() as conn:
+            name = bank_account(conn, orgs.org_id_by_code(conn, org), account).name
+        _emit(c, org, reconciliation_table(r, name), r.as_dict(), fmt, out)
+        return
     if r.bank_balance is None:
         _out(r.as_dict(), as_json, f"Chưa có sao kê nào của {account} đến ngày {r.end:%d/%m/%Y}.")
         return

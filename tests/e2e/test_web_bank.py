@@ -104,3 +104,13 @@ def test_the_reconciliation_page_shows_both_balances_and_what_each_side_lacks(si
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="rec-difference"' in html and "đ" in html
     assert auditor.get("/o/SLA/bank/reconciliation?month=bad").status_code == 422
+
+
+def test_the_reconciliation_downloads_as_pdf_xlsx_and_csv(site):
+    _db, _treasurer, auditor = site
+    html = auditor.get("/o/SLA/bank/reconciliation?account=1121.BIDV&month=2025-03").get_data(as_text=True)
+    assert 'href="/o/SLA/bank/reconciliation.pdf?' in html
+    for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("csv", "\ufeff".encode())):
+        r = auditor.get(f"/o/SLA/bank/reconciliation.{fmt}?account=1121.BIDV&month=2025-03")
+        assert r.status_code == 200 and r.data.startswith(magic), fmt
+        assert "bank-reconciliation-1121.BIDV-2025-03" in r.headers["Content-Disposition"]
