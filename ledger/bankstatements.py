@@ -21,12 +21,15 @@ skipped and counted, so the same file imported twice imports nothing the second 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -193,39 +196,77 @@ def _header_text(value: Any) -> str:
     return t.strip()
 
 
-def _read_grid(name: str, content: bytes) -> tuple[list[list[Any]], list[list[Any]]]:
-    """Return the file's rows twice: values (numbers and dates as the spreadsheet computed them) and
-    the cells as written (a formula's text, never evaluated) — the same grid for CSV."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
+#: Bytes decoded at a time when checking that a CSV is UTF-8 (the file is never decoded whole).
+_CHUNK = 1 << 20
 
-        def grid(data_only: bool) -> list[list[Any]]:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
-            try:
-                return [list(r) for r in wb.active.iter_rows(values_only=True)]
-            finally:
-                wb.close()
 
+class _Grid:
+    """A statement file's rows, read lazily: ``rows`` yields (values, written) pairs — numbers and dates as
+    the spreadsheet computed them, and the cells as written (a formula's text, never evaluated); the same
+    row twice for CSV. ``total`` is the number of rows the file has (for a progress bar; 0 if unknown)."""
+
+    def __init__(self, name: str, content: bytes) -> None:
+        self.name, self.content = name, content
+        self.suffix = Path(name).suffix.lower()
+        if self.suffix == ".xlsx":
+            self.total = 0
+        elif self.suffix in (".csv", ".txt"):
+            self.total = content.count(b"\n") + (0 if content.endswith(b"\n") or not content else 1)
+        else:
+            raise ImportFailed(f"{name}: only .csv and .xlsx statements can be imported",
+                               errors=[_err(0, "file", "unsupported_file", "unsupported file type")])
+
+    def rows(self) -> Iterator[tuple[list[Any], list[Any]]]:
+        return self._xlsx() if self.suffix == ".xlsx" else self._csv()
+
+    def _csv(self) -> Iterator[tuple[list[Any], list[Any]]]:
+        content, view = self.content, memoryview(self.content)
+        encoding, errors = "utf-8-sig", "strict"
+        decoder = codecs.getincrementaldecoder("utf-8")()
         try:
-            return grid(True), grid(False)
-        except Exception as e:  # noqa: BLE001 - any unreadable workbook is the same refusal
-            raise ImportFailed(f"{name}: not a readable XLSX file ({type(e).__name__})",
-                               errors=[_err(0, "file", "unreadable", "the workbook cannot be read")]) from None
-    if suffix in (".csv", ".txt"):
-        try:
-            text = content.decode("utf-8-sig")
+            for i in range(0, len(content), _CHUNK):
+                decoder.decode(view[i:i + _CHUNK])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            text = content.decode("cp1258", errors="replace")  # older Windows exports
+            encoding, errors = "cp1258", "replace"  # older Windows exports
+        sample = content[:16384].decode(encoding, errors="ignore")[:4096]
         try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-            delimiter = dialect.delimiter
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
         except csv.Error:
             delimiter = ","
-        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-        return rows, rows
-    raise ImportFailed(f"{name}: only .csv and .xlsx statements can be imported",
-                       errors=[_err(0, "file", "unsupported_file", "unsupported file type")])
+        text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, errors=errors, newline="")
+        for r in csv.reader(text, delimiter=delimiter):
+            yield r, r
+
+    def _xlsx(self) -> Iterator[tuple[list[Any], list[Any]]]:
+        from openpyxl import load_workbook
+
+        books = []
+        try:
+            try:
+                for data_only in (True, False):
+                    books.append(load_workbook(io.BytesIO(self.content), read_only=True, data_only=data_only))
+                sheets = [wb.active for wb in books]
+                self.total = sheets[0].max_row or 0
+                pairs = zip(sheets[0].iter_rows(values_only=True), sheets[1].iter_rows(values_only=True),
+                            strict=False)
+                first = next(pairs, None)
+            except Exception as e:  # noqa: BLE001 - any unreadable workbook is the same refusal
+                raise ImportFailed(f"{self.name}: not a readable XLSX file ({type(e).__name__})",
+                                   errors=[_err(0, "file", "unreadable", "the workbook cannot be read")]) from None
+            if first is not None:
+                yield list(first[0]), list(first[1])
+            for v, w in pairs:
+                yield list(v), list(w)
+        finally:
+            for wb in books:
+                wb.close()
+
+
+def _read_grid(name: str, content: bytes) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The whole file's rows twice: values and the cells as written (see :class:`_Grid`)."""
+    pairs = list(_Grid(name, content).rows())
+    return [v for v, _w in pairs], [w for _v, w in pairs]
 
 
 def read_rows(name: str, content: bytes) -> list[tuple[int, list[str]]]:
@@ -392,134 +433,178 @@ def _label_amount(row: list[Any], labels: tuple[str, ...], thousands: str) -> in
     return None
 
 
+class _Scan:
+    """A statement file read one row at a time: the header found among its first rows, then ``lines()``
+    yields each good line as it is read, keeping every bad line's problems in ``errors`` and the rows that
+    are not lines (title block, totals, the balances' labels) in ``label_rows``. ``done``/``total``: rows
+    read so far and in all, for a progress bar."""
+
+    def __init__(self, name: str, content: bytes, profiles: list[Profile], profile: str | None = None) -> None:
+        if profile is not None:
+            chosen = [p for p in profiles if p.name == profile]
+            if not chosen:
+                raise NotFound(f"bank profile {profile!r} not found", entity="bank_profile", code=profile)
+            profiles = chosen
+        self.name = name
+        self.grid = _Grid(name, content)
+        self._rows = self.grid.rows()
+        head = list(itertools.islice(self._rows, HEADER_SCAN))
+        found = _find_header([v for v, _w in head], profiles)
+        if found is None:
+            raise ImportFailed(
+                f"{name}: no header row naming the date and the amounts in the first {HEADER_SCAN} rows",
+                errors=[_err(0, "header", "no_header", "no header row found",
+                             profiles=", ".join(p.name for p in profiles))])
+        self.profile, self.header_row, self.cols = found
+        self._head = head[self.header_row + 1:]
+        self.label_rows: list[list[Any]] = [v for v, _w in head[:self.header_row]]
+        self.errors: list[dict] = []
+        self.done = self.header_row + 1
+
+    @property
+    def total(self) -> int:
+        return max(self.grid.total, self.done)
+
+    def lines(self) -> Iterator[StatementLine]:
+        prof, cols = self.profile, self.cols
+        fmts, th = prof.date_formats, prof.thousands
+        seen_refs: dict[str, int] = {}
+        markers = _FOOTER + tuple(fold(x) for x in (*prof.opening_labels, *prof.closing_labels))
+        for row, raw in itertools.chain(self._head, self._rows):
+            self.done += 1
+            n = self.done
+            if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
+                continue
+            d = _cell(row, cols["date"])
+            money = [_cell(row, cols.get(k)) for k in ("debit", "credit", "amount")]
+            dated = isinstance(d, date) or (isinstance(d, str) and any(ch.isdigit() for ch in d))
+            footer = any(isinstance(c, str) and fold(c).startswith(markers) for j, c in enumerate(row)
+                         if j != cols.get("memo"))
+            if footer and dated:
+                try:
+                    parse_bank_date(d, fmts)
+                except _LineProblem:
+                    dated = False
+            if not dated and (footer or all(m is None for m in money)):
+                self.label_rows.append(row)
+                continue
+            problems: list[_LineProblem] = []
+            try:
+                on = parse_bank_date(d, fmts)
+            except _LineProblem as e:
+                problems.append(e)
+                on = None
+            amount = None
+            try:
+                if "amount" in cols:
+                    amount = parse_bank_amount(money[2], th)
+                    if amount is None:
+                        raise _LineProblem("amount", "no_amount", "no amount")
+                else:
+                    debit, credit = (parse_bank_amount(m, th) for m in money[:2])
+                    if debit and credit:
+                        raise _LineProblem("amount", "debit_and_credit", "both a debit and a credit")
+                    if not debit and not credit:
+                        raise _LineProblem("amount", "no_amount", "neither a debit nor a credit")
+                    amount = credit if credit else -abs(debit)
+                if amount == 0:
+                    raise _LineProblem("amount", "no_amount", "an amount of zero")
+            except _LineProblem as e:
+                if e.column == "amount" and "amount" not in cols:
+                    e.column = "debit/credit"
+                problems.append(e)
+            balance = None
+            try:
+                balance = parse_bank_amount(_cell(row, cols.get("balance")), th)
+            except _LineProblem as e:
+                e.column = "balance"
+                problems.append(e)
+            ref = _text(_cell(raw, cols.get("ref")))[:120]
+            if ref and ref in seen_refs:
+                problems.append(_LineProblem("ref", "duplicate_ref",
+                                             f"same bank reference as line {seen_refs[ref]}",
+                                             ref=ref, line=seen_refs[ref]))
+            elif ref:
+                seen_refs[ref] = n
+            for p in problems:
+                self.errors.append(_err(n, p.column, p.code, p.reason, **p.params))
+            if problems:
+                continue
+            yield StatementLine(n, on, amount, _text(_cell(raw, cols.get("memo"))), ref, balance)
+
+    def check(self, count: int, first: StatementLine | None, last: StatementLine | None, total: int,
+              opening: int | None, closing: int | None) -> tuple[int, int, str]:
+        """After every line was read: raise for the bad lines, for no line, or for balances that are not
+        given or do not add up; return (opening, closing, where the balances came from). ``first`` and
+        ``last`` are the file's first and last good lines."""
+        name, prof, th = self.name, self.profile, self.profile.thousands
+        if self.errors:
+            self.errors.sort(key=lambda e: e["row"])
+            raise ImportFailed(f"{len(self.errors)} problem(s) in {name}; nothing was imported", errors=self.errors)
+        if not count or first is None or last is None:
+            raise ImportFailed(f"{name}: the statement has no lines",
+                               errors=[_err(self.header_row + 2, "file", "no_lines", "no lines under the header")])
+        if first.date > last.date:
+            first, last = last, first  # newest line first
+        how = "given"
+        if opening is None or closing is None:
+            from_file = (_first(_label_amount(r, prof.opening_labels, th) for r in self.label_rows),
+                         _first(_label_amount(r, prof.closing_labels, th) for r in self.label_rows))
+            running: tuple[int | None, int | None] = (None, None)
+            if first.balance is not None and last.balance is not None:
+                running = (first.balance - first.amount, last.balance)
+            used = set()
+            if opening is None:
+                opening = from_file[0] if from_file[0] is not None else running[0]
+                used.add("file" if from_file[0] is not None else "running")
+            if closing is None:
+                closing = from_file[1] if from_file[1] is not None else running[1]
+                used.add("file" if from_file[1] is not None else "running")
+            how = used.pop() if len(used) == 1 else "file+running"
+            if opening is None or closing is None:
+                raise InvalidInput(f"{name}: the statement names no opening and closing balance and its lines "
+                                   "have no running balance; give them", field="opening",
+                                   reason="no_statement_balances")
+        if opening + total != closing:
+            diff = closing - (opening + total)
+            raise StatementUnbalanced(
+                f"opening balance {format_vnd(opening)} plus the lines {format_vnd(total)} is "
+                f"{format_vnd(opening + total)}, but the closing balance is {format_vnd(closing)}: "
+                f"a difference of {format_vnd(diff)}; nothing was imported",
+                opening=opening, lines_total=total, expected=opening + total, closing=closing, difference=diff,
+                opening_text=format_vnd(opening), lines_text=format_vnd(total),
+                expected_text=format_vnd(opening + total), closing_text=format_vnd(closing),
+                difference_text=format_vnd(diff))
+        return opening, closing, how
+
+
+class _Keys:
+    """The dedupe key of each line in file order (a second identical line of one file counted)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, ln: StatementLine) -> str:
+        base = ln.dedupe_key()
+        if base.startswith("ref:"):  # a reference twice in one file is a bad line, never a second occurrence
+            return base
+        n = self._seen[base] = self._seen.get(base, 0) + 1
+        return ln.dedupe_key(n)
+
+
 def parse_statement(name: str, content: bytes, profiles: list[Profile], *, profile: str | None = None,
                     opening: int | None = None, closing: int | None = None) -> ParsedStatement:
-    """Read and check a statement file; return it, or raise :class:`ImportFailed` listing every bad line,
-    or :class:`StatementUnbalanced` naming the difference. ``profile`` names the one to use (default: the
-    first whose headers are found); ``opening``/``closing`` override what the file says."""
-    if profile is not None:
-        chosen = [p for p in profiles if p.name == profile]
-        if not chosen:
-            raise NotFound(f"bank profile {profile!r} not found", entity="bank_profile", code=profile)
-        profiles = chosen
-    values, written = _read_grid(name, content)
-    found = _find_header(values, profiles)
-    if found is None:
-        raise ImportFailed(
-            f"{name}: no header row naming the date and the amounts in the first {HEADER_SCAN} rows",
-            errors=[_err(0, "header", "no_header", "no header row found",
-                         profiles=", ".join(p.name for p in profiles))])
-    prof, hrow, cols = found
-    fmts, th = prof.date_formats, prof.thousands
-    lines: list[StatementLine] = []
-    errors: list[dict] = []
-    seen_refs: dict[str, int] = {}
-    label_rows: list[list[Any]] = values[:hrow]
-    markers = _FOOTER + tuple(fold(x) for x in (*prof.opening_labels, *prof.closing_labels))
-    for i in range(hrow + 1, len(values)):
-        row, raw = values[i], written[i] if i < len(written) else values[i]
-        n = i + 1
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
-            continue
-        d = _cell(row, cols["date"])
-        money = [_cell(row, cols.get(k)) for k in ("debit", "credit", "amount")]
-        dated = isinstance(d, date) or (isinstance(d, str) and any(ch.isdigit() for ch in d))
-        footer = any(isinstance(c, str) and fold(c).startswith(markers) for j, c in enumerate(row)
-                     if j != cols.get("memo"))
-        if footer and dated:
-            try:
-                parse_bank_date(d, fmts)
-            except _LineProblem:
-                dated = False
-        if not dated and (footer or all(m is None for m in money)):
-            label_rows.append(row)
-            continue
-        problems: list[_LineProblem] = []
-        try:
-            on = parse_bank_date(d, fmts)
-        except _LineProblem as e:
-            problems.append(e)
-            on = None
-        amount = None
-        try:
-            if "amount" in cols:
-                amount = parse_bank_amount(money[2], th)
-                if amount is None:
-                    raise _LineProblem("amount", "no_amount", "no amount")
-            else:
-                debit, credit = (parse_bank_amount(m, th) for m in money[:2])
-                if debit and credit:
-                    raise _LineProblem("amount", "debit_and_credit", "both a debit and a credit")
-                if not debit and not credit:
-                    raise _LineProblem("amount", "no_amount", "neither a debit nor a credit")
-                amount = credit if credit else -abs(debit)
-            if amount == 0:
-                raise _LineProblem("amount", "no_amount", "an amount of zero")
-        except _LineProblem as e:
-            if e.column == "amount" and "amount" not in cols:
-                e.column = "debit/credit"
-            problems.append(e)
-        balance = None
-        try:
-            balance = parse_bank_amount(_cell(row, cols.get("balance")), th)
-        except _LineProblem as e:
-            e.column = "balance"
-            problems.append(e)
-        ref = _text(_cell(raw, cols.get("ref")))[:120]
-        if ref and ref in seen_refs:
-            problems.append(_LineProblem("ref", "duplicate_ref", f"same bank reference as line {seen_refs[ref]}",
-                                         ref=ref, line=seen_refs[ref]))
-        elif ref:
-            seen_refs[ref] = n
-        for p in problems:
-            errors.append(_err(n, p.column, p.code, p.reason, **p.params))
-        if problems:
-            continue
-        lines.append(StatementLine(n, on, amount, _text(_cell(raw, cols.get("memo"))), ref, balance))
-    if errors:
-        errors.sort(key=lambda e: e["row"])
-        raise ImportFailed(f"{len(errors)} problem(s) in {name}; nothing was imported", errors=errors)
-    if not lines:
-        raise ImportFailed(f"{name}: the statement has no lines",
-                           errors=[_err(hrow + 2, "file", "no_lines", "no lines under the header")])
-    chrono = list(reversed(lines)) if lines[0].date > lines[-1].date else lines
-    how = "given"
-    if opening is None or closing is None:
-        from_file = (_first(_label_amount(r, prof.opening_labels, th) for r in label_rows),
-                     _first(_label_amount(r, prof.closing_labels, th) for r in label_rows))
-        running: tuple[int | None, int | None] = (None, None)
-        if chrono[0].balance is not None and chrono[-1].balance is not None:
-            running = (chrono[0].balance - chrono[0].amount, chrono[-1].balance)
-        used = set()
-        if opening is None:
-            opening = from_file[0] if from_file[0] is not None else running[0]
-            used.add("file" if from_file[0] is not None else "running")
-        if closing is None:
-            closing = from_file[1] if from_file[1] is not None else running[1]
-            used.add("file" if from_file[1] is not None else "running")
-        how = used.pop() if len(used) == 1 else "file+running"
-        if opening is None or closing is None:
-            raise InvalidInput(f"{name}: the statement names no opening and closing balance and its lines have "
-                               "no running balance; give them", field="opening", reason="no_statement_balances")
-    total = sum(ln.amount for ln in lines)
-    if opening + total != closing:
-        diff = closing - (opening + total)
-        raise StatementUnbalanced(
-            f"opening balance {format_vnd(opening)} plus the lines {format_vnd(total)} is "
-            f"{format_vnd(opening + total)}, but the closing balance is {format_vnd(closing)}: "
-            f"a difference of {format_vnd(diff)}; nothing was imported",
-            opening=opening, lines_total=total, expected=opening + total, closing=closing, difference=diff,
-            opening_text=format_vnd(opening), lines_text=format_vnd(total),
-            expected_text=format_vnd(opening + total), closing_text=format_vnd(closing),
-            difference_text=format_vnd(diff))
-    occurrences: dict[str, int] = {}
-    keys = []
-    for ln in lines:
-        base = ln.dedupe_key()
-        occurrences[base] = occurrences.get(base, 0) + 1
-        keys.append(ln.dedupe_key(occurrences[base]))
-    return ParsedStatement(prof.name, lines, keys, opening, closing, min(ln.date for ln in lines),
-                           max(ln.date for ln in lines), how)
+    """Read and check a statement file whole (for a preview); return it, or raise :class:`ImportFailed`
+    listing every bad line, or :class:`StatementUnbalanced` naming the difference. ``profile`` names the one
+    to use (default: the first whose headers are found); ``opening``/``closing`` override what the file
+    says. :func:`import_file` reads and stores a file without holding its lines."""
+    scan = _Scan(name, content, profiles, profile)
+    lines = list(scan.lines())
+    opening, closing, how = scan.check(len(lines), lines[0] if lines else None, lines[-1] if lines else None,
+                                       sum(ln.amount for ln in lines), opening, closing)
+    key = _Keys()
+    return ParsedStatement(scan.profile.name, lines, [key(ln) for ln in lines], opening, closing,
+                           min(ln.date for ln in lines), max(ln.date for ln in lines), how)
 
 
 def _first(values) -> int | None:
@@ -618,6 +703,97 @@ def store(conn: Connection, org_id: int, account_code: str, st: ParsedStatement,
          "bank_ref": ln.bank_ref, "amount": ln.amount, "memo": ln.memo, "balance": ln.balance, "dedupe_key": k}
         for ln, k in fresh])
     result.statement_id = sid
+    return result
+
+
+#: Lines checked against those already imported, and written, at a time.
+BATCH = 2000
+
+
+def import_file(conn: Connection, org_id: int, account_code: str, name: str, content: bytes,
+                profiles: list[Profile], *, sha256: str, user: str, profile: str | None = None,
+                opening: int | None = None, closing: int | None = None, dry_run: bool = False,
+                progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> ImportResult:
+    """Read, check and store a statement file in the caller's unit of work without holding its lines.
+
+    Two passes over the file, a row at a time: the first checks every line, adds them up and looks up
+    ``batch`` at a time those already imported; a bad line anywhere, or balances that do not add up, raise
+    before anything is written. The second (only when there are new lines and it is not a dry run) writes
+    the statement — append-only, so written once with its counts and balances — then its new lines
+    ``batch`` at a time. ``progress(done, total)`` is called after each batch: ``total`` is twice the
+    file's rows (read and check, then write), ``done`` ends equal to it.
+    """
+    acct = bank_account(conn, org_id, account_code)
+    scan = _Scan(name, content, profiles, profile)
+    bs, bl = s.bank_statements, s.bank_lines
+    same_file = conn.execute(sa.select(bs.c.id).where(bs.c.bank_account_id == acct.id, bs.c.sha256 == sha256)).scalar()
+    key = _Keys()
+    count = total = 0
+    first = last = low = high = None
+    dup_lines: list[int] = []
+    all_lines: list[int] = []
+    buf: list[tuple[int, str]] = []
+    reported = 0
+
+    def report(done: int, whole: int) -> None:
+        nonlocal reported
+        if progress is not None and done > reported:
+            reported = done
+            progress(done, whole)
+
+    def look_up() -> None:
+        if buf and not scan.errors:  # once a line is bad nothing more is looked up
+            old = _existing_keys(conn, acct.id, [k for _n, k in buf])
+            dup_lines.extend(n for n, k in buf if k in old)
+        buf.clear()
+        report(min(scan.done, scan.total), 2 * scan.total)
+
+    for ln in scan.lines():
+        count += 1
+        total += ln.amount
+        first = first or ln
+        last = ln
+        low = ln.date if low is None or ln.date < low else low
+        high = ln.date if high is None or ln.date > high else high
+        if same_file is not None:
+            all_lines.append(ln.line_no)
+        buf.append((ln.line_no, key(ln)))
+        if len(buf) >= batch:
+            look_up()
+    look_up()
+    rows = scan.total
+    opening, closing, how = scan.check(count, first, last, total, opening, closing)
+    fresh_count = count - len(dup_lines)
+    result = ImportResult(account_code, None, fresh_count, len(dup_lines), opening, closing, total, low, high,
+                          scan.profile.name, how, dry_run, dup_lines)
+    if same_file is not None:
+        result.statement_id, result.imported = same_file, 0
+        result.duplicates, result.duplicate_lines = count, all_lines
+    elif not dry_run and fresh_count:
+        result.statement_id = sid = conn.execute(bs.insert().values(
+            org_id=org_id, bank_account_id=acct.id, period_start=low, period_end=high, opening_balance=opening,
+            closing_balance=closing, line_count=fresh_count, duplicate_count=len(dup_lines),
+            profile=scan.profile.name, source_name=name[:300], sha256=sha256, imported_by=user,
+            imported_at=now_iso()).returning(bs.c.id)).scalar_one()
+        skip, key, again = set(dup_lines), _Keys(), _Scan(name, content, [scan.profile])
+        rows_out: list[dict] = []
+
+        def write() -> None:
+            if rows_out:
+                conn.execute(bl.insert(), rows_out)
+                rows_out.clear()
+            report(rows + min(again.done, rows), 2 * rows)
+
+        for ln in again.lines():
+            k = key(ln)
+            if ln.line_no not in skip:
+                rows_out.append({"statement_id": sid, "bank_account_id": acct.id, "line_no": ln.line_no,
+                                 "date": ln.date, "bank_ref": ln.bank_ref, "amount": ln.amount, "memo": ln.memo,
+                                 "balance": ln.balance, "dedupe_key": k})
+                if len(rows_out) >= batch:
+                    write()
+        write()
+    report(2 * rows, 2 * rows)
     return result
 
 

@@ -627,10 +627,12 @@ def dissolve_organization(db: Database, org_code: str, successor: str, *, on: An
 
 def import_statement(db: Database, org_code: str, account: str, name: str, content: bytes, *, user: Who,
                      profile: str | None = None, opening: int | None = None, closing: int | None = None,
-                     dry_run: bool = False):
+                     dry_run: bool = False, progress=None):
     """Import a bank statement file (CSV or XLSX) for a bank account, all or nothing: every bad line is
     reported (ImportFailed), a statement that does not add up is refused (StatementUnbalanced), lines
-    already imported are skipped and counted. Returns :class:`ledger.bankstatements.ImportResult`."""
+    already imported are skipped and counted. The file is read and written in batches, never held whole
+    as lines; ``progress(done, total)`` hears of the rows read. Returns
+    :class:`ledger.bankstatements.ImportResult`."""
     import hashlib
 
     from . import bankstatements as bst
@@ -639,10 +641,9 @@ def import_statement(db: Database, org_code: str, account: str, name: str, conte
     with db.begin() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
         bst.bank_account(conn, oid, account)
-        parsed = bst.parse_statement(name, content, bst.profiles(conn), profile=profile, opening=opening,
-                                     closing=closing)
-        result = bst.store(conn, oid, account, parsed, source_name=name, sha256=digest,
-                           user=as_actor(user).user, dry_run=dry_run)
+        result = bst.import_file(conn, oid, account, name, content, bst.profiles(conn), sha256=digest,
+                                 user=as_actor(user).user, profile=profile, opening=opening, closing=closing,
+                                 dry_run=dry_run, progress=progress)
         if not dry_run and result.imported:
             audit.record(conn, user, "bank.import", org_id=oid, target=f"bank_statement:{result.statement_id}",
                          details={"account": account, "file": name, "sha256": digest, "imported": result.imported,

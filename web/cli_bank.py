@@ -19,6 +19,8 @@ from .messages import row_problem, vietnamese
 
 _KINDS_VI = {"pledge": "cam kết", "recorded_entry": "bút toán đã ghi", "donor_suggestion": "gợi ý nhà hảo tâm",
              "deposit_interest": "lãi tiền gửi", "unidentified": "chưa xác định"}
+#: A file with more lines than this shows a progress bar (on stderr) while it is imported.
+PROGRESS_LINES = 5000
 _FROM_VI = {"given": "nhập ở dòng lệnh", "file": "ghi trong tệp", "running": "tính từ số dư từng dòng",
             "file+running": "ghi trong tệp và tính từ số dư từng dòng"}
 
@@ -50,16 +52,33 @@ def _signed(text: str | None, name: str) -> int | None:
 def statement_import(c: Ctx, org, account, path, profile, opening, closing, dry_run, as_json) -> None:
     """Import a bank statement, all or nothing: every bad line is reported, lines already imported are
     skipped, and the opening balance plus the lines must equal the closing balance."""
+    content = path.read_bytes()
+    bar = None
+    if content.count(b"\n") > PROGRESS_LINES:
+        bar = click.progressbar(length=2 * content.count(b"\n"), label=f"Đọc và ghi {path.name}", file=sys.stderr)
+        bar.__enter__()
+
+    def progress(done: int, total: int) -> None:
+        bar.length = total
+        bar.update(done - bar.pos)
+
     try:
-        r = services.import_statement(c.db, org, account, path.name, path.read_bytes(), user=c.user,
+        r = services.import_statement(c.db, org, account, path.name, content, user=c.user,
                                       profile=profile, opening=_signed(opening, "opening"),
-                                      closing=_signed(closing, "closing"), dry_run=dry_run)
+                                      closing=_signed(closing, "closing"), dry_run=dry_run,
+                                      progress=progress if bar is not None else None)
     except ImportFailed as err:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+            bar = None
         click.echo(f"Lỗi [{err.code}]: {vietnamese(err)}", err=True)
         click.echo(f"  ({err.message})", err=True)
         for e in err.params.get("errors", [])[:1000]:
             click.echo(f"  dòng {e['row']}, {e['column']}: {row_problem(e)}", err=True)
         sys.exit(2)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
     text = [f"Sao kê {account} từ {r.period_start:%d/%m/%Y} đến {r.period_end:%d/%m/%Y} (mẫu {r.profile}).",
             f"Số dư đầu kỳ {format_vnd(r.opening)} + phát sinh {format_vnd(r.lines_total)} = số dư cuối kỳ "
             f"{format_vnd(r.closing)}: khớp (số dư {_FROM_VI.get(r.balances_from, r.balances_from)}).",
