@@ -45,6 +45,7 @@ bench: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.disbursements
 	$(BIN)/python -m tests.bench.books
 	$(BIN)/python -m tests.bench.backup
+	$(BIN)/python -m tests.bench.bank
 	$(BIN)/python -m tests.bench.load
 
 ## bench-books: the beancount export, trial balance and fund statement over 1,000,000 postings, beside beancount's loader
@@ -56,6 +57,11 @@ bench-books: $(VENV)/.dev
 .PHONY: bench-backup
 bench-backup: $(VENV)/.dev
 	$(BIN)/python -m tests.bench.backup
+
+## bench-bank: a 100,000-line (~50 MB) bank statement imported on SQLite and PostgreSQL beside Python's csv reading it (QUY_BENCH_BANK_LINES=5000 to try)
+.PHONY: bench-bank
+bench-bank: $(VENV)/.dev
+	$(BIN)/python -m tests.bench.bank
 
 ## bench-documents: one receipt on demand and 1,000 receipts as one batch, beside weasyprint alone
 bench-documents: $(VENV)/.dev
