@@ -192,7 +192,11 @@ def reconciliation_file(org: str, fmt: str):
 
     from .books import _file
 
-    account = request.args.get("account") or abort(404)
+    with db().read() as conn:
+        codes = [b.code for b in _banks(conn, g.org_id)]
+    account = request.args.get("account") or (codes[0] if codes else None)  # as the page: the first account
+    if not account:
+        abort(404)
     rec = bank_reconciliation(db(), org, account, request.args.get("month") or None)
     with db().read() as conn:
         name = bst.bank_account(conn, g.org_id, account).name
