@@ -1,5 +1,6 @@
 """Bank statements (sao kê ngân hàng): reading a bank's CSV or XLSX export through a column-mapping
-profile, checking it, and storing its lines — all or nothing, every bad line reported, no line twice.
+profile — or its camt.053 or MT940 statement (``ledger/bankformats.py``, told by content) — checking it,
+and storing its lines — all or nothing, every bad line reported, no line twice.
 
 A statement is the bank's record of one bank account (a sub-account of 1121), not an entry of the
 books: its lines are kept as the bank wrote them (memo and reference as text, never evaluated) and
