@@ -270,7 +270,15 @@ def _camt_entry(out: Structured, ntry, n: int, seen_refs: dict[str, int]) -> lis
 
 
 def _mt940_class():
+    import logging
+
     import mt940
+
+    # mt-940 logs each tag it cannot read, with its regular expressions; Quỹ reports those lines itself
+    quiet = logging.getLogger("mt940")
+    if not any(isinstance(h, logging.NullHandler) for h in quiet.handlers):
+        quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
 
     class Reader(mt940.models.Transactions):
         """mt-940's reader, a tag at a time: a tag that does not read is kept as a problem (with its file
