@@ -1,5 +1,6 @@
 """Bank statements (sao kê ngân hàng): reading a bank's CSV or XLSX export through a column-mapping
-profile, checking it, and storing its lines — all or nothing, every bad line reported, no line twice.
+profile — or its camt.053 or MT940 statement (``ledger/bankformats.py``, told by content) — checking it,
+and storing its lines — all or nothing, every bad line reported, no line twice.
 
 A statement is the bank's record of one bank account (a sub-account of 1121), not an entry of the
 books: its lines are kept as the bank wrote them (memo and reference as text, never evaluated) and
@@ -42,7 +43,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .clock import now_iso
-from .errors import Conflict, ImportFailed, InvalidInput, NotFound, StatementUnbalanced
+from .errors import Conflict, ImportFailed, InvalidInput, LedgerError, NotFound, StatementUnbalanced
 from .money import MAX_AMOUNT, format_vnd
 from .names import fold
 
@@ -179,6 +180,7 @@ class ParsedStatement:
     period_start: date
     period_end: date
     balances_from: str  # "given", "file" (labels) or "running" (the lines' running balances)
+    account_no: str = ""  # the account number a camt.053 or MT940 file states
 
     @property
     def total(self) -> int:
@@ -320,7 +322,16 @@ def _read_grid(name: str, content: bytes) -> tuple[list[list[Any]], list[list[An
 
 
 def read_rows(name: str, content: bytes) -> list[tuple[int, list[str]]]:
-    """The file's non-empty rows as text, with their row numbers (for a preview; never evaluated)."""
+    """The file's non-empty rows as text, with their row numbers (for a preview; never evaluated); a camt.053
+    or MT940 file's entries as (date, reference, amount, memo)."""
+    from . import bankformats
+
+    kind = bankformats.detect(content)
+    if kind is not None:
+        try:
+            return bankformats.read(name, content, kind).rows
+        except LedgerError:
+            return []
     try:
         _values, written = _read_grid(name, content)
     except ImportFailed:
@@ -625,17 +636,111 @@ class _Scan:
                 raise InvalidInput(f"{name}: the statement names no opening and closing balance and its lines "
                                    "have no running balance; give them", field="opening",
                                    reason="no_statement_balances")
-        if opening + total != closing:
-            diff = closing - (opening + total)
-            raise StatementUnbalanced(
-                f"opening balance {format_vnd(opening)} plus the lines {format_vnd(total)} is "
-                f"{format_vnd(opening + total)}, but the closing balance is {format_vnd(closing)}: "
-                f"a difference of {format_vnd(diff)}; nothing was imported",
-                opening=opening, lines_total=total, expected=opening + total, closing=closing, difference=diff,
-                opening_text=format_vnd(opening), lines_text=format_vnd(total),
-                expected_text=format_vnd(opening + total), closing_text=format_vnd(closing),
-                difference_text=format_vnd(diff))
+        _balanced(opening, total, closing)
         return opening, closing, how
+
+    def again(self) -> _Scan:
+        """The same file read afresh, with the profile found (for the writing pass)."""
+        return _Scan(self.name, self.grid.content, [self.profile])
+
+
+def _balanced(opening: int, total: int, closing: int) -> None:
+    """Raise :class:`StatementUnbalanced` naming the difference unless opening + lines == closing."""
+    if opening + total != closing:
+        diff = closing - (opening + total)
+        raise StatementUnbalanced(
+            f"opening balance {format_vnd(opening)} plus the lines {format_vnd(total)} is "
+            f"{format_vnd(opening + total)}, but the closing balance is {format_vnd(closing)}: "
+            f"a difference of {format_vnd(diff)}; nothing was imported",
+            opening=opening, lines_total=total, expected=opening + total, closing=closing, difference=diff,
+            opening_text=format_vnd(opening), lines_text=format_vnd(total),
+            expected_text=format_vnd(opening + total), closing_text=format_vnd(closing),
+            difference_text=format_vnd(diff))
+
+
+@dataclass(frozen=True)
+class _Format:
+    """What a structured statement's ``profile`` is: the format's name (stored as the statement's profile)."""
+
+    name: str
+
+
+class _StructuredScan:
+    """A camt.053 or MT940 file (``ledger/bankformats.py``) with :class:`_Scan`'s face: ``lines()``,
+    ``errors``, ``check``, ``done``/``total``, ``again()``; ``account_no`` is the account it states."""
+
+    def __init__(self, name: str, content: bytes, kind: str) -> None:
+        from . import bankformats
+
+        self.name = name
+        self.read = bankformats.read(name, content, kind)
+        self.profile = _Format(kind)
+        self.errors = self.read.errors
+        self.account_no = self.read.account_no
+        self.done = 0
+
+    @property
+    def total(self) -> int:
+        return max(len(self.read.rows), self.done, 1)
+
+    def lines(self) -> Iterator[StatementLine]:
+        for ln in self.read.lines:
+            self.done += 1
+            yield ln
+        self.done = self.total
+
+    def again(self) -> _StructuredScan:
+        copy = object.__new__(_StructuredScan)
+        copy.__dict__.update(self.__dict__)
+        copy.done = 0
+        return copy
+
+    def check(self, count: int, first: StatementLine | None, last: StatementLine | None, total: int,
+              opening: int | None, closing: int | None) -> tuple[int, int, str]:
+        name = self.name
+        if self.errors:
+            self.errors.sort(key=lambda e: e["row"])
+            raise ImportFailed(f"{len(self.errors)} problem(s) in {name}; nothing was imported", errors=self.errors)
+        if not count:
+            raise ImportFailed(f"{name}: the statement has no lines",
+                               errors=[_err(0, "file", "no_lines", "no booked entries")])
+        how = "given" if opening is not None and closing is not None else "file"
+        opening = self.read.opening if opening is None else opening
+        closing = self.read.closing if closing is None else closing
+        if opening is None or closing is None:
+            raise InvalidInput(f"{name}: the statement names no opening and closing balance; give them",
+                               field="opening", reason="no_statement_balances")
+        _balanced(opening, total, closing)
+        return opening, closing, how
+
+
+def _open(name: str, content: bytes, profiles: list[Profile], profile: str | None = None) -> _Scan | _StructuredScan:
+    """The reader for a statement file, chosen by its content: camt.053 XML and MT940 text whatever the
+    file is called (``profile`` is then not used), else the CSV/XLSX reader with the column profiles."""
+    from . import bankformats
+
+    kind = bankformats.detect(content)
+    if kind is not None:
+        return _StructuredScan(name, content, kind)
+    return _Scan(name, content, profiles, profile)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", (text or "").upper())
+
+
+def check_account(stated: str, account_no: str | None, code: str) -> None:
+    """Refuse a statement of another account: the account number it states (camt ``Acct/Id``, MT940
+    ``:25:``) must be the bank account's, when both are known. Spaces, dots and dashes are not compared,
+    and an IBAN matches the account number it ends with."""
+    a, b = _digits(stated), _digits(account_no or "")
+    if not a or not b or a == b:
+        return
+    if re.fullmatch(r"[A-Z]{2}[0-9]{2}[0-9A-Z]+", a) and a.endswith(b):
+        return
+    raise InvalidInput(f"the statement is of account {stated}, but bank account {code} is account number "
+                       f"{account_no}; nothing was imported", field="account", reason="statement_account_mismatch",
+                       statement_account=stated, account_no=account_no, code=code)
 
 
 class _Keys:
@@ -658,13 +763,14 @@ def parse_statement(name: str, content: bytes, profiles: list[Profile], *, profi
     listing every bad line, or :class:`StatementUnbalanced` naming the difference. ``profile`` names the one
     to use (default: the first whose headers are found); ``opening``/``closing`` override what the file
     says. :func:`import_file` reads and stores a file without holding its lines."""
-    scan = _Scan(name, content, profiles, profile)
+    scan = _open(name, content, profiles, profile)
     lines = list(scan.lines())
     opening, closing, how = scan.check(len(lines), lines[0] if lines else None, lines[-1] if lines else None,
                                        sum(ln.amount for ln in lines), opening, closing)
     key = _Keys()
     return ParsedStatement(scan.profile.name, lines, [key(ln) for ln in lines], opening, closing,
-                           min(ln.date for ln in lines), max(ln.date for ln in lines), how)
+                           min(ln.date for ln in lines), max(ln.date for ln in lines), how,
+                           getattr(scan, "account_no", ""))
 
 
 def _first(values) -> int | None:
@@ -697,7 +803,7 @@ def add_profile(conn: Connection, spec: Any, *, user: str) -> Profile:
 def bank_account(conn: Connection, org_id: int, code: str):
     """The bank account (a sub-account of 1121) named ``code``; NotFound otherwise."""
     a = s.accounts
-    row = conn.execute(sa.select(a.c.id, a.c.code, a.c.name).where(
+    row = conn.execute(sa.select(a.c.id, a.c.code, a.c.name, a.c.bank_account_no).where(
         a.c.org_id == org_id, a.c.code == code, a.c.role == "bank", a.c.parent_id.is_not(None))).first()
     if row is None:
         raise NotFound(f"bank account {code!r} not found", entity="bank_account", code=code)
@@ -740,6 +846,7 @@ def store(conn: Connection, org_id: int, account_code: str, st: ParsedStatement,
           sha256: str, user: str, dry_run: bool = False) -> ImportResult:
     """Write a checked statement's new lines in the caller's unit of work (nothing when ``dry_run``)."""
     acct = bank_account(conn, org_id, account_code)
+    check_account(st.account_no, acct.bank_account_no, account_code)
     old = _existing_keys(conn, acct.id, st.keys)
     fresh = [(ln, k) for ln, k in zip(st.lines, st.keys, strict=True) if k not in old]
     dup_lines = [ln.line_no for ln, k in zip(st.lines, st.keys, strict=True) if k in old]
@@ -788,7 +895,8 @@ def import_file(conn: Connection, org_id: int, account_code: str, name: str, con
     check, then write), ``done`` ends equal to it.
     """
     acct = bank_account(conn, org_id, account_code)
-    scan = _Scan(name, content, profiles, profile)
+    scan = _open(name, content, profiles, profile)
+    check_account(getattr(scan, "account_no", ""), acct.bank_account_no, account_code)
     bs, bl = s.bank_statements, s.bank_lines
     same_file = conn.execute(sa.select(bs.c.id).where(bs.c.bank_account_id == acct.id, bs.c.sha256 == sha256)).scalar()
     key = _Keys()
@@ -850,7 +958,7 @@ def import_file(conn: Connection, org_id: int, account_code: str, name: str, con
         if kept is not None:  # the lines of the first pass, held: no second reading
             again, source = None, iter(kept)
         else:
-            again = _Scan(name, content, [scan.profile])
+            again = scan.again()
             source = again.lines()
         rows_out: list[dict] = []
 
