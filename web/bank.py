@@ -5,10 +5,13 @@ another donor, or put in the suspense account ("chưa xác định") with one fo
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ledger import bankformats, services
@@ -24,6 +27,10 @@ from .messages import row_problem
 
 bp = Blueprint("bank", __name__)
 MAX_DONORS = 500
+#: The largest statement the page takes (the app's other forms take 20 MB): a year of a busy account's lines
+#: with long memos is about 50 MB.
+MAX_STATEMENT = 64 * 1024 * 1024
+_PROGRESS_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _uploads() -> Path:
@@ -83,6 +90,7 @@ def queue(org: str):
 @bp.post("/o/<org>/bank/upload")
 @requires("bank.import")
 def upload(org: str):
+    request.max_content_length = MAX_STATEMENT  # before the body is read
     account = request.form.get("account", "")
     file = request.files.get("file")
     if file is None or not file.filename:
@@ -131,15 +139,51 @@ def upload_confirm(org: str):
         abort(404)
     account = request.form.get("account", "")
     filename = request.form.get("filename", file_id)[:300]
+    tracker = _progress_path(request.form.get("progress_id", ""))
     try:
         r = services.import_statement(db(), org, account, filename, path.read_bytes(), user=actor(),
                                       profile=request.form.get("profile") or None,
                                       opening=_signed(request.form.get("opening")),
-                                      closing=_signed(request.form.get("closing")))
+                                      closing=_signed(request.form.get("closing")),
+                                      progress=_progress_writer(tracker) if tracker else None)
     except LedgerError:
         return _preview(org, account, path, filename)
+    finally:
+        if tracker:
+            tracker.unlink(missing_ok=True)
     flash(_("Imported %(n)s lines; %(d)s were already there.", n=r.imported, d=r.duplicates))
     return redirect(url_for("bank.queue", org=org, account=account), 303)
+
+
+def _progress_path(progress_id: str) -> Path | None:
+    """Where an import's progress is kept for the page to poll (a file: the poll may reach another worker);
+    ``None`` for an id that is not 32 hex digits (the page's script makes one at random)."""
+    if not _PROGRESS_ID.fullmatch(progress_id or ""):
+        return None
+    folder = _uploads() / "progress"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{g.org_id}-{progress_id}.json"
+
+
+def _progress_writer(path: Path):
+    def write(done: int, total: int) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"done": done, "total": total}))
+        os.replace(tmp, path)  # the poll reads a whole file, never half of one
+
+    return write
+
+
+@bp.get("/o/<org>/bank/upload/progress")
+@requires("bank.import")
+def upload_progress(org: str):
+    """How far the import that the page started (``?id=``) has got: ``{"done", "total"}`` rows (read and
+    checked, then written: ``total`` is twice the file's rows); zeros before it starts or after it ends."""
+    path = _progress_path(request.args.get("id", ""))
+    try:
+        return jsonify(json.loads(path.read_text()) if path else {"done": 0, "total": 0})
+    except (OSError, ValueError):
+        return jsonify({"done": 0, "total": 0})
 
 
 @bp.post("/o/<org>/bank/lines/<int:line_id>/confirm")
