@@ -29,6 +29,7 @@ from ledger import schema as s
 from ledger.bankstatements import bank_account
 from ledger.db import Database
 from ledger.errors import InvalidInput
+from ledger.reconcile import line_matched_txs, live
 
 
 @dataclass(frozen=True)
@@ -99,15 +100,17 @@ def reconcile(conn: Connection, org_id: int, account_code: str, end: date) -> Re
     if first is None or _as_date(first.period_start) > end:
         return Reconciliation(account_code, end, None, None, book)
     start = _as_date(first.period_start)
+    live_m = sa.select(m).where(live()).subquery()
     lines = conn.execute(
-        sa.select(bl.c.id, bl.c.date, bl.c.amount, bl.c.memo, t.c.date.label("booked"), m.c.tx_id)
-        .outerjoin(m, m.c.line_id == bl.c.id).outerjoin(t, t.c.id == m.c.tx_id)
+        sa.select(bl.c.id, bl.c.date, bl.c.amount, bl.c.memo, t.c.date.label("booked"), live_m.c.tx_id)
+        .outerjoin(live_m, live_m.c.line_id == bl.c.id).outerjoin(t, t.c.id == live_m.c.tx_id)
         .where(bl.c.bank_account_id == acct.id, bl.c.date <= end).order_by(bl.c.date, bl.c.id)).all()
     bank = int(first.opening_balance) + sum(int(r.amount) for r in lines)
     rec = Reconciliation(account_code, end, start, bank, book)
     rec.bank_only = [Item("bank", _as_date(r.date), int(r.amount), r.memo, r.id) for r in lines
                      if r.tx_id is None or _as_date(r.booked) > end]
-    in_period = {r.tx_id for r in lines if r.tx_id is not None}
+    in_period = {tx for txs in line_matched_txs(conn, [r.id for r in lines if r.tx_id is not None]).values()
+                 for tx in txs}  # a split line's every part
     for r in conn.execute(
             sa.select(t.c.id, t.c.date, t.c.description, sa.func.sum(p.c.amount).label("amount"))
             .join(p, p.c.tx_id == t.c.id)
