@@ -745,14 +745,18 @@ def undo_bank_match(db: Database, org_code: str, match_id: int, *, reason: str, 
         user, "bank.undo", org_code, payload, work, lambda r: f"bank_match:{match_id}"))
 
 
-def set_bank_default_fund(db: Database, org_code: str, account: str, fund: str | None, *, user: Who) -> dict:
+def set_bank_default_fund(db: Database, org_code: str, account: str, fund: str | None, *, user: Who,
+                          key: str | None = None) -> dict:
     """Set (``fund`` None: clear) the fund a bank account's lines go to when none is chosen."""
     from . import reconcile
 
     payload = {"account": account, "fund": fund}
-    with db.begin() as conn:
-        return _audited(user, "bank.default_fund", org_code, payload, lambda c: reconcile.set_default_fund(
-            c, orgs.org_id_by_code(c, org_code), account, fund), lambda r: f"account:{account}")(conn)
+
+    def work(conn):
+        return reconcile.set_default_fund(conn, orgs.org_id_by_code(conn, org_code), account, fund)
+
+    return run_idempotent(db, f"{org_code}:bank_default_fund", key, payload, _audited(
+        user, "bank.default_fund", org_code, payload, work, lambda r: f"account:{account}"))
 
 
 def bank_default_funds(db: Database, org_code: str) -> dict:
