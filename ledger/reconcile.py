@@ -410,7 +410,7 @@ def reassign(conn: Connection, org_id: int, match_id: int, *, donor: int, fund: 
     if first is None or first.kind != "suspense":
         raise NotFound(f"suspense match {match_id} not found", entity="bank_match", id=match_id)
     if _undone(conn, match_id):
-        raise Conflict(f"match {match_id} was undone", reason="match_undone", match_id=match_id)
+        raise Conflict(f"match {match_id} was undone", field="match", reason="match_undone", match_id=match_id)
     again = conn.execute(sa.select(m.c.id).where(m.c.reassigns_id == match_id, live())).scalar()
     if again is not None:
         raise Conflict(f"match {match_id} was already reassigned", reason="already_reassigned", match_id=again)
@@ -465,12 +465,12 @@ def undo(conn: Connection, org_id: int, match_id: int, *, reason: str, on: Any =
         raise InvalidInput("say why the match is undone", field="reason", reason="empty")
     done = _undone(conn, match_id)
     if done is not None:
-        raise Conflict(f"match {match_id} was already undone", reason="already_undone", match_id=done)
+        raise Conflict(f"match {match_id} was already undone", field="match", reason="already_undone", match_id=done)
     if row.kind == "suspense":
         again = conn.execute(sa.select(m.c.id).where(m.c.reassigns_id == match_id, live())).scalar()
         if again is not None:
             raise Conflict(f"the money of match {match_id} was reassigned (match {again}): undo that first",
-                           reason="reassigned", reassign_id=again)
+                           field="match", reason="reassigned", reassign_id=again)
     day = None if on is None else parse_date(on)
     txs: list[int] = []
     if row.kind == "split":
