@@ -72,7 +72,8 @@ def _fk(column: str, target: str) -> sa.ForeignKey:
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        op.add_column("accounts", sa.Column("default_fund_id", Id, nullable=True))
+        op.execute("ALTER TABLE accounts ADD COLUMN default_fund_id INTEGER "
+                   "CONSTRAINT fk_accounts_default_fund_id_funds REFERENCES funds (id)")
     else:
         op.add_column("accounts", sa.Column("default_fund_id", Id, sa.ForeignKey(
             "funds.id", name=op.f("fk_accounts_default_fund_id_funds")), nullable=True))
