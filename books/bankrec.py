@@ -111,12 +111,17 @@ def reconcile(conn: Connection, org_id: int, account_code: str, end: date) -> Re
                      if r.tx_id is None or _as_date(r.booked) > end]
     in_period = {tx for txs in line_matched_txs(conn, [r.id for r in lines if r.tx_id is not None]).values()
                  for tx in txs}  # a split line's every part
-    for r in conn.execute(
-            sa.select(t.c.id, t.c.date, t.c.description, sa.func.sum(p.c.amount).label("amount"))
-            .join(p, p.c.tx_id == t.c.id)
-            .where(p.c.account_id == acct.id, t.c.date.between(start, end))
-            .group_by(t.c.id, t.c.date, t.c.description).order_by(t.c.date, t.c.id)):
-        if r.id not in in_period and int(r.amount):
+    rows = conn.execute(
+        sa.select(t.c.id, t.c.date, t.c.description, t.c.reverses_id, sa.func.sum(p.c.amount).label("amount"))
+        .join(p, p.c.tx_id == t.c.id)
+        .where(p.c.account_id == acct.id, t.c.date.between(start, end))
+        .group_by(t.c.id, t.c.date, t.c.description, t.c.reverses_id).order_by(t.c.date, t.c.id)).all()
+    # an entry reversed within the period (a match undone, a gift recorded by mistake) and its reversal
+    # cancel out: the bank never saw either
+    unmatched = {r.id for r in rows if r.id not in in_period}
+    cancelled = {x for r in rows if r.reverses_id in unmatched and r.id in unmatched for x in (r.id, r.reverses_id)}
+    for r in rows:
+        if r.id in unmatched and r.id not in cancelled and int(r.amount):
             rec.book_only.append(Item("books", _as_date(r.date), int(r.amount), r.description, r.id))
     return rec
 

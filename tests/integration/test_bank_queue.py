@@ -112,6 +112,11 @@ def test_undoing_a_donor_match_reverses_it_voids_its_receipt_and_puts_the_line_b
     undo_row = _one(books.db, "SELECT kind, undoes_id, note, tx_id FROM bank_matches WHERE id = :i", i=u["match_id"])
     assert tuple(undo_row) == ("undo", r["match_id"], "nhầm nhà hảo tâm", u["reversals"][0])
     assert _one(books.db, "SELECT action FROM audit_log WHERE action = 'bank.undo'") is not None
+    # the reconciliation: the line is the bank's again; the entry and its reversal cancel out
+    from books.bankrec import bank_reconciliation
+
+    rec = bank_reconciliation(books.db, books.org, ACCOUNT, "2025-03")
+    assert [i.ref for i in rec.bank_only] == [line] and rec.book_only == [] and rec.unexplained == 0
     with pytest.raises(Conflict) as e:
         services.undo_bank_match(books.db, books.org, r["match_id"], reason="again", user="t")
     assert e.value.params["reason"] == "already_undone"
