@@ -1,5 +1,6 @@
 """Bank statements (sao kê ngân hàng): reading a bank's CSV or XLSX export through a column-mapping
-profile, checking it, and storing its lines — all or nothing, every bad line reported, no line twice.
+profile — or its camt.053 or MT940 statement (``ledger/bankformats.py``, told by content) — checking it,
+and storing its lines — all or nothing, every bad line reported, no line twice.
 
 A statement is the bank's record of one bank account (a sub-account of 1121), not an entry of the
 books: its lines are kept as the bank wrote them (memo and reference as text, never evaluated) and
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import itertools
@@ -41,7 +43,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .clock import now_iso
-from .errors import Conflict, ImportFailed, InvalidInput, NotFound, StatementUnbalanced
+from .errors import Conflict, ImportFailed, InvalidInput, LedgerError, NotFound, StatementUnbalanced
 from .money import MAX_AMOUNT, format_vnd
 from .names import fold
 
@@ -178,6 +180,7 @@ class ParsedStatement:
     period_start: date
     period_end: date
     balances_from: str  # "given", "file" (labels) or "running" (the lines' running balances)
+    account_no: str = ""  # the account number a camt.053 or MT940 file states
 
     @property
     def total(self) -> int:
@@ -239,6 +242,32 @@ class _Grid:
             yield r, r
 
     def _xlsx(self) -> Iterator[tuple[list[Any], list[Any]]]:
+        """Rows of the workbook's first sheet. A sheet without formulas (what banks export) is read with
+        python-calamine, whose Rust reader is ten times openpyxl's speed on 100,000 lines, and a cell's value
+        is then what was written. A sheet with formulas is read twice with openpyxl (read-only): the values
+        Excel computed, and the formulas' text, which is what is stored (``=HYPERLINK(…)`` stays text)."""
+        try:
+            formulas = _has_formulas(self.content)
+        except Exception:  # noqa: BLE001 - any unreadable workbook is the same refusal
+            raise ImportFailed(f"{self.name}: not a readable XLSX file",
+                               errors=[_err(0, "file", "unreadable", "the workbook cannot be read")]) from None
+        return self._xlsx_openpyxl() if formulas else self._xlsx_calamine()
+
+    def _xlsx_calamine(self) -> Iterator[tuple[list[Any], list[Any]]]:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            sheet = CalamineWorkbook.from_filelike(io.BytesIO(self.content)).get_sheet_by_index(0)
+            self.total = sheet.total_height
+            rows = sheet.iter_rows()  # from the sheet's first row, so row numbers are the spreadsheet's
+        except Exception as e:  # noqa: BLE001 - any unreadable workbook is the same refusal
+            raise ImportFailed(f"{self.name}: not a readable XLSX file ({type(e).__name__})",
+                               errors=[_err(0, "file", "unreadable", "the workbook cannot be read")]) from None
+        for r in rows:
+            row = [None if c == "" else c for c in r]  # calamine reads an empty cell as ""; openpyxl as None
+            yield row, row
+
+    def _xlsx_openpyxl(self) -> Iterator[tuple[list[Any], list[Any]]]:
         from openpyxl import load_workbook
 
         books = []
@@ -246,7 +275,7 @@ class _Grid:
             try:
                 for data_only in (True, False):
                     books.append(load_workbook(io.BytesIO(self.content), read_only=True, data_only=data_only))
-                sheets = [wb.active for wb in books]
+                sheets = [wb.worksheets[0] for wb in books]
                 self.total = sheets[0].max_row or 0
                 pairs = zip(sheets[0].iter_rows(values_only=True), sheets[1].iter_rows(values_only=True),
                             strict=False)
@@ -263,6 +292,29 @@ class _Grid:
                 wb.close()
 
 
+#: A formula element in a worksheet's XML (``<f>``, ``<f t="shared" …/>``, ``<x:f>``).
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Whether any sheet of the workbook has a formula cell: each sheet's XML searched as it is inflated,
+    1 MB at a time."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        names = [n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        if not names:
+            raise ValueError("no worksheet")
+        for name in names:
+            tail = b""
+            with z.open(name) as f:
+                while chunk := f.read(_CHUNK):
+                    if _FORMULA.search(tail + chunk):
+                        return True
+                    tail = chunk[-32:]
+    return False
+
+
 def _read_grid(name: str, content: bytes) -> tuple[list[list[Any]], list[list[Any]]]:
     """The whole file's rows twice: values and the cells as written (see :class:`_Grid`)."""
     pairs = list(_Grid(name, content).rows())
@@ -270,7 +322,16 @@ def _read_grid(name: str, content: bytes) -> tuple[list[list[Any]], list[list[An
 
 
 def read_rows(name: str, content: bytes) -> list[tuple[int, list[str]]]:
-    """The file's non-empty rows as text, with their row numbers (for a preview; never evaluated)."""
+    """The file's non-empty rows as text, with their row numbers (for a preview; never evaluated); a camt.053
+    or MT940 file's entries as (date, reference, amount, memo)."""
+    from . import bankformats
+
+    kind = bankformats.detect(content)
+    if kind is not None:
+        try:
+            return bankformats.read(name, content, kind).rows
+        except LedgerError:
+            return []
     try:
         _values, written = _read_grid(name, content)
     except ImportFailed:
@@ -379,6 +440,18 @@ def _in_range(amount: int, shown: Any) -> int:
 _DMY = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 
 
+@functools.lru_cache(maxsize=4096)
+def _date_in(head: str, formats: tuple[str, ...]) -> date | None:
+    """``head`` read with the first of ``formats`` that fits, or None (remembered: a statement's lines share
+    a few hundred days, and ``strptime`` is slow)."""
+    for fmt in formats:
+        try:
+            return datetime.strptime(head, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
 def parse_bank_date(value: Any, formats: tuple[str, ...]) -> date:
     """Return a statement cell as a date (a spreadsheet date, or text in one of ``formats``; a time after
     the date is ignored); raise if it is not a real day."""
@@ -388,11 +461,9 @@ def parse_bank_date(value: Any, formats: tuple[str, ...]) -> date:
         return value
     text = str(value or "").strip()
     head = text.split()[0] if text.split() else ""
-    for fmt in formats:
-        try:
-            return datetime.strptime(head, fmt).date()
-        except ValueError:
-            continue
+    found = _date_in(head, formats)
+    if found is not None:
+        return found
     if _DMY.fullmatch(head):
         raise _LineProblem("date", "not_real_date", f"{text!r} is not a real day", value=text)
     raise _LineProblem("date", "bad_date", f"{text!r} is not a date (dd/mm/yyyy)", value=text)
@@ -565,17 +636,111 @@ class _Scan:
                 raise InvalidInput(f"{name}: the statement names no opening and closing balance and its lines "
                                    "have no running balance; give them", field="opening",
                                    reason="no_statement_balances")
-        if opening + total != closing:
-            diff = closing - (opening + total)
-            raise StatementUnbalanced(
-                f"opening balance {format_vnd(opening)} plus the lines {format_vnd(total)} is "
-                f"{format_vnd(opening + total)}, but the closing balance is {format_vnd(closing)}: "
-                f"a difference of {format_vnd(diff)}; nothing was imported",
-                opening=opening, lines_total=total, expected=opening + total, closing=closing, difference=diff,
-                opening_text=format_vnd(opening), lines_text=format_vnd(total),
-                expected_text=format_vnd(opening + total), closing_text=format_vnd(closing),
-                difference_text=format_vnd(diff))
+        _balanced(opening, total, closing)
         return opening, closing, how
+
+    def again(self) -> _Scan:
+        """The same file read afresh, with the profile found (for the writing pass)."""
+        return _Scan(self.name, self.grid.content, [self.profile])
+
+
+def _balanced(opening: int, total: int, closing: int) -> None:
+    """Raise :class:`StatementUnbalanced` naming the difference unless opening + lines == closing."""
+    if opening + total != closing:
+        diff = closing - (opening + total)
+        raise StatementUnbalanced(
+            f"opening balance {format_vnd(opening)} plus the lines {format_vnd(total)} is "
+            f"{format_vnd(opening + total)}, but the closing balance is {format_vnd(closing)}: "
+            f"a difference of {format_vnd(diff)}; nothing was imported",
+            opening=opening, lines_total=total, expected=opening + total, closing=closing, difference=diff,
+            opening_text=format_vnd(opening), lines_text=format_vnd(total),
+            expected_text=format_vnd(opening + total), closing_text=format_vnd(closing),
+            difference_text=format_vnd(diff))
+
+
+@dataclass(frozen=True)
+class _Format:
+    """What a structured statement's ``profile`` is: the format's name (stored as the statement's profile)."""
+
+    name: str
+
+
+class _StructuredScan:
+    """A camt.053 or MT940 file (``ledger/bankformats.py``) with :class:`_Scan`'s face: ``lines()``,
+    ``errors``, ``check``, ``done``/``total``, ``again()``; ``account_no`` is the account it states."""
+
+    def __init__(self, name: str, content: bytes, kind: str) -> None:
+        from . import bankformats
+
+        self.name = name
+        self.read = bankformats.read(name, content, kind)
+        self.profile = _Format(kind)
+        self.errors = self.read.errors
+        self.account_no = self.read.account_no
+        self.done = 0
+
+    @property
+    def total(self) -> int:
+        return max(len(self.read.rows), self.done, 1)
+
+    def lines(self) -> Iterator[StatementLine]:
+        for ln in self.read.lines:
+            self.done += 1
+            yield ln
+        self.done = self.total
+
+    def again(self) -> _StructuredScan:
+        copy = object.__new__(_StructuredScan)
+        copy.__dict__.update(self.__dict__)
+        copy.done = 0
+        return copy
+
+    def check(self, count: int, first: StatementLine | None, last: StatementLine | None, total: int,
+              opening: int | None, closing: int | None) -> tuple[int, int, str]:
+        name = self.name
+        if self.errors:
+            self.errors.sort(key=lambda e: e["row"])
+            raise ImportFailed(f"{len(self.errors)} problem(s) in {name}; nothing was imported", errors=self.errors)
+        if not count:
+            raise ImportFailed(f"{name}: the statement has no lines",
+                               errors=[_err(0, "file", "no_lines", "no booked entries")])
+        how = "given" if opening is not None and closing is not None else "file"
+        opening = self.read.opening if opening is None else opening
+        closing = self.read.closing if closing is None else closing
+        if opening is None or closing is None:
+            raise InvalidInput(f"{name}: the statement names no opening and closing balance; give them",
+                               field="opening", reason="no_statement_balances")
+        _balanced(opening, total, closing)
+        return opening, closing, how
+
+
+def _open(name: str, content: bytes, profiles: list[Profile], profile: str | None = None) -> _Scan | _StructuredScan:
+    """The reader for a statement file, chosen by its content: camt.053 XML and MT940 text whatever the
+    file is called (``profile`` is then not used), else the CSV/XLSX reader with the column profiles."""
+    from . import bankformats
+
+    kind = bankformats.detect(content)
+    if kind is not None:
+        return _StructuredScan(name, content, kind)
+    return _Scan(name, content, profiles, profile)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", (text or "").upper())
+
+
+def check_account(stated: str, account_no: str | None, code: str) -> None:
+    """Refuse a statement of another account: the account number it states (camt ``Acct/Id``, MT940
+    ``:25:``) must be the bank account's, when both are known. Spaces, dots and dashes are not compared,
+    and an IBAN matches the account number it ends with."""
+    a, b = _digits(stated), _digits(account_no or "")
+    if not a or not b or a == b:
+        return
+    if re.fullmatch(r"[A-Z]{2}[0-9]{2}[0-9A-Z]+", a) and a.endswith(b):
+        return
+    raise InvalidInput(f"the statement is of account {stated}, but bank account {code} is account number "
+                       f"{account_no}; nothing was imported", field="account", reason="statement_account_mismatch",
+                       statement_account=stated, account_no=account_no, code=code)
 
 
 class _Keys:
@@ -598,13 +763,14 @@ def parse_statement(name: str, content: bytes, profiles: list[Profile], *, profi
     listing every bad line, or :class:`StatementUnbalanced` naming the difference. ``profile`` names the one
     to use (default: the first whose headers are found); ``opening``/``closing`` override what the file
     says. :func:`import_file` reads and stores a file without holding its lines."""
-    scan = _Scan(name, content, profiles, profile)
+    scan = _open(name, content, profiles, profile)
     lines = list(scan.lines())
     opening, closing, how = scan.check(len(lines), lines[0] if lines else None, lines[-1] if lines else None,
                                        sum(ln.amount for ln in lines), opening, closing)
     key = _Keys()
     return ParsedStatement(scan.profile.name, lines, [key(ln) for ln in lines], opening, closing,
-                           min(ln.date for ln in lines), max(ln.date for ln in lines), how)
+                           min(ln.date for ln in lines), max(ln.date for ln in lines), how,
+                           getattr(scan, "account_no", ""))
 
 
 def _first(values) -> int | None:
@@ -637,7 +803,7 @@ def add_profile(conn: Connection, spec: Any, *, user: str) -> Profile:
 def bank_account(conn: Connection, org_id: int, code: str):
     """The bank account (a sub-account of 1121) named ``code``; NotFound otherwise."""
     a = s.accounts
-    row = conn.execute(sa.select(a.c.id, a.c.code, a.c.name).where(
+    row = conn.execute(sa.select(a.c.id, a.c.code, a.c.name, a.c.bank_account_no).where(
         a.c.org_id == org_id, a.c.code == code, a.c.role == "bank", a.c.parent_id.is_not(None))).first()
     if row is None:
         raise NotFound(f"bank account {code!r} not found", entity="bank_account", code=code)
@@ -680,6 +846,7 @@ def store(conn: Connection, org_id: int, account_code: str, st: ParsedStatement,
           sha256: str, user: str, dry_run: bool = False) -> ImportResult:
     """Write a checked statement's new lines in the caller's unit of work (nothing when ``dry_run``)."""
     acct = bank_account(conn, org_id, account_code)
+    check_account(st.account_no, acct.bank_account_no, account_code)
     old = _existing_keys(conn, acct.id, st.keys)
     fresh = [(ln, k) for ln, k in zip(st.lines, st.keys, strict=True) if k not in old]
     dup_lines = [ln.line_no for ln, k in zip(st.lines, st.keys, strict=True) if k in old]
@@ -708,23 +875,28 @@ def store(conn: Connection, org_id: int, account_code: str, st: ParsedStatement,
 
 #: Lines checked against those already imported, and written, at a time.
 BATCH = 2000
+#: Up to about this many bytes of lines, the first pass keeps them for the second (a 100,000-line statement
+#: with short memos takes about 30 MB); a larger file is read a second time instead of held.
+HOLD_BYTES = 64 * 1024 * 1024
 
 
 def import_file(conn: Connection, org_id: int, account_code: str, name: str, content: bytes,
                 profiles: list[Profile], *, sha256: str, user: str, profile: str | None = None,
                 opening: int | None = None, closing: int | None = None, dry_run: bool = False,
                 progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> ImportResult:
-    """Read, check and store a statement file in the caller's unit of work without holding its lines.
+    """Read, check and store a statement file in the caller's unit of work.
 
-    Two passes over the file, a row at a time: the first checks every line, adds them up and looks up
+    Two passes: the first reads the file a row at a time, checks every line, adds them up and looks up
     ``batch`` at a time those already imported; a bad line anywhere, or balances that do not add up, raise
     before anything is written. The second (only when there are new lines and it is not a dry run) writes
-    the statement — append-only, so written once with its counts and balances — then its new lines
-    ``batch`` at a time. ``progress(done, total)`` is called after each batch: ``total`` is twice the
-    file's rows (read and check, then write), ``done`` ends equal to it.
+    the statement — append-only, so written once with its counts and balances — then its new lines ``batch``
+    at a time: the lines the first pass held, up to ``HOLD_BYTES`` of them, else the file read again.
+    ``progress(done, total)`` is called after each batch: ``total`` is twice the file's rows (read and
+    check, then write), ``done`` ends equal to it.
     """
     acct = bank_account(conn, org_id, account_code)
-    scan = _Scan(name, content, profiles, profile)
+    scan = _open(name, content, profiles, profile)
+    check_account(getattr(scan, "account_no", ""), acct.bank_account_no, account_code)
     bs, bl = s.bank_statements, s.bank_lines
     same_file = conn.execute(sa.select(bs.c.id).where(bs.c.bank_account_id == acct.id, bs.c.sha256 == sha256)).scalar()
     key = _Keys()
@@ -748,9 +920,16 @@ def import_file(conn: Connection, org_id: int, account_code: str, name: str, con
         buf.clear()
         report(min(scan.done, scan.total), 2 * scan.total)
 
+    kept: list[StatementLine] | None = []  # the lines, while they take less than HOLD_BYTES
+    held = 0
     for ln in scan.lines():
         count += 1
         total += ln.amount
+        if kept is not None:
+            kept.append(ln)
+            held += 200 + len(ln.memo) + len(ln.bank_ref)
+            if held > HOLD_BYTES:
+                kept = None
         first = first or ln
         last = ln
         low = ln.date if low is None or ln.date < low else low
@@ -775,24 +954,30 @@ def import_file(conn: Connection, org_id: int, account_code: str, name: str, con
             closing_balance=closing, line_count=fresh_count, duplicate_count=len(dup_lines),
             profile=scan.profile.name, source_name=name[:300], sha256=sha256, imported_by=user,
             imported_at=now_iso()).returning(bs.c.id)).scalar_one()
-        skip, key, again = set(dup_lines), _Keys(), _Scan(name, content, [scan.profile])
+        skip, key = set(dup_lines), _Keys()
+        if kept is not None:  # the lines of the first pass, held: no second reading
+            again, source = None, iter(kept)
+        else:
+            again = scan.again()
+            source = again.lines()
         rows_out: list[dict] = []
 
-        def write() -> None:
+        def write(ln: StatementLine | None) -> None:
             if rows_out:
                 conn.execute(bl.insert(), rows_out)
                 rows_out.clear()
-            report(rows + min(again.done, rows), 2 * rows)
+            done = again.done if again is not None else (ln.line_no if ln is not None else rows)
+            report(rows + min(done, rows), 2 * rows)
 
-        for ln in again.lines():
+        for ln in source:
             k = key(ln)
             if ln.line_no not in skip:
                 rows_out.append({"statement_id": sid, "bank_account_id": acct.id, "line_no": ln.line_no,
                                  "date": ln.date, "bank_ref": ln.bank_ref, "amount": ln.amount, "memo": ln.memo,
                                  "balance": ln.balance, "dedupe_key": k})
                 if len(rows_out) >= batch:
-                    write()
-        write()
+                    write(ln)
+        write(None)
     report(2 * rows, 2 * rows)
     return result
 

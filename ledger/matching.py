@@ -26,11 +26,15 @@ they are shown to the treasurer as they are.
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from itertools import combinations
+from operator import itemgetter
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .money import format_vnd
@@ -44,6 +48,14 @@ MAX_SUGGESTIONS = 5
 INTEREST_PHRASES = ("TRA LAI", "LAI TIEN GUI", "TIEN LAI", "LAI TK", "LAI TAI KHOAN", "LAI NHAP GOC",
                     "LAI KY HAN", "LAI HD", "INTEREST", "INT PAID", "CREDIT INTEREST")
 _ALNUM = re.compile(r"[^A-Z0-9]+")
+#: Up to this many donors every memo is compared with every name; above it (a province's books) a memo is
+#: compared only with the donors who share two words of their name with it (see :class:`_Index`).
+SCAN_DONORS = 2_000
+#: A pair of name words that this many donors share ("NGUYEN VAN") does not pick candidates by itself.
+PAIR_CAP = 1_000
+#: How many of the donors sharing the most name words with a memo are scored, on large books.
+SCORED = 40
+_REF_SHAPE = re.compile(r"([A-Z]+)([0-9]+)")
 
 
 # --------------------------------------------------------------------------- plain data
@@ -165,16 +177,34 @@ def name_likeness(name: str, memo: str) -> float:
     """How much of ``memo`` looks like ``name`` (0–100): the best of the name against each run of memo
     words of about its length (edit distance with transpositions, diacritics and case ignored), and of
     the name with its spaces removed inside the memo with its spaces removed (banks glue words)."""
-    n, m = words(name), words(memo)
-    if not n or not m:
+    return _likeness(words(name), _Memo(memo))
+
+
+class _Memo:
+    """A memo's words, folded once, with its runs of words by length (a memo is compared with many names)."""
+
+    def __init__(self, memo: str) -> None:
+        self.words = words(memo)
+        self.glued = "".join(self.words)
+        self._runs: dict[int, list[str]] = {}
+
+    def runs(self, size: int) -> list[str]:
+        found = self._runs.get(size)
+        if found is None:
+            m = self.words
+            found = self._runs[size] = [" ".join(m[i:i + size]) for i in range(0, max(1, len(m) - size + 1))]
+        return found
+
+
+def _likeness(n: list[str], memo: _Memo) -> float:
+    if not n or not memo.words:
         return 0.0
     target = " ".join(n)
-    best = 0.0
-    for size in {max(1, len(n) - 1), len(n), len(n) + 1}:
-        for i in range(0, max(1, len(m) - size + 1)):
-            best = max(best, OSA.normalized_similarity(target, " ".join(m[i:i + size])) * 100)
-    glued = fuzz.partial_ratio("".join(n), "".join(m)) * 0.95 if len("".join(n)) >= 8 else 0.0
-    return round(max(best, glued), 1)
+    best = max(process.extractOne(target, memo.runs(size), scorer=OSA.normalized_similarity)[1]
+               for size in {max(1, len(n) - 1), len(n), len(n) + 1}) * 100
+    glued = "".join(n)
+    glued_score = fuzz.partial_ratio(glued, memo.glued) * 0.95 if len(glued) >= 8 else 0.0
+    return round(max(best, glued_score), 1)
 
 
 def says_interest(memo: str) -> bool:
@@ -185,10 +215,10 @@ def says_interest(memo: str) -> bool:
 # --------------------------------------------------------------------------- the rules
 
 
-def _pledge_rule(line: Line, pledges: tuple[Pledge, ...]) -> Proposal | None:
+def _pledge_rule(line: Line, index: _Index) -> Proposal | None:
     if line.amount <= 0:
         return None
-    found = [p for p in pledges if find_reference(line.memo, p.reference)]
+    found = index.pledges_in(line.memo)
     if not found:
         return None
     targets = tuple(Target("pledge", p.id, f"{p.reference} {p.donor}".strip(), 1.0) for p in found)
@@ -212,8 +242,9 @@ def _pledge_rule(line: Line, pledges: tuple[Pledge, ...]) -> Proposal | None:
     return Proposal(line.id, "pledge", targets, 1.0 if automatic else 0.8, automatic, tuple(why))
 
 
-def _entry_candidates(line: Line, entries: tuple[RecordedEntry, ...]) -> list[RecordedEntry]:
-    return [e for e in entries if e.amount == line.amount and abs((e.date - line.date).days) <= DATE_WINDOW]
+def _entry_candidates(line: Line, index: _Index) -> list[RecordedEntry]:
+    return [e for e in index.entries_by_amount.get(line.amount, ())
+            if abs((e.date - line.date).days) <= DATE_WINDOW]
 
 
 def _entry_rule(line: Line, found: list[RecordedEntry], claimed_by: dict[tuple[str, int], int]) -> Proposal | None:
@@ -274,17 +305,23 @@ def _interest_rule(line: Line, deposits: tuple[Deposit, ...]) -> Proposal | None
         f"chênh {format_vnd(line.amount - amount)}."))
 
 
-def donor_suggestions(memo: str, donors: tuple[Donor, ...]) -> list[Target]:
-    """Donors whose name the memo looks like, best first (never a match by itself)."""
-    scored = [(name_likeness(d.name, memo), d) for d in donors]
+def donor_suggestions(memo: str, donors: tuple[Donor, ...], index: _Index | None = None) -> list[Target]:
+    """Donors whose name the memo looks like, best first (never a match by itself). Every donor is compared
+    up to ``SCAN_DONORS`` donors; above that only those an index of name-word pairs picks (:class:`_Index`)."""
+    m = _Memo(memo)
+    if index is None:
+        scored = [(_likeness(words(d.name), m), d) for d in donors]
+    else:
+        pool = index.donors_like(m) if len(donors) > SCAN_DONORS else range(len(donors))
+        scored = [(_likeness(index.donor_words(i), m), donors[i]) for i in pool]
     ranked = sorted((x for x in scored if x[0] >= DONOR_THRESHOLD), key=lambda x: (-x[0], x[1].id))
     return [Target("donor", d.id, d.name, sc) for sc, d in ranked[:MAX_SUGGESTIONS]]
 
 
-def _donor_rule(line: Line, donors: tuple[Donor, ...]) -> Proposal | None:
+def _donor_rule(line: Line, index: _Index) -> Proposal | None:
     if line.amount <= 0:
         return None
-    found = donor_suggestions(line.memo, donors)
+    found = donor_suggestions(line.memo, index.cand.donors, index)
     if not found:
         return None
     return Proposal(line.id, "donor_suggestion", tuple(found), round(found[0].score / 100 * 0.6, 2), False, (
@@ -294,17 +331,96 @@ def _donor_rule(line: Line, donors: tuple[Donor, ...]) -> Proposal | None:
         "Chỉ là gợi ý: cần người xác nhận trước khi ghi sổ."))
 
 
+class _Index:
+    """The candidates arranged for looking up, so that matching 100,000 lines against 100,000 pledges is not
+    10¹⁰ comparisons; every lookup gives what the plain scan it replaces would (same items, same order),
+    except donor suggestions on books of more than ``SCAN_DONORS`` donors (:meth:`donors_like`).
+
+    * pledges by compact reference: a reference shaped letters+digits (``CK12``) is in a memo exactly when
+      the memo, compacted, has those letters followed by a run of digits that is exactly its digits (what
+      :func:`find_reference` checks), so each run is looked up instead of every reference searched for;
+      a reference of another shape is searched for as before;
+    * recorded entries by amount;
+    * donors by each pair of their name's words (folded), for large books.
+    """
+
+    def __init__(self, cand: Candidates) -> None:
+        self.cand = cand
+        self.order = {id(p): i for i, p in enumerate(cand.pledges)}
+        self.by_ref: dict[str, list[Pledge]] = defaultdict(list)
+        self.other_refs: list[Pledge] = []
+        prefixes: set[str] = set()
+        for p in cand.pledges:
+            ref = compact(p.reference)
+            m = _REF_SHAPE.fullmatch(ref)
+            if m:
+                self.by_ref[ref].append(p)
+                prefixes.add(m.group(1))
+            elif ref:
+                self.other_refs.append(p)
+        # each prefix on its own and by lookahead, so that overlapping candidates ("CCK12" for C… and CK…)
+        # are all seen; the digit run is greedy, so a reference is never the start of a longer number
+        self.ref_patterns = [re.compile(f"(?=({re.escape(x)}[0-9]+))") for x in sorted(prefixes)]
+        self.entries_by_amount: dict[int, list[RecordedEntry]] = defaultdict(list)
+        for e in cand.entries:
+            self.entries_by_amount[e.amount].append(e)
+        self._pairs: dict[tuple[str, ...], list[int]] | None = None
+        self._words: list[list[str]] | None = None
+
+    def pledges_in(self, memo: str) -> list[Pledge]:
+        """The pledges whose reference ``memo`` holds, in the candidates' order."""
+        hay = compact(memo)
+        found: dict[int, Pledge] = {}
+        for pattern in self.ref_patterns:
+            for m in pattern.finditer(hay):
+                for p in self.by_ref.get(m.group(1), ()):
+                    found[id(p)] = p
+        for p in self.other_refs:
+            if find_reference(memo, p.reference):
+                found[id(p)] = p
+        return sorted(found.values(), key=lambda p: self.order[id(p)])
+
+    def donor_words(self, i: int) -> list[str]:
+        """The ``i``-th donor's name, folded and split (once per matching run)."""
+        if self._words is None:
+            self._words = [words(d.name) for d in self.cand.donors]
+        return self._words[i]
+
+    def donors_like(self, memo: _Memo) -> list[int]:
+        """Which donors (their places in the candidates) are worth scoring against ``memo`` on large books:
+        those who share a pair of name words with it (a pair fewer than ``PAIR_CAP`` donors share), the
+        ``SCORED`` sharing the most words first. A one-word name is indexed under that word. A name glued into
+        one memo word, or with every pair of its words common, is not found here (the full scan of smaller
+        books finds both)."""
+        if self._pairs is None:
+            self._pairs = defaultdict(list)
+            for i in range(len(self.cand.donors)):
+                ws = sorted(set(self.donor_words(i)))
+                for key in (combinations(ws, 2) if len(ws) > 1 else [tuple(ws)]):
+                    self._pairs[key].append(i)
+        ms = sorted(set(memo.words))
+        hits: Counter[int] = Counter()
+        for key in [*combinations(ms, 2), *((w,) for w in ms)]:
+            found = self._pairs.get(key)
+            if found and len(found) <= PAIR_CAP:
+                hits.update(found)
+        if len(hits) <= SCORED:
+            return sorted(hits)
+        return sorted(i for i, _n in heapq.nlargest(SCORED, hits.items(), key=itemgetter(1)))
+
+
 def propose(lines: list[Line], cand: Candidates) -> list[Proposal]:
     """One proposal per line, in the lines' order (see the module's docstring for the rules)."""
-    found = {ln.id: _entry_candidates(ln, cand.entries) for ln in lines}
+    index = _Index(cand)
+    found = {ln.id: _entry_candidates(ln, index) for ln in lines}
     claimed_by: dict[tuple[str, int], int] = {}
     for entries in found.values():
         for e in entries:
             claimed_by[(e.kind, e.id)] = claimed_by.get((e.kind, e.id), 0) + 1
     out = []
     for ln in lines:
-        p = (_pledge_rule(ln, cand.pledges) or _entry_rule(ln, found[ln.id], claimed_by)
-             or _interest_rule(ln, cand.deposits) or _donor_rule(ln, cand.donors))
+        p = (_pledge_rule(ln, index) or _entry_rule(ln, found[ln.id], claimed_by)
+             or _interest_rule(ln, cand.deposits) or _donor_rule(ln, index))
         if p is None:
             side = "ghi có" if ln.amount > 0 else "ghi nợ"
             p = Proposal(ln.id, "unidentified", (), 0.0, False, (
@@ -335,16 +451,23 @@ def load_candidates(conn, org_id: int, bank_account_id: int, start: date, end: d
     from . import deposits as dep
     from . import interest as ir
     from . import schema as s
-    from .donations import pledge_outstanding, pledge_reference
+    from .donations import pledge_reference
     from .reconcile import matched_tx
 
     d, t, dn = s.donations, s.transactions, s.donors
     reversed_tx = sa.select(t.c.reverses_id).where(t.c.reverses_id.is_not(None), t.c.org_id == org_id)
     done = matched_tx(org_id)  # an entry already matched to a line is not proposed again
+    # what each open pledge still owes (as :func:`ledger.donations.pledge_outstanding`, for all at once)
+    pay = d.alias("pay")
+    paid = (sa.select(pay.c.pledge_id, sa.func.sum(pay.c.amount).label("paid"))
+            .where(pay.c.org_id == org_id, pay.c.pledge_id.is_not(None), pay.c.tx_id.not_in(reversed_tx))
+            .group_by(pay.c.pledge_id).subquery())
     pledges = []
-    for r in conn.execute(sa.select(d.c.id, dn.c.name).join(dn, dn.c.id == d.c.donor_id).where(
-            d.c.org_id == org_id, d.c.kind == "pledge", d.c.tx_id.not_in(reversed_tx)).order_by(d.c.id)):
-        left = pledge_outstanding(conn, r.id)
+    for r in conn.execute(
+            sa.select(d.c.id, d.c.amount, dn.c.name, sa.func.coalesce(paid.c.paid, 0).label("paid"))
+            .join(dn, dn.c.id == d.c.donor_id).outerjoin(paid, paid.c.pledge_id == d.c.id)
+            .where(d.c.org_id == org_id, d.c.kind == "pledge", d.c.tx_id.not_in(reversed_tx)).order_by(d.c.id)):
+        left = int(r.amount) - int(r.paid)
         if left > 0:
             pledges.append(Pledge(r.id, pledge_reference(r.id), left, r.name))
     lo, hi = start - timedelta(days=DATE_WINDOW), end + timedelta(days=DATE_WINDOW)

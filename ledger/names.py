@@ -44,6 +44,8 @@ _FOLD = str.maketrans({"đ": "d", "Đ": "D"})
 def strip_accents(text: str) -> str:
     """Return ``text`` without Vietnamese diacritics (đ/Đ → d/D), for *comparing* what banks print —
     they drop diacritics — with what Quỹ stores. Never used to store or show a name (SPEC rule 9)."""
+    if text.isascii():  # what banks print: nothing to strip (and no need to look at each character)
+        return text
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD))
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 

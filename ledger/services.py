@@ -628,7 +628,8 @@ def dissolve_organization(db: Database, org_code: str, successor: str, *, on: An
 def import_statement(db: Database, org_code: str, account: str, name: str, content: bytes, *, user: Who,
                      profile: str | None = None, opening: int | None = None, closing: int | None = None,
                      dry_run: bool = False, progress=None):
-    """Import a bank statement file (CSV or XLSX) for a bank account, all or nothing: every bad line is
+    """Import a bank statement file (CSV or XLSX; camt.053 or MT940, told by content — their account number
+    must be the bank account's) for a bank account, all or nothing: every bad line is
     reported (ImportFailed), a statement that does not add up is refused (StatementUnbalanced), lines
     already imported are skipped and counted. The file is read and written in batches, never held whole
     as lines; ``progress(done, total)`` hears of the rows read. Returns

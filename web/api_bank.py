@@ -27,7 +27,8 @@ MAX_FILE = 20 * 1024 * 1024
 @bp.arguments(sk.StatementFile(), location="files")
 @replayable(sk.StatementResult)
 def bank_statement_import(form: dict, files: dict, org: str):
-    """Import a bank statement (CSV or XLSX) for a bank account, all or nothing: 422 ``import_failed`` with
+    """Import a bank statement (CSV, XLSX, camt.053 XML or MT940, the last two told by content) for a bank
+    account, all or nothing: 422 ``import_failed`` with
     every bad line (``errors.rows``), 422 ``statement_unbalanced`` when it does not add up; lines already
     imported are skipped and counted (the same file twice imports nothing)"""
     upload = files["file"]

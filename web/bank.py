@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ledger import bankformats, services
 from ledger import bankstatements as bst
 from ledger import schema as s
-from ledger import services
 from ledger.errors import ImportFailed, LedgerError
 from ledger.money import format_vnd, parse_amount_text
 from ledger.reconcile import Choice
@@ -60,6 +60,10 @@ def _signed(text: str | None) -> int | None:
     value = 0 if body and not body.strip("0") else parse_amount_text(body, field="opening")
     return -value if t.startswith("-") else value
 
+#: The statement files the page takes: CSV and XLSX (read with a bank profile), camt.053 XML and MT940
+#: (told by their content, ``ledger/bankformats.py``, whatever they are called).
+SUFFIXES = (".csv", ".xlsx", ".xml", ".sta", ".mt940", ".940", ".txt")
+
 
 def _page(org: str, account: str | None, status: int = 200, **extra):
     with db().read() as conn:
@@ -89,11 +93,13 @@ def upload(org: str):
     account = request.form.get("account", "")
     file = request.files.get("file")
     if file is None or not file.filename:
-        return _page(org, account, 422, error=_("Choose a .csv or .xlsx file."))
+        return _page(org, account, 422, error=_("Choose a statement file: .csv, .xlsx, camt.053 (.xml) or MT940."))
     suffix = Path(file.filename).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        return _page(org, account, 422, error=_("Only .csv and .xlsx files can be imported."))
     data = file.read()
+    if suffix not in SUFFIXES and bankformats.detect(data) is None:
+        return _page(org, account, 422,
+                     error=_("Only .csv, .xlsx, camt.053 (.xml) and MT940 statements can be imported."))
+    suffix = suffix if suffix in SUFFIXES else ".sta"  # a camt or MT940 file told by its content
     path = _uploads() / f"{hashlib.sha256(data).hexdigest()}{suffix}"
     path.write_bytes(data)
     return _preview(org, account, path, file.filename)
@@ -125,7 +131,7 @@ def _preview(org: str, account: str, path: Path, filename: str):
 def upload_confirm(org: str):
     file_id = request.form.get("file_id", "")
     stem, _dot, suffix = file_id.partition(".")
-    if len(stem) != 64 or any(c not in "0123456789abcdef" for c in stem) or suffix not in ("csv", "xlsx"):
+    if len(stem) != 64 or any(c not in "0123456789abcdef" for c in stem) or f".{suffix}" not in SUFFIXES:
         abort(400)
     path = _uploads() / file_id
     if not path.exists():

@@ -50,8 +50,9 @@ def _signed(text: str | None, name: str) -> int | None:
 @json_opt
 @click.pass_obj
 def statement_import(c: Ctx, org, account, path, profile, opening, closing, dry_run, as_json) -> None:
-    """Import a bank statement, all or nothing: every bad line is reported, lines already imported are
-    skipped, and the opening balance plus the lines must equal the closing balance."""
+    """Import a bank statement (CSV, XLSX, camt.053 XML or MT940), all or nothing: every bad line is
+    reported, lines already imported are skipped, and the opening balance plus the lines must equal the
+    closing balance."""
     content = path.read_bytes()
     bar = None
     if content.count(b"\n") > PROGRESS_LINES:

@@ -61,6 +61,13 @@ _VI = {
                       "no_statement_balances": "Sao kê không ghi số dư đầu kỳ và cuối kỳ, các dòng cũng không có "
                                                "số dư: hãy nhập --opening và --closing.",
                       "bad_profile": "Mẫu sao kê không hợp lệ: {detail}",
+                      "statement_account_mismatch": "Sao kê này của tài khoản số {statement_account}, nhưng "
+                                                    "tài khoản ngân hàng {code} có số {account_no}. Không nhập "
+                                                    "dòng nào.",
+                      "statement_currency": "Sao kê ghi bằng {currency}, không phải VND; chỉ nhập được sao kê "
+                                            "bằng đồng Việt Nam.",
+                      "several_accounts": "Tệp có sao kê của nhiều tài khoản ({accounts}); hãy nhập sao kê "
+                                          "từng tài khoản một.",
                       "above_principal": "Số rút không được vượt quá tiền gốc.",
                       "outside_term": "Rút trước hạn phải trong thời hạn gửi.",
                       "one_of": "Kỳ hạn ghi theo tháng hoặc theo ngày, không cả hai.",
@@ -200,7 +207,14 @@ _ROW_VI = {
     "duplicate_ref": "số tham chiếu {ref} trùng với dòng {line}.",
     "no_header": "không tìm thấy dòng tiêu đề (ngày giao dịch, số tiền) trong 30 dòng đầu; mẫu đã thử: {profiles}.",
     "no_lines": "sao kê không có dòng giao dịch nào.",
-    "unsupported_file": "chỉ nhập được tệp .csv và .xlsx.",
+    "unsupported_file": "chỉ nhập được tệp .csv, .xlsx, camt.053 (XML) và MT940.",
+    "unsafe_xml": "tệp XML có khai báo DTD hoặc thực thể (entity) — sao kê ngân hàng không bao giờ có; "
+                  "không đọc tệp này.",
+    "not_camt": "tệp XML này không phải sao kê ISO 20022 camt.053.",
+    "unreadable_statement": "không đọc được tệp sao kê (XML không hợp lệ hoặc không phải MT940).",
+    "wrong_currency": "đơn vị tiền là {currency}, không phải VND.",
+    "bad_field": "trường :{tag}: không đọc được ({value}).",
+    "bad_side": "CdtDbtInd phải là CRDT (ghi có) hoặc DBIT (ghi nợ), không phải {value}.",
     "unreadable": "không đọc được tệp XLSX.",
 }
 

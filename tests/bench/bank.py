@@ -1,11 +1,19 @@
-"""``make bench-bank``: a large bank statement imported (``quy statement import``'s code path) on SQLite and
-on PostgreSQL when one answers, each in a child process (seconds, max RSS), beside its anchor measured in
-the same run: Python's ``csv`` module reading the same file alone.
+"""``make bench-bank``: bank statements, on SQLite and on PostgreSQL when one answers, each step in a child
+process (seconds, max RSS), each beside its anchor measured in the same run. Two parts:
 
-The file: ``QUY_BENCH_BANK_LINES`` lines (default 100,000) in the Vietnamese layout (date, reference,
-debit, credit, running balance, memo), each memo padded to ``QUY_BENCH_BANK_MEMO`` bytes (default 500) so
-that 100,000 lines make a file of about 50 MB — issue 11: "a 50 MB file and a file with 100,000 lines are
-handled within the memory target". Target: max RSS < 500 MB (the import target of issue 2).
+1. **Import and match** (issue 11's benchmark): books with ``QUY_BENCH_BANK_PLEDGES`` open pledges (default
+   100,000, from 48,000 donors with four-word Vietnamese names), and an XLSX statement of
+   ``QUY_BENCH_BANK_LINES`` lines (default 100,000) written from them as a bank exports it: 88% pay a pledge
+   in full with its VietQR reference in the memo (in capitals without diacritics, spelt "CK 123", "ck-123",
+   "CK123"), 2% pay part of one, 5% name a donor without a reference (a third misspelt), 2% are
+   debits (fees, payouts), 2% say interest with no deposit to match, 1% say nothing. The statement is
+   imported (``quy statement import``'s code path) and every line matched (``quy statement match``'s); the
+   run checks that every automatic match names the pledge the line was written for (0 false matches).
+   Target: under 30 s and 500 MB together. Anchor: openpyxl's read-only mode reading the same file alone.
+2. **A 50 MB file**: a CSV statement of the same number of lines, each memo padded to
+   ``QUY_BENCH_BANK_MEMO`` bytes (default 500, about 54 MB), imported; anchor: Python's ``csv`` module
+   reading it. Target: max RSS < 500 MB.
+
 ``QUY_BENCH_SKIP_PG=1`` skips PostgreSQL. Results are appended to ``bench-out/bank.json``.
 """
 
@@ -21,6 +29,7 @@ from pathlib import Path
 from tests.bench.run import ROOT, child
 
 TARGET_MB = 500
+TARGET_SECONDS = 30
 OPENING = 1_000_000_000
 
 ANCHOR = """
@@ -50,6 +59,166 @@ t0 = time.perf_counter()
 r = services.import_statement(db, "SLA", "1121.BIDV", path.name, path.read_bytes(), user="bench")
 print(json.dumps({"seconds": time.perf_counter() - t0, "imported": r.imported}))
 """
+
+
+OPENPYXL = """
+import json, sys, time
+from openpyxl import load_workbook
+t0 = time.perf_counter()
+wb = load_workbook(sys.argv[1], read_only=True, data_only=True)
+n = sum(1 for _row in wb.active.iter_rows(values_only=True))
+wb.close()
+print(json.dumps({"seconds": time.perf_counter() - t0, "rows": n}))
+"""
+
+FAMILY = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()
+MIDDLE = "Văn Thị Đức Minh Hữu Ngọc Thanh Quang Xuân Kim".split()
+GIVEN = ("An Bình Cường Dũng Giang Hà Hải Hạnh Hoa Hùng Khánh Lan Linh Long Mai Nam Nga Phương Quân Sơn "
+         "Tâm Thảo Trang Tuấn Việt Yến Châu Đào Hiếu Thắng").split()
+DONORS = len(FAMILY) * len(MIDDLE) * len(MIDDLE) * len(GIVEN)  # 48,000 distinct names
+
+
+def donor_name(i: int) -> str:
+    i %= DONORS
+    return (f"{FAMILY[i % 16]} {MIDDLE[i // 16 % 10]} {MIDDLE[i // 160 % 10]} {GIVEN[i // 1600 % 30]}")
+
+
+SETUP = """
+import csv, json, sys, tempfile, time
+from pathlib import Path
+from ledger import orgs, services
+from ledger.db import Database
+from ledger.migrate import upgrade
+from tests.bench.bank import donor_name
+db = Database(sys.argv[1])
+n = int(sys.argv[2])
+upgrade(db)
+with db.begin() as c:
+    oid = orgs.create_organization(c, code="SLA", name="Hội Khuyến học tỉnh Sơn La", level="province")
+    orgs.create_fund(c, oid, code="KHT", name="Quỹ Khuyến học tỉnh", kind="general")
+    orgs.create_fund(c, oid, code="TOHIEU", name="Quỹ học bổng Tô Hiệu", kind="scholarship")
+    orgs.add_bank_account(c, oid, code="1121.BIDV", bank_name="BIDV", account_no="6201", bin="970418")
+t0 = time.perf_counter()
+with tempfile.TemporaryDirectory() as tmp:
+    path = Path(tmp) / "pledges.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["date", "donor", "fund", "kind", "amount"])
+        for i in range(n):
+            w.writerow([f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", donor_name(i), ("TOHIEU", "KHT")[i % 2],
+                        "pledge", 100_000 + (i * 7919) % 4_900_000])
+    services.import_donations(db, "SLA", path, user="bench")
+db.refresh_statistics(("donations", "donors", "transactions", "postings"))
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+"""
+
+MATCH = """
+import json, sys, time
+from pathlib import Path
+from ledger import matching, services
+from ledger.db import Database
+db = Database(sys.argv[1])
+path = Path(sys.argv[2])
+expected = json.loads(Path(sys.argv[3]).read_text())
+t0 = time.perf_counter()
+r = services.import_statement(db, "SLA", "1121.BIDV", path.name, path.read_bytes(), user="bench")
+t1 = time.perf_counter()
+rows = services.statement_proposals(db, "SLA", "1121.BIDV", unmatched=True)
+summary = matching.summary(rows)
+t2 = time.perf_counter()
+wrong = right = 0
+for ln, p in rows:
+    if p.automatic:
+        want = expected.get(ln.bank_ref)
+        if p.kind == "pledge" and want is not None and p.targets[0].id == want:
+            right += 1
+        else:
+            wrong += 1
+print(json.dumps({"import": t1 - t0, "match": t2 - t1, "imported": r.imported, "summary": summary,
+                  "right": right, "wrong": wrong}))
+"""
+
+
+def write_matching_statement(url: str, path: Path, n: int) -> dict[str, int]:
+    """The XLSX statement of part 1, written from the pledges in the books at ``url``; return the pledge id each
+    reference line was written for, by bank reference."""
+    from openpyxl import Workbook
+
+    from ledger.db import Database
+    from ledger.names import fold
+
+    db = Database(url)
+    try:
+        with db.read() as c:
+            pledges = c.exec_driver_sql(
+                "SELECT d.id, d.amount, n.name FROM donations d JOIN donors n ON n.id = d.donor_id "
+                "WHERE d.kind = 'pledge' ORDER BY d.id").all()
+    finally:
+        db.dispose()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Sao ke")
+    ws.append(["NGÂN HÀNG TMCP ĐẦU TƯ VÀ PHÁT TRIỂN VIỆT NAM - SAO KÊ TÀI KHOẢN 6201"])
+    ws.append(["Số dư đầu kỳ:", OPENING])
+    ws.append(["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Số dư", "Nội dung"])
+    expected: dict[str, int] = {}
+    balance, start = OPENING, date(2025, 1, 1)
+    spell = ("CK {}", "ck-{}", "CK{}")
+    for i in range(n):
+        pid, pledged, name = pledges[i % len(pledges)]
+        ref, kind = f"FT25{i:09d}", i % 100
+        folded = fold(name)
+        if kind < 90:  # a pledge paid (in part for 2 of 100) with its reference
+            amount = int(pledged) if kind < 88 else int(pledged) // 2
+            memo = f"MBVCB.{i}.{folded} UNG HO QUY HOC BONG {spell[i % 3].format(pid)}"
+            expected[ref] = pid
+        elif kind < 95:  # a donor's name, no reference; a third of them misspelt
+            amount = 200_000 + i % 1_000 * 1_000
+            words = folded.split()
+            if kind % 3 == 0:
+                words[-1] = words[-1][:-2] + words[-1][-1] + words[-1][-2]
+            memo = f"IBFT {' '.join(words)} CHUYEN TIEN UNG HO QUY KHUYEN HOC"
+        elif kind < 97:
+            amount = -(11_000 if kind == 95 else 1_500_000)
+            memo = "PHI QUAN LY TAI KHOAN" if kind == 95 else f"CHI HOC BONG HOC SINH NGHEO DOT {i}"
+        elif kind < 99:
+            amount, memo = 350_000 + i % 1_000, "TRA LAI TIEN GUI KY HAN"
+        else:
+            amount, memo = 50_000, "CHUYEN TIEN"
+        balance += amount
+        day = start + timedelta(days=i * 365 // max(n, 1))
+        ws.append([f"{day:%d/%m/%Y}", ref, -amount if amount < 0 else None, amount if amount > 0 else None,
+                   balance, memo])
+    ws.append(["Số dư cuối kỳ:", balance])
+    wb.save(path)
+    return expected
+
+
+def run_matching(label: str, url: str, tmp: Path, n: int, pledges: int) -> list[dict]:
+    secs, rss, out = child(SETUP, url, str(pledges))
+    print(f"{label}: {pledges:,} open pledges recorded in {json.loads(out)['seconds']:.0f} s", flush=True)
+    path = tmp / f"statement-{label}.xlsx"
+    expected = write_matching_statement(url, path, n)
+    exp_path = tmp / f"expected-{label}.json"
+    exp_path.write_text(json.dumps(expected))
+    mb = path.stat().st_size / 1e6
+    a_secs, a_rss, a_out = child(OPENPYXL, str(path))
+    a = json.loads(a_out)
+    print(f"{label}: statement {n:,} lines, {mb:.1f} MB XLSX; anchor: openpyxl (read-only) reads it in "
+          f"{a['seconds']:.2f} s, max RSS {a_rss:.0f} MB", flush=True)
+    secs, rss, out = child(MATCH, url, str(path), str(exp_path))
+    r = json.loads(out)
+    total = r["import"] + r["match"]
+    ok = r["imported"] == n and r["wrong"] == 0 and total < TARGET_SECONDS and rss < TARGET_MB
+    print(f"{label}: import {r['import']:.1f} s + match {r['match']:.1f} s = {total:.1f} s "
+          f"({total / a['seconds']:.1f}× openpyxl), max RSS {rss:.0f} MB (targets < {TARGET_SECONDS} s, "
+          f"< {TARGET_MB} MB); {r['summary']}; automatic and right {r['right']:,}, automatic and wrong "
+          f"{r['wrong']} {'PASS' if ok else 'FAIL'}", flush=True)
+    return [{"part": "match", "engine": "anchor-openpyxl", "lines": n, "mb": round(mb, 1),
+             "seconds": round(a["seconds"], 2), "max_rss_mb": round(a_rss)},
+            {"part": "match", "engine": label, "lines": n, "pledges": pledges, "import_s": round(r["import"], 2),
+             "match_s": round(r["match"], 2), "seconds": round(total, 2), "ratio": round(total / a["seconds"], 2),
+             "max_rss_mb": round(rss), **r["summary"], "right": r["right"], "wrong": r["wrong"],
+             "verdict": "PASS" if ok else "FAIL"}]
 
 
 def write_statement(path: Path, n: int, memo_bytes: int) -> int:
@@ -84,10 +253,26 @@ def run(label: str, url: str, path: Path, n: int) -> dict:
 
 def main() -> int:
     n = int(os.environ.get("QUY_BENCH_BANK_LINES", "100000"))
+    pledges = int(os.environ.get("QUY_BENCH_BANK_PLEDGES", "100000"))
     memo = int(os.environ.get("QUY_BENCH_BANK_MEMO", "500"))
     out_dir = Path(os.environ.get("QUY_BENCH_DIR", ROOT / "bench-out"))
     out_dir.mkdir(parents=True, exist_ok=True)
     results: list[dict] = []
+    pg = None
+    if not os.environ.get("QUY_BENCH_SKIP_PG"):
+        from tests.conftest import PgSchema, pg_available
+
+        pg = pg_available()
+    print("== import and match ==", flush=True)
+    with tempfile.TemporaryDirectory(prefix="quy-bankbench-") as tmp:
+        results += run_matching("sqlite", f"sqlite:///{tmp}/match.sqlite3", Path(tmp), n, pledges)
+        if pg:
+            schema = PgSchema()
+            try:
+                results += run_matching("postgresql", schema.url, Path(tmp), n, pledges)
+            finally:
+                schema.drop()
+    print("== a 50 MB file ==", flush=True)
     with tempfile.TemporaryDirectory(prefix="quy-bankbench-") as tmp:
         path = Path(tmp) / "statement.csv"
         write_statement(path, n, memo)
@@ -99,17 +284,14 @@ def main() -> int:
         results.append({"engine": "anchor-csv", "lines": n, "mb": round(mb, 1), "seconds": round(a["seconds"], 2),
                         "max_rss_mb": round(rss)})
         results.append(run("sqlite", f"sqlite:///{tmp}/quy.sqlite3", path, n))
-        if not os.environ.get("QUY_BENCH_SKIP_PG"):
-            from tests.conftest import PgSchema, pg_available
-
-            if pg_available():
-                schema = PgSchema()
-                try:
-                    results.append(run("postgresql", schema.url, path, n))
-                finally:
-                    schema.drop()
-            else:
-                print("postgresql: not available, skipped")
+        if pg:
+            schema = PgSchema()
+            try:
+                results.append(run("postgresql", schema.url, path, n))
+            finally:
+                schema.drop()
+        elif not os.environ.get("QUY_BENCH_SKIP_PG"):
+            print("postgresql: not available, skipped")
     with open(out_dir / "bank.json", "a", encoding="utf-8") as f:
         for r in results:
             f.write(json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), **r}) + "\n")

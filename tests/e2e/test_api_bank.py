@@ -92,3 +92,32 @@ def test_split_undo_reassign_and_default_fund_through_the_api(api):  # noqa: F81
         == 201
     assert api.post(f"{URL}/bank-matches/999999/undo", {"reason": "x"}).status_code == 404
     assert api.post(df, {"fund": None}).get_json()["default_fund"] is None
+
+
+def test_a_camt_statement_through_the_api(api):  # noqa: F811
+    """A camt.053 file posted like a CSV: imported, the same again imports nothing, another currency and a
+    fraction of a đồng refused with their reasons."""
+    from tests.integration.test_bank_formats import camt
+
+    def post(content: bytes, key: str):
+        return api.client.post(f"{URL}/bank-statements", data={"account": "1121.BIDV",
+                                                             "file": (BytesIO(content), "bidv-2025-03.xml")},
+                               headers=api.h(**{"Idempotency-Key": key}), content_type="multipart/form-data")
+
+    r = post(camt(), "k1")
+    assert r.status_code == 201, r.get_data(as_text=True)
+    body = r.get_json()
+    assert (body["imported"], body["duplicates"], body["profile"], body["opening"], body["closing"]) == (
+        3, 0, "camt.053", 10_000_000, 13_478_000)
+    lines = api.get(f"{URL}/bank-lines?account=1121.BIDV&state=all").get_json()["items"]
+    assert [(x["amount"], x["bank_ref"]) for x in lines] == [
+        (1_500_000, "FT25062001"), (-22_000, "FT25064002"), (2_000_000, "FT25069003")]
+    assert lines[2]["memo"] == '=HYPERLINK("http://x.example/a","bam vao day")'
+    again = post(camt(), "k2")
+    assert again.status_code == 201 and (again.get_json()["imported"], again.get_json()["duplicates"]) == (0, 3)
+    usd = post(camt(ccy="USD"), "k3")
+    assert usd.status_code == 422 and usd.get_json()["errors"] == {"file": ["statement_currency"]}
+    assert "USD" in usd.get_json()["message_vi"]
+    frac = post(camt(closing="13478000.5"), "k4")
+    assert frac.status_code == 422 and frac.get_json()["code"] == "import_failed", frac.get_json()
+    assert [(x["row"], x["code"]) for x in frac.get_json()["errors"]["rows"]] == [(0, "fraction_of_dong")]

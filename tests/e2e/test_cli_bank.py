@@ -104,3 +104,29 @@ def test_a_treasurer_splits_a_line_undoes_a_match_and_sets_a_default_fund(demo, 
     shown = json.loads(run(demo, "statement", "default-fund", "--account", "1121.BIDV", "--json").stdout)
     assert shown == {"account": "1121.BIDV", "default_fund": "KHT"}
     assert "quỹ đầu tiên" in run(demo, "statement", "default-fund", "--account", "1121.BIDV", "--clear").stdout
+
+
+def test_a_camt_statement_and_an_mt940_through_the_command_line(demo, tmp_path):  # noqa: F811
+    """The same command takes a bank's camt.053 XML (told by its content) and refuses another account's."""
+    from tests.integration.test_bank_formats import camt, mt940
+
+    f = tmp_path / "bidv-2025-03.xml"
+    f.write_bytes(camt())
+    first = run(demo, "statement", "import", "--account", "1121.BIDV", str(f)).stdout
+    assert "(mẫu camt.053)" in first and "Đã nhập 3 dòng; 0 dòng đã có từ trước" in first
+    assert "10.000.000 đ + phát sinh 3.478.000 đ = số dư cuối kỳ 13.478.000 đ: khớp (số dư ghi trong tệp)" in first
+    again = json.loads(run(demo, "statement", "import", "--account", "1121.BIDV", str(f), "--json").stdout)
+    assert (again["imported"], again["duplicates"], again["profile"]) == (0, 3, "camt.053")
+    p = run(demo, "statement", "import", "--account", "1121.AGR", str(f), ok=False)
+    assert p.returncode != 0
+    assert "Sao kê này của tài khoản số 62010000123456, nhưng tài khoản ngân hàng 1121.AGR có số 7900201003456" \
+        in p.stderr
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(camt().replace(b">1500000<", b">1500000.50<"))
+    p = run(demo, "statement", "import", "--account", "1121.BIDV", str(bad), ok=False)
+    assert p.returncode == 2 and "dòng 1, Amt: 1500000.50 có phần lẻ của đồng" in p.stderr
+    mt = tmp_path / "bad.sta"
+    mt.write_bytes(mt940().replace(b":61:2503050305D22000,00", b":61:25030X0305D22000,00"))
+    p = run(demo, "statement", "import", "--account", "1121.BIDV", str(mt), ok=False)
+    assert p.returncode == 2 and "dòng 2, :61:" in p.stderr and "không đọc được" in p.stderr
+    assert "matching id=61" not in p.stderr and "(?P<" not in p.stderr  # the library's log stays out

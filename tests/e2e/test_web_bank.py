@@ -175,3 +175,22 @@ def test_split_undo_reassign_and_default_fund_from_the_bank_page(site):
                        data={"csrf_token": token, "account": "1121.BIDV", "fund": "", "back": "accounts"})
     assert r.status_code == 303 and r.headers["Location"].endswith("/o/SLA/bank-accounts")
     assert "Quỹ mặc định" in auditor.get("/o/SLA/bank-accounts").get_data(as_text=True)
+
+
+def test_an_mt940_and_a_camt_file_are_previewed_whatever_they_are_called(site):
+    from tests.integration.test_bank_formats import camt, mt940
+
+    db, treasurer, _a = site
+    r = _upload(treasurer, mt940().decode(), name="SAOKE_BIDV.dat")  # told by content, not by its name
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "confirm-import" in html, html[:3000]
+    assert "UNG HO QUY HOC BONG TO HIEU NGUYEN VAN A" in html and "FT25064002" in html
+    assert re.search(r'name="file_id" value="[0-9a-f]{64}\.sta"', html)
+    bad = camt().replace(b">22000.00<", b">22000.50<").decode()
+    r = _upload(treasurer, bad, name="bidv.xml")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'class="bad" data-row="2"' in html and "có phần lẻ của đồng" in html
+    r = _upload(treasurer, "%PDF-1.4 not a statement", name="saoke.pdf")
+    assert r.status_code == 422 and "camt.053" in r.get_data(as_text=True)
+    with db.read() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM bank_lines WHERE bank_ref LIKE 'FT2506%'")).scalar() == 0

@@ -32,7 +32,14 @@ def _total(n: int) -> int:
     return sum(1000 + i for i in range(n))
 
 
-def test_progress_rises_to_the_total_and_every_line_is_stored(books):
+@pytest.mark.parametrize("hold", [True, False], ids=["lines-held", "file-read-twice"])
+def test_progress_rises_to_the_total_and_every_line_is_stored(books, hold, monkeypatch):
+    """Lines are held between the two passes up to HOLD_BYTES; past it the file is read again. Either way
+    every line is stored once, in order, and the progress ends at its total."""
+    from ledger import bankstatements as bst
+
+    if not hold:
+        monkeypatch.setattr(bst, "HOLD_BYTES", 10_000)  # about 50 lines
     calls: list[tuple[int, int]] = []
     r = services.import_statement(books.db, "SLA", "1121.BIDV", "big.csv", _csv(N), user="test", opening=0,
                                   closing=_total(N), progress=lambda done, total: calls.append((done, total)))
@@ -40,6 +47,9 @@ def test_progress_rises_to_the_total_and_every_line_is_stored(books):
     dones = [d for d, _t in calls]
     assert len(calls) >= 3 and dones == sorted(set(dones)), calls
     assert len({t for _d, t in calls}) == 1 and calls[-1][0] == calls[-1][1] >= N
+    with books.db.read() as c:
+        stored = c.execute(sa.text("SELECT line_no, bank_ref, amount FROM bank_lines ORDER BY id")).all()
+    assert [tuple(r) for r in stored] == [(i + 2, f"REF{i:06d}", 1000 + i) for i in range(N)]
     again = services.import_statement(books.db, "SLA", "1121.BIDV", "big-copy.csv", _csv(N) + b"\n", user="test",
                                       opening=0, closing=_total(N))
     assert (again.imported, again.duplicates) == (0, N) and _count(books.db) == N

@@ -265,3 +265,41 @@ def test_imported_lines_are_proposed_their_matches_from_the_books(books):
         anh = c.execute(sa.text("SELECT donor_id FROM donations WHERE id = :i"), {"i": pledge}).scalar()
     assert got == [("deposit_interest", dep_id, True), ("pledge", pledge, True),
                    ("recorded_entry", recorded, True), ("donor_suggestion", anh, False), ("unidentified", None, False)]
+
+
+def test_a_workbook_without_formulas_reads_the_same_with_calamine_as_with_openpyxl(monkeypatch):
+    """Banks' XLSX exports (no formulas) are read with python-calamine for speed; what it reads — dates as dates,
+    amounts as numbers, empty cells, the rows above the header, row numbers — must give the same lines as
+    openpyxl's reading of the same file, bad lines included."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append([])
+    ws.append(["VIETINBANK - SAO KÊ", None, None, None, None])
+    ws.append(["Số dư đầu kỳ:", 10_000_000])
+    ws.append(["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Số dư", "Nội dung"])
+    ws.append([date(2025, 3, 3), "FT1", None, 1_500_000, 11_500_000, "UNG HO QUY HOC BONG CK12"])
+    ws.append(["04/03/2025", "FT2", "200.000", "", 11_300_000, "Phí dịch vụ <b>"])
+    ws.append([])
+    ws.append(["05/03/2025", "FT3", None, 700_000.0, 12_000_000, "Nguyễn Văn An ủng hộ"])
+    ws.append(["Số dư cuối kỳ:", 12_000_000])
+    out = io.BytesIO()
+    wb.save(out)
+    content = out.getvalue()
+    assert not bst._has_formulas(content)
+    fast = bst.parse_statement("vtb.xlsx", content, bst.BUILTIN)
+    monkeypatch.setattr(bst, "_has_formulas", lambda _c: True)
+    slow = bst.parse_statement("vtb.xlsx", content, bst.BUILTIN)
+    assert fast == slow
+    assert [(ln.line_no, ln.date, ln.amount, ln.memo) for ln in fast.lines] == [
+        (5, date(2025, 3, 3), 1_500_000, "UNG HO QUY HOC BONG CK12"),
+        (6, date(2025, 3, 4), -200_000, "Phí dịch vụ <b>"), (8, date(2025, 3, 5), 700_000, "Nguyễn Văn An ủng hộ")]
+    assert (fast.opening, fast.closing) == (10_000_000, 12_000_000)
+    # a fraction of a đồng in a number cell is a bad line either way, at the same row
+    ws.append(["06/03/2025", "FT4", None, 1.5, 12_000_001.5, "x"])
+    out = io.BytesIO()
+    wb.save(out)
+    for formulas in (False, True):
+        monkeypatch.setattr(bst, "_has_formulas", lambda _c, f=formulas: f)
+        with pytest.raises(ImportFailed) as e:
+            bst.parse_statement("vtb.xlsx", out.getvalue(), bst.BUILTIN)
+        assert [(x["row"], x["code"]) for x in e.value.params["errors"]][:1] == [(10, "fraction_of_dong")]
