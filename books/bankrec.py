@@ -29,6 +29,7 @@ from ledger import schema as s
 from ledger.bankstatements import bank_account
 from ledger.db import Database
 from ledger.errors import InvalidInput
+from ledger.reconcile import line_matched_txs, live
 
 
 @dataclass(frozen=True)
@@ -99,21 +100,28 @@ def reconcile(conn: Connection, org_id: int, account_code: str, end: date) -> Re
     if first is None or _as_date(first.period_start) > end:
         return Reconciliation(account_code, end, None, None, book)
     start = _as_date(first.period_start)
+    live_m = sa.select(m).where(live()).subquery()
     lines = conn.execute(
-        sa.select(bl.c.id, bl.c.date, bl.c.amount, bl.c.memo, t.c.date.label("booked"), m.c.tx_id)
-        .outerjoin(m, m.c.line_id == bl.c.id).outerjoin(t, t.c.id == m.c.tx_id)
+        sa.select(bl.c.id, bl.c.date, bl.c.amount, bl.c.memo, t.c.date.label("booked"), live_m.c.tx_id)
+        .outerjoin(live_m, live_m.c.line_id == bl.c.id).outerjoin(t, t.c.id == live_m.c.tx_id)
         .where(bl.c.bank_account_id == acct.id, bl.c.date <= end).order_by(bl.c.date, bl.c.id)).all()
     bank = int(first.opening_balance) + sum(int(r.amount) for r in lines)
     rec = Reconciliation(account_code, end, start, bank, book)
     rec.bank_only = [Item("bank", _as_date(r.date), int(r.amount), r.memo, r.id) for r in lines
                      if r.tx_id is None or _as_date(r.booked) > end]
-    in_period = {r.tx_id for r in lines if r.tx_id is not None}
-    for r in conn.execute(
-            sa.select(t.c.id, t.c.date, t.c.description, sa.func.sum(p.c.amount).label("amount"))
-            .join(p, p.c.tx_id == t.c.id)
-            .where(p.c.account_id == acct.id, t.c.date.between(start, end))
-            .group_by(t.c.id, t.c.date, t.c.description).order_by(t.c.date, t.c.id)):
-        if r.id not in in_period and int(r.amount):
+    in_period = {tx for txs in line_matched_txs(conn, [r.id for r in lines if r.tx_id is not None]).values()
+                 for tx in txs}  # a split line's every part
+    rows = conn.execute(
+        sa.select(t.c.id, t.c.date, t.c.description, t.c.reverses_id, sa.func.sum(p.c.amount).label("amount"))
+        .join(p, p.c.tx_id == t.c.id)
+        .where(p.c.account_id == acct.id, t.c.date.between(start, end))
+        .group_by(t.c.id, t.c.date, t.c.description, t.c.reverses_id).order_by(t.c.date, t.c.id)).all()
+    # an entry reversed within the period (a match undone, a gift recorded by mistake) and its reversal
+    # cancel out: the bank never saw either
+    unmatched = {r.id for r in rows if r.id not in in_period}
+    cancelled = {x for r in rows if r.reverses_id in unmatched and r.id in unmatched for x in (r.id, r.reverses_id)}
+    for r in rows:
+        if r.id in unmatched and r.id not in cancelled and int(r.amount):
             rec.book_only.append(Item("books", _as_date(r.date), int(r.amount), r.description, r.id))
     return rec
 

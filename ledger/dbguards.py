@@ -418,3 +418,8 @@ def bank_match_statements(dialect: str) -> list[str]:
 
 def bank_match_drop_statements(dialect: str) -> list[str]:
     return _append_only_drops(dialect, MATCH_TABLES)
+
+
+def bank_match_part_statements(dialect: str) -> list[str]:
+    """The parts of a line split across funds are append-only as its match is (revision 0016)."""
+    return _append_only(dialect, ("bank_match_parts",))

@@ -16,10 +16,23 @@ match (``bank_matches``, append-only) in the caller's unit of work — one datab
   suspense account ("tiền chờ xác định", :data:`SUSPENSE_CODE`) in the line's fund — the one chosen, else
   the organization's first fund. Liabilities do not add to a fund's balance, so the money is held but
   not spendable. :func:`reassign` later moves it to donation income for the donor who sent it, with a
-  receipt, as a new linked entry and a new linked match row (never an update).
+  receipt, as a new linked entry and a new linked match row (never an update);
+- **split** — one donor's transfer split across funds (parts of positive whole đồng adding up to the line):
+  a transfer donation per part, each with its own entry (balanced in its fund) and receipt, one match row
+  and its parts (``bank_match_parts``).
 
-A line is matched at most once and a transaction to at most one line: the database's unique
-constraints guard both; the organization's journal writers take turns (``journal.take_turn``) so two
+A line's fund, when none is chosen, is its bank account's default fund (``accounts.default_fund_id``,
+:func:`set_default_fund`), else the organization's first fund.
+
+:func:`undo` takes back a match made by mistake, with a reason: what the match booked is reversed (the
+journal's reversal, linked; receipts voided as a reversal voids them) — an entry or interest matched as
+already recorded is left as it is, only the link is dropped — and an ``undo`` row is linked to the match
+(never an update); the line is unmatched again. A suspense match already reassigned is undone after its
+reassignment; the period lock applies to the reversals (dated as the entries they reverse, unless ``on``).
+
+A line has at most one live match and a transaction at most one live line: the database's unique
+(line, attempt) constraint guards the first, :func:`_not_matched` the second; the organization's
+journal writers take turns (``journal.take_turn``) so two
 confirmations of one line do not race.
 """
 
@@ -36,10 +49,13 @@ from . import documents, donations, matching, orgs
 from . import schema as s
 from .clock import now_iso, parse_date, today
 from .errors import Conflict, InvalidInput, NotFound
-from .journal import Entry, Line, post, take_turn
+from .journal import Entry, Line, post, reversal_entry, take_turn
 from .money import format_vnd
 
-KINDS = ("pledge", "entry", "donor", "interest", "suspense")
+KINDS = ("pledge", "entry", "donor", "interest", "suspense", "split")
+#: Matches whose confirmation posted their own entries (an undo reverses them); the others matched an
+#: entry already recorded (an undo only drops the link).
+BOOKED = ("pledge", "donor", "suspense", "split", "reassign")
 #: The suspense account, made for an organization the first time a line is booked to it (the chart is
 #: data: an organization that already has an account with the ``suspense`` role keeps its own).
 SUSPENSE_CODE = "3389"
@@ -64,10 +80,15 @@ class Choice:
     donor_name: str | None = None
     fund: str | None = None
     note: str = ""
+    #: for a split: (fund code, amount) pairs, amounts whole đồng adding up to the line
+    parts: tuple = ()
 
     def payload(self) -> dict:
-        return {k: getattr(self, k) for k in ("kind", "target", "target_kind", "donor", "donor_name", "fund",
-                                              "note")}
+        out = {k: getattr(self, k) for k in ("kind", "target", "target_kind", "donor", "donor_name", "fund",
+                                             "note")}
+        if self.parts:
+            out["parts"] = [list(p) for p in self.parts]
+        return out
 
 
 def line_row(conn: Connection, org_id: int, line_id: int):
@@ -82,25 +103,52 @@ def line_row(conn: Connection, org_id: int, line_id: int):
     return row
 
 
+def live(m=None):
+    """The condition that a match row (of ``m``, default ``bank_matches``) is not undone."""
+    m = s.bank_matches if m is None else m
+    u = s.bank_matches.alias("undone")
+    return ~sa.exists().where(u.c.undoes_id == m.c.id)
+
+
 def match_of(conn: Connection, line_id: int):
+    """The line's live match, or None."""
     m = s.bank_matches
-    return conn.execute(sa.select(m).where(m.c.line_id == line_id)).first()
+    return conn.execute(sa.select(m).where(m.c.line_id == line_id, live())).first()
 
 
 def matched_line_ids(conn: Connection, line_ids: list[int]) -> dict[int, Any]:
-    """The match rows of those of ``line_ids`` that are matched, by line id."""
+    """The live match rows of those of ``line_ids`` that are matched, by line id."""
     m = s.bank_matches
     out: dict[int, Any] = {}
     for i in range(0, len(line_ids), 500):
-        for r in conn.execute(sa.select(m).where(m.c.line_id.in_(line_ids[i:i + 500]))):
+        for r in conn.execute(sa.select(m).where(m.c.line_id.in_(line_ids[i:i + 500]), live())):
             out[r.line_id] = r
     return out
 
 
 def matched_tx(org_id: int):
-    """A subquery of the transactions already matched to a line (``ledger/matching.py`` leaves them out)."""
-    m = s.bank_matches
-    return sa.select(m.c.tx_id).where(m.c.org_id == org_id, m.c.tx_id.is_not(None))
+    """A subquery of the transactions matched to a line by a live match — a split's every part — (what
+    ``ledger/matching.py`` leaves out)."""
+    m, pt = s.bank_matches, s.bank_match_parts
+    return sa.union(
+        sa.select(m.c.tx_id).where(m.c.org_id == org_id, m.c.tx_id.is_not(None), m.c.kind != "undo", live()),
+        sa.select(pt.c.tx_id).join(m, m.c.id == pt.c.match_id).where(m.c.org_id == org_id, live()))
+
+
+def line_matched_txs(conn: Connection, line_ids: list[int]) -> dict[int, list[int]]:
+    """The transactions of the live matches of ``line_ids`` (a split's every part), by line id."""
+    m, pt = s.bank_matches, s.bank_match_parts
+    out: dict[int, list[int]] = {}
+    for i in range(0, len(line_ids), 500):
+        chunk = line_ids[i:i + 500]
+        for r in conn.execute(sa.select(m.c.line_id, m.c.tx_id).where(m.c.line_id.in_(chunk), live(),
+                                                                       m.c.tx_id.is_not(None))):
+            out.setdefault(r.line_id, []).append(r.tx_id)
+        for r in conn.execute(sa.select(m.c.line_id, pt.c.tx_id).join(pt, pt.c.match_id == m.c.id)
+                              .where(m.c.line_id.in_(chunk), live())):
+            if r.tx_id not in out.get(r.line_id, []):
+                out.setdefault(r.line_id, []).append(r.tx_id)
+    return out
 
 
 def suspense_account(conn: Connection, org_id: int) -> int:
@@ -119,11 +167,18 @@ def suspense_account(conn: Connection, org_id: int) -> int:
                             role=SUSPENSE_ROLE)
 
 
-def default_fund(conn: Connection, org_id: int, code: str | None) -> tuple[int, str]:
-    """The fund named ``code``, else the organization's first fund (lowest id): (id, code)."""
-    f = s.funds
+def default_fund(conn: Connection, org_id: int, code: str | None,
+                 bank_account_id: int | None = None) -> tuple[int, str]:
+    """The fund named ``code``, else the bank account's default fund (if it has one), else the
+    organization's first fund (lowest id): (id, code)."""
+    f, a = s.funds, s.accounts
     if code:
         return orgs.fund_id_by_code(conn, org_id, code), code
+    if bank_account_id is not None:
+        row = conn.execute(sa.select(f.c.id, f.c.code).join(a, a.c.default_fund_id == f.c.id).where(
+            a.c.id == bank_account_id, a.c.org_id == org_id)).first()
+        if row is not None:
+            return row.id, row.code
     row = conn.execute(sa.select(f.c.id, f.c.code).where(f.c.org_id == org_id).order_by(f.c.id)).first()
     if row is None:
         raise NotFound("this organization has no fund", entity="fund")
@@ -139,6 +194,24 @@ def _bank_movement(conn: Connection, tx_id: int, account_id: int) -> int:
 def _is_reversed(conn: Connection, tx_id: int) -> bool:
     t = s.transactions
     return conn.execute(sa.select(t.c.id).where(t.c.reverses_id == tx_id)).first() is not None
+
+
+def set_default_fund(conn: Connection, org_id: int, account: str, fund: str | None) -> dict:
+    """Set (or, ``fund`` None, clear) the fund a bank account's lines go to when none is chosen."""
+    from .bankstatements import bank_account
+
+    acct = bank_account(conn, org_id, account)
+    fid = orgs.fund_id_by_code(conn, org_id, fund) if fund else None
+    conn.execute(s.accounts.update().where(s.accounts.c.id == acct.id).values(default_fund_id=fid))
+    return {"account": account, "default_fund": fund or None}
+
+
+def default_funds(conn: Connection, org_id: int) -> dict[str, str | None]:
+    """Each bank account's default fund code (None: the organization's first fund), by account code."""
+    a, f = s.accounts, s.funds
+    return {r.code: r.fund for r in conn.execute(
+        sa.select(a.c.code, f.c.code.label("fund")).outerjoin(f, f.c.id == a.c.default_fund_id).where(
+            a.c.org_id == org_id, a.c.role == "bank", a.c.parent_id.is_not(None)).order_by(a.c.code))}
 
 
 def _insert(conn: Connection, org_id: int, *, user: str, **values) -> int:
@@ -192,10 +265,12 @@ def confirm(conn: Connection, org_id: int, line_id: int, choice: Choice, *, user
             out["donation_id"] = choice.target
     elif choice.kind == "interest":
         out["tx_id"] = _interest_entry(conn, org_id, line, choice)
+    elif choice.kind == "split":
+        out.update(_split(conn, org_id, line, choice, user=user))
     elif choice.kind == "donor":
         if choice.donor is None and not (choice.donor_name or "").strip():
             raise InvalidInput("which donor?", field="donor", reason="empty")
-        _fid, fund = default_fund(conn, org_id, choice.fund)
+        _fid, fund = default_fund(conn, org_id, choice.fund, line.bank_account_id)
         r = donations.record_donation(conn, org_id, donations.DonationInput(
             fund=fund, amount=amount, date=line.date, kind="transfer", bank_account=line.account,
             donor=donations.DonorInput(id=choice.donor, name=None if choice.donor else choice.donor_name),
@@ -203,16 +278,64 @@ def confirm(conn: Connection, org_id: int, line_id: int, choice: Choice, *, user
         out.update(tx_id=r["tx_id"], donation_id=r["donation_id"], receipt=r["receipt"], fund=fund,
                    donor_id=r["donor_id"])
     else:  # suspense
-        fid, fund = default_fund(conn, org_id, choice.fund)
+        fid, fund = default_fund(conn, org_id, choice.fund, line.bank_account_id)
         susp = suspense_account(conn, org_id)
         entry = Entry(line.date, f"Tiền chuyển đến chờ xác định - sao kê {line.account}: {line.memo}"[:300],
                       (Line(line.bank_account_id, fid, amount), Line(susp, fid, -amount)),
                       doc_ref=line.bank_ref[:60], source="bank_suspense")
         out.update(tx_id=post(conn, org_id, [entry], user=user)[0].tx_id, fund=fund)
     fund_id = orgs.fund_id_by_code(conn, org_id, out["fund"]) if out["fund"] else None
+    m = s.bank_matches
+    attempt = conn.execute(sa.select(sa.func.count()).where(m.c.line_id == line_id)).scalar()  # all undone
     out["match_id"] = _insert(conn, org_id, user=user, line_id=line_id, kind=choice.kind, tx_id=out["tx_id"],
-                              donation_id=out["donation_id"], fund_id=fund_id, note=choice.note[:500])
+                              donation_id=out["donation_id"], fund_id=fund_id, note=choice.note[:500],
+                              attempt=attempt)
+    for part in out.get("parts", ()):
+        conn.execute(s.bank_match_parts.insert().values(
+            match_id=out["match_id"], tx_id=part["tx_id"], donation_id=part["donation_id"],
+            fund_id=part.pop("fund_id"), amount=part["amount"]))
     return out
+
+
+def split_parts(parts: Any, total: int) -> list[tuple[str, int]]:
+    """Check a split's parts — (fund, amount) pairs or {fund, amount} — against the line's ``total``:
+    at least two, each a fund named once and a positive whole amount of đồng, adding up to ``total``."""
+    out: list[tuple[str, int]] = []
+    for p in parts or ():
+        fund, amount = (p.get("fund"), p.get("amount")) if isinstance(p, dict) else tuple(p)
+        if not isinstance(fund, str) or not fund.strip():
+            raise InvalidInput("each part names a fund", field="parts", reason="empty")
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise InvalidInput("a part's amount is a whole number of đồng", field="parts", reason="not_integer")
+        if amount <= 0:
+            raise InvalidInput("a part's amount is more than zero", field="parts", reason="not_positive")
+        out.append((fund.strip(), amount))
+    if len(out) < 2:
+        raise InvalidInput("a split has two parts or more", field="parts", reason="split_too_few")
+    if len({f for f, _a in out}) != len(out):
+        raise InvalidInput("a fund is named twice in a split", field="parts", reason="split_fund_repeated")
+    if sum(a for _f, a in out) != total:
+        raise InvalidInput(f"the parts add up to {format_vnd(sum(a for _f, a in out))}, not the line's "
+                           f"{format_vnd(total)}", field="parts", reason="split_sum_differs",
+                           parts_total=sum(a for _f, a in out), amount=total)
+    return out
+
+
+def _split(conn: Connection, org_id: int, line, choice: Choice, *, user: str) -> dict:
+    """One donor's transfer split across funds: a transfer donation per part (own entry and receipt)."""
+    if choice.donor is None and not (choice.donor_name or "").strip():
+        raise InvalidInput("which donor?", field="donor", reason="empty")
+    parts = split_parts(choice.parts, int(line.amount))
+    fund_ids = {f: orgs.fund_id_by_code(conn, org_id, f) for f, _a in parts}
+    donor = donations.DonorInput(id=choice.donor, name=None if choice.donor else choice.donor_name)
+    items = [donations.validate_donation(donations.DonationInput(
+        fund=f, amount=a, date=line.date, kind="transfer", bank_account=line.account, donor=donor,
+        reference=line.bank_ref)) for f, a in parts]
+    rs = donations.record_donations(conn, org_id, items, user=user)
+    out = [{"fund": f, "fund_id": fund_ids[f], "amount": a, "tx_id": r["tx_id"], "donation_id": r["donation_id"],
+            "receipt": r["receipt"]} for (f, a), r in zip(parts, rs, strict=True)]
+    return {"tx_id": rs[0]["tx_id"], "donation_id": rs[0]["donation_id"], "donor_id": rs[0]["donor_id"],
+            "receipt": ", ".join(r["receipt"] for r in rs if r["receipt"]), "parts": out}
 
 
 def _recorded_entry(conn: Connection, org_id: int, line, choice: Choice) -> int:
@@ -237,8 +360,10 @@ def _recorded_entry(conn: Connection, org_id: int, line, choice: Choice) -> int:
 
 
 def _not_matched(conn: Connection, tx_id: int) -> None:
-    m = s.bank_matches
-    other = conn.execute(sa.select(m.c.line_id).where(m.c.tx_id == tx_id)).scalar()
+    m, pt = s.bank_matches, s.bank_match_parts
+    other = conn.execute(sa.select(m.c.line_id).where(m.c.tx_id == tx_id, m.c.kind != "undo", live())).scalar() \
+        or conn.execute(sa.select(m.c.line_id).join(pt, pt.c.match_id == m.c.id).where(
+            pt.c.tx_id == tx_id, live())).scalar()
     if other is not None:
         raise Conflict(f"that entry is already matched to line {other}", reason="entry_matched", line_id=other)
 
@@ -284,9 +409,12 @@ def reassign(conn: Connection, org_id: int, match_id: int, *, donor: int, fund: 
     first = conn.execute(sa.select(m).where(m.c.id == match_id, m.c.org_id == org_id)).first()
     if first is None or first.kind != "suspense":
         raise NotFound(f"suspense match {match_id} not found", entity="bank_match", id=match_id)
-    again = conn.execute(sa.select(m.c.id).where(m.c.reassigns_id == match_id)).scalar()
+    if _undone(conn, match_id):
+        raise Conflict(f"match {match_id} was undone", field="match", reason="match_undone", match_id=match_id)
+    again = conn.execute(sa.select(m.c.id).where(m.c.reassigns_id == match_id, live())).scalar()
     if again is not None:
         raise Conflict(f"match {match_id} was already reassigned", reason="already_reassigned", match_id=again)
+    attempt = conn.execute(sa.select(sa.func.count()).where(m.c.reassigns_id == match_id)).scalar()
     line = line_row(conn, org_id, first.line_id)
     amount = int(line.amount)
     if amount <= 0:
@@ -313,6 +441,93 @@ def reassign(conn: Connection, org_id: int, match_id: int, *, donor: int, fund: 
     ).inserted_primary_key[0]
     receipt = documents.issue(conn, org_id, "receipt", [(day, did, None)], user=user)[0]
     mid = _insert(conn, org_id, user=user, reassigns_id=match_id, kind="reassign", tx_id=p.tx_id,
-                  donation_id=did, fund_id=fid)
+                  donation_id=did, fund_id=fid, attempt=attempt)
     return {"match_id": mid, "reassigns": match_id, "line_id": line.id, "tx_id": p.tx_id, "donation_id": did,
             "receipt": receipt.label, "amount": amount, "donor_id": donor}
+
+
+def _undone(conn: Connection, match_id: int) -> int | None:
+    m = s.bank_matches
+    return conn.execute(sa.select(m.c.id).where(m.c.undoes_id == match_id)).scalar()
+
+
+def undo(conn: Connection, org_id: int, match_id: int, *, reason: str, on: Any = None, user: str) -> dict:
+    """Undo a match made by mistake (see the module's docstring): reverse what it booked — dated ``on``,
+    else as each entry it reverses — void the receipts, and link an ``undo`` row to it (the reason its
+    note). The line (or, for a reassignment, the suspense match) is unmatched again."""
+    take_turn(conn, org_id)
+    m, pt, t = s.bank_matches, s.bank_match_parts, s.transactions
+    row = conn.execute(sa.select(m).where(m.c.id == match_id, m.c.org_id == org_id)).first()
+    if row is None or row.kind == "undo":
+        raise NotFound(f"match {match_id} not found", entity="bank_match", id=match_id)
+    why = (reason or "").strip()
+    if not why:
+        raise InvalidInput("say why the match is undone", field="reason", reason="empty")
+    done = _undone(conn, match_id)
+    if done is not None:
+        raise Conflict(f"match {match_id} was already undone", field="match", reason="already_undone", match_id=done)
+    if row.kind == "suspense":
+        again = conn.execute(sa.select(m.c.id).where(m.c.reassigns_id == match_id, live())).scalar()
+        if again is not None:
+            raise Conflict(f"the money of match {match_id} was reassigned (match {again}): undo that first",
+                           field="match", reason="reassigned", reassign_id=again)
+    day = None if on is None else parse_date(on)
+    txs: list[int] = []
+    if row.kind == "split":
+        txs = list(conn.execute(sa.select(pt.c.tx_id).where(pt.c.match_id == match_id).order_by(pt.c.id)).scalars())
+    elif row.kind in BOOKED and row.tx_id is not None:
+        txs = [row.tx_id]
+    reversals, voided = [], []
+    for tx in txs:
+        if _is_reversed(conn, tx):  # already reversed by hand: nothing left to take back
+            continue
+        when = day or conn.execute(sa.select(t.c.date).where(t.c.id == tx)).scalar()
+        entry = reversal_entry(conn, org_id, tx, on=parse_date(when), reason=why)
+        reversals.append(post(conn, org_id, [entry], user=user)[0].tx_id)
+        voided += documents.void_for_reversal(conn, org_id, tx, reason=why, user=user)
+    uid = _insert(conn, org_id, user=user, undoes_id=match_id, kind="undo",
+                  tx_id=reversals[0] if reversals else None, note=why[:500])
+    line_id = row.line_id
+    if line_id is None and row.reassigns_id is not None:
+        line_id = conn.execute(sa.select(m.c.line_id).where(m.c.id == row.reassigns_id)).scalar()
+    return {"match_id": uid, "undoes": match_id, "kind": row.kind, "line_id": line_id,
+            "reassigns": row.reassigns_id, "reversals": reversals, "voided_documents": voided, "reason": why}
+
+
+def recent_matches(conn: Connection, org_id: int, account: str, *, limit: int = 30) -> list[dict]:
+    """The live matches of a bank account's lines (and the live reassignments of its suspense matches),
+    newest first: what the queue page offers to undo or reassign."""
+    from .bankstatements import bank_account
+
+    acct = bank_account(conn, org_id, account)
+    m, bl, f, d, dn = s.bank_matches, s.bank_lines, s.funds, s.donations, s.donors
+    r2 = m.alias("re")
+    rows = conn.execute(
+        sa.select(m.c.id, m.c.kind, m.c.line_id, m.c.tx_id, m.c.matched_by, m.c.matched_at, bl.c.date, bl.c.amount,
+                  bl.c.memo, f.c.code.label("fund"), dn.c.name.label("donor"),
+                  sa.select(r2.c.id).where(r2.c.reassigns_id == m.c.id, live(r2)).scalar_subquery()
+                  .label("reassigned_by"))
+        .join(bl, bl.c.id == m.c.line_id).outerjoin(f, f.c.id == m.c.fund_id)
+        .outerjoin(d, d.c.id == m.c.donation_id).outerjoin(dn, dn.c.id == d.c.donor_id)
+        .where(m.c.org_id == org_id, bl.c.bank_account_id == acct.id, live())
+        .order_by(m.c.id.desc()).limit(limit)).all()
+    out = [dict(r._mapping) for r in rows]
+    ids = [r["id"] for r in out if r["reassigned_by"]]
+    if ids:
+        reas = {r.reassigns_id: r for r in conn.execute(
+            sa.select(m.c.id, m.c.reassigns_id, f.c.code.label("fund"), dn.c.name.label("donor"))
+            .outerjoin(f, f.c.id == m.c.fund_id).outerjoin(d, d.c.id == m.c.donation_id)
+            .outerjoin(dn, dn.c.id == d.c.donor_id).where(m.c.id.in_([r["reassigned_by"] for r in out
+                                                                      if r["reassigned_by"]])))}
+        for r in out:
+            if r["id"] in reas:
+                x = reas[r["id"]]
+                r["reassigned_to"] = f"{x.donor} ({x.fund})"
+    splits = [r["id"] for r in out if r["kind"] == "split"]
+    if splits:
+        for p in conn.execute(sa.select(pt := s.bank_match_parts, f.c.code.label("fund_code"))
+                              .join(f, f.c.id == pt.c.fund_id).where(pt.c.match_id.in_(splits)).order_by(pt.c.id)):
+            for r in out:
+                if r["id"] == p.match_id:
+                    r.setdefault("parts", []).append((p.fund_code, int(p.amount)))
+    return out

@@ -70,6 +70,8 @@ accounts = sa.Table(
     sa.Column("bank_name", sa.String(200), nullable=True),
     sa.Column("bank_bin", sa.String(20), nullable=True),
     sa.Column("bank_account_no", sa.String(40), nullable=True),
+    # a bank account's fund for lines booked without one (suspense, a donor's transfer): revision 0016
+    sa.Column("default_fund_id", Id, sa.ForeignKey("funds.id"), nullable=True),
     sa.UniqueConstraint("org_id", "code", name="uq_accounts_org_code"),
     sa.CheckConstraint(
         "kind IN ('asset','liability','equity','income','expense')", name="kind"
@@ -657,26 +659,48 @@ bank_lines = sa.Table(
 )
 
 #: A statement line matched to the books (``ledger/reconcile.py``), append-only: what the line was
-#: confirmed to be (``kind``: pledge, entry, donor, interest, suspense) and the transaction that books it
-#: (a new one, or the entry already recorded). A line is matched at most once, a transaction is matched
-#: to at most one line. A line booked to the suspense account and later identified gets a second row,
-#: ``kind`` "reassign", linked by ``reassigns_id`` (no line of its own): never an update.
+#: confirmed to be (``kind``: pledge, entry, donor, interest, suspense, split) and the transaction that books
+#: it (a new one, or the entry already recorded; a split's first part, all parts in ``bank_match_parts``).
+#: A line booked to the suspense account and later identified gets a second row, ``kind`` "reassign",
+#: linked by ``reassigns_id`` (no line of its own); a match undone gets an ``undo`` row linked by
+#: ``undoes_id`` (its reversal's transaction, the reason as its note): never an update. ``attempt`` counts
+#: the earlier undone matches of the line (or reassignments): a line has at most one live match.
 bank_matches = sa.Table(
     "bank_matches",
     metadata,
     _id(),
     sa.Column("org_id", Id, sa.ForeignKey("organizations.id"), nullable=False),
-    sa.Column("line_id", Id, sa.ForeignKey("bank_lines.id"), nullable=True, unique=True),
-    sa.Column("reassigns_id", Id, sa.ForeignKey("bank_matches.id"), nullable=True, unique=True),
+    sa.Column("line_id", Id, sa.ForeignKey("bank_lines.id"), nullable=True),
+    sa.Column("reassigns_id", Id, sa.ForeignKey("bank_matches.id"), nullable=True),
+    sa.Column("undoes_id", Id, sa.ForeignKey("bank_matches.id"), nullable=True, unique=True),
+    sa.Column("attempt", sa.Integer, nullable=False, server_default="0"),
     sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True, unique=True),
+    sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), nullable=True, index=True),
     sa.Column("donation_id", Id, sa.ForeignKey("donations.id"), nullable=True),
     sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), nullable=True),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("matched_by", sa.String(120), nullable=False),
     sa.Column("matched_at", sa.String(40), nullable=False),
-    sa.CheckConstraint("kind IN ('pledge','entry','donor','interest','suspense','reassign')", name="kind"),
-    sa.CheckConstraint("(line_id IS NULL) <> (reassigns_id IS NULL)", name="line_or_reassign"),
+    sa.CheckConstraint("kind IN ('pledge','entry','donor','interest','suspense','reassign','split','undo')",
+                       name="kind"),
+    sa.CheckConstraint("(CASE WHEN line_id IS NULL THEN 0 ELSE 1 END + CASE WHEN reassigns_id IS NULL THEN 0 "
+                       "ELSE 1 END + CASE WHEN undoes_id IS NULL THEN 0 ELSE 1 END) = 1", name="one_link"),
+    sa.UniqueConstraint("line_id", "attempt", name="uq_bank_matches_line_attempt"),
+    sa.UniqueConstraint("reassigns_id", "attempt", name="uq_bank_matches_reassigns_attempt"),
+)
+
+#: The parts of a line confirmed as one donor's transfer split across funds: each a donation with its own
+#: transaction (balanced in its fund) and receipt; append-only.
+bank_match_parts = sa.Table(
+    "bank_match_parts",
+    metadata,
+    _id(),
+    sa.Column("match_id", Id, sa.ForeignKey("bank_matches.id"), nullable=False, index=True),
+    sa.Column("tx_id", Id, sa.ForeignKey("transactions.id"), nullable=False, unique=True),
+    sa.Column("donation_id", Id, sa.ForeignKey("donations.id"), nullable=False),
+    sa.Column("fund_id", Id, sa.ForeignKey("funds.id"), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.CheckConstraint("amount > 0", name="positive"),
 )
 
 #: Client idempotency keys: the same key and input give back the stored result.

@@ -729,3 +729,46 @@ def reassign_bank_line(db: Database, org_code: str, match_id: int, *, donor: int
 
     return run_idempotent(db, f"{org_code}:bank_reassign", key, payload, _audited(
         user, "bank.reassign", org_code, payload, work, lambda r: f"bank_match:{match_id}"))
+
+
+def undo_bank_match(db: Database, org_code: str, match_id: int, *, reason: str, on: Any = None, user: Who,
+                    key: str | None = None) -> dict:
+    """Undo a match made by mistake: what it booked reversed (receipts voided), the line unmatched again."""
+    from . import reconcile
+
+    payload = {"match": match_id, "reason": reason, "on": None if on is None else str(on)}
+
+    def work(conn):
+        return reconcile.undo(conn, orgs.org_id_by_code(conn, org_code), match_id, reason=reason, on=on,
+                              user=as_actor(user).user)
+
+    return run_idempotent(db, f"{org_code}:bank_undo", key, payload, _audited(
+        user, "bank.undo", org_code, payload, work, lambda r: f"bank_match:{match_id}"))
+
+
+def set_bank_default_fund(db: Database, org_code: str, account: str, fund: str | None, *, user: Who,
+                          key: str | None = None) -> dict:
+    """Set (``fund`` None: clear) the fund a bank account's lines go to when none is chosen."""
+    from . import reconcile
+
+    payload = {"account": account, "fund": fund}
+
+    def work(conn):
+        return reconcile.set_default_fund(conn, orgs.org_id_by_code(conn, org_code), account, fund)
+
+    return run_idempotent(db, f"{org_code}:bank_default_fund", key, payload, _audited(
+        user, "bank.default_fund", org_code, payload, work, lambda r: f"account:{account}"))
+
+
+def bank_default_funds(db: Database, org_code: str) -> dict:
+    from . import reconcile
+
+    with db.read() as conn:
+        return reconcile.default_funds(conn, orgs.org_id_by_code(conn, org_code))
+
+
+def recent_bank_matches(db: Database, org_code: str, account: str, *, limit: int = 30) -> list[dict]:
+    from . import reconcile
+
+    with db.read() as conn:
+        return reconcile.recent_matches(conn, orgs.org_id_by_code(conn, org_code), account, limit=limit)

@@ -10,7 +10,7 @@ from flask import g
 
 from ledger import schema as s
 from ledger import services
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, NotFound
 from ledger.reconcile import Choice, matched_line_ids
 
 from . import auth
@@ -72,9 +72,45 @@ def bank_lines(args: dict, org: str):
 @replayable(sk.ConfirmOut)
 def bank_line_confirm(body: dict, org: str, line_id: int):
     """Book what a line is — its proposal accepted (no ``kind``), or a pledge paid, a recorded entry, a
-    donor's transfer, deposit interest, the suspense account — and record the match; 409 when the line is
-    already matched"""
+    donor's transfer (``split`` across funds with ``parts``), deposit interest, the suspense account — and
+    record the match; 409 when the line is already matched"""
     choice = Choice(body.get("kind"), target=body.get("target"), target_kind=body["target_kind"],
                     donor=body.get("donor"), donor_name=body.get("donor_name"), fund=body.get("fund"),
-                    note=body["note"])
+                    note=body["note"], parts=tuple((p["fund"], p["amount"]) for p in body.get("parts") or ()))
     return _created(services.confirm_bank_line(auth.db(), org, line_id, choice, user=auth.actor(), key=_key()))
+
+
+@route(f"/organizations/<org>/bank-matches/<{ID}:match_id>/undo", "bank_match_undo", BANK, "POST")
+@protected("bank.match", *WRITE, post=True)
+@bp.arguments(sk.UndoIn(), example={"reason": "nhầm nhà hảo tâm"})
+@replayable(sk.UndoOut)
+def bank_match_undo(body: dict, org: str, match_id: int):
+    """Undo a match made by mistake: what it booked is reversed (receipts voided), an entry matched as
+    already recorded only loses its link; the line is unmatched again. 409 ``reassigned`` for suspense money
+    already reassigned (undo the reassignment first), ``already_undone``, ``period_locked``"""
+    return _created(services.undo_bank_match(auth.db(), org, match_id, reason=body["reason"], on=body.get("on"),
+                                             user=auth.actor(), key=_key()))
+
+
+@route(f"/organizations/<org>/bank-matches/<{ID}:match_id>/reassign", "bank_match_reassign", BANK, "POST")
+@protected("bank.match", *WRITE, post=True)
+@bp.arguments(sk.ReassignIn(), example={"donor": 12, "fund": "TOHIEU"})
+@replayable(sk.ReassignOut)
+def bank_match_reassign(body: dict, org: str, match_id: int):
+    """Move money booked to the suspense account (a suspense match) to donation income for the donor now
+    known, with a receipt: a new linked entry and match row"""
+    return _created(services.reassign_bank_line(auth.db(), org, match_id, donor=body["donor"], fund=body.get("fund"),
+                                                on=body.get("on"), user=auth.actor(), key=_key()))
+
+
+@route("/organizations/<org>/bank-accounts/<account>/default-fund", "bank_account_default_fund", BANK, "POST")
+@protected("bank.settings", *WRITE, post=True)
+@bp.arguments(sk.DefaultFundIn(), example={"fund": "TOHIEU"})
+@replayable(sk.DefaultFundOut)
+def bank_account_default_fund(body: dict, org: str, account: str):
+    """Set the fund a bank account's lines go to when none is chosen (suspense, a donor's transfer); ``null``
+    clears it (the organization's first fund)"""
+    if "\x00" in account or len(account) > 40:
+        raise NotFound(f"bank account {account!r} not found", entity="bank_account", code=account)
+    return _created(services.set_bank_default_fund(auth.db(), org, account, body["fund"], user=auth.actor(),
+                                                   key=_key()))

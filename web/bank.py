@@ -1,6 +1,8 @@
 """The treasurer's bank page: upload a statement (checked and previewed before anything is written), then
 the matching queue of a bank account — each unmatched line with its proposal and why, accepted, given to
-another donor, or put in the suspense account ("chưa xác định") with one form each."""
+another donor, split across two funds ("Chia cho hai quỹ"), or put in the suspense account ("chưa xác định")
+with one form each; below, the lines matched lately, each undone with a reason, suspense money reassigned to
+its donor; and the account's default fund for lines booked without one."""
 
 from __future__ import annotations
 
@@ -77,7 +79,12 @@ def _page(org: str, account: str | None, status: int = 200, **extra):
     if ctx["account"]:
         queue = services.statement_proposals(db(), org, ctx["account"], unmatched=True)
     may_match = can(g.org_id, "bank.match")
-    return render_template("bank.html", queue=queue, may_match=may_match,
+    matched, default = [], None
+    if ctx["account"]:
+        matched = services.recent_bank_matches(db(), org, ctx["account"])
+        default = services.bank_default_funds(db(), org).get(ctx["account"])
+    return render_template("bank.html", queue=queue, may_match=may_match, matched=matched, default_fund=default,
+                           may_settings=can(g.org_id, "bank.settings"),
                            may_import=can(g.org_id, "bank.import"), **ctx, **extra), status
 
 
@@ -201,6 +208,15 @@ def confirm(org: str, line_id: int):
         choice = Choice("donor", donor=int(donor), fund=f.get("fund") or None)
     elif how == "suspense":
         choice = Choice("suspense", fund=f.get("fund") or None)
+    elif how == "split":
+        if not donor.isdigit():
+            return _page(org, account, 422, error=_("Choose a donor."))
+        try:
+            parts = tuple((f.get(f"fund{i}", ""), parse_amount_text(f.get(f"amount{i}", ""), field="parts"))
+                          for i in (1, 2) if f.get(f"fund{i}") or f.get(f"amount{i}"))
+        except LedgerError as err:
+            return _page(org, account, 422, error=error_text(err))
+        choice = Choice("split", donor=int(donor), parts=parts)
     else:
         abort(400)
     try:
@@ -251,3 +267,59 @@ def reconciliation_file(org: str, fmt: str):
     with db().read() as conn:
         name = bst.bank_account(conn, g.org_id, account).name
     return _file(org, reconciliation_table(rec, name), fmt)
+
+
+def _back(org: str, account: str | None):
+    return redirect(url_for("bank.queue", org=org, account=account), 303)
+
+
+@bp.post("/o/<org>/bank/matches/<int:match_id>/undo")
+@requires("bank.match")
+def undo(org: str, match_id: int):
+    f = request.form
+    account = f.get("account") or None
+    reason = f.get("reason", "").strip()
+    if not reason:
+        return _page(org, account, 422, error=_("Say why the match is undone."))
+    try:
+        r = services.undo_bank_match(db(), org, match_id, reason=reason, user=actor(), key=f.get("key") or None)
+    except LedgerError as err:
+        return _page(org, account, err.status if err.status in (404, 409, 422) else 422, error=error_text(err))
+    flash(_("Match %(id)s undone; %(n)s entries reversed, %(v)s receipts voided.", id=match_id,
+            n=len(r["reversals"]), v=len(r["voided_documents"])))
+    return _back(org, account)
+
+
+@bp.post("/o/<org>/bank/matches/<int:match_id>/reassign")
+@requires("bank.match")
+def reassign(org: str, match_id: int):
+    f = request.form
+    account = f.get("account") or None
+    donor = f.get("donor", "")
+    if not donor.isdigit():
+        return _page(org, account, 422, error=_("Choose a donor."))
+    try:
+        r = services.reassign_bank_line(db(), org, match_id, donor=int(donor), fund=f.get("fund") or None,
+                                        user=actor(), key=f.get("key") or None)
+    except LedgerError as err:
+        return _page(org, account, err.status if err.status in (404, 409, 422) else 422, error=error_text(err))
+    flash(_("%(amount)s moved to the donor's gifts. Receipt %(r)s.", amount=format_vnd(r["amount"]), r=r["receipt"]))
+    return _back(org, account)
+
+
+@bp.post("/o/<org>/bank/default-fund")
+@requires("bank.settings")
+def default_fund(org: str):
+    f = request.form
+    account = f.get("account", "")
+    try:
+        services.set_bank_default_fund(db(), org, account, f.get("fund") or None, user=actor())
+    except LedgerError as err:
+        if f.get("back") == "accounts":
+            flash(error_text(err))
+            return redirect(url_for("deposits.bank_accounts", org=org), 303)
+        return _page(org, account, err.status if err.status in (404, 409, 422) else 422, error=error_text(err))
+    flash(_("Default fund of %(a)s saved.", a=account))
+    if f.get("back") == "accounts":
+        return redirect(url_for("deposits.bank_accounts", org=org), 303)
+    return _back(org, account)

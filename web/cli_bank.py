@@ -120,13 +120,21 @@ def statement_match(c: Ctx, org, account, statement_id, start, end, unmatched, a
 
 
 _AS_VI = {"pledge": "thu tiền cam kết", "entry": "bút toán đã ghi", "donor": "ủng hộ chuyển khoản",
-          "interest": "lãi tiền gửi", "suspense": "tiền chờ xác định"}
+          "interest": "lãi tiền gửi", "suspense": "tiền chờ xác định", "split": "ủng hộ chia cho nhiều quỹ",
+          "reassign": "chuyển tiền chờ xác định cho nhà hảo tâm"}
+
+
+def _part(text: str) -> tuple[str, int]:
+    fund, sep, amount = text.partition("=")
+    if not sep or not fund.strip():
+        raise click.BadParameter(f"{text!r}: write FUND=AMOUNT, e.g. TOHIEU=600.000", param_hint="--part")
+    return fund.strip(), parse_amount_text(amount.strip(), field="parts")
 
 
 @statement.command("confirm")
 @org_opt
 @click.argument("line_id", type=int)
-@click.option("--as", "kind", type=click.Choice(["pledge", "entry", "donor", "interest", "suspense"]),
+@click.option("--as", "kind", type=click.Choice(["pledge", "entry", "donor", "interest", "suspense", "split"]),
               default=None, help="What the line is (default: accept its proposal).")
 @click.option("--target", type=int, default=None,
               help="The pledge, recorded donation (or payout with --payout) or deposit id.")
@@ -134,21 +142,27 @@ _AS_VI = {"pledge": "thu tiền cam kết", "entry": "bút toán đã ghi", "don
 @click.option("--donor", type=int, default=None, help="The donor's id (--as donor).")
 @click.option("--donor-name", default=None, help="Or the donor's name (found, else created).")
 @click.option("--fund", default=None, help="The fund (--as donor or suspense; default: the first fund).")
+@click.option("--part", "parts", multiple=True, metavar="FUND=AMOUNT",
+              help="--as split: a fund and its part (twice or more; the parts add up to the line).")
 @click.option("--note", default="", help="A note kept with the match.")
 @key_opt
 @json_opt
 @click.pass_obj
-def statement_confirm(c: Ctx, org, line_id, kind, target, payout, donor, donor_name, fund, note, key,
+def statement_confirm(c: Ctx, org, line_id, kind, target, payout, donor, donor_name, fund, parts, note, key,
                       as_json) -> None:
     """Book what a statement line is and record the match, in one unit of work: its proposal accepted,
     or what a person says (a pledge paid, a recorded entry, a donor's transfer, deposit interest, or the
-    suspense account "chờ xác định")."""
+    suspense account "chờ xác định"). ``--as split --donor N --part TOHIEU=600.000 --part KHT=400.000``: one
+    donor's transfer split across funds, a donation and receipt per fund."""
     from ledger.reconcile import Choice
 
     r = services.confirm_bank_line(c.db, org, line_id, Choice(
         kind, target=target, target_kind="payout" if payout else "donation", donor=donor, donor_name=donor_name,
-        fund=fund, note=note), user=c.user, key=key)
+        fund=fund, note=note, parts=tuple(_part(p) for p in parts)), user=c.user, key=key)
     text = f"Dòng {line_id} ({format_vnd(r['amount'])}): {_AS_VI[r['kind']]}, bút toán {r['tx_id']}."
+    if r.get("parts"):
+        text += " " + "; ".join(f"{p['fund']} {format_vnd(p['amount'])} (bút toán {p['tx_id']})" for p in r["parts"])
+        text += "."
     if r.get("receipt"):
         text += f" Biên nhận {r['receipt']}."
     if r.get("outstanding") is not None:
@@ -171,6 +185,50 @@ def statement_reassign(c: Ctx, org, match_id, donor, fund, on, key, as_json) -> 
     r = services.reassign_bank_line(c.db, org, match_id, donor=donor, fund=fund, on=_date(on), user=c.user, key=key)
     _out(r, as_json, f"Đã chuyển {format_vnd(r['amount'])} từ tiền chờ xác định sang ủng hộ của nhà hảo tâm "
                      f"{donor}: bút toán {r['tx_id']}, biên nhận {r['receipt']}.")
+
+
+@statement.command("undo")
+@org_opt
+@click.argument("match_id", type=int)
+@click.option("--reason", required=True, help="Why the match is undone (kept with it).")
+@click.option("--on", default=None, help="Date of the reversals (default: each reversed entry's own date).")
+@key_opt
+@json_opt
+@click.pass_obj
+def statement_undo(c: Ctx, org, match_id, reason, on, key, as_json) -> None:
+    """Undo a match made by mistake: what it booked is reversed (receipts voided), an entry matched as
+    already recorded only loses its link; the line is back in the queue. Undo a reassignment before the
+    suspense match it moved."""
+    r = services.undo_bank_match(c.db, org, match_id, reason=reason, on=_date(on), user=c.user, key=key)
+    text = f"Đã hủy khớp số {match_id} ({_AS_VI.get(r['kind'], r['kind'])})"
+    text += f": đảo bút toán {', '.join(str(x) for x in r['reversals'])}" if r["reversals"] else \
+        ": chỉ bỏ liên kết, bút toán đã ghi giữ nguyên"
+    if r["voided_documents"]:
+        text += f"; hủy {len(r['voided_documents'])} biên nhận"
+    _out(r, as_json, text + (f". Dòng {r['line_id']} trở lại hàng chờ khớp." if r["kind"] != "reassign"
+                             else ". Tiền trở lại tài khoản chờ xác định."))
+
+
+@statement.command("default-fund")
+@org_opt
+@click.option("--account", required=True, help="The bank account (1121.x).")
+@click.option("--fund", default=None, help="The fund its lines go to when none is chosen.")
+@click.option("--clear", is_flag=True, help="No default: the organization's first fund.")
+@json_opt
+@click.pass_obj
+def statement_default_fund(c: Ctx, org, account, fund, clear, as_json) -> None:
+    """Show or set the fund a bank account's statement lines are booked to when none is chosen (the
+    suspense account, a donor's transfer)."""
+    if fund and clear:
+        raise click.UsageError("--fund or --clear, not both")
+    if fund or clear:
+        r = services.set_bank_default_fund(c.db, org, account, None if clear else fund, user=c.user)
+    else:
+        current = services.bank_default_funds(c.db, org)
+        if account not in current:
+            raise click.ClickException(f"không có tài khoản ngân hàng {account}")
+        r = {"account": account, "default_fund": current[account]}
+    _out(r, as_json, f"Quỹ mặc định của {account}: " + (r["default_fund"] or "quỹ đầu tiên của tổ chức") + ".")
 
 
 @statement.command("reconcile")

@@ -230,7 +230,11 @@ def _bank_page(org: str, form, error=None, status=200):
     with db().read() as conn:
         info = org_info(conn, org)
         rows = deposits.bank_accounts(conn, g.org_id)
-    return render_template("bank_accounts.html", org=info, rows=rows, form=form, error=error), status
+        funds = conn.execute(sa.select(s.funds.c.code, s.funds.c.name).where(s.funds.c.org_id == g.org_id)
+                             .order_by(s.funds.c.id)).all()
+    defaults = services.bank_default_funds(db(), org)
+    return render_template("bank_accounts.html", org=info, rows=rows, form=form, error=error, funds=funds,
+                           defaults=defaults), status
 
 
 @bp.get("/o/<org>/bank-accounts")

@@ -95,6 +95,11 @@ _VI = {
                       "parent_cycle": "Các tài khoản khai báo tài khoản cấp trên vòng quanh nhau.",
                       "successor_below": "Đơn vị tiếp nhận không được là chính đơn vị đó hoặc đơn vị trực thuộc nó.",
                       "same_org": "Chỉ chuyển tiền sang một đơn vị khác.",
+                      "split_too_few": "Chia cho các quỹ cần ít nhất hai phần.",
+                      "split_fund_repeated": "Mỗi quỹ chỉ được ghi một lần khi chia.",
+                      "split_sum_differs": "Tổng các phần ({parts_total} đồng) phải đúng bằng số tiền của dòng "
+                                           "sao kê ({amount} đồng).",
+                      "not_integer": "Số tiền phải là số nguyên đồng.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity} {what}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
@@ -131,6 +136,10 @@ _VI = {
                  "open_work": "Trước khi giải thể, hãy tất toán các khoản tiền gửi đã rút trước hạn hoặc đã điều "
                               "chỉnh, trao các hiện vật và khoản tài trợ theo địa chỉ đã duyệt, thu hoặc hủy các "
                               "cam kết ủng hộ, và hoàn tất các danh sách chi đang lập.",
+                 "already_undone": "Lần khớp này đã được hủy trước đó.",
+                 "reassigned": "Khoản tiền chờ xác định này đã được chuyển cho nhà hảo tâm; hãy hủy lần chuyển "
+                               "đó trước.",
+                 "match_undone": "Lần khớp này đã bị hủy.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
     "not_allowed": {"preparer_cannot_approve": "Người lập danh sách không được duyệt danh sách của mình.",
                     "not_council": "Chỉ thành viên Hội đồng quản lý quỹ mới được duyệt.",

@@ -37,6 +37,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "org.reorganize": frozenset({"admin"}),  # take over a dissolved organization's books (its successor's admin)
     "bank.import": frozenset({"treasurer"}),  # import a bank statement
     "bank.match": frozenset({"treasurer"}),  # confirm what a statement line is (books it), reassign suspense money
+    # (and undo a match made by mistake)
+    "bank.settings": frozenset({"admin", "treasurer"}),  # a bank account's default fund for the matching queue
 }
 
 

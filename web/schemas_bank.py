@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .schemas import MAX_ID, Out, Strict, Text
+from .schemas import MAX_ID, Dong, Out, Strict, Text
 
 _SIGNED = {"description": "signed whole đồng (money in positive)"}
 
@@ -79,7 +79,7 @@ class BankLineList(Out):
 
 class ConfirmIn(Strict):
     kind = fields.String(load_default=None, allow_none=True,
-                         validate=validate.OneOf(("pledge", "entry", "donor", "interest", "suspense")),
+                         validate=validate.OneOf(("pledge", "entry", "donor", "interest", "suspense", "split")),
                          metadata={"description": "what the line is; omitted: accept its proposal"})
     target = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
                             metadata={"description": "pledge, donation (or paid batch line), or deposit id"})
@@ -88,6 +88,68 @@ class ConfirmIn(Strict):
     donor_name = Text(300, min_length=1)
     fund = Text(40, min_length=1)
     note = Text(500, load_default="")
+    parts = fields.List(fields.Nested(lambda: SplitPart()), validate=validate.Length(max=20), metadata={
+        "description": "kind split: the funds and amounts a donor's transfer is split into — two or more, "
+                       "adding up to the line (else 422 split_too_few, split_sum_differs, split_fund_repeated)"})
+
+
+class SplitPart(Strict):
+    fund = Text(40, min_length=1, required=True)
+    amount = Dong(required=True)
+
+
+class PartOut(Out):
+    fund = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    tx_id = fields.Integer(required=True)
+    donation_id = fields.Integer(required=True)
+    receipt = fields.String(required=True, allow_none=True)
+
+
+class UndoIn(Strict):
+    reason = Text(500, min_length=1, required=True, metadata={"description": "why the match is undone"})
+    on = fields.Date(metadata={"description": "date of the reversals (default: each reversed entry's own)"})
+
+
+class UndoOut(Out):
+    match_id = fields.Integer(required=True, metadata={"description": "the undo row"})
+    undoes = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "the kind of the match undone"})
+    line_id = fields.Integer(required=True, allow_none=True)
+    reassigns = fields.Integer(required=True, allow_none=True)
+    reversals = fields.List(fields.Integer(), required=True)
+    voided_documents = fields.List(fields.Integer(), required=True)
+    reason = fields.String(required=True)
+    replayed = fields.Boolean(required=True)
+
+
+class ReassignIn(Strict):
+    donor = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    fund = Text(40, min_length=1, metadata={"description": "default: the suspense booking's fund"})
+    on = fields.Date(metadata={"description": "date of the entry (default: today)"})
+
+
+class ReassignOut(Out):
+    match_id = fields.Integer(required=True)
+    reassigns = fields.Integer(required=True)
+    line_id = fields.Integer(required=True)
+    tx_id = fields.Integer(required=True)
+    donation_id = fields.Integer(required=True)
+    receipt = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    donor_id = fields.Integer(required=True)
+    replayed = fields.Boolean(required=True)
+
+
+class DefaultFundIn(Strict):
+    fund = Text(40, min_length=1, required=True, allow_none=True,
+                metadata={"description": "the fund code; null: back to the organization's first fund"})
+
+
+class DefaultFundOut(Out):
+    account = fields.String(required=True)
+    default_fund = fields.String(required=True, allow_none=True)
+    replayed = fields.Boolean(required=True)
 
 
 class ConfirmOut(Out):
@@ -99,4 +161,5 @@ class ConfirmOut(Out):
     donation_id = fields.Integer(required=True, allow_none=True)
     receipt = fields.String(required=True, allow_none=True)
     fund = fields.String(required=True, allow_none=True)
+    parts = fields.List(fields.Nested(PartOut), metadata={"description": "kind split: each part"})
     replayed = fields.Boolean(required=True)

@@ -44,6 +44,56 @@ def test_import_list_and_confirm_through_the_api(api):  # noqa: F811
     assert api.post(f"{URL}/bank-lines/{first}/confirm", {"kind": "nope"}).status_code == 422
 
 
+def test_split_undo_reassign_and_default_fund_through_the_api(api):  # noqa: F811
+    r = _upload(api, CSV, opening="0", closing="1489000")
+    assert r.status_code == 201
+    lines = api.get(f"{URL}/bank-lines?account=1121.BIDV").get_json()["items"]
+    credit = next(x["id"] for x in lines if x["amount"] == 1_500_000)
+    donor = api.post(f"{URL}/donations", {"fund": "TOHIEU", "amount": 10_000, "date": "2025-03-01",
+                                          "donor": {"name": "Phạm Thị Dung"}}).get_json()["donor_id"]
+    split = {"kind": "split", "donor": donor, "parts": [{"fund": "TOHIEU", "amount": 1_000_000},
+                                                        {"fund": "KHT", "amount": 400_000}]}
+    bad = api.post(f"{URL}/bank-lines/{credit}/confirm", split)
+    assert bad.status_code == 422 and bad.get_json()["errors"] == {"parts": ["split_sum_differs"]}
+    floats = {**split, "parts": [{"fund": "TOHIEU", "amount": 1_000_000.0}, {"fund": "KHT", "amount": 500_000}]}
+    assert api.post(f"{URL}/bank-lines/{credit}/confirm", floats).status_code == 422
+    split["parts"][1]["amount"] = 500_000
+    done = api.post(f"{URL}/bank-lines/{credit}/confirm", split, key="sp1")
+    assert done.status_code == 201, done.get_data(as_text=True)
+    body = done.get_json()
+    assert body["kind"] == "split" and [(p["fund"], p["amount"]) for p in body["parts"]] == [
+        ("TOHIEU", 1_000_000), ("KHT", 500_000)]
+    mid = body["match_id"]
+    undo = f"{URL}/bank-matches/{mid}/undo"
+    assert api.post(undo, {"reason": "nhầm"}, role="auditor").status_code == 403
+    assert api.post(undo, {}).status_code == 422
+    u = api.post(undo, {"reason": "nhầm quỹ"}, key="u1")
+    assert u.status_code == 201 and len(u.get_json()["reversals"]) == 2 and len(u.get_json()["voided_documents"]) == 2
+    assert api.post(undo, {"reason": "nhầm quỹ"}, key="u1").get_json()["replayed"]
+    again = api.post(undo, {"reason": "lần nữa"})
+    assert again.status_code == 409 and again.get_json()["errors"] == {"match": ["already_undone"]}
+    assert credit in [x["id"] for x in api.get(f"{URL}/bank-lines").get_json()["items"]]
+    # the default fund, then a suspense booking without a fund, reassigned to the donor
+    df = f"{URL}/bank-accounts/1121.BIDV/default-fund"
+    assert api.post(df, {"fund": "KHT"}, role="auditor").status_code == 403
+    assert api.post(f"{URL}/bank-accounts/1121.NOPE/default-fund", {"fund": "KHT"}).status_code == 404
+    set_ = api.post(df, {"fund": "KHT"}, role="admin")
+    assert set_.status_code == 201 and set_.get_json()["default_fund"] == "KHT"
+    s = api.post(f"{URL}/bank-lines/{credit}/confirm", {"kind": "suspense"}).get_json()
+    assert s["fund"] == "KHT"
+    re_ = f"{URL}/bank-matches/{s['match_id']}/reassign"
+    assert api.post(re_, {"donor": donor}, role="auditor").status_code == 403
+    moved = api.post(re_, {"donor": donor, "fund": "TOHIEU", "on": "2025-03-20"}, key="r1")
+    assert moved.status_code == 201 and moved.get_json()["receipt"] and moved.get_json()["amount"] == 1_500_000
+    assert api.post(re_, {"donor": donor}).status_code == 409
+    blocked = api.post(f"{URL}/bank-matches/{s['match_id']}/undo", {"reason": "x"})
+    assert blocked.status_code == 409 and blocked.get_json()["errors"] == {"match": ["reassigned"]}
+    assert api.post(f"{URL}/bank-matches/{moved.get_json()['match_id']}/undo", {"reason": "nhầm người"}).status_code \
+        == 201
+    assert api.post(f"{URL}/bank-matches/999999/undo", {"reason": "x"}).status_code == 404
+    assert api.post(df, {"fund": None}).get_json()["default_fund"] is None
+
+
 def test_a_camt_statement_through_the_api(api):  # noqa: F811
     """A camt.053 file posted like a CSV: imported, the same again imports nothing, another currency and a
     fraction of a đồng refused with their reasons."""

@@ -76,6 +76,36 @@ def test_a_treasurer_confirms_lines_and_reassigns_suspense_money(demo, tmp_path)
     assert "Số dư theo ngân hàng" in run(demo, "statement", "reconcile", "--account", "1121.BIDV").stdout
 
 
+def test_a_treasurer_splits_a_line_undoes_a_match_and_sets_a_default_fund(demo, tmp_path):  # noqa: F811
+    f = tmp_path / "vcb.csv"
+    f.write_bytes(VCB_CSV.encode("utf-8-sig"))
+    run(demo, "statement", "import", "--account", "1121.BIDV", str(f))
+    lines = json.loads(run(demo, "statement", "match", "--account", "1121.BIDV", "--unmatched", "--json").stdout)
+    line = next(x["line"]["id"] for x in lines if x["line"]["amount"] == 2_000_000)
+    fee = next(x["line"]["id"] for x in lines if x["line"]["amount"] == -200_000)
+    # parts that do not add up: refused, with the reason in Vietnamese
+    p = run(demo, "statement", "confirm", str(line), "--as", "split", "--donor", "1", "--part", "TOHIEU=1.200.000",
+            "--part", "KHT=700.000", ok=False)
+    assert p.returncode != 0 and "Tổng các phần" in p.stderr
+    out = json.loads(run(demo, "statement", "confirm", str(line), "--as", "split", "--donor", "1",
+                         "--part", "TOHIEU=1.200.000", "--part", "KHT=800.000", "--json").stdout)
+    assert out["kind"] == "split" and [(x["fund"], x["amount"]) for x in out["parts"]] == [
+        ("TOHIEU", 1_200_000), ("KHT", 800_000)] and all(x["receipt"] for x in out["parts"])
+    assert run(demo, "statement", "undo", str(out["match_id"]), ok=False).returncode != 0  # a reason is required
+    text = run(demo, "statement", "undo", str(out["match_id"]), "--reason", "nhầm quỹ").stdout
+    assert "Đã hủy khớp" in text and "hủy 2 biên nhận" in text and f"Dòng {line} trở lại" in text
+    left = json.loads(run(demo, "statement", "match", "--account", "1121.BIDV", "--unmatched", "--json").stdout)
+    assert line in [x["line"]["id"] for x in left]
+    # the account's default fund takes the fee put in suspense without a fund
+    assert "quỹ đầu tiên" in run(demo, "statement", "default-fund", "--account", "1121.BIDV").stdout
+    assert "KHT" in run(demo, "statement", "default-fund", "--account", "1121.BIDV", "--fund", "KHT").stdout
+    r = json.loads(run(demo, "statement", "confirm", str(fee), "--as", "suspense", "--json").stdout)
+    assert r["fund"] == "KHT"
+    shown = json.loads(run(demo, "statement", "default-fund", "--account", "1121.BIDV", "--json").stdout)
+    assert shown == {"account": "1121.BIDV", "default_fund": "KHT"}
+    assert "quỹ đầu tiên" in run(demo, "statement", "default-fund", "--account", "1121.BIDV", "--clear").stdout
+
+
 def test_a_camt_statement_and_an_mt940_through_the_command_line(demo, tmp_path):  # noqa: F811
     """The same command takes a bank's camt.053 XML (told by its content) and refuses another account's."""
     from tests.integration.test_bank_formats import camt, mt940

@@ -116,6 +116,67 @@ def test_the_reconciliation_downloads_as_pdf_xlsx_and_csv(site):
         assert "bank-reconciliation-1121.BIDV-2025-03" in r.headers["Content-Disposition"]
 
 
+def test_split_undo_reassign_and_default_fund_from_the_bank_page(site):
+    db, treasurer, auditor = site
+    with db.read() as c:
+        ids = list(c.execute(sa.text("SELECT id FROM bank_lines ORDER BY id")).scalars())
+        susp = c.execute(sa.text("SELECT id FROM bank_matches WHERE kind = 'suspense'")).scalar()
+        donor = c.execute(sa.text("SELECT min(id) FROM donors")).scalar()
+    page = treasurer.get("/o/SLA/bank?account=1121.BIDV").get_data(as_text=True)
+    assert "Chia cho hai quỹ" in page and 'id="default-fund-form"' in page and f'id="match-{susp}"' in page
+    token = csrf_token(treasurer, "/o/SLA/bank")
+    # the default fund, without then with the CSRF token
+    assert treasurer.post("/o/SLA/bank/default-fund", data={"account": "1121.BIDV", "fund": "KHT"}).status_code == 400
+    r = treasurer.post("/o/SLA/bank/default-fund", data={"csrf_token": token, "account": "1121.BIDV", "fund": "KHT"})
+    assert r.status_code == 303
+    assert '<option value="KHT" selected>' in treasurer.get("/o/SLA/bank?account=1121.BIDV").get_data(as_text=True)
+    # split: parts that do not add up are refused, then 200.000 + 100.000 of the 300.000 line
+    split = {"csrf_token": token, "as": "split", "donor": str(donor), "account": "1121.BIDV",
+             "fund1": "TOHIEU", "amount1": "200.000", "fund2": "KHT", "amount2": "50.000"}
+    r = treasurer.post(f"/o/SLA/bank/lines/{ids[2]}/confirm", data=split)
+    assert r.status_code == 422 and "Tổng các phần" in r.get_data(as_text=True)
+    assert treasurer.post(f"/o/SLA/bank/lines/{ids[2]}/confirm", data={**split, "csrf_token": ""}).status_code == 400
+    r = treasurer.post(f"/o/SLA/bank/lines/{ids[2]}/confirm", data={**split, "amount2": "100.000"})
+    assert r.status_code == 303
+    with db.read() as c:
+        mid, kind = c.execute(sa.text("SELECT id, kind FROM bank_matches WHERE line_id = :l"), {"l": ids[2]}).one()
+        parts = [tuple(x) for x in c.execute(sa.text(
+            "SELECT f.code, p.amount FROM bank_match_parts p JOIN funds f ON f.id = p.fund_id ORDER BY p.id"))]
+    assert kind == "split" and parts == [("TOHIEU", 200_000), ("KHT", 100_000)]
+    page = treasurer.get("/o/SLA/bank?account=1121.BIDV").get_data(as_text=True)
+    assert f'id="line-{ids[2]}"' not in page and f'id="match-{mid}"' in page and "TOHIEU: 200.000 đ" in page
+    # undo: a reason is required, the auditor may not, the line comes back
+    assert treasurer.post(f"/o/SLA/bank/matches/{mid}/undo", data={"csrf_token": token}).status_code == 422
+    assert auditor.post(f"/o/SLA/bank/matches/{mid}/undo",
+                        data={"csrf_token": csrf_token(auditor, "/o/SLA/bank/reconciliation"),
+                              "reason": "x"}).status_code == 403
+    assert treasurer.post(f"/o/SLA/bank/matches/{mid}/undo", data={"reason": "x"}).status_code == 400
+    r = treasurer.post(f"/o/SLA/bank/matches/{mid}/undo",
+                       data={"csrf_token": token, "reason": "nhầm quỹ", "account": "1121.BIDV"})
+    assert r.status_code == 303
+    page = treasurer.get("/o/SLA/bank?account=1121.BIDV").get_data(as_text=True)
+    assert f'id="line-{ids[2]}"' in page and f'id="match-{mid}"' not in page
+    # reassign the suspense money from its card, then that reassignment is what the card undoes
+    r = treasurer.post(f"/o/SLA/bank/matches/{susp}/reassign",
+                       data={"csrf_token": token, "donor": str(donor), "fund": "TOHIEU", "account": "1121.BIDV"})
+    assert r.status_code == 303
+    with db.read() as c:
+        re_id = c.execute(sa.text("SELECT id FROM bank_matches WHERE reassigns_id = :m"), {"m": susp}).scalar()
+    page = treasurer.get("/o/SLA/bank?account=1121.BIDV").get_data(as_text=True)
+    card = page.split(f'id="match-{susp}"')[1].split("</section>")[0]
+    assert f"/o/SLA/bank/matches/{re_id}/undo" in card and "reassign-form" not in card
+    r = treasurer.post(f"/o/SLA/bank/matches/{susp}/undo",
+                       data={"csrf_token": token, "reason": "x", "account": "1121.BIDV"})
+    assert r.status_code == 409
+    # the bank accounts page offers the default fund too
+    accounts = treasurer.get("/o/SLA/bank-accounts").get_data(as_text=True)
+    assert 'name="back" value="accounts"' in accounts and "Quỹ mặc định" in accounts
+    r = treasurer.post("/o/SLA/bank/default-fund",
+                       data={"csrf_token": token, "account": "1121.BIDV", "fund": "", "back": "accounts"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/o/SLA/bank-accounts")
+    assert "Quỹ mặc định" in auditor.get("/o/SLA/bank-accounts").get_data(as_text=True)
+
+
 def test_an_mt940_and_a_camt_file_are_previewed_whatever_they_are_called(site):
     from tests.integration.test_bank_formats import camt, mt940
 
