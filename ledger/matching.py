@@ -409,8 +409,10 @@ class _Index:
         return sorted(i for i, _n in heapq.nlargest(SCORED, hits.items(), key=itemgetter(1)))
 
 
-def propose(lines: list[Line], cand: Candidates) -> list[Proposal]:
-    """One proposal per line, in the lines' order (see the module's docstring for the rules)."""
+def propose(lines: list[Line], cand: Candidates, *, only: set[int] | None = None) -> list[Proposal]:
+    """One proposal per line, in the lines' order (see the module's docstring for the rules); with ``only``,
+    for those line ids alone (a page of the queue), the lines around them still counted when two lines claim
+    one recorded entry."""
     index = _Index(cand)
     found = {ln.id: _entry_candidates(ln, index) for ln in lines}
     claimed_by: dict[tuple[str, int], int] = {}
@@ -419,6 +421,8 @@ def propose(lines: list[Line], cand: Candidates) -> list[Proposal]:
             claimed_by[(e.kind, e.id)] = claimed_by.get((e.kind, e.id), 0) + 1
     out = []
     for ln in lines:
+        if only is not None and ln.id not in only:
+            continue
         p = (_pledge_rule(ln, index) or _entry_rule(ln, found[ln.id], claimed_by)
              or _interest_rule(ln, cand.deposits) or _donor_rule(ln, index))
         if p is None:
@@ -502,10 +506,19 @@ def load_candidates(conn, org_id: int, bank_account_id: int, start: date, end: d
 
 
 def proposals_for_account(conn, org_id: int, account_code: str, *, statement_id: int | None = None,
-                          start: date | None = None, end: date | None = None,
-                          unmatched: bool = False) -> list[tuple[object, Proposal]]:
+                          start: date | None = None, end: date | None = None, unmatched: bool = False,
+                          limit: int | None = None, offset: int = 0) -> list[tuple[object, Proposal]]:
     """Each stored line of a bank account (or of one statement) with its proposal; ``unmatched``: only
-    the lines not yet matched (``ledger/reconcile.py``)."""
+    the lines not yet matched (``ledger/reconcile.py``); ``limit``/``offset``: one page of them (proposed
+    alone, the others still weighed: see :func:`propose`)."""
+    return proposals_page(conn, org_id, account_code, statement_id=statement_id, start=start, end=end,
+                          unmatched=unmatched, limit=limit, offset=offset)[0]
+
+
+def proposals_page(conn, org_id: int, account_code: str, *, statement_id: int | None = None,
+                   start: date | None = None, end: date | None = None, unmatched: bool = False,
+                   limit: int | None = None, offset: int = 0) -> tuple[list[tuple[object, Proposal]], int]:
+    """:func:`proposals_for_account` and how many lines there are in all (before the page is cut)."""
     from .bankstatements import bank_account, lines_of
     from .reconcile import matched_line_ids
 
@@ -515,7 +528,11 @@ def proposals_for_account(conn, org_id: int, account_code: str, *, statement_id:
         done = matched_line_ids(conn, [x.id for x in stored])
         stored = [x for x in stored if x.id not in done]
     if not stored:
-        return []
+        return [], 0
+    page = stored[offset:offset + limit] if limit is not None else stored[offset:]
+    if not page:
+        return [], len(stored)
     cand = load_candidates(conn, org_id, acct.id, min(x.date for x in stored), max(x.date for x in stored))
-    props = propose([Line(x.id, x.date, x.amount, x.memo, x.bank_ref) for x in stored], cand)
-    return list(zip(stored, props, strict=True))
+    props = propose([Line(x.id, x.date, x.amount, x.memo, x.bank_ref) for x in stored], cand,
+                    only={x.id for x in page} if len(page) < len(stored) else None)
+    return list(zip(page, props, strict=True)), len(stored)

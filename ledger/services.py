@@ -691,12 +691,20 @@ def statement_proposals(db: Database, org_code: str, account: str, *, statement_
                         start: date | None = None, end: date | None = None, unmatched: bool = False) -> list:
     """What each stored line of a bank account (or of one statement) is proposed to match, with why
     (``ledger/matching.py``). Nothing is booked."""
+    return statement_queue(db, org_code, account, statement_id=statement_id, start=start, end=end,
+                           unmatched=unmatched)[0]
+
+
+def statement_queue(db: Database, org_code: str, account: str, *, statement_id: int | None = None,
+                    start: date | None = None, end: date | None = None, unmatched: bool = False,
+                    limit: int | None = None, offset: int = 0) -> tuple[list, int]:
+    """One page (``limit`` lines from ``offset``) of :func:`statement_proposals`, and how many lines there are."""
     from . import matching
 
     with db.read() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
-        return matching.proposals_for_account(conn, oid, account, statement_id=statement_id, start=start, end=end,
-                                              unmatched=unmatched)
+        return matching.proposals_page(conn, oid, account, statement_id=statement_id, start=start, end=end,
+                                       unmatched=unmatched, limit=limit, offset=offset)
 
 
 def confirm_bank_line(db: Database, org_code: str, line_id: int, choice=None, *, user: Who,

@@ -18,7 +18,7 @@ from . import schemas_bank as sk
 from .api import ID, READ, WRITE, _created, _key, bp, protected, replayable, route
 
 BANK = "bank statements"
-MAX_FILE = 20 * 1024 * 1024
+MAX_FILE = 64 * 1024 * 1024  # as web/app.py LARGE_BODIES lets through
 
 
 @route("/organizations/<org>/bank-statements", "bank_statement_import", BANK, "POST")
@@ -35,7 +35,7 @@ def bank_statement_import(form: dict, files: dict, org: str):
     name = (getattr(upload, "filename", "") or "statement.csv")[:300]
     data = upload.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
-        raise InvalidInput("the file is larger than 20 MB", field="file", reason="too_large")
+        raise InvalidInput("the file is larger than 64 MB", field="file", reason="too_large")
     r = services.import_statement(auth.db(), org, form["account"], name, data, user=auth.actor(),
                                   profile=form.get("profile"), opening=form.get("opening"),
                                   closing=form.get("closing"), dry_run=form["dry_run"])
@@ -49,20 +49,22 @@ def bank_statement_import(form: dict, files: dict, org: str):
 @bp.arguments(sk.LineArgs(), location="query")
 @bp.response(200, sk.BankLineList)
 def bank_lines(args: dict, org: str):
-    """The lines of a bank account (default: its first), unmatched only unless ``state=all``, each with its
-    proposed match and why (nothing is booked)"""
+    """The lines of a bank account (default: its first), unmatched only unless ``state=all``, a page at a time,
+    each with its proposed match and why (nothing is booked)"""
     a = s.accounts
     account = args.get("account")
+    page = {"page": args["page"], "page_size": args["page_size"]}
     if account is None:
         with auth.db().read() as conn:
             account = conn.execute(sa.select(a.c.code).where(
                 a.c.org_id == g.org_id, a.c.role == "bank", a.c.parent_id.is_not(None)).order_by(a.c.code)).scalar()
         if account is None:
-            return {"account": None, "items": []}
-    rows = services.statement_proposals(auth.db(), org, account, unmatched=args["state"] == "unmatched")
+            return {"account": None, "items": [], "total": 0, **page}
+    rows, total = services.statement_queue(auth.db(), org, account, unmatched=args["state"] == "unmatched",
+                                           limit=args["page_size"], offset=(args["page"] - 1) * args["page_size"])
     with auth.db().read() as conn:
         done = matched_line_ids(conn, [ln.id for ln, _p in rows])
-    return {"account": account, "items": [
+    return {"account": account, "total": total, **page, "items": [
         {**ln.__dict__, "matched": ln.id in done, "proposal": p.as_dict()} for ln, p in rows]}
 
 

@@ -12,7 +12,7 @@ import secrets
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Flask, abort, g, jsonify, render_template, request, session
+from flask import Flask, Request, abort, g, jsonify, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -69,7 +69,25 @@ def error_message(err: LedgerError) -> str:
     return vietnamese(err) if str(get_locale() or "vi") == "vi" else err.message
 
 
+#: Endpoints that take a larger body than ``MAX_CONTENT_LENGTH`` (20 MB), and how large: a bank statement of a
+#: year with long memos is about 50 MB. Decided by the request itself, so that it holds from the first read of
+#: the body (the CSRF check reads the form before any view runs).
+LARGE_BODIES = {"bank.upload": 64 * 1024 * 1024, "api.bank_statement_import": 64 * 1024 * 1024}
+
+
+class QuyRequest(Request):
+    @property
+    def max_content_length(self) -> int | None:
+        return LARGE_BODIES.get(self.endpoint or "") or super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        Request.max_content_length.fset(self, value)
+
+
 class QuyFlask(Flask):
+    request_class = QuyRequest
+
     def log_exception(self, exc_info) -> None:
         requestlog.log_exception(exc_info)  # with the request's id, on quy.error
 

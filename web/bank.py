@@ -29,9 +29,8 @@ from .messages import row_problem
 
 bp = Blueprint("bank", __name__)
 MAX_DONORS = 500
-#: The largest statement the page takes (the app's other forms take 20 MB): a year of a busy account's lines
-#: with long memos is about 50 MB.
-MAX_STATEMENT = 64 * 1024 * 1024
+#: Lines of the matching queue on one page (a year's statement has thousands: each page is proposed alone).
+QUEUE_PAGE = 50
 _PROGRESS_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -75,15 +74,20 @@ SUFFIXES = (".csv", ".xlsx", ".xml", ".sta", ".mt940", ".940", ".txt")
 def _page(org: str, account: str | None, status: int = 200, **extra):
     with db().read() as conn:
         ctx = _context(conn, org, account)
-    queue = []
+    queue, total = [], 0
+    page = max(1, request.args.get("page", 1, type=int) or 1)
     if ctx["account"]:
-        queue = services.statement_proposals(db(), org, ctx["account"], unmatched=True)
+        queue, total = services.statement_queue(db(), org, ctx["account"], unmatched=True, limit=QUEUE_PAGE,
+                                                offset=(page - 1) * QUEUE_PAGE)
     may_match = can(g.org_id, "bank.match")
     matched, default = [], None
     if ctx["account"]:
         matched = services.recent_bank_matches(db(), org, ctx["account"])
         default = services.bank_default_funds(db(), org).get(ctx["account"])
-    return render_template("bank.html", queue=queue, may_match=may_match, matched=matched, default_fund=default,
+    pages = {"page": page, "first": (page - 1) * QUEUE_PAGE + 1, "last": (page - 1) * QUEUE_PAGE + len(queue),
+             "total": total, "more": page * QUEUE_PAGE < total}
+    return render_template("bank.html", queue=queue, pages=pages, may_match=may_match, matched=matched,
+                           default_fund=default,
                            may_settings=can(g.org_id, "bank.settings"),
                            may_import=can(g.org_id, "bank.import"), **ctx, **extra), status
 
@@ -97,7 +101,6 @@ def queue(org: str):
 @bp.post("/o/<org>/bank/upload")
 @requires("bank.import")
 def upload(org: str):
-    request.max_content_length = MAX_STATEMENT  # before the body is read
     account = request.form.get("account", "")
     file = request.files.get("file")
     if file is None or not file.filename:

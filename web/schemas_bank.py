@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .schemas import MAX_ID, Dong, Out, Strict, Text
+from .schemas import MAX_ID, Dong, Out, PageArgs, PageMeta, Strict, Text
 
 _SIGNED = {"description": "signed whole đồng (money in positive)"}
 
@@ -39,7 +39,7 @@ class StatementResult(Out):
     replayed = fields.Boolean(required=True)
 
 
-class LineArgs(ma.Schema):
+class LineArgs(PageArgs):
     account = Text(40, min_length=1, metadata={"description": "the bank account (default: the first)"})
     state = fields.String(load_default="unmatched", validate=validate.OneOf(("unmatched", "all")))
 
@@ -72,7 +72,7 @@ class BankLineOut(Out):
     proposal = fields.Nested(ProposalOut, required=True)
 
 
-class BankLineList(Out):
+class BankLineList(PageMeta):
     account = fields.String(required=True, allow_none=True)
     items = fields.List(fields.Nested(BankLineOut), required=True)
 

@@ -30,6 +30,9 @@ def test_import_list_and_confirm_through_the_api(api):  # noqa: F811
     lines = api.get(f"{URL}/bank-lines?account=1121.BIDV&state=unmatched", role="auditor").get_json()
     assert [x["amount"] for x in lines["items"]] == [1_500_000, -11_000]
     assert all(x["proposal"]["explanation"] for x in lines["items"])
+    assert (lines["total"], lines["page"], lines["page_size"]) == (2, 1, 50)
+    second = api.get(f"{URL}/bank-lines?account=1121.BIDV&page=2&page_size=1", role="auditor").get_json()
+    assert ([x["amount"] for x in second["items"]], second["total"]) == ([-11_000], 2)
     first = lines["items"][0]["id"]
     body = {"kind": "suspense"}
     assert api.post(f"{URL}/bank-lines/{first}/confirm", body, role="auditor").status_code == 403

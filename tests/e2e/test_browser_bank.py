@@ -55,7 +55,6 @@ def test_a_large_statement_goes_up_and_in_with_progress_bars(server, open_page, 
     page.click("#confirm-import")
     assert page.locator("#import-progress").is_visible()
     page.wait_for_url(f"**/o/{ORG}/bank?account=*", timeout=120_000)
-    print("CONTENT", page.content()[:3000])
     assert "20000" in page.locator(".flash").first.inner_text().replace(".", "")
     # the bar was fed from the server: counts that rise, end at most at their total, and came in while the
     # import ran (the file has N rows and a header: twice that in all, read then written)
@@ -65,6 +64,12 @@ def test_a_large_statement_goes_up_and_in_with_progress_bars(server, open_page, 
     assert [p["done"] for p in moving] == sorted(p["done"] for p in moving)
     with server.db.read() as c:
         assert c.exec_driver_sql("SELECT count(*) FROM bank_lines WHERE bank_ref LIKE 'WEB%'").scalar() == N
+    # the queue shows a page of the lines (each page proposed alone), with the count of all and the way on
+    assert int(page.locator("#queue-count").get_attribute("data-total")) >= N
+    assert page.locator(".bank-queue .bank-line").count() == 50
+    page.click("#queue-next")
+    page.wait_for_url("**page=2")
+    assert page.locator(".bank-queue .bank-line").count() == 50
     shot(page, "bank-queue")
 
 

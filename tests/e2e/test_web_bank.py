@@ -194,3 +194,20 @@ def test_an_mt940_and_a_camt_file_are_previewed_whatever_they_are_called(site):
     assert r.status_code == 422 and "camt.053" in r.get_data(as_text=True)
     with db.read() as c:
         assert c.execute(sa.text("SELECT count(*) FROM bank_lines WHERE bank_ref LIKE 'FT2506%'")).scalar() == 0
+
+
+def test_a_statement_larger_than_the_apps_20_mb_forms_is_taken_and_its_progress_polled(site):
+    """The page takes statements up to 64 MB (a year of a busy account with long memos is about 50 MB), while
+    the app's other forms stop at 20 MB; the progress poll answers zeros for an import it does not know."""
+    _db, treasurer, auditor = site
+    rows = ["Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Nội dung"]
+    for i in range(45_000):
+        rows.append(f"01/06/2025,BIG{i:06d},,1000,UNG HO {i} {'X' * 480}")
+    text = "\n".join(rows) + "\n"
+    assert len(text.encode()) > 21 * 1024 * 1024
+    r = _upload(treasurer, text, name="lon.csv", opening="0", closing=str(45_000 * 1000))
+    assert r.status_code == 200, r.status_code
+    assert 'id="import-ok"' in r.get_data(as_text=True)
+    assert treasurer.get("/o/SLA/bank/upload/progress?id=" + "a" * 32).get_json() == {"done": 0, "total": 0}
+    assert treasurer.get("/o/SLA/bank/upload/progress?id=../../etc").get_json() == {"done": 0, "total": 0}
+    assert auditor.get("/o/SLA/bank/upload/progress").status_code == 403
