@@ -907,7 +907,7 @@ def _verify(conn: sa.Connection, m: Manifest) -> list[str]:
     from .services import verify_on
 
     want = m.head_map()
-    reports = verify_on(conn, [o.id for o in orgs.list_organizations(conn)])
+    reports = verify_on(conn, [o.id for o in orgs.list_organizations(conn)], parallel=True)
     bad = [r for r in reports if not r.ok]
     if bad:
         r = bad[0]

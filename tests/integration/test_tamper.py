@@ -112,3 +112,48 @@ def test_quy_verify_names_the_first_broken_link_and_exits_nonzero(tmp_path):
     assert "BROKEN SLA" in bad.output and "#2" in bad.output
     again = runner.invoke(main, ["--database", url, "verify", "--expect", digest[2]])
     assert again.exit_code == 1
+
+
+_TAMPERS = {
+    "untouched": (),
+    "an amount inside the second segment": ("UPDATE postings SET amount = amount * 10 WHERE tx_id = "
+                                            "(SELECT id FROM transactions WHERE seq = 6)",),
+    "the first of a segment removed": _removed("seq = 5"),
+    "the last of a segment removed": _removed("seq = 4"),
+    "a whole segment removed": _removed("seq BETWEEN 5 AND 8"),
+    "the link into a segment": ("UPDATE transactions SET prev_hash = '" + "ab" * 32 + "' WHERE seq = 9",),
+    "two edits, the earlier reported": ("UPDATE transactions SET description = 'x' WHERE seq = 10",
+                                        "UPDATE transactions SET description = 'y' WHERE seq = 2"),
+    "a cut tail": _removed("seq >= 9"),
+}
+
+
+@pytest.mark.parametrize("tamper", list(_TAMPERS))
+def test_verifying_in_parallel_segments_reports_exactly_what_one_pass_does(tamper, tmp_path, monkeypatch):
+    """A long journal in a SQLite file is checked by worker processes, one segment each; whatever was done
+    to it, the report — ok, count, head, the first broken link and its words — is the one-pass report."""
+    import os
+
+    from ledger import journal
+    from ledger.db import Database
+    from ledger.migrate import upgrade
+    from tests.conftest import make_books
+
+    db = Database(f"sqlite:///{tmp_path / 'q.sqlite3'}")
+    upgrade(db)
+    books = make_books(db)
+    for i in range(12):
+        give(books, 100_000 * (i + 1), name=f"Người {i}", on=date(2025, 3, 1 + i))
+    _raw(db, *_TAMPERS[tamper])
+    monkeypatch.setattr(journal, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)  # three segments: 1–4, 5–8, 9–12 (of an uncut journal)
+    used = []
+    real = journal._segments
+    monkeypatch.setattr(journal, "_segments", lambda *a: used.append(real(*a)) or used[-1])
+    with db.read() as c:
+        one_pass = journal.verify_chain(c, books.org_id)
+        segmented = journal.verify_chain(c, books.org_id, parallel=True)
+    assert used and used[0] is not None and len(used[0]) == 3  # it did run in three segments
+    assert segmented == one_pass
+    assert one_pass.ok == (tamper == "untouched")
+    db.dispose()
