@@ -963,6 +963,9 @@ def _restore_into_postgresql(db: Database, checked: Checked, say, tick: _Ticker)
                                 _copy_sqlite_table(lite, cur, t, m.tables[t]["columns"])
                                 say(f"loaded {t}: {m.tables[t]['rows']} rows")
             tick("load")
+            # index builds and foreign-key checks: in memory, and with parallel workers where the server has them
+            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cur.execute("SET LOCAL max_parallel_maintenance_workers = 4")
             for statement in rebuild:
                 cur.execute(statement)
             tick("indexes")
