@@ -4,7 +4,8 @@ A backup is one uncompressed tar file (``tar tf`` lists it) holding the payload 
 ``manifest.json`` last:
 
 * SQLite: ``payload/quy.sqlite3``, a snapshot taken with SQLite's online backup API (never a file copy of
-  a live database) while the app keeps writing;
+  a live database) while the app keeps writing — since format 2 written straight into the backup file,
+  once, with its sha256 per segment (:func:`_backup_sqlite`);
 * PostgreSQL: ``payload/<table>.copy`` per table of Quỹ's schema, ``COPY … TO STDOUT`` text, all read in one
   ``REPEATABLE READ`` snapshot (what ``pg_dump`` does) while the app keeps writing.
 
