@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from ledger import dbguards
+from tests.conftest import make_books
 from tests.helpers import give
 from web.cli import main
 
@@ -157,3 +158,39 @@ def test_verifying_in_parallel_segments_reports_exactly_what_one_pass_does(tampe
     assert segmented == one_pass
     assert one_pass.ok == (tamper == "untouched")
     db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_checks_every_link_itself_exactly_as_python_hashes_them(pg_db):
+    """On PostgreSQL the whole chain is first checked by one statement (the canonical JSON built and hashed
+    in SQL); it must agree with Python's digests for any text — quotes, backslashes, control characters,
+    Vietnamese, emoji, line separators — or every verify would fall back to the slow pass."""
+    from ledger import journal
+    from ledger.db import driver_rows
+
+    books = make_books(pg_db)
+    with pg_db.read() as c:
+        cash = c.execute(sa.text("SELECT id FROM accounts WHERE org_id = :o AND code = '111'"),
+                         {"o": books.org_id}).scalar()
+        bank = c.execute(sa.text("SELECT id FROM accounts WHERE org_id = :o AND code = '1121.BIDV'"),
+                         {"o": books.org_id}).scalar()
+        income = c.execute(sa.text("SELECT id FROM accounts WHERE org_id = :o AND code = '711' "
+                                   "AND kind = 'income'"), {"o": books.org_id}).scalar()
+    texts = ['say "hi" \\ there', "tab\tnew\nline\r\x01\x1f\x7f", "Lê Văn Ơn — Sơn La", "😀 \u2028\u2029 </script>",
+             "", "ký tự \u00a0 không ngắt"]
+    entries = [journal.Entry(date(2025, 3, 1 + i), t, (
+        journal.Line(cash, books.fund_id, 100 + i), journal.Line(bank, books.other_fund_id, 7),
+        journal.Line(income, books.fund_id, -(100 + i)), journal.Line(income, books.other_fund_id, -7)),
+        doc_ref=t[:20], created_by=t or "x") for i, t in enumerate(texts)]
+    with pg_db.begin() as c:
+        journal.post(c, books.org_id, entries, user="test")
+    with pg_db.read() as c:
+        holds = journal._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org)
+        head = journal.head_digest(c, books.org_id)
+        assert holds == head  # every link held in SQL, and it ends where the head says
+        assert journal.verify_chain(c, books.org_id).ok
+    _raw(pg_db, "UPDATE transactions SET description = description || ' ' WHERE seq = 3")
+    with pg_db.read() as c:
+        assert journal._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org) is None
+        r = journal.verify_chain(c, books.org_id)
+        assert not r.ok and r.broken_seq == 3 and "changed" in r.problem
