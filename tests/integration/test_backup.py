@@ -404,3 +404,21 @@ def test_a_format_1_backup_still_restores(tmp_path, targets):
     with pytest.raises(bk.BackupError) as err:
         bk.check(newer)
     assert err.value.params["reason"] == "format"
+
+
+def test_where_no_range_can_be_inserted_the_snapshot_is_copied_in_and_restores_alike(tmp_path, targets, monkeypatch):
+    """A file system without FALLOC_FL_INSERT_RANGE (tmpfs, NFS …): the snapshot is moved aside and copied in
+    behind its header; the file checks and restores the same, and nothing is left beside it."""
+    source = targets("sqlite", "source").db
+    some_books(source)
+    monkeypatch.setattr(bk, "_insert_lead", lambda f, size: None)
+    folder = tmp_path / "out"
+    made = bk.backup(source, folder / "b.tar")
+    assert sorted(p.name for p in folder.iterdir()) == ["b.tar"]
+    with tarfile.open(made.path) as tf:
+        assert tf.getmember(bk.SQLITE_MEMBER).offset_data == tarfile.BLOCKSIZE
+    assert "sha256" in made.manifest.payload[0]
+    bk.check(made.path)
+    target = targets("sqlite")
+    bk.restore(target.db, made.path)
+    assert heads_of(target.db) == heads_of(source)
