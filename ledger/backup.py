@@ -897,6 +897,7 @@ def _finish(db: Database, m: Manifest, say, *, engine_to: str, tick: _Ticker,  #
             say(f"migrating from {m.schema_revision} to {head}")
             _upgrade_on(conn, db)
             tick("migrate")
+        conn.exec_driver_sql("ANALYZE")  # statistics of the rows just loaded, for verifying's plans
         verified = _verify(conn, m)
     tick("verify")
     say(f"verified {len(verified)} journals; every head digest equals the manifest's")

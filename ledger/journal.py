@@ -500,6 +500,9 @@ _RANGE_SQL = (f"SELECT {', '.join(_CHAIN_COLS)} FROM transactions WHERE org_id =
 #: A journal of at least this many transactions in a SQLite file is verified in parallel segments
 #: (``verify_chain(…, parallel=True)``), one per processor.
 PARALLEL_MIN = 100_000
+#: On PostgreSQL a journal whose head is at least this far along is first checked in one statement
+#: (:data:`_PG_CHAIN_SQL`); a shorter one goes straight to the pass in Python.
+PG_SQL_MIN = 2_000
 
 
 @dataclass
@@ -621,7 +624,8 @@ def verify_chain(conn: Connection, org_id: int, *, parallel: bool = False) -> Ch
     def fetch(sql: str, params) -> list[tuple]:  # noqa: ANN001
         return driver_rows(conn, sql, params)
 
-    if conn.dialect.name == "postgresql" and conn.dialect.server_version_info >= (11,):
+    if (conn.dialect.name == "postgresql" and conn.dialect.server_version_info >= (11,)
+            and head.last_seq >= PG_SQL_MIN):
         whole = _pg_chain_holds(fetch, org_id, org)
         if whole is not None:  # every link holds: only the head is left to compare
             count, last = whole
@@ -664,11 +668,11 @@ def verify_chain(conn: Connection, org_id: int, *, parallel: bool = False) -> Ch
 #: \b \f \n \r \t or lower-case \u00XX; postings sorted by code point, as Python sorts str), hashed with
 #: ``sha256`` over the stored ``prev_hash``; numbering, links and per-fund balance checked alongside.
 _PG_CHAIN_SQL = """
-WITH tx AS (
+WITH tx AS NOT MATERIALIZED (
   SELECT t.id, t.seq, t.date, t.doc_ref, t.description, t.source, t.created_by, t.created_at, t.reverses_id,
          t.prev_hash, t.hash
   FROM transactions t WHERE t.org_id = %s AND t.seq >= 1
-), lines AS (
+), lines AS NOT MATERIALIZED (
   SELECT p.tx_id, coalesce(a.code, '?') AS account, coalesce(f.code, '?') AS fund, p.amount
   FROM postings p JOIN tx ON tx.id = p.tx_id
   LEFT JOIN accounts a ON a.id = p.account_id LEFT JOIN funds f ON f.id = p.fund_id
@@ -680,11 +684,9 @@ WITH tx AS (
 ), unbalanced AS (
   SELECT DISTINCT tx_id FROM (SELECT tx_id, fund, sum(amount) AS total FROM lines GROUP BY tx_id, fund) x
   WHERE total <> 0
-), chain AS (
-  SELECT tx.seq, tx.hash,
-         tx.seq <> row_number() OVER w
-         OR tx.prev_hash IS DISTINCT FROM coalesce(lag(tx.hash) OVER w, %s)
-         OR coalesce(ps.n, 0) < 2 OR u.tx_id IS NOT NULL
+), digests AS (
+  SELECT tx.seq, tx.prev_hash, tx.hash,
+         coalesce(ps.n, 0) < 2 OR u.tx_id IS NOT NULL
          OR encode(sha256(convert_to(tx.prev_hash || E'\n' || '[' || to_json(%s::text)::text || ','
               || tx.seq::text || ',' || to_json(to_char(tx.date, 'YYYY-MM-DD'))::text
               || ',' || coalesce(to_json(tx.doc_ref::text)::text, 'null')
@@ -696,7 +698,10 @@ WITH tx AS (
             IS DISTINCT FROM tx.hash AS bad
   FROM tx LEFT JOIN ps ON ps.tx_id = tx.id LEFT JOIN unbalanced u ON u.tx_id = tx.id
   LEFT JOIN transactions r ON r.id = tx.reverses_id
-  WINDOW w AS (ORDER BY tx.seq)
+), chain AS (
+  SELECT seq, hash, bad OR seq <> row_number() OVER w OR prev_hash IS DISTINCT FROM coalesce(lag(hash) OVER w, %s)
+         AS bad
+  FROM digests WINDOW w AS (ORDER BY seq)
 )
 SELECT count(*), count(*) FILTER (WHERE bad), (SELECT hash FROM chain ORDER BY seq DESC LIMIT 1) FROM chain
 """
@@ -705,7 +710,13 @@ SELECT count(*), count(*) FILTER (WHERE bad), (SELECT hash FROM chain ORDER BY s
 def _pg_chain_holds(fetch, org_id: int, org: str) -> tuple[int, str] | None:  # noqa: ANN001
     """(transactions, last hash) when every link of the chain holds, checked by PostgreSQL in one
     statement; None when any does not (or cannot be told apart so), for the pass in Python to name it."""
-    rows, bad, last = fetch(_PG_CHAIN_SQL, (org_id, GENESIS, org))[0]
+    (memory,), = fetch("SELECT current_setting('work_mem')", ())
+    (jit,), = fetch("SELECT current_setting('jit')", ())
+    fetch("SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true)", ())  # sorts in memory
+    try:
+        rows, bad, last = fetch(_PG_CHAIN_SQL, (org_id, org, GENESIS))[0]
+    finally:
+        fetch("SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)", (memory, jit))
     if bad:
         return None
     return rows, last or GENESIS

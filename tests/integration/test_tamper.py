@@ -161,7 +161,7 @@ def test_verifying_in_parallel_segments_reports_exactly_what_one_pass_does(tampe
 
 
 @pytest.mark.postgres
-def test_postgresql_checks_every_link_itself_exactly_as_python_hashes_them(pg_db):
+def test_postgresql_checks_every_link_itself_exactly_as_python_hashes_them(pg_db, monkeypatch):
     """On PostgreSQL the whole chain is first checked by one statement (the canonical JSON built and hashed
     in SQL); it must agree with Python's digests for any text — quotes, backslashes, control characters,
     Vietnamese, emoji, line separators — or every verify would fall back to the slow pass."""
@@ -194,3 +194,16 @@ def test_postgresql_checks_every_link_itself_exactly_as_python_hashes_them(pg_db
         assert journal._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org) is None
         r = journal.verify_chain(c, books.org_id)
         assert not r.ok and r.broken_seq == 3 and "changed" in r.problem
+
+    def both() -> tuple:
+        with pg_db.read() as c:
+            monkeypatch.setattr(journal, "PG_SQL_MIN", 10**9)
+            in_python = journal.verify_chain(c, books.org_id)
+            monkeypatch.setattr(journal, "PG_SQL_MIN", 1)
+            return in_python, journal.verify_chain(c, books.org_id)
+
+    in_python, in_sql = both()
+    assert in_sql == in_python and not in_sql.ok
+    _raw(pg_db, "UPDATE transactions SET description = left(description, -1) WHERE seq = 3", *_removed("seq >= 5"))
+    in_python, in_sql = both()
+    assert in_sql == in_python and not in_sql.ok and "cut off" in in_sql.problem and in_sql.broken_seq == 5
