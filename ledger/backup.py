@@ -4,7 +4,8 @@ A backup is one uncompressed tar file (``tar tf`` lists it) holding the payload 
 ``manifest.json`` last:
 
 * SQLite: ``payload/quy.sqlite3``, a snapshot taken with SQLite's online backup API (never a file copy of
-  a live database) while the app keeps writing;
+  a live database) while the app keeps writing — since format 2 written straight into the backup file,
+  once, with its sha256 per segment (:func:`_backup_sqlite`);
 * PostgreSQL: ``payload/<table>.copy`` per table of Quỹ's schema, ``COPY … TO STDOUT`` text, all read in one
   ``REPEATABLE READ`` snapshot (what ``pg_dump`` does) while the app keeps writing.
 
@@ -45,10 +46,18 @@ from .db import Database
 from .errors import LedgerError
 
 FORMAT = "quy-backup"
-FORMAT_VERSION = 1
+#: Version 2: a SQLite snapshot is written once, by SQLite's backup API straight into the backup file,
+#: its member's data aligned to a file-system block behind a pax padding header (see :func:`_backup_sqlite`).
+#: The container is the same tar, so version 1 files are read exactly as before.
+FORMAT_VERSION = 2
+READS_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "payload/quy.sqlite3"
 CHUNK = 1 << 20
+HASH_CHUNK = 4 << 20  # sha256 over big chunks: fewer calls, each releasing the GIL
+#: Since format version 2 a SQLite snapshot carries one sha256 per segment of this size, so that writing
+#: and checking it hash in parallel.
+SEGMENT = 32 << 20
 #: The name ``quy backup --out DIR`` gives each file, and the pattern ``--keep`` prunes by.
 NAME_PATTERN = re.compile(r"^quy-backup-\d{8}T\d{6}(\d{6})?Z\.tar$")
 
@@ -91,16 +100,21 @@ class Manifest:
             raise _refuse("manifest", "the backup's manifest is damaged (not valid JSON)") from None
         if not isinstance(body, dict) or body.get("format") != FORMAT:
             raise _refuse("format", "this file is not a Quỹ backup")
-        if body.get("format_version") != FORMAT_VERSION:
+        if body.get("format_version") not in READS_VERSIONS:
             raise _refuse("format", f"backup format version {body.get('format_version')!r} is not one this "
-                                    f"version of Quỹ reads (it reads {FORMAT_VERSION})")
+                                    f"version of Quỹ reads (it reads {', '.join(map(str, READS_VERSIONS))})")
         claimed = body.pop("manifest_sha256", None)
         if claimed != hashlib.sha256(_canonical(body)).hexdigest():
             raise _refuse("checksum", "the backup's manifest does not match its checksum: the file is damaged")
+        for p in body.get("payload") or []:
+            if not (isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("size"), int)
+                    and (isinstance(p.get("sha256"), str) or isinstance(p.get("sha256_segments"), list))):
+                raise _refuse("manifest", "the backup's manifest describes a payload member without its checksum")
         try:
             return cls(engine=body["engine"], schema_revision=body["schema_revision"],
                        created_at=body["created_at"], tables=body["tables"], heads=body["heads"],
-                       payload=body["payload"], quy_version=body.get("quy_version", ""))
+                       payload=body["payload"], quy_version=body.get("quy_version", ""),
+                       format_version=body["format_version"])
         except KeyError as e:
             raise _refuse("manifest", f"the backup's manifest lacks {e.args[0]}") from None
 
@@ -177,8 +191,10 @@ def _sweep_partials(folder: Path) -> None:
     """Remove what a killed backup or restore left behind (its process is gone); a running one's stays."""
     import shutil
 
-    for p in [*folder.glob(".*.partial"), *folder.glob(".quy-backup-*"), *folder.glob(".quy-restore-*")]:
-        m = re.search(r"\.(\d+)\.partial$", p.name) or re.match(r"^\.quy-(?:backup|restore)-(\d+)-", p.name)
+    for p in [*folder.glob(".*.partial"), *folder.glob(".*.partial-*"), *folder.glob(".quy-backup-*"),
+              *folder.glob(".quy-restore-*")]:
+        m = (re.search(r"\.(\d+)\.partial(?:-journal|-wal|-shm)?$", p.name)
+             or re.match(r"^\.quy-(?:backup|restore)-(\d+)-", p.name))
         if not m:
             continue
         try:
@@ -227,26 +243,32 @@ def backup(db: Database, out: str | os.PathLike, *, keep: int | None = None) -> 
     _sweep_partials(final.parent)
     partial = _partial_name(final)
     try:
-        with open(partial, "wb") as f:
-            tar = _TarOut(f)
-            if db.dialect == "sqlite":
-                manifest = _backup_sqlite(db, tar, final.parent)
-            elif db.dialect == "postgresql":
+        if db.dialect == "sqlite":
+            manifest = _backup_sqlite(db, partial)
+        elif db.dialect == "postgresql":
+            with open(partial, "wb") as f:
+                tar = _TarOut(f)
                 manifest = _backup_postgresql(db, tar)
-            else:
-                raise _refuse("engine", f"cannot back up a {db.dialect} database")
-            tar.add(MANIFEST, [manifest.as_json()])
-            tar.close()
-            f.flush()
-            os.fsync(f.fileno())
+                _finish_tar(f, tar, manifest)
+        else:
+            raise _refuse("engine", f"cannot back up a {db.dialect} database")
         os.replace(partial, final)
         _fsync_dir(final.parent)
     except BaseException:
-        with suppress(OSError):
-            partial.unlink()
+        for leftover in (partial, *(partial.with_name(partial.name + x) for x in ("-journal", "-wal", "-shm"))):
+            with suppress(OSError):
+                leftover.unlink()
         raise
     removed = prune(final.parent, keep) if keep else []
     return BackupResult(final, manifest, final.stat().st_size, removed)
+
+
+def _finish_tar(f, tar: _TarOut, manifest: Manifest) -> None:  # noqa: ANN001
+    """The manifest last, the end-of-archive blocks, and every byte on disk."""
+    tar.add(MANIFEST, [manifest.as_json()])
+    tar.close()
+    f.flush()
+    os.fsync(f.fileno())
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -275,20 +297,172 @@ def _sqlite_path(db: Database) -> Path:
     return Path(path)
 
 
-def _backup_sqlite(db: Database, tar: _TarOut, folder: Path) -> Manifest:
+def _backup_sqlite(db: Database, partial: Path) -> Manifest:
+    """Snapshot the database with SQLite's online backup API straight into ``partial``, then make that file
+    the tar: room for the headers is inserted in front of the snapshot (``FALLOC_FL_INSERT_RANGE``, one
+    file-system block: a pax header whose comment pads it, then the member's own header), the snapshot is
+    hashed where it lies and the manifest appended. The snapshot is written once. Where the file system
+    cannot insert a range, the snapshot is moved aside and copied in behind its header (version 1's way)."""
     src_path = _sqlite_path(db)
     if not src_path.exists():
         raise _refuse("missing", f"there is no database at {src_path}")
-    with tempfile.TemporaryDirectory(dir=folder, prefix=f".quy-backup-{os.getpid()}-") as tmp:
-        snap = Path(tmp) / "quy.sqlite3"
-        with closing(sqlite3.connect(src_path, timeout=30)) as src, closing(sqlite3.connect(snap)) as dst:
-            src.execute("PRAGMA busy_timeout=30000")
-            dst.execute("PRAGMA synchronous=OFF")  # a scratch copy: the finished backup file is what gets fsync'd
-            src.backup(dst)  # one step: a consistent snapshot; writers in WAL mode carry on meanwhile
-            dst.execute("PRAGMA journal_mode=DELETE")  # the payload is one self-contained file
-            manifest = _describe_sqlite(dst)
-        manifest.payload.append(tar.add(SQLITE_MEMBER, _file_chunks(snap)))
+    with closing(sqlite3.connect(src_path, timeout=30)) as src, closing(sqlite3.connect(partial)) as dst:
+        src.execute("PRAGMA busy_timeout=30000")
+        dst.execute("PRAGMA synchronous=OFF")  # the finished backup file is fsync'd once, whole
+        src.backup(dst)  # one step: a consistent snapshot; writers in WAL mode carry on meanwhile
+        dst.execute("PRAGMA journal_mode=DELETE")  # the payload is one self-contained file
+        manifest = _describe_sqlite(dst)
+    with open(partial, "r+b") as f:
+        size = os.fstat(f.fileno()).st_size
+        lead = _insert_lead(f, size)
+        if lead is None:
+            f.close()
+            aside = partial.with_name(f".quy-backup-{os.getpid()}-snapshot")
+            os.replace(partial, aside)
+            try:
+                with open(partial, "wb") as out:
+                    tar = _TarOut(out)
+                    manifest.payload.append(tar.add(SQLITE_MEMBER, _file_chunks(aside)))
+                    _finish_tar(out, tar, manifest)
+            finally:
+                aside.unlink(missing_ok=True)
+            return manifest
+        manifest.payload.append({"name": SQLITE_MEMBER, "size": size, "segment_size": SEGMENT,
+                                 "sha256_segments": _segment_digests(f.fileno(), lead, size)})
+        f.seek(0, os.SEEK_END)
+        _finish_tar(f, _TarOut(f), manifest)
     return manifest
+
+
+_FALLOC_FL_INSERT_RANGE = 0x20
+
+
+def _insert_lead(f, size: int) -> int | None:  # noqa: ANN001
+    """Insert one file-system block at the start of ``f`` (its ``size`` bytes of snapshot move up by it)
+    and write there the tar headers of the snapshot's member; return the block's length, or None (nothing
+    changed) where the file system or platform cannot insert a range."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux") or size % tarfile.BLOCKSIZE:
+        return None
+    lead = os.fstatvfs(f.fileno()).f_bsize
+    if lead < 4 * tarfile.BLOCKSIZE or lead % tarfile.BLOCKSIZE:
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        fallocate = libc.fallocate
+    except (OSError, AttributeError):
+        return None
+    fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    fallocate.restype = ctypes.c_int
+    if fallocate(f.fileno(), _FALLOC_FL_INSERT_RANGE, 0, lead) != 0:
+        return None
+    f.seek(0)
+    f.write(_lead_headers(lead, size))
+    f.flush()
+    return lead
+
+
+def _lead_headers(lead: int, size: int) -> bytes:
+    """``lead`` bytes of tar: a pax extended header whose only record is a comment padding it out, then the
+    header of the snapshot's member (``size`` bytes, starting right after)."""
+    room = lead - 3 * tarfile.BLOCKSIZE  # the pax header block, its data, the member's header block
+    room += tarfile.BLOCKSIZE  # the pax data fills exactly the blocks between the two headers
+    body = "comment="
+    filler = room - len(body) - 2  # space and newline
+    record = f"{room} {body}{'.' * (filler - len(str(room)))}\n".encode()
+    assert len(record) == room
+    pax = tarfile.TarInfo("././@PaxHeader")
+    pax.type, pax.size, pax.mode, pax.mtime = tarfile.XHDTYPE, room, 0o600, 0
+    out = pax.tobuf(format=tarfile.USTAR_FORMAT) + record + _TarOut(None)._header(SQLITE_MEMBER, size)
+    assert len(out) == lead
+    return out
+
+
+def _is_padding(pax: dict) -> bool:
+    """The only pax header a Quỹ backup has: the comment of dots :func:`_lead_headers` pads with."""
+    return set(pax) == {"comment"} and not pax["comment"].strip(".")
+
+
+def _segment_digests(fd: int, start: int, size: int, *, copy_to: int | None = None) -> list[str]:
+    """The sha256 of each ``SEGMENT`` bytes of the ``size`` bytes at ``start`` in file ``fd``, computed in
+    parallel threads (hashlib and the reads let go of the GIL). With ``copy_to``, each segment is first
+    copied there (to offset 0 onwards, in the kernel) and the copy is what gets hashed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    count = max(1, -(-size // SEGMENT))
+
+    def one(i: int) -> str:
+        at, n = i * SEGMENT, min(SEGMENT, size - i * SEGMENT)
+        if copy_to is not None:
+            _copy_range(fd, start + at, copy_to, at, n)
+            return _hash_span(copy_to, at, n)
+        return _hash_span(fd, start + at, n)
+
+    with ThreadPoolExecutor(min(count, os.cpu_count() or 1)) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def _hash_span(fd: int, at: int, n: int, digest=None):  # noqa: ANN001
+    """sha256 of ``n`` bytes of ``fd`` from ``at`` (read in big chunks into one buffer); the hex digest, or
+    the updated ``digest`` object when one is given."""
+    own = digest is None
+    digest = hashlib.sha256() if own else digest
+    view = memoryview(bytearray(min(HASH_CHUNK, max(n, 1))))
+    while n:
+        k = os.preadv(fd, [view[:min(n, len(view))]], at)
+        if k <= 0:
+            raise _refuse("truncated", "the backup ended before its member did: the file is truncated")
+        digest.update(view[:k])
+        at, n = at + k, n - k
+    return digest.hexdigest() if own else digest
+
+
+def _copy_range(src: int, at: int, dst: int, to: int, n: int) -> None:
+    """Copy ``n`` bytes of ``src`` from ``at`` to ``dst`` at ``to``: in the kernel where it can, else read
+    and written through a buffer."""
+    while n:
+        try:
+            k = os.copy_file_range(src, dst, n, at, to)
+        except (OSError, AttributeError):
+            k = -1
+        if k < 0:  # not across these file systems (or not on this platform): by hand
+            view = memoryview(bytearray(min(HASH_CHUNK, n)))
+            k = os.preadv(src, [view[:min(n, len(view))]], at)
+            if k > 0:
+                os.pwrite(dst, view[:k], to)
+        if k <= 0:
+            raise _refuse("truncated", "the backup ended before its member did: the file is truncated")
+        at, to, n = at + k, to + k, n - k
+
+
+def _member_matches(fd: int, offset: int, want: dict, *, copy_to: int | None = None) -> bool:
+    """Whether the member at ``offset`` of ``fd`` has the size and checksum(s) ``want`` (a manifest's
+    payload entry: one sha256 of the whole, or since version 2 one per segment). With ``copy_to`` it is
+    copied there first and the copy is checked."""
+    size = want["size"]
+    if "sha256_segments" in want:
+        if want.get("segment_size") != SEGMENT:
+            return _segment_digests_sized(fd, offset, size, want, copy_to)
+        return _segment_digests(fd, offset, size, copy_to=copy_to) == want["sha256_segments"]
+    if copy_to is not None:
+        _copy_range(fd, offset, copy_to, 0, size)
+        fd, offset = copy_to, 0
+    return _hash_span(fd, offset, size) == want["sha256"]
+
+
+def _segment_digests_sized(fd: int, offset: int, size: int, want: dict, copy_to: int | None) -> bool:
+    """A file written with another segment size: checked one segment after another."""
+    seg = want.get("segment_size")
+    if not isinstance(seg, int) or seg <= 0:
+        return False
+    if copy_to is not None:
+        _copy_range(fd, offset, copy_to, 0, size)
+        fd, offset = copy_to, 0
+    got = [_hash_span(fd, offset + at, min(seg, size - at)) for at in range(0, max(size, 1), seg)]
+    return got == want["sha256_segments"]
 
 
 def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
@@ -392,6 +566,9 @@ def check(path: str | os.PathLike, *, hashes: bool = True) -> Checked:
             if MANIFEST not in members:
                 raise _refuse("truncated", "the backup has no manifest: the file is truncated or not a Quỹ backup")
             manifest = Manifest.parse(tf.extractfile(members[MANIFEST]).read())
+            for m in members.values():
+                if m.pax_headers and not _is_padding(m.pax_headers):
+                    raise _refuse("checksum", f"the header of {m.name} in the backup is damaged", member=m.name)
             expected = {p["name"]: p for p in manifest.payload}
             if set(expected) != set(members) - {MANIFEST}:
                 raise _refuse("checksum", "the backup's contents do not match its manifest")
@@ -404,12 +581,9 @@ def check(path: str | os.PathLike, *, hashes: bool = True) -> Checked:
                                   "or damaged", member=name)
                 if not hashes:
                     continue
-                digest, size = hashlib.sha256(), 0
-                f = tf.extractfile(m)
-                while chunk := f.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                if size != want["size"] or digest.hexdigest() != want["sha256"]:
+                with open(path, "rb") as raw:
+                    ok = _member_matches(raw.fileno(), m.offset_data, want)
+                if not ok:
                     raise _refuse("checksum", f"{name} in the backup does not match its checksum: the file is "
                                               "damaged", member=name)
     except (tarfile.TarError, EOFError, OSError) as e:
@@ -637,15 +811,12 @@ def _member(tf: tarfile.TarFile, checked: Checked, name: str) -> _Hashed:
 
 
 def _extract(tf: tarfile.TarFile, checked: Checked, name: str, out_path: Path) -> None:
-    """Write member ``name`` to ``out_path``, checking its sha256 again as it goes (the file could have
-    changed since it was checked)."""
+    """Write member ``name`` to ``out_path`` (copied in the kernel, segments in parallel) and check the
+    sha256 of what was written (the backup could have changed since it was checked)."""
     want = next(p for p in checked.manifest.payload if p["name"] == name)
-    digest = hashlib.sha256()
-    with open(out_path, "wb") as out, tf.extractfile(checked.members[name]) as src:
-        while chunk := src.read(CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
-    if digest.hexdigest() != want["sha256"]:
+    with open(checked.path, "rb") as src, open(out_path, "w+b") as out:
+        ok = _member_matches(src.fileno(), checked.members[name].offset_data, want, copy_to=out.fileno())
+    if not ok:
         raise _refuse("checksum", f"{name} in the backup changed while it was being restored", member=name)
 
 
@@ -726,6 +897,7 @@ def _finish(db: Database, m: Manifest, say, *, engine_to: str, tick: _Ticker,  #
             say(f"migrating from {m.schema_revision} to {head}")
             _upgrade_on(conn, db)
             tick("migrate")
+        conn.exec_driver_sql("ANALYZE")  # statistics of the rows just loaded, for verifying's plans
         verified = _verify(conn, m)
     tick("verify")
     say(f"verified {len(verified)} journals; every head digest equals the manifest's")
@@ -737,7 +909,7 @@ def _verify(conn: sa.Connection, m: Manifest) -> list[str]:
     from .services import verify_on
 
     want = m.head_map()
-    reports = verify_on(conn, [o.id for o in orgs.list_organizations(conn)])
+    reports = verify_on(conn, [o.id for o in orgs.list_organizations(conn)], parallel=True)
     bad = [r for r in reports if not r.ok]
     if bad:
         r = bad[0]
@@ -793,6 +965,9 @@ def _restore_into_postgresql(db: Database, checked: Checked, say, tick: _Ticker)
                                 _copy_sqlite_table(lite, cur, t, m.tables[t]["columns"])
                                 say(f"loaded {t}: {m.tables[t]['rows']} rows")
             tick("load")
+            # index builds and foreign-key checks: in memory, and with parallel workers where the server has them
+            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cur.execute("SET LOCAL max_parallel_maintenance_workers = 4")
             for statement in rebuild:
                 cur.execute(statement)
             tick("indexes")

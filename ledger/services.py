@@ -143,21 +143,22 @@ def closing_check(db: Database, org_code: str, through: Any) -> list:
         return closing.check(conn, orgs.org_id_by_code(conn, org_code), parse_date(through))
 
 
-def verify(db: Database, org_code: str | None = None) -> list[journal.ChainReport]:
+def verify(db: Database, org_code: str | None = None, *, parallel: bool = False) -> list[journal.ChainReport]:
     """Verify the hash chain of one organization or of all; also that cached balances match and that
-    every document series is numbered 1..N without a gap."""
+    every document series is numbered 1..N without a gap. With ``parallel`` (``quy verify``) a long
+    journal in a SQLite file is checked by one worker process per processor."""
     with db.read() as conn:
         ids = ([orgs.org_id_by_code(conn, org_code)] if org_code else
                [o.id for o in orgs.list_organizations(conn)])
-        return verify_on(conn, ids)
+        return verify_on(conn, ids, parallel=parallel)
 
 
-def verify_on(conn: Connection, ids: list[int]) -> list[journal.ChainReport]:
+def verify_on(conn: Connection, ids: list[int], *, parallel: bool = False) -> list[journal.ChainReport]:
     """:func:`verify` for the organizations ``ids``, on an open connection (a restore checks its books
     this way before it commits them)."""
     reports = []
     for oid in ids:
-        rep = journal.verify_chain(conn, oid)
+        rep = journal.verify_chain(conn, oid, parallel=parallel)
         if rep.ok:
             bad = balances.cached_matches_postings(conn, oid)
             if bad:

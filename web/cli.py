@@ -568,7 +568,7 @@ def journal_cmd(c: Ctx, org, start, end, limit, as_json) -> None:
 @click.pass_obj
 def verify(c: Ctx, org: str | None, expect: str | None, as_json: bool) -> None:
     """Verify every organization's hash chain and cached balances; exit 1 on the first broken link."""
-    reports = services.verify(c.db, org)
+    reports = services.verify(c.db, org, parallel=True)
     ok = all(r.ok for r in reports)
     lines = []
     for r in reports:

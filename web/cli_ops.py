@@ -82,7 +82,7 @@ def upgrade_cmd(c: Ctx, backup_dir: str | None, no_backup: bool) -> None:
         r = bk.backup(db, (backup_dir or str(bk.default_dir())) + "/")
         click.echo(f"Backup first: {r.path}")
     upgrade(db)
-    reports = services.verify(db)
+    reports = services.verify(db, parallel=True)
     bad = [r for r in reports if not r.ok]
     click.echo(f"Schema {before or '(none)'} → {head}; quy verify: "
                + ("OK for every journal" if not bad else f"BROKEN {bad[0].org_code}: {bad[0].problem}"))

@@ -65,16 +65,38 @@ def report(label: str, what: str, ours: float, rss: float, anchor_name: str, anc
             "anchor_seconds": round(anchor, 2), "anchor_max_rss_mb": round(anchor_rss), "ratio": round(ratio, 2)}
 
 
+#: The restore's phases that no anchor does: counting every table's rows and ``quy verify``.
+CHECKING = ("count", "verify")
+
+
 def phases(r: dict, anchor: float) -> dict:
     """The restore's phases; what the anchor also does (everything but counting and verifying) beside it."""
     p = r["phases"]
-    checking = p.get("count", 0) + p.get("verify", 0)
+    checking = sum(p.get(k, 0) for k in CHECKING)
     rest = r["seconds"] - checking
-    print(f"  phases: {', '.join(f'{k} {v:.2f} s' for k, v in p.items())}", flush=True)
-    print(f"  without the row counts and quy verify (which the anchor does not do): {rest:.2f} s, "
-          f"ratio {rest / anchor:.2f}×; verification {checking:.2f} s", flush=True)
+    print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in p.items()), flush=True)
+    print(f"  load only (file checked, loaded, indexed, committed; no row counts, no quy verify): {rest:.2f} s "
+          f"· anchor {anchor:.2f} s · ratio {rest / anchor:.2f}×", flush=True)
+    print(f"  row counts and quy verify (which no anchor does): {checking:.2f} s", flush=True)
     return {"rows": r["rows"], "phases": p, "load_seconds": round(rest, 2), "load_ratio": round(rest / anchor, 2),
             "verify_seconds": round(checking, 2)}
+
+
+def table(results: dict) -> None:
+    """Every figure once more, as one table: ours, the anchor's, the ratio, memory."""
+    rows = []
+    for engine, r in results.items():
+        b, x = r["backup"], r["restore"]
+        rows.append((f"{engine} backup", b["seconds"], b["anchor"], b["anchor_seconds"], b["ratio"], b["max_rss_mb"]))
+        rows.append((f"{engine} restore, all of it", x["seconds"], x["anchor"], x["anchor_seconds"], x["ratio"],
+                     x["max_rss_mb"]))
+        rows.append((f"{engine} restore, load only", x["load_seconds"], x["anchor"], x["anchor_seconds"],
+                     x["load_ratio"], None))
+        rows.append((f"{engine} restore, counts + verify", x["verify_seconds"], "", None, None, None))
+    print(f"\n{'':34} {'Quỹ':>9}  {'anchor':<18} {'':>8} {'ratio':>7} {'max RSS':>8}")
+    for what, ours, name, anchor, ratio, rss in rows:
+        print(f"{what:34} {ours:8.2f}s  {name:<18} {f'{anchor:.2f}s' if anchor else '':>8} "
+              f"{f'{ratio:.2f}×' if ratio else '':>7} {f'{rss} MB' if rss is not None else '':>8}", flush=True)
 
 
 def bench_sqlite(work: Path) -> dict:
@@ -150,8 +172,11 @@ def main() -> None:
     if os.environ.get("QUY_BENCH_SKIP_PG") != "1":
         results["postgresql"] = bench_postgresql(work)
     (work / "backup-results.json").write_text(json.dumps(results, indent=2))
+    table(results)
     ok = all(r[k]["ratio"] <= 1.5 and r[k]["max_rss_mb"] < 300 for r in results.values() for k in ("backup", "restore"))
-    print("\ntargets met" if ok else "\nTARGETS MISSED")
+    load_ok = all(r["backup"]["ratio"] <= 1.5 and r["restore"]["load_ratio"] <= 1.5 for r in results.values())
+    print("\ntargets met" if ok else "\nTARGETS MISSED" + (" (the backups and the restores' loading are within "
+                                                           "1.5×; verifying is not)" if load_ok else ""))
 
 
 if __name__ == "__main__":

@@ -346,3 +346,79 @@ def test_a_restore_that_fails_verification_leaves_the_target_untouched(tmp_path,
         bk.restore(target.db, forged)
     assert err.value.params["reason"] == "verify"
     assert table_names(target.db) == set()
+
+
+def test_a_sqlite_snapshot_is_written_once_block_aligned_and_a_byte_flipped_inside_it_is_refused(tmp_path, targets):
+    """Format 2: the snapshot SQLite's backup API wrote is the tar member itself, its data starting on a
+    file-system block (the headers in a block inserted in front), checked in segments of sha256."""
+    source = targets("sqlite", "source").db
+    some_books(source)
+    good = bk.backup(source, tmp_path / "good.tar")
+    assert good.manifest.format_version == bk.FORMAT_VERSION == 2
+    with tarfile.open(good.path) as tf:
+        member = tf.getmember(bk.SQLITE_MEMBER)
+        assert [m.name for m in tf.getmembers()] == [bk.SQLITE_MEMBER, bk.MANIFEST]
+        payload = tf.extractfile(member).read()
+    assert payload.startswith(b"SQLite format 3\0")
+    (entry,) = good.manifest.payload
+    assert entry["size"] == len(payload) and entry["segment_size"] == bk.SEGMENT
+    assert entry["sha256_segments"] == [__import__("hashlib").sha256(payload[i:i + bk.SEGMENT]).hexdigest()
+                                        for i in range(0, len(payload), bk.SEGMENT)]
+    assert member.offset_data % 4096 == 0
+    bk.check(good.path)
+
+    data = bytearray(good.path.read_bytes())
+    data[member.offset_data + len(payload) // 2] ^= 0x40
+    flipped = tmp_path / "flipped.tar"
+    flipped.write_bytes(bytes(data))
+    target = targets("sqlite")
+    for check in (lambda: bk.check(flipped), lambda: bk.restore(target.db, flipped)):
+        with pytest.raises(bk.BackupError) as err:
+            check()
+        assert err.value.params["reason"] == "checksum"
+    assert table_names(target.db) == set()
+
+
+def test_a_format_1_backup_still_restores(tmp_path, targets):
+    """A file written before format 2 (the snapshot behind its header, one sha256 of it) restores as before."""
+    import hashlib
+
+    source = targets("sqlite", "source").db
+    some_books(source)
+    good = bk.backup(source, tmp_path / "good.tar").path
+    with tarfile.open(good) as tf:
+        payload = tf.extractfile(bk.SQLITE_MEMBER).read()
+        manifest = json.loads(tf.extractfile(bk.MANIFEST).read())
+    manifest["format_version"] = 1
+    manifest["payload"] = [{"name": bk.SQLITE_MEMBER, "size": len(payload),
+                            "sha256": hashlib.sha256(payload).hexdigest()}]
+    old = tmp_path / "old.tar"
+    _rewrite(good, old, lambda name, d: d if name == bk.SQLITE_MEMBER else _resign(manifest))
+    assert bk.check(old).manifest.format_version == 1
+    target = targets("sqlite")
+    report = bk.restore(target.db, old)
+    assert heads_of(target.db) == heads_of(source) and report.verified
+    manifest["format_version"] = 3
+    newer = tmp_path / "newer.tar"
+    _rewrite(good, newer, lambda name, d: d if name == bk.SQLITE_MEMBER else _resign(manifest))
+    with pytest.raises(bk.BackupError) as err:
+        bk.check(newer)
+    assert err.value.params["reason"] == "format"
+
+
+def test_where_no_range_can_be_inserted_the_snapshot_is_copied_in_and_restores_alike(tmp_path, targets, monkeypatch):
+    """A file system without FALLOC_FL_INSERT_RANGE (tmpfs, NFS …): the snapshot is moved aside and copied in
+    behind its header; the file checks and restores the same, and nothing is left beside it."""
+    source = targets("sqlite", "source").db
+    some_books(source)
+    monkeypatch.setattr(bk, "_insert_lead", lambda f, size: None)
+    folder = tmp_path / "out"
+    made = bk.backup(source, folder / "b.tar")
+    assert sorted(p.name for p in folder.iterdir()) == ["b.tar"]
+    with tarfile.open(made.path) as tf:
+        assert tf.getmember(bk.SQLITE_MEMBER).offset_data == tarfile.BLOCKSIZE
+    assert "sha256" in made.manifest.payload[0]
+    bk.check(made.path)
+    target = targets("sqlite")
+    bk.restore(target.db, made.path)
+    assert heads_of(target.db) == heads_of(source)

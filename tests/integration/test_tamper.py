@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from ledger import dbguards
+from tests.conftest import make_books
 from tests.helpers import give
 from web.cli import main
 
@@ -112,3 +113,97 @@ def test_quy_verify_names_the_first_broken_link_and_exits_nonzero(tmp_path):
     assert "BROKEN SLA" in bad.output and "#2" in bad.output
     again = runner.invoke(main, ["--database", url, "verify", "--expect", digest[2]])
     assert again.exit_code == 1
+
+
+_TAMPERS = {
+    "untouched": (),
+    "an amount inside the second segment": ("UPDATE postings SET amount = amount * 10 WHERE tx_id = "
+                                            "(SELECT id FROM transactions WHERE seq = 6)",),
+    "the first of a segment removed": _removed("seq = 5"),
+    "the last of a segment removed": _removed("seq = 4"),
+    "a whole segment removed": _removed("seq BETWEEN 5 AND 8"),
+    "the link into a segment": ("UPDATE transactions SET prev_hash = '" + "ab" * 32 + "' WHERE seq = 9",),
+    "two edits, the earlier reported": ("UPDATE transactions SET description = 'x' WHERE seq = 10",
+                                        "UPDATE transactions SET description = 'y' WHERE seq = 2"),
+    "a cut tail": _removed("seq >= 9"),
+}
+
+
+@pytest.mark.parametrize("tamper", list(_TAMPERS))
+def test_verifying_in_parallel_segments_reports_exactly_what_one_pass_does(tamper, tmp_path, monkeypatch):
+    """A long journal in a SQLite file is checked by worker processes, one segment each; whatever was done
+    to it, the report — ok, count, head, the first broken link and its words — is the one-pass report."""
+    import os
+
+    from ledger import journal
+    from ledger.db import Database
+    from ledger.migrate import upgrade
+    from tests.conftest import make_books
+
+    db = Database(f"sqlite:///{tmp_path / 'q.sqlite3'}")
+    upgrade(db)
+    books = make_books(db)
+    for i in range(12):
+        give(books, 100_000 * (i + 1), name=f"Người {i}", on=date(2025, 3, 1 + i))
+    _raw(db, *_TAMPERS[tamper])
+    monkeypatch.setattr(journal, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)  # three segments: 1–4, 5–8, 9–12 (of an uncut journal)
+    used = []
+    real = journal._segments
+    monkeypatch.setattr(journal, "_segments", lambda *a: used.append(real(*a)) or used[-1])
+    with db.read() as c:
+        one_pass = journal.verify_chain(c, books.org_id)
+        segmented = journal.verify_chain(c, books.org_id, parallel=True)
+    assert used and used[0] is not None and len(used[0]) == 3  # it did run in three segments
+    assert segmented == one_pass
+    assert one_pass.ok == (tamper == "untouched")
+    db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_checks_every_link_itself_exactly_as_python_hashes_them(pg_db, monkeypatch):
+    """On PostgreSQL the whole chain is first checked by one statement (the canonical JSON built and hashed
+    in SQL); it must agree with Python's digests for any text — quotes, backslashes, control characters,
+    Vietnamese, emoji, line separators — or every verify would fall back to the slow pass."""
+    from ledger import journal
+    from ledger.db import driver_rows
+
+    books = make_books(pg_db)
+    with pg_db.read() as c:
+        cash = c.execute(sa.text("SELECT id FROM accounts WHERE org_id = :o AND code = '111'"),
+                         {"o": books.org_id}).scalar()
+        bank = c.execute(sa.text("SELECT id FROM accounts WHERE org_id = :o AND code = '1121.BIDV'"),
+                         {"o": books.org_id}).scalar()
+        income = c.execute(sa.text("SELECT id FROM accounts WHERE org_id = :o AND code = '711' "
+                                   "AND kind = 'income'"), {"o": books.org_id}).scalar()
+    texts = ['say "hi" \\ there', "tab\tnew\nline\r\x01\x1f\x7f", "Lê Văn Ơn — Sơn La", "😀 \u2028\u2029 </script>",
+             "", "ký tự \u00a0 không ngắt"]
+    entries = [journal.Entry(date(2025, 3, 1 + i), t, (
+        journal.Line(cash, books.fund_id, 100 + i), journal.Line(bank, books.other_fund_id, 7),
+        journal.Line(income, books.fund_id, -(100 + i)), journal.Line(income, books.other_fund_id, -7)),
+        doc_ref=t[:20], created_by=t or "x") for i, t in enumerate(texts)]
+    with pg_db.begin() as c:
+        journal.post(c, books.org_id, entries, user="test")
+    with pg_db.read() as c:
+        holds = journal._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org)
+        head = journal.head_digest(c, books.org_id)
+        assert holds == head  # every link held in SQL, and it ends where the head says
+        assert journal.verify_chain(c, books.org_id).ok
+    _raw(pg_db, "UPDATE transactions SET description = description || ' ' WHERE seq = 3")
+    with pg_db.read() as c:
+        assert journal._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org) is None
+        r = journal.verify_chain(c, books.org_id)
+        assert not r.ok and r.broken_seq == 3 and "changed" in r.problem
+
+    def both() -> tuple:
+        with pg_db.read() as c:
+            monkeypatch.setattr(journal, "PG_SQL_MIN", 10**9)
+            in_python = journal.verify_chain(c, books.org_id)
+            monkeypatch.setattr(journal, "PG_SQL_MIN", 1)
+            return in_python, journal.verify_chain(c, books.org_id)
+
+    in_python, in_sql = both()
+    assert in_sql == in_python and not in_sql.ok
+    _raw(pg_db, "UPDATE transactions SET description = left(description, -1) WHERE seq = 3", *_removed("seq >= 5"))
+    in_python, in_sql = both()
+    assert in_sql == in_python and not in_sql.ok and "cut off" in in_sql.problem and in_sql.broken_seq == 5
