@@ -420,6 +420,10 @@ def bank_match_drop_statements(dialect: str) -> list[str]:
     return _append_only_drops(dialect, MATCH_TABLES)
 
 
+def bank_match_part_drop_statements(dialect: str) -> list[str]:
+    return _append_only_drops(dialect, ("bank_match_parts",))
+
+
 def bank_match_part_statements(dialect: str) -> list[str]:
     """The parts of a line split across funds are append-only as its match is (revision 0016)."""
     return _append_only(dialect, ("bank_match_parts",))

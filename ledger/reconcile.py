@@ -12,11 +12,15 @@ match (``bank_matches``, append-only) in the caller's unit of work — one datab
   (:func:`ledger.donations.record_donation`);
 - **interest** — the deposit's interest entry already booked into this bank account for that amount
   (settled or paid monthly); if none is booked yet, the line is refused with that said;
-- **suspense** — money nobody has identified yet (or that is not a donation): bank account against the
+- **suspense** — money nobody has identified yet: bank account against the
   suspense account ("tiền chờ xác định", :data:`SUSPENSE_CODE`) in the line's fund — the one chosen, else
   the organization's first fund. Liabilities do not add to a fund's balance, so the money is held but
   not spendable. :func:`reassign` later moves it to donation income for the donor who sent it, with a
   receipt, as a new linked entry and a new linked match row (never an update);
+- **account** — not a donation, and known (a bank fee debit, a credit that is other income): the bank
+  account against the account of the chart a person names (by code) in the line's fund, as for suspense;
+  not the bank account or any bank account, the suspense account (use suspense) nor donation income (a
+  donation needs its donor and receipt: use donor);
 - **split** — one donor's transfer split across funds (parts of positive whole đồng adding up to the line):
   a transfer donation per part, each with its own entry (balanced in its fund) and receipt, one match row
   and its parts (``bank_match_parts``).
@@ -52,10 +56,10 @@ from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, post, reversal_entry, take_turn
 from .money import format_vnd
 
-KINDS = ("pledge", "entry", "donor", "interest", "suspense", "split")
+KINDS = ("pledge", "entry", "donor", "interest", "suspense", "split", "account")
 #: Matches whose confirmation posted their own entries (an undo reverses them); the others matched an
 #: entry already recorded (an undo only drops the link).
-BOOKED = ("pledge", "donor", "suspense", "split", "reassign")
+BOOKED = ("pledge", "donor", "suspense", "split", "reassign", "account")
 #: The suspense account, made for an organization the first time a line is booked to it (the chart is
 #: data: an organization that already has an account with the ``suspense`` role keeps its own).
 SUSPENSE_CODE = "3389"
@@ -71,7 +75,7 @@ class Choice:
     """What a person says a line is. ``kind`` ``None``: accept the line's proposal (its first target).
     ``target``: the pledge id (pledge), donation or batch line id (entry; ``target_kind`` "donation" or
     "payout"), deposit id (interest). ``donor`` (id) or ``donor_name`` and ``fund`` (code): for a donor.
-    ``fund``: for suspense too."""
+    ``fund``: for suspense too. ``account`` (code): the account a line that is not a donation is booked to."""
 
     kind: str | None = None
     target: int | None = None
@@ -82,10 +86,14 @@ class Choice:
     note: str = ""
     #: for a split: (fund code, amount) pairs, amounts whole đồng adding up to the line
     parts: tuple = ()
+    #: for kind account: the code of the account of the chart the line is booked to
+    account: str | None = None
 
     def payload(self) -> dict:
         out = {k: getattr(self, k) for k in ("kind", "target", "target_kind", "donor", "donor_name", "fund",
                                              "note")}
+        if self.account:
+            out["account"] = self.account
         if self.parts:
             out["parts"] = [list(p) for p in self.parts]
         return out
@@ -277,6 +285,13 @@ def confirm(conn: Connection, org_id: int, line_id: int, choice: Choice, *, user
             reference=line.bank_ref), user=user)
         out.update(tx_id=r["tx_id"], donation_id=r["donation_id"], receipt=r["receipt"], fund=fund,
                    donor_id=r["donor_id"])
+    elif choice.kind == "account":
+        other = booking_account(conn, org_id, choice.account, line.bank_account_id)
+        fid, fund = default_fund(conn, org_id, choice.fund, line.bank_account_id)
+        entry = Entry(line.date, f"Sao kê {line.account}: {line.memo}"[:300],
+                      (Line(line.bank_account_id, fid, amount), Line(other, fid, -amount)),
+                      doc_ref=line.bank_ref[:60], source="bank_match")
+        out.update(tx_id=post(conn, org_id, [entry], user=user)[0].tx_id, fund=fund, account=choice.account.strip())
     else:  # suspense
         fid, fund = default_fund(conn, org_id, choice.fund, line.bank_account_id)
         susp = suspense_account(conn, org_id)
@@ -295,6 +310,45 @@ def confirm(conn: Connection, org_id: int, line_id: int, choice: Choice, *, user
             match_id=out["match_id"], tx_id=part["tx_id"], donation_id=part["donation_id"],
             fund_id=part.pop("fund_id"), amount=part["amount"]))
     return out
+
+
+#: Roles of accounts a line that is not a donation is not booked to (kind account), with the reason said.
+REFUSED_ROLES = {"bank": "account_is_bank", SUSPENSE_ROLE: "account_is_suspense",
+                 "donation_income": "account_is_donation_income"}
+
+
+def booking_account(conn: Connection, org_id: int, code: str | None, bank_account_id: int) -> int:
+    """The id of the account ``code`` a line that is not a donation is booked to (kind account), or the
+    refusal: none named, unknown, the bank account or any bank account, the suspense account, donation
+    income."""
+    code = (code or "").strip()
+    if not code:
+        raise InvalidInput("which account?", field="account", reason="empty")
+    a = s.accounts
+    row = conn.execute(sa.select(a.c.id, a.c.role).where(a.c.org_id == org_id, a.c.code == code)).first()
+    if row is None:
+        raise InvalidInput(f"account {code!r} is not in the chart", field="account", reason="unknown_account",
+                           code=code)
+    if row.id == bank_account_id or row.role in REFUSED_ROLES:
+        why = REFUSED_ROLES.get(row.role, "account_is_bank")
+        raise InvalidInput({"account_is_bank": f"account {code} is a bank account",
+                            "account_is_suspense": f"account {code} is the suspense account: confirm the line "
+                                                   "as suspense",
+                            "account_is_donation_income": f"account {code} is donation income: a donation "
+                                                          "needs its donor and receipt, confirm the line as donor",
+                            }[why], field="account", reason=why, code=code)
+    return row.id
+
+
+def booking_accounts(conn: Connection, org_id: int) -> list[dict]:
+    """The accounts a line that is not a donation may be booked to: the chart's leaf accounts but bank,
+    suspense and donation income accounts, by code."""
+    a = s.accounts
+    child = a.alias("child")
+    rows = conn.execute(sa.select(a.c.code, a.c.name).where(
+        a.c.org_id == org_id, sa.or_(a.c.role.is_(None), a.c.role.not_in(list(REFUSED_ROLES))),
+        ~sa.exists().where(child.c.parent_id == a.c.id)).order_by(a.c.code)).all()
+    return [{"code": r.code, "name": r.name} for r in rows]
 
 
 def split_parts(parts: Any, total: int) -> list[tuple[str, int]]:

@@ -681,7 +681,8 @@ bank_matches = sa.Table(
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("matched_by", sa.String(120), nullable=False),
     sa.Column("matched_at", sa.String(40), nullable=False),
-    sa.CheckConstraint("kind IN ('pledge','entry','donor','interest','suspense','reassign','split','undo')",
+    sa.CheckConstraint("kind IN ('pledge','entry','donor','interest','suspense','reassign','split','undo',"
+                       "'account')",
                        name="kind"),
     sa.CheckConstraint("(CASE WHEN line_id IS NULL THEN 0 ELSE 1 END + CASE WHEN reassigns_id IS NULL THEN 0 "
                        "ELSE 1 END + CASE WHEN undoes_id IS NULL THEN 0 ELSE 1 END) = 1", name="one_link"),

@@ -74,11 +74,13 @@ def bank_lines(args: dict, org: str):
 @replayable(sk.ConfirmOut)
 def bank_line_confirm(body: dict, org: str, line_id: int):
     """Book what a line is — its proposal accepted (no ``kind``), or a pledge paid, a recorded entry, a
-    donor's transfer (``split`` across funds with ``parts``), deposit interest, the suspense account — and
+    donor's transfer (``split`` across funds with ``parts``), deposit interest, the suspense account, an
+    ``account`` of the chart for a line that is not a donation (a bank fee, other income) — and
     record the match; 409 when the line is already matched"""
     choice = Choice(body.get("kind"), target=body.get("target"), target_kind=body["target_kind"],
                     donor=body.get("donor"), donor_name=body.get("donor_name"), fund=body.get("fund"),
-                    note=body["note"], parts=tuple((p["fund"], p["amount"]) for p in body.get("parts") or ()))
+                    account=body.get("account"), note=body["note"],
+                    parts=tuple((p["fund"], p["amount"]) for p in body.get("parts") or ()))
     return _created(services.confirm_bank_line(auth.db(), org, line_id, choice, user=auth.actor(), key=_key()))
 
 

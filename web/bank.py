@@ -1,6 +1,7 @@
 """The treasurer's bank page: upload a statement (checked and previewed before anything is written), then
 the matching queue of a bank account — each unmatched line with its proposal and why, accepted, given to
-another donor, split across two funds ("Chia cho hai quỹ"), or put in the suspense account ("chưa xác định")
+another donor, split across two funds ("Chia cho hai quỹ"), put in the suspense account ("chưa xác định"), or,
+not a donation, booked to an account of the chart ("Không phải tiền ủng hộ: ghi vào tài khoản")
 with one form each; below, the lines matched lately, each undone with a reason, suspense money reassigned to
 its donor; and the account's default fund for lines booked without one."""
 
@@ -21,7 +22,7 @@ from ledger import bankstatements as bst
 from ledger import schema as s
 from ledger.errors import ImportFailed, LedgerError
 from ledger.money import format_vnd, parse_amount_text
-from ledger.reconcile import Choice
+from ledger.reconcile import Choice, booking_accounts
 
 from .auth import actor, can, db, requires
 from .helpers import error_text, org_info
@@ -80,14 +81,17 @@ def _page(org: str, account: str | None, status: int = 200, **extra):
         queue, total = services.statement_queue(db(), org, ctx["account"], unmatched=True, limit=QUEUE_PAGE,
                                                 offset=(page - 1) * QUEUE_PAGE)
     may_match = can(g.org_id, "bank.match")
-    matched, default = [], None
+    matched, default, book_accounts = [], None, []
+    if may_match:
+        with db().read() as conn:
+            book_accounts = booking_accounts(conn, g.org_id)
     if ctx["account"]:
         matched = services.recent_bank_matches(db(), org, ctx["account"])
         default = services.bank_default_funds(db(), org).get(ctx["account"])
     pages = {"page": page, "first": (page - 1) * QUEUE_PAGE + 1, "last": (page - 1) * QUEUE_PAGE + len(queue),
              "total": total, "more": page * QUEUE_PAGE < total}
     return render_template("bank.html", queue=queue, pages=pages, may_match=may_match, matched=matched,
-                           default_fund=default,
+                           default_fund=default, book_accounts=book_accounts,
                            may_settings=can(g.org_id, "bank.settings"),
                            may_import=can(g.org_id, "bank.import"), **ctx, **extra), status
 
@@ -211,6 +215,8 @@ def confirm(org: str, line_id: int):
         choice = Choice("donor", donor=int(donor), fund=f.get("fund") or None)
     elif how == "suspense":
         choice = Choice("suspense", fund=f.get("fund") or None)
+    elif how == "account":
+        choice = Choice("account", account=(f.get("to_account") or "").strip() or None, fund=f.get("fund") or None)
     elif how == "split":
         if not donor.isdigit():
             return _page(org, account, 422, error=_("Choose a donor."))

@@ -121,7 +121,7 @@ def statement_match(c: Ctx, org, account, statement_id, start, end, unmatched, a
 
 _AS_VI = {"pledge": "thu tiền cam kết", "entry": "bút toán đã ghi", "donor": "ủng hộ chuyển khoản",
           "interest": "lãi tiền gửi", "suspense": "tiền chờ xác định", "split": "ủng hộ chia cho nhiều quỹ",
-          "reassign": "chuyển tiền chờ xác định cho nhà hảo tâm"}
+          "reassign": "chuyển tiền chờ xác định cho nhà hảo tâm", "account": "không phải tiền ủng hộ"}
 
 
 def _part(text: str) -> tuple[str, int]:
@@ -134,7 +134,8 @@ def _part(text: str) -> tuple[str, int]:
 @statement.command("confirm")
 @org_opt
 @click.argument("line_id", type=int)
-@click.option("--as", "kind", type=click.Choice(["pledge", "entry", "donor", "interest", "suspense", "split"]),
+@click.option("--as", "kind", type=click.Choice(["pledge", "entry", "donor", "interest", "suspense", "split",
+                                                                 "account"]),
               default=None, help="What the line is (default: accept its proposal).")
 @click.option("--target", type=int, default=None,
               help="The pledge, recorded donation (or payout with --payout) or deposit id.")
@@ -144,22 +145,28 @@ def _part(text: str) -> tuple[str, int]:
 @click.option("--fund", default=None, help="The fund (--as donor or suspense; default: the first fund).")
 @click.option("--part", "parts", multiple=True, metavar="FUND=AMOUNT",
               help="--as split: a fund and its part (twice or more; the parts add up to the line).")
+@click.option("--account-code", "account", default=None, metavar="CODE",
+              help="--as account: the account of the chart a line that is not a donation is booked to "
+                   "(e.g. bank charges, other income).")
 @click.option("--note", default="", help="A note kept with the match.")
 @key_opt
 @json_opt
 @click.pass_obj
-def statement_confirm(c: Ctx, org, line_id, kind, target, payout, donor, donor_name, fund, parts, note, key,
-                      as_json) -> None:
+def statement_confirm(c: Ctx, org, line_id, kind, target, payout, donor, donor_name, fund, parts, account, note,
+                      key, as_json) -> None:
     """Book what a statement line is and record the match, in one unit of work: its proposal accepted,
     or what a person says (a pledge paid, a recorded entry, a donor's transfer, deposit interest, or the
     suspense account "chờ xác định"). ``--as split --donor N --part TOHIEU=600.000 --part KHT=400.000``: one
-    donor's transfer split across funds, a donation and receipt per fund."""
+    donor's transfer split across funds, a donation and receipt per fund. ``--as account --account-code CODE``:
+    not a donation (a bank fee, other income), booked to that account of the chart against the bank account."""
     from ledger.reconcile import Choice
 
     r = services.confirm_bank_line(c.db, org, line_id, Choice(
         kind, target=target, target_kind="payout" if payout else "donation", donor=donor, donor_name=donor_name,
-        fund=fund, note=note, parts=tuple(_part(p) for p in parts)), user=c.user, key=key)
+        fund=fund, account=account, note=note, parts=tuple(_part(p) for p in parts)), user=c.user, key=key)
     text = f"Dòng {line_id} ({format_vnd(r['amount'])}): {_AS_VI[r['kind']]}, bút toán {r['tx_id']}."
+    if r.get("account"):
+        text += f" Ghi vào tài khoản {r['account']}."
     if r.get("parts"):
         text += " " + "; ".join(f"{p['fund']} {format_vnd(p['amount'])} (bút toán {p['tx_id']})" for p in r["parts"])
         text += "."

@@ -96,6 +96,13 @@ _VI = {
                       "successor_below": "Đơn vị tiếp nhận không được là chính đơn vị đó hoặc đơn vị trực thuộc nó.",
                       "same_org": "Chỉ chuyển tiền sang một đơn vị khác.",
                       "split_too_few": "Chia cho các quỹ cần ít nhất hai phần.",
+                      "unknown_account": "Tài khoản {code} không có trong hệ thống tài khoản của tổ chức.",
+                      "account_is_bank": "Tài khoản {code} là tài khoản ngân hàng; hãy chọn tài khoản đối ứng "
+                                         "(ví dụ chi phí ngân hàng, thu nhập khác).",
+                      "account_is_suspense": "Tài khoản {code} là tài khoản tiền chờ xác định; hãy chọn "
+                                             "\"Chưa xác định\" thay vì ghi vào tài khoản.",
+                      "account_is_donation_income": "Tài khoản {code} là thu ủng hộ: một khoản ủng hộ cần "
+                                                    "người ủng hộ và biên nhận, hãy xác nhận theo người ủng hộ.",
                       "split_fund_repeated": "Mỗi quỹ chỉ được ghi một lần khi chia.",
                       "split_sum_differs": "Tổng các phần ({parts_total} đồng) phải đúng bằng số tiền của dòng "
                                            "sao kê ({amount} đồng).",

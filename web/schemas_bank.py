@@ -79,7 +79,8 @@ class BankLineList(PageMeta):
 
 class ConfirmIn(Strict):
     kind = fields.String(load_default=None, allow_none=True,
-                         validate=validate.OneOf(("pledge", "entry", "donor", "interest", "suspense", "split")),
+                         validate=validate.OneOf(("pledge", "entry", "donor", "interest", "suspense", "split",
+                                                  "account")),
                          metadata={"description": "what the line is; omitted: accept its proposal"})
     target = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
                             metadata={"description": "pledge, donation (or paid batch line), or deposit id"})
@@ -87,6 +88,10 @@ class ConfirmIn(Strict):
     donor = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     donor_name = Text(300, min_length=1)
     fund = Text(40, min_length=1)
+    account = Text(40, min_length=1, metadata={
+        "description": "kind account (not a donation): the code of the account of the chart the line is booked "
+                       "to against the bank account (else 422 empty, unknown_account, account_is_bank, "
+                       "account_is_suspense, account_is_donation_income)"})
     note = Text(500, load_default="")
     parts = fields.List(fields.Nested(lambda: SplitPart()), validate=validate.Length(max=20), metadata={
         "description": "kind split: the funds and amounts a donor's transfer is split into — two or more, "
@@ -161,5 +166,6 @@ class ConfirmOut(Out):
     donation_id = fields.Integer(required=True, allow_none=True)
     receipt = fields.String(required=True, allow_none=True)
     fund = fields.String(required=True, allow_none=True)
+    account = fields.String(metadata={"description": "kind account: the account the line was booked to"})
     parts = fields.List(fields.Nested(PartOut), metadata={"description": "kind split: each part"})
     replayed = fields.Boolean(required=True)

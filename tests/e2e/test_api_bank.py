@@ -124,3 +124,29 @@ def test_a_camt_statement_through_the_api(api):  # noqa: F811
     frac = post(camt(closing="13478000.5"), "k4")
     assert frac.status_code == 422 and frac.get_json()["code"] == "import_failed", frac.get_json()
     assert [(x["row"], x["code"]) for x in frac.get_json()["errors"]["rows"]] == [(0, "fraction_of_dong")]
+
+
+def test_a_fee_line_booked_to_an_account_through_the_api(api):  # noqa: F811
+    assert _upload(api, CSV, opening="0", closing="1489000").status_code == 201
+    lines = api.get(f"{URL}/bank-lines?account=1121.BIDV").get_json()["items"]
+    fee = next(x["id"] for x in lines if x["amount"] == -11_000)
+    credit = next(x["id"] for x in lines if x["amount"] == 1_500_000)  # the fund has money to pay the fee from
+    gift = {"kind": "donor", "donor_name": "Phạm Thị Dung", "fund": "KHT"}
+    assert api.post(f"{URL}/bank-lines/{credit}/confirm", gift).status_code == 201
+    body = {"kind": "account", "account": "611", "fund": "KHT"}
+    assert api.post(f"{URL}/bank-lines/{fee}/confirm", body, role="auditor").status_code == 403
+    for code, reason in (("711", "account_is_donation_income"), ("1121.BIDV", "account_is_bank"),
+                         ("9999", "unknown_account")):
+        bad = api.post(f"{URL}/bank-lines/{fee}/confirm", {**body, "account": code})
+        assert bad.status_code == 422 and bad.get_json()["errors"] == {"account": [reason]}, bad.get_json()
+    missing = api.post(f"{URL}/bank-lines/{fee}/confirm", {"kind": "account"})
+    assert missing.status_code == 422 and missing.get_json()["errors"] == {"account": ["empty"]}
+    done = api.post(f"{URL}/bank-lines/{fee}/confirm", body, key="acc1")
+    assert done.status_code == 201, done.get_data(as_text=True)
+    out = done.get_json()
+    assert (out["kind"], out["amount"], out["fund"], out["account"], out["receipt"]) == (
+        "account", -11_000, "KHT", "611", None)
+    assert fee not in [x["id"] for x in api.get(f"{URL}/bank-lines?account=1121.BIDV&state=unmatched")
+                       .get_json()["items"]]
+    u = api.post(f"{URL}/bank-matches/{out['match_id']}/undo", {"reason": "nhầm tài khoản"})
+    assert u.status_code == 201 and u.get_json()["kind"] == "account" and len(u.get_json()["reversals"]) == 1

@@ -130,3 +130,18 @@ def test_a_camt_statement_and_an_mt940_through_the_command_line(demo, tmp_path):
     p = run(demo, "statement", "import", "--account", "1121.BIDV", str(mt), ok=False)
     assert p.returncode == 2 and "dòng 2, :61:" in p.stderr and "không đọc được" in p.stderr
     assert "matching id=61" not in p.stderr and "(?P<" not in p.stderr  # the library's log stays out
+
+
+def test_a_treasurer_books_a_fee_line_to_an_account_not_as_a_donation(demo, tmp_path):  # noqa: F811
+    f = tmp_path / "vcb.csv"
+    f.write_bytes(VCB_CSV.encode("utf-8-sig"))
+    run(demo, "statement", "import", "--account", "1121.BIDV", str(f))
+    lines = json.loads(run(demo, "statement", "match", "--account", "1121.BIDV", "--unmatched", "--json").stdout)
+    fee = next(x["line"]["id"] for x in lines if x["line"]["amount"] == -200_000)
+    p = run(demo, "statement", "confirm", str(fee), "--as", "account", "--account-code", "711", ok=False)
+    assert p.returncode != 0 and "thu ủng hộ" in p.stderr
+    text = run(demo, "statement", "confirm", str(fee), "--as", "account", "--account-code", "611",
+               "--fund", "KHT").stdout
+    assert "không phải tiền ủng hộ" in text and "Ghi vào tài khoản 611" in text
+    left = json.loads(run(demo, "statement", "match", "--account", "1121.BIDV", "--unmatched", "--json").stdout)
+    assert fee not in [x["line"]["id"] for x in left]

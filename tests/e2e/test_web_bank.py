@@ -211,3 +211,40 @@ def test_a_statement_larger_than_the_apps_20_mb_forms_is_taken_and_its_progress_
     assert treasurer.get("/o/SLA/bank/upload/progress?id=" + "a" * 32).get_json() == {"done": 0, "total": 0}
     assert treasurer.get("/o/SLA/bank/upload/progress?id=../../etc").get_json() == {"done": 0, "total": 0}
     assert auditor.get("/o/SLA/bank/upload/progress").status_code == 403
+
+
+def test_a_fee_debit_is_booked_to_an_account_from_the_queue_not_as_a_donation(site):
+    db, treasurer, _a = site
+    from ledger import services
+
+    services.add_account(db, "SLA", code="6427", name="Chi phí dịch vụ ngân hàng", kind="expense")
+    fee = "Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Nội dung\n10/03/2025,FEE1,\"11,000\",,PHI QUAN LY TAI KHOAN\n"
+    r = _upload(treasurer, fee, account="1121.AGR", opening="0", closing="-11.000")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, html
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                           html.split('id="confirm-form"')[1].split("</form>")[0]))
+    assert treasurer.post("/o/SLA/bank/upload/confirm", data=form).status_code == 303
+    with db.read() as c:
+        line = c.execute(sa.text("SELECT id FROM bank_lines WHERE bank_ref = 'FEE1'")).scalar()
+    page = treasurer.get("/o/SLA/bank?account=1121.AGR").get_data(as_text=True)
+    block = page.split(f'id="line-{line}"')[1].split("</section>")[0]
+    assert "Không phải tiền ủng hộ: ghi vào tài khoản" in block and 'value="account"' in block
+    options = re.findall(r'<option value="([^"]+)">', block.split('name="to_account"')[1].split("</select>")[0])
+    assert "6427" in options and "611" in options
+    assert not {"1121", "1121.AGR", "1121.BIDV", "711", "3389"} & set(options)
+    token = csrf_token(treasurer, "/o/SLA/bank")
+    data = {"as": "account", "to_account": "6427", "fund": "KHT", "account": "1121.AGR"}
+    assert treasurer.post(f"/o/SLA/bank/lines/{line}/confirm", data=data).status_code == 400  # no CSRF token
+    r = treasurer.post(f"/o/SLA/bank/lines/{line}/confirm", data={**data, "csrf_token": token, "to_account": "711"})
+    assert r.status_code == 422 and "thu ủng hộ" in r.get_data(as_text=True)
+    r = treasurer.post(f"/o/SLA/bank/lines/{line}/confirm", data={**data, "csrf_token": token})
+    assert r.status_code == 303
+    with db.read() as c:
+        m = c.execute(sa.text("SELECT kind, tx_id FROM bank_matches WHERE line_id = :l"), {"l": line}).one()
+        posted = c.execute(sa.text("SELECT a.code, f.code, p.amount FROM postings p JOIN accounts a ON a.id = "
+                                   "p.account_id JOIN funds f ON f.id = p.fund_id WHERE p.tx_id = :t ORDER BY a.code"),
+                           {"t": m.tx_id}).all()
+    assert m.kind == "account"
+    assert [tuple(p) for p in posted] == [("1121.AGR", "KHT", -11_000), ("6427", "KHT", 11_000)]
+    assert f'id="line-{line}"' not in treasurer.get("/o/SLA/bank?account=1121.AGR").get_data(as_text=True)

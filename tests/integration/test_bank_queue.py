@@ -239,3 +239,87 @@ def test_parts_and_undo_rows_refuse_update_and_delete(books):
             with books.db.begin() as c:
                 c.execute(sa.text(sql))
         assert "append-only" in str(e.value)
+
+
+#: The bank-charges expense account the tests add to the chart (the default chart has none of its own).
+FEES = "6427"
+
+
+def _fees_account(books) -> None:
+    services.add_account(books.db, books.org, code=FEES, name="Chi phí dịch vụ ngân hàng", kind="expense")
+
+
+def _account_balance(books, code: str, fund: str) -> int:
+    return int(_one(books.db, "SELECT coalesce(sum(p.amount), 0) AS n FROM postings p "
+                              "JOIN accounts a ON a.id = p.account_id JOIN funds f ON f.id = p.fund_id "
+                              "WHERE a.code = :a AND f.code = :f AND a.org_id = :o",
+                    a=code, f=fund, o=books.org_id).n)
+
+
+def test_a_bank_fee_debit_is_booked_to_the_bank_charges_account_and_undone_like_suspense(books):
+    _fees_account(books)
+    give(books, 1_000_000, name="Lê Văn Bình", on=date(2025, 3, 1))
+    (line,) = _statement(books, [("06/03/2025", "F1", -11_000, "PHI QUAN LY TAI KHOAN T02")])
+    bank0, fees0 = _account_balance(books, ACCOUNT, books.fund), _account_balance(books, FEES, books.fund)
+    balance0 = figures(books).balance
+    r = services.confirm_bank_line(books.db, books.org, line, Choice("account", account=FEES, fund=books.fund),
+                                   user="thu quy", key="a1")
+    assert (r["kind"], r["amount"], r["fund"], r["account"], r["receipt"]) == ("account", -11_000, books.fund,
+                                                                                FEES, None)
+    assert _account_balance(books, ACCOUNT, books.fund) == bank0 - 11_000
+    assert _account_balance(books, FEES, books.fund) == fees0 + 11_000
+    assert figures(books).balance == balance0 - 11_000  # an expense spends the fund
+    tx = _one(books.db, "SELECT description, doc_ref, source FROM transactions WHERE id = :i", i=r["tx_id"])
+    assert (tx.doc_ref, tx.source) == ("F1", "bank_match") and "PHI QUAN LY TAI KHOAN T02" in tx.description
+    with books.db.read() as c:
+        sums = c.execute(sa.text("SELECT fund_id, sum(amount) FROM postings WHERE tx_id = :t GROUP BY fund_id"),
+                         {"t": r["tx_id"]}).all()
+        matches = c.execute(sa.text("SELECT line_id, kind, tx_id FROM bank_matches")).all()
+    assert len(sums) == 1 and sums[0][1] == 0
+    assert [tuple(m) for m in matches] == [(line, "account", r["tx_id"])]
+    assert _queue(books) == []
+    from books.bankrec import bank_reconciliation
+
+    rec = bank_reconciliation(books.db, books.org, ACCOUNT, "2025-03")
+    assert rec.bank_only == [] and r["tx_id"] not in [i.ref for i in rec.book_only]
+    u = services.undo_bank_match(books.db, books.org, r["match_id"], reason="nhầm tài khoản", user="thu quy")
+    assert u["kind"] == "account" and len(u["reversals"]) == 1
+    assert _one(books.db, "SELECT reverses_id FROM transactions WHERE id = :i", i=u["reversals"][0]).reverses_id \
+        == r["tx_id"]
+    assert _account_balance(books, ACCOUNT, books.fund) == bank0
+    assert _account_balance(books, FEES, books.fund) == fees0
+    assert _queue(books) == [line]
+
+
+def test_a_credit_that_is_not_a_donation_goes_to_the_bank_accounts_default_fund(books):
+    services.add_account(books.db, books.org, code="7118", name="Thu nhập khác (không phải ủng hộ)", kind="income")
+    services.set_bank_default_fund(books.db, books.org, ACCOUNT, books.other_fund, user="t")
+    (line,) = _statement(books, [("07/03/2025", "H1", 250_000, "HOAN TIEN PHI")])
+    r = services.confirm_bank_line(books.db, books.org, line, Choice("account", account="7118"), user="t")
+    assert r["fund"] == books.other_fund
+    assert _account_balance(books, ACCOUNT, books.other_fund) == 250_000
+    assert _account_balance(books, "7118", books.other_fund) == -250_000
+    assert _one(books.db, "SELECT count(*) AS n FROM donations").n == 0
+
+
+@pytest.mark.parametrize(("code", "reason"), [
+    (None, "empty"), ("  ", "empty"), ("9999", "unknown_account"), (ACCOUNT, "account_is_bank"),
+    ("1121", "account_is_bank"), ("3389", "account_is_suspense"), ("711", "account_is_donation_income")])
+def test_a_line_is_not_booked_to_a_missing_bank_suspense_or_donation_income_account(books, code, reason):
+    (other,) = _statement(books, [("05/03/2025", "S0", 5_000, "KHONG RO")])
+    services.confirm_bank_line(books.db, books.org, other, Choice("suspense"), user="t")  # makes 3389
+    (line,) = _statement(books, [("06/03/2025", "F1", -11_000, "PHI QUAN LY TAI KHOAN")])
+    with books.db.read() as c:
+        before = (c.execute(sa.text("SELECT count(*) FROM transactions")).scalar(),
+                  c.execute(sa.text("SELECT count(*) FROM bank_matches")).scalar())
+    with pytest.raises(InvalidInput) as e:
+        services.confirm_bank_line(books.db, books.org, line, Choice("account", account=code), user="t")
+    assert e.value.params["reason"] == reason and e.value.status == 422
+    with books.db.read() as c:
+        after = (c.execute(sa.text("SELECT count(*) FROM transactions")).scalar(),
+                 c.execute(sa.text("SELECT count(*) FROM bank_matches")).scalar())
+    assert after == before and line in _queue(books)
+    from web.messages import vietnamese
+
+    told = vietnamese(e.value)
+    assert told != e.value.message and (code is None or not code.strip() or code in told)  # said in Vietnamese
