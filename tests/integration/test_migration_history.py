@@ -419,3 +419,43 @@ def test_books_written_at_the_first_revision_survive_the_upgrade_to_head(bare_db
     final = _state(db)
     assert {k: v for k, v in final["summed"].items() if k[0] == mla} == {
         k: v for k, v in before["summed"].items() if k[0] == mla}
+
+
+def test_bank_matches_that_refer_to_one_another_survive_the_rebuilds_of_0016_and_0017(bare_db):
+    """A reassignment row refers to the suspense match it moves: SQLite's rebuild of ``bank_matches`` (0016,
+    0017) once left that reference dangling for a moment and the upgrade's commit failed. Books at 0015 with
+    a statement, two suspense matches and a reassignment upgrade to head with every row kept, no reference
+    broken, and the table still append-only."""
+    db = bare_db
+    upgrade(db, FIRST)
+    with db.begin() as c:
+        ids = _populate(c)
+    upgrade(db, "0015")
+    sla = ids["sla"]
+    with db.begin() as c:
+        bank = c.execute(sa.text("SELECT id FROM accounts WHERE org_id = :o AND code = '1121.BIDV'"),
+                         {"o": sla}).scalar_one()
+        st = _insert(c, "bank_statements", {
+            "org_id": sla, "bank_account_id": bank, "period_start": date(2025, 3, 1), "period_end": date(2025, 3, 31),
+            "opening_balance": 0, "closing_balance": 1_200_000, "line_count": 2, "duplicate_count": 0,
+            "profile": "vn-generic", "source_name": "s.csv", "sha256": "a" * 64, "imported_by": "t",
+            "imported_at": "2025-04-01T00:00:00+00:00"})
+        lines = [_insert(c, "bank_lines", {
+            "statement_id": st, "bank_account_id": bank, "line_no": n, "date": date(2025, 3, n), "bank_ref": f"M{n}",
+            "amount": amount, "memo": "CHUYEN TIEN", "dedupe_key": f"ref:M{n}"})
+            for n, amount in ((2, 500_000), (3, 700_000))]
+        row = {"org_id": sla, "kind": "suspense", "note": "", "matched_by": "t", "matched_at": "x"}
+        first = _insert(c, "bank_matches", {**row, "line_id": lines[0]})
+        second = _insert(c, "bank_matches", {**row, "line_id": lines[1]})
+        again = _insert(c, "bank_matches", {**row, "kind": "reassign", "reassigns_id": first})
+    upgrade(db)
+    assert current_revision(db) == head_revision(db)
+    with db.read() as c:
+        kept = [tuple(r) for r in c.execute(sa.text(
+            "SELECT id, line_id, reassigns_id, kind FROM bank_matches ORDER BY id"))]
+        if db.dialect == "sqlite":
+            assert c.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    assert kept == [(first, lines[0], None, "suspense"), (second, lines[1], None, "suspense"),
+                    (again, None, first, "reassign")]
+    assert "append-only" in _refused(db, f"UPDATE bank_matches SET note = 'x' WHERE id = {first}")
+    assert "append-only" in _refused(db, f"DELETE FROM bank_matches WHERE id = {again}")

@@ -80,14 +80,18 @@ def upgrade() -> None:
     for stmt in dbguards.bank_match_drop_statements(dialect):  # bank_matches' own, before it is altered
         op.execute(stmt)
     if dialect == "sqlite":
-        # the table is rebuilt (SQLite alters no constraint); its rows refer to themselves, so references
-        # are checked at the commit, when the new table bears the old one's name
+        # the table is rebuilt (SQLite alters no constraint). Its rows refer to one another (a reassignment to
+        # its suspense match), and SQLite counts a row left without its referenced row when that row's table
+        # is dropped — a rename does not clear the count, and the commit then fails. So the rows are set
+        # aside, the table emptied and dropped, made again under its name, and the rows put back (as 0017).
         op.execute("PRAGMA defer_foreign_keys = ON")
-        op.execute(_SQLITE_TABLE)
         cols = ", ".join(COLS)
-        op.execute(f"INSERT INTO bank_matches_new ({cols}) SELECT {cols} FROM bank_matches")
+        op.execute(f"CREATE TEMP TABLE keep_bank_matches AS SELECT {cols} FROM bank_matches")
+        op.execute("DELETE FROM bank_matches")
         op.execute("DROP TABLE bank_matches")
-        op.execute("ALTER TABLE bank_matches_new RENAME TO bank_matches")
+        op.execute(_SQLITE_TABLE.replace("CREATE TABLE bank_matches_new (", "CREATE TABLE bank_matches (", 1))
+        op.execute(f"INSERT INTO bank_matches ({cols}) SELECT {cols} FROM keep_bank_matches ORDER BY id")
+        op.execute("DROP TABLE keep_bank_matches")
     else:
         op.add_column("bank_matches", sa.Column("undoes_id", Id, sa.ForeignKey(
             "bank_matches.id", name=op.f("fk_bank_matches_undoes_id_bank_matches")), nullable=True))
