@@ -136,6 +136,8 @@ _VI = {
                  "nothing_open": "Không còn dòng nào chưa chi.",
                  "workflow_entry": "Bút toán này thuộc nghiệp vụ tiền gửi, chi học bổng hoặc quyết định vốn gốc; "
                                    "hãy điều chỉnh qua nghiệp vụ đó (rút, hủy dòng…), không đảo trực tiếp.",
+                 "bank_matched": "Bút toán này đã khớp với dòng sao kê ngân hàng số {line_id}; hãy hủy khớp "
+                                 "(khớp số {match_id}) ở trang Ngân hàng, không đảo trực tiếp.",
                  "dissolved": "Đơn vị {org} đã giải thể; sổ sách của đơn vị đã khóa.",
                  "not_locked": "Hãy khóa sổ đến hết kỳ trước khi lập hồ sơ kiểm toán.",
                  "closing_check": "Chưa khóa sổ được: kiểm tra cuối kỳ chưa đạt ({failed_vi}).",

@@ -323,3 +323,34 @@ def test_a_line_is_not_booked_to_a_missing_bank_suspense_or_donation_income_acco
 
     told = vietnamese(e.value)
     assert told != e.value.message and (code is None or not code.strip() or code in told)  # said in Vietnamese
+
+
+def test_an_entry_matched_to_a_bank_line_is_not_reversed_by_hand_but_through_its_match(books):
+    """Reversing a matched entry alone would leave its bank line matched to nothing, out of the queue, so
+    the money the bank did receive would never be booked again: the reversal is refused, naming the match;
+    undoing the match puts the line back (and, for an entry recorded by hand, lets it be reversed)."""
+    donor = _donor(books)
+    line, split_line, entry_line = _statement(books, [("06/03/2025", "R1", 500_000, "UNG HO"),
+                                                      ("07/03/2025", "R2", 900_000, "UNG HO 2 QUY"),
+                                                      ("10/03/2025", "R3", 2_000_000, "TRAN THI BINH UNG HO")])
+    r = services.confirm_bank_line(books.db, books.org, line, Choice("donor", donor=donor, fund=books.fund), user="t")
+    sp = services.confirm_bank_line(books.db, books.org, split_line, Choice(
+        "split", donor=donor, parts=((books.fund, 600_000), (books.other_fund, 300_000))), user="t")
+    recorded = give(books, 2_000_000, name="Trần Thị Bình", kind="transfer", bank_account=ACCOUNT,
+                    on=date(2025, 3, 9))
+    e = services.confirm_bank_line(books.db, books.org, entry_line, user="t")
+    assert e["kind"] == "entry"
+    with books.db.read() as c:
+        before = c.execute(sa.text("SELECT count(*) FROM transactions")).scalar()
+    for tx, match, ln in ((r["tx_id"], r["match_id"], line), (sp["parts"][1]["tx_id"], sp["match_id"], split_line),
+                          (recorded["tx_id"], e["match_id"], entry_line)):
+        with pytest.raises(Conflict) as err:
+            services.reverse(books.db, books.org, tx, reason="ghi nhầm", on="2025-03-31", user="t")
+        assert err.value.params == {"reason": "bank_matched", "match_id": match, "line_id": ln}
+    with books.db.read() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM transactions")).scalar() == before
+    assert _queue(books) == []
+    # the entry recorded by hand: undoing the match drops the link, and then the entry can be reversed
+    services.undo_bank_match(books.db, books.org, e["match_id"], reason="khớp nhầm", user="t")
+    services.reverse(books.db, books.org, recorded["tx_id"], reason="ghi trùng", on="2025-03-31", user="t")
+    assert _queue(books) == [entry_line]
