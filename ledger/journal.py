@@ -666,7 +666,8 @@ def verify_chain(conn: Connection, org_id: int, *, parallel: bool = False) -> Ch
 #: transaction's canonical JSON built as ``_canonical_text`` builds it (``to_json`` of a text escapes
 #: exactly what Python's json does with ensure_ascii off: quote, backslash, and control characters as
 #: \b \f \n \r \t or lower-case \u00XX; postings sorted by code point, as Python sorts str), hashed with
-#: ``sha256`` over the stored ``prev_hash``; numbering, links and per-fund balance checked alongside.
+#: ``sha256`` over the stored ``prev_hash``; numbering, links and per-fund balance checked alongside (per
+#: fund only for the transactions that are not all in one fund summing to zero, the common shape).
 _PG_CHAIN_SQL = """
 WITH tx AS NOT MATERIALIZED (
   SELECT t.id, t.seq, t.date, t.doc_ref, t.description, t.source, t.created_by, t.created_at, t.reverses_id,
@@ -677,12 +678,13 @@ WITH tx AS NOT MATERIALIZED (
   FROM postings p JOIN tx ON tx.id = p.tx_id
   LEFT JOIN accounts a ON a.id = p.account_id LEFT JOIN funds f ON f.id = p.fund_id
 ), ps AS (
-  SELECT tx_id, count(*) AS n,
+  SELECT tx_id, count(*) AS n, min(fund COLLATE "C") = max(fund COLLATE "C") AND sum(amount) = 0 AS one_fund_zero,
          string_agg('[' || to_json(account)::text || ',' || to_json(fund)::text || ',' || amount::text || ']', ','
                     ORDER BY account COLLATE "C", fund COLLATE "C", amount) AS items
   FROM lines GROUP BY tx_id
 ), unbalanced AS (
-  SELECT DISTINCT tx_id FROM (SELECT tx_id, fund, sum(amount) AS total FROM lines GROUP BY tx_id, fund) x
+  SELECT DISTINCT tx_id FROM (SELECT l.tx_id, l.fund, sum(l.amount) AS total FROM lines l
+                              JOIN ps ON ps.tx_id = l.tx_id AND NOT ps.one_fund_zero GROUP BY l.tx_id, l.fund) x
   WHERE total <> 0
 ), digests AS (
   SELECT tx.seq, tx.prev_hash, tx.hash,

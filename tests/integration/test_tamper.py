@@ -207,3 +207,42 @@ def test_postgresql_checks_every_link_itself_exactly_as_python_hashes_them(pg_db
     _raw(pg_db, "UPDATE transactions SET description = left(description, -1) WHERE seq = 3", *_removed("seq >= 5"))
     in_python, in_sql = both()
     assert in_sql == in_python and not in_sql.ok and "cut off" in in_sql.problem and in_sql.broken_seq == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("shape", ["two funds, each off", "one fund, not zero", "one posting"])
+def test_postgresql_finds_an_unbalanced_transaction_whose_digest_is_right(pg_db, shape):
+    """A tamperer who appends a transaction with a correct digest but postings that do not balance per fund
+    is caught by the statement (which checks per fund only the transactions that are not one fund summing
+    to zero) exactly as by the pass in Python."""
+    from ledger import journal
+    from ledger.db import driver_rows
+
+    books = make_books(pg_db)
+    for i in range(3):
+        give(books, 100_000 * (i + 1), name=f"Người {i}", on=date(2025, 3, 1 + i))
+    with pg_db.read() as c:
+        code = {r.code: r.id for r in c.execute(sa.text("SELECT id, code FROM accounts WHERE org_id = :o "
+                                                        "AND code IN ('111', '711')"), {"o": books.org_id})}
+        last_seq, last_hash = journal.head_digest(c, books.org_id)
+        tx_id = c.execute(sa.text("SELECT max(id) + 1 FROM transactions")).scalar()
+        post_id = c.execute(sa.text("SELECT max(id) FROM postings")).scalar()
+    lines = {"two funds, each off": [("111", books.fund, books.fund_id, 100), ("711", books.other_fund,
+                                                                                books.other_fund_id, -100)],
+             "one fund, not zero": [("111", books.fund, books.fund_id, 100), ("711", books.fund, books.fund_id, -90)],
+             "one posting": [("111", books.fund, books.fund_id, 100)]}[shape]
+    seq, at = last_seq + 1, "2025-03-09T00:00:00Z"
+    digest = journal.tx_digest(last_hash, org=books.org, seq=seq, date=date(2025, 3, 9), doc_ref="", description="x",
+                               source="manual", created_by="x", created_at=at, reverses_seq=None,
+                               postings=[(a, f, amt) for a, f, _fid, amt in lines])
+    _raw(pg_db, f"INSERT INTO transactions (id, org_id, seq, date, doc_ref, description, source, created_by, "
+                f"created_at, prev_hash, hash) VALUES ({tx_id}, {books.org_id}, {seq}, '2025-03-09', '', 'x', "
+                f"'manual', 'x', '{at}', '{last_hash}', '{digest}')",
+         *[f"INSERT INTO postings (id, tx_id, org_id, date, account_id, fund_id, amount) VALUES "
+           f"({post_id + 1 + i}, {tx_id}, {books.org_id}, '2025-03-09', {code[a]}, {fid}, {amt})"
+           for i, (a, _f, fid, amt) in enumerate(lines)],
+         f"UPDATE chain_heads SET last_seq = {seq}, last_hash = '{digest}' WHERE org_id = {books.org_id}")
+    with pg_db.read() as c:
+        assert journal._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org) is None
+        r = journal.verify_chain(c, books.org_id)
+    assert not r.ok and r.broken_seq == seq and "does not balance" in r.problem
