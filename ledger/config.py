@@ -55,6 +55,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUY_UPLOADS", "<instance>/uploads",
             "where uploaded campaign files wait between preview and confirm"),
     Setting("QUY_PRINTS", "<instance>/prints", "where batch prints started from the web are kept"),
+    Setting("QUY_KEEP_UPLOADS_DAYS", "7",
+            "`quy cleanup` (and each new upload) removes uploaded campaign files and bank statements, and "
+            "the progress files of imports, older than this many days: they hold donors' names and the "
+            "books already hold what was imported"),
+    Setting("QUY_KEEP_PRINTS_DAYS", "90",
+            "`quy cleanup` (and each new batch print) removes batch-print PDFs older than this many days; "
+            "the job stays listed and is printed again on demand"),
     Setting("QUY_BACKUP_DIR", "<instance>/backups", "where `quy backup` writes backups by default"),
     Setting("QUY_SECURE_COOKIES", "0 (1 in production)",
             "`1`: cookies only over HTTPS (always on in production)"),
@@ -97,6 +104,8 @@ class Settings:
     uploads: Path = Path("instance/uploads")
     prints: Path = Path("instance/prints")
     backup_dir: Path = Path("instance/backups")
+    keep_uploads_days: int = 7
+    keep_prints_days: int = 90
     secure_cookies: bool = False
     public_url: str = "http://127.0.0.1:5000"
     proxy_fix: int = 0
@@ -173,6 +182,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         uploads=Path(raw.get("QUY_UPLOADS", instance / "uploads")),
         prints=Path(raw.get("QUY_PRINTS", instance / "prints")),
         backup_dir=Path(raw.get("QUY_BACKUP_DIR", instance / "backups")),
+        keep_uploads_days=_int(raw, "QUY_KEEP_UPLOADS_DAYS", 7, errors, minimum=1),
+        keep_prints_days=_int(raw, "QUY_KEEP_PRINTS_DAYS", 90, errors, minimum=1),
         secure_cookies=production or raw.get("QUY_SECURE_COOKIES", "") == "1",
         public_url=raw.get("QUY_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         proxy_fix=_int(raw, "QUY_PROXY_FIX", 0, errors, minimum=0),

@@ -1,7 +1,8 @@
 """Batch printing as a background job for the web: the job's row (``print_jobs``) holds its progress,
 so any worker process can show it; the work runs on a thread of the process that accepted it and lays
 out pages on every core (``receipts/batch.py``). A job whose process died stays "running": the page
-says how long ago it last moved. Finished PDFs are kept under the instance folder's ``prints/``."""
+says how long ago it last moved. Finished PDFs are kept under the instance folder's ``prints/`` for
+``QUY_KEEP_PRINTS_DAYS`` (``ledger/housekeeping.py``); the job stays listed, and the batch can be printed again."""
 
 from __future__ import annotations
 
@@ -85,6 +86,9 @@ def start(db: Database, org_code: str, kind: str, *, user: str, campaign: str | 
     r = run_idempotent(db, f"{org_code}:print_job", key, payload,
                        lambda conn: _create(conn, org_code, kind, user=user, campaign=campaign, year=year))
     if not r.get("replayed"):
+        from ledger import housekeeping
+
+        housekeeping.sweep_quietly(config.load(), uploads=False)  # batch PDFs older than QUY_KEEP_PRINTS_DAYS
         t = threading.Thread(target=_run, args=(db, r["org_id"], r["id"], kind, r["ids"]), name=f"quy-print-{r['id']}",
                              daemon=True)
         _THREADS.append(t)

@@ -25,7 +25,7 @@ from ledger.money import format_vnd, parse_amount_text
 from ledger.reconcile import Choice, booking_accounts
 
 from .auth import actor, can, db, requires
-from .helpers import error_text, org_info
+from .helpers import error_text, org_info, sweep_uploads
 from .messages import row_problem
 
 bp = Blueprint("bank", __name__)
@@ -117,6 +117,7 @@ def upload(org: str):
     suffix = suffix if suffix in SUFFIXES else ".sta"  # a camt or MT940 file told by its content
     path = _uploads() / f"{hashlib.sha256(data).hexdigest()}{suffix}"
     path.write_bytes(data)
+    sweep_uploads()
     return _preview(org, account, path, file.filename)
 
 

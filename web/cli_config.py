@@ -60,6 +60,8 @@ def effective(settings: Settings, url: str) -> list[dict]:
         ("QUY_INSTANCE", str(settings.instance), src("QUY_INSTANCE")),
         ("QUY_UPLOADS", str(settings.uploads), src("QUY_UPLOADS")),
         ("QUY_PRINTS", str(settings.prints), src("QUY_PRINTS")),
+        ("QUY_KEEP_UPLOADS_DAYS", f"{settings.keep_uploads_days} days", src("QUY_KEEP_UPLOADS_DAYS")),
+        ("QUY_KEEP_PRINTS_DAYS", f"{settings.keep_prints_days} days", src("QUY_KEEP_PRINTS_DAYS")),
         ("QUY_BACKUP_DIR", str(settings.backup_dir), src("QUY_BACKUP_DIR")),
         ("QUY_SECURE_COOKIES", "on" if settings.secure_cookies else "off",
          "production" if settings.production else src("QUY_SECURE_COOKIES")),

@@ -88,3 +88,26 @@ def upgrade_cmd(c: Ctx, backup_dir: str | None, no_backup: bool) -> None:
                + ("OK for every journal" if not bad else f"BROKEN {bad[0].org_code}: {bad[0].problem}"))
     if bad:
         sys.exit(1)
+
+
+@main.command("cleanup")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@json_opt
+def cleanup_cmd(dry_run: bool, as_json: bool) -> None:
+    """Remove uploads older than QUY_KEEP_UPLOADS_DAYS and batch prints older than QUY_KEEP_PRINTS_DAYS."""
+    from ledger import config, housekeeping
+
+    settings = config.load()
+    bad = [p for p in settings.errors if p.setting in ("QUY_KEEP_UPLOADS_DAYS", "QUY_KEEP_PRINTS_DAYS")]
+    if bad:
+        raise click.ClickException(bad[0].message)
+    removed = housekeeping.sweep(settings, dry_run=dry_run)
+    data = {"dry_run": dry_run, "removed": [{"path": str(r.path), "size": r.size, "kind": r.kind} for r in removed],
+            "bytes": sum(r.size for r in removed), "keep_uploads_days": settings.keep_uploads_days,
+            "keep_prints_days": settings.keep_prints_days}
+    verb = "would remove" if dry_run else "removed"
+    lines = [f"{verb}: {r.path} ({r.size:,} bytes)" for r in removed]
+    lines.append(f"{len(removed)} files, {data['bytes']:,} bytes {verb} (uploads older than "
+                 f"{settings.keep_uploads_days} days in {settings.uploads}, batch prints older than "
+                 f"{settings.keep_prints_days} days in {settings.prints})")
+    _out(data, as_json, "\n".join(lines))

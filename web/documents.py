@@ -235,8 +235,10 @@ def print_job_pdf(org: str, job_id: int):
         abort(404)
     try:
         data = open(job.path, "rb").read()
-    except OSError:
-        abort(404)
+    except OSError:  # removed after QUY_KEEP_PRINTS_DAYS (quy cleanup): the job's page says so
+        flash(_("This batch's PDF has been removed (batch prints are kept for a while only); print the "
+                "batch again."), "error")
+        return redirect(url_for("docs.print_job", org=org, job_id=job_id))
     return _pdf(data, f"{job.kind}-{org}-{job_id}.pdf", inline=False)
 
 

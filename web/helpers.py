@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from flask import request
+from flask import current_app, request
 
 from ledger import orgs
 from ledger.errors import LedgerError
@@ -45,3 +45,14 @@ class Page:
 
     def with_total(self, total: int) -> Page:
         return replace(self, total=total)
+
+
+def sweep_uploads() -> None:
+    """Remove the uploads older than ``QUY_KEEP_UPLOADS_DAYS`` (``ledger/housekeeping.py``): each new upload
+    sweeps, so a busy office needs no timer."""
+    from pathlib import Path
+
+    from ledger import housekeeping
+
+    settings = replace(current_app.config["QUY_SETTINGS"], uploads=Path(current_app.config["QUY_UPLOADS"]))
+    housekeeping.sweep_quietly(settings, prints=False)

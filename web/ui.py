@@ -40,7 +40,7 @@ from ledger.money import format_vnd, parse_amount_text
 from ledger.names import match_key
 
 from .auth import actor, can, db, requires
-from .helpers import Page, error_text, org_info
+from .helpers import Page, error_text, org_info, sweep_uploads
 from .messages import CLOSING_VI, row_problem
 
 bp = Blueprint("ui", __name__)
@@ -254,6 +254,7 @@ def import_file(org: str):
     digest = hashlib.sha256(data).hexdigest()
     path = _upload_dir() / f"{digest}{suffix}"
     path.write_bytes(data)
+    sweep_uploads()
     return _preview(org, info, path, upload.filename, opts, choices)
 
 
