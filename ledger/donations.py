@@ -486,23 +486,19 @@ def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, da
             "outstanding": outstanding - amount, "receipt": receipt.label, "receipt_id": receipt.id}
 
 
-def _bank_match_of(conn: Connection, tx_id: int) -> tuple[int, int] | None:
+def _bank_match_of(conn: Connection, org_id: int, tx_id: int) -> tuple[int, int] | None:
     """(match id, bank line id) of the live bank match that booked or took ``tx_id`` (a part of a split
     included), or None. Reversing such an entry alone would leave its bank line matched to nothing."""
     m, pt = s.bank_matches, s.bank_match_parts
     undone = s.bank_matches.alias("undone")
     live = ~sa.exists().where(undone.c.undoes_id == m.c.id)
     row = conn.execute(
-        sa.select(m.c.id, m.c.line_id, m.c.reassigns_id)
-        .where(m.c.kind != "undo", live,
+        sa.select(m.c.id, m.c.line_id)
+        .where(m.c.org_id == org_id, m.c.kind != "undo", live,
                sa.or_(m.c.tx_id == tx_id, m.c.id.in_(sa.select(pt.c.match_id).where(pt.c.tx_id == tx_id))))
         .order_by(m.c.id).limit(1)).first()
-    if row is None:
-        return None
-    line = row.line_id
-    if line is None and row.reassigns_id is not None:  # a reassignment: the line is its suspense match's
-        line = conn.execute(sa.select(m.c.line_id).where(m.c.id == row.reassigns_id)).scalar()
-    return row.id, line
+    # (suspense bookings and their reassignments are statement workflow entries, refused before this)
+    return None if row is None else (row.id, row.line_id)
 
 
 def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: str, on: Any,
@@ -516,7 +512,7 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
     if source and source.startswith(WORKFLOW_SOURCES):
         raise Conflict(f"a {source} entry is undone through its own workflow, not reversed",
                        reason="workflow_entry", source=source)
-    matched = _bank_match_of(conn, tx_id)
+    matched = _bank_match_of(conn, org_id, tx_id)
     if matched is not None:
         match_id, line_id = matched
         raise Conflict(f"transaction {tx_id} is matched to bank line {line_id}: undo match {match_id} instead "

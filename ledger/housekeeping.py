@@ -15,7 +15,9 @@ a busy office needs no timer; ``quy cleanup`` (daily with the backup timer) cove
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,7 @@ DAY = 86_400
 _UPLOADS = ((".", re.compile(r"[0-9a-f]{64}\.(?:csv|xlsx)")),
             ("statements", re.compile(r"[0-9a-f]{64}\.(?:csv|xlsx|xml|sta|mt940|940|txt)")),
             ("statements/progress", re.compile(r"\d+-[0-9a-f]{32}\.(?:json|tmp)")))
-_PRINTS = ((".", re.compile(r"job-\d+-[0-9a-f]{16}-[a-z_]+\.pdf")),)
+_PRINTS = ((".", re.compile(r"job-\d+-[0-9a-f]{16}-[a-z_]+\.pdf(?:\.part)?")),)  # .part: a job that died
 
 
 @dataclass(frozen=True)
@@ -37,22 +39,47 @@ class Removed:
     kind: str  # "upload" or "print"
 
 
+def _no_links(root: Path, sub: str) -> Path | None:
+    """``root / sub`` if it is a folder reached through no symbolic link below ``root`` (the configured
+    folder itself may be one), else None."""
+    folder = root
+    try:
+        if not root.is_dir():
+            return None
+        for part in Path(sub).parts:
+            folder = folder / part
+            if not stat.S_ISDIR(folder.lstat().st_mode):
+                return None
+    except OSError:
+        return None
+    return folder
+
+
 def _old_files(root: Path, patterns, older_than: float):  # noqa: ANN001
     for sub, pattern in patterns:
-        folder = root / sub
-        if not folder.is_dir() or folder.is_symlink():
+        folder = _no_links(root, sub)
+        if folder is None:
             continue
-        for entry in folder.iterdir():
-            if not pattern.fullmatch(entry.name) or entry.is_symlink() or not entry.is_file():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if not pattern.fullmatch(entry.name):
                 continue
-            st = entry.stat()
-            if st.st_mtime < older_than:
-                yield entry, st.st_size
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:  # gone meanwhile (a progress file replaced, another sweep)
+                continue
+            if stat.S_ISREG(st.st_mode) and st.st_mtime < older_than:
+                yield Path(entry.path), st.st_size
 
 
 def sweep(settings: Settings, *, uploads: bool = True, prints: bool = True, dry_run: bool = False,
           now: float | None = None) -> list[Removed]:
-    """Remove (or with ``dry_run`` only list) the uploads and batch prints older than their settings keep."""
+    """Remove (or with ``dry_run`` only list) the uploads and batch prints older than their settings keep.
+    A file that cannot be removed, or that was written again since it was listed (the same upload once
+    more), is left."""
     now = time.time() if now is None else now
     out: list[Removed] = []
     for wanted, kind, root, patterns, days in (
@@ -60,11 +87,14 @@ def sweep(settings: Settings, *, uploads: bool = True, prints: bool = True, dry_
             (prints, "print", settings.prints, _PRINTS, settings.keep_prints_days)):
         if not wanted:
             continue
-        for path, size in sorted(_old_files(root, patterns, now - days * DAY)):
+        older_than = now - days * DAY
+        for path, size in sorted(_old_files(root, patterns, older_than)):
             if not dry_run:
                 try:
+                    if path.lstat().st_mtime >= older_than:
+                        continue
                     path.unlink()
-                except FileNotFoundError:  # another worker swept it first
+                except OSError:
                     continue
             out.append(Removed(path, size, kind))
     return out

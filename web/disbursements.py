@@ -24,7 +24,7 @@ from ledger.money import format_vnd, parse_amount_text
 from ledger.names import match_key
 
 from .auth import actor, db, requires
-from .helpers import Page, error_text, org_info
+from .helpers import Page, error_text, org_info, sweep_uploads
 
 bp = Blueprint("disb", __name__)
 PER_PAGE = 100
@@ -155,6 +155,7 @@ def batch_import(org: str, batch_id: int):
 
     path = _upload_dir() / f"{hashlib.sha256(data).hexdigest()}{suffix}"
     path.write_bytes(data)
+    sweep_uploads()
     return _step(org, batch_id, lambda: services.import_batch_lines(db(), org, batch_id, path, user=actor()),
                  lambda r: _("%(n)s lines added, %(new)s new recipients.", n=r["added"], new=r["recipients_created"]))
 

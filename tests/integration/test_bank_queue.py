@@ -350,6 +350,11 @@ def test_an_entry_matched_to_a_bank_line_is_not_reversed_by_hand_but_through_its
     with books.db.read() as c:
         assert c.execute(sa.text("SELECT count(*) FROM transactions")).scalar() == before
     assert _queue(books) == []
+    # another organization learns nothing of this one's bank lines: the transaction is simply not its own
+    services.create_organization(books.db, code="SLA-MC", name="Hội Khuyến học huyện Mộc Châu", level="district",
+                                 parent=books.org)
+    with pytest.raises(NotFound):
+        services.reverse(books.db, "SLA-MC", r["tx_id"], reason="x", on="2025-03-31", user="t")
     # the entry recorded by hand: undoing the match drops the link, and then the entry can be reversed
     services.undo_bank_match(books.db, books.org, e["match_id"], reason="khớp nhầm", user="t")
     services.reverse(books.db, books.org, recorded["tx_id"], reason="ghi trùng", on="2025-03-31", user="t")

@@ -122,3 +122,30 @@ def test_a_new_upload_sweeps_the_old_ones_and_a_removed_batch_pdf_says_so(tmp_pa
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/o/SLA/print-jobs/{job}")
     page = c.get(r.headers["Location"]).get_data(as_text=True)
     assert "in lại" in page.lower() or "print the batch again" in page.lower()
+
+
+def test_a_linked_subfolder_is_not_followed_and_a_dead_jobs_part_file_goes(tmp_path):
+    up, pr, elsewhere = tmp_path / "uploads", tmp_path / "prints", tmp_path / "elsewhere"
+    kept = _file(elsewhere / "progress" / f"3-{'e' * 32}.json", 30)
+    up.mkdir()
+    (up / "statements").symlink_to(elsewhere)  # uploads/statements/progress reaches elsewhere/progress
+    part = _file(pr / f"job-7-{'a' * 16}-receipt.pdf.part", 91)
+    settings = config.load({"QUY_UPLOADS": str(up), "QUY_PRINTS": str(pr)})
+    assert [r.path for r in housekeeping.sweep(settings)] == [part]
+    assert kept.exists() and not part.exists()
+
+
+def test_a_file_written_again_after_it_was_listed_is_kept(folders, monkeypatch):
+    settings, old, _young, _s = folders
+    again = old[0]
+    real = housekeeping._old_files
+
+    def listed_then_rewritten(*a):
+        found = list(real(*a))
+        if any(p == again for p, _n in found):
+            again.write_bytes(b"the same upload once more")  # fresh again before the sweep removes it
+        return iter(found)
+
+    monkeypatch.setattr(housekeeping, "_old_files", listed_then_rewritten)
+    removed = {r.path for r in housekeeping.sweep(settings)}
+    assert again not in removed and again.exists() and removed == set(old) - {again}
