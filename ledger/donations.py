@@ -486,7 +486,7 @@ def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, da
             "outstanding": outstanding - amount, "receipt": receipt.label, "receipt_id": receipt.id}
 
 
-def _bank_match_of(conn: Connection, org_id: int, tx_id: int) -> tuple[int, int] | None:
+def bank_match_of(conn: Connection, org_id: int, tx_id: int) -> tuple[int, int] | None:
     """(match id, bank line id) of the live bank match that booked or took ``tx_id`` (a part of a split
     included), or None. Reversing such an entry alone would leave its bank line matched to nothing."""
     m, pt = s.bank_matches, s.bank_match_parts
@@ -512,7 +512,7 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
     if source and source.startswith(WORKFLOW_SOURCES):
         raise Conflict(f"a {source} entry is undone through its own workflow, not reversed",
                        reason="workflow_entry", source=source)
-    matched = _bank_match_of(conn, org_id, tx_id)
+    matched = bank_match_of(conn, org_id, tx_id)
     if matched is not None:
         match_id, line_id = matched
         raise Conflict(f"transaction {tx_id} is matched to bank line {line_id}: undo match {match_id} instead "

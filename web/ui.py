@@ -381,12 +381,13 @@ def reverse(org: str, tx_id: int):
     with db().read() as conn:
         info = org_info(conn, org)
         txs, _n = queries.journal(conn, g.org_id, tx_id=tx_id, limit=1)
+        matched = _bank_match(conn, tx_id) if txs else None
     if not txs:
         abort(404)
     form = request.form if request.method == "POST" else {"date": date.today().isoformat(),
                                                           "form_key": uuid.uuid4().hex}
     if request.method == "GET":
-        return render_template("reverse.html", org=info, tx=txs[0], form=form)
+        return render_template("reverse.html", org=info, tx=txs[0], form=form, matched=matched)
     try:
         reason = form.get("reason", "").strip()
         if not reason:
@@ -394,9 +395,25 @@ def reverse(org: str, tx_id: int):
         r = services.reverse(db(), org, tx_id, reason=reason, on=parse_date(form.get("date", "")),
                              user=actor(), key=f"web:{form.get('form_key') or uuid.uuid4().hex}")
     except LedgerError as err:
-        return render_template("reverse.html", org=info, tx=txs[0], form=form, error=error_text(err)), err.status
+        return render_template("reverse.html", org=info, tx=txs[0], form=form, error=error_text(err),
+                               matched=matched), err.status
     flash(_("Transaction #%(seq)s reversed by #%(new)s.", seq=txs[0].seq, new=r["seq"]))
     return redirect(url_for("ui.journal", org=org))
+
+
+def _bank_match(conn, tx_id: int) -> dict | None:
+    """The live bank match that booked or took ``tx_id``, with its line's account: such an entry is undone
+    through its match on the bank page, not reversed here."""
+    from ledger.donations import bank_match_of
+
+    found = bank_match_of(conn, g.org_id, tx_id)
+    if found is None:
+        return None
+    match_id, line_id = found
+    bl, a = s.bank_lines, s.accounts
+    account = conn.execute(sa.select(a.c.code).join(bl, bl.c.bank_account_id == a.c.id)
+                           .where(bl.c.id == line_id)).scalar()
+    return {"match_id": match_id, "line_id": line_id, "account": account}
 
 
 # ------------------------------------------------------------------ administration

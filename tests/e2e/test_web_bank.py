@@ -248,3 +248,30 @@ def test_a_fee_debit_is_booked_to_an_account_from_the_queue_not_as_a_donation(si
     assert m.kind == "account"
     assert [tuple(p) for p in posted] == [("1121.AGR", "KHT", -11_000), ("6427", "KHT", 11_000)]
     assert f'id="line-{line}"' not in treasurer.get("/o/SLA/bank?account=1121.AGR").get_data(as_text=True)
+
+
+def test_the_reversal_page_of_a_matched_entry_sends_the_treasurer_to_the_match(site):
+    """A donation booked from a bank line is undone through its match: the reversal page says so and links
+    to the match on the bank page instead of offering its form, and a forced post is refused (409)."""
+    db, treasurer, _a = site
+    from ledger import services
+    from ledger.reconcile import Choice
+
+    text = "Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Nội dung\n20/03/2025,REV1,,\"250,000\",UNG HO HOC BONG\n"
+    services.import_statement(db, "SLA", "1121.BIDV", "rev.csv", text.encode(), user="t", opening=0, closing=250_000)
+    with db.read() as c:
+        line = c.execute(sa.text("SELECT id FROM bank_lines WHERE bank_ref = 'REV1'")).scalar()
+        donor = c.execute(sa.text("SELECT min(id) FROM donors")).scalar()
+    m = services.confirm_bank_line(db, "SLA", line, Choice("donor", donor=donor, fund="TOHIEU"), user="t")
+    page = treasurer.get(f"/o/SLA/transactions/{m['tx_id']}/reverse")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="bank-matched"' in html and 'name="reason"' not in html
+    assert f'href="/o/SLA/bank?account=1121.BIDV#match-{m["match_id"]}"' in html
+    assert f'id="match-{m["match_id"]}"' in treasurer.get("/o/SLA/bank?account=1121.BIDV").get_data(as_text=True)
+    token = csrf_token(treasurer, "/o/SLA/bank")
+    r = treasurer.post(f"/o/SLA/transactions/{m['tx_id']}/reverse",
+                       data={"csrf_token": token, "reason": "nhầm", "date": "2025-03-31", "form_key": "k1"})
+    assert r.status_code == 409 and f"dòng sao kê ngân hàng số {line}" in r.get_data(as_text=True)
+    with db.read() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM transactions WHERE reverses_id = :t"),
+                         {"t": m["tx_id"]}).scalar() == 0
