@@ -72,6 +72,19 @@ def parse_amount_text(text: Any, *, field: str = "amount") -> int:
     return parse_amount(int(digits), field=field)
 
 
+def parse_signed_amount_text(text: str | None, *, field: str = "amount") -> int | None:
+    """A balance typed by a person, which may be negative: one optional leading ``-`` or ``+``, then an
+    amount as :func:`parse_amount_text` reads it (``-1.500.000``), or zero. ``None`` for empty text."""
+    t = (text or "").strip()
+    if not t:
+        return None
+    sign, body = (t[0], t[1:].strip()) if t[0] in "+-" else ("", t)
+    if not body or body[0] in "+-":
+        raise InvalidAmount(f"{field}: {text!r} is not a whole number of đồng", field=field, reason="not_integer")
+    value = 0 if body.isascii() and body.isdigit() and not body.strip("0") else parse_amount_text(body, field=field)
+    return -value if sign == "-" else value
+
+
 #: Minor-unit exponents of the foreign currencies donors commonly give in.
 CURRENCY_EXPONENTS = {
     "USD": 2, "EUR": 2, "GBP": 2, "AUD": 2, "CAD": 2, "CHF": 2, "SGD": 2, "HKD": 2, "CNY": 2,

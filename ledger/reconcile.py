@@ -396,8 +396,9 @@ def _recorded_entry(conn: Connection, org_id: int, line, choice: Choice) -> int:
     if choice.target is None:
         raise InvalidInput("which recorded entry?", field="target", reason="empty")
     if choice.target_kind == "payout":
-        bl = s.batch_lines
-        tx = conn.execute(sa.select(bl.c.paid_tx_id).where(bl.c.id == choice.target)).scalar()
+        bl, b = s.batch_lines, s.batches
+        tx = conn.execute(sa.select(bl.c.paid_tx_id).join(b, b.c.id == bl.c.batch_id)
+                          .where(bl.c.id == choice.target, b.c.org_id == org_id)).scalar()
     else:
         d = s.donations
         tx = conn.execute(sa.select(d.c.tx_id).where(d.c.id == choice.target, d.c.org_id == org_id)).scalar()

@@ -628,19 +628,22 @@ def dissolve_organization(db: Database, org_code: str, successor: str, *, on: An
 
 def import_statement(db: Database, org_code: str, account: str, name: str, content: bytes, *, user: Who,
                      profile: str | None = None, opening: int | None = None, closing: int | None = None,
-                     dry_run: bool = False, progress=None):
+                     dry_run: bool = False, progress=None, key: str | None = None):
     """Import a bank statement file (CSV or XLSX; camt.053 or MT940, told by content — their account number
     must be the bank account's) for a bank account, all or nothing: every bad line is
     reported (ImportFailed), a statement that does not add up is refused (StatementUnbalanced), lines
     already imported are skipped and counted. The file is read and written in batches, never held whole
     as lines; ``progress(done, total)`` hears of the rows read. Returns
-    :class:`ledger.bankstatements.ImportResult`."""
+    :class:`ledger.bankstatements.ImportResult`; with a client ``key``, its :meth:`as_dict` (without the
+    duplicate lines) and ``replayed`` — the first result again for the same key and the same file and
+    balances, a 409 for the same key with another."""
     import hashlib
 
     from . import bankstatements as bst
 
     digest = hashlib.sha256(content).hexdigest()
-    with db.begin() as conn:
+
+    def work(conn):
         oid = orgs.org_id_by_code(conn, org_code)
         bst.bank_account(conn, oid, account)
         result = bst.import_file(conn, oid, account, name, content, bst.profiles(conn), sha256=digest,
@@ -650,7 +653,20 @@ def import_statement(db: Database, org_code: str, account: str, name: str, conte
             audit.record(conn, user, "bank.import", org_id=oid, target=f"bank_statement:{result.statement_id}",
                          details={"account": account, "file": name, "sha256": digest, "imported": result.imported,
                                   "duplicates": result.duplicates})
-    return result
+        return result
+
+    if key is None:
+        with db.begin() as conn:
+            return work(conn)
+    payload = {"account": account, "sha256": digest, "profile": profile, "opening": opening, "closing": closing,
+               "dry_run": dry_run}
+
+    def keyed(conn) -> dict:
+        out = work(conn).as_dict()
+        out.pop("duplicate_lines", None)
+        return out
+
+    return run_idempotent(db, f"{org_code}:bank_import", key, payload, keyed)
 
 
 def preview_statement(db: Database, org_code: str, account: str, name: str, content: bytes, *,

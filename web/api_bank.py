@@ -4,6 +4,7 @@ proposed matches and why, and confirming what a line is (booked in one unit of w
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 
 import sqlalchemy as sa
 from flask import g
@@ -36,11 +37,15 @@ def bank_statement_import(form: dict, files: dict, org: str):
     data = upload.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
         raise InvalidInput("the file is larger than 64 MB", field="file", reason="too_large")
-    r = services.import_statement(auth.db(), org, form["account"], name, data, user=auth.actor(),
-                                  profile=form.get("profile"), opening=form.get("opening"),
-                                  closing=form.get("closing"), dry_run=form["dry_run"])
-    out = asdict(r)
-    out.pop("duplicate_lines", None)
+    out = services.import_statement(auth.db(), org, form["account"], name, data, user=auth.actor(),
+                                    profile=form.get("profile"), opening=form.get("opening"),
+                                    closing=form.get("closing"), dry_run=form["dry_run"], key=_key())
+    if not isinstance(out, dict):  # no Idempotency-Key
+        out = asdict(out)
+        out.pop("duplicate_lines", None)
+    for k in ("period_start", "period_end"):  # a stored result keeps its dates as text
+        if isinstance(out[k], str):
+            out[k] = date.fromisoformat(out[k])
     return _created(out)
 
 

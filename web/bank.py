@@ -21,7 +21,7 @@ from ledger import bankformats, services
 from ledger import bankstatements as bst
 from ledger import schema as s
 from ledger.errors import ImportFailed, LedgerError
-from ledger.money import format_vnd, parse_amount_text
+from ledger.money import format_vnd, parse_amount_text, parse_signed_amount_text
 from ledger.reconcile import Choice, booking_accounts
 
 from .auth import actor, can, db, requires
@@ -59,13 +59,13 @@ def _context(conn, org: str, account: str | None) -> dict:
                                    .order_by(d.c.name, d.c.id).limit(MAX_DONORS)).all()}
 
 
-def _signed(text: str | None) -> int | None:
-    t = (text or "").strip()
-    if not t:
-        return None
-    body = t.lstrip("-+").strip()
-    value = 0 if body and not body.strip("0") else parse_amount_text(body, field="opening")
-    return -value if t.startswith("-") else value
+def _signed(text: str | None, field: str = "opening") -> int | None:
+    return parse_signed_amount_text(text, field=field)
+
+
+def _id(text: str) -> int | None:
+    """An id typed in a form: ASCII digits only (``"²"`` is a digit to Python, not to us), else None."""
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 15 and int(text) > 0 else None
 
 #: The statement files the page takes: CSV and XLSX (read with a bank profile), camt.053 XML and MT940
 #: (told by their content, ``ledger/bankformats.py``, whatever they are called).
@@ -129,7 +129,7 @@ def _preview(org: str, account: str, path: Path, filename: str):
     try:
         parsed, plan = services.preview_statement(
             db(), org, account, filename, data, profile=opts["profile"] or None,
-            opening=_signed(opts["opening"]), closing=_signed(opts["closing"]))
+            opening=_signed(opts["opening"]), closing=_signed(opts["closing"], "closing"))
     except ImportFailed as err:
         errors = [{**e, "text": row_problem(e)} for e in err.params.get("errors", [])]
     except LedgerError as err:
@@ -159,7 +159,7 @@ def upload_confirm(org: str):
         r = services.import_statement(db(), org, account, filename, path.read_bytes(), user=actor(),
                                       profile=request.form.get("profile") or None,
                                       opening=_signed(request.form.get("opening")),
-                                      closing=_signed(request.form.get("closing")),
+                                      closing=_signed(request.form.get("closing"), "closing"),
                                       progress=_progress_writer(tracker) if tracker else None)
     except LedgerError:
         return _preview(org, account, path, filename)
@@ -211,22 +211,22 @@ def confirm(org: str, line_id: int):
     if how == "accept":
         choice = Choice(fund=f.get("fund") or None)
     elif how == "donor":
-        if not donor.isdigit():
+        if _id(donor) is None:
             return _page(org, account, 422, error=_("Choose a donor."))
-        choice = Choice("donor", donor=int(donor), fund=f.get("fund") or None)
+        choice = Choice("donor", donor=_id(donor), fund=f.get("fund") or None)
     elif how == "suspense":
         choice = Choice("suspense", fund=f.get("fund") or None)
     elif how == "account":
         choice = Choice("account", account=(f.get("to_account") or "").strip() or None, fund=f.get("fund") or None)
     elif how == "split":
-        if not donor.isdigit():
+        if _id(donor) is None:
             return _page(org, account, 422, error=_("Choose a donor."))
         try:
             parts = tuple((f.get(f"fund{i}", ""), parse_amount_text(f.get(f"amount{i}", ""), field="parts"))
                           for i in (1, 2) if f.get(f"fund{i}") or f.get(f"amount{i}"))
         except LedgerError as err:
             return _page(org, account, 422, error=error_text(err))
-        choice = Choice("split", donor=int(donor), parts=parts)
+        choice = Choice("split", donor=_id(donor), parts=parts)
     else:
         abort(400)
     try:
@@ -305,11 +305,11 @@ def undo(org: str, match_id: int):
 def reassign(org: str, match_id: int):
     f = request.form
     account = f.get("account") or None
-    donor = f.get("donor", "")
-    if not donor.isdigit():
+    donor = _id(f.get("donor", ""))
+    if donor is None:
         return _page(org, account, 422, error=_("Choose a donor."))
     try:
-        r = services.reassign_bank_line(db(), org, match_id, donor=int(donor), fund=f.get("fund") or None,
+        r = services.reassign_bank_line(db(), org, match_id, donor=donor, fund=f.get("fund") or None,
                                         user=actor(), key=f.get("key") or None)
     except LedgerError as err:
         return _page(org, account, err.status if err.status in (404, 409, 422) else 422, error=error_text(err))

@@ -12,7 +12,7 @@ import click
 from ledger import services
 from ledger.errors import ImportFailed
 from ledger.matching import summary
-from ledger.money import format_vnd, parse_amount_text
+from ledger.money import format_vnd, parse_amount_text, parse_signed_amount_text
 
 from .cli import Ctx, _date, _out, json_opt, key_opt, main, org_opt
 from .messages import row_problem, vietnamese
@@ -31,12 +31,7 @@ def statement() -> None:
 
 
 def _signed(text: str | None, name: str) -> int | None:
-    if text is None:
-        return None
-    t = text.strip()
-    body = t.lstrip("-+").strip()
-    value = 0 if body and not body.strip("0") else parse_amount_text(body, field=name)
-    return -value if t.startswith("-") else value
+    return parse_signed_amount_text(text, field=name)
 
 
 @statement.command("import")

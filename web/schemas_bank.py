@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .schemas import MAX_ID, Dong, Out, PageArgs, PageMeta, Strict, Text
+from .schemas import Dong, Id, Out, PageArgs, PageMeta, Strict, Text
 
-_SIGNED = {"description": "signed whole đồng (money in positive)"}
+_SIGNED = {"description": "signed whole đồng (money in positive), ASCII digits with an optional leading minus"}
+
+
+class SignedDongText(fields.Integer):
+    """A balance in a multipart form: ``-?[0-9]+`` and nothing else (no ``1_000``, spaces or other scripts'
+    digits, which ``int()`` would take), within ±10¹⁵."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:  # noqa: ANN001
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,16}", value):
+            n = int(value)
+            if -10**15 <= n <= 10**15:
+                return n
+        raise ma.ValidationError("a whole number of đồng: digits, with a leading minus for money out")
 
 
 class StatementForm(Strict):
     account = Text(40, min_length=1, required=True, metadata={"description": "the bank account, e.g. 1121.BIDV"})
     profile = Text(60, min_length=1, metadata={"description": "the bank layout (default: the first that fits)"})
-    opening = fields.Integer(validate=validate.Range(min=-10**15, max=10**15), metadata=_SIGNED)
-    closing = fields.Integer(validate=validate.Range(min=-10**15, max=10**15), metadata=_SIGNED)
+    opening = SignedDongText(metadata=_SIGNED)
+    closing = SignedDongText(metadata=_SIGNED)
     dry_run = fields.Boolean(load_default=False, metadata={"description": "check, import nothing"})
 
 
@@ -82,10 +96,9 @@ class ConfirmIn(Strict):
                          validate=validate.OneOf(("pledge", "entry", "donor", "interest", "suspense", "split",
                                                   "account")),
                          metadata={"description": "what the line is; omitted: accept its proposal"})
-    target = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
-                            metadata={"description": "pledge, donation (or paid batch line), or deposit id"})
+    target = Id(metadata={"description": "pledge, donation (or paid batch line), or deposit id"})
     target_kind = fields.String(load_default="donation", validate=validate.OneOf(("donation", "payout")))
-    donor = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    donor = Id()
     donor_name = Text(300, min_length=1)
     fund = Text(40, min_length=1)
     account = Text(40, min_length=1, metadata={
@@ -129,7 +142,7 @@ class UndoOut(Out):
 
 
 class ReassignIn(Strict):
-    donor = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    donor = Id(required=True)
     fund = Text(40, min_length=1, metadata={"description": "default: the suspense booking's fund"})
     on = fields.Date(metadata={"description": "date of the entry (default: today)"})
 

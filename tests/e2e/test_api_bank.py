@@ -150,3 +150,38 @@ def test_a_fee_line_booked_to_an_account_through_the_api(api):  # noqa: F811
                        .get_json()["items"]]
     u = api.post(f"{URL}/bank-matches/{out['match_id']}/undo", {"reason": "nhầm tài khoản"})
     assert u.status_code == 201 and u.get_json()["kind"] == "account" and len(u.get_json()["reversals"]) == 1
+
+
+def test_an_import_with_an_idempotency_key_replays_and_a_reused_key_is_refused(api):  # noqa: F811
+    def send(text, key, **form):
+        data = {"account": "1121.BIDV", "file": (BytesIO(text.encode()), "s.csv"), **form}
+        return api.client.post(f"{URL}/bank-statements", data=data, content_type="multipart/form-data",
+                               headers={**api.h("treasurer"), "Idempotency-Key": key})
+
+    first = send(CSV, "imp-1", opening="0", closing="1489000")
+    assert first.status_code == 201 and first.get_json()["imported"] == 2
+    again = send(CSV, "imp-1", opening="0", closing="1489000")
+    assert again.status_code == 200 and again.get_json() == {**first.get_json(), "replayed": True}
+    other = CSV.replace("A2", "A3")
+    reused = send(other, "imp-1", opening="0", closing="1489000")  # the key names another file
+    assert reused.status_code == 422 and reused.get_json()["code"] == "idempotency_key_reused"
+    lines = api.get(f"{URL}/bank-lines?account=1121.BIDV", role="auditor").get_json()
+    assert lines["total"] == 2  # neither the replay nor the refusal imported anything
+
+
+def test_ids_and_balances_are_whole_numbers_not_text_or_fractions(api):  # noqa: F811
+    for opening in ("1_000", " 7 ", "\u0661\u0662", "1.5", "+-5", "--5"):
+        r = _upload(api, CSV, opening=opening, closing="1489000")
+        assert r.status_code == 422 and "opening" in r.get_json()["errors"], opening
+    assert _upload(api, CSV, opening="-11000", closing="1478000").status_code == 201
+    lines = api.get(f"{URL}/bank-lines?account=1121.BIDV").get_json()["items"]
+    credit = next(x["id"] for x in lines if x["amount"] == 1_500_000)
+    donor = api.post(f"{URL}/donations", {"fund": "TOHIEU", "amount": 10_000, "date": "2025-03-01",
+                                          "donor": {"name": "Phạm Thị Dung"}}).get_json()["donor_id"]
+    for bad in ({"kind": "donor", "donor": donor + 0.9, "fund": "TOHIEU"},
+                {"kind": "donor", "donor": str(donor), "fund": "TOHIEU"},
+                {"kind": "donor", "donor": True, "fund": "TOHIEU"},
+                {"kind": "pledge", "target": 7.5}):
+        r = api.post(f"{URL}/bank-lines/{credit}/confirm", bad)
+        assert r.status_code == 422, bad
+    assert api.get(f"{URL}/bank-lines?account=1121.BIDV&state=unmatched").get_json()["total"] == 2

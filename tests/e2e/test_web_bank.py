@@ -275,3 +275,16 @@ def test_the_reversal_page_of_a_matched_entry_sends_the_treasurer_to_the_match(s
     with db.read() as c:
         assert c.execute(sa.text("SELECT count(*) FROM transactions WHERE reverses_id = :t"),
                          {"t": m["tx_id"]}).scalar() == 0
+
+
+def test_a_donor_id_that_is_not_ascii_digits_is_a_422_not_a_crash(site):
+    db, treasurer, _a = site
+    with db.read() as c:
+        line = c.execute(sa.text("SELECT max(id) FROM bank_lines")).scalar()
+    token = csrf_token(treasurer, "/o/SLA/bank")
+    for how in ("donor", "split"):
+        r = treasurer.post(f"/o/SLA/bank/lines/{line}/confirm",
+                           data={"csrf_token": token, "as": how, "donor": "\u00b2", "account": "1121.BIDV"})
+        assert r.status_code == 422, how
+    r = treasurer.post("/o/SLA/bank/matches/1/reassign", data={"csrf_token": token, "donor": "\u00b2"})
+    assert r.status_code == 422

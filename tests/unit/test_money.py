@@ -90,3 +90,19 @@ def test_split_by_shares_adds_up_exactly_and_is_within_one_dong_of_fair(total, s
     for p, s in zip(parts, shares, strict=True):
         assert abs(p * whole - total * s) < whole  # |p - exact| < 1
         assert p >= 0
+
+
+@pytest.mark.parametrize("text, value", [("-1.500.000", -1_500_000), ("+1.500.000", 1_500_000), ("0", 0),
+                                         ("-0", 0), ("000", 0), ("  -11000 ", -11_000), ("", None), (None, None)])
+def test_a_signed_balance_is_read_with_one_sign_at_most(text, value):
+    from ledger.money import parse_signed_amount_text
+
+    assert parse_signed_amount_text(text, field="opening") == value
+
+
+@pytest.mark.parametrize("text", ["+-5", "--5", "-+5", "-", "1,5", "-1.5", "\u00b2", "- -5"])
+def test_a_signed_balance_with_two_signs_or_a_fraction_is_refused(text):
+    from ledger.money import parse_signed_amount_text
+
+    with pytest.raises(InvalidAmount):
+        parse_signed_amount_text(text, field="opening")
