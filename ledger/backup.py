@@ -58,6 +58,10 @@ HASH_CHUNK = 4 << 20  # sha256 over big chunks: fewer calls, each releasing the 
 #: Since format version 2 a SQLite snapshot carries one sha256 per segment of this size, so that writing
 #: and checking it hash in parallel.
 SEGMENT = 32 << 20
+#: The smallest segment a manifest may give (a file written with another size is checked segment by
+#: segment; a tiny size would have it hashed byte by byte), and the largest manifest read.
+MIN_SEGMENT = 1 << 20
+MAX_MANIFEST = 16 << 20
 #: The name ``quy backup --out DIR`` gives each file, and the pattern ``--keep`` prunes by.
 NAME_PATTERN = re.compile(r"^quy-backup-\d{8}T\d{6}(\d{6})?Z\.tar$")
 
@@ -456,18 +460,30 @@ def _member_matches(fd: int, offset: int, want: dict, *, copy_to: int | None = N
 def _segment_digests_sized(fd: int, offset: int, size: int, want: dict, copy_to: int | None) -> bool:
     """A file written with another segment size: checked one segment after another."""
     seg = want.get("segment_size")
-    if not isinstance(seg, int) or seg <= 0:
+    segments = want.get("sha256_segments")
+    # a manifest's word is checked before it is acted on: a tiny segment size would hash byte by byte
+    if (not isinstance(seg, int) or isinstance(seg, bool) or seg < MIN_SEGMENT or not isinstance(segments, list)
+            or len(segments) != max(1, -(-size // seg))):
         return False
     if copy_to is not None:
         _copy_range(fd, offset, copy_to, 0, size)
         fd, offset = copy_to, 0
-    got = [_hash_span(fd, offset + at, min(seg, size - at)) for at in range(0, max(size, 1), seg)]
-    return got == want["sha256_segments"]
+    return all(_hash_span(fd, offset + at, min(seg, size - at)) == segments[i]
+               for i, at in enumerate(range(0, max(size, 1), seg)))
+
+
+def quy_tables() -> frozenset[str]:
+    """The names of Quỹ's tables (its schema's, and Alembic's revision table): a backup holds these, a
+    restore replaces these, and any other table in the target is someone else's."""
+    from . import schema as s
+
+    return frozenset(s.metadata.tables) | {"alembic_version"}
 
 
 def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        if r[0] in quy_tables()]
 
 
 def _describe_sqlite(conn: sqlite3.Connection) -> Manifest:
@@ -490,14 +506,29 @@ def _describe_sqlite(conn: sqlite3.Connection) -> Manifest:
 
 
 def _pg_tables(cur) -> list[str]:  # noqa: ANN001
+    """Quỹ's tables in the current schema (another application's beside them are neither backed up nor
+    dropped)."""
     cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
-    return [r[0] for r in cur.fetchall()]
+    return [r[0] for r in cur.fetchall() if r[0] in quy_tables()]
+
+
+def foreign_tables(db: Database) -> list[str]:
+    """Tables in ``db`` (its current schema) that are not Quỹ's."""
+    return sorted(set(sa.inspect(db.engine).get_table_names()) - quy_tables())
 
 
 def _pg_columns(cur, table: str) -> list[str]:  # noqa: ANN001
     cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
                 "AND table_name = %s ORDER BY ordinal_position", (table,))
     return [r[0] for r in cur.fetchall()]
+
+
+def _copy_settings(cur) -> None:  # noqa: ANN001
+    """COPY text as ``pg_dump`` writes it whatever the server's, database's or role's settings: ISO dates
+    (``DateStyle = 'SQL, DMY'`` would write 31/03/2025, which neither SQLite nor another server reads
+    back alike), UTF-8, every digit of a float. For this transaction only."""
+    cur.execute("SELECT set_config('datestyle', 'ISO, YMD', true), set_config('intervalstyle', 'postgres', true), "
+                "set_config('client_encoding', 'UTF8', true), set_config('extra_float_digits', '3', true)")
 
 
 def _ident(name: str) -> str:
@@ -510,6 +541,7 @@ def _backup_postgresql(db: Database, tar: _TarOut) -> Manifest:
     with db.read() as conn:  # REPEATABLE READ READ ONLY: every table as of one moment
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
+            _copy_settings(cur)
             names = _pg_tables(cur)
             if "alembic_version" not in names or "chain_heads" not in names:
                 raise _refuse("empty", "the database has no Quỹ schema (run quy init)")
@@ -565,7 +597,12 @@ def check(path: str | os.PathLike, *, hashes: bool = True) -> Checked:
             members = {m.name: m for m in tf.getmembers()}
             if MANIFEST not in members:
                 raise _refuse("truncated", "the backup has no manifest: the file is truncated or not a Quỹ backup")
-            manifest = Manifest.parse(tf.extractfile(members[MANIFEST]).read())
+            head = members[MANIFEST]
+            if (not head.isreg() or head.issparse() or head.size > MAX_MANIFEST
+                    or head.offset_data + head.size > path.stat().st_size):
+                raise _refuse("checksum", "the backup's manifest is not a plain file of its stated size: the file is "
+                                          "damaged or not a Quỹ backup", member=MANIFEST)
+            manifest = Manifest.parse(tf.extractfile(head).read(MAX_MANIFEST))
             for m in members.values():
                 if m.pax_headers and not _is_padding(m.pax_headers):
                     raise _refuse("checksum", f"the header of {m.name} in the backup is damaged", member=m.name)
@@ -575,6 +612,8 @@ def check(path: str | os.PathLike, *, hashes: bool = True) -> Checked:
             length = path.stat().st_size
             for name, want in expected.items():
                 m = members[name]
+                if not m.isreg() or m.issparse():
+                    raise _refuse("checksum", f"{name} in the backup is not a plain file", member=name)
                 if m.size != want["size"] or m.offset_data + m.size > length:
                     raise _refuse("truncated" if m.offset_data + m.size > length else "checksum",
                                   f"{name} in the backup is not the size its manifest gives: the file is truncated "
@@ -671,6 +710,14 @@ def restore(db: Database, path: str | os.PathLike, *, force: bool = False,
     tick("check")
     say(f"checked: {checked.manifest.engine} backup at schema revision {checked.manifest.schema_revision}, "
         f"{len(checked.manifest.heads)} journals")
+    if db.dialect == "sqlite" and not _sqlite_absent(_sqlite_path(db)) or db.dialect == "postgresql":
+        others = foreign_tables(db)
+        if others and (db.dialect == "sqlite" or not force):
+            # a SQLite restore replaces the whole file; on PostgreSQL --force replaces Quỹ's tables only
+            named = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+            how = "" if db.dialect == "sqlite" else " (or keep them and replace Quỹ's with --force)"
+            raise _refuse("foreign_tables", f"the target database has tables that are not Quỹ's ({named}): is it the "
+                                            f"right database? Restore into an empty one{how}", tables=others[:20])
     if not force and not is_empty(db):
         raise _refuse("not_empty", "the target database already has books; restore into an empty one "
                                    "(or replace it with --force)")
@@ -936,6 +983,7 @@ def _restore_into_postgresql(db: Database, checked: Checked, say, tick: _Ticker)
     with db.engine.connect() as conn, conn.begin():
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
+            _copy_settings(cur)
             _drop_quy_schema(cur)
             _upgrade_on(conn, db, m.schema_revision)
             present = set(_pg_tables(cur))

@@ -15,6 +15,8 @@ _VI = {
         "not_empty": "Cơ sở dữ liệu đích đã có sổ sách; chỉ khôi phục vào cơ sở dữ liệu trống "
                      "(hoặc dùng --force để thay thế).",
         "missing": "Không tìm thấy tệp hoặc cơ sở dữ liệu.",
+        "foreign_tables": "Cơ sở dữ liệu đích có những bảng không phải của Quỹ; hãy kiểm tra lại địa chỉ cơ sở dữ "
+                          "liệu và chỉ khôi phục vào cơ sở dữ liệu trống. Không khôi phục gì.",
         "empty": "Cơ sở dữ liệu chưa có lược đồ Quỹ (hãy chạy quy init).",
         "engine": "Loại cơ sở dữ liệu này không được hỗ trợ để sao lưu/khôi phục.",
         "keep": "--keep phải từ 1 trở lên.",

@@ -422,3 +422,111 @@ def test_where_no_range_can_be_inserted_the_snapshot_is_copied_in_and_restores_a
     target = targets("sqlite")
     bk.restore(target.db, made.path)
     assert heads_of(target.db) == heads_of(source)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_another_applications_tables_are_neither_backed_up_nor_dropped(engine, tmp_path, targets):
+    """A table that is not Quỹ's beside its own: the manifest leaves it out and the backup still restores
+    (a SQLite snapshot is the whole file, so into SQLite the table comes along; into PostgreSQL only Quỹ's
+    tables are loaded), and a target holding one is refused — a wrong QUY_DATABASE_URL must not cost
+    someone else's data. On PostgreSQL --force replaces Quỹ's tables and keeps the other; a SQLite
+    restore replaces the whole file, so never."""
+    source = targets(engine, "source").db
+    some_books(source)
+    with source.begin() as c:
+        c.execute(sa.text("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total BIGINT)"))
+        c.execute(sa.text("INSERT INTO invoices VALUES (1, 100), (2, 200)"))
+    path = bk.backup(source, tmp_path / "b.tar").path
+    assert "invoices" not in bk.check(path).manifest.tables
+
+    for to in ("sqlite", "postgresql") if engine == "sqlite" else ("postgresql", "sqlite"):
+        if to == "postgresql" and not _pg_ok():
+            continue
+        target = targets(to)
+        bk.restore(target.db, path)
+        assert heads_of(target.db) == heads_of(source)
+        assert ("invoices" in table_names(target.db)) == (engine == to == "sqlite")
+
+    other = targets(engine)
+    with other.db.begin() as c:
+        c.execute(sa.text("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total BIGINT)"))
+        c.execute(sa.text("INSERT INTO invoices VALUES (1, 100)"))
+    with pytest.raises(bk.BackupError) as err:
+        bk.restore(other.db, path)
+    assert err.value.params["reason"] == "foreign_tables" and err.value.params["tables"] == ["invoices"]
+    if engine == "postgresql":
+        bk.restore(other.db, path, force=True)
+        assert heads_of(other.db) == heads_of(source)
+    else:
+        with pytest.raises(bk.BackupError):
+            bk.restore(other.db, path, force=True)
+    with other.db.read() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM invoices")).scalar() == 1
+
+
+def _pg_ok() -> bool:
+    try:
+        from tests.conftest import require_pg
+
+        require_pg()
+        return True
+    except BaseException:  # noqa: BLE001 - pytest.skip is not an Exception
+        return False
+
+
+@pytest.mark.postgres
+def test_a_server_writing_dates_day_first_still_backs_up_iso_dates(tmp_path, targets):
+    """``DateStyle = 'SQL, DMY'`` on the server (or the role) would write 31/03/2025 in COPY text: the backup
+    writes ISO dates whatever the session's style, so SQLite and another server read them back alike."""
+    schema = PgSchema()
+    try:
+        url = schema.url.replace("options=-csearch_path%3D", "options=-cdatestyle%3DSQL,DMY%20-csearch_path%3D")
+        source = Database(url)
+        upgrade(source)
+        some_books(source)
+        with source.read() as c:
+            assert "/" in c.execute(sa.text("SELECT CAST(max(date) AS text) FROM transactions")).scalar()
+        path = bk.backup(source, tmp_path / "dmy.tar").path
+        for to in ("sqlite", "postgresql"):
+            target = targets(to)
+            bk.restore(target.db, path)
+            assert heads_of(target.db) == heads_of(source)
+            with target.db.read() as c:
+                assert str(c.execute(sa.text("SELECT max(date) FROM transactions")).scalar())[4] == "-"
+        source.dispose()
+    finally:
+        schema.drop()
+
+
+def test_a_crafted_manifest_or_segment_size_is_refused_before_it_costs_memory(tmp_path, targets):
+    source = targets("sqlite", "source").db
+    some_books(source)
+    good = bk.backup(source, tmp_path / "good.tar").path
+
+    huge = tmp_path / "huge.tar"
+    _rewrite(good, huge, lambda name, data: data + b" " * (bk.MAX_MANIFEST + 1) if name == bk.MANIFEST else data)
+    linked = tmp_path / "linked.tar"
+    with tarfile.open(good) as src, tarfile.open(linked, "w", format=tarfile.GNU_FORMAT) as dst:
+        for m in src.getmembers():
+            if m.name == bk.MANIFEST:
+                info = tarfile.TarInfo(bk.MANIFEST)
+                info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+                dst.addfile(info)
+            else:
+                dst.addfile(m, src.extractfile(m))
+    tiny = tmp_path / "tiny.tar"
+
+    def one_byte_segments(name, data):  # noqa: ANN001, ANN202
+        if name != bk.MANIFEST:
+            return data
+        body = json.loads(data)
+        for p in body["payload"]:
+            if "sha256_segments" in p:
+                p["segment_size"] = 1
+        return _resign(body)
+
+    _rewrite(good, tiny, one_byte_segments)
+    for path, reason in ((huge, "checksum"), (linked, "checksum"), (tiny, "checksum")):
+        with pytest.raises(bk.BackupError) as err:
+            bk.check(path)
+        assert err.value.params["reason"] == reason, path.name
