@@ -786,6 +786,17 @@ def _copy_rows(stream, types: list[str]) -> Iterator[tuple]:  # noqa: ANN001
         yield tuple(row)
 
 
+def _scratch_near(backup_file: Path) -> Path:
+    """Where a SQLite snapshot is unpacked to be loaded into PostgreSQL: beside the backup (a disk that held
+    it has room for it) when that folder may be written, else a folder of Quỹ's own under the temporary
+    folder (never the temporary folder itself, whose other files are not Quỹ's to sweep)."""
+    folder = backup_file.resolve().parent
+    if not os.access(folder, os.W_OK):
+        folder = Path(tempfile.gettempdir()) / f"quy-restore-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / "x"
+
+
 @contextmanager
 def _scratch_sqlite(near: Path) -> Iterator[Path]:
     near.parent.mkdir(parents=True, exist_ok=True)
@@ -1006,7 +1017,7 @@ def _restore_into_postgresql(db: Database, checked: Checked, say, tick: _Ticker)
                         src.verify()
                         say(f"loaded {t}: {m.tables[t]['rows']} rows")
                 else:
-                    with _scratch_sqlite(Path(tempfile.gettempdir()) / "x") as scratch:
+                    with _scratch_sqlite(_scratch_near(checked.path)) as scratch:
                         _extract(tf, checked, SQLITE_MEMBER, scratch)
                         with closing(sqlite3.connect(scratch)) as lite:
                             for t in order:
