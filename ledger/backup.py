@@ -304,9 +304,10 @@ def _sqlite_path(db: Database) -> Path:
 def _backup_sqlite(db: Database, partial: Path) -> Manifest:
     """Snapshot the database with SQLite's online backup API straight into ``partial``, then make that file
     the tar: room for the headers is inserted in front of the snapshot (``FALLOC_FL_INSERT_RANGE``, one
-    file-system block: a pax header whose comment pads it, then the member's own header), the snapshot is
-    hashed where it lies and the manifest appended. The snapshot is written once. Where the file system
-    cannot insert a range, the snapshot is moved aside and copied in behind its header (version 1's way)."""
+    file-system block: a pax header whose comment pads it, then the member's own header) — the snapshot
+    hashed just before, while it is in the page cache — and the manifest appended. The snapshot is written
+    once. Where the file system cannot insert a range, the snapshot is moved aside and copied in behind its
+    header (version 1's way)."""
     src_path = _sqlite_path(db)
     if not src_path.exists():
         raise _refuse("missing", f"there is no database at {src_path}")
@@ -318,6 +319,10 @@ def _backup_sqlite(db: Database, partial: Path) -> Manifest:
         manifest = _describe_sqlite(dst)
     with open(partial, "r+b") as f:
         size = os.fstat(f.fileno()).st_size
+        # hashed while the snapshot is still in the page cache: inserting the lead block drops the file's
+        # cached pages (the kernel writes them back and shifts the extents), and reading it again after
+        # would go to the disk; what moves is the same bytes, and a restore hashes them where they end up
+        digests = _segment_digests(f.fileno(), 0, size)
         lead = _insert_lead(f, size)
         if lead is None:
             f.close()
@@ -332,7 +337,7 @@ def _backup_sqlite(db: Database, partial: Path) -> Manifest:
                 aside.unlink(missing_ok=True)
             return manifest
         manifest.payload.append({"name": SQLITE_MEMBER, "size": size, "segment_size": SEGMENT,
-                                 "sha256_segments": _segment_digests(f.fileno(), lead, size)})
+                                 "sha256_segments": digests})
         f.seek(0, os.SEEK_END)
         _finish_tar(f, _TarOut(f), manifest)
     return manifest
