@@ -489,12 +489,12 @@ def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, da
 def bank_match_of(conn: Connection, org_id: int, tx_id: int) -> tuple[int, int] | None:
     """(match id, bank line id) of the live bank match that booked or took ``tx_id`` (a part of a split
     included), or None. Reversing such an entry alone would leave its bank line matched to nothing."""
+    from .reconcile import live  # (reconcile imports this module)
+
     m, pt = s.bank_matches, s.bank_match_parts
-    undone = s.bank_matches.alias("undone")
-    live = ~sa.exists().where(undone.c.undoes_id == m.c.id)
     row = conn.execute(
         sa.select(m.c.id, m.c.line_id)
-        .where(m.c.org_id == org_id, m.c.kind != "undo", live,
+        .where(m.c.org_id == org_id, m.c.kind != "undo", live(),
                sa.or_(m.c.tx_id == tx_id, m.c.id.in_(sa.select(pt.c.match_id).where(pt.c.tx_id == tx_id))))
         .order_by(m.c.id).limit(1)).first()
     # (suspense bookings and their reassignments are statement workflow entries, refused before this)

@@ -100,12 +100,4 @@ def sweep(settings: Settings, *, uploads: bool = True, prints: bool = True, dry_
     return out
 
 
-def sweep_quietly(settings: Settings, **kw) -> None:
-    """:func:`sweep` on the way through a request or a job: a file it cannot remove is left for next time."""
-    try:
-        sweep(settings, **kw)
-    except OSError:
-        pass
-
-
-__all__ = ["Removed", "sweep", "sweep_quietly"]
+__all__ = ["Removed", "sweep"]

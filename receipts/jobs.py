@@ -88,7 +88,7 @@ def start(db: Database, org_code: str, kind: str, *, user: str, campaign: str | 
     if not r.get("replayed"):
         from ledger import housekeeping
 
-        housekeeping.sweep_quietly(config.load(), uploads=False)  # batch PDFs older than QUY_KEEP_PRINTS_DAYS
+        housekeeping.sweep(config.load(), uploads=False)  # batch PDFs older than QUY_KEEP_PRINTS_DAYS
         t = threading.Thread(target=_run, args=(db, r["org_id"], r["id"], kind, r["ids"]), name=f"quy-print-{r['id']}",
                              daemon=True)
         _THREADS.append(t)

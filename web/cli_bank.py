@@ -30,10 +30,6 @@ def statement() -> None:
     """Bank statements (sao kê ngân hàng): import, matching proposals, bank layouts."""
 
 
-def _signed(text: str | None, name: str) -> int | None:
-    return parse_signed_amount_text(text, field=name)
-
-
 @statement.command("import")
 @org_opt
 @click.option("--account", required=True, help="The bank account (1121.x) the statement is of.")
@@ -60,8 +56,8 @@ def statement_import(c: Ctx, org, account, path, profile, opening, closing, dry_
 
     try:
         r = services.import_statement(c.db, org, account, path.name, content, user=c.user,
-                                      profile=profile, opening=_signed(opening, "opening"),
-                                      closing=_signed(closing, "closing"), dry_run=dry_run,
+                                      profile=profile, opening=parse_signed_amount_text(opening, field="opening"),
+                                      closing=parse_signed_amount_text(closing, field="closing"), dry_run=dry_run,
                                       progress=progress if bar is not None else None)
     except ImportFailed as err:
         if bar is not None:

@@ -55,4 +55,4 @@ def sweep_uploads() -> None:
     from ledger import housekeeping
 
     settings = replace(current_app.config["QUY_SETTINGS"], uploads=Path(current_app.config["QUY_UPLOADS"]))
-    housekeeping.sweep_quietly(settings, prints=False)
+    housekeeping.sweep(settings, prints=False)
