@@ -72,6 +72,7 @@ def fund_table(fs: FundStatement) -> Table:
         ["  trong đó: vốn gốc không được chi", fs.closing.principal],
         ["  đã duyệt chưa chi", fs.closing.reserved],
         ["  cam kết chưa thu, hiện vật", fs.closing.non_cash],
+        ["  tiền gửi có kỳ hạn chưa đến hạn rút (ngoài vốn gốc)", fs.closing.not_liquid],
         ["  còn được chi", fs.closing.spendable],
         ["Tiền tài trợ theo địa chỉ nhận trong kỳ (giữ hộ)", fs.earmarked_received],
         ["Tiền tài trợ theo địa chỉ đã chuyển trong kỳ", fs.earmarked_paid],

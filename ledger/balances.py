@@ -5,11 +5,17 @@ A fund's **balance** is its net assets: what it holds (asset accounts) less what
 accounts, e.g. earmarked money held for a named recipient, 3381). Its **spendable** balance is
 
     spendable = balance − protected principal − reserved − uncollected pledges − goods in kind
+                − not yet liquid
 
 where protected principal is the credit on the principal account (3531), *reserved* is what approved,
 unpaid awards hold (the credit on 3388, awards payable: approving a batch books the awards against it,
 paying them takes it down — so reserved money is still in the balance until it is paid), and pledges
-(1388) and goods (152) are not money that can be paid out. Current
+(1388) and goods (152) are not money that can be paid out. *Not yet liquid* is money in term deposits
+(121) and interest accrued on them (1381) beyond the protected principal: the principal is taken to sit
+in the deposits first, and what the deposits hold above it cannot be paid out until a deposit is
+settled or withdrawn into a bank account (a matured deposit counts as locked until the treasurer
+settles it). This is the one reader of "spendable": every face, report and check calls
+:func:`fund_figures`. Current
 figures come from the cached ``balances`` table; figures as of a past date subtract the postings dated
 after it, so the cost grows with how far back one looks, not with the size of the journal.
 """
@@ -27,6 +33,10 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 
 NON_CASH_ROLES = ("pledge_receivable", "goods")
+#: Money the fund owns but cannot pay out until a term deposit is settled or withdrawn.
+LOCKED_ROLES = ("deposit", "interest_receivable")
+#: Accounts money is paid from: their balance (all funds together) never goes below zero on any date.
+LIQUID_ROLES = ("cash", "bank")
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ class FundBalance:
     reserved: int
     non_cash: int
     spendable: int
+    not_liquid: int = 0  # term deposits and their accrued interest beyond the principal
 
 
 def fund_figures(rows: Iterable[tuple[str, str | None, int]], *, reserved: int = 0) -> FundBalance:
@@ -48,12 +59,14 @@ def fund_figures(rows: Iterable[tuple[str, str | None, int]], *, reserved: int =
     Pure: the same rows always give the same figures. Amounts follow ``ledger/money.py``'s sign
     convention, so liabilities and the principal account carry credit (negative) amounts.
     """
-    holdings = liabilities = principal = non_cash = 0
+    holdings = liabilities = principal = non_cash = locked = 0
     for kind, role, amount in rows:
         if kind == "asset":
             holdings += amount
             if role in NON_CASH_ROLES:
                 non_cash += amount
+            elif role in LOCKED_ROLES:
+                locked += amount
         elif role == "awards_payable":  # approved, unpaid awards: still held, no longer spendable
             reserved -= amount
         elif kind == "liability":
@@ -61,6 +74,7 @@ def fund_figures(rows: Iterable[tuple[str, str | None, int]], *, reserved: int =
         if role == "principal":
             principal -= amount
     balance = holdings - liabilities
+    not_liquid = max(0, locked - max(principal, 0))
     return FundBalance(
         holdings=holdings,
         liabilities=liabilities,
@@ -68,7 +82,8 @@ def fund_figures(rows: Iterable[tuple[str, str | None, int]], *, reserved: int =
         principal=principal,
         reserved=reserved,
         non_cash=non_cash,
-        spendable=balance - principal - reserved - non_cash,
+        spendable=balance - principal - reserved - non_cash - not_liquid,
+        not_liquid=not_liquid,
     )
 
 

@@ -250,14 +250,58 @@ def _batch(conn: Connection, org_id: int, batch_id: int, *, lock: bool = False):
     return row
 
 
-def _earmarked_left(conn: Connection, donation_id: int) -> int:
-    """What an earmarked gift still holds for its recipient: its amount less the lines drawing on it
-    that are not cancelled."""
-    d, bl = s.donations, s.batch_lines
-    amount = conn.execute(sa.select(d.c.amount).where(d.c.id == donation_id)).scalar() or 0
-    used = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(bl.c.amount), 0)).where(
-        bl.c.earmark_donation_id == donation_id, bl.c.state != "cancelled")).scalar()
-    return int(amount) - int(used)
+def _earmarked_left(conn: Connection, donation_id: int, *, states: tuple[str, ...] | None = None,
+                    exclude_batch: int | None = None) -> int:
+    """What an earmarked gift still holds for its recipient: its amount (nothing once the gift is
+    reversed) less the lines drawing on it that are not cancelled — of batches in ``states`` only, if
+    given, and leaving out ``exclude_batch``'s. Read under the organization's lock (:func:`take_turn`)
+    by every step that draws on the gift: adding a line, approving, paying."""
+    d, bl, b, t = s.donations, s.batch_lines, s.batches, s.transactions
+    gift = conn.execute(sa.select(d.c.amount, d.c.tx_id).where(d.c.id == donation_id)).first()
+    if gift is None or conn.execute(sa.select(t.c.id).where(t.c.reverses_id == gift.tx_id)).first():
+        return 0
+    q = sa.select(sa.func.coalesce(sa.func.sum(bl.c.amount), 0)).where(
+        bl.c.earmark_donation_id == donation_id, bl.c.state != "cancelled")
+    if states is not None:
+        q = q.where(bl.c.batch_id.in_(sa.select(b.c.id).where(b.c.state.in_(states))))
+    if exclude_batch is not None:
+        q = q.where(bl.c.batch_id != exclude_batch)
+    return int(gift.amount) - int(conn.execute(q).scalar())
+
+
+def _check_earmarks(conn: Connection, batch_id: int, line_ids: list[int] | None, *, states: tuple[str, ...],
+                    line_states: tuple[str, ...] = ("open",)) -> None:
+    """Refuse when the lines of ``batch_id`` (``line_ids``, or every line in ``line_states``) drawing on
+    earmarked gifts ask more of a gift than it still holds beside the lines of other batches in
+    ``states`` (approval: approved or paid batches; payment: lines already paid)."""
+    bl = s.batch_lines
+    q = sa.select(bl.c.earmark_donation_id, sa.func.sum(bl.c.amount)).where(
+        bl.c.batch_id == batch_id, bl.c.earmark_donation_id.is_not(None))
+    q = q.where(bl.c.id.in_(line_ids)) if line_ids is not None else q.where(bl.c.state.in_(line_states))
+    for gift, wanted in conn.execute(q.group_by(bl.c.earmark_donation_id)).all():
+        left = _earmarked_left(conn, gift, states=states, exclude_batch=batch_id)
+        if int(wanted) > left:
+            raise InsufficientFunds(f"earmarked gift {gift} holds {max(left, 0)} đ, not {wanted} đ",
+                                    reason="above_earmark", donation=gift, spendable=max(left, 0),
+                                    shortfall=int(wanted) - max(left, 0), fund="")
+
+
+def _check_earmarks_paid(conn: Connection, batch_id: int, line_ids: list[int]) -> None:
+    """Refuse paying lines that would take an earmarked gift's payments beyond the gift."""
+    bl, d, t = s.batch_lines, s.donations, s.transactions
+    for gift, wanted in conn.execute(
+            sa.select(bl.c.earmark_donation_id, sa.func.sum(bl.c.amount))
+            .where(bl.c.id.in_(line_ids), bl.c.earmark_donation_id.is_not(None))
+            .group_by(bl.c.earmark_donation_id)).all():
+        row = conn.execute(sa.select(d.c.amount, d.c.tx_id).where(d.c.id == gift)).first()
+        reversed_ = conn.execute(sa.select(t.c.id).where(t.c.reverses_id == row.tx_id)).first() is not None
+        paid = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(bl.c.amount), 0)).where(
+            bl.c.earmark_donation_id == gift, bl.c.state == "paid")).scalar()
+        left = 0 if reversed_ else int(row.amount) - int(paid)
+        if int(wanted) > left:
+            raise InsufficientFunds(f"earmarked gift {gift} has {max(left, 0)} đ left to pay, not {wanted} đ",
+                                    reason="above_earmark", donation=gift, spendable=max(left, 0),
+                                    shortfall=int(wanted) - max(left, 0), fund="")
 
 
 def check_lines(conn: Connection, org_id: int, lines: list[LineInput],
@@ -340,6 +384,7 @@ def check_lines(conn: Connection, org_id: int, lines: list[LineInput],
 def add_lines(conn: Connection, org_id: int, batch_id: int, lines: list[LineInput], *, user: str) -> dict:
     """Add lines to a draft batch, all or none: every bad line is reported (``InvalidInput`` with
     ``rows``: [{line, field, reason}]). Returns the new line ids and the recipients now twice in the batch."""
+    take_turn(conn, org_id)  # an earmarked gift's remainder is read and taken under the organization's lock
     batch = _batch(conn, org_id, batch_id, lock=True)
     if batch.state != "draft":
         raise Conflict(f"batch {batch_id} is {batch.state}: only a draft takes lines", reason="not_draft")
@@ -466,6 +511,8 @@ def _approve(conn: Connection, org_id: int, batch_id: int, *, on: date, user: st
             continue
         sums[(earmarked if ln.earmark_donation_id else award, ln.fund_id)] += ln.amount
     codes = dict(conn.execute(sa.select(f.c.id, f.c.code).where(f.c.org_id == org_id)).all())
+    # what earmarked gifts still hold, again: beside the batches approved since these lines were added
+    _check_earmarks(conn, batch_id, None, states=("approved", "closed"))
     if in_kind:
         b = s.balances
         held = dict(conn.execute(sa.select(b.c.fund_id, b.c.amount).where(b.c.account_id == goods,
@@ -541,6 +588,8 @@ def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | N
             if held.get(fid, 0) < value:
                 raise InsufficientFunds(f"the fund holds {held.get(fid, 0)} đ of goods, not {value} đ",
                                         spendable=held.get(fid, 0), shortfall=value - held.get(fid, 0))
+    # and once more at payment: a gift is never paid out beyond itself, whatever was approved
+    _check_earmarks_paid(conn, batch_id, [r.id for r in todo])
     vouchers = documents.issue(conn, org_id, "voucher", [(on, None, None)] * len(todo), user=user)
     names = dict(conn.execute(sa.select(s.recipients.c.id, s.recipients.c.full_name).where(
         s.recipients.c.id.in_({r.recipient_id for r in todo}))).all())

@@ -21,7 +21,7 @@ from . import schema as s
 from .clock import now_iso, parse_date
 from .db import BulkWriter, bulk_insert, driver_rows, sql_bool, sql_date
 from .errors import Conflict, InvalidInput, NotFound
-from .journal import Entry, Line, allocate_many, post, reversal_entry
+from .journal import Entry, Line, allocate_many, post, reversal_entry, take_turn
 from .money import parse_amount, parse_foreign_amount
 from .names import clean_name, match_key
 from .orgs import account_by_code, account_id_by_role, fund_id_by_code
@@ -452,8 +452,11 @@ def pledge_outstanding(conn: Connection, pledge_id: int) -> int:
 def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, date: Any,
                method: str = "cash", bank_account: str | None = None, reference: str = "",
                user: str) -> dict:
-    """Record a payment on a pledge (cash or transfer), moving receivable 1388 to money."""
+    """Record a payment on a pledge (cash or transfer), moving receivable 1388 to money. What is still
+    outstanding is read under the organization's lock, so concurrent payments (and a reversal of the
+    pledge) see one another: together they never collect more than the pledge."""
     d = s.donations
+    take_turn(conn, org_id)
     pledge = conn.execute(sa.select(d).where(d.c.id == pledge_id, d.c.org_id == org_id)).one_or_none()
     if pledge is None or pledge.kind != "pledge":
         raise NotFound(f"pledge {pledge_id} not found", entity="pledge", id=pledge_id)
@@ -508,6 +511,7 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
     decision's): those are undone through their workflow (a withdrawal, a cancelled line), never here;
     and an entry matched to a bank statement line: its match is undone instead (``reconcile.undo``)."""
     d, t = s.donations, s.transactions
+    take_turn(conn, org_id)  # what decides (a pledge's live payments, a match) is read under the lock
     source = conn.execute(sa.select(t.c.source).where(t.c.id == tx_id, t.c.org_id == org_id)).scalar()
     if source and source.startswith(WORKFLOW_SOURCES):
         raise Conflict(f"a {source} entry is undone through its own workflow, not reversed",
@@ -527,7 +531,19 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
         if live:
             raise Conflict("reverse the payments on this pledge first", reason="pledge_has_payments",
                            payments=live)
-    entry = reversal_entry(conn, org_id, tx_id, on=parse_date(on), reason=reason)
+    if don is not None:
+        bl = s.batch_lines
+        drawn = conn.execute(sa.select(sa.func.count()).where(
+            bl.c.earmark_donation_id == don.id, bl.c.state != "cancelled")).scalar()
+        if drawn:
+            raise Conflict("batch lines draw on this earmarked gift: remove or cancel them first",
+                           reason="earmark_in_use", lines=drawn)
+    on = parse_date(on)
+    dated = conn.execute(sa.select(t.c.date).where(t.c.id == tx_id, t.c.org_id == org_id)).scalar()
+    if dated is not None and on < (date.fromisoformat(dated) if isinstance(dated, str) else dated):
+        raise InvalidInput(f"a reversal is dated on or after the entry it reverses ({dated})", field="date",
+                           reason="before_original", original=str(dated))
+    entry = reversal_entry(conn, org_id, tx_id, on=on, reason=reason)
     p = post(conn, org_id, [entry], user=user)[0]
     voided = documents.void_for_reversal(conn, org_id, tx_id, reason=reason.strip(), user=user)
     return {"tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "reverses": tx_id, "voided_documents": voided}

@@ -63,6 +63,13 @@ class InsufficientFunds(LedgerError):
     status = 409
 
 
+class InsufficientCash(InsufficientFunds):
+    """A payment would take a cash or bank account below zero on its date or a later one: the fund may
+    have the money, but not in the account it is paid from."""
+
+    code = "insufficient_cash"
+
+
 class AlreadyReversed(LedgerError):
     code = "already_reversed"
     status = 409

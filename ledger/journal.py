@@ -23,11 +23,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import schema as s
-from .balances import FundBalance, fund_figures
+from .balances import LIQUID_ROLES, FundBalance, fund_figures
 from .clock import now_iso
 from .db import LOOKUPS, BulkWriter, driver_rows, flush_writes, insert_sql, sql_date, write_later
 from .errors import (
     AlreadyReversed,
+    InsufficientCash,
     InsufficientFunds,
     InvalidInput,
     NotFound,
@@ -355,7 +356,7 @@ def post(
                     date=e.date.isoformat(),
                     lock_date=book.lock_date.isoformat(),
                 )
-    _check_spendable(conn, book, deltas, reserved or {})
+    _check_spendable(conn, book, entries, deltas, reserved or {})
 
     seq, prev = book.last_seq, book.last_hash
     created_at = now or now_iso()
@@ -396,16 +397,37 @@ def post(
     return result
 
 
-def _check_spendable(conn: Connection, book: _OrgBook, deltas: dict[tuple[int, int], int],
-                     reserved: dict[int, int]) -> None:
-    """Refuse to take a fund's spendable balance below zero (or further below it). Spendable is a sum
-    of per-account terms, so a change that does not lower it (a gift) needs no balances read."""
+def _check_spendable(conn: Connection, book: _OrgBook, entries: Sequence[Entry],
+                     deltas: dict[tuple[int, int], int], reserved: dict[int, int]) -> None:
+    """Refuse what would spend money that is not there, today or on any date since the entries' own.
+
+    * No fund's spendable balance goes below zero (or further below it): now, with the caller's extra
+      ``reserved``, and on every date from the earliest entry's date on, so a back-dated payment is
+      checked against the balances of its day and of each day after it.
+    * No cash or bank account (``LIQUID_ROLES``: all funds together) goes below zero on any such date:
+      the fund may have the money, but not in the account it is paid from.
+
+    Runs after the organization's lock (:func:`take_turn`) in the unit of work that writes the entries,
+    so what it reads is what they consume. Spendable is made of per-account terms, so a change that
+    lowers no fund's spendable and credits no cash or bank account (a gift) reads nothing."""
+    accts = book.accounts
     falling = {f for (_, f), d in deltas.items() if d and _fund_figures(book, f, deltas).spendable < 0}
-    if not falling:
+    if len(entries) > 1:  # entries on different dates can fall on one day and rise on a later one
+        for e in entries:
+            if any((ln.amount < 0 and accts[ln.account_id][1] == "asset")
+                   or (ln.amount > 0 and accts[ln.account_id][1] in ("liability", "equity")) for ln in e.lines):
+                one: dict[tuple[int, int], int] = defaultdict(int)
+                for ln in e.lines:
+                    one[(ln.account_id, ln.fund_id)] += ln.amount
+                falling |= {f for (_, f) in one if _fund_figures(book, f, one).spendable < 0}
+    paid_from = {ln.account_id for e in entries for ln in e.lines
+                 if ln.amount < 0 and accts[ln.account_id][2] in LIQUID_ROLES}
+    if not falling and not paid_from:
         return
     b = s.balances
     for r in conn.execute(sa.select(b.c.account_id, b.c.fund_id, b.c.amount)
-                          .where(b.c.org_id == book.org_id, b.c.fund_id.in_(sorted(falling)))):
+                          .where(b.c.org_id == book.org_id,
+                                 sa.or_(b.c.fund_id.in_(sorted(falling)), b.c.account_id.in_(sorted(paid_from))))):
         book.balances[(r.account_id, r.fund_id)] = r.amount
     for fund_id in sorted(falling):
         before = _fund_figures(book, fund_id, book.balances, reserved.get(fund_id, 0))
@@ -417,6 +439,62 @@ def _check_spendable(conn: Connection, book: _OrgBook, deltas: dict[tuple[int, i
                 spendable=before.spendable,
                 shortfall=-after.spendable,
             )
+    _check_dated(conn, book, entries, falling, paid_from)
+
+
+def _check_dated(conn: Connection, book: _OrgBook, entries: Sequence[Entry], falling: set[int],
+                 paid_from: set[int]) -> None:
+    """:func:`_check_spendable` on every date from the earliest of ``entries`` on: walk the days the
+    organization's journal has postings for these funds and accounts (and the entries' own days), from
+    the balances before the first, and refuse the first day a fund's spendable or a paying account's
+    balance is below zero where the entries made it lower."""
+    start = min(e.date for e in entries
+                if any(ln.fund_id in falling or ln.account_id in paid_from for ln in e.lines))
+    key = (lambda a, f: f in falling or a in paid_from)  # noqa: E731
+    ours: dict[date, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    for e in entries:
+        for ln in e.lines:
+            if key(ln.account_id, ln.fund_id):
+                ours[e.date][(ln.account_id, ln.fund_id)] += ln.amount
+    p, t = s.postings, s.transactions
+    theirs: dict[date, dict[tuple[int, int], int]] = defaultdict(dict)
+    # the entries' own transactions are not written yet, so joining them leaves their postings out
+    for r in conn.execute(
+            sa.select(t.c.date, p.c.account_id, p.c.fund_id, sa.func.sum(p.c.amount).label("amount"))
+            .join(p, p.c.tx_id == t.c.id)
+            .where(t.c.org_id == book.org_id, t.c.date >= start,
+                   sa.or_(p.c.fund_id.in_(sorted(falling)), p.c.account_id.in_(sorted(paid_from))))
+            .group_by(t.c.date, p.c.account_id, p.c.fund_id)):
+        theirs[_as_date(r.date)][(r.account_id, r.fund_id)] = int(r.amount)
+    # the balances before ``start``: today's (without the entries) less everything dated since
+    now = {k: v for k, v in book.balances.items() if key(*k)}
+    for day in theirs.values():
+        for k, v in day.items():
+            now[k] = now.get(k, 0) - v
+    mine: dict[tuple[int, int], int] = defaultdict(int)
+    for day in sorted(set(theirs) | set(ours)):
+        for k, v in theirs.get(day, {}).items():
+            now[k] = now.get(k, 0) + v
+        for k, v in ours.get(day, {}).items():
+            mine[k] += v
+        for acct in sorted(paid_from):
+            lowered = sum(v for (a, _), v in mine.items() if a == acct)
+            held = sum(v for (a, _), v in now.items() if a == acct) + lowered
+            if held < 0 and lowered < 0:
+                code = book.accounts[acct][0]
+                raise InsufficientCash(
+                    f"account {code} would hold {held} đ on {day.isoformat()}",
+                    account=code, date=day.isoformat(), balance=held, shortfall=-held)
+        for fund_id in sorted(falling):
+            if not any(f == fund_id for (_, f) in mine):
+                continue
+            before = _fund_figures(book, fund_id, now)
+            after = _fund_figures(book, fund_id, now, mine)
+            if after.spendable < 0 and after.spendable < before.spendable:
+                raise InsufficientFunds(
+                    f"fund {book.funds[fund_id]} would have a spendable balance of {after.spendable} đ "
+                    f"on {day.isoformat()}", fund=book.funds[fund_id], date=day.isoformat(), reason="on_date",
+                    spendable=before.spendable, shortfall=-after.spendable)
 
 
 def _fund_figures(book: _OrgBook, fund_id: int, *amounts: dict[tuple[int, int], int] | int) -> FundBalance:

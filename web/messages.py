@@ -109,15 +109,24 @@ _VI = {
                       "split_sum_differs": "Tổng các phần ({parts_total} đồng) phải đúng bằng số tiền của dòng "
                                            "sao kê ({amount} đồng).",
                       "not_integer": "Số tiền phải là số nguyên đồng.",
+                      "before_original": "Bút toán đảo phải ghi từ ngày của bút toán gốc ({original}) trở đi.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity} {what}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
     "period_locked": {None: "Kỳ kế toán đã khóa sổ đến ngày {lock_date}; không thể ghi sổ ngày {date}."},
-    "insufficient_funds": {None: "Quỹ {fund} không đủ số dư được phép chi (thiếu {shortfall} đồng)."},
+    "insufficient_funds": {"above_earmark": "Khoản tài trợ theo địa chỉ chỉ còn {spendable} đồng "
+                                            "(thiếu {shortfall} đồng).",
+                           "on_date": "Quỹ {fund} không đủ số dư được phép chi vào ngày {date} "
+                                      "(thiếu {shortfall} đồng).",
+                           None: "Quỹ {fund} không đủ số dư được phép chi (thiếu {shortfall} đồng)."},
+    "insufficient_cash": {None: "Tài khoản {account} không đủ tiền vào ngày {date}: số dư sẽ là {balance} đồng "
+                                "(thiếu {shortfall} đồng). Quỹ có thể còn tiền ở tài khoản khác."},
     "already_reversed": {None: "Bút toán này đã được đảo trước đó."},
     "conflict": {"ambiguous_donor": "Có nhiều nhà hảo tâm trùng tên; hãy chọn theo mã số.",
                  "profile_exists": "Đã có mẫu sao kê tên {name}.",
                  "pledge_has_payments": "Hãy đảo các lần thu tiền của cam kết này trước.",
+                 "earmark_in_use": "Có {lines} dòng chi đang dùng khoản tài trợ theo địa chỉ này; hãy bỏ hoặc "
+                                   "hủy các dòng đó trước.",
                  "overpaid": "Số tiền vượt quá phần cam kết còn phải thu ({outstanding} đồng).",
                  "login_taken": "Tên đăng nhập {login} đã có người dùng.",
                  "role_not_held": "Người dùng không giữ vai trò {role} trong tổ chức này.",

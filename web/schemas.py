@@ -153,7 +153,8 @@ def _figures() -> dict[str, fields.Field]:
     about = {"holdings": "assets held", "liabilities": "what the fund owes (e.g. earmarked money)",
              "balance": "net assets: holdings − liabilities", "principal": "protected principal (3531)",
              "reserved": "held by approved, unpaid awards", "non_cash": "pledges and goods",
-             "spendable": "balance − principal − reserved − non_cash"}
+             "not_liquid": "term deposits and accrued interest beyond the principal: not payable until settled",
+             "spendable": "balance − principal − reserved − non_cash − not_liquid"}
     return {k: fields.Integer(required=True, metadata={"description": v}) for k, v in about.items()}
 
 

@@ -142,7 +142,8 @@ def test_a_batch_spends_interest_but_not_protected_principal(council):
 
 def test_cancelling_an_unpaid_line_releases_its_reservation(council):
     books = council
-    give(books, 10_000_000)
+    give(books, 5_000_000)
+    give(books, 5_000_000, kind="transfer", bank_account="1121.BIDV")  # line 1 is paid from the bank
     bid = draft(books, students(books, 3), amount=1_000_000)
     services.submit_batch(books.db, "SLA", bid, user="tq")
     for m in ("hd1", "hd2"):

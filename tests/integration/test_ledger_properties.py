@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from ledger import schema as s
 from ledger import services
 from ledger.balances import cached_matches_postings
 from ledger.db import Database
-from ledger.errors import Conflict, InsufficientFunds, PeriodLocked
+from ledger.errors import Conflict, InsufficientFunds, InvalidInput, PeriodLocked
 from ledger.journal import Entry, Line, post
 from ledger.migrate import upgrade
 from ledger.orgs import account_by_code
@@ -26,9 +27,15 @@ FUNDS = ("TOHIEU", "KHT")
 START = date(2025, 3, 1)
 amounts = st.integers(min_value=1, max_value=5 * 10**9)
 days = st.integers(min_value=0, max_value=60)
-# effect of each kind on (balance, spendable)
-EFFECT = {"cash": (1, 1), "principal": (1, 0), "earmark": (0, 0), "in_kind": (1, 0),
-          "pledge": (1, 0)}
+# effect of each kind on (balance, spendable, cash on hand)
+EFFECT = {"cash": (1, 1, 1), "principal": (1, 0, 1), "earmark": (0, 0, 1), "in_kind": (1, 0, 0),
+          "pledge": (1, 0, 0)}
+
+
+def lowest_from(moves, on):
+    """The lowest end-of-day sum of ``moves`` ({key: (date, amount)}) on ``on`` and every later day."""
+    days = sorted({on} | {d for d, _ in moves.values() if d >= on})
+    return min(sum(a for d, a in moves.values() if d <= t) for t in days)
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -52,6 +59,13 @@ class LedgerMachine(RuleBasedStateMachine):
         self.pledges: dict[int, tuple[str, int, int]] = {}  # pledge donation id -> (fund, tx, open)
         self.payments: dict[int, int] = {}  # payment tx -> pledge donation id
         self.lock: date | None = None
+        # dated moves, so that a back-dated payment is judged on its day and every later one
+        self.cash: dict[int, tuple[date, int]] = {}  # tx -> (date, change of cash 111, all funds)
+        self.spend = {f: {} for f in FUNDS}  # fund -> {tx: (date, change of spendable)}
+
+    def _moved(self, tx, fund, on, dspend, dcash):
+        self.spend[fund][tx] = (on, dspend)
+        self.cash[tx] = (on, dcash)
 
     def _books_from_template(self):
         from tests.conftest import Books
@@ -81,10 +95,11 @@ class LedgerMachine(RuleBasedStateMachine):
             assert self._locked(on)
             return
         assert not self._locked(on)
-        db_, ds_ = EFFECT[kind]
+        db_, ds_, dc_ = EFFECT[kind]
         self.model[fund][0] += db_ * amount
         self.model[fund][1] += ds_ * amount
         self.live[r["tx_id"]] = (fund, db_ * amount, ds_ * amount, None)
+        self._moved(r["tx_id"], fund, on, ds_ * amount, dc_ * amount)
         if kind == "pledge":
             self.pledges[r["donation_id"]] = (fund, r["tx_id"], amount)
 
@@ -107,26 +122,29 @@ class LedgerMachine(RuleBasedStateMachine):
         self.pledges[pid] = (fund, self.pledges[pid][1], open_ - amount)
         self.model[fund][1] += amount
         self.live[r["tx_id"]] = (fund, 0, amount, pid)
+        self._moved(r["tx_id"], fund, on, amount, amount)
         self.payments[r["tx_id"]] = pid
 
     @rule(fund=st.sampled_from(FUNDS), amount=amounts, d=days)
     def award(self, fund, amount, d):
         on = START + timedelta(days=d)
         fid = self.books.fund_id if fund == "TOHIEU" else self.books.other_fund_id
+        fits = lowest_from(self.spend[fund], on) >= amount and lowest_from(self.cash, on) >= amount
         try:
             with self.db.begin() as c:
-                post(c, self.books.org_id, [Entry(on, "Học bổng", (
+                p = post(c, self.books.org_id, [Entry(on, "Học bổng", (
                     Line(account_by_code(c, self.books.org_id, "811").id, fid, amount),
                     Line(account_by_code(c, self.books.org_id, "111").id, fid, -amount)))], user="h")
         except PeriodLocked:
             assert self._locked(on)
             return
-        except InsufficientFunds:
-            assert self.model[fund][1] < amount
+        except InsufficientFunds:  # not spendable, or not in cash, on its day or a later one
+            assert not fits
             return
-        assert self.model[fund][1] >= amount
+        assert fits
         self.model[fund][0] -= amount
         self.model[fund][1] -= amount
+        self._moved(p[0].tx_id, fund, on, -amount, -amount)
 
     @precondition(lambda self: self.live)
     @rule(data=st.data(), d=days)
@@ -136,19 +154,28 @@ class LedgerMachine(RuleBasedStateMachine):
         on = START + timedelta(days=d)
         has_payments = any(p == self._pledge_of_tx(tx) for p in
                            (self.payments[t] for t in self.live if t in self.payments))
+        dcash = self.cash[tx][1]
+        fits = ((dspend <= 0 or lowest_from(self.spend[fund], on) >= dspend)
+                and (dcash <= 0 or lowest_from(self.cash, on) >= dcash))
         try:
-            services.reverse(self.db, "SLA", tx, reason="sai", on=on, user="h")
+            r = services.reverse(self.db, "SLA", tx, reason="sai", on=on, user="h")
         except PeriodLocked:
             assert self._locked(on)
             return
         except InsufficientFunds:
-            assert self.model[fund][1] - dspend < 0
+            assert not fits
             return
         except Conflict:
             assert has_payments
             return
+        except InvalidInput as e:  # a reversal is never dated before the entry it reverses
+            assert e.params["reason"] == "before_original"
+            with self.db.read() as c:
+                assert on < c.execute(sa.select(s.transactions.c.date).where(s.transactions.c.id == tx)).scalar()
+            return
         assert not self._locked(on) and not has_payments
-        assert self.model[fund][1] - dspend >= 0 or dspend <= 0
+        assert fits
+        self._moved(r["tx_id"], fund, on, -dspend, -dcash)
         self.model[fund][0] -= dbal
         self.model[fund][1] -= dspend
         del self.live[tx]
