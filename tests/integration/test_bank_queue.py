@@ -258,7 +258,8 @@ def _account_balance(books, code: str, fund: str) -> int:
 
 def test_a_bank_fee_debit_is_booked_to_the_bank_charges_account_and_undone_like_suspense(books):
     _fees_account(books)
-    give(books, 1_000_000, name="Lê Văn Bình", on=date(2025, 3, 1))
+    # the fee is taken from money in the bank (a bank account never goes below zero on any day)
+    give(books, 1_000_000, name="Lê Văn Bình", on=date(2025, 3, 1), kind="transfer", bank_account=ACCOUNT)
     (line,) = _statement(books, [("06/03/2025", "F1", -11_000, "PHI QUAN LY TAI KHOAN T02")])
     bank0, fees0 = _account_balance(books, ACCOUNT, books.fund), _account_balance(books, FEES, books.fund)
     balance0 = figures(books).balance
