@@ -349,20 +349,23 @@ def token_scope(db: Database, token: str) -> TokenScope:
     One statement, outside any transaction: every API request checks its token."""
     rows = db.peek_rows(_TOKEN_SCOPE, (_digest(token),))
     if not rows:
-        raise TokenRefused("unknown API token", reason="unknown")
+        raise TokenRefused("unknown API token", field="token", reason="unknown")
     token_id, token_org, token_role, expires_at, revoked_at, reason, uid, login, name, active = rows[0][:10]
     if revoked_at is not None:
-        raise TokenRevoked("the API token was revoked", reason=reason or "revoked", id=token_id)
+        why = "its user lost the role it acts with" if reason == "role_removed" else "by a person"
+        raise TokenRevoked(f"the API token was revoked: {why}", field="token", reason=reason or "revoked",
+                           id=token_id)
     if expires_at <= now_iso():
-        raise TokenExpired(f"the API token expired at {expires_at}", reason="expired", id=token_id,
-                           expires_at=expires_at)
+        raise TokenExpired(f"the API token expired at {expires_at}", field="token", reason="expired",
+                           id=token_id, expires_at=expires_at)
     roles: dict[int, set[str]] = {}
     for *_, org_id, role in rows:
         if org_id is not None:
             roles.setdefault(org_id, set()).add(role)
     user = User(uid, login, name, bool(active), {k: frozenset(v) for k, v in roles.items()})
     if not user.active or not user.has(token_org, token_role):
-        raise TokenRevoked("the API token's user no longer holds its role", reason="role_removed", id=token_id)
+        raise TokenRevoked("the API token was revoked: its user no longer holds the role it acts with (or is "
+                           "inactive)", field="token", reason="role_removed", id=token_id)
     return TokenScope(token_id, user, token_org, token_role)
 
 
