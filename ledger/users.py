@@ -201,7 +201,7 @@ def _release(db: Database, keys: list[str]) -> None:
 
 
 def forget_old_attempts(conn: Connection, *, now_ms: int | None = None) -> int:
-    """Remove counters whose window ended an hour ago or more (``quy cleanup``); return how many."""
+    """Remove counters whose window began an hour ago or more (each failed login does); return how many."""
     now_ms = now_ms or int(time.time() * 1000)
     t = s.login_throttle
     return conn.execute(t.delete().where(t.c.window_start < now_ms - 3600 * 1000)).rowcount

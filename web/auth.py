@@ -209,6 +209,7 @@ def login():
         user = users.authenticate(conn, login_name, password, ip=ip)
         if user is None:
             record(conn, Actor(login_name.strip()[:80] or "?", "web", ip), "login.failed")
+            users.forget_old_attempts(conn)  # counters an hour past their window: the table stays small
     if user is None:
         return render_template("login.html", next=safe_next(request.form.get("next")) or "",
                                error=_("Wrong login or password.")), 401
