@@ -23,7 +23,7 @@ from .db import BulkWriter, bulk_insert, driver_rows, sql_bool, sql_date
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, allocate_many, post, reversal_entry, take_turn
 from .money import parse_amount, parse_foreign_amount
-from .names import clean_name, match_key
+from .names import clean_name, match_key, single_line
 from .orgs import account_by_code, account_id_by_role, fund_id_by_code
 
 DONATION_KINDS = ("cash", "transfer", "in_kind", "pledge")
@@ -265,7 +265,8 @@ def validate_donation(inp: DonationInput) -> ValidDonation:
     return ValidDonation(
         inp.fund.strip(), amount, on, inp.kind, donor, (inp.campaign or "").strip() or None,
         (inp.bank_account or "").strip() or None, bool(inp.to_principal), earmark, desc, qty, unit,
-        fx_amount, fx_currency, (inp.reference or "").strip(), (inp.message or "").strip(),
+        fx_amount, fx_currency, single_line(inp.reference, field="reference", size=120),
+        (inp.message or "").strip(),
         None if inp.gold_book is None else bool(inp.gold_book),
     )
 
@@ -465,6 +466,7 @@ def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, da
     if method not in ("cash", "transfer"):
         raise InvalidInput("a pledge is paid in cash or by transfer", field="method",
                            reason="unknown_method")
+    reference = single_line(reference, field="reference", size=120)
     outstanding = pledge_outstanding(conn, pledge_id)
     if amount > outstanding:
         raise Conflict(f"the pledge has {outstanding} đ outstanding; {amount} đ is more",

@@ -113,3 +113,28 @@ class StatementUnbalanced(LedgerError):
 
     code = "statement_unbalanced"
     status = 422
+
+
+class TokenRefused(LedgerError):
+    """An API token that cannot act: unknown (``token_unknown``), expired (``token_expired``) or revoked —
+    by a person or because its user lost the role it acts with (``token_revoked``, ``params['reason']``
+    ``revoked`` or ``role_removed``). A dead token never comes back."""
+
+    code = "token_unknown"
+    status = 401
+
+
+class TokenExpired(TokenRefused):
+    code = "token_expired"
+
+
+class TokenRevoked(TokenRefused):
+    code = "token_revoked"
+
+
+class MalformedInput(LedgerError):
+    """A request that cannot even be read as text: bytes that are not UTF-8, a lone surrogate, JSON nested
+    too deeply, a control character where none belongs. ``params['reason']`` says which; nothing is written."""
+
+    code = "malformed_input"
+    status = 400

@@ -12,12 +12,17 @@ import unicodedata
 from .errors import InvalidName
 
 MAX_NAME = 300
+#: Characters that end a line: a single-line field (a name, a number, a reference) refuses them instead of
+#: folding them into spaces — they could split a header, a CSV row or a printed line.
+LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def clean_name(value: object, *, field: str = "name") -> str:
     """Return the name with outer whitespace trimmed and inner runs collapsed; refuse empty or non-NFC."""
     if not isinstance(value, str):
         raise InvalidName(f"{field} must be text", field=field, reason="not_text")
+    if not LINE_BREAKS.isdisjoint(value):
+        raise InvalidName(f"{field} must be one line", field=field, reason="line_break")
     name = " ".join(value.split())
     if not name:
         raise InvalidName(f"{field} is empty", field=field, reason="empty")
@@ -30,6 +35,23 @@ def clean_name(value: object, *, field: str = "name") -> str:
     if not name.isprintable():  # control, format, private-use or unassigned characters
         raise InvalidName(f"{field} contains control characters", field=field, reason="control_chars")
     return name
+
+
+def single_line(value: object, *, field: str, size: int = 200) -> str:
+    """Return a short free-text field (a bank reference) trimmed; refuse line breaks and control
+    characters, and more than ``size`` characters. Empty is allowed."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidName(f"{field} must be text", field=field, reason="not_text")
+    if not LINE_BREAKS.isdisjoint(value):
+        raise InvalidName(f"{field} must be one line", field=field, reason="line_break")
+    text = value.strip()
+    if text and not text.replace("\t", " ").isprintable():
+        raise InvalidName(f"{field} contains control characters", field=field, reason="control_chars")
+    if len(text) > size:
+        raise InvalidName(f"{field} is longer than {size} characters", field=field, reason="too_long")
+    return text
 
 
 def match_key(name: str) -> str:

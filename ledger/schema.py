@@ -338,6 +338,7 @@ print_jobs = sa.Table(
     sa.Column("created_by", sa.String(120), nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("finished_at", sa.String(40), nullable=True),
+    sa.Column("heartbeat_at", sa.String(40), nullable=True),  # written while its worker lives
     sa.CheckConstraint("state IN ('queued','running','done','failed')", name="state"),
     sa.CheckConstraint("kind IN ('receipt','letter','certificate')", name="kind"),
 )
@@ -766,19 +767,21 @@ api_tokens = sa.Table(
     sa.Column("name", sa.String(200), nullable=False, server_default=""),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("revoked_at", sa.String(40), nullable=True),
+    sa.Column("expires_at", sa.String(40), nullable=False),
+    # why it died: "revoked" (by a person) or "role_removed" (its user lost the role); null while live
+    sa.Column("revoked_reason", sa.String(20), nullable=True),
     sa.CheckConstraint("role IN ('admin','treasurer','council','auditor')", name="role"),
+    sa.Index("ix_api_tokens_user_org_role", "user_id", "org_id", "role"),
 )
 
-#: Failed logins, kept to rate-limit attempts per account and per address (across worker processes).
-login_failures = sa.Table(
-    "login_failures",
+#: Login attempts per key (``login:<name>``, ``ip:<address>``) in the current window: one row each, claimed
+#: by one atomic statement (``ledger.users.claim_attempt``), so every worker process sees the same count.
+login_throttle = sa.Table(
+    "login_throttle",
     metadata,
-    _id(),
-    sa.Column("login", sa.String(80), nullable=False),
-    sa.Column("ip", sa.String(64), nullable=False),
-    sa.Column("at", sa.BigInteger, nullable=False),  # epoch milliseconds
-    sa.Index("ix_login_failures_login_at", "login", "at"),
-    sa.Index("ix_login_failures_ip_at", "ip", "at"),
+    sa.Column("key", sa.String(150), primary_key=True),
+    sa.Column("window_start", sa.BigInteger, nullable=False),  # epoch milliseconds
+    sa.Column("n", sa.Integer, nullable=False),
 )
 
 #: Who changed what, when and from where: written in the same unit of work as the change. Append-only.

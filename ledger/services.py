@@ -6,17 +6,20 @@ do nothing else but parse input and render output.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import audit, balances, documents, donations, importer, journal, orgs, users
+from . import schema as s
 from .audit import Actor, as_actor
-from .clock import parse_date
+from .clock import now_iso, parse_date
 from .db import Database
-from .errors import Conflict
+from .errors import Conflict, NotFound
 from .idempotency import run_idempotent
 
 Who = Actor | str  # who acts: an Actor (web, API) or a plain user name (CLI, tests)
@@ -260,12 +263,38 @@ def revoke_role(db: Database, login: str, org_code: str, role: str, *, user: Who
 
 
 def create_token(db: Database, login: str, org_code: str, role: str, *, name: str = "",
-                 user: Who = "cli") -> dict:
-    """Create an API token for ``login`` scoped to one organization and role; the token is shown once."""
+                 days: int | None = None, user: Who = "cli") -> dict:
+    """Create an API token for ``login`` scoped to one organization and role, living ``days`` (default
+    ``QUY_TOKEN_DAYS``); the token is shown once."""
     with db.begin() as conn:
         tid, token = users.create_token(conn, users.user_id_by_login(conn, login),
-                                        orgs.org_id_by_code(conn, org_code), role, name=name, actor=user)
-    return {"id": tid, "token": token, "org": org_code, "role": role}
+                                        orgs.org_id_by_code(conn, org_code), role, name=name, days=days,
+                                        actor=user)
+        expires = conn.execute(sa.select(s.api_tokens.c.expires_at).where(s.api_tokens.c.id == tid)).scalar()
+    return {"id": tid, "token": token, "org": org_code, "role": role, "expires_at": expires}
+
+
+def list_tokens(db: Database, *, login: str | None = None, org_code: str | None = None) -> list[dict]:
+    """Return API tokens (of one user, one organization, or all) with their state, newest first."""
+    with db.read() as conn:
+        uid = users.user_id_by_login(conn, login) if login else None
+        oid = orgs.org_id_by_code(conn, org_code) if org_code else None
+        rows = users.list_tokens(conn, org_id=oid, user_id=uid)
+    now = now_iso()
+    return [{**asdict(r), "state": r.state(now)} for r in rows]
+
+
+def revoke_token(db: Database, token_id: int, *, org_code: str | None = None, login: str | None = None,
+                 user: Who = "cli") -> bool:
+    """Revoke an API token for good; return False when it was dead already. With ``org_code`` (and
+    ``login``), a token of another organization (or another user) is not found: a web page never
+    reaches beyond what its requester may see."""
+    with db.begin() as conn:
+        owner, oid = users.token_owner(conn, token_id)
+        if (org_code is not None and oid != orgs.org_id_by_code(conn, org_code)) or (
+                login is not None and owner != users.user_id_by_login(conn, login)):
+            raise NotFound(f"token {token_id} not found", entity="token", id=token_id)
+        return users.revoke_token(conn, token_id, actor=user)
 
 
 # ------------------------------------------------------------------ numbered documents and the gold book

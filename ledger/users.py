@@ -21,7 +21,7 @@ from . import audit
 from . import schema as s
 from .clock import now_iso
 from .db import Database
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound, TokenExpired, TokenRefused, TokenRevoked
 from .names import clean_name
 
 ROLES = s.ROLES
@@ -90,10 +90,14 @@ def grant(conn: Connection, user_id: int, org_id: int, role: str, *, actor: audi
 
 
 def revoke(conn: Connection, user_id: int, org_id: int, role: str, *, actor: audit.Actor | str) -> None:
+    """Take a role away; the user's API tokens acting with it die with it, for good (a later grant of the
+    same role does not bring them back)."""
     m = s.memberships
     conn.execute(m.delete().where(m.c.user_id == user_id, m.c.org_id == org_id, m.c.role == role))
+    tokens = _revoke_role_tokens(conn, user_id, org_id, role)
     login = conn.execute(sa.select(s.users.c.login).where(s.users.c.id == user_id)).scalar()
-    audit.record(conn, actor, "role.revoke", org_id=org_id, target=login, details={"role": role})
+    audit.record(conn, actor, "role.revoke", org_id=org_id, target=login,
+                 details={"role": role, "tokens_revoked": tokens})
 
 
 def user_id_by_login(conn: Connection, login: str) -> int:
@@ -144,24 +148,68 @@ def set_password(conn: Connection, user_id: int, password: str, *, actor: audit.
 # ------------------------------------------------------------------ logging in
 
 
-#: Failed logins allowed per account and per address in a window before the next is refused.
+#: Login attempts allowed per account and per address in a window before the next is refused.
 MAX_FAILURES = 10
 WINDOW_SECONDS = 60
 
+#: One statement claims an attempt for a key: a new row, a row whose window has passed (a new window), or a row
+#: below the limit gets one more attempt and returns its count; a row at the limit is left as it is and returns
+#: nothing. PostgreSQL locks the row for the statement (a concurrent claim waits, then sees the new count); SQLite
+#: runs one writer at a time. Either way no more than the limit pass in a window, however many arrive at once.
+_CLAIM = sa.text(
+    "INSERT INTO login_throttle (key, window_start, n) VALUES (:key, :now, 1) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "n = CASE WHEN login_throttle.window_start <= :since THEN 1 ELSE login_throttle.n + 1 END, "
+    "window_start = CASE WHEN login_throttle.window_start <= :since THEN :now ELSE login_throttle.window_start END "
+    "WHERE login_throttle.window_start <= :since OR login_throttle.n < :limit "
+    "RETURNING n")
 
-def too_many_failures(conn: Connection, login: str, ip: str, *, now_ms: int | None = None) -> bool:
-    """Return True when the account or the address had MAX_FAILURES failed logins in the window."""
+
+def _throttle_keys(login: str, ip: str) -> list[str]:
+    return [f"login:{(login or '').strip().casefold()[:80]}", f"ip:{(ip or '')[:64]}"]
+
+
+def claim_attempt(db: Database, login: str, ip: str, *, now_ms: int | None = None,
+                  limit: int = MAX_FAILURES) -> bool:
+    """Claim one login attempt for the account and for the address; return False (claiming nothing) when
+    either already had ``limit`` attempts in the window. Each claim is one atomic statement, committed at
+    once: the password is checked outside any lock, and a successful login gives its claim back."""
     now_ms = now_ms or int(time.time() * 1000)
     since = now_ms - WINDOW_SECONDS * 1000
-    f = s.login_failures
-    key = login.strip().casefold()[:80]
-    by_login = conn.execute(sa.select(sa.func.count()).where(f.c.login == key, f.c.at > since)).scalar()
-    by_ip = conn.execute(sa.select(sa.func.count()).where(f.c.ip == ip, f.c.at > since)).scalar()
-    return by_login >= MAX_FAILURES or by_ip >= MAX_FAILURES
+    claimed: list[str] = []
+    for key in _throttle_keys(login, ip):
+        with db.begin() as conn:
+            ok = conn.execute(_CLAIM, {"key": key, "now": now_ms, "since": since, "limit": limit}).first()
+        if ok is None:
+            _release(db, claimed)
+            return False
+        claimed.append(key)
+    return True
+
+
+def release_attempt(db: Database, login: str, ip: str) -> None:
+    """Give back the attempt a successful login claimed: only failures count against the limit."""
+    _release(db, _throttle_keys(login, ip))
+
+
+def _release(db: Database, keys: list[str]) -> None:
+    if not keys:
+        return
+    t = s.login_throttle
+    with db.begin() as conn:
+        conn.execute(t.update().where(t.c.key.in_(keys), t.c.n > 0).values(n=t.c.n - 1))
+
+
+def forget_old_attempts(conn: Connection, *, now_ms: int | None = None) -> int:
+    """Remove counters whose window began an hour ago or more (each failed login does); return how many."""
+    now_ms = now_ms or int(time.time() * 1000)
+    t = s.login_throttle
+    return conn.execute(t.delete().where(t.c.window_start < now_ms - 3600 * 1000)).rowcount
 
 
 def authenticate(conn: Connection, login: str, password: str, *, ip: str) -> User | None:
-    """Return the user if the password is right; otherwise record a failure and return None."""
+    """Return the user if the password is right and the account active, else None. The attempt must have
+    been claimed first (:func:`claim_attempt`)."""
     key = (login or "").strip().casefold()[:80]
     row = conn.execute(sa.select(s.users).where(s.users.c.login == key)).one_or_none()
     ok = False
@@ -170,11 +218,6 @@ def authenticate(conn: Connection, login: str, password: str, *, ip: str) -> Use
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or not row.active:
-        now_ms = int(time.time() * 1000)
-        f = s.login_failures
-        old = now_ms - 3600 * 1000  # what no longer counts is dropped, so the table stays small
-        conn.execute(f.delete().where(sa.or_(f.c.login == key, f.c.ip == ip[:64]), f.c.at < old))
-        conn.execute(f.insert().values(login=key, ip=ip[:64], at=now_ms))
         return None
     if _hasher.check_needs_rehash(row.password_hash):
         conn.execute(s.users.update().where(s.users.c.id == row.id)
@@ -210,6 +253,9 @@ def close_session(conn: Connection, token: str) -> None:
 
 # ------------------------------------------------------------------ API tokens
 
+#: The longest lifetime a token may be given (days).
+MAX_TOKEN_DAYS = 3650
+
 
 @dataclass(frozen=True)
 class TokenScope:
@@ -221,54 +267,146 @@ class TokenScope:
     role: str
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as listed: never its text, only its first characters."""
+
+    id: int
+    prefix: str
+    login: str
+    org: str
+    role: str
+    name: str
+    created_at: str
+    expires_at: str
+    revoked_at: str | None
+    revoked_reason: str | None
+
+    def state(self, now: str | None = None) -> str:
+        """``live``, ``expired``, ``revoked`` or ``role_removed``."""
+        if self.revoked_at is not None:
+            return self.revoked_reason or "revoked"
+        return "expired" if self.expires_at <= (now or now_iso()) else "live"
+
+
+def _iso_after(days: int) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def token_days(days: object = None) -> int:
+    """The lifetime of a new token: ``days`` if given (1 to MAX_TOKEN_DAYS), else ``QUY_TOKEN_DAYS``."""
+    from . import config
+
+    if days is None or days == "":
+        return config.load().token_days
+    try:
+        n = int(days)
+    except (TypeError, ValueError):
+        n = 0
+    if isinstance(days, bool) or n < 1 or n > MAX_TOKEN_DAYS:
+        raise InvalidInput(f"a token lives from 1 to {MAX_TOKEN_DAYS} days", field="days",
+                           reason="bad_token_days")
+    return n
+
+
 def create_token(conn: Connection, user_id: int, org_id: int, role: str, *, name: str = "",
-                 actor: audit.Actor | str) -> tuple[int, str]:
-    """Create an API token scoped to one organization and a role the user holds there; return
-    (id, the token text — shown once, only its digest is kept)."""
+                 days: int | None = None, actor: audit.Actor | str) -> tuple[int, str]:
+    """Create an API token scoped to one organization and a role the user holds there, living ``days``
+    (default ``QUY_TOKEN_DAYS``); return (id, the token text — shown once, only its digest is kept)."""
+    lifetime = token_days(days)
     user = load_user(conn, user_id)
     if user is None:
         raise NotFound("user not found", entity="user", id=user_id)
     if not user.has(org_id, role):
         raise Conflict(f"{user.login} does not hold the role {role} in this organization",
                        reason="role_not_held", role=role)
+    name = clean_name(name, field="name") if (name or "").strip() else ""
     token = "quy_" + secrets.token_urlsafe(32)
+    expires = _iso_after(lifetime)
     tid = conn.execute(s.api_tokens.insert().values(
         token_hash=_digest(token), prefix=token[:10], user_id=user_id, org_id=org_id, role=role,
-        name=name.strip()[:200], created_at=now_iso())).inserted_primary_key[0]
+        name=name[:200], created_at=now_iso(), expires_at=expires)).inserted_primary_key[0]
     audit.record(conn, actor, "token.create", org_id=org_id, target=user.login,
-                 details={"token_id": tid, "role": role, "name": name})
+                 details={"token_id": tid, "role": role, "name": name, "expires_at": expires})
     return tid, token
 
 
-#: One statement: a live token, its user and all the user's roles.
-_TOKEN_SCOPE = ("SELECT t.id, t.org_id, t.role, u.id, u.login, u.name, u.active, m.org_id, m.role "
+#: One statement: the token (live or not), its user and all the user's roles.
+_TOKEN_SCOPE = ("SELECT t.id, t.org_id, t.role, t.expires_at, t.revoked_at, t.revoked_reason, "
+                "u.id, u.login, u.name, u.active, m.org_id, m.role "
                 "FROM api_tokens t JOIN users u ON u.id = t.user_id "
                 "LEFT JOIN memberships m ON m.user_id = u.id "
-                "WHERE t.token_hash = %s AND t.revoked_at IS NULL")
+                "WHERE t.token_hash = %s")
 
 
-def token_scope(db: Database, token: str) -> TokenScope | None:
-    """Return what a live API token may do, or None. A token whose user lost the role is dead.
+def token_scope(db: Database, token: str) -> TokenScope:
+    """Return what a live API token may do; raise :class:`TokenRefused` (``token_unknown``),
+    :class:`TokenExpired` or :class:`TokenRevoked` otherwise. A token whose user lost the role (or was
+    deactivated) is refused too; revoking the role revokes its tokens for good (:func:`revoke`).
 
     One statement, outside any transaction: every API request checks its token."""
     rows = db.peek_rows(_TOKEN_SCOPE, (_digest(token),))
     if not rows:
-        return None
-    token_id, token_org, token_role, uid, login, name, active = rows[0][:7]
+        raise TokenRefused("unknown API token", field="token", reason="unknown")
+    token_id, token_org, token_role, expires_at, revoked_at, reason, uid, login, name, active = rows[0][:10]
+    if revoked_at is not None:
+        why = "its user lost the role it acts with" if reason == "role_removed" else "by a person"
+        raise TokenRevoked(f"the API token was revoked: {why}", field="token", reason=reason or "revoked",
+                           id=token_id)
+    if expires_at <= now_iso():
+        raise TokenExpired(f"the API token expired at {expires_at}", field="token", reason="expired",
+                           id=token_id, expires_at=expires_at)
     roles: dict[int, set[str]] = {}
     for *_, org_id, role in rows:
         if org_id is not None:
             roles.setdefault(org_id, set()).add(role)
     user = User(uid, login, name, bool(active), {k: frozenset(v) for k, v in roles.items()})
     if not user.active or not user.has(token_org, token_role):
-        return None
+        raise TokenRevoked("the API token was revoked: its user no longer holds the role it acts with (or is "
+                           "inactive)", field="token", reason="role_removed", id=token_id)
     return TokenScope(token_id, user, token_org, token_role)
 
 
-def revoke_token(conn: Connection, token_id: int, *, actor: audit.Actor | str) -> None:
+def list_tokens(conn: Connection, *, org_id: int | None = None, user_id: int | None = None) -> list[TokenInfo]:
+    """Return tokens (of one organization and/or one user, or all), newest first."""
+    t, u, o = s.api_tokens, s.users, s.organizations
+    q = (sa.select(t.c.id, t.c.prefix, u.c.login, o.c.code.label("org"), t.c.role, t.c.name, t.c.created_at,
+                   t.c.expires_at, t.c.revoked_at, t.c.revoked_reason)
+         .join(u, u.c.id == t.c.user_id).join(o, o.c.id == t.c.org_id).order_by(t.c.id.desc()))
+    if org_id is not None:
+        q = q.where(t.c.org_id == org_id)
+    if user_id is not None:
+        q = q.where(t.c.user_id == user_id)
+    return [TokenInfo(**r._mapping) for r in conn.execute(q)]
+
+
+def token_owner(conn: Connection, token_id: int) -> tuple[int, int]:
+    """Return (user id, organization id) of a token; NotFound if there is none."""
     t = s.api_tokens
-    row = conn.execute(sa.select(t.c.org_id).where(t.c.id == token_id)).one_or_none()
+    row = conn.execute(sa.select(t.c.user_id, t.c.org_id).where(t.c.id == token_id)).one_or_none()
     if row is None:
-        raise NotFound("token not found", entity="token", id=token_id)
-    conn.execute(t.update().where(t.c.id == token_id).values(revoked_at=now_iso()))
-    audit.record(conn, actor, "token.revoke", org_id=row.org_id, target=str(token_id))
+        raise NotFound(f"token {token_id} not found", entity="token", id=token_id)
+    return row.user_id, row.org_id
+
+
+def revoke_token(conn: Connection, token_id: int, *, actor: audit.Actor | str) -> bool:
+    """Revoke a token for good; return False when it was revoked already (nothing changes)."""
+    t = s.api_tokens
+    _uid, org_id = token_owner(conn, token_id)
+    done = conn.execute(t.update().where(t.c.id == token_id, t.c.revoked_at.is_(None))
+                        .values(revoked_at=now_iso(), revoked_reason="revoked")).rowcount
+    if done:
+        audit.record(conn, actor, "token.revoke", org_id=org_id, target=str(token_id))
+    return bool(done)
+
+
+def _revoke_role_tokens(conn: Connection, user_id: int, org_id: int, role: str) -> list[int]:
+    """Revoke (for good) the live tokens acting with a role the user just lost; return their ids."""
+    t = s.api_tokens
+    ids = list(conn.execute(sa.select(t.c.id).where(t.c.user_id == user_id, t.c.org_id == org_id,
+                                                    t.c.role == role, t.c.revoked_at.is_(None))).scalars())
+    if ids:
+        conn.execute(t.update().where(t.c.id.in_(ids)).values(revoked_at=now_iso(), revoked_reason="role_removed"))
+    return ids

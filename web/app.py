@@ -24,7 +24,7 @@ from ledger.db import Database
 from ledger.errors import LedgerError
 from ledger.money import format_vnd
 
-from . import auth, requestlog
+from . import auth, requestlog, safety
 from .messages import vietnamese
 from .requestlog import request_id
 
@@ -124,6 +124,7 @@ def create_app(db: Database | None = None, config: dict | None = None,
     requestlog.configure_logging(settings)
     app.logger.setLevel(settings.log_level)
     requestlog.init_app(app)  # first: every request has its id and start time before anything refuses it
+    app.before_request(safety.check_request)  # then: what cannot be read as text is refused, before CSRF reads it
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

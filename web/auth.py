@@ -2,10 +2,12 @@
 
 Browser sessions: Flask-Login over a server-side session row (``ledger.users``). The cookie carries a
 random token; logging in clears the old session and opens a new row, logging out revokes the row, so
-a replayed old cookie is refused. Failed logins are counted per account and per address across all
-worker processes (in the database); the 11th within a minute gets 429.
+a replayed old cookie is refused. Login attempts are claimed per account and per address across all
+worker processes, each by one atomic statement in the database; the 11th failed attempt within a minute —
+or the 11th of many arriving at once — gets 429.
 
-Programs: ``Authorization: Bearer quy_…`` API tokens, each scoped to one organization and one role.
+Programs: ``Authorization: Bearer quy_…`` API tokens, each scoped to one organization and one role, until they
+expire or are revoked (401 with ``token_expired`` or ``token_revoked``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ledger.audit import Actor, record
 from ledger.db import LOOKUPS
 
 from .permissions import allowed
+from .safety import safe_next
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -186,47 +189,37 @@ def load_token() -> None:
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
         abort(401)
-    scope = users.token_scope(db(), token.strip())
-    if scope is None:
-        abort(401)
-    g.token_scope = scope
+    g.token_scope = users.token_scope(db(), token.strip())  # TokenRefused: 401 token_expired, token_revoked…
 
 
 # ------------------------------------------------------------------ pages
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
-        return render_template("login.html", next=request.args.get("next", ""))
+        return render_template("login.html", next=safe_next(request.args.get("next")) or "")
     login_name = request.form.get("login", "")
     password = request.form.get("password", "")
     ip = client_ip()
+    if not users.claim_attempt(db(), login_name, ip):  # one atomic claim per account and per address
+        return render_template("login.html", next="", error=_(
+            "Too many failed attempts. Wait a minute and try again.")), 429
     with db().begin() as conn:
-        if users.too_many_failures(conn, login_name, ip):
-            return render_template("login.html", next="", error=_(
-                "Too many failed attempts. Wait a minute and try again.")), 429
         user = users.authenticate(conn, login_name, password, ip=ip)
         if user is None:
             record(conn, Actor(login_name.strip()[:80] or "?", "web", ip), "login.failed")
+            users.forget_old_attempts(conn)  # counters an hour past their window: the table stays small
     if user is None:
-        return render_template("login.html", next=request.form.get("next", ""),
+        return render_template("login.html", next=safe_next(request.form.get("next")) or "",
                                error=_("Wrong login or password.")), 401
+    users.release_attempt(db(), login_name, ip)  # only failures count against the limit
     session.clear()  # a new session: nothing from before the login survives it
     with db().begin() as conn:
         token = users.open_session(conn, user.id, ip=ip)
         record(conn, Actor(user.login, "web", ip), "login")
     login_user(WebUser(user, token))
-    dest = _safe_next(request.form.get("next"))
-    if dest is None:
-        dest = url_for("ui.home")
-    return redirect(dest)
+    return redirect(safe_next(request.form.get("next")) or url_for("ui.home"))
 
 
 @bp.post("/logout")
@@ -245,4 +238,4 @@ def logout():
 def language(code: str):
     if code in ("vi", "en"):
         session["lang"] = code
-    return redirect(_safe_next(request.args.get("next")) or url_for("ui.home"))
+    return redirect(safe_next(request.args.get("next")) or url_for("ui.home"))

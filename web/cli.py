@@ -674,12 +674,38 @@ def token() -> None:
 @click.argument("login")
 @click.argument("role_at_org", metavar="ROLE@ORG")
 @click.option("--name", default="", help="What the token is for.")
+@click.option("--days", type=int, default=None, help="How many days it lives (default QUY_TOKEN_DAYS, 90).")
 @click.pass_obj
-def token_create(c: Ctx, login: str, role_at_org: str, name: str) -> None:
+def token_create(c: Ctx, login: str, role_at_org: str, name: str, days: int | None) -> None:
     """Create an API token (printed once: only its digest is kept)."""
     role, _, org_code = role_at_org.partition("@")
-    r = services.create_token(c.db, login, org_code, role, name=name, user=c.user)
+    r = services.create_token(c.db, login, org_code, role, name=name, days=days, user=c.user)
     click.echo(r["token"])
+    click.echo(f"expires {r['expires_at']}", err=True)
+
+
+@token.command("list")
+@click.option("--login", default=None, help="Only this user's tokens.")
+@click.option("--org", "org", default=None, help="Only tokens of this organization (default: all).")
+@json_opt
+@click.pass_obj
+def token_list(c: Ctx, login: str | None, org: str | None, as_json: bool) -> None:
+    """List API tokens (never their text: the first characters only) with expiry and state."""
+    rows = services.list_tokens(c.db, login=login, org_code=org)
+    _out(rows, as_json, "\n".join(
+        f"{r['id']:>5} {r['prefix']}… {r['login']:<14} {r['role']}@{r['org']:<10} {r['state']:<12} "
+        f"expires {r['expires_at'][:10]}  {r['name']}" for r in rows))
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int, metavar="ID")
+@click.pass_obj
+def token_revoke(c: Ctx, token_id: int) -> None:
+    """Revoke an API token for good (its id from `quy token list`)."""
+    if services.revoke_token(c.db, token_id, user=c.user):
+        click.echo(f"Token {token_id} revoked.")
+    else:
+        click.echo(f"Token {token_id} was already dead.")
 
 
 if __name__ == "__main__":

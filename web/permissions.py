@@ -23,6 +23,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "backup.download": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
     "token.create": frozenset({"admin", "treasurer", "council", "auditor"}),
+    # revoke one's own API tokens (an administrator, who also holds users.manage: any token of the organization)
+    "token.revoke": frozenset({"admin", "treasurer", "council", "auditor"}),
     "document.void": frozenset({"treasurer"}),  # void a receipt, issue its replacement
     "gold_book.enter": frozenset({"treasurer"}),  # enter a recorded gift in the gold book on request
     "documents.batch": frozenset({"treasurer", "admin"}),  # start a batch print of a campaign's documents

@@ -31,7 +31,7 @@ from flask_login import current_user
 from books.charts import council, daily
 from books.charts import dashboard as charts
 from books.tabular import csv_text
-from ledger import audit, balances, deposits, importer, orgs, queries, services, users
+from ledger import audit, balances, config, deposits, importer, orgs, queries, services, users
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.donations import DONATION_KINDS, DonationInput, DonorInput, possible_duplicates
@@ -525,15 +525,33 @@ def people(org: str):
 @bp.route("/o/<org>/tokens", methods=["GET", "POST"])
 @requires("token.create")
 def tokens(org: str):
+    """Make an API token for a role one holds here; list one's tokens (an administrator sees every token of
+    the organization), each with its expiry and whether it still lives."""
     token = None
+    status = 200
     roles = sorted(current_user.roles_in(g.org_id))
     if request.method == "POST":
         try:
             token = services.create_token(db(), current_user.login, org, request.form.get("role", ""),
-                                          name=request.form.get("name", ""), user=actor())
+                                          name=request.form.get("name", ""),
+                                          days=request.form.get("days", "").strip() or None, user=actor())
         except LedgerError as err:
             flash(error_text(err), "error")
+            status = err.status
+    everyone = can(g.org_id, "users.manage")
+    rows = services.list_tokens(db(), org_code=org, login=None if everyone else current_user.login)
     with db().read() as conn:
         info = org_info(conn, org)
-    return render_template("tokens.html", org=info, roles=roles, token=token)
+    return render_template("tokens.html", org=info, roles=roles, token=token, rows=rows, everyone=everyone,
+                           default_days=config.load().token_days), status
 
+
+@bp.post("/o/<org>/tokens/<int:token_id>/revoke")
+@requires("token.revoke")
+def token_revoke(org: str, token_id: int):
+    """Revoke one of one's own tokens (an administrator: any token of the organization). A token one may not
+    see is not found."""
+    mine = None if can(g.org_id, "users.manage") else current_user.login
+    if services.revoke_token(db(), token_id, org_code=org, login=mine, user=actor()):
+        flash(_("Token %(id)s is revoked.", id=token_id))
+    return redirect(url_for("ui.tokens", org=org))

@@ -106,6 +106,56 @@ def test_failed_logins_are_limited_per_address_across_accounts(app):
     assert login(c, "thuquy", ip="192.0.2.8").status_code == 302
 
 
+def _race_logins(app, login_name: str, ip: str, n: int) -> list[int]:
+    """``n`` failed logins for one account from one address, each on its own client (and its own database
+    connection), released together by a barrier; return their status codes."""
+    import threading
+
+    clients = [app.test_client() for _ in range(n)]
+    tokens = [csrf_token(c) for c in clients]
+    barrier = threading.Barrier(n)
+    codes: list[int] = [0] * n
+
+    def attempt(i: int) -> None:
+        barrier.wait()
+        codes[i] = clients[i].post("/login", data={"login": login_name, "password": "sai-mat-khau",
+                                                   "csrf_token": tokens[i]},
+                                   environ_base={"REMOTE_ADDR": ip}).status_code
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    return codes
+
+
+def test_thirty_concurrent_failed_logins_evaluate_at_most_ten(app, db, monkeypatch):
+    """The count and the check are one statement: however many attempts arrive at once, no more than the
+    limit are evaluated (their password checked, 401); the others are refused with 429 — on each engine."""
+    from ledger import users
+
+    evaluated = []
+    real = users.authenticate
+
+    def counting(*a, **kw):
+        evaluated.append(1)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(users, "authenticate", counting)
+    for round_ in range(4):
+        evaluated.clear()
+        codes = _race_logins(app, "thuquy" if round_ % 2 == 0 else f"khong-co-{round_}", f"198.51.100.{round_}", 30)
+        assert sorted(set(codes)) == [401, 429], codes
+        assert len(evaluated) == codes.count(401) <= users.MAX_FAILURES, (round_, codes)
+        assert codes.count(401) == users.MAX_FAILURES  # and the limit is not undercounted either
+        assert login(app.test_client(), "thuquy", ip="198.51.100.99").status_code == (
+            429 if round_ % 2 == 0 else 302)  # the account stays locked for the minute; another's is not
+        if round_ % 2 == 0:
+            with db.begin() as conn:  # a new minute: its window is over
+                conn.exec_driver_sql("UPDATE login_throttle SET window_start = window_start - 61000")
+
+
 def test_passwords_are_stored_as_argon2id_hashes(app, db):
     import sqlalchemy as sa
 
