@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from . import audit, balances, documents, donations, importer, journal, orgs, users
+from . import audit, balances, digests, documents, donations, importer, journal, orgs, users
 from .audit import Actor, as_actor
 from .clock import parse_date
 from .db import Database
@@ -173,6 +173,24 @@ def verify_on(conn: Connection, ids: list[int], *, parallel: bool = False) -> li
                                           "document numbering: " + "; ".join(gaps))
         reports.append(rep)
     return reports
+
+
+def head_digests(db: Database, org_code: str | None = None) -> list[digests.Digest]:
+    """The head digest (``ORG SEQ HASH``) of one organization or of each, to keep and check later."""
+    with db.read() as conn:
+        ids = ([orgs.org_id_by_code(conn, org_code)] if org_code else
+               [o.id for o in orgs.list_organizations(conn)])
+        return [digests.head(conn, oid) for oid in ids]
+
+
+def check_digest(db: Database, digest: digests.Digest, *, org_code: str | None = None,
+                 reports: list[journal.ChainReport] | tuple = ()) -> digests.DigestCheck:
+    """Check a head digest taken earlier against the books (``ledger/digests.py``): the named
+    organization (``org_code`` when given) at that sequence number has that hash and its books verify
+    to the head. ``reports``: what :func:`verify` found already, so the chain is not walked twice."""
+    with db.read() as conn:
+        known = next((r for r in reports if r.org_code == digest.org_code), None)
+        return digests.check(conn, digest, org_code=org_code, report=known)
 
 
 def fund_balances(db: Database, org_code: str, *, as_of: date | None = None,
