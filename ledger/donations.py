@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from . import documents
 from . import schema as s
-from .clock import now_iso, parse_date
+from .clock import business_date, now_iso
 from .db import BulkWriter, bulk_insert, driver_rows, sql_bool, sql_date
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, allocate_many, post, reversal_entry
@@ -233,7 +233,7 @@ def validate_donation(inp: DonationInput) -> ValidDonation:
     if not isinstance(inp.fund, str) or not inp.fund.strip():
         raise InvalidInput("fund is required", field="fund", reason="empty")
     amount = parse_amount(inp.amount)
-    on = parse_date(inp.date)
+    on = business_date(inp.date)
     donor = inp.donor if inp.donor.id is not None else validate_donor(inp.donor)
     earmark = (inp.earmark or "").strip() or None
     if inp.to_principal and earmark:
@@ -458,7 +458,7 @@ def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, da
     if pledge is None or pledge.kind != "pledge":
         raise NotFound(f"pledge {pledge_id} not found", entity="pledge", id=pledge_id)
     amount = parse_amount(amount)
-    on = parse_date(date)
+    on = business_date(date)
     if method not in ("cash", "transfer"):
         raise InvalidInput("a pledge is paid in cash or by transfer", field="method",
                            reason="unknown_method")
@@ -527,7 +527,7 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
         if live:
             raise Conflict("reverse the payments on this pledge first", reason="pledge_has_payments",
                            payments=live)
-    entry = reversal_entry(conn, org_id, tx_id, on=parse_date(on), reason=reason)
+    entry = reversal_entry(conn, org_id, tx_id, on=business_date(on), reason=reason)
     p = post(conn, org_id, [entry], user=user)[0]
     voided = documents.void_for_reversal(conn, org_id, tx_id, reason=reason.strip(), user=user)
     return {"tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "reverses": tx_id, "voided_documents": voided}

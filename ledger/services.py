@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from . import audit, balances, digests, documents, donations, importer, journal, orgs, users
 from .audit import Actor, as_actor
-from .clock import parse_date
+from .clock import business_date, parse_date
 from .db import Database
 from .errors import Conflict
 from .idempotency import run_idempotent
@@ -121,7 +121,7 @@ def lock_period(db: Database, org_code: str, through: Any, *, user: Who = "cli")
     """Lock the books through a day, once the closing check passes (``ledger/closing.py``)."""
     from . import closing
 
-    on = parse_date(through)
+    on = business_date(through, field="lock_date")
     with db.begin() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
         failed = [c for c in closing.check(conn, oid, on) if not c.ok]
@@ -318,7 +318,7 @@ def reissue_document(db: Database, org_code: str, ref: int | str, *, reason: str
     def work(conn):
         oid = orgs.org_id_by_code(conn, org_code)
         return documents.reissue(conn, oid, _doc_id(conn, oid, ref), reason=reason, user=as_actor(user).user,
-                                 on=parse_date(on) if on else None)
+                                 on=business_date(on) if on else None)
 
     return run_idempotent(db, f"{org_code}:document_reissue", key, payload, _audited(
         user, "document.reissue", org_code, payload, work, lambda r: f"document:{r['replaces_id']}"))
@@ -376,7 +376,7 @@ def accrue(db: Database, org_code: str, through: Any, *, user: Who = "cli", chun
     work whose result the same key gives back."""
     from . import deposits
 
-    on = parse_date(through)
+    on = business_date(through, field="through")
     if key is not None:
         def work(conn):
             oid = orgs.org_id_by_code(conn, org_code)
@@ -417,7 +417,7 @@ def settle_deposit(db: Database, org_code: str, contract: str, *, on: Any = None
     def work(conn):
         oid = orgs.org_id_by_code(conn, org_code)
         return deposits.settle(conn, oid, deposits.deposit_id_by_contract(conn, oid, contract),
-                               user=as_actor(user).user, on=parse_date(on) if on else None, new_rate=new_rate,
+                               user=as_actor(user).user, on=business_date(on) if on else None, new_rate=new_rate,
                                bank_interest=bank_interest, reference=reference)
 
     return run_idempotent(db, f"{org_code}:deposit_settlement", key, payload, _audited(

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from ledger import balances, digests, donations, orgs, services
+from ledger import balances, clock, digests, donations, orgs, services
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.db import Database
@@ -91,7 +91,7 @@ def period_opt(start_help: str | None = None, end_help: str | None = None):
 
 def _period(start: str | None, end: str | None) -> tuple[date, date]:
     """The period ``start``..``end``: ``end`` defaults to today, ``start`` to 1 January of ``end``'s year."""
-    to = _date(end) or date.today()
+    to = _date(end) or clock.today()
     return _date(start) or date(to.year, 1, 1), to
 
 
@@ -395,7 +395,7 @@ def donate(c: Ctx, org, fund_code, amount, on, donor_name, donor_id, donor_kind,
     if not donor_name and donor_id is None:
         raise click.UsageError("give --donor NAME or --donor-id ID")
     inp = donations.DonationInput(
-        fund=fund_code, amount=parse_amount_text(amount), date=_date(on) or date.today(),
+        fund=fund_code, amount=parse_amount_text(amount), date=_date(on) or clock.today(),
         donor=donations.DonorInput(id=donor_id, name=donor_name, kind=donor_kind, address=address,
                                    anonymous=anonymous, display_name=display_name),
         kind=kind, campaign=campaign_code, bank_account=bank_account, to_principal=principal,
@@ -427,7 +427,7 @@ def pay_pledge(c: Ctx, org, pledge_id, amount, on, method, bank_account, referen
                as_json) -> None:
     """Record a payment on a pledge."""
     r = services.pay_pledge(c.db, org, pledge_id=pledge_id, amount=parse_amount_text(amount),
-                            on=_date(on) or date.today(), method=method, bank_account=bank_account,
+                            on=_date(on) or clock.today(), method=method, bank_account=bank_account,
                             reference=reference, user=c.user, key=key)
     _out(r, as_json, f"Payment recorded: transaction {r['tx_id']}, receipt {r['receipt']}; "
                      f"{format_vnd(r['outstanding'])} still pledged.")
@@ -457,7 +457,7 @@ def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> No
 
     try:
         r = services.import_donations(c.db, org, path, user=c.user, fund=fund_code,
-                                      campaign=campaign_code, default_date=_date(on) or date.today(),
+                                      campaign=campaign_code, default_date=_date(on) or clock.today(),
                                       key=key, progress=progress)
     finally:
         if "b" in bar:
@@ -476,7 +476,7 @@ def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> No
 @click.pass_obj
 def reverse(c: Ctx, org, tx_id, reason, on, key, as_json) -> None:
     """Reverse a posted transaction (once), with a reason."""
-    r = services.reverse(c.db, org, tx_id, reason=reason, on=_date(on) or date.today(), user=c.user,
+    r = services.reverse(c.db, org, tx_id, reason=reason, on=_date(on) or clock.today(), user=c.user,
                          key=key)
     _out(r, as_json, f"Transaction {tx_id} reversed by {r['tx_id']} (#{r['seq']}).")
 

@@ -45,6 +45,8 @@ _VI = {
         None: "Tên không hợp lệ.",
     },
     "invalid_input": {"not_date": "Ngày không hợp lệ (dùng dd/mm/yyyy hoặc YYYY-MM-DD).",
+                      "date_too_early": "Ngày {date} quá sớm: sổ chỉ nhận ngày từ {earliest} trở đi.",
+                      "date_in_future": "Ngày {date} chưa đến: chỉ ghi sổ và lập chứng từ đến ngày {latest}.",
                       "empty": "Thiếu thông tin bắt buộc.",
                       "weak_password": "Mật khẩu phải có ít nhất 10 ký tự.",
                       "bad_login": "Tên đăng nhập tối đa 80 ký tự, không có dấu cách.",
@@ -116,6 +118,8 @@ _VI = {
     "insufficient_funds": {None: "Quỹ {fund} không đủ số dư được phép chi (thiếu {shortfall} đồng)."},
     "already_reversed": {None: "Bút toán này đã được đảo trước đó."},
     "conflict": {"ambiguous_donor": "Có nhiều nhà hảo tâm trùng tên; hãy chọn theo mã số.",
+                 "ambiguous_document_number": "Số {number} ứng với nhiều chứng từ ({matches}); hãy ghi năm đủ "
+                                              "bốn chữ số, ví dụ {example}.",
                  "profile_exists": "Đã có mẫu sao kê tên {name}.",
                  "pledge_has_payments": "Hãy đảo các lần thu tiền của cam kết này trước.",
                  "overpaid": "Số tiền vượt quá phần cam kết còn phải thu ({outstanding} đồng).",
