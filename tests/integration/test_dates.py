@@ -13,23 +13,13 @@ from ledger.deposits import DepositInput
 from ledger.donations import DonationInput, DonorInput
 from ledger.errors import Conflict, ImportFailed, InvalidInput
 from ledger.journal import Entry, Line, post
-from tests.helpers import give, snapshot
+from tests.helpers import date_window_cases, give, snapshot
 
 TODAY = clock.today()
 
 
-def _cases():
-    """(label, date, QUY_FUTURE_DAYS, refusal reason or None): the matrix every face repeats."""
-    return [("1999-12-31", date(1999, 12, 31), "0", "date_too_early"),
-            ("2000-01-01", date(2000, 1, 1), "0", None),
-            ("today", TODAY, "0", None),
-            ("tomorrow, tolerance 0", TODAY + timedelta(days=1), "0", "date_in_future"),
-            ("tomorrow, tolerance 1", TODAY + timedelta(days=1), "1", None),
-            ("in two days, tolerance 1", TODAY + timedelta(days=2), "1", "date_in_future"),
-            ("9999-12-31", date(9999, 12, 31), "0", "date_in_future")]
-
-
-CASES = pytest.mark.parametrize("on, tolerance, reason", [c[1:] for c in _cases()], ids=[c[0] for c in _cases()])
+CASES = pytest.mark.parametrize("on, tolerance, reason", [c[1:] for c in date_window_cases()],
+                                ids=[c[0] for c in date_window_cases()])
 
 
 @CASES
