@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from ledger import deposits, services
+from ledger import clock, deposits, services
 from ledger.deposits import DepositInput
 from ledger.errors import InsufficientFunds, InvalidInput, LedgerError
 from ledger.interest import Deposit, parse_rate
@@ -145,7 +145,12 @@ def test_rollover_with_interest_opens_the_next_deposit_from_maturity(books):
     bank_money(books, 1_000_000_000, "TOHIEU")
     open_(books, principal=1_000_000_000, rate="6", start=date(2026, 1, 1), months=12,
           rollover="principal_interest")
-    r = services.settle_deposit(books.db, books.org, "HD-2026-001")
+    if clock.today() < date(2027, 1, 1):  # a maturity still to come is not settled before it comes
+        with pytest.raises(InvalidInput) as err:
+            services.settle_deposit(books.db, books.org, "HD-2026-001")
+        assert err.value.params["reason"] == "date_in_future"
+    with clock.frozen(max(clock.today(), date(2027, 1, 1))):
+        r = services.settle_deposit(books.db, books.org, "HD-2026-001")
     assert r["interest"] == 60_000_000 and r["rolled_into"]["contract_no"] == "HD-2026-001/TT1"
     assert r["rolled_into"]["maturity"] == "2028-01-01"
     assert balance(books, "121", "TOHIEU") == 1_060_000_000 and balance(books, "1121", "TOHIEU") == 0
