@@ -100,6 +100,7 @@ def build(conn: Connection, org_id: int, period: bc.Period, *, pdf=None) -> byte
              f"books locked through: {lock.isoformat()}",
              f"journal head: #{seq} {head}",
              f"last transaction dated in the period: #{last.seq} {last.hash}" if last else "no transaction",
+             f'check the journal later with: quy verify --expect "{org.code} {seq} {head}"',
              "", "sha256 of each file:"]
     lines += [f"{hashlib.sha256(data).hexdigest()}  {name}" for name, data in sorted(files.items())]
     files["MANIFEST.txt"] = ("\n".join(lines) + "\n").encode("utf-8")

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import schema as s
-from ledger.documents import format_number
+from ledger.documents import format_number, series_label
 
 from .beancount import Period
 from .tables import Table, period_text
@@ -61,7 +61,7 @@ def receipts_register(conn: Connection, org_id: int, year: int, series: str = "B
 
     rows, _n = documents.register(conn, org_id, series=series, year=year)
     org = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)).scalar()
-    t = Table(f"SỔ ĐĂNG KÝ BIÊN NHẬN {series}/{year % 100:02d}", f"{org} · năm {year}",
+    t = Table(f"SỔ ĐĂNG KÝ BIÊN NHẬN {series_label(series, year)}", f"{org} · năm {year}",
               ["Số", "Ngày", "Nhà hảo tâm", "Quỹ", "Số tiền", "Tình trạng", "Lý do hủy", "Thay cho", "Được thay bằng"],
               [False] * 4 + [True] + [False] * 4, slug=f"receipts-{series}-{year}")
     for r in rows:

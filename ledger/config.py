@@ -66,6 +66,9 @@ SETTINGS: tuple[Setting, ...] = (
             "how many days a new API token lives unless it is made with another lifetime (`quy token create "
             "--days N`, or the Tokens page); an expired token gets 401 `token_expired`"),
     Setting("QUY_BACKUP_DIR", "<instance>/backups", "where `quy backup` writes backups by default"),
+    Setting("QUY_FUTURE_DAYS", "0",
+            "how many days after today a gift, payment, voucher, reversal, deposit booking, bank booking or lock "
+            "may be dated (0: today at the latest); dates before 2000-01-01 are always refused"),
     Setting("QUY_SECURE_COOKIES", "0 (1 in production)",
             "`1`: cookies only over HTTPS (always on in production)"),
     Setting("QUY_PUBLIC_URL", "http://127.0.0.1:5000",
@@ -110,6 +113,7 @@ class Settings:
     keep_uploads_days: int = 7
     keep_prints_days: int = 90
     token_days: int = 90
+    future_days: int = 0
     secure_cookies: bool = False
     public_url: str = "http://127.0.0.1:5000"
     proxy_fix: int = 0
@@ -189,6 +193,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         keep_uploads_days=_int(raw, "QUY_KEEP_UPLOADS_DAYS", 7, errors, minimum=1),
         keep_prints_days=_int(raw, "QUY_KEEP_PRINTS_DAYS", 90, errors, minimum=1),
         token_days=_int(raw, "QUY_TOKEN_DAYS", 90, errors, minimum=1),
+        future_days=_int(raw, "QUY_FUTURE_DAYS", 0, errors, minimum=0),
         secure_cookies=production or raw.get("QUY_SECURE_COOKIES", "") == "1",
         public_url=raw.get("QUY_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         proxy_fix=_int(raw, "QUY_PROXY_FIX", 0, errors, minimum=0),

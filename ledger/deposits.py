@@ -30,7 +30,8 @@ from sqlalchemy.engine import Connection
 
 from . import interest as ir
 from . import schema as s
-from .clock import now_iso, parse_date
+from .clock import business_date, check_business_date, now_iso
+from .clock import today as clock_today
 from .errors import Conflict, InsufficientFunds, InvalidInput, NotFound
 from .journal import Entry, Line, post, take_turn
 from .money import parse_amount, split_by_shares
@@ -94,7 +95,7 @@ def open_deposit(conn: Connection, org_id: int, inp: DepositInput, *, user: str,
     principal = parse_amount(inp.principal, field="principal")
     rate = ir.parse_rate(inp.rate)
     demand = _demand_rate(inp.demand_rate)
-    start = parse_date(inp.start)
+    start = business_date(inp.start, field="start")
     if inp.pays not in PAYS:
         raise InvalidInput("interest is paid at maturity or monthly", field="pays", reason="unknown_kind")
     if inp.rollover not in ROLLOVER:
@@ -312,7 +313,7 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
     if dep.settled_on is not None:
         raise Conflict(f"deposit {dep.contract_no} was settled on {dep.settled_on.isoformat()}",
                        reason="already_settled")
-    on = on or dep.maturity
+    on = check_business_date(on or dep.maturity)
     if on < dep.maturity:
         raise InvalidInput("a deposit is settled at or after its maturity (an early withdrawal is another "
                            "thing)", field="date", reason="before_maturity")
@@ -397,7 +398,7 @@ def withdraw(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount:
     Withdrawing everything closes the deposit."""
     from datetime import timedelta
 
-    on, amount = parse_date(on), parse_amount(amount)
+    on, amount = business_date(on), parse_amount(amount)
     take_turn(conn, org_id)
     found = deposits(conn, org_id, ids=[deposit_id])
     if not found:
@@ -464,7 +465,7 @@ def adjust(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount: A
     dep = found[0]
     if dep.settled_on is not None:
         raise Conflict(f"deposit {dep.contract_no} is closed", reason="already_settled")
-    on = parse_date(on)
+    on = business_date(on)
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
         raise InvalidInput("an adjustment is a whole number of đồng, more (+) or less (−) than Quỹ's figure, "
                            "not zero", field="amount", reason="not_whole_dong")
@@ -537,7 +538,7 @@ class RegisterRow:
 
     @property
     def days_left(self) -> int:
-        return (self.maturity - date.today()).days
+        return (self.maturity - clock_today()).days
 
 
 def register(conn: Connection, org_id: int, as_of: date, *, ids: list[int] | None = None) -> list[RegisterRow]:
@@ -675,7 +676,7 @@ def bank_accounts(conn: Connection, org_id: int, as_of: date | None = None) -> l
     for r in account_balances(conn, org_id, as_of):
         per.setdefault(r.account_id, []).append((r.fund_code, r.amount))
     running: dict[str, list[int]] = {}
-    for r in register(conn, org_id, as_of or date.today()):
+    for r in register(conn, org_id, as_of or clock_today()):
         if r.state != "closed":
             running.setdefault(r.bank_account, []).append(r.principal)
     return [BankAccount(b.code, b.name, b.bank_name, b.bank_bin, b.bank_account_no,

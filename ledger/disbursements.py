@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 
 from . import documents
 from . import schema as s
-from .clock import now_iso, parse_date
+from .clock import business_date, now_iso, parse_date, today
 from .donations import loose_key
 from .errors import Conflict, InsufficientFunds, InvalidInput, NotAllowed, NotFound
 from .journal import Entry, Line, post, take_turn
@@ -135,7 +135,7 @@ def _recipient_values(inp: RecipientInput) -> dict:
     if gender not in GENDERS:
         raise InvalidInput("gender is nam, nu or empty", field="gender", reason="unknown_kind")
     born = parse_date(inp.birth_date, field="birth_date") if inp.birth_date not in (None, "") else None
-    if born and born > date.today():
+    if born and born > today():
         raise InvalidInput("born in the future", field="birth_date", reason="in_future")
     return {"full_name": name, "match_key": match_key(name), "birth_date": born, "gender": gender,
             "school": _text(inp.school, "school", 200), "grade": _text(inp.grade, "grade", 20),
@@ -482,7 +482,7 @@ def vote(conn: Connection, org_id: int, batch_id: int, *, member: str, approve: 
     count = tally(conn, org_id, batch_id, batch.round)
     if count["approvals"] < count["quorum"]:
         return {"id": batch_id, "state": "submitted", "counted": True, **count}
-    result = _approve(conn, org_id, batch_id, on=parse_date(on) if on else date.today(), user=member)
+    result = _approve(conn, org_id, batch_id, on=business_date(on) if on else today(), user=member)
     return {"id": batch_id, "state": "approved", "counted": True, **count, **result}
 
 
@@ -540,7 +540,7 @@ def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | N
     The batch closes when no line is open."""
     if method not in METHODS:
         raise InvalidInput("paid in cash or by bank transfer", field="method", reason="unknown_kind")
-    on = parse_date(on) if on else date.today()
+    on = business_date(on) if on else today()
     take_turn(conn, org_id)
     batch = _batch(conn, org_id, batch_id, lock=True)
     if batch.state != "approved":
@@ -617,7 +617,7 @@ def cancel(conn: Connection, org_id: int, batch_id: int, line_no: int, *, reason
     reason = _text(reason, "reason", 500)
     if not reason:
         raise InvalidInput("a cancellation gives its reason", field="reason", reason="required")
-    on = parse_date(on) if on else date.today()
+    on = business_date(on) if on else today()
     take_turn(conn, org_id)
     batch = _batch(conn, org_id, batch_id, lock=True)
     if batch.state != "approved":

@@ -43,18 +43,47 @@ _BUMP = ("INSERT INTO doc_counters (org_id, series, year, last_number) VALUES (%
          "excluded.last_number RETURNING last_number")
 
 
+#: From this year on a document's number carries its full year (``BN/2100 0000001``): two digits would
+#: make it collide with the number of the same series a century earlier.
+FULL_YEAR_FROM = 2100
+
+
+def year_label(year: int) -> str:
+    """The year as a document number writes it: two digits before :data:`FULL_YEAR_FROM` (``25``), as
+    every number ever printed has it, and all four from then on (``2100``)."""
+    return f"{year % 100:02d}" if year < FULL_YEAR_FROM else f"{year}"
+
+
+def series_label(series: str, year: int) -> str:
+    """``BN/25``: a series of one year, as registers and checks name it."""
+    return f"{series}/{year_label(year)}"
+
+
 def format_number(series: str, year: int, number: int) -> str:
-    """``BN/25 0000123``: series letters, two-digit year, seven-digit number."""
-    return f"{series}/{year % 100:02d} {number:07d}"
+    """``BN/25 0000123``: series letters, the year (:func:`year_label`), seven-digit number. Labels are
+    never ambiguous for documents dated in the date window (``ledger/clock.py``, from 2000): two digits
+    stand for 2000–2099 only, later years are written in full."""
+    return f"{series_label(series, year)} {number:07d}"
 
 
-def parse_number(text: str) -> tuple[str, int, int]:
-    """Read ``BN/25 0000123`` (or ``BN-25-0000123``, as in a URL) back into (series, 20yy, number)."""
+def full_number(series: str, year: int, number: int) -> str:
+    """``BN/2025 0000123``: the number with its full year, which names one document whatever its year."""
+    return f"{series}/{year:04d} {number:07d}"
+
+
+def parse_number(text: str) -> tuple[str, tuple[int, ...], int]:
+    """Read ``BN/25 0000123`` or ``BN/2025 0000123`` (or ``BN-25-0000123``, as in a URL) back into
+    (series, the years it may name, number). Four digits name one year; two digits name 20yy — or, in books
+    kept before the date window, a document of another century printed with the same two digits, which
+    :func:`document_id_by_number` tells apart."""
     t = (text or "").strip().replace("-", " ", 2).replace("/", " ", 1).split()
-    if len(t) != 3 or not t[0].isalpha() or not t[1].isdigit() or len(t[1]) != 2 or not t[2].isdigit():
+    if (len(t) != 3 or not t[0].isascii() or not t[0].isalpha() or not t[1].isascii() or not t[1].isdigit()
+            or len(t[1]) not in (2, 4) or not t[2].isascii() or not t[2].isdigit()):
         raise InvalidInput(f"{text!r} is not a document number like BN/25 0000123", field="number",
                            reason="bad_document_number")
-    return t[0].upper(), 2000 + int(t[1]), int(t[2])
+    yy = int(t[1])
+    years = (yy,) if len(t[1]) == 4 else tuple(sorted({2000 + yy, *(c * 100 + yy for c in range(21))}))
+    return t[0].upper(), years, int(t[2])
 
 
 def take_numbers(conn: Connection, org_id: int, series: str, year: int, n: int) -> int:
@@ -155,14 +184,22 @@ def _document(conn: Connection, org_id: int, doc_id: int, *, lock: bool = False)
 
 
 def document_id_by_number(conn: Connection, org_id: int, text: str) -> int:
-    """The id of the document numbered ``text`` (``BN/25 0000123``) in the organization."""
-    series, year, number = parse_number(text)
+    """The id of the document numbered ``text`` (``BN/25 0000123``, or ``BN/2025 0000123`` with the full
+    year) in the organization. Two-digit years that two documents share (books kept before the date
+    window, with a document dated 1999 and one dated 2099, say) are refused, naming both in full."""
+    series, years, number = parse_number(text)
     d = s.documents
-    did = conn.execute(sa.select(d.c.id).where(d.c.org_id == org_id, d.c.series == series, d.c.year == year,
-                                               d.c.number == number)).scalar()
-    if did is None:
+    rows = conn.execute(sa.select(d.c.id, d.c.year).where(d.c.org_id == org_id, d.c.series == series,
+                                                          d.c.year.in_(years), d.c.number == number)
+                        .order_by(d.c.year)).all()
+    if not rows:
         raise NotFound(f"document {text} not found", entity="document", number=text)
-    return did
+    if len(rows) > 1:
+        matches = [full_number(series, r.year, number) for r in rows]
+        raise Conflict(f"{text} names {len(rows)} documents ({', '.join(matches)}): write the full year",
+                       field="number", reason="ambiguous_document_number", number=text.strip(),
+                       matches=", ".join(matches), example=matches[-1])
+    return rows[0].id
 
 
 def void(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: str) -> dict:
@@ -312,7 +349,7 @@ def check_gapless(conn: Connection, org_id: int) -> list[str]:
     for key in sorted(set(counted) | set(counters)):
         n, lo, hi = counted.get(key, (0, None, None))
         last = counters.get(key, 0)
-        name = f"{key[0]}/{key[1] % 100:02d}"
+        name = series_label(*key)
         if n and (lo != 1 or hi != n):
             problems.append(f"{name}: numbers {lo}..{hi} held by {n} documents (a gap)")
         if last != n:

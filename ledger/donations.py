@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from . import documents
 from . import schema as s
-from .clock import now_iso, parse_date
+from .clock import business_date, now_iso
 from .db import BulkWriter, bulk_insert, driver_rows, sql_bool, sql_date
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, allocate_many, post, reversal_entry, take_turn
@@ -233,7 +233,7 @@ def validate_donation(inp: DonationInput) -> ValidDonation:
     if not isinstance(inp.fund, str) or not inp.fund.strip():
         raise InvalidInput("fund is required", field="fund", reason="empty")
     amount = parse_amount(inp.amount)
-    on = parse_date(inp.date)
+    on = business_date(inp.date)
     donor = inp.donor if inp.donor.id is not None else validate_donor(inp.donor)
     earmark = (inp.earmark or "").strip() or None
     if inp.to_principal and earmark:
@@ -462,7 +462,7 @@ def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, da
     if pledge is None or pledge.kind != "pledge":
         raise NotFound(f"pledge {pledge_id} not found", entity="pledge", id=pledge_id)
     amount = parse_amount(amount)
-    on = parse_date(date)
+    on = business_date(date)
     if method not in ("cash", "transfer"):
         raise InvalidInput("a pledge is paid in cash or by transfer", field="method",
                            reason="unknown_method")
@@ -540,7 +540,7 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
         if drawn:
             raise Conflict("batch lines draw on this earmarked gift: remove or cancel them first",
                            reason="earmark_in_use", lines=drawn)
-    on = parse_date(on)
+    on = business_date(on)
     dated = conn.execute(sa.select(t.c.date).where(t.c.id == tx_id, t.c.org_id == org_id)).scalar()
     if dated is not None and on < (date.fromisoformat(dated) if isinstance(dated, str) else dated):
         raise InvalidInput(f"a reversal is dated on or after the entry it reverses ({dated})", field="date",

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .balances import LIQUID_ROLES, FundBalance, fund_figures
-from .clock import now_iso
+from .clock import check_business_dates, now_iso
 from .db import LOOKUPS, BulkWriter, driver_rows, flush_writes, insert_sql, sql_date, write_later
 from .errors import (
     AlreadyReversed,
@@ -301,6 +301,7 @@ def post(
     """
     if not entries:
         return []
+    check_business_dates(e.date for e in entries)  # the date window of money movements (ledger/clock.py)
     for e in entries:
         check_balanced(e.lines)
     tx_ids = tx_ids or allocate_ids(conn, s.transactions, len(entries))  # ids need no lock; seq does

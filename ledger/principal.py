@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .balances import fund_balances
-from .clock import now_iso, parse_date
+from .clock import business_date, now_iso
 from .errors import Conflict, InsufficientFunds, InvalidInput
 from .journal import Entry, Line, post, take_turn
 from .money import parse_amount
@@ -41,7 +41,7 @@ def move(conn: Connection, org_id: int, *, fund: str, amount: Any, direction: st
         raise InvalidInput("a decision releases principal or raises it", field="direction", reason="unknown_kind")
     amount = parse_amount(amount)
     number = clean_name(number, field="number")
-    on = parse_date(decided_on)
+    on = business_date(decided_on, field="decided_on")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("a decision on principal states its reason", field="reason", reason="required")

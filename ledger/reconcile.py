@@ -51,7 +51,7 @@ from sqlalchemy.engine import Connection
 
 from . import documents, donations, matching, orgs
 from . import schema as s
-from .clock import now_iso, parse_date, today
+from .clock import business_date, now_iso, parse_date, today
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, post, reversal_entry, take_turn
 from .money import format_vnd
@@ -474,7 +474,7 @@ def reassign(conn: Connection, org_id: int, match_id: int, *, donor: int, fund: 
     amount = int(line.amount)
     if amount <= 0:
         raise InvalidInput("only money into the account is a donation", field="match", reason="not_a_credit")
-    day = today() if on is None else parse_date(on)
+    day = today() if on is None else business_date(on)
     dn = conn.execute(sa.select(s.donors.c.name).where(s.donors.c.id == donor, s.donors.c.org_id == org_id)).scalar()
     if dn is None:
         raise NotFound(f"donor {donor} not found", entity="donor", id=donor)
@@ -526,7 +526,7 @@ def undo(conn: Connection, org_id: int, match_id: int, *, reason: str, on: Any =
         if again is not None:
             raise Conflict(f"the money of match {match_id} was reassigned (match {again}): undo that first",
                            field="match", reason="reassigned", reassign_id=again)
-    day = None if on is None else parse_date(on)
+    day = None if on is None else business_date(on)
     txs: list[int] = []
     if row.kind == "split":
         txs = list(conn.execute(sa.select(pt.c.tx_id).where(pt.c.match_id == match_id).order_by(pt.c.id)).scalars())

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from . import schema as s
 from .balances import account_fund_amounts, subtree
 from .chart import AccountSpec
-from .clock import now_iso, parse_date
+from .clock import business_date, now_iso
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, post, take_turn
 from .money import parse_amount
@@ -74,7 +74,7 @@ def transfer(conn: Connection, from_org_id: int, to_org_id: int, *, from_fund: s
              on: Any, from_account: str, to_account: str, reason: str, user: str) -> dict:
     """Move money from one organization's fund to another's: an entry in each journal, one record."""
     amount = parse_amount(amount)
-    on = parse_date(on)
+    on = business_date(on)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("a transfer gives its reason", field="reason", reason="required")
@@ -183,7 +183,7 @@ def dissolve(conn: Connection, org_id: int, successor_id: int, *, on: Any, reaso
     else to a new fund of that code and name. Refused while term deposits, approved unpaid awards or
     stipend commitments are open (settle, pay or end them first), or when entries are dated after ``on``.
     """
-    on = parse_date(on)
+    on = business_date(on)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("a dissolution gives its reason (the decision)", field="reason", reason="required")

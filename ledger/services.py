@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import audit, balances, documents, donations, importer, journal, orgs, users
+from . import audit, balances, digests, documents, donations, importer, journal, orgs, users
 from . import schema as s
 from .audit import Actor, as_actor
-from .clock import now_iso, parse_date
+from .clock import business_date, now_iso, parse_date
 from .db import Database
 from .errors import Conflict, NotFound
 from .idempotency import run_idempotent
@@ -124,7 +124,7 @@ def lock_period(db: Database, org_code: str, through: Any, *, user: Who = "cli")
     """Lock the books through a day, once the closing check passes (``ledger/closing.py``)."""
     from . import closing
 
-    on = parse_date(through)
+    on = business_date(through, field="lock_date")
     with db.begin() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
         failed = [c for c in closing.check(conn, oid, on) if not c.ok]
@@ -176,6 +176,24 @@ def verify_on(conn: Connection, ids: list[int], *, parallel: bool = False) -> li
                                           "document numbering: " + "; ".join(gaps))
         reports.append(rep)
     return reports
+
+
+def head_digests(db: Database, org_code: str | None = None) -> list[digests.Digest]:
+    """The head digest (``ORG SEQ HASH``) of one organization or of each, to keep and check later."""
+    with db.read() as conn:
+        ids = ([orgs.org_id_by_code(conn, org_code)] if org_code else
+               [o.id for o in orgs.list_organizations(conn)])
+        return [digests.head(conn, oid) for oid in ids]
+
+
+def check_digest(db: Database, digest: digests.Digest, *, org_code: str | None = None,
+                 reports: list[journal.ChainReport] | tuple = ()) -> digests.DigestCheck:
+    """Check a head digest taken earlier against the books (``ledger/digests.py``): the named
+    organization (``org_code`` when given) at that sequence number has that hash and its books verify
+    to the head. ``reports``: what :func:`verify` found already, so the chain is not walked twice."""
+    with db.read() as conn:
+        known = next((r for r in reports if r.org_code == digest.org_code), None)
+        return digests.check(conn, digest, org_code=org_code, report=known)
 
 
 def fund_balances(db: Database, org_code: str, *, as_of: date | None = None,
@@ -329,7 +347,7 @@ def reissue_document(db: Database, org_code: str, ref: int | str, *, reason: str
     def work(conn):
         oid = orgs.org_id_by_code(conn, org_code)
         return documents.reissue(conn, oid, _doc_id(conn, oid, ref), reason=reason, user=as_actor(user).user,
-                                 on=parse_date(on) if on else None)
+                                 on=business_date(on) if on else None)
 
     return run_idempotent(db, f"{org_code}:document_reissue", key, payload, _audited(
         user, "document.reissue", org_code, payload, work, lambda r: f"document:{r['replaces_id']}"))
@@ -387,7 +405,7 @@ def accrue(db: Database, org_code: str, through: Any, *, user: Who = "cli", chun
     work whose result the same key gives back."""
     from . import deposits
 
-    on = parse_date(through)
+    on = business_date(through, field="through")
     if key is not None:
         def work(conn):
             oid = orgs.org_id_by_code(conn, org_code)
@@ -428,7 +446,7 @@ def settle_deposit(db: Database, org_code: str, contract: str, *, on: Any = None
     def work(conn):
         oid = orgs.org_id_by_code(conn, org_code)
         return deposits.settle(conn, oid, deposits.deposit_id_by_contract(conn, oid, contract),
-                               user=as_actor(user).user, on=parse_date(on) if on else None, new_rate=new_rate,
+                               user=as_actor(user).user, on=business_date(on) if on else None, new_rate=new_rate,
                                bank_interest=bank_interest, reference=reference)
 
     return run_idempotent(db, f"{org_code}:deposit_settlement", key, payload, _audited(

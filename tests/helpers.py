@@ -36,3 +36,20 @@ def give(books, amount=1_000_000, *, name="Nguyễn Văn An", on=date(2025, 3, 1
 def figures(books, fund=None, as_of=None):
     rows = services.fund_balances(books.db, books.org, as_of=as_of)
     return next(r.figures for r in rows if r.code == (fund or books.fund))
+
+
+def date_window_cases() -> list[tuple[str, date, str, str | None]]:
+    """The date window's matrix, which every face repeats: (case, date, ``QUY_FUTURE_DAYS``, the refusal's
+    reason or None when the date is accepted). Today is read from ``ledger.clock``."""
+    from datetime import timedelta
+
+    from ledger import clock
+
+    today = clock.today()
+    return [("1999-12-31", date(1999, 12, 31), "0", "date_too_early"),
+            ("2000-01-01", date(2000, 1, 1), "0", None),
+            ("today", today, "0", None),
+            ("tomorrow, tolerance 0", today + timedelta(days=1), "0", "date_in_future"),
+            ("tomorrow, tolerance 1", today + timedelta(days=1), "1", None),
+            ("in two days, tolerance 1", today + timedelta(days=2), "1", "date_in_future"),
+            ("9999-12-31", date(9999, 12, 31), "0", "date_in_future")]

@@ -35,7 +35,7 @@ from flask import Flask, current_app, g, render_template, request
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from ledger import balances, deposits, documents, orgs, queries, services
+from ledger import balances, clock, deposits, documents, orgs, queries, services
 from ledger import schema as s
 from ledger.donations import DonationInput, DonorInput, possible_duplicates
 from ledger.errors import InvalidInput, NotFound
@@ -469,7 +469,7 @@ def receipts(args: dict, org: str):
     limit, offset = _page(args)
     with auth.db().read() as conn:
         year = args.get("year") or next((y for s_, y, _n in documents.series_years(conn, g.org_id)
-                                         if s_ == args["series"]), date.today().year)
+                                         if s_ == args["series"]), clock.today().year)
         rows, total = documents.register(conn, g.org_id, series=args["series"], year=year, limit=limit,
                                          offset=offset)
     return _paged([_receipt(r) for r in rows], total, args)
@@ -655,7 +655,7 @@ def _contract(deposit_id: int) -> str:
 def deposits_(args: dict, org: str):
     """The deposit register as of a day (default today): contract, bank, principal, rate, start, maturity,
     interest earned and accrued, the owning funds and the state; with totals"""
-    as_of = args.get("as_of") or date.today()
+    as_of = args.get("as_of") or clock.today()
     with auth.db().read() as conn:
         rows = deposits.register(conn, g.org_id, as_of)
     totals = deposits.totals(rows)
@@ -682,7 +682,7 @@ def deposit_open(body: dict, org: str):
 @bp.response(200, sc.MaturingList)
 def deposits_maturing(args: dict, org: str):
     """Deposits maturing within ``days`` days (default 30), and those matured and not yet settled"""
-    today = date.today()
+    today = clock.today()
     with auth.db().read() as conn:
         rows = deposits.maturing(conn, g.org_id, today, args["days"])
     return {"today": today, "days": args["days"], "items": [_deposit_row(r) for r in rows]}
@@ -751,7 +751,7 @@ def accrue(body: dict, org: str):
 @bp.response(200, sc.InterestReport)
 def interest_report(args: dict, org: str):
     """Deposit interest earned per fund in a period: accrued, paid by the bank, adjusted"""
-    end = args.get("end") or date.today()
+    end = args.get("end") or clock.today()
     start = args.get("start") or date(end.year, 1, 1)
     with auth.db().read() as conn:
         rows = deposits.interest_earned(conn, g.org_id, start, end)
@@ -1040,7 +1040,7 @@ def awards_report(args: dict, org: str):
     """Awards paid per program in a period: lượt and amount, money and in kind"""
     from ledger import disbursements
 
-    end = args.get("end") or date.today()
+    end = args.get("end") or clock.today()
     start = args.get("start") or date(end.year, 1, 1)
     with auth.db().read() as conn:
         rows = disbursements.awards(conn, g.org_id, start, end)

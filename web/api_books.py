@@ -3,13 +3,11 @@ the import of books kept in beancount as a new organization beneath this one."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, g, stream_with_context
 
 from books import beancount as bc
 from books import service as books
-from ledger import services
+from ledger import clock, services
 from ledger.errors import InvalidInput, NotAllowed
 
 from . import auth
@@ -147,7 +145,7 @@ def disclosure(args: dict, org: str):
     from ledger import orgs
 
     with auth.db().read() as conn:
-        d = build(conn, orgs.org_id_by_code(conn, org), args.get("year") or date.today().year, args.get("quarter"))
+        d = build(conn, orgs.org_id_by_code(conn, org), args.get("year") or clock.today().year, args.get("quarter"))
     return {**d.__dict__, "over_cap": d.over_cap}
 
 
@@ -161,5 +159,6 @@ def figures(args: dict, org: str):
     from books.figures import figures as build
 
     with auth.db().read() as conn:
-        f = build(conn, g.org_id, args.get("year") or date.today().year, args.get("half"), with_subtree=args["subtree"])
+        f = build(conn, g.org_id, args.get("year") or clock.today().year, args.get("half"),
+                  with_subtree=args["subtree"])
     return {**f.__dict__, "award_count": f.award_count, "award_total": f.award_total, "sentences": f.sentences()}

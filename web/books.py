@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
@@ -15,7 +14,7 @@ from flask_babel import gettext as _
 from books import beancount as bc
 from books import registers, statements, tables
 from books import service as books
-from ledger import orgs, services
+from ledger import clock, orgs, services
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.errors import InvalidInput, LedgerError, NotAllowed
@@ -146,7 +145,7 @@ def consolidated_file(org: str, fmt: str):
 def _figures(org: str) -> tables.Table:
     from books.figures import figures
 
-    year = request.args.get("year", date.today().year, type=int)
+    year = request.args.get("year", clock.today().year, type=int)
     half = request.args.get("half", type=int)
     from books.charts import report
 
@@ -208,7 +207,7 @@ def transfer(org: str):
         if not books.same_tree(db(), org, f["to"]):
             raise NotAllowed("money moves only between organizations of the same association", reason="other_tree")
         services.transfer_between(db(), org, f["to"], from_fund=f["from_fund"], to_fund=f["to_fund"],
-                                  amount=parse_amount_text(f["amount"]), on=f["date"] or date.today(),
+                                  amount=parse_amount_text(f["amount"]), on=f["date"] or clock.today(),
                                   from_account=f["from_account"] or "111", to_account=f["to_account"] or "111",
                                   reason=f["reason"], user=actor(), key=f"web:{f['form_key'] or uuid.uuid4().hex}")
 
@@ -224,7 +223,7 @@ def dissolve(org: str):
         if not books.may_absorb(db(), org, f["org"]):
             raise NotAllowed(f"{org} may take over only an organization beneath or beside it", reason="not_beneath")
         mapping = dict(p.split("=", 1) for p in f["fund_map"].replace(",", " ").split() if "=" in p)
-        services.dissolve_organization(db(), f["org"], org, on=f["date"] or date.today(), reason=f["reason"],
+        services.dissolve_organization(db(), f["org"], org, on=f["date"] or clock.today(), reason=f["reason"],
                                        fund_map=mapping, user=actor(), key=f"web:{f['form_key'] or uuid.uuid4().hex}")
 
     return _step(org, run, _("The organization's books were handed over and closed."))
@@ -237,7 +236,7 @@ def _register(register_kind: str) -> tables.Table:
     kind = register_kind
     with db().read() as conn:
         if kind == "receipts":
-            year = request.args.get("year", date.today().year, type=int)
+            year = request.args.get("year", clock.today().year, type=int)
             series = request.args.get("series", "BN")
             if not 2000 <= year <= 9999 or series not in ("BN", "PC", "QD"):
                 abort(404)
@@ -247,7 +246,7 @@ def _register(register_kind: str) -> tables.Table:
         if kind == "journal":
             return registers.journal_register(conn, g.org_id, _period())
         try:
-            as_of = parse_date(request.args["as_of"]) if request.args.get("as_of") else date.today()
+            as_of = parse_date(request.args["as_of"]) if request.args.get("as_of") else clock.today()
         except InvalidInput:
             abort(400)
         return registers.deposit_register(conn, g.org_id, as_of)

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from ledger import balances, donations, journal, orgs, services
+from ledger import balances, clock, digests, donations, orgs, services
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.db import Database
@@ -91,7 +91,7 @@ def period_opt(start_help: str | None = None, end_help: str | None = None):
 
 def _period(start: str | None, end: str | None) -> tuple[date, date]:
     """The period ``start``..``end``: ``end`` defaults to today, ``start`` to 1 January of ``end``'s year."""
-    to = _date(end) or date.today()
+    to = _date(end) or clock.today()
     return _date(start) or date(to.year, 1, 1), to
 
 
@@ -395,7 +395,7 @@ def donate(c: Ctx, org, fund_code, amount, on, donor_name, donor_id, donor_kind,
     if not donor_name and donor_id is None:
         raise click.UsageError("give --donor NAME or --donor-id ID")
     inp = donations.DonationInput(
-        fund=fund_code, amount=parse_amount_text(amount), date=_date(on) or date.today(),
+        fund=fund_code, amount=parse_amount_text(amount), date=_date(on) or clock.today(),
         donor=donations.DonorInput(id=donor_id, name=donor_name, kind=donor_kind, address=address,
                                    anonymous=anonymous, display_name=display_name),
         kind=kind, campaign=campaign_code, bank_account=bank_account, to_principal=principal,
@@ -427,7 +427,7 @@ def pay_pledge(c: Ctx, org, pledge_id, amount, on, method, bank_account, referen
                as_json) -> None:
     """Record a payment on a pledge."""
     r = services.pay_pledge(c.db, org, pledge_id=pledge_id, amount=parse_amount_text(amount),
-                            on=_date(on) or date.today(), method=method, bank_account=bank_account,
+                            on=_date(on) or clock.today(), method=method, bank_account=bank_account,
                             reference=reference, user=c.user, key=key)
     _out(r, as_json, f"Payment recorded: transaction {r['tx_id']}, receipt {r['receipt']}; "
                      f"{format_vnd(r['outstanding'])} still pledged.")
@@ -457,7 +457,7 @@ def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> No
 
     try:
         r = services.import_donations(c.db, org, path, user=c.user, fund=fund_code,
-                                      campaign=campaign_code, default_date=_date(on) or date.today(),
+                                      campaign=campaign_code, default_date=_date(on) or clock.today(),
                                       key=key, progress=progress)
     finally:
         if "b" in bar:
@@ -476,7 +476,7 @@ def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> No
 @click.pass_obj
 def reverse(c: Ctx, org, tx_id, reason, on, key, as_json) -> None:
     """Reverse a posted transaction (once), with a reason."""
-    r = services.reverse(c.db, org, tx_id, reason=reason, on=_date(on) or date.today(), user=c.user,
+    r = services.reverse(c.db, org, tx_id, reason=reason, on=_date(on) or clock.today(), user=c.user,
                          key=key)
     _out(r, as_json, f"Transaction {tx_id} reversed by {r['tx_id']} (#{r['seq']}).")
 
@@ -563,26 +563,41 @@ def journal_cmd(c: Ctx, org, start, end, limit, as_json) -> None:
 
 @main.command()
 @click.option("--org", "org", default=None, help="One organization (default: all).")
-@click.option("--expect", default=None, help="A head digest printed earlier by `quy digest`.")
+@click.option("--expect", default=None, metavar="'ORG SEQ HASH'",
+              help="A head digest printed earlier by `quy digest` (the whole line; several lines check each).")
 @json_opt
 @click.pass_obj
 def verify(c: Ctx, org: str | None, expect: str | None, as_json: bool) -> None:
-    """Verify every organization's hash chain and cached balances; exit 1 on the first broken link."""
+    """Verify every organization's hash chain and cached balances; exit 1 on the first broken link. With
+    --expect, also check that the digest's organization still has that hash at that sequence number."""
+    expected, malformed = [], []
+    texts = [] if expect is None else [ln for ln in expect.splitlines() if ln.strip()] or [expect]
+    for text in texts:
+        try:
+            expected.append(digests.parse_digest(text, org_code=org))
+        except LedgerError as err:
+            malformed.append(err.message)
     reports = services.verify(c.db, org, parallel=True)
-    ok = all(r.ok for r in reports)
+    ok = all(r.ok for r in reports) and not malformed
     lines = []
     for r in reports:
         if r.ok:
             lines.append(f"OK     {r.org_code}: {r.count} transactions, head #{r.head_seq} {r.head_hash}")
         else:
             lines.append(f"BROKEN {r.org_code}: {r.problem} (first broken link: #{r.broken_seq})")
-    if expect:
-        seq_s, _, digest = expect.partition(":")
-        match = [r for r in reports if r.ok and (r.head_hash == digest or r.head_hash == expect)]
-        if not match:
-            ok = False
-            lines.append(f"BROKEN expected head {expect} is not the current head")
-    _out([asdict(r) for r in reports], as_json, "\n".join(lines))
+    lines += [f"BROKEN expected digest: {m}" for m in malformed]
+    checks = [services.check_digest(c.db, d, org_code=org, reports=reports) for d in expected]
+    for ch in checks:
+        d = ch.digest
+        lines.append(f"OK     expected digest {d.org_code} #{d.seq} {d.hash} is in the journal" if ch.ok else
+                     f"BROKEN expected digest {d.org_code} #{d.seq} {d.hash}: {ch.problem}")
+    ok = ok and all(ch.ok for ch in checks)
+    data = [asdict(r) for r in reports]
+    if expect is not None:
+        data = {"ok": ok, "chains": data, "malformed": malformed,
+                "expected": [{"org_code": ch.digest.org_code, "seq": ch.digest.seq, "hash": ch.digest.hash,
+                              "ok": ch.ok, "reason": ch.reason, "problem": ch.problem} for ch in checks]}
+    _out(data, as_json, "\n".join(lines))
     if not ok:
         sys.exit(1)
 
@@ -591,13 +606,10 @@ def verify(c: Ctx, org: str | None, expect: str | None, as_json: bool) -> None:
 @click.option("--org", "org", default=None, help="One organization (default: all).")
 @click.pass_obj
 def digest(c: Ctx, org: str | None) -> None:
-    """Print each organization's head digest (ORG SEQ HASH) to compare with later."""
-    with c.db.read() as conn:
-        ids = [orgs.org_id_by_code(conn, org)] if org else [o.id for o in orgs.list_organizations(conn)]
-        for oid in ids:
-            code = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == oid)).scalar()
-            seq, h = journal.head_digest(conn, oid)
-            click.echo(f"{code} {seq} {h}")
+    """Print each organization's head digest (ORG SEQ HASH), one a line: keep it, and check it later with
+    `quy verify --expect "ORG SEQ HASH"`."""
+    for d in services.head_digests(c.db, org):
+        click.echo(d.line)
 
 
 # ------------------------------------------------------------------ people

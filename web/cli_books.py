@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -13,7 +12,7 @@ import click
 from books import service as books
 from books import tables
 from books.beancount import Period
-from ledger import orgs, services
+from ledger import clock, orgs, services
 from ledger.errors import InvalidInput
 from ledger.money import format_vnd, parse_amount_text
 
@@ -201,7 +200,7 @@ def _fund_map(values: tuple[str, ...]) -> dict[str, str]:
 @click.pass_obj
 def org_dissolve(c: Ctx, code, successor, on, reason, fund_map, key, as_json) -> None:
     """Dissolve an organization into its successor: its money moves, its books close for good."""
-    r = services.dissolve_organization(c.db, code, successor, on=_date(on) or date.today(), reason=reason,
+    r = services.dissolve_organization(c.db, code, successor, on=_date(on) or clock.today(), reason=reason,
                                        fund_map=_fund_map(fund_map), user=c.user, key=key)
     _out(r, as_json, f"Đã bàn giao {format_vnd(r['amount'])} của {r['org']} cho {r['successor']}; "
                      f"sổ của {r['org']} đã khóa.")
@@ -224,7 +223,7 @@ def transfer(c: Ctx, from_org, to_org, from_fund, to_fund, amount, on, from_acco
              as_json) -> None:
     """Move money from one organization's fund to another's: an entry in each journal."""
     r = services.transfer_between(c.db, from_org, to_org, from_fund=from_fund, to_fund=to_fund,
-                                  amount=parse_amount_text(amount), on=_date(on) or date.today(),
+                                  amount=parse_amount_text(amount), on=_date(on) or clock.today(),
                                   from_account=from_account, to_account=to_account, reason=reason, user=c.user,
                                   key=key)
     _out(r, as_json, f"Đã chuyển {format_vnd(r['amount'])} từ {r['from']} cho {r['to']}.")
@@ -243,7 +242,7 @@ def report_disclosure(c: Ctx, org, year, quarter, fmt, out) -> None:
     from books.disclosure import disclosure
 
     with c.db.read() as conn:
-        d = disclosure(conn, orgs.org_id_by_code(conn, org), year or date.today().year, quarter)
+        d = disclosure(conn, orgs.org_id_by_code(conn, org), year or clock.today().year, quarter)
     data = {"org": d.org, "label": d.label, "donors": [x.__dict__ for x in d.donors], "donations": d.donations,
             "in_kind": d.in_kind, "awards": [a.__dict__ for a in d.awards], "funds": [f.__dict__ for f in d.funds],
             "year_income": d.year_income, "management": d.management, "cap_pct": d.cap_pct, "cap": d.cap,
@@ -285,7 +284,7 @@ def report_figures(c: Ctx, org, year, half, only, fmt, out) -> None:
 
     with c.db.read() as conn:
         oid = orgs.org_id_by_code(conn, org)
-        f = figures(conn, oid, year or date.today().year, half, with_subtree=not only)
+        f = figures(conn, oid, year or clock.today().year, half, with_subtree=not only)
         table = tables.figures_table(f)
         if fmt == "pdf":
             table.charts = report.charts(conn, oid, f)
@@ -313,11 +312,11 @@ def report_register(c: Ctx, org, kind, year, series, as_of, start, end, fmt, out
     with c.db.read() as conn:
         oid = orgs.org_id_by_code(conn, org)
         if kind == "receipts":
-            table = registers.receipts_register(conn, oid, year or date.today().year, series)
+            table = registers.receipts_register(conn, oid, year or clock.today().year, series)
         elif kind == "disbursements":
             table = registers.disbursement_register(conn, oid)
         elif kind == "journal":
             table = registers.journal_register(conn, oid, Period.parse(start, end))
         else:
-            table = registers.deposit_register(conn, oid, _date(as_of) or date.today())
+            table = registers.deposit_register(conn, oid, _date(as_of) or clock.today())
     _emit(c, org, table, {}, fmt, out)

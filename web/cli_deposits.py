@@ -3,11 +3,9 @@ accrual job, and settlement at maturity (with rollover)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
-from ledger import deposits, orgs, services
+from ledger import clock, deposits, orgs, services
 from ledger.deposits import DepositInput
 from ledger.interest import format_rate
 from ledger.money import format_vnd, parse_amount_text
@@ -57,7 +55,7 @@ def deposit_open(c: Ctx, org, contract, bank_account, principal, rate, start, mo
     amount = parse_amount_text(principal)
     r = services.open_deposit(c.db, org, DepositInput(
         contract_no=contract, bank_account=bank_account, principal=amount, rate=rate,
-        start=_date(start) or date.today(), shares=_share(shares, fund_code, amount), term_months=months,
+        start=_date(start) or clock.today(), shares=_share(shares, fund_code, amount), term_months=months,
         term_days=days, pays="monthly" if monthly else "maturity", rollover=rollover, demand_rate=demand_rate),
         user=c.user, key=key)
     _out(r, as_json, f"Deposit {r['contract_no']} opened ({r['account']}), matures {r['maturity']}, "
@@ -84,7 +82,7 @@ def _line(r) -> str:
 def deposit_list(c: Ctx, org: str, as_of: str | None, as_json: bool) -> None:
     """The deposit register: contract, bank, principal, rate, start, maturity, interest earned and accrued
     to the day, the owning funds and the state."""
-    day = _date(as_of) or date.today()
+    day = _date(as_of) or clock.today()
     with c.db.read() as conn:
         rows = deposits.register(conn, orgs.org_id_by_code(conn, org), day)
     total = deposits.totals(rows)
@@ -101,7 +99,7 @@ def deposit_list(c: Ctx, org: str, as_of: str | None, as_json: bool) -> None:
 def deposit_maturing(c: Ctx, org: str, days: int, as_json: bool) -> None:
     """Deposits maturing within DAYS days, and those matured and not yet settled."""
     with c.db.read() as conn:
-        rows = deposits.maturing(conn, orgs.org_id_by_code(conn, org), date.today(), days)
+        rows = deposits.maturing(conn, orgs.org_id_by_code(conn, org), clock.today(), days)
     _out([_row(r) for r in rows], as_json, "\n".join(_line(r) for r in rows) or
          f"Không có khoản tiền gửi nào đến hạn trong {days} ngày tới.")
 

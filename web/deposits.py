@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ledger import balances, deposits, principal, services
+from ledger import balances, clock, deposits, principal, services
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.deposits import DepositInput
@@ -62,17 +62,17 @@ def _banks_and_funds(conn):
 @bp.get("/o/<org>/deposits")
 @requires("read")
 def register(org: str):
-    as_of = _day("as_of", date.today())
+    as_of = _day("as_of", clock.today())
     with db().read() as conn:
         info = org_info(conn, org)
         rows = deposits.register(conn, g.org_id, as_of)
-        soon = deposits.maturing(conn, g.org_id, date.today(), MATURING_DAYS)
+        soon = deposits.maturing(conn, g.org_id, clock.today(), MATURING_DAYS)
         banks, funds = _banks_and_funds(conn)
-    form = {"form_key": uuid.uuid4().hex, "start": date.today().isoformat(), "months": "12",
+    form = {"form_key": uuid.uuid4().hex, "start": clock.today().isoformat(), "months": "12",
             "demand_rate": "0,1"}
     return render_template("deposits.html", org=info, rows=rows, totals=deposits.totals(rows), as_of=as_of,
                            soon=soon, banks=banks, funds=funds, form=form, rate=format_rate,
-                           today=date.today(), month_end=_last_month_end(date.today()))
+                           today=clock.today(), month_end=_last_month_end(clock.today()))
 
 
 def _last_month_end(d: date) -> date:
@@ -132,10 +132,10 @@ def deposit(org: str, deposit_id: int):
         events = conn.execute(sa.select(e.c.kind, e.c.on, e.c.amount, t.c.seq, t.c.doc_ref, t.c.description)
                               .outerjoin(t, t.c.id == e.c.tx_id).where(e.c.deposit_id == deposit_id)
                               .order_by(e.c.on, e.c.id)).all()
-        today_row = next(iter(deposits.register(conn, g.org_id, date.today(), ids=[deposit_id])), None)
+        today_row = next(iter(deposits.register(conn, g.org_id, clock.today(), ids=[deposit_id])), None)
         rolled = conn.execute(sa.select(s.deposits.c.id, s.deposits.c.contract_no)
                               .where(s.deposits.c.rolled_from_id == deposit_id)).first()
-    form = {"form_key": uuid.uuid4().hex, "date": min(date.today(), row.maturity).isoformat()}
+    form = {"form_key": uuid.uuid4().hex, "date": min(clock.today(), row.maturity).isoformat()}
     return render_template("deposit.html", org=info, d=row, now=today_row, events=events, rolled=rolled,
                            form=form, rate=format_rate)
 
@@ -209,7 +209,7 @@ def _vnd(n: int) -> str:
 @bp.get("/o/<org>/interest")
 @requires("read")
 def interest(org: str):
-    today = date.today()
+    today = clock.today()
     start = _day("from", date(today.year, 1, 1))
     end = _day("to", today)
     with db().read() as conn:
@@ -273,7 +273,7 @@ def _principal_page(org: str, form, error=None, status=200):
 @bp.get("/o/<org>/principal")
 @requires("read")
 def principal_page(org: str):
-    return _principal_page(org, {"form_key": uuid.uuid4().hex, "decided_on": date.today().isoformat()})
+    return _principal_page(org, {"form_key": uuid.uuid4().hex, "decided_on": clock.today().isoformat()})
 
 
 @bp.post("/o/<org>/principal")

@@ -14,9 +14,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ledger import clock, services
 from ledger import disbursements as d
 from ledger import schema as s
-from ledger import services
 from ledger.clock import parse_date
 from ledger.disbursements import LineInput, RecipientInput
 from ledger.errors import InvalidInput, LedgerError
@@ -90,7 +90,7 @@ def _batch_page(org: str, batch_id: int, *, problems: list[str] | None = None, s
     mine = current_user.login == st.prepared_by
     return render_template("batch.html", org=info, b=st, summary=summary, lines=lines, tally=tally, programs=progs,
                            banks=banks, twice=twice, mine=mine, problems=problems or [],
-                           form={"form_key": uuid.uuid4().hex, "today": date.today().isoformat()}), status
+                           form={"form_key": uuid.uuid4().hex, "today": clock.today().isoformat()}), status
 
 
 @bp.get("/o/<org>/batches/<int:batch_id>")
@@ -280,7 +280,7 @@ def program_add(org: str):
 @bp.get("/o/<org>/awards")
 @requires("read")
 def awards(org: str):
-    today = date.today()
+    today = clock.today()
     try:
         end = parse_date(request.args["to"]) if request.args.get("to") else today
         start = parse_date(request.args["from"]) if request.args.get("from") else date(end.year, 1, 1)
@@ -335,7 +335,7 @@ def stipends_page(org: str):
         progs = d.programs_list(conn, g.org_id)
     total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}
     return render_template("stipends.html", org=info, rows=rows, total=total, programs=progs,
-                           form={"form_key": uuid.uuid4().hex, "month": date.today().strftime("%Y-%m")})
+                           form={"form_key": uuid.uuid4().hex, "month": clock.today().strftime("%Y-%m")})
 
 
 @bp.post("/o/<org>/stipends")

@@ -5,13 +5,11 @@ code, giving to a fund by VietQR, and the printable gold book."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ledger import documents, orgs, queries, services
+from ledger import clock, documents, orgs, queries, services
 from ledger import schema as s
 from ledger.errors import InvalidInput, LedgerError, NotFound
 from ledger.money import parse_amount_text
@@ -45,7 +43,7 @@ def receipts(org: str):
         info = org_info(conn, org)
         used = documents.series_years(conn, g.org_id)
         years = sorted({y for s_, y, _n in used if s_ == series}, reverse=True)
-        year = request.args.get("year", type=int) or (years[0] if years else date.today().year)
+        year = request.args.get("year", type=int) or (years[0] if years else clock.today().year)
         rows, total = documents.register(conn, g.org_id, series=series, year=year, limit=page.size,
                                          offset=page.offset)
     return render_template("receipts.html", org=info, rows=rows, page=page.with_total(total), year=year,

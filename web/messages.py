@@ -57,6 +57,8 @@ _VI = {
     "token_revoked": {"role_removed": "Khóa truy cập API đã bị thu hồi vì người dùng không còn giữ vai trò của khóa.",
                       None: "Khóa truy cập API đã bị thu hồi."},
     "invalid_input": {"not_date": "Ngày không hợp lệ (dùng dd/mm/yyyy hoặc YYYY-MM-DD).",
+                      "date_too_early": "Ngày {date} quá sớm: sổ chỉ nhận ngày từ {earliest} trở đi.",
+                      "date_in_future": "Ngày {date} chưa đến: chỉ ghi sổ và lập chứng từ đến ngày {latest}.",
                       "empty": "Thiếu thông tin bắt buộc.",
                       "weak_password": "Mật khẩu phải có ít nhất 10 ký tự.",
                       "bad_token_days": "Thời hạn của khóa truy cập phải từ 1 đến 3650 ngày.",
@@ -136,6 +138,8 @@ _VI = {
                                 "(thiếu {shortfall} đồng). Quỹ có thể còn tiền ở tài khoản khác."},
     "already_reversed": {None: "Bút toán này đã được đảo trước đó."},
     "conflict": {"ambiguous_donor": "Có nhiều nhà hảo tâm trùng tên; hãy chọn theo mã số.",
+                 "ambiguous_document_number": "Số {number} ứng với nhiều chứng từ ({matches}); hãy ghi năm đủ "
+                                              "bốn chữ số, ví dụ {example}.",
                  "profile_exists": "Đã có mẫu sao kê tên {name}.",
                  "pledge_has_payments": "Hãy đảo các lần thu tiền của cam kết này trước.",
                  "earmark_in_use": "Có {lines} dòng chi đang dùng khoản tài trợ theo địa chỉ này; hãy bỏ hoặc "

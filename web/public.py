@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
 
 from books.charts import public as public_charts
-from ledger import balances, orgs, queries
+from ledger import balances, clock, orgs, queries
 from ledger import schema as s
 
 from .auth import db
@@ -45,7 +45,7 @@ def gold_book(org: str):
 
 @bp.get("/<org>/funds/<fund>")
 def disclosure(org: str, fund: str):
-    year = request.args.get("year", date.today().year, type=int)
+    year = request.args.get("year", clock.today().year, type=int)
     if not 1900 <= year <= 9999:
         abort(404)
     with db().read() as conn:
@@ -62,7 +62,7 @@ def disclosure(org: str, fund: str):
 
 
 def _report(org: str):
-    year = request.args.get("year", date.today().year, type=int)
+    year = request.args.get("year", clock.today().year, type=int)
     quarter = request.args.get("quarter", type=int)
     if not 2000 <= year <= 9999 or (quarter is not None and quarter not in (1, 2, 3, 4)):
         abort(404)

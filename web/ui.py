@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ from flask_login import current_user
 from books.charts import council, daily
 from books.charts import dashboard as charts
 from books.tabular import csv_text
-from ledger import audit, balances, config, deposits, importer, orgs, queries, services, users
+from ledger import audit, balances, clock, config, deposits, importer, orgs, queries, services, users
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.donations import DONATION_KINDS, DonationInput, DonorInput, possible_duplicates
@@ -68,13 +68,13 @@ def dashboard(org: str):
         recent, _n = queries.donations(conn, g.org_id, limit=10, with_total=False)
         camps = daily.campaign_rows(conn, g.org_id)  # the sums kept from the journal's head
         pledges = queries.open_pledges(conn, g.org_id)
-        register = deposits.register(conn, g.org_id, date.today())  # read once: the list, the total, the chart
-        maturing = deposits.maturing(conn, g.org_id, date.today(), 30, rows=register)
+        register = deposits.register(conn, g.org_id, clock.today())  # read once: the list, the total, the chart
+        maturing = deposits.maturing(conn, g.org_id, clock.today(), 30, rows=register)
         on_deposit = deposits.totals(register)["principal"]
         from ledger import disbursements
 
         waiting = disbursements.register(conn, g.org_id, state="submitted")
-        drawn = charts.treasurer(conn, g.org_id, date.today(), funds=funds, register=register)
+        drawn = charts.treasurer(conn, g.org_id, clock.today(), funds=funds, register=register)
         # the council lands here too: what waits for its vote against each fund's spendable money
         council_chart = council.chart(council.waiting(conn, g.org_id, funds=funds)) if can(
             g.org_id, "batch.vote") else None
@@ -116,7 +116,7 @@ def _donation_input(form, donor_id: int | None) -> DonationInput:
     return DonationInput(
         fund=form.get("fund", ""),
         amount=amount,
-        date=parse_date(form.get("date") or date.today().isoformat()),
+        date=parse_date(form.get("date") or clock.today().isoformat()),
         donor=DonorInput(id=donor_id, name=None if donor_id else form.get("donor_name", ""),
                          kind=form.get("donor_kind", "person"), address=form.get("address", ""),
                          phone=form.get("phone", ""), anonymous=_flag("anonymous"),
@@ -145,7 +145,7 @@ def donation_new(org: str):
         donor_id = request.values.get("donor_id", type=int)  # not a number: no donor chosen
         donor = queries.donor(conn, g.org_id, donor_id) if donor_id is not None else None
     form = request.form if request.method == "POST" else {
-        "date": date.today().isoformat(), "kind": "cash", "listed": "1", "form_key": uuid.uuid4().hex,
+        "date": clock.today().isoformat(), "kind": "cash", "listed": "1", "form_key": uuid.uuid4().hex,
         "fund": request.args.get("fund", ""), "campaign": request.args.get("campaign", "")}
     render = lambda status=200, **kw: (render_template(  # noqa: E731
         "donation_form.html", org=info, form=form, donor=donor, kinds=DONATION_KINDS, **choices, **kw), status)
@@ -196,7 +196,7 @@ def pledges(org: str):
         rows = queries.open_pledges(conn, g.org_id)
         banks = conn.execute(sa_select_banks(g.org_id)).all()
     return render_template("pledges.html", org=info, pledges=rows, banks=banks,
-                           today=date.today().isoformat(), form_key=uuid.uuid4().hex)
+                           today=clock.today().isoformat(), form_key=uuid.uuid4().hex)
 
 
 @bp.post("/o/<org>/pledges/<int:pledge_id>/pay")
@@ -206,7 +206,7 @@ def pledge_pay(org: str, pledge_id: int):
     try:
         method = f.get("method", "cash")
         r = services.pay_pledge(db(), org, pledge_id=pledge_id, amount=parse_amount_text(f.get("amount", "")),
-                                on=parse_date(f.get("date") or date.today().isoformat()), method=method,
+                                on=parse_date(f.get("date") or clock.today().isoformat()), method=method,
                                 bank_account=(f.get("bank_account") or None) if method == "transfer" else None,
                                 reference=f.get("reference", ""), user=actor(),
                                 key=f"web:{f.get('form_key') or uuid.uuid4().hex}")
@@ -230,7 +230,7 @@ def _import_opts() -> dict:
     """The defaults an import form gives rows that name no fund, campaign or date."""
     f = request.form
     return {"fund": f.get("fund", ""), "campaign": f.get("campaign", ""),
-            "date": f.get("date") or date.today().isoformat()}
+            "date": f.get("date") or clock.today().isoformat()}
 
 
 @bp.route("/o/<org>/import", methods=["GET", "POST"])
@@ -384,7 +384,7 @@ def reverse(org: str, tx_id: int):
         matched = _bank_match(conn, tx_id) if txs else None
     if not txs:
         abort(404)
-    form = request.form if request.method == "POST" else {"date": date.today().isoformat(),
+    form = request.form if request.method == "POST" else {"date": clock.today().isoformat(),
                                                           "form_key": uuid.uuid4().hex}
     if request.method == "GET":
         return render_template("reverse.html", org=info, tx=txs[0], form=form, matched=matched)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
-from ledger import services
+from ledger import clock, services
 from ledger.db import Database
 from ledger.migrate import upgrade
 from tests.conftest import make_books
-from tests.helpers import snapshot
+from tests.helpers import date_window_cases, snapshot
 from web.app import create_app
 from web.permissions import ACTIONS
 
@@ -317,6 +318,36 @@ def test_pledges_reversals_and_the_lock(api):
     assert r.status_code == 409 and r.get_json()["code"] == "period_locked"
     org = api.get("/api/v1/organizations/SLA").get_json()
     assert org["lock_date"] == "2025-04-30" and org["total"]["balance"] == api.fund()["balance"]
+
+
+@pytest.mark.parametrize("on, tolerance, reason", [c[1:] for c in date_window_cases()],
+                         ids=[c[0] for c in date_window_cases()])
+def test_a_donation_dated_outside_the_window_is_422_naming_the_date(lite, monkeypatch, on, tolerance, reason):
+    monkeypatch.setenv("QUY_FUTURE_DAYS", tolerance)
+    before = snapshot(lite.db)
+    r = lite.post(DONATIONS, gift(date=on.isoformat()))
+    if reason is None:
+        assert r.status_code == 201, r.get_data(as_text=True)
+        assert r.get_json()["receipt"].startswith(f"BN/{on.year % 100:02d} ")
+        return
+    body = r.get_json()
+    assert r.status_code == 422 and body["code"] == "invalid_input" and body["errors"] == {"date": [reason]}
+    assert "Ngày" in body["message_vi"] and snapshot(lite.db) == before
+
+
+def test_payments_reversals_and_locks_dated_in_the_future_are_refused(lite):
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
+    pledge = lite.post(DONATIONS, gift(10_000_000, kind="pledge")).get_json()
+    before = snapshot(lite.db)
+    r = lite.post(f"/api/v1/organizations/SLA/pledges/{pledge['donation_id']}/payments",
+                  {"amount": 1_000_000, "date": tomorrow})
+    assert r.status_code == 422 and r.get_json()["errors"] == {"date": ["date_in_future"]}
+    r = lite.post(f"/api/v1/organizations/SLA/transactions/{pledge['tx_id']}/reversal",
+                  {"reason": "Ghi nhầm", "date": "1999-12-31"})
+    assert r.status_code == 422 and r.get_json()["errors"] == {"date": ["date_too_early"]}
+    r = lite.post("/api/v1/organizations/SLA/lock", {"through": tomorrow}, role="admin")
+    assert r.status_code == 422 and r.get_json()["errors"] == {"lock_date": ["date_in_future"]}
+    assert snapshot(lite.db) == before
 
 
 # ------------------------------------------------------------------ the description

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import date_window_cases
+
 QUY = str(Path(sys.executable).parent / "quy")
 
 
@@ -83,9 +85,31 @@ def test_donate_reverse_lock_journal_digest(url):
     locked = run(url, "donate", "--org", "XCM", "--fund", "KH", "--amount", "100000", "--date",
                  "2025-03-31", "--donor", "Lò Văn Hải", ok=False)
     assert locked.returncode == 2 and "period_locked" in locked.stderr and "khóa sổ" in locked.stderr
-    d = run(url, "digest", "--org", "XCM").stdout.split()
-    assert d[:2] == ["XCM", "2"]
-    assert run(url, "verify", "--expect", d[2]).returncode == 0
+    line = run(url, "digest", "--org", "XCM").stdout.strip()
+    assert line.split()[:2] == ["XCM", "2"]
+    assert run(url, "verify", "--expect", line).returncode == 0
+
+
+def test_donate_refuses_a_date_outside_the_window_and_the_numbers_of_2000_stay_apart(url):
+    run(url, "init")
+    run(url, "org", "add", "XCM", "Hội Khuyến học xã Chiềng Mung", "--level", "province")
+    run(url, "fund", "add", "--org", "XCM", "KH", "Quỹ Khuyến học xã Chiềng Mung")
+    for case, on, tolerance, reason in date_window_cases():
+        env = {**os.environ, "QUY_DATABASE_URL": url, "QUY_USER": "thu.quy", "QUY_FUTURE_DAYS": tolerance}
+        p = subprocess.run([QUY, "donate", "--org", "XCM", "--fund", "KH", "--amount", "100.000", "--donor",
+                            "Lò Văn Hải", "--date", on.strftime("%d/%m/%Y"), "--json"],
+                           capture_output=True, text=True, env=env, timeout=120)
+        if reason is None:
+            assert p.returncode == 0, (case, p.stderr)
+            assert json.loads(p.stdout)["receipt"].startswith(f"BN/{on.year % 100:02d} "), case
+        else:
+            assert p.returncode == 2 and "invalid_input" in p.stderr and "Traceback" not in p.stderr, (case, p.stderr)
+            assert ("quá sớm" if reason == "date_too_early" else "chưa đến") in p.stderr, case
+    listed = run(url, "receipt", "list", "--org", "XCM", "--year", "2000").stdout
+    assert "BN/00 0000001" in listed
+    run(url, "receipt", "void", "--org", "XCM", "BN/2000 0000001", "--reason", "Ghi sai tên")
+    again = run(url, "receipt", "void", "--org", "XCM", "BN/00 0000001", "--reason", "lại", ok=False)
+    assert again.returncode == 2 and "BN/00 0000001 is already void" in again.stderr
 
 
 @pytest.mark.parametrize("amount,code", [("-5", "invalid_amount"), ("0", "invalid_amount"),

@@ -9,7 +9,7 @@ import pytest
 
 from ledger import services
 from ledger.donations import DonationInput, DonorInput
-from tests.helpers import snapshot
+from tests.helpers import date_window_cases, snapshot
 
 from .webutil import PASSWORD, csrf_token, demo_app, login, session_cookie
 
@@ -42,6 +42,25 @@ def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(app, db):
     token = csrf_token(c, "/o/SLA/donations/new")
     assert c.post("/o/SLA/donations/new", data=_donation_form(token)).status_code == 302
     assert snapshot(db) != before
+
+
+def test_a_donation_form_dated_outside_the_window_is_refused_in_vietnamese_and_writes_nothing(app, db,
+                                                                                             monkeypatch):
+    c = app.test_client()
+    assert login(c, "thuquy").status_code == 302
+    for i, (case, on, tolerance, reason) in enumerate(date_window_cases()):
+        monkeypatch.setenv("QUY_FUTURE_DAYS", tolerance)
+        before = snapshot(db)
+        token = csrf_token(c, "/o/SLA/donations/new")
+        r = c.post("/o/SLA/donations/new", data=_donation_form(token, date=on.strftime("%d/%m/%Y"),
+                                                               form_key=f"date-{i}"))
+        if reason is None:
+            assert r.status_code == 302, case
+            assert snapshot(db) != before, case
+            continue
+        page = r.get_data(as_text=True)
+        assert r.status_code == 422 and snapshot(db) == before, case
+        assert ("quá sớm" if reason == "date_too_early" else "chưa đến") in page, case
 
 
 def test_login_itself_needs_the_csrf_token(app):

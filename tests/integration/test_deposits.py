@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from ledger import deposits, services
+from ledger import clock, deposits, services
 from ledger.deposits import DepositInput
 from ledger.errors import InsufficientFunds, InvalidInput, LedgerError
 from ledger.interest import Deposit, parse_rate
@@ -145,7 +145,12 @@ def test_rollover_with_interest_opens_the_next_deposit_from_maturity(books):
     bank_money(books, 1_000_000_000, "TOHIEU")
     open_(books, principal=1_000_000_000, rate="6", start=date(2026, 1, 1), months=12,
           rollover="principal_interest")
-    r = services.settle_deposit(books.db, books.org, "HD-2026-001")
+    if clock.today() < date(2027, 1, 1):  # a maturity still to come is not settled before it comes
+        with pytest.raises(InvalidInput) as err:
+            services.settle_deposit(books.db, books.org, "HD-2026-001")
+        assert err.value.params["reason"] == "date_in_future"
+    with clock.frozen(max(clock.today(), date(2027, 1, 1))):
+        r = services.settle_deposit(books.db, books.org, "HD-2026-001")
     assert r["interest"] == 60_000_000 and r["rolled_into"]["contract_no"] == "HD-2026-001/TT1"
     assert r["rolled_into"]["maturity"] == "2028-01-01"
     assert balance(books, "121", "TOHIEU") == 1_060_000_000 and balance(books, "1121", "TOHIEU") == 0
@@ -181,7 +186,7 @@ def test_a_settled_deposit_is_not_settled_again_nor_accrued(books):
     services.settle_deposit(books.db, books.org, "HD-2026-001")
     with pytest.raises(LedgerError):
         services.settle_deposit(books.db, books.org, "HD-2026-001")
-    assert services.accrue(books.db, books.org, date(2026, 12, 31))["events"] == 0
+    assert services.accrue(books.db, books.org, date(2026, 11, 30))["events"] == 0
     with pytest.raises(InvalidInput):
         open_(books, contract="HD-2", principal=1, start=date(2026, 3, 1), months=1, rate="5", pays="weekly")
 
@@ -210,8 +215,9 @@ def test_withdrawing_part_early_earns_the_demand_rate_and_the_rest_keeps_the_ter
     assert (r["interest"], r["reversed"], r["remaining"]) == (61_644, 739_726, 150_000_000)
     assert balance(books, "1381", "TOHIEU") == 2_958_904 - 739_726
     assert balance(books, "1121", "TOHIEU") == 50_000_000 + 61_644
-    services.accrue(books.db, books.org, date(2026, 12, 31))
-    settled = services.settle_deposit(books.db, books.org, "HD-2026-001")
+    with clock.frozen(max(clock.today(), date(2027, 1, 1))):  # the term ends 2027-01-01
+        services.accrue(books.db, books.org, date(2026, 12, 31))
+        settled = services.settle_deposit(books.db, books.org, "HD-2026-001")
     remaining = Deposit(150_000_000, parse_rate("6"), date(2026, 1, 1), date(2027, 1, 1)).interest()
     assert remaining == 9_000_000 and settled["interest"] == remaining
     assert balance(books, "515", "TOHIEU") == -(61_644 + 9_000_000)  # the demand interest and the term's
@@ -230,6 +236,6 @@ def test_withdrawing_everything_closes_the_deposit_and_more_than_the_principal_i
     assert snapshot(books.db) == before
     r = services.withdraw_deposit(books.db, books.org, "HD-2026-001", on=date(2026, 2, 10), amount=100_000_000)
     assert r["closed"] and balance(books, "1381", "TOHIEU") == 0 and balance(books, "121", "TOHIEU") == 0
-    assert services.accrue(books.db, books.org, date(2026, 12, 31))["events"] == 0
+    assert services.accrue(books.db, books.org, date(2026, 11, 30))["events"] == 0
     with pytest.raises(LedgerError):
         services.settle_deposit(books.db, books.org, "HD-2026-001")

@@ -39,6 +39,7 @@ def test_the_package_of_a_locked_quarter(books):
     with b.db.read() as c:
         seq, head = journal.head_digest(c, orgs.org_id_by_code(c, "SLA"))
     assert f"journal head: #{seq} {head}" in manifest
+    assert f'quy verify --expect "SLA {seq} {head}"' in manifest  # the line quy digest prints
     _entries, errors, _ = loader.load_string(z.read("SLA/books.beancount").decode())
     assert errors == []
     journal_csv = z.read("SLA/journal.csv").decode()

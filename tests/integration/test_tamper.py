@@ -111,8 +111,8 @@ def test_quy_verify_names_the_first_broken_link_and_exits_nonzero(tmp_path):
     bad = runner.invoke(main, ["--database", url, "verify", "--org", "SLA"])
     assert bad.exit_code == 1
     assert "BROKEN SLA" in bad.output and "#2" in bad.output
-    again = runner.invoke(main, ["--database", url, "verify", "--expect", digest[2]])
-    assert again.exit_code == 1
+    again = runner.invoke(main, ["--database", url, "verify", "--expect", " ".join(digest)])
+    assert again.exit_code == 1 and "BROKEN expected digest SLA #4" in again.output
 
 
 _TAMPERS = {
