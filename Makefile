@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test bench bench-load bench-documents bench-tools lint clean i18n
+.PHONY: run test test-long bench bench-load bench-documents bench-tools lint clean i18n
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: $(VENV)/.base
 ## test: the whole suite on SQLite, and on PostgreSQL when one answers (mandatory under CI=true)
 test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -q
+
+## test-long: the money state machine at 10,000 steps per engine and the race tests at 50 rounds
+test-long: $(VENV)/.dev
+	QUY_LONG=1 QUY_RACE_ROUNDS=50 $(BIN)/python -m pytest -q tests/integration/test_money_machine.py tests/integration/test_races.py
 
 # browser: Debian's chromium for tests/e2e/test_browser.py, poppler-utils for the PDF checks and the DejaVu
 # fonts (every Vietnamese letter) the documents embed, when any is missing
