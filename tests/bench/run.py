@@ -91,6 +91,17 @@ print(json.dumps({"postings": n, "funds": len(rows), "seconds": best, "as_of_sec
                   "total": sum(r.figures.balance for r in rows)}))
 """
 
+VERIFY = """
+import sys, json, time
+from ledger import services
+from ledger.db import Database
+db = Database(sys.argv[1])
+t0 = time.perf_counter()
+reports = services.verify(db, parallel=True)
+print(json.dumps({"seconds": time.perf_counter() - t0, "ok": all(r.ok for r in reports),
+                  "transactions": sum(r.count for r in reports)}))
+"""
+
 BEANCOUNT = """
 import sys, json, time
 from beancount import loader
@@ -216,6 +227,12 @@ def bench_backend(label: str, url: str, work: Path, results: dict) -> None:
     print(f"all {b['funds']} fund balances over {b['postings']:,} postings: {b['seconds'] * 1000:.1f} ms "
           f"(as of 30/06/2025: {b['as_of_seconds'] * 1000:.0f} ms; a plain GROUP BY over every posting: "
           f"{b['full_scan_seconds'] * 1000:.0f} ms), max RSS {rss:.0f} MB", flush=True)
+    secs, rss, out = child(VERIFY, url)
+    v = json.loads(out)
+    assert v["ok"], "the books do not verify"
+    r.update({"verify_seconds": round(v["seconds"], 2), "verify_max_rss_mb": round(rss)})
+    print(f"quy verify over {b['postings']:,} postings ({v['transactions']:,} transactions): {v['seconds']:.2f} s, "
+          f"max RSS {rss:.0f} MB", flush=True)
     results[label] = r
 
 
@@ -283,6 +300,8 @@ def main() -> None:
                 ratio = a1 / results[label]["fund_balances_seconds"]
                 print(f"{label}: balances over 1M postings are {ratio:.0f}"
                       f"× faster than beancount loading those books ({a1} s)")
+                print(f"{label}: quy verify over 1M postings = {results[label]['verify_seconds']} s = "
+                      f"{results[label]['verify_seconds'] / a1:.2f} × beancount loading those books")
     if "anchor_pgbench_100k" in results and "seconds" in results["anchor_pgbench_100k"]:
         pgs = results["anchor_pgbench_100k"]["seconds"]
         print(f"postgresql: import 100k = {results['postgresql']['import_100k_seconds'] / pgs:.2f} × "

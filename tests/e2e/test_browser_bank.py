@@ -34,12 +34,36 @@ def _statement(tmp_path) -> tuple[str, int]:
     return str(path), total
 
 
-def test_a_large_statement_goes_up_and_in_with_progress_bars(server, open_page, tmp_path):
+def test_a_large_statement_goes_up_and_in_with_progress_bars(server, open_page, tmp_path, monkeypatch):
+    import threading
+
+    from web import bank as bank_views
+
     page = open_page()
     login(page, server.url)
     page.goto(f"{server.url}/o/{ORG}/bank")
     seen: list[dict] = []
-    page.on("response", lambda r: seen.append(r.json()) if "/bank/upload/progress" in r.url and r.ok else None)
+    polled = threading.Event()  # the page has seen the import move
+
+    def on_response(r):
+        if "/bank/upload/progress" in r.url and r.ok:
+            seen.append(r.json())
+            if seen[-1]["total"]:
+                polled.set()
+
+    page.on("response", on_response)
+    writer = bank_views._progress_writer
+
+    def gated(path):  # the import waits at its first count until the page has polled it: a condition, not a time
+        write = writer(path)
+
+        def gate(done: int, total: int) -> None:
+            write(done, total)
+            if total:
+                polled.wait(60)
+        return gate
+
+    monkeypatch.setattr(bank_views, "_progress_writer", gated)
     path, total = _statement(tmp_path)
     form = page.locator("#statement-upload")
     form.locator("input[type=file]").set_input_files(path)
