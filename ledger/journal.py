@@ -522,7 +522,8 @@ BREAKS = {
     "missing": "a transaction is missing from the sequence",
     "reordered": "a transaction does not follow the one before it (its link was changed, or rows were moved)",
     "changed": "a transaction or one of its postings was changed after it was posted",
-    "posting_moved": "a posting was moved to another organization, account, fund or date",
+    "posting_moved": "a posting was moved to another organization's account or fund",
+    "redated": "a transaction's or a posting's date was changed (they no longer agree)",
     "unbalanced": "a transaction's postings do not sum to zero for every fund",
     "orphan_posting": "postings name a transaction that is not in the journal",
     "source_changed": "a donation no longer says what its entry in the journal says",
@@ -678,7 +679,7 @@ def _why_changed(seq: int, foreign: bool, on: str, lines: list) -> tuple[int, st
         return seq, f"a posting of transaction #{seq} was moved to another organization's account or fund", \
             "posting_moved"
     if any(line[5] != on for line in lines):
-        return seq, f"a posting of transaction #{seq} was moved to another date", "posting_moved"
+        return seq, f"transaction #{seq} and its postings no longer agree on the date", "redated"
     return seq, f"transaction #{seq} was changed after it was posted", "changed"
 
 
@@ -742,9 +743,15 @@ def verify_chain(conn: Connection, org_id: int, *, parallel: bool = False) -> Ch
         return ChainReport(org, False, count, head.last_seq, head.last_hash, why, seq, kind)
 
     def end(count: int, last: str, postings: int) -> ChainReport:
-        if head.last_seq != count or head.last_hash != last:
+        if head.last_seq > count:
             return broken(count + 1, f"the journal ends at #{count} but its head says #{head.last_seq}: "
                                      "transactions were cut off the end", "cut_off", count)
+        if head.last_seq < count:
+            return broken(head.last_seq + 1, f"the head says #{head.last_seq} but the journal goes on to "
+                                             f"#{count}: the head was moved back", "cut_off", count)
+        if head.last_hash != last:
+            return broken(count, f"the head's hash is not that of #{count}, the last transaction: the head was "
+                                 "changed", "cut_off", count)
         orphan = _orphan_postings(fetch, org_id, postings)
         if orphan is not None:
             return broken(None, f"postings of {org} name transaction id {orphan}, which is not in its journal",
