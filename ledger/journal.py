@@ -517,6 +517,12 @@ def reversal_entry(conn: Connection, org_id: int, tx_id: int, *, on: date, reaso
 
 # --------------------------------------------------------------------------- verifying
 
+
+class ChainDoesNotVerify(RuntimeError):
+    """A journal that does not verify under the chain rule it was written with, met by a migration that would
+    re-hash it (revision 0018): it is not re-hashed, so a tampered journal never gets fresh digests."""
+
+
 #: The kinds of break :func:`verify_chain` (and ``quy verify``) names.
 BREAKS = {
     "missing": "a transaction is missing from the sequence",
@@ -923,5 +929,5 @@ def head_digest(conn: Connection, org_id: int) -> tuple[int, str]:
 
 __all__ = [
     "Entry", "Line", "Posted", "ChainReport", "FundBalance", "check_balanced", "tx_digest", "posting_key", "post",
-    "reversal_entry", "verify_chain", "head_digest", "allocate_ids", "allocate_many",
+    "reversal_entry", "verify_chain", "head_digest", "allocate_ids", "allocate_many", "ChainDoesNotVerify",
 ]

@@ -22,7 +22,7 @@ from alembic import op
 
 from ledger import dbguards
 from ledger.clock import now_iso
-from ledger.journal import GENESIS, tx_digest
+from ledger.journal import GENESIS, ChainDoesNotVerify, tx_digest
 
 revision = "0018"
 down_revision = "0017"
@@ -30,10 +30,6 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
-
-
-class ChainDoesNotVerify(RuntimeError):
-    """A journal that does not verify under the rule it was written with: it is not re-hashed."""
 
 
 def _day(value) -> date:  # noqa: ANN001
