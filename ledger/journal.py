@@ -645,7 +645,9 @@ def _check_range(fetch, org_id: int, org: str, lo: int, hi: int, accounts: dict,
                 return out
             lines = by_tx.get(tx_id, [])
             lines.sort()
-            cols[_DATE_AT] = on = _iso(cols[_DATE_AT])
+            on = cols[_DATE_AT]
+            if on.__class__ is not str:
+                on = cols[_DATE_AT] = _iso(on)
             # the order of TX_FIELDS: rule, org, the row's own columns, the reversed seq, the postings
             text = canon([CHAIN_RULE, org, *cols, rev_seq.get(rev), lines])
             digest = sha256((prev + "\n" + text).encode("utf-8")).hexdigest()
@@ -667,8 +669,13 @@ def _check_range(fetch, org_id: int, org: str, lo: int, hi: int, accounts: dict,
                 return out
             for donation_id, d_org, d_date, d_fund, d_amount in sources.get(tx_id, ()):
                 f_org, _, f_code = funds.get(d_fund, nowhere)
-                if d_org != org_id or f_org != org_id or _iso(d_date) != on or not any(
-                        ln[3] == f_code and ln[4] == -d_amount for ln in lines):
+                credit = -d_amount if isinstance(d_amount, int) else None
+                for line in lines:
+                    if line[4] == credit and line[3] == f_code:
+                        break
+                else:
+                    line = None
+                if d_org != org_id or f_org != org_id or _iso(d_date) != on or line is None:
                     out.problem = (seq, f"donation {donation_id} no longer says what transaction #{seq} says "
                                         "(its organization, date, fund or amount was changed)", "source_changed")
                     return out
