@@ -36,7 +36,7 @@ from ledger import orgs
 from ledger import schema as s
 from ledger.chart import DEFAULT_CHART
 from ledger.errors import InvalidInput
-from ledger.journal import GENESIS, Entry, Line, post, tx_digest
+from ledger.journal import CHAIN_RULE, GENESIS, Entry, Line, post, posting_key, tx_digest
 from ledger.money import MAX_AMOUNT
 
 from .beancount import CURRENCY, TX_KEYS
@@ -278,19 +278,25 @@ def _order(txs: list[_Tx], problems: list[dict]) -> None:
 
 
 def _check_chain(txs: list[_Tx], org_code: str, problems: list[dict]) -> None:
-    """A file exported by Quỹ from the first transaction on carries the chain: recompute every hash."""
+    """A file exported by Quỹ from the first transaction on carries the chain: recompute every hash (under
+    today's chain rule, or under rule 1 for a file exported before revision 0018 re-hashed the journals)."""
     if not txs or txs[0].seq != 1 or any(t.hash is None for t in txs) or not org_code:
         return
+
+    def digest(prev: str, t: _Tx, rule: int) -> str:
+        lines = ([posting_key(org_code, a, f, amt, t.date) for a, f, amt in t.lines] if rule != 1 else t.lines)
+        return tx_digest(prev, org=org_code, seq=t.seq, date=t.date, doc_ref=t.doc, description=t.description,
+                         source=t.source, created_by=t.user or "", created_at=t.at or "", reverses_seq=t.reverses,
+                         postings=lines, rule=rule)
+
+    rule = CHAIN_RULE if digest(GENESIS, txs[0], CHAIN_RULE) == txs[0].hash else 1
     prev = GENESIS
     for t in txs:
-        digest = tx_digest(prev, org=org_code, seq=t.seq, date=t.date, doc_ref=t.doc, description=t.description,
-                           source=t.source, created_by=t.user or "", created_at=t.at or "",
-                           reverses_seq=t.reverses, postings=t.lines)
-        if digest != t.hash:
+        if digest(prev, t, rule) != t.hash:
             _problem(problems, t.line, "hash",
                      f"transaction #{t.seq} differs from what was exported (its hash does not match)")
             return
-        prev = digest
+        prev = t.hash
 
 
 def apply(conn: Connection, plan: Plan, *, code: str, name: str, level: str, parent: str | None,

@@ -427,3 +427,45 @@ def bank_match_part_drop_statements(dialect: str) -> list[str]:
 def bank_match_part_statements(dialect: str) -> list[str]:
     """The parts of a line split across funds are append-only as its match is (revision 0016)."""
     return _append_only(dialect, ("bank_match_parts",))
+
+
+# --------------------------------------------------------------------------- the rows entries stand for
+
+#: What a donation promises — on its receipt, in the register and in the journal entry it stands for
+#: (``tx_id``) — never changes once recorded, and a donation is never deleted: a mistake is corrected by
+#: reversing its entry (and voiding its receipt). The gold-book choice and the donor's message may change.
+SOURCE_FIXED = {
+    "donations": ("org_id", "tx_id", "donor_id", "fund_id", "campaign_id", "kind", "date", "amount",
+                  "asset_account_id", "to_principal", "earmark", "item_description", "item_quantity",
+                  "item_unit", "fx_amount", "fx_currency", "pledge_id", "reference", "created_by", "created_at"),
+}
+SOURCE_FIXED_FUNCTION = "quy_source_fixed"
+
+
+def source_statements(dialect: str) -> list[str]:
+    """Triggers refusing a change to :data:`SOURCE_FIXED` columns, and DELETE (TRUNCATE on PostgreSQL)."""
+    if dialect == "postgresql":
+        out = [_append_only_function(SOURCE_FIXED_FUNCTION)]
+        for t, cols in SOURCE_FIXED.items():
+            out += [f"""CREATE TRIGGER {t}_fixed BEFORE UPDATE ON {t}
+            FOR EACH ROW WHEN ({_changed(cols, dialect)}) EXECUTE FUNCTION {SOURCE_FIXED_FUNCTION}()""",
+                    f"""CREATE TRIGGER {t}_no_delete BEFORE DELETE ON {t}
+            FOR EACH ROW EXECUTE FUNCTION {SOURCE_FIXED_FUNCTION}()""",
+                    f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
+            FOR EACH STATEMENT EXECUTE FUNCTION {SOURCE_FIXED_FUNCTION}()"""]
+        return out
+    out = []
+    for t, cols in SOURCE_FIXED.items():
+        out += [f"""CREATE TRIGGER {t}_fixed BEFORE UPDATE ON {t}
+        WHEN {_changed(cols, dialect)}
+        BEGIN SELECT RAISE(ABORT, '{t} is append-only: UPDATE of what its receipt and entry say refused'); END""",
+                f"""CREATE TRIGGER {t}_no_delete BEFORE DELETE ON {t}
+        BEGIN SELECT RAISE(ABORT, '{t} is append-only: DELETE refused'); END"""]
+    return out
+
+
+def source_drop_statements(dialect: str) -> list[str]:
+    on = (lambda t: f" ON {t}") if dialect == "postgresql" else (lambda t: "")
+    out = [f"DROP TRIGGER IF EXISTS {t}_{what}{on(t)}" for t in SOURCE_FIXED
+           for what in ("fixed", "no_delete", *(("no_truncate",) if dialect == "postgresql" else ()))]
+    return out + ([f"DROP FUNCTION IF EXISTS {SOURCE_FIXED_FUNCTION}()"] if dialect == "postgresql" else [])

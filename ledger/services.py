@@ -158,22 +158,25 @@ def verify(db: Database, org_code: str | None = None, *, parallel: bool = False)
 
 def verify_on(conn: Connection, ids: list[int], *, parallel: bool = False) -> list[journal.ChainReport]:
     """:func:`verify` for the organizations ``ids``, on an open connection (a restore checks its books
-    this way before it commits them)."""
+    this way before it commits them). Rows too damaged to read (a NULL, a dangling id, a value of the
+    wrong type) are a broken journal of kind ``unreadable``, never an exception."""
     reports = []
     for oid in ids:
-        rep = journal.verify_chain(conn, oid, parallel=parallel)
-        if rep.ok:
-            bad = balances.cached_matches_postings(conn, oid)
-            if bad:
-                a, f, cached, summed = bad[0]
-                rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
-                                          f"cached balance of account {a} fund {f} is {cached}, "
-                                          f"its postings sum to {summed}")
-        if rep.ok:
-            gaps = documents.check_gapless(conn, oid)
-            if gaps:
-                rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
-                                          "document numbering: " + "; ".join(gaps))
+        savepoint = conn.dialect.name == "postgresql"  # a failed statement must not end the others' checks
+        if savepoint:
+            conn.exec_driver_sql("SAVEPOINT quy_verify")
+        try:
+            rep = _verify_one(conn, oid, parallel)
+            if savepoint:
+                conn.exec_driver_sql("RELEASE SAVEPOINT quy_verify")
+        except Exception as e:  # noqa: BLE001 - whatever the damage, the answer is "broken", not a traceback
+            if savepoint:
+                conn.exec_driver_sql("ROLLBACK TO SAVEPOINT quy_verify")
+            code = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == oid)).scalar()
+            why = (str(getattr(e, "orig", None) or e).strip().splitlines() or [""])[0][:300]
+            rep = journal.ChainReport(code or f"#{oid}", False, 0, 0, "",
+                                      f"the journal could not be read: {type(e).__name__}: {why}", None,
+                                      "unreadable")
         reports.append(rep)
     return reports
 
@@ -194,6 +197,23 @@ def check_digest(db: Database, digest: digests.Digest, *, org_code: str | None =
     with db.read() as conn:
         known = next((r for r in reports if r.org_code == digest.org_code), None)
         return digests.check(conn, digest, org_code=org_code, report=known)
+
+
+def _verify_one(conn: Connection, oid: int, parallel: bool) -> journal.ChainReport:
+    rep = journal.verify_chain(conn, oid, parallel=parallel)
+    if rep.ok:
+        bad = balances.cached_matches_postings(conn, oid)
+        if bad:
+            a, f, cached, summed = bad[0]
+            rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
+                                      f"cached balance of account {a} fund {f} is {cached}, "
+                                      f"its postings sum to {summed}", None, "balance_cache")
+    if rep.ok:
+        gaps = documents.check_gapless(conn, oid)
+        if gaps:
+            rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
+                                      "document numbering: " + "; ".join(gaps), None, "numbering")
+    return rep
 
 
 def fund_balances(db: Database, org_code: str, *, as_of: date | None = None,

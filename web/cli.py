@@ -568,7 +568,9 @@ def journal_cmd(c: Ctx, org, start, end, limit, as_json) -> None:
 @json_opt
 @click.pass_obj
 def verify(c: Ctx, org: str | None, expect: str | None, as_json: bool) -> None:
-    """Verify every organization's hash chain and cached balances; exit 1 on the first broken link. With
+    """Verify every organization's hash chain, cached balances and document numbering; exit 1 and name the
+    first broken entry and the kind of break (changed, missing, reordered, unbalanced, posting_moved,
+    orphan_posting, source_changed, cut_off, balance_cache, numbering, unreadable). With
     --expect, also check that the digest's organization still has that hash at that sequence number."""
     expected, malformed = [], []
     texts = [] if expect is None else [ln for ln in expect.splitlines() if ln.strip()] or [expect]
@@ -584,7 +586,8 @@ def verify(c: Ctx, org: str | None, expect: str | None, as_json: bool) -> None:
         if r.ok:
             lines.append(f"OK     {r.org_code}: {r.count} transactions, head #{r.head_seq} {r.head_hash}")
         else:
-            lines.append(f"BROKEN {r.org_code}: {r.problem} (first broken link: #{r.broken_seq})")
+            where = f"first broken link: #{r.broken_seq}" if r.broken_seq is not None else "no single entry"
+            lines.append(f"BROKEN {r.org_code}: [{r.kind}] {r.problem} ({where})")
     lines += [f"BROKEN expected digest: {m}" for m in malformed]
     checks = [services.check_digest(c.db, d, org_code=org, reports=reports) for d in expected]
     for ch in checks:

@@ -8,6 +8,7 @@ from dataclasses import asdict
 import click
 
 from ledger import backup as bk
+from ledger import journal
 from ledger.db import Database
 from ledger.migrate import current_revision, head_revision, upgrade
 
@@ -81,11 +82,15 @@ def upgrade_cmd(c: Ctx, backup_dir: str | None, no_backup: bool) -> None:
     if before is not None and not no_backup:
         r = bk.backup(db, (backup_dir or str(bk.default_dir())) + "/")
         click.echo(f"Backup first: {r.path}")
-    upgrade(db)
+    try:
+        upgrade(db)
+    except journal.ChainDoesNotVerify as e:  # the schema stays where it was; the message says what to do
+        click.echo(f"Schema stays at {before}: {e}", err=True)
+        sys.exit(1)
     reports = services.verify(db, parallel=True)
     bad = [r for r in reports if not r.ok]
     click.echo(f"Schema {before or '(none)'} → {head}; quy verify: "
-               + ("OK for every journal" if not bad else f"BROKEN {bad[0].org_code}: {bad[0].problem}"))
+               + ("OK for every journal" if not bad else f"BROKEN {bad[0].org_code}: [{bad[0].kind}] {bad[0].problem}"))
     if bad:
         sys.exit(1)
 

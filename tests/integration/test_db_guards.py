@@ -220,3 +220,31 @@ def test_migrations_build_exactly_the_schema_the_code_declares(db):
     with db.engine.connect() as c:
         diff = compare_metadata(MigrationContext.configure(c), metadata)
     assert diff == []
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE donations SET amount = 1",
+    "UPDATE donations SET donor_id = (SELECT max(id) FROM donors)",
+    "UPDATE donations SET date = '2025-01-01'",
+    "UPDATE donations SET fund_id = (SELECT max(id) FROM funds)",
+    "UPDATE donations SET kind = 'transfer'",
+    "UPDATE donations SET tx_id = tx_id + 1",
+    "DELETE FROM donations",
+])
+def test_database_refuses_changing_what_a_donation_promises(db, books, sql):
+    """What a receipt and the donation's entry say is append-only (revision 0018); the gold-book choice and
+    the donor's message may change, and an UPDATE that changes nothing it promises is let through."""
+    from datetime import date
+
+    from tests.helpers import give
+
+    give(books, 5_000_000, name="Cầm Thị Hoa", on=date(2025, 3, 1))
+    give(books, 1_000_000, name="Lò Văn Hải", on=date(2025, 3, 2))
+    before = _rows(db, "donations")
+    msg = _refused(db, lambda c: c.execute(sa.text(sql)))
+    assert "append-only" in msg
+    assert _rows(db, "donations") == before
+    with db.begin() as c:
+        c.execute(sa.text("UPDATE donations SET gold_book = :f, message = 'Chúc các em học giỏi', amount = amount"),
+                  {"f": False})
+    assert {(r["gold_book"], r["message"]) for r in _rows(db, "donations")} == {(False, "Chúc các em học giỏi")}

@@ -3,8 +3,10 @@
 A database is created at revision 0001 and filled the way the code of that revision wrote it (raw SQL
 against 0001's tables only: the journal's postings before their transaction row, the hash chain, the
 cached balances, the chain heads, donors and donations, then a locked period). Upgraded to head, every
-balance and every digest is what it was, the books verify, the database still refuses what the journal
-never allows, and the current code goes on posting where the old chain stopped.
+balance is what it was, every chain was re-hashed once under today's rule (revision 0018, recorded in the
+audit log with the old and the new head), the books verify, the database still refuses what the journal
+never allows, and the current code goes on posting where the chain stopped. A chain that does not verify
+under the old rule stops the upgrade untouched.
 """
 
 from __future__ import annotations
@@ -82,6 +84,23 @@ def digest_0001(prev_hash: str, *, org: str, seq: int, on: date, doc_ref: str, d
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _holds_0001(c, org_id: int) -> tuple[int, str]:
+    """(last seq, head hash) of the organization's chain, every digest recomputed as revision 0001 did."""
+    org = c.execute(sa.text("SELECT code FROM organizations WHERE id = :o"), {"o": org_id}).scalar_one()
+    prev, n = GENESIS, 0
+    for t in c.execute(sa.text("SELECT * FROM transactions WHERE org_id = :o ORDER BY seq"), {"o": org_id}).all():
+        lines = [tuple(r) for r in c.execute(sa.text(
+            "SELECT a.code, f.code, p.amount FROM postings p JOIN accounts a ON a.id = p.account_id "
+            "JOIN funds f ON f.id = p.fund_id WHERE p.tx_id = :t"), {"t": t.id})]
+        rev = c.execute(sa.text("SELECT seq FROM transactions WHERE id = :r"), {"r": t.reverses_id}).scalar()
+        assert (t.seq, t.prev_hash) == (n + 1, prev)
+        assert digest_0001(prev, org=org, seq=t.seq, on=_as_date(t.date), doc_ref=t.doc_ref,
+                           description=t.description, source=t.source, created_by=t.created_by,
+                           created_at=t.created_at, reverses_seq=rev, postings=lines) == t.hash
+        prev, n = t.hash, n + 1
+    return n, prev
 
 
 def _insert(conn, table: str, row: dict, *, returning: bool = True) -> int | None:
@@ -346,9 +365,8 @@ def test_books_written_at_the_first_revision_survive_the_upgrade_to_head(bare_db
     # today's code and the cached balances are the postings' sums
     assert before["cached"] == before["summed"] and len(before["heads"]) == 2
     with db.read() as c:
-        at_first = {oid: journal.verify_chain(c, oid) for oid in (sla, mla)}
-    assert all(r.ok for r in at_first.values()), at_first
-    assert {oid: (r.head_seq, r.head_hash) for oid, r in at_first.items()} == before["heads"]
+        at_first = {oid: _holds_0001(c, oid) for oid in (sla, mla)}
+    assert at_first == before["heads"]
 
     upgrade(db)
     assert current_revision(db) == head_revision(db) != FIRST
@@ -356,17 +374,25 @@ def test_books_written_at_the_first_revision_survive_the_upgrade_to_head(bare_db
     after = _state(db)
     assert after["summed"] == before["summed"]
     assert after["cached"] == before["cached"]
-    assert after["heads"] == before["heads"]
-    assert after["digests"] == before["digests"]
+    # revision 0018 re-hashed every chain under rule 2: the same transactions, new digests, one audit row each
+    assert {o: s for o, (s, _h) in after["heads"].items()} == {o: s for o, (s, _h) in before["heads"].items()}
+    assert all(after["heads"][o][1] != before["heads"][o][1] for o in (sla, mla))
+    assert [d[:3] for d in after["digests"]] == [d[:3] for d in before["digests"]]
+    assert not {d[4] for d in after["digests"]} & {d[4] for d in before["digests"]}
     assert after["postings"] == before["postings"]
+    with db.read() as c:
+        rehashed = {r.org_id: json.loads(r.details) for r in c.execute(sa.text(
+            "SELECT org_id, details FROM audit_log WHERE action = 'chain.rehash'"))}
+    assert {o: ((d["old_head"]["seq"], d["old_head"]["hash"]), (d["new_head"]["seq"], d["new_head"]["hash"]))
+            for o, d in rehashed.items()} == {o: (before["heads"][o], after["heads"][o]) for o in (sla, mla)}
     reports = services.verify(db)
     assert [r.ok for r in reports] == [True, True], [r.problem for r in reports]
     assert {r.org_code: (r.head_seq, r.head_hash) for r in reports} == {
-        "SLA": before["heads"][sla], "MLA": before["heads"][mla]}
+        "SLA": after["heads"][sla], "MLA": after["heads"][mla]}
     with db.read() as c:
         for oid in (sla, mla):
             chain = journal.verify_chain(c, oid)
-            assert chain.ok and (chain.count, chain.head_hash) == before["heads"][oid]
+            assert chain.ok and (chain.count, chain.head_hash) == after["heads"][oid]
         # 0005 gave every standing gift of money or goods a receipt, numbered per organization and year
         receipts = {oid: sorted(c.execute(sa.text(
             "SELECT year, donation_id FROM documents WHERE org_id = :o AND kind = 'receipt'"), {"o": oid}).all())
@@ -410,7 +436,7 @@ def test_books_written_at_the_first_revision_survive_the_upgrade_to_head(bare_db
     assert got["receipt"] == f"BN/25 {due_2025 + 1:07d}"
     with db.read() as c:
         prev = c.execute(sa.text("SELECT prev_hash FROM transactions WHERE id = :t"), {"t": got["tx_id"]}).scalar_one()
-    assert prev == before["heads"][sla][1]
+    assert prev == after["heads"][sla][1]
     undone = services.reverse(db, "SLA", ids["late_tx"], reason="trùng với phiếu khác", on=date(2025, 4, 21),
                               user="test")
     assert undone["seq"] == next_seq + 1 and len(undone["voided_documents"]) == 1
@@ -459,3 +485,26 @@ def test_bank_matches_that_refer_to_one_another_survive_the_rebuilds_of_0016_and
                     (again, None, first, "reassign")]
     assert "append-only" in _refused(db, f"UPDATE bank_matches SET note = 'x' WHERE id = {first}")
     assert "append-only" in _refused(db, f"DELETE FROM bank_matches WHERE id = {again}")
+
+
+def test_a_chain_that_does_not_verify_under_the_old_rule_stops_the_upgrade_untouched(bare_db):
+    """Revision 0018 re-hashes every chain, but only one that verifies under the rule it was written with: a
+    tampered journal is never blessed with fresh digests. The upgrade stops, naming the organization and the
+    entry, and nothing is changed."""
+    from ledger import dbguards
+
+    db = bare_db
+    upgrade(db, FIRST)
+    with db.begin() as c:
+        _populate(c)
+    upgrade(db, "0017")
+    with db.begin() as c:
+        for stmt in dbguards.drop_statements(db.dialect):
+            c.exec_driver_sql(stmt)
+        c.exec_driver_sql("UPDATE transactions SET description = 'sửa lén' WHERE seq = 2 AND org_id = "
+                          "(SELECT id FROM organizations WHERE code = 'MLA')")
+    before = _state(db)
+    with pytest.raises(Exception, match=r"journal of MLA does not verify under chain rule 1 .* at #2"):
+        upgrade(db)
+    assert current_revision(db) == "0017"
+    assert _state(db) == before

@@ -13,7 +13,7 @@ account and per address (claimed by one atomic statement); batch-print jobs carr
   (or creation) is older than a minute is marked failed (``receipts/jobs.py``).
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
