@@ -40,8 +40,9 @@ def _day(value) -> date:  # noqa: ANN001
 def _rehash(conn: sa.Connection, org_id: int, org: str, accounts: dict, funds: dict, old: int, new: int):
     """Check ``org``'s chain under rule ``old`` and return (old head, new head, [(id, prev, hash)]) under
     rule ``new``; raise :class:`ChainDoesNotVerify` at the first entry that does not verify."""
-    head = conn.execute(sa.text("SELECT last_seq, last_hash FROM chain_heads WHERE org_id = :o"),
-                        {"o": org_id}).one()
+    row = conn.execute(sa.text("SELECT last_seq, last_hash FROM chain_heads WHERE org_id = :o"),
+                       {"o": org_id}).first()
+    head_seq, head_hash = (row.last_seq, row.last_hash) if row else (0, GENESIS)  # no journal yet: empty
     prev_old, prev_new, expected, last, updates = GENESIS, GENESIS, 1, 0, []
 
     def refuse(seq: int, why: str) -> ChainDoesNotVerify:
@@ -85,9 +86,9 @@ def _rehash(conn: sa.Connection, org_id: int, org: str, accounts: dict, funds: d
             updates.append({"i": t.id, "p": prev_new, "h": digest})
             prev_old, prev_new, expected = t.hash, digest, expected + 1
         last = txs[-1].seq
-    if (head.last_seq, head.last_hash) != (expected - 1, prev_old):
+    if (head_seq, head_hash) != (expected - 1, prev_old):
         raise refuse(expected, "the head does not end where the journal ends")
-    return (head.last_seq, head.last_hash), (expected - 1, prev_new), updates
+    return (head_seq, head_hash), (expected - 1, prev_new), updates
 
 
 def _move(old: int, new: int) -> None:
