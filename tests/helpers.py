@@ -53,3 +53,45 @@ def date_window_cases() -> list[tuple[str, date, str, str | None]]:
             ("tomorrow, tolerance 1", today + timedelta(days=1), "1", None),
             ("in two days, tolerance 1", today + timedelta(days=2), "1", "date_in_future"),
             ("9999-12-31", date(9999, 12, 31), "0", "date_in_future")]
+
+
+def lowest_cash_by_day(db, org_id: int) -> list[tuple[str, str, int]]:
+    """Every (account code, day, end-of-day balance) of the organization's cash and bank accounts (all
+    funds together) that is below zero: empty when money was never paid from where it was not."""
+    with db.read() as c:
+        rows = c.execute(sa.text(
+            "SELECT a.code, t.date, sum(p.amount) FROM postings p JOIN transactions t ON t.id = p.tx_id "
+            "JOIN accounts a ON a.id = p.account_id WHERE t.org_id = :o AND a.role IN ('cash', 'bank') "
+            "GROUP BY a.code, t.date ORDER BY a.code, t.date"), {"o": org_id}).all()
+    running: dict[str, int] = {}
+    below = []
+    for code, day, amount in rows:
+        running[code] = running.get(code, 0) + int(amount)
+        if running[code] < 0:
+            below.append((code, str(day), running[code]))
+    return below
+
+
+def race(n: int, work) -> tuple[list, list[BaseException]]:
+    """Run ``work(i)`` on ``n`` threads released together by a barrier; (results, errors): a refused one is
+    an error, and its result None."""
+    import threading
+
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not any(t.is_alive() for t in threads), "a racer never finished"
+    return results, errors

@@ -34,6 +34,7 @@ from ledger.donations import DonationInput, DonorInput
 from ledger.errors import LedgerError
 from ledger.migrate import upgrade
 from tests.conftest import PgSchema
+from tests.helpers import lowest_cash_by_day
 
 LONG = os.environ.get("QUY_LONG") == "1"
 START = date(2025, 1, 1)
@@ -188,15 +189,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_cash_or_bank_account_is_negative_on_any_day(self):
-        with self.db.read() as c:
-            rows = c.execute(sa.text(
-                "SELECT a.id, t.date, sum(p.amount) FROM postings p JOIN transactions t ON t.id = p.tx_id "
-                "JOIN accounts a ON a.id = p.account_id WHERE t.org_id = :o AND a.role IN ('cash', 'bank') "
-                "GROUP BY a.id, t.date ORDER BY a.id, t.date"), {"o": self.oid}).all()
-        running: dict[int, int] = {}
-        for acct, day, amount in rows:
-            running[acct] = running.get(acct, 0) + int(amount)
-            assert running[acct] >= 0, f"account {acct} holds {running[acct]} đ on {day}"
+        assert lowest_cash_by_day(self.db, self.oid) == []
 
     @invariant()
     def no_earmark_or_pledge_is_exceeded(self):

@@ -11,7 +11,6 @@ later step that moves the same money.
 from __future__ import annotations
 
 import os
-import threading
 from datetime import date
 
 import pytest
@@ -26,6 +25,7 @@ from ledger.donations import DonationInput, DonorInput
 from ledger.errors import Conflict, InsufficientFunds, InvalidInput
 from ledger.migrate import upgrade
 from tests.conftest import Books, PgSchema
+from tests.helpers import lowest_cash_by_day, race
 
 ROUNDS = int(os.environ.get("QUY_RACE_ROUNDS", "20"))
 ON = date(2025, 6, 2)
@@ -70,28 +70,6 @@ def _books(db: Database, council: int = 0) -> Books:
     return Books(db, oid, code, "TOHIEU", fid, "KHT", kid)
 
 
-def _race(n: int, work) -> tuple[list, list[BaseException]]:
-    """Run ``work(i)`` on ``n`` threads released together; (results, errors) — a refused one is an error."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list[BaseException] = []
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(300)
-    assert not any(t.is_alive() for t in threads), "a racer never finished"
-    return results, errors
-
-
 def _gift(books: Books, amount: int, **kw) -> dict:
     inp = DonationInput(fund=kw.pop("fund", books.fund), amount=amount, date=kw.pop("on", ON),
                         donor=DonorInput(name=kw.pop("name", "Nguyễn Văn An")), **kw)
@@ -100,15 +78,8 @@ def _gift(books: Books, amount: int, **kw) -> dict:
 
 def _never_negative(books: Books) -> None:
     """No cash or bank account of the organization below zero at the end of any day; the books hold."""
+    assert lowest_cash_by_day(books.db, books.org_id) == []
     with books.db.read() as c:
-        rows = c.execute(sa.text(
-            "SELECT a.code, t.date, sum(p.amount) FROM postings p JOIN transactions t ON t.id = p.tx_id "
-            "JOIN accounts a ON a.id = p.account_id WHERE t.org_id = :o AND a.role IN ('cash', 'bank') "
-            "GROUP BY a.code, t.date ORDER BY a.code, t.date"), {"o": books.org_id}).all()
-        running: dict[str, int] = {}
-        for code, day, amount in rows:
-            running[code] = running.get(code, 0) + int(amount)
-            assert running[code] >= 0, f"{code} holds {running[code]} đ on {day}"
         assert cached_matches_postings(c, books.org_id) == []
     assert all(r.ok for r in services.verify(books.db, books.org))
 
@@ -127,14 +98,14 @@ def _earmark_round(db: Database) -> None:
                                                                  earmark=gift["donation_id"])], user="tq")
         return services.submit_batch(db, books.org, bid, user="tq")
 
-    submitted, refused = _race(8, prepare)
+    submitted, refused = race(8, prepare)
     assert all(isinstance(e, InvalidInput) and e.params.get("reason") == "bad_lines" for e in refused), refused
     ready = [batches[i] for i, r in enumerate(submitted) if r]
     assert len(ready) == 2  # 2 × 2,000,000 fit in 5,000,000; a third would not
-    approved, refused = _race(len(ready), lambda i: services.vote_batch(
+    approved, refused = race(len(ready), lambda i: services.vote_batch(
         db, books.org, ready[i], approve=True, user=f"{books.org.lower()}hd{i + 1}"))
     assert refused == [] and all(r["state"] == "approved" for r in approved)
-    paid, refused = _race(len(ready), lambda i: services.pay_batch(db, books.org, ready[i], user="tq"))
+    paid, refused = race(len(ready), lambda i: services.pay_batch(db, books.org, ready[i], user="tq"))
     assert refused == []
     with db.read() as c:
         total = c.execute(sa.text("SELECT coalesce(sum(amount), 0) FROM batch_lines WHERE earmark_donation_id = :g "
@@ -190,7 +161,7 @@ def test_an_approval_and_a_payment_recheck_the_earmarked_gift(race_db):
 def _pledge_round(db: Database) -> None:
     books = _books(db)
     pledge = _gift(books, 1_000_000, kind="pledge", name="Công ty Cao su")
-    paid, refused = _race(10, lambda i: services.pay_pledge(db, books.org, pledge_id=pledge["donation_id"],
+    paid, refused = race(10, lambda i: services.pay_pledge(db, books.org, pledge_id=pledge["donation_id"],
                                                             amount=300_000, on=ON, user="tq"))
     assert len([p for p in paid if p]) == 3  # 900,000 of 1,000,000; a fourth 300,000 does not fit
     assert len(refused) == 7 and all(isinstance(e, Conflict) and e.params["reason"] == "overpaid" for e in refused)
@@ -216,7 +187,7 @@ def _reversal_round(db: Database) -> None:
                                        user="tq")
         return services.reverse(db, books.org, pledge["tx_id"], reason="Nhà tài trợ rút cam kết", on=ON, user="tq")
 
-    done, refused = _race(2, work)
+    done, refused = race(2, work)
     assert len([r for r in done if r]) == 1 and len(refused) == 1
     assert isinstance(refused[0], Conflict)
     assert refused[0].params["reason"] in ("overpaid", "pledge_has_payments")
@@ -244,12 +215,12 @@ def _last_dong_round(db: Database) -> None:
                                     user="tq")["id"]
         services.submit_batch(db, books.org, bid, user="tq")
         bids.append(bid)
-    approved, refused = _race(2, lambda i: services.vote_batch(db, books.org, bids[i], approve=True,
+    approved, refused = race(2, lambda i: services.vote_batch(db, books.org, bids[i], approve=True,
                                                                user=f"{books.org.lower()}hd{i + 1}"))
     assert len([a for a in approved if a]) == 1
     assert len(refused) == 1 and isinstance(refused[0], InsufficientFunds)
     winner = bids[0] if approved[0] else bids[1]
-    paid, refused = _race(2, lambda i: services.pay_batch(db, books.org, winner, user="tq"))
+    paid, refused = race(2, lambda i: services.pay_batch(db, books.org, winner, user="tq"))
     assert len([p for p in paid if p]) == 1 and len(refused) == 1 and isinstance(refused[0], Conflict)
     with db.read() as c:
         out = c.execute(sa.text("SELECT coalesce(sum(amount), 0) FROM batch_lines WHERE state = 'paid' AND batch_id IN "
