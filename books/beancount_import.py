@@ -336,7 +336,7 @@ def apply(conn: Connection, plan: Plan, *, code: str, name: str, level: str, par
     def flush():
         if not batch:
             return
-        posted = post(conn, org_id, [e for _, e in batch], user=user)
+        posted = post(conn, org_id, [e for _, e in batch], user=user, history=True)  # the books as they were kept
         for (t, _), p in zip(batch, posted, strict=True):
             if t.seq is not None:
                 seq_to_tx[t.seq] = p.tx_id

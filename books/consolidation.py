@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import schema as s
-from ledger.balances import FundBalance, fund_figures, subtree
+from ledger.balances import FundBalance, add_figures, fund_figures, subtree
 
 from .beancount import ALL_TIME, Period
 from .statements import pair_movements
@@ -72,13 +72,15 @@ def consolidated(conn: Connection, org_id: int, period: Period = ALL_TIME) -> Co
     accts = {r.id: r for r in conn.execute(sa.select(a.c.id, a.c.org_id, a.c.kind, a.c.role)
                                            .where(a.c.org_id.in_(ids)))}
     per_org: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    opening_rows: dict[int, list] = defaultdict(list)
-    closing_rows: dict[int, list] = defaultdict(list)
-    for (aid, _fid), m in pair_movements(conn, ids, period).items():
+    # per organization, per fund: a fund's figures are not a sum of its accounts' (what is not yet liquid
+    # is what its deposits hold beyond its own principal), so each fund is figured alone, then summed
+    opening_rows: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    closing_rows: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for (aid, fid), m in pair_movements(conn, ids, period).items():
         acct = accts[aid]
         oid, net = acct.org_id, m.debit - m.credit
-        opening_rows[oid].append((acct.kind, acct.role, m.opening))
-        closing_rows[oid].append((acct.kind, acct.role, m.closing))
+        opening_rows[oid][fid].append((acct.kind, acct.role, m.opening))
+        closing_rows[oid][fid].append((acct.kind, acct.role, m.closing))
         key = {"donation_income": "donations", "interest_income": "interest", "interorg_income": "transfers_in",
                "award_expense": "awards", "management_expense": "management",
                "interorg_expense": "transfers_out"}.get(acct.role or "")
@@ -89,7 +91,7 @@ def consolidated(conn: Connection, org_id: int, period: Period = ALL_TIME) -> Co
         per_org[oid][key] += net if acct.kind == "expense" else -net
     rows = []
     for oid in sorted(ids, key=lambda i: orgs[i].code):
-        r, opened, closed = per_org[oid], fund_figures(opening_rows[oid]), fund_figures(closing_rows[oid])
+        r, opened, closed = per_org[oid], _figures(opening_rows[oid]), _figures(closing_rows[oid])
         d = orgs[oid].dissolved_on
         rows.append(OrgFigures(orgs[oid].code, orgs[oid].name, orgs[oid].level,
                                d.isoformat() if hasattr(d, "isoformat") else d, opened.balance,
@@ -100,8 +102,13 @@ def consolidated(conn: Connection, org_id: int, period: Period = ALL_TIME) -> Co
                        *(sum(getattr(r, k) for r in rows) for k in _SUMS))
     total.transfers_in -= eliminated
     total.transfers_out -= eliminated
-    funds = fund_figures([x for oid in ids for x in closing_rows[oid]])
+    funds = add_figures(fund_figures(r) for oid in ids for r in closing_rows[oid].values())
     return Consolidated(orgs[org_id].code, period, rows, eliminated, total, funds)
+
+
+def _figures(rows: dict[int, list]) -> FundBalance:
+    """An organization's figures: each fund's (``ledger/balances.py:fund_figures``), summed."""
+    return add_figures(fund_figures(r) for r in rows.values())
 
 
 def _inside(conn: Connection, ids: list[int], period: Period) -> int:

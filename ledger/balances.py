@@ -150,11 +150,18 @@ def fund_balances(conn: Connection, org_ids: list[int], as_of: date | None = Non
 
 def total_figures(rows: Iterable[FundRow]) -> FundBalance:
     """Return the sum of several funds' figures (an organization, or a consolidated subtree)."""
+    return add_figures(r.figures for r in rows)
+
+
+def add_figures(figures: Iterable[FundBalance]) -> FundBalance:
+    """The sum of several funds' figures, each figured alone: a fund's figures are not a sum of its
+    accounts' (what is not yet liquid is what its deposits hold beyond its own principal), so funds are
+    never pooled into one :func:`fund_figures`."""
     keys = FundBalance.__dataclass_fields__.keys()
     sums = dict.fromkeys(keys, 0)
-    for r in rows:
+    for f in figures:
         for k in keys:
-            sums[k] += getattr(r.figures, k)
+            sums[k] += getattr(f, k)
     return FundBalance(**sums)
 
 

@@ -211,6 +211,7 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
     monthly) due on or before ``through`` that is not booked yet, for the organization's open deposits (or
     ``ids``). Each deposit's dates are booked in order; a deposit's accrual is what it earned through that
     month's last day less what was accrued before. Posted in bulk, in the caller's unit of work."""
+    take_turn(conn, org_id)  # what is booked already decides what is booked now: read under the lock
     run = AccrualRun()
     interest_id = account_id_by_role(conn, org_id, "interest_income")
     receivable_id = account_id_by_role(conn, org_id, "interest_receivable")

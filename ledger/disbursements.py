@@ -622,6 +622,8 @@ def cancel(conn: Connection, org_id: int, batch_id: int, line_no: int, *, reason
     batch = _batch(conn, org_id, batch_id, lock=True)
     if batch.state != "approved":
         raise Conflict(f"batch {batch_id} is {batch.state}", reason="not_approved")
+    if on < batch.approved_on:
+        raise InvalidInput("cancelled before it was approved", field="date", reason="before_approval")
     bl = s.batch_lines
     ln = conn.execute(sa.select(bl).where(bl.c.batch_id == batch_id, bl.c.line_no == line_no)).first()
     if ln is None:

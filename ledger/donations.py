@@ -540,12 +540,7 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
         if drawn:
             raise Conflict("batch lines draw on this earmarked gift: remove or cancel them first",
                            reason="earmark_in_use", lines=drawn)
-    on = business_date(on)
-    dated = conn.execute(sa.select(t.c.date).where(t.c.id == tx_id, t.c.org_id == org_id)).scalar()
-    if dated is not None and on < (date.fromisoformat(dated) if isinstance(dated, str) else dated):
-        raise InvalidInput(f"a reversal is dated on or after the entry it reverses ({dated})", field="date",
-                           reason="before_original", original=str(dated))
-    entry = reversal_entry(conn, org_id, tx_id, on=on, reason=reason)
+    entry = reversal_entry(conn, org_id, tx_id, on=business_date(on), reason=reason)
     p = post(conn, org_id, [entry], user=user)[0]
     voided = documents.void_for_reversal(conn, org_id, tx_id, reason=reason.strip(), user=user)
     return {"tx_id": p.tx_id, "seq": p.seq, "hash": p.hash, "reverses": tx_id, "voided_documents": voided}

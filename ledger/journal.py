@@ -327,12 +327,17 @@ def post(
     tx_ids: list[int] | None = None,
     after_lock: Sequence[tuple[str, tuple]] = (),
     lock_info: dict | None = None,
+    history: bool = False,
 ) -> list[Posted]:
     """Post ``entries`` to ``org_id``'s journal in the caller's unit of work and return what was posted.
 
     Checks, before anything is written: every entry balanced per fund, accounts and funds belong to the
     organization, no date on or before the lock date, and no fund's spendable balance taken below zero
     (SPEC rule 5). Then writes postings, transactions, cached balances and the chain head in bulk.
+
+    ``history``: the entries are books brought in as they were kept (an import of a beancount file): only
+    today's figures are checked, not each past day's (a day a cash book once spent ahead of a withdrawal
+    stays as it was).
 
     ``after_lock`` statements run as soon as the chain head is locked (see :func:`_lock_head`); their
     first rows, and the organization's gold-book threshold read with the head, go into ``lock_info``.
@@ -395,7 +400,7 @@ def post(
                     date=e.date.isoformat(),
                     lock_date=book.lock_date.isoformat(),
                 )
-    _check_spendable(conn, book, entries, deltas, reserved or {})
+    _check_spendable(conn, book, entries, deltas, reserved or {}, dated=not history)
 
     seq, prev = book.last_seq, book.last_hash
     created_at = now or now_iso()
@@ -438,7 +443,7 @@ def post(
 
 
 def _check_spendable(conn: Connection, book: _OrgBook, entries: Sequence[Entry],
-                     deltas: dict[tuple[int, int], int], reserved: dict[int, int]) -> None:
+                     deltas: dict[tuple[int, int], int], reserved: dict[int, int], *, dated: bool = True) -> None:
     """Refuse what would spend money that is not there, today or on any date since the entries' own.
 
     * No fund's spendable balance goes below zero (or further below it): now, with the caller's extra
@@ -462,13 +467,14 @@ def _check_spendable(conn: Connection, book: _OrgBook, entries: Sequence[Entry],
                 falling |= {f for (_, f) in one if _fund_figures(book, f, one).spendable < 0}
     paid_from = {ln.account_id for e in entries for ln in e.lines
                  if ln.amount < 0 and accts[ln.account_id][2] in LIQUID_ROLES}
-    if not falling and not paid_from:
+    if not falling and not (paid_from and dated):
         return
     b = s.balances
     for r in conn.execute(sa.select(b.c.account_id, b.c.fund_id, b.c.amount)
                           .where(b.c.org_id == book.org_id,
                                  sa.or_(b.c.fund_id.in_(sorted(falling)), b.c.account_id.in_(sorted(paid_from))))):
         book.balances[(r.account_id, r.fund_id)] = r.amount
+    _learn(conn, book, book.balances)
     for fund_id in sorted(falling):
         before = _fund_figures(book, fund_id, book.balances, reserved.get(fund_id, 0))
         after = _fund_figures(book, fund_id, book.balances, reserved.get(fund_id, 0), deltas)
@@ -479,7 +485,17 @@ def _check_spendable(conn: Connection, book: _OrgBook, entries: Sequence[Entry],
                 spendable=before.spendable,
                 shortfall=-after.spendable,
             )
-    _check_dated(conn, book, entries, falling, paid_from)
+    if dated:
+        _check_dated(conn, book, entries, falling, paid_from)
+
+
+def _learn(conn: Connection, book: _OrgBook, pairs: Iterable[tuple[int, int]]) -> None:
+    """Know every (account, fund) of ``pairs``: an account opened since this process read the chart (a
+    deposit another worker opened) is read now, not met as a stranger."""
+    missing = [Line(a, f, 0) for a, f in pairs if a not in book.accounts or f not in book.funds]
+    if missing:
+        chart = _chart(conn, book.org_id, missing)
+        book.accounts, book.funds = chart.accounts, chart.funds
 
 
 def _check_dated(conn: Connection, book: _OrgBook, entries: Sequence[Entry], falling: set[int],
@@ -506,6 +522,7 @@ def _check_dated(conn: Connection, book: _OrgBook, entries: Sequence[Entry], fal
                    sa.or_(p.c.fund_id.in_(sorted(falling)), p.c.account_id.in_(sorted(paid_from))))
             .group_by(t.c.date, p.c.account_id, p.c.fund_id)):
         theirs[_as_date(r.date)][(r.account_id, r.fund_id)] = int(r.amount)
+    _learn(conn, book, (k for day in theirs.values() for k in day))
     # the balances before ``start``: today's (without the entries) less everything dated since
     now = {k: v for k, v in book.balances.items() if key(*k)}
     for day in theirs.values():
@@ -564,14 +581,18 @@ def _apply_balances(conn: Connection, book: _OrgBook, deltas: dict[tuple[int, in
 def reversal_entry(conn: Connection, org_id: int, tx_id: int, *, on: date, reason: str) -> Entry:
     """Return the entry that reverses transaction ``tx_id``: every posting negated, linked to it.
 
-    Refuses a transaction of another organization, one already reversed, and a reversal itself.
+    Refuses a transaction of another organization, one already reversed, a reversal itself, and a date
+    before the original's.
     """
     t = s.transactions
     orig = conn.execute(
-        sa.select(t.c.id, t.c.seq, t.c.org_id, t.c.reverses_id, t.c.doc_ref).where(t.c.id == tx_id)
+        sa.select(t.c.id, t.c.seq, t.c.org_id, t.c.reverses_id, t.c.doc_ref, t.c.date).where(t.c.id == tx_id)
     ).one_or_none()
     if orig is None or orig.org_id != org_id:
         raise NotFound(f"transaction {tx_id} not found", entity="transaction", id=tx_id)
+    if on < _as_date(orig.date):  # else the books would show, between the two days, money that never was
+        raise InvalidInput(f"a reversal is dated on or after the entry it reverses ({orig.date})", field="date",
+                           reason="before_original", original=str(orig.date))
     if orig.reverses_id is not None:
         raise InvalidInput("a reversal cannot itself be reversed; post a new entry instead",
                            reason="reversal_of_reversal", id=tx_id)

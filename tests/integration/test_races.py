@@ -232,3 +232,46 @@ def _last_dong_round(db: Database) -> None:
 def test_two_approvals_racing_for_the_last_spendable_dong_pay_once(race_db):
     for _ in range(ROUNDS):
         _last_dong_round(race_db)
+
+
+# ------------------------------------------------------------------ found by review: the edges of the rule
+
+
+def test_an_organization_adds_up_its_funds_each_figured_alone(race_db):
+    """One fund's principal does not cover another fund's term deposit: fund TOHIEU keeps 100,000,000 đ of
+    principal in cash, fund KHT has put its 100,000,000 đ in a term deposit. Neither can pay anything now,
+    and the consolidated figures say so (not 100,000,000 đ, as one pooled fund_figures would)."""
+    from books.consolidation import consolidated
+    from ledger.deposits import DepositInput
+
+    books = _books(race_db)
+    _gift(books, 100_000_000, to_principal=True)
+    _gift(books, 100_000_000, fund="KHT", kind="transfer", bank_account="1121.BIDV")
+    services.open_deposit(race_db, books.org, DepositInput(
+        contract_no="HD-01", bank_account="1121.BIDV", principal=100_000_000, rate="5", start=ON,
+        shares={"KHT": 100_000_000}, term_months=6), user="tq")
+    each = {r.code: r.figures.spendable for r in services.fund_balances(race_db, books.org)}
+    assert each == {"TOHIEU": 0, "KHT": 0}
+    with race_db.read() as c:
+        report = consolidated(c, books.org_id)
+    assert [r.spendable for r in report.rows] == [0] and report.funds.spendable == 0
+    assert report.funds.not_liquid == 100_000_000 and report.funds.principal == 100_000_000
+
+
+def test_no_reversal_or_cancellation_is_dated_before_what_it_undoes(race_db):
+    books = _books(race_db, council=1)
+    rid = services.add_recipient(race_db, books.org, RecipientInput(full_name="Lò Văn Minh"), user="tq")["id"]
+    gift = _gift(books, 5_000_000)
+    with pytest.raises(InvalidInput) as early:
+        services.reverse(race_db, books.org, gift["tx_id"], reason="Ghi nhầm", on=date(2025, 6, 1), user="tq")
+    assert early.value.params["reason"] == "before_original"
+    bid = services.create_batch(race_db, books.org, title="Đợt", lines=[LineInput(rid, "HB", amount=1_000_000)],
+                                user="tq")["id"]
+    services.submit_batch(race_db, books.org, bid, user="tq")
+    services.vote_batch(race_db, books.org, bid, approve=True, on=date(2025, 6, 5), user=f"{books.org.lower()}hd1")
+    with pytest.raises(InvalidInput) as early:
+        services.cancel_batch_line(race_db, books.org, bid, 1, reason="Chuyển trường", on=date(2025, 6, 4), user="tq")
+    assert early.value.params["reason"] == "before_approval"
+    assert services.cancel_batch_line(race_db, books.org, bid, 1, reason="Chuyển trường", on=date(2025, 6, 5),
+                                      user="tq")["released"] == 1_000_000
+    _never_negative(books)
