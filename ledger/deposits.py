@@ -406,6 +406,12 @@ def withdraw(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount:
         raise NotFound(f"deposit {deposit_id} not found", entity="deposit", id=deposit_id)
     if found[0].settled_on is not None:
         raise Conflict(f"deposit {found[0].contract_no} is closed", reason="already_settled")
+    e = s.deposit_events
+    last = conn.execute(sa.select(sa.func.max(e.c.on)).where(e.c.deposit_id == deposit_id,
+                                                             e.c.kind == "withdrawal")).scalar()
+    if last is not None and on <= (date.fromisoformat(last) if isinstance(last, str) else last):
+        raise Conflict(f"deposit {found[0].contract_no} was last withdrawn from on {last}: a withdrawal comes after "
+                       "it, one a day", reason="withdrawal_order", last=str(last))
     accrue(conn, org_id, through=on - timedelta(days=1), user=user, ids=[deposit_id])  # months before it
     dep = deposits(conn, org_id, ids=[deposit_id])[0]
     monthly = dep.pays == "monthly"

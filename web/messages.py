@@ -153,6 +153,8 @@ _VI = {
                  "already_in_gold_book": "Khoản ủng hộ này đã có trong Sổ vàng.",
                  "print_job_running": "Đang có một lượt in chưa xong; hãy chờ lượt đó hoàn tất.",
                  "already_settled": "Khoản tiền gửi này đã tất toán.",
+                 "withdrawal_order": "Khoản tiền gửi này đã rút trước hạn ngày {last}; lần rút sau phải ghi "
+                                     "từ ngày hôm sau trở đi (mỗi ngày một lần).",
                  "contract_taken": "Đã có khoản tiền gửi mang số hợp đồng này.",
                  "already_adjusted": "Khoản tiền gửi này đã có một điều chỉnh trong ngày đó.",
                  "decision_taken": "Số quyết định này đã được ghi.",

@@ -275,3 +275,27 @@ def test_no_reversal_or_cancellation_is_dated_before_what_it_undoes(race_db):
     assert services.cancel_batch_line(race_db, books.org, bid, 1, reason="Chuyển trường", on=date(2025, 6, 5),
                                       user="tq")["released"] == 1_000_000
     _never_negative(books)
+
+
+def test_a_deposits_withdrawals_come_one_a_day_in_date_order(race_db):
+    """Found by the long run of the money machine on PostgreSQL: a second early withdrawal on the same day
+    (or before the last one) broke on a unique index with a 500; it is refused as a conflict, and nothing
+    is written."""
+    from ledger.deposits import DepositInput
+    from tests.helpers import snapshot
+
+    books = _books(race_db)
+    _gift(books, 50_000_000, kind="transfer", bank_account="1121.BIDV", on=date(2025, 1, 2))
+    services.open_deposit(race_db, books.org, DepositInput(
+        contract_no="HD-02", bank_account="1121.BIDV", principal=40_000_000, rate="6", start=date(2025, 1, 2),
+        shares={"TOHIEU": 40_000_000}, term_months=12), user="tq")
+    services.accrue(race_db, books.org, date(2025, 4, 30), user="tq")
+    services.withdraw_deposit(race_db, books.org, "HD-02", on=date(2025, 5, 1), amount=1_000_000, user="tq")
+    before = snapshot(race_db)
+    for day in (date(2025, 5, 1), date(2025, 4, 20)):
+        with pytest.raises(Conflict) as refused:
+            services.withdraw_deposit(race_db, books.org, "HD-02", on=day, amount=1_000_000, user="tq")
+        assert refused.value.params["reason"] == "withdrawal_order"
+    assert snapshot(race_db) == before
+    services.withdraw_deposit(race_db, books.org, "HD-02", on=date(2025, 5, 2), amount=1_000_000, user="tq")
+    _never_negative(books)
