@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -11,26 +10,7 @@ import sqlalchemy as sa
 from ledger.balances import cached_matches_postings
 from ledger.errors import IdempotencyMismatch
 from tests.conftest import make_books
-from tests.helpers import figures, give
-
-
-def _run_threads(n, target):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results, errors
+from tests.helpers import figures, give, race
 
 
 @pytest.mark.postgres
@@ -43,7 +23,7 @@ def test_twenty_threads_posting_to_one_fund_account_for_every_dong(pg_db):
             give(books, 1_000_000 + i * 1_000 + k, name=f"Nhà hảo tâm số {i}", on=date(2025, 3, 1))
         return True
 
-    _, errors = _run_threads(20, work)
+    _, errors = race(20, work)
     assert errors == []
     expected = sum(1_000_000 + i * 1_000 + k for i in range(20) for k in range(per_thread))
     assert figures(books).balance == expected
@@ -70,7 +50,7 @@ def test_idempotency_key_replays_the_same_result_and_refuses_other_input(books):
 @pytest.mark.postgres
 def test_concurrent_identical_requests_with_one_key_create_one_donation(pg_db):
     books = make_books(pg_db)
-    results, errors = _run_threads(12, lambda i: give(books, 3_000_000, key="race-key"))
+    results, errors = race(12, lambda i: give(books, 3_000_000, key="race-key"))
     assert errors == []
     assert len({r["donation_id"] for r in results}) == 1
     assert sum(1 for r in results if not r["replayed"]) == 1
@@ -86,7 +66,7 @@ def test_concurrent_identical_requests_on_sqlite_create_one_donation(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'race.sqlite3'}")
     upgrade(db)
     books = make_books(db)
-    results, errors = _run_threads(8, lambda i: give(books, 3_000_000, key="race-key"))
+    results, errors = race(8, lambda i: give(books, 3_000_000, key="race-key"))
     assert errors == []
     assert len({r["donation_id"] for r in results}) == 1
     assert figures(books).balance == 3_000_000
@@ -119,7 +99,7 @@ def test_twenty_approvals_racing_for_sixty_percent_of_one_fund_exactly_one_succe
         services.submit_batch(pg_db, "SLA", bid, user="tq")
         batches.append(bid)
 
-    results, errors = _run_threads(20, lambda i: services.vote_batch(pg_db, "SLA", batches[i], approve=True,
+    results, errors = race(20, lambda i: services.vote_batch(pg_db, "SLA", batches[i], approve=True,
                                                                      user=members[i]))
     assert [r["state"] for r in results if r] == ["approved"]
     assert len(errors) == 19 and all(isinstance(e, InsufficientFunds) for e in errors)
