@@ -3,11 +3,18 @@
 
 Conventions, stated once:
 
-* **Rates** are integers: parts per million a year (``4,7 %/năm`` → ``47_000``), read from text or
-  ``Decimal`` by :func:`parse_rate`; a float is refused (it cannot say 4,7 % exactly).
+* **Rates** are integers: parts per million a year (``4,7 %/năm`` → ``47_000``; 1 basis point is 100),
+  read from text or ``Decimal`` by :func:`parse_rate`; a float is refused (it cannot say 4,7 % exactly).
+  The integer is what is stored and what the arithmetic uses; :func:`format_rate` writes it for people
+  (``100_000`` → ``"10%"``, ``55_000`` → ``"5,5%"``) and its text is never read back: a rollover copies
+  the stored integer (a :class:`Rate`), not the text a page showed.
 * **Days**: the first day is counted and the last is not — a deposit from 01/01 to 01/07 earns 181 days;
   "accrued through D" counts D itself (the days from the start to the day after D).
-* **Rounding**: half up to whole đồng, on the interest of a whole span; never day by day.
+* **Rounding** (one policy, everywhere): half up to whole đồng, on the interest of a whole span from the
+  start; never day by day nor period by period. Whatever is paid or accrued in instalments is the
+  difference of two such rounded running totals, so the instalments add up to the whole term's figure to
+  the đồng. The bank's figure takes precedence: when it differs, the difference is booked as its own
+  adjustment ("Chênh lệch lãi theo ngân hàng"), never hidden in what the bank paid.
 * **Accruals telescope**: what is accrued by a date is the interest from the start to that date, rounded
   once; a month's accrual is the difference of two such figures, and the settlement at maturity is the
   whole term's interest less everything accrued. So the accruals and the settlement always add up to the
@@ -30,9 +37,25 @@ DAYS_IN_YEAR = 365
 MAX_RATE_PPM = PPM  # 100 % a year
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A rate already kept exactly (parts per million a year), as stored: what a rollover hands on, so the
+    new deposit gets the very same integer and no text is parsed back."""
+
+    ppm: int
+
+    def __str__(self) -> str:
+        return format_rate(self.ppm)
+
+
 def parse_rate(value: object, *, field: str = "rate") -> int:
-    """An annual rate as parts per million, from ``"4.7"``, ``"4,7"``, ``"4,7%"``, a ``Decimal`` or an int
-    (percent). Refuses floats, more than four decimals of a percent, and anything outside 0–100 %."""
+    """An annual rate as parts per million, from ``"4.7"``, ``"4,7"``, ``"4,7%"``, a ``Decimal``, an int
+    (percent) or a stored :class:`Rate` (taken as it is). Refuses floats, more than four decimals of a
+    percent, and anything outside 0–100 %."""
+    if isinstance(value, Rate):
+        if isinstance(value.ppm, bool) or not isinstance(value.ppm, int) or not 0 < value.ppm <= MAX_RATE_PPM:
+            raise InvalidInput(f"{field} must be above 0 and at most 100 %", field=field, reason="out_of_range")
+        return value.ppm
     if isinstance(value, bool) or isinstance(value, float):
         raise InvalidInput(f"{field} must be written exactly (text or a whole number), not a float",
                            field=field, reason="not_exact")
@@ -60,9 +83,13 @@ def parse_rate(value: object, *, field: str = "rate") -> int:
 
 
 def format_rate(ppm: int) -> str:
-    """``47_000`` → ``"4,7%"`` (Vietnamese decimal comma, no trailing zeros)."""
-    text = f"{Decimal(ppm) / 10_000:f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") + "%"
+    """A rate for people, the one style used everywhere: ``100_000`` → ``"10%"``, ``10_000`` → ``"1%"``,
+    ``55_000`` → ``"5,5%"``, ``100`` → ``"0,01%"``, ``123_450`` → ``"12,345%"`` (Vietnamese decimal comma;
+    only the decimals' trailing zeros are dropped, never the whole number's). Integer arithmetic: exact.
+    For display only — never parse it back (a rollover copies the stored integer)."""
+    whole, frac = divmod(int(ppm), 10_000)
+    decimals = f"{frac:04d}".rstrip("0")
+    return f"{whole},{decimals}%" if decimals else f"{whole}%"
 
 
 def _round_half_up(numerator: int, denominator: int) -> int:
@@ -182,9 +209,16 @@ def monthly_periods(deposit: Deposit) -> list[tuple[date, date]]:
 
 
 def monthly_payments(deposit: Deposit) -> list[tuple[date, int]]:
-    """The interest a monthly-paying deposit pays at the end of each period (each period rounded once)."""
-    return [(to, simple_interest(deposit.principal, deposit.rate_ppm, days_between(frm, to)))
-            for frm, to in monthly_periods(deposit)]
+    """The interest a monthly-paying deposit pays at the end of each period: the interest from the start to
+    that day, rounded once, less what the periods before paid. Rounding each period alone would drift (a
+    đồng or two over the term); this way the payments add up to :meth:`Deposit.interest` exactly, so the
+    figure shown at opening is the one settled at maturity."""
+    out, before = [], 0
+    for _frm, to in monthly_periods(deposit):
+        upto = simple_interest(deposit.principal, deposit.rate_ppm, days_between(deposit.start, to))
+        out.append((to, upto - before))
+        before = upto
+    return out
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from ledger.errors import InvalidInput
 from ledger.interest import (
     Deposit,
+    Rate,
     accruals,
     add_months,
     early_withdrawal,
@@ -50,6 +51,50 @@ def test_a_rate_that_is_not_exact_or_not_between_0_and_100_percent_is_refused(ba
 
 def test_rates_print_the_vietnamese_way():
     assert format_rate(47_000) == "4,7%" and format_rate(60_000) == "6%" and format_rate(49_647) == "4,9647%"
+
+
+@pytest.mark.parametrize("text, ppm, shown", [
+    ("10", 100_000, "10%"), ("1", 10_000, "1%"), ("20", 200_000, "20%"), ("100", 1_000_000, "100%"),
+    ("0,01", 100, "0,01%"),  # one basis point is 100 ppm; 100 bp is 1 %
+    ("5,5", 55_000, "5,5%"), ("12,345", 123_450, "12,345%"), ("10,50", 105_000, "10,5%"), ("0,0001", 1, "0,0001%"),
+    ("30,05", 300_500, "30,05%"),
+])
+def test_round_and_unusual_rates_keep_every_digit_from_input_to_display(text, ppm, shown):
+    """10 % used to print "1%" (the trailing zeros of the whole number were stripped too)."""
+    assert parse_rate(text) == ppm
+    assert format_rate(ppm) == shown
+    assert format_rate(100 * 100) == "1%"  # 100 basis points
+
+
+@given(st.integers(min_value=1, max_value=1_000_000))
+def test_every_rate_prints_as_the_percentage_it_is(ppm):
+    shown = format_rate(ppm)
+    assert Decimal(shown.removesuffix("%").replace(",", ".")) * 10_000 == ppm
+
+
+def test_a_stored_rate_is_handed_on_as_it_is_never_as_text():
+    assert parse_rate(Rate(100_000)) == 100_000 and str(Rate(100_000)) == "10%"
+    with pytest.raises(InvalidInput):
+        parse_rate(Rate(0))
+
+
+def test_a_monthly_paying_deposit_pays_in_all_the_whole_terms_interest_to_the_dong():
+    """1.000.000.000 đ at 4,7 % for a year: 47.000.000 đ; each month rounded alone paid 47.000.002 đ."""
+    d = Deposit(1_000_000_000, parse_rate("4,7"), date(2025, 1, 1), maturity(date(2025, 1, 1), months=12))
+    payments = monthly_payments(d)
+    assert d.interest() == 47_000_000 and sum(a for _, a in payments) == 47_000_000
+    running = 0
+    for to, amount in payments:  # each month pays the running total to its day less what was paid before
+        running += amount
+        assert running == simple_interest(d.principal, d.rate_ppm, (to - d.start).days)
+
+
+@given(st.integers(1, 10**13), st.integers(1, 1_000_000), st.dates(date(2000, 1, 1), date(2090, 1, 1)),
+       st.integers(1, 60))
+def test_monthly_payments_always_add_up_to_the_whole_terms_interest(principal, ppm, start, months):
+    d = Deposit(principal, ppm, start, maturity(start, months=months))
+    payments = monthly_payments(d)
+    assert sum(a for _, a in payments) == d.interest() and all(a >= 0 for _, a in payments)
 
 
 @pytest.mark.parametrize("start, months, end", [
