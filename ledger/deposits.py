@@ -12,6 +12,7 @@ interest by them, the pieces adding up exactly (largest remainder).
 | month-end accrual | 1381 interest receivable | 515 interest income |
 | monthly payment (deposits paying monthly) | 1121.x | 515 |
 | settlement at maturity | 1121.x (principal + interest) | 121.<contract>, 1381 (what was accrued), 515 (the rest) |
+| bank's figure differs ("Chênh lệch lãi theo ngân hàng", own entry) | 1381 (1121.x mid-term, monthly) | 515 |
 | rollover | 121.<new contract> | 1121.x |
 
 Each accrual, payment and settlement is a ``deposit_events`` row, one of a kind per deposit and day (a
@@ -39,6 +40,9 @@ from .names import clean_name
 from .orgs import account_by_code, account_id_by_role, add_account, fund_id_by_code
 
 PAYS = ("maturity", "monthly")
+#: how the journal names the difference between the bank's interest figure and Quỹ's (during the term or
+#: at settlement): an entry of its own, source ``deposit_adjustment``, reported as "adjusted"
+ADJUSTMENT_LABEL = "Chênh lệch lãi theo ngân hàng"
 ROLLOVER = ("none", "principal", "principal_interest")
 
 
@@ -63,6 +67,8 @@ class DepositInput:
 
 
 def _demand_rate(value: Any) -> int:
+    if isinstance(value, ir.Rate) and value.ppm == 0:
+        return 0
     if isinstance(value, str) and value.strip().rstrip("%").strip() in ("0", "0.0", "0,0"):
         return 0
     return ir.parse_rate(value, field="demand_rate")
@@ -301,8 +307,11 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
            new_rate: Any = None, bank_interest: Any = None, reference: str = "") -> dict:
     """Settle a deposit at maturity: the bank pays back the principal and the interest; what was accrued
     leaves 1381 and the rest of the term's interest is income now. When the bank's figure for the whole
-    term's interest (``bank_interest``, with its document in ``reference``) differs from Quỹ's, the
-    difference is booked to interest income in the same entry and recorded as an adjustment. Then, per its
+    term's interest (``bank_interest``, with its document in ``reference``) differs from Quỹ's, the bank's
+    figure wins: the difference is booked as an entry of its own ("Chênh lệch lãi theo ngân hàng", 1381
+    against interest income, source ``deposit_adjustment``) just before the settlement, the same day, and
+    recorded as an adjustment, so reports list it as adjusted, not as paid by the bank; the settlement
+    entry then receives all the bank pays (one bank line, one entry). Then, per its
     rollover policy, the principal (or principal and interest) goes into a new deposit for the same term
     (at ``new_rate``, else the same rate). Accruals still due are booked first, so nothing is counted twice
     or missed."""
@@ -349,30 +358,43 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
         if total + diff < dep.accrued + dep.paid + dep.adjusted:  # the bank cannot take back what was booked
             raise InvalidInput("the bank's figure is below what was already booked", field="bank_interest",
                                reason="below_booked")
-    # each fund ends with its exact share of the whole term's interest (the bank's figure, when given)
-    final = dict(zip(funds, split_by_shares(total + diff, [shares[f] for f in funds]), strict=True))
+    # each fund ends with its exact share of the whole term's interest (the bank's figure, when given): Quỹ's
+    # figure by the settlement, the bank's difference by an adjustment of its own
+    weights = [shares[f] for f in funds]
+    final = dict(zip(funds, split_by_shares(total, weights), strict=True))
     stub = {f: final[f] - recognised.get(f, 0) for f in funds}
+    at_bank = dict(zip(funds, split_by_shares(total + diff, weights), strict=True)) if diff else final
+    extra = {f: at_bank[f] - final[f] for f in funds}
+    # The bank's figure wins: the difference is an entry of its own, named as such (never hidden in what the
+    # bank paid), making the bank's extra receivable (1381) against interest income; the settlement then
+    # receives everything the bank pays in one entry, as the bank statement shows it.
     lines: list[Line] = []
     for f in funds:
-        got = shares[f] + accrued_by_fund.get(f, 0) + stub[f]
-        lines.append(Line(dep.bank_account_id, f, got))
+        receivable = accrued_by_fund.get(f, 0) + extra[f]
+        lines.append(Line(dep.bank_account_id, f, shares[f] + receivable + stub[f]))
         lines.append(Line(dep.account_id, f, -shares[f]))
-        if accrued_by_fund.get(f):
-            lines.append(Line(receivable_id, f, -accrued_by_fund[f]))
+        if receivable:
+            lines.append(Line(receivable_id, f, -receivable))
         if stub[f]:
             lines.append(Line(interest_id, f, -stub[f]))
-    what = f"Tất toán tiền gửi HĐ {dep.contract_no}" + (f" (điều chỉnh theo ngân hàng {diff:+d} đ)" if diff else "")
-    settled = post(conn, org_id, [Entry(on, what, tuple(lines), doc_ref=(reference or dep.contract_no)[:80],
-                                        source="deposit_settlement")], user=user)[0]
-    conn.execute(e.insert(), [{"deposit_id": deposit_id, "kind": k, "on": on, "amount": a, "tx_id": settled.tx_id,
-                               "created_at": now_iso()} for k, a in (("settlement", rest), ("adjustment", diff))
+    doc_ref = (reference or dep.contract_no)[:80]
+    entries = [Entry(on, f"{ADJUSTMENT_LABEL} HĐ {dep.contract_no} ({diff:+d} đ)", tuple(
+        ln for f in funds if extra[f] for ln in (Line(receivable_id, f, extra[f]), Line(interest_id, f, -extra[f]))),
+        doc_ref=doc_ref, source="deposit_adjustment")] if diff else []
+    entries.append(Entry(on, f"Tất toán tiền gửi HĐ {dep.contract_no}", tuple(ln for ln in lines if ln.amount),
+                         doc_ref=doc_ref, source="deposit_settlement"))
+    posted = post(conn, org_id, entries, user=user)
+    settled = posted[-1]
+    conn.execute(e.insert(), [{"deposit_id": deposit_id, "kind": k, "on": on, "amount": a, "tx_id": p_.tx_id,
+                               "created_at": now_iso()}
+                              for k, a, p_ in (("settlement", rest, posted[-1]), ("adjustment", diff, posted[0]))
                               if k == "settlement" or a])
     result = {"id": deposit_id, "contract_no": dep.contract_no, "principal": dep.principal,
               "interest": total + diff, "at_settlement": rest + diff, "adjustment": diff,
               "tx_id": settled.tx_id, "rolled_into": None}
     if dep.rollover != "none":
-        again = {f: shares[f] + (accrued_by_fund.get(f, 0) + stub[f] if dep.rollover == "principal_interest" else 0)
-                 for f in funds}
+        again = {f: shares[f] + (accrued_by_fund.get(f, 0) + stub[f] + extra[f]
+                                 if dep.rollover == "principal_interest" else 0) for f in funds}
         d = s.deposits
         original = conn.execute(sa.select(d.c.term_months, d.c.term_days, d.c.demand_rate_ppm)
                                 .where(d.c.id == deposit_id)).one()
@@ -382,10 +404,10 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
                                                                s.deposits.c.contract_no.like(f"{dep.contract_no}/TT%"))).scalar()
         nxt = open_deposit(conn, org_id, DepositInput(
             contract_no=f"{dep.contract_no}/TT{k}", bank_account=bank_code, principal=sum(again.values()),
-            rate=new_rate if new_rate is not None else ir.format_rate(dep.rate_ppm), start=on,
+            rate=new_rate if new_rate not in (None, "") else ir.Rate(dep.rate_ppm), start=on,
             shares={codes[f]: v for f, v in again.items()}, term_months=original.term_months,
             term_days=original.term_days, pays=dep.pays, rollover=dep.rollover,
-            demand_rate=ir.format_rate(original.demand_rate_ppm) if original.demand_rate_ppm else "0"),
+            demand_rate=ir.Rate(original.demand_rate_ppm or 0)),
             user=user, rolled_from_id=deposit_id)
         result["rolled_into"] = nxt
     return result
@@ -502,9 +524,8 @@ def adjust(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount: A
     interest_id = account_id_by_role(conn, org_id, "interest_income")
     lines = tuple(ln for f in funds if pieces[f]
                   for ln in (Line(debit, f, sign * pieces[f]), Line(interest_id, f, -sign * pieces[f])))
-    posted = post(conn, org_id, [Entry(on, f"Điều chỉnh lãi tiền gửi HĐ {dep.contract_no} theo ngân hàng "
-                                           f"({amount:+d} đ)", lines, doc_ref=reference[:80],
-                                       source="deposit_adjustment")], user=user)[0]
+    posted = post(conn, org_id, [Entry(on, f"{ADJUSTMENT_LABEL} HĐ {dep.contract_no} ({amount:+d} đ)", lines,
+                                       doc_ref=reference[:80], source="deposit_adjustment")], user=user)[0]
     conn.execute(s.deposit_events.insert().values(deposit_id=deposit_id, kind="adjustment", on=on, amount=amount,
                                                   tx_id=posted.tx_id, created_at=now_iso()))
     return {"id": deposit_id, "contract_no": dep.contract_no, "adjustment": amount, "reference": reference,
@@ -537,11 +558,14 @@ class RegisterRow:
     pays: str
     rollover: str
     state: str  # open, matured (not yet settled), closed
-    earned: int  # interest earned from the start through that day at the term rate (to maturity at most)
+    earned: int  # interest earned from the start through that day at the term rate (to maturity at most);
+    #              once settled, the settled figure (the bank's, when it differed)
     accrued: int  # interest booked as receivable for it (1381) through that day
-    interest: int  # the whole term's interest at the term rate on what is on deposit
+    interest: int  # the whole term's interest on what is on deposit: at the term rate plus the differences
+    #                booked to the bank's figures; once settled, the settled figure
     owners: tuple[tuple[str, int], ...]  # fund code → its part of the principal
     rolled_from: str | None = None
+    adjusted: int = 0  # differences booked to the bank's figures through that day ("Chênh lệch lãi theo ngân hàng")
 
     @property
     def days_left(self) -> int:
@@ -590,11 +614,16 @@ def register(conn: Connection, org_id: int, as_of: date, *, ids: list[int] | Non
         owners = held.get(r.account_id) or opened.get(r.account_id, {})
         accrued = (sums.get((r.id, "accrual"), 0) - (0 if r.pays == "monthly" else sums.get((r.id, "reversal"), 0))
                    if state != "closed" else 0)
+        adjusted = sums.get((r.id, "adjustment"), 0)
+        earned = terms.accrued_through(as_of) if principal else 0
+        whole = terms.interest() + adjusted if principal else 0
+        if state == "closed" and principal:  # settled at maturity: what was booked is the figure, not the formula
+            earned = whole = sum(sums.get((r.id, k), 0) for k in ("accrual", "payment", "settlement", "adjustment")) \
+                - sums.get((r.id, "reversal"), 0)
         out.append(RegisterRow(
             r.id, r.contract_no, r.bank_name or r.name, r.code, principal, r.rate_ppm, r.start, r.maturity, r.pays,
-            r.rollover, state, terms.accrued_through(as_of) if principal else 0, accrued,
-            terms.interest() if principal else 0, tuple(sorted(owners.items())),
-            contract_of.get(r.rolled_from_id) if r.rolled_from_id else None))
+            r.rollover, state, earned, accrued, whole, tuple(sorted(owners.items())),
+            contract_of.get(r.rolled_from_id) if r.rolled_from_id else None, adjusted))
     return out
 
 
@@ -626,8 +655,8 @@ def interest_earned(conn: Connection, org_id: int, start: date, end: date) -> li
         row = per.setdefault(code, {"fund": code, "fund_name": name, "accrued": 0, "received": 0, "adjusted": 0})
         row[k] -= int(amount)  # income carries credits
     # accrued: month-end accruals less those reversed on early withdrawals; received: what the bank paid
-    # (monthly payments, settlements — with their difference to the bank's figure —, demand interest, less
-    # what it took back); adjusted: the bank's figures booked during a term
+    # (monthly payments, settlements at Quỹ's figure, demand interest, less what it took back); adjusted:
+    # the differences to the bank's figures ("Chênh lệch lãi theo ngân hàng"), during a term or at settlement
     return [InterestRow(**r, total=r["accrued"] + r["received"] + r["adjusted"]) for r in per.values()]
 
 

@@ -635,7 +635,7 @@ def _deposit_row(r) -> dict:
 
     return {**{k: getattr(r, k) for k in ("id", "contract_no", "bank", "bank_account", "principal", "rate_ppm", "start",
                                           "maturity", "pays", "rollover", "state", "earned", "accrued", "interest",
-                                          "rolled_from")},
+                                          "adjusted", "rolled_from")},
             "rate": format_rate(r.rate_ppm), "owners": [{"fund": f, "amount": a} for f, a in r.owners]}
 
 

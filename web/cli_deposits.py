@@ -71,7 +71,8 @@ def _line(r) -> str:
     state = {"open": "", "matured": "  ĐẾN HẠN, CẦN TẤT TOÁN", "closed": "  đã đóng"}[r.state]
     return (f"{r.contract_no:<20} {r.bank_account:<10} {format_vnd(r.principal):>20} {format_rate(r.rate_ppm):>8} "
             f"{r.start:%d/%m/%Y}–{r.maturity:%d/%m/%Y} lãi đến ngày {format_vnd(r.earned):>16} "
-            f"dự thu {format_vnd(r.accrued):>16}  [{owners}]{state}")
+            f"dự thu {format_vnd(r.accrued):>16}  [{owners}]{state}"
+            + (f"  chênh lệch lãi theo ngân hàng {r.adjusted:+d} đ" if r.adjusted else ""))
 
 
 @deposit.command("list")

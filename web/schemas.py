@@ -736,7 +736,10 @@ class DepositRow(Out):
     state = fields.String(required=True, metadata={"description": "open, matured (to settle) or closed"})
     earned = fields.Integer(required=True, metadata={"description": "interest earned through that day"})
     accrued = fields.Integer(required=True, metadata={"description": "booked as receivable (1381)"})
-    interest = fields.Integer(required=True, metadata={"description": "the whole term's interest"})
+    interest = fields.Integer(required=True, metadata={"description": "the whole term's interest; once settled, "
+                                                        "the settled figure (the bank's)"})
+    adjusted = fields.Integer(required=True, metadata={"description": "differences booked to the bank's figures "
+                                                       "(Chênh lệch lãi theo ngân hàng)"})
     owners = fields.List(fields.Nested(FundAmount), required=True)
     rolled_from = fields.String(required=True, allow_none=True)
 
