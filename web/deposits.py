@@ -166,6 +166,9 @@ def settle(org: str, deposit_id: int):
             bank_interest=parse_amount_text(bank, field="bank_interest") if bank else None,
             reference=f.get("reference", ""), user=actor(), key=_key())
         text = _("Deposit %(c)s settled: interest %(i)s.", c=r["contract_no"], i=_vnd(r["interest"]))
+        if r.get("adjustment"):
+            text += " " + _("Interest difference per the bank: %(a)s.",
+                            a=("+" if r["adjustment"] > 0 else "") + _vnd(r["adjustment"]))
         if r.get("rolled_into"):
             text += " " + _("Rolled over into %(c)s.", c=r["rolled_into"]["contract_no"])
         return text

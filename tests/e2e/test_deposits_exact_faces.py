@@ -81,6 +81,7 @@ def test_the_pages_show_10_percent_after_a_rollover_and_the_banks_difference_as_
         "reference": "Sổ phụ BIDV 01/01/2026"}, f"/o/SLA/deposits/{did}")
     assert r.status_code == 303
     page = text(treasurer.get(f"/o/SLA/deposits/{did}").get_data(as_text=True))
+    assert "Chênh lệch lãi theo ngân hàng: +586 đ." in page  # the settlement's message says it too
     assert f"{ours + 586:,} đ (theo số tất toán)".replace(",", ".") in page
     assert "Chênh lệch lãi theo ngân hàng +586 đ" in page
     register = text(treasurer.get("/o/SLA/deposits?as_of=2026-01-01").get_data(as_text=True))
