@@ -136,3 +136,14 @@ def test_a_bank_paying_less_at_settlement_is_an_adjustment_too_and_rolls_over_wh
     with books.db.read() as c:
         report = deposits.interest_earned(c, books.org_id, date(2025, 1, 1), date(2026, 1, 31))
     assert [(x.adjusted, x.total) for x in report] == [(-10, 59_999_990)]
+
+
+def test_a_monthly_paying_deposit_settled_at_a_lower_bank_figure_ends_at_the_banks_figure(books):
+    bank_money(books, 1_000_000_000)
+    open_(books, rate="4,7", months=12, pays="monthly")
+    with clock.frozen(max(clock.today(), date(2026, 1, 1))):
+        r = services.settle_deposit(books.db, books.org, "HD-1", bank_interest=46_999_990, reference="Sổ phụ")
+    assert r["adjustment"] == -10 and r["interest"] == 46_999_990
+    assert balance(books, "515") == -46_999_990 and balance(books, "1381") == 0
+    assert balance(books, "1121") == 1_000_000_000 + 46_999_990
+    assert row(books, "HD-1", date(2026, 1, 1)).interest == 46_999_990
