@@ -232,22 +232,30 @@ def poster_cmd(c: Ctx, org: str, campaign: str, out: Path | None) -> None:
               help="A dynamic code paying what is left of this pledge (amount and reference CK<id>).")
 @click.option("--account", default=None, help="Bank account code (default: the first with a BIN).")
 @click.option("--amount", default=None, help="A dynamic code: the amount in đồng.")
-@click.option("--purpose", default=None, help="Transfer description (default: 'Ung ho <fund>').")
+@click.option("--purpose", "--memo", "purpose", default=None,
+              help="Transfer description (default: 'Ung ho <fund>'); cut at a word boundary within 50 characters.")
 @click.option("--svg", "svg_out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @json_opt
 @click.pass_obj
 def vietqr_cmd(c: Ctx, org: str, fund_code: str | None, pledge_id: int | None, account, amount, purpose, svg_out,
                as_json: bool) -> None:
-    """The VietQR code for giving to a fund by bank transfer, or for paying a pledge (payload, and the
-    picture as SVG)."""
+    """The VietQR code for giving to a fund by bank transfer, or for paying a pledge, or — with neither —
+    the desk's code for an amount and a memo into the organization's bank account (payload, and the picture
+    as SVG)."""
     if pledge_id is not None:
         q = docs.pledge_vietqr(c.db, org, pledge_id, account=account)
     elif fund_code:
         q = docs.fund_vietqr(c.db, org, fund_code, account=account,
                              amount=parse_amount_text(amount) if amount else None, purpose=purpose)
     else:
-        raise click.UsageError("give a FUND code or --pledge ID")
+        q = docs.desk_vietqr(c.db, org, amount=parse_amount_text(amount) if amount else None, memo=purpose,
+                             account=account)
     if svg_out:
-        _write(svg_out, q.svg.encode("utf-8"), "vietqr.svg")
+        from receipts.vietqr import qr_svg
+
+        _write(svg_out, qr_svg(q.payload, scale=8).encode("utf-8"), "vietqr.svg")
     data = {k: v for k, v in q.__dict__.items() if k != "svg"}
-    _out(data, as_json, f"{q.bank_name} {q.account_no} — {q.fund_name}\n{q.payload}")
+    notes = ([f"Nội dung chuyển khoản quá 50 ký tự, đã cắt ở ranh giới từ: {q.purpose}"] if q.purpose_shortened
+             else []) + ([f"Nội dung không có chữ hay số, dùng nội dung mặc định: {q.purpose}"]
+                         if q.purpose_replaced else [])
+    _out(data, as_json, "\n".join([f"{q.bank_name} {q.account_no} — {q.fund_name or q.purpose}", *notes, q.payload]))
