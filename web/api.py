@@ -619,6 +619,17 @@ def vietqr(args: dict, org: str, fund: str):
     return {k: v for k, v in asdict(q).items() if k != "svg"}
 
 
+@route("/organizations/<org>/vietqr", "desk_vietqr", DOCS)
+@protected("donation.record", *READ)
+@bp.arguments(sc.DeskVietQRArgs(), location="query")
+@bp.response(200, sc.VietQR)
+def desk_vietqr(args: dict, org: str):
+    """The desk's VietQR payload: an amount and a memo into a bank account of the organization (Tạo mã VietQR)"""
+    q = docs.desk_vietqr(auth.db(), org, amount=args.get("amount"), memo=args.get("memo"),
+                         account=args.get("account"))
+    return {k: v for k, v in asdict(q).items() if k != "svg"}
+
+
 @route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/vietqr", "pledge_vietqr", DOCS)
 @protected("read", *READ)
 @bp.response(200, sc.VietQR)

@@ -153,6 +153,30 @@ def pledge_vietqr(org: str, pledge_id: int):
                            pledge_id=pledge_id)
 
 
+@bp.get("/o/<org>/vietqr")
+@requires("donation.record")
+def desk_vietqr(org: str):
+    """The treasurer's "Tạo mã VietQR": an amount, a memo and a bank account (default the organization's
+    first with a BIN) give a code the payer scans at the desk, shown large (and full-screen on request).
+    A GET form: it records nothing."""
+    from receipts.vietqr import MAX_PURPOSE
+
+    f = request.args
+    amount_text, memo, account = f.get("amount", "").strip(), f.get("memo", "")[:500], f.get("account", "")[:40]
+    q, error, status = None, None, 200
+    with db().read() as conn:
+        info = org_info(conn, org)
+        banks = docs.bank_accounts(conn, g.org_id)
+    if "amount" in f:
+        try:
+            amount = parse_amount_text(amount_text, field="amount") if amount_text else None
+            q = docs.desk_vietqr(db(), org, amount=amount, memo=memo, account=account or None)
+        except LedgerError as err:
+            error, status = error_text(err), err.status
+    return render_template("vietqr_desk.html", org=info, q=q, error=error, banks=banks, amount=amount_text,
+                           memo=memo, account=account, limit=MAX_PURPOSE), status
+
+
 @bp.get("/o/<org>/campaigns/<campaign>/poster.pdf")
 @requires("export")
 def campaign_poster(org: str, campaign: str):

@@ -97,3 +97,36 @@ def test_a_pledges_code_is_read_by_a_qr_decoder_with_what_is_left_to_pay(server,
     q = check_payload(scan(page, "#vietqr-pledge", f"scan-pledge-{screen}"), bank_accounts(server))
     assert q.dynamic and q.amount == left and q.reference == f"CK{pid}"
     assert overflow(page)["ok"]
+
+
+MEMO = "Ủng hộ Quỹ học bổng Tô Hiệu nhân dịp kỷ niệm ngày sinh đồng chí Tô Hiệu năm 2025"
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_desk_makes_a_code_for_an_amount_and_a_memo_that_a_decoder_reads(server, open_page, screen):
+    page = open_page(**SCREENS[screen])
+    login(page, server.url)
+    page.goto(f"{server.url}/o/{ORG}/vietqr")  # the menu's "Tạo mã VietQR"
+    assert page.locator("#nav-vietqr").count() == 1
+    page.fill("input[name=amount]", "1.500.000")
+    page.fill("input[name=memo]", MEMO)
+    page.click("#vietqr-make")
+    page.locator("#vietqr-desk").wait_for()
+    q = check_payload(scan(page, "#vietqr-desk", f"scan-desk-{screen}"), bank_accounts(server))
+    assert q.dynamic and q.amount == 1_500_000
+    assert q.purpose == "Ung ho Quy hoc bong To Hieu nhan dip ky niem ngay"  # cut after a whole word
+    assert page.locator("#memo-shortened").is_visible()  # and the page says so
+    assert page.locator("#vietqr-memo").inner_text() == q.purpose
+    assert overflow(page)["ok"]
+
+
+def test_the_desk_says_what_is_wrong_with_an_amount_and_replaces_a_memo_of_punctuation(server, open_page):
+    page = open_page()
+    login(page, server.url)
+    r = page.goto(f"{server.url}/o/{ORG}/vietqr?amount=1%2C5&memo=x")
+    assert r.status == 422 and page.locator("#vietqr-error").is_visible()
+    assert page.locator("#vietqr-desk").count() == 0
+    page.goto(f"{server.url}/o/{ORG}/vietqr?amount=200000&memo=%21%21%21")
+    q = check_payload(scan(page, "#vietqr-desk", "scan-desk-punctuation"), bank_accounts(server))
+    assert q.amount == 200_000 and q.purpose and q.purpose.startswith("Ung ho")
+    assert page.locator("#memo-replaced").is_visible()

@@ -262,7 +262,23 @@ def test_a_pledge_gets_a_dynamic_code_for_what_is_left_and_none_once_paid(setup:
     assert parse_payload(quy.json("vietqr", "--pledge", str(pledge["donation_id"]))["payload"]).amount == 2_000_000
     quy("pay-pledge", str(pledge["donation_id"]), "--amount", "2.000.000", "--date", "2025-06-20")
     assert "Cam kết này đã thu đủ" in quy("vietqr", "--pledge", str(pledge["donation_id"]), ok=False).stderr
-    assert quy("vietqr", ok=False).exit_code == 2  # neither a fund nor a pledge
+
+
+def test_vietqr_without_a_fund_is_the_desks_code_for_an_amount_and_a_memo(setup: Setup, tmp_path):
+    quy, _, _ = setup
+    memo = "Ủng hộ Quỹ học bổng Tô Hiệu nhân dịp kỷ niệm ngày sinh đồng chí Tô Hiệu"
+    r = quy.json("vietqr", "--amount", "1.500.000", "--memo", memo)
+    qr = parse_payload(r["payload"])
+    assert qr.amount == 1_500_000 and qr.account == "62010000123456" and qr.bank_bin == "970418"
+    assert qr.purpose == r["purpose"] == "Ung ho Quy hoc bong To Hieu nhan dip ky niem ngay"
+    assert r["purpose_shortened"] is True and r["fund"] == ""
+    text = quy("vietqr", "--amount", "200000", "--memo", "!!!").stdout
+    assert "dùng nội dung mặc định" in text
+    assert parse_payload(text.splitlines()[-1]).purpose.startswith("Ung ho")  # not dropped
+    svg = tmp_path / "desk.svg"
+    quy("vietqr", "--svg", str(svg))
+    assert svg.read_text(encoding="utf-8").startswith("<svg")
+    assert "Lỗi [" in quy("vietqr", "--amount", "0", ok=False).stderr
 
 
 def test_a_campaign_poster_carries_its_name_and_the_funds_bank_account(setup: Setup, tmp_path):
