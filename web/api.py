@@ -492,7 +492,10 @@ def receipt_pdf(org: str, doc_id: int):
     p = docs.print_receipt(auth.db(), org, doc_id)
     return current_app.response_class(p.pdf.data, mimetype="application/pdf",
                                       headers={"X-Quy-Sha256": p.pdf.sha256,
-                                               "X-Quy-Same-As-First-Print": "true" if p.same_as_first else "false"})
+                                               "X-Quy-Same-As-First-Print": "true" if p.same_as_first else "false",
+                                               # identical | same_data | data_changed | unknown
+                                               "X-Quy-Reprint": p.verdict,
+                                               "X-Quy-Changed": ",".join(p.changed)})
 
 
 @route(f"/organizations/<org>/receipts/<{ID}:doc_id>/void", "receipt_void", DOCS, "POST")

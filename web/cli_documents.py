@@ -23,10 +23,22 @@ def _write(path: Path | None, data: bytes, default: str) -> Path:
     return out
 
 
+def reprint_text(p) -> str:
+    """How a print compares with the document's first print, in Vietnamese (by bytes, then by data)."""
+    first = f"(sha256 bản in đầu tiên {p.first_sha256[:16]}…)"
+    if p.verdict == "identical":
+        return "giống hệt bản in đầu tiên"
+    if p.verdict == "same_data":
+        return (f"cùng dữ liệu, khác cách trình bày so với bản in đầu tiên {first}: nội dung không đổi, chỉ cách "
+                "dàn trang (phông chữ, phần mềm in) đã đổi")
+    if p.verdict == "data_changed":
+        return f"KHÁC bản in đầu tiên {first}: dữ liệu đã đổi — {p.changes or 'nội dung'}"
+    return (f"KHÁC bản in đầu tiên về byte {first}; bản in đầu tiên được ghi trước khi Quỹ lưu dấu nội dung, nên "
+            "không biết dữ liệu có đổi hay chỉ cách trình bày")
+
+
 def _printed_text(p, out: Path) -> str:
-    same = ("giống hệt bản in đầu tiên" if p.same_as_first
-            else f"KHÁC bản in đầu tiên (sha256 {p.first_sha256[:16]}…): dữ liệu đã đổi từ lần in trước")
-    return f"{out}: {p.pdf.pages} trang, sha256 {p.pdf.sha256[:16]}… — {same}"
+    return f"{out}: {p.pdf.pages} trang, sha256 {p.pdf.sha256[:16]}… — {reprint_text(p)}"
 
 
 @main.group()

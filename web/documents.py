@@ -59,7 +59,7 @@ def receipt(org: str, doc_id: int):
         in_gold_book = rec.donation_id is not None and conn.execute(sa.select(s.gold_book_entries.c.id).where(
             s.gold_book_entries.c.donation_id == rec.donation_id)).first() is not None
         p = s.document_prints
-        prints = conn.execute(sa.select(p.c.variant, p.c.sha256, p.c.printed_at).where(
+        prints = conn.execute(sa.select(p.c.variant, p.c.sha256, p.c.printed_at, p.c.canonical_sha256).where(
             p.c.subject == f"receipt:{doc_id}").order_by(p.c.printed_at)).all()
     return render_template("receipt.html", org=info, r=rec, prints=prints, in_gold_book=in_gold_book)
 
