@@ -17,7 +17,6 @@ from .pdf import Pdf, html_to_pdf, render_html
 from .receipt import OrgView, org_view
 from .words import amount_in_words
 
-
 #: Said instead of a person whose full name Quỹ does not know (a login is never printed).
 PREPARER = "người lập danh sách"
 MEMBER = "Thành viên Hội đồng"

@@ -21,8 +21,8 @@ diacritics and some refuse other characters, so :func:`build_payload` accepts on
 and ``- . /`` (use :func:`ascii_purpose` to fold Vietnamese text). NAPAS allows up to 99 characters in the
 field, but many apps cut the description at 25: we allow 50 (``MAX_PURPOSE``) and recommend keeping the
 part that matters (the receipt number) at the start. :func:`fit_purpose` makes a description from what a
-person typed: folded, cut at a word boundary within the limit, and never empty when a fallback is given. A reference label is limited to 25 (``MAX_REFERENCE``),
-the EMVCo limit.
+person typed: folded, cut at a word boundary within the limit, and never empty when a fallback is given. A
+reference label is limited to 25 (``MAX_REFERENCE``), the EMVCo limit.
 
 :func:`parse_payload` reads payloads made by real banking apps too: it does not require the tags in order,
 ignores tags it does not know, accepts service "QRIBFTTC" (transfer to a card) and an amount written with

@@ -406,3 +406,17 @@ def test_the_desks_vietqr_code_takes_an_amount_and_a_memo_for_the_treasurer(lite
         assert r.status_code == 422 and r.get_json()["code"], bad
     assert lite.get(url, role="auditor").status_code == 403  # the treasurer's desk tool
     assert lite.get(url, query_string={"account": "NOPE"}).status_code == 404
+
+
+def test_a_receipts_reprint_says_whether_its_bytes_or_its_data_changed(lite):
+    r = lite.post("/api/v1/organizations/SLA/donations", gift(), key="reprint-1")
+    assert r.status_code == 201, r.get_data(as_text=True)
+    doc_id = r.get_json()["receipt_id"]
+    url = f"/api/v1/organizations/SLA/receipts/{doc_id}/pdf"
+    first, again = lite.get(url), lite.get(url)
+    assert first.data == again.data and again.headers["X-Quy-Reprint"] == "identical"
+    services.document_settings(lite.db, "SLA", signatory_name="Hoàng Văn Mới")
+    changed = lite.get(url)
+    assert changed.headers["X-Quy-Same-As-First-Print"] == "false"
+    assert changed.headers["X-Quy-Reprint"] == "data_changed"
+    assert changed.headers["X-Quy-Changed"] == "organization.signatory_name"
