@@ -358,3 +358,26 @@ def test_a_campaign_poster_carries_its_name_and_the_funds_bank_account(setup: Se
     text = pdf_text(out)
     assert "Tết cho em năm 2025" in text and "62010000123456" in text and "Ung ho XUAN-2025" in text
     assert pdf_pages(out) == 1
+
+
+def test_upgrading_to_0021_keeps_old_first_prints_and_their_reprints_say_they_cannot_tell(tmp_path):
+    """A first print recorded at revision 0019 (bytes only) survives the upgrade with no content kept; its
+    byte-different reprint is "unknown", never passed off as "same data"."""
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    db = Database(url)
+    upgrade(db, "0019")
+    books = make_books(db)
+    give(books, 1_500_000, name="Lò Văn Hải", on=date(2025, 3, 1))
+    with db.begin() as c:
+        c.execute(sa.text("INSERT INTO document_prints (org_id, subject, variant, sha256, pages, printed_at) "
+                          "SELECT org_id, 'receipt:' || id, 'original', :h, 1, '2025-03-01T00:00:00Z' "
+                          "FROM documents"), {"h": "f" * 64})
+    upgrade(db)
+    with db.read() as c:
+        row = c.execute(sa.text("SELECT sha256, canonical_sha256, canonical FROM document_prints")).one()
+    assert row == ("f" * 64, None, None)
+    p = docs.print_receipt(db, "SLA", "BN/25 0000001")
+    assert p.verdict == "unknown" and p.first_sha256 == "f" * 64
+    db.dispose()
