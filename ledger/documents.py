@@ -72,11 +72,14 @@ def full_number(series: str, year: int, number: int) -> str:
 
 
 def parse_number(text: str) -> tuple[str, tuple[int, ...], int]:
-    """Read ``BN/25 0000123`` or ``BN/2025 0000123`` (or ``BN-25-0000123``, as in a URL) back into
+    """Read ``BN/25 0000123`` or ``BN/2025 0000123`` (or ``BN-25-0000123``, as in a URL; a decision's
+    ``QĐ/25 0000001`` as printed, its series being ``QD``) back into
     (series, the years it may name, number). Four digits name one year; two digits name 20yy — or, in books
     kept before the date window, a document of another century printed with the same two digits, which
     :func:`document_id_by_number` tells apart."""
     t = (text or "").strip().replace("-", " ", 2).replace("/", " ", 1).split()
+    if t and t[0].upper() == "QĐ":  # a decision's number as printed ("QĐ/25 0000001"): the series is "QD"
+        t[0] = "QD"
     if (len(t) != 3 or not t[0].isascii() or not t[0].isalpha() or not t[1].isascii() or not t[1].isdigit()
             or len(t[1]) not in (2, 4) or not t[2].isascii() or not t[2].isdigit()):
         raise InvalidInput(f"{text!r} is not a document number like BN/25 0000123", field="number",

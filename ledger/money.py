@@ -118,9 +118,11 @@ def parse_foreign_amount(text: Any, currency: str) -> tuple[int, str]:
 
 
 def format_foreign(minor: int, currency: str) -> str:
-    """Return the original foreign amount as text, e.g. ``100.50 USD``."""
+    """Return the original foreign amount as text, written the Vietnamese way in every currency: ``.`` between
+    thousands, ``,`` before the fraction — ``1.000,00 USD``, ``100,50 USD``, ``12.000 JPY``."""
     exp = CURRENCY_EXPONENTS.get(currency, 2)
-    return f"{Decimal(minor).scaleb(-exp):.{exp}f} {currency}"
+    text = f"{Decimal(minor).scaleb(-exp):,.{exp}f}"  # 1,000.00
+    return f"{text.replace(',', '_').replace('.', ',').replace('_', '.')} {currency}"
 
 
 def format_vnd(amount: int) -> str:

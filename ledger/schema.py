@@ -297,6 +297,9 @@ document_prints = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("pages", sa.Integer, nullable=False),
     sa.Column("printed_at", sa.String(40), nullable=False),
+    # what the first print says (receipts/canonical.py) and its sha256; NULL for prints made before 0020
+    sa.Column("canonical_sha256", sa.String(64), nullable=True),
+    sa.Column("canonical", sa.Text, nullable=True),
 )
 
 #: The gold book ("Sổ vàng khuyến học"): the honour roll, one entry per honoured gift, as the donor

@@ -13,7 +13,7 @@ from ledger import queries
 from ledger.errors import NotFound
 
 from .pdf import Pdf, html_to_pdf, render_html
-from .receipt import Printed, org_view, record_print
+from .receipt import Printed, org_content, org_view, record_print
 from .words import amount_in_words
 
 
@@ -33,9 +33,11 @@ def render_certificates(conn: Connection, org_id: int, entry_ids: Sequence[int])
     missing = [i for i in entry_ids if i not in by_id]
     if missing:
         raise NotFound(f"gold-book entry {missing[0]} not found", entity="gold_book_entry", id=missing[0])
-    html = render_html("document.html", title="Giấy ghi danh Sổ vàng", org=org_view(conn, org_id), receipts=[],
-                       letters=[], certificates=[_certificate(by_id[i]) for i in entry_ids])
-    return html_to_pdf(html)
+    org, certs = org_view(conn, org_id), [_certificate(by_id[i]) for i in entry_ids]
+    html = render_html("document.html", title="Giấy ghi danh Sổ vàng", org=org, receipts=[], letters=[],
+                       certificates=certs)
+    return html_to_pdf(html).saying({"document": "certificate", "organization": org_content(org),
+                                     "certificates": certs})
 
 
 def print_certificate(conn: Connection, org_id: int, entry_id: int) -> Printed:

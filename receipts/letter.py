@@ -4,7 +4,7 @@ fund and campaign, the receipt it was recorded under, and the organization's sig
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from ledger.documents import format_number
 from ledger.errors import NotFound
 
 from .pdf import Pdf, html_to_pdf, render_html
-from .receipt import OrgView, Printed, org_view, record_print
+from .receipt import OrgView, Printed, org_content, org_view, record_print
 from .words import amount_in_words
 
 
@@ -95,7 +95,11 @@ def letters_html(org: OrgView, letters: Sequence[LetterView]) -> str:
 
 
 def render_letters(conn: Connection, org_id: int, donation_ids: Sequence[int]) -> Pdf:
-    return html_to_pdf(letters_html(org_view(conn, org_id), letter_views(conn, org_id, donation_ids)))
+    """The letters as a PDF carrying what they say (their canonical content, ``receipts/canonical.py``)."""
+    org, views = org_view(conn, org_id), letter_views(conn, org_id, donation_ids)
+    return html_to_pdf(letters_html(org, views)).saying({
+        "document": "letter", "organization": org_content(org),
+        "letters": [{k: v for k, v in asdict(x).items() if k != "donation_id"} for x in views]})
 
 
 def print_letter(conn: Connection, org_id: int, donation_id: int) -> Printed:

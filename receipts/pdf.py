@@ -6,13 +6,15 @@
 * Fonts: DejaVu (Debian's ``fonts-dejavu-core``, installed by ``make test``/``.ci/run``) covers every
   Vietnamese letter; the templates' CSS names it and weasyprint embeds the subset used.
 * The same data gives the same bytes: no creation date, a fixed document identifier; so the sha256
-  of a first print (``document_prints``) proves a reprint is the same document.
+  of a first print (``document_prints``) proves a reprint is the same document. Beside it the hash of the
+  document's canonical content is kept (``receipts/canonical.py``): when the rendering changes (fonts,
+  weasyprint) a reprint is told apart as "same data, different rendering" from a change of data.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -91,10 +93,23 @@ def render_html(template: str, **context) -> str:
 class Pdf:
     data: bytes
     pages: int
+    canonical: str | None = None  # what the document says, as canonical JSON (receipts/canonical.py)
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def canonical_sha256(self) -> str | None:
+        from .canonical import canonical_sha256
+
+        return canonical_sha256(self.canonical) if self.canonical is not None else None
+
+    def saying(self, content) -> Pdf:
+        """This PDF with the canonical form of ``content``, what the document says, attached."""
+        from .canonical import canonical_json
+
+        return replace(self, canonical=canonical_json(content))
 
 
 def html_to_pdf(html: str, *, fetcher=None) -> Pdf:

@@ -21,6 +21,7 @@ from ledger.documents import ANONYMOUS, format_number
 from ledger.errors import NotFound
 from ledger.money import format_foreign
 
+from . import canonical
 from .pdf import Pdf, html_to_pdf, render_html
 from .vietqr import link_svg
 from .words import amount_in_words
@@ -152,17 +153,46 @@ def render_receipts(conn: Connection, org_id: int, doc_ids: Sequence[int], *, ba
 
 @dataclass(frozen=True)
 class Printed:
+    """A print of a document compared with its first print: by bytes and by what it says."""
+
     pdf: Pdf
     variant: str
     first_sha256: str
-    same_as_first: bool
+    same_as_first: bool  # the same bytes
+    verdict: str = canonical.IDENTICAL  # identical | same_data | data_changed | unknown (receipts/canonical.py)
+    changed: tuple[str, ...] = ()  # with data_changed: the fields that differ ("organization.signatory_name")
+
+    @property
+    def changes(self) -> str:
+        """The changed fields in Vietnamese ("người ký của tổ chức, số tiền")."""
+        return canonical.describe_changes(list(self.changed))
+
+
+def org_content(org: OrgView) -> dict:
+    """What a document says of its organization."""
+    return {"name": org.name, "address": org.address, "signatory_title": org.signatory_title,
+            "signatory_name": org.signatory_name, "treasurer_name": org.treasurer_name}
+
+
+#: What a receipt says: the fields the template prints (receipt.html), never its id or its QR's drawing.
+RECEIPT_FIELDS = ("number", "date", "replaces", "donor", "address", "fund", "to_principal", "campaign", "earmark",
+                  "how", "item", "quantity", "unit", "foreign", "amount", "words", "reference", "void_reason")
+
+
+def receipt_content(org: OrgView, view: ReceiptView, *, base_url: str | None = None) -> dict:
+    r = {k: getattr(view, k) for k in RECEIPT_FIELDS}
+    r["verify_url"] = verify_url(view.verify_code, base_url)
+    return {"document": "receipt", "organization": org_content(org), "receipt": r}
 
 
 def render_receipt(conn: Connection, org_id: int, doc_id: int, *,
                    base_url: str | None = None) -> tuple[str, str, Pdf]:
-    """One receipt as (subject, variant, PDF): the variant is "original", or "void" once voided."""
+    """One receipt as (subject, variant, PDF): the variant is "original", or "void" once voided. The PDF
+    carries the receipt's canonical content (what it says) for :func:`record_print`."""
     view = receipt_views(conn, org_id, [doc_id])[0]
-    pdf = html_to_pdf(receipt_html(org_view(conn, org_id), [view], base_url=base_url))
+    org = org_view(conn, org_id)
+    pdf = html_to_pdf(receipt_html(org, [view], base_url=base_url))
+    pdf = pdf.saying(receipt_content(org, view, base_url=base_url))
     return f"receipt:{doc_id}", "void" if view.void_reason is not None else "original", pdf
 
 
@@ -174,20 +204,33 @@ def print_receipt(conn: Connection, org_id: int, doc_id: int, *, base_url: str |
     return record_print(conn, org_id, subject, variant, pdf)
 
 
-_FIRST_PRINT = ("INSERT INTO document_prints (org_id, subject, variant, sha256, pages, printed_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (subject, variant) DO NOTHING")
+_FIRST_PRINT = ("INSERT INTO document_prints (org_id, subject, variant, sha256, pages, printed_at, canonical_sha256, "
+                "canonical) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (subject, variant) DO NOTHING")
 
 
 def record_print(conn: Connection, org_id: int, subject: str, variant: str, pdf: Pdf) -> Printed:
-    """Keep the sha256 of a document's first print (two first prints at once: the first to commit
-    stays); say whether this print is the same bytes."""
+    """Keep the sha256 of a document's first print and of what it says (two first prints at once: the first
+    to commit stays); say how this print compares: the same bytes, the same data drawn differently, or
+    changed data (and which fields)."""
     p = s.document_prints
-    first = conn.execute(sa.select(p.c.sha256).where(p.c.subject == subject, p.c.variant == variant)).scalar()
+    q = sa.select(p.c.sha256, p.c.canonical_sha256, p.c.canonical).where(p.c.subject == subject,
+                                                                         p.c.variant == variant)
+    first = conn.execute(q).first()
     if first is None:
         sql = _FIRST_PRINT.replace("%s", "?") if conn.dialect.paramstyle == "qmark" else _FIRST_PRINT
-        conn.exec_driver_sql(sql, (org_id, subject, variant, pdf.sha256, pdf.pages, now_iso()))
-        first = conn.execute(sa.select(p.c.sha256).where(p.c.subject == subject, p.c.variant == variant)).scalar()
-    return Printed(pdf, variant, first, first == pdf.sha256)
+        conn.exec_driver_sql(sql, (org_id, subject, variant, pdf.sha256, pdf.pages, now_iso(), pdf.canonical_sha256,
+                                   pdf.canonical))
+        first = conn.execute(q).first()
+    same = first.sha256 == pdf.sha256
+    if same:
+        verdict = canonical.IDENTICAL
+    elif first.canonical_sha256 is None or pdf.canonical_sha256 is None:
+        verdict = canonical.UNKNOWN
+    else:
+        verdict = canonical.SAME_DATA if first.canonical_sha256 == pdf.canonical_sha256 else canonical.DATA_CHANGED
+    changed = (tuple(canonical.changed_fields(first.canonical, pdf.canonical))
+               if verdict == canonical.DATA_CHANGED and first.canonical else ())
+    return Printed(pdf, variant, first.sha256, same, verdict, changed)
 
 
 __all__ = ["ANONYMOUS", "ReceiptView", "OrgView", "receipt_views", "receipt_html", "render_receipts",

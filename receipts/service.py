@@ -134,7 +134,8 @@ def verify_receipt(db: Database, code: str) -> Verification:
 
 @dataclass(frozen=True)
 class FundQR:
-    """A VietQR code for giving to a fund by bank transfer."""
+    """A VietQR code for giving to a fund by bank transfer (``fund`` is empty for a desk code that names
+    only the bank account)."""
 
     fund: str
     fund_name: str
@@ -146,12 +147,33 @@ class FundQR:
     amount: int | None
     purpose: str
     reference: str | None = None
+    purpose_shortened: bool = False  # the memo was longer than MAX_PURPOSE and was cut at a word boundary
+    purpose_replaced: bool = False  # the memo held nothing a bank app shows: the default took its place
+
+
+def _qr(accts: list[dict], account: str | None, *, amount: int | None, purpose: str | None, fallback: str,
+        reference: str | None, fund: tuple[str, str]) -> FundQR:
+    if account:
+        accts = [a for a in accts if a["code"] == account]
+    if not accts:
+        raise NotFound("no bank account with a bank BIN to give to", entity="bank_account", code=account)
+    a = accts[0]
+    text, shortened = vietqr.fit_purpose(purpose or "", fallback=fallback)
+    replaced = bool((purpose or "").strip()) and not any(c.isalnum() for c in vietqr.ascii_purpose(purpose or ""))
+    try:
+        payload = vietqr.build_payload(bank_bin=a["bin"], account=a["account_no"], amount=amount, purpose=text,
+                                       reference=reference)
+    except (TypeError, ValueError) as e:
+        raise InvalidInput(str(e), field="amount" if "amount" in str(e) else "purpose", reason="bad_vietqr") from e
+    return FundQR(fund[0], fund[1], a["code"], a["bank_name"], a["account_no"], payload,
+                  vietqr.qr_svg(payload, scale=4, fit=True), amount, text, reference, shortened, replaced)
 
 
 def fund_vietqr(db: Database, org_code: str, fund_code: str, *, account: str | None = None,
                 amount: int | None = None, purpose: str | None = None, reference: str | None = None) -> FundQR:
     """The VietQR code for a transfer to a fund: its organization's bank account (``account``, else the
-    first one with a BIN), the purpose ("Ung ho <fund>" unless given) and, for a dynamic code, the amount."""
+    first one with a BIN), the purpose (:func:`vietqr.fit_purpose`: cut at a word boundary; "Ung ho <fund>"
+    — or the reference — when none is given or nothing is left of it) and, for a dynamic code, the amount."""
     with db.read() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
         f = s.funds
@@ -159,19 +181,23 @@ def fund_vietqr(db: Database, org_code: str, fund_code: str, *, account: str | N
         if fund is None:
             raise NotFound(f"fund {fund_code!r} not found", entity="fund", code=fund_code)
         accts = bank_accounts(conn, oid)
-    if account:
-        accts = [a for a in accts if a["code"] == account]
-    if not accts:
-        raise NotFound("no bank account with a bank BIN to give to", entity="bank_account", code=account)
-    a = accts[0]
-    text = vietqr.ascii_purpose(purpose if purpose else f"Ung ho {fund.name}")[: vietqr.MAX_PURPOSE].strip()
-    try:
-        payload = vietqr.build_payload(bank_bin=a["bin"], account=a["account_no"], amount=amount, purpose=text,
-                                       reference=reference)
-    except (TypeError, ValueError) as e:
-        raise InvalidInput(str(e), field="amount" if "amount" in str(e) else "purpose", reason="bad_vietqr") from e
-    return FundQR(fund.code, fund.name, a["code"], a["bank_name"], a["account_no"], payload,
-                  vietqr.qr_svg(payload, scale=4), amount, text, reference)
+    return _qr(accts, account, amount=amount, purpose=purpose, fallback=reference or f"Ung ho {fund.name}",
+               reference=reference, fund=(fund.code, fund.name))
+
+
+def desk_vietqr(db: Database, org_code: str, *, amount: int | None, memo: str | None = None,
+                account: str | None = None) -> FundQR:
+    """The treasurer's "Tạo mã VietQR" at the desk: a code for ``amount`` đồng (None: the payer types it)
+    into a bank account of the organization (``account``, default its first one with a BIN), with the
+    memo fitted by :func:`vietqr.fit_purpose` (default "Ung ho <organization>")."""
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
+        raise InvalidInput("the amount is a positive whole number of đồng", field="amount", reason="not_positive")
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        name = conn.execute(sa.select(s.organizations.c.name).where(s.organizations.c.id == oid)).scalar()
+        accts = bank_accounts(conn, oid)
+    return _qr(accts, account, amount=amount, purpose=memo, fallback=f"Ung ho {name}", reference=None,
+               fund=("", ""))
 
 
 def pledge_vietqr(db: Database, org_code: str, pledge_id: int, *, account: str | None = None) -> FundQR:

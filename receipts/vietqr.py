@@ -20,8 +20,9 @@ The purpose is what the donor's banking app puts in the transfer's description. 
 diacritics and some refuse other characters, so :func:`build_payload` accepts only letters, digits, space
 and ``- . /`` (use :func:`ascii_purpose` to fold Vietnamese text). NAPAS allows up to 99 characters in the
 field, but many apps cut the description at 25: we allow 50 (``MAX_PURPOSE``) and recommend keeping the
-part that matters (the receipt number) at the start. A reference label is limited to 25 (``MAX_REFERENCE``),
-the EMVCo limit.
+part that matters (the receipt number) at the start. :func:`fit_purpose` makes a description from what a
+person typed: folded, cut at a word boundary within the limit, and never empty when a fallback is given. A
+reference label is limited to 25 (``MAX_REFERENCE``), the EMVCo limit.
 
 :func:`parse_payload` reads payloads made by real banking apps too: it does not require the tags in order,
 ignores tags it does not know, accepts service "QRIBFTTC" (transfer to a card) and an amount written with
@@ -54,6 +55,7 @@ __all__ = [
     "VietQR",
     "ascii_purpose",
     "build_payload",
+    "fit_purpose",
     "crc16_ccitt_false",
     "parse_payload",
     "qr_png",
@@ -156,6 +158,32 @@ def ascii_purpose(text: str) -> str:
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     bare = "".join(" " if c.isspace() else c for c in bare)
     return " ".join(_NOT_FREE_TEXT.sub("", bare).split())
+
+
+def fit_purpose(text: str | None, *, fallback: str = "", limit: int = MAX_PURPOSE) -> tuple[str, bool]:
+    """The transfer description to put in a code, and whether it had to be shortened.
+
+    ``text`` is folded with :func:`ascii_purpose`. If nothing meaningful is left (no letter or digit: a
+    memo of ``"!!!"``), ``fallback`` (the receipt's or pledge's reference, or "Ung ho <fund>") is used
+    instead, so a memo is never dropped silently. A description longer than ``limit`` is cut at the last
+    space within the limit — never mid-word, unless one word alone is longer than the limit.
+
+    >>> fit_purpose("!!!", fallback="CK12")
+    ('CK12', False)
+    >>> fit_purpose("Ung ho Quy hoc bong To Hieu nam hoc 2025 2026 lop 12A1", limit=30)
+    ('Ung ho Quy hoc bong To Hieu', True)
+    """
+    folded = ascii_purpose(text or "")
+    if not any(c.isalnum() for c in folded):
+        folded = ascii_purpose(fallback or "")
+        if not any(c.isalnum() for c in folded):
+            return "", False
+    if len(folded) <= limit:
+        return folded, False
+    head = folded[:limit + 1]  # a space right after the limit is a word boundary too
+    cut = head.rfind(" ")
+    short = (head[:cut] if cut > 0 else folded[:limit]).rstrip(" -./")
+    return short or folded[:limit], True
 
 
 def _check_free_text(name: str, value: str, limit: int) -> None:
@@ -320,12 +348,17 @@ def _qr(payload: str, scale: int) -> segno.QRCode:
     return segno.make_qr(payload.strip(), error="M", boost_error=False)
 
 
-def qr_svg(payload: str, *, scale: int = 4) -> str:
+def qr_svg(payload: str, *, scale: int = 4, fit: bool = False) -> str:
     """The QR code of a VietQR ``payload`` as an inline SVG element: error correction level M, a 4-module
-    quiet zone, ``scale`` pixels a module, no XML declaration and no external reference."""
+    quiet zone, ``scale`` pixels a module, no XML declaration and no external reference.
+
+    With ``fit`` (web pages) the SVG has a ``viewBox`` and no fixed size, and paints its quiet zone white:
+    the page's CSS scales the whole code, quiet zone included, to the box it gives it, so the code is
+    never cropped, whatever the screen. Without it the SVG is ``scale`` pixels a module (the PDFs)."""
     out = io.BytesIO()
+    extra = {"omitsize": True, "light": "#fff"} if fit else {}
     _qr(payload, scale).save(out, kind="svg", scale=scale, xmldecl=False, svgns=True, nl=False,
-                             svgclass="vietqr", lineclass=None)
+                             svgclass="vietqr", lineclass=None, **extra)
     return out.getvalue().decode("utf-8")
 
 

@@ -492,7 +492,10 @@ def receipt_pdf(org: str, doc_id: int):
     p = docs.print_receipt(auth.db(), org, doc_id)
     return current_app.response_class(p.pdf.data, mimetype="application/pdf",
                                       headers={"X-Quy-Sha256": p.pdf.sha256,
-                                               "X-Quy-Same-As-First-Print": "true" if p.same_as_first else "false"})
+                                               "X-Quy-Same-As-First-Print": "true" if p.same_as_first else "false",
+                                               # identical | same_data | data_changed | unknown
+                                               "X-Quy-Reprint": p.verdict,
+                                               "X-Quy-Changed": ",".join(p.changed)})
 
 
 @route(f"/organizations/<org>/receipts/<{ID}:doc_id>/void", "receipt_void", DOCS, "POST")
@@ -616,6 +619,17 @@ def vietqr(args: dict, org: str, fund: str):
     if "\x00" in fund or len(fund) > 40:
         raise NotFound(f"fund {fund!r} not found", entity="fund", code=fund)
     q = docs.fund_vietqr(auth.db(), org, fund, amount=args.get("amount"), purpose=args.get("purpose"))
+    return {k: v for k, v in asdict(q).items() if k != "svg"}
+
+
+@route("/organizations/<org>/vietqr", "desk_vietqr", DOCS)
+@protected("donation.record", *READ)
+@bp.arguments(sc.DeskVietQRArgs(), location="query")
+@bp.response(200, sc.VietQR)
+def desk_vietqr(args: dict, org: str):
+    """The desk's VietQR payload: an amount and a memo into a bank account of the organization (Tạo mã VietQR)"""
+    q = docs.desk_vietqr(auth.db(), org, amount=args.get("amount"), memo=args.get("memo"),
+                         account=args.get("account"))
     return {k: v for k, v in asdict(q).items() if k != "svg"}
 
 

@@ -23,10 +23,22 @@ def _write(path: Path | None, data: bytes, default: str) -> Path:
     return out
 
 
+def reprint_text(p) -> str:
+    """How a print compares with the document's first print, in Vietnamese (by bytes, then by data)."""
+    first = f"(sha256 bản in đầu tiên {p.first_sha256[:16]}…)"
+    if p.verdict == "identical":
+        return "giống hệt bản in đầu tiên"
+    if p.verdict == "same_data":
+        return (f"cùng dữ liệu, khác cách trình bày so với bản in đầu tiên {first}: nội dung không đổi, chỉ cách "
+                "dàn trang (phông chữ, phần mềm in) đã đổi")
+    if p.verdict == "data_changed":
+        return f"KHÁC bản in đầu tiên {first}: dữ liệu đã đổi — {p.changes or 'nội dung'}"
+    return (f"KHÁC bản in đầu tiên về byte {first}; bản in đầu tiên được ghi trước khi Quỹ lưu dấu nội dung, nên "
+            "không biết dữ liệu có đổi hay chỉ cách trình bày")
+
+
 def _printed_text(p, out: Path) -> str:
-    same = ("giống hệt bản in đầu tiên" if p.same_as_first
-            else f"KHÁC bản in đầu tiên (sha256 {p.first_sha256[:16]}…): dữ liệu đã đổi từ lần in trước")
-    return f"{out}: {p.pdf.pages} trang, sha256 {p.pdf.sha256[:16]}… — {same}"
+    return f"{out}: {p.pdf.pages} trang, sha256 {p.pdf.sha256[:16]}… — {reprint_text(p)}"
 
 
 @main.group()
@@ -232,22 +244,30 @@ def poster_cmd(c: Ctx, org: str, campaign: str, out: Path | None) -> None:
               help="A dynamic code paying what is left of this pledge (amount and reference CK<id>).")
 @click.option("--account", default=None, help="Bank account code (default: the first with a BIN).")
 @click.option("--amount", default=None, help="A dynamic code: the amount in đồng.")
-@click.option("--purpose", default=None, help="Transfer description (default: 'Ung ho <fund>').")
+@click.option("--purpose", "--memo", "purpose", default=None,
+              help="Transfer description (default: 'Ung ho <fund>'); cut at a word boundary within 50 characters.")
 @click.option("--svg", "svg_out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @json_opt
 @click.pass_obj
 def vietqr_cmd(c: Ctx, org: str, fund_code: str | None, pledge_id: int | None, account, amount, purpose, svg_out,
                as_json: bool) -> None:
-    """The VietQR code for giving to a fund by bank transfer, or for paying a pledge (payload, and the
-    picture as SVG)."""
+    """The VietQR code for giving to a fund by bank transfer, or for paying a pledge, or — with neither —
+    the desk's code for an amount and a memo into the organization's bank account (payload, and the picture
+    as SVG)."""
     if pledge_id is not None:
         q = docs.pledge_vietqr(c.db, org, pledge_id, account=account)
     elif fund_code:
         q = docs.fund_vietqr(c.db, org, fund_code, account=account,
                              amount=parse_amount_text(amount) if amount else None, purpose=purpose)
     else:
-        raise click.UsageError("give a FUND code or --pledge ID")
+        q = docs.desk_vietqr(c.db, org, amount=parse_amount_text(amount) if amount else None, memo=purpose,
+                             account=account)
     if svg_out:
-        _write(svg_out, q.svg.encode("utf-8"), "vietqr.svg")
+        from receipts.vietqr import qr_svg
+
+        _write(svg_out, qr_svg(q.payload, scale=8).encode("utf-8"), "vietqr.svg")
     data = {k: v for k, v in q.__dict__.items() if k != "svg"}
-    _out(data, as_json, f"{q.bank_name} {q.account_no} — {q.fund_name}\n{q.payload}")
+    notes = ([f"Nội dung chuyển khoản quá 50 ký tự, đã cắt ở ranh giới từ: {q.purpose}"] if q.purpose_shortened
+             else []) + ([f"Nội dung không có chữ hay số, dùng nội dung mặc định: {q.purpose}"]
+                         if q.purpose_replaced else [])
+    _out(data, as_json, "\n".join([f"{q.bank_name} {q.account_no} — {q.fund_name or q.purpose}", *notes, q.payload]))

@@ -59,7 +59,7 @@ def receipt(org: str, doc_id: int):
         in_gold_book = rec.donation_id is not None and conn.execute(sa.select(s.gold_book_entries.c.id).where(
             s.gold_book_entries.c.donation_id == rec.donation_id)).first() is not None
         p = s.document_prints
-        prints = conn.execute(sa.select(p.c.variant, p.c.sha256, p.c.printed_at).where(
+        prints = conn.execute(sa.select(p.c.variant, p.c.sha256, p.c.printed_at, p.c.canonical_sha256).where(
             p.c.subject == f"receipt:{doc_id}").order_by(p.c.printed_at)).all()
     return render_template("receipt.html", org=info, r=rec, prints=prints, in_gold_book=in_gold_book)
 
@@ -151,6 +151,30 @@ def pledge_vietqr(org: str, pledge_id: int):
         info = org_info(conn, org)
     return render_template("pledge_vietqr.html", org=info, q=docs.pledge_vietqr(db(), org, pledge_id),
                            pledge_id=pledge_id)
+
+
+@bp.get("/o/<org>/vietqr")
+@requires("donation.record")
+def desk_vietqr(org: str):
+    """The treasurer's "Tạo mã VietQR": an amount, a memo and a bank account (default the organization's
+    first with a BIN) give a code the payer scans at the desk, shown large (and full-screen on request).
+    A GET form: it records nothing."""
+    from receipts.vietqr import MAX_PURPOSE
+
+    f = request.args
+    amount_text, memo, account = f.get("amount", "").strip(), f.get("memo", "")[:500], f.get("account", "")[:40]
+    q, error, status = None, None, 200
+    with db().read() as conn:
+        info = org_info(conn, org)
+        banks = docs.bank_accounts(conn, g.org_id)
+    if "amount" in f:
+        try:
+            amount = parse_amount_text(amount_text, field="amount") if amount_text else None
+            q = docs.desk_vietqr(db(), org, amount=amount, memo=memo, account=account or None)
+        except LedgerError as err:
+            error, status = error_text(err), err.status
+    return render_template("vietqr_desk.html", org=info, q=q, error=error, banks=banks, amount=amount_text,
+                           memo=memo, account=account, limit=MAX_PURPOSE), status
 
 
 @bp.get("/o/<org>/campaigns/<campaign>/poster.pdf")

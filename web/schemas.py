@@ -669,6 +669,18 @@ class VietQR(Out):
     purpose = fields.String(required=True)
     reference = fields.String(allow_none=True, metadata={"description": "the reference label (tag 62/05)"})
     payload = fields.String(required=True, metadata={"description": "the EMVCo/NAPAS payload, CRC included"})
+    purpose_shortened = fields.Boolean(metadata={"description": "the description was longer than 50 characters "
+                                                                "and was cut at the last whole word"})
+    purpose_replaced = fields.Boolean(metadata={"description": "the description had no letter or digit: the "
+                                                               "default (or the reference) took its place"})
+
+
+class DeskVietQRArgs(ma.Schema):
+    amount = DongQuery(metadata={"description": "a dynamic code for this many đồng (digits only); none: static"})
+    memo = Text(500, metadata={"description": "transfer description (folded to ASCII, cut at a word boundary "
+                                              "within 50 characters)"})
+    account = Text(40, metadata={"description": "bank account code (default: the organization's first with a "
+                                                "bank BIN)"})
 
 
 # ------------------------------------------------------------------ term deposits

@@ -384,3 +384,39 @@ def test_vietnamese_comes_out_as_utf8(lite):
     lite.post(DONATIONS, gift())
     raw = lite.get(DONATIONS).get_data()
     assert "Nguyễn Văn An".encode() in raw and b"\\u" not in raw
+
+
+def test_the_desks_vietqr_code_takes_an_amount_and_a_memo_for_the_treasurer(lite):
+    from receipts.vietqr import parse_payload
+
+    url = "/api/v1/organizations/SLA/vietqr"
+    memo = "Ung ho Quy hoc bong To Hieu nhan dip ky niem ngay sinh dong chi To Hieu"
+    r = lite.get(url, query_string={"amount": "1500000", "memo": memo})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    body = r.get_json()
+    q = parse_payload(body["payload"])
+    assert q.amount == 1_500_000 == body["amount"] and q.account == "62010000123456"
+    assert q.purpose == body["purpose"] == "Ung ho Quy hoc bong To Hieu nhan dip ky niem ngay"
+    assert body["purpose_shortened"] is True and body["purpose_replaced"] is False
+    dots = lite.get(url, query_string={"amount": "1500000", "memo": "!!!"}).get_json()
+    assert dots["purpose_replaced"] is True and dots["purpose"].startswith("Ung ho")
+    assert parse_payload(dots["payload"]).purpose == dots["purpose"]  # never dropped
+    for bad in ("1.5", "-3", "0"):
+        r = lite.get(url, query_string={"amount": bad})
+        assert r.status_code == 422 and r.get_json()["code"], bad
+    assert lite.get(url, role="auditor").status_code == 403  # the treasurer's desk tool
+    assert lite.get(url, query_string={"account": "NOPE"}).status_code == 404
+
+
+def test_a_receipts_reprint_says_whether_its_bytes_or_its_data_changed(lite):
+    r = lite.post("/api/v1/organizations/SLA/donations", gift(), key="reprint-1")
+    assert r.status_code == 201, r.get_data(as_text=True)
+    doc_id = r.get_json()["receipt_id"]
+    url = f"/api/v1/organizations/SLA/receipts/{doc_id}/pdf"
+    first, again = lite.get(url), lite.get(url)
+    assert first.data == again.data and again.headers["X-Quy-Reprint"] == "identical"
+    services.document_settings(lite.db, "SLA", signatory_name="Hoàng Văn Mới")
+    changed = lite.get(url)
+    assert changed.headers["X-Quy-Same-As-First-Print"] == "false"
+    assert changed.headers["X-Quy-Reprint"] == "data_changed"
+    assert changed.headers["X-Quy-Changed"] == "organization.signatory_name"

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from ledger.db import Database
 from ledger.migrate import upgrade
+from receipts import service as docs
 from receipts.vietqr import parse_payload
 from tests.conftest import IN_CI, Books, make_books
 from tests.helpers import give
@@ -123,8 +124,76 @@ def test_receipt_print_writes_the_pdf_and_says_whether_a_reprint_is_the_first_pr
     settings = quy.json("org", "documents", "--signatory-name", "Hoàng Văn Mới", "--signatory-title", "CHỦ TỊCH")
     assert settings["signatory_name"] == "Hoàng Văn Mới"
     changed = quy("receipt", "print", "BN/25 0000001", "--out", str(out)).stdout
-    assert "KHÁC bản in đầu tiên" in changed
+    assert "KHÁC bản in đầu tiên" in changed and "dữ liệu đã đổi — người ký của tổ chức" in changed
     assert "Hoàng Văn Mới" in pdf_text(out)
+
+
+def _restyled_assets(tmp_path, monkeypatch) -> None:
+    """Simulate the server's rendering changing (a font package or weasyprint updated): the documents'
+    stylesheet names another font and size; nothing in the books changes."""
+    from receipts import pdf as docpdf
+
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    for f in docpdf.ASSETS.iterdir():
+        (assets / f.name).write_bytes(f.read_bytes())
+    css = (assets / "documents.css").read_text(encoding="utf-8")
+    css = css.replace('font-family: "DejaVu Serif", serif; font-size: 9.5pt;',
+                      'font-family: "DejaVu Sans", sans-serif; font-size: 9pt;')
+    assert "DejaVu Sans" in css
+    (assets / "documents.css").write_text(css, encoding="utf-8")
+    monkeypatch.setattr(docpdf, "ASSETS", assets.resolve())
+
+
+def test_a_reprint_tells_same_bytes_from_same_data_drawn_differently_from_changed_data(setup: Setup, tmp_path,
+                                                                                        monkeypatch):
+    quy, books, gifts = setup
+    out = tmp_path / "r.pdf"
+    quy("receipt", "print", "BN/25 0000001", "--out", str(out))
+    first = out.read_bytes()
+    again = quy("receipt", "print", "BN/25 0000001", "--out", str(out)).stdout
+    assert "giống hệt bản in đầu tiên" in again and out.read_bytes() == first  # same server: same bytes
+
+    _restyled_assets(tmp_path, monkeypatch)  # the fonts change on the server
+    restyled = quy("receipt", "print", "BN/25 0000001", "--out", str(out)).stdout
+    assert out.read_bytes() != first
+    assert "cùng dữ liệu, khác cách trình bày" in restyled
+    assert "dữ liệu đã đổi" not in restyled and "KHÁC" not in restyled
+    p = docs.print_receipt(books.db, books.org, "BN/25 0000001")
+    assert p.verdict == "same_data" and not p.same_as_first and p.changed == ()
+
+    quy("org", "documents", "--signatory-name", "Hoàng Văn Mới")  # a real change of what it says
+    changed = quy("receipt", "print", "BN/25 0000001", "--out", str(out)).stdout
+    assert "KHÁC bản in đầu tiên" in changed and "dữ liệu đã đổi — người ký của tổ chức" in changed
+    p = docs.print_receipt(books.db, books.org, "BN/25 0000001")
+    assert p.verdict == "data_changed" and p.changed == ("organization.signatory_name",)
+
+    quy("receipt", "void", "BN/25 0000002", "--reason", "Ghi sai số tiền")  # a void is a variant of its own
+    void = docs.print_receipt(books.db, books.org, "BN/25 0000002")
+    assert void.variant == "void" and void.verdict == "identical"
+
+
+def test_a_reprint_of_a_document_first_printed_before_contents_were_kept_says_it_cannot_tell(setup: Setup,
+                                                                                              tmp_path):
+    quy, books, gifts = setup
+    import sqlalchemy as sa
+
+    with books.db.begin() as c:  # a first print recorded before revision 0020: bytes only
+        c.execute(sa.text("INSERT INTO document_prints (org_id, subject, variant, sha256, pages, printed_at) "
+                          "SELECT org_id, 'receipt:' || id, 'original', :h, 1, '2025-03-01T00:00:00Z' FROM documents "
+                          "WHERE series = 'BN' AND number = 3"), {"h": "0" * 64})
+    text = quy("receipt", "print", "BN/25 0000003", "--out", str(tmp_path / "r.pdf")).stdout
+    assert "không biết dữ liệu có đổi" in text and "cùng dữ liệu" not in text
+    assert docs.print_receipt(books.db, books.org, "BN/25 0000003").verdict == "unknown"
+
+
+def test_a_letter_and_a_certificate_keep_what_they_say_too(setup: Setup, tmp_path, monkeypatch):
+    quy, books, gifts = setup
+    did = gifts[0]["donation_id"]
+    first = docs.print_letter(books.db, books.org, did)
+    assert first.verdict == "identical" and first.pdf.canonical and "Lò Văn Hải" in first.pdf.canonical
+    _restyled_assets(tmp_path, monkeypatch)
+    assert docs.print_letter(books.db, books.org, did).verdict == "same_data"
 
 
 def test_receipt_print_without_out_names_the_file_after_the_number(setup: Setup, tmp_path, monkeypatch):
@@ -262,7 +331,23 @@ def test_a_pledge_gets_a_dynamic_code_for_what_is_left_and_none_once_paid(setup:
     assert parse_payload(quy.json("vietqr", "--pledge", str(pledge["donation_id"]))["payload"]).amount == 2_000_000
     quy("pay-pledge", str(pledge["donation_id"]), "--amount", "2.000.000", "--date", "2025-06-20")
     assert "Cam kết này đã thu đủ" in quy("vietqr", "--pledge", str(pledge["donation_id"]), ok=False).stderr
-    assert quy("vietqr", ok=False).exit_code == 2  # neither a fund nor a pledge
+
+
+def test_vietqr_without_a_fund_is_the_desks_code_for_an_amount_and_a_memo(setup: Setup, tmp_path):
+    quy, _, _ = setup
+    memo = "Ủng hộ Quỹ học bổng Tô Hiệu nhân dịp kỷ niệm ngày sinh đồng chí Tô Hiệu"
+    r = quy.json("vietqr", "--amount", "1.500.000", "--memo", memo)
+    qr = parse_payload(r["payload"])
+    assert qr.amount == 1_500_000 and qr.account == "62010000123456" and qr.bank_bin == "970418"
+    assert qr.purpose == r["purpose"] == "Ung ho Quy hoc bong To Hieu nhan dip ky niem ngay"
+    assert r["purpose_shortened"] is True and r["fund"] == ""
+    text = quy("vietqr", "--amount", "200000", "--memo", "!!!").stdout
+    assert "dùng nội dung mặc định" in text
+    assert parse_payload(text.splitlines()[-1]).purpose.startswith("Ung ho")  # not dropped
+    svg = tmp_path / "desk.svg"
+    quy("vietqr", "--svg", str(svg))
+    assert svg.read_text(encoding="utf-8").startswith("<svg")
+    assert "Lỗi [" in quy("vietqr", "--amount", "0", ok=False).stderr
 
 
 def test_a_campaign_poster_carries_its_name_and_the_funds_bank_account(setup: Setup, tmp_path):
@@ -273,3 +358,26 @@ def test_a_campaign_poster_carries_its_name_and_the_funds_bank_account(setup: Se
     text = pdf_text(out)
     assert "Tết cho em năm 2025" in text and "62010000123456" in text and "Ung ho XUAN-2025" in text
     assert pdf_pages(out) == 1
+
+
+def test_upgrading_to_0020_keeps_old_first_prints_and_their_reprints_say_they_cannot_tell(tmp_path):
+    """A first print recorded at revision 0019 (bytes only) survives the upgrade with no content kept; its
+    byte-different reprint is "unknown", never passed off as "same data"."""
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    db = Database(url)
+    upgrade(db, "0019")
+    books = make_books(db)
+    give(books, 1_500_000, name="Lò Văn Hải", on=date(2025, 3, 1))
+    with db.begin() as c:
+        c.execute(sa.text("INSERT INTO document_prints (org_id, subject, variant, sha256, pages, printed_at) "
+                          "SELECT org_id, 'receipt:' || id, 'original', :h, 1, '2025-03-01T00:00:00Z' "
+                          "FROM documents"), {"h": "f" * 64})
+    upgrade(db)
+    with db.read() as c:
+        row = c.execute(sa.text("SELECT sha256, canonical_sha256, canonical FROM document_prints")).one()
+    assert row == ("f" * 64, None, None)
+    p = docs.print_receipt(db, "SLA", "BN/25 0000001")
+    assert p.verdict == "unknown" and p.first_sha256 == "f" * 64
+    db.dispose()

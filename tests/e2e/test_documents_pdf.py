@@ -279,10 +279,10 @@ def test_an_in_kind_gift_shows_the_item_and_quantity_and_its_value(sla):
 
 
 def test_a_foreign_currency_transfer_shows_its_original_amount(sla):
-    r = donate(sla, 2_450_000, "John Smith", kind="transfer", fx_amount="100", fx_currency="USD")
+    r = donate(sla, 24_500_000, "John Smith", kind="transfer", fx_amount="1000", fx_currency="USD")
     got = text(service.print_receipt(sla.db, sla.org, r["receipt"]).pdf.data)
-    assert "Nguyên tệ: 100.00 USD" in got
-    assert "Số tiền: 2.450.000 đ" in got
+    assert "Nguyên tệ: 1.000,00 USD" in got  # Vietnamese separators, never "1000.00 USD"
+    assert "Số tiền: 24.500.000 đ" in got
 
 
 def test_a_voided_receipt_prints_da_huy_and_the_reason(sla):

@@ -141,7 +141,8 @@ def test_a_two_digit_number_two_old_documents_share_is_refused_naming_both(books
 
 @pytest.mark.parametrize("text, parsed", [
     ("BN/25 0000123", ("BN", 2025, 123)), ("bn-25-0000123", ("BN", 2025, 123)),
-    ("PC/2100 0000001", ("PC", 2100, 1)), ("QD/2025 0000002", ("QD", 2025, 2))])
+    ("PC/2100 0000001", ("PC", 2100, 1)), ("QD/2025 0000002", ("QD", 2025, 2)),
+    ("QĐ/25 0000002", ("QD", 2025, 2)), ("qđ-25-0000002", ("QD", 2025, 2))])
 def test_numbers_read_back_with_two_or_four_digit_years(text, parsed):
     series, years, number = documents.parse_number(text)
     assert (series, number) == (parsed[0], parsed[2]) and parsed[1] in years

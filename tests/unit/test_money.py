@@ -72,7 +72,14 @@ def test_vnd_is_shown_with_dots_and_dong_sign():
 def test_foreign_amount_is_kept_exactly_in_minor_units():
     assert parse_foreign_amount("100.50", "usd") == (10050, "USD")
     assert parse_foreign_amount("5000", "JPY") == (5000, "JPY")
-    assert format_foreign(10050, "USD") == "100.50 USD"
+    assert format_foreign(10050, "USD") == "100,50 USD"
+
+
+def test_a_foreign_amount_is_written_with_vietnamese_separators_in_every_currency():
+    assert format_foreign(100000, "USD") == "1.000,00 USD"
+    assert format_foreign(123456789, "EUR") == "1.234.567,89 EUR"
+    assert format_foreign(12000, "JPY") == "12.000 JPY"
+    assert format_foreign(5, "USD") == "0,05 USD"
     for bad, cur in [("1.005", "USD"), ("1.5", "JPY"), ("-3", "USD"), ("x", "USD"), ("1", "XYZ")]:
         with pytest.raises(InvalidAmount):
             parse_foreign_amount(bad, cur)

@@ -439,3 +439,38 @@ def test_a_broken_payload_is_not_drawn(draw):
 def test_a_scale_that_is_not_a_positive_int_is_refused(scale):
     with pytest.raises(ValueError, match="scale"):
         qr_svg(STATIC_PAYLOAD, scale=scale)
+
+
+# --- fit_purpose: what a person typed, made into a description -----------------------------------
+
+from receipts.vietqr import fit_purpose  # noqa: E402
+
+
+def test_a_long_memo_is_cut_at_a_word_boundary_within_the_limit_and_says_so():
+    memo = "Ủng hộ Quỹ học bổng Tô Hiệu nhân dịp kỷ niệm ngày sinh đồng chí Tô Hiệu năm 2025"
+    text, shortened = fit_purpose(memo)
+    assert shortened and len(text) <= MAX_PURPOSE
+    folded = ascii_purpose(memo)
+    assert folded.startswith(text) and folded[len(text)] == " "  # the next character is a space: a whole word
+    assert text == "Ung ho Quy hoc bong To Hieu nhan dip ky niem ngay"
+    assert parse_payload(build_payload(bank_bin="970415", account="1234", purpose=text)).purpose == text
+
+
+def test_a_memo_that_ends_exactly_at_the_limit_or_before_is_kept_whole():
+    assert fit_purpose("x" * 50) == ("x" * 50, False)
+    assert fit_purpose("ab " * 16 + "cd") == (("ab " * 16 + "cd"), False)  # 50 characters
+    assert fit_purpose("a" * 49 + " b") == ("a" * 49, True)
+
+
+def test_one_word_longer_than_the_limit_is_cut_at_the_limit():
+    assert fit_purpose("x" * 60) == ("x" * 50, True)
+
+
+@pytest.mark.parametrize("memo", ["!!!", "???", "...", " - / ", "❤️❤️"])
+def test_a_memo_with_nothing_a_bank_app_shows_falls_back_instead_of_being_dropped(memo):
+    assert fit_purpose(memo, fallback="BN/25 0000123") == ("BN/25 0000123", False)
+    assert fit_purpose(memo, fallback="CK12") == ("CK12", False)
+
+
+def test_a_memo_keeps_its_meaningful_part_when_it_has_punctuation_too():
+    assert fit_purpose("Ủng hộ!!! (lớp 12A)", fallback="X") == ("Ung ho lop 12A", False)
