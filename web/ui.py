@@ -366,9 +366,9 @@ def donation_filter(args) -> queries.DonationFilter:
     a = {k: (args.get(k) or "").strip() for k in DONATION_FILTERS}
     kind = a["kind"] or None
     if kind is not None and kind not in (*DONATION_KINDS, "pledge_payment"):
-        raise InvalidInput(f"kind must be one of {', '.join(DONATION_KINDS)}", field="kind", reason="unknown")
+        raise InvalidInput(f"kind must be one of {', '.join(DONATION_KINDS)}", field="kind", reason="unknown_kind")
     if a["donor_id"] and not (a["donor_id"].isascii() and a["donor_id"].isdigit() and len(a["donor_id"]) < 16):
-        raise InvalidInput("donor_id must be a number", field="donor_id", reason="not_integer")
+        raise InvalidInput("donor_id must be a number", field="donor_id", reason="not_number")
     w = queries.DonationFilter(
         q=a["q"][:200], kind=kind, fund=a["fund"] or None, campaign=a["campaign"] or None,
         donor_id=int(a["donor_id"]) if a["donor_id"] else None,
