@@ -86,6 +86,8 @@ def test_after_recording_a_gift_its_receipt_and_thank_you_letter_are_one_click_a
     text = _pdf_text(receipt.data)
     label = re.search(r"BN/25 \d{7}", html).group(0)
     assert "Lò Văn Quyết" in text and label.split()[1] in text and "2.500.000" in text
+    receipt_page = c.get(_href(html, "print-receipt").removesuffix(".pdf")).get_data(as_text=True)
+    assert _href(receipt_page, "donation-link") == r.headers["Location"].removeprefix("http://localhost")
     letter = c.get(_href(html, "thank-you-letter"))
     assert letter.status_code == 200 and letter.mimetype == "application/pdf"
     assert "Lò Văn Quyết" in _pdf_text(letter.data)
