@@ -48,12 +48,93 @@ class DonationRow:
     receipt_id: int | None = None  # its newest receipt (a replacement, if the first was voided)
 
 
-def donations(conn: Connection, org_id: int, *, donor_id: int | None = None, limit: int = 50,
-              offset: int = 0, kind: str | None = None, with_total: bool = True) -> tuple[list[DonationRow], int]:
-    """Return a page of the organization's donations (newest first) and how many there are in all (``None``
-    without ``with_total``: counting half a million gifts is most of the cost of showing the newest ten)."""
-    d, dn, f, c, t = s.donations, s.donors, s.funds, s.campaigns, s.transactions
+@dataclass(frozen=True)
+class DonationFilter:
+    """What a list of donations is narrowed to; every part is optional and the parts add up (AND).
+
+    ``q`` finds part of the donor's name (with or without diacritics), a receipt number (``BN/25 0000123``,
+    or its seven digits alone) or part of the gift's reference, message, earmark or goods; ``start``/``end``
+    are the first and last day; ``fund`` and ``campaign`` are codes; ``min_amount``/``max_amount`` are whole
+    đồng, both ends included."""
+
+    q: str = ""
+    start: date | None = None
+    end: date | None = None
+    fund: str | None = None
+    campaign: str | None = None
+    kind: str | None = None
+    donor_id: int | None = None
+    min_amount: int | None = None
+    max_amount: int | None = None
+    donation_id: int | None = None
+
+    def __bool__(self) -> bool:
+        return any(v not in (None, "") for v in (self.q.strip(), self.start, self.end, self.fund, self.campaign,
+                                                 self.kind, self.donor_id, self.min_amount, self.max_amount,
+                                                 self.donation_id))
+
+
+def _donation_conditions(org_id: int, w: DonationFilter) -> list:
+    d, dn, f, c, doc = s.donations, s.donors, s.funds, s.campaigns, s.documents
     cond = [d.c.org_id == org_id]
+    if w.donation_id is not None:
+        cond.append(d.c.id == w.donation_id)
+    if w.donor_id is not None:
+        cond.append(d.c.donor_id == w.donor_id)
+    if w.kind:
+        cond.append(d.c.kind == w.kind)
+    if w.start:
+        cond.append(d.c.date >= w.start)
+    if w.end:
+        cond.append(d.c.date <= w.end)
+    if w.min_amount is not None:
+        cond.append(d.c.amount >= w.min_amount)
+    if w.max_amount is not None:
+        cond.append(d.c.amount <= w.max_amount)
+    if w.fund:
+        cond.append(d.c.fund_id.in_(sa.select(f.c.id).where(f.c.org_id == org_id, f.c.code == w.fund)))
+    if w.campaign:
+        cond.append(d.c.campaign_id.in_(sa.select(c.c.id).where(c.c.org_id == org_id, c.c.code == w.campaign)))
+    q = " ".join((w.q or "").split())
+    if q:
+        named = sa.select(dn.c.id).where(dn.c.org_id == org_id, sa.or_(
+            dn.c.match_key.contains(match_key(q), autoescape=True),
+            dn.c.loose_key.contains(loose_key(q), autoescape=True)))
+        either = [d.c.donor_id.in_(named)] + [col.icontains(q, autoescape=True) for col in (
+            d.c.reference, d.c.message, d.c.earmark, d.c.item_description)]
+        receipt = _receipt_number(q)
+        if receipt is not None:
+            series, years, number = receipt
+            numbered = sa.select(doc.c.donation_id).where(doc.c.org_id == org_id, doc.c.number == number,
+                                                         doc.c.donation_id.is_not(None))
+            if series:
+                numbered = numbered.where(doc.c.series == series, doc.c.year.in_(years))
+            either.append(d.c.id.in_(numbered))
+        cond.append(sa.or_(*either))
+    return cond
+
+
+def _receipt_number(q: str) -> tuple[str | None, tuple[int, ...], int] | None:
+    """``BN/25 0000123`` → its series, years and number; digits alone → that number in any series and year."""
+    from .documents import parse_number
+    from .errors import InvalidInput
+
+    if q.isascii() and q.isdigit() and len(q) <= 9:
+        return None, (), int(q)
+    try:
+        return parse_number(q)
+    except InvalidInput:
+        return None
+
+
+def donations(conn: Connection, org_id: int, *, donor_id: int | None = None, limit: int = 50,
+              offset: int = 0, kind: str | None = None, with_total: bool = True,
+              where: DonationFilter | None = None) -> tuple[list[DonationRow], int]:
+    """Return a page of the organization's donations (newest first) and how many there are in all (``None``
+    without ``with_total``: counting half a million gifts is most of the cost of showing the newest ten);
+    ``where`` narrows them (:class:`DonationFilter`)."""
+    d, dn, f, c, t = s.donations, s.donors, s.funds, s.campaigns, s.transactions
+    cond = _donation_conditions(org_id, where or DonationFilter())
     if donor_id is not None:
         cond.append(d.c.donor_id == donor_id)
     if kind is not None:
@@ -72,6 +153,34 @@ def donations(conn: Connection, org_id: int, *, donor_id: int | None = None, lim
          .where(*cond).order_by(d.c.date.desc(), d.c.id.desc()).limit(limit).offset(offset))
     return [DonationRow(**{**r._mapping, "reversed": bool(r.reversed),
                            "to_principal": bool(r.to_principal)}) for r in conn.execute(q)], total
+
+
+@dataclass(frozen=True)
+class ReceiptLink:
+    """One receipt of a gift, as a gift's or a donor's page links it: its number and whether it was voided."""
+
+    id: int
+    donation_id: int
+    label: str
+    date: date
+    void: bool
+
+
+def receipts_of(conn: Connection, org_id: int, donation_ids: list[int]) -> dict[int, list[ReceiptLink]]:
+    """Each gift's receipts, oldest first (a voided one, then its replacement): ``{donation_id: [...]}``."""
+    from .documents import format_number
+
+    doc, v = s.documents, s.document_voids
+    out: dict[int, list[ReceiptLink]] = defaultdict(list)
+    for i in range(0, len(donation_ids), 5000):
+        for r in conn.execute(sa.select(doc.c.id, doc.c.donation_id, doc.c.series, doc.c.year, doc.c.number,
+                                        doc.c.date, v.c.document_id.label("voided"))
+                              .select_from(doc.outerjoin(v, v.c.document_id == doc.c.id))
+                              .where(doc.c.org_id == org_id, doc.c.donation_id.in_(donation_ids[i:i + 5000]))
+                              .order_by(doc.c.id)):
+            out[r.donation_id].append(ReceiptLink(r.id, r.donation_id, format_number(r.series, r.year, r.number),
+                                                  r.date, r.voided is not None))
+    return dict(out)
 
 
 @dataclass(frozen=True)
@@ -255,13 +364,17 @@ class GoldBookRow:
 
 
 def gold_book(conn: Connection, org_id: int, *, limit: int | None = 100, offset: int = 0,
-              newest_first: bool = True, campaign_id: int | None = None) -> tuple[list[GoldBookRow], int]:
+              newest_first: bool = True, campaign_id: int | None = None,
+              donor_id: int | None = None) -> tuple[list[GoldBookRow], int]:
     """Return a page of the organization's gold-book entries whose gift stands (not reversed), and how
-    many there are. An entry's number is its place in the book, in the order entries were made."""
+    many there are (of one campaign, or of one donor's gifts). An entry's number is its place in the book,
+    in the order entries were made."""
     g, d, f, c = s.gold_book_entries, s.donations, s.funds, s.campaigns
     cond = [g.c.org_id == org_id, d.c.tx_id.not_in(_reversed_tx_ids())]
     if campaign_id is not None:
         cond.append(g.c.campaign_id == campaign_id)
+    if donor_id is not None:
+        cond.append(d.c.donor_id == donor_id)
     total = conn.execute(sa.select(sa.func.count()).select_from(g.join(d, d.c.id == g.c.donation_id))
                          .where(*cond)).scalar()
     order = (g.c.id.desc(),) if newest_first else (g.c.id,)  # the order entries were made: their numbers

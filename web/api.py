@@ -363,11 +363,19 @@ def campaign_create(body: dict, org: str):
 @bp.arguments(sc.DonationsArgs(), location="query")
 @bp.response(200, sc.DonationPage)
 def donations(args: dict, org: str):
-    """Donations, newest first (optionally of one kind or one donor)"""
+    """Donations, newest first, searched and filtered
+
+    ``q`` finds part of the donor's name (with or without diacritics), a receipt number or part of the
+    gift's reference, message, earmark or goods; ``from``/``to``, ``fund``, ``campaign``, ``kind``,
+    ``donor_id`` and ``min_amount``/``max_amount`` (both ends included) narrow the list.
+    """
     limit, offset = _page(args)
+    where = queries.DonationFilter(
+        q=args.get("q") or "", start=args.get("start"), end=args.get("end"), fund=args.get("fund") or None,
+        campaign=args.get("campaign") or None, kind=args.get("kind"), donor_id=args.get("donor_id"),
+        min_amount=args.get("min_amount"), max_amount=args.get("max_amount"))
     with auth.db().read() as conn:
-        rows, total = queries.donations(conn, g.org_id, donor_id=args.get("donor_id"),
-                                        kind=args.get("kind"), limit=limit, offset=offset)
+        rows, total = queries.donations(conn, g.org_id, where=where, limit=limit, offset=offset)
     return _paged(rows, total, args)
 
 

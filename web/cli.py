@@ -340,21 +340,59 @@ def donor() -> None:
 
 @donor.command("list")
 @org_opt
-@click.option("--search", default=None, help="Part of a name (diacritics matter).")
+@click.option("--search", default=None, help="Part of a name, with or without diacritics (nguyen finds Nguyễn).")
 @json_opt
 @click.pass_obj
 def donor_list(c: Ctx, org: str, search: str | None, as_json: bool) -> None:
-    from ledger.names import match_key
+    from ledger import queries
 
-    d = s.donors
     with c.db.read() as conn:
         oid = orgs.org_id_by_code(conn, org)
-        q = sa.select(d.c.id, d.c.name, d.c.kind, d.c.address, d.c.anonymous).where(d.c.org_id == oid)
-        if search:
-            q = q.where(d.c.match_key.contains(match_key(search)))
-        rows = conn.execute(q.order_by(d.c.id)).all()
-    _out([dict(r._mapping) for r in rows], as_json,
+        found, _n = queries.donors(conn, oid, search=search, limit=10**9)
+    rows = sorted(found, key=lambda r: r.id)
+    _out([{"id": r.id, "name": r.name, "kind": r.kind, "address": r.address, "anonymous": r.anonymous}
+          for r in rows], as_json,
          "\n".join(f"{r.id:>6} {r.name}{' (giấu tên)' if r.anonymous else ''}" for r in rows))
+
+
+@main.group("donation")
+def donation_group() -> None:
+    """Donations (ủng hộ): find them."""
+
+
+@donation_group.command("list")
+@org_opt
+@click.option("--search", "q", default="", help="Part of the donor's name (with or without diacritics), a "
+                                                 "receipt number (BN/25 0000123) or part of the memo.")
+@click.option("--from", "start", default=None, help="First day (YYYY-MM-DD or dd/mm/yyyy).")
+@click.option("--to", "end", default=None, help="Last day.")
+@click.option("--fund", default=None, help="Fund code.")
+@click.option("--campaign", default=None, help="Campaign code.")
+@click.option("--kind", type=click.Choice((*donations.DONATION_KINDS, "pledge_payment")), default=None)
+@click.option("--donor-id", type=int, default=None)
+@click.option("--min-amount", default=None, help="At least this many đồng (1.000.000 or 1000000).")
+@click.option("--max-amount", default=None, help="At most this many đồng.")
+@json_opt
+@click.pass_obj
+def donation_list(c: Ctx, org, q, start, end, fund, campaign, kind, donor_id, min_amount, max_amount,
+                  as_json) -> None:
+    """The donations, newest first, searched and filtered as on the Donations page."""
+    from ledger import queries
+
+    where = queries.DonationFilter(
+        q=q, start=_date(start), end=_date(end), fund=fund, campaign=campaign, kind=kind, donor_id=donor_id,
+        min_amount=parse_amount_text(min_amount, field="min_amount") if min_amount else None,
+        max_amount=parse_amount_text(max_amount, field="max_amount") if max_amount else None)
+    with c.db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org)
+        rows, _n = queries.donations(conn, oid, limit=10**9, with_total=False, where=where)
+        receipts = queries.receipts_of(conn, oid, [r.id for r in rows])
+    out = [{"id": r.id, "date": r.date.isoformat(), "donor_id": r.donor_id, "donor": r.donor_name, "fund": r.fund,
+            "campaign": r.campaign, "kind": r.kind, "amount": r.amount, "reference": r.reference,
+            "reversed": r.reversed, "receipts": [x.label for x in receipts.get(r.id, [])]} for r in rows]
+    _out(out, as_json, "\n".join(
+        f"{d['id']:>6} {d['date']} {format_vnd(d['amount']):>18} {d['fund']:<8} {', '.join(d['receipts']):<15} "
+        f"{d['donor']}{' (đã đảo)' if d['reversed'] else ''}" for d in out))
 
 
 # ------------------------------------------------------------------ donations

@@ -177,7 +177,8 @@ def donation_new(org: str):
             amount=format_vnd(inp.amount), donor=donor.name if donor else (inp.donor.name or ""), seq=r["seq"]))
     if r.get("receipt"):
         flash(_("Receipt %(n)s issued.", n=r["receipt"]))
-    return redirect(url_for("ui.dashboard", org=org))
+    # the confirmation is the gift's own page: its receipt and thank-you letter one click away
+    return redirect(url_for("ui.donation", org=org, donation_id=r["donation_id"]))
 
 
 def _same_name(org_id: int, name: str):
@@ -324,30 +325,95 @@ def donors(org: str):
 @bp.get("/o/<org>/donors/<int:donor_id>")
 @requires("read")
 def donor(org: str, donor_id: int):
+    """A donor with every gift, each gift's receipts (voided ones too) and thank-you letter, and their
+    gold-book entries, each linked."""
     with db().read() as conn:
         info = org_info(conn, org)
         d = queries.donor(conn, g.org_id, donor_id)
         gifts, _n = queries.donations(conn, g.org_id, donor_id=donor_id, limit=1000)
+        receipts = queries.receipts_of(conn, g.org_id, [x.id for x in gifts])
+        entries, _n = queries.gold_book(conn, g.org_id, limit=None, donor_id=donor_id)
         dups = possible_duplicates(conn, g.org_id, d.name, exclude=d.id, phone=d.phone)
-    return render_template("donor.html", org=info, donor=d, gifts=gifts, dups=dups)
+    return render_template("donor.html", org=info, donor=d, gifts=gifts, receipts=receipts, entries=entries,
+                           dups=dups)
+
+
+@bp.get("/o/<org>/donations/<int:donation_id>")
+@requires("read")
+def donation(org: str, donation_id: int):
+    """One gift: what was given, its receipts, its thank-you letter and its gold-book entry — the page a
+    treasurer lands on after recording it, with the receipt and the letter to print one click away."""
+    with db().read() as conn:
+        info = org_info(conn, org)
+        rows, _n = queries.donations(conn, g.org_id, limit=1, with_total=False,
+                                     where=queries.DonationFilter(donation_id=donation_id))
+        if not rows:
+            abort(404)
+        receipts = queries.receipts_of(conn, g.org_id, [donation_id]).get(donation_id, [])
+        entries = [e for e in queries.gold_book(conn, g.org_id, limit=None, donor_id=rows[0].donor_id)[0]
+                   if e.donation_id == donation_id]
+    valid = [r for r in receipts if not r.void]
+    return render_template("donation.html", org=info, d=rows[0], receipts=receipts,
+                           receipt=valid[-1] if valid else None, entry=entries[0] if entries else None)
+
+
+#: the donations list's filters: query argument → what it is (the API's list takes the same names)
+DONATION_FILTERS = ("q", "from", "to", "fund", "campaign", "kind", "donor_id", "min_amount", "max_amount")
+
+
+def donation_filter(args) -> queries.DonationFilter:
+    """The donations list's filters from a query string; a bad value is an InvalidInput naming its field."""
+    a = {k: (args.get(k) or "").strip() for k in DONATION_FILTERS}
+    kind = a["kind"] or None
+    if kind is not None and kind not in (*DONATION_KINDS, "pledge_payment"):
+        raise InvalidInput(f"kind must be one of {', '.join(DONATION_KINDS)}", field="kind", reason="unknown_kind")
+    if a["donor_id"] and not (a["donor_id"].isascii() and a["donor_id"].isdigit() and len(a["donor_id"]) < 16):
+        raise InvalidInput("donor_id must be a number", field="donor_id", reason="not_number")
+    w = queries.DonationFilter(
+        q=a["q"][:200], kind=kind, fund=a["fund"] or None, campaign=a["campaign"] or None,
+        donor_id=int(a["donor_id"]) if a["donor_id"] else None,
+        start=parse_date(a["from"], field="from") if a["from"] else None,
+        end=parse_date(a["to"], field="to") if a["to"] else None,
+        min_amount=parse_amount_text(a["min_amount"], field="min_amount") if a["min_amount"] else None,
+        max_amount=parse_amount_text(a["max_amount"], field="max_amount") if a["max_amount"] else None)
+    return w
 
 
 @bp.get("/o/<org>/donations")
 @requires("read")
 def donation_list(org: str):
+    """Every donation, newest first, searched (donor name part, receipt number, memo) and filtered by date,
+    fund, campaign, kind, donor and amount."""
     page = Page.from_request(PER_PAGE)
+    args = {k: request.args.get(k, "") for k in DONATION_FILTERS if request.args.get(k)}
+    error, status = None, 200
+    try:
+        where = donation_filter(request.args)
+    except LedgerError as err:
+        where, error, status = None, error_text(err), err.status
     with db().read() as conn:
         info = org_info(conn, org)
-        rows, total = queries.donations(conn, g.org_id, limit=page.size, offset=page.offset)
-    return render_template("donations.html", org=info, rows=rows, page=page.with_total(total))
+        choices = _choices(conn, g.org_id)
+        donor = None
+        if where is not None and where.donor_id is not None:
+            try:
+                donor = queries.donor(conn, g.org_id, where.donor_id)
+            except LedgerError:
+                donor = None
+        rows, total = (queries.donations(conn, g.org_id, limit=page.size, offset=page.offset, where=where)
+                       if where is not None else ([], 0))
+    return render_template("donations.html", org=info, rows=rows, page=page.with_total(total), args=args,
+                           filtered=bool(where), error=error, kinds=DONATION_KINDS, donor=donor,
+                           **choices), status
 
 
 @bp.get("/o/<org>/donations.csv")
 @requires("export")
 def donations_csv(org: str):
     """The donations register as CSV, for auditors and spreadsheets (formula-safe)."""
+    where = donation_filter(request.args)  # the list's filters, if any: the file is what the page shows
     with db().read() as conn:
-        rows, _n = queries.donations(conn, g.org_id, limit=10**9)
+        rows, _n = queries.donations(conn, g.org_id, limit=10**9, where=where)
     header = ["id", "date", "donor_id", "donor", "fund", "campaign", "kind", "amount", "to_principal",
               "earmark", "item", "quantity", "unit", "fx_amount", "fx_currency", "reference", "reversed",
               "tx_id"]
