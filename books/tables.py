@@ -85,14 +85,14 @@ def fund_table(fs: FundStatement) -> Table:
 
 def consolidated_table(c: Consolidated) -> Table:
     cols = ["Đơn vị", "Tên", "Số dư đầu kỳ", "Nhận ủng hộ", "Lãi tiền gửi", "Thu khác, bổ sung vốn",
-            "Nhận từ đơn vị khác", "Chuyển cho đơn vị khác", "Chi khen thưởng, học bổng", "Chi quản lý, chi khác",
-            "Đã duyệt chưa chi (tăng)", "Số dư cuối kỳ", "Còn được chi"]
+            "Nhận từ đơn vị khác", "Chuyển cho đơn vị khác", "Chi khen thưởng, học bổng (đã chi)",
+            "Chi quản lý, chi khác", "Số dư cuối kỳ", "Trong đó đã duyệt chưa chi", "Còn được chi"]
     t = Table("TỔNG HỢP QUỸ TOÀN HỆ THỐNG", f"{c.org} và các đơn vị trực thuộc · {period_text(c.period)}", cols,
               [False, False] + [True] * 11, slug=f"consolidated-{c.org}")
 
     def row(r, name):
         return [r.org, name, r.opening, r.donations, r.interest, r.other_income + r.capital, r.transfers_in,
-                r.transfers_out, r.awards, r.management + r.other_expense, r.reserved_change, r.closing, r.spendable]
+                r.transfers_out, r.awards_paid, r.management + r.other_expense, r.closing, r.reserved, r.spendable]
 
     t.rows = [row(r, r.name + (f" (giải thể {r.dissolved_on})" if r.dissolved_on else "")) for r in c.rows]
     t.total = row(c.total, "Hợp nhất")

@@ -192,3 +192,29 @@ def test_spending_is_what_was_paid_in_the_period_and_awards_are_those_paid(appro
     assert months["07/2025"] == 1_500_000 and months["06/2025"] == 0  # paid in July; approved in June is not spent
     fig = list(_amounts(page, "year-figures").values())
     assert fig[0] + fig[1] - fig[2] == fig[3] and fig[2] == 1_500_000 == list(months.values())[-1]  # the year's
+
+
+def test_the_fund_statement_and_the_consolidated_report_count_awards_paid(approved, db):
+    """The auditor's statements count as the public page does: the 166.000.000 đ approved is reserved in the
+    balance, the 1.500.000 đ paid is spent, and the programmes list the three awards paid."""
+    from books import service as books
+    from books.beancount import Period
+
+    from .webutil import login
+
+    services.pay_batch(db, "SLA", 1, line_nos=[1, 2, 3], on=date(2025, 7, 10), user="thuquy")
+    c = approved.test_client()
+    assert login(c, "kiemtra").status_code == 302
+    page = c.get("/o/SLA/books/funds/TOHIEU?from=2025-01-01&to=2025-12-31").get_data(as_text=True)
+    assert 'data-amount="1500000"' in page and 'data-amount="166000000"' not in page
+    fs = books.fund_statement(db, "SLA", "TOHIEU", period=Period(date(2025, 1, 1), date(2025, 12, 31)))
+    assert (fs.awards_paid, fs.payments, fs.closing.reserved) == (1_500_000, 1_500_000, 164_500_000)
+    assert [(p.code, p.count, p.amount) for p in fs.programs] == [("TSMT", 3, 1_500_000)]
+    assert fs.opening.balance + fs.receipts - fs.payments == fs.closing.balance
+    from lxml import html as lhtml
+
+    doc = lhtml.fromstring(c.get("/o/SLA/books/consolidated?from=2025-01-01&to=2025-12-31").get_data(as_text=True))
+    cols = [th.text_content() for th in doc.xpath("//table[@id='statement']/thead/tr/th")]
+    sla = next(tr for tr in doc.xpath("//table[@id='statement']/tbody/tr") if tr.xpath("td")[0].text_content() == "SLA")
+    assert sla.xpath("td")[cols.index("Chi khen thưởng, học bổng (đã chi)")].text_content() == "1.500.000 đ"
+    assert sla.xpath("td")[cols.index("Trong đó đã duyệt chưa chi")].text_content() == "164.500.000 đ"
