@@ -5,7 +5,10 @@ every account used — one beancount account per (organization, fund, account), 
 ``books/names.py`` explains, with the exact Quỹ codes in its metadata — then, per organization in
 journal order, one transaction per journal transaction with its metadata (sequence number, source,
 document number, who and when, the transaction it reverses, donor / recipient / batch / deposit /
-decision references and the chain hash), and ends with a ``balance`` assertion for every opened
+decision references and the chain hash) and every posting with its fund qualified by its organization
+(posting metadata ``fund: "SLA:TOHIEU"``: a deposit shared by two funds, or a subtree whose units all
+have a fund ``KH``, keeps each fund apart, so beancount's own tools can sum a fund's postings), and ends
+with a ``balance`` assertion for every opened
 account the day after the period. A period export starts each organization with one opening
 transaction carrying every balance of the day before the period; it balances per fund, because every
 journal transaction does.
@@ -111,6 +114,10 @@ class _Chart:
             self._paths[account_id] = code_path(
                 acct.code, self.path(parent.id) if parent else None, parent.code if parent else None)
         return self._paths[account_id]
+
+    def fund_of(self, fund_id: int) -> str:
+        fund = self.funds[fund_id]
+        return qualified_fund(self.org_code[fund.org_id], fund.code)
 
     def name(self, account_id: int, fund_id: int) -> str:
         acct, fund = self.accounts[account_id], self.funds[fund_id]
@@ -221,8 +228,13 @@ def _transactions(conn: Connection, org_id: int, period: Period) -> Iterator[tup
             yield r, lines[r.id], rev_seq.get(r.reverses_id), payee.get(r.id), meta.get(r.id, {})
 
 
-def _posting(name: str, amount: int) -> str:
-    return f"  {name:<60} {amount:>20} {CURRENCY}\n"
+def _posting(name: str, amount: int, fund: str) -> str:
+    return f"  {name:<60} {amount:>20} {CURRENCY}\n    fund: {quote(fund)}\n"
+
+
+def qualified_fund(org: str, fund: str) -> str:
+    """The fund as every posting names it: ``"SLA:TOHIEU"``, so that a subtree's funds of one code stay apart."""
+    return f"{org}:{fund}"
 
 
 def export(conn: Connection, org_ids: list[int], period: Period = ALL_TIME) -> Iterator[str]:
@@ -283,13 +295,13 @@ def export(conn: Connection, org_ids: list[int], period: Period = ALL_TIME) -> I
             if opening:
                 yield (f'{period.start.isoformat()} * "Số dư đầu kỳ {o.code}"\n'
                        + _meta("source", "opening")
-                       + "".join(_posting(chart.name(a, f), v) for (a, f), v in sorted(
+                       + "".join(_posting(chart.name(a, f), v, chart.fund_of(f)) for (a, f), v in sorted(
                            opening.items(), key=lambda kv: chart.name(*kv[0]))) + "\n")
                 for k, v in opening.items():
                     totals[k] += v
         buf: list[str] = []
         names: dict[tuple[int, int], str] = {}
-        fund_code = {fid: f.code for fid, f in chart.funds.items()}
+        funds_meta: dict[tuple[int, int], str] = {}
         for r, lines, rev_seq, payee, extra in _transactions(conn, o.id, period):
             day = r.date.isoformat() if isinstance(r.date, date) else r.date
             out = [f"{day} * {quote(payee)} {quote(r.description)}\n" if payee else f"{day} * {quote(r.description)}\n",
@@ -300,15 +312,14 @@ def export(conn: Connection, org_ids: list[int], period: Period = ALL_TIME) -> I
             if rev_seq is not None:
                 out.append(f"  reverses: {rev_seq}\n")
             out.append(f"  hash: \"{r.hash}\"\n")
-            funds = sorted({fund_code[f] for _, f, _ in lines})
-            out.append(f"  fund: {quote(' '.join(funds))}\n")
             for k in sorted(extra):
                 out.append(_meta(k, extra[k]))
             for a, f, amount in lines:
                 name = names.get((a, f))
-                if name is None:
-                    name = names[(a, f)] = chart.name(a, f)
-                out.append(f"  {name:<60} {amount:>20} {CURRENCY}\n")
+                if name is None:  # the account's name, padded, and the posting's fund (see module doc)
+                    name = names[(a, f)] = f"  {chart.name(a, f):<60} "
+                    funds_meta[(a, f)] = f" {CURRENCY}\n    fund: {quote(chart.fund_of(f))}\n"
+                out.append(f"{name}{amount:>20}{funds_meta[(a, f)]}")
                 totals[(a, f)] += amount
             out.append("\n")
             buf.append("".join(out))

@@ -44,6 +44,12 @@ class OrgFigures:
     reserved: int
     spendable: int
 
+    @property
+    def awards_paid(self) -> int:
+        """Awards paid or handed over in the period: approved ones less the rise in what is approved and
+        unpaid (``books.statements.flow``): opening + income − awards_paid − the rest = closing."""
+        return self.awards - self.reserved_change
+
 
 @dataclass
 class Consolidated:

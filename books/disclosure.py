@@ -1,7 +1,12 @@
 """The public disclosure report (Decree 93/2019 art. 38.4), quarterly and yearly: who gave how much
-(an anonymous donor as "Nhà hảo tâm ẩn danh"), the awards by programme in aggregate — never a student's
-name —, each fund's receipts and spending, and the year's management costs against the cap (5 % of the
-year's income excluding gifts in kind and money for named recipients; up to 10 % by council decision).
+(an anonymous donor as "Nhà hảo tâm ẩn danh"), the awards paid by programme in aggregate — never a
+student's name —, each fund's opening balance, receipts, spending and closing balance, and the year's
+management costs against the cap (5 % of the year's income excluding gifts in kind and money for named
+recipients; up to 10 % by council decision).
+
+Each fund's figures are its fund statement's (``books.statements``): spending is what was paid or handed
+over, not what was approved, so opening + receipts − spending = closing for every fund and in total;
+money held for a named recipient is neither the fund's receipt nor in its balance, and is shown apart.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import disbursements, queries
+from ledger import disbursements
 from ledger import schema as s
 from ledger.errors import InvalidInput
 
@@ -46,11 +51,18 @@ class DonorLine:
 
 @dataclass(frozen=True)
 class FundLine:
+    """One fund's period as its fund statement counts it (``books.statements.flow``):
+    opening + receipts − spending = closing."""
+
     code: str
     name: str
+    opening: int
     receipts: int
-    spending: int
+    spending: int  # paid or handed over in the period: an approved, unpaid award is not spent
     closing: int
+    reserved: int  # approved, not yet paid at the period's end: still in the closing balance
+    earmarked_received: int  # held for named recipients: not the fund's receipt, not in its balance
+    earmarked_paid: int
 
 
 @dataclass
@@ -65,6 +77,12 @@ class Disclosure:
     earmarked: int
     awards: list[disbursements.AwardRow]
     funds: list[FundLine]
+    opening: int  # the funds' balances at the start, summed
+    receipts: int
+    spending: int
+    closing: int
+    earmarked_received: int  # named-recipient money received in the period, apart from the funds
+    earmarked_paid: int
     year_income: int  # the year to the period's end, excluding gifts in kind and named-recipient money
     management: int  # the year's management costs to the period's end
     cap_pct: int
@@ -106,19 +124,19 @@ def disclosure(conn: Connection, org_id: int, year: int, quarter: int | None = N
     funds = []
     year_income = management = 0
     ytd = Period(date(year, 1, 1), period.end)
-    for fid, code, name in conn.execute(sa.select(f.c.id, f.c.code, f.c.name).where(f.c.org_id == org_id)
-                                        .order_by(f.c.code)):
-        months = [m for m in queries.disclosure(conn, org_id, fid, year)
-                  if period.start.month <= m.month <= period.end.month]
-        fs = fund_statement(conn, org_id, code, period)
-        funds.append(FundLine(code, name, sum(m.receipts for m in months), sum(m.spending for m in months),
-                              fs.closing.balance))
+    for code, name in conn.execute(sa.select(f.c.code, f.c.name).where(f.c.org_id == org_id).order_by(f.c.code)):
+        fs = fund_statement(conn, org_id, code, period)  # the books' own figures: paid, not approved, is spent
+        funds.append(FundLine(code, name, fs.opening.balance, fs.receipts, fs.payments, fs.closing.balance,
+                              fs.closing.reserved, fs.earmarked_received, fs.earmarked_paid))
         y = fund_statement(conn, org_id, code, ytd)
         year_income += y.donations + y.interest + y.other_income  # in-kind is apart; earmarked money is not income
         management += y.management
     cap = year_income * org.management_cap_pct // 100
     return Disclosure(org.code, org.name, label, period, donors, donations, in_kind, earmarked,
-                      disbursements.awards(conn, org_id, period.start, period.end), funds, year_income, management,
+                      disbursements.awards(conn, org_id, period.start, period.end), funds,
+                      sum(x.opening for x in funds), sum(x.receipts for x in funds), sum(x.spending for x in funds),
+                      sum(x.closing for x in funds), sum(x.earmarked_received for x in funds),
+                      sum(x.earmarked_paid for x in funds), year_income, management,
                       org.management_cap_pct, org.management_cap_decision, cap)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from ledger import schema as s
 from ledger.balances import FundBalance, fund_figures
 from ledger.errors import NotFound
+from ledger.queries import MonthRow
 
 from .beancount import ALL_TIME, Period
 
@@ -203,6 +204,25 @@ class ProgramLine:
     amount: int
 
 
+def flow(kind: str, role: str | None) -> str | None:
+    """Whether a posting to an account of this kind and role is the fund's money coming in ("receipt") or
+    going out ("payment"), or neither (it only moves money inside the fund, or holds money that is not the
+    fund's: named-recipient money, 3381).
+
+    Every journal transaction balances per fund, so a fund's balance (what it holds less what it owes,
+    approved unpaid awards aside) moves by exactly −(income + equity + expense + 3388) of its postings:
+    receipts are credits less debits on income and equity accounts; payments are the expense accounts'
+    net plus the awards-payable account's (3388): an approval (811 to 3388) nets to nothing, a payment
+    (3388 to the bank) counts — paid, not approved, is spent. The fund statement, the disclosure report and
+    the public fund page all count with this, so opening + receipts − payments = closing on each of them.
+    """
+    if kind in ("income", "equity"):
+        return "receipt"
+    if kind == "expense" or role == "awards_payable":
+        return "payment"
+    return None
+
+
 @dataclass
 class FundStatement:
     """A fund's period: opening, what came in and went out by kind, closing, and what of it is free.
@@ -211,7 +231,10 @@ class FundStatement:
     − awards − management − other_expense + reserved_change = closing.balance`` always holds: every journal
     transaction balances per fund, so the fund's balance moves only through its income, expense and equity
     accounts and through awards approved but not yet paid (3388, which the balance still holds:
-    ``reserved_change`` is closing less opening reserved).
+    ``reserved_change`` is closing less opening reserved). In the shape the public reads it:
+    ``opening.balance + receipts − payments = closing.balance``, where ``payments`` counts awards paid
+    (``awards_paid`` = approved less the rise in what is approved and unpaid), not awards approved
+    (see ``flow``). Named-recipient money (``earmarked_*``) is in neither: it is not the fund's.
     """
 
     org: str
@@ -231,7 +254,10 @@ class FundStatement:
     closing: FundBalance
     earmarked_received: int  # held for named recipients (3381): not the fund's own money
     earmarked_paid: int
-    programs: list[ProgramLine]
+    programs: list[ProgramLine]  # awards paid in the period, by program
+    receipts: int = 0  # donations, in kind, interest, other income and capital
+    awards_paid: int = 0  # awards paid or handed over in the period: awards less reserved_change
+    payments: int = 0  # awards paid, management and other expenses
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -258,7 +284,7 @@ def fund_statement(conn: Connection, org_id: int, fund_code: str, period: Period
     earmarked = [m for a, m in moves.items() if accts[a].role == "earmarked_payable"]
     opening = fund_figures([(accts[a].kind, accts[a].role, m.opening) for a, m in moves.items()])
     closing = fund_figures([(accts[a].kind, accts[a].role, m.closing) for a, m in moves.items()])
-    return FundStatement(
+    fs = FundStatement(
         org=codes[org_id], fund=fund.code, name=fund.name, period=period,
         opening=opening,
         donations=donations - in_kind, donations_in_kind=in_kind,
@@ -273,6 +299,33 @@ def fund_statement(conn: Connection, org_id: int, fund_code: str, period: Period
         earmarked_received=sum(m.credit for m in earmarked), earmarked_paid=sum(m.debit for m in earmarked),
         programs=_programs(conn, org_id, fund.id, period),
     )
+    fs.receipts = fs.donations + fs.donations_in_kind + fs.interest + fs.other_income + fs.capital
+    fs.awards_paid = fs.awards - fs.reserved_change
+    fs.payments = fs.awards_paid + fs.management + fs.other_expense
+    return fs
+
+
+def fund_months(conn: Connection, org_id: int, fund_id: int, year: int) -> list[MonthRow]:
+    """A fund's receipts and payments in each month of ``year`` (net of reversals), counted as ``flow``
+    counts them: one grouped query by month, account kind and role. The months add up to the fund
+    statement of the year: its opening + their receipts − their payments = its closing."""
+    p, a = s.postings, s.accounts
+    month = sa.cast(sa.extract("month", p.c.date), sa.Integer)
+    rows = conn.execute(
+        sa.select(month.label("month"), a.c.kind, a.c.role, sa.func.sum(p.c.amount).label("amount"))
+        .join(a, a.c.id == p.c.account_id)
+        .where(p.c.org_id == org_id, p.c.fund_id == fund_id, p.c.date >= date(year, 1, 1),
+               p.c.date <= date(year, 12, 31),
+               sa.or_(a.c.kind.in_(("income", "equity", "expense")), a.c.role == "awards_payable"))
+        .group_by(month, a.c.kind, a.c.role))
+    months = {m: [0, 0] for m in range(1, 13)}
+    for r in rows:
+        f = flow(r.kind, r.role)
+        if f == "receipt":
+            months[int(r.month)][0] -= int(r.amount)
+        elif f == "payment":
+            months[int(r.month)][1] += int(r.amount)
+    return [MonthRow(k, v[0], v[1]) for k, v in months.items()]
 
 
 def _in_kind(conn: Connection, org_id: int, fund_id: int, period: Period) -> int:
@@ -294,15 +347,15 @@ def _in_kind(conn: Connection, org_id: int, fund_id: int, period: Period) -> int
 
 
 def _programs(conn: Connection, org_id: int, fund_id: int, period: Period) -> list[ProgramLine]:
-    """Awards approved in the period by program (count of awards — "lượt" — and amount), less cancellations."""
+    """Awards paid or handed over in the period by program (count of awards — "lượt" — and amount): the
+    awards the statement's payments count; approved and unpaid ones are reserved, not given."""
     bl, b, pr = s.batch_lines, s.batches, s.programs
     q = (sa.select(pr.c.code, pr.c.name, sa.func.count().label("n"), sa.func.sum(bl.c.amount).label("amount"))
          .join(b, b.c.id == bl.c.batch_id).join(pr, pr.c.id == bl.c.program_id)
-         .where(b.c.org_id == org_id, bl.c.fund_id == fund_id, b.c.approved_on.is_not(None),
-                bl.c.state != "cancelled")
+         .where(b.c.org_id == org_id, bl.c.fund_id == fund_id, bl.c.state == "paid")
          .group_by(pr.c.code, pr.c.name).order_by(pr.c.code))
     if period.start:
-        q = q.where(b.c.approved_on >= period.start)
+        q = q.where(bl.c.paid_on >= period.start)
     if period.end:
-        q = q.where(b.c.approved_on <= period.end)
+        q = q.where(bl.c.paid_on <= period.end)
     return [ProgramLine(r.code, r.name, int(r.n), int(r.amount or 0)) for r in conn.execute(q)]

@@ -59,39 +59,40 @@ def fund_table(fs: FundStatement) -> Table:
               ["Chỉ tiêu", "Số tiền (đồng)"], [False, True], slug=f"fund-{fs.fund}")
     t.rows = [
         ["Số dư đầu kỳ", fs.opening.balance],
-        ["Nhận ủng hộ bằng tiền", fs.donations],
-        ["Nhận ủng hộ bằng hiện vật", fs.donations_in_kind],
-        ["Lãi tiền gửi", fs.interest],
-        ["Thu khác", fs.other_income],
-        ["Bổ sung vốn, số dư chuyển vào", fs.capital],
-        ["Chi khen thưởng, học bổng", -fs.awards],
-        ["Chi quản lý", -fs.management],
-        ["Chi khác", -fs.other_expense],
-        ["Khen thưởng đã duyệt, chưa chi (tăng thêm trong kỳ)", fs.reserved_change],
+        ["Thu trong kỳ", fs.receipts],
+        ["  Nhận ủng hộ bằng tiền", fs.donations],
+        ["  Nhận ủng hộ bằng hiện vật", fs.donations_in_kind],
+        ["  Lãi tiền gửi", fs.interest],
+        ["  Thu khác", fs.other_income],
+        ["  Bổ sung vốn, số dư chuyển vào", fs.capital],
+        ["Chi trong kỳ", fs.payments],
+        ["  Chi khen thưởng, học bổng (đã chi, đã trao)", fs.awards_paid],
+        ["  Chi quản lý", fs.management],
+        ["  Chi khác", fs.other_expense],
         ["Số dư cuối kỳ", fs.closing.balance],
         ["  trong đó: vốn gốc không được chi", fs.closing.principal],
-        ["  đã duyệt chưa chi", fs.closing.reserved],
+        ["  đã duyệt chưa chi (chưa tính là đã chi)", fs.closing.reserved],
         ["  cam kết chưa thu, hiện vật", fs.closing.non_cash],
         ["  tiền gửi có kỳ hạn chưa đến hạn rút (ngoài vốn gốc)", fs.closing.not_liquid],
         ["  còn được chi", fs.closing.spendable],
-        ["Tiền tài trợ theo địa chỉ nhận trong kỳ (giữ hộ)", fs.earmarked_received],
+        ["Tiền tài trợ theo địa chỉ nhận trong kỳ (giữ hộ, không thuộc số dư quỹ)", fs.earmarked_received],
         ["Tiền tài trợ theo địa chỉ đã chuyển trong kỳ", fs.earmarked_paid],
     ]
     for p in fs.programs:
-        t.rows.append([f"Chương trình {p.code} — {p.name}: {p.count} lượt", p.amount])
+        t.rows.append([f"Chương trình {p.code} — {p.name}: {p.count} lượt đã chi", p.amount])
     return t
 
 
 def consolidated_table(c: Consolidated) -> Table:
     cols = ["Đơn vị", "Tên", "Số dư đầu kỳ", "Nhận ủng hộ", "Lãi tiền gửi", "Thu khác, bổ sung vốn",
-            "Nhận từ đơn vị khác", "Chuyển cho đơn vị khác", "Chi khen thưởng, học bổng", "Chi quản lý, chi khác",
-            "Đã duyệt chưa chi (tăng)", "Số dư cuối kỳ", "Còn được chi"]
+            "Nhận từ đơn vị khác", "Chuyển cho đơn vị khác", "Chi khen thưởng, học bổng (đã chi)",
+            "Chi quản lý, chi khác", "Số dư cuối kỳ", "Trong đó đã duyệt chưa chi", "Còn được chi"]
     t = Table("TỔNG HỢP QUỸ TOÀN HỆ THỐNG", f"{c.org} và các đơn vị trực thuộc · {period_text(c.period)}", cols,
               [False, False] + [True] * 11, slug=f"consolidated-{c.org}")
 
     def row(r, name):
         return [r.org, name, r.opening, r.donations, r.interest, r.other_income + r.capital, r.transfers_in,
-                r.transfers_out, r.awards, r.management + r.other_expense, r.reserved_change, r.closing, r.spendable]
+                r.transfers_out, r.awards_paid, r.management + r.other_expense, r.closing, r.reserved, r.spendable]
 
     t.rows = [row(r, r.name + (f" (giải thể {r.dissolved_on})" if r.dissolved_on else "")) for r in c.rows]
     t.total = row(c.total, "Hợp nhất")
@@ -101,25 +102,40 @@ def consolidated_table(c: Consolidated) -> Table:
 
 
 def disclosure_table(d: Disclosure) -> Table:
+    def n(x: int) -> str:
+        return f"{x:,}".replace(",", ".")
+
     t = Table(f"CÔNG KHAI TÀI CHÍNH {d.label.upper()}", f"{d.org_name} · {period_text(d.period)}",
               ["Nội dung", "Số lượt", "Số tiền (đồng)"], [False, False, True], slug=f"disclosure-{d.org}")
     t.rows.append(["I. Các tổ chức, cá nhân ủng hộ", "", ""])
     t.rows += [[f"   {x.name}", x.gifts, x.amount] for x in d.donors]
-    t.rows.append(["   Cộng (gồm hiện vật " + f"{d.in_kind:,}".replace(",", ".") + " đồng)",
-                   sum(x.gifts for x in d.donors), d.donations])
-    t.rows.append(["II. Khen thưởng, học bổng theo chương trình", "", ""])
+    t.rows.append(["   Cộng (gồm hiện vật " + n(d.in_kind) + " đồng)", sum(x.gifts for x in d.donors), d.donations])
+    if d.earmarked:
+        t.rows.append(["   trong đó tài trợ theo địa chỉ cho người nhận cụ thể (giữ hộ, không phải thu của quỹ)",
+                       "", d.earmarked])
+    t.rows.append(["II. Khen thưởng, học bổng đã chi, đã trao theo chương trình", "", ""])
     t.rows += [[f"   {a.program_name}", a.count, a.amount] for a in d.awards]
     t.rows.append(["   Cộng", sum(a.count for a in d.awards), sum(a.amount for a in d.awards)])
-    t.rows.append(["III. Thu, chi theo quỹ", "", ""])
+    t.rows.append(["III. Thu, chi theo quỹ (số dư đầu kỳ + thu − chi = số dư cuối kỳ)", "", ""])
     for f in d.funds:
-        t.rows += [[f"   {f.name}: thu", "", f.receipts], [f"   {f.name}: chi", "", f.spending],
-                   [f"   {f.name}: số dư cuối kỳ", "", f.closing]]
+        t.rows += [[f"   {f.name}: số dư đầu kỳ", "", f.opening], [f"   {f.name}: thu", "", f.receipts],
+                   [f"   {f.name}: chi", "", f.spending], [f"   {f.name}: số dư cuối kỳ", "", f.closing]]
+        if f.reserved:
+            t.rows.append([f"   {f.name}: trong số dư cuối kỳ, khen thưởng đã duyệt chưa chi", "", f.reserved])
+    if len(d.funds) > 1:
+        t.rows += [["   Cộng các quỹ: số dư đầu kỳ", "", d.opening], ["   Cộng các quỹ: thu", "", d.receipts],
+                   ["   Cộng các quỹ: chi", "", d.spending], ["   Cộng các quỹ: số dư cuối kỳ", "", d.closing]]
+    if d.earmarked_received or d.earmarked_paid:
+        t.rows += [["   Tài trợ theo địa chỉ: đã nhận giữ hộ (không thuộc số dư quỹ)", "", d.earmarked_received],
+                   ["   Tài trợ theo địa chỉ: đã chuyển cho người nhận", "", d.earmarked_paid]]
     t.rows.append(["IV. Chi phí quản lý (lũy kế năm)", "", ""])
     t.rows += [["   Thu trong năm (không gồm hiện vật và tài trợ theo địa chỉ)", "", d.year_income],
                [f"   Mức tối đa {d.cap_pct}%" + (f" (theo {d.cap_decision})" if d.cap_decision else ""), "", d.cap],
                ["   Đã chi quản lý" + (" — VƯỢT MỨC" if d.over_cap else ""), "", d.management]]
     t.notes = ["Không công bố thông tin cá nhân của học sinh; nhà hảo tâm đề nghị giấu tên được ghi là "
-               "\u201cNhà hảo tâm ẩn danh\u201d."]
+               "\u201cNhà hảo tâm ẩn danh\u201d.",
+               "Khoản chi là số đã chi, đã trao trong kỳ; khen thưởng đã duyệt nhưng chưa chi vẫn nằm trong số dư "
+               "cuối kỳ. Tiền tài trợ theo địa chỉ được giữ hộ người nhận, không tính vào thu và số dư của quỹ."]
     return t
 
 

@@ -237,15 +237,17 @@ def transfer(c: Ctx, from_org, to_org, from_fund, to_fund, amount, on, from_acco
 @click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
 @click.pass_obj
 def report_disclosure(c: Ctx, org, year, quarter, fmt, out) -> None:
-    """The public disclosure report (Decree 93/2019 art. 38.4): donors, awards by programme, each fund's
-    receipts and spending, management costs against the cap."""
+    """The public disclosure report (Decree 93/2019 art. 38.4): donors, awards paid by programme, each fund's
+    opening balance, receipts, spending (paid, not approved) and closing, management costs against the cap."""
     from books.disclosure import disclosure
 
     with c.db.read() as conn:
         d = disclosure(conn, orgs.org_id_by_code(conn, org), year or clock.today().year, quarter)
     data = {"org": d.org, "label": d.label, "donors": [x.__dict__ for x in d.donors], "donations": d.donations,
             "in_kind": d.in_kind, "awards": [a.__dict__ for a in d.awards], "funds": [f.__dict__ for f in d.funds],
-            "year_income": d.year_income, "management": d.management, "cap_pct": d.cap_pct, "cap": d.cap,
+            "opening": d.opening, "receipts": d.receipts, "spending": d.spending, "closing": d.closing,
+            "earmarked": d.earmarked, "earmarked_received": d.earmarked_received,
+            "earmarked_paid": d.earmarked_paid, "year_income": d.year_income, "management": d.management, "cap_pct": d.cap_pct, "cap": d.cap,
             "over_cap": d.over_cap}
     _emit(c, org, tables.disclosure_table(d), data, fmt, out)
 

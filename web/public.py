@@ -48,15 +48,20 @@ def disclosure(org: str, fund: str):
     year = request.args.get("year", clock.today().year, type=int)
     if not 1900 <= year <= 9999:
         abort(404)
+    from books.beancount import Period
+    from books.statements import fund_months, fund_statement
+
     with db().read() as conn:
         info = org_info(conn, org)
         fid = orgs.fund_id_by_code(conn, info.id, fund)
         f = conn.execute(sa.select(s.funds).where(s.funds.c.id == fid)).one()
-        figures = next(r.figures for r in balances.fund_balances(conn, [info.id]) if r.fund_id == fid)
-        months = queries.disclosure(conn, info.id, fid, year)
+        # the fund statement of the year: the books' own figures (paid, not approved, is spent), so
+        # opening + receipts − spending = closing on the page
+        fs = fund_statement(conn, info.id, f.code, Period(date(year, 1, 1), date(year, 12, 31)))
+        months = fund_months(conn, info.id, fid, year)
         given = public_charts.awards_by_program(conn, info.id, fid, date(year, 1, 1), date(year, 12, 31))
     drawn = [public_charts.in_out(months, year), public_charts.awards(given, year)]
-    return render_template("public/disclosure.html", org=info, fund=f, figures=figures, months=months,
+    return render_template("public/disclosure.html", org=info, fund=f, fs=fs, figures=fs.closing, months=months,
                            year=year, receipts=sum(m.receipts for m in months),
                            spending=sum(m.spending for m in months), charts=drawn)
 

@@ -83,7 +83,13 @@ class FundStatement(Out):
     earmarked_received = fields.Integer(required=True)
     earmarked_paid = fields.Integer(required=True)
     programs = fields.List(fields.Nested(ProgramLine), required=True,
-                           metadata={"description": "awards approved in the period, by program"})
+                           metadata={"description": "awards paid in the period, by program"})
+    receipts = fields.Integer(required=True, metadata={"description": "donations, in kind, interest, other "
+                                                                       "income and capital"})
+    awards_paid = fields.Integer(required=True, metadata={"description": "awards paid or handed over in the "
+                                                                          "period (approved, unpaid ones are not)"})
+    payments = fields.Integer(required=True, metadata={"description": "awards paid, management, other: "
+                                                                       "opening + receipts − payments = closing"})
 
 
 class BeancountImportIn(Strict):
@@ -198,9 +204,15 @@ class AwardLine(Out):
 class FundLine(Out):
     code = fields.String(required=True)
     name = fields.String(required=True)
+    opening = fields.Integer(required=True)
     receipts = fields.Integer(required=True)
-    spending = fields.Integer(required=True)
-    closing = fields.Integer(required=True)
+    spending = fields.Integer(required=True, metadata={"description": "paid in the period (approved, unpaid "
+                                                                       "awards are not)"})
+    closing = fields.Integer(required=True, metadata={"description": "opening + receipts − spending"})
+    reserved = fields.Integer(required=True, metadata={"description": "approved awards unpaid at the end"})
+    earmarked_received = fields.Integer(required=True, metadata={"description": "held for named recipients: "
+                                                                                 "not in receipts or balance"})
+    earmarked_paid = fields.Integer(required=True)
 
 
 class DisclosureOut(Out):
@@ -211,6 +223,13 @@ class DisclosureOut(Out):
     in_kind = fields.Integer(required=True)
     awards = fields.List(fields.Nested(AwardLine), required=True)
     funds = fields.List(fields.Nested(FundLine), required=True)
+    opening = fields.Integer(required=True)
+    receipts = fields.Integer(required=True)
+    spending = fields.Integer(required=True)
+    closing = fields.Integer(required=True)
+    earmarked = fields.Integer(required=True, metadata={"description": "gifts for named recipients (in donations)"})
+    earmarked_received = fields.Integer(required=True)
+    earmarked_paid = fields.Integer(required=True)
     year_income = fields.Integer(required=True)
     management = fields.Integer(required=True)
     cap_pct = fields.Integer(required=True)

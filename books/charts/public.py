@@ -28,8 +28,9 @@ UNITS = "đồng"
 
 
 def in_out(months: list[MonthRow], year: int) -> Chart:
-    """Grouped bars per month (receipts, spending), from ``ledger.queries.disclosure``'s months; a month
-    whose reversals exceed its receipts is drawn below zero."""
+    """Grouped bars per month (receipts, spending), from ``books.statements.fund_months`` (spending is what
+    was paid, as the fund statement counts it); a month whose reversals exceed its receipts is drawn below
+    zero."""
     headers = ("Tháng", "Thu", "Chi")
     rows = [(month_label(year, m.month), m.receipts, m.spending) for m in months]
     total = ("Cả năm", sum(r[1] for r in rows), sum(r[2] for r in rows))

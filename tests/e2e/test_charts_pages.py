@@ -135,8 +135,8 @@ def test_a_funds_public_page_draws_money_in_and_out_and_awards_by_program(paid, 
               for tr in doc.xpath("//table[@id='months']/tbody/tr")}
     assert rows == months  # the page's own table of the disclosure months, to the đồng
     assert foot[1:] == [th.text_content() for th in doc.xpath("//table[@id='months']/tfoot/tr/th")[1:]]
-    # spending is booked when the council approves (811), awards count when they are paid
-    assert rows["06/2025"][1] == "166.000.000 đ" and rows["07/2025"][1] == "1.500.000 đ"
+    # spending, like the awards, counts when paid: the 166.000.000 đ approved in June is not spent
+    assert rows["06/2025"][1] == "1.500.000 đ" and rows["07/2025"][1] == "1.500.000 đ"
     a = figure(doc, "fund-awards")
     assert a.xpath(".//figcaption")[0].text_content() == \
         "Khen thưởng, học bổng đã chi năm 2025, theo chương trình (đồng)"

@@ -76,3 +76,18 @@ def test_lock_and_export_the_auditor_package(demo, tmp_path):  # noqa: F811
     run(demo, "export", "package", "--from", "2025-01-01", "--to", "2025-06-30", "--no-pdf", "--out", str(out))
     names = zipfile.ZipFile(out).namelist()
     assert "SLA/fund-TOHIEU.xlsx" in names and "SLA/journal.csv" in names
+
+
+def test_the_disclosure_of_the_demo_year_adds_up_from_the_command_line(demo):  # noqa: F811
+    """``quy demo``, then the 2025 disclosure as JSON: each fund opens with its balance, opening + receipts −
+    spending = closing, nothing unpaid is spent, and the gift for a named student is apart from the fund."""
+    d = json.loads(run(demo, "report", "disclosure", "--org", "SLA", "--year", "2025", "--format", "json").stdout)
+    funds = {f["code"]: f for f in d["funds"]}
+    assert funds["KHT"]["receipts"] == 0  # the 5.000.000 đ for a named student is not the fund's receipt
+    assert funds["KHT"]["earmarked_received"] == 5_000_000
+    assert d["spending"] == sum(a["amount"] for a in d["awards"]) == 0  # the batch is submitted, not paid
+    for f in d["funds"]:
+        assert f["opening"] + f["receipts"] - f["spending"] == f["closing"], f
+    assert (funds["TOHIEU"]["opening"], funds["TOHIEU"]["closing"]) == (16_000_000_000, 18_224_402_000)
+    text = run(demo, "report", "disclosure", "--org", "SLA", "--year", "2025").stdout
+    assert "Quỹ học bổng Tô Hiệu: số dư đầu kỳ" in text and "giữ hộ" in text

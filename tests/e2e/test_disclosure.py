@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from books.disclosure import disclosure, period_of, set_cap
-from ledger import orgs, services
+from ledger import balances, orgs, services
 from ledger.donations import DonationInput, DonorInput
 from ledger.errors import InvalidInput
 
@@ -100,3 +100,121 @@ def test_a_donor_who_is_not_listed_is_unnamed_and_a_hidden_amount_is_counted_apa
     assert names["Các nhà hảo tâm đề nghị không công bố số tiền (cộng chung)"] == 888_000
     html = app.test_client().get("/p/SLA/disclosure?year=2025").get_data(as_text=True)
     assert "Hà Văn Kín" not in html and "Lò Thị Giấu" not in html
+
+
+# --------------------------------------------------------------------------- the figures add up (issue 24)
+
+
+@pytest.fixture
+def approved(db, tmp_path):
+    """The demo year with seed 000's batch (332 × 500.000 đ = 166.000.000 đ) approved and not yet paid."""
+    app = demo_app(db, tmp_path)
+    services.vote_batch(db, "SLA", 1, approve=True, on=date(2025, 6, 5), user="hoidong")
+    return app
+
+
+def _amounts(html: str, table_id: str) -> dict[str, int]:
+    """The rows of a page's table, label → the amount in its last cell's ``data-amount``."""
+    from lxml import html as lhtml
+
+    doc = lhtml.fromstring(html)
+    out = {}
+    for tr in doc.xpath(f"//table[@id='{table_id}']//tr"):
+        cells = tr.xpath("td|th")
+        if len(cells) >= 2 and cells[-1].get("data-amount") is not None:
+            out[cells[0].text_content().strip()] = int(cells[-1].get("data-amount"))
+    return out
+
+
+def _adds_up(d) -> None:
+    for f in d.funds:
+        assert f.opening + f.receipts - f.spending == f.closing, f
+    assert (d.opening + d.receipts - d.spending == d.closing
+            == sum(f.closing for f in d.funds))
+
+
+def test_an_approved_unpaid_batch_is_not_spent_and_every_fund_adds_up(approved, db):
+    with db.read() as c:
+        sla = orgs.org_id_by_code(c, "SLA")
+        d = disclosure(c, sla, 2025)
+        now = {r.code: r.figures.balance for r in balances.fund_balances(c, [sla])}
+    funds = {f.code: f for f in d.funds}
+    tohieu, kht = funds["TOHIEU"], funds["KHT"]
+    # approved is not paid: nothing spent, nothing awarded, the 166.000.000 đ still in the balance, reserved
+    assert (tohieu.spending, d.awards) == (0, [])
+    assert tohieu.reserved == 166_000_000
+    assert d.spending == sum(a.amount for a in d.awards) == 0
+    # the opening balance is shown, and opening + receipts − spending = closing for every fund and in total
+    assert (tohieu.opening, kht.opening) == (16_000_000_000, 500_000_000)
+    _adds_up(d)
+    assert tohieu.closing == now["TOHIEU"] == 18_224_402_000  # the campaign's 2.224.402.000 đ, nothing spent
+    # the 5.000.000 đ for a named student is held for her: not the fund's receipt, not in its balance
+    assert (kht.earmarked_received, kht.receipts, kht.closing) == (5_000_000, 0, 500_000_000)
+    html = approved.test_client().get("/p/SLA/disclosure?year=2025").get_data(as_text=True)
+    rows = _amounts(html, "disclosure")
+    for f in d.funds:
+        opening, receipts, spending, closing = (rows[f"{f.name}: {k}"] for k in
+                                                ("số dư đầu kỳ", "thu", "chi", "số dư cuối kỳ"))
+        assert opening + receipts - spending == closing, f.name
+    assert rows["Quỹ học bổng Tô Hiệu: chi"] == 0
+    assert rows["Quỹ học bổng Tô Hiệu: trong số dư cuối kỳ, khen thưởng đã duyệt chưa chi"] == 166_000_000
+    assert rows["Tài trợ theo địa chỉ: đã nhận giữ hộ (không thuộc số dư quỹ)"] == 5_000_000
+    body = approved.test_client().get("/api/v1/organizations/SLA/disclosure?year=2025").get_json()
+    assert body["spending"] == 0 and body["opening"] + body["receipts"] - body["spending"] == body["closing"]
+    for f in body["funds"]:
+        assert f["opening"] + f["receipts"] - f["spending"] == f["closing"], f
+    # the fund's own public page: the same year, the same figures
+    page = approved.test_client().get("/p/SLA/funds/TOHIEU?year=2025").get_data(as_text=True)
+    year = list(_amounts(page, "year-figures").values())
+    assert year[:4] == [16_000_000_000, 2_224_402_000, 0, 18_224_402_000] and year[4] == 166_000_000
+    assert list(_amounts(page, "months").values()) == [0] * 13  # no month spent anything, nor the year
+    kpage = approved.test_client().get("/p/SLA/funds/KHT?year=2025").get_data(as_text=True)
+    assert list(_amounts(kpage, "year-figures").values()) == [500_000_000, 0, 0, 500_000_000]
+    assert 'id="earmarked"' in kpage
+
+
+def test_spending_is_what_was_paid_in_the_period_and_awards_are_those_paid(approved, db):
+    services.pay_batch(db, "SLA", 1, line_nos=[1, 2, 3], on=date(2025, 7, 10), user="thuquy")
+    with db.read() as c:
+        sla = orgs.org_id_by_code(c, "SLA")
+        year, q2, q3 = disclosure(c, sla, 2025), disclosure(c, sla, 2025, 2), disclosure(c, sla, 2025, 3)
+    for d, paid, count in ((year, 1_500_000, 3), (q2, 0, 0), (q3, 1_500_000, 3)):
+        tohieu = next(f for f in d.funds if f.code == "TOHIEU")
+        assert tohieu.spending == sum(a.amount for a in d.awards) == paid, d.label
+        assert sum(a.count for a in d.awards) == count, d.label
+        assert d.spending == paid, d.label  # the demo has no management or other costs
+        _adds_up(d)
+    # Q2 ends with the whole batch reserved; Q3 opens where Q2 closed
+    assert next(f for f in q2.funds if f.code == "TOHIEU").reserved == 166_000_000
+    assert [f.opening for f in q3.funds] == [f.closing for f in q2.funds]
+    page = approved.test_client().get("/p/SLA/funds/TOHIEU?year=2025").get_data(as_text=True)
+    months = _amounts(page, "months")  # the spending column, the year's total last
+    assert months["07/2025"] == 1_500_000 and months["06/2025"] == 0  # paid in July; approved in June is not spent
+    fig = list(_amounts(page, "year-figures").values())
+    assert fig[0] + fig[1] - fig[2] == fig[3] and fig[2] == 1_500_000 == list(months.values())[-1]  # the year's
+
+
+def test_the_fund_statement_and_the_consolidated_report_count_awards_paid(approved, db):
+    """The auditor's statements count as the public page does: the 166.000.000 đ approved is reserved in the
+    balance, the 1.500.000 đ paid is spent, and the programmes list the three awards paid."""
+    from books import service as books
+    from books.beancount import Period
+
+    from .webutil import login
+
+    services.pay_batch(db, "SLA", 1, line_nos=[1, 2, 3], on=date(2025, 7, 10), user="thuquy")
+    c = approved.test_client()
+    assert login(c, "kiemtra").status_code == 302
+    page = c.get("/o/SLA/books/funds/TOHIEU?from=2025-01-01&to=2025-12-31").get_data(as_text=True)
+    assert 'data-amount="1500000"' in page and 'data-amount="166000000"' not in page
+    fs = books.fund_statement(db, "SLA", "TOHIEU", period=Period(date(2025, 1, 1), date(2025, 12, 31)))
+    assert (fs.awards_paid, fs.payments, fs.closing.reserved) == (1_500_000, 1_500_000, 164_500_000)
+    assert [(p.code, p.count, p.amount) for p in fs.programs] == [("TSMT", 3, 1_500_000)]
+    assert fs.opening.balance + fs.receipts - fs.payments == fs.closing.balance
+    from lxml import html as lhtml
+
+    doc = lhtml.fromstring(c.get("/o/SLA/books/consolidated?from=2025-01-01&to=2025-12-31").get_data(as_text=True))
+    cols = [th.text_content() for th in doc.xpath("//table[@id='statement']/thead/tr/th")]
+    sla = next(tr for tr in doc.xpath("//table[@id='statement']/tbody/tr") if tr.xpath("td")[0].text_content() == "SLA")
+    assert sla.xpath("td")[cols.index("Chi khen thưởng, học bổng (đã chi)")].text_content() == "1.500.000 đ"
+    assert sla.xpath("td")[cols.index("Trong đó đã duyệt chưa chi")].text_content() == "164.500.000 đ"

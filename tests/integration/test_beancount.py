@@ -424,3 +424,45 @@ def test_dates_beyond_the_calendar_are_refused_not_crashed():
         Period.parse("0001-01-01", None)
     with pytest.raises(InvalidInput):
         Period.parse(None, "9999-12-31")
+
+
+def per_fund_from_postings(text: str) -> dict[str, dict[str, int]]:
+    """beancount's loader over the export; the fund balance as the fund statement defines it (what the fund
+    holds less what it owes, approved unpaid awards aside), summed per posting ``fund`` and currency."""
+    entries, errors, _ = loader.load_string(text)
+    assert not errors, errors
+    role = {e.account: e.meta.get("role") for e in entries if isinstance(e, data.Open)}
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for e in entries:
+        if not isinstance(e, data.Transaction):
+            continue
+        for p in e.postings:
+            assert "fund" in p.meta, (e.date, e.narration, p.account)  # every posting names its fund
+            if p.account.split(":")[0] in ("Assets", "Liabilities") and role[p.account] != "awards_payable":
+                out[p.meta["fund"]][p.units.currency] += int(p.units.number)
+    return {f: {c: v for c, v in by.items() if v} for f, by in out.items() if any(by.values())}
+
+
+def test_beancounts_loader_sums_every_posting_per_fund_to_the_fund_statement(demo):
+    """A term deposit shared by two funds, and a subtree of twelve districts each with a fund KH: grouped by
+    each posting's ``fund``, beancount's own entries give every fund's balance of Quỹ's fund statement."""
+    for subtree, period in ((True, bc.ALL_TIME), (False, bc.ALL_TIME), (True, Period.parse("2025-03-02", None))):
+        text = export_text(demo, subtree=subtree, period=period)
+        theirs = per_fund_from_postings(text)
+        with demo.read() as c:
+            ids = books.org_ids(c, "SLA", subtree)
+            funds = c.execute(sa.select(sa.text("o.code"), sa.text("f.code")).select_from(sa.text(
+                "funds f JOIN organizations o ON o.id = f.org_id")).where(sa.text("o.id IN :ids").bindparams(
+                    sa.bindparam("ids", expanding=True)).bindparams(ids=ids))).all()
+        ours = {}
+        for o, f in funds:
+            closing = books.fund_statement(demo, o, f, period=period).closing.balance
+            if closing:
+                ours[f"{o}:{f}"] = {"VND": closing}
+        assert theirs == ours, (subtree, period)
+        if subtree:
+            assert sum(1 for k in ours if k.endswith(":KH")) == 11  # eleven districts hold money (Mai Sơn 0 đ)
+    # the deposit shared by TOHIEU and KHT: its opening and its interest name each fund on its own posting
+    entries, _, _ = loader.load_string(export_text(demo))
+    shared = [e for e in entries if isinstance(e, data.Transaction) and e.meta.get("deposit") == "03/2025/HĐTG-BIDV"]
+    assert shared and all({p.meta["fund"] for p in e.postings} == {"SLA:TOHIEU", "SLA:KHT"} for e in shared)
