@@ -246,3 +246,63 @@ def test_the_checker_finds_english_raw_values_and_iso_dates():
         assert raw in found, raw
     assert found.count("ISO date") == 1  # the raw record and the script are not read
     assert not problems("<p>Số dư: 1.500.000 đ ngày 06/12/2026, đã duyệt; Thủ quỹ @ SLA</p>")
+
+
+# ------------------------------------------------------------------ every stored value has its label
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _allowed(table: sa.Table, column: str) -> list[str]:
+    """The values a CHECK constraint of ``table`` allows in ``column``."""
+    for c in table.constraints:
+        text = str(getattr(c, "sqltext", ""))
+        if text.startswith(f"{column} IN ("):
+            return re.findall(r"'(\w+)'", text.split(")")[0])
+    raise AssertionError(f"no CHECK on {table.name}.{column}")
+
+
+def _audit_actions() -> set[str]:
+    """Every audit action the code records, read from its source (a new one without a label fails here)."""
+    found = set()
+    for path in [*ROOT.joinpath("ledger").glob("*.py"), *ROOT.joinpath("web").glob("*.py")]:
+        src = path.read_text()
+        found |= set(re.findall(r'(?:record\(conn, [^,"]+, |_audited\([^,"]+, |_disb\(db, org_code, )"([a-z_]+(?:\.[a-z_]+)?)"',
+                                src))
+        if "_setup(" in src:
+            found |= {f"{w}.create" for w in re.findall(r'_setup\(db, org_code, "(\w+)"', src)}
+        found |= {"batch.reject"} if '"batch.approve" if approve else "batch.reject"' in src else set()
+    return found - {"bytes", "web", "transfer", "succession"}  # keyword arguments, not actions
+
+
+def test_every_stored_value_has_a_vietnamese_label():
+    from ledger.donations import DONATION_KINDS
+    from web.formats import label
+
+    domains = {
+        "role": s.ROLES, "batch": _allowed(s.batches, "state"), "line": _allowed(s.batch_lines, "state"),
+        "job": _allowed(s.print_jobs, "state"), "print": _allowed(s.print_jobs, "kind"),
+        "commitment": _allowed(s.commitments, "state"), "donation": [*DONATION_KINDS, "pledge_payment"],
+        "deposit": ["open", "matured", "closed"], "via": ["web", "api", "cli"],
+        "token": ["live", "expired", "revoked", "role_removed"], "audit": sorted(_audit_actions()),
+    }
+    assert len(domains["audit"]) > 40
+    app = __import__("web.app", fromlist=["create_app"]).create_app(
+        Database("sqlite://"), {"SECRET_KEY": "x", "TESTING": True})
+    missing = []
+    with app.test_request_context("/?lang=vi"):
+        for domain, values in domains.items():
+            missing += [f"{domain}:{v}" for v in values if label(v, domain) in (v, "") and v not in ("api",)]
+    assert not missing, f"stored values without a Vietnamese label (web/formats.py LABELS): {missing}"
+
+
+def test_a_receipt_is_bien_nhan_and_a_year_is_nam(demo):
+    """A receipt is "Biên nhận" ("Thu" alone means income); a year field is "Năm", the year's total "Cả năm"."""
+    app, _db = demo
+    c = app.test_client()
+    assert login(c, "thuquy").status_code == 302
+    nav = c.get("/o/SLA/receipts").get_data(as_text=True)
+    assert re.search(r'<a href="/o/SLA/receipts">Biên nhận</a>', nav)
+    assert re.search(r"<label>Năm <select", nav) and "Cả năm" not in nav
+    public = c.get("/p/SLA/funds/TOHIEU").get_data(as_text=True)
+    assert "<th>Cả năm</th>" in public and '<th class="n">Thu</th>' in public
