@@ -22,6 +22,8 @@ from ledger import schema as s
 from ledger import services
 from ledger.db import Database
 from ledger.migrate import upgrade
+from web.app import _HTTP_CODES
+from web.messages import _VI
 
 from .webutil import demo_app, login
 
@@ -41,6 +43,7 @@ RAW = {
     "live", "expired", "revoked", "role_removed",  # API tokens
     "receipt", "letter", "certificate",  # print kinds
     "cli", "web", "api",  # where an audited action came from
+    *(c for c in _VI if "_" in c), *_HTTP_CODES.values(),  # error codes: the API's, never a person's
 }
 #: Routes that are files (PDF, spreadsheets, archives, beancount), JSON or redirects, not pages.
 NOT_PAGES = re.compile(r"(\.pdf|\.zip|\.csv|<any\(pdf,xlsx,csv\):fmt>|<any\(csv, xlsx, pdf\):fmt>)$|"
@@ -150,6 +153,9 @@ def demo(tmp_path_factory):
     app = demo_app(db, tmp)
     # a few things the demo has not done yet, so their pages show them: an API token, a finished print job
     services.create_token(db, "thuquy", "SLA", "treasurer", name="xuất sổ", days=30, user="cli:test")
+    # the demo's batch approved by the council and partly paid: approved states, paid lines and vouchers
+    services.vote_batch(db, "SLA", 1, approve=True, on="2025-06-05", user="hoidong")
+    services.pay_batch(db, "SLA", 1, line_nos=[1, 2], on="2025-06-10", user="thuquy")
     with db.begin() as c:
         org = c.execute(sa.select(s.organizations.c.id).where(s.organizations.c.code == "SLA")).scalar()
         c.execute(s.print_jobs.insert().values(org_id=org, kind="receipt", year=2025, state="done", done=3,
@@ -245,6 +251,7 @@ def test_the_checker_finds_english_raw_values_and_iso_dates():
     for raw in ("'approved'", "'treasurer'", "'donation.record'", "'2026-12-06'", "'the'"):
         assert raw in found, raw
     assert found.count("ISO date") == 1  # the raw record and the script are not read
+    assert problems("<p>Mã: forbidden (403)</p>") and problems("<p>Lỗi [insufficient_funds]</p>")  # error codes
     assert not problems("<p>Số dư: 1.500.000 đ ngày 06/12/2026, đã duyệt; Thủ quỹ @ SLA</p>")
 
 
@@ -267,8 +274,8 @@ def _audit_actions() -> set[str]:
     found = set()
     for path in [*ROOT.joinpath("ledger").glob("*.py"), *ROOT.joinpath("web").glob("*.py")]:
         src = path.read_text()
-        found |= set(re.findall(r'(?:record\(conn, [^,"]+, |_audited\([^,"]+, |_disb\(db, org_code, )"([a-z_]+(?:\.[a-z_]+)?)"',
-                                src))
+        calls = r'(?:record\(conn, [^,"]+, |_audited\([^,"]+, |_disb\(db, org_code, )"([a-z_]+(?:\.[a-z_]+)?)"'
+        found |= set(re.findall(calls, src))
         if "_setup(" in src:
             found |= {f"{w}.create" for w in re.findall(r'_setup\(db, org_code, "(\w+)"', src)}
         found |= {"batch.reject"} if '"batch.approve" if approve else "batch.reject"' in src else set()
