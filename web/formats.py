@@ -77,6 +77,13 @@ LABELS: dict[str, dict[str, object]] = {
     "token": {"live": _("live"), "expired": _("expired"), "revoked": _("revoked"),
               "role_removed": _("revoked: the role was taken away")},
     "via": {"web": _("web"), "api": _("API"), "cli": _("command line")},
+    "proposal": {"pledge": _("Pledge payment"), "recorded_entry": _("an entry already in the books"),
+                 "deposit_interest": _("interest on a term deposit"), "donor_suggestion": _("a donation from a donor"),
+                 "unidentified": _("not identified")},
+    "match": {"pledge": _("Pledge payment"), "entry": _("an entry already in the books"),
+              "donor": _("a donation from a donor"), "interest": _("interest on a term deposit"),
+              "suspense": _("money to identify"), "reassign": _("given to a donor"), "split": _("split between funds"),
+              "undo": _("undone"), "account": _("booked to an account")},
     "audit": {
         "user.create": _("user created"), "user.password": _("password changed"), "role.grant": _("role given"),
         "role.revoke": _("role taken away"), "token.create": _("API token created"),
@@ -110,7 +117,8 @@ LABELS: dict[str, dict[str, object]] = {
 
 def label(value, domain: str) -> str:
     """The label of a stored value of ``domain`` (``role``, ``batch``, ``line``, ``donation``, ``deposit``,
-    ``job``, ``print``, ``commitment``, ``token``, ``via``, ``audit``) in the reader's language; an unknown
+    ``job``, ``print``, ``commitment``, ``token``, ``via``, ``audit``, ``proposal``, ``match``) in the reader's
+    language; an unknown
     value is shown as it is (a newer value the table does not know yet is visible, not hidden)."""
     text = LABELS.get(domain, {}).get(value if value is None else str(value))
     return str(text) if text is not None else ("" if value is None else str(value))

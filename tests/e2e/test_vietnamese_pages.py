@@ -292,6 +292,8 @@ def test_every_stored_value_has_a_vietnamese_label():
         "commitment": _allowed(s.commitments, "state"), "donation": [*DONATION_KINDS, "pledge_payment"],
         "deposit": ["open", "matured", "closed"], "via": ["web", "api", "cli"],
         "token": ["live", "expired", "revoked", "role_removed"], "audit": sorted(_audit_actions()),
+        "match": _allowed(s.bank_matches, "kind"),
+        "proposal": sorted(set(re.findall(r'Proposal\([\w.]+, "(\w+)"', (ROOT / "ledger/matching.py").read_text()))),
     }
     assert len(domains["audit"]) > 40
     app = __import__("web.app", fromlist=["create_app"]).create_app(
