@@ -82,10 +82,12 @@ def disbursement_register(conn: Connection, org_id: int) -> Table:
               ["Đợt", "Tên", "Trạng thái", "Người lập", "Quyết định", "Ngày duyệt", "Biểu quyết", "Số lượt",
                "Tổng duyệt", "Đã chi", "Đã hủy"], [False] * 8 + [True] * 3, slug="disbursements")
     vote = {"approve": "đồng ý", "reject": "không đồng ý"}
+    state = {"draft": "đang lập", "submitted": "chờ Hội đồng duyệt", "approved": "đã duyệt, chờ chi",
+             "closed": "đã đóng"}
     for b in reversed(disbursements.register(conn, org_id)):
         votes = "; ".join(f"{m}: {vote.get(v, v)}" + (f" ({c})" if c else "") for m, v, _at, c in b.votes)
-        t.rows.append([b.id, b.title, b.state, b.prepared_by, b.decision or "", _dmy(b.approved_on), votes, b.lines,
-                       b.total, b.paid, b.cancelled])
+        t.rows.append([b.id, b.title, state.get(b.state, b.state), b.prepared_by, b.decision or "",
+                       _dmy(b.approved_on), votes, b.lines, b.total, b.paid, b.cancelled])
     return t
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
-from datetime import date, datetime
 from pathlib import Path
 
 from flask import Flask, Request, abort, g, jsonify, render_template, request, session
@@ -24,7 +23,7 @@ from ledger.db import Database
 from ledger.errors import LedgerError
 from ledger.money import format_vnd
 
-from . import auth, requestlog, safety
+from . import auth, formats, requestlog, safety
 from .messages import vietnamese
 from .requestlog import request_id
 
@@ -52,16 +51,6 @@ def _secret_key(settings: quy_config.Settings) -> str:
 def select_locale() -> str:
     lang = request.args.get("lang") or session.get("lang")
     return lang if lang in LANGUAGES else "vi"
-
-
-def dmy(value) -> str:
-    """A date as people write it here: dd/mm/yyyy."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    return value.strftime("%d/%m/%Y") if isinstance(value, date) else ""
 
 
 def error_message(err: LedgerError) -> str:
@@ -132,7 +121,7 @@ def create_app(db: Database | None = None, config: dict | None = None,
     babel.init_app(app, locale_selector=select_locale, default_locale="vi")
     auth.login_manager.init_app(app)
     app.jinja_env.filters["vnd"] = format_vnd
-    app.jinja_env.filters["dmy"] = dmy
+    formats.init_app(app)  # dmy, dmyhm, number, label, audit_summary
     app.jinja_env.globals.update(can=auth.can, get_locale=get_locale)
 
     from . import api, bank, books, deposits, disbursements, documents, health, public, ui

@@ -200,7 +200,8 @@ def test_every_change_is_in_the_audit_log_with_who_what_when_and_where(app, db, 
     auditor = app.test_client()
     login(auditor, "kiemtra")
     html = auditor.get("/o/SLA/audit").get_data(as_text=True)
-    assert "donation.record" in html and "thuquy" in html and "web 127.0.0.1" in html
+    assert 'data-action="donation.record"' in html and "thuquy" in html and "127.0.0.1" in html
+    assert "ghi nhận ủng hộ" in html and "trang web 127.0.0.1" in html  # what it was and where from, in Vietnamese
     with db.read() as c:
         row = c.execute(sa.text("SELECT actor, via, ip, action, target, at FROM audit_log "
                                 "WHERE action = 'donation.record' ORDER BY id DESC")).first()
