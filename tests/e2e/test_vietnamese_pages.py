@@ -178,6 +178,8 @@ def _ids(db) -> dict[str, list]:
             "batch_id": one(sa.select(s.batches.c.id).where(s.batches.c.org_id == org)),
             "deposit_id": one(sa.select(s.deposits.c.id).where(s.deposits.c.org_id == org).limit(3)),
             "donor_id": one(sa.select(s.donors.c.id).where(s.donors.c.org_id == org).limit(2)),
+            "donation_id": one(sa.select(s.donations.c.id).where(s.donations.c.org_id == org,
+                                                                s.donations.c.kind != "pledge").limit(2)),
             "doc_id": one(sa.select(docs.c.id).where(docs.c.org_id == org, docs.c.series.like("BN%")).limit(1))
             if "series" in docs.c else one(sa.select(docs.c.id).where(docs.c.org_id == org).limit(1)),
             "pledge_id": one(sa.select(s.donations.c.id).where(s.donations.c.org_id == org,
