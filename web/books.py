@@ -70,7 +70,8 @@ def _page(org: str, table: tables.Table, kind: str, download: str, charts=(), **
         funds = _funds(conn)
     large = download in ("books.donations_register_file", "books.register_file") and len(table.rows) > LARGE_EXPORT
     return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind=kind,
-                           downloads=_downloads(download, org=org, **values), charts=charts, large=large)
+                           downloads=_downloads(download, org=org, **values), charts=charts, large=large,
+                           page_rows=LARGE_EXPORT if large else None)
 
 
 def _trial(org: str) -> statements.TrialBalance:

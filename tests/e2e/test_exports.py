@@ -157,6 +157,7 @@ def test_a_long_register_is_made_in_the_background_with_a_progress_bar(db, audit
     expected = _expected(db)
     page = auditor.get("/o/SLA/books/registers/receipts?year=2025").get_data(as_text=True)
     assert 'data-job="1"' in page and 'id="large-export"' in page
+    assert 'id="rows-shown"' in page and page.count("<tr>") < 1000 + 10  # the page shows the first 1,000 rows
     r = auditor.post("/o/SLA/books/registers/receipts.xlsx?year=2025",
                      data={"csrf_token": csrf_token(auditor, "/o/SLA/books/registers/receipts?year=2025")})
     assert r.status_code == 303 and "/o/SLA/books/exports/" in r.headers["Location"]
