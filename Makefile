@@ -41,7 +41,7 @@ browser:
 	  else echo "note: /usr/bin/chromium is missing, browser tests will skip (sudo make browser)" >&2; fi; \
 	fi
 
-## bench: 100,000-donation import and balances over 1,000,000 postings, documents, deposits, disbursements, the load benchmark
+## bench: 100,000-donation import and balances over 1,000,000 postings, documents, deposits, disbursements, exports, the load benchmark
 bench: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.run
 	$(BIN)/python -m tests.bench.documents
@@ -50,6 +50,7 @@ bench: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.books
 	$(BIN)/python -m tests.bench.backup
 	$(BIN)/python -m tests.bench.bank
+	$(BIN)/python -m tests.bench.exports
 	$(BIN)/python -m tests.bench.load
 
 ## bench-books: the beancount export, trial balance and fund statement over 1,000,000 postings, beside beancount's loader
@@ -66,6 +67,11 @@ bench-backup: $(VENV)/.dev
 .PHONY: bench-bank
 bench-bank: $(VENV)/.dev
 	$(BIN)/python -m tests.bench.bank
+
+## bench-exports: the receipts register of 100,000 receipts as XLSX (and CSV) beside openpyxl write-only writing the same rows (QUY_BENCH_EXPORT_ROWS=5000 to try)
+.PHONY: bench-exports
+bench-exports: $(VENV)/.dev
+	$(BIN)/python -m tests.bench.exports
 
 ## bench-documents: one receipt on demand and 1,000 receipts as one batch, beside weasyprint alone
 bench-documents: $(VENV)/.dev

@@ -2,21 +2,26 @@
 
 A :class:`Table` has a title, its columns (which of them are money) and rows of plain values. CSV and
 XLSX neutralise a text cell that a spreadsheet would run as a formula (``books/tabular.py``) and keep
-numbers as numbers.
+numbers as numbers, days as dates. A long register's rows may be a generator over an open database
+cursor (``lazy=True`` in ``books/registers.py``) with its total computed as they pass: :func:`write_csv`
+and :func:`write_xlsx` then write it in constant memory, and :meth:`Table.materialized` reads it whole for
+a page or a PDF.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import IO
 
+from . import tabular
 from .beancount import Period
 from .consolidation import Consolidated
 from .disclosure import Disclosure
 from .figures import Figures
 from .statements import FundStatement, TrialBalance
-from .tabular import csv_text, safe_cell
 
 
 @dataclass
@@ -25,11 +30,23 @@ class Table:
     subtitle: str
     columns: list[str]
     money: list[bool]
-    rows: list[list] = field(default_factory=list)
-    total: list | None = None
+    rows: list[list] | Iterable[list] = field(default_factory=list)  # a generator for a streamed register
+    total: list | Callable[[], list | None] | None = None  # a callable: the total, once the rows were read
     notes: list[str] = field(default_factory=list)
     slug: str = "statement"
     charts: list = field(default_factory=list)  # books.charts.style.Chart: drawn on the page and in the PDF
+    count: Callable[[], int] | None = None  # how many rows a streamed register has (for a progress bar)
+
+    def footer(self) -> list | None:
+        """The total line (a streamed register's only after its rows were read)."""
+        return self.total() if callable(self.total) else self.total
+
+    def materialized(self) -> Table:
+        """This table with its rows read into a list (for the page and the PDF, which lay out every row)."""
+        if not isinstance(self.rows, list):
+            self.rows = list(self.rows)
+        self.total = self.footer()
+        return self
 
 
 def _dmy(d: date | None) -> str:
@@ -153,31 +170,33 @@ def figures_table(f: Figures) -> Table:
 
 
 def to_csv(t: Table) -> str:
-    rows = [*t.rows, *([t.total] if t.total else [])]
-    return csv_text(t.columns, rows)
+    return "".join(csv_chunks(t))
+
+
+def csv_chunks(t: Table) -> Iterable[str]:
+    """The table as CSV, a chunk of rows at a time (the total after the rows)."""
+    def rows():
+        yield from t.rows
+        footer = t.footer()
+        if footer:
+            yield footer
+
+    return tabular.csv_chunks(t.columns, rows())
+
+
+def write_xlsx(t: Table, out: str | IO[bytes], progress: Callable[[int], None] | None = None) -> int:
+    """Write the table as an XLSX workbook to ``out`` in constant memory (openpyxl's write-only mode): money
+    as numbers in the Vietnamese thousands format, days as dates, text neutralised. Returns the rows written."""
+    def tail():
+        f = t.footer()
+        return [*([f] if f else []), *([n] for n in t.notes)]
+
+    return tabular.write_xlsx(out, t.slug, head=[[t.title], [t.subtitle]], bold=[True, False], columns=t.columns,
+                              money=t.money, rows=t.rows, tail=tail, progress=progress)
 
 
 def to_xlsx(t: Table) -> bytes:
-    """The table as an XLSX workbook: money as numbers with a thousands format, text neutralised."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = t.slug[:31]
-    ws.append([safe_cell(t.title)])
-    ws["A1"].font = Font(bold=True)
-    ws.append([safe_cell(t.subtitle)])
-    ws.append([safe_cell(c) for c in t.columns])
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-    for row in [*t.rows, *([t.total] if t.total else [])]:
-        ws.append([safe_cell(v) for v in row])
-        for cell, is_money in zip(ws[ws.max_row], t.money, strict=False):
-            if is_money and isinstance(cell.value, int):
-                cell.number_format = "#,##0"
-    for note in t.notes:
-        ws.append([safe_cell(note)])
+    """The table as an XLSX workbook (see :func:`write_xlsx`)."""
     buf = io.BytesIO()
-    wb.save(buf)
+    write_xlsx(t, buf)
     return buf.getvalue()

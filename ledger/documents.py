@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -294,13 +294,31 @@ class RegisterRow:
 def register(conn: Connection, org_id: int, *, series: str = "BN", year: int, limit: int | None = None,
              offset: int = 0, doc_id: int | None = None) -> tuple[list[RegisterRow], int]:
     """The register of a series for a year: every number in order, with its state; and how many."""
-    d, v, dn, don, f = s.documents, s.document_voids, s.donations, s.donors, s.funds
-    orig = d.alias("orig")
-    repl = d.alias("repl")
+    d = s.documents
     cond = (d.c.org_id == org_id, d.c.id == doc_id) if doc_id is not None else (
         d.c.org_id == org_id, d.c.series == series, d.c.year == year)
     total = conn.execute(sa.select(sa.func.count()).select_from(d).where(*cond)).scalar()
-    q = (sa.select(d.c.id, d.c.series, d.c.year, d.c.number, d.c.date, d.c.donation_id, don.c.name,
+    q = _register_query(cond).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    return [_register_row(r) for r in conn.execute(q)], total
+
+
+def iter_register(conn: Connection, org_id: int, *, series: str = "BN", year: int,
+                  chunk: int = 2000) -> Iterator[RegisterRow]:
+    """The register of a series for a year, number by number, read ``chunk`` rows at a time (a server-side
+    cursor on PostgreSQL): for exports of any length in constant memory."""
+    d = s.documents
+    q = _register_query((d.c.org_id == org_id, d.c.series == series, d.c.year == year))
+    for part in conn.execution_options(stream_results=True, yield_per=chunk).execute(q).partitions():
+        yield from (_register_row(r) for r in part)
+
+
+def _register_query(cond):
+    d, v, dn, don, f = s.documents, s.document_voids, s.donations, s.donors, s.funds
+    orig = d.alias("orig")
+    repl = d.alias("repl")
+    return (sa.select(d.c.id, d.c.series, d.c.year, d.c.number, d.c.date, d.c.donation_id, don.c.name,
                    f.c.code, dn.c.amount, v.c.reason, v.c.voided_at, orig.c.series.label("o_series"),
                    orig.c.year.label("o_year"), orig.c.number.label("o_number"),
                    repl.c.series.label("r_series"), repl.c.year.label("r_year"), repl.c.number.label("r_number"),
@@ -311,15 +329,14 @@ def register(conn: Connection, org_id: int, *, series: str = "BN", year: int, li
                       .outerjoin(f, f.c.id == dn.c.fund_id)
                       .outerjoin(orig, orig.c.id == d.c.replaces_id)
                       .outerjoin(repl, repl.c.replaces_id == d.c.id))
-         .where(*cond).order_by(d.c.number).offset(offset))
-    if limit is not None:
-        q = q.limit(limit)
-    out = [RegisterRow(r.id, r.series, r.year, r.number, r.date, r.donation_id, r.name, r.code, r.amount,
+         .where(*cond).order_by(d.c.number))
+
+
+def _register_row(r) -> RegisterRow:
+    return RegisterRow(r.id, r.series, r.year, r.number, r.date, r.donation_id, r.name, r.code, r.amount,
                        r.reason, r.voided_at,
                        format_number(r.o_series, r.o_year, r.o_number) if r.o_number else None,
                        format_number(r.r_series, r.r_year, r.r_number) if r.r_number else None, r.created_at)
-           for r in conn.execute(q)]
-    return out, total
 
 
 def register_row(conn: Connection, org_id: int, doc_id: int) -> RegisterRow:

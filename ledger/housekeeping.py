@@ -29,7 +29,8 @@ DAY = 86_400
 _UPLOADS = ((".", re.compile(r"[0-9a-f]{64}\.(?:csv|xlsx)")),
             ("statements", re.compile(r"[0-9a-f]{64}\.(?:csv|xlsx|xml|sta|mt940|940|txt)")),
             ("statements/progress", re.compile(r"\d+-[0-9a-f]{32}\.(?:json|tmp)")))
-_PRINTS = ((".", re.compile(r"job-\d+-[0-9a-f]{16}-[a-z_]+\.pdf(?:\.part)?")),)  # .part: a job that died
+_PRINTS = ((".", re.compile(r"job-\d+-[0-9a-f]{16}-[a-z_]+\.pdf(?:\.part)?")),  # .part: a job that died
+           ("exports", re.compile(r"\d+-[0-9a-f]{32}\.(?:xlsx|csv|json|part|tmp)")))  # books/export_jobs.py
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from . import schema as s
 from .audit import Actor, as_actor
 from .clock import business_date, now_iso, parse_date
 from .db import Database
-from .errors import Conflict, NotFound
+from .errors import Conflict, IdempotencyMismatch, NotFound
 from .idempotency import run_idempotent
 
 Who = Actor | str  # who acts: an Actor (web, API) or a plain user name (CLI, tests)
@@ -103,13 +103,32 @@ def import_donations(db: Database, org_code: str, path: Path, *, user: Who, fund
         return importer.write_plan(conn, org_id, plan, user=as_actor(user).user,
                                    source=f"import:{path.name}", progress=tick)
 
+    scope, file_key = f"{org_code}:import", key or f"file:{digest}"
     with importer.gc_paused():
-        result = run_idempotent(db, f"{org_code}:import", key or f"file:{digest}", payload, _audited(
-            user, "donations.import", org_code, {**payload, "name": path.name}, work,
-            lambda r: f"tx:{r['first_tx']}-{r['last_tx']}"))
-    if not result.get("replayed"):
-        db.refresh_statistics(importer.GROWN_TABLES)
-    return result
+        try:
+            result = run_idempotent(db, scope, file_key, payload, _audited(
+                user, "donations.import", org_code, {**payload, "name": path.name}, work,
+                lambda r: f"tx:{r['first_tx']}-{r['last_tx']}"))
+        except IdempotencyMismatch:
+            if key:
+                raise
+            # the same file with other defaults (fund, campaign, date): still the same gifts, never twice
+            raise Conflict(f"{path.name} was already imported on {_imported_at(db, scope, file_key)}; "
+                           "nothing was written", reason="already_imported",
+                           imported_at=_imported_at(db, scope, file_key)) from None
+    if result.get("replayed"):
+        # nothing was written now: say so, and when the file was imported (the counts are that import's)
+        return {**result, "already_imported": True, "written": 0,
+                "imported_at": _imported_at(db, scope, file_key)}
+    db.refresh_statistics(importer.GROWN_TABLES)
+    return {**result, "already_imported": False, "written": result["donations"]}
+
+
+def _imported_at(db: Database, scope: str, key: str) -> str | None:
+    """When the import stored under ``key`` was written (UTC, ISO), from its idempotency row."""
+    k = s.idempotency_keys
+    with db.read() as conn:
+        return conn.execute(sa.select(k.c.created_at).where(k.c.scope == scope, k.c.key == key)).scalar()
 
 
 def check_import(db: Database, org_code: str, path: Path, *, fund: str | None = None,

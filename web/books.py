@@ -68,8 +68,10 @@ def _page(org: str, table: tables.Table, kind: str, download: str, charts=(), **
     with db().read() as conn:
         info = org_info(conn, org)
         funds = _funds(conn)
+    large = download in ("books.donations_register_file", "books.register_file") and len(table.rows) > LARGE_EXPORT
     return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind=kind,
-                           downloads=_downloads(download, org=org, **values), charts=charts)
+                           downloads=_downloads(download, org=org, **values), charts=charts, large=large,
+                           page_rows=LARGE_EXPORT if large else None)
 
 
 def _trial(org: str) -> statements.TrialBalance:
@@ -115,10 +117,22 @@ def donations_register(org: str):
     return _page(org, _donations(org), "register", "books.donations_register_file")
 
 
+def _donations_builder():
+    period, org_id = _period(), g.org_id
+    return lambda conn: registers.donations_register(conn, org_id, period, lazy=True)
+
+
 @bp.get(f"/o/<org>/books/donations.<{FORMATS}:fmt>")
 @requires("export")
 def donations_register_file(org: str, fmt: str):
-    return _file(org, _donations(org), fmt)
+    return _stream_file(org, fmt, _donations_builder())
+
+
+@bp.post("/o/<org>/books/donations.<any(csv, xlsx):fmt>")
+@requires("export")
+def donations_register_job(org: str, fmt: str):
+    """The donations register as a background export with a progress bar (a long one)."""
+    return _start_export(org, fmt, _donations_builder(), "donations")
 
 
 def _consolidated(org: str) -> tables.Table:
@@ -233,23 +247,31 @@ REGISTERS = "any(receipts, disbursements, deposits, journal)"
 
 
 def _register(register_kind: str) -> tables.Table:
-    kind = register_kind
     with db().read() as conn:
-        if kind == "receipts":
-            year = request.args.get("year", clock.today().year, type=int)
-            series = request.args.get("series", "BN")
-            if not 2000 <= year <= 9999 or series not in ("BN", "PC", "QD"):
-                abort(404)
-            return registers.receipts_register(conn, g.org_id, year, series)
-        if kind == "disbursements":
-            return registers.disbursement_register(conn, g.org_id)
-        if kind == "journal":
-            return registers.journal_register(conn, g.org_id, _period())
-        try:
-            as_of = parse_date(request.args["as_of"]) if request.args.get("as_of") else clock.today()
-        except InvalidInput:
-            abort(400)
-        return registers.deposit_register(conn, g.org_id, as_of)
+        return _register_builder(register_kind)(conn).materialized()
+
+
+def _register_builder(kind: str, *, lazy: bool = False):
+    """A function of an open connection that makes the register the request asks for (the request's values
+    read now: the function may run after the request, in an export job). ``lazy``: the long registers
+    (receipts, journal) stream their rows."""
+    org_id = g.org_id
+    if kind == "receipts":
+        year = request.args.get("year", clock.today().year, type=int)
+        series = request.args.get("series", "BN")
+        if not 2000 <= year <= 9999 or series not in ("BN", "PC", "QD"):
+            abort(404)
+        return lambda conn: registers.receipts_register(conn, org_id, year, series, lazy=lazy)
+    if kind == "disbursements":
+        return lambda conn: registers.disbursement_register(conn, org_id)
+    if kind == "journal":
+        period = _period()
+        return lambda conn: registers.journal_register(conn, org_id, period, lazy=lazy)
+    try:
+        as_of = parse_date(request.args["as_of"]) if request.args.get("as_of") else clock.today()
+    except InvalidInput:
+        abort(400)
+    return lambda conn: registers.deposit_register(conn, org_id, as_of)
 
 
 @bp.get(f"/o/<org>/books/registers/<{REGISTERS}:register_kind>")
@@ -261,7 +283,58 @@ def register(org: str, register_kind: str):
 @bp.get(f"/o/<org>/books/registers/<{REGISTERS}:register_kind>.<{FORMATS}:fmt>")
 @requires("export")
 def register_file(org: str, register_kind: str, fmt: str):
-    return _file(org, _register(register_kind), fmt)
+    return _stream_file(org, fmt, _register_builder(register_kind, lazy=True))
+
+
+@bp.post(f"/o/<org>/books/registers/<{REGISTERS}:register_kind>.<any(csv, xlsx):fmt>")
+@requires("export")
+def register_job(org: str, register_kind: str, fmt: str):
+    """A register as a background export with a progress bar (a long one)."""
+    slug = f"receipts-{request.args.get('series', 'BN')}-{request.args.get('year', clock.today().year)}" \
+        if register_kind == "receipts" else register_kind
+    return _start_export(org, fmt, _register_builder(register_kind, lazy=True), slug)
+
+
+#: Beyond this many rows a register's XLSX and CSV are made by a background job with a progress bar.
+LARGE_EXPORT = 5_000
+
+
+def _start_export(org: str, fmt: str, build, slug: str):
+    from books import export_jobs
+
+    name = _attachment(slug, org, fmt).split("filename=", 1)[1]
+    token = export_jobs.start(db(), g.org_id, build, fmt, name)
+    return redirect(url_for("books.export_job", org=org, token=token), 303)
+
+
+@bp.get("/o/<org>/books/exports/<token>")
+@requires("export")
+def export_job(org: str, token: str):
+    """A background export's progress (a bar the page refreshes; ``.json`` for a script), then its download."""
+    from books import export_jobs
+
+    job = export_jobs.status(g.org_id, token)
+    if job is None:
+        abort(404)
+    if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
+        return {k: job[k] for k in ("state", "done", "total", "percent", "name", "error")}
+    with db().read() as conn:
+        info = org_info(conn, org)
+    return render_template("export_job.html", org=info, job=job, token=token)
+
+
+@bp.get("/o/<org>/books/exports/<token>/file")
+@requires("export")
+def export_job_file(org: str, token: str):
+    from flask import send_file
+
+    from books import export_jobs
+
+    found = export_jobs.result(g.org_id, token)
+    if found is None:
+        abort(404)
+    path, job = found
+    return send_file(path, mimetype=MIME[job["fmt"]], as_attachment=True, download_name=job["name"])
 
 
 def _downloads(endpoint: str, **values) -> list[tuple[str, str]]:
@@ -276,8 +349,59 @@ def _file(org: str, table: tables.Table, fmt: str) -> Response:
     else:
         with db().read() as conn:
             body = render_statement(conn, g.org_id, table).data
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{table.slug}-{org}")
-    return Response(body, mimetype=MIME[fmt], headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"})
+    return Response(body, mimetype=MIME[fmt], headers={"Content-Disposition": _attachment(table.slug, org, fmt)})
+
+
+def _attachment(slug: str, org: str, fmt: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{slug}-{org}")
+    return f"attachment; filename={name}.{fmt}"
+
+
+def _stream_file(org: str, fmt: str, build) -> Response:
+    """A register as a file in constant memory: CSV streamed a chunk of rows at a time from an open cursor,
+    XLSX written in openpyxl's write-only mode to a temporary file that is then sent (and removed); PDF
+    read whole (a PDF lays out every row anyway). A bad request (a journal too long) is refused before
+    anything is sent."""
+    import tempfile
+    from contextlib import ExitStack
+
+    from flask import send_file
+
+    if fmt == "pdf":
+        with db().read() as conn:
+            table = build(conn).materialized()
+            return _file(org, table, fmt)
+    if fmt == "xlsx":
+        out = tempfile.TemporaryFile()  # anonymous: gone when closed, even if the response is never read
+        try:
+            with db().read() as conn:
+                table = build(conn)
+                tables.write_xlsx(table, out)
+        except BaseException:
+            out.close()
+            raise
+        out.seek(0)
+        name = _attachment(table.slug, org, fmt).split("filename=", 1)[1]
+        return send_file(out, mimetype=MIME[fmt], as_attachment=True, download_name=name)
+    stack = ExitStack()
+    try:
+        conn = stack.enter_context(db().read())
+        table = build(conn)
+    except BaseException:
+        stack.close()
+        raise
+
+    def generate():
+        try:
+            for chunk in tables.csv_chunks(table):
+                yield chunk.encode("utf-8")
+        finally:
+            stack.close()
+
+    r = Response(stream_with_context(generate()), mimetype=MIME[fmt],
+                 headers={"Content-Disposition": _attachment(table.slug, org, fmt)})
+    r.call_on_close(stack.close)
+    return r
 
 
 @bp.get("/o/<org>/books/beancount")

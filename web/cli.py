@@ -26,7 +26,7 @@ from ledger.errors import LedgerError
 from ledger.migrate import upgrade
 from ledger.money import format_vnd, parse_amount_text
 
-from .messages import vietnamese
+from .messages import local_time, vietnamese
 
 
 class Ctx:
@@ -500,6 +500,10 @@ def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> No
     finally:
         if "b" in bar:
             bar["b"].__exit__(None, None, None)
+    if r.get("already_imported"):
+        _out(r, as_json, f"Nothing written: this file was already imported on {local_time(r.get('imported_at'), 'at')}"
+                         f" ({r['donations']} donations, {format_vnd(r['total'])}).")
+        return
     _out(r, as_json, f"Imported {r['donations']} donations, {format_vnd(r['total'])}, "
                      f"{r['donors_created']} new donors{' (replayed)' if r.get('replayed') else ''}.")
 

@@ -85,6 +85,22 @@ def import_beancount(c: Ctx, path: Path, code, name, level, parent, check_only: 
 
 
 def _emit(c: Ctx, org: str, table: tables.Table, data: dict, fmt: str, out: str | None) -> None:
+    """Print or write ``table``; CSV and XLSX are written as the rows come (a streamed register is read from
+    its open cursor, in constant memory), the other formats once it was read whole."""
+    if fmt == "xlsx" and not out:
+        raise click.UsageError(f"--format {fmt} needs --out FILE")
+    if fmt == "xlsx":
+        tables.write_xlsx(table, out)
+        click.echo(f"Đã ghi {out}.", err=True)
+        return
+    if fmt == "csv":
+        with open(out, "w", encoding="utf-8", newline="") if out else _stdout() as f:
+            for chunk in tables.csv_chunks(table):
+                f.write(chunk)
+        if out:
+            click.echo(f"Đã ghi {out}.", err=True)
+        return
+    table.materialized()
     if fmt == "json":
         payload: bytes | str = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     elif fmt == "csv":
@@ -105,6 +121,12 @@ def _emit(c: Ctx, org: str, table: tables.Table, data: dict, fmt: str, out: str 
         raise click.UsageError(f"--format {fmt} needs --out FILE")
     else:
         click.echo(payload)
+
+
+def _stdout():
+    from contextlib import nullcontext
+
+    return nullcontext(sys.stdout)
 
 
 def _text(t: tables.Table) -> str:
@@ -162,9 +184,9 @@ def report_donations(c: Ctx, org, start, end, fmt, out) -> None:
     """The donations register of a period (with receipts and reversals): text, CSV, XLSX or PDF."""
     from books.registers import donations_register
 
-    with c.db.read() as conn:
-        table = donations_register(conn, orgs.org_id_by_code(conn, org), Period.parse(start, end))
-    _emit(c, org, table, {}, fmt, out)
+    with c.db.read() as conn:  # written while the cursor is open: a register of any length in constant memory
+        table = donations_register(conn, orgs.org_id_by_code(conn, org), Period.parse(start, end), lazy=True)
+        _emit(c, org, table, {}, fmt, out)
 
 
 @report.command("consolidated")
@@ -311,14 +333,14 @@ def report_register(c: Ctx, org, kind, year, series, as_of, start, end, fmt, out
     journal of a period (--from/--to)."""
     from books import registers
 
-    with c.db.read() as conn:
+    with c.db.read() as conn:  # written while the cursor is open (receipts, journal: streamed)
         oid = orgs.org_id_by_code(conn, org)
         if kind == "receipts":
-            table = registers.receipts_register(conn, oid, year or clock.today().year, series)
+            table = registers.receipts_register(conn, oid, year or clock.today().year, series, lazy=True)
         elif kind == "disbursements":
             table = registers.disbursement_register(conn, oid)
         elif kind == "journal":
-            table = registers.journal_register(conn, oid, Period.parse(start, end))
+            table = registers.journal_register(conn, oid, Period.parse(start, end), lazy=True)
         else:
             table = registers.deposit_register(conn, oid, _date(as_of) or clock.today())
-    _emit(c, org, table, {}, fmt, out)
+        _emit(c, org, table, {}, fmt, out)

@@ -179,6 +179,7 @@ _VI = {
                  "reassigned": "Khoản tiền chờ xác định này đã được chuyển cho nhà hảo tâm; hãy hủy lần chuyển "
                                "đó trước.",
                  "match_undone": "Lần khớp này đã bị hủy.",
+                 "already_imported": "Tệp này đã được nhập ngày {imported_on}; không ghi thêm gì.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
     "not_allowed": {"preparer_cannot_approve": "Người lập danh sách không được duyệt danh sách của mình.",
                     "not_council": "Chỉ thành viên Hội đồng quản lý quỹ mới được duyệt.",
@@ -215,10 +216,26 @@ def vietnamese(err: LedgerError) -> str:
     params = err.params
     if "failed" in params:
         params = {**params, "failed_vi": ", ".join(CLOSING_VI.get(c, c) for c in params["failed"])}
+    if params.get("imported_at"):
+        params = {**params, "imported_on": local_time(params["imported_at"])}
     if "entity" in params:
         what = next((str(params[k]) for k in ("code", "id", "login", "role") if params.get(k) is not None), "")
         params = {**params, "entity": _ENTITIES.get(params["entity"], params["entity"]), "what": what}
     return _text(table, params, err.message)
+
+
+def local_time(iso: str | None, at: str = "lúc") -> str:
+    """A stored UTC timestamp (``…Z``) as Vietnam reads it: ``dd/mm/yyyy lúc HH:MM`` (UTC+7, no summer time)."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    if not iso:
+        return "…"
+    try:
+        t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    t = (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(timezone(timedelta(hours=7)))
+    return t.strftime(f"%d/%m/%Y {at} %H:%M")
 
 
 def _text(table: dict, params: dict, fallback: str) -> str:

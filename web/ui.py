@@ -41,7 +41,7 @@ from ledger.names import match_key
 
 from .auth import actor, can, db, requires
 from .helpers import Page, error_text, org_info, sweep_uploads
-from .messages import CLOSING_VI, row_problem
+from .messages import CLOSING_VI, local_time, row_problem
 
 bp = Blueprint("ui", __name__)
 PER_PAGE = 50
@@ -299,12 +299,19 @@ def import_confirm(org: str):
     try:
         r = services.import_donations(db(), org, path, user=actor(), fund=opts["fund"] or None,
                                       campaign=opts["campaign"] or None, default_date=parse_date(opts["date"]))
-    except LedgerError:
+    except LedgerError as err:
+        if err.params.get("reason") == "already_imported":  # the same file with other defaults: nothing written
+            flash(error_text(err), "error")
+            return redirect(url_for("ui.dashboard", org=org))
         with db().read() as conn:
             info, choices = org_info(conn, org), _choices(conn, g.org_id)
         return _preview(org, info, path, request.form.get("filename", file_id), opts, choices)
-    flash(_("Imported %(n)s donations, %(total)s; %(new)s new donors.", n=r["donations"],
-            total=format_vnd(r["total"]), new=r["donors_created"]))
+    if r.get("already_imported"):
+        flash(_("This file was already imported on %(when)s (%(n)s donations, %(total)s); nothing was written.",
+                when=local_time(r.get("imported_at")), n=r["donations"], total=format_vnd(r["total"])), "error")
+    else:
+        flash(_("Imported %(n)s donations, %(total)s; %(new)s new donors.", n=r["donations"],
+                total=format_vnd(r["total"]), new=r["donors_created"]))
     return redirect(url_for("ui.dashboard", org=org))
 
 
