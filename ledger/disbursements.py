@@ -4,8 +4,9 @@ before anything is paid.
 A batch is drafted by a treasurer (lines: recipient, program, fund, amount — or an item given in kind,
 with its quantity and value — and a reason), submitted, and voted on by the council: the preparer never
 votes, each member votes once per submission, a rejection returns it to draft with the reason, and the
-approval that reaches the quorum (per fund, default a majority of the organization's council) numbers
-the decision (series ``QD``) and books the awards in the same unit of work:
+approval that reaches the quorum (per fund, default a majority of the council members who may vote on
+it — all but its preparer — and at least one) numbers the decision (series ``QD``) and books the awards
+in the same unit of work:
 
 | step | debit | credit |
 |---|---|---|
@@ -436,13 +437,26 @@ def council_size(conn: Connection, org_id: int) -> int:
     return conn.execute(sa.select(sa.func.count()).where(m.c.org_id == org_id, m.c.role == "council")).scalar()
 
 
+def eligible_voters(conn: Connection, org_id: int, prepared_by: str) -> int:
+    """The council members who may vote on a batch prepared by ``prepared_by``: all of them but its preparer."""
+    m, u = s.memberships, s.users
+    return conn.execute(sa.select(sa.func.count()).select_from(m.join(u, u.c.id == m.c.user_id)).where(
+        m.c.org_id == org_id, m.c.role == "council", u.c.login != prepared_by)).scalar()
+
+
+def default_quorum(voters: int) -> int:
+    """A majority of those who may vote, and at least one approval."""
+    return voters // 2 + 1
+
+
 def quorum(conn: Connection, org_id: int, batch_id: int) -> int:
     """Approvals the batch needs: the largest quorum of the funds it draws on; a fund without its own
-    needs a majority of the organization's council."""
+    needs a majority of the council members who may vote on it (its preparer never does: a council of
+    two, one of whom prepared the batch, needs the other's approval alone)."""
     bl, f = s.batch_lines, s.funds
     set_ = [q for (q,) in conn.execute(sa.select(f.c.quorum).join(bl, bl.c.fund_id == f.c.id)
                                        .where(bl.c.batch_id == batch_id).distinct())]
-    majority = council_size(conn, org_id) // 2 + 1
+    majority = default_quorum(eligible_voters(conn, org_id, _batch(conn, org_id, batch_id).prepared_by))
     return max([q if q is not None else majority for q in set_] or [majority])
 
 

@@ -975,7 +975,7 @@ def voucher_pdf(org: str, batch_id: int, line_no: int):
 @bp.arguments(sc.QuorumIn(), example={"approvals": 2})
 @replayable(sc.QuorumOut)
 def fund_quorum(body: dict, org: str, fund: str):
-    """Set how many council approvals a batch drawing on this fund needs (null: a majority of the council)"""
+    """Set how many council approvals a batch drawing on this fund needs (null: a majority of the council members who may vote, never the preparer)"""
     if "\x00" in fund or len(fund) > 40:
         raise NotFound(f"fund {fund!r} not found", entity="fund", code=fund)
     return _created(services.set_quorum(auth.db(), org, fund, body["approvals"], user=auth.actor(), key=_key()))

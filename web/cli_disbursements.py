@@ -258,10 +258,10 @@ def batch_print(c: Ctx, org, batch_id, kind, line_no, out) -> None:
 @click.argument("approvals", type=int, required=False)
 @click.pass_obj
 def batch_quorum(c: Ctx, org, fund, approvals) -> None:
-    """Set how many council approvals a batch on FUND needs (no number: a majority of the council)."""
+    """Set how many council approvals a batch on FUND needs (no number: a majority of the council members who may vote, never the preparer)."""
     with c.db.begin() as conn:
         d.set_quorum(conn, orgs.org_id_by_code(conn, org), fund, approvals)
-    click.echo(f"Quorum of {fund}: {approvals if approvals else 'a majority of the council'}.")
+    click.echo(f"Quorum of {fund}: {approvals if approvals else 'a majority of the members who may vote'}.")
 
 
 @main.group()

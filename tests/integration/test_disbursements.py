@@ -303,3 +303,31 @@ def test_reports_awards_by_program_register_with_votes_and_reservations(council)
     assert first.state == "closed" and first.paid == 166_000_000 and first.decision == "QD/25 0000001"
     assert [(m, v, c) for m, v, _at, c in first.votes] == [("hd1", "approve", "hd1 đồng ý"),
                                                          ("hd2", "approve", "hd2 đồng ý")]
+
+
+def test_a_council_of_two_approves_a_batch_one_of_them_prepared(books):
+    """Issue 24: the default quorum counts only those who may vote — a council of two, one of whom
+    prepared the batch, needs the other's approval (1/1), not a majority of two that can never come."""
+    for login in ("hd1", "hd2"):
+        services.add_user(books.db, login=login, name=login, password=PW, roles=[("SLA", "council")])
+    services.add_user(books.db, login="tq", name="tq", password=PW, roles=[("SLA", "treasurer")])
+    services.add_program(books.db, "SLA", code="TSMT", name="Tiếp sức mùa thi", funds=["TOHIEU"],
+                         default_amount=500_000)
+    give(books, 10_000_000)
+    rid = students(books, 1)[0]
+    bid = services.create_batch(books.db, "SLA", title="Đợt 1", lines=[LineInput(rid, "TSMT")], user="hd1")["id"]
+    services.submit_batch(books.db, "SLA", bid, user="hd1")
+    with books.db.read() as c:
+        assert d.tally(c, books.org_id, bid, 1) == {"approvals": 0, "quorum": 1}
+    with pytest.raises(NotAllowed):
+        services.vote_batch(books.db, "SLA", bid, approve=True, user="hd1")  # its preparer never votes
+    r = services.vote_batch(books.db, "SLA", bid, approve=True, user="hd2")
+    assert r["state"] == "approved" and (r["approvals"], r["quorum"]) == (1, 1)
+    paid = services.pay_batch(books.db, "SLA", bid, user="tq")
+    assert paid["paid"] == 1 and paid["closed"]
+    # prepared by the treasurer, who is not on the council: both members may vote, a majority of two is two
+    other = services.create_batch(books.db, "SLA", title="Đợt 2", lines=[LineInput(rid, "TSMT")], user="tq")["id"]
+    services.submit_batch(books.db, "SLA", other, user="tq")
+    first = services.vote_batch(books.db, "SLA", other, approve=True, user="hd1")
+    assert first["state"] == "submitted" and (first["approvals"], first["quorum"]) == (1, 2)
+    assert services.vote_batch(books.db, "SLA", other, approve=True, user="hd2")["state"] == "approved"
