@@ -92,6 +92,8 @@ _VI = {
                       "before_maturity": "Tất toán vào hoặc sau ngày đáo hạn; trước hạn là rút trước hạn.",
                       "monthly_withdrawal": "Khoản gửi lĩnh lãi hằng tháng chưa rút trước hạn được.",
                       "not_bank": "Tài khoản này không phải tài khoản ngân hàng.",
+                      "bank_account_required": "Hãy chọn tài khoản ngân hàng của khoản chuyển khoản: tổ chức có "
+                                               "nhiều tài khoản ngân hàng ({accounts}), Quỹ không tự chọn thay.",
                       "other_year": "Biên nhận thay thế phải ghi ngày trong cùng năm với biên nhận bị hủy.",
                       "not_listed": "Nhà hảo tâm không đồng ý công khai tên; hãy sửa thông tin nhà hảo tâm trước.",
                       "bad_vietqr": "Không tạo được mã VietQR: số tiền hoặc nội dung chuyển khoản không hợp lệ.",
@@ -234,6 +236,7 @@ _ROW_VI = {
     "unknown_fund": "không có quỹ mã {code}.",
     "unknown_campaign": "không có đợt vận động mã {code}.",
     "unknown_bank_account": "không có tài khoản ngân hàng {code}.",
+    "bank_account_required": "chuyển khoản phải ghi tài khoản ngân hàng nhận (tổ chức có nhiều tài khoản).",
     "period_locked": "ngày {date} nằm trong kỳ đã khóa sổ (đến {lock_date}).",
     "ambiguous_donor": "có nhiều nhà hảo tâm tên {name}; hãy ghi thêm để phân biệt.",
     # bank statements (ledger/bankstatements.py)
