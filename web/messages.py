@@ -178,6 +178,8 @@ _VI = {
                               "chỉnh, trao các hiện vật và khoản tài trợ theo địa chỉ đã duyệt, thu hoặc hủy các "
                               "cam kết ủng hộ, và hoàn tất các danh sách chi đang lập.",
                  "already_undone": "Lần khớp này đã được hủy trước đó.",
+                 "ambiguous_recipient": "Có nhiều người nhận tên {name}: {candidates}. Hãy chọn đúng người "
+                                        "theo số (#…).",
                  "reassigned": "Khoản tiền chờ xác định này đã được chuyển cho nhà hảo tâm; hãy hủy lần chuyển "
                                "đó trước.",
                  "match_undone": "Lần khớp này đã bị hủy.",
@@ -285,6 +287,7 @@ _LINE_VI = {
     "other_recipient": "khoản ủng hộ theo địa chỉ này dành cho người khác.",
     "other_fund": "khoản ủng hộ theo địa chỉ này thuộc quỹ khác.",
     "above_earmark": "vượt quá số còn lại của khoản ủng hộ theo địa chỉ.",
+    "ambiguous_recipient": "có nhiều người nhận cùng tên ({candidates}); hãy chọn đúng người theo số #.",
     "in_kind": "hiện vật không chi từ khoản ủng hộ theo địa chỉ.",
     "required": "bắt buộc.",
     "not_positive": "phải lớn hơn 0.",
@@ -299,7 +302,13 @@ _LINE_VI = {
 
 def line_problem(p: dict) -> str:
     """A bad line of a batch ({line, field, reason, message}) in Vietnamese."""
-    return f"{_FIELDS_VI.get(p['field'], p['field'])}: {_LINE_VI.get(p['reason'], p.get('message', p['reason']))}"
+    said = _LINE_VI.get(p["reason"], p.get("message", p["reason"]))
+    if p["reason"] in _LINE_VI:
+        try:
+            said = said.format(**p)
+        except (KeyError, IndexError):
+            said = p.get("message", p["reason"])
+    return f"{_FIELDS_VI.get(p['field'], p['field'])}: {said}"
 
 
 #: What a problem of a beancount file concerns, in Vietnamese (the message itself is beancount's or Quỹ's).

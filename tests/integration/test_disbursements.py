@@ -331,3 +331,50 @@ def test_a_council_of_two_approves_a_batch_one_of_them_prepared(books):
     first = services.vote_batch(books.db, "SLA", other, approve=True, user="hd1")
     assert first["state"] == "submitted" and (first["approvals"], first["quorum"]) == (1, 2)
     assert services.vote_batch(books.db, "SLA", other, approve=True, user="hd2")["state"] == "approved"
+
+
+def test_recipients_are_found_by_part_of_the_name_school_or_commune_and_a_line_takes_a_name(council):
+    """Issue 24: a batch line needs its recipient; a person finds them by what they know of them and names
+    them; a name two recipients share is refused with both listed, never guessed."""
+    books = council
+    give(books, 10_000_000)
+
+    def add(name, school, commune, born=None):
+        return services.add_recipient(books.db, "SLA", RecipientInput(
+            full_name=name, school=school, commune=commune, birth_date=born), user="tq")["id"]
+
+    minh = add("Lò Văn Minh", "THPT Tô Hiệu", "Chiềng Lề")
+    mai = add("Cầm Thị Mai", "THPT Chiềng Sinh", "Chiềng Sinh")
+    an1 = add("Nguyễn Văn An", "THCS Quyết Thắng", "Quyết Thắng", date(2010, 1, 2))
+    an2 = add("Nguyễn Văn An", "THPT Tô Hiệu", "Hua La", date(2009, 5, 6))
+
+    def found(q):
+        with books.db.read() as c:
+            total, rows = d.search_recipients(c, books.org_id, q)
+        assert total == len(rows)
+        return {x.id for x in rows}
+
+    assert found("MIN") == {minh}  # the beginning of a word of the name, any case
+    assert found("Tô Hiệu") == {minh, an2}  # the school
+    assert found("chiềng") == {minh, mai}  # the commune (and Mai's school)
+    assert found("chieng le") == {minh}  # typed without diacritics
+    assert found("an tô hiệu") == {an2}  # every word, wherever it is
+    assert found("Hà Nội") == set()
+
+    bid = services.create_batch(books.db, "SLA", title="Đợt 1", lines=[
+        LineInput("lò văn  minh", "TSMT"), LineInput(f"#{mai} Cầm Thị Mai — THPT Chiềng Sinh", "TSMT")],
+        user="tq")["id"]
+    with books.db.read() as c:
+        assert [(ln.recipient_id, ln.recipient) for ln in d.lines_of(c, books.org_id, bid)] == [
+            (minh, "Lò Văn Minh"), (mai, "Cầm Thị Mai")]
+    with pytest.raises(InvalidInput) as err:
+        services.add_batch_lines(books.db, "SLA", bid, [LineInput("Nguyễn Văn An", "TSMT"),
+                                                        LineInput("Không Có Ai", "TSMT")], user="tq")
+    first, second = err.value.params["rows"]
+    assert (first["line"], first["field"], first["reason"], first["ids"]) == (
+        1, "recipient", "ambiguous_recipient", [an1, an2])
+    assert "THCS Quyết Thắng" in first["candidates"] and "THPT Tô Hiệu" in first["candidates"]
+    assert (second["line"], second["field"], second["reason"]) == (2, "recipient", "not_found")
+    assert state(books, bid).lines == 2  # all or nothing
+    services.add_batch_lines(books.db, "SLA", bid, [LineInput(an2, "TSMT")], user="tq")  # picked by its id
+    assert state(books, bid).lines == 3

@@ -13,8 +13,8 @@ from ledger.balances import cached_matches_postings
 from ledger.donations import DonationInput, DonorInput
 from ledger.errors import (
     AlreadyReversed,
-    ImportFailed,
     Conflict,
+    ImportFailed,
     InsufficientFunds,
     InvalidAmount,
     InvalidInput,
