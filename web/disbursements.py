@@ -81,6 +81,7 @@ def _batch_page(org: str, batch_id: int, *, problems: list[str] | None = None, s
         lines = d.lines_of(conn, g.org_id, batch_id)
         summary = next(r for r in d.register(conn, g.org_id) if r.id == batch_id)
         tally = d.tally(conn, g.org_id, batch_id, st.round) if st.round else {"approvals": 0, "quorum": 0}
+        voters = d.eligible_voters(conn, g.org_id, st.prepared_by)
         progs = d.programs_list(conn, g.org_id)
         r = s.recipients
         people = conn.execute(sa.select(r.c.id, r.c.full_name, r.c.school, r.c.commune, r.c.birth_date).where(
@@ -93,7 +94,7 @@ def _batch_page(org: str, batch_id: int, *, problems: list[str] | None = None, s
     mine = current_user.login == st.prepared_by
     return render_template("batch.html", org=info, b=st, summary=summary, lines=lines, tally=tally, programs=progs,
                            banks=banks, twice=twice, mine=mine, problems=problems or [],
-                           people=[recipient_label(x) for x in people],
+                           people=[recipient_label(x) for x in people], voters=voters,
                            form={"form_key": uuid.uuid4().hex, "today": clock.today().isoformat()}), status
 
 

@@ -135,3 +135,13 @@ def test_a_council_of_two_approves_on_the_page_the_batch_one_of_them_prepared(ap
     assert r.status_code == 303
     html = other.get(page).get_data(as_text=True)
     assert re.search(r'id="approvals">1 / 1<', html) and 'data-state="approved"' in html
+    # a fund's own quorum the voters cannot reach is said on the page, not left to wait for ever
+    services.set_quorum(db, "SLA", "KHT", 2, user="quantri")
+    r = preparer.post("/o/SLA/batches", data={"csrf_token": csrf_token(preparer, "/o/SLA/batches"),
+                                              "title": "Khen thưởng tháng 6", "form_key": "b2"})
+    page = r.headers["Location"]
+    preparer.post(f"{page}/lines", data={"csrf_token": csrf_token(preparer, page), "recipient": "Lò Văn Minh",
+                                         "program": "TCE", "form_key": "l2"})
+    preparer.post(f"{page}/submit", data={"csrf_token": csrf_token(preparer, page), "form_key": "s2"})
+    html = re.sub(r"\s+", " ", other.get(page).get_data(as_text=True))
+    assert 'id="quorum-unreachable"' in html and "Chỉ 1 thành viên Hội đồng được biểu quyết" in html
