@@ -99,6 +99,8 @@ def campaign_gifts(rng: random.Random) -> list[DonationInput]:
     day = lambda: date(2025, 3, rng.randint(1, 28))  # noqa: E731
 
     def add(name, amount, kind="transfer", donor_kind="organization", **kw):
+        if kind == "transfer":
+            kw.setdefault("bank_account", "1121.AGR")  # the province has two banks: a transfer names its own
         gifts.append(DonationInput(
             fund="TOHIEU", amount=amount, date=kw.pop("on", None) or day(), kind=kind,
             campaign="TOHIEU-2025",

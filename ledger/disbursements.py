@@ -4,8 +4,9 @@ before anything is paid.
 A batch is drafted by a treasurer (lines: recipient, program, fund, amount — or an item given in kind,
 with its quantity and value — and a reason), submitted, and voted on by the council: the preparer never
 votes, each member votes once per submission, a rejection returns it to draft with the reason, and the
-approval that reaches the quorum (per fund, default a majority of the organization's council) numbers
-the decision (series ``QD``) and books the awards in the same unit of work:
+approval that reaches the quorum (per fund, default a majority of the council members who may vote on
+it — all but its preparer — and at least one) numbers the decision (series ``QD``) and books the awards
+in the same unit of work:
 
 | step | debit | credit |
 |---|---|---|
@@ -23,9 +24,10 @@ Protected principal is not spendable, so a Tô Hiệu batch can spend interest b
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -156,6 +158,54 @@ def add_recipient(conn: Connection, org_id: int, inp: RecipientInput, *, user: s
             "possible_duplicates": [{"id": d.id, "full_name": d.full_name, "why": d.why} for d in dupes]}
 
 
+def search_recipients(conn: Connection, org_id: int, q: str, *, limit: int = 20, offset: int = 0) -> tuple[int, list]:
+    """Recipients whose name, school or commune have a word beginning with each word of ``q`` (case and
+    spaces aside; a word typed without diacritics also finds the words that have them): (how many match,
+    that page of the recipients' rows, in name order). Personal data: for the organization's own people."""
+    r = s.recipients
+    words = match_key(q or "").split()
+    bare = [w == loose_key(w) for w in words]
+    hits = []
+    for row in conn.execute(sa.select(r.c.id, r.c.full_name, r.c.school, r.c.commune)
+                            .where(r.c.org_id == org_id).order_by(r.c.full_name, r.c.id)):
+        hay = match_key(f"{row.full_name} {row.school} {row.commune}").split()
+        loose = [loose_key(h) for h in hay] if any(bare) else hay
+        if all(any(h.startswith(w) for h in (loose if b else hay)) for w, b in zip(words, bare, strict=True)):
+            hits.append(row.id)
+    page = hits[offset:offset + limit]
+    by_id = {x.id: x for x in conn.execute(sa.select(r).where(r.c.id.in_(page)))} if page else {}
+    return len(hits), [by_id[i] for i in page]
+
+
+def recipient_by_name(conn: Connection, org_id: int, name: str) -> int:
+    """The id of the one recipient called ``name`` (case and spaces aside; ``#12`` or ``12``: recipient 12).
+    None of that name: ``NotFound``; several: ``Conflict`` (``ambiguous_recipient``) listing them — id,
+    name, birth date, school, commune — so that the person picks one by its id."""
+    text = " ".join((name or "").split())
+    picked = re.match(r"#?(\d+)(?:\s|$)", text)  # "12", "#12" or what the type-ahead fills in: "#12 Lò Văn Minh — …"
+    if picked and (text[0] == "#" or text.isdigit()):
+        return recipient_id(conn, org_id, int(picked.group(1)))
+    if not text:
+        raise InvalidInput("a line names its recipient", field="recipient", reason="required")
+    r = s.recipients
+    found = conn.execute(sa.select(r.c.id, r.c.full_name, r.c.birth_date, r.c.school, r.c.commune).where(
+        r.c.org_id == org_id, r.c.match_key == match_key(text)).order_by(r.c.id)).all()
+    if not found:
+        raise NotFound(f"no recipient is called {text!r}", entity="recipient", id=text)
+    if len(found) > 1:
+        listed = "; ".join(f"#{x.id} {x.full_name}" + "".join(f", {v}" for v in (
+            x.birth_date.strftime("%d/%m/%Y") if x.birth_date else "", x.school, x.commune) if v) for x in found)
+        raise Conflict(f"{len(found)} recipients are called {text!r}: {listed}", reason="ambiguous_recipient",
+                       field="recipient", name=text, candidates=listed,
+                       ids=[x.id for x in found])
+    return found[0].id
+
+
+def resolve_recipient(conn: Connection, org_id: int, value: Any) -> int:
+    """A recipient given by id (an int) or as a person types it (:func:`recipient_by_name`): its id."""
+    return recipient_by_name(conn, org_id, value) if isinstance(value, str) else recipient_id(conn, org_id, value)
+
+
 def recipient_id(conn: Connection, org_id: int, rid: Any) -> int:
     r = s.recipients
     if isinstance(rid, bool) or not isinstance(rid, int) or not conn.execute(
@@ -203,9 +253,10 @@ def _programs(conn: Connection, org_id: int) -> dict[str, tuple[int, set[int], i
 
 @dataclass
 class LineInput:
-    """One award as a face hands it over: recipient id, program and fund codes, whole đồng (for an item
-    in kind: its value), and for an item its description and quantity; ``earmark``: the id of an
-    earmarked gift it is paid from (the gift must name this recipient)."""
+    """One award as a face hands it over: the recipient (an id, or text: a name that is one person's, or
+    ``#12``), program and fund codes, whole đồng (for an item in kind: its value), and for an item its
+    description and quantity; ``earmark``: the id of an earmarked gift it is paid from (the gift must
+    name this recipient)."""
 
     recipient: Any
     program: str
@@ -381,6 +432,24 @@ def check_lines(conn: Connection, org_id: int, lines: list[LineInput],
     return rows, problems
 
 
+def _recipients_by_name(conn: Connection, org_id: int, lines: list[LineInput]) -> tuple[list[LineInput], dict]:
+    """The lines with each recipient given as text (a name, ``#12``) replaced by its id, and the problems
+    of those that name nobody or several people ({line: problem}; ``candidates`` lists the several)."""
+    out, problems = [], {}
+    for i, ln in enumerate(lines, start=1):
+        if isinstance(ln.recipient, str):
+            try:
+                ln = replace(ln, recipient=recipient_by_name(conn, org_id, ln.recipient))
+            except Conflict as err:
+                problems[i] = {"line": i, "field": "recipient", "reason": "ambiguous_recipient",
+                               "message": err.message, "candidates": err.params["candidates"],
+                               "ids": err.params["ids"]}
+            except (NotFound, InvalidInput) as err:
+                problems[i] = {"line": i, "field": "recipient", "reason": "not_found", "message": err.message}
+        out.append(ln)
+    return out, problems
+
+
 def add_lines(conn: Connection, org_id: int, batch_id: int, lines: list[LineInput], *, user: str) -> dict:
     """Add lines to a draft batch, all or none: every bad line is reported (``InvalidInput`` with
     ``rows``: [{line, field, reason}]). Returns the new line ids and the recipients now twice in the batch."""
@@ -389,10 +458,13 @@ def add_lines(conn: Connection, org_id: int, batch_id: int, lines: list[LineInpu
     if batch.state != "draft":
         raise Conflict(f"batch {batch_id} is {batch.state}: only a draft takes lines", reason="not_draft")
     r = s.recipients
+    lines, named = _recipients_by_name(conn, org_id, lines)
     wanted = {ln.recipient for ln in lines if isinstance(ln.recipient, int) and not isinstance(ln.recipient, bool)}
     known = {row.id: row.match_key for row in conn.execute(
         sa.select(r.c.id, r.c.match_key).where(r.c.org_id == org_id, r.c.id.in_(wanted)))} if wanted else {}
     rows, problems = check_lines(conn, org_id, lines, known)
+    problems = sorted([p for p in problems if not (p["field"] == "recipient" and p["line"] in named)]
+                      + list(named.values()), key=lambda p: p["line"])
     if problems:
         raise InvalidInput(f"{len(problems)} problems in {len(lines)} lines", field="lines",
                            reason="bad_lines", rows=problems)
@@ -436,13 +508,26 @@ def council_size(conn: Connection, org_id: int) -> int:
     return conn.execute(sa.select(sa.func.count()).where(m.c.org_id == org_id, m.c.role == "council")).scalar()
 
 
+def eligible_voters(conn: Connection, org_id: int, prepared_by: str) -> int:
+    """The council members who may vote on a batch prepared by ``prepared_by``: all of them but its preparer."""
+    m, u = s.memberships, s.users
+    return conn.execute(sa.select(sa.func.count()).select_from(m.join(u, u.c.id == m.c.user_id)).where(
+        m.c.org_id == org_id, m.c.role == "council", u.c.login != prepared_by)).scalar()
+
+
+def default_quorum(voters: int) -> int:
+    """A majority of those who may vote, and at least one approval."""
+    return voters // 2 + 1
+
+
 def quorum(conn: Connection, org_id: int, batch_id: int) -> int:
     """Approvals the batch needs: the largest quorum of the funds it draws on; a fund without its own
-    needs a majority of the organization's council."""
+    needs a majority of the council members who may vote on it (its preparer never does: a council of
+    two, one of whom prepared the batch, needs the other's approval alone)."""
     bl, f = s.batch_lines, s.funds
     set_ = [q for (q,) in conn.execute(sa.select(f.c.quorum).join(bl, bl.c.fund_id == f.c.id)
                                        .where(bl.c.batch_id == batch_id).distinct())]
-    majority = council_size(conn, org_id) // 2 + 1
+    majority = default_quorum(eligible_voters(conn, org_id, _batch(conn, org_id, batch_id).prepared_by))
     return max([q if q is not None else majority for q in set_] or [majority])
 
 

@@ -286,12 +286,12 @@ class _Accounts:
         return self._role[role]
 
     def bank(self, code: str | None) -> int:
+        """The bank account a transfer arrives in or leaves: ``code``'s, or when none is named the
+        organization's only bank account (1121 itself when it has no sub-account). With several, a
+        transfer names its account (``bank_account_required``): Quỹ never guesses which."""
         if code is None:
             if self._default_bank is None:
-                parent = self.role("bank")
-                sub = driver_rows(self.conn, "SELECT id FROM accounts WHERE parent_id = %s ORDER BY code LIMIT 1",
-                                  (parent,))
-                self._default_bank = sub[0][0] if sub else parent
+                self._default_bank = default_bank(self.conn, self.org_id, self.role("bank"))
             return self._default_bank
         if code not in self._code:
             row = account_by_code(self.conn, self.org_id, code)
@@ -300,6 +300,18 @@ class _Accounts:
                                    reason="not_bank")
             self._code[code] = row.id
         return self._code[code]
+
+
+def default_bank(conn: Connection, org_id: int, parent: int | None = None) -> int:
+    """The account id of the organization's one clear bank account: its only sub-account of 1121, or 1121
+    when there is none. Several: ``InvalidInput`` (``bank_account_required``) naming them."""
+    parent = parent if parent is not None else account_id_by_role(conn, org_id, "bank")
+    subs = driver_rows(conn, "SELECT id, code FROM accounts WHERE parent_id = %s ORDER BY code", (parent,))
+    if len(subs) > 1:
+        codes = ", ".join(c for _i, c in subs)
+        raise InvalidInput(f"a transfer names its bank account: this organization has several ({codes})",
+                           field="bank_account", reason="bank_account_required", accounts=codes)
+    return subs[0][0] if subs else parent
 
 
 def donation_lines(v: ValidDonation, fund_id: int, accts: _Accounts) -> tuple[int, tuple[Line, ...]]:

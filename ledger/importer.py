@@ -78,7 +78,8 @@ _NO = {"", "0", "no", "false", "không", "khong", "n"}
 class RowError:
     """One problem in one row: ``reason`` in English, ``code`` for faces to word it in Vietnamese
     (a ledger error code with its ``params``, or one of the import's own: unknown_fund,
-    unknown_campaign, unknown_bank_account, period_locked, ambiguous_donor, bad_value)."""
+    unknown_campaign, unknown_bank_account, bank_account_required, period_locked, ambiguous_donor,
+    bad_value)."""
 
     row: int
     column: str
@@ -225,6 +226,8 @@ def check_file(conn: Connection, org_id: int, path: Path, *, fund: str | None = 
         sa.select(s.campaigns.c.code).where(s.campaigns.c.org_id == org_id)).scalars())
     banks = set(conn.execute(sa.select(s.accounts.c.code).where(
         s.accounts.c.org_id == org_id, s.accounts.c.role == "bank")).scalars())
+    several_banks = conn.execute(sa.select(sa.func.count()).where(  # a transfer then names its own
+        s.accounts.c.org_id == org_id, s.accounts.c.role == "bank", s.accounts.c.parent_id.is_not(None))).scalar() > 1
     known: dict[str, list[int]] = defaultdict(list)
     for r in conn.execute(sa.select(s.donors.c.id, s.donors.c.match_key).where(
             s.donors.c.org_id == org_id)):
@@ -250,6 +253,9 @@ def check_file(conn: Connection, org_id: int, path: Path, *, fund: str | None = 
         if v.bank_account and v.bank_account not in banks:
             errors.append(RowError(n, "bank_account", f"unknown bank account {v.bank_account!r}",
                                    "unknown_bank_account", (("code", v.bank_account),)))
+        if v.kind == "transfer" and not v.bank_account and several_banks:
+            errors.append(RowError(n, "bank_account", "a transfer names its bank account: there are several",
+                                   "bank_account_required"))
         if lock is not None and v.date <= lock:
             errors.append(RowError(n, "date", f"{v.date.isoformat()} is in the locked period "
                                               f"(through {lock.isoformat()})", "period_locked",

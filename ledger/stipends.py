@@ -55,7 +55,7 @@ def _event(conn: Connection, cid: int, kind: str, month: date, user: str, note: 
 def commit(conn: Connection, org_id: int, *, recipient: int, program: str, monthly_amount: Any, first: Any,
            last: Any, fund: str | None = None, user: str, handed_from: int | None = None) -> int:
     """Promise ``monthly_amount`` a month to ``recipient`` from ``first`` through ``last`` (months)."""
-    rid = d.recipient_id(conn, org_id, recipient)
+    rid = d.resolve_recipient(conn, org_id, recipient)
     amount = parse_amount(monthly_amount, field="monthly_amount")
     first_m, last_m = month_of(first, field="first"), month_of(last, field="last")
     if last_m < first_m:

@@ -828,17 +828,20 @@ def _line_input(x: dict):
 @bp.arguments(sc.RecipientArgs(), location="query")
 @bp.response(200, sc.RecipientPage)
 def recipients(args: dict, org: str):
-    """Recipients (personal data: for the organization's people only, never public)"""
-    from ledger.names import match_key
+    """Recipients (personal data: for the organization's people only, never public)
+
+    ``q``: recipients whose name, school or commune have a word beginning with each of its words, in name order."""
+    from ledger.disbursements import search_recipients
 
     r = s.recipients
     limit, offset = _page(args)
     q = sa.select(r).where(r.c.org_id == g.org_id)
-    if args.get("q"):
-        q = q.where(r.c.match_key.contains(match_key(args["q"]), autoescape=True))
     with auth.db().read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar()
-        rows = conn.execute(q.order_by(r.c.id).limit(limit).offset(offset)).all()
+        if args.get("q"):
+            total, rows = search_recipients(conn, g.org_id, args["q"], limit=limit, offset=offset)
+        else:
+            total = conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar()
+            rows = conn.execute(q.order_by(r.c.id).limit(limit).offset(offset)).all()
     return _paged([{**x._mapping, "categories": [c for c in x.categories.split(",") if c]} for x in rows],
                   total, args)
 
@@ -997,7 +1000,9 @@ def voucher_pdf(org: str, batch_id: int, line_no: int):
 @bp.arguments(sc.QuorumIn(), example={"approvals": 2})
 @replayable(sc.QuorumOut)
 def fund_quorum(body: dict, org: str, fund: str):
-    """Set how many council approvals a batch drawing on this fund needs (null: a majority of the council)"""
+    """Set how many council approvals a batch drawing on this fund needs (null: a majority of the council)
+
+    The default majority counts the members who may vote on the batch: all but its preparer, at least one."""
     if "\x00" in fund or len(fund) > 40:
         raise NotFound(f"fund {fund!r} not found", entity="fund", code=fund)
     return _created(services.set_quorum(auth.db(), org, fund, body["approvals"], user=auth.actor(), key=_key()))

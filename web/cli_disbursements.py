@@ -68,6 +68,27 @@ def recipient_list(c: Ctx, org: str, as_json: bool) -> None:
         f"{x.school} {x.grade}" for x in rows) or "Chưa có người nhận nào.")
 
 
+def _recipient(value: str) -> int | str:
+    """A recipient as typed: an id, or a name (the ledger refuses a name several recipients share)."""
+    return int(value) if value.strip().isdigit() else value
+
+
+@recipient.command("search")
+@org_opt
+@click.argument("words")
+@json_opt
+@click.pass_obj
+def recipient_search(c: Ctx, org: str, words: str, as_json: bool) -> None:
+    """Recipients whose name, school or commune hold every one of WORDS: id, name, school, commune."""
+    with c.db.read() as conn:
+        total, rows = d.search_recipients(conn, orgs.org_id_by_code(conn, org), words, limit=100)
+    items = [{"id": x.id, "full_name": x.full_name, "birth_date": x.birth_date, "school": x.school,
+              "grade": x.grade, "commune": x.commune} for x in rows]
+    _out({"total": total, "items": items}, as_json, "\n".join(
+        f"{x['id']:>6} {x['full_name']:<30} {x['school']} · {x['commune']}" for x in items)
+        or "Không có người nhận nào khớp.")
+
+
 @main.group()
 def program() -> None:
     """Award programmes and the funds they draw from."""
@@ -133,7 +154,7 @@ def batch_import(c: Ctx, org, batch_id, path, as_json) -> None:
 @batch.command("add")
 @org_opt
 @click.argument("batch_id", type=int)
-@click.option("--recipient", type=int, required=True)
+@click.option("--recipient", required=True, help="Its id, or its full name when one recipient has it.")
 @click.option("--program", required=True)
 @click.option("--fund", default=None)
 @click.option("--amount", default=None)
@@ -144,12 +165,13 @@ def batch_import(c: Ctx, org, batch_id, path, as_json) -> None:
 @click.pass_obj
 def batch_add(c: Ctx, org, batch_id, recipient, program, fund, amount, item, quantity, earmark, reason) -> None:
     """Add one line to a draft."""
+    recipient = _recipient(recipient)
     r = services.add_batch_lines(c.db, org, batch_id, [LineInput(
         recipient=recipient, program=program, fund=fund, amount=parse_amount_text(amount) if amount else None,
         item_description=item, item_quantity=parse_amount_text(quantity) if quantity else None, earmark=earmark,
         reason=reason)], user=c.user)
-    click.echo(f"Line added to batch {batch_id}." + (" Người nhận đã có trong đợt này." if recipient in
-                                                    r["recipients_twice"] else ""))
+    click.echo(f"Line added to batch {batch_id}." + (" Người nhận đã có trong đợt này." if r["recipients_twice"]
+                                                    and r["added"] and recipient in r["recipients_twice"] else ""))
 
 
 @batch.command("submit")
@@ -258,10 +280,11 @@ def batch_print(c: Ctx, org, batch_id, kind, line_no, out) -> None:
 @click.argument("approvals", type=int, required=False)
 @click.pass_obj
 def batch_quorum(c: Ctx, org, fund, approvals) -> None:
-    """Set how many council approvals a batch on FUND needs (no number: a majority of the council)."""
+    """Set how many council approvals a batch on FUND needs (no number: a majority of the
+    council members who may vote, never the preparer)."""
     with c.db.begin() as conn:
         d.set_quorum(conn, orgs.org_id_by_code(conn, org), fund, approvals)
-    click.echo(f"Quorum of {fund}: {approvals if approvals else 'a majority of the council'}.")
+    click.echo(f"Quorum of {fund}: {approvals if approvals else 'a majority of the members who may vote'}.")
 
 
 @main.group()
@@ -308,7 +331,7 @@ def stipend() -> None:
 
 @stipend.command("commit")
 @org_opt
-@click.option("--recipient", type=int, required=True)
+@click.option("--recipient", required=True, help="Its id, or its full name when one recipient has it.")
 @click.option("--program", required=True)
 @click.option("--fund", default=None)
 @click.option("--amount", required=True, help="Per month: 500.000")
@@ -319,7 +342,7 @@ def stipend() -> None:
 @click.pass_obj
 def stipend_commit(c: Ctx, org, recipient, program, fund, amount, first, last, key, as_json) -> None:
     """Promise an amount a month to a recipient."""
-    r = services.stipend(c.db, org, "commit", recipient=recipient, program=program, fund=fund,
+    r = services.stipend(c.db, org, "commit", recipient=_recipient(recipient), program=program, fund=fund,
                          monthly_amount=parse_amount_text(amount), first=first, last=last, user=c.user, key=key)
     _out(r, as_json, f"Commitment {r['id']} recorded.")
 
@@ -342,15 +365,15 @@ def stipend_generate(c: Ctx, org, month, as_json) -> None:
 @click.option("--suspend", "action", flag_value="suspend")
 @click.option("--resume", "action", flag_value="resume")
 @click.option("--end", "action", flag_value="end")
-@click.option("--hand-over", "to", type=int, default=None, help="The recipient who takes the rest over.")
+@click.option("--hand-over", "to", default=None, help="The recipient who takes the rest over (id or full name).")
 @click.option("--month", required=True, help="From this month (suspend, resume, hand over) or the last (end).")
 @click.option("--note", default="")
 @click.pass_obj
 def stipend_change(c: Ctx, org, commitment, action, to, month, note) -> None:
     """Suspend, resume, end early or hand a commitment over."""
     if to:
-        r = services.stipend(c.db, org, "hand_over", cid=commitment, to_recipient=to, month=month, note=note,
-                             user=c.user)
+        r = services.stipend(c.db, org, "hand_over", cid=commitment, to_recipient=_recipient(to), month=month,
+                             note=note, user=c.user)
         click.echo(f"Commitment {commitment} handed over: commitment {r['id']} from {month}.")
         return
     if action is None:

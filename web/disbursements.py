@@ -21,7 +21,6 @@ from ledger.clock import parse_date
 from ledger.disbursements import LineInput, RecipientInput
 from ledger.errors import InvalidInput, LedgerError
 from ledger.money import format_vnd, parse_amount_text
-from ledger.names import match_key
 
 from .auth import actor, db, requires
 from .helpers import Page, error_text, org_info, sweep_uploads
@@ -82,7 +81,12 @@ def _batch_page(org: str, batch_id: int, *, problems: list[str] | None = None, s
         lines = d.lines_of(conn, g.org_id, batch_id)
         summary = next(r for r in d.register(conn, g.org_id) if r.id == batch_id)
         tally = d.tally(conn, g.org_id, batch_id, st.round) if st.round else {"approvals": 0, "quorum": 0}
+        voters = d.eligible_voters(conn, g.org_id, st.prepared_by)
         progs = d.programs_list(conn, g.org_id)
+        r = s.recipients
+        people = conn.execute(sa.select(r.c.id, r.c.full_name, r.c.school, r.c.commune, r.c.birth_date).where(
+            r.c.org_id == g.org_id).order_by(r.c.full_name, r.c.id).limit(PICK_LIST)).all() \
+            if st.state == "draft" else []
         banks = conn.execute(sa.select(s.accounts.c.code, s.accounts.c.bank_name).where(
             s.accounts.c.org_id == g.org_id, s.accounts.c.role == "bank", s.accounts.c.parent_id.is_not(None))).all()
     twice = {ln.recipient_id for ln in lines if sum(x.recipient_id == ln.recipient_id and x.state != "cancelled"
@@ -90,6 +94,7 @@ def _batch_page(org: str, batch_id: int, *, problems: list[str] | None = None, s
     mine = current_user.login == st.prepared_by
     return render_template("batch.html", org=info, b=st, summary=summary, lines=lines, tally=tally, programs=progs,
                            banks=banks, twice=twice, mine=mine, problems=problems or [],
+                           people=[recipient_label(x) for x in people], voters=voters,
                            form={"form_key": uuid.uuid4().hex, "today": clock.today().isoformat()}), status
 
 
@@ -228,14 +233,41 @@ def recipients(org: str):
     q = (request.args.get("q") or "").strip()
     r = s.recipients
     query = sa.select(r).where(r.c.org_id == g.org_id)
-    if q:
-        query = query.where(r.c.match_key.contains(match_key(q), autoescape=True))
     with db().read() as conn:
         info = org_info(conn, org)
-        total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
-        rows = conn.execute(query.order_by(r.c.id).limit(page.size).offset(page.offset)).all()
+        if q:  # every word in the name, school or commune
+            total, rows = d.search_recipients(conn, g.org_id, q, limit=page.size, offset=page.offset)
+        else:
+            total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
+            rows = conn.execute(query.order_by(r.c.id).limit(page.size).offset(page.offset)).all()
     return render_template("recipients.html", org=info, rows=rows, page=page.with_total(total), q=q,
                            categories=d.CATEGORIES, form={"form_key": uuid.uuid4().hex})
+
+
+#: How many recipients a batch page lists in its type-ahead before anything is typed (the script asks
+#: ``recipients/search`` for the rest as the treasurer types).
+PICK_LIST = 500
+
+
+def recipient_label(x) -> str:
+    """How a recipient reads in the type-ahead, and what picking one fills in: ``#12 Lò Văn Minh — THPT Tô
+    Hiệu, Chiềng Lề, 15/03/2007`` (the ledger reads the ``#12``)."""
+    more = [v for v in (x.school, x.commune, x.birth_date.strftime("%d/%m/%Y") if x.birth_date else "") if v]
+    return f"#{x.id} {x.full_name}" + (f" — {', '.join(more)}" if more else "")
+
+
+@bp.get("/o/<org>/recipients/search")
+@requires("read")
+def recipient_search(org: str):
+    """The type-ahead's JSON: the recipients whose name, school or commune hold every word of ``q``."""
+    q = (request.args.get("q") or "").strip()[:200]
+    limit = min(max(request.args.get("limit", 20, type=int), 1), 100)
+    with db().read() as conn:
+        org_info(conn, org)
+        total, rows = d.search_recipients(conn, g.org_id, q, limit=limit) if q else (0, [])
+    return {"total": total, "items": [
+        {"id": x.id, "full_name": x.full_name, "birth_date": x.birth_date.isoformat() if x.birth_date else None,
+         "school": x.school, "grade": x.grade, "commune": x.commune, "label": recipient_label(x)} for x in rows]}
 
 
 @bp.post("/o/<org>/recipients")

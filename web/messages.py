@@ -92,6 +92,8 @@ _VI = {
                       "before_maturity": "Tất toán vào hoặc sau ngày đáo hạn; trước hạn là rút trước hạn.",
                       "monthly_withdrawal": "Khoản gửi lĩnh lãi hằng tháng chưa rút trước hạn được.",
                       "not_bank": "Tài khoản này không phải tài khoản ngân hàng.",
+                      "bank_account_required": "Hãy chọn tài khoản ngân hàng của khoản chuyển khoản: tổ chức có "
+                                               "nhiều tài khoản ngân hàng ({accounts}), Quỹ không tự chọn thay.",
                       "other_year": "Biên nhận thay thế phải ghi ngày trong cùng năm với biên nhận bị hủy.",
                       "not_listed": "Nhà hảo tâm không đồng ý công khai tên; hãy sửa thông tin nhà hảo tâm trước.",
                       "bad_vietqr": "Không tạo được mã VietQR: số tiền hoặc nội dung chuyển khoản không hợp lệ.",
@@ -176,6 +178,8 @@ _VI = {
                               "chỉnh, trao các hiện vật và khoản tài trợ theo địa chỉ đã duyệt, thu hoặc hủy các "
                               "cam kết ủng hộ, và hoàn tất các danh sách chi đang lập.",
                  "already_undone": "Lần khớp này đã được hủy trước đó.",
+                 "ambiguous_recipient": "Có nhiều người nhận tên {name}: {candidates}. Hãy chọn đúng người "
+                                        "theo số (#…).",
                  "reassigned": "Khoản tiền chờ xác định này đã được chuyển cho nhà hảo tâm; hãy hủy lần chuyển "
                                "đó trước.",
                  "match_undone": "Lần khớp này đã bị hủy.",
@@ -251,6 +255,7 @@ _ROW_VI = {
     "unknown_fund": "không có quỹ mã {code}.",
     "unknown_campaign": "không có đợt vận động mã {code}.",
     "unknown_bank_account": "không có tài khoản ngân hàng {code}.",
+    "bank_account_required": "chuyển khoản phải ghi tài khoản ngân hàng nhận (tổ chức có nhiều tài khoản).",
     "period_locked": "ngày {date} nằm trong kỳ đã khóa sổ (đến {lock_date}).",
     "ambiguous_donor": "có nhiều nhà hảo tâm tên {name}; hãy ghi thêm để phân biệt.",
     # bank statements (ledger/bankstatements.py)
@@ -299,6 +304,7 @@ _LINE_VI = {
     "other_recipient": "khoản ủng hộ theo địa chỉ này dành cho người khác.",
     "other_fund": "khoản ủng hộ theo địa chỉ này thuộc quỹ khác.",
     "above_earmark": "vượt quá số còn lại của khoản ủng hộ theo địa chỉ.",
+    "ambiguous_recipient": "có nhiều người nhận cùng tên ({candidates}); hãy chọn đúng người theo số #.",
     "in_kind": "hiện vật không chi từ khoản ủng hộ theo địa chỉ.",
     "required": "bắt buộc.",
     "not_positive": "phải lớn hơn 0.",
@@ -313,7 +319,13 @@ _LINE_VI = {
 
 def line_problem(p: dict) -> str:
     """A bad line of a batch ({line, field, reason, message}) in Vietnamese."""
-    return f"{_FIELDS_VI.get(p['field'], p['field'])}: {_LINE_VI.get(p['reason'], p.get('message', p['reason']))}"
+    said = _LINE_VI.get(p["reason"], p.get("message", p["reason"]))
+    if p["reason"] in _LINE_VI:
+        try:
+            said = said.format(**p)
+        except (KeyError, IndexError):
+            said = p.get("message", p["reason"])
+    return f"{_FIELDS_VI.get(p['field'], p['field'])}: {said}"
 
 
 #: What a problem of a beancount file concerns, in Vietnamese (the message itself is beancount's or Quỹ's).

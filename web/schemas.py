@@ -72,6 +72,25 @@ def Id(**kw: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
 
 
+class RecipientRef(fields.Field):
+    """A recipient: its id (a JSON integer), or its full name when one recipient has it (``#12`` also
+    names recipient 12); a name several share is refused with them listed (``ambiguous_recipient``)."""
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("metadata", {})
+        kw["metadata"] = {"oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            {"type": "string", "minLength": 1, "maxLength": 300, "pattern": "\\S"}], **kw["metadata"]}
+        super().__init__(**kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | str:
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+            return value
+        if isinstance(value, str) and value.strip() and len(value) <= 300 and "\x00" not in value:
+            return value
+        raise ma.ValidationError("A recipient's id (integer) or full name (1 to 300 characters).")
+
+
 class Strict(ma.Schema):
     """Request bodies: unknown fields are an error, never silently dropped."""
 
@@ -981,7 +1000,7 @@ RecipientPage = paged(Recipient, "RecipientPage")
 
 
 class RecipientArgs(PageArgs):
-    q = Text(200, metadata={"description": "part of the name"})
+    q = Text(200, metadata={"description": "words of the name, school or commune (all of them)"})
 
 
 class ProgramIn(Strict):
@@ -1005,7 +1024,8 @@ ProgramList = listed(Program, "ProgramList")
 
 
 class LineIn(Strict):
-    recipient = Id(required=True)
+    recipient = RecipientRef(required=True, metadata={"description": "the recipient's id, or their full name "
+                                                                     "when one recipient has it"})
     program = Text(40, min_length=1, required=True)
     fund = Text(40, min_length=1, metadata={"description": "default: the program's only fund"})
     amount = Dong(metadata={"description": "default: the program's amount; for an item, its value"})

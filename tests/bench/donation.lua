@@ -12,6 +12,7 @@ local donors = tonumber(os.getenv("QUY_LOAD_DONORS") or "5000")
 local path = os.getenv("QUY_LOAD_PATH") or "/api/v1/organizations/SLA/donations"
 local funds = { "TOHIEU", "KHT" }
 local kinds = { "cash", "cash", "transfer" }
+local banks = { "null", "null", '"1121.AGR"' }  -- the demo province has two banks: a transfer names its own
 local threads = {}
 local nthreads = 0
 
@@ -41,9 +42,9 @@ function request()
   local month = 1 + (n % 12)
   headers["Idempotency-Key"] = string.format("load-%s-%d-%d", run, tid, n)
   local body = string.format(
-    '{"fund": "%s", "amount": %d, "date": "2025-%02d-%02d", "kind": "%s", '
+    '{"fund": "%s", "amount": %d, "date": "2025-%02d-%02d", "kind": "%s", "bank_account": %s, '
       .. '"donor": {"name": "Nhà hảo tâm %d"}, "reference": "load-%s-%d-%d"}',
-    funds[1 + (n % 2)], amt, month, day, kinds[1 + (n % 3)], donor, run, tid, n)
+    funds[1 + (n % 2)], amt, month, day, kinds[1 + (n % 3)], banks[1 + (n % 3)], donor, run, tid, n)
   return wrk.format("POST", path, headers, body)
 end
 

@@ -45,10 +45,11 @@ def child(code: str, *args: str, env: dict | None = None) -> tuple[float, float,
 def write_csv(path: Path, n: int, offset: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["date", "donor", "fund", "kind", "amount"])
+        w.writerow(["date", "donor", "fund", "kind", "amount", "bank_account"])
         for i in range(offset, offset + n):
             w.writerow([f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", f"Nhà hảo tâm số {i % 20000}",
-                        ("TOHIEU", "KHT")[i % 2], ("cash", "transfer")[i % 3 == 0], 50_000 + i % 997_000])
+                        ("TOHIEU", "KHT")[i % 2], ("cash", "transfer")[i % 3 == 0], 50_000 + i % 997_000,
+                        ("", "1121.AGR")[i % 3 == 0]])
 
 
 IMPORT = """

@@ -161,11 +161,12 @@ def test_import_of_a_good_xlsx_posts_every_row_once(demo, tmp_path):
 
     wb = Workbook()
     ws = wb.active
-    ws.append(["Ngày", "Nhà hảo tâm", "Quỹ", "Hình thức", "Số tiền", "Hiện vật", "Số lượng", "ĐVT"])
-    ws.append(["05/03/2025", "Nguyễn Thị Hoa", "TOHIEU", "tiền mặt", 1_000_000, None, None, None])
+    ws.append(["Ngày", "Nhà hảo tâm", "Quỹ", "Hình thức", "Số tiền", "Hiện vật", "Số lượng", "ĐVT", "Tài khoản"])
+    ws.append(["05/03/2025", "Nguyễn Thị Hoa", "TOHIEU", "tiền mặt", 1_000_000, None, None, None, None])
     ws.append(["05/03/2025", "Công ty Sách Sơn La", "TOHIEU", "hiện vật", 2_400_000, "Vở ô li", 400,
-               "quyển"])
-    ws.append(["06/03/2025", "Nguyễn Thị Hoa", "KHT", "chuyển khoản", "600.000", None, None, None])
+               "quyển", None])
+    # the demo province has two banks: a transfer names the one it arrived in
+    ws.append(["06/03/2025", "Nguyễn Thị Hoa", "KHT", "chuyển khoản", "600.000", None, None, None, "1121.AGR"])
     path = tmp_path / "dot2.xlsx"
     wb.save(path)
     r = json.loads(run(demo, "import", str(path), "--json").stdout)

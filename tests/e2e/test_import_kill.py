@@ -45,10 +45,10 @@ def test_sigkill_mid_import_keeps_nothing_and_rerun_equals_clean_run(tmp_path):
     big = tmp_path / "campaign.csv"
     with big.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["date", "donor", "fund", "kind", "amount"])
+        w.writerow(["date", "donor", "fund", "kind", "amount", "bank_account"])
         for i in range(ROWS):
             w.writerow(["2025-03-15", f"Nhà hảo tâm số {i % 5000}", "TOHIEU",
-                        "transfer" if i % 3 else "cash", 100_000 + i])
+                        "transfer" if i % 3 else "cash", 100_000 + i, "1121.AGR" if i % 3 else ""])
     killed = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
     clean = f"sqlite:///{tmp_path / 'clean.sqlite3'}"
     for url in (killed, clean):

@@ -303,3 +303,78 @@ def test_reports_awards_by_program_register_with_votes_and_reservations(council)
     assert first.state == "closed" and first.paid == 166_000_000 and first.decision == "QD/25 0000001"
     assert [(m, v, c) for m, v, _at, c in first.votes] == [("hd1", "approve", "hd1 đồng ý"),
                                                          ("hd2", "approve", "hd2 đồng ý")]
+
+
+def test_a_council_of_two_approves_a_batch_one_of_them_prepared(books):
+    """Issue 24: the default quorum counts only those who may vote — a council of two, one of whom
+    prepared the batch, needs the other's approval (1/1), not a majority of two that can never come."""
+    for login in ("hd1", "hd2"):
+        services.add_user(books.db, login=login, name=login, password=PW, roles=[("SLA", "council")])
+    services.add_user(books.db, login="tq", name="tq", password=PW, roles=[("SLA", "treasurer")])
+    services.add_program(books.db, "SLA", code="TSMT", name="Tiếp sức mùa thi", funds=["TOHIEU"],
+                         default_amount=500_000)
+    give(books, 10_000_000)
+    rid = students(books, 1)[0]
+    bid = services.create_batch(books.db, "SLA", title="Đợt 1", lines=[LineInput(rid, "TSMT")], user="hd1")["id"]
+    services.submit_batch(books.db, "SLA", bid, user="hd1")
+    with books.db.read() as c:
+        assert d.tally(c, books.org_id, bid, 1) == {"approvals": 0, "quorum": 1}
+    with pytest.raises(NotAllowed):
+        services.vote_batch(books.db, "SLA", bid, approve=True, user="hd1")  # its preparer never votes
+    r = services.vote_batch(books.db, "SLA", bid, approve=True, user="hd2")
+    assert r["state"] == "approved" and (r["approvals"], r["quorum"]) == (1, 1)
+    paid = services.pay_batch(books.db, "SLA", bid, user="tq")
+    assert paid["paid"] == 1 and paid["closed"]
+    # prepared by the treasurer, who is not on the council: both members may vote, a majority of two is two
+    other = services.create_batch(books.db, "SLA", title="Đợt 2", lines=[LineInput(rid, "TSMT")], user="tq")["id"]
+    services.submit_batch(books.db, "SLA", other, user="tq")
+    first = services.vote_batch(books.db, "SLA", other, approve=True, user="hd1")
+    assert first["state"] == "submitted" and (first["approvals"], first["quorum"]) == (1, 2)
+    assert services.vote_batch(books.db, "SLA", other, approve=True, user="hd2")["state"] == "approved"
+
+
+def test_recipients_are_found_by_part_of_the_name_school_or_commune_and_a_line_takes_a_name(council):
+    """Issue 24: a batch line needs its recipient; a person finds them by what they know of them and names
+    them; a name two recipients share is refused with both listed, never guessed."""
+    books = council
+    give(books, 10_000_000)
+
+    def add(name, school, commune, born=None):
+        return services.add_recipient(books.db, "SLA", RecipientInput(
+            full_name=name, school=school, commune=commune, birth_date=born), user="tq")["id"]
+
+    minh = add("Lò Văn Minh", "THPT Tô Hiệu", "Chiềng Lề")
+    mai = add("Cầm Thị Mai", "THPT Chiềng Sinh", "Chiềng Sinh")
+    an1 = add("Nguyễn Văn An", "THCS Quyết Thắng", "Quyết Thắng", date(2010, 1, 2))
+    an2 = add("Nguyễn Văn An", "THPT Tô Hiệu", "Hua La", date(2009, 5, 6))
+
+    def found(q):
+        with books.db.read() as c:
+            total, rows = d.search_recipients(c, books.org_id, q)
+        assert total == len(rows)
+        return {x.id for x in rows}
+
+    assert found("MIN") == {minh}  # the beginning of a word of the name, any case
+    assert found("Tô Hiệu") == {minh, an2}  # the school
+    assert found("chiềng") == {minh, mai}  # the commune (and Mai's school)
+    assert found("chieng le") == {minh}  # typed without diacritics
+    assert found("an tô hiệu") == {an2}  # every word, wherever it is
+    assert found("Hà Nội") == set()
+
+    bid = services.create_batch(books.db, "SLA", title="Đợt 1", lines=[
+        LineInput("lò văn  minh", "TSMT"), LineInput(f"#{mai} Cầm Thị Mai — THPT Chiềng Sinh", "TSMT")],
+        user="tq")["id"]
+    with books.db.read() as c:
+        assert [(ln.recipient_id, ln.recipient) for ln in d.lines_of(c, books.org_id, bid)] == [
+            (minh, "Lò Văn Minh"), (mai, "Cầm Thị Mai")]
+    with pytest.raises(InvalidInput) as err:
+        services.add_batch_lines(books.db, "SLA", bid, [LineInput("Nguyễn Văn An", "TSMT"),
+                                                        LineInput("Không Có Ai", "TSMT")], user="tq")
+    first, second = err.value.params["rows"]
+    assert (first["line"], first["field"], first["reason"], first["ids"]) == (
+        1, "recipient", "ambiguous_recipient", [an1, an2])
+    assert "THCS Quyết Thắng" in first["candidates"] and "THPT Tô Hiệu" in first["candidates"]
+    assert (second["line"], second["field"], second["reason"]) == (2, "recipient", "not_found")
+    assert state(books, bid).lines == 2  # all or nothing
+    services.add_batch_lines(books.db, "SLA", bid, [LineInput(an2, "TSMT")], user="tq")  # picked by its id
+    assert state(books, bid).lines == 3

@@ -14,6 +14,7 @@ from ledger.donations import DonationInput, DonorInput
 from ledger.errors import (
     AlreadyReversed,
     Conflict,
+    ImportFailed,
     InsufficientFunds,
     InvalidAmount,
     InvalidInput,
@@ -44,6 +45,35 @@ def test_cash_gift_debits_cash_credits_income_and_raises_spendable(books):
 def test_transfer_goes_to_the_named_bank_sub_account_of_1121(books):
     r = give(books, 2_000_000, kind="transfer", bank_account="1121.BIDV")
     assert ("1121.BIDV", "TOHIEU", 2_000_000) in _postings(books, r["tx_id"])
+
+
+def test_a_transfer_without_its_bank_goes_to_the_only_bank_or_is_refused_never_to_the_first(books, tmp_path):
+    """Issue 24: with one bank account a transfer that names none goes to it; with two (Agribank's code
+    sorts first) it is refused — for a gift and a pledge's payment alike — and nothing is written."""
+    r = give(books, 2_000_000, kind="transfer")
+    assert ("1121.BIDV", "TOHIEU", 2_000_000) in _postings(books, r["tx_id"])
+    services.add_bank_account(books.db, books.org, code="1121.AGR", bank_name="Agribank Sơn La",
+                              account_no="7900201003456", user="test")
+    pledge = give(books, 5_000_000, kind="pledge")
+    before = snapshot(books.db)
+    with pytest.raises(InvalidInput) as err:
+        give(books, 3_000_000, kind="transfer")
+    assert err.value.params["reason"] == "bank_account_required"
+    assert err.value.params["accounts"] == "1121.AGR, 1121.BIDV"
+    with pytest.raises(InvalidInput) as err:
+        services.pay_pledge(books.db, books.org, pledge_id=pledge["donation_id"], amount=1_000_000,
+                            on=date(2025, 3, 2), method="transfer", user="test")
+    assert err.value.params["reason"] == "bank_account_required"
+    path = tmp_path / "dot.csv"
+    path.write_text("date,donor,fund,kind,amount,bank_account\n2025-03-02,Lò Văn Hải,TOHIEU,transfer,500000,\n"
+                    "2025-03-02,Cầm Thị Hoa,TOHIEU,transfer,600000,1121.BIDV\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as err:  # an imported transfer names its bank too
+        services.import_donations(books.db, books.org, path, user="test")
+    assert [(e["row"], e["column"], e["code"]) for e in err.value.params["errors"]] == [
+        (2, "bank_account", "bank_account_required")]
+    assert snapshot(books.db) == before
+    r = give(books, 3_000_000, kind="transfer", bank_account="1121.AGR")  # named: booked where it says
+    assert ("1121.AGR", "TOHIEU", 3_000_000) in _postings(books, r["tx_id"])
 
 
 def test_in_kind_gift_is_valued_and_not_spendable_money(books):
