@@ -11,10 +11,17 @@ in the same unit of work:
 | step | debit | credit |
 |---|---|---|
 | approval (money) | 811 awards | 3388 awards payable — *reserved*: still in the balance, no longer spendable |
-| approval (a line paid from an earmarked gift) | 3381 earmarked | 3388 |
+| approval (a line paid from an earmarked gift) | — nothing: the gift's money is already held apart on 3381, outside the fund's balance; the line holds it (``batch_lines``) |
 | payment, one line at a time or all (voucher ``PC``) | 3388 | 111 cash or 1121.x bank |
+| payment of an earmarked line | 3381 earmarked | 111 cash or 1121.x bank |
 | handing over an item in kind (voucher ``PC``) | 811 | 152 goods |
-| cancelling an unpaid line | 3388 | 811 (or 3381) — the reservation released |
+| cancelling an unpaid line | 3388 | 811 — the reservation released (an earmarked line: nothing to book) |
+
+An earmarked line never passes through 3388: the fund's balance, its reserved money and its spending
+(``books.statements.flow``) count the fund's own money only, so a named recipient's gift approved in one
+period and paid in the next is neither the fund's money nor its spending in either. (Books approved before
+this rule moved earmarked lines 3381 → 3388 at approval; their payment and cancellation still go through
+3388, read from the approval entry.)
 
 The journal refuses any entry that takes a fund's spendable balance below zero (SPEC rule 5), and the
 approval waits for the organization's chain head like every writer: of several approvals competing for
@@ -184,6 +191,8 @@ def recipient_by_name(conn: Connection, org_id: int, name: str) -> int:
     text = " ".join((name or "").split())
     picked = re.match(r"#?(\d+)(?:\s|$)", text)  # "12", "#12" or what the type-ahead fills in: "#12 Lò Văn Minh — …"
     if picked and (text[0] == "#" or text.isdigit()):
+        if len(picked.group(1)) > 12:  # no recipient has such an id (and the database could not read it)
+            raise NotFound(f"recipient {picked.group(1)} not found", entity="recipient", id=picked.group(1))
         return recipient_id(conn, org_id, int(picked.group(1)))
     if not text:
         raise InvalidInput("a line names its recipient", field="recipient", reason="required")
@@ -586,7 +595,6 @@ def _approve(conn: Connection, org_id: int, batch_id: int, *, on: date, user: st
                          .order_by(bl.c.line_no)).all()
     award = account_id_by_role(conn, org_id, "award_expense")
     payable = account_id_by_role(conn, org_id, "awards_payable")
-    earmarked = account_id_by_role(conn, org_id, "earmarked_payable")
     goods = account_id_by_role(conn, org_id, "goods")
     sums: dict[tuple[int, int], int] = defaultdict(int)
     in_kind: dict[int, int] = defaultdict(int)
@@ -594,7 +602,9 @@ def _approve(conn: Connection, org_id: int, batch_id: int, *, on: date, user: st
         if ln.item_description:
             in_kind[ln.fund_id] += ln.amount  # handed over later, from the goods the fund holds
             continue
-        sums[(earmarked if ln.earmark_donation_id else award, ln.fund_id)] += ln.amount
+        if ln.earmark_donation_id:
+            continue  # held apart on 3381 already, and held for this line by the line itself
+        sums[(award, ln.fund_id)] += ln.amount
     codes = dict(conn.execute(sa.select(f.c.id, f.c.code).where(f.c.org_id == org_id)).all())
     # what earmarked gifts still hold, again: beside the batches approved since these lines were added
     _check_earmarks(conn, batch_id, None, states=("approved", "closed"))
@@ -634,7 +644,7 @@ def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | N
         raise InvalidInput("paid before it was approved", field="date", reason="before_approval")
     bl = s.batch_lines
     q = sa.select(bl.c.id, bl.c.line_no, bl.c.fund_id, bl.c.amount, bl.c.item_description, bl.c.state,
-                  bl.c.recipient_id).where(bl.c.batch_id == batch_id).order_by(bl.c.line_no)
+                  bl.c.recipient_id, bl.c.earmark_donation_id).where(bl.c.batch_id == batch_id).order_by(bl.c.line_no)
     rows = conn.execute(q).all()
     by_no = {r.line_no: r for r in rows}
     if line_nos is None:
@@ -659,6 +669,7 @@ def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | N
     else:
         source = account_id_by_role(conn, org_id, "cash")
     payable = account_id_by_role(conn, org_id, "awards_payable")
+    held_for = _earmarked_lines_account(conn, org_id, batch.approved_tx_id)
     award = account_id_by_role(conn, org_id, "award_expense")
     goods = account_id_by_role(conn, org_id, "goods")
     kind_needs: dict[int, int] = defaultdict(int)
@@ -684,7 +695,8 @@ def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | N
             lines = (Line(award, r.fund_id, r.amount), Line(goods, r.fund_id, -r.amount))
             what = f"Trao {r.item_description} cho {names[r.recipient_id]}"
         else:
-            lines = (Line(payable, r.fund_id, r.amount), Line(source, r.fund_id, -r.amount))
+            lines = (Line(held_for if r.earmark_donation_id else payable, r.fund_id, r.amount),
+                     Line(source, r.fund_id, -r.amount))
             what = f"Chi trả {names[r.recipient_id]} theo quyết định (dòng {r.line_no})"
         entries.append(Entry(on, what, lines, doc_ref=v.label, source="batch_payment"))
     posted = post(conn, org_id, entries, user=user)
@@ -716,9 +728,11 @@ def cancel(conn: Connection, org_id: int, batch_id: int, line_no: int, *, reason
     if ln.state != "open":
         raise Conflict(f"line {line_no} is {ln.state}", reason="line_not_open")
     tx_id = None
-    if not ln.item_description:
+    payable = account_id_by_role(conn, org_id, "awards_payable")
+    earmarked_through = _earmarked_lines_account(conn, org_id, batch.approved_tx_id) if ln.earmark_donation_id else None
+    if not ln.item_description and earmarked_through != account_id_by_role(conn, org_id, "earmarked_payable"):
+        # an award releases its reservation; an earmarked line approved under the old rule goes back to 3381
         back = account_id_by_role(conn, org_id, "earmarked_payable" if ln.earmark_donation_id else "award_expense")
-        payable = account_id_by_role(conn, org_id, "awards_payable")
         tx_id = post(conn, org_id, [Entry(on, f"Hủy dòng {line_no} của danh sách chi: {reason}",
                                           (Line(payable, ln.fund_id, ln.amount), Line(back, ln.fund_id, -ln.amount)),
                                           doc_ref=f"batch:{batch_id}", source="batch_cancel")], user=user)[0].tx_id
@@ -726,6 +740,17 @@ def cancel(conn: Connection, org_id: int, batch_id: int, line_no: int, *, reason
                                                             cancel_tx_id=tx_id))
     return {"id": batch_id, "line": line_no, "released": 0 if ln.item_description else ln.amount,
             "closed": _close_if_done(conn, batch_id)}
+
+
+def _earmarked_lines_account(conn: Connection, org_id: int, approved_tx_id: int | None) -> int:
+    """The account an approved batch's earmarked lines are paid from: 3381 itself, unless the batch was
+    approved under the earlier rule, whose approval entry moved them to 3388 (then 3388)."""
+    earmarked = account_id_by_role(conn, org_id, "earmarked_payable")
+    if approved_tx_id is not None and conn.execute(
+            sa.select(s.postings.c.id).where(s.postings.c.tx_id == approved_tx_id,
+                                             s.postings.c.account_id == earmarked).limit(1)).first():
+        return account_id_by_role(conn, org_id, "awards_payable")
+    return earmarked
 
 
 def _close_if_done(conn: Connection, batch_id: int) -> bool:
@@ -986,7 +1011,8 @@ def reservations(conn: Connection, org_id: int) -> list[Reservation]:
     open_ = {fid: (n, nb) for fid, n, nb in conn.execute(
         sa.select(bl.c.fund_id, sa.func.count(), sa.func.count(sa.distinct(bl.c.batch_id)))
         .join(b, b.c.id == bl.c.batch_id)
-        .where(b.c.org_id == org_id, b.c.state == "approved", bl.c.state == "open", bl.c.item_description.is_(None))
+        .where(b.c.org_id == org_id, b.c.state == "approved", bl.c.state == "open", bl.c.item_description.is_(None),
+               bl.c.earmark_donation_id.is_(None))
         .group_by(bl.c.fund_id))}
     return [Reservation(code, name, -held.get(fid, 0), *open_.get(fid, (0, 0)))
             for fid, code, name in conn.execute(sa.select(f.c.id, f.c.code, f.c.name).where(f.c.org_id == org_id)

@@ -81,7 +81,7 @@ def parse_number(text: str) -> tuple[str, tuple[int, ...], int]:
     if t and t[0].upper() == "QĐ":  # a decision's number as printed ("QĐ/25 0000001"): the series is "QD"
         t[0] = "QD"
     if (len(t) != 3 or not t[0].isascii() or not t[0].isalpha() or not t[1].isascii() or not t[1].isdigit()
-            or len(t[1]) not in (2, 4) or not t[2].isascii() or not t[2].isdigit()):
+            or len(t[1]) not in (2, 4) or not t[2].isascii() or not t[2].isdigit() or len(t[2]) > 9):
         raise InvalidInput(f"{text!r} is not a document number like BN/25 0000123", field="number",
                            reason="bad_document_number")
     yy = int(t[1])

@@ -5,6 +5,7 @@ phone's menu is folded so that the page's content starts near the top (within ~7
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from ledger import services
 
@@ -22,10 +23,14 @@ PUBLIC_PAGES = ["/p/SLA/", "/p/SLA/funds/TOHIEU", "/p/SLA/give"]
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("layout"))
+    tmp = tmp_path_factory.mktemp("layout")
+    env = pytest.MonkeyPatch()
+    env.setenv("QUY_PRINTS", str(tmp / "prints"))  # where a long register's background export is written
+    server = start_server(tmp)
     services.add_user(server.db, login=ADMIN, name="Quản trị", password=ADMIN_PASSWORD, roles=[(ORG, "admin")])
     yield server
     server.stop()
+    env.undo()
 
 
 @pytest.mark.parametrize("size", ["phone", "laptop"])
@@ -79,3 +84,37 @@ def test_the_phone_menu_is_folded_and_content_starts_near_the_top(live, open_pag
     assert menu.first.is_visible()  # and opens on a tap
     menu.first.click()
     page.wait_for_url(f"{live.url}/o/{ORG}/journal")
+
+
+ALL, ALL_PASSWORD = "tatca", "mat-khau-moi-vai-tro-2025"
+
+
+@pytest.mark.parametrize("size", ["phone", "laptop"])
+def test_no_page_at_all_scrolls_sideways(live, open_page, size):
+    """Every page of the app — each GET route of the URL map, its parameters filled from the demo books as the
+    Vietnamese walk (test_vietnamese_pages) fills them — opened by one person who holds every role, and by the
+    public: none is wider than the screen (a wide table scrolls inside its own frame)."""
+    from .test_vietnamese_pages import _ids, _urls
+
+    services.add_user(live.db, login=f"{ALL}{size}", name="Người giữ mọi vai trò", password=ALL_PASSWORD,
+                      roles=[(ORG, "admin"), (ORG, "treasurer"), (ORG, "council")])
+    urls = [url for _rule, url in _urls(live.server.app, _ids(live.db), strict=False)]
+    assert len(urls) > 50
+    page = open_page(**(PHONE if size == "phone" else LAPTOP))
+    wide, opened = {}, 0
+    for who in (None, f"{ALL}{size}"):
+        if who:
+            login(page, live.url, who, ALL_PASSWORD)
+        for url in urls:
+            try:
+                r = page.goto(live.url + url)
+            except PlaywrightError as e:  # a file, not a page
+                assert "Download is starting" in str(e), (url, e)
+                continue
+            if r is None or r.status != 200 or not r.headers.get("content-type", "").startswith("text/html"):
+                continue
+            opened += 1
+            if not (o := overflow(page))["ok"]:
+                wide[f"{url} ({who or 'public'})"] = o
+    assert opened > 50, opened
+    assert not wide, f"pages wider than the {size}'s screen: {wide}"

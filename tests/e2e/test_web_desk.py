@@ -197,3 +197,23 @@ def test_the_api_lists_donations_with_the_same_filters(app, gifts):
     for bad in ("min_amount=1.5", "min_amount=-1", "from=2025-13-01", "kind=gold"):
         r = c.get(f"/api/v1/organizations/SLA/donations?{bad}")
         assert r.status_code == 422 and r.get_json()["code"], (bad, r.status_code)
+
+
+def test_numbers_too_big_for_the_database_are_refused_or_find_nothing_never_a_500(app, gifts, db):
+    """From a review: a receipt number of twenty digits in the search (page, API) or a recipient typed as
+    ``#`` and twenty digits raised OverflowError (SQLite) — a 500."""
+    from ledger.disbursements import recipient_by_name
+    from ledger.errors import NotFound
+    from ledger.orgs import org_id_by_code
+
+    c = client_for(app, "thuquy")
+    huge = "9" * 20
+    for query in (f"q=BN/25+{huge}", f"q={huge}", f"donor_id={huge}", f"min_amount={huge}", f"max_amount={huge}"):
+        r = c.get(f"/o/SLA/donations?{query}")
+        assert r.status_code in (200, 422), (query, r.status_code)
+        if r.status_code == 200 and query.startswith("q="):
+            assert "<tr data-donation" not in r.get_data(as_text=True), query
+        api = c.get(f"/api/v1/organizations/SLA/donations?{query}")
+        assert api.status_code in (200, 422), (query, api.status_code)
+    with db.read() as conn, pytest.raises(NotFound):
+        recipient_by_name(conn, org_id_by_code(conn, "SLA"), f"#{huge} Lò Văn Minh")

@@ -211,6 +211,36 @@ def test_an_earmarked_gift_goes_only_to_the_recipient_it_names(council):
     assert f.balance == 0 and f.liabilities == 0
 
 
+def test_an_earmarked_line_approved_in_one_year_and_paid_in_the_next_is_never_the_funds_money(council):
+    """Issue 24 (from a review): a named recipient's gift approved in December and paid in January was the
+    fund's balance in between and negative spending in one year, spending in the next. It never passes
+    through 3388 now: each year opens + receipts − payments = closes, no payment and no balance of the fund
+    holds it, and it is passed on (3381 debited) in the year it is paid."""
+    from books.beancount import Period
+    from books.service import fund_statement
+
+    books = council
+    (lan,) = students(books, 1, "Lò Thị")
+    gift = give(books, 5_000_000, name="Đinh Thị Lan", fund="KHT", earmark="Học bổng cho em Lò Thị 001",
+                on=date(2025, 12, 1))
+    bid = draft(books, [lan], amount=5_000_000, program="NEKH", fund="KHT", earmark=gift["donation_id"])
+    services.submit_batch(books.db, "SLA", bid, user="tq")
+    for m in ("hd1", "hd2"):
+        services.vote_batch(books.db, "SLA", bid, approve=True, on=date(2025, 12, 20), user=m)
+    year = {y: Period(date(y, 1, 1), date(y, 12, 31)) for y in (2025, 2026)}
+    approved = fund_statement(books.db, "SLA", "KHT", period=year[2025])
+    assert figures(books, "KHT").balance == 0 and figures(books, "KHT").reserved == 0
+    services.pay_batch(books.db, "SLA", bid, on=date(2026, 1, 10), user="tq")
+    paid = fund_statement(books.db, "SLA", "KHT", period=year[2026])
+    for st in (approved, paid):
+        assert st.opening.balance + st.receipts - st.payments == st.closing.balance, st
+        assert (st.receipts, st.payments, st.opening.balance, st.closing.balance) == (0, 0, 0, 0), st
+    assert (approved.earmarked_received, approved.earmarked_paid) == (5_000_000, 0)
+    assert (paid.earmarked_received, paid.earmarked_paid) == (0, 5_000_000)
+    f = figures(books, "KHT")
+    assert f.balance == 0 and f.liabilities == 0 and f.reserved == 0
+
+
 def test_bad_lines_are_all_reported_and_nothing_is_written(council, db):
     books = council
     rid = students(books, 1)[0]
