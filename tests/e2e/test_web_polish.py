@@ -141,6 +141,15 @@ def test_show_on_the_receipt_register_keeps_the_series(app):
     assert "SỔ ĐĂNG KÝ BIÊN NHẬN" in shown and "năm 2025" in shown
 
 
+def test_the_receipt_register_form_names_the_year_it_shows_when_none_was_asked(app):
+    c = client_for(app, "kiemtra")
+    fields, shown = _submit_period_form(c, "/o/SLA/books/registers/receipts")
+    assert fields.get("year") == str(clock.today().year)
+    assert f"năm {clock.today().year}" in shown
+    fields, shown = _submit_period_form(c, "/o/SLA/books/registers/receipts?year=2024&from=2025-01-01")
+    assert fields.get("year") == "2024" and "from" not in fields
+
+
 def test_show_on_the_deposit_register_keeps_the_chosen_day(app):
     c = client_for(app, "kiemtra")
     fields, shown = _submit_period_form(c, "/o/SLA/books/registers/deposits?as_of=2025-06-30")
