@@ -63,14 +63,18 @@ def index(org: str):
     return render_template("books.html", org=info, funds=funds, args=request.args)
 
 
-def _page(org: str, table: tables.Table, kind: str, download: str, charts=(), **values):
-    """A statement or register as a page, with its PDF, XLSX and CSV downloads (and its charts, if any)."""
+def _page(org: str, table: tables.Table, kind: str, download: str, charts=(), period: str = "range",
+          shown: dict | None = None, **values):
+    """A statement or register as a page, with its PDF, XLSX and CSV downloads (and its charts, if any);
+    ``period`` is what its form asks for: ``range`` (from, to), ``year`` (year; series kept) or ``as_of``,
+    filled in from ``shown`` (what the page shows when the query does not say)."""
     with db().read() as conn:
         info = org_info(conn, org)
         funds = _funds(conn)
     large = download in ("books.donations_register_file", "books.register_file") and len(table.rows) > LARGE_EXPORT
     return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind=kind,
                            downloads=_downloads(download, org=org, **values), charts=charts, large=large,
+                           period=period, shown={**(shown or {}), **_args()},
                            page_rows=LARGE_EXPORT if large else None)
 
 
@@ -277,7 +281,11 @@ def _register_builder(kind: str, *, lazy: bool = False):
 @bp.get(f"/o/<org>/books/registers/<{REGISTERS}:register_kind>")
 @requires("read")
 def register(org: str, register_kind: str):
-    return _page(org, _register(register_kind), "register", "books.register_file", register_kind=register_kind)
+    # the receipt register is a year's numbers and the deposit register a day's: "Show" keeps what it reads
+    period = {"receipts": "year", "deposits": "as_of"}.get(register_kind, "range")
+    shown = {"year": str(clock.today().year), "as_of": clock.today().isoformat()}
+    return _page(org, _register(register_kind), "register", "books.register_file", period=period, shown=shown,
+                 register_kind=register_kind)
 
 
 @bp.get(f"/o/<org>/books/registers/<{REGISTERS}:register_kind>.<{FORMATS}:fmt>")

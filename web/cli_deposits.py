@@ -58,8 +58,13 @@ def deposit_open(c: Ctx, org, contract, bank_account, principal, rate, start, mo
         start=_date(start) or clock.today(), shares=_share(shares, fund_code, amount), term_months=months,
         term_days=days, pays="monthly" if monthly else "maturity", rollover=rollover, demand_rate=demand_rate),
         user=c.user, key=key)
-    _out(r, as_json, f"Deposit {r['contract_no']} opened ({r['account']}), matures {r['maturity']}, "
-                     f"earns {format_vnd(r['interest'])} over its term.")
+    _out(r, as_json, f"Đã mở khoản tiền gửi {r['contract_no']} ({r['account']}), đáo hạn {_dmy(r['maturity'])}, "
+                     f"lãi cả kỳ hạn {format_vnd(r['interest'])}.")
+
+
+def _dmy(day) -> str:
+    """A date of a command's result (an ISO string in its JSON) as people write it here: dd/mm/yyyy."""
+    return f"{clock.parse_date(day):%d/%m/%Y}"
 
 
 def _row(r) -> dict:
@@ -154,7 +159,7 @@ def deposit_adjust(c: Ctx, org, contract, amount, on, reference, key, as_json) -
     value = sign * parse_amount_text(text.lstrip("+-−"))
     r = services.adjust_deposit(c.db, org, contract, on=_date(on), amount=value, reference=reference, user=c.user,
                                 key=key)
-    _out(r, as_json, f"Adjusted {r['contract_no']} to the bank's figure by {r['adjustment']:+d} đ.")
+    _out(r, as_json, f"Đã điều chỉnh {r['contract_no']} theo số của ngân hàng: {r['adjustment']:+d} đ.")
 
 
 @deposit.command("settle")
@@ -172,11 +177,12 @@ def deposit_settle(c: Ctx, org, contract, on, new_rate, bank_interest, reference
     r = services.settle_deposit(c.db, org, contract, on=_date(on), new_rate=new_rate, user=c.user, key=key,
                                 bank_interest=parse_amount_text(bank_interest) if bank_interest else None,
                                 reference=reference)
-    text = f"Deposit {r['contract_no']} settled: interest {format_vnd(r['interest'])}."
+    text = f"Đã tất toán khoản tiền gửi {r['contract_no']}: lãi {format_vnd(r['interest'])}."
     if r.get("adjustment"):
-        text += f" Adjusted to the bank's figure by {r['adjustment']:+d} đ."
+        text += f" Điều chỉnh theo số của ngân hàng: {r['adjustment']:+d} đ."
     if r.get("rolled_into"):
-        text += f" Rolled into {r['rolled_into']['contract_no']} (matures {r['rolled_into']['maturity']})."
+        text += (f" Tái tục thành {r['rolled_into']['contract_no']} "
+                 f"(đáo hạn {_dmy(r['rolled_into']['maturity'])}).")
     _out(r, as_json, text)
 
 
@@ -192,9 +198,9 @@ def deposit_withdraw(c: Ctx, org, contract, amount, on, key, as_json) -> None:
     """Withdraw all or part of a deposit before maturity (the demand rate on the withdrawn part)."""
     r = services.withdraw_deposit(c.db, org, contract, on=_date(on), amount=parse_amount_text(amount), user=c.user,
                                   key=key)
-    _out(r, as_json, f"Withdrew {format_vnd(r['withdrawn'])} from {r['contract_no']}: demand interest "
-                     f"{format_vnd(r['interest'])}, accrual reversed {format_vnd(r['reversed'])}; "
-                     f"{format_vnd(r['remaining'])} stays on deposit.")
+    _out(r, as_json, f"Đã rút {format_vnd(r['withdrawn'])} từ {r['contract_no']}: lãi không kỳ hạn "
+                     f"{format_vnd(r['interest'])}, hủy lãi dự thu {format_vnd(r['reversed'])}; "
+                     f"còn gửi {format_vnd(r['remaining'])}.")
 
 
 @main.command("accrue")
@@ -205,7 +211,8 @@ def deposit_withdraw(c: Ctx, org, contract, amount, on, key, as_json) -> None:
 def accrue_cmd(c: Ctx, org: str, through: str, as_json: bool) -> None:
     """The month-end job: accrue the deposits' interest (running it twice books nothing new)."""
     r = services.accrue(c.db, org, _date(through), user=c.user)
-    _out(r, as_json, f"Through {r['through']}: {r['events']} accruals and payments, {format_vnd(r['amount'])}.")
+    _out(r, as_json, f"Đến ngày {_dmy(r['through'])}: {r['events']} bút toán dự thu và nhận lãi, "
+                     f"{format_vnd(r['amount'])}.")
 
 
 @main.group()
@@ -231,7 +238,7 @@ def principal_move(c: Ctx, org, fund, direction, amount, number, on, reason, key
         raise click.UsageError("say --release or --raise")
     r = services.move_principal(c.db, org, fund=fund, amount=parse_amount_text(amount), direction=direction,
                                 number=number, decided_on=_date(on), reason=reason, user=c.user, key=key)
-    _out(r, as_json, f"Decision {r['number']} recorded: the protected principal of {r['fund']} is now "
+    _out(r, as_json, f"Đã ghi quyết định {r['number']}: vốn gốc của {r['fund']} nay là "
                      f"{format_vnd(r['principal'])}.")
 
 

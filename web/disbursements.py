@@ -365,8 +365,12 @@ def stipends_page(org: str):
         info = org_info(conn, org)
         rows = stipends.report(conn, g.org_id)
         progs = d.programs_list(conn, g.org_id)
+        r = s.recipients
+        people = conn.execute(sa.select(r.c.id, r.c.full_name, r.c.school, r.c.commune, r.c.birth_date).where(
+            r.c.org_id == g.org_id).order_by(r.c.full_name, r.c.id).limit(PICK_LIST)).all()
     total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}
     return render_template("stipends.html", org=info, rows=rows, total=total, programs=progs,
+                           people=[recipient_label(x) for x in people],
                            form={"form_key": uuid.uuid4().hex, "month": clock.today().strftime("%Y-%m")})
 
 

@@ -146,7 +146,9 @@ def donation_new(org: str):
         donor = queries.donor(conn, g.org_id, donor_id) if donor_id is not None else None
     form = request.form if request.method == "POST" else {
         "date": clock.today().isoformat(), "kind": "cash", "listed": "1", "form_key": uuid.uuid4().hex,
-        "fund": request.args.get("fund", ""), "campaign": request.args.get("campaign", "")}
+        "fund": request.args.get("fund", ""), "campaign": request.args.get("campaign", ""),
+        # the only bank account is the one a transfer goes to; with several, the treasurer names it
+        "bank_account": choices["banks"][0].code if len(choices["banks"]) == 1 else ""}
     render = lambda status=200, **kw: (render_template(  # noqa: E731
         "donation_form.html", org=info, form=form, donor=donor, kinds=DONATION_KINDS, **choices, **kw), status)
     if request.method == "GET":
