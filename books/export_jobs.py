@@ -13,6 +13,7 @@ so they are readable by this user only and named by an unguessable token.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
@@ -32,7 +33,15 @@ from . import tables
 STALE_AFTER = 60.0
 #: How often (at most) a running job writes its progress.
 REPORT_EVERY = 0.5
+#: How often a running job says it is alive while it writes no row (counting, sorting, saving the file).
+HEARTBEAT = 10.0
+#: Exports written at once by one process; more wait their turn (a database connection and a core each).
+AT_ONCE = 2
 WORKER_LOST = "worker_lost"
+#: What a failed job says: a code, never the exception's text (it may name tables or paths); that is logged.
+EXPORT_FAILED = "export_failed"
+_TURNS = threading.BoundedSemaphore(AT_ONCE)
+log = logging.getLogger("quy.exports")
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _THREADS: list[threading.Thread] = []
 
@@ -71,6 +80,7 @@ def start(db: Database, org_id: int, build: Callable[[Connection], tables.Table]
     _write(progress_path, {"state": "running", "done": 0, "total": 0, "fmt": fmt, "name": name, "error": None})
     t = threading.Thread(target=_run, args=(db, build, fmt, name, progress_path, base.with_suffix(f".{fmt}")),
                          name=f"quy-export-{token[:8]}", daemon=True)
+    _THREADS[:] = [x for x in _THREADS if x.is_alive()]
     _THREADS.append(t)
     t.start()
     if wait:
@@ -82,14 +92,24 @@ def _run(db: Database, build, fmt: str, name: str, progress_path: Path, out: Pat
     part = out.with_suffix(".part")
     state = {"state": "running", "done": 0, "total": 0, "fmt": fmt, "name": name, "error": None}
     last = [0.0]
+    lock, stop = threading.Lock(), threading.Event()
 
     def progress(done: int) -> None:
         if time.monotonic() - last[0] > REPORT_EVERY:
             last[0] = time.monotonic()
-            _write(progress_path, {**state, "done": done})
+            with lock:
+                state["done"] = done
+                _write(progress_path, state)
 
+    def beat() -> None:  # alive while no row is written: waiting its turn, counting, saving the file
+        while not stop.wait(HEARTBEAT):
+            with lock:
+                if not stop.is_set():
+                    _write(progress_path, state)
+
+    threading.Thread(target=beat, name="quy-export-beat", daemon=True).start()
     try:
-        with db.read() as conn:
+        with _TURNS, db.read() as conn:
             table = build(conn)
             state["total"] = table.count() if table.count else len(table.rows)  # type: ignore[arg-type]
             _write(progress_path, state)
@@ -104,10 +124,17 @@ def _run(db: Database, build, fmt: str, name: str, progress_path: Path, out: Pat
                         progress(min(n, state["total"]))
         os.chmod(part, 0o600)
         os.replace(part, out)
-        _write(progress_path, {**state, "state": "done", "done": state["total"] or n})
-    except BaseException as e:  # noqa: BLE001 - a job must never stay "running" after its thread ends
+        with lock:
+            stop.set()
+            _write(progress_path, {**state, "state": "done", "done": state["total"] or n})
+    except BaseException:  # noqa: BLE001 - a job must never stay "running" after its thread ends
+        log.exception("export %s failed", progress_path.stem)
         part.unlink(missing_ok=True)
-        _write(progress_path, {**state, "state": "failed", "error": f"{type(e).__name__}: {e}"[:1000]})
+        with lock:
+            stop.set()
+            _write(progress_path, {**state, "state": "failed", "error": EXPORT_FAILED})
+    finally:
+        stop.set()
 
 
 def status(org_id: int, token: str) -> dict | None:

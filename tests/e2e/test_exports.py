@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tracemalloc
 from datetime import date
 
@@ -179,3 +180,49 @@ def test_a_long_register_is_made_in_the_background_with_a_progress_bar(db, audit
     assert auditor.get("/o/SLA/books/exports/..%2F..%2Fetc").status_code == 404
     files = list((tmp_path / "prints" / "exports").iterdir())
     assert files and all(p.stat().st_mode & 0o077 == 0 for p in files)  # donors' names: this user only
+
+
+def test_a_background_export_stays_alive_while_it_writes_no_row_and_fails_with_a_code(tmp_path, monkeypatch, db):
+    """From a review: a job that spent over a minute counting, sorting or saving (no row written) was shown
+    as "worker lost"; a failure showed the exception's text (tables, paths) to the user; any number of jobs
+    ran at once. A job now beats while it writes nothing, waits its turn (two at a time per process), and
+    fails with the code ``export_failed`` (the exception goes to the log)."""
+    import threading
+    import time
+
+    from books import export_jobs
+
+    monkeypatch.setenv("QUY_PRINTS", str(tmp_path / "prints"))
+    monkeypatch.setattr(export_jobs, "HEARTBEAT", 0.05)
+    monkeypatch.setattr(export_jobs, "STALE_AFTER", 0.5)
+    release = threading.Event()
+
+    def slow(conn):  # a table that takes long before its first row (a sort, a count)
+        release.wait(10)
+        raise RuntimeError("secret table quy_internal at /srv/quy")
+
+    token = export_jobs.start(db, 1, slow, "csv", "x.csv")
+    time.sleep(1.2)  # over twice STALE_AFTER with no row written
+    alive = export_jobs.status(1, token)
+    assert alive["state"] == "running", alive  # it beat: not taken for a lost worker
+    release.set()
+    export_jobs.wait_all(10)
+    failed = export_jobs.status(1, token)
+    assert failed["state"] == "failed" and failed["error"] == export_jobs.EXPORT_FAILED
+    assert "secret" not in json.dumps(failed)
+    # two at a time: a third waits for a turn (and says it is alive meanwhile)
+    gate = threading.Event()
+    running = []
+
+    def held(conn):
+        running.append(1)
+        gate.wait(10)
+        raise RuntimeError("stop")
+
+    tokens = [export_jobs.start(db, 1, held, "csv", f"{i}.csv") for i in range(3)]
+    time.sleep(0.6)
+    assert len(running) == export_jobs.AT_ONCE == 2
+    assert all(export_jobs.status(1, t)["state"] == "running" for t in tokens)
+    gate.set()
+    export_jobs.wait_all(10)
+    assert len(running) == 3
