@@ -61,8 +61,10 @@ def disclosure(org: str, fund: str):
         months = fund_months(conn, info.id, fid, year)
         given = public_charts.awards_by_program(conn, info.id, fid, date(year, 1, 1), date(year, 12, 31))
     drawn = [public_charts.in_out(months, year), public_charts.awards(given, year)]
+    # a year not over yet closes today, not on a 31 December still to come
+    closes = min(fs.period.end, clock.today())
     return render_template("public/disclosure.html", org=info, fund=f, fs=fs, figures=fs.closing, months=months,
-                           year=year, receipts=sum(m.receipts for m in months),
+                           year=year, closes=closes, receipts=sum(m.receipts for m in months),
                            spending=sum(m.spending for m in months), charts=drawn)
 
 

@@ -218,3 +218,16 @@ def test_the_fund_statement_and_the_consolidated_report_count_awards_paid(approv
     sla = next(tr for tr in doc.xpath("//table[@id='statement']/tbody/tr") if tr.xpath("td")[0].text_content() == "SLA")
     assert sla.xpath("td")[cols.index("Chi khen thưởng, học bổng (đã chi)")].text_content() == "1.500.000 đ"
     assert sla.xpath("td")[cols.index("Trong đó đã duyệt chưa chi")].text_content() == "164.500.000 đ"
+
+
+def test_a_year_not_over_yet_closes_today_not_on_a_december_still_to_come(app):
+    """From a review: the public fund page of the current year said "closing balance on 31/12/<this year>",
+    a day that has not come."""
+    from ledger import clock
+
+    today = clock.today()
+    html = app.test_client().get(f"/p/SLA/funds/TOHIEU?year={today.year}").get_data(as_text=True)
+    assert f"31/12/{today.year}" not in html or today == date(today.year, 12, 31)
+    assert today.strftime("%d/%m/%Y") in html
+    past = app.test_client().get("/p/SLA/funds/TOHIEU?year=2025").get_data(as_text=True)
+    assert "31/12/2025" in past
