@@ -16,7 +16,7 @@ import pytest
 from ledger import services
 from ledger.donations import DonationInput, DonorInput
 
-from .webutil import csrf_token, demo_app, login
+from .webutil import client_for, csrf_token, demo_app
 
 PERIOD = "from=2025-01-01&to=2025-12-31"
 #: every register under /o/<org>/books/registers/ (web/books.py REGISTERS), with the demo period's arguments
@@ -26,12 +26,6 @@ REGISTERS = {"receipts": "year=2025", "disbursements": "", "deposits": "as_of=20
 @pytest.fixture
 def app(db, tmp_path):
     return demo_app(db, tmp_path)
-
-
-def client_for(app, who):
-    c = app.test_client()
-    assert login(c, who).status_code == 302
-    return c
 
 
 @pytest.mark.parametrize("register", sorted(REGISTERS))

@@ -15,18 +15,12 @@ import sqlalchemy as sa
 from ledger import clock, services
 from ledger import schema as s
 
-from .webutil import demo_app, login
+from .webutil import client_for, demo_app
 
 
 @pytest.fixture
 def app(db, tmp_path):
     return demo_app(db, tmp_path)
-
-
-def client_for(app, who):
-    c = app.test_client()
-    assert login(c, who).status_code == 302
-    return c
 
 
 # ------------------------------------------------------------------ 1. dashboard → the gift's page

@@ -43,3 +43,10 @@ def login(client, who: str, password: str = PASSWORD, *, ip: str = "127.0.0.1"):
 def session_cookie(client) -> str:
     cookie = client.get_cookie("session")
     return cookie.value if cookie else ""
+
+
+def client_for(app, who: str):
+    """A test client logged in as ``who``."""
+    c = app.test_client()
+    assert login(c, who).status_code == 302
+    return c
