@@ -69,6 +69,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUY_FUTURE_DAYS", "0",
             "how many days after today a gift, payment, voucher, reversal, deposit booking, bank booking or lock "
             "may be dated (0: today at the latest); dates before 2000-01-01 are always refused"),
+    Setting("QUY_PASSWORD_PROFILE", "RFC_9106_LOW_MEMORY",
+            "the argon2id cost of password hashes, by the name of an argon2-cffi profile: RFC_9106_LOW_MEMORY "
+            "(64 MiB, the library's default), RFC_9106_HIGH_MEMORY (2 GiB) or CHEAPEST (tests only: refused "
+            "in production). Stored hashes keep verifying and are rehashed at the next login"),
     Setting("QUY_SECURE_COOKIES", "0 (1 in production)",
             "`1`: cookies only over HTTPS (always on in production)"),
     Setting("QUY_PUBLIC_URL", "http://127.0.0.1:5000",
@@ -114,6 +118,7 @@ class Settings:
     keep_prints_days: int = 90
     token_days: int = 90
     future_days: int = 0
+    password_profile: str = "RFC_9106_LOW_MEMORY"
     secure_cookies: bool = False
     public_url: str = "http://127.0.0.1:5000"
     proxy_fix: int = 0
@@ -147,6 +152,18 @@ def _int(raw: Mapping[str, str], name: str, default: int | None, errors: list[Pr
         errors.append(Problem("error", name, f"{name}={n} must be at least {minimum}"))
         return default
     return n
+
+
+PASSWORD_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
+
+
+def _password_profile(raw: Mapping[str, str], errors: list[Problem]) -> str:
+    name = (raw.get("QUY_PASSWORD_PROFILE") or PASSWORD_PROFILES[0]).strip().upper()
+    if name not in PASSWORD_PROFILES:
+        errors.append(Problem("error", "QUY_PASSWORD_PROFILE", f"QUY_PASSWORD_PROFILE={name!r}: write one of "
+                                                                f"{', '.join(PASSWORD_PROFILES)}"))
+        return PASSWORD_PROFILES[0]
+    return name
 
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:
@@ -194,6 +211,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         keep_prints_days=_int(raw, "QUY_KEEP_PRINTS_DAYS", 90, errors, minimum=1),
         token_days=_int(raw, "QUY_TOKEN_DAYS", 90, errors, minimum=1),
         future_days=_int(raw, "QUY_FUTURE_DAYS", 0, errors, minimum=0),
+        password_profile=_password_profile(raw, errors),
         secure_cookies=production or raw.get("QUY_SECURE_COOKIES", "") == "1",
         public_url=raw.get("QUY_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         proxy_fix=_int(raw, "QUY_PROXY_FIX", 0, errors, minimum=0),
@@ -220,6 +238,9 @@ def problems(settings: Settings) -> list[Problem]:
                                f"the secret key has {len(settings.secret_key)} characters; production needs "
                                f"at least {MIN_SECRET_LENGTH} (e.g. python3 -c 'import secrets; "
                                f"print(secrets.token_hex(32))')"))
+        if settings.password_profile == "CHEAPEST":
+            out.append(Problem("error", "QUY_PASSWORD_PROFILE",
+                               "CHEAPEST makes password hashes quick to guess: it is for tests only"))
         if (settings.database_url or "sqlite").startswith("sqlite"):
             out.append(Problem("warning", "QUY_DATABASE_URL",
                                "production on SQLite: fine for one small office, but PostgreSQL is recommended"))

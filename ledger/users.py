@@ -7,17 +7,18 @@ sha256 is stored, so a copy of the database does not let anyone log in.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
-from . import audit
+from . import audit, config
 from . import schema as s
 from .clock import now_iso
 from .db import Database
@@ -25,9 +26,16 @@ from .errors import Conflict, InvalidInput, NotFound, TokenExpired, TokenRefused
 from .names import clean_name
 
 ROLES = s.ROLES
-_hasher = PasswordHasher()  # argon2id with the library's current parameters
-#: A hash to verify against when the login does not exist, so both paths take the same time.
-_DUMMY = _hasher.hash("quy-no-such-user")
+#: argon2id with the cost QUY_PASSWORD_PROFILE names (default: the library's RFC 9106 low-memory profile).
+_hasher = PasswordHasher.from_parameters(getattr(profiles, config.load().password_profile))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the login does not exist, so both paths take the same time.
+    Made on the first failed lookup, not at import: every `quy` command would pay ~0.2 s for it."""
+    return _hasher.hash("quy-no-such-user")
+
 MIN_PASSWORD = 10
 
 
@@ -214,7 +222,7 @@ def authenticate(conn: Connection, login: str, password: str, *, ip: str) -> Use
     row = conn.execute(sa.select(s.users).where(s.users.c.login == key)).one_or_none()
     ok = False
     try:
-        ok = _hasher.verify(row.password_hash if row else _DUMMY, password or "") and row is not None
+        ok = _hasher.verify(row.password_hash if row else _dummy_hash(), password or "") and row is not None
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or not row.active:

@@ -2,19 +2,34 @@
 
 PostgreSQL tests run when ``QUY_TEST_DATABASE_URL`` is set or a server answers at 127.0.0.1:5432.
 Under ``CI=true`` they must run: an unreachable server fails the run instead of skipping.
+
+Speed without a different schema: a test's new database is a copy of one migrated once per process —
+on SQLite a page-for-page copy of the migrated file (``sqlite3``'s backup), on PostgreSQL the SQL
+statements Alembic ran, replayed in the new schema. ``test_migration_history.py`` checks that the
+replay gives the same schema as a migration, and the migration tests still migrate step by step.
+Passwords are hashed with argon2's cheapest profile (``QUY_PASSWORD_PROFILE=CHEAPEST``), which
+production refuses; ``test_web_security`` checks the stored hashes are still argon2id.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("QUY_PASSWORD_PROFILE", "CHEAPEST")  # before ledger.users makes its hasher
 
 import pytest
 import sqlalchemy as sa
 
-from ledger import orgs
+from ledger import clock, orgs
 from ledger.db import Database, make_engine
+from ledger.demo import load_demo
 from ledger.migrate import upgrade
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -53,6 +68,67 @@ def require_pg() -> None:
     pytest.skip(msg)
 
 
+_templates: dict[str, object] = {}
+
+
+def _template_dir() -> Path:
+    if "dir" not in _templates:
+        d = Path(tempfile.mkdtemp(prefix="quy-templates-"))
+        atexit.register(shutil.rmtree, d, True)
+        _templates["dir"] = d
+    return _templates["dir"]
+
+
+def copy_sqlite(src: Path, dest: Path) -> None:
+    """Copy a SQLite database page for page (the backup API: safe whatever its journal mode)."""
+    with sqlite3.connect(src) as a, sqlite3.connect(dest) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+
+
+def migrated_sqlite(path: Path) -> Database:
+    """A migrated, empty SQLite database at ``path``: a copy of one migrated once per process."""
+    tpl = _template_dir() / "migrated.sqlite3"
+    if not tpl.exists():
+        first = Database(f"sqlite:///{tpl}")
+        upgrade(first)
+        first.dispose()
+    copy_sqlite(tpl, path)
+    return Database(f"sqlite:///{path}")
+
+
+def _migration_script() -> list[tuple[str, object]]:
+    """The statements Alembic runs to migrate an empty PostgreSQL schema, captured once per process."""
+    if "pg" not in _templates:
+        schema = PgSchema()
+        database = schema.database()
+        seen: list[tuple[str, object]] = []
+
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            assert not executemany, "a migration ran executemany: replay it row by row"
+            seen.append((statement, parameters))
+
+        sa.event.listen(database.engine, "before_cursor_execute", capture)
+        try:
+            upgrade(database)
+        finally:
+            sa.event.remove(database.engine, "before_cursor_execute", capture)
+            database.dispose()
+            schema.drop()
+        _templates["pg"] = seen
+    return _templates["pg"]  # type: ignore[return-value]
+
+
+def replay_migrations(database: Database) -> None:
+    """Migrate ``database`` (an empty PostgreSQL schema) by replaying the captured statements."""
+    script = _migration_script()
+    with database.engine.begin() as c:
+        cur = c.connection.driver_connection.cursor()
+        for statement, parameters in script:
+            cur.execute(statement, parameters if parameters else {})
+
+
 class PgSchema:
     """A throw-away schema on the PostgreSQL server, so tests never touch each other's tables."""
 
@@ -82,14 +158,13 @@ class PgSchema:
 def db(request, tmp_path):
     """A migrated, empty Quỹ database on each backend."""
     if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'quy.sqlite3'}")
-        upgrade(database)
+        database = migrated_sqlite(tmp_path / "quy.sqlite3")
         yield database
         database.dispose()
     else:
         schema = PgSchema()
         database = schema.database()
-        upgrade(database)
+        replay_migrations(database)
         yield database
         database.dispose()
         schema.drop()
@@ -100,7 +175,7 @@ def pg_db():
     """A migrated, empty Quỹ database on PostgreSQL only (concurrency tests)."""
     schema = PgSchema()
     database = schema.database(pool_size=25, max_overflow=10)
-    upgrade(database)
+    replay_migrations(database)
     yield database
     database.dispose()
     schema.drop()
@@ -134,3 +209,23 @@ def make_books(db: Database) -> Books:
 def books(db) -> Books:
     """A province with the Tô Hiệu and provincial funds and one bank account, no postings yet."""
     return make_books(db)
+
+
+def load_demo_fast(database: Database, *, user: str = "demo") -> None:
+    """Load the demo books into ``database`` (migrated, empty): on SQLite a copy of books loaded once per
+    process and day (the demo is dated relative to today), elsewhere :func:`ledger.demo.load_demo`."""
+    url = sa.engine.make_url(database.url)
+    with database.read() as c:
+        empty = not c.execute(sa.text("SELECT count(*) FROM organizations")).scalar()
+    if url.get_backend_name() != "sqlite" or not empty:
+        with database.begin() as c:
+            load_demo(c, user=user)
+        return
+    tpl = _template_dir() / f"demo-{clock.today().isoformat()}-{user}.sqlite3"
+    if not tpl.exists():
+        first = migrated_sqlite(tpl)
+        with first.begin() as c:
+            load_demo(c, user=user)
+        first.dispose()
+    database.dispose()  # no pooled connection holds the old pages while they are replaced
+    copy_sqlite(tpl, Path(url.database))

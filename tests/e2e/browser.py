@@ -17,8 +17,7 @@ from werkzeug.serving import make_server
 
 from ledger import services
 from ledger.db import Database
-from ledger.demo import load_demo
-from ledger.migrate import upgrade
+from tests.conftest import load_demo_fast, migrated_sqlite
 from web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,10 +48,8 @@ class LiveServer:
 
 def start_server(tmp: Path) -> LiveServer:
     """Serve the app on a free local port over a new demo database with one treasurer of SLA."""
-    db = Database(f"sqlite:///{tmp / 'quy.sqlite3'}")
-    upgrade(db)
-    with db.begin() as conn:
-        load_demo(conn)
+    db = migrated_sqlite(tmp / "quy.sqlite3")
+    load_demo_fast(db)
     services.add_user(db, login=LOGIN, name=NAME, password=PASSWORD, roles=[(ORG, "treasurer")])
     app = create_app(db, {"SECRET_KEY": "test", "QUY_UPLOADS": str(tmp / "uploads")})
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -6,7 +6,7 @@ import re
 
 from ledger import services
 from ledger.db import Database
-from ledger.demo import load_demo
+from tests.conftest import load_demo_fast
 from web.app import create_app
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -17,8 +17,7 @@ PEOPLE = {"quantri": ("SLA", "admin"), "thuquy": ("SLA", "treasurer"), "hoidong"
 
 def demo_app(db: Database, tmp_path, **config):
     """The app over ``db`` holding the demo books and one user per role."""
-    with db.begin() as c:
-        load_demo(c)
+    load_demo_fast(db)
     for login, (org, role) in PEOPLE.items():
         services.add_user(db, login=login, name=f"Người dùng {login}", password=PASSWORD, roles=[(org, role)])
     app = create_app(db, {"SECRET_KEY": "test-secret", "QUY_UPLOADS": str(tmp_path / "uploads"),

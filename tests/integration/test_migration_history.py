@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import subprocess
 from collections import defaultdict
 from datetime import date
 from types import SimpleNamespace
@@ -27,6 +29,7 @@ from ledger.donations import loose_key
 from ledger.errors import PeriodLocked
 from ledger.migrate import current_revision, head_revision, upgrade
 from ledger.names import match_key
+from tests import conftest
 from tests.conftest import PgSchema
 from tests.helpers import give
 
@@ -508,3 +511,53 @@ def test_a_chain_that_does_not_verify_under_the_old_rule_stops_the_upgrade_untou
         upgrade(db)
     assert current_revision(db) == "0017"
     assert _state(db) == before
+
+
+# --------------------------------------------------------------------------- the fixtures' fast copies
+
+
+def _pg_schema_dump(schema: PgSchema) -> str:
+    """``pg_dump`` of one schema, its name replaced, minus the dump's random restrict keys."""
+    pg_dump = shutil.which("pg_dump") or "/usr/lib/postgresql/15/bin/pg_dump"
+    url = sa.engine.make_url(conftest.pg_url())
+    out = subprocess.run([pg_dump, "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U",
+                          url.username or "postgres", "-n", schema.name, url.database], capture_output=True,
+                         text=True, check=True).stdout
+    return "\n".join(ln for ln in out.replace(schema.name, "SCHEMA").splitlines()
+                     if not ln.startswith(("\\restrict", "\\unrestrict")))
+
+
+@pytest.mark.postgres
+def test_the_fixtures_replayed_schema_is_the_migrated_schema():
+    """The ``db`` fixture replays Alembic's statements instead of migrating: the result must be the
+    same schema, object for object (tables, triggers, functions, rows such as alembic_version)."""
+    migrated, replayed = PgSchema(), PgSchema()
+    try:
+        a, b = migrated.database(), replayed.database()
+        upgrade(a)
+        conftest.replay_migrations(b)
+        assert current_revision(b) == head_revision(b)
+        a.dispose()
+        b.dispose()
+        dump_a, dump_b = _pg_schema_dump(migrated), _pg_schema_dump(replayed)
+        assert "CREATE TRIGGER" in dump_a and dump_a == dump_b
+    finally:
+        migrated.drop()
+        replayed.drop()
+
+
+def test_the_fixtures_sqlite_copy_is_the_migrated_database(tmp_path):
+    fresh = Database(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    upgrade(fresh)
+    copy = conftest.migrated_sqlite(tmp_path / "copy.sqlite3")
+    shape = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+
+    def objects(conn):  # a table's constraints in any order: SQLite's batch migrations reorder them
+        return [(kind, name, table, sorted(ln.strip().rstrip(",") for ln in (sql or "").splitlines()))
+                for kind, name, table, sql in conn.exec_driver_sql(shape)]
+
+    with fresh.read() as f, copy.read() as c:
+        assert len(objects(f)) > 100 and objects(f) == objects(c)
+        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head_revision(copy)
+    fresh.dispose()
+    copy.dispose()
