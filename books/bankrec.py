@@ -20,16 +20,27 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import orgs
+from ledger import balances, orgs
 from ledger import schema as s
 from ledger.bankstatements import bank_account
 from ledger.db import Database
 from ledger.errors import InvalidInput
 from ledger.reconcile import line_matched_txs, live
+
+
+class _Moved(NamedTuple):
+    """A transaction and what it moved on the bank account."""
+
+    id: int
+    date: Any
+    description: str
+    reverses_id: int | None
+    amount: int
 
 
 @dataclass(frozen=True)
@@ -92,11 +103,10 @@ def _as_date(v) -> date:
 
 def reconcile(conn: Connection, org_id: int, account_code: str, end: date) -> Reconciliation:
     acct = bank_account(conn, org_id, account_code)
-    bs, bl, m, t, p = s.bank_statements, s.bank_lines, s.bank_matches, s.transactions, s.postings
+    bs, bl, m, t = s.bank_statements, s.bank_lines, s.bank_matches, s.transactions
     first = conn.execute(sa.select(bs.c.period_start, bs.c.opening_balance).where(
         bs.c.bank_account_id == acct.id, bs.c.org_id == org_id).order_by(bs.c.period_start, bs.c.id)).first()
-    book = int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(p.c.amount), 0)).where(
-        p.c.account_id == acct.id, p.c.date <= end)).scalar())
+    book = balances.total(conn, account_ids=[acct.id], end=end)
     if first is None or _as_date(first.period_start) > end:
         return Reconciliation(account_code, end, None, None, book)
     start = _as_date(first.period_start)
@@ -111,11 +121,11 @@ def reconcile(conn: Connection, org_id: int, account_code: str, end: date) -> Re
                      if r.tx_id is None or _as_date(r.booked) > end]
     in_period = {tx for txs in line_matched_txs(conn, [r.id for r in lines if r.tx_id is not None]).values()
                  for tx in txs}  # a split line's every part
-    rows = conn.execute(
-        sa.select(t.c.id, t.c.date, t.c.description, t.c.reverses_id, sa.func.sum(p.c.amount).label("amount"))
-        .join(p, p.c.tx_id == t.c.id)
-        .where(p.c.account_id == acct.id, t.c.date.between(start, end))
-        .group_by(t.c.id, t.c.date, t.c.description, t.c.reverses_id).order_by(t.c.date, t.c.id)).all()
+    moved = {r.tx_id: r.amount for r in balances.sums(conn, by=("tx_id",), account_ids=[acct.id], start=start,
+                                                       end=end)}
+    rows = [_Moved(r.id, r.date, r.description, r.reverses_id, moved[r.id]) for r in conn.execute(
+        sa.select(t.c.id, t.c.date, t.c.description, t.c.reverses_id).where(t.c.id.in_(sorted(moved)))
+        .order_by(t.c.date, t.c.id))]
     # an entry reversed within the period (a match undone, a gift recorded by mistake) and its reversal
     # cancel out: the bank never saw either
     unmatched = {r.id for r in rows if r.id not in in_period}

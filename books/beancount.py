@@ -288,7 +288,6 @@ def export(conn: Connection, org_ids: list[int], period: Period = ALL_TIME) -> I
                 yield _meta(key.replace("_", "-"), getattr(acct, key))
     yield "\n"
 
-    totals: dict[tuple[int, int], int] = defaultdict(int)
     for o in orgs:
         if period.start:
             opening = account_fund_amounts(conn, [o.id], period.start - timedelta(days=1))
@@ -297,8 +296,6 @@ def export(conn: Connection, org_ids: list[int], period: Period = ALL_TIME) -> I
                        + _meta("source", "opening")
                        + "".join(_posting(chart.name(a, f), v, chart.fund_of(f)) for (a, f), v in sorted(
                            opening.items(), key=lambda kv: chart.name(*kv[0]))) + "\n")
-                for k, v in opening.items():
-                    totals[k] += v
         buf: list[str] = []
         names: dict[tuple[int, int], str] = {}
         funds_meta: dict[tuple[int, int], str] = {}
@@ -320,7 +317,6 @@ def export(conn: Connection, org_ids: list[int], period: Period = ALL_TIME) -> I
                     name = names[(a, f)] = f"  {chart.name(a, f):<60} "
                     funds_meta[(a, f)] = f" {CURRENCY}\n    fund: {quote(chart.fund_of(f))}\n"
                 out.append(f"{name}{amount:>20}{funds_meta[(a, f)]}")
-                totals[(a, f)] += amount
             out.append("\n")
             buf.append("".join(out))
             if len(buf) > 2000:
@@ -328,7 +324,9 @@ def export(conn: Connection, org_ids: list[int], period: Period = ALL_TIME) -> I
                 buf.clear()
         yield "".join(buf)
 
-    # an assertion on a parent account counts its sub-accounts, as beancount does
+    # the balances the lines above add up to, from the one balance reader; an assertion on a parent
+    # account counts its sub-accounts, as beancount does
+    totals = account_fund_amounts(conn, [o.id for o in orgs], last)
     by_name = {name: totals.get((a, f), 0) for name, a, f in opened}
     with_children = dict(by_name)
     for name, amount in by_name.items():  # add each account's amount to every opened ancestor

@@ -20,57 +20,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import schema as s
-from ledger.balances import FundBalance, fund_figures
+from ledger.balances import FundBalance, Movement, fund_figures, movements, sums, total
 from ledger.errors import NotFound
 from ledger.queries import MonthRow
 
 from .beancount import ALL_TIME, Period
 
 
-@dataclass(frozen=True)
-class Movement:
-    opening: int
-    debit: int
-    credit: int
-    closing: int
-
-
 def pair_movements(conn: Connection, org_ids: list[int], period: Period,
                    fund_ids: list[int] | None = None) -> dict[tuple[int, int], Movement]:
     """Return {(account id, fund id): Movement} for every pair with a balance or a posting in the period
     (of ``fund_ids`` only, when given)."""
-    p, b = s.postings, s.balances
-    in_period = [p.c.date >= period.start] if period.start else []
-    if period.end:
-        in_period.append(p.c.date <= period.end)
-    cond = sa.and_(*in_period) if in_period else sa.true()
-    after = p.c.date > period.end if period.end else sa.false()
-    q = (sa.select(p.c.account_id, p.c.fund_id,
-                   sa.func.sum(sa.case((sa.and_(cond, p.c.amount > 0), p.c.amount), else_=0)).label("debit"),
-                   sa.func.sum(sa.case((sa.and_(cond, p.c.amount < 0), -p.c.amount), else_=0)).label("credit"),
-                   sa.func.sum(sa.case((after, p.c.amount), else_=0)).label("after"))
-         .where(p.c.org_id.in_(org_ids)).group_by(p.c.account_id, p.c.fund_id))
-    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids))
-    if period.start:
-        q = q.where(p.c.date >= period.start)
-    if fund_ids is not None:
-        q = q.where(p.c.fund_id.in_(fund_ids))
-        cq = cq.where(b.c.fund_id.in_(fund_ids))
-    cached = {(r.account_id, r.fund_id): r.amount for r in conn.execute(cq)}
-    out: dict[tuple[int, int], Movement] = {}
-    moved = set()
-    for r in conn.execute(q):
-        key = (r.account_id, r.fund_id)
-        moved.add(key)
-        debit, credit, later = int(r.debit or 0), int(r.credit or 0), int(r.after or 0)
-        closing = cached.get(key, 0) - later
-        opening = closing - debit + credit
-        if opening or debit or credit or closing:
-            out[key] = Movement(opening, debit, credit, closing)
-    for key, amount in cached.items():
-        if key not in moved and amount:
-            out[key] = Movement(amount, 0, 0, amount)
-    return out
+    return movements(conn, org_ids, start=period.start, end=period.end, fund_ids=fund_ids)
 
 
 # --------------------------------------------------------------------------- trial balance
@@ -309,15 +270,9 @@ def fund_months(conn: Connection, org_id: int, fund_id: int, year: int) -> list[
     """A fund's receipts and payments in each month of ``year`` (net of reversals), counted as ``flow``
     counts them: one grouped query by month, account kind and role. The months add up to the fund
     statement of the year: its opening + their receipts − their payments = its closing."""
-    p, a = s.postings, s.accounts
-    month = sa.cast(sa.extract("month", p.c.date), sa.Integer)
-    rows = conn.execute(
-        sa.select(month.label("month"), a.c.kind, a.c.role, sa.func.sum(p.c.amount).label("amount"))
-        .join(a, a.c.id == p.c.account_id)
-        .where(p.c.org_id == org_id, p.c.fund_id == fund_id, p.c.date >= date(year, 1, 1),
-               p.c.date <= date(year, 12, 31),
-               sa.or_(a.c.kind.in_(("income", "equity", "expense")), a.c.role == "awards_payable"))
-        .group_by(month, a.c.kind, a.c.role))
+    rows = sums(conn, by=("month", "kind", "role"), org_ids=[org_id], fund_ids=[fund_id], start=date(year, 1, 1),
+                end=date(year, 12, 31), account_kinds=("income", "equity", "expense"),
+                account_roles=("awards_payable",))
     months = {m: [0, 0] for m in range(1, 13)}
     for r in rows:
         f = flow(r.kind, r.role)
@@ -330,20 +285,13 @@ def fund_months(conn: Connection, org_id: int, fund_id: int, year: int) -> list[
 
 def _in_kind(conn: Connection, org_id: int, fund_id: int, period: Period) -> int:
     """Goods received as gifts in the period: postings to goods in transactions that credit donation income."""
-    a, p, p2 = s.accounts, s.postings, s.postings.alias("p2")
+    a, p = s.accounts, s.postings
 
     def ids(role: str) -> list[int]:
         return list(conn.execute(sa.select(a.c.id).where(a.c.org_id == org_id, a.c.role == role)).scalars())
 
-    gift = (sa.select(p2.c.id).where(p2.c.tx_id == p.c.tx_id, p2.c.account_id.in_(ids("donation_income")),
-                                     p2.c.fund_id == fund_id).exists())
-    q = (sa.select(sa.func.coalesce(sa.func.sum(p.c.amount), 0))
-         .where(p.c.account_id.in_(ids("goods")), p.c.fund_id == fund_id, gift))
-    if period.start:
-        q = q.where(p.c.date >= period.start)
-    if period.end:
-        q = q.where(p.c.date <= period.end)
-    return int(conn.execute(q).scalar() or 0)
+    gifts = sa.select(p.c.tx_id).where(p.c.account_id.in_(ids("donation_income")), p.c.fund_id == fund_id)
+    return total(conn, account_ids=ids("goods"), fund_ids=[fund_id], tx_ids=gifts, start=period.start, end=period.end)
 
 
 def _programs(conn: Connection, org_id: int, fund_id: int, period: Period) -> list[ProgramLine]:

@@ -18,14 +18,26 @@ settles it). This is the one reader of "spendable": every face, report and check
 :func:`fund_figures`. Current
 figures come from the cached ``balances`` table; figures as of a past date subtract the postings dated
 after it, so the cost grows with how far back one looks, not with the size of the journal.
+
+This module is the one place that sums postings (a test, ``tests/unit/test_one_balance_reader.py``, fails
+on a sum anywhere else; the database guards checking that a new transaction balances are the exception):
+
+* :func:`cached` — the current balance of (account, fund) pairs, from the cache;
+* :func:`account_fund_amounts` — (account, fund) balances of organizations as of a date;
+* :func:`fund_balances` / :func:`fund_figures` — a fund's balance, principal, reserved and spendable;
+* :func:`liquid_balances` — what each cash and bank account holds, all funds together;
+* :func:`movements` — opening, debits, credits and closing of each (account, fund) over a period;
+* :func:`sums` / :func:`total` — what moved, grouped by what a report needs (account, fund, date,
+  month, transaction, account kind or role, transaction source), over a period or some transactions.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -217,3 +229,183 @@ def cached_matches_postings(conn: Connection, org_id: int | None = None) -> list
         if summed.get(k, 0) != cached.get(k, 0):
             bad.append((k[0], k[1], cached.get(k, 0), summed.get(k, 0)))
     return bad
+
+
+def cached(conn: Connection, *, org_ids: Iterable[int] | None = None, account_ids: Iterable[int] | None = None,
+           fund_ids: Iterable[int] | None = None, either: bool = False,
+           nonzero: bool = False) -> dict[tuple[int, int], int]:
+    """Return {(account id, fund id): current amount} from the cached ``balances`` table, in one statement.
+
+    ``org_ids``, ``account_ids``, ``fund_ids``: only those (each ``None``: any). ``either``: a pair counts
+    when its account is one of ``account_ids`` *or* its fund one of ``fund_ids``. ``nonzero``: leave out
+    pairs whose amount is zero. Ordered by account, then fund.
+    """
+    b = s.balances
+    cond = [] if org_ids is None else [b.c.org_id.in_(list(org_ids))]
+    by_ids = []
+    if account_ids is not None:
+        by_ids.append(b.c.account_id.in_(list(account_ids)))
+    if fund_ids is not None:
+        by_ids.append(b.c.fund_id.in_(list(fund_ids)))
+    if by_ids:
+        cond.append(sa.or_(*by_ids) if either else sa.and_(*by_ids))
+    if nonzero:
+        cond.append(b.c.amount != 0)
+    q = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(*cond).order_by(b.c.account_id, b.c.fund_id)
+    return {(r.account_id, r.fund_id): int(r.amount) for r in conn.execute(q)}
+
+
+def liquid_balances(conn: Connection, org_ids: list[int], as_of: date | None = None) -> dict[int, int]:
+    """Return {account id: amount} of every cash and bank account (:data:`LIQUID_ROLES`) of the
+    organizations holding money as of the end of ``as_of`` (default: now), all funds together."""
+    a = s.accounts
+    liquid = set(conn.execute(sa.select(a.c.id).where(a.c.org_id.in_(org_ids), a.c.role.in_(LIQUID_ROLES))).scalars())
+    out: dict[int, int] = defaultdict(int)
+    for (aid, _fid), v in account_fund_amounts(conn, org_ids, as_of).items():
+        if aid in liquid:
+            out[aid] += v
+    return {k: v for k, v in out.items() if v}
+
+
+#: What :func:`sums` can group by: each name is also the name of the column in its rows.
+_NEEDS_ACCOUNT = ("kind", "role")
+_NEEDS_TX = ("source",)
+
+
+def _key(name: str, p: sa.Table, a: sa.Table, t: sa.Table) -> Any:
+    cols = {"account_id": p.c.account_id, "fund_id": p.c.fund_id, "date": p.c.date, "tx_id": p.c.tx_id,
+            "org_id": p.c.org_id, "month": sa.cast(sa.extract("month", p.c.date), sa.Integer),
+            "kind": a.c.kind, "role": a.c.role, "source": t.c.source}
+    if name not in cols:
+        raise ValueError(f"sums cannot group by {name!r}")
+    return cols[name].label(name)
+
+
+def _filtered(q: sa.Select, *, org_ids: Iterable[int] | None, account_ids: Iterable[int] | None,
+              fund_ids: Iterable[int] | None, tx_ids: Iterable[int] | sa.Select | None, start: date | None,
+              end: date | None, account_kinds: Iterable[str] | None, account_roles: Iterable[str] | None,
+              either: bool, written: bool, joins: set[str]) -> sa.Select:
+    p, a, t = s.postings, s.accounts, s.transactions
+    if account_kinds is not None or account_roles is not None:
+        joins = joins | {"account"}
+    if "account" in joins:
+        q = q.join(a, a.c.id == p.c.account_id)
+    if written or "tx" in joins:  # the journal writes postings before their transactions: the join leaves
+        q = q.join(t, t.c.id == p.c.tx_id)  # out those of entries still being written
+    cond = []
+    if org_ids is not None:
+        cond.append(p.c.org_id.in_(list(org_ids)))
+    by_ids = []
+    if account_ids is not None:
+        by_ids.append(p.c.account_id.in_(list(account_ids)))
+    if fund_ids is not None:
+        by_ids.append(p.c.fund_id.in_(list(fund_ids)))
+    if by_ids:
+        cond.append(sa.or_(*by_ids) if either else sa.and_(*by_ids))
+    if tx_ids is not None:
+        cond.append(p.c.tx_id.in_(tx_ids if isinstance(tx_ids, sa.Select) else list(tx_ids)))
+    if start is not None:
+        cond.append(p.c.date >= start)
+    if end is not None:
+        cond.append(p.c.date <= end)
+    by_account = []
+    if account_kinds is not None:
+        by_account.append(a.c.kind.in_(list(account_kinds)))
+    if account_roles is not None:
+        by_account.append(a.c.role.in_(list(account_roles)))
+    if by_account:
+        cond.append(sa.or_(*by_account))
+    return q.where(*cond)
+
+
+def sums(conn: Connection, *, by: Sequence[str] = ("account_id", "fund_id"), org_ids: Iterable[int] | None = None,
+         account_ids: Iterable[int] | None = None, fund_ids: Iterable[int] | None = None,
+         tx_ids: Iterable[int] | sa.Select | None = None, start: date | None = None, end: date | None = None,
+         account_kinds: Iterable[str] | None = None, account_roles: Iterable[str] | None = None,
+         either: bool = False, written: bool = False, signs: bool = False) -> list[Any]:
+    """Return what the postings moved, summed by the database and grouped ``by`` some of: ``account_id``,
+    ``fund_id``, ``date``, ``month`` (of the year, 1–12), ``tx_id``, ``org_id``, the account's ``kind``
+    and ``role``, the transaction's ``source``. Each row has those columns and ``amount`` (signed, as
+    ``ledger/money.py`` signs it); with ``signs``, also ``debit`` (the positive amounts) and ``credit``
+    (the negative ones, as a positive number).
+
+    Filters (each ``None``: any): ``org_ids``, ``account_ids``, ``fund_ids``, ``tx_ids`` (ids, or a
+    select of them); ``start``/``end``: posting dates, both included; ``account_kinds``/``account_roles``:
+    accounts of one of those kinds *or* with one of those roles; ``either``: a posting counts when its
+    account is one of ``account_ids`` *or* its fund one of ``fund_ids``; ``written``: only postings whose
+    transaction is written (the journal's check of its own entries).
+    """
+    p, a, t = s.postings, s.accounts, s.transactions
+    keys = [_key(k, p, a, t) for k in by]
+    amount = sa.cast(sa.func.sum(p.c.amount), sa.BigInteger).label("amount")
+    cols = [*keys, amount]
+    if signs:
+        cols.append(sa.cast(sa.func.sum(sa.case((p.c.amount > 0, p.c.amount), else_=0)), sa.BigInteger)
+                    .label("debit"))
+        cols.append(sa.cast(sa.func.sum(sa.case((p.c.amount < 0, -p.c.amount), else_=0)), sa.BigInteger)
+                    .label("credit"))
+    joins = ({"account"} if any(k in _NEEDS_ACCOUNT for k in by) else set()) | \
+        ({"tx"} if any(k in _NEEDS_TX for k in by) else set())
+    q = _filtered(sa.select(*cols).select_from(p), org_ids=org_ids, account_ids=account_ids, fund_ids=fund_ids,
+                  tx_ids=tx_ids, start=start, end=end, account_kinds=account_kinds, account_roles=account_roles,
+                  either=either, written=written, joins=joins)
+    return conn.execute(q.group_by(*keys)).all()
+
+
+def total(conn: Connection, **filters: Any) -> int:
+    """Return the sum of the postings :func:`sums`' filters (its keyword arguments but ``by`` and
+    ``signs``) select, 0 when none."""
+    p = s.postings
+    q = sa.select(sa.func.coalesce(sa.func.sum(p.c.amount), 0)).select_from(p)
+    q = _filtered(q, **{"org_ids": None, "account_ids": None, "fund_ids": None, "tx_ids": None, "start": None,
+                        "end": None, "account_kinds": None, "account_roles": None, "either": False,
+                        "written": False, **filters}, joins=set())
+    return int(conn.execute(q).scalar() or 0)
+
+
+@dataclass(frozen=True)
+class Movement:
+    opening: int
+    debit: int
+    credit: int
+    closing: int
+
+
+def movements(conn: Connection, org_ids: list[int], *, start: date | None = None, end: date | None = None,
+              fund_ids: list[int] | None = None) -> dict[tuple[int, int], Movement]:
+    """Return {(account id, fund id): Movement} for every pair with a balance or a posting from ``start``
+    to ``end`` (both included; ``None``: open), of ``fund_ids`` only when given: the closing balance is
+    the cached one less what was posted after ``end``, the opening one the closing less the period's
+    debits plus its credits."""
+    p, b = s.postings, s.balances
+    in_period = [p.c.date >= start] if start else []
+    if end:
+        in_period.append(p.c.date <= end)
+    cond = sa.and_(*in_period) if in_period else sa.true()
+    after = p.c.date > end if end else sa.false()
+    q = (sa.select(p.c.account_id, p.c.fund_id,
+                   sa.func.sum(sa.case((sa.and_(cond, p.c.amount > 0), p.c.amount), else_=0)).label("debit"),
+                   sa.func.sum(sa.case((sa.and_(cond, p.c.amount < 0), -p.c.amount), else_=0)).label("credit"),
+                   sa.func.sum(sa.case((after, p.c.amount), else_=0)).label("after"))
+         .where(p.c.org_id.in_(org_ids)).group_by(p.c.account_id, p.c.fund_id))
+    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids))
+    if start:
+        q = q.where(p.c.date >= start)
+    if fund_ids is not None:
+        q = q.where(p.c.fund_id.in_(fund_ids))
+        cq = cq.where(b.c.fund_id.in_(fund_ids))
+    held = {(r.account_id, r.fund_id): r.amount for r in conn.execute(cq)}
+    out: dict[tuple[int, int], Movement] = {}
+    moved = set()
+    for r in conn.execute(q):
+        key = (r.account_id, r.fund_id)
+        moved.add(key)
+        debit, credit, later = int(r.debit or 0), int(r.credit or 0), int(r.after or 0)
+        closing = held.get(key, 0) - later
+        opening = closing - debit + credit
+        if opening or debit or credit or closing:
+            out[key] = Movement(opening, debit, credit, closing)
+    for key, amount in held.items():
+        if key not in moved and amount:
+            out[key] = Movement(amount, 0, 0, amount)
+    return out

@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from . import balances
 from . import interest as ir
 from . import schema as s
 from .clock import business_date, check_business_date, now_iso
@@ -85,11 +86,10 @@ def _balances(conn: Connection, account_id: int) -> dict[int, int]:
 
 def _balances_of(conn: Connection, account_ids: list[int]) -> dict[int, dict[int, int]]:
     """Cached balances per fund of several accounts, in one statement: account → fund → amount."""
-    b = s.balances
     out: dict[int, dict[int, int]] = {}
-    for r in conn.execute(sa.select(b.c.account_id, b.c.fund_id, b.c.amount)
-                          .where(b.c.account_id.in_(account_ids), b.c.amount != 0).order_by(b.c.fund_id)):
-        out.setdefault(r.account_id, {})[r.fund_id] = r.amount
+    for (aid, fid), amount in sorted(balances.cached(conn, account_ids=account_ids, nonzero=True).items(),
+                                     key=lambda kv: kv[0][1]):  # by fund, as before
+        out.setdefault(aid, {})[fid] = amount
     return out
 
 
@@ -338,16 +338,15 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
     funds = sorted(shares)
     receivable_id = account_id_by_role(conn, org_id, "interest_receivable")
     interest_id = account_id_by_role(conn, org_id, "interest_income")
-    e, p = s.deposit_events, s.postings
+    e = s.deposit_events
     booked_txs = [r[0] for r in conn.execute(sa.select(e.c.tx_id).where(
         e.c.deposit_id == deposit_id, e.c.kind.in_(("accrual", "payment", "reversal", "adjustment")),
         e.c.tx_id.is_not(None)))]
     accrued_by_fund: dict[int, int] = {}  # still in 1381, per fund
     recognised: dict[int, int] = {}  # interest income booked so far, per fund
     if booked_txs:
-        for r in conn.execute(sa.select(p.c.account_id, p.c.fund_id, sa.func.sum(p.c.amount)).where(
-                p.c.tx_id.in_(booked_txs), p.c.account_id.in_((receivable_id, interest_id)))
-                .group_by(p.c.account_id, p.c.fund_id)):
+        for r in balances.sums(conn, by=("account_id", "fund_id"), tx_ids=booked_txs,
+                               account_ids=(receivable_id, interest_id)):
             if r[0] == receivable_id:
                 accrued_by_fund[r[1]] = int(r[2])
             else:
@@ -576,7 +575,7 @@ def register(conn: Connection, org_id: int, as_of: date, *, ids: list[int] | Non
     """The deposit register as of the end of ``as_of``: every deposit opened by then (or those of
     ``ids``), with its bank, terms, state, what it had earned and what was accrued for it, and the funds
     that own it."""
-    d, e, a, p, t, f = s.deposits, s.deposit_events, s.accounts, s.postings, s.transactions, s.funds
+    d, e, a, f = s.deposits, s.deposit_events, s.accounts, s.funds
     bank = a.alias("bank")
     rows = conn.execute(
         sa.select(d.c.id, d.c.contract_no, d.c.account_id, bank.c.bank_name, bank.c.name, bank.c.code, d.c.principal,
@@ -596,15 +595,12 @@ def register(conn: Connection, org_id: int, as_of: date, *, ids: list[int] | Non
             closed.add(r[0])
     held: dict[int, dict[str, int]] = {}
     opened: dict[int, dict[str, int]] = {}
-    for r in conn.execute(
-            sa.select(p.c.account_id, f.c.code, sa.func.sum(p.c.amount),
-                      sa.func.sum(sa.case((p.c.amount > 0, p.c.amount), else_=0)))
-            .join(t, t.c.id == p.c.tx_id).join(f, f.c.id == p.c.fund_id)
-            .where(p.c.account_id.in_([r.account_id for r in rows]), t.c.date <= as_of)
-            .group_by(p.c.account_id, f.c.code)):
-        if int(r[2]):
-            held.setdefault(r[0], {})[r[1]] = int(r[2])
-        opened.setdefault(r[0], {})[r[1]] = int(r[3])
+    fund_code = dict(conn.execute(sa.select(f.c.id, f.c.code).where(f.c.org_id == org_id)).all())
+    for r in balances.sums(conn, by=("account_id", "fund_id"), account_ids=[r.account_id for r in rows], end=as_of,
+                           written=True, signs=True):
+        if r.amount:
+            held.setdefault(r.account_id, {})[fund_code[r.fund_id]] = r.amount
+        opened.setdefault(r.account_id, {})[fund_code[r.fund_id]] = r.debit
     contract_of = {r.id: r.contract_no for r in rows}
     out = []
     for r in rows:
@@ -642,18 +638,18 @@ def interest_earned(conn: Connection, org_id: int, start: date, end: date) -> li
     income (515) booked by accruals, payments, settlements, withdrawals and adjustments."""
     if end < start:
         raise InvalidInput("the period ends before it starts", field="to", reason="bad_period")
-    p, t, f = s.postings, s.transactions, s.funds
+    f = s.funds
     interest_id = account_id_by_role(conn, org_id, "interest_income")
-    kind = sa.case((t.c.source.in_(("deposit_interest", "deposit_reversal")), "accrued"),
-                   (t.c.source == "deposit_adjustment", "adjusted"), else_="received")
-    q = (sa.select(f.c.code, f.c.name, kind.label("k"), sa.func.sum(p.c.amount))
-         .join(t, t.c.id == p.c.tx_id).join(f, f.c.id == p.c.fund_id)
-         .where(p.c.account_id == interest_id, t.c.org_id == org_id, t.c.date >= start, t.c.date <= end)
-         .group_by(f.c.code, f.c.name, kind).order_by(f.c.code))
+    names = {r.id: (r.code, r.name) for r in conn.execute(sa.select(f.c.id, f.c.code, f.c.name)
+                                                          .where(f.c.org_id == org_id))}
     per: dict[str, dict] = {}
-    for code, name, k, amount in conn.execute(q):
+    for r in sorted(balances.sums(conn, by=("fund_id", "source"), org_ids=[org_id], account_ids=[interest_id],
+                                  start=start, end=end), key=lambda r: names[r.fund_id][0]):
+        code, name = names[r.fund_id]
+        k = ("accrued" if r.source in ("deposit_interest", "deposit_reversal")
+             else "adjusted" if r.source == "deposit_adjustment" else "received")
         row = per.setdefault(code, {"fund": code, "fund_name": name, "accrued": 0, "received": 0, "adjusted": 0})
-        row[k] -= int(amount)  # income carries credits
+        row[k] -= r.amount  # income carries credits
     # accrued: month-end accruals less those reversed on early withdrawals; received: what the bank paid
     # (monthly payments, settlements at Quỹ's figure, demand interest, less what it took back); adjusted:
     # the differences to the bank's figures ("Chênh lệch lãi theo ngân hàng"), during a term or at settlement
@@ -702,14 +698,12 @@ class BankAccount:
 
 def bank_accounts(conn: Connection, org_id: int, as_of: date | None = None) -> list[BankAccount]:
     """Every bank account of the organization with its balance per fund (as of ``as_of``, default now)."""
-    from .balances import account_balances
-
     a = s.accounts
     banks = conn.execute(sa.select(a.c.id, a.c.code, a.c.name, a.c.bank_name, a.c.bank_bin, a.c.bank_account_no)
                          .where(a.c.org_id == org_id, a.c.role == "bank", a.c.parent_id.is_not(None))
                          .order_by(a.c.code)).all()
     per: dict[int, list[tuple[str, int]]] = {}
-    for r in account_balances(conn, org_id, as_of):
+    for r in balances.account_balances(conn, org_id, as_of):
         per.setdefault(r.account_id, []).append((r.fund_code, r.amount))
     running: dict[str, list[int]] = {}
     for r in register(conn, org_id, as_of or clock_today()):

@@ -41,7 +41,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import documents
+from . import balances, documents
 from . import schema as s
 from .clock import business_date, now_iso, parse_date, today
 from .donations import loose_key
@@ -609,9 +609,7 @@ def _approve(conn: Connection, org_id: int, batch_id: int, *, on: date, user: st
     # what earmarked gifts still hold, again: beside the batches approved since these lines were added
     _check_earmarks(conn, batch_id, None, states=("approved", "closed"))
     if in_kind:
-        b = s.balances
-        held = dict(conn.execute(sa.select(b.c.fund_id, b.c.amount).where(b.c.account_id == goods,
-                                                                          b.c.fund_id.in_(in_kind))).all())
+        held = {f: v for (_a, f), v in balances.cached(conn, account_ids=[goods], fund_ids=in_kind).items()}
         for fid, value in in_kind.items():
             if held.get(fid, 0) < value:
                 raise InsufficientFunds(f"fund {codes[fid]} holds {held.get(fid, 0)} đ of goods, not {value} đ",
@@ -677,9 +675,7 @@ def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | N
         if r.item_description:
             kind_needs[r.fund_id] += r.amount
     if kind_needs:  # goods approved for two batches are handed over once
-        b = s.balances
-        held = dict(conn.execute(sa.select(b.c.fund_id, b.c.amount).where(b.c.account_id == goods,
-                                                                          b.c.fund_id.in_(kind_needs))).all())
+        held = {f: v for (_a, f), v in balances.cached(conn, account_ids=[goods], fund_ids=kind_needs).items()}
         for fid, value in kind_needs.items():
             if held.get(fid, 0) < value:
                 raise InsufficientFunds(f"the fund holds {held.get(fid, 0)} đ of goods, not {value} đ",
@@ -1005,9 +1001,9 @@ class Reservation:
 
 def reservations(conn: Connection, org_id: int) -> list[Reservation]:
     """What approved, unpaid awards hold per fund, from the books (3388) with the lines behind it."""
-    f, bl, b, bal = s.funds, s.batch_lines, s.batches, s.balances
+    f, bl, b = s.funds, s.batch_lines, s.batches
     payable = account_id_by_role(conn, org_id, "awards_payable")
-    held = dict(conn.execute(sa.select(bal.c.fund_id, bal.c.amount).where(bal.c.account_id == payable)).all())
+    held = {fid: v for (_a, fid), v in balances.cached(conn, account_ids=[payable]).items()}
     open_ = {fid: (n, nb) for fid, n, nb in conn.execute(
         sa.select(bl.c.fund_id, sa.func.count(), sa.func.count(sa.distinct(bl.c.batch_id)))
         .join(b, b.c.id == bl.c.batch_id)

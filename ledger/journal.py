@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import schema as s
-from .balances import LIQUID_ROLES, FundBalance, fund_figures
+from .balances import LIQUID_ROLES, FundBalance, cached, fund_figures, sums
 from .clock import check_business_dates, now_iso
 from .db import LOOKUPS, BulkWriter, driver_rows, flush_writes, insert_sql, sql_date, write_later
 from .errors import (
@@ -469,11 +469,8 @@ def _check_spendable(conn: Connection, book: _OrgBook, entries: Sequence[Entry],
                  if ln.amount < 0 and accts[ln.account_id][2] in LIQUID_ROLES}
     if not falling and not (paid_from and dated):
         return
-    b = s.balances
-    for r in conn.execute(sa.select(b.c.account_id, b.c.fund_id, b.c.amount)
-                          .where(b.c.org_id == book.org_id,
-                                 sa.or_(b.c.fund_id.in_(sorted(falling)), b.c.account_id.in_(sorted(paid_from))))):
-        book.balances[(r.account_id, r.fund_id)] = r.amount
+    book.balances.update(cached(conn, org_ids=[book.org_id], fund_ids=sorted(falling),
+                                account_ids=sorted(paid_from), either=True))
     _learn(conn, book, book.balances)
     for fund_id in sorted(falling):
         before = _fund_figures(book, fund_id, book.balances, reserved.get(fund_id, 0))
@@ -512,16 +509,11 @@ def _check_dated(conn: Connection, book: _OrgBook, entries: Sequence[Entry], fal
         for ln in e.lines:
             if key(ln.account_id, ln.fund_id):
                 ours[e.date][(ln.account_id, ln.fund_id)] += ln.amount
-    p, t = s.postings, s.transactions
     theirs: dict[date, dict[tuple[int, int], int]] = defaultdict(dict)
-    # the entries' own transactions are not written yet, so joining them leaves their postings out
-    for r in conn.execute(
-            sa.select(t.c.date, p.c.account_id, p.c.fund_id, sa.func.sum(p.c.amount).label("amount"))
-            .join(p, p.c.tx_id == t.c.id)
-            .where(t.c.org_id == book.org_id, t.c.date >= start,
-                   sa.or_(p.c.fund_id.in_(sorted(falling)), p.c.account_id.in_(sorted(paid_from))))
-            .group_by(t.c.date, p.c.account_id, p.c.fund_id)):
-        theirs[_as_date(r.date)][(r.account_id, r.fund_id)] = int(r.amount)
+    # the entries' own transactions are not written yet: ``written`` leaves their postings out
+    for r in sums(conn, by=("date", "account_id", "fund_id"), org_ids=[book.org_id], start=start,
+                  fund_ids=sorted(falling), account_ids=sorted(paid_from), either=True, written=True):
+        theirs[_as_date(r.date)][(r.account_id, r.fund_id)] = r.amount
     _learn(conn, book, (k for day in theirs.values() for k in day))
     # the balances before ``start``: today's (without the entries) less everything dated since
     now = {k: v for k, v in book.balances.items() if key(*k)}

@@ -11,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from . import balances
 from . import schema as s
 from .donations import loose_key, pledge_outstanding
 from .errors import NotFound
@@ -423,24 +424,17 @@ def disclosure(conn: Connection, org_id: int, fund_id: int, year: int) -> list[M
     principal (3531) and earmarked money (3381, credits only: its debits are money paid out to the
     named recipient, counted as spending with the expense accounts 811 and 611).
     """
-    p, a = s.postings, s.accounts
-    month = sa.cast(sa.extract("month", p.c.date), sa.Integer)
-    positive = p.c.amount > 0
-    rows = conn.execute(  # summed by the database per month, account kind and role, debits apart from credits
-        sa.select(month.label("month"), a.c.kind, a.c.role, positive.label("debit"),
-                  sa.func.sum(p.c.amount).label("amount"))
-        .join(a, a.c.id == p.c.account_id)
-        .where(p.c.org_id == org_id, p.c.fund_id == fund_id,
-               p.c.date >= date(year, 1, 1), p.c.date <= date(year, 12, 31),
-               sa.or_(a.c.kind.in_(("income", "expense")), a.c.role.in_(_RECEIPT_ROLES)))
-        .group_by(month, a.c.kind, a.c.role, positive))
+    rows = balances.sums(  # summed by the database per month, account kind and role, debits apart from credits
+        conn, by=("month", "kind", "role"), org_ids=[org_id], fund_ids=[fund_id], start=date(year, 1, 1),
+        end=date(year, 12, 31), account_kinds=("income", "expense"), account_roles=_RECEIPT_ROLES, signs=True)
     months = {m: [0, 0] for m in range(1, 13)}
     for r in rows:
-        m, amount = months[int(r.month)], int(r.amount)
+        m = months[int(r.month)]
         if r.kind == "expense":
-            m[1] += amount
-        elif r.role == "earmarked_payable" and r.debit:
-            m[1] += amount
+            m[1] += r.amount
+        elif r.role == "earmarked_payable":
+            m[1] += r.debit
+            m[0] += r.credit
         else:
-            m[0] -= amount
+            m[0] -= r.amount
     return [MonthRow(k, v[0], v[1]) for k, v in months.items()]

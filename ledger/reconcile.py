@@ -49,7 +49,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import documents, donations, matching, orgs
+from . import balances, documents, donations, matching, orgs
 from . import schema as s
 from .clock import business_date, now_iso, parse_date, today
 from .errors import Conflict, InvalidInput, NotFound
@@ -194,9 +194,7 @@ def default_fund(conn: Connection, org_id: int, code: str | None,
 
 
 def _bank_movement(conn: Connection, tx_id: int, account_id: int) -> int:
-    p = s.postings
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(p.c.amount), 0))
-                            .where(p.c.tx_id == tx_id, p.c.account_id == account_id)).scalar())
+    return balances.total(conn, tx_ids=[tx_id], account_ids=[account_id])
 
 
 def _is_reversed(conn: Connection, tx_id: int) -> bool:
@@ -428,7 +426,7 @@ def _interest_entry(conn: Connection, org_id: int, line, choice: Choice) -> int:
     monthly interest payment (the bank account moves by the amount), or the settlement at maturity (the
     bank account receives principal and interest; the interest is what it receives beyond the principal
     leaving the deposit's account) — or a settlement whose whole amount is the line's."""
-    dp, ev, p = s.deposits, s.deposit_events, s.postings
+    dp, ev = s.deposits, s.deposit_events
     if choice.target is None:
         raise InvalidInput("which deposit?", field="target", reason="empty")
     dep = conn.execute(sa.select(dp.c.contract_no, dp.c.account_id).where(
@@ -440,9 +438,8 @@ def _interest_entry(conn: Connection, org_id: int, line, choice: Choice) -> int:
         ev.c.deposit_id == choice.target, ev.c.tx_id.is_not(None))).scalars()} - done)
     found = []
     for tx in txs:
-        moved = dict(conn.execute(sa.select(p.c.account_id, sa.func.sum(p.c.amount)).where(
-            p.c.tx_id == tx, p.c.account_id.in_((line.bank_account_id, dep.account_id)))
-            .group_by(p.c.account_id)).all())
+        moved = {r.account_id: r.amount for r in balances.sums(
+            conn, by=("account_id",), tx_ids=[tx], account_ids=(line.bank_account_id, dep.account_id))}
         bank = int(moved.get(line.bank_account_id, 0))
         if bank and line.amount in (bank, bank + int(moved.get(dep.account_id, 0))) and not _is_reversed(conn, tx):
             when = conn.execute(sa.select(s.transactions.c.date).where(s.transactions.c.id == tx)).scalar()

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import schema as s
+from ledger.balances import sums
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,13 @@ def daily_sums(conn: Connection, org_id: int) -> DailySums:
 
 
 def _add(conn: Connection, org_id: int, base: DailySums | None, seq: int, head_hash: str) -> DailySums:
-    p, t, d, a = s.postings, s.transactions, s.donations, s.accounts
+    t, d, a = s.transactions, s.donations, s.accounts
     postings = dict(base.postings) if base else {}
     gifts: dict = defaultdict(int, base.gifts if base else {})
     reversed_: dict = defaultdict(int, base.reversed if base else {})
     kind = _kind(a, d)
     if base is None:  # everything the snapshot holds
-        q_postings = (sa.select(p.c.account_id, p.c.fund_id, p.c.date, sa.func.sum(p.c.amount).label("amount"))
-                      .where(p.c.org_id == org_id))
+        moved = sums(conn, by=("account_id", "fund_id", "date"), org_ids=[org_id])
         q_gifts = (sa.select(d.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
                    .join(a, a.c.id == d.c.asset_account_id).where(d.c.org_id == org_id, d.c.kind != "pledge"))
         q_rev = (sa.select(t.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
@@ -77,17 +77,16 @@ def _add(conn: Connection, org_id: int, base: DailySums | None, seq: int, head_h
                  .where(d.c.org_id == org_id, d.c.kind != "pledge"))
     else:  # only the transactions after the known head
         new = (t.c.org_id == org_id) & (t.c.seq > base.seq) & (t.c.seq <= seq)
-        q_postings = (sa.select(p.c.account_id, p.c.fund_id, p.c.date, sa.func.sum(p.c.amount).label("amount"))
-                      .join(t, t.c.id == p.c.tx_id).where(new))
+        moved = sums(conn, by=("account_id", "fund_id", "date"), tx_ids=sa.select(t.c.id).where(new))
         q_gifts = (sa.select(d.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
                    .join(a, a.c.id == d.c.asset_account_id).join(t, t.c.id == d.c.tx_id)
                    .where(new, d.c.kind != "pledge"))
         q_rev = (sa.select(t.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
                  .join(a, a.c.id == d.c.asset_account_id).join(t, t.c.reverses_id == d.c.tx_id)
                  .where(new, d.c.kind != "pledge"))
-    for r in conn.execute(q_postings.group_by(p.c.account_id, p.c.fund_id, p.c.date)):
+    for r in moved:
         k = (r.account_id, r.fund_id, r.date)
-        postings[k] = postings.get(k, 0) + int(r.amount)
+        postings[k] = postings.get(k, 0) + r.amount
     for r in conn.execute(q_gifts.group_by(d.c.date, kind)):
         gifts[(r.on, r.kind)] += int(r.amount)
     for r in conn.execute(q_rev.group_by(t.c.date, kind)):

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import pygal
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import schema as s
-from ledger.balances import fund_figures
+from ledger.balances import cached, fund_figures
 
 from . import queries as q
 from .daily import daily_sums
@@ -43,10 +41,7 @@ def month_end_balances(conn: Connection, org_id: int, today: date, months: int =
     window = months_ending(today, months)
     ends = [month_end(y, m) for y, m in window]
     kinds = q.account_kinds(conn, org_id)
-    b = s.balances
-    current: dict[tuple[int, int], int] = {
-        (r.account_id, r.fund_id): int(r.amount)
-        for r in conn.execute(sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id == org_id))}
+    current = cached(conn, org_ids=[org_id])
     # the per-day sums since the first posting, kept up to date from the journal's head (books/charts/daily.py)
     start = date(*window[0], 1)
     per_month: dict[tuple[int, int, int], int] = defaultdict(int)
