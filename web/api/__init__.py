@@ -25,7 +25,9 @@ from flask import Flask
 
 # Each feature module attaches its views to ``bp`` when imported, in this order (the order of the OpenAPI
 # document's paths).
-from . import audit, bank, books, deposits, disbursements, documents, donations, donors, journal, orgs  # noqa: F401, I001
+# isort: off
+from . import orgs, donors, donations, journal, documents, deposits, disbursements, audit, bank, books  # noqa: F401
+# isort: on
 from .common import PREFIX, PUBLIC, Api, bp
 from .docs import docs_page
 from .schemas import donations as donation_schemas

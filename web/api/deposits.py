@@ -23,7 +23,6 @@ from .schemas import deposits as sc
 
 
 def _deposit_row(r) -> dict:
-
     return {**{k: getattr(r, k) for k in ("id", "contract_no", "bank", "bank_account", "principal", "rate_ppm", "start",
                                           "maturity", "pays", "rollover", "state", "earned", "accrued", "interest",
                                           "adjusted", "rolled_from")},

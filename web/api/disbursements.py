@@ -23,7 +23,6 @@ from .schemas import disbursements as sc
 
 
 def _line_input(x: dict):
-
     return LineInput(**x)
 
 

@@ -244,7 +244,6 @@ def confirm(org: str, line_id: int):
 @bp.get("/o/<org>/bank/reconciliation")
 @requires("read")
 def reconciliation(org: str):
-
     with db().read() as conn:
         info = org_info(conn, org)
         banks = _banks(conn, g.org_id)
@@ -264,7 +263,6 @@ def reconciliation(org: str):
 @requires("export")
 def reconciliation_file(org: str, fmt: str):
     """The reconciliation as PDF, XLSX or CSV (``books.bankrec.reconciliation_table``)."""
-
 
     with db().read() as conn:
         codes = [b.code for b in _banks(conn, g.org_id)]

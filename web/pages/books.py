@@ -172,7 +172,6 @@ def consolidated_file(org: str, fmt: str):
 
 
 def _figures(org: str) -> tables.Table:
-
     year = request.args.get("year", clock.today().year, type=int)
     half = request.args.get("half", type=int)
 
@@ -317,7 +316,6 @@ LARGE_EXPORT = 5_000
 
 
 def _start_export(org: str, fmt: str, build, slug: str):
-
     name = _attachment(slug, org, fmt).split("filename=", 1)[1]
     token = export_jobs.start(db(), g.org_id, build, fmt, name)
     return redirect(url_for("books.export_job", org=org, token=token), 303)
@@ -341,7 +339,6 @@ def export_job(org: str, token: str):
 @requires("export")
 def export_job_file(org: str, token: str):
 
-
     found = export_jobs.result(g.org_id, token)
     if found is None:
         abort(404)
@@ -358,7 +355,6 @@ def _stream_file(org: str, fmt: str, build) -> Response:
     XLSX written in openpyxl's write-only mode to a temporary file that is then sent (and removed); PDF
     read whole (a PDF lays out every row anyway). A bad request (a journal too long) is refused before
     anything is sent."""
-
 
     if fmt == "pdf":
         with db().read() as conn:

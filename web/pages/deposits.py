@@ -201,7 +201,6 @@ def adjust(org: str, deposit_id: int):
 
 
 def _vnd(n: int) -> str:
-
     return format_vnd(n)
 
 

@@ -39,7 +39,6 @@ def _key() -> str:
 def _problems(err: LedgerError) -> list[str]:
     """Each bad line or row of an error, as text for the page (Vietnamese where it can be)."""
 
-
     vi = str(get_locale() or "vi") == "vi"
     rows = [f"{_('Line')} {p['line']}: " + (line_problem(p) if vi else f"{p['field']} — {p['message']}")
             for p in err.params.get("rows", [])]
@@ -334,7 +333,6 @@ def awards(org: str):
 @requires("export")
 def batch_pdf(org: str, batch_id: int, kind: str):
 
-
     pdf = docs.disbursement_pdf(db(), org, batch_id, kind)
     name = {"decision": "quyet-dinh", "signatures": "danh-sach-ky-nhan"}[kind]
     return _pdf(pdf.data, f"{name}-{batch_id}.pdf")
@@ -343,7 +341,6 @@ def batch_pdf(org: str, batch_id: int, kind: str):
 @bp.get("/o/<org>/batches/<int:batch_id>/lines/<int:line_no>/voucher.pdf")
 @requires("export")
 def voucher_pdf(org: str, batch_id: int, line_no: int):
-
 
     return _pdf(docs.disbursement_pdf(db(), org, batch_id, "voucher", line_no).data,
                 f"phieu-chi-{batch_id}-{line_no}.pdf")
@@ -355,7 +352,6 @@ def voucher_pdf(org: str, batch_id: int, line_no: int):
 @bp.get("/o/<org>/stipends")
 @requires("read")
 def stipends_page(org: str):
-
     with db().read() as conn:
         info = org_info(conn, org)
         rows = stipends.report(conn, g.org_id)

@@ -91,7 +91,6 @@ def disclosure_report(org: str):
 
 @bp.get("/<org>/disclosure.pdf")
 def disclosure_pdf(org: str):
-
     info, d, year, quarter = _report(org)
     with db().read() as conn:
         pdf = render_statement(conn, info.id, disclosure_table(d))

@@ -537,7 +537,6 @@ def backup(org: str):
 
 
 def _backups(folder: Path) -> list[dict]:
-
     if not folder.is_dir():
         return []
     files = sorted((p for p in folder.iterdir() if bk.NAME_PATTERN.match(p.name)), reverse=True)[:30]

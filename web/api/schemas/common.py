@@ -1,4 +1,4 @@
-"""The marshmallow schemas of the JSON API (``web/api.py``): what each endpoint accepts and returns.
+"""The marshmallow schemas of the JSON API (``web/api/``): what each endpoint accepts and returns.
 
 Request schemas refuse unknown fields (marshmallow's RAISE). Amounts are :class:`Dong`: a JSON integer
 of đồng, checked by ``ledger.money.parse_amount`` (a float — even ``1.0`` —, a numeric string, a
