@@ -17,7 +17,7 @@ from .schemas import donations as sc
 
 @route("/organizations/<org>/donations", "donations", DONATIONS)
 @protected("read", *READ)
-@bp.arguments(cs.DonationsArgs(), location="query")
+@bp.arguments(sc.DonationsArgs(), location="query")
 @bp.response(200, sc.DonationPage)
 def donations(args: dict, org: str):
     """Donations, newest first, searched and filtered

@@ -19,7 +19,7 @@ from .schemas import donations as sc
 
 @route("/organizations/<org>/donors", "donors", DONORS)
 @protected("read", *READ)
-@bp.arguments(cs.DonorsArgs(), location="query")
+@bp.arguments(sc.DonorsArgs(), location="query")
 @bp.response(200, sc.DonorPage)
 def donors(args: dict, org: str):
     """Donors by name, with their count and total of unreversed gifts

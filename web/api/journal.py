@@ -8,7 +8,6 @@ from ledger import queries, services
 
 from .. import auth
 from .common import ID, JOURNAL, READ, WRITE, _created, _key, _page, _paged, bp, protected, replayable, route
-from .schemas import common as cs
 from .schemas import journal as sc
 
 # ------------------------------------------------------------------ the journal
@@ -16,7 +15,7 @@ from .schemas import journal as sc
 
 @route("/organizations/<org>/journal", "journal", JOURNAL)
 @protected("read", *READ)
-@bp.arguments(cs.JournalArgs(), location="query")
+@bp.arguments(sc.JournalArgs(), location="query")
 @bp.response(200, sc.TransactionPage)
 def journal(args: dict, org: str):
     """Journal transactions with their postings, newest first (``from``/``to`` bound the dates)"""

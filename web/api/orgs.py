@@ -80,7 +80,7 @@ def organization(org: str):
 
 @route("/organizations/<org>/funds", "funds", FUNDS)
 @protected("read", *READ)
-@bp.arguments(cs.FundsArgs(), location="query")
+@bp.arguments(sc.FundsArgs(), location="query")
 @bp.response(200, sc.FundList)
 def funds(args: dict, org: str):
     """Funds and their figures: balance, protected principal, reserved, spendable

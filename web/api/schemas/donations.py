@@ -7,9 +7,27 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .common import Dong, Flag, Id, Out, Strict, Text, listed, paged
+from .common import Dong, DongQuery, Flag, Id, Out, PageArgs, Strict, Text, listed, paged
 
 # ------------------------------------------------------------------ donors, campaigns, donations
+
+
+class DonorsArgs(PageArgs):
+    q = Text(200, metadata={"description": "part of the name, with or without diacritics"})
+
+
+class DonationsArgs(PageArgs):
+    kind = fields.String(validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge", "pledge_payment")))
+    donor_id = Id()
+    q = Text(200, metadata={"description": "part of the donor's name (with or without diacritics), a receipt "
+                                           "number (BN/25 0000123, or its digits) or part of the reference, "
+                                           "message, earmark or goods"})
+    start = fields.Date(data_key="from", metadata={"description": "first day (YYYY-MM-DD)"})
+    end = fields.Date(data_key="to", metadata={"description": "last day (YYYY-MM-DD)"})
+    fund = Text(40, metadata={"description": "a fund's code"})
+    campaign = Text(60, metadata={"description": "a campaign's code"})
+    min_amount = DongQuery(metadata={"description": "at least this many đồng (digits only)"})
+    max_amount = DongQuery(metadata={"description": "at most this many đồng (digits only)"})
 
 
 class Donor(Out):

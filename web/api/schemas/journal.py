@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from .common import Out, Strict, Text, paged
+from .common import Out, PageArgs, Strict, Text, paged
 
 # ------------------------------------------------------------------ the journal
+
+
+class JournalArgs(PageArgs):
+    start = fields.Date(data_key="from", metadata={"description": "first day (YYYY-MM-DD)"})
+    end = fields.Date(data_key="to", metadata={"description": "last day (YYYY-MM-DD)"})
 
 
 class Posting(Out):

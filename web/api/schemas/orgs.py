@@ -7,9 +7,14 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .common import Flag, Out, Strict, Text, listed
+from .common import AsOfArgs, Flag, Out, Strict, Text, listed
 
 # ------------------------------------------------------------------ organizations and funds
+
+
+class FundsArgs(AsOfArgs):
+    consolidated = fields.Boolean(load_default=False,
+                                  metadata={"description": "include every organization beneath"})
 
 
 def _figures() -> dict[str, fields.Field]:
