@@ -23,8 +23,10 @@ from ledger.db import Database
 from ledger.errors import LedgerError
 from ledger.money import format_vnd
 
-from . import auth, formats, requestlog, safety
+from . import api, auth, formats, health, requestlog, safety
 from .messages import vietnamese
+from .pages import bank, books, deposits, disbursements, documents, public, ui
+from .pages.common import error_text
 from .requestlog import request_id
 
 csrf = CSRFProtect()
@@ -51,11 +53,6 @@ def _secret_key(settings: quy_config.Settings) -> str:
 def select_locale() -> str:
     lang = request.args.get("lang") or session.get("lang")
     return lang if lang in LANGUAGES else "vi"
-
-
-def error_message(err: LedgerError) -> str:
-    """The message a person reads: Vietnamese by default, the ledger's English text in English."""
-    return vietnamese(err) if str(get_locale() or "vi") == "vi" else err.message
 
 
 #: Endpoints that take a larger body than ``MAX_CONTENT_LENGTH`` (20 MB), and how large: a bank statement of a
@@ -124,8 +121,6 @@ def create_app(db: Database | None = None, config: dict | None = None,
     formats.init_app(app)  # dmy, dmyhm, number, label, audit_summary
     app.jinja_env.globals.update(can=auth.can, get_locale=get_locale)
 
-    from . import api, bank, books, deposits, disbursements, documents, health, public, ui
-
     app.register_blueprint(auth.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(public.bp)
@@ -147,7 +142,7 @@ def create_app(db: Database | None = None, config: dict | None = None,
             body = {"code": err.code, "message": err.message, "message_vi": vietnamese(err),
                     "errors": _field_errors(err), "request_id": request_id()}
             return jsonify(body), err.status
-        return render_template("error.html", status=err.status, message=error_message(err),
+        return render_template("error.html", status=err.status, message=error_text(err),
                                code=err.code, params=err.params), err.status
 
     @app.errorhandler(CSRFError)

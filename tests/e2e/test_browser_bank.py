@@ -37,7 +37,7 @@ def _statement(tmp_path) -> tuple[str, int]:
 def test_a_large_statement_goes_up_and_in_with_progress_bars(server, open_page, tmp_path, monkeypatch):
     import threading
 
-    from web import bank as bank_views
+    from web.pages import bank as bank_views
 
     page = open_page()
     login(page, server.url)

@@ -149,7 +149,7 @@ def test_a_streamed_register_reads_the_database_a_chunk_at_a_time(db, tmp_path, 
 
 def test_a_long_register_is_made_in_the_background_with_a_progress_bar(db, auditor, tmp_path, monkeypatch):
     from books import export_jobs
-    from web import books as web_books
+    from web.pages import books as web_books
 
     from .webutil import csrf_token
 

@@ -14,9 +14,9 @@ from ledger import services
 from ledger.errors import InvalidInput, NotFound
 from ledger.reconcile import Choice, matched_line_ids
 
-from . import auth
-from . import schemas_bank as sk
-from .api import ID, READ, WRITE, _created, _key, bp, protected, replayable, route
+from .. import auth
+from .common import ID, READ, WRITE, _created, _key, bp, protected, replayable, route
+from .schemas import bank as sk
 
 BANK = "bank statements"
 MAX_FILE = 64 * 1024 * 1024  # as web/app.py LARGE_BODIES lets through

@@ -7,7 +7,7 @@ import re
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .schemas import Dong, Id, Out, PageArgs, PageMeta, Strict, Text
+from .common import Dong, Id, Out, PageArgs, PageMeta, Strict, Text
 
 _SIGNED = {"description": "signed whole đồng (money in positive), ASCII digits with an optional leading minus"}
 

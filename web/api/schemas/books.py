@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .schemas import Dong, Figures, Out, Strict
+from .common import Dong, Out, Strict
+from .orgs import Figures
 
 
 class StatementArgs(ma.Schema):

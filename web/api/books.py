@@ -7,12 +7,14 @@ from flask import Response, g, stream_with_context
 
 from books import beancount as bc
 from books import service as books
-from ledger import clock, services
+from books.disclosure import disclosure as build_disclosure
+from books.figures import figures as build_figures
+from ledger import clock, orgs, services
 from ledger.errors import InvalidInput, NotAllowed
 
-from . import auth
-from . import schemas_books as sb
-from .api import READ, WRITE, _created, _key, bp, protected, replayable, route
+from .. import auth
+from .common import READ, WRITE, _created, _key, bp, protected, replayable, route
+from .schemas import books as sb
 
 BOOKS = "books and statements"
 
@@ -141,11 +143,9 @@ def disclosure(args: dict, org: str):
     """The public disclosure report of a year or quarter (public, no token): donors with their amounts
     (anonymous ones unnamed), awards by programme in aggregate, each fund's receipts and spending, management
     costs against the cap"""
-    from books.disclosure import disclosure as build
-    from ledger import orgs
-
     with auth.db().read() as conn:
-        d = build(conn, orgs.org_id_by_code(conn, org), args.get("year") or clock.today().year, args.get("quarter"))
+        d = build_disclosure(conn, orgs.org_id_by_code(conn, org), args.get("year") or clock.today().year,
+                             args.get("quarter"))
     return {**d.__dict__, "over_cap": d.over_cap}
 
 
@@ -156,9 +156,7 @@ def disclosure(args: dict, org: str):
 def figures(args: dict, org: str):
     """The half-year or annual figures the associations' reports quote: raised, awards by programme, funds
     held, term deposits, interest earned, and the sentences the reports write"""
-    from books.figures import figures as build
-
     with auth.db().read() as conn:
-        f = build(conn, g.org_id, args.get("year") or clock.today().year, args.get("half"),
+        f = build_figures(conn, g.org_id, args.get("year") or clock.today().year, args.get("half"),
                   with_subtree=args["subtree"])
     return {**f.__dict__, "award_count": f.award_count, "award_total": f.award_total, "sentences": f.sentences()}

@@ -5,30 +5,43 @@ administrator's import of books kept in beancount as a new organization beneath 
 from __future__ import annotations
 
 import re
+import tempfile
 import uuid
+from contextlib import ExitStack
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from books import beancount as bc
-from books import registers, statements, tables
+from books import export_jobs, registers, statements, tables
 from books import service as books
+from books.charts import province, report
+from books.figures import figures
 from ledger import clock, orgs, services
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.errors import InvalidInput, LedgerError, NotAllowed
 from ledger.money import parse_amount_text
-from receipts.statement import render_statement
 
-from .auth import actor, db, requires
-from .helpers import error_text, org_info
-from .messages import bean_problem
+from ..auth import actor, db, requires
+from ..messages import bean_problem
+from .common import MIME, _attachment, _file, error_text, org_info
 
 bp = Blueprint("books", __name__)
 FORMATS = "any(csv, xlsx, pdf)"
-MIME = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # the app's request limit (MAX_CONTENT_LENGTH); beyond, use quy import-beancount
 
 
@@ -147,8 +160,6 @@ def _consolidated(org: str) -> tables.Table:
 @requires("read")
 def consolidated(org: str):
     """The consolidated report, with each organization's fund balance drawn beside the others."""
-    from books.charts import province
-
     c = books.consolidated(db(), org, period=_period())
     return _page(org, tables.consolidated_table(c), "consolidated", "books.consolidated_file",
                  charts=[province.chart(c)])
@@ -161,11 +172,8 @@ def consolidated_file(org: str, fmt: str):
 
 
 def _figures(org: str) -> tables.Table:
-    from books.figures import figures
-
     year = request.args.get("year", clock.today().year, type=int)
     half = request.args.get("half", type=int)
-    from books.charts import report
 
     with db().read() as conn:
         f = figures(conn, g.org_id, year, half, with_subtree=request.args.get("only") not in ("1", "on"))
@@ -308,8 +316,6 @@ LARGE_EXPORT = 5_000
 
 
 def _start_export(org: str, fmt: str, build, slug: str):
-    from books import export_jobs
-
     name = _attachment(slug, org, fmt).split("filename=", 1)[1]
     token = export_jobs.start(db(), g.org_id, build, fmt, name)
     return redirect(url_for("books.export_job", org=org, token=token), 303)
@@ -319,8 +325,6 @@ def _start_export(org: str, fmt: str, build, slug: str):
 @requires("export")
 def export_job(org: str, token: str):
     """A background export's progress (a bar the page refreshes; ``.json`` for a script), then its download."""
-    from books import export_jobs
-
     job = export_jobs.status(g.org_id, token)
     if job is None:
         abort(404)
@@ -334,9 +338,6 @@ def export_job(org: str, token: str):
 @bp.get("/o/<org>/books/exports/<token>/file")
 @requires("export")
 def export_job_file(org: str, token: str):
-    from flask import send_file
-
-    from books import export_jobs
 
     found = export_jobs.result(g.org_id, token)
     if found is None:
@@ -349,31 +350,11 @@ def _downloads(endpoint: str, **values) -> list[tuple[str, str]]:
     return [(fmt, url_for(endpoint, fmt=fmt, **{**_args(), **values})) for fmt in ("pdf", "xlsx", "csv")]
 
 
-def _file(org: str, table: tables.Table, fmt: str) -> Response:
-    if fmt == "csv":
-        body: bytes | str = tables.to_csv(table)
-    elif fmt == "xlsx":
-        body = tables.to_xlsx(table)
-    else:
-        with db().read() as conn:
-            body = render_statement(conn, g.org_id, table).data
-    return Response(body, mimetype=MIME[fmt], headers={"Content-Disposition": _attachment(table.slug, org, fmt)})
-
-
-def _attachment(slug: str, org: str, fmt: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{slug}-{org}")
-    return f"attachment; filename={name}.{fmt}"
-
-
 def _stream_file(org: str, fmt: str, build) -> Response:
     """A register as a file in constant memory: CSV streamed a chunk of rows at a time from an open cursor,
     XLSX written in openpyxl's write-only mode to a temporary file that is then sent (and removed); PDF
     read whole (a PDF lays out every row anyway). A bad request (a journal too long) is refused before
     anything is sent."""
-    import tempfile
-    from contextlib import ExitStack
-
-    from flask import send_file
 
     if fmt == "pdf":
         with db().read() as conn:

@@ -6,7 +6,7 @@ code, giving to a fund by VietQR, and the printable gold book."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ledger import clock, documents, orgs, queries, services
@@ -16,19 +16,14 @@ from ledger.money import parse_amount_text
 from receipts import jobs
 from receipts import service as docs
 from receipts.batch import KINDS
+from receipts.vietqr import MAX_PURPOSE
 
-from .auth import actor, db, requires
-from .helpers import Page, error_text, org_info
+from ..auth import actor, db, requires
+from .common import Page, _pdf, error_text, org_info
 
 bp = Blueprint("docs", __name__)
 public_bp = Blueprint("public_docs", __name__, url_prefix="/p")
 PER_PAGE = 100
-
-
-def _pdf(data: bytes, name: str, *, inline: bool = True) -> Response:
-    disposition = "inline" if inline else "attachment"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'{disposition}; filename="{name}"', "Cache-Control": "no-store"})
 
 
 # ------------------------------------------------------------------ receipts
@@ -159,8 +154,6 @@ def desk_vietqr(org: str):
     """The treasurer's "Tạo mã VietQR": an amount, a memo and a bank account (default the organization's
     first with a BIN) give a code the payer scans at the desk, shown large (and full-screen on request).
     A GET form: it records nothing."""
-    from receipts.vietqr import MAX_PURPOSE
-
     f = request.args
     amount_text, memo, account = f.get("amount", "").strip(), f.get("memo", "")[:500], f.get("account", "")[:40]
     q, error, status = None, None, 200

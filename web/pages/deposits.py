@@ -19,10 +19,10 @@ from ledger.clock import parse_date
 from ledger.deposits import DepositInput
 from ledger.errors import InvalidInput, LedgerError
 from ledger.interest import format_rate
-from ledger.money import parse_amount_text
+from ledger.money import format_vnd, parse_amount_text
 
-from .auth import actor, db, requires
-from .helpers import error_text, org_info
+from ..auth import actor, db, requires
+from .common import error_text, org_info
 
 bp = Blueprint("deposits", __name__)
 MATURING_DAYS = 30
@@ -201,8 +201,6 @@ def adjust(org: str, deposit_id: int):
 
 
 def _vnd(n: int) -> str:
-    from ledger.money import format_vnd
-
     return format_vnd(n)
 
 

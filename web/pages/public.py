@@ -11,12 +11,17 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
 
+from books.beancount import Period
 from books.charts import public as public_charts
+from books.disclosure import disclosure as build_disclosure
+from books.statements import fund_months, fund_statement
+from books.tables import disclosure_table
 from ledger import balances, clock, orgs, queries
 from ledger import schema as s
+from receipts.statement import render_statement
 
-from .auth import db
-from .helpers import Page, org_info
+from ..auth import db
+from .common import Page, org_info
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 
@@ -48,8 +53,6 @@ def disclosure(org: str, fund: str):
     year = request.args.get("year", clock.today().year, type=int)
     if not 1900 <= year <= 9999:
         abort(404)
-    from books.beancount import Period
-    from books.statements import fund_months, fund_statement
 
     with db().read() as conn:
         info = org_info(conn, org)
@@ -73,27 +76,21 @@ def _report(org: str):
     quarter = request.args.get("quarter", type=int)
     if not 2000 <= year <= 9999 or (quarter is not None and quarter not in (1, 2, 3, 4)):
         abort(404)
-    from books.disclosure import disclosure
 
     with db().read() as conn:
         info = org_info(conn, org)
-        return info, disclosure(conn, info.id, year, quarter), year, quarter
+        return info, build_disclosure(conn, info.id, year, quarter), year, quarter
 
 
 @bp.get("/<org>/disclosure")
 def disclosure_report(org: str):
     """The public disclosure report of a year or a quarter (Decree 93/2019 art. 38.4)."""
-    from books.tables import disclosure_table
-
     info, d, year, quarter = _report(org)
     return render_template("public/report.html", org=info, d=d, t=disclosure_table(d), year=year, quarter=quarter)
 
 
 @bp.get("/<org>/disclosure.pdf")
 def disclosure_pdf(org: str):
-    from books.tables import disclosure_table
-    from receipts.statement import render_statement
-
     info, d, year, quarter = _report(org)
     with db().read() as conn:
         pdf = render_statement(conn, info.id, disclosure_table(d))

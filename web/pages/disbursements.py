@@ -11,19 +11,22 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ledger import clock, services
+from ledger import clock, services, stipends
 from ledger import disbursements as d
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.disbursements import LineInput, RecipientInput
 from ledger.errors import InvalidInput, LedgerError
 from ledger.money import format_vnd, parse_amount_text
+from receipts import service as docs
 
-from .auth import actor, db, requires
-from .helpers import Page, error_text, org_info, sweep_uploads
+from ..auth import actor, db, requires
+from ..messages import line_problem
+from .common import Page, _pdf, _upload_dir, error_text, org_info, sweep_uploads
 
 bp = Blueprint("disb", __name__)
 PER_PAGE = 100
@@ -35,9 +38,6 @@ def _key() -> str:
 
 def _problems(err: LedgerError) -> list[str]:
     """Each bad line or row of an error, as text for the page (Vietnamese where it can be)."""
-    from flask_babel import get_locale
-
-    from .messages import line_problem
 
     vi = str(get_locale() or "vi") == "vi"
     rows = [f"{_('Line')} {p['line']}: " + (line_problem(p) if vi else f"{p['field']} — {p['message']}")
@@ -156,7 +156,6 @@ def batch_import(org: str, batch_id: int):
         flash(_("Choose a .csv or .xlsx file."), "error")
         return redirect(url_for("disb.batch", org=org, batch_id=batch_id), 303)
     data = upload.read()
-    from .ui import _upload_dir
 
     path = _upload_dir() / f"{hashlib.sha256(data).hexdigest()}{suffix}"
     path.write_bytes(data)
@@ -333,9 +332,6 @@ def awards(org: str):
 @bp.get("/o/<org>/batches/<int:batch_id>/<any(decision, signatures):kind>.pdf")
 @requires("export")
 def batch_pdf(org: str, batch_id: int, kind: str):
-    from receipts import service as docs
-
-    from .documents import _pdf
 
     pdf = docs.disbursement_pdf(db(), org, batch_id, kind)
     name = {"decision": "quyet-dinh", "signatures": "danh-sach-ky-nhan"}[kind]
@@ -345,9 +341,6 @@ def batch_pdf(org: str, batch_id: int, kind: str):
 @bp.get("/o/<org>/batches/<int:batch_id>/lines/<int:line_no>/voucher.pdf")
 @requires("export")
 def voucher_pdf(org: str, batch_id: int, line_no: int):
-    from receipts import service as docs
-
-    from .documents import _pdf
 
     return _pdf(docs.disbursement_pdf(db(), org, batch_id, "voucher", line_no).data,
                 f"phieu-chi-{batch_id}-{line_no}.pdf")
@@ -359,8 +352,6 @@ def voucher_pdf(org: str, batch_id: int, line_no: int):
 @bp.get("/o/<org>/stipends")
 @requires("read")
 def stipends_page(org: str):
-    from ledger import stipends
-
     with db().read() as conn:
         info = org_info(conn, org)
         rows = stipends.report(conn, g.org_id)

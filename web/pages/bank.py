@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from books.bankrec import bank_reconciliation, reconciliation_table
 from ledger import bankformats, services
 from ledger import bankstatements as bst
 from ledger import schema as s
@@ -24,9 +25,9 @@ from ledger.errors import ImportFailed, LedgerError
 from ledger.money import format_vnd, parse_amount_text, parse_signed_amount_text
 from ledger.reconcile import Choice, booking_accounts
 
-from .auth import actor, can, db, requires
-from .helpers import error_text, org_info, sweep_uploads
-from .messages import row_problem
+from ..auth import actor, can, db, requires
+from ..messages import row_problem
+from .common import _file, error_text, org_info, sweep_uploads
 
 bp = Blueprint("bank", __name__)
 MAX_DONORS = 500
@@ -243,8 +244,6 @@ def confirm(org: str, line_id: int):
 @bp.get("/o/<org>/bank/reconciliation")
 @requires("read")
 def reconciliation(org: str):
-    from books.bankrec import bank_reconciliation
-
     with db().read() as conn:
         info = org_info(conn, org)
         banks = _banks(conn, g.org_id)
@@ -264,9 +263,6 @@ def reconciliation(org: str):
 @requires("export")
 def reconciliation_file(org: str, fmt: str):
     """The reconciliation as PDF, XLSX or CSV (``books.bankrec.reconciliation_table``)."""
-    from books.bankrec import bank_reconciliation, reconciliation_table
-
-    from .books import _file
 
     with db().read() as conn:
         codes = [b.code for b in _banks(conn, g.org_id)]

@@ -31,17 +31,18 @@ from flask_login import current_user
 from books.charts import council, daily
 from books.charts import dashboard as charts
 from books.tabular import csv_text
-from ledger import audit, balances, clock, config, deposits, importer, orgs, queries, services, users
+from ledger import audit, balances, clock, config, deposits, disbursements, importer, orgs, queries, services, users
+from ledger import backup as bk
 from ledger import schema as s
 from ledger.clock import parse_date
-from ledger.donations import DONATION_KINDS, DonationInput, DonorInput, possible_duplicates
+from ledger.donations import DONATION_KINDS, DonationInput, DonorInput, bank_match_of, possible_duplicates
 from ledger.errors import ImportFailed, InvalidInput, LedgerError
 from ledger.money import format_vnd, parse_amount_text
 from ledger.names import match_key
 
-from .auth import actor, can, db, requires
-from .helpers import Page, error_text, org_info, sweep_uploads
-from .messages import CLOSING_VI, local_time, row_problem
+from ..auth import actor, can, db, requires
+from ..messages import CLOSING_VI, local_time, row_problem
+from .common import Page, _upload_dir, error_text, org_info, sweep_uploads
 
 bp = Blueprint("ui", __name__)
 PER_PAGE = 50
@@ -71,7 +72,6 @@ def dashboard(org: str):
         register = deposits.register(conn, g.org_id, clock.today())  # read once: the list, the total, the chart
         maturing = deposits.maturing(conn, g.org_id, clock.today(), 30, rows=register)
         on_deposit = deposits.totals(register)["principal"]
-        from ledger import disbursements
 
         waiting = disbursements.register(conn, g.org_id, state="submitted")
         drawn = charts.treasurer(conn, g.org_id, clock.today(), funds=funds, register=register)
@@ -221,12 +221,6 @@ def pledge_pay(org: str, pledge_id: int):
 
 
 # ------------------------------------------------------------------ importing a campaign file
-
-
-def _upload_dir() -> Path:
-    path = Path(current_app.config["QUY_UPLOADS"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _import_opts() -> dict:
@@ -479,8 +473,6 @@ def reverse(org: str, tx_id: int):
 def _bank_match(conn, tx_id: int) -> dict | None:
     """The live bank match that booked or took ``tx_id``, with its line's account: such an entry is undone
     through its match on the bank page, not reversed here."""
-    from ledger.donations import bank_match_of
-
     found = bank_match_of(conn, g.org_id, tx_id)
     if found is None:
         return None
@@ -522,8 +514,6 @@ def lock(org: str):
 def backup(org: str):
     """Backups for an administrator of a top organization (a backup holds every organization's books and
     every login, so an administrator lower down gets none): the recent ones to download, and a new one."""
-    from ledger import backup as bk
-
     with db().read() as conn:
         info = org_info(conn, org)
     if info.parent_id is not None:
@@ -547,8 +537,6 @@ def backup(org: str):
 
 
 def _backups(folder: Path) -> list[dict]:
-    from ledger import backup as bk
-
     if not folder.is_dir():
         return []
     files = sorted((p for p in folder.iterdir() if bk.NAME_PATTERN.match(p.name)), reverse=True)[:30]

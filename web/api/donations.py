@@ -1,0 +1,90 @@
+"""Donations and pledges in the JSON API."""
+
+from __future__ import annotations
+
+from flask import g
+
+from ledger import queries, services
+from ledger.donations import DonationInput, DonorInput
+
+from .. import auth
+from .common import DONATIONS, ID, READ, WRITE, _created, _key, _page, _paged, bp, protected, replayable, route
+from .schemas import common as cs
+from .schemas import donations as sc
+
+# ------------------------------------------------------------------ donations and pledges
+
+
+@route("/organizations/<org>/donations", "donations", DONATIONS)
+@protected("read", *READ)
+@bp.arguments(sc.DonationsArgs(), location="query")
+@bp.response(200, sc.DonationPage)
+def donations(args: dict, org: str):
+    """Donations, newest first, searched and filtered
+
+    ``q`` finds part of the donor's name (with or without diacritics), a receipt number or part of the
+    gift's reference, message, earmark or goods; ``from``/``to``, ``fund``, ``campaign``, ``kind``,
+    ``donor_id`` and ``min_amount``/``max_amount`` (both ends included) narrow the list.
+    """
+    limit, offset = _page(args)
+    where = queries.DonationFilter(
+        q=args.get("q") or "", start=args.get("start"), end=args.get("end"), fund=args.get("fund") or None,
+        campaign=args.get("campaign") or None, kind=args.get("kind"), donor_id=args.get("donor_id"),
+        min_amount=args.get("min_amount"), max_amount=args.get("max_amount"))
+    with auth.db().read() as conn:
+        rows, total = queries.donations(conn, g.org_id, where=where, limit=limit, offset=offset)
+    return _paged(rows, total, args)
+
+
+@route("/organizations/<org>/donations", "donation_create", DONATIONS, "POST")
+@protected("donation.record", *WRITE, post=True)
+@bp.arguments(sc.DonationIn(), example={
+    "fund": "TOHIEU", "amount": 1_500_000, "date": "2025-06-01",
+    "donor": {"name": "Nguyễn Văn An", "address": "phường Chiềng Lề, tỉnh Sơn La"},
+    "campaign": "TOHIEU-2025", "message": "Chúc các em học giỏi"})
+@replayable(sc.DonationResult)
+def donation_create(body: dict, org: str):
+    """Record a donation and post its transaction
+
+    The donor is an existing one by ``id``, or a ``name``: the one donor with that name (compared in
+    NFC, case and spacing ignored), else a new donor; ``possible_duplicates`` lists donors who may be
+    the same person (same name without diacritics, or same phone).
+    """
+    d = body["donor"]
+    donor_in = DonorInput(id=d["id"]) if "id" in d else DonorInput(
+        name=d["name"], kind=d["kind"], address=d["address"], phone=d["phone"], email=d["email"],
+        anonymous=d["anonymous"], display_name=d["display_name"], listed=d["listed"],
+        hide_amount=d["hide_amount"])
+    inp = DonationInput(
+        fund=body["fund"], amount=body["amount"], date=body["date"], donor=donor_in, kind=body["kind"],
+        campaign=body.get("campaign"), bank_account=body.get("bank_account"),
+        to_principal=body["to_principal"], earmark=body.get("earmark"),
+        item_description=body.get("item_description"), item_quantity=body.get("item_quantity"),
+        item_unit=body.get("item_unit"), fx_amount=body.get("fx_amount"),
+        fx_currency=body.get("fx_currency"), reference=body["reference"], message=body["message"],
+        gold_book=body.get("gold_book"))
+    return _created(services.record_donation(auth.db(), org, inp, user=auth.actor(), key=_key()))
+
+
+@route("/organizations/<org>/pledges", "pledges", DONATIONS)
+@protected("read", *READ)
+@bp.arguments(cs.PageArgs(), location="query")
+@bp.response(200, sc.PledgePage)
+def pledges(args: dict, org: str):
+    """Open pledges (something still to collect), oldest first, with what is outstanding"""
+    limit, offset = _page(args)
+    with auth.db().read() as conn:
+        rows = queries.open_pledges(conn, g.org_id)
+    return _paged(rows[offset:offset + limit], len(rows), args)
+
+
+@route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/payments", "pledge_pay", DONATIONS, "POST")
+@protected("pledge.pay", *WRITE, post=True)
+@bp.arguments(sc.PledgePaymentIn(), example={"amount": 2_000_000, "date": "2025-06-01", "method": "cash"})
+@replayable(sc.PledgePaymentResult)
+def pledge_pay(body: dict, org: str, pledge_id: int):
+    """Record a payment on a pledge (cash, or a transfer to a bank account)"""
+    return _created(services.pay_pledge(
+        auth.db(), org, pledge_id=pledge_id, amount=body["amount"], on=body["date"], method=body["method"],
+        bank_account=body.get("bank_account"), reference=body["reference"], user=auth.actor(),
+        key=_key()))

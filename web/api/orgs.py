@@ -1,0 +1,162 @@
+"""Organizations, funds, accounts and balances in the JSON API."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict
+
+import sqlalchemy as sa
+from flask import g
+
+from ledger import balances, orgs, services
+from ledger import schema as s
+
+from .. import auth
+from .common import FUNDS, ORGS, READ, WRITE, _created, _fund, _key, bp, protected, replayable, route
+from .schemas import common as cs
+from .schemas import orgs as sc
+
+# ------------------------------------------------------------------ organizations
+
+
+def _organization(o: orgs.OrgInfo, codes: dict[int, str], rows: list[balances.FundRow],
+                  below: set[int]) -> dict:
+    mine = [r for r in rows if r.org_id == o.id]
+    return {"code": o.code, "name": o.name, "level": o.level,
+            "parent": codes.get(o.parent_id) if o.parent_id else None, "address": o.address,
+            "lock_date": o.lock_date, "funds": [_fund(r) for r in mine],
+            "total": asdict(balances.total_figures(mine)),
+            "consolidated": asdict(balances.total_figures(r for r in rows if r.org_id in below))}
+
+
+def _subtrees(all_orgs: list[orgs.OrgInfo]) -> dict[int, set[int]]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for o in all_orgs:
+        children[o.parent_id].append(o.id)
+    out: dict[int, set[int]] = {}
+    for o in all_orgs:
+        seen, stack = set(), [o.id]
+        while stack:
+            cur = stack.pop()
+            if cur not in seen:
+                seen.add(cur)
+                stack.extend(children[cur])
+        out[o.id] = seen
+    return out
+
+
+@route("/organizations", "organizations", ORGS)
+@bp.doc(security=[])
+@bp.response(200, sc.OrganizationList)
+def organizations():
+    """Every organization with its funds and figures (public)
+
+    No token needed: the same figures the public pages show. ``consolidated`` adds every organization
+    beneath (the province's "total funds of the whole province").
+    """
+    with auth.db().read() as conn:
+        all_orgs = orgs.list_organizations(conn)
+        rows = balances.fund_balances(conn, [o.id for o in all_orgs])
+    codes = {o.id: o.code for o in all_orgs}
+    tree = _subtrees(all_orgs)
+    return {"items": [_organization(o, codes, rows, tree[o.id]) for o in all_orgs]}
+
+
+@route("/organizations/<org>", "organization", ORGS)
+@protected("read", *READ)
+@bp.response(200, sc.Organization)
+def organization(org: str):
+    """One organization with its funds, its total and the consolidated total beneath it"""
+    with auth.db().read() as conn:
+        all_orgs = orgs.list_organizations(conn)
+        below = set(balances.subtree(conn, g.org_id))
+        rows = balances.fund_balances(conn, sorted(below))
+    me = next(o for o in all_orgs if o.id == g.org_id)
+    return _organization(me, {o.id: o.code for o in all_orgs}, rows, below)
+
+
+# ------------------------------------------------------------------ funds
+
+
+@route("/organizations/<org>/funds", "funds", FUNDS)
+@protected("read", *READ)
+@bp.arguments(sc.FundsArgs(), location="query")
+@bp.response(200, sc.FundList)
+def funds(args: dict, org: str):
+    """Funds and their figures: balance, protected principal, reserved, spendable
+
+    ``as_of`` gives the figures at the end of that day; ``consolidated=true`` lists the funds of every
+    organization beneath too (``org`` on each fund says whose), and ``total`` sums them.
+    """
+    rows = services.fund_balances(auth.db(), org, as_of=args.get("as_of"),
+                                  consolidated=args["consolidated"])
+    return {"org": org, "as_of": args.get("as_of"), "consolidated": args["consolidated"],
+            "items": [_fund(r) for r in rows], "total": asdict(balances.total_figures(rows))}
+
+
+@route("/organizations/<org>/funds", "fund_create", FUNDS, "POST")
+@protected("org.setup", *WRITE, post=True)
+@bp.arguments(sc.FundIn(), example={"code": "NUOIEM", "name": "Quỹ Nuôi em khuyến học",
+                                  "kind": "scholarship"})
+@replayable(cs.Created)
+def fund_create(body: dict, org: str):
+    """Create a fund"""
+    return _created(services.create_fund(auth.db(), org, key=_key(), user=auth.actor(), **body))
+
+
+# ------------------------------------------------------------------ accounts and balances
+
+
+@route("/organizations/<org>/accounts", "accounts", FUNDS)
+@protected("read", *READ)
+@bp.arguments(cs.AsOfArgs(), location="query")
+@bp.response(200, sc.AccountList)
+def accounts(args: dict, org: str):
+    """The chart of accounts with each account's balance, in all and per fund"""
+    a = s.accounts
+    with auth.db().read() as conn:
+        rows = conn.execute(sa.select(a).where(a.c.org_id == g.org_id).order_by(a.c.code)).all()
+        amounts = balances.account_balances(conn, g.org_id, args.get("as_of"))
+    codes = {r.id: r.code for r in rows}
+    per: dict[int, list[dict]] = defaultdict(list)
+    for b in amounts:
+        per[b.account_id].append({"fund": b.fund_code, "amount": b.amount})
+    items = [{"code": r.code, "name": r.name, "kind": r.kind, "role": r.role,
+              "parent": codes.get(r.parent_id) if r.parent_id else None, "bank_name": r.bank_name,
+              "bank_bin": r.bank_bin, "bank_account_no": r.bank_account_no,
+              "balance": sum(x["amount"] for x in per[r.id]), "funds": per[r.id]} for r in rows]
+    return {"org": org, "as_of": args.get("as_of"), "items": items}
+
+
+@route("/organizations/<org>/accounts", "account_create", FUNDS, "POST")
+@protected("org.setup", *WRITE, post=True)
+@bp.arguments(sc.AccountIn(), example={"code": "1121.VCB", "bank_name": "Vietcombank Sơn La",
+                                     "bank_account_no": "0123456789"})
+@replayable(cs.Created)
+def account_create(body: dict, org: str):
+    """Add an account, a sub-account (``parent``) or a bank account (``bank_account_no``, under 1121)"""
+    common = {"key": _key(), "user": auth.actor()}
+    if "bank_account_no" in body:
+        r = services.add_bank_account(auth.db(), org, code=body["code"], bank_name=body["bank_name"],
+                                      account_no=body["bank_account_no"], bin=body.get("bank_bin", ""),
+                                      name=body.get("name"), **common)
+    else:
+        r = services.add_account(auth.db(), org, code=body["code"], name=body["name"],
+                                 kind=body.get("kind"), parent_code=body.get("parent"), **common)
+    return _created(r)
+
+
+@route("/organizations/<org>/balances", "balances", FUNDS)
+@protected("read", *READ)
+@bp.arguments(cs.AsOfArgs(), location="query")
+@bp.response(200, sc.Balances)
+def balances_(args: dict, org: str):
+    """Balances per account and fund (non-zero pairs), and each fund's figures"""
+    as_of = args.get("as_of")
+    with auth.db().read() as conn:
+        pairs = balances.account_balances(conn, g.org_id, as_of)
+        rows = balances.fund_balances(conn, [g.org_id], as_of)
+    return {"org": org, "as_of": as_of,
+            "items": [{"account": p.code, "account_name": p.name, "kind": p.kind,
+                       "fund": p.fund_code, "amount": p.amount} for p in pairs],
+            "funds": [_fund(r) for r in rows], "total": asdict(balances.total_figures(rows))}

@@ -1,0 +1,158 @@
+"""The marshmallow schemas of the JSON API (``web/api/``): what each endpoint accepts and returns.
+
+Request schemas refuse unknown fields (marshmallow's RAISE). Amounts are :class:`Dong`: a JSON integer
+of đồng, checked by ``ledger.money.parse_amount`` (a float — even ``1.0`` —, a numeric string, a
+boolean, zero, a negative or more than 999.999.999.999.999 is refused, naming the field). Free text is
+:class:`Text`: bounded by the length of its database column and without NUL characters, so no input
+can make the database refuse a row the API accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from ledger.errors import InvalidAmount
+from ledger.money import MAX_AMOUNT, parse_amount
+
+#: The largest id a path or body may name (ids are BIGINT; anything larger cannot exist).
+MAX_ID = 10**18 - 1
+
+
+class Dong(fields.Integer):
+    """An amount of đồng: a JSON integer from 1 to 999.999.999.999.999, nothing else."""
+
+    def __init__(self, **kw: Any) -> None:
+        meta = {"minimum": 1, "maximum": MAX_AMOUNT, "description": "whole đồng (JSON integer)"}
+        meta.update(kw.pop("metadata", {}))
+        super().__init__(strict=True, metadata=meta, **kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        try:
+            return parse_amount(value, field=self.data_key or self.name or "amount")
+        except InvalidAmount as err:
+            raise ma.ValidationError(err.message) from None
+
+
+class DongQuery(Dong):
+    """An amount of đồng in a query string: digits only (``?amount=500000``), no dots, signs or fractions."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 15:
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _no_nul(value: str) -> bool:
+    if "\x00" in value:
+        raise ma.ValidationError("Text may not contain NUL characters.")
+    return True
+
+
+class Text(fields.String):
+    """Text of at most ``max_length`` characters (the column's size), without NUL characters."""
+
+    def __init__(self, max_length: int, *, min_length: int | None = None, **kw: Any) -> None:
+        checks = [validate.Length(min=min_length, max=max_length), _no_nul]
+        super().__init__(validate=checks, **kw)
+
+
+class Flag(fields.Boolean):
+    """A JSON ``true`` or ``false`` (not ``1``, ``"yes"`` or ``"on"``)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def Id(**kw: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
+class RecipientRef(fields.Field):
+    """A recipient: its id (a JSON integer), or its full name when one recipient has it (``#12`` also
+    names recipient 12); a name several share is refused with them listed (``ambiguous_recipient``)."""
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("metadata", {})
+        kw["metadata"] = {"oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            {"type": "string", "minLength": 1, "maxLength": 300, "pattern": "\\S"}], **kw["metadata"]}
+        super().__init__(**kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | str:
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+            return value
+        if isinstance(value, str) and value.strip() and len(value) <= 300 and "\x00" not in value:
+            return value
+        raise ma.ValidationError("A recipient's id (integer) or full name (1 to 300 characters).")
+
+
+class Strict(ma.Schema):
+    """Request bodies: unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class Out(ma.Schema):
+    """Responses (fields come out in the order they are declared)."""
+
+
+# ------------------------------------------------------------------ errors and pages
+
+
+class ErrorSchema(Out):
+    code = fields.String(required=True, metadata={"description": "machine code, e.g. invalid_input"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, in English"})
+    message_vi = fields.String(metadata={"description": "the same in Vietnamese (ledger errors)"})
+    errors = fields.Dict(keys=fields.String(), required=True,
+                         metadata={"description": "the failing fields: {field: [reasons]}"})
+    request_id = fields.String(metadata={"description": "the request's id, as in the X-Request-ID header and "
+                                                        "the server's log"})
+
+
+class PageArgs(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**6),
+                          metadata={"description": "page number, from 1"})
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500),
+                               metadata={"description": "items per page (at most 500)"})
+
+
+class PageMeta(Out):
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "items on all pages"})
+
+
+def _items(item: type[ma.Schema]) -> dict[str, fields.Field]:
+    return {"items": fields.List(fields.Nested(item), required=True)}
+
+
+def paged(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The page envelope ``{items, page, page_size, total}`` around ``item``."""
+    return type(name, (PageMeta,), _items(item))
+
+
+def listed(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The list envelope ``{items}`` around ``item`` (every item, no pages)."""
+    return type(name, (Out,), _items(item))
+
+
+class AsOfArgs(ma.Schema):
+    as_of = fields.Date(metadata={"description": "figures at the end of this day (YYYY-MM-DD)"})
+
+
+class Created(Out):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    replayed = fields.Boolean(required=True, metadata={"description": "true when an Idempotency-Key "
+                                                                       "replayed an earlier request"})
+
+
+class PeriodArgs(ma.Schema):
+    start = fields.Date(data_key="from", metadata={"description": "first day (default: 1 January this year)"})
+    end = fields.Date(data_key="to", metadata={"description": "last day (default: today)"})

@@ -1,0 +1,318 @@
+"""The API's shapes of disbursements: recipients, programs, batches, stipends, awards."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from .common import Dong, Flag, Id, Out, PageArgs, RecipientRef, Strict, Text, listed, paged
+
+# ------------------------------------------------------------------ disbursements
+
+CATEGORY_CODES = ("khuyet_tat", "mo_coi_ca_hai", "mo_coi_mot", "cha_me_benh", "xe_dap", "nha_tam", "vuot_kho",
+                  "nha_giao", "thay_thuoc", "nghe_sy", "tien_si", "sang_che", "giai_tinh", "hsg_quoc_gia",
+                  "gia_dinh_hoc_tap")
+
+
+class RecipientIn(Strict):
+    full_name = Text(200, min_length=1, required=True)
+    birth_date = fields.Date()
+    gender = fields.String(load_default="", validate=validate.OneOf(("", "nam", "nu")))
+    school = Text(200, load_default="")
+    grade = Text(20, load_default="")
+    commune = Text(200, load_default="")
+    guardian = Text(200, load_default="")
+    phone = Text(40, load_default="")
+    bank_name = Text(200, load_default="")
+    bank_account_no = Text(40, load_default="")
+    categories = fields.List(fields.String(validate=validate.OneOf(CATEGORY_CODES)), load_default=list,
+                             validate=validate.Length(max=20))
+
+
+class RecipientMatchOut(Out):
+    id = fields.Integer(required=True)
+    full_name = fields.String(required=True)
+    why = fields.String(required=True, metadata={"description": "same_name or similar_name (same birth date)"})
+
+
+class RecipientCreated(Out):
+    id = fields.Integer(required=True)
+    full_name = fields.String(required=True)
+    possible_duplicates = fields.List(fields.Nested(RecipientMatchOut), required=True)
+    replayed = fields.Boolean()
+
+
+class Recipient(Out):
+    id = fields.Integer(required=True)
+    full_name = fields.String(required=True)
+    birth_date = fields.Date(required=True, allow_none=True)
+    gender = fields.String(required=True)
+    school = fields.String(required=True)
+    grade = fields.String(required=True)
+    commune = fields.String(required=True)
+    categories = fields.List(fields.String(), required=True)
+
+
+RecipientPage = paged(Recipient, "RecipientPage")
+
+
+class RecipientArgs(PageArgs):
+    q = Text(200, metadata={"description": "words of the name, school or commune (all of them)"})
+
+
+class ProgramIn(Strict):
+    code = Text(40, min_length=1, required=True)
+    name = Text(300, min_length=1, required=True)
+    funds = fields.List(Text(40, min_length=1), required=True, validate=validate.Length(min=1, max=20))
+    default_amount = Dong()
+    categories = fields.List(fields.String(validate=validate.OneOf(CATEGORY_CODES)), load_default=list,
+                             validate=validate.Length(max=20))
+
+
+class Program(Out):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    default_amount = fields.Integer(required=True, allow_none=True)
+    funds = fields.List(fields.String(), required=True)
+    categories = fields.List(fields.String(), required=True)
+
+
+ProgramList = listed(Program, "ProgramList")
+
+
+class LineIn(Strict):
+    recipient = RecipientRef(required=True, metadata={"description": "the recipient's id, or their full name "
+                                                                     "when one recipient has it"})
+    program = Text(40, min_length=1, required=True)
+    fund = Text(40, min_length=1, metadata={"description": "default: the program's only fund"})
+    amount = Dong(metadata={"description": "default: the program's amount; for an item, its value"})
+    item_description = Text(300, min_length=1)
+    item_quantity = Dong()
+    earmark = Id(metadata={"description": "the earmarked gift (donation id) it is paid from"})
+    reason = Text(500, load_default="")
+
+
+class BatchIn(Strict):
+    title = Text(300, min_length=1, required=True)
+    lines = fields.List(fields.Nested(LineIn), load_default=list, validate=validate.Length(max=20000))
+
+
+class LinesIn(Strict):
+    lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(min=1, max=20000))
+
+
+class BatchCreated(Out):
+    id = fields.Integer(required=True)
+    added = fields.Integer(required=True)
+    recipients_twice = fields.List(fields.Integer(), required=True,
+                                   metadata={"description": "recipients now in the batch more than once"})
+    replayed = fields.Boolean()
+
+
+class LinesAdded(Out):
+    batch_id = fields.Integer(required=True)
+    added = fields.Integer(required=True)
+    recipients_twice = fields.List(fields.Integer(), required=True)
+    replayed = fields.Boolean()
+
+
+class BatchVoteOut(Out):
+    member = fields.String(required=True)
+    vote = fields.String(required=True)
+    at = fields.String(required=True)
+    comment = fields.String(required=True)
+
+
+class BatchSummary(Out):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    state = fields.String(required=True, metadata={"description": "draft, submitted, approved or closed"})
+    prepared_by = fields.String(required=True)
+    decision = fields.String(required=True, allow_none=True)
+    approved_on = fields.Date(required=True, allow_none=True)
+    lines = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    paid = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+    votes = fields.List(fields.Nested(BatchVoteOut), required=True, metadata={"description": "of the last round"})
+
+
+BatchList = listed(BatchSummary, "BatchList")
+
+
+class BatchLineOut(Out):
+    line_no = fields.Integer(required=True)
+    recipient_id = fields.Integer(required=True)
+    recipient = fields.String(required=True)
+    program = fields.String(required=True)
+    fund = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    item_description = fields.String(required=True, allow_none=True)
+    item_quantity = fields.Integer(required=True, allow_none=True)
+    reason = fields.String(required=True)
+    state = fields.String(required=True, metadata={"description": "open, paid or cancelled"})
+    method = fields.String(required=True, allow_none=True)
+    paid_on = fields.Date(required=True, allow_none=True)
+    voucher = fields.String(required=True, allow_none=True)
+    cancel_reason = fields.String(required=True)
+
+
+class BatchDetail(BatchSummary):
+    round = fields.Integer(required=True)
+    reject_reason = fields.String(required=True)
+    items = fields.List(fields.Nested(BatchLineOut), required=True)
+
+
+class BatchStep(Out):
+    id = fields.Integer(required=True)
+    state = fields.String(required=True)
+    round = fields.Integer()
+    replayed = fields.Boolean()
+
+
+class VoteIn(Strict):
+    approve = Flag(required=True)
+    comment = Text(1000, load_default="", metadata={"description": "required when rejecting"})
+    date = fields.Date(metadata={"description": "the decision's date if this approval decides (default: today)"})
+
+
+class VoteResult(Out):
+    id = fields.Integer(required=True)
+    state = fields.String(required=True)
+    counted = fields.Boolean(required=True, metadata={"description": "false: this member already voted this round"})
+    approvals = fields.Integer(required=True)
+    quorum = fields.Integer(required=True)
+    decision = fields.String(metadata={"description": "the decision number, when this approval decided"})
+    tx_id = fields.Integer(allow_none=True)
+    replayed = fields.Boolean()
+
+
+class PayIn(Strict):
+    lines = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=10**6)),
+                        validate=validate.Length(min=1, max=20000),
+                        metadata={"description": "default: every open line"})
+    method = fields.String(load_default="cash", validate=validate.OneOf(("cash", "transfer")))
+    bank_account = Text(40, min_length=1)
+    date = fields.Date()
+
+
+class PayResult(Out):
+    id = fields.Integer(required=True)
+    paid = fields.Integer(required=True)
+    amount = fields.Integer(required=True)
+    vouchers = fields.List(fields.String(), required=True)
+    closed = fields.Boolean(required=True)
+    replayed = fields.Boolean()
+
+
+class CancelIn(Strict):
+    reason = Text(500, min_length=1, required=True)
+    date = fields.Date()
+
+
+class CancelResult(Out):
+    id = fields.Integer(required=True)
+    line = fields.Integer(required=True)
+    released = fields.Integer(required=True)
+    closed = fields.Boolean(required=True)
+    replayed = fields.Boolean()
+
+
+class AwardRowOut(Out):
+    program = fields.String(required=True)
+    program_name = fields.String(required=True)
+    count = fields.Integer(required=True, metadata={"description": "awards (lượt)"})
+    amount = fields.Integer(required=True)
+    cash_count = fields.Integer(required=True)
+    cash_amount = fields.Integer(required=True)
+    in_kind_count = fields.Integer(required=True)
+    in_kind_amount = fields.Integer(required=True)
+
+
+class AwardsReport(Out):
+    start = fields.Date(data_key="from", required=True)
+    end = fields.Date(data_key="to", required=True)
+    items = fields.List(fields.Nested(AwardRowOut), required=True)
+    count = fields.Integer(required=True)
+    amount = fields.Integer(required=True)
+
+
+class ReservationOut(Out):
+    fund = fields.String(required=True)
+    fund_name = fields.String(required=True)
+    reserved = fields.Integer(required=True)
+    lines = fields.Integer(required=True)
+    batches = fields.Integer(required=True)
+
+
+ReservationList = listed(ReservationOut, "ReservationList")
+
+
+class CommitmentIn(Strict):
+    recipient = Id(required=True)
+    program = Text(40, min_length=1, required=True)
+    fund = Text(40, min_length=1)
+    monthly_amount = Dong(required=True)
+    first = Text(10, min_length=7, required=True, metadata={"description": "first month: 2023-09"})
+    last = Text(10, min_length=7, required=True, metadata={"description": "last month: 2031-03"})
+
+
+class CommitmentChangeIn(Strict):
+    action = fields.String(required=True, validate=validate.OneOf(("suspend", "resume", "end", "hand_over")))
+    month = Text(10, min_length=7, required=True,
+                 metadata={"description": "from this month (suspend, resume, hand_over); the last owed (end)"})
+    to_recipient = Id(metadata={"description": "hand_over: who takes the rest over"})
+    note = Text(500, load_default="")
+
+
+class MonthIn(Strict):
+    month = Text(10, min_length=7, required=True, metadata={"description": "2025-09"})
+
+
+class Commitment(Out):
+    id = fields.Integer(required=True)
+    recipient = fields.String(required=True)
+    program = fields.String(required=True)
+    fund = fields.String(required=True)
+    monthly_amount = fields.Integer(required=True)
+    first_month = fields.Date(required=True)
+    last_month = fields.Date(required=True)
+    state = fields.String(required=True)
+    months = fields.Integer(required=True)
+    committed = fields.Integer(required=True)
+    paid = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+    remaining = fields.Integer(required=True)
+    handed_from = fields.Integer(required=True, allow_none=True)
+
+
+class CommitmentTotals(Out):
+    committed = fields.Integer(required=True)
+    paid = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+    remaining = fields.Integer(required=True)
+
+
+class CommitmentList(Out):
+    items = fields.List(fields.Nested(Commitment), required=True)
+    total = fields.Nested(CommitmentTotals, required=True)
+
+
+class StipendStep(Out):
+    id = fields.Integer(allow_none=True)
+    action = fields.String()
+    batch_id = fields.Integer(allow_none=True)
+    added = fields.Integer()
+    amount = fields.Integer()
+    replayed = fields.Boolean()
+
+
+class QuorumIn(Strict):
+    approvals = fields.Integer(strict=True, required=True, allow_none=True, validate=validate.Range(min=1, max=100),
+                               metadata={"description": "approvals a batch on this fund needs; null: a majority "
+                                                        "of the council"})
+
+
+class QuorumOut(Out):
+    fund = fields.String(required=True)
+    quorum = fields.Integer(required=True, allow_none=True)
+    replayed = fields.Boolean()

@@ -1,0 +1,222 @@
+"""The API's shapes of donors, campaigns, donations and pledges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from .common import Dong, DongQuery, Flag, Id, Out, PageArgs, Strict, Text, listed, paged
+
+# ------------------------------------------------------------------ donors, campaigns, donations
+
+
+class DonorsArgs(PageArgs):
+    q = Text(200, metadata={"description": "part of the name, with or without diacritics"})
+
+
+class DonationsArgs(PageArgs):
+    kind = fields.String(validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge", "pledge_payment")))
+    donor_id = Id()
+    q = Text(200, metadata={"description": "part of the donor's name (with or without diacritics), a receipt "
+                                           "number (BN/25 0000123, or its digits) or part of the reference, "
+                                           "message, earmark or goods"})
+    start = fields.Date(data_key="from", metadata={"description": "first day (YYYY-MM-DD)"})
+    end = fields.Date(data_key="to", metadata={"description": "last day (YYYY-MM-DD)"})
+    fund = Text(40, metadata={"description": "a fund's code"})
+    campaign = Text(60, metadata={"description": "a campaign's code"})
+    min_amount = DongQuery(metadata={"description": "at least this many đồng (digits only)"})
+    max_amount = DongQuery(metadata={"description": "at most this many đồng (digits only)"})
+
+
+class Donor(Out):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    phone = fields.String(required=True)
+    email = fields.String(required=True)
+    anonymous = fields.Boolean(required=True)
+    display_name = fields.String(required=True)
+    listed = fields.Boolean(required=True)
+    hide_amount = fields.Boolean(required=True)
+    created_at = fields.String(required=True)
+    gifts = fields.Integer(required=True, metadata={"description": "unreversed gifts"})
+    total = fields.Integer(required=True, metadata={"description": "their sum in đồng"})
+
+
+class Donation(Out):
+    id = fields.Integer(required=True)
+    tx_id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    donor_id = fields.Integer(required=True)
+    donor_name = fields.String(required=True)
+    fund = fields.String(required=True)
+    fund_name = fields.String(required=True)
+    campaign = fields.String(required=True, allow_none=True)
+    kind = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    to_principal = fields.Boolean(required=True)
+    earmark = fields.String(required=True, allow_none=True)
+    item_description = fields.String(required=True, allow_none=True)
+    item_quantity = fields.Integer(required=True, allow_none=True)
+    item_unit = fields.String(required=True, allow_none=True)
+    fx_amount = fields.Integer(required=True, allow_none=True,
+                               metadata={"description": "original amount in minor units"})
+    fx_currency = fields.String(required=True, allow_none=True)
+    pledge_id = fields.Integer(required=True, allow_none=True)
+    reference = fields.String(required=True)
+    message = fields.String(required=True)
+    reversed = fields.Boolean(required=True)
+    receipt_id = fields.Integer(required=True, allow_none=True, metadata={"description": "its newest receipt"})
+
+
+class PossibleDuplicate(Out):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    phone = fields.String(required=True)
+
+
+class DonorDetail(Donor):
+    donations = fields.List(fields.Nested(Donation), required=True,
+                            metadata={"description": "newest first, at most 1000"})
+    donation_count = fields.Integer(required=True)
+    possible_duplicates = fields.List(fields.Nested(PossibleDuplicate), required=True)
+
+
+DonorPage = paged(Donor, "DonorPage")
+DonationPage = paged(Donation, "DonationPage")
+
+
+class Campaign(Out):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    fund = fields.String(required=True, allow_none=True)
+    start_date = fields.Date(required=True, allow_none=True)
+    end_date = fields.Date(required=True, allow_none=True)
+    gifts = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+CampaignList = listed(Campaign, "CampaignList")
+
+
+class CampaignIn(Strict):
+    code = Text(40, min_length=1, required=True)
+    name = Text(300, min_length=1, required=True)
+    fund = Text(40, metadata={"description": "fund code"})
+    start_date = fields.Date()
+    end_date = fields.Date()
+
+
+class DonorRef(Strict):
+    """An existing donor, by id."""
+
+    id = Id(required=True)
+
+
+class NewDonor(Strict):
+    """A donor by name: the one donor of the organization with that name (compared in NFC, case and
+    spacing ignored), else a new donor with these details."""
+
+    name = Text(300, min_length=1, required=True)
+    kind = fields.String(load_default="person", validate=validate.OneOf(("person", "organization")))
+    address = Text(500, load_default="")
+    phone = Text(40, load_default="")
+    email = Text(200, load_default="")
+    anonymous = Flag(load_default=False)
+    display_name = Text(300, load_default="")
+    listed = Flag(load_default=True, metadata={"description": "named in the public gold book"})
+    hide_amount = Flag(load_default=False)
+
+
+class DonorChoice(fields.Field):
+    """``{"id": …}`` (a DonorRef) or ``{"name": …, …}`` (a NewDonor)."""
+
+    def __init__(self, **kw: Any) -> None:
+        refs = [{"$ref": "#/components/schemas/DonorRef"}, {"$ref": "#/components/schemas/NewDonor"}]
+        super().__init__(metadata={"oneOf": refs}, **kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ma.ValidationError("Not a valid object: give {\"id\": …} or {\"name\": …}.")
+        return (_DONOR_REF if "id" in value else _NEW_DONOR).load(value)
+
+
+_DONOR_REF, _NEW_DONOR = DonorRef(), NewDonor()  # marshmallow schemas are stateless: build once
+
+
+class DonationIn(Strict):
+    fund = Text(40, min_length=1, required=True, metadata={"description": "fund code"})
+    amount = Dong(required=True)
+    date = fields.Date(required=True)
+    donor = DonorChoice(required=True)
+    kind = fields.String(load_default="cash",
+                         validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge")))
+    campaign = Text(40, allow_none=True, metadata={"description": "campaign code"})
+    bank_account = Text(40, allow_none=True, metadata={"description": "account code, for transfers"})
+    to_principal = Flag(load_default=False)
+    earmark = Text(500, allow_none=True, metadata={"description": "named recipient or purpose"})
+    item_description = Text(500, allow_none=True)
+    item_quantity = Dong(allow_none=True, metadata={"description": "how many (in-kind gifts)"})
+    item_unit = Text(40, allow_none=True)
+    fx_amount = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{1,13}(\.[0-9]{1,2})?$"),
+                              metadata={"description": "original foreign amount as text, e.g. 100.50"})
+    fx_currency = Text(3, allow_none=True)
+    reference = Text(80, load_default="")
+    message = Text(1000, load_default="")
+    gold_book = Flag(allow_none=True, load_default=None,
+                     metadata={"description": "true: enter the gift in the gold book; false: never; "
+                                              "absent: the organization's threshold decides"})
+
+
+class DonationResult(Out):
+    donation_id = fields.Integer(required=True)
+    tx_id = fields.Integer(required=True)
+    seq = fields.Integer(required=True, metadata={"description": "position in the hash chain"})
+    hash = fields.String(required=True)
+    donor_id = fields.Integer(required=True)
+    donor_created = fields.Boolean(required=True)
+    possible_duplicates = fields.List(fields.Nested(PossibleDuplicate), required=True)
+    receipt = fields.String(required=True, allow_none=True,
+                            metadata={"description": "the receipt's number, e.g. BN/25 0000123 (none for a pledge)"})
+    receipt_id = fields.Integer(required=True, allow_none=True)
+    replayed = fields.Boolean(required=True)
+
+
+# ------------------------------------------------------------------ pledges
+
+
+class Pledge(Out):
+    id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    donor_id = fields.Integer(required=True)
+    donor_name = fields.String(required=True)
+    fund = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    outstanding = fields.Integer(required=True)
+
+
+PledgePage = paged(Pledge, "PledgePage")
+
+
+class PledgePaymentIn(Strict):
+    amount = Dong(required=True)
+    date = fields.Date(required=True)
+    method = fields.String(load_default="cash", validate=validate.OneOf(("cash", "transfer")))
+    bank_account = Text(40, allow_none=True)
+    reference = Text(80, load_default="")
+
+
+class PledgePaymentResult(Out):
+    donation_id = fields.Integer(required=True)
+    tx_id = fields.Integer(required=True)
+    seq = fields.Integer(required=True)
+    hash = fields.String(required=True)
+    outstanding = fields.Integer(required=True, metadata={"description": "still to collect"})
+    receipt = fields.String(required=True, metadata={"description": "the payment's receipt number"})
+    receipt_id = fields.Integer(required=True)
+    replayed = fields.Boolean(required=True)

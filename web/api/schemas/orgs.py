@@ -1,0 +1,131 @@
+"""The API's shapes of organizations, funds, accounts and balances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from .common import AsOfArgs, Flag, Out, Strict, Text, listed
+
+# ------------------------------------------------------------------ organizations and funds
+
+
+class FundsArgs(AsOfArgs):
+    consolidated = fields.Boolean(load_default=False,
+                                  metadata={"description": "include every organization beneath"})
+
+
+def _figures() -> dict[str, fields.Field]:
+    about = {"holdings": "assets held", "liabilities": "what the fund owes (e.g. earmarked money)",
+             "balance": "net assets: holdings − liabilities", "principal": "protected principal (3531)",
+             "reserved": "held by approved, unpaid awards", "non_cash": "pledges and goods",
+             "not_liquid": "term deposits and accrued interest beyond the principal: not payable until settled",
+             "spendable": "balance − principal − reserved − non_cash − not_liquid"}
+    return {k: fields.Integer(required=True, metadata={"description": v}) for k, v in about.items()}
+
+
+Figures = type("Figures", (Out,), _figures())
+Fund = type("Fund", (Out,), {"org": fields.String(required=True), "code": fields.String(required=True),
+                             "name": fields.String(required=True), "kind": fields.String(required=True),
+                             **_figures()})
+
+
+class FundList(Out):
+    org = fields.String(required=True)
+    as_of = fields.Date(required=True, allow_none=True)
+    consolidated = fields.Boolean(required=True)
+    items = fields.List(fields.Nested(Fund), required=True)
+    total = fields.Nested(Figures, required=True)
+
+
+class Organization(Out):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    parent = fields.String(required=True, allow_none=True)
+    address = fields.String(required=True)
+    lock_date = fields.Date(required=True, allow_none=True)
+    funds = fields.List(fields.Nested(Fund), required=True)
+    total = fields.Nested(Figures, required=True, metadata={"description": "this organization's funds"})
+    consolidated = fields.Nested(Figures, required=True,
+                                 metadata={"description": "with every organization beneath it"})
+
+
+OrganizationList = listed(Organization, "OrganizationList")
+
+
+class FundIn(Strict):
+    code = Text(40, min_length=1, required=True)
+    name = Text(300, min_length=1, required=True)
+    kind = fields.String(load_default="general",
+                         validate=validate.OneOf(("general", "scholarship", "earmarked")))
+    purpose = Text(1000, load_default="")
+    may_pay_management = Flag(load_default=False)
+    has_principal = Flag(load_default=False)
+
+
+# ------------------------------------------------------------------ accounts and balances
+
+
+class AccountFund(Out):
+    fund = fields.String(required=True)
+    amount = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
+
+
+class Account(Out):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    role = fields.String(required=True, allow_none=True)
+    parent = fields.String(required=True, allow_none=True)
+    bank_name = fields.String(required=True, allow_none=True)
+    bank_bin = fields.String(required=True, allow_none=True)
+    bank_account_no = fields.String(required=True, allow_none=True)
+    balance = fields.Integer(required=True, metadata={"description": "all funds, debit positive"})
+    funds = fields.List(fields.Nested(AccountFund), required=True)
+
+
+class AccountList(Out):
+    org = fields.String(required=True)
+    as_of = fields.Date(required=True, allow_none=True)
+    items = fields.List(fields.Nested(Account), required=True)
+
+
+class AccountIn(Strict):
+    code = Text(40, min_length=1, required=True)
+    name = Text(300, metadata={"description": "required unless bank_account_no is given"})
+    kind = fields.String(validate=validate.OneOf(("asset", "liability", "equity", "income", "expense")),
+                         metadata={"description": "required unless parent is given"})
+    parent = Text(40, metadata={"description": "code of the parent account (sub-accounts inherit "
+                                               "its kind)"})
+    bank_name = Text(200, metadata={"description": "with bank_account_no: a bank account under 1121"})
+    bank_account_no = Text(40)
+    bank_bin = Text(20)
+
+    @ma.validates_schema
+    def _bank(self, data: dict, **kw: Any) -> None:
+        if "bank_account_no" in data:
+            if "bank_name" not in data:
+                raise ma.ValidationError("a bank account needs its bank's name", "bank_name")
+            if "kind" in data or "parent" in data:
+                raise ma.ValidationError("a bank account is always under 1121", "parent")
+        elif "name" not in data:
+            raise ma.ValidationError("Missing data for required field.", "name")
+
+
+class BalanceRow(Out):
+    account = fields.String(required=True)
+    account_name = fields.String(required=True)
+    kind = fields.String(required=True)
+    fund = fields.String(required=True)
+    amount = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
+
+
+class Balances(Out):
+    org = fields.String(required=True)
+    as_of = fields.Date(required=True, allow_none=True)
+    items = fields.List(fields.Nested(BalanceRow), required=True)
+    funds = fields.List(fields.Nested(Fund), required=True)
+    total = fields.Nested(Figures, required=True)

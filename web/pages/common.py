@@ -1,0 +1,95 @@
+"""Small things the pages share: the organization shown in the header, paging, error text, the uploads
+folder, and answering with a PDF or a table as a CSV, XLSX or PDF file."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from flask import Response, current_app, g, request
+from flask_babel import get_locale
+
+from books import tables
+from ledger import housekeeping, orgs
+from ledger.errors import LedgerError
+from receipts.statement import render_statement
+
+from ..auth import db
+from ..messages import vietnamese
+
+
+def org_info(conn, code: str) -> orgs.OrgInfo:
+    """The organization a page is about (raises NotFound for an unknown code)."""
+    oid = orgs.org_id_by_code(conn, code)
+    return next(o for o in orgs.list_organizations(conn) if o.id == oid)
+
+
+def error_text(err: LedgerError) -> str:
+    """The message a person reads: Vietnamese by default, the ledger's English text in English."""
+    return vietnamese(err) if str(get_locale() or "vi") == "vi" else err.message
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a list: ``?page=N`` (from 1), ``size`` rows a page, and the total once known."""
+
+    number: int
+    size: int
+    total: int = 0
+
+    @classmethod
+    def from_request(cls, size: int) -> Page:
+        n = request.args.get("page", 1, type=int) or 1
+        return cls(max(1, min(n, 10**6)), size)
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    def with_total(self, total: int) -> Page:
+        return replace(self, total=total)
+
+
+def sweep_uploads() -> None:
+    """Remove the uploads older than ``QUY_KEEP_UPLOADS_DAYS`` (``ledger/housekeeping.py``): each new upload
+    sweeps, so a busy office needs no timer."""
+    settings = replace(current_app.config["QUY_SETTINGS"], uploads=Path(current_app.config["QUY_UPLOADS"]))
+    housekeeping.sweep(settings, prints=False)
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config["QUY_UPLOADS"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _pdf(data: bytes, name: str, *, inline: bool = True) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"', "Cache-Control": "no-store"})
+
+
+#: The formats a table is downloaded in, and their content types.
+MIME = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _file(org: str, table: tables.Table, fmt: str) -> Response:
+    if fmt == "csv":
+        body: bytes | str = tables.to_csv(table)
+    elif fmt == "xlsx":
+        body = tables.to_xlsx(table)
+    else:
+        with db().read() as conn:
+            body = render_statement(conn, g.org_id, table).data
+    return Response(body, mimetype=MIME[fmt], headers={"Content-Disposition": _attachment(table.slug, org, fmt)})
+
+
+def _attachment(slug: str, org: str, fmt: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{slug}-{org}")
+    return f"attachment; filename={name}.{fmt}"
