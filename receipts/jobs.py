@@ -4,7 +4,7 @@ out pages on every core (``receipts/batch.py``). While the work runs, the job's 
 few seconds; a queued or running job whose heartbeat is older than :data:`STALE_AFTER` (its process was killed,
 or the machine restarted) is marked failed with the error ``worker_lost`` as soon as anyone looks at the
 organization's jobs or starts a new one — and a worker that finds its job so marked stops. Finished PDFs are
-kept under the instance folder's ``prints/`` for ``QUY_KEEP_PRINTS_DAYS`` (``ledger/housekeeping.py``); the job
+kept under the instance folder's ``prints/`` for ``QUY_KEEP_PRINTS_DAYS`` (``ledger/ops/housekeeping.py``); the job
 stays listed, and the batch can be printed again."""
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def start(db: Database, org_code: str, kind: str, *, user: str, campaign: str | 
     r = run_idempotent(db, f"{org_code}:print_job", key, payload,
                        lambda conn: _create(conn, org_code, kind, user=user, campaign=campaign, year=year))
     if not r.get("replayed"):
-        from ledger import housekeeping
+        from ledger.ops import housekeeping
 
         housekeeping.sweep(config.load(), uploads=False)  # batch PDFs older than QUY_KEEP_PRINTS_DAYS
         t = threading.Thread(target=_run, args=(db, r["org_id"], r["id"], kind, r["ids"]), name=f"quy-print-{r['id']}",

@@ -123,7 +123,7 @@ def _is_empty(db: Database) -> bool:
 @click.pass_obj
 def demo(c: Ctx, if_empty: bool) -> None:
     """Load the demo books built from the seeds (Sơn La and its districts)."""
-    from ledger.demo import load_demo
+    from ledger.ops.demo import load_demo
 
     upgrade(c.db)
     if not _is_empty(c.db):

@@ -522,7 +522,7 @@ def lock(org: str):
 def backup(org: str):
     """Backups for an administrator of a top organization (a backup holds every organization's books and
     every login, so an administrator lower down gets none): the recent ones to download, and a new one."""
-    from ledger import backup as bk
+    from ledger.ops import backup as bk
 
     with db().read() as conn:
         info = org_info(conn, org)
@@ -547,7 +547,7 @@ def backup(org: str):
 
 
 def _backups(folder: Path) -> list[dict]:
-    from ledger import backup as bk
+    from ledger.ops import backup as bk
 
     if not folder.is_dir():
         return []

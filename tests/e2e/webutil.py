@@ -6,7 +6,7 @@ import re
 
 from ledger import services
 from ledger.db import Database
-from ledger.demo import load_demo
+from ledger.ops.demo import load_demo
 from web.app import create_app
 
 PASSWORD = "mat-khau-thu-nghiem"
