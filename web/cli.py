@@ -18,11 +18,12 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from ledger import balances, clock, digests, donations, orgs, services
+from ledger import balances, clock, donations, orgs, services
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.db import Database
 from ledger.errors import LedgerError
+from ledger.journal import digests
 from ledger.migrate import upgrade
 from ledger.money import format_vnd, parse_amount_text
 
