@@ -14,6 +14,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from markupsafe import Markup
 
+from books import package
+from books.beancount import Period
 from ledger import documents, orgs
 from ledger import schema as s
 from ledger.bankmatches import pledge_reference
@@ -24,6 +26,7 @@ from ledger.errors import InvalidInput, NotFound
 from . import batch, disbursement, gold_book, letter, receipt, vietqr
 from .pdf import Pdf, html_to_pdf, render_html
 from .receipt import Printed, org_view
+from .statement import render_statement
 
 
 def _doc_id(conn, oid: int, ref: int | str) -> int:
@@ -264,3 +267,17 @@ def disbursement_pdf(db: Database, org_code: str, batch_id: int, kind: str, line
         if kind == "voucher" and line_no is not None:
             return disbursement.render_voucher(conn, oid, batch_id, line_no)
     raise InvalidInput(f"no such document: {kind}", field="kind", reason="unknown_kind")
+
+
+def auditor_package(db: Database, org_code: str, *, period: Period, with_pdf: bool = True) -> bytes:
+    """The ZIP of a locked period's statements, registers, journal, beancount books and manifest
+    (``books/package.py``); ``with_pdf``: each statement also as PDF, drawn here from the books' table."""
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        render = None
+        if with_pdf:
+
+            def render(table):
+                return render_statement(conn, oid, table).data
+
+        return package.build(conn, oid, period, pdf=render)

@@ -9,6 +9,7 @@ from books import beancount as bc
 from books import service as books
 from ledger import clock, services
 from ledger.errors import InvalidInput, NotAllowed
+from receipts import service as docs
 
 from . import auth
 from . import schemas_books as sb
@@ -129,7 +130,7 @@ def org_transfer(body: dict, org: str):
 def auditor_package(args: dict, org: str):
     """The auditor package of a locked period: statements (PDF, XLSX, CSV), the donations register, the
     journal as CSV, the books as beancount and a manifest with the head digest and every file's sha256"""
-    data = books.auditor_package(auth.db(), org, period=_period(args), with_pdf=args["pdf"])
+    data = docs.auditor_package(auth.db(), org, period=_period(args), with_pdf=args["pdf"])
     return Response(data, mimetype="application/zip")
 
 

@@ -15,6 +15,7 @@ from books.beancount import Period
 from ledger import clock, orgs, services
 from ledger.errors import InvalidInput
 from ledger.money import format_vnd, parse_amount_text
+from receipts import service as docs
 
 from .cli import Ctx, _date, _out, date_opt, json_opt, key_opt, main, org_opt, period_opt
 from .cli import org as org_group
@@ -55,7 +56,7 @@ def export_beancount(c: Ctx, org: str, subtree: bool, start, end, out: str) -> N
 @click.pass_obj
 def export_package(c: Ctx, org: str, start, end, no_pdf: bool, out: str) -> None:
     """The auditor package of a locked period: statements, registers, journal, beancount, manifest."""
-    data = books.auditor_package(c.db, org, period=Period.parse(start, end), with_pdf=not no_pdf)
+    data = docs.auditor_package(c.db, org, period=Period.parse(start, end), with_pdf=not no_pdf)
     Path(out).write_bytes(data)
     click.echo(f"Đã ghi {out} ({len(data):,} byte).".replace(",", "."), err=True)
 
