@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from . import interest as ir
 from . import schema as s
+from .balances import account_balances
 from .clock import business_date, check_business_date, now_iso
 from .clock import today as clock_today
 from .errors import Conflict, InsufficientFunds, InvalidInput, NotFound
@@ -419,8 +420,6 @@ def withdraw(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount:
     accrual on it is reversed (1381 back against 515); for one paying monthly the bank deducts the interest
     it already paid on that part from what it pays out. The rest stays on deposit at the term rate.
     Withdrawing everything closes the deposit."""
-    from datetime import timedelta
-
     on, amount = business_date(on), parse_amount(amount)
     take_turn(conn, org_id)
     found = deposits(conn, org_id, ids=[deposit_id])
@@ -665,8 +664,6 @@ def maturing(conn: Connection, org_id: int, today: date, days: int = 30, *,
     """Deposits still open that mature within ``days`` days of ``today``, and those that matured and
     wait to be settled — what the treasurer's dashboard lists. ``rows``: the register as of ``today``, when
     the caller has it already."""
-    from datetime import timedelta
-
     horizon = today + timedelta(days=days)
     rows = register(conn, org_id, today) if rows is None else rows
     return [r for r in rows if r.state != "closed" and r.maturity <= horizon]
@@ -702,8 +699,6 @@ class BankAccount:
 
 def bank_accounts(conn: Connection, org_id: int, as_of: date | None = None) -> list[BankAccount]:
     """Every bank account of the organization with its balance per fund (as of ``as_of``, default now)."""
-    from .balances import account_balances
-
     a = s.accounts
     banks = conn.execute(sa.select(a.c.id, a.c.code, a.c.name, a.c.bank_name, a.c.bank_bin, a.c.bank_account_no)
                          .where(a.c.org_id == org_id, a.c.role == "bank", a.c.parent_id.is_not(None))

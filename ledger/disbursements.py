@@ -36,6 +36,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,9 +46,10 @@ from . import documents
 from . import schema as s
 from .clock import business_date, now_iso, parse_date, today
 from .donations import loose_key
-from .errors import Conflict, InsufficientFunds, InvalidInput, NotAllowed, NotFound
+from .errors import Conflict, ImportFailed, InsufficientFunds, InvalidInput, NotAllowed, NotFound
+from .importer import read_rows
 from .journal import Entry, Line, post, take_turn
-from .money import parse_amount
+from .money import parse_amount, parse_amount_text
 from .names import clean_name, match_key
 from .orgs import account_by_code, account_id_by_role, fund_id_by_code
 
@@ -821,12 +823,6 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
     (``ImportFailed`` with ``errors``: [{row, column, reason}]). A recipient is the one already known by
     the same name and date of birth, else a new one. Returns the lines added, the recipients created and
     the rows whose recipient is in the batch more than once."""
-    from pathlib import Path
-
-    from .errors import ImportFailed
-    from .importer import read_rows
-    from .money import parse_amount_text
-
     rows = read_rows(Path(path), _LIST_ALIASES, required=("name", "program"))
     r = s.recipients
     known: dict[tuple[str, date | None], list[int]] = defaultdict(list)
