@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import config
 from ledger.db import Database
+from ledger.ops import housekeeping
 
 from . import tables
 
@@ -70,8 +71,6 @@ def start(db: Database, org_id: int, build: Callable[[Connection], tables.Table]
     token. ``name`` is the file's download name. ``wait``: run it to the end first (tests)."""
     if fmt not in ("xlsx", "csv"):
         raise ValueError(fmt)
-    from ledger.ops import housekeeping
-
     folder = exports_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     housekeeping.sweep(config.load(), uploads=False)  # exports and prints past QUY_KEEP_PRINTS_DAYS
