@@ -27,10 +27,10 @@ from sqlalchemy.engine import Connection
 
 from ledger import balances, orgs
 from ledger import schema as s
+from ledger.bankmatches import line_matched_txs, live
 from ledger.bankstatements import bank_account
 from ledger.db import Database
 from ledger.errors import InvalidInput
-from ledger.reconcile import line_matched_txs, live
 
 
 class _Moved(NamedTuple):

@@ -6,7 +6,7 @@ bank statement import (``web/bank.py``) its progress is a small JSON file that a
 (``<QUY_PRINTS>/exports/<org id>-<token>.json``: state, rows written, rows in all), so no table is needed.
 The file is written beside it as ``….part`` and renamed when complete. A job whose progress file has not
 changed for :data:`STALE_AFTER` while it says it runs lost its process (``worker_lost``). Files are swept
-with the batch prints after ``QUY_KEEP_PRINTS_DAYS`` (``ledger/housekeeping.py``); they hold donors' names,
+with the batch prints after ``QUY_KEEP_PRINTS_DAYS`` (``ledger/ops/housekeeping.py``); they hold donors' names,
 so they are readable by this user only and named by an unguessable token.
 """
 
@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import config
 from ledger.db import Database
+from ledger.ops import housekeeping
 
 from . import tables
 
@@ -70,8 +71,6 @@ def start(db: Database, org_id: int, build: Callable[[Connection], tables.Table]
     token. ``name`` is the file's download name. ``wait``: run it to the end first (tests)."""
     if fmt not in ("xlsx", "csv"):
         raise ValueError(fmt)
-    from ledger import housekeeping
-
     folder = exports_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     housekeeping.sweep(config.load(), uploads=False)  # exports and prints past QUY_KEEP_PRINTS_DAYS

@@ -1,4 +1,7 @@
-"""The books' use cases for the faces: export, statements and the audited beancount import."""
+"""The books' use cases for the faces: export, statements and the audited beancount import.
+
+The books draw no documents: a statement as PDF, and the auditor's package with its PDFs, are
+``receipts/service.py``'s (documents are drawn from the books' figures, never the other way)."""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from typing import TextIO
 import sqlalchemy as sa
 
 from ledger import audit, balances, orgs
+from ledger import schema as s
 from ledger.audit import Actor
 from ledger.db import Database
 from ledger.idempotency import run_idempotent
 
-from . import beancount, beancount_import, statements
+from . import beancount, beancount_import, consolidation, statements
 from .beancount import Period
 
 Who = Actor | str
@@ -70,10 +74,8 @@ def import_beancount(db: Database, text: str, *, user: Who = "cli", code: str | 
 
 def consolidated(db: Database, org_code: str, *, period: Period = beancount.ALL_TIME):
     """The organization and everything beneath it as one, money moved inside eliminated."""
-    from .consolidation import consolidated as build
-
     with db.read() as conn:
-        return build(conn, orgs.org_id_by_code(conn, org_code), period)
+        return consolidation.consolidated(conn, orgs.org_id_by_code(conn, org_code), period)
 
 
 def same_tree(db: Database, a: str, b: str) -> bool:
@@ -85,8 +87,6 @@ def same_tree(db: Database, a: str, b: str) -> bool:
 def may_absorb(db: Database, successor: str, org_code: str) -> bool:
     """Whether ``successor`` may take over ``org_code``: it sits beneath the successor, or beside it (the
     same parent) — never a nephew or a cousin, whose own parent decides."""
-    from ledger import schema as s
-
     o = s.organizations
     with db.read() as conn:
         sid, oid = orgs.org_id_by_code(conn, successor), orgs.org_id_by_code(conn, org_code)
@@ -96,27 +96,9 @@ def may_absorb(db: Database, successor: str, org_code: str) -> bool:
 
 
 def _root(conn, oid: int) -> int:
-    from ledger import schema as s
-
     while True:
         parent = conn.execute(s.organizations.select().with_only_columns(s.organizations.c.parent_id)
                               .where(s.organizations.c.id == oid)).scalar()
         if not parent:
             return oid
         oid = parent
-
-
-def auditor_package(db: Database, org_code: str, *, period: Period, with_pdf: bool = True) -> bytes:
-    """The ZIP of a locked period's statements, registers, journal, beancount books and manifest."""
-    from . import package
-
-    with db.read() as conn:
-        oid = orgs.org_id_by_code(conn, org_code)
-        render = None
-        if with_pdf:
-            from receipts.statement import render_statement
-
-            def render(table):
-                return render_statement(conn, oid, table).data
-
-        return package.build(conn, oid, period, pdf=render)

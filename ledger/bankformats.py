@@ -22,13 +22,14 @@ balances, its account) has row 0.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .bankstatements import StatementLine, _err, _in_range, _LineProblem
+from .banklines import StatementLine, _err, _in_range, _LineProblem
 from .errors import ImportFailed, InvalidInput
 
 CAMT = "camt.053"
@@ -139,7 +140,7 @@ def _camt_date(text: str, column: str) -> date:
 
 
 def _parse_xml(name: str, content: bytes):
-    from lxml import etree
+    from lxml import etree  # lazy: only a camt.053 file needs lxml
 
     probe = content[:1 << 16].upper()
     if b"<!DOCTYPE" in probe or b"<!ENTITY" in probe or b"<!DOCTYPE" in content.upper():
@@ -270,9 +271,7 @@ def _camt_entry(out: Structured, ntry, n: int, seen_refs: dict[str, int]) -> lis
 
 
 def _mt940_class():
-    import logging
-
-    import mt940
+    import mt940  # lazy: only an MT940 file needs the mt-940 package
 
     # mt-940 logs each tag it cannot read, with its regular expressions; Quỹ reports those lines itself
     quiet = logging.getLogger("mt940")

@@ -25,12 +25,12 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
-import hashlib
 import io
 import itertools
 import json
 import math
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -41,10 +41,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from . import bankformats
 from . import schema as s
+from .banklines import StatementLine, _err, _in_range, _LineProblem
 from .clock import now_iso
 from .errors import Conflict, ImportFailed, InvalidInput, LedgerError, NotFound, StatementUnbalanced
-from .money import MAX_AMOUNT, format_vnd
+from .money import format_vnd
 from .names import fold
 
 KEYS = ("date", "ref", "debit", "credit", "amount", "balance", "memo")
@@ -147,28 +149,6 @@ BUILTIN: tuple[Profile, ...] = (
 
 
 @dataclass(frozen=True)
-class StatementLine:
-    """One line as the bank wrote it; ``line_no`` is the file's row number as a spreadsheet shows it."""
-
-    line_no: int
-    date: date
-    amount: int
-    memo: str
-    bank_ref: str = ""
-    balance: int | None = None
-
-    def dedupe_key(self, occurrence: int = 1) -> str:
-        """The bank's reference; else a hash of date, amount, memo and running balance (and, for the
-        second identical line of one file, its occurrence)."""
-        if self.bank_ref:
-            return f"ref:{self.bank_ref}"
-        body = f"{self.date.isoformat()}|{self.amount}|{self.memo}|{'' if self.balance is None else self.balance}"
-        if occurrence > 1:
-            body += f"|#{occurrence}"
-        return "h:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
 class ParsedStatement:
     """A file that read without a bad line and whose lines add up: ready to store."""
 
@@ -185,12 +165,6 @@ class ParsedStatement:
     @property
     def total(self) -> int:
         return sum(ln.amount for ln in self.lines)
-
-
-class _LineProblem(Exception):
-    def __init__(self, column: str, code: str, reason: str, **params: Any) -> None:
-        super().__init__(reason)
-        self.column, self.code, self.reason, self.params = column, code, reason, params
 
 
 def _header_text(value: Any) -> str:
@@ -254,7 +228,7 @@ class _Grid:
         return self._xlsx_openpyxl() if formulas else self._xlsx_calamine()
 
     def _xlsx_calamine(self) -> Iterator[tuple[list[Any], list[Any]]]:
-        from python_calamine import CalamineWorkbook
+        from python_calamine import CalamineWorkbook  # lazy: only an XLSX statement needs the reader
 
         try:
             sheet = CalamineWorkbook.from_filelike(io.BytesIO(self.content)).get_sheet_by_index(0)
@@ -268,7 +242,7 @@ class _Grid:
             yield row, row
 
     def _xlsx_openpyxl(self) -> Iterator[tuple[list[Any], list[Any]]]:
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # lazy: only an XLSX with formulas needs openpyxl, slow to import
 
         books = []
         try:
@@ -299,8 +273,6 @@ _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 def _has_formulas(content: bytes) -> bool:
     """Whether any sheet of the workbook has a formula cell: each sheet's XML searched as it is inflated,
     1 MB at a time."""
-    import zipfile
-
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         names = [n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
         if not names:
@@ -324,8 +296,6 @@ def _read_grid(name: str, content: bytes) -> tuple[list[list[Any]], list[list[An
 def read_rows(name: str, content: bytes) -> list[tuple[int, list[str]]]:
     """The file's non-empty rows as text, with their row numbers (for a preview; never evaluated); a camt.053
     or MT940 file's entries as (date, reference, amount, memo)."""
-    from . import bankformats
-
     kind = bankformats.detect(content)
     if kind is not None:
         try:
@@ -337,11 +307,6 @@ def read_rows(name: str, content: bytes) -> list[tuple[int, list[str]]]:
     except ImportFailed:
         return []
     return [(i, [_text(c) for c in r]) for i, r in enumerate(written, 1) if any(_text(c) for c in r)]
-
-
-def _err(row: int, column: str, code: str, reason: str, **params: Any) -> dict:
-    return {"row": row, "column": column, "reason": reason, "code": code,
-            "params": {k: str(v) for k, v in params.items()}}
 
 
 def _find_header(grid: list[list[Any]], profiles: list[Profile]) -> tuple[Profile, int, dict[str, int]] | None:
@@ -429,12 +394,6 @@ def parse_bank_amount(value: Any, thousands: str = "auto") -> int | None:
         raise _LineProblem("amount", "fraction_of_dong", f"{text!r} has a fraction of a đồng", value=text)
     amount = int(whole)
     return _in_range(-amount if negative else amount, text)
-
-
-def _in_range(amount: int, shown: Any) -> int:
-    if abs(amount) > MAX_AMOUNT:
-        raise _LineProblem("amount", "bad_amount", f"{shown!r} is too large", value=shown)
-    return amount
 
 
 _DMY = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
@@ -670,8 +629,6 @@ class _StructuredScan:
     ``errors``, ``check``, ``done``/``total``, ``again()``; ``account_no`` is the account it states."""
 
     def __init__(self, name: str, content: bytes, kind: str) -> None:
-        from . import bankformats
-
         self.name = name
         self.read = bankformats.read(name, content, kind)
         self.profile = _Format(kind)
@@ -717,8 +674,6 @@ class _StructuredScan:
 def _open(name: str, content: bytes, profiles: list[Profile], profile: str | None = None) -> _Scan | _StructuredScan:
     """The reader for a statement file, chosen by its content: camt.053 XML and MT940 text whatever the
     file is called (``profile`` is then not used), else the CSV/XLSX reader with the column profiles."""
-    from . import bankformats
-
     kind = bankformats.detect(content)
     if kind is not None:
         return _StructuredScan(name, content, kind)

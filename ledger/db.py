@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import functools
 import os
+import queue
+import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,8 +84,6 @@ def _ping_when_idle(engine: Engine) -> None:
     ago (the common case under load, where a ping is a round trip per unit of work) is handed out as
     is. A connection the server dropped meanwhile fails its first statement; SQLAlchemy then discards
     every pooled connection, and the unit of work rolls back as a whole."""
-    import time
-
     @event.listens_for(engine, "checkin")
     def _note(dbapi_conn, record):  # noqa: ANN001
         record.info["quy_idle_since"] = time.monotonic()
@@ -108,8 +110,6 @@ class _Lookups:
     """
 
     def __init__(self) -> None:
-        import weakref
-
         self._by_engine: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def get(self, conn: Connection, key: tuple):
@@ -149,8 +149,6 @@ class _WriterQueue:
     processes (e.g. gunicorn workers) — and the next is woken the moment the last one finishes."""
 
     def __init__(self, db_path: str) -> None:
-        import threading
-
         self.path = db_path + "-writers.lock"
         self._thread_lock = threading.RLock()
         self._fd: int | None = None
@@ -159,7 +157,7 @@ class _WriterQueue:
 
     @contextmanager
     def hold(self) -> Iterator[None]:
-        import fcntl
+        import fcntl  # lazy: POSIX only, and only a SQLite file's writers take this lock
 
         with self._thread_lock:
             if self._fd is None or self._pid != os.getpid():  # opened per process, never across fork
@@ -317,7 +315,7 @@ def flush_writes(conn: Connection, *, query: tuple[str, tuple] | None = None, co
         batch.append(("COMMIT", ()))
     if not batch:
         return None
-    from psycopg import ClientCursor
+    from psycopg import ClientCursor  # lazy: only a PostgreSQL database needs psycopg
 
     raw = conn.connection.dbapi_connection
     dbapi = conn.dialect.loaded_dbapi
@@ -445,9 +443,6 @@ class BulkWriter:
         self._thread = None
 
     def _start(self) -> None:
-        import queue
-        import threading
-
         self._q = queue.Queue(maxsize=2)
         self._thread = threading.Thread(target=self._run, name="quy-bulk-writer", daemon=True)
         self._thread.start()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -418,8 +418,6 @@ def withdraw(conn: Connection, org_id: int, deposit_id: int, *, on: Any, amount:
     accrual on it is reversed (1381 back against 515); for one paying monthly the bank deducts the interest
     it already paid on that part from what it pays out. The rest stays on deposit at the term rate.
     Withdrawing everything closes the deposit."""
-    from datetime import timedelta
-
     on, amount = business_date(on), parse_amount(amount)
     take_turn(conn, org_id)
     found = deposits(conn, org_id, ids=[deposit_id])
@@ -661,8 +659,6 @@ def maturing(conn: Connection, org_id: int, today: date, days: int = 30, *,
     """Deposits still open that mature within ``days`` days of ``today``, and those that matured and
     wait to be settled — what the treasurer's dashboard lists. ``rows``: the register as of ``today``, when
     the caller has it already."""
-    from datetime import timedelta
-
     horizon = today + timedelta(days=days)
     rows = register(conn, org_id, today) if rows is None else rows
     return [r for r in rows if r.state != "closed" and r.maturity <= horizon]

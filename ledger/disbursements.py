@@ -11,7 +11,8 @@ in the same unit of work:
 | step | debit | credit |
 |---|---|---|
 | approval (money) | 811 awards | 3388 awards payable — *reserved*: still in the balance, no longer spendable |
-| approval (a line paid from an earmarked gift) | — nothing: the gift's money is already held apart on 3381, outside the fund's balance; the line holds it (``batch_lines``) |
+| approval (a line paid from an earmarked gift) | — nothing: the gift's money is already held apart on 3381, |
+|   | outside the fund's balance; the line holds it (``batch_lines``) |
 | payment, one line at a time or all (voucher ``PC``) | 3388 | 111 cash or 1121.x bank |
 | payment of an earmarked line | 3381 earmarked | 111 cash or 1121.x bank |
 | handing over an item in kind (voucher ``PC``) | 811 | 152 goods |
@@ -36,6 +37,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,9 +47,10 @@ from . import balances, documents
 from . import schema as s
 from .clock import business_date, now_iso, parse_date, today
 from .donations import loose_key
-from .errors import Conflict, InsufficientFunds, InvalidInput, NotAllowed, NotFound
+from .errors import Conflict, ImportFailed, InsufficientFunds, InvalidInput, NotAllowed, NotFound
+from .importer import read_rows
 from .journal import Entry, Line, post, take_turn
-from .money import parse_amount
+from .money import parse_amount, parse_amount_text
 from .names import clean_name, match_key
 from .orgs import account_by_code, account_id_by_role, fund_id_by_code
 
@@ -817,12 +820,6 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
     (``ImportFailed`` with ``errors``: [{row, column, reason}]). A recipient is the one already known by
     the same name and date of birth, else a new one. Returns the lines added, the recipients created and
     the rows whose recipient is in the batch more than once."""
-    from pathlib import Path
-
-    from .errors import ImportFailed
-    from .importer import read_rows
-    from .money import parse_amount_text
-
     rows = read_rows(Path(path), _LIST_ALIASES, required=("name", "program"))
     r = s.recipients
     known: dict[tuple[str, date | None], list[int]] = defaultdict(list)

@@ -5,7 +5,7 @@ Numbers are gapless per organization, series and year (SPEC rule 6): seven digit
 year, written ``BN/25 0000123``. A number is taken by bumping the series' counter row *in the same unit
 of work* as the document it numbers, never from a database sequence: a rolled-back unit of work takes
 its number back with it, and the counter's row lock makes concurrent writers take turns. The database
-itself refuses a number whose predecessor is missing and any change to a document (``ledger/dbguards.py``).
+itself refuses a number whose predecessor is missing and any change to a document (``ledger/journal/guards.py``).
 
 A wrong document is voided with a reason — it keeps its number — and may be replaced by a new document
 (a new number) that names the one it replaces. Which year a document belongs to is its date's year.
@@ -26,7 +26,7 @@ from . import schema as s
 from .clock import now_iso
 from .db import bulk_insert, driver_rows, flush_writes, sql_date, write_later
 from .errors import Conflict, InvalidInput, NotFound
-from .journal import take_turn
+from .journal import allocate_ids, take_turn
 
 #: Series letters per document kind.
 SERIES = {"receipt": "BN", "voucher": "PC", "decision": "QD"}
@@ -143,8 +143,6 @@ def issue(conn: Connection, org_id: int, kind: str, items: Sequence[tuple[date, 
         return []
     series = SERIES[kind]
     if ids is None:
-        from .journal import allocate_ids
-
         ids = allocate_ids(conn, s.documents, len(items))
     by_year: dict[int, int] = defaultdict(int)
     for on, _, _ in items:

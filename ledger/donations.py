@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from . import documents
 from . import schema as s
+from .bankmatches import live
 from .clock import business_date, now_iso
 from .db import BulkWriter, bulk_insert, driver_rows, sql_bool, sql_date
 from .errors import Conflict, InvalidInput, NotFound
@@ -439,12 +440,6 @@ def record_donation(conn: Connection, org_id: int, inp: DonationInput, *, user: 
 # --------------------------------------------------------------------------- pledges
 
 
-def pledge_reference(pledge_id: int) -> str:
-    """The reference that names a pledge in a bank transfer: its dynamic VietQR code carries it (tag 62/05
-    and the start of the purpose), and statement matching looks for it in the memo (``ledger/matching.py``)."""
-    return f"CK{pledge_id}"
-
-
 def pledge_outstanding(conn: Connection, pledge_id: int) -> int:
     """Return what is still to be collected on a pledge: its amount less its unreversed payments.
 
@@ -506,8 +501,6 @@ def pay_pledge(conn: Connection, org_id: int, *, pledge_id: int, amount: Any, da
 def bank_match_of(conn: Connection, org_id: int, tx_id: int) -> tuple[int, int] | None:
     """(match id, bank line id) of the live bank match that booked or took ``tx_id`` (a part of a split
     included), or None. Reversing such an entry alone would leave its bank line matched to nothing."""
-    from .reconcile import live  # (reconcile imports this module)
-
     m, pt = s.bank_matches, s.bank_match_parts
     row = conn.execute(
         sa.select(m.c.id, m.c.line_id)

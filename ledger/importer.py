@@ -98,7 +98,7 @@ def read_rows(path: Path, aliases: dict[str, str] | None = None,
     aliases = _ALIASES if aliases is None else aliases
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # lazy: openpyxl is slow to import and only an XLSX file needs it
 
         wb = load_workbook(path, read_only=True, data_only=True)
         rows_iter = wb.active.iter_rows(values_only=True)

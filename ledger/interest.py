@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from .errors import InvalidInput
+from .money import split_by_shares
 
 PPM = 1_000_000
 DAYS_IN_YEAR = 365
@@ -245,8 +246,6 @@ def early_withdrawal(deposit: Deposit, *, on: date, amount: int, demand_rate_ppm
         raise InvalidInput("a withdrawal cannot exceed the principal", field="amount", reason="above_principal")
     if not deposit.start <= on < deposit.maturity:
         raise InvalidInput("an early withdrawal happens during the term", field="date", reason="outside_term")
-    from .money import split_by_shares
-
     share = split_by_shares(accrued, [amount, deposit.principal - amount])[0] if accrued else 0
     earned = simple_interest(amount, demand_rate_ppm, days_between(deposit.start, on))
     return EarlyWithdrawal(amount, earned, share, share - earned, deposit.principal - amount)
@@ -255,6 +254,4 @@ def early_withdrawal(deposit: Deposit, *, on: date, amount: int, demand_rate_ppm
 def split_interest(total: int, shares: list[int]) -> list[int]:
     """A deposit's interest split among the funds that own it, by their amounts, so that the pieces add
     up to ``total`` exactly (largest remainder; ties to the earlier fund)."""
-    from .money import split_by_shares
-
     return split_by_shares(total, shares)

@@ -3,7 +3,7 @@
 For each line, in this order (the first rule that decides wins):
 
 a. **pledge** — the memo holds the reference of a pledge's dynamic VietQR code (``CK<id>``, see
-   :func:`ledger.donations.pledge_reference`), found in the memo upper-cased, without diacritics and
+   :func:`ledger.bankmatches.pledge_reference`), found in the memo upper-cased, without diacritics and
    without spaces or punctuation (banks and apps mangle all three) → that pledge, exactly; a partial
    payment is said so.
 b. **recorded_entry** — a transfer donation or a payout already recorded by hand: same amount, dated
@@ -34,9 +34,15 @@ from datetime import date, timedelta
 from itertools import combinations
 from operator import itemgetter
 
+import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from . import deposits as dep
+from . import interest as ir
+from . import schema as s
+from .bankmatches import matched_line_ids, matched_tx, pledge_reference
+from .bankstatements import bank_account, lines_of
 from .money import format_vnd
 from .names import fold
 
@@ -450,14 +456,6 @@ def load_candidates(conn, org_id: int, bank_account_id: int, start: date, end: d
     """What lines of ``bank_account_id`` dated ``start``..``end`` may match: open pledges, transfer
     donations and transfer payouts on that account dated within the window, the donors, and the deposits
     opened from that account with their expected interest."""
-    import sqlalchemy as sa
-
-    from . import deposits as dep
-    from . import interest as ir
-    from . import schema as s
-    from .donations import pledge_reference
-    from .reconcile import matched_tx
-
     d, t, dn = s.donations, s.transactions, s.donors
     reversed_tx = sa.select(t.c.reverses_id).where(t.c.reverses_id.is_not(None), t.c.org_id == org_id)
     done = matched_tx(org_id)  # an entry already matched to a line is not proposed again
@@ -519,9 +517,6 @@ def proposals_page(conn, org_id: int, account_code: str, *, statement_id: int | 
                    start: date | None = None, end: date | None = None, unmatched: bool = False,
                    limit: int | None = None, offset: int = 0) -> tuple[list[tuple[object, Proposal]], int]:
     """:func:`proposals_for_account` and how many lines there are in all (before the page is cut)."""
-    from .bankstatements import bank_account, lines_of
-    from .reconcile import matched_line_ids
-
     acct = bank_account(conn, org_id, account_code)
     stored = lines_of(conn, org_id, account_code, statement_id=statement_id, start=start, end=end)
     if unmatched and stored:

@@ -20,6 +20,7 @@ from .clock import now_iso
 from .db import LOOKUPS
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import GENESIS
+from .money import parse_amount
 from .names import clean_name
 
 LEVELS = ("province", "district", "commune", "unit")
@@ -275,9 +276,6 @@ def set_document_settings(conn: Connection, org_id: int, *, gold_book_threshold:
     """Change what the organization's documents say and who enters its gold book: the threshold (integer
     đồng, or None for "only on request"), the signatory's title and name, the treasurer's name.
     Arguments left out keep their value; returns the settings now in force."""
-    from .money import parse_amount
-    from .names import clean_name
-
     values: dict[str, Any] = {}
     if gold_book_threshold is not ...:
         values["gold_book_threshold"] = (None if gold_book_threshold is None

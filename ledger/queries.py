@@ -13,8 +13,9 @@ from sqlalchemy.engine import Connection
 
 from . import balances
 from . import schema as s
+from .documents import format_number, parse_number
 from .donations import loose_key, pledge_outstanding
-from .errors import NotFound
+from .errors import InvalidInput, NotFound
 from .names import match_key
 
 
@@ -117,9 +118,6 @@ def _donation_conditions(org_id: int, w: DonationFilter) -> list:
 
 def _receipt_number(q: str) -> tuple[str | None, tuple[int, ...], int] | None:
     """``BN/25 0000123`` → its series, years and number; digits alone → that number in any series and year."""
-    from .documents import parse_number
-    from .errors import InvalidInput
-
     if q.isascii() and q.isdigit() and len(q) <= 9:
         return None, (), int(q)
     try:
@@ -169,8 +167,6 @@ class ReceiptLink:
 
 def receipts_of(conn: Connection, org_id: int, donation_ids: list[int]) -> dict[int, list[ReceiptLink]]:
     """Each gift's receipts, oldest first (a voided one, then its replacement): ``{donation_id: [...]}``."""
-    from .documents import format_number
-
     doc, v = s.documents, s.document_voids
     out: dict[int, list[ReceiptLink]] = defaultdict(list)
     for i in range(0, len(donation_ids), 5000):

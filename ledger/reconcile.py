@@ -51,6 +51,8 @@ from sqlalchemy.engine import Connection
 
 from . import balances, documents, donations, matching, orgs
 from . import schema as s
+from .bankmatches import live, match_of, matched_tx
+from .bankstatements import bank_account
 from .clock import business_date, now_iso, parse_date, today
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, post, reversal_entry, take_turn
@@ -111,54 +113,6 @@ def line_row(conn: Connection, org_id: int, line_id: int):
     return row
 
 
-def live(m=None):
-    """The condition that a match row (of ``m``, default ``bank_matches``) is not undone."""
-    m = s.bank_matches if m is None else m
-    u = s.bank_matches.alias("undone")
-    return ~sa.exists().where(u.c.undoes_id == m.c.id)
-
-
-def match_of(conn: Connection, line_id: int):
-    """The line's live match, or None."""
-    m = s.bank_matches
-    return conn.execute(sa.select(m).where(m.c.line_id == line_id, live())).first()
-
-
-def matched_line_ids(conn: Connection, line_ids: list[int]) -> dict[int, Any]:
-    """The live match rows of those of ``line_ids`` that are matched, by line id."""
-    m = s.bank_matches
-    out: dict[int, Any] = {}
-    for i in range(0, len(line_ids), 500):
-        for r in conn.execute(sa.select(m).where(m.c.line_id.in_(line_ids[i:i + 500]), live())):
-            out[r.line_id] = r
-    return out
-
-
-def matched_tx(org_id: int):
-    """A subquery of the transactions matched to a line by a live match — a split's every part — (what
-    ``ledger/matching.py`` leaves out)."""
-    m, pt = s.bank_matches, s.bank_match_parts
-    return sa.union(
-        sa.select(m.c.tx_id).where(m.c.org_id == org_id, m.c.tx_id.is_not(None), m.c.kind != "undo", live()),
-        sa.select(pt.c.tx_id).join(m, m.c.id == pt.c.match_id).where(m.c.org_id == org_id, live()))
-
-
-def line_matched_txs(conn: Connection, line_ids: list[int]) -> dict[int, list[int]]:
-    """The transactions of the live matches of ``line_ids`` (a split's every part), by line id."""
-    m, pt = s.bank_matches, s.bank_match_parts
-    out: dict[int, list[int]] = {}
-    for i in range(0, len(line_ids), 500):
-        chunk = line_ids[i:i + 500]
-        for r in conn.execute(sa.select(m.c.line_id, m.c.tx_id).where(m.c.line_id.in_(chunk), live(),
-                                                                       m.c.tx_id.is_not(None))):
-            out.setdefault(r.line_id, []).append(r.tx_id)
-        for r in conn.execute(sa.select(m.c.line_id, pt.c.tx_id).join(pt, pt.c.match_id == m.c.id)
-                              .where(m.c.line_id.in_(chunk), live())):
-            if r.tx_id not in out.get(r.line_id, []):
-                out.setdefault(r.line_id, []).append(r.tx_id)
-    return out
-
-
 def suspense_account(conn: Connection, org_id: int) -> int:
     """The organization's suspense account, made the first time it is needed (the caller has taken the
     journal's turn, so two writers cannot both make it)."""
@@ -204,8 +158,6 @@ def _is_reversed(conn: Connection, tx_id: int) -> bool:
 
 def set_default_fund(conn: Connection, org_id: int, account: str, fund: str | None) -> dict:
     """Set (or, ``fund`` None, clear) the fund a bank account's lines go to when none is chosen."""
-    from .bankstatements import bank_account
-
     acct = bank_account(conn, org_id, account)
     fid = orgs.fund_id_by_code(conn, org_id, fund) if fund else None
     conn.execute(s.accounts.update().where(s.accounts.c.id == acct.id).values(default_fund_id=fid))
@@ -549,8 +501,6 @@ def undo(conn: Connection, org_id: int, match_id: int, *, reason: str, on: Any =
 def recent_matches(conn: Connection, org_id: int, account: str, *, limit: int = 30) -> list[dict]:
     """The live matches of a bank account's lines (and the live reassignments of its suspense matches),
     newest first: what the queue page offers to undo or reassign."""
-    from .bankstatements import bank_account
-
     acct = bank_account(conn, org_id, account)
     m, bl, f, d, dn = s.bank_matches, s.bank_lines, s.funds, s.donations, s.donors
     r2 = m.alias("re")

@@ -21,10 +21,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from . import documents, stipends
 from . import schema as s
 from .balances import account_fund_amounts, subtree
 from .chart import AccountSpec
 from .clock import business_date, now_iso
+from .disbursements import add_program
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, post, take_turn
 from .money import parse_amount
@@ -298,8 +300,6 @@ def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, 
     """Hand each stipend commitment still owed to the successor: the student (copied to its recipients), the
     programme (made there if missing, drawing from the mapped fund), and the months not yet in a batch; the
     old commitment ends with the last month it put in a batch."""
-    from . import stipends
-
     c, bl, p, f = s.commitments, s.batch_lines, s.programs, s.funds
     moved = []
     for com in conn.execute(sa.select(c).where(c.c.org_id == old.id, c.c.state != "ended").order_by(c.c.id)).all():
@@ -335,8 +335,6 @@ def _copy_recipient(conn: Connection, rid: int, new_id: int, copied: dict[int, i
 
 def _program_for(conn: Connection, program_id: int, new_id: int, fund_code: str) -> int:
     """The successor's programme of the same code (made if missing), drawing from ``fund_code``."""
-    from .disbursements import add_program
-
     p, f, pf = s.programs, s.funds, s.program_funds
     prog = conn.execute(sa.select(p).where(p.c.id == program_id)).one()
     pid = conn.execute(sa.select(p.c.id).where(p.c.org_id == new_id, p.c.code == prog.code)).scalar()
@@ -356,8 +354,6 @@ def _move_awards(conn: Connection, old, new, on: date, fund_map: dict[str, str],
     there with those lines (students copied, programmes made if missing) under a decision numbered in its
     series, approved by the handover whose opening entry carried the reservation (3388); the old lines are
     cancelled by the closing entry and their batch closes."""
-    from . import documents
-
     b, bl, f = s.batches, s.batch_lines, s.funds
     moved = []
     for batch in conn.execute(sa.select(b).where(b.c.org_id == old.id, b.c.state == "approved").order_by(b.c.id)).all():

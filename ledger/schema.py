@@ -1,7 +1,7 @@
 """The database tables of the ledger, as SQLAlchemy Core metadata (Alembic migrations mirror it).
 
 Money columns are ``BIGINT`` đồng. The journal (``transactions``, ``postings``) is append-only and
-balanced per fund; the database itself enforces that with the triggers in ``ledger/dbguards.py``.
+balanced per fund; the database itself enforces that with the triggers in ``ledger/journal/guards.py``.
 Postings are written *before* their transaction row: their foreign key to it is deferred, and the
 transaction row's insert is where the database checks the whole set.
 """
@@ -130,7 +130,7 @@ postings = sa.Table(
         nullable=False,
         index=True,
     ),
-    # No foreign keys on these three: the check on the transaction row's insert (ledger/dbguards.py)
+    # No foreign keys on these three: the check on the transaction row's insert (ledger/journal/guards.py)
     # refuses a posting whose account or fund is missing or of another organization, in one
     # set-based pass, and organizations, accounts and funds can never be deleted. Row-by-row foreign
     # key checks cost PostgreSQL a third of a large import.
@@ -251,7 +251,7 @@ doc_counters = sa.Table(
 )
 
 #: Numbered documents (receipts "BN", payment vouchers "PC", decisions "QD"): append-only, and gapless
-#: per series and year in the database itself (``ledger/dbguards.py``). A void is a row of
+#: per series and year in the database itself (``ledger/journal/guards.py``). A void is a row of
 #: ``document_voids``; a replacement is a new document whose ``replaces_id`` names the voided one.
 documents = sa.Table(
     "documents",

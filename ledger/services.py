@@ -14,13 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import audit, balances, digests, documents, donations, importer, journal, orgs, users
+from . import audit, balances, documents, donations, importer, journal, orgs, users
 from . import schema as s
 from .audit import Actor, as_actor
 from .clock import business_date, now_iso, parse_date
 from .db import Database
 from .errors import Conflict, IdempotencyMismatch, NotFound
 from .idempotency import run_idempotent
+from .journal import digests
 
 Who = Actor | str  # who acts: an Actor (web, API) or a plain user name (CLI, tests)
 

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher, profiles
@@ -298,15 +299,11 @@ class TokenInfo:
 
 
 def _iso_after(days: int) -> str:
-    from datetime import UTC, datetime, timedelta
-
     return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def token_days(days: object = None) -> int:
     """The lifetime of a new token: ``days`` if given (1 to MAX_TOKEN_DAYS), else ``QUY_TOKEN_DAYS``."""
-    from . import config
-
     if days is None or days == "":
         return config.load().token_days
     try:

@@ -4,7 +4,7 @@ out pages on every core (``receipts/batch.py``). While the work runs, the job's 
 few seconds; a queued or running job whose heartbeat is older than :data:`STALE_AFTER` (its process was killed,
 or the machine restarted) is marked failed with the error ``worker_lost`` as soon as anyone looks at the
 organization's jobs or starts a new one — and a worker that finds its job so marked stops. Finished PDFs are
-kept under the instance folder's ``prints/`` for ``QUY_KEEP_PRINTS_DAYS`` (``ledger/housekeeping.py``); the job
+kept under the instance folder's ``prints/`` for ``QUY_KEEP_PRINTS_DAYS`` (``ledger/ops/housekeeping.py``); the job
 stays listed, and the batch can be printed again."""
 
 from __future__ import annotations
@@ -21,9 +21,13 @@ import sqlalchemy as sa
 
 from ledger import config, orgs
 from ledger import schema as s
+from ledger.audit import record
 from ledger.clock import now_iso
 from ledger.db import Database
+from ledger.donations import campaign_id_by_code
 from ledger.errors import Conflict, InvalidInput, LedgerError, NotFound
+from ledger.idempotency import run_idempotent
+from ledger.ops import housekeeping
 
 from . import batch
 
@@ -122,16 +126,12 @@ def start(db: Database, org_code: str, kind: str, *, user: str, campaign: str | 
     """Queue a batch print of ``kind`` for a campaign (or year, or everything) and start it on a thread;
     return the job's id (``wait``: run it to the end first, for the CLI and tests). With ``key``, the
     same key and input give the first job again instead of starting another."""
-    from ledger.idempotency import run_idempotent
-
     if kind not in batch.KINDS:
         raise InvalidInput(f"batch kind must be one of {', '.join(batch.KINDS)}", field="kind", reason="unknown_kind")
     payload = {"kind": kind, "campaign": campaign, "year": year}
     r = run_idempotent(db, f"{org_code}:print_job", key, payload,
                        lambda conn: _create(conn, org_code, kind, user=user, campaign=campaign, year=year))
     if not r.get("replayed"):
-        from ledger import housekeeping
-
         housekeeping.sweep(config.load(), uploads=False)  # batch PDFs older than QUY_KEEP_PRINTS_DAYS
         t = threading.Thread(target=_run, args=(db, r["org_id"], r["id"], kind, r["ids"]), name=f"quy-print-{r['id']}",
                              daemon=True)
@@ -160,9 +160,6 @@ def wait_all(timeout: float | None = None) -> None:
 
 
 def _create(conn, org_code: str, kind: str, *, user: str, campaign: str | None, year: int | None) -> dict:
-    from ledger.audit import record
-    from ledger.donations import campaign_id_by_code
-
     oid = orgs.org_id_by_code(conn, org_code)
     j = s.print_jobs
     reap(conn, oid)  # a job whose worker died holds nothing up

@@ -12,15 +12,21 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
+from books import package
+from books.beancount import Period
 from ledger import documents, orgs
 from ledger import schema as s
+from ledger.bankmatches import pledge_reference
 from ledger.db import Database
+from ledger.donations import pledge_outstanding
 from ledger.errors import InvalidInput, NotFound
 
-from . import batch, gold_book, letter, receipt, vietqr
-from .pdf import Pdf
-from .receipt import Printed
+from . import batch, disbursement, gold_book, letter, receipt, vietqr
+from .pdf import Pdf, html_to_pdf, render_html
+from .receipt import Printed, org_view
+from .statement import render_statement
 
 
 def _doc_id(conn, oid: int, ref: int | str) -> int:
@@ -203,8 +209,6 @@ def desk_vietqr(db: Database, org_code: str, *, amount: int | None, memo: str | 
 def pledge_vietqr(db: Database, org_code: str, pledge_id: int, *, account: str | None = None) -> FundQR:
     """A dynamic VietQR code to pay what is still owed on a pledge: the outstanding amount, and a
     reference (``CK<id>``) that names the pledge in the bank statement."""
-    from ledger.donations import pledge_outstanding, pledge_reference
-
     with db.read() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
         dn, f = s.donations, s.funds
@@ -229,9 +233,6 @@ class Poster:
 def campaign_poster(db: Database, org_code: str, campaign: str) -> Poster:
     """An A4 poster for a campaign: its name and fund, and the fund's VietQR code, large, to give by bank
     transfer with the campaign named in the description."""
-    from .pdf import html_to_pdf, render_html
-    from .receipt import org_view
-
     with db.read() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
         c, f = s.campaigns, s.funds
@@ -242,8 +243,6 @@ def campaign_poster(db: Database, org_code: str, campaign: str) -> Poster:
         org = org_view(conn, oid)
         fund_code = row.fund or conn.execute(sa.select(f.c.code).where(f.c.org_id == oid).order_by(f.c.id)).scalar()
     q = fund_vietqr(db, org_code, fund_code, purpose=f"Ung ho {row.code}")
-    from markupsafe import Markup
-
     html = render_html("poster.html", org=org, campaign=row, q=q, qr=Markup(vietqr.qr_svg(q.payload, scale=8)))
     return Poster(html_to_pdf(html), row.code)
 
@@ -259,8 +258,6 @@ def bank_accounts(conn, org_id: int) -> list[dict]:
 
 def disbursement_pdf(db: Database, org_code: str, batch_id: int, kind: str, line_no: int | None = None) -> Pdf:
     """A batch's decision with its list, its signature list, or one line's payment voucher, as PDF."""
-    from . import disbursement
-
     with db.read() as conn:
         oid = orgs.org_id_by_code(conn, org_code)
         if kind == "decision":
@@ -270,3 +267,17 @@ def disbursement_pdf(db: Database, org_code: str, batch_id: int, kind: str, line
         if kind == "voucher" and line_no is not None:
             return disbursement.render_voucher(conn, oid, batch_id, line_no)
     raise InvalidInput(f"no such document: {kind}", field="kind", reason="unknown_kind")
+
+
+def auditor_package(db: Database, org_code: str, *, period: Period, with_pdf: bool = True) -> bytes:
+    """The ZIP of a locked period's statements, registers, journal, beancount books and manifest
+    (``books/package.py``); ``with_pdf``: each statement also as PDF, drawn here from the books' table."""
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        render = None
+        if with_pdf:
+
+            def render(table):
+                return render_statement(conn, oid, table).data
+
+        return package.build(conn, oid, period, pdf=render)

@@ -29,8 +29,8 @@ import sqlalchemy as sa
 
 from ledger import clock, orgs
 from ledger.db import Database, make_engine
-from ledger.demo import load_demo
 from ledger.migrate import upgrade
+from ledger.ops.demo import load_demo
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -18,11 +18,12 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from ledger import balances, clock, digests, donations, orgs, services
+from ledger import balances, clock, donations, orgs, services
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.db import Database
 from ledger.errors import LedgerError
+from ledger.journal import digests
 from ledger.migrate import upgrade
 from ledger.money import format_vnd, parse_amount_text
 
@@ -123,7 +124,7 @@ def _is_empty(db: Database) -> bool:
 @click.pass_obj
 def demo(c: Ctx, if_empty: bool) -> None:
     """Load the demo books built from the seeds (Sơn La and its districts)."""
-    from ledger.demo import load_demo
+    from ledger.ops.demo import load_demo
 
     upgrade(c.db)
     if not _is_empty(c.db):

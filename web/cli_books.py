@@ -15,6 +15,7 @@ from books.beancount import Period
 from ledger import clock, orgs, services
 from ledger.errors import InvalidInput
 from ledger.money import format_vnd, parse_amount_text
+from receipts import service as docs
 
 from .cli import Ctx, _date, _out, date_opt, json_opt, key_opt, main, org_opt, period_opt
 from .cli import org as org_group
@@ -55,7 +56,7 @@ def export_beancount(c: Ctx, org: str, subtree: bool, start, end, out: str) -> N
 @click.pass_obj
 def export_package(c: Ctx, org: str, start, end, no_pdf: bool, out: str) -> None:
     """The auditor package of a locked period: statements, registers, journal, beancount, manifest."""
-    data = books.auditor_package(c.db, org, period=Period.parse(start, end), with_pdf=not no_pdf)
+    data = docs.auditor_package(c.db, org, period=Period.parse(start, end), with_pdf=not no_pdf)
     Path(out).write_bytes(data)
     click.echo(f"Đã ghi {out} ({len(data):,} byte).".replace(",", "."), err=True)
 
@@ -269,7 +270,8 @@ def report_disclosure(c: Ctx, org, year, quarter, fmt, out) -> None:
             "in_kind": d.in_kind, "awards": [a.__dict__ for a in d.awards], "funds": [f.__dict__ for f in d.funds],
             "opening": d.opening, "receipts": d.receipts, "spending": d.spending, "closing": d.closing,
             "earmarked": d.earmarked, "earmarked_received": d.earmarked_received,
-            "earmarked_paid": d.earmarked_paid, "year_income": d.year_income, "management": d.management, "cap_pct": d.cap_pct, "cap": d.cap,
+            "earmarked_paid": d.earmarked_paid, "year_income": d.year_income, "management": d.management,
+            "cap_pct": d.cap_pct, "cap": d.cap,
             "over_cap": d.over_cap}
     _emit(c, org, tables.disclosure_table(d), data, fmt, out)
 

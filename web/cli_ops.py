@@ -7,10 +7,10 @@ from dataclasses import asdict
 
 import click
 
-from ledger import backup as bk
 from ledger import journal
 from ledger.db import Database
 from ledger.migrate import current_revision, head_revision, upgrade
+from ledger.ops import backup as bk
 
 from .cli import Ctx, _out, json_opt, main
 
@@ -100,7 +100,8 @@ def upgrade_cmd(c: Ctx, backup_dir: str | None, no_backup: bool) -> None:
 @json_opt
 def cleanup_cmd(dry_run: bool, as_json: bool) -> None:
     """Remove uploads older than QUY_KEEP_UPLOADS_DAYS and batch prints older than QUY_KEEP_PRINTS_DAYS."""
-    from ledger import config, housekeeping
+    from ledger import config
+    from ledger.ops import housekeeping
 
     settings = config.load()
     bad = [p for p in settings.errors if p.setting in ("QUY_KEEP_UPLOADS_DAYS", "QUY_KEEP_PRINTS_DAYS")]

@@ -26,7 +26,7 @@ from tests.bench.run import ROOT, child
 
 BACKUP = """
 import sys, json, time
-from ledger import backup
+from ledger.ops import backup
 from ledger.db import Database
 db = Database(sys.argv[1])
 t0 = time.perf_counter()
@@ -36,7 +36,7 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "bytes": r.size}))
 
 RESTORE = """
 import sys, json, time
-from ledger import backup
+from ledger.ops import backup
 from ledger.db import Database
 db = Database(sys.argv[1])
 t0 = time.perf_counter()

@@ -57,9 +57,9 @@ def rss_mb(who: int) -> float:
 def build_books(url: str, receipts: int) -> None:
     """A SQLite file with the demo books and enough donations for ``receipts`` receipts."""
     from ledger.db import Database
-    from ledger.demo import load_demo
     from ledger.donations import DonationInput, DonorInput, record_donations, validate_donation
     from ledger.migrate import upgrade
+    from ledger.ops.demo import load_demo
     from ledger.orgs import org_id_by_code
 
     db = Database(url)

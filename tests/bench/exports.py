@@ -107,9 +107,9 @@ print('{"seconds": 0}')
 def build_books(url: str, receipts: int) -> None:
     """The demo books and enough gifts of :data:`YEAR` for ``receipts`` receipts in its BN series."""
     from ledger.db import Database
-    from ledger.demo import load_demo
     from ledger.donations import DonationInput, DonorInput, record_donations, validate_donation
     from ledger.migrate import upgrade
+    from ledger.ops.demo import load_demo
     from ledger.orgs import org_id_by_code
 
     db = Database(url)

@@ -206,9 +206,10 @@ def wrk(base: str, path: str, seconds: int, connections: int, *, script: Path | 
 
 def prepare(url: str) -> str:
     """Migrate, load the demo books, add a treasurer of SLA; return an API token for it."""
-    from ledger import demo, services
+    from ledger import services
     from ledger.db import Database
     from ledger.migrate import upgrade
+    from ledger.ops import demo
 
     db = Database(url)
     try:

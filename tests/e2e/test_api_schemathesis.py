@@ -19,8 +19,8 @@ from schemathesis.specs.openapi.checks import (
 
 from ledger import services
 from ledger.db import Database
-from ledger.demo import load_demo
 from ledger.migrate import upgrade
+from ledger.ops.demo import load_demo
 from web.app import create_app
 
 SEEN = itertools.count()

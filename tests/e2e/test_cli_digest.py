@@ -9,11 +9,12 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from ledger import dbguards, orgs, services
+from ledger import orgs, services
 from ledger.db import Database
-from ledger.digests import Digest, parse_digest
 from ledger.donations import DonationInput, DonorInput
 from ledger.errors import InvalidInput
+from ledger.journal import guards as dbguards
+from ledger.journal.digests import Digest, parse_digest
 from ledger.migrate import upgrade
 from tests.conftest import PgSchema, make_books
 from tests.helpers import give

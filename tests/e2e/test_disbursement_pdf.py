@@ -67,7 +67,7 @@ def test_the_decision_names_people_by_full_name_says_qd_and_names_the_fund_and_p
     """The tester's decision: drawn up from the CLI (``cli:root``), approved by ``hoa.hd``; printed, it named
     the logins, numbered itself "QD" and wrote TSMT on each of 332 lines."""
     need_poppler()
-    from ledger.demo import load_demo
+    from ledger.ops.demo import load_demo
     from receipts import service as docs
 
     with db.begin() as c:

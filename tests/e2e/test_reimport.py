@@ -54,7 +54,7 @@ def test_importing_the_same_file_again_on_the_web_says_nothing_was_written(db, t
 
 
 def test_the_service_result_says_whether_anything_was_written(db, tmp_path):
-    from ledger.demo import load_demo
+    from ledger.ops.demo import load_demo
 
     with db.begin() as conn:
         load_demo(conn)

@@ -6,8 +6,8 @@ import pytest
 
 from ledger import services
 from ledger.db import Database
-from ledger.demo import load_demo
 from ledger.migrate import upgrade
+from ledger.ops.demo import load_demo
 from web.app import create_app
 
 

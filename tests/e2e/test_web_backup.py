@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from ledger import backup as bk
 from ledger import services
 from ledger.db import Database
 from ledger.migrate import upgrade
+from ledger.ops import backup as bk
 from tests.e2e.webutil import csrf_token, demo_app, login
 
 

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from ledger import deposits
-from ledger.demo import DEPOSITS
 from ledger.interest import Deposit, parse_rate
+from ledger.ops.demo import DEPOSITS
 from tests.helpers import figures, snapshot
 
 from .webutil import csrf_token, demo_app, login

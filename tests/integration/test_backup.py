@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ledger import backup as bk
 from ledger import schema, services
 from ledger.db import Database
 from ledger.migrate import upgrade
+from ledger.ops import backup as bk
 from tests.conftest import Books, PgSchema, make_books
 from tests.helpers import give
 
@@ -172,7 +172,7 @@ def test_backup_while_ten_writers_post_restores_the_snapshot_exactly(engine, tmp
 @pytest.mark.postgres
 @pytest.mark.parametrize("source_engine,target_engine", [("sqlite", "postgresql"), ("postgresql", "sqlite")])
 def test_a_backup_moves_between_sqlite_and_postgresql(source_engine, target_engine, tmp_path, targets):
-    from ledger.demo import load_demo
+    from ledger.ops.demo import load_demo
 
     source = targets(source_engine, "source").db
     upgrade(source)

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 
 from books.bankrec import bank_reconciliation
 from ledger import matching, services
-from ledger.demo import load_demo
 from ledger.deposits import DepositInput
 from ledger.donations import (
     DonationInput,
@@ -26,6 +25,7 @@ from ledger.donations import (
     validate_donation,
 )
 from ledger.names import fold
+from ledger.ops.demo import load_demo
 from ledger.reconcile import Choice
 
 ORG, ACCOUNT, FUND = "SLA", "1121.BIDV", "TOHIEU"

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from books import service as book_service
 from books.bankrec import bank_reconciliation, reconciliation_table
 from books.beancount import Period
 from books.tables import to_xlsx
 from ledger import orgs, services
+from receipts import service as docs
 from receipts.statement import render_statement
 from tests.integration.test_bank_statements import vcb_csv
 
@@ -65,7 +65,7 @@ def test_the_cli_writes_it_and_the_package_holds_it(books, tmp_path, monkeypatch
     assert r.exit_code == 0, r.output
     assert "Chênh lệch" in out.read_text(encoding="utf-8-sig") and "13300000" in out.read_text(encoding="utf-8-sig")
     services.lock_period(books.db, "SLA", "2025-04-30")
-    data = book_service.auditor_package(books.db, "SLA", period=Period.parse("2025-01-01", "2025-04-30"),
+    data = docs.auditor_package(books.db, "SLA", period=Period.parse("2025-01-01", "2025-04-30"),
                                         with_pdf=False)
     names = {n.split("/", 1)[1] for n in zipfile.ZipFile(io.BytesIO(data)).namelist()}
     assert {"bank-reconciliation-1121.BIDV-2025-03.csv", "bank-reconciliation-1121.BIDV-2025-03.xlsx"} <= names

@@ -26,11 +26,11 @@ from books import statements
 from books.beancount import Period
 from ledger import balances, journal, orgs, services
 from ledger.db import Database
-from ledger.demo import load_demo
 from ledger.deposits import DepositInput
 from ledger.disbursements import LineInput, RecipientInput
 from ledger.errors import Conflict, InsufficientFunds, InvalidInput
 from ledger.migrate import upgrade
+from ledger.ops.demo import load_demo
 from tests.conftest import Books, make_books
 from tests.helpers import give, snapshot
 

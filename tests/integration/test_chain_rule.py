@@ -1,4 +1,4 @@
-"""The chain rule is defined once (``ledger/journal.py``: ``TX_FIELDS``, ``POSTING_FIELDS``) and both checks
+"""The chain rule is defined once (``ledger/journal/chain.py``: ``TX_FIELDS``, ``POSTING_FIELDS``) and both checks
 are built from it: the digest :func:`journal.post` writes, the pass in Python and PostgreSQL's one statement
 must agree on any entry — hostile text included (quotes, backslashes, control characters, line and
 paragraph separators, non-BMP characters) — and must disagree together once any covered value changes."""
@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import dbguards, journal
+from ledger import journal
 from ledger.db import driver_rows
+from ledger.journal import chain
+from ledger.journal import guards as dbguards
 from tests.conftest import PgSchema, make_books
 
 HOSTILE = ['"', "\\", "\\u0000", "'; DROP TABLE postings; --", "\x01\x1f\x7f", "\n\r\t\b\f", "\u2028\u2029",
@@ -42,12 +44,12 @@ def pg_books():
 def _both(books) -> tuple:
     """(what PostgreSQL's statement says, what the pass in Python says, the head)."""
     with books.db.read() as c:
-        in_sql = journal._pg_chain_holds(lambda q, p: driver_rows(c, q, p), books.org_id, books.org)
-        old, journal.PG_SQL_MIN = journal.PG_SQL_MIN, 10**12
+        in_sql = chain._pg_chain_holds(lambda q, p: driver_rows(c, q, p), books.org_id, books.org)
+        old, chain.PG_SQL_MIN = chain.PG_SQL_MIN, 10**12
         try:
             in_python = journal.verify_chain(c, books.org_id)
         finally:
-            journal.PG_SQL_MIN = old
+            chain.PG_SQL_MIN = old
         return in_sql, in_python, journal.head_digest(c, books.org_id)
 
 

@@ -13,8 +13,8 @@ from books.disclosure import disclosure
 from ledger import disbursements as d
 from ledger import orgs, queries, services
 from ledger.balances import fund_balances
-from ledger.demo import load_demo
 from ledger.disbursements import LineInput, RecipientInput
+from ledger.ops.demo import load_demo
 from tests.helpers import give
 
 from .test_charts import EVIL, assert_safe, axis_labels, parse

@@ -1,4 +1,4 @@
-"""``quy cleanup`` (``ledger/housekeeping.py``): uploads and batch prints older than their settings keep are
+"""``quy cleanup`` (``ledger/ops/housekeeping.py``): uploads and batch prints older than their settings keep are
 removed — only files Quỹ named, never through a link — by the command, by each new upload and by each new
 batch print; a removed batch PDF's download says so on the job's page."""
 
@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledger import config, housekeeping
+from ledger import config
 from ledger.db import Database
 from ledger.migrate import upgrade
+from ledger.ops import housekeeping
 from tests.e2e.webutil import csrf_token, demo_app, login
 from web.cli import main
 

@@ -56,12 +56,12 @@ def _old_gift(conn, org_id: int, fund_id: int, *, donor: str, amount: int, on: d
 
 
 def test_old_gifts_get_receipts_by_date_and_the_series_goes_on(bare_db, monkeypatch):
-    from ledger import journal
+    from ledger.journal import entries
 
     db = bare_db
     upgrade(db, "0004")
     # the journal as it was before 0005: the chain head is read without the gold-book threshold
-    monkeypatch.setattr(journal, "_HEAD_SQL", journal._HEAD_SQL.replace("o.gold_book_threshold", "NULL"))
+    monkeypatch.setattr(entries, "_HEAD_SQL", entries._HEAD_SQL.replace("o.gold_book_threshold", "NULL"))
     with db.begin() as c:
         oid = orgs.create_organization(c, code="SLA", name="Hội Khuyến học tỉnh Sơn La", level="province")
         fid = orgs.create_fund(c, oid, code="TOHIEU", name="Quỹ học bổng Tô Hiệu", kind="scholarship")

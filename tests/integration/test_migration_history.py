@@ -78,7 +78,7 @@ def bare_db(request, tmp_path):
 def digest_0001(prev_hash: str, *, org: str, seq: int, on: date, doc_ref: str, description: str, source: str,
                 created_by: str, created_at: str, reverses_seq: int | None,
                 postings: list[tuple[str, str, int]]) -> str:
-    """``ledger/journal.py:tx_digest`` as revision 0001 had it, kept here so a change to the hash input
+    """``ledger/journal/chain.py:tx_digest`` as revision 0001 had it, kept here so a change to the hash input
     that old chains would no longer verify under shows in this test."""
     body = json.dumps([org, seq, on.isoformat(), doc_ref, description, source, created_by, created_at,
                        reverses_seq, sorted(postings)], ensure_ascii=False, separators=(",", ":"))
@@ -494,7 +494,7 @@ def test_a_chain_that_does_not_verify_under_the_old_rule_stops_the_upgrade_untou
     """Revision 0018 re-hashes every chain, but only one that verifies under the rule it was written with: a
     tampered journal is never blessed with fresh digests. The upgrade stops, naming the organization and the
     entry, and nothing is changed."""
-    from ledger import dbguards
+    from ledger.journal import guards as dbguards
 
     db = bare_db
     upgrade(db, FIRST)

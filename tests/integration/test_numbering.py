@@ -17,10 +17,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ledger import dbguards, documents, queries, services
+from ledger import documents, queries, services
 from ledger.db import Database
 from ledger.donations import DonationInput, DonorInput, record_donation, record_donations, validate_donation
 from ledger.errors import Conflict, InvalidInput
+from ledger.journal import guards as dbguards
 from ledger.migrate import upgrade
 from tests.conftest import make_books
 from tests.helpers import give

@@ -12,10 +12,10 @@ from datetime import date
 import pytest
 from beancount import loader
 
-from books import service as book_service
 from books.beancount import Period
 from ledger import journal, orgs, services
 from ledger.errors import Conflict
+from receipts import service as docs
 from tests.helpers import give
 
 
@@ -25,9 +25,9 @@ def test_the_package_of_a_locked_quarter(books):
     give(b, 3_000_000, on=date(2025, 3, 31), fund="KHT", name='=HYPERLINK("http://x")')
     give(b, 4_000_000, on=date(2025, 4, 2))
     with pytest.raises(Conflict):
-        book_service.auditor_package(b.db, "SLA", period=Period.parse("2025-01-01", "2025-03-31"), with_pdf=False)
+        docs.auditor_package(b.db, "SLA", period=Period.parse("2025-01-01", "2025-03-31"), with_pdf=False)
     services.lock_period(b.db, "SLA", "2025-03-31")
-    data = book_service.auditor_package(b.db, "SLA", period=Period.parse("2025-01-01", "2025-03-31"))
+    data = docs.auditor_package(b.db, "SLA", period=Period.parse("2025-01-01", "2025-03-31"))
     z = zipfile.ZipFile(io.BytesIO(data))
     names = {n.split("/", 1)[1] for n in z.namelist()}
     for stem in ("trial-balance", "fund-TOHIEU", "fund-KHT", "donations"):

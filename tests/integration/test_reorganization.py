@@ -16,6 +16,7 @@ from books import service as books
 from books.beancount import Period
 from ledger import journal, orgs, services
 from ledger.errors import Conflict, PeriodLocked
+from receipts import service as docs
 from tests.helpers import snapshot
 
 from .test_beancount import export_text
@@ -243,7 +244,7 @@ def test_the_auditor_package_of_a_dissolved_organization(province):
     import io
     import zipfile
 
-    data = books.auditor_package(db, "SLA-YCH", period=Period(), with_pdf=False)
+    data = docs.auditor_package(db, "SLA-YCH", period=Period(), with_pdf=False)
     manifest = zipfile.ZipFile(io.BytesIO(data)).read("SLA-YCH/MANIFEST.txt").decode()
     assert "books locked through: 2025-07-01" in manifest
 

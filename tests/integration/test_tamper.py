@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from ledger import dbguards
+from ledger.journal import guards as dbguards
 from tests.conftest import make_books
 from tests.helpers import give
 from web.cli import main
@@ -138,6 +138,7 @@ def test_verifying_in_parallel_segments_reports_exactly_what_one_pass_does(tampe
 
     from ledger import journal
     from ledger.db import Database
+    from ledger.journal import chain
     from ledger.migrate import upgrade
     from tests.conftest import make_books
 
@@ -147,11 +148,11 @@ def test_verifying_in_parallel_segments_reports_exactly_what_one_pass_does(tampe
     for i in range(12):
         give(books, 100_000 * (i + 1), name=f"Người {i}", on=date(2025, 3, 1 + i))
     _raw(db, *_TAMPERS[tamper])
-    monkeypatch.setattr(journal, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(chain, "PARALLEL_MIN", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)  # three segments: 1–4, 5–8, 9–12 (of an uncut journal)
     used = []
-    real = journal._segments
-    monkeypatch.setattr(journal, "_segments", lambda *a: used.append(real(*a)) or used[-1])
+    real = chain._segments
+    monkeypatch.setattr(chain, "_segments", lambda *a: used.append(real(*a)) or used[-1])
     with db.read() as c:
         one_pass = journal.verify_chain(c, books.org_id)
         segmented = journal.verify_chain(c, books.org_id, parallel=True)
@@ -168,6 +169,7 @@ def test_postgresql_checks_every_link_itself_exactly_as_python_hashes_them(pg_db
     Vietnamese, emoji, line separators — or every verify would fall back to the slow pass."""
     from ledger import journal
     from ledger.db import driver_rows
+    from ledger.journal import chain
 
     books = make_books(pg_db)
     with pg_db.read() as c:
@@ -186,21 +188,21 @@ def test_postgresql_checks_every_link_itself_exactly_as_python_hashes_them(pg_db
     with pg_db.begin() as c:
         journal.post(c, books.org_id, entries, user="test")
     with pg_db.read() as c:
-        holds = journal._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org)
+        holds = chain._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org)
         head = journal.head_digest(c, books.org_id)
         assert holds[:2] == head  # every link held in SQL, and it ends where the head says
         assert journal.verify_chain(c, books.org_id).ok
     _raw(pg_db, "UPDATE transactions SET description = description || ' ' WHERE seq = 3")
     with pg_db.read() as c:
-        assert journal._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org) is None
+        assert chain._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org) is None
         r = journal.verify_chain(c, books.org_id)
         assert not r.ok and r.broken_seq == 3 and "changed" in r.problem
 
     def both() -> tuple:
         with pg_db.read() as c:
-            monkeypatch.setattr(journal, "PG_SQL_MIN", 10**9)
+            monkeypatch.setattr(chain, "PG_SQL_MIN", 10**9)
             in_python = journal.verify_chain(c, books.org_id)
-            monkeypatch.setattr(journal, "PG_SQL_MIN", 1)
+            monkeypatch.setattr(chain, "PG_SQL_MIN", 1)
             return in_python, journal.verify_chain(c, books.org_id)
 
     in_python, in_sql = both()
@@ -218,6 +220,7 @@ def test_postgresql_finds_an_unbalanced_transaction_whose_digest_is_right(pg_db,
     to zero) exactly as by the pass in Python."""
     from ledger import journal
     from ledger.db import driver_rows
+    from ledger.journal import chain
 
     books = make_books(pg_db)
     for i in range(3):
@@ -245,6 +248,6 @@ def test_postgresql_finds_an_unbalanced_transaction_whose_digest_is_right(pg_db,
            for i, (a, _f, fid, amt) in enumerate(lines)],
          f"UPDATE chain_heads SET last_seq = {seq}, last_hash = '{digest}' WHERE org_id = {books.org_id}")
     with pg_db.read() as c:
-        assert journal._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org) is None
+        assert chain._pg_chain_holds(lambda sql, p: driver_rows(c, sql, p), books.org_id, books.org) is None
         r = journal.verify_chain(c, books.org_id)
     assert not r.ok and r.broken_seq == seq and "does not balance" in r.problem

@@ -19,7 +19,9 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from ledger import dbguards, journal, orgs, services
+from ledger import journal, orgs, services
+from ledger.journal import chain
+from ledger.journal import guards as dbguards
 from tests.conftest import make_books, pg_url
 from tests.helpers import give
 from web.cli import main
@@ -203,15 +205,15 @@ def test_each_tamper_is_refused_by_the_database_or_named_by_verify(ledger, tampe
 @pytest.mark.parametrize("tamper", list(UNGUARDED))
 @pytest.mark.parametrize("path", ["pass in Python", "statement in PostgreSQL"])
 def test_with_the_guards_switched_off_verify_still_names_each_tamper(ledger, tamper, path, monkeypatch):
-    """On PostgreSQL a long journal is first checked by one statement (``journal._PG_CHAIN_SQL``): it must
+    """On PostgreSQL a long journal is first checked by one statement (``chain._PG_CHAIN_SQL``): it must
     miss nothing the pass in Python catches, so each row runs through it too."""
     if path == "statement in PostgreSQL":
         if ledger.db.dialect != "postgresql":
             pytest.skip("SQLite has only the pass in Python")
-        monkeypatch.setattr(journal, "PG_SQL_MIN", 1)
+        monkeypatch.setattr(chain, "PG_SQL_MIN", 1)
         seen: dict[str, object] = {}
-        real = journal._pg_chain_holds
-        monkeypatch.setattr(journal, "_pg_chain_holds", lambda *a: seen.setdefault(a[2], real(*a)))
+        real = chain._pg_chain_holds
+        monkeypatch.setattr(chain, "_pg_chain_holds", lambda *a: seen.setdefault(a[2], real(*a)))
     statements, expected = UNGUARDED[tamper]
     _check(ledger, statements, expected, guards_off=True)
     if path == "statement in PostgreSQL":

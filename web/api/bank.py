@@ -11,8 +11,9 @@ from flask import g
 
 from ledger import schema as s
 from ledger import services
+from ledger.bankmatches import matched_line_ids
 from ledger.errors import InvalidInput, NotFound
-from ledger.reconcile import Choice, matched_line_ids
+from ledger.reconcile import Choice
 
 from .. import auth
 from .common import ID, READ, WRITE, _created, _key, bp, protected, replayable, route

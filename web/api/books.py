@@ -11,6 +11,7 @@ from books.disclosure import disclosure as build_disclosure
 from books.figures import figures as build_figures
 from ledger import clock, orgs, services
 from ledger.errors import InvalidInput, NotAllowed
+from receipts import service as docs
 
 from .. import auth
 from .common import READ, WRITE, _created, _key, bp, protected, replayable, route
@@ -131,7 +132,7 @@ def org_transfer(body: dict, org: str):
 def auditor_package(args: dict, org: str):
     """The auditor package of a locked period: statements (PDF, XLSX, CSV), the donations register, the
     journal as CSV, the books as beancount and a manifest with the head digest and every file's sha256"""
-    data = books.auditor_package(auth.db(), org, period=_period(args), with_pdf=args["pdf"])
+    data = docs.auditor_package(auth.db(), org, period=_period(args), with_pdf=args["pdf"])
     return Response(data, mimetype="application/zip")
 
 

@@ -35,6 +35,7 @@ from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.errors import InvalidInput, LedgerError, NotAllowed
 from ledger.money import parse_amount_text
+from receipts import service as docs
 
 from ..auth import actor, db, requires
 from ..messages import bean_problem
@@ -413,7 +414,7 @@ def beancount(org: str):
 @requires("export")
 def package(org: str):
     """The auditor package of a locked period, one ZIP."""
-    data = books.auditor_package(db(), org, period=_period())
+    data = docs.auditor_package(db(), org, period=_period())
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{org}-{request.args.get('from') or 'start'}-{request.args.get('to')}")
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename=auditor-package-{name}.zip"})

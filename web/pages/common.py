@@ -56,7 +56,7 @@ class Page:
 
 
 def sweep_uploads() -> None:
-    """Remove the uploads older than ``QUY_KEEP_UPLOADS_DAYS`` (``ledger/housekeeping.py``): each new upload
+    """Remove the uploads older than ``QUY_KEEP_UPLOADS_DAYS`` (``ledger/ops/housekeeping.py``): each new upload
     sweeps, so a busy office needs no timer."""
     settings = replace(current_app.config["QUY_SETTINGS"], uploads=Path(current_app.config["QUY_UPLOADS"]))
     housekeeping.sweep(settings, prints=False)

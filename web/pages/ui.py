@@ -32,13 +32,13 @@ from books.charts import council, daily
 from books.charts import dashboard as charts
 from books.tabular import csv_text
 from ledger import audit, balances, clock, config, deposits, disbursements, importer, orgs, queries, services, users
-from ledger import backup as bk
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.donations import DONATION_KINDS, DonationInput, DonorInput, bank_match_of, possible_duplicates
 from ledger.errors import ImportFailed, InvalidInput, LedgerError
 from ledger.money import format_vnd, parse_amount_text
 from ledger.names import match_key
+from ledger.ops import backup as bk
 
 from ..auth import actor, can, db, requires
 from ..messages import CLOSING_VI, local_time, row_problem

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from ledger import dbguards
+from ledger.journal import guards as dbguards
 
 revision = '0001'
 down_revision = None

@@ -1,5 +1,5 @@
 """PostgreSQL: the journal guards reach postings through index lookups per transaction (LATERAL), not
-a join the planner may turn into a full scan of every posting (see ``ledger/dbguards.py``).
+a join the planner may turn into a full scan of every posting (see ``ledger/journal/guards.py``).
 
 Revision ID: 0003
 Revises: 0002
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from ledger import dbguards
+from ledger.journal import guards as dbguards
 
 revision = "0003"
 down_revision = "0002"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from ledger import dbguards
+from ledger.journal import guards as dbguards
 
 revision = "0004"
 down_revision = "0003"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from ledger import dbguards
+from ledger.journal import guards as dbguards
 
 revision = "0007"
 down_revision = "0006"

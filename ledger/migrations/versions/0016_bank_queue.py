@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from ledger import dbguards
+from ledger.journal import guards as dbguards
 
 revision = "0016"
 down_revision = "0015"

@@ -1,6 +1,6 @@
 """Chain rule 2: every journal re-hashed once so that each digest covers its postings' organization-qualified
-accounts and funds and their own dates (``ledger/journal.py``: ``TX_FIELDS``, ``POSTING_FIELDS``); and what a
-donation promises becomes append-only in the database (``ledger/dbguards.py``: ``SOURCE_FIXED``).
+accounts and funds and their own dates (``ledger/journal/chain.py``: ``TX_FIELDS``, ``POSTING_FIELDS``); and what a
+donation promises becomes append-only in the database (``ledger/journal/guards.py``: ``SOURCE_FIXED``).
 
 Each organization's chain is first checked under the rule it was written with (rule 1; an entry written
 by this release's code before the upgrade may already be under rule 2): a chain that does not verify is
@@ -21,7 +21,7 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-from ledger import dbguards
+from ledger.journal import guards as dbguards
 from ledger.clock import now_iso
 from ledger.journal import GENESIS, ChainDoesNotVerify, tx_digest
 

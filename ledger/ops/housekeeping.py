@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings
+from ..config import Settings
 
 DAY = 86_400
 #: What Quỹ names the files it leaves, per folder (relative to the uploads or prints folder).

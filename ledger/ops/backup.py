@@ -26,24 +26,40 @@ transaction, on SQLite a finished file copied in with the online backup API.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import io
 import json
 import os
 import re
+import shutil
 import sqlite3
+import sys
 import tarfile
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 
-from .db import Database
-from .errors import LedgerError
+from .. import orgs
+from .. import schema as s
+from ..config import load
+from ..db import Database
+from ..errors import LedgerError
+from ..migrate import MIGRATIONS, alembic_config, current_revision, head_revision, upgrade
+from ..services import verify_on
 
 FORMAT = "quy-backup"
 #: Version 2: a SQLite snapshot is written once, by SQLite's backup API straight into the backup file,
@@ -131,8 +147,6 @@ def _canonical(body: dict) -> bytes:
 
 
 def _quy_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("quy")
     except PackageNotFoundError:
@@ -193,8 +207,6 @@ def _partial_name(final: Path) -> Path:
 
 def _sweep_partials(folder: Path) -> None:
     """Remove what a killed backup or restore left behind (its process is gone); a running one's stays."""
-    import shutil
-
     for p in [*folder.glob(".*.partial"), *folder.glob(".*.partial-*"), *folder.glob(".quy-backup-*"),
               *folder.glob(".quy-restore-*")]:
         m = (re.search(r"\.(\d+)\.partial(?:-journal|-wal|-shm)?$", p.name)
@@ -220,8 +232,6 @@ class BackupResult:
 
 def default_dir() -> Path:
     """Where backups go unless told: ``QUY_BACKUP_DIR``, else ``backups`` in the instance folder."""
-    from .config import load
-
     return load().backup_dir
 
 
@@ -350,10 +360,6 @@ def _insert_lead(f, size: int) -> int | None:  # noqa: ANN001
     """Insert one file-system block at the start of ``f`` (its ``size`` bytes of snapshot move up by it)
     and write there the tar headers of the snapshot's member; return the block's length, or None (nothing
     changed) where the file system or platform cannot insert a range."""
-    import ctypes
-    import ctypes.util
-    import sys
-
     if not sys.platform.startswith("linux") or size % tarfile.BLOCKSIZE:
         return None
     lead = os.fstatvfs(f.fileno()).f_bsize
@@ -399,8 +405,6 @@ def _segment_digests(fd: int, start: int, size: int, *, copy_to: int | None = No
     """The sha256 of each ``SEGMENT`` bytes of the ``size`` bytes at ``start`` in file ``fd``, computed in
     parallel threads (hashlib and the reads let go of the GIL). With ``copy_to``, each segment is first
     copied there (to offset 0 onwards, in the kernel) and the copy is what gets hashed."""
-    from concurrent.futures import ThreadPoolExecutor
-
     count = max(1, -(-size // SEGMENT))
 
     def one(i: int) -> str:
@@ -480,8 +484,6 @@ def _segment_digests_sized(fd: int, offset: int, size: int, want: dict, copy_to:
 def quy_tables() -> frozenset[str]:
     """The names of Quỹ's tables (its schema's, and Alembic's revision table): a backup holds these, a
     restore replaces these, and any other table in the target is someone else's."""
-    from . import schema as s
-
     return frozenset(s.metadata.tables) | {"alembic_version"}
 
 
@@ -637,12 +639,6 @@ def check(path: str | os.PathLike, *, hashes: bool = True) -> Checked:
 
 
 def _check_revision(revision: str) -> None:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-    from alembic.util.exc import CommandError
-
-    from .migrate import MIGRATIONS
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(cfg)
@@ -676,8 +672,6 @@ class _Ticker:
     """Seconds spent in each phase of a restore (checking, loading, verifying …), for the report."""
 
     def __init__(self) -> None:
-        import time
-
         self._clock = time.perf_counter
         self.last = self._clock()
         self.seconds: dict[str, float] = {}
@@ -811,8 +805,6 @@ def _scratch_sqlite(near: Path) -> Iterator[Path]:
 
 
 def _restore_into_sqlite(db: Database, checked: Checked, say, tick: _Ticker) -> RestoreReport:  # noqa: ANN001
-    from .migrate import upgrade
-
     target = _sqlite_path(db)
     m = checked.manifest
     with _scratch_sqlite(target) as scratch:
@@ -929,8 +921,6 @@ def _take(rows: Iterator[tuple], n: int) -> list[tuple]:
 def _finish(db: Database, m: Manifest, say, *, engine_to: str, tick: _Ticker,  # noqa: ANN001
             conn: sa.Connection | None = None) -> RestoreReport:
     """Check row counts at the backup's revision, migrate to the newest, verify, compare heads."""
-    from .migrate import current_revision, head_revision, upgrade
-
     def counts(c: sa.Connection) -> int:
         total = 0
         for t, info in m.tables.items():
@@ -968,9 +958,6 @@ def _finish(db: Database, m: Manifest, say, *, engine_to: str, tick: _Ticker,  #
 
 
 def _verify(conn: sa.Connection, m: Manifest) -> list[str]:
-    from . import orgs
-    from .services import verify_on
-
     want = m.head_map()
     reports = verify_on(conn, [o.id for o in orgs.list_organizations(conn)], parallel=True)
     bad = [r for r in reports if not r.ok]
@@ -985,10 +972,6 @@ def _verify(conn: sa.Connection, m: Manifest) -> list[str]:
 
 
 def _upgrade_on(conn: sa.Connection, db: Database, revision: str = "head") -> None:
-    from alembic import command
-
-    from .migrate import alembic_config
-
     cfg = alembic_config(db)
     cfg.attributes["connection"] = conn
     command.upgrade(cfg, revision)

@@ -19,9 +19,14 @@ from datetime import date
 
 from sqlalchemy.engine import Connection
 
-from .donations import DonationInput, DonorInput, ValidDonation, record_donations, validate_donation
-from .journal import Entry, Line, post
-from .orgs import account_by_code, add_bank_account, create_fund, create_organization, set_document_settings
+from ..clock import now_iso
+from ..deposits import DepositInput, open_deposit
+from ..disbursements import LineInput, add_lines, add_program, create_batch, submit
+from ..donations import DonationInput, DonorInput, ValidDonation, create_campaign, record_donations, validate_donation
+from ..journal import Entry, Line, post
+from ..names import match_key
+from ..orgs import account_by_code, add_bank_account, create_fund, create_organization, set_document_settings
+from ..schema import recipients
 
 PROVINCE = ("SLA", "Hội Khuyến học tỉnh Sơn La", "Tổ 2, phường Chiềng Lề, thành phố Sơn La, tỉnh Sơn La")
 
@@ -163,9 +168,6 @@ def load_demo(conn: Connection, *, user: str = "demo") -> dict:
             Line(bidv, kht, KHT_OPENING), Line(acct("353"), kht, -KHT_OPENING),
         ), source="opening"),
     ], user=user)
-    from .deposits import DepositInput, open_deposit
-    from .donations import create_campaign
-
     for contract, bank, principal, rate, start, months, pays, rollover, shares in DEPOSITS:
         open_deposit(conn, sla, DepositInput(
             contract_no=contract, bank_account=bank, principal=principal, rate=rate, start=start, shares=shares,
@@ -209,11 +211,6 @@ GRADE_12 = 332  # seed 000: "166 triệu đồng cho 332 HS lớp 12 có hoàn c
 def _disbursements(conn: Connection, org_id: int, rng: random.Random, *, user: str) -> None:
     """The programmes, and seed 000's list of 332 grade-12 students × 500.000 đ from the Tô Hiệu fund as a
     batch submitted to the council (the students' names are invented; nothing of it is public)."""
-    from .clock import now_iso
-    from .disbursements import LineInput, add_lines, add_program, create_batch, submit
-    from .names import match_key
-    from .schema import recipients
-
     for code, name, funds, amount, cats in PROGRAMS:
         add_program(conn, org_id, code=code, name=name, funds=list(funds), default_amount=amount, categories=cats)
     names = set()

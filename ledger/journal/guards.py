@@ -1,6 +1,6 @@
 """The database's own guards on the journal: balanced per fund, append-only, period lock, no late postings.
 
-The domain checks all of this first (``ledger/journal.py``); these triggers refuse it again for any
+The domain checks all of this first (``ledger/journal/entries.py``); these triggers refuse it again for any
 writer that goes around Quỹ. Postings are inserted before their transaction row (their foreign key to
 it is ``DEFERRABLE INITIALLY DEFERRED``, so an orphan posting fails at commit), a posting for a
 transaction row that already exists is refused, and so when a transaction row is inserted its set of

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import schema as s
-from .errors import InvalidInput
-from .journal import GENESIS, ChainReport, verify_chain
+from .. import schema as s
+from ..errors import InvalidInput
+from .chain import GENESIS, ChainReport, verify_chain
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 _CODE = re.compile(r"\S{1,40}")
