@@ -32,6 +32,8 @@ from ledger.bankstatements import bank_account
 from ledger.db import Database
 from ledger.errors import InvalidInput
 
+from .tables import Table
+
 
 class _Moved(NamedTuple):
     """A transaction and what it moved on the bank account."""
@@ -155,7 +157,6 @@ def reconciliation_table(rec: Reconciliation, account_name: str = ""):
     ``quy statement reconcile --format`` output and the auditor package's file: the account and month end,
     the bank's and the books' balances, each reconciling item (date, description, amount), the difference
     and whether it is reconciled."""
-    from .tables import Table
 
     end = rec.end.strftime("%d/%m/%Y")
     t = Table("BẢNG ĐỐI CHIẾU SỐ DƯ TIỀN GỬI NGÂN HÀNG",

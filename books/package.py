@@ -20,6 +20,7 @@ from ledger.errors import Conflict, InvalidInput
 
 from . import beancount as bc
 from . import registers, statements, tables
+from .bankrec import reconcile, reconciliation_table, statement_month_ends
 from .tabular import safe_cell
 
 #: fixed timestamps inside the archive, so the same books and period give the same bytes
@@ -81,7 +82,6 @@ def build(conn: Connection, org_id: int, period: bc.Period, *, pdf=None) -> byte
     for code in conn.execute(sa.select(f.c.code).where(f.c.org_id == org_id).order_by(f.c.code)).scalars():
         add_table(f"fund-{code}", tables.fund_table(statements.fund_statement(conn, org_id, code, period)))
     add_table("donations", registers.donations_register(conn, org_id, period))
-    from .bankrec import reconcile, reconciliation_table, statement_month_ends
 
     a = s.accounts
     for code, name in conn.execute(sa.select(a.c.code, a.c.name).where(

@@ -6,8 +6,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ledger import deposits, disbursements, documents
 from ledger import schema as s
 from ledger.documents import format_number, series_label
+from ledger.errors import InvalidInput
+from ledger.interest import format_rate
 
 from .beancount import Period
 from .tables import Table, period_text
@@ -85,7 +88,6 @@ def _dmy(d) -> str:
 def receipts_register(conn: Connection, org_id: int, year: int, series: str = "BN", *, lazy: bool = False) -> Table:
     """Every number of a series in a year, voided ones with their reason and their replacement (``lazy``: as
     :func:`donations_register`, the rows read from the database a chunk at a time as they are written)."""
-    from ledger import documents
 
     org = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)).scalar()
     t = Table(f"SỔ ĐĂNG KÝ BIÊN NHẬN {series_label(series, year)}", f"{org} · năm {year}",
@@ -114,7 +116,6 @@ def receipts_register(conn: Connection, org_id: int, year: int, series: str = "B
 
 def disbursement_register(conn: Connection, org_id: int) -> Table:
     """Every batch with its decision, approval date, the council's votes, and what was paid and cancelled."""
-    from ledger import disbursements
 
     org = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)).scalar()
     t = Table("SỔ THEO DÕI CHI KHEN THƯỞNG, HỌC BỔNG", org,
@@ -132,8 +133,6 @@ def disbursement_register(conn: Connection, org_id: int) -> Table:
 
 def deposit_register(conn: Connection, org_id: int, as_of) -> Table:
     """The term deposits as of a day, with what each earned and what was accrued for it."""
-    from ledger import deposits
-    from ledger.interest import format_rate
 
     org = conn.execute(sa.select(s.organizations.c.code).where(s.organizations.c.id == org_id)).scalar()
     rows = deposits.register(conn, org_id, as_of)
@@ -165,7 +164,6 @@ def journal_register(conn: Connection, org_id: int, period: Period, *, lazy: boo
         cond.append(t_.c.date <= period.end)
     n = conn.execute(sa.select(sa.func.count()).select_from(p.join(t_, t_.c.id == p.c.tx_id)).where(*cond)).scalar()
     if n > MAX_JOURNAL_ROWS:
-        from ledger.errors import InvalidInput
 
         raise InvalidInput(f"{n} postings: choose a shorter period (at most {MAX_JOURNAL_ROWS})", field="to",
                            reason="too_long")

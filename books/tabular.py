@@ -86,6 +86,7 @@ def write_xlsx(out: str | IO[bytes], sheet: str, *, head: Sequence[Sequence[Any]
     lines ``tail()`` returns once the rows are done (a total summed on the way). Whole đồng in ``money``
     columns are numbers in :data:`MONEY_FORMAT`, days are date cells; text is neutralised. ``progress(n)``
     hears every ``every`` rows. Returns how many rows were written (without head and tail)."""
+    # lazy: openpyxl is slow to import and only XLSX needs it
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

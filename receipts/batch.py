@@ -11,6 +11,7 @@ sha256 is returned so the copy handed out can be checked later.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -25,6 +26,10 @@ from sqlalchemy.engine import Connection
 from ledger import queries
 from ledger import schema as s
 from ledger.db import Database
+
+from .gold_book import render_certificates
+from .letter import render_letters
+from .receipt import render_receipts
 
 KINDS = ("receipt", "letter", "certificate")
 CHUNK = 50
@@ -64,9 +69,6 @@ def select_ids(conn: Connection, org_id: int, kind: str, *, campaign_id: int | N
 def _render_chunk(url: str, org_id: int, kind: str, ids: list[int], workdir: str, index: int,
                   base_url: str | None) -> tuple[int, str, int]:
     """In a worker process: lay out one chunk; return (index, its PDF's path, its pages)."""
-    from .gold_book import render_certificates
-    from .letter import render_letters
-    from .receipt import render_receipts
 
     db = _worker_db(url)
     with db.read() as conn:
@@ -105,6 +107,7 @@ def print_batch(db: Database, org_id: int, kind: str, ids: Sequence[int], out: P
                 progress: Callable[[int, int], None] | None = None) -> BatchResult:
     """Lay out the documents ``ids`` of ``kind`` into one PDF at ``out``, on ``jobs`` processes (default:
     every core); call ``progress(done, total)`` after each chunk. Returns what was written."""
+    # lazy: pypdf only when batches are merged
     from pypdf import PdfWriter
 
     if kind not in KINDS:
@@ -128,7 +131,6 @@ def print_batch(db: Database, org_id: int, kind: str, ids: Sequence[int], out: P
                 if progress:
                     progress(done, len(ids))
         else:
-            import multiprocessing
 
             ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
             with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=ctx) as pool:

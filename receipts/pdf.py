@@ -22,6 +22,8 @@ import jinja2
 
 from ledger.money import format_vnd
 
+from .canonical import canonical_json, canonical_sha256
+
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "assets"
 SCHEME = "quy-asset:"
@@ -32,6 +34,7 @@ class FetchRefused(Exception):
 
 
 def _fetcher_class():
+    # lazy: weasyprint takes a second to import; only drawing needs it
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class SafeFetcher(URLFetcher):
@@ -101,19 +104,18 @@ class Pdf:
 
     @property
     def canonical_sha256(self) -> str | None:
-        from .canonical import canonical_sha256
 
         return canonical_sha256(self.canonical) if self.canonical is not None else None
 
     def saying(self, content) -> Pdf:
         """This PDF with the canonical form of ``content``, what the document says, attached."""
-        from .canonical import canonical_json
 
         return replace(self, canonical=canonical_json(content))
 
 
 def html_to_pdf(html: str, *, fetcher=None) -> Pdf:
     """Lay out ``html`` and return the PDF (no network, no attachments, reproducible bytes)."""
+    # lazy: weasyprint takes a second to import; only drawing needs it
     import weasyprint
 
     doc = weasyprint.HTML(string=html, base_url=SCHEME, url_fetcher=fetcher or safe_fetcher()).render()

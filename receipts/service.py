@@ -20,7 +20,7 @@ from ledger import documents, orgs
 from ledger import schema as s
 from ledger.bankmatches import pledge_reference
 from ledger.db import Database
-from ledger.donations import pledge_outstanding
+from ledger.donations import campaign_id_by_code, pledge_outstanding
 from ledger.errors import InvalidInput, NotFound
 
 from . import batch, disbursement, gold_book, letter, receipt, vietqr
@@ -96,7 +96,6 @@ def print_batch(db: Database, org_code: str, kind: str, out: Path, *, campaign: 
         oid = orgs.org_id_by_code(conn, org_code)
         cid = None
         if campaign:
-            from ledger.donations import campaign_id_by_code
 
             cid = campaign_id_by_code(conn, oid, campaign)
         ids = batch.select_ids(conn, oid, kind, campaign_id=cid, year=year, include_void=include_void)

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    # lazy: segno only when a code is drawn
     import segno
 
 __all__ = [
@@ -372,6 +373,7 @@ def qr_png(payload: str, scale: int = 4) -> bytes:
 
 def link_svg(url: str, *, scale: int = 4) -> str:
     """Any text (a verification page's address) as an inline QR SVG element, drawn like :func:`qr_svg`."""
+    # lazy: segno only when a code is drawn
     import segno
 
     out = io.BytesIO()

@@ -29,6 +29,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect
 
 from ledger import orgs, users
 from ledger.audit import Actor, record
@@ -162,7 +163,6 @@ def api_requires(action: str):
             load_token()
             if (g.get("token_scope") is None and current_user.is_authenticated
                     and request.method not in ("GET", "HEAD", "OPTIONS")):
-                from flask_wtf.csrf import CSRFProtect
 
                 CSRFProtect().protect()
             g.org_id = authorize(kw["org"], action)

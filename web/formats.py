@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _
 
+from ledger.money import format_vnd
+
 #: Where the associations are: every time a person reads is in this zone (the database keeps UTC).
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -144,7 +146,6 @@ def _value(key: str, v) -> str:
     if key == "kind":
         return label(v, "donation")
     if key == "amount" and isinstance(v, int):
-        from ledger.money import format_vnd
 
         return format_vnd(v)
     if isinstance(v, int):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 from ledger.errors import LedgerError
 
 _VI = {
@@ -230,7 +232,6 @@ def vietnamese(err: LedgerError) -> str:
 
 def local_time(iso: str | None, at: str = "lúc") -> str:
     """A stored UTC timestamp (``…Z``) as Vietnam reads it: ``dd/mm/yyyy lúc HH:MM`` (UTC+7, no summer time)."""
-    from datetime import UTC, datetime, timedelta, timezone
 
     if not iso:
         return "…"

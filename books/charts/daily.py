@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import schema as s
 from ledger.balances import sums
+from ledger.queries import CampaignRow
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,6 @@ def _campaigns(conn: Connection, org_id: int, base: DailySums | None, seq: int) 
 
 def campaign_rows(conn: Connection, org_id: int) -> list:
     """``ledger.queries.campaigns`` for a dashboard: the same rows, their sums from :func:`daily_sums`."""
-    from ledger.queries import CampaignRow
 
     c, f = s.campaigns, s.funds
     sums = daily_sums(conn, org_id).campaigns

@@ -15,7 +15,7 @@ import pygal
 from sqlalchemy.engine import Connection
 
 from .daily import daily_sums
-from .style import GREYS, Chart, empty, make, month_end, month_label, months_ending, render, vnd
+from .style import GREYS, STYLE, Chart, empty, make, month_end, month_label, months_ending, render, vnd
 
 KEY = "donations-by-kind"
 TITLE = "Ủng hộ theo tháng, theo hình thức"
@@ -69,6 +69,5 @@ def chart(data: DonationSeries) -> Chart:
 
 
 def _style():
-    from .style import STYLE
 
     return STYLE.__class__(**{**STYLE.to_dict(), "colors": (GREYS[0], GREYS[2], GREYS[3])})

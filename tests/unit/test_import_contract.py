@@ -50,8 +50,18 @@ def upward_calls(root: Path) -> list[str]:
     return out
 
 
+def explained(lines: list[str], lineno: int) -> bool:
+    """A comment on the import's line, or above the run of imports it stands in."""
+    if "#" in lines[lineno - 1]:
+        return True
+    i = lineno - 2
+    while i >= 0 and lines[i].strip().startswith(("import ", "from ")):
+        i -= 1
+    return i >= 0 and lines[i].strip().startswith("#")
+
+
 def hidden_imports(root: Path) -> list[str]:
-    """``path:line`` of every import inside a function with no comment on its line or the line above."""
+    """``path:line`` of every import inside a function that no comment explains."""
     out = []
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
@@ -63,10 +73,8 @@ def hidden_imports(root: Path) -> list[str]:
                 if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
                     continue
                 for node in ast.walk(fn):
-                    if isinstance(node, ast.Import | ast.ImportFrom):
-                        here, above = lines[node.lineno - 1], lines[node.lineno - 2] if node.lineno > 1 else ""
-                        if "#" not in here and not above.strip().startswith("#"):
-                            out.append(f"{path.relative_to(root)}:{node.lineno}")
+                    if isinstance(node, ast.Import | ast.ImportFrom) and not explained(lines, node.lineno):
+                        out.append(f"{path.relative_to(root)}:{node.lineno}")
     return sorted(set(out))
 
 
