@@ -11,8 +11,9 @@ from flask import Response, current_app, g, request
 from flask_babel import get_locale
 
 from books import tables
-from ledger import housekeeping, orgs
+from ledger import orgs
 from ledger.errors import LedgerError
+from ledger.ops import housekeeping
 from receipts.statement import render_statement
 
 from ..auth import db
