@@ -69,7 +69,7 @@ def test_the_cli_shows_a_progress_bar_for_a_file_of_thousands_of_lines(books, tm
     from click.testing import CliRunner
 
     from web import cli
-    from web.cli_bank import PROGRESS_LINES
+    from web.cli.bank import PROGRESS_LINES
 
     monkeypatch.setattr(cli.Ctx, "db", property(lambda _self: books.db))
     n = PROGRESS_LINES + 1

@@ -6,16 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
 from ledger import disbursements as d
-from ledger import orgs, services
+from ledger import orgs, services, stipends
+from ledger import schema as s
 from ledger.disbursements import LineInput, RecipientInput
 from ledger.money import format_vnd, parse_amount_text
+from receipts import service as docs
 
-from .cli import Ctx, _date, _out, _period, date_opt, json_opt, key_opt, main, org_opt, period_opt
+from .common import Ctx, _date, _out, _period, date_opt, json_opt, key_opt, org_opt, period_opt
 
 
-@main.group()
+@click.group()
 def recipient() -> None:
     """Students and other honourees (personal data: never public)."""
 
@@ -55,10 +58,6 @@ def recipient_add(c: Ctx, org, name, born, gender, school, grade, commune, guard
 @click.pass_obj
 def recipient_list(c: Ctx, org: str, as_json: bool) -> None:
     """The recipients: id, name, date of birth, school, grade."""
-    import sqlalchemy as sa
-
-    from ledger import schema as s
-
     r = s.recipients
     with c.db.read() as conn:
         rows = conn.execute(sa.select(r.c.id, r.c.full_name, r.c.birth_date, r.c.school, r.c.grade, r.c.categories)
@@ -89,7 +88,7 @@ def recipient_search(c: Ctx, org: str, words: str, as_json: bool) -> None:
         or "Không có người nhận nào khớp.")
 
 
-@main.group()
+@click.group()
 def program() -> None:
     """Award programmes and the funds they draw from."""
 
@@ -111,7 +110,7 @@ def program_add(c: Ctx, org, code, name, funds, amount, categories, key) -> None
     click.echo(f"Program {code} added.")
 
 
-@main.group()
+@click.group()
 def batch() -> None:
     """Disbursement batches: draft, submit, council votes, payment."""
 
@@ -267,8 +266,6 @@ def batch_list(c: Ctx, org: str, as_json: bool) -> None:
 @click.pass_obj
 def batch_print(c: Ctx, org, batch_id, kind, line_no, out) -> None:
     """Print a batch's decision, signature list or a line's payment voucher as PDF."""
-    from receipts import service as docs
-
     pdf = docs.disbursement_pdf(c.db, org, batch_id, "voucher" if line_no else kind, line_no)
     out.write_bytes(pdf.data)
     click.echo(f"{out}: {pdf.pages} page(s).")
@@ -287,7 +284,7 @@ def batch_quorum(c: Ctx, org, fund, approvals) -> None:
     click.echo(f"Quorum of {fund}: {approvals if approvals else 'a majority of the members who may vote'}.")
 
 
-@main.group()
+@click.group()
 def report() -> None:
     """Reports: awards per program, reservations."""
 
@@ -324,7 +321,7 @@ def report_reservations(c: Ctx, org, as_json) -> None:
         f"{r.fund:<10} {format_vnd(r.reserved):>20}  {r.lines} dòng chưa chi, {r.batches} đợt" for r in rows))
 
 
-@main.group()
+@click.group()
 def stipend() -> None:
     """Stipend commitments (hỗ trợ hằng tháng)."""
 
@@ -391,8 +388,6 @@ def stipend_change(c: Ctx, org, commitment, action, to, month, note) -> None:
 @click.pass_obj
 def stipend_list(c: Ctx, org: str, as_json: bool) -> None:
     """Each commitment with what was committed, paid, pending and remaining; and the totals."""
-    from ledger import stipends
-
     with c.db.read() as conn:
         rows = stipends.report(conn, orgs.org_id_by_code(conn, org))
     total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}
@@ -401,3 +396,6 @@ def stipend_list(c: Ctx, org: str, as_json: bool) -> None:
          f"cam kết {format_vnd(r.committed)} đã chi {format_vnd(r.paid)} còn {format_vnd(r.remaining)} [{r.state}]"
          for r in rows] + [f"Cộng: cam kết {format_vnd(total['committed'])}, đã chi {format_vnd(total['paid'])}, "
                            f"còn {format_vnd(total['remaining'])}."]))
+
+
+COMMANDS = [recipient, program, batch, report, stipend]

@@ -11,9 +11,9 @@ import click
 from ledger import documents, orgs, queries, services
 from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
+from receipts.vietqr import qr_svg
 
-from .cli import Ctx, _date, _out, date_opt, json_opt, key_opt, main, org_opt
-from .cli import org as org_group
+from .common import Ctx, _date, _out, date_opt, json_opt, key_opt, org_opt
 
 
 def _write(path: Path | None, data: bytes, default: str) -> Path:
@@ -41,7 +41,7 @@ def _printed_text(p, out: Path) -> str:
     return f"{out}: {p.pdf.pages} trang, sha256 {p.pdf.sha256[:16]}… — {reprint_text(p)}"
 
 
-@main.group()
+@click.group()
 def receipt() -> None:
     """Receipts (biên nhận): register, print, void, replace."""
 
@@ -109,7 +109,7 @@ def receipt_reissue(c: Ctx, org: str, number: str, reason: str, on, key, as_json
     _out(r, as_json, f"{r['replaces']} đã hủy; biên nhận thay thế: {r['number']}.")
 
 
-@main.command("letter")
+@click.command("letter")
 @org_opt
 @click.argument("donation_id", type=int)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
@@ -120,7 +120,7 @@ def letter_print(c: Ctx, org: str, donation_id: int, out: Path | None) -> None:
     click.echo(_printed_text(p, _write(out, p.pdf.data, f"thu-cam-on-{donation_id}.pdf")))
 
 
-@main.group("goldbook")
+@click.group("goldbook")
 def goldbook() -> None:
     """The gold book (Sổ vàng khuyến học)."""
 
@@ -170,7 +170,7 @@ def goldbook_certificate(c: Ctx, org: str, entry_id: int, out: Path | None) -> N
     click.echo(_printed_text(p, _write(out, p.pdf.data, f"giay-ghi-danh-{entry_id}.pdf")))
 
 
-@main.command("print")
+@click.command("print")
 @org_opt
 @click.argument("kind", type=click.Choice(["receipts", "letters", "certificates"]))
 @click.option("--campaign", default=None, help="Campaign code (default: all).")
@@ -200,7 +200,7 @@ def print_batch(c: Ctx, org: str, kind: str, campaign, year, include_void, jobs,
     click.echo(f"{r.path}: {r.documents} tài liệu, {r.pages} trang, sha256 {r.sha256}")
 
 
-@org_group.command("documents")
+@click.command("documents")
 @org_opt
 @click.option("--gold-book-threshold", default=None, help="Đồng (1.000.000), or 'none': gold book on request only.")
 @click.option("--signatory-title", default=None)
@@ -225,7 +225,7 @@ def org_documents(c: Ctx, org: str, gold_book_threshold, signatory_title, signat
                      f"Người ký: {r['signatory_title']} {r['signatory_name']}\nThủ quỹ: {r['treasurer_name']}")
 
 
-@main.command("poster")
+@click.command("poster")
 @org_opt
 @click.argument("campaign")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
@@ -237,7 +237,7 @@ def poster_cmd(c: Ctx, org: str, campaign: str, out: Path | None) -> None:
     click.echo(f"{path}: {p.pdf.pages} trang")
 
 
-@main.command("vietqr")
+@click.command("vietqr")
 @org_opt
 @click.argument("fund_code", required=False)
 @click.option("--pledge", "pledge_id", type=int, default=None,
@@ -263,11 +263,13 @@ def vietqr_cmd(c: Ctx, org: str, fund_code: str | None, pledge_id: int | None, a
         q = docs.desk_vietqr(c.db, org, amount=parse_amount_text(amount) if amount else None, memo=purpose,
                              account=account)
     if svg_out:
-        from receipts.vietqr import qr_svg
-
         _write(svg_out, qr_svg(q.payload, scale=8).encode("utf-8"), "vietqr.svg")
     data = {k: v for k, v in q.__dict__.items() if k != "svg"}
     notes = ([f"Nội dung chuyển khoản quá 50 ký tự, đã cắt ở ranh giới từ: {q.purpose}"] if q.purpose_shortened
              else []) + ([f"Nội dung không có chữ hay số, dùng nội dung mặc định: {q.purpose}"]
                          if q.purpose_replaced else [])
     _out(data, as_json, "\n".join([f"{q.bank_name} {q.account_no} — {q.fund_name or q.purpose}", *notes, q.payload]))
+
+
+COMMANDS = [receipt, letter_print, goldbook, print_batch, poster_cmd, vietqr_cmd]
+SUBCOMMANDS = {"org": [org_documents]}

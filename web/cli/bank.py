@@ -9,13 +9,16 @@ from pathlib import Path
 
 import click
 
-from ledger import services
+from books.bankrec import bank_reconciliation, reconciliation_table
+from ledger import orgs, services
+from ledger.bankstatements import bank_account
 from ledger.errors import ImportFailed
 from ledger.matching import summary
 from ledger.money import format_vnd, parse_amount_text, parse_signed_amount_text
+from ledger.reconcile import Choice
 
-from .cli import Ctx, _date, _out, json_opt, key_opt, main, org_opt
-from .messages import row_problem, vietnamese
+from ..messages import row_problem, vietnamese
+from .common import Ctx, _date, _emit, _out, json_opt, key_opt, org_opt
 
 _KINDS_VI = {"pledge": "cam kết", "recorded_entry": "bút toán đã ghi", "donor_suggestion": "gợi ý nhà hảo tâm",
              "deposit_interest": "lãi tiền gửi", "unidentified": "chưa xác định"}
@@ -25,7 +28,7 @@ _FROM_VI = {"given": "nhập ở dòng lệnh", "file": "ghi trong tệp", "runn
             "file+running": "ghi trong tệp và tính từ số dư từng dòng"}
 
 
-@main.group()
+@click.group()
 def statement() -> None:
     """Bank statements (sao kê ngân hàng): import, matching proposals, bank layouts."""
 
@@ -150,8 +153,6 @@ def statement_confirm(c: Ctx, org, line_id, kind, target, payout, donor, donor_n
     suspense account "chờ xác định"). ``--as split --donor N --part TOHIEU=600.000 --part KHT=400.000``: one
     donor's transfer split across funds, a donation and receipt per fund. ``--as account --account-code CODE``:
     not a donation (a bank fee, other income), booked to that account of the chart against the bank account."""
-    from ledger.reconcile import Choice
-
     r = services.confirm_bank_line(c.db, org, line_id, Choice(
         kind, target=target, target_kind="payout" if payout else "donation", donor=donor, donor_name=donor_name,
         fund=fund, account=account, note=note, parts=tuple(_part(p) for p in parts)), user=c.user, key=key)
@@ -241,12 +242,6 @@ def statement_default_fund(c: Ctx, org, account, fund, clear, as_json) -> None:
 def statement_reconcile(c: Ctx, org, account, month, fmt, out, as_json) -> None:
     """The bank reconciliation at a month end: the bank's balance against the books', and what each side
     has that the other has not yet; ``--format pdf|xlsx|csv --out FILE`` writes it as a printable table."""
-    from books.bankrec import bank_reconciliation, reconciliation_table
-    from ledger import orgs
-    from ledger.bankstatements import bank_account
-
-    from .cli_books import _emit
-
     r = bank_reconciliation(c.db, org, account, month)
     if fmt != "text":
         with c.db.read() as conn:
@@ -301,3 +296,6 @@ def profile_list(c: Ctx, as_json: bool) -> None:
     _out([{**p.spec(), "builtin": p.builtin} for p in profs], as_json, "\n".join(
         f"{p.name:<12} {'(có sẵn)' if p.builtin else '(đã thêm)'}  "
         + "; ".join(f"{k}: {' | '.join(v[:3])}" for k, v in p.columns.items()) for p in profs))
+
+
+COMMANDS = [statement]

@@ -1,25 +1,107 @@
-"""``quy`` commands that keep the books alive: ``backup``, ``restore`` and ``upgrade``."""
+"""``quy`` commands that set up and keep the books alive: ``init``, ``demo``, ``serve``, ``backup``,
+``restore``, ``upgrade`` and ``cleanup``."""
 
 from __future__ import annotations
 
+import secrets
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
-from ledger import journal
+from ledger import config, journal, services
+from ledger import schema as s
 from ledger.db import Database
 from ledger.migrate import current_revision, head_revision, upgrade
 from ledger.ops import backup as bk
+from ledger.ops import housekeeping
+from ledger.ops.demo import load_demo
 
-from .cli import Ctx, _out, json_opt, main
+from .common import Ctx, _out, json_opt
 
 
 def _say(msg: str) -> None:
     click.echo(msg, err=True)
 
 
-@main.command("backup")
+@click.command()
+@click.pass_obj
+def init(c: Ctx) -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    upgrade(c.db)
+    click.echo(f"Database ready: {c.db.engine.url.render_as_string(hide_password=True)}")
+
+
+def _is_empty(db: Database) -> bool:
+    with db.read() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(s.organizations)).scalar() == 0
+
+
+@click.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has books.")
+@click.pass_obj
+def demo(c: Ctx, if_empty: bool) -> None:
+    """Load the demo books built from the seeds (Sơn La and its districts)."""
+    upgrade(c.db)
+    if not _is_empty(c.db):
+        if if_empty:
+            click.echo("Database already has books; demo not loaded.")
+            _print_demo_logins(_demo_logins_file(c.db))
+            return
+        raise click.ClickException("the database is not empty; the demo loads into an empty one")
+    with c.db.begin() as conn:
+        summary = load_demo(conn, user=c.user)
+    click.echo(f"Demo loaded: {summary['organizations']} organizations, "
+               f"{summary['campaign_gifts']} gifts to the Tô Hiệu 2025 campaign.")
+    logins = _demo_logins_file(c.db)
+    lines = []
+    for login, name, roles in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        services.add_user(c.db, login=login, name=name, password=password, roles=roles, user=c.user)
+        lines.append(f"{login:<9} {password:<18} {', '.join(f'{r}@{o}' for o, r in roles)}")
+    logins.parent.mkdir(parents=True, exist_ok=True)
+    logins.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    logins.chmod(0o600)
+    _print_demo_logins(logins)
+
+
+#: The demo's people: login, name, (organization, role) pairs. Passwords are made at random when the
+#: demo is loaded and written to demo-logins.txt beside the database file (never to the repository).
+DEMO_USERS = [
+    ("admin", "Lê Thị Hoa", [("SLA", "admin"), ("SLA-TCH", "admin")]),
+    ("thuquy", "Nguyễn Thị Mai", [("SLA", "treasurer"), ("SLA-TCH", "treasurer")]),
+    ("hoidong", "Trần Văn Bình", [("SLA", "council")]),
+    ("kiemtra", "Phạm Minh Đức", [("SLA", "auditor")]),
+]
+
+
+def _demo_logins_file(db: Database) -> Path:
+    path = db.engine.url.database if db.dialect == "sqlite" else None
+    return (Path(path).parent if path and path != ":memory:" else Path("instance")) / "demo-logins.txt"
+
+
+def _print_demo_logins(path: Path) -> None:
+    if path.exists():
+        click.echo(f"Demo logins ({path}):\n" + path.read_text(encoding="utf-8"))
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_obj
+def serve(c: Ctx, host: str, port: int) -> None:
+    """Serve the web app."""
+    from ..app import create_app  # lazy: Flask and the whole web app load only for `quy serve`
+
+    upgrade(c.db)
+    app = create_app(c.db)
+    click.echo(f"Quỹ on http://{host}:{port}/")
+    app.run(host=host, port=port, debug=False)
+
+
+@click.command("backup")
 @click.option("--out", "out", default=None,
               help="A file ending in .tar, or a folder for a dated quy-backup-….tar "
                    "(default: QUY_BACKUP_DIR or instance/backups).")
@@ -42,7 +124,7 @@ def backup_cmd(c: Ctx, out: str | None, keep: int | None, as_json: bool) -> None
     _out(data, as_json, "\n".join(lines))
 
 
-@main.command("restore")
+@click.command("restore")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace the books in a database that is not empty.")
 @click.option("--check", "check_only", is_flag=True, help="Only check the file (checksums, format, revision).")
@@ -66,14 +148,12 @@ def restore_cmd(c: Ctx, path: str, force: bool, check_only: bool, as_json: bool)
     _out(asdict(r), as_json, "\n".join(lines))
 
 
-@main.command("upgrade")
+@click.command("upgrade")
 @click.option("--backup-dir", default=None, help="Where the backup taken first goes (default: QUY_BACKUP_DIR).")
 @click.option("--no-backup", is_flag=True, help="Skip the backup (not recommended).")
 @click.pass_obj
 def upgrade_cmd(c: Ctx, backup_dir: str | None, no_backup: bool) -> None:
     """Back up, migrate the schema to the newest revision, and verify every journal."""
-    from ledger import services
-
     db: Database = c.db
     before, head = current_revision(db), head_revision(db)
     if before == head:
@@ -95,14 +175,11 @@ def upgrade_cmd(c: Ctx, backup_dir: str | None, no_backup: bool) -> None:
         sys.exit(1)
 
 
-@main.command("cleanup")
+@click.command("cleanup")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 @json_opt
 def cleanup_cmd(dry_run: bool, as_json: bool) -> None:
     """Remove uploads older than QUY_KEEP_UPLOADS_DAYS and batch prints older than QUY_KEEP_PRINTS_DAYS."""
-    from ledger import config
-    from ledger.ops import housekeeping
-
     settings = config.load()
     bad = [p for p in settings.errors if p.setting in ("QUY_KEEP_UPLOADS_DAYS", "QUY_KEEP_PRINTS_DAYS")]
     if bad:
@@ -117,3 +194,6 @@ def cleanup_cmd(dry_run: bool, as_json: bool) -> None:
                  f"{settings.keep_uploads_days} days in {settings.uploads}, batch prints older than "
                  f"{settings.keep_prints_days} days in {settings.prints})")
     _out(data, as_json, "\n".join(lines))
+
+
+COMMANDS = [init, demo, serve, backup_cmd, restore_cmd, upgrade_cmd, cleanup_cmd]

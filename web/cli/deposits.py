@@ -6,14 +6,15 @@ from __future__ import annotations
 import click
 
 from ledger import clock, deposits, orgs, services
+from ledger import principal as p
 from ledger.deposits import DepositInput
 from ledger.interest import format_rate
 from ledger.money import format_vnd, parse_amount_text
 
-from .cli import Ctx, _date, _out, _period, date_opt, json_opt, key_opt, main, org_opt, period_opt
+from .common import Ctx, _date, _out, _period, date_opt, json_opt, key_opt, org_opt, period_opt
 
 
-@main.group()
+@click.group()
 def deposit() -> None:
     """Term deposits (tiền gửi có kỳ hạn)."""
 
@@ -203,7 +204,7 @@ def deposit_withdraw(c: Ctx, org, contract, amount, on, key, as_json) -> None:
                      f"còn gửi {format_vnd(r['remaining'])}.")
 
 
-@main.command("accrue")
+@click.command("accrue")
 @org_opt
 @click.option("--through", required=True, help="Book every month end up to this date: 2025-06-30")
 @json_opt
@@ -215,7 +216,7 @@ def accrue_cmd(c: Ctx, org: str, through: str, as_json: bool) -> None:
                      f"{format_vnd(r['amount'])}.")
 
 
-@main.group()
+@click.group()
 def principal() -> None:
     """Protected principal (vốn gốc) and the fund council's decisions moving it."""
 
@@ -248,11 +249,12 @@ def principal_move(c: Ctx, org, fund, direction, amount, number, on, reason, key
 @click.pass_obj
 def principal_list(c: Ctx, org: str, as_json: bool) -> None:
     """The council's decisions on protected principal, newest first."""
-    from ledger import principal as p
-
     with c.db.read() as conn:
         rows = p.decisions(conn, orgs.org_id_by_code(conn, org))
     _out([r.__dict__ for r in rows], as_json, "\n".join(
         f"{r.number:<16} {r.decided_on:%d/%m/%Y} {r.fund:<8} "
         f"{'chuyển sang nguồn được chi' if r.direction == 'release' else 'bổ sung vốn gốc':<28} "
         f"{format_vnd(r.amount):>20}  {r.reason}" for r in rows) or "Chưa có quyết định nào.")
+
+
+COMMANDS = [deposit, accrue_cmd, principal]

@@ -14,10 +14,10 @@ from ledger.config import Problem, Settings
 from ledger.db import Database, database_url, make_engine
 from ledger.migrate import current_revision, head_revision
 
-from .cli import Ctx, _out, json_opt, main
+from .common import Ctx, _out, json_opt
 
 
-@main.group("config")
+@click.group("config")
 def config_group() -> None:
     """Configuration: every setting (environment variable) and a check of the effective ones."""
 
@@ -145,3 +145,6 @@ def config_check(c: Ctx, no_database: bool, as_json: bool) -> None:
     _out(data, as_json, "\n".join(lines))
     if errors:
         sys.exit(1)
+
+
+COMMANDS = [config_group]

@@ -3,30 +3,29 @@ statement (text, JSON, CSV, XLSX or PDF)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from books import registers, tables
 from books import service as books
-from books import tables
 from books.beancount import Period
-from ledger import clock, orgs, services
+from books.disclosure import disclosure, set_cap
+from books.figures import figures
+from books.registers import donations_register
+from ledger import audit, clock, orgs, services
 from ledger.errors import InvalidInput
 from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
 
-from .cli import Ctx, _date, _out, date_opt, json_opt, key_opt, main, org_opt, period_opt
-from .cli import org as org_group
-from .cli_disbursements import report
+from .common import FORMATS, Ctx, _date, _emit, _out, date_opt, json_opt, key_opt, org_opt, period_opt
 
-FORMATS = ("text", "json", "csv", "xlsx", "pdf")
 _period = period_opt("First day (YYYY-MM-DD or dd/mm/yyyy; default: the first posting).",
                      "Last day (default: the last posting).")
 
 
-@main.group("export")
+@click.group("export")
 def export_group() -> None:
     """Exports: the books as beancount."""
 
@@ -61,7 +60,7 @@ def export_package(c: Ctx, org: str, start, end, no_pdf: bool, out: str) -> None
     click.echo(f"Đã ghi {out} ({len(data):,} byte).".replace(",", "."), err=True)
 
 
-@main.command("import-beancount")
+@click.command("import-beancount")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--code", default=None, help="The new organization's code (default: the file's).")
 @click.option("--name", default=None, help="Its name (default: the file's).")
@@ -85,65 +84,7 @@ def import_beancount(c: Ctx, path: Path, code, name, level, parent, check_only: 
                f"({r['funds']} quỹ, {r['accounts']} tài khoản).")
 
 
-def _emit(c: Ctx, org: str, table: tables.Table, data: dict, fmt: str, out: str | None) -> None:
-    """Print or write ``table``; CSV and XLSX are written as the rows come (a streamed register is read from
-    its open cursor, in constant memory), the other formats once it was read whole."""
-    if fmt == "xlsx" and not out:
-        raise click.UsageError(f"--format {fmt} needs --out FILE")
-    if fmt == "xlsx":
-        tables.write_xlsx(table, out)
-        click.echo(f"Đã ghi {out}.", err=True)
-        return
-    if fmt == "csv":
-        with open(out, "w", encoding="utf-8", newline="") if out else _stdout() as f:
-            for chunk in tables.csv_chunks(table):
-                f.write(chunk)
-        if out:
-            click.echo(f"Đã ghi {out}.", err=True)
-        return
-    table.materialized()
-    if fmt == "json":
-        payload: bytes | str = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    elif fmt == "csv":
-        payload = tables.to_csv(table)
-    elif fmt == "xlsx":
-        payload = tables.to_xlsx(table)
-    elif fmt == "pdf":
-        from receipts.statement import render_statement
-
-        with c.db.read() as conn:
-            payload = render_statement(conn, orgs.org_id_by_code(conn, org), table).data
-    else:
-        payload = _text(table)
-    if out:
-        Path(out).write_bytes(payload if isinstance(payload, bytes) else payload.encode("utf-8"))
-        click.echo(f"Đã ghi {out}.", err=True)
-    elif isinstance(payload, bytes):
-        raise click.UsageError(f"--format {fmt} needs --out FILE")
-    else:
-        click.echo(payload)
-
-
-def _stdout():
-    from contextlib import nullcontext
-
-    return nullcontext(sys.stdout)
-
-
-def _text(t: tables.Table) -> str:
-    def cell(v, money):
-        return format_vnd(v) if money and isinstance(v, int) else str(v)
-
-    rows = [[cell(v, m) for v, m in zip(r, t.money, strict=False)] for r in [*t.rows, *([t.total] if t.total else [])]]
-    widths = [max(len(str(x)) for x in col) for col in zip(t.columns, *rows, strict=False)]
-    lines = [t.title, t.subtitle, "  ".join(c.ljust(w) for c, w in zip(t.columns, widths, strict=False))]
-    for r in rows:
-        lines.append("  ".join(v.rjust(w) if m else v.ljust(w)
-                               for v, w, m in zip(r, widths, t.money, strict=False)))
-    return "\n".join([*lines, *t.notes])
-
-
-@report.command("trial-balance")
+@click.command("trial-balance")
 @org_opt
 @click.option("--subtree", is_flag=True, help="The organization and everything beneath it.")
 @_period
@@ -160,7 +101,7 @@ def report_trial_balance(c: Ctx, org, subtree, start, end, fund, by_account, con
     _emit(c, org, tables.trial_table(tb), tb.as_dict(), fmt, out)
 
 
-@report.command("fund-statement")
+@click.command("fund-statement")
 @org_opt
 @click.option("--fund", required=True)
 @_period
@@ -175,7 +116,7 @@ def report_fund_statement(c: Ctx, org, fund, start, end, fmt, out) -> None:
 
 
 
-@report.command("donations")
+@click.command("donations")
 @org_opt
 @_period
 @click.option("--format", "fmt", type=click.Choice(FORMATS[:1] + FORMATS[2:]), default="text", show_default=True)
@@ -183,14 +124,12 @@ def report_fund_statement(c: Ctx, org, fund, start, end, fmt, out) -> None:
 @click.pass_obj
 def report_donations(c: Ctx, org, start, end, fmt, out) -> None:
     """The donations register of a period (with receipts and reversals): text, CSV, XLSX or PDF."""
-    from books.registers import donations_register
-
     with c.db.read() as conn:  # written while the cursor is open: a register of any length in constant memory
         table = donations_register(conn, orgs.org_id_by_code(conn, org), Period.parse(start, end), lazy=True)
         _emit(c, org, table, {}, fmt, out)
 
 
-@report.command("consolidated")
+@click.command("consolidated")
 @org_opt
 @_period
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
@@ -212,7 +151,7 @@ def _fund_map(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@org_group.command("dissolve")
+@click.command("dissolve")
 @click.argument("code")
 @click.option("--into", "successor", required=True, help="The successor organization's code.")
 @date_opt("The day the books are handed over (default: today).")
@@ -229,7 +168,7 @@ def org_dissolve(c: Ctx, code, successor, on, reason, fund_map, key, as_json) ->
                      f"sổ của {r['org']} đã khóa.")
 
 
-@main.command("transfer")
+@click.command("transfer")
 @click.option("--from-org", "from_org", required=True)
 @click.option("--to-org", "to_org", required=True)
 @click.option("--from-fund", required=True)
@@ -252,7 +191,7 @@ def transfer(c: Ctx, from_org, to_org, from_fund, to_fund, amount, on, from_acco
     _out(r, as_json, f"Đã chuyển {format_vnd(r['amount'])} từ {r['from']} cho {r['to']}.")
 
 
-@report.command("disclosure")
+@click.command("disclosure")
 @org_opt
 @click.option("--year", type=int, default=None, help="Default: this year.")
 @click.option("--quarter", type=click.IntRange(1, 4), default=None, help="1-4; default: the whole year.")
@@ -262,8 +201,6 @@ def transfer(c: Ctx, from_org, to_org, from_fund, to_fund, amount, on, from_acco
 def report_disclosure(c: Ctx, org, year, quarter, fmt, out) -> None:
     """The public disclosure report (Decree 93/2019 art. 38.4): donors, awards paid by programme, each fund's
     opening balance, receipts, spending (paid, not approved) and closing, management costs against the cap."""
-    from books.disclosure import disclosure
-
     with c.db.read() as conn:
         d = disclosure(conn, orgs.org_id_by_code(conn, org), year or clock.today().year, quarter)
     data = {"org": d.org, "label": d.label, "donors": [x.__dict__ for x in d.donors], "donations": d.donations,
@@ -271,21 +208,17 @@ def report_disclosure(c: Ctx, org, year, quarter, fmt, out) -> None:
             "opening": d.opening, "receipts": d.receipts, "spending": d.spending, "closing": d.closing,
             "earmarked": d.earmarked, "earmarked_received": d.earmarked_received,
             "earmarked_paid": d.earmarked_paid, "year_income": d.year_income, "management": d.management,
-            "cap_pct": d.cap_pct, "cap": d.cap,
-            "over_cap": d.over_cap}
+            "cap_pct": d.cap_pct, "cap": d.cap, "over_cap": d.over_cap}
     _emit(c, org, tables.disclosure_table(d), data, fmt, out)
 
 
-@org_group.command("management-cap")
+@click.command("management-cap")
 @org_opt
 @click.option("--percent", type=int, required=True, help="0-10; above 5 needs --decision.")
 @click.option("--decision", default="", help="The council's decision raising the cap above 5 %.")
 @click.pass_obj
 def org_management_cap(c: Ctx, org, percent, decision) -> None:
     """Set the cap on management costs (percent of the year's income)."""
-    from books.disclosure import set_cap
-    from ledger import audit
-
     with c.db.begin() as conn:
         oid = orgs.org_id_by_code(conn, org)
         set_cap(conn, oid, percent, decision)
@@ -294,7 +227,7 @@ def org_management_cap(c: Ctx, org, percent, decision) -> None:
     click.echo(f"{org}: chi quản lý tối đa {percent}% thu trong năm.")
 
 
-@report.command("figures")
+@click.command("figures")
 @org_opt
 @click.option("--year", type=int, default=None, help="Default: this year.")
 @click.option("--half", type=click.IntRange(1, 2), default=None, help="1 or 2; default: the whole year.")
@@ -305,14 +238,13 @@ def org_management_cap(c: Ctx, org, percent, decision) -> None:
 def report_figures(c: Ctx, org, year, half, only, fmt, out) -> None:
     """The half-year or annual figures the reports quote: raised, awards by programme, funds held, deposits,
     interest."""
-    from books.charts import report
-    from books.figures import figures
-
     with c.db.read() as conn:
         oid = orgs.org_id_by_code(conn, org)
         f = figures(conn, oid, year or clock.today().year, half, with_subtree=not only)
         table = tables.figures_table(f)
         if fmt == "pdf":
+            from books.charts import report  # lazy: pygal (the charts) loads only when a PDF is asked for
+
             table.charts = report.charts(conn, oid, f)
     data = {"org": f.org, "label": f.label, "raised": f.raised, "award_count": f.award_count,
             "award_total": f.award_total, "awards": [a.__dict__ for a in f.awards], "funds_held": f.funds_held,
@@ -320,7 +252,7 @@ def report_figures(c: Ctx, org, year, half, only, fmt, out) -> None:
     _emit(c, org, table, data, fmt, out)
 
 
-@report.command("register")
+@click.command("register")
 @org_opt
 @click.argument("kind", type=click.Choice(["receipts", "disbursements", "deposits", "journal"]))
 @click.option("--year", type=int, default=None, help="receipts: the year (default: this year).")
@@ -333,8 +265,6 @@ def report_figures(c: Ctx, org, year, half, only, fmt, out) -> None:
 def report_register(c: Ctx, org, kind, year, series, as_of, start, end, fmt, out) -> None:
     """A register: receipts with their voids, batches with their approvals, term deposits as of a day, or the
     journal of a period (--from/--to)."""
-    from books import registers
-
     with c.db.read() as conn:  # written while the cursor is open (receipts, journal: streamed)
         oid = orgs.org_id_by_code(conn, org)
         if kind == "receipts":
@@ -346,3 +276,11 @@ def report_register(c: Ctx, org, kind, year, series, as_of, start, end, fmt, out
         else:
             table = registers.deposit_register(conn, oid, _date(as_of) or clock.today())
         _emit(c, org, table, {}, fmt, out)
+
+
+COMMANDS = [export_group, import_beancount, transfer]
+SUBCOMMANDS = {
+    "report": [report_trial_balance, report_fund_statement, report_donations, report_consolidated,
+               report_disclosure, report_figures, report_register],
+    "org": [org_dissolve, org_management_cap],
+}
