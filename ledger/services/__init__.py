@@ -1,0 +1,86 @@
+"""The use cases, one plain function each: take plain values and the database, run one unit of work
+(with an optional client idempotency key), return a plain result. The CLI and the web call these and
+do nothing else but parse input and render output: this package is their one door.
+
+Each use case is written through :func:`ledger.services.unit.use_case`, which opens the unit of work,
+resolves the organization, takes its lock where money is consumed, handles the client key and writes
+the audit row, once for all; one module per feature holds the use cases' own parts.
+"""
+
+from .bank import (
+    add_bank_profile,
+    bank_default_funds,
+    bank_profiles,
+    confirm_bank_line,
+    import_statement,
+    preview_statement,
+    reassign_bank_line,
+    recent_bank_matches,
+    set_bank_default_fund,
+    statement_proposals,
+    statement_queue,
+    undo_bank_match,
+)
+from .books import closing_check, document_settings, fund_balances, lock_period
+from .deposits import accrue, adjust_deposit, move_principal, open_deposit, settle_deposit, withdraw_deposit
+from .disbursements import (
+    add_batch_lines,
+    add_program,
+    add_recipient,
+    cancel_batch_line,
+    create_batch,
+    import_batch_lines,
+    pay_batch,
+    set_quorum,
+    submit_batch,
+    vote_batch,
+)
+from .donations import (
+    check_import,
+    gold_book_request,
+    import_donations,
+    pay_pledge,
+    record_donation,
+    reissue_document,
+    reverse,
+    void_document,
+)
+from .ops import check_digest, head_digests, verify, verify_on
+from .organizations import (
+    add_account,
+    add_bank_account,
+    create_campaign,
+    create_fund,
+    create_organization,
+    dissolve_organization,
+    rename_account,
+    transfer_between,
+)
+from .stipends import stipend
+from .unit import Unit, Who, use_case
+from .users import add_user, create_token, grant_role, list_tokens, revoke_role, revoke_token
+
+__all__ = [
+    "Unit", "Who", "use_case",
+    # donations, pledges, reversals, imports, receipts
+    "record_donation", "pay_pledge", "reverse", "import_donations", "check_import",
+    "void_document", "reissue_document", "gold_book_request",
+    # term deposits and principal
+    "open_deposit", "accrue", "settle_deposit", "withdraw_deposit", "adjust_deposit", "move_principal",
+    # disbursements and stipends
+    "add_recipient", "add_program", "create_batch", "add_batch_lines", "submit_batch", "vote_batch",
+    "pay_batch", "cancel_batch_line", "import_batch_lines", "set_quorum", "stipend",
+    # bank statements
+    "import_statement", "preview_statement", "add_bank_profile", "bank_profiles", "statement_proposals",
+    "statement_queue", "confirm_bank_line", "reassign_bank_line", "undo_bank_match", "set_bank_default_fund",
+    "bank_default_funds", "recent_bank_matches",
+    # the books
+    "lock_period", "closing_check", "fund_balances", "document_settings",
+    # organizations and set-up
+    "create_organization", "create_fund", "add_account", "add_bank_account", "create_campaign",
+    "rename_account", "transfer_between", "dissolve_organization",
+    # people
+    "add_user", "grant_role", "revoke_role", "create_token", "list_tokens", "revoke_token",
+    # integrity
+    "verify", "verify_on", "head_digests", "check_digest",
+]
