@@ -17,7 +17,7 @@ READER = "ledger/balances.py"
 #: is the module and the package it becomes) or a file's name (wherever it moves); function "*": any.
 ALLOWED = {
     # the database guards: a new transaction must balance per fund (SPEC rule 1), checked by the database
-    ("dbguards.py", "*"): "the guards that refuse an unbalanced transaction",
+    ("ledger/journal/guards.py", "*"): "the guards that refuse an unbalanced transaction",
     ("ledger/journal", "post"): "the journal adds its own entries' lines to the cached balances it writes",
     ("ledger/journal", "_pg_chain_sql"): "the journal's own check that each transaction balances per fund",
     # a printed listing's footer is the total of the lines it printed, counted as they stream out
