@@ -73,6 +73,23 @@ class DonorMatch:
     possible_duplicates: list[dict] = field(default_factory=list)
 
 
+def donor_choice(conn: Connection, org_id: int, name: str, *, phone: str = "") -> tuple[int | None, list[int]]:
+    """Whom a gift entered by name alone is from, as every face decides it: the one donor of that name
+    (diacritics, case and spacing ignored) → ``(id, [])``; several of that name, or donors who may be the
+    same person (same name without diacritics, same phone) → ``(None, candidates)`` for the treasurer to
+    choose among; nobody → ``(None, [])``, a new donor."""
+    name = (name or "").strip()
+    if not name:
+        return None, []
+    d = s.donors
+    same = conn.execute(sa.select(d.c.id).where(d.c.org_id == org_id, d.c.match_key == match_key(name))
+                        .limit(5)).scalars().all()
+    if len(same) == 1:
+        return same[0], []
+    dups = possible_duplicates(conn, org_id, name, phone=phone)
+    return None, sorted(set(same) | {d["id"] for d in dups})
+
+
 def possible_duplicates(conn: Connection, org_id: int, name: str, *, exclude: int | None = None,
                         phone: str = "") -> list[dict]:
     """Return donors who may be the same person: same name without diacritics, or same phone."""

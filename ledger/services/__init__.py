@@ -37,6 +37,7 @@ from .disbursements import (
 )
 from .donations import (
     check_import,
+    donor_choice,
     gold_book_request,
     import_donations,
     pay_pledge,
@@ -63,7 +64,7 @@ from .users import add_user, create_token, grant_role, list_tokens, revoke_role,
 __all__ = [
     "Unit", "Who", "use_case",
     # donations, pledges, reversals, imports, receipts
-    "record_donation", "pay_pledge", "reverse", "import_donations", "check_import",
+    "record_donation", "donor_choice", "pay_pledge", "reverse", "import_donations", "check_import",
     "void_document", "reissue_document", "gold_book_request",
     # term deposits and principal
     "open_deposit", "accrue", "settle_deposit", "withdraw_deposit", "adjust_deposit", "move_principal",

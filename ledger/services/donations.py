@@ -131,3 +131,10 @@ def reissue_document(u: Unit, org_code: str, ref: int | str, *, reason: str, on:
 def gold_book_request(u: Unit, org_code: str, donation_id: int) -> dict:
     """Enter a recorded gift into the gold book at the donor's request."""
     return {"id": documents.request_gold_book(u.conn, u.org_id, donation_id), "donation_id": donation_id}
+
+
+def donor_choice(db: Database, org_code: str, name: str, *, phone: str = "") -> tuple[int | None, list[int]]:
+    """Whom a gift entered by name alone is from (``ledger.donations.donor_choice``): one donor's id, or
+    the candidates to ask about, or neither (a new donor)."""
+    with reading(db, org_code) as u:
+        return donations.donor_choice(u.conn, u.org_id, name, phone=phone)

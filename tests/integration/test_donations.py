@@ -269,3 +269,21 @@ def test_a_fund_created_in_a_rolled_back_unit_of_work_is_not_remembered(books):
         fid = orgs.create_fund(c, books.org_id, code="TAM", name="Quỹ tạm", kind="general")
     with books.db.read() as c:
         assert orgs.fund_id_by_code(c, books.org_id, "TAM") == fid
+
+
+def test_every_face_names_a_donor_by_the_same_rule(books):
+    """``services.donor_choice``: the one donor of a name is taken; several, or one who may be the same
+    person (the name without diacritics, the same phone), are offered to choose from; nobody is a new donor."""
+    org = books.org
+    assert services.donor_choice(books.db, org, "Trần Thị Bình") == (None, [])
+    first = give(books, name="Trần Thị Bình")["donor_id"]
+    assert services.donor_choice(books.db, org, "  trần   thị bình ") == (first, [])
+    assert services.donor_choice(books.db, org, "Tran Thi Binh") == (None, [first])
+    inp = DonationInput(fund=books.fund, amount=100_000, date=date(2025, 3, 2),
+                        donor=DonorInput(name="Trần Thị Bình", kind="person", phone="0912345678"))
+    other = services.record_donation(books.db, org, DonationInput(
+        fund=books.fund, amount=100_000, date=date(2025, 3, 2),
+        donor=DonorInput(name="Lò Văn Sơn", kind="person", phone="0912345678")), user="test")["donor_id"]
+    assert services.donor_choice(books.db, org, "Lò Thị Hoa", phone="0912345678") == (None, [other])
+    assert services.record_donation(books.db, org, inp, user="test")["donor_id"] == first  # the same rule
+    assert services.donor_choice(books.db, org, "") == (None, [])

@@ -37,7 +37,6 @@ from ledger.clock import parse_date
 from ledger.donations import DONATION_KINDS, DonationInput, DonorInput, bank_match_of, possible_duplicates
 from ledger.errors import ImportFailed, InvalidInput, LedgerError
 from ledger.money import format_vnd, parse_amount_text
-from ledger.names import match_key
 from ledger.ops import backup as bk
 
 from ..auth import actor, can, db, requires
@@ -159,16 +158,11 @@ def donation_new(org: str):
         donor_id = int(choice)
     try:
         if donor_id is None and choice != "new":
-            with db().read() as conn:
-                name = (form.get("donor_name") or "").strip()
-                same = conn.execute(_same_name(g.org_id, name)).scalars().all() if name else []
-                dups = possible_duplicates(conn, g.org_id, name, phone=form.get("phone", "")) if name else []
-            if len(same) == 1:
-                donor_id = same[0]
-            elif len(same) > 1 or dups:
+            donor_id, ask = services.donor_choice(db(), org, form.get("donor_name") or "",
+                                                  phone=form.get("phone", ""))
+            if ask:
                 with db().read() as conn:
-                    cands = [queries.donor(conn, g.org_id, i) for i in
-                             sorted(set(same) | {d["id"] for d in dups})]
+                    cands = [queries.donor(conn, g.org_id, i) for i in ask]
                 return render(409, candidates=cands)
         inp = _donation_input(form, donor_id)
         key = f"web:{form.get('form_key') or uuid.uuid4().hex}"
@@ -181,11 +175,6 @@ def donation_new(org: str):
         flash(_("Receipt %(n)s issued.", n=r["receipt"]))
     # the confirmation is the gift's own page: its receipt and thank-you letter one click away
     return redirect(url_for("ui.donation", org=org, donation_id=r["donation_id"]))
-
-
-def _same_name(org_id: int, name: str):
-    return sa.select(s.donors.c.id).where(s.donors.c.org_id == org_id,
-                                          s.donors.c.match_key == match_key(name)).limit(5)
 
 
 # ------------------------------------------------------------------ pledges
