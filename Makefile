@@ -22,9 +22,12 @@ run: $(VENV)/.base
 	$(BIN)/quy demo --if-empty
 	$(BIN)/quy serve --host $(HOST) --port $(PORT)
 
-## test: the whole suite on SQLite, and on PostgreSQL when one answers (mandatory under CI=true)
+## test: the whole suite on SQLite, and on PostgreSQL when one answers (mandatory under CI=true), in
+## TEST_WORKERS processes (pytest-xdist, a test file to a worker; default 2, 0 for one process)
+TEST_WORKERS ?= 2
+PYTEST_ARGS  ?=
 test: $(VENV)/.dev browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## test-long: the money state machine at 10,000 steps per engine and the race tests at 50 rounds
 test-long: $(VENV)/.dev
@@ -76,6 +79,11 @@ bench-exports: $(VENV)/.dev
 ## bench-documents: one receipt on demand and 1,000 receipts as one batch, beside weasyprint alone
 bench-documents: $(VENV)/.dev
 	$(BIN)/python -m tests.bench.documents
+
+## bench-reliability: `make test` three times in a row in a fresh clone while burners keep every core busy (issue 23)
+.PHONY: bench-reliability
+bench-reliability: $(VENV)/.dev
+	$(BIN)/python -m tests.bench.reliability
 
 ## bench-load: gunicorn + wrk posting donations for 30 s on SQLite and PostgreSQL (QUY_LOAD_SECONDS=5 to try)
 bench-load: $(VENV)/.dev bench-tools

@@ -290,13 +290,12 @@ def _allowed(table: sa.Table, column: str) -> list[str]:
 def _audit_actions() -> set[str]:
     """Every audit action the code records, read from its source (a new one without a label fails here)."""
     found = set()
-    for path in [*ROOT.joinpath("ledger").glob("*.py"), *ROOT.joinpath("web").glob("*.py")]:
+    for path in [*ROOT.joinpath("ledger").rglob("*.py"), *ROOT.joinpath("web").rglob("*.py")]:
         src = path.read_text()
-        calls = r'(?:record\(conn, [^,"]+, |_audited\([^,"]+, |_disb\(db, org_code, )"([a-z_]+(?:\.[a-z_]+)?)"'
+        # audit.record(conn, who, "x.y"), a use case's @use_case("x.y" …) or its u.audit("x.y" …)
+        calls = r'(?:record\(conn, [^,"]+, |@use_case\((?:lambda [^:]+: )?|u\.audit\()"([a-z_]+(?:\.[a-z_]+)?)"'
         found |= set(re.findall(calls, src))
-        if "_setup(" in src:
-            found |= {f"{w}.create" for w in re.findall(r'_setup\(db, org_code, "(\w+)"', src)}
-        found |= {"batch.reject"} if '"batch.approve" if approve else "batch.reject"' in src else set()
+        found |= {"batch.reject"} if '"batch.approve" if a.approve else "batch.reject"' in src else set()
     return found - {"bytes", "web", "transfer", "succession"}  # keyword arguments, not actions
 
 
