@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from . import balances
 from . import schema as s
+from .described import described
 from .documents import format_number, parse_number
 from .donations import loose_key, pledge_outstanding
 from .errors import InvalidInput, NotFound
@@ -41,13 +42,14 @@ class DonationRow:
     item_description: str | None
     item_quantity: int | None
     item_unit: str | None
-    fx_amount: int | None
+    fx_amount: int | None = described("original amount in minor units")
     fx_currency: str | None
     pledge_id: int | None
     reference: str
     message: str
     reversed: bool
-    receipt_id: int | None = None  # its newest receipt (a replacement, if the first was voided)
+    # a replacement, if the first was voided
+    receipt_id: int | None = described("its newest receipt", default=None)
 
 
 @dataclass(frozen=True)
@@ -193,8 +195,8 @@ class DonorRow:
     listed: bool
     hide_amount: bool
     created_at: str
-    gifts: int
-    total: int
+    gifts: int = described("unreversed gifts")
+    total: int = described("their sum in đồng")
 
 
 def donors(conn: Connection, org_id: int, *, search: str | None = None, limit: int = 50,
@@ -293,7 +295,7 @@ class PostingRow:
     account: str
     account_name: str
     fund: str
-    amount: int
+    amount: int = described("debit positive, credit negative")
 
 
 @dataclass(frozen=True)

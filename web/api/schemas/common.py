@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+import marshmallow_dataclass
 from marshmallow import fields, validate
 
 from ledger.errors import InvalidAmount
@@ -100,6 +101,24 @@ class Strict(ma.Schema):
 
 class Out(ma.Schema):
     """Responses (fields come out in the order they are declared)."""
+
+
+class _Model(Out):
+    """The base of the response schemas generated from the core's dataclasses: a response carries every
+    field of its dataclass (``X | None`` ones as ``null``), so each is required in the document."""
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        field_obj.required = True
+        field_obj.load_default = field_obj.dump_default = ma.missing  # a default is the model's, not the API's
+
+
+def out_of(model: type, name: str, *, exclude: tuple[str, ...] = (), **more: fields.Field) -> type[Out]:
+    """The response schema ``name`` generated from the dataclass ``model`` (marshmallow-dataclass): a field
+    for each of its fields, in order, typed by its annotation and described by ``ledger.described`` —
+    declared once, in the core — less ``exclude``, then the fields in ``more`` (what the API adds)."""
+    base = marshmallow_dataclass.class_schema(model, base_schema=_Model)
+    attrs: dict = {**{n: None for n in exclude}, **more}
+    return type(name, (base,), attrs)
 
 
 # ------------------------------------------------------------------ errors and pages

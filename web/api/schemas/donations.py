@@ -7,7 +7,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .common import Dong, DongQuery, Flag, Id, Out, PageArgs, Strict, Text, listed, paged
+from ledger.queries import CampaignRow, DonationRow, DonorRow, PledgeRow
+
+from .common import Dong, DongQuery, Flag, Id, Out, PageArgs, Strict, Text, listed, out_of, paged
 
 # ------------------------------------------------------------------ donors, campaigns, donations
 
@@ -30,46 +32,8 @@ class DonationsArgs(PageArgs):
     max_amount = DongQuery(metadata={"description": "at most this many đồng (digits only)"})
 
 
-class Donor(Out):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    name = fields.String(required=True)
-    address = fields.String(required=True)
-    phone = fields.String(required=True)
-    email = fields.String(required=True)
-    anonymous = fields.Boolean(required=True)
-    display_name = fields.String(required=True)
-    listed = fields.Boolean(required=True)
-    hide_amount = fields.Boolean(required=True)
-    created_at = fields.String(required=True)
-    gifts = fields.Integer(required=True, metadata={"description": "unreversed gifts"})
-    total = fields.Integer(required=True, metadata={"description": "their sum in đồng"})
-
-
-class Donation(Out):
-    id = fields.Integer(required=True)
-    tx_id = fields.Integer(required=True)
-    date = fields.Date(required=True)
-    donor_id = fields.Integer(required=True)
-    donor_name = fields.String(required=True)
-    fund = fields.String(required=True)
-    fund_name = fields.String(required=True)
-    campaign = fields.String(required=True, allow_none=True)
-    kind = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    to_principal = fields.Boolean(required=True)
-    earmark = fields.String(required=True, allow_none=True)
-    item_description = fields.String(required=True, allow_none=True)
-    item_quantity = fields.Integer(required=True, allow_none=True)
-    item_unit = fields.String(required=True, allow_none=True)
-    fx_amount = fields.Integer(required=True, allow_none=True,
-                               metadata={"description": "original amount in minor units"})
-    fx_currency = fields.String(required=True, allow_none=True)
-    pledge_id = fields.Integer(required=True, allow_none=True)
-    reference = fields.String(required=True)
-    message = fields.String(required=True)
-    reversed = fields.Boolean(required=True)
-    receipt_id = fields.Integer(required=True, allow_none=True, metadata={"description": "its newest receipt"})
+Donor = out_of(DonorRow, "Donor")
+Donation = out_of(DonationRow, "Donation")
 
 
 class PossibleDuplicate(Out):
@@ -90,17 +54,7 @@ DonorPage = paged(Donor, "DonorPage")
 DonationPage = paged(Donation, "DonationPage")
 
 
-class Campaign(Out):
-    id = fields.Integer(required=True)
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    fund = fields.String(required=True, allow_none=True)
-    start_date = fields.Date(required=True, allow_none=True)
-    end_date = fields.Date(required=True, allow_none=True)
-    gifts = fields.Integer(required=True)
-    total = fields.Integer(required=True)
-
-
+Campaign = out_of(CampaignRow, "Campaign")
 CampaignList = listed(Campaign, "CampaignList")
 
 
@@ -190,16 +144,7 @@ class DonationResult(Out):
 # ------------------------------------------------------------------ pledges
 
 
-class Pledge(Out):
-    id = fields.Integer(required=True)
-    date = fields.Date(required=True)
-    donor_id = fields.Integer(required=True)
-    donor_name = fields.String(required=True)
-    fund = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    outstanding = fields.Integer(required=True)
-
-
+Pledge = out_of(PledgeRow, "Pledge")
 PledgePage = paged(Pledge, "PledgePage")
 
 

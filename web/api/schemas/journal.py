@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from .common import Out, PageArgs, Strict, Text, paged
+from ledger.queries import PostingRow, TxRow
+
+from .common import Out, PageArgs, Strict, Text, out_of, paged
 
 # ------------------------------------------------------------------ the journal
 
@@ -14,26 +16,8 @@ class JournalArgs(PageArgs):
     end = fields.Date(data_key="to", metadata={"description": "last day (YYYY-MM-DD)"})
 
 
-class Posting(Out):
-    account = fields.String(required=True)
-    account_name = fields.String(required=True)
-    fund = fields.String(required=True)
-    amount = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
-
-
-class Transaction(Out):
-    id = fields.Integer(required=True)
-    seq = fields.Integer(required=True)
-    date = fields.Date(required=True)
-    doc_ref = fields.String(required=True)
-    description = fields.String(required=True)
-    source = fields.String(required=True)
-    created_by = fields.String(required=True)
-    created_at = fields.String(required=True)
-    reverses_id = fields.Integer(required=True, allow_none=True)
-    reversed_by = fields.Integer(required=True, allow_none=True)
-    hash = fields.String(required=True)
-    postings = fields.List(fields.Nested(Posting), required=True)
+Posting = out_of(PostingRow, "Posting")
+Transaction = out_of(TxRow, "Transaction", postings=fields.List(fields.Nested(Posting), required=True))
 
 
 TransactionPage = paged(Transaction, "TransactionPage")

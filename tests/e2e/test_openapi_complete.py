@@ -1,0 +1,51 @@
+"""The OpenAPI document stays as complete as it was before the response schemas were generated from the
+core's dataclasses (issue 25): every path, operation, parameter, response and component of the document
+of that day (``tests/data/openapi-before-issue-25.json``) is still there with every word it had — type,
+format, nullability, bounds, required fields and descriptions. New words may be added, none lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ledger.db import Database
+from web.app import create_app
+
+BEFORE = Path(__file__).parents[1] / "data" / "openapi-before-issue-25.json"
+
+
+def missing(old, new, where: str = "") -> list[str]:
+    """What ``old`` says that ``new`` does not: dict keys recursively, lists and scalars whole."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [m for k, v in old.items()
+                for m in ([f"{where}/{k}: gone"] if k not in new else missing(v, new[k], f"{where}/{k}"))]
+    if isinstance(old, list) and isinstance(new, list) and all(isinstance(x, str) for x in old + new):
+        return [f"{where}: lost {sorted(set(old) - set(new))}"] if set(old) - set(new) else []
+    return [] if old == new else [f"{where}: {old!r} became {new!r}"]
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory):
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('openapi') / 'quy.sqlite3'}")
+    yield create_app(db, {"SECRET_KEY": "test", "TESTING": True}).test_client().get("/api/v1/openapi.json").get_json()
+    db.dispose()
+
+
+def test_the_api_document_says_everything_it_said_before(spec):
+    before = json.loads(BEFORE.read_text())
+    gaps = missing(before, spec)
+    assert not gaps, f"{len(gaps)} things the API document no longer says:\n" + "\n".join(gaps[:40])
+
+
+def test_the_comparison_sees_a_lost_word():
+    before = {"components": {"schemas": {"Donor": {"properties": {"total": {"type": "integer",
+                                                                             "description": "their sum"}},
+                                                   "required": ["id", "total"]}}}}
+    assert missing(before, before) == []
+    lost = {"components": {"schemas": {"Donor": {"properties": {"total": {"type": "integer"}},
+                                                 "required": ["id"]}}}}
+    assert missing(before, lost) == ["/components/schemas/Donor/properties/total/description: gone",
+                                     "/components/schemas/Donor/required: lost ['total']"]
+    assert missing({"a": {"nullable": True}}, {"a": {"nullable": False}}) == ["/a/nullable: True became False"]
