@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import schema as s
 from ledger.balances import FundBalance, add_figures, fund_figures, subtree
+from ledger.described import described
 
 from .beancount import ALL_TIME, Period
 from .statements import pair_movements
@@ -28,7 +29,7 @@ class OrgFigures:
     name: str
     level: str
     dissolved_on: str | None
-    opening: int  # net assets (the funds' balances) at the start
+    opening: int = described("net assets at the start")  # net assets (the funds' balances) at the start
     donations: int  # money and in kind, net of reversals (711)
     interest: int
     other_income: int
@@ -36,8 +37,8 @@ class OrgFigures:
     awards: int
     management: int
     other_expense: int
-    transfers_in: int  # from other organizations (7118)
-    transfers_out: int  # to other organizations (8118)
+    transfers_in: int = described("from other organizations")  # from other organizations (7118)
+    transfers_out: int = described("to other organizations")  # to other organizations (8118)
     reserved_change: int  # awards approved, not yet paid: closing less opening (still in the balance)
     closing: int
     principal: int
@@ -56,7 +57,8 @@ class Consolidated:
     org: str
     period: Period
     rows: list[OrgFigures]
-    eliminated: int  # money moved between organizations of the subtree in the period
+    # money moved between organizations of the subtree in the period
+    eliminated: int = described("moved between organizations inside")
     total: OrgFigures = field(default=None)  # type: ignore[assignment]
     funds: FundBalance = field(default=None)  # type: ignore[assignment]
 

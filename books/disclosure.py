@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import disbursements
 from ledger import schema as s
+from ledger.described import described
 from ledger.errors import InvalidInput
 
 from .beancount import Period
@@ -44,7 +45,7 @@ def period_of(year: int, quarter: int | None = None) -> tuple[Period, str]:
 
 @dataclass(frozen=True)
 class DonorLine:
-    name: str
+    name: str = described("Nhà hảo tâm ẩn danh for an anonymous donor")
     gifts: int
     amount: int  # money and goods at their value, net of reversals
 
@@ -58,10 +59,13 @@ class FundLine:
     name: str
     opening: int
     receipts: int
-    spending: int  # paid or handed over in the period: an approved, unpaid award is not spent
-    closing: int
-    reserved: int  # approved, not yet paid at the period's end: still in the closing balance
-    earmarked_received: int  # held for named recipients: not the fund's receipt, not in its balance
+    # paid or handed over in the period: an approved, unpaid award is not spent
+    spending: int = described("paid in the period (approved, unpaid awards are not)")
+    closing: int = described("opening + receipts − spending")
+    # approved, not yet paid at the period's end: still in the closing balance
+    reserved: int = described("approved awards unpaid at the end")
+    # held for named recipients: not the fund's receipt, not in its balance
+    earmarked_received: int = described("held for named recipients: not in receipts or balance")
     earmarked_paid: int
 
 
@@ -74,7 +78,7 @@ class Disclosure:
     donors: list[DonorLine]
     donations: int
     in_kind: int
-    earmarked: int
+    earmarked: int = described("gifts for named recipients (in donations)")
     awards: list[disbursements.AwardRow]
     funds: list[FundLine]
     opening: int  # the funds' balances at the start, summed

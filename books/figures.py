@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from ledger import disbursements
 from ledger import schema as s
 from ledger.balances import subtree
+from ledger.described import described
 from ledger.errors import InvalidInput
 
 from .beancount import Period
@@ -38,7 +39,7 @@ def half_year(year: int, half: int | None) -> tuple[Period, str]:
 @dataclass(frozen=True)
 class ProgramFigure:
     name: str
-    count: int
+    count: int = described("awards (lượt)")
     amount: int
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import schema as s
 from ledger.balances import FundBalance, Movement, fund_figures, movements, sums, total
+from ledger.described import described
 from ledger.errors import NotFound
 from ledger.queries import MonthRow
 
@@ -43,10 +44,10 @@ class TrialRow:
     code: str
     name: str
     kind: str
-    fund: str  # "" on an account's total over its funds
-    opening: int
+    fund: str = described("empty on a row that adds up the funds")  # "" on an account's total over its funds
+    opening: int = described("debit positive, credit negative")
     debit: int
-    credit: int
+    credit: int = described("the period's credits, as a positive number")
     closing: int
 
 
@@ -161,7 +162,7 @@ def _moved_inside(conn: Connection, org_ids: list[int], period: Period) -> tuple
 class ProgramLine:
     code: str
     name: str
-    count: int
+    count: int = described("awards (lượt)")
     amount: int
 
 
@@ -203,22 +204,26 @@ class FundStatement:
     name: str
     period: Period
     opening: FundBalance
-    donations: int  # money given (cash, transfer, pledges booked), net of reversals
+    # money given (cash, transfer, pledges booked), net of reversals
+    donations: int = described("money given, net of reversals")
     donations_in_kind: int
     interest: int
     other_income: int
-    capital: int  # straight to the fund's capital: gifts to principal, opening balances, transfers
+    capital: int = described("straight to the fund's capital: gifts to principal, opening balances, transfers")
     awards: int
     management: int
     other_expense: int
-    reserved_change: int  # awards approved and not yet paid: closing less opening (still in the balance)
+    # awards approved and not yet paid: closing less opening (still in the balance)
+    reserved_change: int = described("approved, unpaid awards: closing less opening (still in the balance)")
     closing: FundBalance
     earmarked_received: int  # held for named recipients (3381): not the fund's own money
     earmarked_paid: int
-    programs: list[ProgramLine]  # awards paid in the period, by program
-    receipts: int = 0  # donations, in kind, interest, other income and capital
-    awards_paid: int = 0  # awards paid or handed over in the period: awards less reserved_change
-    payments: int = 0  # awards paid, management and other expenses
+    programs: list[ProgramLine] = described("awards paid in the period, by program")
+    receipts: int = described("donations, in kind, interest, other income and capital", default=0)
+    # awards paid or handed over in the period: awards less reserved_change
+    awards_paid: int = described("awards paid or handed over in the period (approved, unpaid ones are not)", default=0)
+    # awards paid, management and other expenses
+    payments: int = described("awards paid, management, other: opening + receipts − payments = closing", default=0)
 
     def as_dict(self) -> dict:
         d = asdict(self)

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import schema as s
+from .described import described
 
 NON_CASH_ROLES = ("pledge_receivable", "goods")
 #: Money the fund owns but cannot pay out until a term deposit is settled or withdrawn.
@@ -55,14 +56,15 @@ LIQUID_ROLES = ("cash", "bank")
 class FundBalance:
     """A fund's figures at a date (all integer đồng)."""
 
-    holdings: int
-    liabilities: int
-    balance: int
-    principal: int
-    reserved: int
-    non_cash: int
-    spendable: int
-    not_liquid: int = 0  # term deposits and their accrued interest beyond the principal
+    holdings: int = described("assets held")
+    liabilities: int = described("what the fund owes (e.g. earmarked money)")
+    balance: int = described("net assets: holdings − liabilities")
+    principal: int = described("protected principal (3531)")
+    reserved: int = described("held by approved, unpaid awards")
+    non_cash: int = described("pledges and goods")
+    spendable: int = described("balance − principal − reserved − non_cash − not_liquid")
+    not_liquid: int = described(
+        "term deposits and accrued interest beyond the principal: not payable until settled", default=0)
 
 
 def fund_figures(rows: Iterable[tuple[str, str | None, int]], *, reserved: int = 0) -> FundBalance:

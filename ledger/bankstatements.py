@@ -45,6 +45,7 @@ from . import bankformats
 from . import schema as s
 from .banklines import StatementLine, _err, _in_range, _LineProblem
 from .clock import now_iso
+from .described import described
 from .errors import Conflict, ImportFailed, InvalidInput, LedgerError, NotFound, StatementUnbalanced
 from .money import format_vnd
 from .names import fold
@@ -944,7 +945,7 @@ class StoredLine:
     line_no: int
     date: date
     bank_ref: str
-    amount: int
+    amount: int = described("signed whole đồng (money in positive), ASCII digits with an optional leading minus")
     memo: str
     balance: int | None
 

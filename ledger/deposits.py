@@ -34,6 +34,7 @@ from . import interest as ir
 from . import schema as s
 from .clock import business_date, check_business_date, now_iso
 from .clock import today as clock_today
+from .described import described
 from .errors import Conflict, InsufficientFunds, InvalidInput, NotFound
 from .journal import Entry, Line, post, take_turn
 from .money import parse_amount, split_by_shares
@@ -548,21 +549,26 @@ class RegisterRow:
     contract_no: str
     bank: str
     bank_account: str
-    principal: int  # on deposit that day (the opening principal less withdrawals until then)
-    rate_ppm: int
+    # on deposit that day (the opening principal less withdrawals until then)
+    principal: int = described("on deposit that day")
+    rate_ppm: int = described("the rate in parts per million")
     start: date
     maturity: date
     pays: str
     rollover: str
-    state: str  # open, matured (not yet settled), closed
-    earned: int  # interest earned from the start through that day at the term rate (to maturity at most);
-    #              once settled, the settled figure (the bank's, when it differed)
-    accrued: int  # interest booked as receivable for it (1381) through that day
-    interest: int  # the whole term's interest on what is on deposit: at the term rate plus the differences
-    #                booked to the bank's figures; once settled, the settled figure
+    state: str = described("open, matured (to settle) or closed")
+    # interest earned from the start through that day at the term rate (to maturity at most);
+    # once settled, the settled figure (the bank's, when it differed)
+    earned: int = described("interest earned through that day")
+    # interest booked as receivable for it (1381) through that day
+    accrued: int = described("booked as receivable (1381)")
+    # the whole term's interest on what is on deposit: at the term rate plus the differences
+    # booked to the bank's figures; once settled, the settled figure
+    interest: int = described("the whole term's interest; once settled, the settled figure (the bank's)")
     owners: tuple[tuple[str, int], ...]  # fund code → its part of the principal
     rolled_from: str | None = None
-    adjusted: int = 0  # differences booked to the bank's figures through that day ("Chênh lệch lãi theo ngân hàng")
+    # differences booked to the bank's figures through that day ("Chênh lệch lãi theo ngân hàng")
+    adjusted: int = described("differences booked to the bank's figures (Chênh lệch lãi theo ngân hàng)", default=0)
 
     @property
     def days_left(self) -> int:
@@ -625,9 +631,11 @@ def register(conn: Connection, org_id: int, as_of: date, *, ids: list[int] | Non
 class InterestRow:
     fund: str
     fund_name: str
-    accrued: int  # month-end accruals (less reversals of withdrawn parts)
-    received: int  # booked when the bank paid: monthly payments, settlement stubs, demand interest
-    adjusted: int  # differences booked to the bank's figures
+    # month-end accruals (less reversals of withdrawn parts)
+    accrued: int = described("month-end accruals less reversals")
+    # booked when the bank paid: monthly payments, settlement stubs, demand interest
+    received: int = described("paid by the bank (monthly, at maturity, demand interest), less what it took back")
+    adjusted: int = described("the bank's figures booked during a term")  # differences booked to the bank's figures
     total: int
 
 
@@ -687,8 +695,8 @@ class BankAccount:
     bank_bin: str | None
     account_no: str | None
     balance: int
-    funds: tuple[tuple[str, int], ...]
-    deposits: int
+    funds: tuple[tuple[str, int], ...] = described("who owns the money")
+    deposits: int = described("term deposits opened from it, running")
     on_deposit: int
 
 

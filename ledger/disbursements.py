@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection
 from . import balances, documents
 from . import schema as s
 from .clock import business_date, now_iso, parse_date, today
+from .described import described
 from .donations import loose_key
 from .errors import Conflict, ImportFailed, InsufficientFunds, InvalidInput, NotAllowed, NotFound
 from .importer import read_rows
@@ -910,7 +911,7 @@ def _cell(v: Any) -> str:
 class AwardRow:
     program: str
     program_name: str
-    count: int  # "lượt": one per award paid or handed over
+    count: int = described("awards (lượt)")  # "lượt": one per award paid or handed over
     amount: int
     cash_count: int
     cash_amount: int
@@ -943,7 +944,7 @@ def awards(conn: Connection, org_id: int, start: date, end: date) -> list[AwardR
 class RegisterBatch:
     id: int
     title: str
-    state: str
+    state: str = described("draft, submitted, approved or closed")
     prepared_by: str
     decision: str | None
     approved_on: date | None
@@ -951,7 +952,8 @@ class RegisterBatch:
     total: int
     paid: int
     cancelled: int
-    votes: tuple[tuple[str, str, str, str], ...]  # (member, vote, at, comment) of the deciding round
+    # (member, vote, at, comment) of the deciding round
+    votes: tuple[tuple[str, str, str, str], ...] = described("of the last round")
 
 
 def register(conn: Connection, org_id: int, *, state: str | None = None) -> list[RegisterBatch]:
@@ -1026,7 +1028,7 @@ class BatchLine:
     item_description: str | None
     item_quantity: int | None
     reason: str
-    state: str
+    state: str = described("open, paid or cancelled")
     method: str | None
     paid_on: date | None
     voucher: str | None

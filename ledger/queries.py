@@ -350,13 +350,13 @@ class GoldBookRow:
     or e-mail, ever."""
 
     id: int
-    entry_no: int
+    entry_no: int = described("its number in the book")
     date: date
-    name: str
+    name: str = described("as the donor agreed to appear")
     fund: str
     campaign: str | None
     kind: str
-    amount: int | None  # None when the donor asked to hide it
+    amount: int | None = described("none when hidden")  # None when the donor asked to hide it
     item: str | None
     message: str
     donation_id: int

@@ -20,6 +20,7 @@ from ledger import documents, orgs
 from ledger import schema as s
 from ledger.bankmatches import pledge_reference
 from ledger.db import Database
+from ledger.described import described
 from ledger.donations import campaign_id_by_code, pledge_outstanding
 from ledger.errors import InvalidInput, NotFound
 
@@ -111,7 +112,7 @@ class Verification:
     amount: int
     fund: str
     organization: str
-    donor: str | None  # only if the donor agreed to be named publicly
+    donor: str | None = described("only if the donor agreed to be named publicly")
     void: bool
     replaced_by: str | None
     first_print_sha256: str | None
@@ -147,13 +148,17 @@ class FundQR:
     account_code: str
     bank_name: str
     account_no: str
-    payload: str
+    payload: str = described("the EMVCo/NAPAS payload, CRC included")
     svg: str
     amount: int | None
     purpose: str
-    reference: str | None = None
-    purpose_shortened: bool = False  # the memo was longer than MAX_PURPOSE and was cut at a word boundary
-    purpose_replaced: bool = False  # the memo held nothing a bank app shows: the default took its place
+    reference: str | None = described("the reference label (tag 62/05)", default=None)
+    # the memo was longer than MAX_PURPOSE and was cut at a word boundary
+    purpose_shortened: bool = described(
+        "the description was longer than 50 characters and was cut at the last whole word", default=False)
+    # the memo held nothing a bank app shows: the default took its place
+    purpose_replaced: bool = described(
+        "the description had no letter or digit: the default (or the reference) took its place", default=False)
 
 
 def _qr(accts: list[dict], account: str | None, *, amount: int | None, purpose: str | None, fallback: str,

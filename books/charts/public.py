@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import schema as s
+from ledger.described import described
 from ledger.queries import MonthRow
 
 from .style import Chart, empty, horizontal, make, month_label, render, vnd
@@ -49,7 +50,7 @@ def in_out(months: list[MonthRow], year: int) -> Chart:
 @dataclass(frozen=True)
 class ProgramAwards:
     program: str  # the program's name
-    count: int  # "lượt": awards paid or handed over
+    count: int = described("awards (lượt)")  # "lượt": awards paid or handed over
     amount: int  # money and items at their value
 
 

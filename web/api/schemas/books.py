@@ -5,7 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .common import Dong, Out, Strict
+from books import consolidation, disclosure, figures
+from books import statements as st
+from ledger.disbursements import AwardRow
+
+from .common import Dong, Out, Strict, out_of
 from .orgs import Figures
 
 
@@ -34,16 +38,7 @@ class BeancountArgs(StatementArgs):
     subtree = fields.Boolean(load_default=False, metadata={"description": "with every organization beneath"})
 
 
-class TrialRow(Out):
-    org = fields.String(required=True)
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True)
-    fund = fields.String(required=True, metadata={"description": "empty on a row that adds up the funds"})
-    opening = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
-    debit = fields.Integer(required=True)
-    credit = fields.Integer(required=True, metadata={"description": "the period's credits, as a positive number"})
-    closing = fields.Integer(required=True)
+TrialRow = out_of(st.TrialRow, "TrialRow")
 
 
 class TrialBalance(Out):
@@ -55,42 +50,10 @@ class TrialBalance(Out):
     total = fields.Nested(TrialRow, required=True, metadata={"description": "debit equals credit"})
 
 
-class ProgramLine(Out):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    count = fields.Integer(required=True, metadata={"description": "awards (lượt)"})
-    amount = fields.Integer(required=True)
-
-
-class FundStatement(Out):
-    org = fields.String(required=True)
-    fund = fields.String(required=True)
-    name = fields.String(required=True)
-    start = fields.Date(required=True, allow_none=True, data_key="from")
-    end = fields.Date(required=True, allow_none=True, data_key="to")
-    opening = fields.Nested(Figures, required=True)
-    donations = fields.Integer(required=True, metadata={"description": "money given, net of reversals"})
-    donations_in_kind = fields.Integer(required=True)
-    interest = fields.Integer(required=True)
-    other_income = fields.Integer(required=True)
-    capital = fields.Integer(required=True, metadata={"description": "straight to the fund's capital: gifts to "
-                                                                      "principal, opening balances, transfers"})
-    awards = fields.Integer(required=True)
-    management = fields.Integer(required=True)
-    other_expense = fields.Integer(required=True)
-    reserved_change = fields.Integer(required=True, metadata={"description": "approved, unpaid awards: closing "
-                                                                              "less opening (still in the balance)"})
-    closing = fields.Nested(Figures, required=True)
-    earmarked_received = fields.Integer(required=True)
-    earmarked_paid = fields.Integer(required=True)
-    programs = fields.List(fields.Nested(ProgramLine), required=True,
-                           metadata={"description": "awards paid in the period, by program"})
-    receipts = fields.Integer(required=True, metadata={"description": "donations, in kind, interest, other "
-                                                                       "income and capital"})
-    awards_paid = fields.Integer(required=True, metadata={"description": "awards paid or handed over in the "
-                                                                          "period (approved, unpaid ones are not)"})
-    payments = fields.Integer(required=True, metadata={"description": "awards paid, management, other: "
-                                                                       "opening + receipts − payments = closing"})
+ProgramLine = out_of(st.ProgramLine, "ProgramLine")
+FundStatement = out_of(st.FundStatement, "FundStatement", exclude=("period",),
+                       start=fields.Date(required=True, allow_none=True, data_key="from"),
+                       end=fields.Date(required=True, allow_none=True, data_key="to"))
 
 
 class BeancountImportIn(Strict):
@@ -111,36 +74,15 @@ class BeancountImportResult(Out):
     replayed = fields.Boolean(required=True)
 
 
-class OrgFigures(Out):
-    org = fields.String(required=True)
-    name = fields.String(required=True)
-    level = fields.String(required=True)
-    dissolved_on = fields.String(required=True, allow_none=True)
-    opening = fields.Integer(required=True, metadata={"description": "net assets at the start"})
-    donations = fields.Integer(required=True)
-    interest = fields.Integer(required=True)
-    other_income = fields.Integer(required=True)
-    capital = fields.Integer(required=True)
-    awards = fields.Integer(required=True)
-    management = fields.Integer(required=True)
-    other_expense = fields.Integer(required=True)
-    transfers_in = fields.Integer(required=True, metadata={"description": "from other organizations"})
-    transfers_out = fields.Integer(required=True, metadata={"description": "to other organizations"})
-    reserved_change = fields.Integer(required=True)
-    closing = fields.Integer(required=True)
-    principal = fields.Integer(required=True)
-    reserved = fields.Integer(required=True)
-    spendable = fields.Integer(required=True)
+OrgFigures = out_of(consolidation.OrgFigures, "OrgFigures")
 
 
-class ConsolidatedOut(Out):
-    org = fields.String(required=True)
-    start = fields.Date(required=True, allow_none=True, data_key="from")
-    end = fields.Date(required=True, allow_none=True, data_key="to")
-    rows = fields.List(fields.Nested(OrgFigures), required=True)
-    eliminated = fields.Integer(required=True, metadata={"description": "moved between organizations inside"})
-    total = fields.Nested(OrgFigures, required=True, metadata={"description": "transfers inside eliminated"})
-    funds = fields.Nested(Figures, required=True)
+ConsolidatedOut = out_of(
+    consolidation.Consolidated, "ConsolidatedOut", exclude=("period",),
+    start=fields.Date(required=True, allow_none=True, data_key="from"),
+    end=fields.Date(required=True, allow_none=True, data_key="to"),
+    total=fields.Nested(OrgFigures, required=True, metadata={"description": "transfers inside eliminated"}),
+    funds=fields.Nested(Figures, required=True))
 
 
 class DissolutionIn(Strict):
@@ -189,53 +131,11 @@ class DisclosureArgs(ma.Schema):
     quarter = fields.Integer(validate=validate.Range(min=1, max=4), metadata={"description": "default: the year"})
 
 
-class DonorLine(Out):
-    name = fields.String(required=True, metadata={"description": "Nhà hảo tâm ẩn danh for an anonymous donor"})
-    gifts = fields.Integer(required=True)
-    amount = fields.Integer(required=True)
-
-
-class AwardLine(Out):
-    program = fields.String(required=True)
-    program_name = fields.String(required=True)
-    count = fields.Integer(required=True, metadata={"description": "awards (lượt)"})
-    amount = fields.Integer(required=True)
-
-
-class FundLine(Out):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    opening = fields.Integer(required=True)
-    receipts = fields.Integer(required=True)
-    spending = fields.Integer(required=True, metadata={"description": "paid in the period (approved, unpaid "
-                                                                       "awards are not)"})
-    closing = fields.Integer(required=True, metadata={"description": "opening + receipts − spending"})
-    reserved = fields.Integer(required=True, metadata={"description": "approved awards unpaid at the end"})
-    earmarked_received = fields.Integer(required=True, metadata={"description": "held for named recipients: "
-                                                                                 "not in receipts or balance"})
-    earmarked_paid = fields.Integer(required=True)
-
-
-class DisclosureOut(Out):
-    org = fields.String(required=True)
-    label = fields.String(required=True)
-    donors = fields.List(fields.Nested(DonorLine), required=True)
-    donations = fields.Integer(required=True)
-    in_kind = fields.Integer(required=True)
-    awards = fields.List(fields.Nested(AwardLine), required=True)
-    funds = fields.List(fields.Nested(FundLine), required=True)
-    opening = fields.Integer(required=True)
-    receipts = fields.Integer(required=True)
-    spending = fields.Integer(required=True)
-    closing = fields.Integer(required=True)
-    earmarked = fields.Integer(required=True, metadata={"description": "gifts for named recipients (in donations)"})
-    earmarked_received = fields.Integer(required=True)
-    earmarked_paid = fields.Integer(required=True)
-    year_income = fields.Integer(required=True)
-    management = fields.Integer(required=True)
-    cap_pct = fields.Integer(required=True)
-    cap = fields.Integer(required=True)
-    over_cap = fields.Boolean(required=True)
+DonorLine = out_of(disclosure.DonorLine, "DonorLine")
+AwardLine = out_of(AwardRow, "AwardLine")
+FundLine = out_of(disclosure.FundLine, "FundLine")
+DisclosureOut = out_of(disclosure.Disclosure, "DisclosureOut", exclude=("period", "org_name", "cap_decision"),
+                       over_cap=fields.Boolean(required=True))
 
 
 class FiguresArgs(ma.Schema):
@@ -244,10 +144,7 @@ class FiguresArgs(ma.Schema):
     subtree = fields.Boolean(load_default=True, metadata={"description": "with everything beneath (default)"})
 
 
-class ProgramFigure(Out):
-    name = fields.String(required=True)
-    count = fields.Integer(required=True, metadata={"description": "awards (lượt)"})
-    amount = fields.Integer(required=True)
+ProgramFigure = out_of(figures.ProgramFigure, "ProgramFigure")
 
 
 class FiguresOut(Out):

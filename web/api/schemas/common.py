@@ -112,13 +112,31 @@ class _Model(Out):
         field_obj.load_default = field_obj.dump_default = ma.missing  # a default is the model's, not the API's
 
 
-def out_of(model: type, name: str, *, exclude: tuple[str, ...] = (), **more: fields.Field) -> type[Out]:
+#: the schema generated from a dataclass → the API's named schema of it, so that a dataclass nested in another
+#: is shown by the name the API gave it (``Figures``, not ``FundBalance``)
+_NAMED: dict[type, type] = {}
+
+
+def out_of(model: type, name: str, /, *, exclude: tuple[str, ...] = (), **more: fields.Field) -> type[Out]:
     """The response schema ``name`` generated from the dataclass ``model`` (marshmallow-dataclass): a field
     for each of its fields, in order, typed by its annotation and described by ``ledger.described`` —
     declared once, in the core — less ``exclude``, then the fields in ``more`` (what the API adds)."""
     base = marshmallow_dataclass.class_schema(model, base_schema=_Model)
-    attrs: dict = {**{n: None for n in exclude}, **more}
-    return type(name, (base,), attrs)
+    attrs: dict = {n: f for n, f in ((n, _by_name(f)) for n, f in base._declared_fields.items()) if f}
+    attrs.update({n: None for n in exclude}, **more)
+    schema = type(name, (base,), attrs)
+    _NAMED.setdefault(base, schema)
+    return schema
+
+
+def _by_name(f: fields.Field) -> fields.Field | None:
+    """``f`` again, nesting the named schema of a dataclass that has one (None when nothing changes)."""
+    if isinstance(f, fields.List):
+        inner = _by_name(f.inner)
+        return inner and fields.List(inner, allow_none=f.allow_none, metadata=f.metadata)
+    if isinstance(f, fields.Nested) and f.nested in _NAMED:
+        return fields.Nested(_NAMED[f.nested], allow_none=f.allow_none, metadata=f.metadata)
+    return None
 
 
 # ------------------------------------------------------------------ errors and pages

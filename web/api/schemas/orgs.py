@@ -7,7 +7,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .common import AsOfArgs, Flag, Out, Strict, Text, listed
+from ledger.balances import FundBalance
+
+from .common import AsOfArgs, Flag, Out, Strict, Text, listed, out_of
 
 # ------------------------------------------------------------------ organizations and funds
 
@@ -17,19 +19,9 @@ class FundsArgs(AsOfArgs):
                                   metadata={"description": "include every organization beneath"})
 
 
-def _figures() -> dict[str, fields.Field]:
-    about = {"holdings": "assets held", "liabilities": "what the fund owes (e.g. earmarked money)",
-             "balance": "net assets: holdings − liabilities", "principal": "protected principal (3531)",
-             "reserved": "held by approved, unpaid awards", "non_cash": "pledges and goods",
-             "not_liquid": "term deposits and accrued interest beyond the principal: not payable until settled",
-             "spendable": "balance − principal − reserved − non_cash − not_liquid"}
-    return {k: fields.Integer(required=True, metadata={"description": v}) for k, v in about.items()}
-
-
-Figures = type("Figures", (Out,), _figures())
-Fund = type("Fund", (Out,), {"org": fields.String(required=True), "code": fields.String(required=True),
-                             "name": fields.String(required=True), "kind": fields.String(required=True),
-                             **_figures()})
+Figures = out_of(FundBalance, "Figures")
+Fund = out_of(FundBalance, "Fund", org=fields.String(required=True), code=fields.String(required=True),
+              name=fields.String(required=True), kind=fields.String(required=True))
 
 
 class FundList(Out):
