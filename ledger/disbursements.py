@@ -120,7 +120,7 @@ class RecipientMatch:
     full_name: str
     birth_date: date | None
     school: str
-    why: str  # "same_name" or "similar_name"
+    why: str = described("same_name or similar_name (same birth date)")
 
 
 def possible_duplicate_recipients(conn: Connection, org_id: int, name: str, birth_date: date | None = None, *,

@@ -39,6 +39,16 @@ def test_the_api_document_says_everything_it_said_before(spec):
     assert not gaps, f"{len(gaps)} things the API document no longer says:\n" + "\n".join(gaps[:40])
 
 
+def test_every_shape_has_the_fields_it_had_and_no_more(spec):
+    """A schema generated from a dataclass shows no field the API did not show before (a response carries
+    nothing new, a request accepts nothing new)."""
+    before = json.loads(BEFORE.read_text())["components"]["schemas"]
+    now = spec["components"]["schemas"]
+    grown = {name: sorted(set(now[name].get("properties", {})) - set(old.get("properties", {})))
+             for name, old in before.items() if name in now}
+    assert not {k: v for k, v in grown.items() if v}
+
+
 def test_the_comparison_sees_a_lost_word():
     before = {"components": {"schemas": {"Donor": {"properties": {"total": {"type": "integer",
                                                                              "description": "their sum"}},

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from .common import Out, Strict, paged
+from ledger.audit import AuditRow
+
+from .common import Out, Strict, out_of, paged
 
 # ------------------------------------------------------------------ audit and lock
 
 
-class AuditEntry(Out):
-    id = fields.Integer(required=True)
-    at = fields.String(required=True)
-    actor = fields.String(required=True)
-    via = fields.String(required=True)
-    ip = fields.String(required=True)
-    action = fields.String(required=True)
-    target = fields.String(required=True)
-    details = fields.Dict(keys=fields.String(), required=True)
+AuditEntry = out_of(AuditRow, "AuditEntry")
+
 
 
 AuditPage = paged(AuditEntry, "AuditPage")

@@ -7,7 +7,10 @@ import re
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .common import Dong, Id, Out, PageArgs, PageMeta, Strict, Text
+from ledger.bankstatements import StoredLine
+from ledger.matching import Target
+
+from .common import Dong, Id, Out, PageArgs, PageMeta, Strict, Text, out_of
 
 _SIGNED = {"description": "signed whole đồng (money in positive), ASCII digits with an optional leading minus"}
 
@@ -58,11 +61,8 @@ class LineArgs(PageArgs):
     state = fields.String(load_default="unmatched", validate=validate.OneOf(("unmatched", "all")))
 
 
-class TargetOut(Out):
-    kind = fields.String(required=True)
-    id = fields.Integer(required=True)
-    label = fields.String(required=True)
-    score = fields.Float(required=True)
+TargetOut = out_of(Target, "TargetOut")
+
 
 
 class ProposalOut(Out):
@@ -74,16 +74,9 @@ class ProposalOut(Out):
     explanation = fields.List(fields.String(), required=True, metadata={"description": "why, in Vietnamese"})
 
 
-class BankLineOut(Out):
-    id = fields.Integer(required=True)
-    statement_id = fields.Integer(required=True)
-    line_no = fields.Integer(required=True)
-    date = fields.Date(required=True)
-    bank_ref = fields.String(required=True)
-    amount = fields.Integer(required=True, metadata=_SIGNED)
-    memo = fields.String(required=True)
-    matched = fields.Boolean(required=True)
-    proposal = fields.Nested(ProposalOut, required=True)
+BankLineOut = out_of(StoredLine, "BankLineOut", exclude=("balance",), matched=fields.Boolean(required=True),
+                     proposal=fields.Nested(ProposalOut, required=True))
+
 
 
 class BankLineList(PageMeta):

@@ -132,9 +132,10 @@ class DisclosureArgs(ma.Schema):
 
 
 DonorLine = out_of(disclosure.DonorLine, "DonorLine")
-AwardLine = out_of(AwardRow, "AwardLine")
+AwardLine = out_of(AwardRow, "AwardLine", exclude=("cash_count", "cash_amount", "in_kind_count", "in_kind_amount"))
 FundLine = out_of(disclosure.FundLine, "FundLine")
 DisclosureOut = out_of(disclosure.Disclosure, "DisclosureOut", exclude=("period", "org_name", "cap_decision"),
+                       awards=fields.List(fields.Nested(AwardLine), required=True),
                        over_cap=fields.Boolean(required=True))
 
 

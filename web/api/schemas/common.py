@@ -120,11 +120,14 @@ _NAMED: dict[type, type] = {}
 def out_of(model: type, name: str, /, *, exclude: tuple[str, ...] = (), **more: fields.Field) -> type[Out]:
     """The response schema ``name`` generated from the dataclass ``model`` (marshmallow-dataclass): a field
     for each of its fields, in order, typed by its annotation and described by ``ledger.described`` —
-    declared once, in the core — less ``exclude``, then the fields in ``more`` (what the API adds)."""
+    declared once, in the core — less ``exclude``, then the fields in ``more``: what the API adds, or shows
+    otherwise (a field of ``more`` that takes a dataclass field's place keeps its description)."""
     base = marshmallow_dataclass.class_schema(model, base_schema=_Model)
-    attrs: dict = {n: f for n, f in ((n, _by_name(f)) for n, f in base._declared_fields.items()) if f}
-    attrs.update({n: None for n in exclude}, **more)
-    schema = type(name, (base,), attrs)
+    attrs = {n: _by_name(f) or f for n, f in base._declared_fields.items() if n not in exclude}
+    for n, f in more.items():  # an API field in a dataclass field's place keeps its words
+        if n in attrs:
+            f.metadata = {**attrs[n].metadata, **f.metadata}
+    schema = type(name, (_Model,), {**attrs, **more})
     _NAMED.setdefault(base, schema)
     return schema
 

@@ -7,9 +7,11 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ledger import deposits
 from ledger.money import MAX_AMOUNT
+from ledger.principal import Decision
 
-from .common import Dong, Out, Strict, Text, listed
+from .common import Dong, Out, Strict, Text, listed, out_of
 
 # ------------------------------------------------------------------ term deposits
 
@@ -61,27 +63,9 @@ class DepositEvent(Out):
     tx_id = fields.Integer(required=True, allow_none=True)
 
 
-class DepositRow(Out):
-    id = fields.Integer(required=True)
-    contract_no = fields.String(required=True)
-    bank = fields.String(required=True)
-    bank_account = fields.String(required=True)
-    principal = fields.Integer(required=True, metadata={"description": "on deposit that day"})
-    rate = fields.String(required=True, metadata={"description": "e.g. 4,7%"})
-    rate_ppm = fields.Integer(required=True, metadata={"description": "the rate in parts per million"})
-    start = fields.Date(required=True)
-    maturity = fields.Date(required=True)
-    pays = fields.String(required=True)
-    rollover = fields.String(required=True)
-    state = fields.String(required=True, metadata={"description": "open, matured (to settle) or closed"})
-    earned = fields.Integer(required=True, metadata={"description": "interest earned through that day"})
-    accrued = fields.Integer(required=True, metadata={"description": "booked as receivable (1381)"})
-    interest = fields.Integer(required=True, metadata={"description": "the whole term's interest; once settled, "
-                                                        "the settled figure (the bank's)"})
-    adjusted = fields.Integer(required=True, metadata={"description": "differences booked to the bank's figures "
-                                                       "(Chênh lệch lãi theo ngân hàng)"})
-    owners = fields.List(fields.Nested(FundAmount), required=True)
-    rolled_from = fields.String(required=True, allow_none=True)
+DepositRow = out_of(deposits.RegisterRow, "DepositRow",
+                    rate=fields.String(required=True, metadata={"description": "e.g. 4,7%"}),
+                    owners=fields.List(fields.Nested(FundAmount), required=True))
 
 
 class DepositDetail(DepositRow):
@@ -175,14 +159,7 @@ class AdjustResult(Out):
     replayed = fields.Boolean()
 
 
-class InterestRow(Out):
-    fund = fields.String(required=True)
-    fund_name = fields.String(required=True)
-    accrued = fields.Integer(required=True, metadata={"description": "month-end accruals less reversals"})
-    received = fields.Integer(required=True, metadata={"description": "paid by the bank (monthly, at maturity, "
-                                                                      "demand interest), less what it took back"})
-    adjusted = fields.Integer(required=True, metadata={"description": "the bank's figures booked during a term"})
-    total = fields.Integer(required=True)
+InterestRow = out_of(deposits.InterestRow, "InterestRow")
 
 
 class InterestReport(Out):
@@ -192,16 +169,7 @@ class InterestReport(Out):
     total = fields.Integer(required=True)
 
 
-class BankAccount(Out):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    bank_name = fields.String(required=True, allow_none=True)
-    bank_bin = fields.String(required=True, allow_none=True)
-    account_no = fields.String(required=True, allow_none=True)
-    balance = fields.Integer(required=True)
-    funds = fields.List(fields.Nested(FundAmount), required=True, metadata={"description": "who owns the money"})
-    deposits = fields.Integer(required=True, metadata={"description": "term deposits opened from it, running"})
-    on_deposit = fields.Integer(required=True)
+BankAccount = out_of(deposits.BankAccount, "BankAccount", funds=fields.List(fields.Nested(FundAmount), required=True))
 
 
 BankAccountList = listed(BankAccount, "BankAccountList")
@@ -217,17 +185,7 @@ class PrincipalDecisionIn(Strict):
     reason = Text(1000, min_length=1, required=True)
 
 
-class PrincipalDecision(Out):
-    id = fields.Integer(required=True)
-    number = fields.String(required=True)
-    decided_on = fields.Date(required=True)
-    fund = fields.String(required=True)
-    direction = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    reason = fields.String(required=True)
-    recorded_by = fields.String(required=True)
-    recorded_at = fields.String(required=True)
-    tx_id = fields.Integer(required=True)
+PrincipalDecision = out_of(Decision, "PrincipalDecision")
 
 
 PrincipalDecisionList = listed(PrincipalDecision, "PrincipalDecisionList")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .common import Dong, Flag, Id, Out, PageArgs, RecipientRef, Strict, Text, listed, paged
+from ledger import disbursements as d
+from ledger.stipends import CommitmentRow
+
+from .common import Dong, Flag, Id, Out, PageArgs, RecipientRef, Strict, Text, listed, out_of, paged
 
 # ------------------------------------------------------------------ disbursements
 
@@ -28,10 +31,8 @@ class RecipientIn(Strict):
                              validate=validate.Length(max=20))
 
 
-class RecipientMatchOut(Out):
-    id = fields.Integer(required=True)
-    full_name = fields.String(required=True)
-    why = fields.String(required=True, metadata={"description": "same_name or similar_name (same birth date)"})
+RecipientMatchOut = out_of(d.RecipientMatch, "RecipientMatchOut", exclude=("birth_date", "school"))
+
 
 
 class RecipientCreated(Out):
@@ -122,38 +123,16 @@ class BatchVoteOut(Out):
     comment = fields.String(required=True)
 
 
-class BatchSummary(Out):
-    id = fields.Integer(required=True)
-    title = fields.String(required=True)
-    state = fields.String(required=True, metadata={"description": "draft, submitted, approved or closed"})
-    prepared_by = fields.String(required=True)
-    decision = fields.String(required=True, allow_none=True)
-    approved_on = fields.Date(required=True, allow_none=True)
-    lines = fields.Integer(required=True)
-    total = fields.Integer(required=True)
-    paid = fields.Integer(required=True)
-    cancelled = fields.Integer(required=True)
-    votes = fields.List(fields.Nested(BatchVoteOut), required=True, metadata={"description": "of the last round"})
+BatchSummary = out_of(d.RegisterBatch, "BatchSummary",
+                      votes=fields.List(fields.Nested(BatchVoteOut), required=True))
+
 
 
 BatchList = listed(BatchSummary, "BatchList")
 
 
-class BatchLineOut(Out):
-    line_no = fields.Integer(required=True)
-    recipient_id = fields.Integer(required=True)
-    recipient = fields.String(required=True)
-    program = fields.String(required=True)
-    fund = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    item_description = fields.String(required=True, allow_none=True)
-    item_quantity = fields.Integer(required=True, allow_none=True)
-    reason = fields.String(required=True)
-    state = fields.String(required=True, metadata={"description": "open, paid or cancelled"})
-    method = fields.String(required=True, allow_none=True)
-    paid_on = fields.Date(required=True, allow_none=True)
-    voucher = fields.String(required=True, allow_none=True)
-    cancel_reason = fields.String(required=True)
+BatchLineOut = out_of(d.BatchLine, "BatchLineOut", exclude=("birth_date", "school", "grade"))
+
 
 
 class BatchDetail(BatchSummary):
@@ -217,15 +196,8 @@ class CancelResult(Out):
     replayed = fields.Boolean()
 
 
-class AwardRowOut(Out):
-    program = fields.String(required=True)
-    program_name = fields.String(required=True)
-    count = fields.Integer(required=True, metadata={"description": "awards (lượt)"})
-    amount = fields.Integer(required=True)
-    cash_count = fields.Integer(required=True)
-    cash_amount = fields.Integer(required=True)
-    in_kind_count = fields.Integer(required=True)
-    in_kind_amount = fields.Integer(required=True)
+AwardRowOut = out_of(d.AwardRow, "AwardRowOut")
+
 
 
 class AwardsReport(Out):
@@ -236,12 +208,8 @@ class AwardsReport(Out):
     amount = fields.Integer(required=True)
 
 
-class ReservationOut(Out):
-    fund = fields.String(required=True)
-    fund_name = fields.String(required=True)
-    reserved = fields.Integer(required=True)
-    lines = fields.Integer(required=True)
-    batches = fields.Integer(required=True)
+ReservationOut = out_of(d.Reservation, "ReservationOut")
+
 
 
 ReservationList = listed(ReservationOut, "ReservationList")
@@ -268,21 +236,8 @@ class MonthIn(Strict):
     month = Text(10, min_length=7, required=True, metadata={"description": "2025-09"})
 
 
-class Commitment(Out):
-    id = fields.Integer(required=True)
-    recipient = fields.String(required=True)
-    program = fields.String(required=True)
-    fund = fields.String(required=True)
-    monthly_amount = fields.Integer(required=True)
-    first_month = fields.Date(required=True)
-    last_month = fields.Date(required=True)
-    state = fields.String(required=True)
-    months = fields.Integer(required=True)
-    committed = fields.Integer(required=True)
-    paid = fields.Integer(required=True)
-    pending = fields.Integer(required=True)
-    remaining = fields.Integer(required=True)
-    handed_from = fields.Integer(required=True, allow_none=True)
+Commitment = out_of(CommitmentRow, "Commitment")
+
 
 
 class CommitmentTotals(Out):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .common import Dong, DongQuery, Out, PageArgs, Strict, Text, paged
+from ledger.queries import GoldBookRow
+from receipts import service
+
+from .common import Dong, DongQuery, Out, PageArgs, Strict, Text, out_of, paged
 
 # ------------------------------------------------------------------ documents and the gold book
 
@@ -60,31 +63,12 @@ class ReissueResult(Out):
     replayed = fields.Boolean(required=True)
 
 
-class Verification(Out):
-    number = fields.String(required=True)
-    date = fields.Date(required=True)
-    amount = fields.Integer(required=True)
-    fund = fields.String(required=True)
-    organization = fields.String(required=True)
-    donor = fields.String(required=True, allow_none=True,
-                          metadata={"description": "only if the donor agreed to be named publicly"})
-    void = fields.Boolean(required=True)
-    replaced_by = fields.String(required=True, allow_none=True)
-    first_print_sha256 = fields.String(required=True, allow_none=True)
+Verification = out_of(service.Verification, "Verification")
 
 
-class GoldBookEntry(Out):
-    id = fields.Integer(required=True)
-    entry_no = fields.Integer(required=True, metadata={"description": "its number in the book"})
-    date = fields.Date(required=True)
-    name = fields.String(required=True, metadata={"description": "as the donor agreed to appear"})
-    fund = fields.String(required=True)
-    campaign = fields.String(required=True, allow_none=True)
-    kind = fields.String(required=True)
-    amount = fields.Integer(required=True, allow_none=True, metadata={"description": "none when hidden"})
-    item = fields.String(required=True, allow_none=True)
-    message = fields.String(required=True)
-    donation_id = fields.Integer(required=True)
+
+GoldBookEntry = out_of(GoldBookRow, "GoldBookEntry")
+
 
 
 GoldBookPage = paged(GoldBookEntry, "GoldBookPage")
@@ -133,19 +117,8 @@ class VietQRArgs(ma.Schema):
     purpose = Text(200, metadata={"description": "transfer description (folded to ASCII)"})
 
 
-class VietQR(Out):
-    fund = fields.String(required=True)
-    fund_name = fields.String(required=True)
-    bank_name = fields.String(required=True)
-    account_no = fields.String(required=True)
-    amount = fields.Integer(required=True, allow_none=True)
-    purpose = fields.String(required=True)
-    reference = fields.String(allow_none=True, metadata={"description": "the reference label (tag 62/05)"})
-    payload = fields.String(required=True, metadata={"description": "the EMVCo/NAPAS payload, CRC included"})
-    purpose_shortened = fields.Boolean(metadata={"description": "the description was longer than 50 characters "
-                                                                "and was cut at the last whole word"})
-    purpose_replaced = fields.Boolean(metadata={"description": "the description had no letter or digit: the "
-                                                               "default (or the reference) took its place"})
+VietQR = out_of(service.FundQR, "VietQR", exclude=("account_code", "svg"))
+
 
 
 class DeskVietQRArgs(ma.Schema):
