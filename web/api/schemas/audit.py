@@ -14,7 +14,6 @@ from .common import Out, Strict, out_of, paged
 AuditEntry = out_of(AuditRow, "AuditEntry")
 
 
-
 AuditPage = paged(AuditEntry, "AuditPage")
 
 

@@ -64,7 +64,6 @@ class LineArgs(PageArgs):
 TargetOut = out_of(Target, "TargetOut")
 
 
-
 class ProposalOut(Out):
     kind = fields.String(required=True, metadata={"description": "pledge, recorded_entry, deposit_interest, "
                                                                  "donor_suggestion or unidentified"})
@@ -76,7 +75,6 @@ class ProposalOut(Out):
 
 BankLineOut = out_of(StoredLine, "BankLineOut", exclude=("balance",), matched=fields.Boolean(required=True),
                      proposal=fields.Nested(ProposalOut, required=True))
-
 
 
 class BankLineList(PageMeta):

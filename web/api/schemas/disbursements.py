@@ -34,7 +34,6 @@ class RecipientIn(Strict):
 RecipientMatchOut = out_of(d.RecipientMatch, "RecipientMatchOut", exclude=("birth_date", "school"))
 
 
-
 class RecipientCreated(Out):
     id = fields.Integer(required=True)
     full_name = fields.String(required=True)
@@ -127,12 +126,10 @@ BatchSummary = out_of(d.RegisterBatch, "BatchSummary",
                       votes=fields.List(fields.Nested(BatchVoteOut), required=True))
 
 
-
 BatchList = listed(BatchSummary, "BatchList")
 
 
 BatchLineOut = out_of(d.BatchLine, "BatchLineOut", exclude=("birth_date", "school", "grade"))
-
 
 
 class BatchDetail(BatchSummary):
@@ -199,7 +196,6 @@ class CancelResult(Out):
 AwardRowOut = out_of(d.AwardRow, "AwardRowOut")
 
 
-
 class AwardsReport(Out):
     start = fields.Date(data_key="from", required=True)
     end = fields.Date(data_key="to", required=True)
@@ -209,7 +205,6 @@ class AwardsReport(Out):
 
 
 ReservationOut = out_of(d.Reservation, "ReservationOut")
-
 
 
 ReservationList = listed(ReservationOut, "ReservationList")
@@ -237,7 +232,6 @@ class MonthIn(Strict):
 
 
 Commitment = out_of(CommitmentRow, "Commitment")
-
 
 
 class CommitmentTotals(Out):

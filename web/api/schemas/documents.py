@@ -66,9 +66,7 @@ class ReissueResult(Out):
 Verification = out_of(service.Verification, "Verification")
 
 
-
 GoldBookEntry = out_of(GoldBookRow, "GoldBookEntry")
-
 
 
 GoldBookPage = paged(GoldBookEntry, "GoldBookPage")
@@ -118,7 +116,6 @@ class VietQRArgs(ma.Schema):
 
 
 VietQR = out_of(service.FundQR, "VietQR", exclude=("account_code", "svg"))
-
 
 
 class DeskVietQRArgs(ma.Schema):
