@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import fields
 
 from ledger.audit import AuditRow
 
-from .common import Out, Strict, out_of, paged
+from .common import Strict, out_of, paged, shape
 
 # ------------------------------------------------------------------ audit and lock
 
@@ -21,6 +23,4 @@ class LockIn(Strict):
     through = fields.Date(required=True, metadata={"description": "lock the books up to this day"})
 
 
-class LockResult(Out):
-    lock_date = fields.Date(required=True)
-    previous = fields.Date(required=True, allow_none=True)
+LockResult = shape("LockResult", lock_date=date, previous=date | None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -10,7 +11,7 @@ from marshmallow import fields, validate
 from ledger.bankstatements import StoredLine
 from ledger.matching import Target
 
-from .common import Dong, Id, Out, PageArgs, PageMeta, Strict, Text, out_of
+from .common import Dong, Id, PageArgs, PageMeta, Strict, Text, out_of, result, shape
 
 _SIGNED = {"description": "signed whole đồng (money in positive), ASCII digits with an optional leading minus"}
 
@@ -40,20 +41,9 @@ class StatementFile(ma.Schema):
                                                "description": "the bank's CSV or XLSX export"})
 
 
-class StatementResult(Out):
-    account = fields.String(required=True)
-    statement_id = fields.Integer(required=True, allow_none=True)
-    imported = fields.Integer(required=True)
-    duplicates = fields.Integer(required=True)
-    opening = fields.Integer(required=True)
-    closing = fields.Integer(required=True)
-    lines_total = fields.Integer(required=True)
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True)
-    profile = fields.String(required=True)
-    balances_from = fields.String(required=True)
-    dry_run = fields.Boolean(required=True)
-    replayed = fields.Boolean(required=True)
+StatementResult = result("StatementResult", account=str, statement_id=int | None, imported=int, duplicates=int,
+                                            opening=int, closing=int, lines_total=int, period_start=date,
+                                            period_end=date, profile=str, balances_from=str, dry_run=bool)
 
 
 class LineArgs(PageArgs):
@@ -64,13 +54,9 @@ class LineArgs(PageArgs):
 TargetOut = out_of(Target, "TargetOut")
 
 
-class ProposalOut(Out):
-    kind = fields.String(required=True, metadata={"description": "pledge, recorded_entry, deposit_interest, "
-                                                                 "donor_suggestion or unidentified"})
-    targets = fields.List(fields.Nested(TargetOut), required=True)
-    score = fields.Float(required=True)
-    automatic = fields.Boolean(required=True)
-    explanation = fields.List(fields.String(), required=True, metadata={"description": "why, in Vietnamese"})
+ProposalOut = shape(
+    "ProposalOut", kind=(str, "pledge, recorded_entry, deposit_interest, donor_suggestion or unidentified"),
+    targets=list[TargetOut], score=float, automatic=bool, explanation=(list[str], "why, in Vietnamese"))
 
 
 BankLineOut = out_of(StoredLine, "BankLineOut", exclude=("balance",), matched=fields.Boolean(required=True),
@@ -107,12 +93,7 @@ class SplitPart(Strict):
     amount = Dong(required=True)
 
 
-class PartOut(Out):
-    fund = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    tx_id = fields.Integer(required=True)
-    donation_id = fields.Integer(required=True)
-    receipt = fields.String(required=True, allow_none=True)
+PartOut = shape("PartOut", fund=str, amount=int, tx_id=int, donation_id=int, receipt=str | None)
 
 
 class UndoIn(Strict):
@@ -120,16 +101,9 @@ class UndoIn(Strict):
     on = fields.Date(metadata={"description": "date of the reversals (default: each reversed entry's own)"})
 
 
-class UndoOut(Out):
-    match_id = fields.Integer(required=True, metadata={"description": "the undo row"})
-    undoes = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={"description": "the kind of the match undone"})
-    line_id = fields.Integer(required=True, allow_none=True)
-    reassigns = fields.Integer(required=True, allow_none=True)
-    reversals = fields.List(fields.Integer(), required=True)
-    voided_documents = fields.List(fields.Integer(), required=True)
-    reason = fields.String(required=True)
-    replayed = fields.Boolean(required=True)
+UndoOut = result("UndoOut", match_id=(int, "the undo row"), undoes=int, kind=(str, "the kind of the match undone"),
+                            line_id=int | None, reassigns=int | None, reversals=list[int], voided_documents=list[int],
+                            reason=str)
 
 
 class ReassignIn(Strict):
@@ -138,16 +112,8 @@ class ReassignIn(Strict):
     on = fields.Date(metadata={"description": "date of the entry (default: today)"})
 
 
-class ReassignOut(Out):
-    match_id = fields.Integer(required=True)
-    reassigns = fields.Integer(required=True)
-    line_id = fields.Integer(required=True)
-    tx_id = fields.Integer(required=True)
-    donation_id = fields.Integer(required=True)
-    receipt = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    donor_id = fields.Integer(required=True)
-    replayed = fields.Boolean(required=True)
+ReassignOut = result("ReassignOut", match_id=int, reassigns=int, line_id=int, tx_id=int, donation_id=int, receipt=str,
+                                    amount=int, donor_id=int)
 
 
 class DefaultFundIn(Strict):
@@ -155,21 +121,11 @@ class DefaultFundIn(Strict):
                 metadata={"description": "the fund code; null: back to the organization's first fund"})
 
 
-class DefaultFundOut(Out):
-    account = fields.String(required=True)
-    default_fund = fields.String(required=True, allow_none=True)
-    replayed = fields.Boolean(required=True)
+DefaultFundOut = result("DefaultFundOut", account=str, default_fund=str | None)
 
 
-class ConfirmOut(Out):
-    match_id = fields.Integer(required=True)
-    line_id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    amount = fields.Integer(required=True, metadata=_SIGNED)
-    tx_id = fields.Integer(required=True)
-    donation_id = fields.Integer(required=True, allow_none=True)
-    receipt = fields.String(required=True, allow_none=True)
-    fund = fields.String(required=True, allow_none=True)
-    account = fields.String(metadata={"description": "kind account: the account the line was booked to"})
-    parts = fields.List(fields.Nested(PartOut), metadata={"description": "kind split: each part"})
-    replayed = fields.Boolean(required=True)
+ConfirmOut = result(
+    "ConfirmOut", match_id=int, line_id=int, kind=str, amount=fields.Integer(required=True, metadata=_SIGNED),
+    tx_id=int, donation_id=int | None, receipt=str | None, fund=str | None,
+    account=fields.String(metadata={"description": "kind account: the account the line was booked to"}),
+    parts=fields.List(fields.Nested(PartOut), metadata={"description": "kind split: each part"}))

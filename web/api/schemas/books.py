@@ -9,7 +9,7 @@ from books import consolidation, disclosure, figures
 from books import statements as st
 from ledger.disbursements import AwardRow
 
-from .common import Dong, Out, Strict, out_of
+from .common import Dong, Strict, out_of, result, shape
 from .orgs import Figures
 
 
@@ -41,13 +41,10 @@ class BeancountArgs(StatementArgs):
 TrialRow = out_of(st.TrialRow, "TrialRow")
 
 
-class TrialBalance(Out):
-    orgs = fields.List(fields.String(), required=True)
-    start = fields.Date(required=True, allow_none=True, data_key="from")
-    end = fields.Date(required=True, allow_none=True, data_key="to")
-    by_fund = fields.Boolean(required=True)
-    rows = fields.List(fields.Nested(TrialRow), required=True)
-    total = fields.Nested(TrialRow, required=True, metadata={"description": "debit equals credit"})
+TrialBalance = shape(
+    "TrialBalance", orgs=list[str], start=fields.Date(required=True, allow_none=True, data_key="from"),
+    end=fields.Date(required=True, allow_none=True, data_key="to"), by_fund=bool, rows=list[TrialRow],
+    total=(TrialRow, "debit equals credit"))
 
 
 ProgramLine = out_of(st.ProgramLine, "ProgramLine")
@@ -65,13 +62,8 @@ class BeancountImportIn(Strict):
     check_only = fields.Boolean(load_default=False, metadata={"description": "check, import nothing"})
 
 
-class BeancountImportResult(Out):
-    org = fields.String(required=True, allow_none=True)
-    funds = fields.Integer(required=True)
-    accounts = fields.Integer(required=True)
-    transactions = fields.Integer(required=True)
-    checked_only = fields.Boolean(required=True)
-    replayed = fields.Boolean(required=True)
+BeancountImportResult = result("BeancountImportResult", org=str | None, funds=int, accounts=int, transactions=int,
+                                                        checked_only=bool)
 
 
 OrgFigures = out_of(consolidation.OrgFigures, "OrgFigures")
@@ -95,15 +87,9 @@ class DissolutionIn(Strict):
                            metadata={"description": "its fund code → this organization's fund code"})
 
 
-class DissolutionOut(Out):
-    id = fields.Integer(allow_none=True)
-    org = fields.String(required=True)
-    successor = fields.String(required=True)
-    date = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    funds = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    children_moved = fields.Integer(required=True)
-    replayed = fields.Boolean(required=True)
+DissolutionOut = result(
+    "DissolutionOut", id=fields.Integer(allow_none=True), org=str, successor=str, date=str, amount=int,
+    funds=fields.Dict(keys=fields.String(), values=fields.Integer(), required=True), children_moved=int)
 
 
 class TransferIn(Strict):
@@ -117,13 +103,8 @@ class TransferIn(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
-class TransferOut(Out):
-    id = fields.Integer(required=True)
-    to = fields.String(required=True, attribute="to")
-    amount = fields.Integer(required=True)
-    from_tx_id = fields.Integer(required=True)
-    to_tx_id = fields.Integer(required=True)
-    replayed = fields.Boolean(required=True)
+TransferOut = result("TransferOut", id=int, to=fields.String(required=True, attribute="to"), amount=int, from_tx_id=int,
+                                    to_tx_id=int)
 
 
 class DisclosureArgs(ma.Schema):
@@ -148,14 +129,6 @@ class FiguresArgs(ma.Schema):
 ProgramFigure = out_of(figures.ProgramFigure, "ProgramFigure")
 
 
-class FiguresOut(Out):
-    org = fields.String(required=True)
-    label = fields.String(required=True)
-    raised = fields.Integer(required=True)
-    award_count = fields.Integer(required=True)
-    award_total = fields.Integer(required=True)
-    awards = fields.List(fields.Nested(ProgramFigure), required=True)
-    funds_held = fields.Integer(required=True)
-    on_deposit = fields.Integer(required=True)
-    interest = fields.Integer(required=True)
-    sentences = fields.List(fields.String(), required=True)
+FiguresOut = shape("FiguresOut", org=str, label=str, raised=int, award_count=int, award_total=int,
+                                 awards=list[ProgramFigure], funds_held=int, on_deposit=int, interest=int,
+                                 sentences=list[str])

@@ -9,6 +9,7 @@ can make the database refuse a row the API accepted.
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import marshmallow as ma
@@ -108,6 +109,8 @@ class _Model(Out):
     field of its dataclass (``X | None`` ones as ``null``), so each is required in the document."""
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        if getattr(field_obj, "as_declared", False):  # a marshmallow field given as is says for itself
+            return
         field_obj.required = True
         field_obj.load_default = field_obj.dump_default = ma.missing  # a default is the model's, not the API's
 
@@ -117,19 +120,57 @@ class _Model(Out):
 _NAMED: dict[type, type] = {}
 
 
-def out_of(model: type, name: str, /, *, exclude: tuple[str, ...] = (), **more: fields.Field) -> type[Out]:
+def out_of(model: type, name: str, /, *, exclude: tuple[str, ...] = (), **more: Any) -> type[Out]:
     """The response schema ``name`` generated from the dataclass ``model`` (marshmallow-dataclass): a field
     for each of its fields, in order, typed by its annotation and described by ``ledger.described`` —
-    declared once, in the core — less ``exclude``, then the fields in ``more``: what the API adds, or shows
-    otherwise (a field of ``more`` that takes a dataclass field's place keeps its description)."""
+    declared once, in the core — less ``exclude``, then the fields in ``more`` (as ``shape`` takes them):
+    what the API adds, or shows otherwise (one in a dataclass field's place keeps its description)."""
     base = marshmallow_dataclass.class_schema(model, base_schema=_Model)
     attrs = {n: _by_name(f) or f for n, f in base._declared_fields.items() if n not in exclude}
-    for n, f in more.items():  # an API field in a dataclass field's place keeps its words
+    for n, kind in more.items():  # an API field in a dataclass field's place keeps its words
+        f = _field(kind)
         if n in attrs:
             f.metadata = {**attrs[n].metadata, **f.metadata}
-    schema = type(name, (_Model,), {**attrs, **more})
+        attrs[n] = f
+    schema = type(name, (_Model,), attrs)
     _NAMED.setdefault(base, schema)
     return schema
+
+
+def shape(name: str, /, **kinds: Any) -> type[Out]:
+    """A response schema declared by its fields' Python types, as a dataclass would (``id=int``,
+    ``receipt=str | None``, ``seq=(int, "position in the hash chain")`` with its description), for what a use
+    case returns as a plain dict; a marshmallow field where a type says too little (a list of a schema).
+    Typed by marshmallow-dataclass, like ``out_of``."""
+    return type(name, (_Model,), {n: _field(k) for n, k in kinds.items()})
+
+
+def _field(kind: Any) -> fields.Field:
+    """A type (a schema, or a list of one, nests it), ``(type, "description")``, or a marshmallow field."""
+    if isinstance(kind, fields.Field):
+        kind.as_declared = True
+        return kind
+    typ, about = kind if isinstance(kind, tuple) else (kind, None)
+    meta = {"metadata": {"description": about}} if about else {}
+    if typing.get_origin(typ) is list and _is_schema(typing.get_args(typ)[0]):
+        return fields.List(fields.Nested(typing.get_args(typ)[0]), required=True, **meta)
+    if _is_schema(typ):
+        return fields.Nested(typ, required=True, **meta)
+    return marshmallow_dataclass.field_for_schema(typ, metadata=meta, base_schema=_Model)
+
+
+def _is_schema(typ: Any) -> bool:
+    return isinstance(typ, type) and issubclass(typ, ma.Schema)
+
+
+def result(name: str, /, **kinds: Any) -> type[Out]:
+    """The ``shape`` of what a POST returns: its fields, then ``replayed`` (``@replayable``)."""
+    return shape(name, **kinds, replayed=REPLAYED)
+
+
+#: ``true`` when an Idempotency-Key replayed an earlier request (the result is the first request's)
+REPLAYED = fields.Boolean(required=True, metadata={"description": "true when an Idempotency-Key replayed an "
+                                                                  "earlier request"})
 
 
 def _by_name(f: fields.Field) -> fields.Field | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -11,7 +12,7 @@ from ledger import deposits
 from ledger.money import MAX_AMOUNT
 from ledger.principal import Decision
 
-from .common import Dong, Out, Strict, Text, listed, out_of
+from .common import Dong, Strict, Text, listed, out_of, result, shape
 
 # ------------------------------------------------------------------ term deposits
 
@@ -40,27 +41,17 @@ class DepositIn(Strict):
                          metadata={"description": "fund code → its part of the principal (they add up to it)"})
 
 
-class DepositCreated(Out):
-    id = fields.Integer(required=True)
-    contract_no = fields.String(required=True)
-    account = fields.String(required=True, metadata={"description": "its own sub-account of 121"})
-    maturity = fields.String(required=True, metadata={"format": "date"})
-    interest = fields.Integer(required=True, metadata={"description": "the whole term's interest at its rate"})
-    tx_id = fields.Integer(required=True)
-    replayed = fields.Boolean()
+DepositCreated = result(
+    "DepositCreated", id=int, contract_no=str, account=(str, "its own sub-account of 121"),
+    maturity=fields.String(required=True, metadata={"format": "date"}),
+    interest=(int, "the whole term's interest at its rate"), tx_id=int)
 
 
-class FundAmount(Out):
-    fund = fields.String(required=True)
-    amount = fields.Integer(required=True)
+FundAmount = shape("FundAmount", fund=str, amount=int)
 
 
-class DepositEvent(Out):
-    kind = fields.String(required=True, metadata={"description": "accrual, payment, settlement, adjustment, "
-                                                                 "withdrawal or reversal"})
-    date = fields.Date(required=True)
-    amount = fields.Integer(required=True)
-    tx_id = fields.Integer(required=True, allow_none=True)
+DepositEvent = shape("DepositEvent", kind=(str, "accrual, payment, settlement, adjustment, withdrawal or reversal"),
+                                     date=date, amount=int, tx_id=int | None)
 
 
 DepositRow = out_of(deposits.RegisterRow, "DepositRow",
@@ -72,40 +63,25 @@ class DepositDetail(DepositRow):
     events = fields.List(fields.Nested(DepositEvent), required=True)
 
 
-class DepositTotals(Out):
-    count = fields.Integer(required=True)
-    principal = fields.Integer(required=True)
-    earned = fields.Integer(required=True)
-    accrued = fields.Integer(required=True)
-    per_fund = fields.List(fields.Nested(FundAmount), required=True)
+DepositTotals = shape("DepositTotals", count=int, principal=int, earned=int, accrued=int, per_fund=list[FundAmount])
 
 
-class DepositList(Out):
-    as_of = fields.Date(required=True)
-    items = fields.List(fields.Nested(DepositRow), required=True)
-    totals = fields.Nested(DepositTotals, required=True)
+DepositList = shape("DepositList", as_of=date, items=list[DepositRow], totals=DepositTotals)
 
 
 class MaturingArgs(ma.Schema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3660))
 
 
-class MaturingList(Out):
-    today = fields.Date(required=True)
-    days = fields.Integer(required=True)
-    items = fields.List(fields.Nested(DepositRow), required=True)
+MaturingList = shape("MaturingList", today=date, days=int, items=list[DepositRow])
 
 
 class AccrueIn(Strict):
     through = fields.Date(required=True, metadata={"description": "book every month end up to this day"})
 
 
-class AccrualResult(Out):
-    through = fields.String(required=True, metadata={"format": "date"})
-    deposits = fields.Integer(required=True)
-    events = fields.Integer(required=True, metadata={"description": "accruals and payments booked now"})
-    amount = fields.Integer(required=True)
-    replayed = fields.Boolean()
+AccrualResult = result("AccrualResult", through=fields.String(required=True, metadata={"format": "date"}), deposits=int,
+                                        events=(int, "accruals and payments booked now"), amount=int)
 
 
 class SettleIn(Strict):
@@ -115,16 +91,10 @@ class SettleIn(Strict):
     reference = Text(80, load_default="", metadata={"description": "the bank's document for that figure"})
 
 
-class SettleResult(Out):
-    id = fields.Integer(required=True)
-    contract_no = fields.String(required=True)
-    principal = fields.Integer(required=True)
-    interest = fields.Integer(required=True, metadata={"description": "the term's interest, as booked in all"})
-    at_settlement = fields.Integer(required=True)
-    adjustment = fields.Integer(required=True)
-    tx_id = fields.Integer(required=True)
-    rolled_into = fields.Nested(DepositCreated, required=True, allow_none=True)
-    replayed = fields.Boolean()
+SettleResult = result(
+    "SettleResult", id=int, contract_no=str, principal=int, interest=(int, "the term's interest, as booked in all"),
+    at_settlement=int, adjustment=int, tx_id=int,
+    rolled_into=fields.Nested(DepositCreated, required=True, allow_none=True))
 
 
 class WithdrawIn(Strict):
@@ -132,15 +102,9 @@ class WithdrawIn(Strict):
     amount = Dong(required=True)
 
 
-class WithdrawResult(Out):
-    id = fields.Integer(required=True)
-    contract_no = fields.String(required=True)
-    withdrawn = fields.Integer(required=True)
-    interest = fields.Integer(required=True, metadata={"description": "demand-rate interest on the withdrawn part"})
-    reversed = fields.Integer(required=True, metadata={"description": "term-rate interest taken back"})
-    remaining = fields.Integer(required=True)
-    closed = fields.Boolean(required=True)
-    replayed = fields.Boolean()
+WithdrawResult = result("WithdrawResult", id=int, contract_no=str, withdrawn=int,
+                                          interest=(int, "demand-rate interest on the withdrawn part"),
+                                          reversed=(int, "term-rate interest taken back"), remaining=int, closed=bool)
 
 
 class AdjustIn(Strict):
@@ -150,23 +114,15 @@ class AdjustIn(Strict):
     reference = Text(80, min_length=1, required=True, metadata={"description": "the bank's document"})
 
 
-class AdjustResult(Out):
-    id = fields.Integer(required=True)
-    contract_no = fields.String(required=True)
-    adjustment = fields.Integer(required=True)
-    reference = fields.String(required=True)
-    tx_id = fields.Integer(required=True)
-    replayed = fields.Boolean()
+AdjustResult = result("AdjustResult", id=int, contract_no=str, adjustment=int, reference=str, tx_id=int)
 
 
 InterestRow = out_of(deposits.InterestRow, "InterestRow")
 
 
-class InterestReport(Out):
-    start = fields.Date(data_key="from", required=True)
-    end = fields.Date(data_key="to", required=True)
-    items = fields.List(fields.Nested(InterestRow), required=True)
-    total = fields.Integer(required=True)
+InterestReport = shape("InterestReport", start=fields.Date(data_key="from", required=True),
+                                         end=fields.Date(data_key="to", required=True), items=list[InterestRow],
+                                         total=int)
 
 
 BankAccount = out_of(deposits.BankAccount, "BankAccount", funds=fields.List(fields.Nested(FundAmount), required=True))
@@ -191,13 +147,7 @@ PrincipalDecision = out_of(Decision, "PrincipalDecision")
 PrincipalDecisionList = listed(PrincipalDecision, "PrincipalDecisionList")
 
 
-class PrincipalDecisionResult(Out):
-    id = fields.Integer(required=True)
-    number = fields.String(required=True)
-    fund = fields.String(required=True)
-    direction = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    decided_on = fields.String(required=True, metadata={"format": "date"})
-    tx_id = fields.Integer(required=True)
-    principal = fields.Integer(required=True, metadata={"description": "the fund's principal after the decision"})
-    replayed = fields.Boolean()
+PrincipalDecisionResult = result(
+    "PrincipalDecisionResult", id=int, number=str, fund=str, direction=str, amount=int,
+    decided_on=fields.String(required=True, metadata={"format": "date"}), tx_id=int,
+    principal=(int, "the fund's principal after the decision"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import fields, validate
 
 from ledger import disbursements as d
 from ledger.stipends import CommitmentRow
 
-from .common import Dong, Flag, Id, Out, PageArgs, RecipientRef, Strict, Text, listed, out_of, paged
+from .common import Dong, Flag, Id, Out, PageArgs, RecipientRef, Strict, Text, listed, out_of, paged, result, shape
 
 # ------------------------------------------------------------------ disbursements
 
@@ -34,22 +36,11 @@ class RecipientIn(Strict):
 RecipientMatchOut = out_of(d.RecipientMatch, "RecipientMatchOut", exclude=("birth_date", "school"))
 
 
-class RecipientCreated(Out):
-    id = fields.Integer(required=True)
-    full_name = fields.String(required=True)
-    possible_duplicates = fields.List(fields.Nested(RecipientMatchOut), required=True)
-    replayed = fields.Boolean()
+RecipientCreated = result("RecipientCreated", id=int, full_name=str, possible_duplicates=list[RecipientMatchOut])
 
 
-class Recipient(Out):
-    id = fields.Integer(required=True)
-    full_name = fields.String(required=True)
-    birth_date = fields.Date(required=True, allow_none=True)
-    gender = fields.String(required=True)
-    school = fields.String(required=True)
-    grade = fields.String(required=True)
-    commune = fields.String(required=True)
-    categories = fields.List(fields.String(), required=True)
+Recipient = shape("Recipient", id=int, full_name=str, birth_date=date | None, gender=str, school=str, grade=str,
+                               commune=str, categories=list[str])
 
 
 RecipientPage = paged(Recipient, "RecipientPage")
@@ -100,26 +91,14 @@ class LinesIn(Strict):
     lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(min=1, max=20000))
 
 
-class BatchCreated(Out):
-    id = fields.Integer(required=True)
-    added = fields.Integer(required=True)
-    recipients_twice = fields.List(fields.Integer(), required=True,
-                                   metadata={"description": "recipients now in the batch more than once"})
-    replayed = fields.Boolean()
+BatchCreated = result("BatchCreated", id=int, added=int,
+                                      recipients_twice=(list[int], "recipients now in the batch more than once"))
 
 
-class LinesAdded(Out):
-    batch_id = fields.Integer(required=True)
-    added = fields.Integer(required=True)
-    recipients_twice = fields.List(fields.Integer(), required=True)
-    replayed = fields.Boolean()
+LinesAdded = result("LinesAdded", batch_id=int, added=int, recipients_twice=list[int])
 
 
-class BatchVoteOut(Out):
-    member = fields.String(required=True)
-    vote = fields.String(required=True)
-    at = fields.String(required=True)
-    comment = fields.String(required=True)
+BatchVoteOut = shape("BatchVoteOut", member=str, vote=str, at=str, comment=str)
 
 
 BatchSummary = out_of(d.RegisterBatch, "BatchSummary",
@@ -138,11 +117,7 @@ class BatchDetail(BatchSummary):
     items = fields.List(fields.Nested(BatchLineOut), required=True)
 
 
-class BatchStep(Out):
-    id = fields.Integer(required=True)
-    state = fields.String(required=True)
-    round = fields.Integer()
-    replayed = fields.Boolean()
+BatchStep = result("BatchStep", id=int, state=str, round=fields.Integer())
 
 
 class VoteIn(Strict):
@@ -151,15 +126,10 @@ class VoteIn(Strict):
     date = fields.Date(metadata={"description": "the decision's date if this approval decides (default: today)"})
 
 
-class VoteResult(Out):
-    id = fields.Integer(required=True)
-    state = fields.String(required=True)
-    counted = fields.Boolean(required=True, metadata={"description": "false: this member already voted this round"})
-    approvals = fields.Integer(required=True)
-    quorum = fields.Integer(required=True)
-    decision = fields.String(metadata={"description": "the decision number, when this approval decided"})
-    tx_id = fields.Integer(allow_none=True)
-    replayed = fields.Boolean()
+VoteResult = result(
+    "VoteResult", id=int, state=str, counted=(bool, "false: this member already voted this round"), approvals=int,
+    quorum=int, decision=fields.String(metadata={"description": "the decision number, when this approval decided"}),
+    tx_id=fields.Integer(allow_none=True))
 
 
 class PayIn(Strict):
@@ -171,13 +141,7 @@ class PayIn(Strict):
     date = fields.Date()
 
 
-class PayResult(Out):
-    id = fields.Integer(required=True)
-    paid = fields.Integer(required=True)
-    amount = fields.Integer(required=True)
-    vouchers = fields.List(fields.String(), required=True)
-    closed = fields.Boolean(required=True)
-    replayed = fields.Boolean()
+PayResult = result("PayResult", id=int, paid=int, amount=int, vouchers=list[str], closed=bool)
 
 
 class CancelIn(Strict):
@@ -185,23 +149,15 @@ class CancelIn(Strict):
     date = fields.Date()
 
 
-class CancelResult(Out):
-    id = fields.Integer(required=True)
-    line = fields.Integer(required=True)
-    released = fields.Integer(required=True)
-    closed = fields.Boolean(required=True)
-    replayed = fields.Boolean()
+CancelResult = result("CancelResult", id=int, line=int, released=int, closed=bool)
 
 
 AwardRowOut = out_of(d.AwardRow, "AwardRowOut")
 
 
-class AwardsReport(Out):
-    start = fields.Date(data_key="from", required=True)
-    end = fields.Date(data_key="to", required=True)
-    items = fields.List(fields.Nested(AwardRowOut), required=True)
-    count = fields.Integer(required=True)
-    amount = fields.Integer(required=True)
+AwardsReport = shape("AwardsReport", start=fields.Date(data_key="from", required=True),
+                                     end=fields.Date(data_key="to", required=True), items=list[AwardRowOut], count=int,
+                                     amount=int)
 
 
 ReservationOut = out_of(d.Reservation, "ReservationOut")
@@ -234,25 +190,15 @@ class MonthIn(Strict):
 Commitment = out_of(CommitmentRow, "Commitment")
 
 
-class CommitmentTotals(Out):
-    committed = fields.Integer(required=True)
-    paid = fields.Integer(required=True)
-    pending = fields.Integer(required=True)
-    remaining = fields.Integer(required=True)
+CommitmentTotals = shape("CommitmentTotals", committed=int, paid=int, pending=int, remaining=int)
 
 
-class CommitmentList(Out):
-    items = fields.List(fields.Nested(Commitment), required=True)
-    total = fields.Nested(CommitmentTotals, required=True)
+CommitmentList = shape("CommitmentList", items=list[Commitment], total=CommitmentTotals)
 
 
-class StipendStep(Out):
-    id = fields.Integer(allow_none=True)
-    action = fields.String()
-    batch_id = fields.Integer(allow_none=True)
-    added = fields.Integer()
-    amount = fields.Integer()
-    replayed = fields.Boolean()
+StipendStep = result("StipendStep", id=fields.Integer(allow_none=True), action=fields.String(),
+                                    batch_id=fields.Integer(allow_none=True), added=fields.Integer(),
+                                    amount=fields.Integer())
 
 
 class QuorumIn(Strict):
@@ -261,7 +207,4 @@ class QuorumIn(Strict):
                                                         "of the council"})
 
 
-class QuorumOut(Out):
-    fund = fields.String(required=True)
-    quorum = fields.Integer(required=True, allow_none=True)
-    replayed = fields.Boolean()
+QuorumOut = result("QuorumOut", fund=str, quorum=int | None)

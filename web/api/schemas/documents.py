@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from ledger.queries import GoldBookRow
 from receipts import service
 
-from .common import Dong, DongQuery, Out, PageArgs, Strict, Text, out_of, paged
+from .common import Dong, DongQuery, PageArgs, Strict, Text, out_of, paged, result, shape
 
 # ------------------------------------------------------------------ documents and the gold book
 
@@ -19,20 +21,10 @@ class ReceiptArgs(PageArgs):
     series = fields.String(load_default="BN", validate=validate.OneOf(("BN", "PC", "QD")))
 
 
-class Receipt(Out):
-    id = fields.Integer(required=True)
-    number = fields.String(required=True, metadata={"description": "e.g. BN/25 0000123"})
-    series = fields.String(required=True)
-    year = fields.Integer(required=True)
-    date = fields.Date(required=True)
-    state = fields.String(required=True, metadata={"description": "issued or void"})
-    donation_id = fields.Integer(required=True, allow_none=True)
-    donor = fields.String(required=True, allow_none=True)
-    fund = fields.String(required=True, allow_none=True)
-    amount = fields.Integer(required=True, allow_none=True)
-    void_reason = fields.String(required=True, allow_none=True)
-    replaces = fields.String(required=True, allow_none=True)
-    replaced_by = fields.String(required=True, allow_none=True)
+Receipt = shape(
+    "Receipt", id=int, number=(str, "e.g. BN/25 0000123"), series=str, year=int, date=date,
+    state=(str, "issued or void"), donation_id=int | None, donor=str | None, fund=str | None, amount=int | None,
+    void_reason=str | None, replaces=str | None, replaced_by=str | None)
 
 
 ReceiptPage = paged(Receipt, "ReceiptPage")
@@ -42,12 +34,7 @@ class VoidIn(Strict):
     reason = Text(900, min_length=1, required=True)
 
 
-class VoidResult(Out):
-    id = fields.Integer(required=True)
-    number = fields.String(required=True)
-    void = fields.Boolean(required=True)
-    reason = fields.String(required=True)
-    replayed = fields.Boolean(required=True)
+VoidResult = result("VoidResult", id=int, number=str, void=bool, reason=str)
 
 
 class ReissueIn(Strict):
@@ -55,12 +42,7 @@ class ReissueIn(Strict):
     date = fields.Date(allow_none=True, metadata={"description": "the replacement's date (default: the original's)"})
 
 
-class ReissueResult(Out):
-    id = fields.Integer(required=True)
-    number = fields.String(required=True)
-    replaces = fields.String(required=True)
-    replaces_id = fields.Integer(required=True)
-    replayed = fields.Boolean(required=True)
+ReissueResult = result("ReissueResult", id=int, number=str, replaces=str, replaces_id=int)
 
 
 Verification = out_of(service.Verification, "Verification")
@@ -72,17 +54,11 @@ GoldBookEntry = out_of(GoldBookRow, "GoldBookEntry")
 GoldBookPage = paged(GoldBookEntry, "GoldBookPage")
 
 
-class GoldBookCreated(Out):
-    id = fields.Integer(required=True)
-    donation_id = fields.Integer(required=True)
-    replayed = fields.Boolean(required=True)
+GoldBookCreated = result("GoldBookCreated", id=int, donation_id=int)
 
 
-class DocumentSettings(Out):
-    gold_book_threshold = fields.Integer(required=True, allow_none=True)
-    signatory_title = fields.String(required=True)
-    signatory_name = fields.String(required=True)
-    treasurer_name = fields.String(required=True)
+DocumentSettings = shape("DocumentSettings", gold_book_threshold=int | None, signatory_title=str, signatory_name=str,
+                                             treasurer_name=str)
 
 
 class DocumentSettingsIn(Strict):
@@ -98,16 +74,8 @@ class PrintJobIn(Strict):
     year = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1900, max=9999))
 
 
-class PrintJob(Out):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    state = fields.String(required=True, metadata={"description": "queued, running, done or failed"})
-    done = fields.Integer(required=True)
-    total = fields.Integer(required=True)
-    percent = fields.Integer(required=True)
-    pages = fields.Integer(required=True, allow_none=True)
-    sha256 = fields.String(required=True, allow_none=True)
-    error = fields.String(required=True, allow_none=True)
+PrintJob = shape("PrintJob", id=int, kind=str, state=(str, "queued, running, done or failed"), done=int, total=int,
+                             percent=int, pages=int | None, sha256=str | None, error=str | None)
 
 
 class VietQRArgs(ma.Schema):

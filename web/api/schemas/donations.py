@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from ledger.queries import CampaignRow, DonationRow, DonorRow, PledgeRow
 
-from .common import Dong, DongQuery, Flag, Id, Out, PageArgs, Strict, Text, listed, out_of, paged
+from .common import Dong, DongQuery, Flag, Id, Out, PageArgs, Strict, Text, listed, out_of, paged, result
 
 # ------------------------------------------------------------------ donors, campaigns, donations
 
@@ -127,18 +127,10 @@ class DonationIn(Strict):
                                               "absent: the organization's threshold decides"})
 
 
-class DonationResult(Out):
-    donation_id = fields.Integer(required=True)
-    tx_id = fields.Integer(required=True)
-    seq = fields.Integer(required=True, metadata={"description": "position in the hash chain"})
-    hash = fields.String(required=True)
-    donor_id = fields.Integer(required=True)
-    donor_created = fields.Boolean(required=True)
-    possible_duplicates = fields.List(fields.Nested(PossibleDuplicate), required=True)
-    receipt = fields.String(required=True, allow_none=True,
-                            metadata={"description": "the receipt's number, e.g. BN/25 0000123 (none for a pledge)"})
-    receipt_id = fields.Integer(required=True, allow_none=True)
-    replayed = fields.Boolean(required=True)
+DonationResult = result(
+    "DonationResult", donation_id=int, tx_id=int, seq=(int, "position in the hash chain"), hash=str, donor_id=int,
+    donor_created=bool, possible_duplicates=list[PossibleDuplicate],
+    receipt=(str | None, "the receipt's number, e.g. BN/25 0000123 (none for a pledge)"), receipt_id=int | None)
 
 
 # ------------------------------------------------------------------ pledges
@@ -156,12 +148,6 @@ class PledgePaymentIn(Strict):
     reference = Text(80, load_default="")
 
 
-class PledgePaymentResult(Out):
-    donation_id = fields.Integer(required=True)
-    tx_id = fields.Integer(required=True)
-    seq = fields.Integer(required=True)
-    hash = fields.String(required=True)
-    outstanding = fields.Integer(required=True, metadata={"description": "still to collect"})
-    receipt = fields.String(required=True, metadata={"description": "the payment's receipt number"})
-    receipt_id = fields.Integer(required=True)
-    replayed = fields.Boolean(required=True)
+PledgePaymentResult = result("PledgePaymentResult", donation_id=int, tx_id=int, seq=int, hash=str,
+                                                    outstanding=(int, "still to collect"),
+                                                    receipt=(str, "the payment's receipt number"), receipt_id=int)

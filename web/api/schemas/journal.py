@@ -6,7 +6,7 @@ from marshmallow import fields
 
 from ledger.queries import PostingRow, TxRow
 
-from .common import Out, PageArgs, Strict, Text, out_of, paged
+from .common import PageArgs, Strict, Text, out_of, paged, result
 
 # ------------------------------------------------------------------ the journal
 
@@ -28,11 +28,6 @@ class ReversalIn(Strict):
     date = fields.Date(required=True)
 
 
-class ReversalResult(Out):
-    tx_id = fields.Integer(required=True)
-    seq = fields.Integer(required=True)
-    hash = fields.String(required=True)
-    reverses = fields.Integer(required=True)
-    voided_documents = fields.List(fields.Integer(), load_default=list,
-                                   metadata={"description": "receipts voided with the reversal"})
-    replayed = fields.Boolean(required=True)
+ReversalResult = result(
+    "ReversalResult", tx_id=int, seq=int, hash=str, reverses=int,
+    voided_documents=(list[int], "receipts voided with the reversal"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -9,7 +10,7 @@ from marshmallow import fields, validate
 
 from ledger.balances import FundBalance
 
-from .common import AsOfArgs, Flag, Out, Strict, Text, listed, out_of
+from .common import AsOfArgs, Flag, Out, Strict, Text, listed, out_of, shape
 
 # ------------------------------------------------------------------ organizations and funds
 
@@ -24,12 +25,7 @@ Fund = out_of(FundBalance, "Fund", org=fields.String(required=True), code=fields
               name=fields.String(required=True), kind=fields.String(required=True))
 
 
-class FundList(Out):
-    org = fields.String(required=True)
-    as_of = fields.Date(required=True, allow_none=True)
-    consolidated = fields.Boolean(required=True)
-    items = fields.List(fields.Nested(Fund), required=True)
-    total = fields.Nested(Figures, required=True)
+FundList = shape("FundList", org=str, as_of=date | None, consolidated=bool, items=list[Fund], total=Figures)
 
 
 class Organization(Out):
@@ -61,9 +57,7 @@ class FundIn(Strict):
 # ------------------------------------------------------------------ accounts and balances
 
 
-class AccountFund(Out):
-    fund = fields.String(required=True)
-    amount = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
+AccountFund = shape("AccountFund", fund=str, amount=(int, "debit positive, credit negative"))
 
 
 class Account(Out):
@@ -79,10 +73,7 @@ class Account(Out):
     funds = fields.List(fields.Nested(AccountFund), required=True)
 
 
-class AccountList(Out):
-    org = fields.String(required=True)
-    as_of = fields.Date(required=True, allow_none=True)
-    items = fields.List(fields.Nested(Account), required=True)
+AccountList = shape("AccountList", org=str, as_of=date | None, items=list[Account])
 
 
 class AccountIn(Strict):
@@ -107,17 +98,8 @@ class AccountIn(Strict):
             raise ma.ValidationError("Missing data for required field.", "name")
 
 
-class BalanceRow(Out):
-    account = fields.String(required=True)
-    account_name = fields.String(required=True)
-    kind = fields.String(required=True)
-    fund = fields.String(required=True)
-    amount = fields.Integer(required=True, metadata={"description": "debit positive, credit negative"})
+BalanceRow = shape("BalanceRow", account=str, account_name=str, kind=str, fund=str,
+                                 amount=(int, "debit positive, credit negative"))
 
 
-class Balances(Out):
-    org = fields.String(required=True)
-    as_of = fields.Date(required=True, allow_none=True)
-    items = fields.List(fields.Nested(BalanceRow), required=True)
-    funds = fields.List(fields.Nested(Fund), required=True)
-    total = fields.Nested(Figures, required=True)
+Balances = shape("Balances", org=str, as_of=date | None, items=list[BalanceRow], funds=list[Fund], total=Figures)
