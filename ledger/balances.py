@@ -233,6 +233,21 @@ def cached_matches_postings(conn: Connection, org_id: int | None = None) -> list
     return bad
 
 
+def _in(column: sa.ColumnElement, values: Iterable | None) -> list[sa.ColumnElement[bool]]:
+    """``[column IN values]``, or no condition when ``values`` is ``None`` (any)."""
+    return [] if values is None else [column.in_(list(values))]
+
+
+def _pair_in(table: sa.Table, account_ids: Iterable[int] | None, fund_ids: Iterable[int] | None,
+             either: bool) -> list[sa.ColumnElement[bool]]:
+    """The condition on a table's (account, fund) pairs: its account among ``account_ids`` and its fund among
+    ``fund_ids`` (``either``: or); no condition when both are ``None``."""
+    by_ids = _in(table.c.account_id, account_ids) + _in(table.c.fund_id, fund_ids)
+    if not by_ids:
+        return []
+    return [sa.or_(*by_ids) if either else sa.and_(*by_ids)]
+
+
 def cached(conn: Connection, *, org_ids: Iterable[int] | None = None, account_ids: Iterable[int] | None = None,
            fund_ids: Iterable[int] | None = None, either: bool = False,
            nonzero: bool = False) -> dict[tuple[int, int], int]:
@@ -243,14 +258,7 @@ def cached(conn: Connection, *, org_ids: Iterable[int] | None = None, account_id
     pairs whose amount is zero. Ordered by account, then fund.
     """
     b = s.balances
-    cond = [] if org_ids is None else [b.c.org_id.in_(list(org_ids))]
-    by_ids = []
-    if account_ids is not None:
-        by_ids.append(b.c.account_id.in_(list(account_ids)))
-    if fund_ids is not None:
-        by_ids.append(b.c.fund_id.in_(list(fund_ids)))
-    if by_ids:
-        cond.append(sa.or_(*by_ids) if either else sa.and_(*by_ids))
+    cond = _in(b.c.org_id, org_ids) + _pair_in(b, account_ids, fund_ids, either)
     if nonzero:
         cond.append(b.c.amount != 0)
     q = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(*cond).order_by(b.c.account_id, b.c.fund_id)
@@ -294,27 +302,14 @@ def _filtered(q: sa.Select, *, org_ids: Iterable[int] | None, account_ids: Itera
         q = q.join(a, a.c.id == p.c.account_id)
     if written or "tx" in joins:  # the journal writes postings before their transactions: the join leaves
         q = q.join(t, t.c.id == p.c.tx_id)  # out those of entries still being written
-    cond = []
-    if org_ids is not None:
-        cond.append(p.c.org_id.in_(list(org_ids)))
-    by_ids = []
-    if account_ids is not None:
-        by_ids.append(p.c.account_id.in_(list(account_ids)))
-    if fund_ids is not None:
-        by_ids.append(p.c.fund_id.in_(list(fund_ids)))
-    if by_ids:
-        cond.append(sa.or_(*by_ids) if either else sa.and_(*by_ids))
+    cond = _in(p.c.org_id, org_ids) + _pair_in(p, account_ids, fund_ids, either)
     if tx_ids is not None:
         cond.append(p.c.tx_id.in_(tx_ids if isinstance(tx_ids, sa.Select) else list(tx_ids)))
     if start is not None:
         cond.append(p.c.date >= start)
     if end is not None:
         cond.append(p.c.date <= end)
-    by_account = []
-    if account_kinds is not None:
-        by_account.append(a.c.kind.in_(list(account_kinds)))
-    if account_roles is not None:
-        by_account.append(a.c.role.in_(list(account_roles)))
+    by_account = _in(a.c.kind, account_kinds) + _in(a.c.role, account_roles)
     if by_account:
         cond.append(sa.or_(*by_account))
     return q.where(*cond)

@@ -215,6 +215,22 @@ def read_camt(name: str, content: bytes) -> Structured:
     return out
 
 
+def _keep(out: Structured, seen_refs: dict[str, int], column: str, problems: list[_LineProblem],
+          line: StatementLine) -> None:
+    """The end of reading an entry: a bank reference an earlier entry of the file has is one more problem
+    (``column``: where the reference stands); the problems go to the errors, or else the line is kept."""
+    n, ref = line.line_no, line.bank_ref
+    if ref and ref in seen_refs:
+        problems.append(_LineProblem(column, "duplicate_ref", f"same bank reference as line {seen_refs[ref]}",
+                                     ref=ref, line=seen_refs[ref]))
+    elif ref:
+        seen_refs[ref] = n
+    for p in problems:
+        out.errors.append(_err(n, p.column, p.code, p.reason, **p.params))
+    if not problems:
+        out.lines.append(line)
+
+
 def _camt_entry(out: Structured, ntry, n: int, seen_refs: dict[str, int]) -> list[str]:
     problems: list[_LineProblem] = []
     amt = _kid(ntry, "Amt")
@@ -254,15 +270,7 @@ def _camt_entry(out: Structured, ntry, n: int, seen_refs: dict[str, int]) -> lis
     if not memo:
         memo = _txt(ntry, "AddtlNtryInf") or " ".join(
             t for t in ((e.text or "").strip() for e in _all(ntry, "AddtlTxInf")) if t)
-    if ref and ref in seen_refs:
-        problems.append(_LineProblem("AcctSvcrRef", "duplicate_ref", f"same bank reference as line {seen_refs[ref]}",
-                                     ref=ref, line=seen_refs[ref]))
-    elif ref:
-        seen_refs[ref] = n
-    for p in problems:
-        out.errors.append(_err(n, p.column, p.code, p.reason, **p.params))
-    if not problems:
-        out.lines.append(StatementLine(n, on, amount, memo, ref, None))
+    _keep(out, seen_refs, "AcctSvcrRef", problems, StatementLine(n, on, amount, memo, ref, None))
     side = _txt(ntry, "CdtDbtInd").upper()
     return [booked, ref, ("-" if side == "DBIT" else "") + amount_text, memo]
 
@@ -409,15 +417,7 @@ def read_mt940(name: str, content: bytes) -> Structured:
         if not ref and cust.upper() != "NONREF":
             ref = cust
         ref = ref[:120]
-        if ref and ref in seen_refs:
-            problems.append(_LineProblem(":61:", "duplicate_ref", f"same bank reference as line {seen_refs[ref]}",
-                                         ref=ref, line=seen_refs[ref]))
-        elif ref:
-            seen_refs[ref] = n
-        for p in problems:
-            out.errors.append(_err(n, p.column, p.code, p.reason, **p.params))
         out.rows.append((n, [on.strftime("%d/%m/%Y") if on else "", ref,
                              str(amt.amount) if amt is not None else "", memo]))
-        if not problems:
-            out.lines.append(StatementLine(n, on, amount, memo, ref, None))
+        _keep(out, seen_refs, ":61:", problems, StatementLine(n, on, amount, memo, ref, None))
     return out

@@ -47,6 +47,7 @@ from .banklines import StatementLine, _err, _in_range, _LineProblem
 from .clock import now_iso
 from .described import described
 from .errors import Conflict, ImportFailed, InvalidInput, LedgerError, NotFound, StatementUnbalanced
+from .importer import cell_text
 from .money import format_vnd
 from .names import fold
 
@@ -307,7 +308,7 @@ def read_rows(name: str, content: bytes) -> list[tuple[int, list[str]]]:
         _values, written = _read_grid(name, content)
     except ImportFailed:
         return []
-    return [(i, [_text(c) for c in r]) for i, r in enumerate(written, 1) if any(_text(c) for c in r)]
+    return [(i, [cell_text(c) for c in r]) for i, r in enumerate(written, 1) if any(cell_text(c) for c in r)]
 
 
 def _find_header(grid: list[list[Any]], profiles: list[Profile]) -> tuple[Profile, int, dict[str, int]] | None:
@@ -436,15 +437,6 @@ def _cell(row: list[Any], j: int | None) -> Any:
     return None if isinstance(v, str) and not v.strip() else v
 
 
-def _text(value: Any) -> str:
-    """A text cell exactly as written, outer whitespace trimmed; a number as its digits."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _label_amount(row: list[Any], labels: tuple[str, ...], thousands: str) -> int | None:
     folded = [fold(x) for x in labels]
     for j, c in enumerate(row):
@@ -550,7 +542,7 @@ class _Scan:
             except _LineProblem as e:
                 e.column = "balance"
                 problems.append(e)
-            ref = _text(_cell(raw, cols.get("ref")))[:120]
+            ref = cell_text(_cell(raw, cols.get("ref")))[:120]
             if ref and ref in seen_refs:
                 problems.append(_LineProblem("ref", "duplicate_ref",
                                              f"same bank reference as line {seen_refs[ref]}",
@@ -561,7 +553,7 @@ class _Scan:
                 self.errors.append(_err(n, p.column, p.code, p.reason, **p.params))
             if problems:
                 continue
-            yield StatementLine(n, on, amount, _text(_cell(raw, cols.get("memo"))), ref, balance)
+            yield StatementLine(n, on, amount, cell_text(_cell(raw, cols.get("memo"))), ref, balance)
 
     def check(self, count: int, first: StatementLine | None, last: StatementLine | None, total: int,
               opening: int | None, closing: int | None) -> tuple[int, int, str]:

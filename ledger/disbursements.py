@@ -49,7 +49,7 @@ from .clock import business_date, now_iso, parse_date, today
 from .described import described
 from .donations import loose_key
 from .errors import Conflict, ImportFailed, InsufficientFunds, InvalidInput, NotAllowed, NotFound
-from .importer import read_rows
+from .importer import cell_text, read_rows
 from .journal import Entry, Line, post, take_turn
 from .money import parse_amount, parse_amount_text
 from .names import clean_name, match_key
@@ -312,6 +312,19 @@ def _batch(conn: Connection, org_id: int, batch_id: int, *, lock: bool = False):
     if row is None:
         raise NotFound(f"batch {batch_id} not found", entity="batch", id=batch_id)
     return row
+
+
+def _approved_batch(conn: Connection, org_id: int, batch_id: int, on: date, *, step: str, why: str = ""):
+    """Take the organization's turn and lock an approved batch for a line to be ``step`` ("paid",
+    "cancelled") on ``on``: refused when the batch is not approved (``why`` ends the message) or ``on`` is
+    before its approval."""
+    take_turn(conn, org_id)
+    batch = _batch(conn, org_id, batch_id, lock=True)
+    if batch.state != "approved":
+        raise Conflict(f"batch {batch_id} is {batch.state}{why}", reason="not_approved")
+    if on < batch.approved_on:
+        raise InvalidInput(f"{step} before it was approved", field="date", reason="before_approval")
+    return batch
 
 
 def _earmarked_left(conn: Connection, donation_id: int, *, states: tuple[str, ...] | None = None,
@@ -638,12 +651,7 @@ def pay(conn: Connection, org_id: int, batch_id: int, *, line_nos: list[int] | N
     if method not in METHODS:
         raise InvalidInput("paid in cash or by bank transfer", field="method", reason="unknown_kind")
     on = business_date(on) if on else today()
-    take_turn(conn, org_id)
-    batch = _batch(conn, org_id, batch_id, lock=True)
-    if batch.state != "approved":
-        raise Conflict(f"batch {batch_id} is {batch.state}: only an approved batch is paid", reason="not_approved")
-    if on < batch.approved_on:
-        raise InvalidInput("paid before it was approved", field="date", reason="before_approval")
+    batch = _approved_batch(conn, org_id, batch_id, on, step="paid", why=": only an approved batch is paid")
     bl = s.batch_lines
     q = sa.select(bl.c.id, bl.c.line_no, bl.c.fund_id, bl.c.amount, bl.c.item_description, bl.c.state,
                   bl.c.recipient_id, bl.c.earmark_donation_id).where(bl.c.batch_id == batch_id).order_by(bl.c.line_no)
@@ -715,12 +723,7 @@ def cancel(conn: Connection, org_id: int, batch_id: int, line_no: int, *, reason
     if not reason:
         raise InvalidInput("a cancellation gives its reason", field="reason", reason="required")
     on = business_date(on) if on else today()
-    take_turn(conn, org_id)
-    batch = _batch(conn, org_id, batch_id, lock=True)
-    if batch.state != "approved":
-        raise Conflict(f"batch {batch_id} is {batch.state}", reason="not_approved")
-    if on < batch.approved_on:
-        raise InvalidInput("cancelled before it was approved", field="date", reason="before_approval")
+    batch = _approved_batch(conn, org_id, batch_id, on, step="cancelled")
     bl = s.batch_lines
     ln = conn.execute(sa.select(bl).where(bl.c.batch_id == batch_id, bl.c.line_no == line_no)).first()
     if ln is None:
@@ -837,12 +840,12 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
             born_raw = row.get("birth_date")
             born = born_raw.date() if hasattr(born_raw, "date") and callable(born_raw.date) else born_raw
             values = _recipient_values(RecipientInput(
-                full_name=_cell(row.get("name")), birth_date=born if born not in ("", None) else None,
-                gender=_GENDERS.get(_cell(row.get("gender")).casefold(), "?"), school=_cell(row.get("school")),
-                grade=_cell(row.get("grade")), commune=_cell(row.get("commune")),
-                guardian=_cell(row.get("guardian")), phone=_cell(row.get("phone")),
-                bank_name=_cell(row.get("bank_name")), bank_account_no=_cell(row.get("bank_account_no")),
-                categories=_cell(row.get("categories"))))
+                full_name=cell_text(row.get("name")), birth_date=born if born not in ("", None) else None,
+                gender=_GENDERS.get(cell_text(row.get("gender")).casefold(), "?"), school=cell_text(row.get("school")),
+                grade=cell_text(row.get("grade")), commune=cell_text(row.get("commune")),
+                guardian=cell_text(row.get("guardian")), phone=cell_text(row.get("phone")),
+                bank_name=cell_text(row.get("bank_name")), bank_account_no=cell_text(row.get("bank_account_no")),
+                categories=cell_text(row.get("categories"))))
         except InvalidInput as e:
             err(e.params.get("field", "name"), e.message, e.params.get("reason", ""))
             continue
@@ -860,10 +863,10 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
             continue
         if key not in known:
             new.setdefault(key, values)
-        plan.append((n, key, LineInput(recipient=None, program=_cell(row.get("program")),
-                                       fund=_cell(row.get("fund")) or None, amount=amount,
-                                       item_description=_cell(row.get("item")) or None, item_quantity=qty,
-                                       reason=_cell(row.get("reason")))))
+        plan.append((n, key, LineInput(recipient=None, program=cell_text(row.get("program")),
+                                       fund=cell_text(row.get("fund")) or None, amount=amount,
+                                       item_description=cell_text(row.get("item")) or None, item_quantity=qty,
+                                       reason=cell_text(row.get("reason")))))
     _rows, problems = check_lines(conn, org_id, [ln for _n, _k, ln in plan], None)
     errors += [{"row": plan[p["line"] - 1][0], "column": p["field"], "reason": p["message"], "why": p["reason"]}
                for p in problems]
@@ -894,14 +897,6 @@ def import_lines(conn: Connection, org_id: int, batch_id: int, path, *, user: st
     twice_ids = set(added["recipients_twice"])
     return {"batch_id": batch_id, "added": added["added"], "recipients_created": len(new),
             "recipients_twice": sorted(n for n, key, _l in plan if known[key][0] in twice_ids)}
-
-
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
 
 
 # ------------------------------------------------------------------ reports

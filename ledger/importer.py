@@ -133,6 +133,16 @@ def read_rows(path: Path, aliases: dict[str, str] | None = None,
     return out
 
 
+def cell_text(value: Any) -> str:
+    """A spreadsheet cell as text, outer whitespace trimmed: a whole number read as a float (``12.0``) as its
+    digits, an empty cell as ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def _text(v: Any) -> str:
     return "" if v is None else str(v).strip()
 

@@ -39,6 +39,18 @@ def _code(value: object, field: str) -> str:
     return code
 
 
+def _one_of(value: object, allowed: tuple[str, ...], what: str, field: str, reason: str = "unknown_kind") -> None:
+    """Refuse a ``value`` that is not one of ``allowed`` (``what``: how the message names it)."""
+    if value not in allowed:
+        raise InvalidInput(f"{what} must be one of {', '.join(allowed)}", field=field, reason=reason)
+
+
+def _refuse_taken(conn: Connection, table: sa.Table, what: str, code: str, *where: sa.ColumnElement[bool]) -> None:
+    """Refuse a ``code`` that a row of ``table`` (among those ``where`` selects) already has."""
+    if conn.execute(sa.select(table.c.id).where(*where, table.c.code == code)).first():
+        raise Conflict(f"{what} {code!r} already exists", code_taken=code)
+
+
 def org_id_by_code(conn: Connection, code: str) -> int:
     """Return the id of the organization with ``code`` or raise :class:`NotFound`."""
     if not isinstance(code, str) or "\x00" in code:  # PostgreSQL refuses NUL in text outright
@@ -118,9 +130,7 @@ def create_organization(
     """Create an organization with the default chart of accounts and an empty hash chain; return its id."""
     code = _code(code, "code")
     name = clean_name(name)
-    if level not in LEVELS:
-        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", field="level",
-                           reason="unknown_level")
+    _one_of(level, LEVELS, "level", "level", reason="unknown_level")
     parent_id = None
     if parent_code:
         parent_id = org_id_by_code(conn, parent_code)
@@ -133,8 +143,7 @@ def create_organization(
     elif level not in ("province", "unit"):
         raise InvalidInput(f"a {level} needs a parent organization", field="parent",
                            reason="parent_required")
-    if conn.execute(sa.select(s.organizations.c.id).where(s.organizations.c.code == code)).first():
-        raise Conflict(f"organization {code!r} already exists", code_taken=code)
+    _refuse_taken(conn, s.organizations, "organization", code)
     org_id = conn.execute(
         s.organizations.insert().values(code=code, name=name, level=level, parent_id=parent_id,
                                         address=address.strip(), created_at=now_iso())
@@ -164,14 +173,8 @@ def create_fund(
     """Create a fund in an organization; return its id. Protected principal is set by posting to 3531."""
     code = _code(code, "code")
     name = clean_name(name)
-    if kind not in FUND_KINDS:
-        raise InvalidInput(f"fund kind must be one of {', '.join(FUND_KINDS)}", field="kind",
-                           reason="unknown_kind")
-    exists = conn.execute(
-        sa.select(s.funds.c.id).where(s.funds.c.org_id == org_id, s.funds.c.code == code)
-    ).first()
-    if exists:
-        raise Conflict(f"fund {code!r} already exists", code_taken=code)
+    _one_of(kind, FUND_KINDS, "fund kind", "kind")
+    _refuse_taken(conn, s.funds, "fund", code, s.funds.c.org_id == org_id)
     return conn.execute(
         s.funds.insert().values(org_id=org_id, code=code, name=name, kind=kind, purpose=purpose.strip(),
                                 may_pay_management=may_pay_management, has_principal=has_principal,
@@ -201,14 +204,8 @@ def add_account(
         parent_id, kind, role = parent.id, kind or parent.kind, role or parent.role
         if kind != parent.kind:
             raise InvalidInput("a sub-account has its parent's kind", field="kind", reason="kind_mismatch")
-    if kind not in ACCOUNT_KINDS:
-        raise InvalidInput(f"account kind must be one of {', '.join(ACCOUNT_KINDS)}", field="kind",
-                           reason="unknown_kind")
-    exists = conn.execute(
-        sa.select(s.accounts.c.id).where(s.accounts.c.org_id == org_id, s.accounts.c.code == code)
-    ).first()
-    if exists:
-        raise Conflict(f"account {code!r} already exists", code_taken=code)
+    _one_of(kind, ACCOUNT_KINDS, "account kind", "kind")
+    _refuse_taken(conn, s.accounts, "account", code, s.accounts.c.org_id == org_id)
     return conn.execute(
         s.accounts.insert().values(org_id=org_id, code=code, name=name, kind=kind, role=role,
                                    parent_id=parent_id, bank_name=bank_name, bank_bin=bank_bin,

@@ -19,6 +19,8 @@ Both refuse UPDATE and DELETE on ``transactions`` and ``postings``; PostgreSQL a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 JOURNAL_TABLES = ("transactions", "postings")
 #: What postings name; never deleted (a posting has no foreign key to them, see ``ledger/schema.py``).
 MASTER_TABLES = ("organizations", "accounts", "funds")
@@ -331,102 +333,37 @@ def deposit_drop_statements(dialect: str) -> list[str]:
     return _append_only_drops(dialect, DEPOSIT_TABLES, DEPOSITS_APPEND_ONLY)
 
 
-# --------------------------------------------------------------------------- council decisions on principal
+# --------------------------------------------------------------------------- the other append-only tables
 
-PRINCIPAL_TABLES = ("principal_decisions",)
-
-
-def principal_statements(dialect: str) -> list[str]:
-    """Council decisions on principal are append-only (the function is term deposits')."""
-    return _append_only(dialect, PRINCIPAL_TABLES)
+Statements = Callable[[str], list[str]]
 
 
-def principal_drop_statements(dialect: str) -> list[str]:
-    return _append_only_drops(dialect, PRINCIPAL_TABLES)
+def _append_only_guard(*tables: str) -> tuple[Statements, Statements]:
+    """The statements (for a dialect) making ``tables`` append-only with the term deposits' function, and
+    those undoing it: a revision creating the tables runs the first, its downgrade the second."""
+
+    def statements(dialect: str) -> list[str]:
+        return _append_only(dialect, tables)
+
+    def drop_statements(dialect: str) -> list[str]:
+        return _append_only_drops(dialect, tables)
+
+    return statements, drop_statements
 
 
-# --------------------------------------------------------------------------- disbursement votes
-
-VOTE_TABLES = ("batch_votes",)
-COMMITMENT_TABLES = ("commitment_events",)
-
-
-def vote_statements(dialect: str) -> list[str]:
-    """Council votes are append-only (the function is term deposits')."""
-    return _append_only(dialect, VOTE_TABLES)
-
-
-def vote_drop_statements(dialect: str) -> list[str]:
-    return _append_only_drops(dialect, VOTE_TABLES)
-
-
-def commitment_statements(dialect: str) -> list[str]:
-    """A commitment's history is append-only (the function is term deposits')."""
-    return _append_only(dialect, COMMITMENT_TABLES)
-
-
-def commitment_drop_statements(dialect: str) -> list[str]:
-    return _append_only_drops(dialect, COMMITMENT_TABLES)
-
-
-# --------------------------------------------------------------------------- imported transactions' extras
-
-EXTRAS_TABLES = ("tx_extras",)
-TRANSFER_TABLES = ("org_transfers",)
-
-
-def extras_statements(dialect: str) -> list[str]:
-    """What an imported transaction carried is append-only, like the journal (the function is term deposits')."""
-    return _append_only(dialect, EXTRAS_TABLES)
-
-
-def extras_drop_statements(dialect: str) -> list[str]:
-    return _append_only_drops(dialect, EXTRAS_TABLES)
-
-
-def transfer_statements(dialect: str) -> list[str]:
-    """Transfers between organizations are append-only, like the two entries they pair."""
-    return _append_only(dialect, TRANSFER_TABLES)
-
-
-def transfer_drop_statements(dialect: str) -> list[str]:
-    return _append_only_drops(dialect, TRANSFER_TABLES)
-
-
-# --------------------------------------------------------------------------- bank statements
-
-BANK_TABLES = ("bank_statements", "bank_lines")
-
-
-def bank_statements(dialect: str) -> list[str]:
-    """Imported bank statements and their lines are the bank's record: append-only, like the journal
-    (the function is term deposits')."""
-    return _append_only(dialect, BANK_TABLES)
-
-
-def bank_drop_statements(dialect: str) -> list[str]:
-    return _append_only_drops(dialect, BANK_TABLES)
-
-
-MATCH_TABLES = ("bank_matches",)
-
-
-def bank_match_statements(dialect: str) -> list[str]:
-    """A line's match to the books is append-only: a reassignment is a new linked row, never an update."""
-    return _append_only(dialect, MATCH_TABLES)
-
-
-def bank_match_drop_statements(dialect: str) -> list[str]:
-    return _append_only_drops(dialect, MATCH_TABLES)
-
-
-def bank_match_part_drop_statements(dialect: str) -> list[str]:
-    return _append_only_drops(dialect, ("bank_match_parts",))
-
-
-def bank_match_part_statements(dialect: str) -> list[str]:
-    """The parts of a line split across funds are append-only as its match is (revision 0016)."""
-    return _append_only(dialect, ("bank_match_parts",))
+#: Council decisions on principal; council votes; a commitment's history; what an imported transaction
+#: carried (like the journal); transfers between organizations (like the two entries they pair).
+principal_statements, principal_drop_statements = _append_only_guard("principal_decisions")
+vote_statements, vote_drop_statements = _append_only_guard("batch_votes")
+commitment_statements, commitment_drop_statements = _append_only_guard("commitment_events")
+extras_statements, extras_drop_statements = _append_only_guard("tx_extras")
+transfer_statements, transfer_drop_statements = _append_only_guard("org_transfers")
+#: Imported bank statements and their lines are the bank's record, like the journal; a line's match to
+#: the books too (a reassignment is a new linked row, never an update), and so are the parts of a line
+#: split across funds (revision 0016).
+bank_statements, bank_drop_statements = _append_only_guard("bank_statements", "bank_lines")
+bank_match_statements, bank_match_drop_statements = _append_only_guard("bank_matches")
+bank_match_part_statements, bank_match_part_drop_statements = _append_only_guard("bank_match_parts")
 
 
 # --------------------------------------------------------------------------- the rows entries stand for

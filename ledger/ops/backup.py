@@ -82,11 +82,8 @@ MAX_MANIFEST = 16 << 20
 NAME_PATTERN = re.compile(r"^quy-backup-\d{8}T\d{6}(\d{6})?Z\.tar$")
 
 
-class BackupError(LedgerError):
+class BackupError(LedgerError, code="backup_refused", status=422):
     """A backup that cannot be made, or a file a restore refuses."""
-
-    code = "backup_refused"
-    status = 422
 
 
 def _refuse(reason: str, message: str, **params) -> BackupError:
