@@ -12,28 +12,26 @@ from ledger import schema as s
 from ledger import services
 
 from .. import auth
-from .common import ADMIN, READ, WRITE, _page, _paged, bp, protected, route
+from .common import ADMIN, WRITE, _paged_read, bp, protected, read_view, route
 from .schemas import audit as sc
 from .schemas import common as cs
 
 # ------------------------------------------------------------------ audit and lock
 
 
-@route("/organizations/<org>/audit", "audit", ADMIN)
-@protected("audit.read", *READ)
-@bp.arguments(cs.PageArgs(), location="query")
-@bp.response(200, sc.AuditPage)
+@read_view("/organizations/<org>/audit", "audit", ADMIN, sc.AuditPage, query=cs.PageArgs(), action="audit.read")
 def audit(args: dict, org: str):
     """The audit log: who changed what, when and from where, newest first"""
-    limit, offset = _page(args)
     a = s.audit_log
-    with auth.db().read() as conn:
+
+    def fetch(conn, limit: int, offset: int):
         total = conn.execute(sa.select(sa.func.count()).select_from(a).where(a.c.org_id == g.org_id)).scalar()
-        rows = conn.execute(sa.select(a).where(a.c.org_id == g.org_id).order_by(a.c.id.desc())
-                            .limit(limit).offset(offset)).all()
-    items = [{"id": r.id, "at": r.at, "actor": r.actor, "via": r.via, "ip": r.ip, "action": r.action,
-              "target": r.target, "details": json.loads(r.details or "{}")} for r in rows]
-    return _paged(items, total, args)
+        return conn.execute(sa.select(a).where(a.c.org_id == g.org_id).order_by(a.c.id.desc())
+                            .limit(limit).offset(offset)).all(), total
+
+    return _paged_read(args, fetch, lambda r: {
+        "id": r.id, "at": r.at, "actor": r.actor, "via": r.via, "ip": r.ip, "action": r.action, "target": r.target,
+        "details": json.loads(r.details or "{}")})
 
 
 @route("/organizations/<org>/lock", "lock", ADMIN, "POST")

@@ -16,7 +16,7 @@ from ledger.errors import InvalidInput, NotFound
 from ledger.reconcile import Choice
 
 from .. import auth
-from .common import ID, READ, WRITE, _created, _key, bp, protected, replayable, route
+from .common import ID, WRITE, _created, _key, bp, protected, read_view, replayable, route, write_view
 from .schemas import bank as sk
 
 BANK = "bank statements"
@@ -50,10 +50,7 @@ def bank_statement_import(form: dict, files: dict, org: str):
     return _created(out)
 
 
-@route("/organizations/<org>/bank-lines", "bank_lines", BANK)
-@protected("read", *READ)
-@bp.arguments(sk.LineArgs(), location="query")
-@bp.response(200, sk.BankLineList)
+@read_view("/organizations/<org>/bank-lines", "bank_lines", BANK, sk.BankLineList, query=sk.LineArgs())
 def bank_lines(args: dict, org: str):
     """The lines of a bank account (default: its first), unmatched only unless ``state=all``, a page at a time,
     each with its proposed match and why (nothing is booked)"""
@@ -74,10 +71,8 @@ def bank_lines(args: dict, org: str):
         {**ln.__dict__, "matched": ln.id in done, "proposal": p.as_dict()} for ln, p in rows]}
 
 
-@route(f"/organizations/<org>/bank-lines/<{ID}:line_id>/confirm", "bank_line_confirm", BANK, "POST")
-@protected("bank.match", *WRITE, post=True)
-@bp.arguments(sk.ConfirmIn(), example={"kind": "donor", "donor": 12, "fund": "TOHIEU"})
-@replayable(sk.ConfirmOut)
+@write_view(f"/organizations/<org>/bank-lines/<{ID}:line_id>/confirm", "bank_line_confirm", BANK, "bank.match",
+            sk.ConfirmOut, body=sk.ConfirmIn(), example={"kind": "donor", "donor": 12, "fund": "TOHIEU"})
 def bank_line_confirm(body: dict, org: str, line_id: int):
     """Book what a line is — its proposal accepted (no ``kind``), or a pledge paid, a recorded entry, a
     donor's transfer (``split`` across funds with ``parts``), deposit interest, the suspense account, an
@@ -90,10 +85,8 @@ def bank_line_confirm(body: dict, org: str, line_id: int):
     return _created(services.confirm_bank_line(auth.db(), org, line_id, choice, user=auth.actor(), key=_key()))
 
 
-@route(f"/organizations/<org>/bank-matches/<{ID}:match_id>/undo", "bank_match_undo", BANK, "POST")
-@protected("bank.match", *WRITE, post=True)
-@bp.arguments(sk.UndoIn(), example={"reason": "nhầm nhà hảo tâm"})
-@replayable(sk.UndoOut)
+@write_view(f"/organizations/<org>/bank-matches/<{ID}:match_id>/undo", "bank_match_undo", BANK, "bank.match",
+            sk.UndoOut, body=sk.UndoIn(), example={"reason": "nhầm nhà hảo tâm"})
 def bank_match_undo(body: dict, org: str, match_id: int):
     """Undo a match made by mistake: what it booked is reversed (receipts voided), an entry matched as
     already recorded only loses its link; the line is unmatched again. 409 ``reassigned`` for suspense money
@@ -102,10 +95,8 @@ def bank_match_undo(body: dict, org: str, match_id: int):
                                              user=auth.actor(), key=_key()))
 
 
-@route(f"/organizations/<org>/bank-matches/<{ID}:match_id>/reassign", "bank_match_reassign", BANK, "POST")
-@protected("bank.match", *WRITE, post=True)
-@bp.arguments(sk.ReassignIn(), example={"donor": 12, "fund": "TOHIEU"})
-@replayable(sk.ReassignOut)
+@write_view(f"/organizations/<org>/bank-matches/<{ID}:match_id>/reassign", "bank_match_reassign", BANK, "bank.match",
+            sk.ReassignOut, body=sk.ReassignIn(), example={"donor": 12, "fund": "TOHIEU"})
 def bank_match_reassign(body: dict, org: str, match_id: int):
     """Move money booked to the suspense account (a suspense match) to donation income for the donor now
     known, with a receipt: a new linked entry and match row"""
@@ -113,10 +104,8 @@ def bank_match_reassign(body: dict, org: str, match_id: int):
                                                 on=body.get("on"), user=auth.actor(), key=_key()))
 
 
-@route("/organizations/<org>/bank-accounts/<account>/default-fund", "bank_account_default_fund", BANK, "POST")
-@protected("bank.settings", *WRITE, post=True)
-@bp.arguments(sk.DefaultFundIn(), example={"fund": "TOHIEU"})
-@replayable(sk.DefaultFundOut)
+@write_view("/organizations/<org>/bank-accounts/<account>/default-fund", "bank_account_default_fund", BANK,
+            "bank.settings", sk.DefaultFundOut, body=sk.DefaultFundIn(), example={"fund": "TOHIEU"})
 def bank_account_default_fund(body: dict, org: str, account: str):
     """Set the fund a bank account's lines go to when none is chosen (suspense, a donor's transfer); ``null``
     clears it (the organization's first fund)"""

@@ -14,7 +14,7 @@ from ledger.errors import InvalidInput, NotAllowed
 from receipts import service as docs
 
 from .. import auth
-from .common import READ, WRITE, _created, _key, bp, protected, replayable, route
+from .common import _created, _key, bp, read_view, route, write_view
 from .schemas import books as sb
 
 BOOKS = "books and statements"
@@ -24,10 +24,8 @@ def _period(args: dict) -> bc.Period:
     return bc.Period.parse(args.get("start"), args.get("end"))
 
 
-@route("/organizations/<org>/statements/trial-balance", "trial_balance", BOOKS)
-@protected("read", *READ)
-@bp.arguments(sb.TrialArgs(), location="query")
-@bp.response(200, sb.TrialBalance)
+@read_view("/organizations/<org>/statements/trial-balance", "trial_balance", BOOKS, sb.TrialBalance,
+           query=sb.TrialArgs())
 def trial_balance(args: dict, org: str):
     """Trial balance (bảng cân đối số phát sinh): opening, the period's debits and credits, closing"""
     tb = books.trial_balance(auth.db(), org, subtree=args["subtree"], period=_period(args), by_fund=args["by_fund"],
@@ -36,20 +34,16 @@ def trial_balance(args: dict, org: str):
             "rows": tb.rows, "total": tb.total}
 
 
-@route("/organizations/<org>/statements/funds/<fund>", "fund_statement", BOOKS)
-@protected("read", *READ)
-@bp.arguments(sb.StatementArgs(), location="query")
-@bp.response(200, sb.FundStatement)
+@read_view("/organizations/<org>/statements/funds/<fund>", "fund_statement", BOOKS, sb.FundStatement,
+           query=sb.StatementArgs())
 def fund_statement(args: dict, org: str, fund: str):
     """A fund's statement: opening, donations, interest, awards, management costs, closing, spendable"""
     fs = books.fund_statement(auth.db(), org, fund, period=_period(args))
     return {**fs.__dict__, "start": fs.period.start, "end": fs.period.end}
 
 
-@route("/organizations/<org>/beancount", "beancount", BOOKS)
-@protected("export", *READ)
-@bp.arguments(sb.BeancountArgs(), location="query")
-@bp.response(200, content_type="text/plain", description="The books as beancount (streamed)")
+@read_view("/organizations/<org>/beancount", "beancount", BOOKS, query=sb.BeancountArgs(), action="export",
+           content_type="text/plain", description="The books as beancount (streamed)")
 def beancount(args: dict, org: str):
     """The books as beancount: open directives, one transaction per journal transaction with its metadata,
     balance assertions at the end; streamed"""
@@ -64,10 +58,8 @@ def beancount(args: dict, org: str):
     return Response(stream_with_context(generate()), mimetype="text/plain; charset=utf-8")
 
 
-@route("/organizations/<org>/beancount-imports", "beancount_import", BOOKS, "POST")
-@protected("org.setup", *WRITE, post=True)
-@bp.arguments(sb.BeancountImportIn())
-@replayable(sb.BeancountImportResult)
+@write_view("/organizations/<org>/beancount-imports", "beancount_import", BOOKS, "org.setup", sb.BeancountImportResult,
+            body=sb.BeancountImportIn())
 def beancount_import(body: dict, org: str):
     """Import books kept in beancount as a new organization beneath this one: all or nothing; a refused
     file answers 422 ``beancount_rejected`` with every problem and its line"""
@@ -85,10 +77,8 @@ def beancount_import(body: dict, org: str):
 
 
 
-@route("/organizations/<org>/statements/consolidated", "consolidated", BOOKS)
-@protected("read", *READ)
-@bp.arguments(sb.StatementArgs(), location="query")
-@bp.response(200, sb.ConsolidatedOut)
+@read_view("/organizations/<org>/statements/consolidated", "consolidated", BOOKS, sb.ConsolidatedOut,
+           query=sb.StatementArgs())
 def consolidated(args: dict, org: str):
     """The organization and everything beneath it as one: a row per organization and the consolidated
     total, with money moved between organizations inside the subtree eliminated"""
@@ -97,10 +87,8 @@ def consolidated(args: dict, org: str):
             "total": c.total, "funds": c.funds}
 
 
-@route("/organizations/<org>/dissolutions", "dissolution", BOOKS, "POST")
-@protected("org.reorganize", *WRITE, post=True)
-@bp.arguments(sb.DissolutionIn())
-@replayable(sb.DissolutionOut)
+@write_view("/organizations/<org>/dissolutions", "dissolution", BOOKS, "org.reorganize", sb.DissolutionOut,
+            body=sb.DissolutionIn())
 def dissolution(body: dict, org: str):
     """Take over an organization beneath or beside this one: its money moves here with a closing entry on its
     books and an opening entry on these, its books close for good, its children move here"""
@@ -110,10 +98,8 @@ def dissolution(body: dict, org: str):
                                                    fund_map=body["fund_map"], user=auth.actor(), key=_key()))
 
 
-@route("/organizations/<org>/transfers", "org_transfer", BOOKS, "POST")
-@protected("org.transfer", *WRITE, post=True)
-@bp.arguments(sb.TransferIn())
-@replayable(sb.TransferOut)
+@write_view("/organizations/<org>/transfers", "org_transfer", BOOKS, "org.transfer", sb.TransferOut,
+            body=sb.TransferIn())
 def org_transfer(body: dict, org: str):
     """Move money from one of this organization's funds to a fund of another organization of the same
     association: an entry in each journal, eliminated when both are consolidated"""
@@ -125,10 +111,8 @@ def org_transfer(body: dict, org: str):
                                               reason=body["reason"], user=auth.actor(), key=_key()))
 
 
-@route("/organizations/<org>/auditor-package", "auditor_package", BOOKS)
-@protected("export", *READ)
-@bp.arguments(sb.PackageArgs(), location="query")
-@bp.response(200, content_type="application/zip", description="The auditor package, one ZIP")
+@read_view("/organizations/<org>/auditor-package", "auditor_package", BOOKS, query=sb.PackageArgs(), action="export",
+           content_type="application/zip", description="The auditor package, one ZIP")
 def auditor_package(args: dict, org: str):
     """The auditor package of a locked period: statements (PDF, XLSX, CSV), the donations register, the
     journal as CSV, the books as beancount and a manifest with the head digest and every file's sha256"""
@@ -150,10 +134,7 @@ def disclosure(args: dict, org: str):
     return {**d.__dict__, "over_cap": d.over_cap}
 
 
-@route("/organizations/<org>/statements/figures", "figures", BOOKS)
-@protected("read", *READ)
-@bp.arguments(sb.FiguresArgs(), location="query")
-@bp.response(200, sb.FiguresOut)
+@read_view("/organizations/<org>/statements/figures", "figures", BOOKS, sb.FiguresOut, query=sb.FiguresArgs())
 def figures(args: dict, org: str):
     """The half-year or annual figures the associations' reports quote: raised, awards by programme, funds
     held, term deposits, interest earned, and the sentences the reports write"""

@@ -1,6 +1,7 @@
 """What every view of the JSON API shares: the one flask-smorest Blueprint ``bp`` (endpoints ``api.…``),
-the decorators that describe and guard a view (``route``, ``protected``, ``replayable``), the helpers of
-their answers (``_key``, ``_created``, ``_page``, ``_paged``), and the ``Api`` object with its error body.
+the decorators that describe and guard a view (``route``, ``protected``, ``replayable``, and the two stacks of
+them most views wear, ``read_view`` and ``write_view``), the helpers of their answers (``_key``, ``_created``,
+``_page``, ``_paged``, ``_paged_read``), and the ``Api`` object with its error body.
 It imports no feature module; each feature module attaches its views to ``bp``."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from ledger import balances
 from ledger.errors import InvalidInput, NotFound
 
-from ..auth import api_requires
+from ..auth import api_requires, db
 from ..requestlog import request_id
 from .schemas import common as sc
 
@@ -94,6 +95,35 @@ READ = (401, 403, 404, 422)
 WRITE = (400, 401, 403, 404, 409, 422)
 
 
+def read_view(rule: str, endpoint: str, tag: str, schema: type | None = None, *, query: Any = None,
+              action: str = "read", **response: Any) -> Callable:
+    """A GET view guarded by ``action``: its ``route``, its ``protected`` errors (``READ``), the ``query``
+    arguments if any and the 200 answer (``schema``, or ``content_type`` and ``description`` for a file)."""
+
+    def wrap(view: Callable) -> Callable:
+        view = bp.response(200, schema, **response)(view)
+        if query is not None:
+            view = bp.arguments(query, location="query")(view)
+        return route(rule, endpoint, tag)(protected(action, *READ)(view))
+
+    return wrap
+
+
+def write_view(rule: str, endpoint: str, tag: str, action: str, result: type, *, body: Any = None,
+               example: dict | None = None) -> Callable:
+    """A POST view guarded by ``action``: its ``route``, its ``protected`` errors (``WRITE``) with the
+    ``Idempotency-Key`` header, the JSON ``body`` if any (with its ``example``) and the ``replayable``
+    201/200 answer ``result``."""
+
+    def wrap(view: Callable) -> Callable:
+        view = replayable(result)(view)
+        if body is not None:
+            view = bp.arguments(body, example=example)(view)
+        return route(rule, endpoint, tag, "POST")(protected(action, *WRITE, post=True)(view))
+
+    return wrap
+
+
 @bp.before_request
 def _plausible_org() -> None:
     """A code no organization can have is simply not found (PostgreSQL refuses NUL in text)."""
@@ -124,6 +154,16 @@ def _page(args: dict) -> tuple[int, int]:
 
 def _paged(items: Iterable, total: int, args: dict) -> dict:
     return {"items": list(items), "page": args["page"], "page_size": args["page_size"], "total": total}
+
+
+def _paged_read(args: dict, fetch: Callable[[Any, int, int], tuple[Iterable, int]],
+                each: Callable | None = None) -> dict:
+    """The requested page of what ``fetch(conn, limit, offset)`` reads, as ``(rows, total)``, in one read;
+    ``each`` makes an item of a row (default: the row itself)."""
+    limit, offset = _page(args)
+    with db().read() as conn:
+        rows, total = fetch(conn, limit, offset)
+    return _paged(map(each, rows) if each else rows, total, args)
 
 
 def _fund(r: balances.FundRow) -> dict:

@@ -15,7 +15,7 @@ from ledger.errors import NotFound
 from ledger.interest import format_rate
 
 from .. import auth
-from .common import DEPOSITS, ID, READ, WRITE, _created, _key, bp, protected, replayable, route
+from .common import DEPOSITS, ID, _created, _key, read_view, write_view
 from .schemas import common as cs
 from .schemas import deposits as sc
 
@@ -38,10 +38,7 @@ def _contract(deposit_id: int) -> str:
     return contract
 
 
-@route("/organizations/<org>/deposits", "deposits", DEPOSITS)
-@protected("read", *READ)
-@bp.arguments(cs.AsOfArgs(), location="query")
-@bp.response(200, sc.DepositList)
+@read_view("/organizations/<org>/deposits", "deposits", DEPOSITS, sc.DepositList, query=cs.AsOfArgs())
 def deposits_(args: dict, org: str):
     """The deposit register as of a day (default today): contract, bank, principal, rate, start, maturity,
     interest earned and accrued, the owning funds and the state; with totals"""
@@ -53,21 +50,17 @@ def deposits_(args: dict, org: str):
     return {"as_of": as_of, "items": [_deposit_row(r) for r in rows], "totals": totals}
 
 
-@route("/organizations/<org>/deposits", "deposit_open", DEPOSITS, "POST")
-@protected("deposit.manage", *WRITE, post=True)
-@bp.arguments(sc.DepositIn(), example={
-    "contract_no": "VTB 2026/01", "bank_account": "1121.BIDV", "principal": 2_833_587_000, "rate": "4,9647",
-    "start": "2026-01-01", "term_months": 6, "shares": {"TOHIEU": 2_833_587_000}})
-@replayable(sc.DepositCreated)
+@write_view("/organizations/<org>/deposits", "deposit_open", DEPOSITS, "deposit.manage", sc.DepositCreated,
+            body=sc.DepositIn(), example={
+                "contract_no": "VTB 2026/01", "bank_account": "1121.BIDV", "principal": 2_833_587_000, "rate": "4,9647",
+                "start": "2026-01-01", "term_months": 6, "shares": {"TOHIEU": 2_833_587_000}})
 def deposit_open(body: dict, org: str):
     """Open a term deposit from a bank account, owned by one fund or shared by several"""
     return _created(services.open_deposit(auth.db(), org, DepositInput(**body), user=auth.actor(), key=_key()))
 
 
-@route("/organizations/<org>/deposits/maturing", "deposits_maturing", DEPOSITS)
-@protected("read", *READ)
-@bp.arguments(sc.MaturingArgs(), location="query")
-@bp.response(200, sc.MaturingList)
+@read_view("/organizations/<org>/deposits/maturing", "deposits_maturing", DEPOSITS, sc.MaturingList,
+           query=sc.MaturingArgs())
 def deposits_maturing(args: dict, org: str):
     """Deposits maturing within ``days`` days (default 30), and those matured and not yet settled"""
     today = clock.today()
@@ -76,9 +69,7 @@ def deposits_maturing(args: dict, org: str):
     return {"today": today, "days": args["days"], "items": [_deposit_row(r) for r in rows]}
 
 
-@route(f"/organizations/<org>/deposits/<{ID}:deposit_id>", "deposit", DEPOSITS)
-@protected("read", *READ)
-@bp.response(200, sc.DepositDetail)
+@read_view(f"/organizations/<org>/deposits/<{ID}:deposit_id>", "deposit", DEPOSITS, sc.DepositDetail)
 def deposit(org: str, deposit_id: int):
     """One deposit as everything stands, with its history (accruals, payments, withdrawals, settlement)"""
     e = s.deposit_events
@@ -92,10 +83,9 @@ def deposit(org: str, deposit_id: int):
                                                  for k, on, a, tx in events]}
 
 
-@route(f"/organizations/<org>/deposits/<{ID}:deposit_id>/settlement", "deposit_settle", DEPOSITS, "POST")
-@protected("deposit.manage", *WRITE, post=True)
-@bp.arguments(sc.SettleIn(), example={"bank_interest": 69_762_000, "reference": "Sổ phụ 01/07/2026"})
-@replayable(sc.SettleResult)
+@write_view(f"/organizations/<org>/deposits/<{ID}:deposit_id>/settlement", "deposit_settle", DEPOSITS, "deposit.manage",
+            sc.SettleResult, body=sc.SettleIn(),
+            example={"bank_interest": 69_762_000, "reference": "Sổ phụ 01/07/2026"})
 def deposit_settle(body: dict, org: str, deposit_id: int):
     """Settle a deposit at maturity (with the bank's figure, if it differs) and roll it over per its policy"""
     return _created(services.settle_deposit(auth.db(), org, _contract(deposit_id), on=body.get("date"),
@@ -103,20 +93,18 @@ def deposit_settle(body: dict, org: str, deposit_id: int):
                                             reference=body.get("reference", ""), user=auth.actor(), key=_key()))
 
 
-@route(f"/organizations/<org>/deposits/<{ID}:deposit_id>/withdrawals", "deposit_withdraw", DEPOSITS, "POST")
-@protected("deposit.manage", *WRITE, post=True)
-@bp.arguments(sc.WithdrawIn(), example={"date": "2026-04-01", "amount": 50_000_000})
-@replayable(sc.WithdrawResult)
+@write_view(f"/organizations/<org>/deposits/<{ID}:deposit_id>/withdrawals", "deposit_withdraw", DEPOSITS,
+            "deposit.manage", sc.WithdrawResult, body=sc.WithdrawIn(),
+            example={"date": "2026-04-01", "amount": 50_000_000})
 def deposit_withdraw(body: dict, org: str, deposit_id: int):
     """Withdraw all or part of a deposit before maturity: the demand rate on the withdrawn part"""
     return _created(services.withdraw_deposit(auth.db(), org, _contract(deposit_id), on=body["date"],
                                               amount=body["amount"], user=auth.actor(), key=_key()))
 
 
-@route(f"/organizations/<org>/deposits/<{ID}:deposit_id>/adjustments", "deposit_adjust", DEPOSITS, "POST")
-@protected("deposit.manage", *WRITE, post=True)
-@bp.arguments(sc.AdjustIn(), example={"date": "2026-03-31", "amount": -10, "reference": "Sổ phụ 31/03/2026"})
-@replayable(sc.AdjustResult)
+@write_view(f"/organizations/<org>/deposits/<{ID}:deposit_id>/adjustments", "deposit_adjust", DEPOSITS,
+            "deposit.manage", sc.AdjustResult, body=sc.AdjustIn(),
+            example={"date": "2026-03-31", "amount": -10, "reference": "Sổ phụ 31/03/2026"})
 def deposit_adjust(body: dict, org: str, deposit_id: int):
     """Book the bank's figure during the term: đồng more or less interest than Quỹ's, with its document"""
     return _created(services.adjust_deposit(auth.db(), org, _contract(deposit_id), on=body["date"],
@@ -124,19 +112,15 @@ def deposit_adjust(body: dict, org: str, deposit_id: int):
                                             key=_key()))
 
 
-@route("/organizations/<org>/accruals", "accrue", DEPOSITS, "POST")
-@protected("deposit.manage", *WRITE, post=True)
-@bp.arguments(sc.AccrueIn(), example={"through": "2025-06-30"})
-@replayable(sc.AccrualResult)
+@write_view("/organizations/<org>/accruals", "accrue", DEPOSITS, "deposit.manage", sc.AccrualResult, body=sc.AccrueIn(),
+            example={"through": "2025-06-30"})
 def accrue(body: dict, org: str):
     """The month-end job: accrue every deposit's interest through a day (running it again books nothing)"""
     return _created(services.accrue(auth.db(), org, body["through"], user=auth.actor(), key=_key()))
 
 
-@route("/organizations/<org>/reports/interest", "interest_report", DEPOSITS)
-@protected("read", *READ)
-@bp.arguments(cs.PeriodArgs(), location="query")
-@bp.response(200, sc.InterestReport)
+@read_view("/organizations/<org>/reports/interest", "interest_report", DEPOSITS, sc.InterestReport,
+           query=cs.PeriodArgs())
 def interest_report(args: dict, org: str):
     """Deposit interest earned per fund in a period: accrued, paid by the bank, adjusted"""
     end = args.get("end") or clock.today()
@@ -147,9 +131,7 @@ def interest_report(args: dict, org: str):
             "total": sum(r.total for r in rows)}
 
 
-@route("/organizations/<org>/bank-accounts", "bank_accounts", DEPOSITS)
-@protected("read", *READ)
-@bp.response(200, sc.BankAccountList)
+@read_view("/organizations/<org>/bank-accounts", "bank_accounts", DEPOSITS, sc.BankAccountList)
 def bank_accounts(org: str):
     """The bank accounts (under 1121) with their balance, the funds that own money in each, and the term
     deposits opened from each that are still running"""
@@ -158,21 +140,17 @@ def bank_accounts(org: str):
     return {"items": [{**asdict(b), "funds": [{"fund": f, "amount": a} for f, a in b.funds]} for b in rows]}
 
 
-@route("/organizations/<org>/principal-decisions", "principal_decisions", DEPOSITS)
-@protected("read", *READ)
-@bp.response(200, sc.PrincipalDecisionList)
+@read_view("/organizations/<org>/principal-decisions", "principal_decisions", DEPOSITS, sc.PrincipalDecisionList)
 def principal_decisions(org: str):
     """The fund council's decisions on protected principal, newest first"""
     with auth.db().read() as conn:
         return {"items": [asdict(d) for d in principal.decisions(conn, g.org_id)]}
 
 
-@route("/organizations/<org>/principal-decisions", "principal_move", DEPOSITS, "POST")
-@protected("principal.move", *WRITE, post=True)
-@bp.arguments(sc.PrincipalDecisionIn(), example={
-    "fund": "TOHIEU", "amount": 500_000_000, "direction": "release", "number": "05/QĐ-HĐQLQ",
-    "decided_on": "2025-06-20", "reason": "Chi học bổng đột xuất"})
-@replayable(sc.PrincipalDecisionResult)
+@write_view("/organizations/<org>/principal-decisions", "principal_move", DEPOSITS, "principal.move",
+            sc.PrincipalDecisionResult, body=sc.PrincipalDecisionIn(), example={
+                "fund": "TOHIEU", "amount": 500_000_000, "direction": "release", "number": "05/QĐ-HĐQLQ",
+                "decided_on": "2025-06-20", "reason": "Chi học bổng đột xuất"})
 def principal_move(body: dict, org: str):
     """Record a council decision releasing part of a fund's protected principal to spend, or raising it"""
     return _created(services.move_principal(auth.db(), org, user=auth.actor(), key=_key(), **body))

@@ -12,7 +12,7 @@ from receipts import jobs
 from receipts import service as docs
 
 from .. import auth
-from .common import DOCS, ID, READ, WRITE, _created, _key, _page, _paged, bp, protected, replayable, route
+from .common import DOCS, ID, WRITE, _created, _key, _paged_read, bp, protected, read_view, route, write_view
 from .schemas import common as cs
 from .schemas import documents as sc
 
@@ -25,33 +25,26 @@ def _receipt(r) -> dict:
             "void_reason": r.void_reason, "replaces": r.replaces, "replaced_by": r.replaced_by}
 
 
-@route("/organizations/<org>/receipts", "receipts", DOCS)
-@protected("read", *READ)
-@bp.arguments(sc.ReceiptArgs(), location="query")
-@bp.response(200, sc.ReceiptPage)
+@read_view("/organizations/<org>/receipts", "receipts", DOCS, sc.ReceiptPage, query=sc.ReceiptArgs())
 def receipts(args: dict, org: str):
     """The receipt register of a series and year: every number in order, with its state"""
-    limit, offset = _page(args)
-    with auth.db().read() as conn:
+    def fetch(conn, limit: int, offset: int):
         year = args.get("year") or next((y for s_, y, _n in documents.series_years(conn, g.org_id)
                                          if s_ == args["series"]), clock.today().year)
-        rows, total = documents.register(conn, g.org_id, series=args["series"], year=year, limit=limit,
-                                         offset=offset)
-    return _paged([_receipt(r) for r in rows], total, args)
+        return documents.register(conn, g.org_id, series=args["series"], year=year, limit=limit, offset=offset)
+
+    return _paged_read(args, fetch, _receipt)
 
 
-@route(f"/organizations/<org>/receipts/<{ID}:doc_id>", "receipt", DOCS)
-@protected("read", *READ)
-@bp.response(200, sc.Receipt)
+@read_view(f"/organizations/<org>/receipts/<{ID}:doc_id>", "receipt", DOCS, sc.Receipt)
 def receipt(org: str, doc_id: int):
     """One receipt as the register shows it"""
     with auth.db().read() as conn:
         return _receipt(documents.register_row(conn, g.org_id, doc_id))
 
 
-@route(f"/organizations/<org>/receipts/<{ID}:doc_id>/pdf", "receipt_pdf", DOCS)
-@protected("export", *READ)
-@bp.response(200, content_type="application/pdf", description="The receipt, A5 PDF")
+@read_view(f"/organizations/<org>/receipts/<{ID}:doc_id>/pdf", "receipt_pdf", DOCS, action="export",
+           content_type="application/pdf", description="The receipt, A5 PDF")
 def receipt_pdf(org: str, doc_id: int):
     """The receipt as a PDF (the same bytes as its first print while the books say the same)"""
     p = docs.print_receipt(auth.db(), org, doc_id)
@@ -63,20 +56,16 @@ def receipt_pdf(org: str, doc_id: int):
                                                "X-Quy-Changed": ",".join(p.changed)})
 
 
-@route(f"/organizations/<org>/receipts/<{ID}:doc_id>/void", "receipt_void", DOCS, "POST")
-@protected("document.void", *WRITE, post=True)
-@bp.arguments(sc.VoidIn(), example={"reason": "Ghi sai tên nhà hảo tâm"})
-@replayable(sc.VoidResult)
+@write_view(f"/organizations/<org>/receipts/<{ID}:doc_id>/void", "receipt_void", DOCS, "document.void", sc.VoidResult,
+            body=sc.VoidIn(), example={"reason": "Ghi sai tên nhà hảo tâm"})
 def receipt_void(body: dict, org: str, doc_id: int):
     """Void a receipt with a reason; it keeps its number"""
     return _created(services.void_document(auth.db(), org, doc_id, reason=body["reason"], user=auth.actor(),
                                            key=_key()))
 
 
-@route(f"/organizations/<org>/receipts/<{ID}:doc_id>/reissue", "receipt_reissue", DOCS, "POST")
-@protected("document.void", *WRITE, post=True)
-@bp.arguments(sc.ReissueIn(), example={"reason": "Ghi sai tên nhà hảo tâm"})
-@replayable(sc.ReissueResult)
+@write_view(f"/organizations/<org>/receipts/<{ID}:doc_id>/reissue", "receipt_reissue", DOCS, "document.void",
+            sc.ReissueResult, body=sc.ReissueIn(), example={"reason": "Ghi sai tên nhà hảo tâm"})
 def receipt_reissue(body: dict, org: str, doc_id: int):
     """Void a receipt (if it is not yet) and issue its replacement under the next number"""
     return _created(services.reissue_document(auth.db(), org, doc_id, reason=body["reason"], on=body.get("date"),
@@ -95,29 +84,21 @@ def verify_receipt(code: str):
     return asdict(docs.verify_receipt(auth.db(), code))
 
 
-@route("/organizations/<org>/gold-book", "gold_book", DOCS)
-@protected("read", *READ)
-@bp.arguments(cs.PageArgs(), location="query")
-@bp.response(200, sc.GoldBookPage)
+@read_view("/organizations/<org>/gold-book", "gold_book", DOCS, sc.GoldBookPage, query=cs.PageArgs())
 def gold_book(args: dict, org: str):
     """The gold book's entries, newest first"""
-    limit, offset = _page(args)
-    with auth.db().read() as conn:
-        rows, total = queries.gold_book(conn, g.org_id, limit=limit, offset=offset)
-    return _paged(rows, total, args)
+    return _paged_read(args, lambda conn, limit, offset: queries.gold_book(conn, g.org_id, limit=limit,
+                                                                           offset=offset))
 
 
-@route(f"/organizations/<org>/donations/<{ID}:donation_id>/gold-book", "gold_book_enter", DOCS, "POST")
-@protected("gold_book.enter", *WRITE, post=True)
-@replayable(sc.GoldBookCreated)
+@write_view(f"/organizations/<org>/donations/<{ID}:donation_id>/gold-book", "gold_book_enter", DOCS, "gold_book.enter",
+            sc.GoldBookCreated)
 def gold_book_enter(org: str, donation_id: int):
     """Enter a recorded gift in the gold book at the donor's request"""
     return _created(services.gold_book_request(auth.db(), org, donation_id, user=auth.actor(), key=_key()))
 
 
-@route("/organizations/<org>/document-settings", "document_settings", DOCS)
-@protected("read", *READ)
-@bp.response(200, sc.DocumentSettings)
+@read_view("/organizations/<org>/document-settings", "document_settings", DOCS, sc.DocumentSettings)
 def document_settings(org: str):
     """What documents say: the gold-book threshold, the signatory and the treasurer"""
     return services.document_settings(auth.db(), org)
@@ -144,17 +125,14 @@ def print_start(body: dict, org: str):
     return _job(jobs.get(auth.db(), g.org_id, job_id)), 202
 
 
-@route(f"/organizations/<org>/print-jobs/<{ID}:job_id>", "print_job", DOCS)
-@protected("export", *READ)
-@bp.response(200, sc.PrintJob)
+@read_view(f"/organizations/<org>/print-jobs/<{ID}:job_id>", "print_job", DOCS, sc.PrintJob, action="export")
 def print_job(org: str, job_id: int):
     """A print job's progress; when done, its PDF is at ``…/print-jobs/ID/pdf``"""
     return _job(jobs.get(auth.db(), g.org_id, job_id))
 
 
-@route(f"/organizations/<org>/print-jobs/<{ID}:job_id>/pdf", "print_job_pdf", DOCS)
-@protected("export", *READ)
-@bp.response(200, content_type="application/pdf", description="The batch, one PDF")
+@read_view(f"/organizations/<org>/print-jobs/<{ID}:job_id>/pdf", "print_job_pdf", DOCS, action="export",
+           content_type="application/pdf", description="The batch, one PDF")
 def print_job_pdf(org: str, job_id: int):
     """The PDF of a finished print job"""
     job = jobs.get(auth.db(), g.org_id, job_id)
@@ -187,10 +165,8 @@ def vietqr(args: dict, org: str, fund: str):
     return {k: v for k, v in asdict(q).items() if k != "svg"}
 
 
-@route("/organizations/<org>/vietqr", "desk_vietqr", DOCS)
-@protected("donation.record", *READ)
-@bp.arguments(sc.DeskVietQRArgs(), location="query")
-@bp.response(200, sc.VietQR)
+@read_view("/organizations/<org>/vietqr", "desk_vietqr", DOCS, sc.VietQR, query=sc.DeskVietQRArgs(),
+           action="donation.record")
 def desk_vietqr(args: dict, org: str):
     """The desk's VietQR payload: an amount and a memo into a bank account of the organization (Tạo mã VietQR)"""
     q = docs.desk_vietqr(auth.db(), org, amount=args.get("amount"), memo=args.get("memo"),
@@ -198,9 +174,7 @@ def desk_vietqr(args: dict, org: str):
     return {k: v for k, v in asdict(q).items() if k != "svg"}
 
 
-@route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/vietqr", "pledge_vietqr", DOCS)
-@protected("read", *READ)
-@bp.response(200, sc.VietQR)
+@read_view(f"/organizations/<org>/pledges/<{ID}:pledge_id>/vietqr", "pledge_vietqr", DOCS, sc.VietQR)
 def pledge_vietqr(org: str, pledge_id: int):
     """A dynamic VietQR payload to pay what is left of a pledge: the amount and a reference (``CK<id>``)"""
     return {k: v for k, v in asdict(docs.pledge_vietqr(auth.db(), org, pledge_id)).items() if k != "svg"}

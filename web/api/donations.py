@@ -8,17 +8,14 @@ from ledger import queries, services
 from ledger.donations import DonationInput, DonorInput
 
 from .. import auth
-from .common import DONATIONS, ID, READ, WRITE, _created, _key, _page, _paged, bp, protected, replayable, route
+from .common import DONATIONS, ID, _created, _key, _paged_read, read_view, write_view
 from .schemas import common as cs
 from .schemas import donations as sc
 
 # ------------------------------------------------------------------ donations and pledges
 
 
-@route("/organizations/<org>/donations", "donations", DONATIONS)
-@protected("read", *READ)
-@bp.arguments(sc.DonationsArgs(), location="query")
-@bp.response(200, sc.DonationPage)
+@read_view("/organizations/<org>/donations", "donations", DONATIONS, sc.DonationPage, query=sc.DonationsArgs())
 def donations(args: dict, org: str):
     """Donations, newest first, searched and filtered
 
@@ -26,23 +23,19 @@ def donations(args: dict, org: str):
     gift's reference, message, earmark or goods; ``from``/``to``, ``fund``, ``campaign``, ``kind``,
     ``donor_id`` and ``min_amount``/``max_amount`` (both ends included) narrow the list.
     """
-    limit, offset = _page(args)
     where = queries.DonationFilter(
         q=args.get("q") or "", start=args.get("start"), end=args.get("end"), fund=args.get("fund") or None,
         campaign=args.get("campaign") or None, kind=args.get("kind"), donor_id=args.get("donor_id"),
         min_amount=args.get("min_amount"), max_amount=args.get("max_amount"))
-    with auth.db().read() as conn:
-        rows, total = queries.donations(conn, g.org_id, where=where, limit=limit, offset=offset)
-    return _paged(rows, total, args)
+    return _paged_read(args, lambda conn, limit, offset: queries.donations(
+        conn, g.org_id, where=where, limit=limit, offset=offset))
 
 
-@route("/organizations/<org>/donations", "donation_create", DONATIONS, "POST")
-@protected("donation.record", *WRITE, post=True)
-@bp.arguments(sc.DonationIn(), example={
-    "fund": "TOHIEU", "amount": 1_500_000, "date": "2025-06-01",
-    "donor": {"name": "Nguyễn Văn An", "address": "phường Chiềng Lề, tỉnh Sơn La"},
-    "campaign": "TOHIEU-2025", "message": "Chúc các em học giỏi"})
-@replayable(sc.DonationResult)
+@write_view("/organizations/<org>/donations", "donation_create", DONATIONS, "donation.record", sc.DonationResult,
+            body=sc.DonationIn(), example={
+                "fund": "TOHIEU", "amount": 1_500_000, "date": "2025-06-01",
+                "donor": {"name": "Nguyễn Văn An", "address": "phường Chiềng Lề, tỉnh Sơn La"},
+                "campaign": "TOHIEU-2025", "message": "Chúc các em học giỏi"})
 def donation_create(body: dict, org: str):
     """Record a donation and post its transaction
 
@@ -66,22 +59,19 @@ def donation_create(body: dict, org: str):
     return _created(services.record_donation(auth.db(), org, inp, user=auth.actor(), key=_key()))
 
 
-@route("/organizations/<org>/pledges", "pledges", DONATIONS)
-@protected("read", *READ)
-@bp.arguments(cs.PageArgs(), location="query")
-@bp.response(200, sc.PledgePage)
+@read_view("/organizations/<org>/pledges", "pledges", DONATIONS, sc.PledgePage, query=cs.PageArgs())
 def pledges(args: dict, org: str):
     """Open pledges (something still to collect), oldest first, with what is outstanding"""
-    limit, offset = _page(args)
-    with auth.db().read() as conn:
+    def fetch(conn, limit: int, offset: int):
         rows = queries.open_pledges(conn, g.org_id)
-    return _paged(rows[offset:offset + limit], len(rows), args)
+        return rows[offset:offset + limit], len(rows)
+
+    return _paged_read(args, fetch)
 
 
-@route(f"/organizations/<org>/pledges/<{ID}:pledge_id>/payments", "pledge_pay", DONATIONS, "POST")
-@protected("pledge.pay", *WRITE, post=True)
-@bp.arguments(sc.PledgePaymentIn(), example={"amount": 2_000_000, "date": "2025-06-01", "method": "cash"})
-@replayable(sc.PledgePaymentResult)
+@write_view(f"/organizations/<org>/pledges/<{ID}:pledge_id>/payments", "pledge_pay", DONATIONS, "pledge.pay",
+            sc.PledgePaymentResult, body=sc.PledgePaymentIn(),
+            example={"amount": 2_000_000, "date": "2025-06-01", "method": "cash"})
 def pledge_pay(body: dict, org: str, pledge_id: int):
     """Record a payment on a pledge (cash, or a transfer to a bank account)"""
     return _created(services.pay_pledge(

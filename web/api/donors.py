@@ -10,31 +10,24 @@ from ledger import queries, services
 from ledger.donations import possible_duplicates
 
 from .. import auth
-from .common import DONORS, ID, READ, WRITE, _created, _key, _page, _paged, bp, protected, replayable, route
+from .common import DONORS, ID, _created, _key, _paged_read, read_view, write_view
 from .schemas import common as cs
 from .schemas import donations as sc
 
 # ------------------------------------------------------------------ donors and campaigns
 
 
-@route("/organizations/<org>/donors", "donors", DONORS)
-@protected("read", *READ)
-@bp.arguments(sc.DonorsArgs(), location="query")
-@bp.response(200, sc.DonorPage)
+@read_view("/organizations/<org>/donors", "donors", DONORS, sc.DonorPage, query=sc.DonorsArgs())
 def donors(args: dict, org: str):
     """Donors by name, with their count and total of unreversed gifts
 
     ``q`` matches part of the name, with or without diacritics.
     """
-    limit, offset = _page(args)
-    with auth.db().read() as conn:
-        rows, total = queries.donors(conn, g.org_id, search=args.get("q"), limit=limit, offset=offset)
-    return _paged(rows, total, args)
+    return _paged_read(args, lambda conn, limit, offset: queries.donors(
+        conn, g.org_id, search=args.get("q"), limit=limit, offset=offset))
 
 
-@route(f"/organizations/<org>/donors/<{ID}:donor_id>", "donor", DONORS)
-@protected("read", *READ)
-@bp.response(200, sc.DonorDetail)
+@read_view(f"/organizations/<org>/donors/<{ID}:donor_id>", "donor", DONORS, sc.DonorDetail)
 def donor(org: str, donor_id: int):
     """One donor with their donations and the donors who may be the same person"""
     with auth.db().read() as conn:
@@ -44,21 +37,17 @@ def donor(org: str, donor_id: int):
     return {**asdict(d), "donations": gifts, "donation_count": count, "possible_duplicates": dups}
 
 
-@route("/organizations/<org>/campaigns", "campaigns", DONORS)
-@protected("read", *READ)
-@bp.response(200, sc.CampaignList)
+@read_view("/organizations/<org>/campaigns", "campaigns", DONORS, sc.CampaignList)
 def campaigns(org: str):
     """Campaigns with their count and total of unreversed gifts"""
     with auth.db().read() as conn:
         return {"items": queries.campaigns(conn, g.org_id)}
 
 
-@route("/organizations/<org>/campaigns", "campaign_create", DONORS, "POST")
-@protected("campaign.create", *WRITE, post=True)
-@bp.arguments(sc.CampaignIn(), example={
-    "code": "TOHIEU-2026", "name": "Vận động ủng hộ Quỹ học bổng Tô Hiệu năm 2026", "fund": "TOHIEU",
-    "start_date": "2026-03-01", "end_date": "2026-03-31"})
-@replayable(cs.Created)
+@write_view("/organizations/<org>/campaigns", "campaign_create", DONORS, "campaign.create", cs.Created,
+            body=sc.CampaignIn(), example={
+                "code": "TOHIEU-2026", "name": "Vận động ủng hộ Quỹ học bổng Tô Hiệu năm 2026", "fund": "TOHIEU",
+                "start_date": "2026-03-01", "end_date": "2026-03-31"})
 def campaign_create(body: dict, org: str):
     """Create a campaign (đợt vận động)"""
     return _created(services.create_campaign(

@@ -12,7 +12,7 @@ from ledger import balances, orgs, services
 from ledger import schema as s
 
 from .. import auth
-from .common import FUNDS, ORGS, READ, WRITE, _created, _fund, _key, bp, protected, replayable, route
+from .common import FUNDS, ORGS, _created, _fund, _key, bp, read_view, route, write_view
 from .schemas import common as cs
 from .schemas import orgs as sc
 
@@ -62,9 +62,7 @@ def organizations():
     return {"items": [_organization(o, codes, rows, tree[o.id]) for o in all_orgs]}
 
 
-@route("/organizations/<org>", "organization", ORGS)
-@protected("read", *READ)
-@bp.response(200, sc.Organization)
+@read_view("/organizations/<org>", "organization", ORGS, sc.Organization)
 def organization(org: str):
     """One organization with its funds, its total and the consolidated total beneath it"""
     with auth.db().read() as conn:
@@ -78,10 +76,7 @@ def organization(org: str):
 # ------------------------------------------------------------------ funds
 
 
-@route("/organizations/<org>/funds", "funds", FUNDS)
-@protected("read", *READ)
-@bp.arguments(sc.FundsArgs(), location="query")
-@bp.response(200, sc.FundList)
+@read_view("/organizations/<org>/funds", "funds", FUNDS, sc.FundList, query=sc.FundsArgs())
 def funds(args: dict, org: str):
     """Funds and their figures: balance, protected principal, reserved, spendable
 
@@ -94,11 +89,8 @@ def funds(args: dict, org: str):
             "items": [_fund(r) for r in rows], "total": asdict(balances.total_figures(rows))}
 
 
-@route("/organizations/<org>/funds", "fund_create", FUNDS, "POST")
-@protected("org.setup", *WRITE, post=True)
-@bp.arguments(sc.FundIn(), example={"code": "NUOIEM", "name": "Quỹ Nuôi em khuyến học",
-                                  "kind": "scholarship"})
-@replayable(cs.Created)
+@write_view("/organizations/<org>/funds", "fund_create", FUNDS, "org.setup", cs.Created, body=sc.FundIn(),
+            example={"code": "NUOIEM", "name": "Quỹ Nuôi em khuyến học", "kind": "scholarship"})
 def fund_create(body: dict, org: str):
     """Create a fund"""
     return _created(services.create_fund(auth.db(), org, key=_key(), user=auth.actor(), **body))
@@ -107,10 +99,7 @@ def fund_create(body: dict, org: str):
 # ------------------------------------------------------------------ accounts and balances
 
 
-@route("/organizations/<org>/accounts", "accounts", FUNDS)
-@protected("read", *READ)
-@bp.arguments(cs.AsOfArgs(), location="query")
-@bp.response(200, sc.AccountList)
+@read_view("/organizations/<org>/accounts", "accounts", FUNDS, sc.AccountList, query=cs.AsOfArgs())
 def accounts(args: dict, org: str):
     """The chart of accounts with each account's balance, in all and per fund"""
     a = s.accounts
@@ -128,11 +117,8 @@ def accounts(args: dict, org: str):
     return {"org": org, "as_of": args.get("as_of"), "items": items}
 
 
-@route("/organizations/<org>/accounts", "account_create", FUNDS, "POST")
-@protected("org.setup", *WRITE, post=True)
-@bp.arguments(sc.AccountIn(), example={"code": "1121.VCB", "bank_name": "Vietcombank Sơn La",
-                                     "bank_account_no": "0123456789"})
-@replayable(cs.Created)
+@write_view("/organizations/<org>/accounts", "account_create", FUNDS, "org.setup", cs.Created, body=sc.AccountIn(),
+            example={"code": "1121.VCB", "bank_name": "Vietcombank Sơn La", "bank_account_no": "0123456789"})
 def account_create(body: dict, org: str):
     """Add an account, a sub-account (``parent``) or a bank account (``bank_account_no``, under 1121)"""
     common = {"key": _key(), "user": auth.actor()}
@@ -146,10 +132,7 @@ def account_create(body: dict, org: str):
     return _created(r)
 
 
-@route("/organizations/<org>/balances", "balances", FUNDS)
-@protected("read", *READ)
-@bp.arguments(cs.AsOfArgs(), location="query")
-@bp.response(200, sc.Balances)
+@read_view("/organizations/<org>/balances", "balances", FUNDS, sc.Balances, query=cs.AsOfArgs())
 def balances_(args: dict, org: str):
     """Balances per account and fund (non-zero pairs), and each fund's figures"""
     as_of = args.get("as_of")

@@ -1,6 +1,7 @@
 """What every ``quy`` command shares: the context (database and acting user), the error handling of the root
-group, the common options (``--org``, ``--json``, ``--key``, ``--date``, ``--from``/``--to``) and the output
-helpers (``_out`` for text or JSON, ``_emit`` for a table as text, JSON, CSV, XLSX or PDF).
+group, the common options (``--org``, ``--json``, ``--key``, ``--date``, ``--from``/``--to``, and ``org_json`` for
+``--org`` with ``--json``), ``Ctx.org_read`` (one read of an organization's books) and the output helpers (``_out``
+for text or JSON, ``_out_rows`` for rows a line each, ``_emit`` for a table as text, JSON, CSV, XLSX or PDF).
 
 It imports no feature module: each feature module (``orgs``, ``donations``, ``bank``, …) imports this one, and
 the package (``web/cli/__init__.py``) builds the root group ``main`` and registers their commands.
@@ -12,6 +13,7 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
@@ -43,6 +45,11 @@ class Ctx:
             self._db = Database(self.url)
         return self._db
 
+    def org_read(self, org: str, read: Callable, *args, **kw):
+        """``read(conn, org_id, *args, **kw)`` in one read of the books, for the organization coded ``org``."""
+        with self.db.read() as conn:
+            return read(conn, orgs.org_id_by_code(conn, org), *args, **kw)
+
 
 def _fail(err: LedgerError) -> None:
     click.echo(f"Lỗi [{err.code}]: {vietnamese(err)}", err=True)
@@ -66,6 +73,11 @@ def _out(obj, as_json: bool, text: str) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str) if as_json else text)
 
 
+def _out_rows(rows, as_json: bool, line: Callable, empty: str = "") -> None:
+    """Each row's ``line`` (``empty`` when there are none), or the rows' fields as JSON."""
+    _out([vars(r) for r in rows], as_json, "\n".join(line(r) for r in rows) or empty)
+
+
 def _date(value: str | None) -> date | None:
     return parse_date(value) if value else None
 
@@ -74,6 +86,12 @@ json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON inst
 org_opt = click.option("--org", "org", default="SLA", show_default=True, envvar="QUY_ORG",
                        help="Organization code.")
 key_opt = click.option("--key", default=None, help="Client idempotency key.")
+
+
+def org_json(f):
+    """``--org`` then ``--json``, the context passed first: the options of a command that reads an
+    organization's books and prints them as text or JSON."""
+    return org_opt(json_opt(click.pass_obj(f)))
 
 
 def date_opt(help: str | None = None, *, required: bool = False):

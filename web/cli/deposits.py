@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import click
 
-from ledger import clock, deposits, orgs, services
+from ledger import clock, deposits, services
 from ledger import principal as p
 from ledger.deposits import DepositInput
 from ledger.interest import format_rate
 from ledger.money import format_vnd, parse_amount_text
 
-from .common import Ctx, _date, _out, _period, date_opt, json_opt, key_opt, org_opt, period_opt
+from .common import Ctx, _date, _out, _out_rows, _period, date_opt, json_opt, key_opt, org_json, org_opt, period_opt
 
 
 @click.group()
@@ -90,8 +90,7 @@ def deposit_list(c: Ctx, org: str, as_of: str | None, as_json: bool) -> None:
     """The deposit register: contract, bank, principal, rate, start, maturity, interest earned and accrued
     to the day, the owning funds and the state."""
     day = _date(as_of) or clock.today()
-    with c.db.read() as conn:
-        rows = deposits.register(conn, orgs.org_id_by_code(conn, org), day)
+    rows = c.org_read(org, deposits.register, day)
     total = deposits.totals(rows)
     _out([_row(r) for r in rows], as_json,
          "\n".join([_line(r) for r in rows] + [f"Đang gửi {total['count']} khoản, {format_vnd(total['principal'])} "
@@ -105,8 +104,7 @@ def deposit_list(c: Ctx, org: str, as_of: str | None, as_json: bool) -> None:
 @click.pass_obj
 def deposit_maturing(c: Ctx, org: str, days: int, as_json: bool) -> None:
     """Deposits maturing within DAYS days, and those matured and not yet settled."""
-    with c.db.read() as conn:
-        rows = deposits.maturing(conn, orgs.org_id_by_code(conn, org), clock.today(), days)
+    rows = c.org_read(org, deposits.maturing, clock.today(), days)
     _out([_row(r) for r in rows], as_json, "\n".join(_line(r) for r in rows) or
          f"Không có khoản tiền gửi nào đến hạn trong {days} ngày tới.")
 
@@ -119,8 +117,7 @@ def deposit_maturing(c: Ctx, org: str, days: int, as_json: bool) -> None:
 def deposit_interest(c: Ctx, org: str, start: str | None, end: str | None, as_json: bool) -> None:
     """Deposit interest earned per fund in a period: accrued, paid by the bank, adjusted."""
     frm, to = _period(start, end)
-    with c.db.read() as conn:
-        rows = deposits.interest_earned(conn, orgs.org_id_by_code(conn, org), frm, to)
+    rows = c.org_read(org, deposits.interest_earned, frm, to)
     data = {"from": frm.isoformat(), "to": to.isoformat(), "items": [r.__dict__ for r in rows],
             "total": sum(r.total for r in rows)}
     lines = [f"{r.fund:<10} dự thu {format_vnd(r.accrued):>18} đã nhận {format_vnd(r.received):>18} "
@@ -130,13 +127,10 @@ def deposit_interest(c: Ctx, org: str, start: str | None, end: str | None, as_js
 
 
 @deposit.command("banks")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def deposit_banks(c: Ctx, org: str, as_json: bool) -> None:
     """The bank accounts with the funds that own money in each and the deposits opened from each."""
-    with c.db.read() as conn:
-        rows = deposits.bank_accounts(conn, orgs.org_id_by_code(conn, org))
+    rows = c.org_read(org, deposits.bank_accounts)
     data = [{**b.__dict__, "funds": [list(f) for f in b.funds]} for b in rows]
     _out(data, as_json, "\n".join(
         f"{b.code:<12} {b.bank_name or b.name} {b.account_no or ''}: {format_vnd(b.balance)} "
@@ -244,17 +238,13 @@ def principal_move(c: Ctx, org, fund, direction, amount, number, on, reason, key
 
 
 @principal.command("list")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def principal_list(c: Ctx, org: str, as_json: bool) -> None:
     """The council's decisions on protected principal, newest first."""
-    with c.db.read() as conn:
-        rows = p.decisions(conn, orgs.org_id_by_code(conn, org))
-    _out([r.__dict__ for r in rows], as_json, "\n".join(
+    _out_rows(c.org_read(org, p.decisions), as_json, lambda r: (
         f"{r.number:<16} {r.decided_on:%d/%m/%Y} {r.fund:<8} "
         f"{'chuyển sang nguồn được chi' if r.direction == 'release' else 'bổ sung vốn gốc':<28} "
-        f"{format_vnd(r.amount):>20}  {r.reason}" for r in rows) or "Chưa có quyết định nào.")
+        f"{format_vnd(r.amount):>20}  {r.reason}"), "Chưa có quyết định nào.")
 
 
 COMMANDS = [deposit, accrue_cmd, principal]

@@ -15,7 +15,7 @@ from ledger.disbursements import LineInput, RecipientInput
 from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
 
-from .common import Ctx, _date, _out, _period, date_opt, json_opt, key_opt, org_opt, period_opt
+from .common import Ctx, _date, _out, _out_rows, _period, date_opt, json_opt, key_opt, org_json, org_opt, period_opt
 
 
 @click.group()
@@ -53,9 +53,7 @@ def recipient_add(c: Ctx, org, name, born, gender, school, grade, commune, guard
 
 
 @recipient.command("list")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def recipient_list(c: Ctx, org: str, as_json: bool) -> None:
     """The recipients: id, name, date of birth, school, grade."""
     r = s.recipients
@@ -242,18 +240,14 @@ def batch_cancel(c: Ctx, org, batch_id, line, reason) -> None:
 
 
 @batch.command("list")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def batch_list(c: Ctx, org: str, as_json: bool) -> None:
     """The batch register: state, decision, totals and the council's votes."""
-    with c.db.read() as conn:
-        rows = d.register(conn, orgs.org_id_by_code(conn, org))
-    _out([r.__dict__ for r in rows], as_json, "\n".join(
+    _out_rows(c.org_read(org, d.register), as_json, lambda r: (
         f"{r.id:>5} {r.state:<9} {r.decision or '':<14} {r.lines:>6} dòng {format_vnd(r.total):>20} "
         f"đã chi {format_vnd(r.paid):>20}  {r.title}" + "".join(
-            f"\n        {m}: {'đồng ý' if v == 'approve' else 'không đồng ý'} {cm}" for m, v, _at, cm in r.votes)
-        for r in rows) or "Chưa có đợt chi nào.")
+            f"\n        {m}: {'đồng ý' if v == 'approve' else 'không đồng ý'} {cm}" for m, v, _at, cm in r.votes)),
+        "Chưa có đợt chi nào.")
 
 
 @batch.command("print")
@@ -297,8 +291,7 @@ def report() -> None:
 def report_awards(c: Ctx, org, start, end, as_json) -> None:
     """Awards per program in a period: lượt and amount, money and in kind."""
     frm, to = _period(start, end)
-    with c.db.read() as conn:
-        rows = d.awards(conn, orgs.org_id_by_code(conn, org), frm, to)
+    rows = c.org_read(org, d.awards, frm, to)
     data = {"from": frm.isoformat(), "to": to.isoformat(), "items": [r.__dict__ for r in rows],
             "count": sum(r.count for r in rows), "amount": sum(r.amount for r in rows)}
     def n(x: int) -> str:
@@ -310,15 +303,11 @@ def report_awards(c: Ctx, org, start, end, as_json) -> None:
 
 
 @report.command("reservations")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def report_reservations(c: Ctx, org, as_json) -> None:
     """What approved, unpaid awards hold per fund."""
-    with c.db.read() as conn:
-        rows = d.reservations(conn, orgs.org_id_by_code(conn, org))
-    _out([r.__dict__ for r in rows], as_json, "\n".join(
-        f"{r.fund:<10} {format_vnd(r.reserved):>20}  {r.lines} dòng chưa chi, {r.batches} đợt" for r in rows))
+    _out_rows(c.org_read(org, d.reservations), as_json,
+              lambda r: f"{r.fund:<10} {format_vnd(r.reserved):>20}  {r.lines} dòng chưa chi, {r.batches} đợt")
 
 
 @click.group()
@@ -383,13 +372,10 @@ def stipend_change(c: Ctx, org, commitment, action, to, month, note) -> None:
 
 
 @stipend.command("list")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def stipend_list(c: Ctx, org: str, as_json: bool) -> None:
     """Each commitment with what was committed, paid, pending and remaining; and the totals."""
-    with c.db.read() as conn:
-        rows = stipends.report(conn, orgs.org_id_by_code(conn, org))
+    rows = c.org_read(org, stipends.report)
     total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}
     _out({"items": [r.__dict__ for r in rows], "total": total}, as_json, "\n".join(
         [f"{r.id:>4} {r.recipient:<28} {format_vnd(r.monthly_amount)}/tháng {r.first_month:%m/%Y}–{r.last_month:%m/%Y} "

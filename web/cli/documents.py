@@ -13,7 +13,7 @@ from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
 from receipts.vietqr import qr_svg
 
-from .common import Ctx, _date, _out, date_opt, json_opt, key_opt, org_opt
+from .common import Ctx, _date, _out, date_opt, json_opt, key_opt, org_json, org_opt
 
 
 def _write(path: Path | None, data: bytes, default: str) -> Path:
@@ -37,8 +37,19 @@ def reprint_text(p) -> str:
             "không biết dữ liệu có đổi hay chỉ cách trình bày")
 
 
-def _printed_text(p, out: Path) -> str:
-    return f"{out}: {p.pdf.pages} trang, sha256 {p.pdf.sha256[:16]}… — {reprint_text(p)}"
+def _printed(p, out: Path | None, default: str) -> None:
+    """Write the printed document ``p`` to ``out`` (or ``default``) and say how it compares with its first print."""
+    path = _write(out, p.pdf.data, default)
+    click.echo(f"{path}: {p.pdf.pages} trang, sha256 {p.pdf.sha256[:16]}… — {reprint_text(p)}")
+
+
+def print_opts(argument: str | None = None, arg_type: type | None = None):
+    """``--org``, the ``argument`` naming what is printed (if any) and ``--out`` (the file, a default name when
+    not given), the context passed first: the options of a command printing one document to a PDF."""
+    def decorate(f):
+        f = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)(click.pass_obj(f))
+        return org_opt(click.argument(argument, type=arg_type)(f) if argument else f)
+    return decorate
 
 
 @click.group()
@@ -71,15 +82,10 @@ def receipt_list(c: Ctx, org: str, year: int | None, series: str, as_json: bool)
 
 
 @receipt.command("print")
-@org_opt
-@click.argument("number")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.pass_obj
+@print_opts("number")
 def receipt_print(c: Ctx, org: str, number: str, out: Path | None) -> None:
     """Print one receipt (NUMBER like "BN/25 0000123") to a PDF."""
-    p = docs.print_receipt(c.db, org, number)
-    path = _write(out, p.pdf.data, f"bien-nhan-{number.replace('/', '-').replace(' ', '-')}.pdf")
-    click.echo(_printed_text(p, path))
+    _printed(docs.print_receipt(c.db, org, number), out, f"bien-nhan-{number.replace('/', '-').replace(' ', '-')}.pdf")
 
 
 @receipt.command("void")
@@ -110,14 +116,10 @@ def receipt_reissue(c: Ctx, org: str, number: str, reason: str, on, key, as_json
 
 
 @click.command("letter")
-@org_opt
-@click.argument("donation_id", type=int)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.pass_obj
+@print_opts("donation_id", int)
 def letter_print(c: Ctx, org: str, donation_id: int, out: Path | None) -> None:
     """Print the thank-you letter for a donation."""
-    p = docs.print_letter(c.db, org, donation_id)
-    click.echo(_printed_text(p, _write(out, p.pdf.data, f"thu-cam-on-{donation_id}.pdf")))
+    _printed(docs.print_letter(c.db, org, donation_id), out, f"thu-cam-on-{donation_id}.pdf")
 
 
 @click.group("goldbook")
@@ -126,12 +128,9 @@ def goldbook() -> None:
 
 
 @goldbook.command("list")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def goldbook_list(c: Ctx, org: str, as_json: bool) -> None:
-    with c.db.read() as conn:
-        rows, total = queries.gold_book(conn, orgs.org_id_by_code(conn, org), limit=None, newest_first=False)
+    rows, total = c.org_read(org, queries.gold_book, limit=None, newest_first=False)
     data = [r.__dict__ for r in rows]
     lines = [f"{r.entry_no:>5}  {r.date:%d/%m/%Y}  {r.name:<50} "
              f"{format_vnd(r.amount) if r.amount is not None else '(không công bố)':>18}" for r in rows]
@@ -149,9 +148,7 @@ def goldbook_add(c: Ctx, org: str, donation_id: int) -> None:
 
 
 @goldbook.command("print")
-@org_opt
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.pass_obj
+@print_opts()
 def goldbook_print(c: Ctx, org: str, out: Path | None) -> None:
     """Print the whole gold book as a PDF book."""
     pdf = docs.gold_book_pdf(c.db, org)
@@ -160,14 +157,10 @@ def goldbook_print(c: Ctx, org: str, out: Path | None) -> None:
 
 
 @goldbook.command("certificate")
-@org_opt
-@click.argument("entry_id", type=int)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.pass_obj
+@print_opts("entry_id", int)
 def goldbook_certificate(c: Ctx, org: str, entry_id: int, out: Path | None) -> None:
     """Print the honour certificate of a gold-book entry."""
-    p = docs.print_certificate(c.db, org, entry_id)
-    click.echo(_printed_text(p, _write(out, p.pdf.data, f"giay-ghi-danh-{entry_id}.pdf")))
+    _printed(docs.print_certificate(c.db, org, entry_id), out, f"giay-ghi-danh-{entry_id}.pdf")
 
 
 @click.command("print")
@@ -226,10 +219,7 @@ def org_documents(c: Ctx, org: str, gold_book_threshold, signatory_title, signat
 
 
 @click.command("poster")
-@org_opt
-@click.argument("campaign")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.pass_obj
+@print_opts("campaign")
 def poster_cmd(c: Ctx, org: str, campaign: str, out: Path | None) -> None:
     """Print a campaign's poster with the fund's VietQR code (A4 PDF)."""
     p = docs.campaign_poster(c.db, org, campaign)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ledger import orgs, services
 from ledger import schema as s
 
-from .common import Ctx, _date, _out, json_opt, key_opt, org_opt
+from .common import Ctx, _date, _out, json_opt, key_opt, org_json, org_opt
 
 
 @click.group()
@@ -46,22 +46,24 @@ def org_add(c: Ctx, code: str, name: str, level: str, parent: str | None, addres
     click.echo(f"Organization {code} created (id {r['id']}).")
 
 
-@click.group()
-def fund() -> None:
-    """Funds."""
+def _coded_group(name: str, help: str, table: sa.Table, code_width: int, kind_width: int) -> click.Group:
+    """The group ``name`` of an organization's records coded in ``table`` (funds, accounts), with its ``list``
+    command: code, kind and name a line, in code order."""
+    group = click.Group(name, help=help)
+
+    @group.command("list")
+    @org_json
+    def listing(c: Ctx, org: str, as_json: bool) -> None:
+        rows = c.org_read(org, lambda conn, oid: conn.execute(
+            sa.select(table).where(table.c.org_id == oid).order_by(table.c.code)).all())
+        _out([dict(r._mapping) for r in rows], as_json,
+             "\n".join(f"{r.code:<{code_width}} {r.kind:<{kind_width}} {r.name}" for r in rows))
+
+    return group
 
 
-@fund.command("list")
-@org_opt
-@json_opt
-@click.pass_obj
-def fund_list(c: Ctx, org: str, as_json: bool) -> None:
-    with c.db.read() as conn:
-        oid = orgs.org_id_by_code(conn, org)
-        rows = conn.execute(sa.select(s.funds).where(s.funds.c.org_id == oid)
-                            .order_by(s.funds.c.code)).all()
-    data = [dict(r._mapping) for r in rows]
-    _out(data, as_json, "\n".join(f"{r.code:<10} {r.kind:<12} {r.name}" for r in rows))
+fund = _coded_group("fund", "Funds.", s.funds, 10, 12)
+account = _coded_group("account", "Chart of accounts.", s.accounts, 12, 10)
 
 
 @fund.command("add")
@@ -80,24 +82,6 @@ def fund_add(c: Ctx, org: str, code: str, name: str, kind: str, purpose: str,
                              may_pay_management=may_pay_management, has_principal=principal, key=key,
                              user=c.user)
     click.echo(f"Fund {code} created (id {r['id']}).")
-
-
-@click.group()
-def account() -> None:
-    """Chart of accounts."""
-
-
-@account.command("list")
-@org_opt
-@json_opt
-@click.pass_obj
-def account_list(c: Ctx, org: str, as_json: bool) -> None:
-    with c.db.read() as conn:
-        oid = orgs.org_id_by_code(conn, org)
-        rows = conn.execute(sa.select(s.accounts).where(s.accounts.c.org_id == oid)
-                            .order_by(s.accounts.c.code)).all()
-    data = [dict(r._mapping) for r in rows]
-    _out(data, as_json, "\n".join(f"{r.code:<12} {r.kind:<10} {r.name}" for r in rows))
 
 
 @account.command("add")

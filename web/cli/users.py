@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Callable
 
 import click
 
 from ledger import orgs, services, users
 
 from .common import Ctx, _out, json_opt
+
+
+def login_role_args(f):
+    """The arguments LOGIN and ROLE@ORG; the command gets ``login`` and ``role_at_org`` as ``(role, org code)``."""
+    return click.argument("login")(click.argument("role_at_org", metavar="ROLE@ORG", callback=_role_at)(f))
+
+
+def _role_at(_ctx, _param, value: str) -> tuple[str, str]:
+    role, _, org_code = value.partition("@")
+    return role, org_code
 
 
 @click.group("user")
@@ -53,23 +64,24 @@ def user_list(c: Ctx, org: str | None, as_json: bool) -> None:
 
 
 @user_group.command("grant")
-@click.argument("login")
-@click.argument("role_at_org", metavar="ROLE@ORG")
+@login_role_args
 @click.pass_obj
-def user_grant(c: Ctx, login: str, role_at_org: str) -> None:
-    role, _, org_code = role_at_org.partition("@")
-    services.grant_role(c.db, login, org_code, role, user=c.user)
-    click.echo(f"{login}: {role} in {org_code}.")
+def user_grant(c: Ctx, login: str, role_at_org: tuple[str, str]) -> None:
+    _change_role(c, services.grant_role, login, role_at_org, "{login}: {role} in {org}.")
 
 
 @user_group.command("revoke")
-@click.argument("login")
-@click.argument("role_at_org", metavar="ROLE@ORG")
+@login_role_args
 @click.pass_obj
-def user_revoke(c: Ctx, login: str, role_at_org: str) -> None:
-    role, _, org_code = role_at_org.partition("@")
-    services.revoke_role(c.db, login, org_code, role, user=c.user)
-    click.echo(f"{login}: no longer {role} in {org_code}.")
+def user_revoke(c: Ctx, login: str, role_at_org: tuple[str, str]) -> None:
+    _change_role(c, services.revoke_role, login, role_at_org, "{login}: no longer {role} in {org}.")
+
+
+def _change_role(c: Ctx, change: Callable, login: str, role_at_org: tuple[str, str], done: str) -> None:
+    """Grant or revoke (``change``) a user's role in an organization, and say so (``done``)."""
+    role, org_code = role_at_org
+    change(c.db, login, org_code, role, user=c.user)
+    click.echo(done.format(login=login, role=role, org=org_code))
 
 
 @click.group()
@@ -78,14 +90,13 @@ def token() -> None:
 
 
 @token.command("create")
-@click.argument("login")
-@click.argument("role_at_org", metavar="ROLE@ORG")
+@login_role_args
 @click.option("--name", default="", help="What the token is for.")
 @click.option("--days", type=int, default=None, help="How many days it lives (default QUY_TOKEN_DAYS, 90).")
 @click.pass_obj
-def token_create(c: Ctx, login: str, role_at_org: str, name: str, days: int | None) -> None:
+def token_create(c: Ctx, login: str, role_at_org: tuple[str, str], name: str, days: int | None) -> None:
     """Create an API token (printed once: only its digest is kept)."""
-    role, _, org_code = role_at_org.partition("@")
+    role, org_code = role_at_org
     r = services.create_token(c.db, login, org_code, role, name=name, days=days, user=c.user)
     click.echo(r["token"])
     click.echo(f"expires {r['expires_at']}", err=True)
