@@ -85,6 +85,12 @@ bench-documents: $(VENV)/.dev
 bench-reliability: $(VENV)/.dev
 	$(BIN)/python -m tests.bench.reliability
 
+## bench-before-after: the benchmarks of this checkout and of REV (an earlier commit, its own worktree and venv), in turn, figures side by side
+.PHONY: bench-before-after
+REV ?= HEAD~1
+bench-before-after: $(VENV)/.dev bench-tools
+	$(BIN)/python -m tests.bench.before_after $(REV)
+
 ## bench-load: gunicorn + wrk posting donations for 30 s on SQLite and PostgreSQL (QUY_LOAD_SECONDS=5 to try)
 bench-load: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.load
