@@ -52,6 +52,12 @@ def create_entity_table(name: str, *items: sa.schema.SchemaItem) -> sa.Table:
                            sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{name}")))
 
 
+def create_org_table(name: str, *items: sa.schema.SchemaItem) -> sa.Table:
+    """:func:`create_entity_table` of a table whose rows belong to an organization: ``org_id`` (see
+    :func:`ref`) follows ``id``."""
+    return create_entity_table(name, ref(name, "org_id", "organizations"), *items)
+
+
 def drop_tables(*tables: str, guards: Callable[[str], list[str]] | None = None) -> None:
     """Drop ``tables`` in order, once the triggers ``guards`` gives for the database (if any) are dropped."""
     if guards is not None:

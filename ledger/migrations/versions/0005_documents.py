@@ -41,9 +41,8 @@ def upgrade() -> None:
         sa.CheckConstraint("last_number >= 0", name=op.f("ck_doc_counters_nonnegative")),
         sa.PrimaryKeyConstraint("org_id", "series", "year", name=op.f("pk_doc_counters")),
     )
-    h.create_entity_table(
+    h.create_org_table(
         "documents",
-        h.ref("documents", "org_id", "organizations"),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("series", sa.String(10), nullable=False),
         sa.Column("year", sa.Integer, nullable=False),
@@ -78,9 +77,8 @@ def upgrade() -> None:
         sa.Column("printed_at", sa.String(40), nullable=False),
         sa.PrimaryKeyConstraint("subject", "variant", name=op.f("pk_document_prints")),
     )
-    h.create_entity_table(
+    h.create_org_table(
         "gold_book_entries",
-        h.ref("gold_book_entries", "org_id", "organizations"),
         h.ref("gold_book_entries", "donation_id", "donations"),
         sa.Column("date", sa.Date, nullable=False),
         sa.Column("name", sa.String(300), nullable=False),
@@ -94,9 +92,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("donation_id", name=op.f("uq_gold_book_entries_donation_id")),
     )
     op.create_index("ix_gold_book_entries_org_date", "gold_book_entries", ["org_id", "date"])
-    h.create_entity_table(
+    h.create_org_table(
         "print_jobs",
-        h.ref("print_jobs", "org_id", "organizations"),
         sa.Column("kind", sa.String(20), nullable=False),
         h.ref("print_jobs", "campaign_id", "campaigns", nullable=True),
         sa.Column("year", sa.Integer, nullable=True),

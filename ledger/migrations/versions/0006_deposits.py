@@ -20,9 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    h.create_entity_table(
+    h.create_org_table(
         "deposits",
-        h.ref("deposits", "org_id", "organizations"),
         h.ref("deposits", "account_id", "accounts"),
         h.ref("deposits", "bank_account_id", "accounts"),
         sa.Column("contract_no", sa.String(60), nullable=False),

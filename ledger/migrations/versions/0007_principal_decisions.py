@@ -19,9 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    h.create_entity_table(
+    h.create_org_table(
         "principal_decisions",
-        h.ref("principal_decisions", "org_id", "organizations"),
         h.ref("principal_decisions", "fund_id", "funds"),
         sa.Column("number", sa.String(60), nullable=False),
         sa.Column("decided_on", sa.Date, nullable=False),

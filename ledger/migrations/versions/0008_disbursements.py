@@ -26,9 +26,8 @@ def _text(name: str, size: int) -> sa.Column:
 def upgrade() -> None:
     with op.batch_alter_table("funds") as b:
         b.add_column(sa.Column("quorum", sa.Integer, nullable=True))
-    h.create_entity_table(
+    h.create_org_table(
         "recipients",
-        h.ref("recipients", "org_id", "organizations"),
         sa.Column("full_name", sa.String(200), nullable=False),
         sa.Column("match_key", sa.String(200), nullable=False),
         sa.Column("birth_date", sa.Date, nullable=True),
@@ -38,9 +37,8 @@ def upgrade() -> None:
         *h.stamp("created"),
     )
     op.create_index(op.f("ix_recipients_match_key"), "recipients", ["match_key"])
-    h.create_entity_table(
+    h.create_org_table(
         "programs",
-        h.ref("programs", "org_id", "organizations"),
         sa.Column("code", sa.String(40), nullable=False),
         sa.Column("name", sa.String(300), nullable=False),
         sa.Column("default_amount", sa.BigInteger, nullable=True),
@@ -55,9 +53,8 @@ def upgrade() -> None:
         h.ref("program_funds", "fund_id", "funds"),
         sa.PrimaryKeyConstraint("program_id", "fund_id", name=op.f("pk_program_funds")),
     )
-    h.create_entity_table(
+    h.create_org_table(
         "batches",
-        h.ref("batches", "org_id", "organizations"),
         sa.Column("title", sa.String(300), nullable=False),
         sa.Column("state", sa.String(20), nullable=False),
         sa.Column("round", sa.Integer, nullable=False, server_default="0"),

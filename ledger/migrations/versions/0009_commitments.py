@@ -20,9 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    h.create_entity_table(
+    h.create_org_table(
         "commitments",
-        h.ref("commitments", "org_id", "organizations"),
         h.ref("commitments", "recipient_id", "recipients"),
         h.ref("commitments", "program_id", "programs"),
         h.ref("commitments", "fund_id", "funds"),

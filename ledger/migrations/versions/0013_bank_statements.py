@@ -26,9 +26,8 @@ def upgrade() -> None:
         *h.stamp("created"),
         sa.UniqueConstraint("name", name=op.f("uq_bank_profiles_name")),
     )
-    h.create_entity_table(
+    h.create_org_table(
         "bank_statements",
-        h.ref("bank_statements", "org_id", "organizations"),
         h.ref("bank_statements", "bank_account_id", "accounts"),
         sa.Column("period_start", sa.Date, nullable=False),
         sa.Column("period_end", sa.Date, nullable=False),

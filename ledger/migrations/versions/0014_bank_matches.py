@@ -19,9 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    h.create_entity_table(
+    h.create_org_table(
         "bank_matches",
-        h.ref("bank_matches", "org_id", "organizations"),
         h.ref("bank_matches", "line_id", "bank_lines", nullable=True),
         h.ref("bank_matches", "reassigns_id", "bank_matches", nullable=True),
         sa.Column("kind", sa.String(20), nullable=False),
