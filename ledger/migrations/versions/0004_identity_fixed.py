@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 from ledger.journal import guards as dbguards
+from ledger.migrations import helpers as h
 
 revision = "0004"
 down_revision = "0003"
@@ -18,10 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for stmt in dbguards.fixed_statements(op.get_bind().dialect.name):
-        op.execute(stmt)
+    h.guards(dbguards.fixed_statements)
 
 
 def downgrade() -> None:
-    for stmt in dbguards.fixed_drop_statements(op.get_bind().dialect.name):
-        op.execute(stmt)
+    h.guards(dbguards.fixed_drop_statements)

@@ -12,17 +12,16 @@ import sqlalchemy as sa
 from alembic import op
 
 from ledger.journal import guards as dbguards
+from ledger.migrations import helpers as h
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
 
 def upgrade() -> None:
-    dialect = op.get_bind().dialect.name
+    dialect = h.dialect()
     # organizations' identity trigger stays: only code is fixed, new columns are free to change
     with op.batch_alter_table("organizations") as b:
         b.add_column(sa.Column("gold_book_threshold", sa.BigInteger, nullable=True))
@@ -35,34 +34,26 @@ def upgrade() -> None:
         op.execute("ALTER TABLE donations ADD COLUMN gold_book BOOLEAN")
     op.create_table(
         "doc_counters",
-        sa.Column("org_id", Id, sa.ForeignKey("organizations.id", name=op.f("fk_doc_counters_org_id_organizations")),
-                  nullable=False),
+        h.ref("doc_counters", "org_id", "organizations"),
         sa.Column("series", sa.String(10), nullable=False),
         sa.Column("year", sa.Integer, nullable=False),
         sa.Column("last_number", sa.BigInteger, nullable=False),
         sa.CheckConstraint("last_number >= 0", name=op.f("ck_doc_counters_nonnegative")),
         sa.PrimaryKeyConstraint("org_id", "series", "year", name=op.f("pk_doc_counters")),
     )
-    op.create_table(
+    h.create_org_table(
         "documents",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column("org_id", Id, sa.ForeignKey("organizations.id", name=op.f("fk_documents_org_id_organizations")),
-                  nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("series", sa.String(10), nullable=False),
         sa.Column("year", sa.Integer, nullable=False),
         sa.Column("number", sa.BigInteger, nullable=False),
         sa.Column("date", sa.Date, nullable=False),
-        sa.Column("donation_id", Id, sa.ForeignKey("donations.id", name=op.f("fk_documents_donation_id_donations")),
-                  nullable=True),
-        sa.Column("replaces_id", Id, sa.ForeignKey("documents.id", name=op.f("fk_documents_replaces_id_documents")),
-                  nullable=True),
+        h.ref("documents", "donation_id", "donations", nullable=True),
+        h.ref("documents", "replaces_id", "documents", nullable=True),
         sa.Column("verify_code", sa.String(32), nullable=False),
-        sa.Column("created_by", sa.String(120), nullable=False),
-        sa.Column("created_at", sa.String(40), nullable=False),
+        *h.stamp("created"),
         sa.CheckConstraint("number > 0", name=op.f("ck_documents_positive")),
         sa.CheckConstraint("kind IN ('receipt','voucher','decision')", name=op.f("ck_documents_kind")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
         sa.UniqueConstraint("org_id", "series", "year", "number", name="uq_documents_number"),
         sa.UniqueConstraint("verify_code", name=op.f("uq_documents_verify_code")),
     )
@@ -71,19 +62,14 @@ def upgrade() -> None:
                     postgresql_where=sa.text("replaces_id IS NOT NULL"), sqlite_where=sa.text("replaces_id IS NOT NULL"))
     op.create_table(
         "document_voids",
-        sa.Column("document_id", Id, sa.ForeignKey("documents.id",
-                                                   name=op.f("fk_document_voids_document_id_documents")),
-                  nullable=False),
+        h.ref("document_voids", "document_id", "documents"),
         sa.Column("reason", sa.String(1000), nullable=False),
-        sa.Column("voided_by", sa.String(120), nullable=False),
-        sa.Column("voided_at", sa.String(40), nullable=False),
+        *h.stamp("voided"),
         sa.PrimaryKeyConstraint("document_id", name=op.f("pk_document_voids")),
     )
     op.create_table(
         "document_prints",
-        sa.Column("org_id", Id, sa.ForeignKey("organizations.id",
-                                              name=op.f("fk_document_prints_org_id_organizations")),
-                  nullable=False),
+        h.ref("document_prints", "org_id", "organizations"),
         sa.Column("subject", sa.String(40), nullable=False),
         sa.Column("variant", sa.String(20), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
@@ -91,38 +77,25 @@ def upgrade() -> None:
         sa.Column("printed_at", sa.String(40), nullable=False),
         sa.PrimaryKeyConstraint("subject", "variant", name=op.f("pk_document_prints")),
     )
-    op.create_table(
+    h.create_org_table(
         "gold_book_entries",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column("org_id", Id, sa.ForeignKey("organizations.id",
-                                              name=op.f("fk_gold_book_entries_org_id_organizations")),
-                  nullable=False),
-        sa.Column("donation_id", Id, sa.ForeignKey("donations.id",
-                                                   name=op.f("fk_gold_book_entries_donation_id_donations")),
-                  nullable=False),
+        h.ref("gold_book_entries", "donation_id", "donations"),
         sa.Column("date", sa.Date, nullable=False),
         sa.Column("name", sa.String(300), nullable=False),
         sa.Column("amount", sa.BigInteger, nullable=True),
         sa.Column("item", sa.String(600), nullable=True),
-        sa.Column("fund_id", Id, nullable=False),
-        sa.Column("campaign_id", Id, sa.ForeignKey("campaigns.id",
-                                                   name=op.f("fk_gold_book_entries_campaign_id_campaigns")),
-                  nullable=True),
+        sa.Column("fund_id", h.Id, nullable=False),
+        h.ref("gold_book_entries", "campaign_id", "campaigns", nullable=True),
         sa.Column("message", sa.String(1000), nullable=False, server_default=""),
         sa.Column("requested", sa.Boolean, nullable=False),
         sa.Column("created_at", sa.String(40), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_gold_book_entries")),
         sa.UniqueConstraint("donation_id", name=op.f("uq_gold_book_entries_donation_id")),
     )
     op.create_index("ix_gold_book_entries_org_date", "gold_book_entries", ["org_id", "date"])
-    op.create_table(
+    h.create_org_table(
         "print_jobs",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column("org_id", Id, sa.ForeignKey("organizations.id", name=op.f("fk_print_jobs_org_id_organizations")),
-                  nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),
-        sa.Column("campaign_id", Id, sa.ForeignKey("campaigns.id", name=op.f("fk_print_jobs_campaign_id_campaigns")),
-                  nullable=True),
+        h.ref("print_jobs", "campaign_id", "campaigns", nullable=True),
         sa.Column("year", sa.Integer, nullable=True),
         sa.Column("state", sa.String(20), nullable=False),
         sa.Column("done", sa.Integer, nullable=False, server_default="0"),
@@ -131,16 +104,13 @@ def upgrade() -> None:
         sa.Column("path", sa.String(500), nullable=True),
         sa.Column("sha256", sa.String(64), nullable=True),
         sa.Column("error", sa.String(1000), nullable=True),
-        sa.Column("created_by", sa.String(120), nullable=False),
-        sa.Column("created_at", sa.String(40), nullable=False),
+        *h.stamp("created"),
         sa.Column("finished_at", sa.String(40), nullable=True),
         sa.CheckConstraint("state IN ('queued','running','done','failed')", name=op.f("ck_print_jobs_state")),
         sa.CheckConstraint("kind IN ('receipt','letter','certificate')", name=op.f("ck_print_jobs_kind")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_print_jobs")),
     )
     _backfill(dialect)
-    for stmt in dbguards.document_statements(dialect):
-        op.execute(stmt)
+    h.guards(dbguards.document_statements)
 
 
 def _backfill(dialect: str) -> None:
@@ -174,11 +144,8 @@ def _backfill(dialect: str) -> None:
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    for stmt in dbguards.document_drop_statements(dialect):
-        op.execute(stmt)
-    for t in ("print_jobs", "gold_book_entries", "document_prints", "document_voids", "documents", "doc_counters"):
-        op.drop_table(t)
+    h.drop_tables("print_jobs", "gold_book_entries", "document_prints", "document_voids", "documents", "doc_counters",
+                  guards=dbguards.document_drop_statements)
     # plain DROP COLUMN (SQLite ≥ 3.35 too): batch mode would copy both tables and lose their triggers
     op.execute("ALTER TABLE donations DROP COLUMN gold_book")
     for c in ("treasurer_name", "signatory_name", "signatory_title", "gold_book_threshold"):

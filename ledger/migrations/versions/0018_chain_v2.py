@@ -24,6 +24,7 @@ from alembic import op
 from ledger.journal import guards as dbguards
 from ledger.clock import now_iso
 from ledger.journal import GENESIS, ChainDoesNotVerify, tx_digest
+from ledger.migrations import helpers as h
 
 revision = "0018"
 down_revision = "0017"
@@ -129,11 +130,9 @@ def _move(old: int, new: int) -> None:
 
 def upgrade() -> None:
     _move(1, 2)
-    for stmt in dbguards.source_statements(op.get_bind().dialect.name):
-        op.execute(stmt)
+    h.guards(dbguards.source_statements)
 
 
 def downgrade() -> None:
-    for stmt in dbguards.source_drop_statements(op.get_bind().dialect.name):
-        op.execute(stmt)
+    h.guards(dbguards.source_drop_statements)
     _move(2, 1)

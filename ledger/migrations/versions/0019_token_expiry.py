@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
+from ledger.migrations import helpers as h
+
 revision = "0019"
 down_revision = "0018"
 branch_labels = None
@@ -85,17 +87,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("print_jobs") as b:
         b.drop_column("heartbeat_at")
-    Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-    op.create_table(
-        "login_failures",
-        sa.Column("id", Id, autoincrement=True, nullable=False),
-        sa.Column("login", sa.String(80), nullable=False),
-        sa.Column("ip", sa.String(64), nullable=False),
-        sa.Column("at", sa.BigInteger, nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
-    )
-    op.create_index("ix_login_failures_login_at", "login_failures", ["login", "at"])
-    op.create_index("ix_login_failures_ip_at", "login_failures", ["ip", "at"])
+    h.create_login_failures()
     op.drop_table("login_throttle")
     op.drop_index("ix_api_tokens_user_org_role", table_name="api_tokens")
     with op.batch_alter_table("api_tokens") as b:
