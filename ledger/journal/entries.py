@@ -412,9 +412,9 @@ def _learn(conn: Connection, book: _OrgBook, pairs: Iterable[tuple[int, int]]) -
     """Know every (account, fund) of ``pairs``: an account opened since this process read the chart (a
     deposit another worker opened) is read now, not met as a stranger."""
     missing = [Line(a, f, 0) for a, f in pairs if a not in book.accounts or f not in book.funds]
-    if missing:
+    if missing:  # merged: the remembered chart may predate an account this unit of work opened (and knows)
         chart = _chart(conn, book.org_id, missing)
-        book.accounts, book.funds = chart.accounts, chart.funds
+        book.accounts, book.funds = {**book.accounts, **chart.accounts}, {**book.funds, **chart.funds}
 
 
 def _check_dated(conn: Connection, book: _OrgBook, entries: Sequence[Entry], falling: set[int],

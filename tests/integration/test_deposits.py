@@ -239,3 +239,20 @@ def test_withdrawing_everything_closes_the_deposit_and_more_than_the_principal_i
     assert services.accrue(books.db, books.org, date(2026, 11, 30))["events"] == 0
     with pytest.raises(LedgerError):
         services.settle_deposit(books.db, books.org, "HD-2026-001")
+
+
+def test_deposits_opened_one_after_another_in_one_unit_of_work_all_post(books):
+    """The chart this process remembers predates the deposits' own accounts: the second deposit's check
+    of what the fund can spend meets the first's new account (in the fund's balances) and its own (in its
+    entry) — both known, none forgotten (``make bench``'s deposits run opens a thousand in one unit)."""
+    bank_money(books, 3_000_000_000, "TOHIEU")
+    with books.db.read() as c:  # the chart read and remembered, committed, before the deposits' accounts exist
+        org_id = c.execute(sa.text("SELECT id FROM organizations WHERE code = :c"), {"c": books.org}).scalar()
+    give(books, 1_000, name="Nhà hảo tâm", fund="TOHIEU")
+    with books.db.begin() as c:
+        for i in range(3):
+            deposits.open_deposit(c, org_id, DepositInput(
+                contract_no=f"HD-{i}", bank_account="1121.BIDV", principal=500_000_000, rate="5",
+                start=date(2026, 1, 1), term_months=6, shares={"TOHIEU": 500_000_000}), user="test")
+    assert balance(books, "1121.BIDV", "TOHIEU") == 3_000_000_000 - 3 * 500_000_000
+    assert balance(books, "121", "TOHIEU") == 3 * 500_000_000
