@@ -27,7 +27,7 @@ from ledger.reconcile import Choice, booking_accounts
 
 from ..auth import actor, can, db, requires
 from ..messages import row_problem
-from .common import _file, error_text, org_info, sweep_uploads
+from .common import _file, error_text, org_info, reading, sweep_uploads
 
 bp = Blueprint("bank", __name__)
 MAX_DONORS = 500
@@ -244,8 +244,7 @@ def confirm(org: str, line_id: int):
 @bp.get("/o/<org>/bank/reconciliation")
 @requires("read")
 def reconciliation(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         banks = _banks(conn, g.org_id)
     codes = [b.code for b in banks]
     account = request.args.get("account")

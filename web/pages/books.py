@@ -39,7 +39,7 @@ from receipts import service as docs
 
 from ..auth import actor, db, requires
 from ..messages import bean_problem
-from .common import MIME, _attachment, _file, error_text, org_info
+from .common import MIME, _attachment, _file, error_text, found, org_of, reading
 
 bp = Blueprint("books", __name__)
 FORMATS = "any(csv, xlsx, pdf)"
@@ -71,8 +71,7 @@ def _args() -> dict:
 @bp.get("/o/<org>/books")
 @requires("read")
 def index(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         funds = _funds(conn)
     return render_template("books.html", org=info, funds=funds, args=request.args)
 
@@ -82,8 +81,7 @@ def _page(org: str, table: tables.Table, kind: str, download: str, charts=(), pe
     """A statement or register as a page, with its PDF, XLSX and CSV downloads (and its charts, if any);
     ``period`` is what its form asks for: ``range`` (from, to), ``year`` (year; series kept) or ``as_of``,
     filled in from ``shown`` (what the page shows when the query does not say)."""
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         funds = _funds(conn)
     large = download in ("books.donations_register_file", "books.register_file") and len(table.rows) > LARGE_EXPORT
     return render_template("statement.html", org=info, t=table, funds=funds, args=_args(), kind=kind,
@@ -202,8 +200,7 @@ def organizations(org: str):
     """The organizations beneath this one (and those dissolved into it), the transfers between them, and the
     forms to move money (treasurer) and to take over a dissolved organization (administrator)."""
     o, tr = s.organizations, s.org_transfers
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         ids = books.org_ids(conn, org, True)
         rows = conn.execute(sa.select(o.c.code, o.c.name, o.c.level, o.c.dissolved_on, o.c.parent_id)
                             .where(o.c.id.in_(ids)).order_by(o.c.code)).all()
@@ -326,24 +323,17 @@ def _start_export(org: str, fmt: str, build, slug: str):
 @requires("export")
 def export_job(org: str, token: str):
     """A background export's progress (a bar the page refreshes; ``.json`` for a script), then its download."""
-    job = export_jobs.status(g.org_id, token)
-    if job is None:
-        abort(404)
+    job = found(export_jobs.status(g.org_id, token))
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
         return {k: job[k] for k in ("state", "done", "total", "percent", "name", "error")}
-    with db().read() as conn:
-        info = org_info(conn, org)
+    info = org_of(org)
     return render_template("export_job.html", org=info, job=job, token=token)
 
 
 @bp.get("/o/<org>/books/exports/<token>/file")
 @requires("export")
 def export_job_file(org: str, token: str):
-
-    found = export_jobs.result(g.org_id, token)
-    if found is None:
-        abort(404)
-    path, job = found
+    path, job = found(export_jobs.result(g.org_id, token))
     return send_file(path, mimetype=MIME[job["fmt"]], as_attachment=True, download_name=job["name"])
 
 
@@ -448,7 +438,6 @@ def import_beancount(org: str):
         except LedgerError as err:
             problems = err.params.get("problems", [])
             flash(error_text(err), "error")
-    with db().read() as conn:
-        info = org_info(conn, org)
+    info = org_of(org)
     return render_template("books_import.html", org=info, problems=problems, form=form, levels=orgs.LEVELS,
                            explain=bean_problem), 422 if problems else 200

@@ -1,14 +1,19 @@
-"""Small things the pages share: the organization shown in the header, paging, error text, the uploads
-folder, and answering with a PDF or a table as a CSV, XLSX or PDF file."""
+"""Small things the pages share: the organization shown in the header (and the read of the books it comes
+with), paging, a 404 for what is not there, error text, the uploads folder, and answering with a PDF or a
+table as a CSV, XLSX or PDF file."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
-from flask import Response, current_app, g, request
+from flask import Response, abort, current_app, g, request
 from flask_babel import get_locale
+from sqlalchemy import Connection
 
 from books import tables
 from ledger import orgs
@@ -24,6 +29,29 @@ def org_info(conn, code: str) -> orgs.OrgInfo:
     """The organization a page is about (raises NotFound for an unknown code)."""
     oid = orgs.org_id_by_code(conn, code)
     return next(o for o in orgs.list_organizations(conn) if o.id == oid)
+
+
+@contextmanager
+def reading(org: str) -> Iterator[tuple[Connection, orgs.OrgInfo]]:
+    """A page's read of the books: the connection, and the organization ``org`` (its code) the page is about."""
+    with db().read() as conn:
+        yield conn, org_info(conn, org)
+
+
+def org_of(org: str) -> orgs.OrgInfo:
+    """The organization a page is about, for a page that reads nothing else."""
+    with reading(org) as (_conn, info):
+        return info
+
+
+T = TypeVar("T")
+
+
+def found(value: T | None) -> T:
+    """``value``, or a 404 when there is none."""
+    if value is None:
+        abort(404)
+    return value
 
 
 def error_text(err: LedgerError) -> str:
@@ -54,6 +82,12 @@ class Page:
 
     def with_total(self, total: int) -> Page:
         return replace(self, total=total)
+
+    def fetch(self, query, *args, **kw) -> tuple[list, Page]:
+        """This page's rows of ``query(*args, limit=…, offset=…, **kw)`` (which answers the rows and their total),
+        and the page with that total."""
+        rows, total = query(*args, limit=self.size, offset=self.offset, **kw)
+        return rows, self.with_total(total)
 
 
 def sweep_uploads() -> None:

@@ -22,7 +22,7 @@ from ledger.interest import format_rate
 from ledger.money import format_vnd, parse_amount_text
 
 from ..auth import actor, db, requires
-from .common import error_text, org_info
+from .common import error_text, found, reading
 
 bp = Blueprint("deposits", __name__)
 MATURING_DAYS = 30
@@ -63,8 +63,7 @@ def _banks_and_funds(conn):
 @requires("read")
 def register(org: str):
     as_of = _day("as_of", clock.today())
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rows = deposits.register(conn, g.org_id, as_of)
         soon = deposits.maturing(conn, g.org_id, clock.today(), MATURING_DAYS)
         banks, funds = _banks_and_funds(conn)
@@ -124,11 +123,8 @@ def accrue(org: str):
 @requires("read")
 def deposit(org: str, deposit_id: int):
     e, t = s.deposit_events, s.transactions
-    with db().read() as conn:
-        info = org_info(conn, org)
-        row = next(iter(deposits.register(conn, g.org_id, LAST_DAY, ids=[deposit_id])), None)
-        if row is None:
-            abort(404)
+    with reading(org) as (conn, info):
+        row = found(next(iter(deposits.register(conn, g.org_id, LAST_DAY, ids=[deposit_id])), None))
         events = conn.execute(sa.select(e.c.kind, e.c.on, e.c.amount, t.c.seq, t.c.doc_ref, t.c.description)
                               .outerjoin(t, t.c.id == e.c.tx_id).where(e.c.deposit_id == deposit_id)
                               .order_by(e.c.on, e.c.id)).all()
@@ -140,64 +136,57 @@ def deposit(org: str, deposit_id: int):
                            form=form, rate=format_rate)
 
 
-def _deposit_action(org: str, deposit_id: int, run) -> object:
-    with db().read() as conn:
-        contract = conn.execute(sa.select(s.deposits.c.contract_no).where(
-            s.deposits.c.id == deposit_id, s.deposits.c.org_id == g.org_id)).scalar()
-    if contract is None:
-        abort(404)
-    try:
-        message = run(contract, request.form)
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    else:
-        flash(message)
-    return redirect(url_for("deposits.deposit", org=org, deposit_id=deposit_id), 303)
+def _deposit_form(run):
+    """One of the forms on a deposit's page, posted to ``…/deposits/<id>/<the function's name>``:
+    ``run(org, contract, form)`` books it and answers the message to flash (a ledger error is flashed
+    instead); then back to the deposit's page."""
+
+    @requires("deposit.manage")
+    def view(org: str, deposit_id: int):
+        with db().read() as conn:
+            contract = found(conn.execute(sa.select(s.deposits.c.contract_no).where(
+                s.deposits.c.id == deposit_id, s.deposits.c.org_id == g.org_id)).scalar())
+        try:
+            flash(run(org, contract, request.form))
+        except LedgerError as err:
+            flash(error_text(err), "error")
+        return redirect(url_for("deposits.deposit", org=org, deposit_id=deposit_id), 303)
+
+    bp.add_url_rule(f"/o/<org>/deposits/<int:deposit_id>/{run.__name__}", run.__name__, view, methods=["POST"])
+    return view
 
 
-@bp.post("/o/<org>/deposits/<int:deposit_id>/settle")
-@requires("deposit.manage")
-def settle(org: str, deposit_id: int):
-    def run(contract, f):
-        bank = (f.get("bank_interest") or "").strip()
-        r = services.settle_deposit(
-            db(), org, contract, on=parse_date(f["date"]) if f.get("date") else None,
-            new_rate=(f.get("new_rate") or "").strip() or None,
-            bank_interest=parse_amount_text(bank, field="bank_interest") if bank else None,
-            reference=f.get("reference", ""), user=actor(), key=_key())
-        text = _("Deposit %(c)s settled: interest %(i)s.", c=r["contract_no"], i=_vnd(r["interest"]))
-        if r.get("adjustment"):
-            text += " " + _("Interest difference per the bank: %(a)s.",
-                            a=("+" if r["adjustment"] > 0 else "") + _vnd(r["adjustment"]))
-        if r.get("rolled_into"):
-            text += " " + _("Rolled over into %(c)s.", c=r["rolled_into"]["contract_no"])
-        return text
-
-    return _deposit_action(org, deposit_id, run)
+@_deposit_form
+def settle(org: str, contract: str, f) -> str:
+    bank = (f.get("bank_interest") or "").strip()
+    r = services.settle_deposit(
+        db(), org, contract, on=parse_date(f["date"]) if f.get("date") else None,
+        new_rate=(f.get("new_rate") or "").strip() or None,
+        bank_interest=parse_amount_text(bank, field="bank_interest") if bank else None,
+        reference=f.get("reference", ""), user=actor(), key=_key())
+    text = _("Deposit %(c)s settled: interest %(i)s.", c=r["contract_no"], i=_vnd(r["interest"]))
+    if r.get("adjustment"):
+        text += " " + _("Interest difference per the bank: %(a)s.",
+                        a=("+" if r["adjustment"] > 0 else "") + _vnd(r["adjustment"]))
+    if r.get("rolled_into"):
+        text += " " + _("Rolled over into %(c)s.", c=r["rolled_into"]["contract_no"])
+    return text
 
 
-@bp.post("/o/<org>/deposits/<int:deposit_id>/withdraw")
-@requires("deposit.manage")
-def withdraw(org: str, deposit_id: int):
-    def run(contract, f):
-        r = services.withdraw_deposit(db(), org, contract, on=parse_date(f.get("date", "")),
-                                      amount=parse_amount_text(f.get("amount", "")), user=actor(), key=_key())
-        return _("Withdrew %(a)s early: demand interest %(i)s, %(r)s stays on deposit.",
-                 a=_vnd(r["withdrawn"]), i=_vnd(r["interest"]), r=_vnd(r["remaining"]))
-
-    return _deposit_action(org, deposit_id, run)
+@_deposit_form
+def withdraw(org: str, contract: str, f) -> str:
+    r = services.withdraw_deposit(db(), org, contract, on=parse_date(f.get("date", "")),
+                                  amount=parse_amount_text(f.get("amount", "")), user=actor(), key=_key())
+    return _("Withdrew %(a)s early: demand interest %(i)s, %(r)s stays on deposit.",
+             a=_vnd(r["withdrawn"]), i=_vnd(r["interest"]), r=_vnd(r["remaining"]))
 
 
-@bp.post("/o/<org>/deposits/<int:deposit_id>/adjust")
-@requires("deposit.manage")
-def adjust(org: str, deposit_id: int):
-    def run(contract, f):
-        r = services.adjust_deposit(db(), org, contract, on=parse_date(f.get("date", "")),
-                                    amount=signed_amount(f.get("amount", "")), reference=f.get("reference", ""),
-                                    user=actor(), key=_key())
-        return _("Adjusted to the bank's figure by %(a)s.", a=f"{r['adjustment']:+,}".replace(",", ".") + " đ")
-
-    return _deposit_action(org, deposit_id, run)
+@_deposit_form
+def adjust(org: str, contract: str, f) -> str:
+    r = services.adjust_deposit(db(), org, contract, on=parse_date(f.get("date", "")),
+                                amount=signed_amount(f.get("amount", "")), reference=f.get("reference", ""),
+                                user=actor(), key=_key())
+    return _("Adjusted to the bank's figure by %(a)s.", a=f"{r['adjustment']:+,}".replace(",", ".") + " đ")
 
 
 def _vnd(n: int) -> str:
@@ -213,8 +202,7 @@ def interest(org: str):
     today = clock.today()
     start = _day("from", date(today.year, 1, 1))
     end = _day("to", today)
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         try:
             rows = deposits.interest_earned(conn, g.org_id, start, end)
             error = None
@@ -228,8 +216,7 @@ def interest(org: str):
 
 
 def _bank_page(org: str, form, error=None, status=200):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rows = deposits.bank_accounts(conn, g.org_id)
         funds = conn.execute(sa.select(s.funds.c.code, s.funds.c.name).where(s.funds.c.org_id == g.org_id)
                              .order_by(s.funds.c.id)).all()
@@ -262,8 +249,7 @@ def bank_account_add(org: str):
 
 
 def _principal_page(org: str, form, error=None, status=200):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         kept = {c for c, in conn.execute(sa.select(s.funds.c.code).where(s.funds.c.org_id == g.org_id,
                                                                         s.funds.c.has_principal))}
         funds = [f for f in balances.fund_balances(conn, [g.org_id]) if f.code in kept]

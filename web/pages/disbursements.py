@@ -26,7 +26,7 @@ from receipts import service as docs
 
 from ..auth import actor, db, requires
 from ..messages import line_problem
-from .common import Page, _pdf, _upload_dir, error_text, org_info, sweep_uploads
+from .common import Page, _pdf, _upload_dir, error_text, reading, sweep_uploads
 
 bp = Blueprint("disb", __name__)
 PER_PAGE = 100
@@ -52,8 +52,7 @@ def _problems(err: LedgerError) -> list[str]:
 @bp.get("/o/<org>/batches")
 @requires("read")
 def batches(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rows = d.register(conn, g.org_id)
         reserved = d.reservations(conn, g.org_id)
     return render_template("batches.html", org=info, rows=rows, reserved=reserved,
@@ -72,8 +71,7 @@ def batch_create(org: str):
 
 
 def _batch_page(org: str, batch_id: int, *, problems: list[str] | None = None, status: int = 200):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         try:
             st = d.batch_state(conn, g.org_id, batch_id)
         except LedgerError:
@@ -83,10 +81,7 @@ def _batch_page(org: str, batch_id: int, *, problems: list[str] | None = None, s
         tally = d.tally(conn, g.org_id, batch_id, st.round) if st.round else {"approvals": 0, "quorum": 0}
         voters = d.eligible_voters(conn, g.org_id, st.prepared_by)
         progs = d.programs_list(conn, g.org_id)
-        r = s.recipients
-        people = conn.execute(sa.select(r.c.id, r.c.full_name, r.c.school, r.c.commune, r.c.birth_date).where(
-            r.c.org_id == g.org_id).order_by(r.c.full_name, r.c.id).limit(PICK_LIST)).all() \
-            if st.state == "draft" else []
+        people = _pick_list(conn) if st.state == "draft" else []
         banks = conn.execute(sa.select(s.accounts.c.code, s.accounts.c.bank_name).where(
             s.accounts.c.org_id == g.org_id, s.accounts.c.role == "bank", s.accounts.c.parent_id.is_not(None))).all()
     twice = {ln.recipient_id for ln in lines if sum(x.recipient_id == ln.recipient_id and x.state != "cancelled"
@@ -94,7 +89,7 @@ def _batch_page(org: str, batch_id: int, *, problems: list[str] | None = None, s
     mine = current_user.login == st.prepared_by
     return render_template("batch.html", org=info, b=st, summary=summary, lines=lines, tally=tally, programs=progs,
                            banks=banks, twice=twice, mine=mine, problems=problems or [],
-                           people=[recipient_label(x) for x in people], voters=voters,
+                           people=people, voters=voters,
                            form={"form_key": uuid.uuid4().hex, "today": clock.today().isoformat()}), status
 
 
@@ -212,8 +207,7 @@ def batch_cancel(org: str, batch_id: int, line_no: int):
 @requires("read")
 def batch_signatures(org: str, batch_id: int):
     """The signature list for paying in cash (printable page)."""
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         try:
             st = d.batch_state(conn, g.org_id, batch_id)
         except LedgerError:
@@ -232,8 +226,7 @@ def recipients(org: str):
     q = (request.args.get("q") or "").strip()
     r = s.recipients
     query = sa.select(r).where(r.c.org_id == g.org_id)
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         if q:  # every word in the name, school or commune
             total, rows = d.search_recipients(conn, g.org_id, q, limit=page.size, offset=page.offset)
         else:
@@ -255,14 +248,21 @@ def recipient_label(x) -> str:
     return f"#{x.id} {x.full_name}" + (f" — {', '.join(more)}" if more else "")
 
 
+def _pick_list(conn) -> list[str]:
+    """The type-ahead's first list: the organization's first ``PICK_LIST`` recipients by name, as labels."""
+    r = s.recipients
+    people = conn.execute(sa.select(r.c.id, r.c.full_name, r.c.school, r.c.commune, r.c.birth_date).where(
+        r.c.org_id == g.org_id).order_by(r.c.full_name, r.c.id).limit(PICK_LIST)).all()
+    return [recipient_label(x) for x in people]
+
+
 @bp.get("/o/<org>/recipients/search")
 @requires("read")
 def recipient_search(org: str):
     """The type-ahead's JSON: the recipients whose name, school or commune hold every word of ``q``."""
     q = (request.args.get("q") or "").strip()[:200]
     limit = min(max(request.args.get("limit", 20, type=int), 1), 100)
-    with db().read() as conn:
-        org_info(conn, org)
+    with reading(org) as (conn, _info):
         total, rows = d.search_recipients(conn, g.org_id, q, limit=limit) if q else (0, [])
     return {"total": total, "items": [
         {"id": x.id, "full_name": x.full_name, "birth_date": x.birth_date.isoformat() if x.birth_date else None,
@@ -286,8 +286,7 @@ def recipient_add(org: str):
 @bp.get("/o/<org>/programs")
 @requires("read")
 def programs(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rows = d.programs_list(conn, g.org_id)
         funds = conn.execute(sa.select(s.funds.c.code, s.funds.c.name, s.funds.c.quorum)
                              .where(s.funds.c.org_id == g.org_id).order_by(s.funds.c.id)).all()
@@ -318,8 +317,7 @@ def awards(org: str):
     except InvalidInput:
         abort(400)
     error = None
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         try:
             rows = d.awards(conn, g.org_id, start, end)
         except LedgerError as err:
@@ -352,16 +350,13 @@ def voucher_pdf(org: str, batch_id: int, line_no: int):
 @bp.get("/o/<org>/stipends")
 @requires("read")
 def stipends_page(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rows = stipends.report(conn, g.org_id)
         progs = d.programs_list(conn, g.org_id)
-        r = s.recipients
-        people = conn.execute(sa.select(r.c.id, r.c.full_name, r.c.school, r.c.commune, r.c.birth_date).where(
-            r.c.org_id == g.org_id).order_by(r.c.full_name, r.c.id).limit(PICK_LIST)).all()
+        people = _pick_list(conn)
     total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}
     return render_template("stipends.html", org=info, rows=rows, total=total, programs=progs,
-                           people=[recipient_label(x) for x in people],
+                           people=people,
                            form={"form_key": uuid.uuid4().hex, "month": clock.today().strftime("%Y-%m")})
 
 

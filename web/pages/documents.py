@@ -19,7 +19,7 @@ from receipts.batch import KINDS
 from receipts.vietqr import MAX_PURPOSE
 
 from ..auth import actor, db, requires
-from .common import Page, _pdf, error_text, org_info
+from .common import Page, _pdf, error_text, org_of, reading
 
 bp = Blueprint("docs", __name__)
 public_bp = Blueprint("public_docs", __name__, url_prefix="/p")
@@ -34,22 +34,19 @@ PER_PAGE = 100
 def receipts(org: str):
     page = Page.from_request(PER_PAGE)
     series = request.args.get("series", "BN")
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         used = documents.series_years(conn, g.org_id)
         years = sorted({y for s_, y, _n in used if s_ == series}, reverse=True)
         year = request.args.get("year", type=int) or (years[0] if years else clock.today().year)
-        rows, total = documents.register(conn, g.org_id, series=series, year=year, limit=page.size,
-                                         offset=page.offset)
-    return render_template("receipts.html", org=info, rows=rows, page=page.with_total(total), year=year,
+        rows, page = page.fetch(documents.register, conn, g.org_id, series=series, year=year)
+    return render_template("receipts.html", org=info, rows=rows, page=page, year=year,
                            years=years, series=series)
 
 
 @bp.get("/o/<org>/receipts/<int:doc_id>")
 @requires("read")
 def receipt(org: str, doc_id: int):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rec = documents.register_row(conn, g.org_id, doc_id)
         in_gold_book = rec.donation_id is not None and conn.execute(sa.select(s.gold_book_entries.c.id).where(
             s.gold_book_entries.c.donation_id == rec.donation_id)).first() is not None
@@ -59,11 +56,22 @@ def receipt(org: str, doc_id: int):
     return render_template("receipt.html", org=info, r=rec, prints=prints, in_gold_book=in_gold_book)
 
 
-@bp.get("/o/<org>/receipts/<int:doc_id>.pdf")
-@requires("export")
-def receipt_pdf(org: str, doc_id: int):
-    p = docs.print_receipt(db(), org, doc_id)
-    return _pdf(p.pdf.data, f"bien-nhan-{doc_id}.pdf")
+def _one_pdf(endpoint: str, rule: str, print_one, name: str) -> None:
+    """The page of one printed document: the id in ``rule`` printed by ``print_one``, sent as ``name`` (the id
+    in its ``{}``)."""
+
+    @requires("export")
+    def view(org: str, **ids: int):
+        (n,) = ids.values()
+        return _pdf(print_one(db(), org, n).pdf.data, name.format(n))
+
+    bp.add_url_rule(rule, endpoint, view, methods=["GET"])
+
+
+_one_pdf("receipt_pdf", "/o/<org>/receipts/<int:doc_id>.pdf", docs.print_receipt, "bien-nhan-{}.pdf")
+_one_pdf("letter_pdf", "/o/<org>/donations/<int:donation_id>/letter.pdf", docs.print_letter, "thu-cam-on-{}.pdf")
+_one_pdf("certificate_pdf", "/o/<org>/gold-book/<int:entry_id>/certificate.pdf", docs.print_certificate,
+         "giay-ghi-danh-{}.pdf")
 
 
 @bp.post("/o/<org>/receipts/<int:doc_id>/void")
@@ -92,13 +100,6 @@ def receipt_reissue(org: str, doc_id: int):
     return redirect(url_for("docs.receipt", org=org, doc_id=r["id"]), 303)
 
 
-@bp.get("/o/<org>/donations/<int:donation_id>/letter.pdf")
-@requires("export")
-def letter_pdf(org: str, donation_id: int):
-    p = docs.print_letter(db(), org, donation_id)
-    return _pdf(p.pdf.data, f"thu-cam-on-{donation_id}.pdf")
-
-
 # ------------------------------------------------------------------ the gold book
 
 
@@ -106,11 +107,10 @@ def letter_pdf(org: str, donation_id: int):
 @requires("read")
 def gold_book(org: str):
     page = Page.from_request(PER_PAGE)
-    with db().read() as conn:
-        info = org_info(conn, org)
-        rows, total = queries.gold_book(conn, g.org_id, limit=page.size, offset=page.offset)
+    with reading(org) as (conn, info):
+        rows, page = page.fetch(queries.gold_book, conn, g.org_id)
         settings = orgs.document_settings(conn, g.org_id)
-    return render_template("gold_book_admin.html", org=info, rows=rows, page=page.with_total(total),
+    return render_template("gold_book_admin.html", org=info, rows=rows, page=page,
                            settings=settings)
 
 
@@ -118,13 +118,6 @@ def gold_book(org: str):
 @requires("export")
 def gold_book_pdf(org: str):
     return _pdf(docs.gold_book_pdf(db(), org).data, f"so-vang-{org}.pdf")
-
-
-@bp.get("/o/<org>/gold-book/<int:entry_id>/certificate.pdf")
-@requires("export")
-def certificate_pdf(org: str, entry_id: int):
-    p = docs.print_certificate(db(), org, entry_id)
-    return _pdf(p.pdf.data, f"giay-ghi-danh-{entry_id}.pdf")
 
 
 @bp.post("/o/<org>/donations/<int:donation_id>/gold-book")
@@ -142,8 +135,7 @@ def gold_book_enter(org: str, donation_id: int):
 @requires("read")
 def pledge_vietqr(org: str, pledge_id: int):
     """A dynamic VietQR code for the donor to pay what is left of a pledge (amount and reference filled in)."""
-    with db().read() as conn:
-        info = org_info(conn, org)
+    info = org_of(org)
     return render_template("pledge_vietqr.html", org=info, q=docs.pledge_vietqr(db(), org, pledge_id),
                            pledge_id=pledge_id)
 
@@ -157,8 +149,7 @@ def desk_vietqr(org: str):
     f = request.args
     amount_text, memo, account = f.get("amount", "").strip(), f.get("memo", "")[:500], f.get("account", "")[:40]
     q, error, status = None, None, 200
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         banks = docs.bank_accounts(conn, g.org_id)
     if "amount" in f:
         try:
@@ -198,8 +189,7 @@ def settings(org: str):
             return redirect(url_for("docs.settings", org=org), 303)
         except LedgerError as err:
             error, status = error_text(err), err.status
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         current = orgs.document_settings(conn, g.org_id)
     return render_template("document_settings.html", org=info, s=current, error=error), status
 
@@ -211,8 +201,7 @@ def settings(org: str):
 @requires("export")
 def print_page(org: str):
     """The batch printing form and the recent jobs."""
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         camps = queries.campaigns(conn, g.org_id)
     return render_template("print.html", org=info, campaigns=camps, kinds=KINDS, jobs=jobs.recent(db(), g.org_id))
 
@@ -236,8 +225,7 @@ def print_start(org: str):
 @bp.get("/o/<org>/print-jobs/<int:job_id>")
 @requires("export")
 def print_job(org: str, job_id: int):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    info = org_of(org)
     job = jobs.get(db(), g.org_id, job_id)
     return render_template("print_job.html", org=info, job=job)
 
@@ -273,8 +261,7 @@ def verify(code: str):
 @public_bp.get("/<org>/give")
 def give(org: str):
     """How to give: each fund's VietQR code for a bank transfer, with the account written out."""
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         funds = conn.execute(sa.select(s.funds.c.code).where(s.funds.c.org_id == info.id,
                                                              s.funds.c.kind != "earmarked")
                              .order_by(s.funds.c.id)).scalars().all()

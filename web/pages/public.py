@@ -21,7 +21,7 @@ from ledger import schema as s
 from receipts.statement import render_statement
 
 from ..auth import db
-from .common import Page, org_info
+from .common import Page, reading
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 
@@ -40,12 +40,10 @@ def index():
 @bp.get("/<org>/")
 def gold_book(org: str):
     page = Page.from_request(100)
-    with db().read() as conn:
-        info = org_info(conn, org)
-        rows, total = queries.gold_book(conn, info.id, limit=page.size, offset=page.offset)
+    with reading(org) as (conn, info):
+        rows, page = page.fetch(queries.gold_book, conn, info.id)
         funds = balances.fund_balances(conn, [info.id])
-    return render_template("public/gold_book.html", org=info, rows=rows, funds=funds,
-                           page=page.with_total(total))
+    return render_template("public/gold_book.html", org=info, rows=rows, funds=funds, page=page)
 
 
 @bp.get("/<org>/funds/<fund>")
@@ -54,8 +52,7 @@ def disclosure(org: str, fund: str):
     if not 1900 <= year <= 9999:
         abort(404)
 
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         fid = orgs.fund_id_by_code(conn, info.id, fund)
         f = conn.execute(sa.select(s.funds).where(s.funds.c.id == fid)).one()
         # the fund statement of the year: the books' own figures (paid, not approved, is spent), so
@@ -77,8 +74,7 @@ def _report(org: str):
     if not 2000 <= year <= 9999 or (quarter is not None and quarter not in (1, 2, 3, 4)):
         abort(404)
 
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         return info, build_disclosure(conn, info.id, year, quarter), year, quarter
 
 

@@ -41,7 +41,7 @@ from ledger.ops import backup as bk
 
 from ..auth import actor, can, db, requires
 from ..messages import CLOSING_VI, local_time, row_problem
-from .common import Page, _upload_dir, error_text, org_info, sweep_uploads
+from .common import Page, _upload_dir, error_text, org_of, reading, sweep_uploads
 
 bp = Blueprint("ui", __name__)
 PER_PAGE = 50
@@ -62,8 +62,7 @@ def home():
 @bp.get("/o/<org>/")
 @requires("read")
 def dashboard(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         funds = balances.fund_balances(conn, [g.org_id])
         recent, _n = queries.donations(conn, g.org_id, limit=10, with_total=False)
         camps = daily.campaign_rows(conn, g.org_id)  # the sums kept from the journal's head
@@ -138,8 +137,7 @@ def _donation_input(form, donor_id: int | None) -> DonationInput:
 @bp.route("/o/<org>/donations/new", methods=["GET", "POST"])
 @requires("donation.record")
 def donation_new(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         choices = _choices(conn, g.org_id)
         donor_id = request.values.get("donor_id", type=int)  # not a number: no donor chosen
         donor = queries.donor(conn, g.org_id, donor_id) if donor_id is not None else None
@@ -183,8 +181,7 @@ def donation_new(org: str):
 @bp.get("/o/<org>/pledges")
 @requires("read")
 def pledges(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rows = queries.open_pledges(conn, g.org_id)
         banks = conn.execute(sa_select_banks(g.org_id)).all()
     return render_template("pledges.html", org=info, pledges=rows, banks=banks,
@@ -222,8 +219,7 @@ def _import_opts() -> dict:
 @bp.route("/o/<org>/import", methods=["GET", "POST"])
 @requires("donations.import")
 def import_file(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         choices = _choices(conn, g.org_id)
     opts = _import_opts()
     if request.method == "GET":
@@ -288,8 +284,8 @@ def import_confirm(org: str):
         if err.params.get("reason") == "already_imported":  # the same file with other defaults: nothing written
             flash(error_text(err), "error")
             return redirect(url_for("ui.dashboard", org=org))
-        with db().read() as conn:
-            info, choices = org_info(conn, org), _choices(conn, g.org_id)
+        with reading(org) as (conn, info):
+            choices = _choices(conn, g.org_id)
         return _preview(org, info, path, request.form.get("filename", file_id), opts, choices)
     if r.get("already_imported"):
         flash(_("This file was already imported on %(when)s (%(n)s donations, %(total)s); nothing was written.",
@@ -308,10 +304,9 @@ def import_confirm(org: str):
 def donors(org: str):
     page = Page.from_request(PER_PAGE)
     q = request.args.get("q", "")
-    with db().read() as conn:
-        info = org_info(conn, org)
-        rows, total = queries.donors(conn, g.org_id, search=q, limit=page.size, offset=page.offset)
-    return render_template("donors.html", org=info, donors=rows, q=q, page=page.with_total(total))
+    with reading(org) as (conn, info):
+        rows, page = page.fetch(queries.donors, conn, g.org_id, search=q)
+    return render_template("donors.html", org=info, donors=rows, q=q, page=page)
 
 
 @bp.get("/o/<org>/donors/<int:donor_id>")
@@ -319,8 +314,7 @@ def donors(org: str):
 def donor(org: str, donor_id: int):
     """A donor with every gift, each gift's receipts (voided ones too) and thank-you letter, and their
     gold-book entries, each linked."""
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         d = queries.donor(conn, g.org_id, donor_id)
         gifts, _n = queries.donations(conn, g.org_id, donor_id=donor_id, limit=1000)
         receipts = queries.receipts_of(conn, g.org_id, [x.id for x in gifts])
@@ -335,8 +329,7 @@ def donor(org: str, donor_id: int):
 def donation(org: str, donation_id: int):
     """One gift: what was given, its receipts, its thank-you letter and its gold-book entry — the page a
     treasurer lands on after recording it, with the receipt and the letter to print one click away."""
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rows, _n = queries.donations(conn, g.org_id, limit=1, with_total=False,
                                      where=queries.DonationFilter(donation_id=donation_id))
         if not rows:
@@ -383,8 +376,7 @@ def donation_list(org: str):
         where = donation_filter(request.args)
     except LedgerError as err:
         where, error, status = None, error_text(err), err.status
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         choices = _choices(conn, g.org_id)
         donor = None
         if where is not None and where.donor_id is not None:
@@ -392,9 +384,8 @@ def donation_list(org: str):
                 donor = queries.donor(conn, g.org_id, where.donor_id)
             except LedgerError:
                 donor = None
-        rows, total = (queries.donations(conn, g.org_id, limit=page.size, offset=page.offset, where=where)
-                       if where is not None else ([], 0))
-    return render_template("donations.html", org=info, rows=rows, page=page.with_total(total), args=args,
+        rows, page = page.fetch(queries.donations, conn, g.org_id, where=where) if where is not None else ([], page)
+    return render_template("donations.html", org=info, rows=rows, page=page, args=args,
                            filtered=bool(where), error=error, kinds=DONATION_KINDS, donor=donor,
                            **choices), status
 
@@ -424,20 +415,18 @@ def donations_csv(org: str):
 @requires("read")
 def journal(org: str):
     page = Page.from_request(PER_PAGE)
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         start = parse_date(request.args["from"]) if request.args.get("from") else None
         end = parse_date(request.args["to"]) if request.args.get("to") else None
-        txs, total = queries.journal(conn, g.org_id, start=start, end=end, limit=page.size, offset=page.offset)
-    return render_template("journal.html", org=info, txs=txs, page=page.with_total(total),
+        txs, page = page.fetch(queries.journal, conn, g.org_id, start=start, end=end)
+    return render_template("journal.html", org=info, txs=txs, page=page,
                            start=request.args.get("from", ""), end=request.args.get("to", ""))
 
 
 @bp.route("/o/<org>/transactions/<int:tx_id>/reverse", methods=["GET", "POST"])
 @requires("transaction.reverse")
 def reverse(org: str, tx_id: int):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         txs, _n = queries.journal(conn, g.org_id, tx_id=tx_id, limit=1)
         matched = _bank_match(conn, tx_id) if txs else None
     if not txs:
@@ -478,8 +467,7 @@ def _bank_match(conn, tx_id: int) -> dict | None:
 @bp.route("/o/<org>/lock", methods=["GET", "POST"])
 @requires("period.lock")
 def lock(org: str):
-    with db().read() as conn:
-        info = org_info(conn, org)
+    info = org_of(org)
     through = (request.values.get("through") or "").strip()
     checks = None
     if through:
@@ -503,8 +491,7 @@ def lock(org: str):
 def backup(org: str):
     """Backups for an administrator of a top organization (a backup holds every organization's books and
     every login, so an administrator lower down gets none): the recent ones to download, and a new one."""
-    with db().read() as conn:
-        info = org_info(conn, org)
+    info = org_of(org)
     if info.parent_id is not None:
         abort(403)
     folder = Path(current_app.config["QUY_BACKUP_DIR"])
@@ -542,8 +529,7 @@ def _audit_backup(org: str, action: str, name: str, size: int) -> None:
 @requires("audit.read")
 def audit_log(org: str):
     before = request.args.get("before", type=int)
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rows = audit.entries(conn, g.org_id, limit=PER_PAGE, before=before)
     return render_template("audit.html", org=info, rows=rows, per_page=PER_PAGE)
 
@@ -567,8 +553,7 @@ def people(org: str):
                                             user=actor())
         except LedgerError as err:
             error, status = error_text(err), err.status
-    with db().read() as conn:
-        info = org_info(conn, org)
+    with reading(org) as (conn, info):
         rows = users.list_users(conn, g.org_id)
     return render_template("users.html", org=info, users=rows, roles=s.ROLES, created=created,
                            error=error), status
@@ -592,8 +577,7 @@ def tokens(org: str):
             status = err.status
     everyone = can(g.org_id, "users.manage")
     rows = services.list_tokens(db(), org_code=org, login=None if everyone else current_user.login)
-    with db().read() as conn:
-        info = org_info(conn, org)
+    info = org_of(org)
     return render_template("tokens.html", org=info, roles=roles, token=token, rows=rows, everyone=everyone,
                            default_days=config.load().token_days), status
 
