@@ -155,7 +155,7 @@ def check(conn: Connection, org_id: int, on: Any, lines: Sequence[OpeningLine],
     signed: dict[tuple[str, str], int] = {}
     seen: dict[tuple[str, str], int] = {}
     if not lines:
-        problems.append(_problem(1, "lines", "an opening has at least one line", "empty"))
+        problems.append(_problem(1, "lines", "an opening has at least one line", "no_opening_lines"))
     for n, ln in zip(rows, lines, strict=True):
         code, fund = cell_text(ln.account), cell_text(ln.fund)
         acct, f = chart.accounts.get(code), chart.funds.get(fund)
@@ -287,6 +287,11 @@ def _standing(conn: Connection, org_id: int, entries: list[Opening]) -> dict[tup
             for r in sums(conn, org_ids=[org_id], tx_ids=[e.tx_id for e in entries]) if r.amount}
 
 
+def _opened_before(fund: str, on: date) -> Conflict:
+    return Conflict(f"fund {fund} was opened on {on.isoformat()}", reason="fund_opened", fund=fund,
+                    date=on.isoformat(), day=f"{on:%d/%m/%Y}")
+
+
 def _opened_funds(conn: Connection, org_id: int) -> dict[str, date]:
     """Each fund that has an opening (or a correction naming it) → the opening's date."""
     return {fund: e.on for e in openings(conn, org_id) for fund in e.funds}
@@ -307,12 +312,11 @@ def record(conn: Connection, org_id: int, on: Any, lines: Sequence[OpeningLine],
     taken = openings(conn, org_id, on)
     if taken:
         raise Conflict(f"the opening of {on.isoformat()} is already posted (entry #{taken[0].seq}); correct it "
-                       "with a correcting entry", reason="opening_exists", date=on.isoformat())
+                       "with a correcting entry", reason="opening_exists", date=on.isoformat(), day=f"{on:%d/%m/%Y}")
     opened = _opened_funds(conn, org_id)
     for fund in plan.fund_ids:
         if fund in opened:
-            raise Conflict(f"fund {fund} was opened on {opened[fund].isoformat()}", reason="fund_opened",
-                           fund=fund, date=opened[fund].isoformat())
+            raise _opened_before(fund, opened[fund])
     result = plan.as_dict()
     if dry_run:
         return {**result, "posted": False, "id": None, "tx_id": None, "seq": None}
@@ -351,8 +355,7 @@ def correct(conn: Connection, org_id: int, on: Any, lines: Sequence[OpeningLine]
     opened = _opened_funds(conn, org_id)
     for fund in plan.fund_ids:
         if opened.get(fund, on) != on:
-            raise Conflict(f"fund {fund} was opened on {opened[fund].isoformat()}", reason="fund_opened",
-                           fund=fund, date=opened[fund].isoformat())
+            raise _opened_before(fund, opened[fund])
     result = plan.as_dict()
     if dry_run:
         return {**result, "posted": False, "id": None, "tx_id": None, "seq": None}
@@ -374,6 +377,7 @@ def read_file(path: Path) -> tuple[list[OpeningLine], list[int]]:
     their row numbers as a spreadsheet shows them."""
     rows = read_rows(Path(path), _ALIASES, required=("account", "fund", "amount"))
     if not rows:
-        raise ImportFailed("the file has no data rows", errors=[_problem(2, "file", "no data rows", "empty")])
+        raise ImportFailed("the file has no data rows",
+                           errors=[_problem(2, "file", "no data rows", "no_opening_lines")])
     return ([OpeningLine(r.get("account"), r.get("fund"), r.get("amount")) for _, r in rows],
             [n for n, _ in rows])

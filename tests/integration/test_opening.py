@@ -90,7 +90,8 @@ def test_a_second_opening_on_the_same_date_is_refused_and_a_fund_added_later_get
     assert e.value.params["reason"] == "opening_exists"
     with pytest.raises(Conflict) as e:  # a fund is opened once
         services.add_opening(books.db, "SLA", date(2025, 7, 1), [L("111", "TOHIEU", 1_000_000)], user="tq")
-    assert e.value.params == {"reason": "fund_opened", "fund": "TOHIEU", "date": "2025-06-30"}
+    assert e.value.params == {"reason": "fund_opened", "fund": "TOHIEU", "date": "2025-06-30",
+                               "day": "30/06/2025"}
     assert snapshot(books.db) == before
     # the provincial fund comes in later, with its own opening
     r = services.add_opening(books.db, "SLA", date(2025, 9, 30),
