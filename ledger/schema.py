@@ -617,6 +617,23 @@ tx_extras = sa.Table(
     sa.Column("meta", sa.Text, nullable=False, server_default="{}"),
 )
 
+#: Opening balances (số dư đầu kỳ): the one opening entry of an organization on a date, and the entries
+#: correcting it (``corrects_id``: the opening they correct, never an edit). Append-only, like the journal.
+openings = sa.Table(
+    "openings",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("on", sa.Date, nullable=False),
+    _ref("tx_id", "transactions", nullable=False, unique=True),
+    _ref("corrects_id", "openings", nullable=True),
+    sa.Column("reason", sa.String(1000), nullable=False, server_default=""),
+    *_stamp("recorded"),
+    # one opening entry per organization and date (its corrections are linked to it)
+    sa.Index("uq_openings_org_on", "org_id", "on", unique=True,
+             postgresql_where=sa.text("corrects_id IS NULL"), sqlite_where=sa.text("corrects_id IS NULL")),
+)
+
 # ------------------------------------------------------------------ bank statements (sao kê ngân hàng)
 
 #: A column-mapping profile for one bank's statement layout, added by an administrator (the built-in

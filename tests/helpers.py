@@ -10,7 +10,7 @@ from ledger import services
 from ledger.donations import DonationInput, DonorInput
 
 TABLES = ("organizations", "accounts", "funds", "transactions", "postings", "balances",
-          "chain_heads", "donors", "campaigns", "donations", "idempotency_keys", "audit_log")
+          "chain_heads", "donors", "campaigns", "donations", "idempotency_keys", "audit_log", "openings")
 
 
 def snapshot(db) -> dict:

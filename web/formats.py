@@ -105,6 +105,7 @@ LABELS: dict[str, dict[str, object]] = {
         "gold_book.enter": _("entered in the gold book"), "deposit.open": _("term deposit opened"),
         "deposit.settle": _("term deposit settled"), "deposit.withdraw": _("early withdrawal"),
         "deposit.adjust": _("interest adjusted to the bank's figure"),
+        "opening.post": _("opening balances posted"), "opening.correct": _("opening balances corrected"),
         "principal.move": _("protected principal changed"), "batch.create": _("batch drafted"),
         "batch.lines": _("batch lines changed"), "batch.submit": _("batch sent to the council"),
         "batch.approve": _("batch approved"), "batch.reject": _("batch rejected"), "batch.pay": _("batch paid"),

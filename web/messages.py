@@ -107,6 +107,7 @@ _VI = {
                       "not_text": "Giá trị phải là chữ.",
                       "no_principal": "Quỹ này không có vốn gốc phải bảo toàn.",
                       "bad_lines": "Danh sách có dòng sai; không dòng nào được ghi.",
+                      "nothing_to_correct": "Số dư đầu kỳ đã đúng các số này; không có gì để điều chỉnh.",
                       "before_approval": "Ngày chi không được trước ngày duyệt.",
                       "bad_period": "Kỳ báo cáo kết thúc trước khi bắt đầu.",
                       "bad_key": "Khóa chống trùng lặp không hợp lệ.",
@@ -145,6 +146,8 @@ _VI = {
                  "ambiguous_document_number": "Số {number} ứng với nhiều chứng từ ({matches}); hãy ghi năm đủ "
                                               "bốn chữ số, ví dụ {example}.",
                  "profile_exists": "Đã có mẫu sao kê tên {name}.",
+                 "opening_exists": "Số dư đầu kỳ ngày {day} đã được ghi sổ; hãy sửa bằng bút toán điều chỉnh.",
+                 "fund_opened": "Quỹ {fund} đã có số dư đầu kỳ ngày {day}; hãy sửa bằng bút toán điều chỉnh.",
                  "pledge_has_payments": "Hãy đảo các lần thu tiền của cam kết này trước.",
                  "earmark_in_use": "Có {lines} dòng chi đang dùng khoản tài trợ theo địa chỉ này; hãy bỏ hoặc "
                                    "hủy các dòng đó trước.",
@@ -259,6 +262,14 @@ _ROW_VI = {
     "bank_account_required": "chuyển khoản phải ghi tài khoản ngân hàng nhận (tổ chức có nhiều tài khoản).",
     "period_locked": "ngày {date} nằm trong kỳ đã khóa sổ (đến {lock_date}).",
     "ambiguous_donor": "có nhiều nhà hảo tâm tên {name}; hãy ghi thêm để phân biệt.",
+    # opening balances (ledger/opening.py)
+    "unknown_account": "không có tài khoản {code} trong hệ thống tài khoản.",
+    "not_balance_account": "tài khoản {code} là tài khoản thu hoặc chi, không có số dư đầu kỳ.",
+    "deposit_account": "tài khoản {code} là tiền gửi có kỳ hạn hoặc lãi dự thu: hãy mở khoản tiền gửi riêng.",
+    "awards_payable": "tài khoản {code} là khen thưởng đã duyệt: hãy nhập thành đợt chi.",
+    "no_principal": "quỹ {fund} không có vốn gốc phải bảo toàn.",
+    "duplicate_line": "tài khoản này của quỹ này đã có ở dòng {first}.",
+    "no_opening_lines": "chưa có dòng số dư nào.",
     # bank statements (ledger/bankstatements.py)
     "not_real_date": "{value} không phải là ngày có thật.",
     "bad_date": "{value} không phải là ngày (dd/mm/yyyy).",

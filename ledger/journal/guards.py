@@ -358,6 +358,8 @@ vote_statements, vote_drop_statements = _append_only_guard("batch_votes")
 commitment_statements, commitment_drop_statements = _append_only_guard("commitment_events")
 extras_statements, extras_drop_statements = _append_only_guard("tx_extras")
 transfer_statements, transfer_drop_statements = _append_only_guard("org_transfers")
+#: Opening balances and their corrections (revision 0022): the journal entries they stand for are append-only.
+opening_statements, opening_drop_statements = _append_only_guard("openings")
 #: Imported bank statements and their lines are the bank's record, like the journal; a line's match to
 #: the books too (a reassignment is a new linked row, never an update), and so are the parts of a line
 #: split across funds (revision 0016).

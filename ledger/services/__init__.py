@@ -46,6 +46,7 @@ from .donations import (
     reverse,
     void_document,
 )
+from .opening import add_opening, check_correction, check_opening, correct_opening, import_opening
 from .ops import check_digest, head_digests, verify, verify_on
 from .organizations import (
     add_account,
@@ -82,6 +83,8 @@ __all__ = [
     "rename_account", "transfer_between", "dissolve_organization",
     # people
     "add_user", "grant_role", "revoke_role", "create_token", "list_tokens", "revoke_token",
+    # opening balances
+    "add_opening", "import_opening", "check_opening", "correct_opening", "check_correction",
     # integrity
     "verify", "verify_on", "head_digests", "check_digest",
 ]

@@ -27,6 +27,7 @@ from flask import Flask
 # document's paths).
 # isort: off
 from . import orgs, donors, donations, journal, documents, deposits, disbursements, audit, bank, books  # noqa: F401
+from . import opening  # noqa: F401
 # isort: on
 from .common import PREFIX, PUBLIC, Api, bp
 from .docs import docs_page

@@ -1,0 +1,383 @@
+"""Opening balances (số dư đầu kỳ): the books an association already keeps, brought in as of a date.
+
+An organization's opening on a date is ONE journal entry (source ``opening``), balanced per fund, posted
+through ``ledger/journal/entries.py:post``: per fund and account the balance the treasurer's books show —
+cash (111), each bank account (1121.x), pledges receivable (1388), goods (152), named-recipient money held
+(3381), protected principal (3531) — and the fund's capital (353), which balances the fund when no line
+gives it. Each line's amount is the account's balance on its own side: what an asset holds (a debit), what
+is owed, protected or the fund's own (a credit). The fund statement counts the opening as capital, never as
+donations or income (``books/statements.py``).
+
+* One opening entry per organization and date (a database index); a fund is opened once: a fund added
+  later gets its own opening on a later date, and a second opening of a fund is refused.
+* An opening is never edited: a correcting entry (source ``opening_correction``) linked to it
+  (``openings.corrects_id``) gives the right figures for the funds it names, and posts the difference.
+* Nothing is written unless every line is right: every bad line is reported (its row, column and reason)
+  and the entry must balance per fund. ``plan`` gives the trial balance per fund without writing (the
+  faces' "check"); a file (CSV, XLSX) is read by :func:`read_file`, all or nothing.
+
+Term deposits and accrued interest are not opened here (a deposit's account, 121.x, and 1381 are refused):
+open the deposit (``ledger/deposits.py``) after the opening has put its money in the bank account.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .balances import FundBalance, fund_figures, sums
+from .clock import business_date, now_iso
+from .errors import Conflict, ImportFailed, InvalidInput, LedgerError, NotFound, UnbalancedTransaction
+from .importer import cell_text, read_rows
+from .journal import Entry, Line, post, take_turn
+from .money import parse_amount_text
+
+SOURCE = "opening"
+CORRECTION = "opening_correction"
+#: Accounts an opening may not name, by role, and why (the code a face words): a deposit is opened as a
+#: deposit, approved awards are brought in as a batch.
+REFUSED_ROLES = {"deposit": "deposit_account", "interest_receivable": "deposit_account",
+                 "awards_payable": "awards_payable"}
+#: The balance kinds: an asset's balance is a debit, the others' a credit.
+BALANCE_KINDS = ("asset", "liability", "equity")
+#: A file's columns (English or Vietnamese, as written); ``note`` is read and ignored.
+COLUMNS = {
+    "account": ("account", "tài khoản", "tai khoan", "tk", "số hiệu tk", "mã tài khoản"),
+    "fund": ("fund", "quỹ", "quy", "mã quỹ"),
+    "amount": ("amount", "số dư", "so du", "số tiền", "so tien"),
+    "note": ("note", "ghi chú", "diễn giải", "tên tài khoản"),
+}
+_ALIASES = {alias.casefold(): key for key, names in COLUMNS.items() for alias in names}
+
+
+class OpeningLine(NamedTuple):
+    """One balance as a face hands it over: an account's code, a fund's code and the balance in đồng
+    (an int, or text as a person writes it: ``1.500.000``) on the account's own side."""
+
+    account: str
+    fund: str
+    amount: Any
+
+
+@dataclass(frozen=True)
+class TrialLine:
+    """A line of the opening's trial balance: ``computed`` when Quỹ filled it (the fund's capital)."""
+
+    fund: str
+    account: str
+    name: str
+    kind: str
+    debit: int
+    credit: int
+    computed: bool = False
+
+
+@dataclass(frozen=True)
+class FundTrial:
+    """A fund's total debits and credits in the opening (``difference``: debits − credits, 0 when it
+    balances) and the figures it opens with."""
+
+    fund: str
+    name: str
+    debit: int
+    credit: int
+    difference: int
+    figures: FundBalance
+
+
+@dataclass
+class Plan:
+    """An opening checked line by line: its trial balance, and the entry's lines when it balances."""
+
+    on: date
+    lines: list[TrialLine]
+    funds: list[FundTrial]
+    postings: tuple[Line, ...]
+    fund_ids: dict[str, int]
+
+    @property
+    def balanced(self) -> bool:
+        return all(f.difference == 0 for f in self.funds)
+
+    def as_dict(self) -> dict:
+        return {"date": self.on.isoformat(), "balanced": self.balanced,
+                "lines": [asdict(ln) for ln in self.lines],
+                "funds": [{**asdict(f), "figures": asdict(f.figures)} for f in self.funds]}
+
+
+class _Chart(NamedTuple):
+    accounts: dict[str, Any]  # code -> row (id, code, name, kind, role)
+    funds: dict[str, Any]  # code -> row (id, code, name, has_principal)
+    capital_id: int
+
+
+def _chart(conn: Connection, org_id: int) -> _Chart:
+    a, f = s.accounts, s.funds
+    accounts = {r.code: r for r in conn.execute(
+        sa.select(a.c.id, a.c.code, a.c.name, a.c.kind, a.c.role).where(a.c.org_id == org_id))}
+    funds = {r.code: r for r in conn.execute(
+        sa.select(f.c.id, f.c.code, f.c.name, f.c.has_principal).where(f.c.org_id == org_id))}
+    capital = [r for r in accounts.values() if r.role == "fund_capital"]
+    if not capital:
+        raise NotFound("this organization has no account for fund_capital", entity="account", role="fund_capital")
+    return _Chart(accounts, funds, min(capital, key=lambda r: (len(r.code), r.code)).id)
+
+
+def _problem(row: int, column: str, reason: str, code: str = "bad_value", /, **params: Any) -> dict:
+    return {"row": row, "column": column, "reason": reason, "code": code, "params": params}
+
+
+def _amount(value: Any) -> int:
+    if isinstance(value, str) and value.strip() in ("0", "-"):
+        return 0
+    if value == 0 and not isinstance(value, bool) and isinstance(value, int):
+        return 0
+    return parse_amount_text(value.strip() if isinstance(value, str) else value)
+
+
+def check(conn: Connection, org_id: int, on: Any, lines: Sequence[OpeningLine],
+          rows: Sequence[int] | None = None) -> tuple[Plan | None, list[dict]]:
+    """Check every line against the organization's chart; return the plan (None when a line is bad) and
+    every problem found, each with its row (``rows``: a file's row numbers; default 1, 2, …), column and
+    reason. The plan's capital lines are filled for each fund no line gives it for."""
+    on = business_date(on)
+    chart = _chart(conn, org_id)
+    rows = list(rows) if rows is not None else list(range(1, len(lines) + 1))
+    problems: list[dict] = []
+    signed: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], int] = {}
+    if not lines:
+        problems.append(_problem(1, "lines", "an opening has at least one line", "no_opening_lines"))
+    for n, ln in zip(rows, lines, strict=True):
+        code, fund = cell_text(ln.account), cell_text(ln.fund)
+        acct, f = chart.accounts.get(code), chart.funds.get(fund)
+        bad = len(problems)
+        if acct is None:
+            problems.append(_problem(n, "account", f"unknown account {code!r}", "unknown_account", code=code))
+        elif acct.kind not in BALANCE_KINDS:
+            problems.append(_problem(n, "account", f"account {code} records what comes in or goes out, not a "
+                                                   "balance", "not_balance_account", code=code))
+        elif acct.role in REFUSED_ROLES:
+            problems.append(_problem(n, "account", f"account {code} cannot be opened here",
+                                     REFUSED_ROLES[acct.role], code=code))
+        if f is None:
+            problems.append(_problem(n, "fund", f"unknown fund {fund!r}", "unknown_fund", code=fund))
+        elif acct is not None and acct.role == "principal" and not f.has_principal:
+            problems.append(_problem(n, "fund", f"fund {fund} keeps no protected principal", "no_principal",
+                                     fund=fund))
+        try:
+            amount = _amount(ln.amount)
+        except LedgerError as e:
+            problems.append(_problem(n, "amount", e.message, e.code, **{k: str(v) for k, v in e.params.items()}))
+            continue
+        if len(problems) > bad:
+            continue
+        if (code, fund) in seen:
+            problems.append(_problem(n, "account", f"account {code} of fund {fund} is already on row "
+                                                   f"{seen[(code, fund)]}", "duplicate_line", first=seen[(code, fund)]))
+            continue
+        seen[(code, fund)] = n
+        if amount:
+            signed[(code, fund)] = amount if acct.kind == "asset" else -amount
+    if problems:
+        return None, problems
+    return _plan(chart, on, signed), []
+
+
+def _plan(chart: _Chart, on: date, signed: dict[tuple[str, str], int], *, fill: bool = True) -> Plan:
+    """The trial balance of ``signed`` ((account code, fund code) → signed amount), each fund without a
+    capital line balanced by one when ``fill``."""
+    capital = next(r for r in chart.accounts.values() if r.id == chart.capital_id)
+    per_fund: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    for (code, fund), v in signed.items():
+        per_fund[fund].append((code, v, False))
+    lines: list[TrialLine] = []
+    funds: list[FundTrial] = []
+    postings: list[Line] = []
+    for fund in sorted(per_fund):
+        items = per_fund[fund]
+        off = sum(v for _, v, _ in items)
+        if fill and off and not any(chart.accounts[c].role == "fund_capital" for c, _, _ in items):
+            items.append((capital.code, -off, True))
+        f = chart.funds[fund]
+        debit = credit = 0
+        for code, v, computed in sorted(items, key=lambda i: i[0]):
+            a = chart.accounts[code]
+            lines.append(TrialLine(fund, code, a.name, a.kind, max(v, 0), max(-v, 0), computed))
+            postings.append(Line(a.id, f.id, v))
+            debit, credit = debit + max(v, 0), credit + max(-v, 0)
+        figures = fund_figures((chart.accounts[c].kind, chart.accounts[c].role, v) for c, v, _ in items)
+        funds.append(FundTrial(fund, f.name, debit, credit, debit - credit, figures))
+    return Plan(on, lines, funds, tuple(postings), {f: chart.funds[f].id for f in per_fund})
+
+
+def _refuse(problems: list[dict], file: str | None) -> None:
+    if file is not None:
+        raise ImportFailed(f"{len(problems)} problem(s) in {file}; nothing was imported", errors=problems)
+    raise InvalidInput(f"{len(problems)} line(s) of the opening are wrong; nothing was written", field="lines",
+                       reason="bad_lines", errors=problems)
+
+
+def _unbalanced(plan: Plan) -> None:
+    if not plan.balanced:
+        off = {f.fund: f.difference for f in plan.funds if f.difference}
+        raise UnbalancedTransaction("the opening does not balance for every fund", off_by_fund=off)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """An opening entry or a correction of one (``corrects_id``)."""
+
+    id: int
+    on: date
+    tx_id: int
+    seq: int
+    corrects_id: int | None
+    reason: str
+    recorded_by: str
+    recorded_at: str
+    funds: tuple[str, ...]
+
+
+def openings(conn: Connection, org_id: int, on: date | None = None) -> list[Opening]:
+    """The organization's openings and their corrections (of the opening on ``on`` only, when given),
+    oldest first, each with the funds its entry names."""
+    o, t = s.openings, s.transactions
+    q = (sa.select(o.c.id, o.c.on, o.c.tx_id, t.c.seq, o.c.corrects_id, o.c.reason, o.c.recorded_by,
+                   o.c.recorded_at).join(t, t.c.id == o.c.tx_id).where(o.c.org_id == org_id).order_by(o.c.on, o.c.id))
+    if on is not None:
+        q = q.where(o.c.on == on)
+    rows = conn.execute(q).all()
+    codes = dict(conn.execute(sa.select(s.funds.c.id, s.funds.c.code).where(s.funds.c.org_id == org_id)).all())
+    named: dict[int, set[str]] = defaultdict(set)
+    if rows:
+        for r in sums(conn, by=("tx_id", "fund_id"), org_ids=[org_id], tx_ids=[r.tx_id for r in rows]):
+            named[r.tx_id].add(codes[r.fund_id])
+    return [Opening(r.id, _day(r.on), r.tx_id, r.seq, r.corrects_id, r.reason, r.recorded_by, r.recorded_at,
+                    tuple(sorted(named[r.tx_id]))) for r in rows]
+
+
+def _day(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def figures(conn: Connection, org_id: int, on: Any) -> Plan:
+    """The opening on ``on`` as it stands (the opening and its corrections): its trial balance per fund."""
+    on = business_date(on)
+    found = openings(conn, org_id, on)
+    if not found:
+        raise NotFound(f"no opening on {on.isoformat()}", entity="opening", date=on.isoformat())
+    return _plan(_chart(conn, org_id), on, _standing(conn, org_id, found), fill=False)
+
+
+def _standing(conn: Connection, org_id: int, entries: list[Opening]) -> dict[tuple[str, str], int]:
+    """(account code, fund code) → what the entries (an opening and its corrections) posted, net."""
+    a, f = s.accounts, s.funds
+    acode = dict(conn.execute(sa.select(a.c.id, a.c.code).where(a.c.org_id == org_id)).all())
+    fcode = dict(conn.execute(sa.select(f.c.id, f.c.code).where(f.c.org_id == org_id)).all())
+    return {(acode[r.account_id], fcode[r.fund_id]): int(r.amount)
+            for r in sums(conn, org_ids=[org_id], tx_ids=[e.tx_id for e in entries]) if r.amount}
+
+
+def _opened_before(fund: str, on: date) -> Conflict:
+    return Conflict(f"fund {fund} was opened on {on.isoformat()}", reason="fund_opened", fund=fund,
+                    date=on.isoformat(), day=f"{on:%d/%m/%Y}")
+
+
+def _opened_funds(conn: Connection, org_id: int) -> dict[str, date]:
+    """Each fund that has an opening (or a correction naming it) → the opening's date."""
+    return {fund: e.on for e in openings(conn, org_id) for fund in e.funds}
+
+
+def record(conn: Connection, org_id: int, on: Any, lines: Sequence[OpeningLine], *, user: str,
+           rows: Sequence[int] | None = None, file: str | None = None, dry_run: bool = False) -> dict:
+    """Post the opening of ``org_id`` on ``on`` as one entry, or (``dry_run``) only check it and give its
+    trial balance. Refuses (nothing written) a bad line (all of them listed; ``file``: named as a file's
+    rows), an entry that does not balance per fund, a second opening on the same date, and a fund that
+    was opened before."""
+    on = business_date(on)
+    if not dry_run:
+        take_turn(conn, org_id)  # the openings already made decide: no other writer of the organization meanwhile
+    plan, problems = check(conn, org_id, on, lines, rows)
+    if problems:
+        _refuse(problems, file)
+    taken = openings(conn, org_id, on)
+    if taken:
+        raise Conflict(f"the opening of {on.isoformat()} is already posted (entry #{taken[0].seq}); correct it "
+                       "with a correcting entry", reason="opening_exists", date=on.isoformat(), day=f"{on:%d/%m/%Y}")
+    opened = _opened_funds(conn, org_id)
+    for fund in plan.fund_ids:
+        if fund in opened:
+            raise _opened_before(fund, opened[fund])
+    result = plan.as_dict()
+    if dry_run:
+        return {**result, "posted": False, "id": None, "tx_id": None, "seq": None}
+    _unbalanced(plan)
+    entry = Entry(on, f"Số dư đầu kỳ ngày {on:%d/%m/%Y}", plan.postings, doc_ref="SDĐK", source=SOURCE)
+    return {**result, **_write(conn, org_id, entry, user=user, reason="")}
+
+
+def _write(conn: Connection, org_id: int, entry: Entry, *, user: str, reason: str,
+           corrects: int | None = None) -> dict:
+    p = post(conn, org_id, [entry], user=user)[0]
+    oid = conn.execute(s.openings.insert().values(
+        org_id=org_id, on=entry.date, tx_id=p.tx_id, corrects_id=corrects, reason=reason[:1000],
+        recorded_by=user, recorded_at=now_iso())).inserted_primary_key[0]
+    return {"posted": True, "id": oid, "tx_id": p.tx_id, "seq": p.seq}
+
+
+def correct(conn: Connection, org_id: int, on: Any, lines: Sequence[OpeningLine], *, reason: str, user: str,
+            rows: Sequence[int] | None = None, file: str | None = None, dry_run: bool = False) -> dict:
+    """Correct the opening on ``on``: ``lines`` are the right balances of the funds they name (all of each
+    such fund's lines; the capital balances it when no line gives it). The difference from what the
+    opening and its corrections posted for those funds is posted as a correcting entry on the opening's
+    date, linked to the opening. ``dry_run``: the corrected trial balance, nothing written."""
+    on = business_date(on)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a correction states its reason", field="reason", reason="required")
+    if not dry_run:
+        take_turn(conn, org_id)
+    found = openings(conn, org_id, on)
+    if not found:
+        raise NotFound(f"no opening on {on.isoformat()}", entity="opening", date=on.isoformat())
+    plan, problems = check(conn, org_id, on, lines, rows)
+    if problems:
+        _refuse(problems, file)
+    opened = _opened_funds(conn, org_id)
+    for fund in plan.fund_ids:
+        if opened.get(fund, on) != on:
+            raise _opened_before(fund, opened[fund])
+    result = plan.as_dict()
+    if dry_run:
+        return {**result, "posted": False, "id": None, "tx_id": None, "seq": None}
+    _unbalanced(plan)
+    chart = _chart(conn, org_id)
+    now = {(a, f): v for (a, f), v in _standing(conn, org_id, found).items() if f in plan.fund_ids}
+    new = {(ln.account, ln.fund): ln.debit - ln.credit for ln in plan.lines}
+    delta = tuple(Line(chart.accounts[a].id, chart.funds[f].id, new.get((a, f), 0) - now.get((a, f), 0))
+                  for a, f in sorted(now.keys() | new.keys()) if new.get((a, f), 0) != now.get((a, f), 0))
+    if not delta:
+        raise InvalidInput("the opening already holds these figures", field="lines", reason="nothing_to_correct")
+    entry = Entry(on, f"Điều chỉnh số dư đầu kỳ ngày {on:%d/%m/%Y}: {reason}"[:1000], delta,
+                  doc_ref="SDĐK", source=CORRECTION)
+    return {**result, **_write(conn, org_id, entry, user=user, reason=reason, corrects=found[0].id)}
+
+
+def read_file(path: Path) -> tuple[list[OpeningLine], list[int]]:
+    """A file's opening lines (CSV or XLSX: columns account, fund, amount, in English or Vietnamese) and
+    their row numbers as a spreadsheet shows them."""
+    rows = read_rows(Path(path), _ALIASES, required=("account", "fund", "amount"))
+    if not rows:
+        raise ImportFailed("the file has no data rows",
+                           errors=[_problem(2, "file", "no data rows", "no_opening_lines")])
+    return ([OpeningLine(r.get("account"), r.get("fund"), r.get("amount")) for _, r in rows],
+            [n for n, _ in rows])
