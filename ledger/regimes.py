@@ -107,9 +107,21 @@ def _percent(value: object, field: str) -> int:
     return value
 
 
+def _deadline(text: object) -> tuple[int | None, int | None]:
+    """``MM-DD`` (a day of every year, not 29 February) as (month, day); nothing: (None, None)."""
+    if text is None or text == "":
+        return None, None
+    month, _, day = text.partition("-") if isinstance(text, str) else ("", "", "")
+    try:
+        return date(2001, int(month), int(day)).month, int(day)
+    except ValueError:
+        raise InvalidInput("the deadline is a day of the year (MM-DD)", field="deadline",
+                           reason="bad_deadline") from None
+
+
 def add_regime(conn: Connection, *, code: str, legal_form: str, name: str, citation: str, effective_from: date,
                effective_to: date | None = None, cap_default_pct: int, cap_max_pct: int,
-               quarterly_disclosure: str = "", yearly_disclosure: str = "", deadline: tuple[int, int] | None = None,
+               quarterly_disclosure: str = "", yearly_disclosure: str = "", deadline: str | None = None,
                forbidden: list[str] | tuple[str, ...] = (), user: str) -> Regime:
     """Add a regime: from ``effective_from`` it takes over from the one of the same legal form before it."""
     code = _code(code, "code")
@@ -123,18 +135,11 @@ def add_regime(conn: Connection, *, code: str, legal_form: str, name: str, citat
     if default > top:
         raise InvalidInput("the default cap is above the maximum", field="cap_default_pct",
                            reason="cap_default_above_max")
-    month = day_ = None
-    if deadline is not None:
-        month, day_ = deadline
-        try:
-            date(2001, month, day_)  # a day of every year (not 29 February)
-        except (TypeError, ValueError):
-            raise InvalidInput("the deadline is a day of the year (MM-DD)", field="deadline",
-                               reason="bad_deadline") from None
+    month, day_ = _deadline(deadline)
     lines = [_text(x, "forbidden") for x in forbidden]
     r = s.regimes
     if conn.execute(sa.select(r.c.id).where(r.c.code == code, r.c.legal_form == legal_form)).first():
-        raise Conflict(f"regime {code!r} ({legal_form}) already exists", code_taken=code)
+        raise Conflict(f"regime {code!r} ({legal_form}) already exists", reason="regime_exists", code_taken=code)
     row = dict(code=code, legal_form=legal_form, name=clean_name(name), citation=_text(citation, "citation"),
                effective_from=effective_from, effective_to=effective_to, cap_default_pct=default, cap_max_pct=top,
                quarterly_disclosure=_text(quarterly_disclosure, "quarterly_disclosure"),
