@@ -19,7 +19,7 @@ Revises: 0020
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,6 +32,9 @@ branch_labels = None
 depends_on = None
 
 FORMS = "legal_form IN ('association_fund','social_fund')"
+#: When the seeded rows were written: the revision's day, the same in every database (a fixed value, so that a
+#: migrated schema and one replayed from the captured statements hold the same rows).
+SEEDED_AT = "2026-12-07T00:00:00.000000Z"
 
 ND93 = dict(
     code="ND93-2019",
@@ -98,10 +101,9 @@ def upgrade() -> None:
         sa.CheckConstraint("(deadline_month IS NULL) = (deadline_day IS NULL)", name=op.f("ck_regimes_deadline")),
     )
     table = sa.table("regimes", *(sa.column(c) for c in (*ND93, "legal_form", "created_by", "created_at")))
-    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     for regime in (ND93, ND03):
         for form in ("association_fund", "social_fund"):  # one row each, so that either may be changed alone
-            op.execute(table.insert().values(**regime, legal_form=form, created_by="migration 0021", created_at=at))
+            op.execute(table.insert().values(**regime, legal_form=form, created_by="migration 0021", created_at=SEEDED_AT))
 
 
 def downgrade() -> None:
