@@ -29,6 +29,9 @@ from .names import clean_name
 from .orgs import _code, _one_of
 
 LEGAL_FORMS = ("association_fund", "social_fund")
+#: The most ``organizations.management_cap_pct`` can hold (its CHECK since revision 0012): a later regime's
+#: higher maximum is read from its row, but the council's own choice stays within this until the column allows more.
+STORED_CAP_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,8 @@ class Regime:
 
     def deadline(self, year: int) -> date | None:
         """The day before which the disclosure of ``year`` is published (None: the regime names none)."""
-        if self.deadline_month is None or self.deadline_day is None:
-            return None
+        if self.deadline_month is None or self.deadline_day is None or year >= date.max.year:
+            return None  # (a year 9999's next year has no date)
         return date(year + 1, self.deadline_month, self.deadline_day)
 
 
@@ -187,9 +190,10 @@ def set_management_cap(conn: Connection, org_id: int, pct: int, decision: str = 
     regime = regime_for(conn, org_id, on or today())
     if regime is None:
         raise InvalidInput("no regime is in force that day", field="date", reason="no_regime")
-    if isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= regime.cap_max_pct:
-        raise InvalidInput(f"the cap is a whole percent from 0 to {regime.cap_max_pct}", field="percent",
-                           reason="cap_above_max", max=regime.cap_max_pct, regime=regime.name)
+    top = min(regime.cap_max_pct, STORED_CAP_MAX)
+    if isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= top:
+        raise InvalidInput(f"the cap is a whole percent from 0 to {top}", field="percent",
+                           reason="cap_above_max", max=top, regime=regime.name)
     decision = (decision or "").strip()
     if pct > regime.cap_default_pct and not decision:
         raise InvalidInput(f"above {regime.cap_default_pct} % the council's decision is named", field="decision",
