@@ -81,6 +81,10 @@ def test_the_disclosure_cites_the_regime_of_its_year_and_shows_inputs_and_output
         _adds_up(*(rows[f"Cộng các quỹ: {k}"] for k in ("số dư đầu kỳ", "thu", "chi", "số dư cuối kỳ")))
         assert rows["Cộng các quỹ: thu"] == d.receipts and rows["Cộng các quỹ: chi"] == d.spending
         assert rows["Cộng"] == d.spending  # the awards paid, by programme, add up to the spending
+        # each fund's public page cites it too
+        fund_page = anon.get(f"/p/SLA/funds/TOHIEU?year={year}").get_data(as_text=True)
+        assert cited in fund_page and other not in fund_page
+        assert ("hạn công khai số liệu năm: trước ngày 31/03/2027" in fund_page) == (year == 2026)
         # its PDF
         text = " ".join(_pdf_text(anon.get(f"/p/SLA/disclosure.pdf?year={year}").data).split())
         assert cited in text and other not in text and (DUE in text) == (year == 2026)
