@@ -1,8 +1,10 @@
-"""The public disclosure report (Decree 93/2019 art. 38.4), quarterly and yearly: who gave how much
+"""The public disclosure report, quarterly and yearly, under the regime in force at the period's end
+(``ledger.regimes``: Decree 93/2019/NĐ-CP as amended by Decree 136/2024/NĐ-CP until 28/02/2026, Decree
+03/2026/NĐ-CP from 01/03/2026 — cited, with the day before which the year's disclosure is due): who gave how much
 (an anonymous donor as "Nhà hảo tâm ẩn danh"), the awards paid by programme in aggregate — never a
 student's name —, each fund's opening balance, receipts, spending and closing balance, and the year's
-management costs against the cap (5 % of the year's income excluding gifts in kind and money for named
-recipients; up to 10 % by council decision).
+management costs against the cap (the regime's percent of the year's income excluding gifts in kind and money
+for named recipients — 5 %, up to 10 % by council decision under both decrees).
 
 Each fund's figures are its fund statement's (``books.statements``): spending is what was paid or handed
 over, not what was approved, so opening + receipts − spending = closing for every fund and in total;
@@ -18,7 +20,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import disbursements
+from ledger import disbursements, regimes
 from ledger import schema as s
 from ledger.described import described
 from ledger.errors import InvalidInput
@@ -92,6 +94,13 @@ class Disclosure:
     cap_pct: int
     cap_decision: str
     cap: int
+    regime: str = described("the regime in force at the period's end, as cited (\"Theo …\"); empty: none known")
+    regime_code: str
+    regime_citation: str
+    deadline: date | None = described("the year's disclosure is published before this day (under the regime)")
+    duty: str = described("what the regime asks to disclose for such a period")
+    cap_default_pct: int = described("the regime's cap by right")
+    cap_max_pct: int = described("the regime's cap at most, by the council's decision")
 
     @property
     def over_cap(self) -> bool:
@@ -101,8 +110,7 @@ class Disclosure:
 def disclosure(conn: Connection, org_id: int, year: int, quarter: int | None = None) -> Disclosure:
     period, label = period_of(year, quarter)
     o, d, dn, t = s.organizations, s.donations, s.donors, s.transactions
-    org = conn.execute(sa.select(o.c.code, o.c.name, o.c.management_cap_pct, o.c.management_cap_decision)
-                       .where(o.c.id == org_id)).one()
+    org = conn.execute(sa.select(o.c.code, o.c.name).where(o.c.id == org_id)).one()
     reversed_ = sa.exists().where(t.c.reverses_id == d.c.tx_id)
     rows = conn.execute(
         sa.select(dn.c.id, dn.c.name, dn.c.display_name, dn.c.anonymous, dn.c.listed, dn.c.hide_amount, d.c.kind,
@@ -135,21 +143,22 @@ def disclosure(conn: Connection, org_id: int, year: int, quarter: int | None = N
         y = fund_statement(conn, org_id, code, ytd)
         year_income += y.donations + y.interest + y.other_income  # in-kind is apart; earmarked money is not income
         management += y.management
-    cap = year_income * org.management_cap_pct // 100
+    # the regime in force at the period's end: the disclosure of a period is due under it, and so is the cap
+    cap = regimes.management_cap(conn, org_id, period.end)
+    regime = cap.regime
     return Disclosure(org.code, org.name, label, period, donors, donations, in_kind, earmarked,
                       disbursements.awards(conn, org_id, period.start, period.end), funds,
                       sum(x.opening for x in funds), sum(x.receipts for x in funds), sum(x.spending for x in funds),
                       sum(x.closing for x in funds), sum(x.earmarked_received for x in funds),
                       sum(x.earmarked_paid for x in funds), year_income, management,
-                      org.management_cap_pct, org.management_cap_decision, cap)
+                      cap.pct, cap.decision, year_income * cap.pct // 100,
+                      regime.name if regime else "", regime.code if regime else "",
+                      regime.citation if regime else "", regime.deadline(year) if regime else None,
+                      (regime.quarterly_disclosure if quarter else regime.yearly_disclosure) if regime else "",
+                      regime.cap_default_pct if regime else cap.pct, regime.cap_max_pct if regime else cap.pct)
 
 
 def set_cap(conn: Connection, org_id: int, pct: int, decision: str = "") -> None:
-    """Set the management-cost cap: up to 5 % by right, up to 10 % with the council decision named."""
-    if isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= 10:
-        raise InvalidInput("the cap is a whole percent from 0 to 10", field="percent", reason="out_of_range")
-    decision = (decision or "").strip()
-    if pct > 5 and not decision:
-        raise InvalidInput("above 5 % the council's decision is named", field="decision", reason="required")
-    o = s.organizations
-    conn.execute(o.update().where(o.c.id == org_id).values(management_cap_pct=pct, management_cap_decision=decision))
+    """Set the management-cost cap within the regime in force today: up to its default by right, up to its
+    maximum with the council's decision named (``ledger.regimes.set_management_cap``)."""
+    regimes.set_management_cap(conn, org_id, pct, decision)

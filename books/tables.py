@@ -122,7 +122,8 @@ def disclosure_table(d: Disclosure) -> Table:
     def n(x: int) -> str:
         return f"{x:,}".replace(",", ".")
 
-    t = Table(f"CÔNG KHAI TÀI CHÍNH {d.label.upper()}", f"{d.org_name} · {period_text(d.period)}",
+    cited = f" · Theo {d.regime}" if d.regime else ""
+    t = Table(f"CÔNG KHAI TÀI CHÍNH {d.label.upper()}", f"{d.org_name} · {period_text(d.period)}{cited}",
               ["Nội dung", "Số lượt", "Số tiền (đồng)"], [False, False, True], slug=f"disclosure-{d.org}")
     t.rows.append(["I. Các tổ chức, cá nhân ủng hộ", "", ""])
     t.rows += [[f"   {x.name}", x.gifts, x.amount] for x in d.donors]
@@ -153,6 +154,13 @@ def disclosure_table(d: Disclosure) -> Table:
                "\u201cNhà hảo tâm ẩn danh\u201d.",
                "Khoản chi là số đã chi, đã trao trong kỳ; khen thưởng đã duyệt nhưng chưa chi vẫn nằm trong số dư "
                "cuối kỳ. Tiền tài trợ theo địa chỉ được giữ hộ người nhận, không tính vào thu và số dư của quỹ."]
+    if d.regime:
+        t.notes += [f"Căn cứ: {d.regime_citation}.",
+                    *([f"Nội dung công khai: {d.duty}"] if d.duty else []),
+                    *([f"Hạn công khai số liệu năm {d.period.start.year}: trước ngày {_dmy(d.deadline)}."]
+                      if d.deadline else []),
+                    f"Chi quản lý: {d.cap_default_pct}% thu trong năm, tối đa {d.cap_max_pct}% theo quyết định của "
+                    "Hội đồng quản lý quỹ."]
     return t
 
 

@@ -78,8 +78,43 @@ organizations = sa.Table(
     # the council's decision, which is named)
     sa.Column("management_cap_pct", sa.Integer, nullable=False, server_default="5"),
     sa.Column("management_cap_decision", sa.String(200), nullable=False, server_default=""),
+    # the council chose the cap above (revision 0021); otherwise the default of the regime in force applies
+    sa.Column("management_cap_own", sa.Boolean, nullable=False, server_default=sa.false()),
+    # an association's own fund or a licensed social/charity fund: the rules (``regimes``) differ
+    sa.Column("legal_form", sa.String(20), nullable=False, server_default="association_fund"),
     sa.CheckConstraint("level IN ('province','district','commune','unit')", name="level"),
     sa.CheckConstraint("management_cap_pct BETWEEN 0 AND 10", name="management_cap"),
+    sa.CheckConstraint("legal_form IN ('association_fund','social_fund')", name="legal_form"),
+)
+
+#: The legal regimes as dated settings (revision 0021 seeds Decree 93/2019 as amended by 136/2024 and Decree
+#: 03/2026): for a legal form, from a day (to a day, or until a later regime takes over), what the rules ask —
+#: the management-cost cap (by right, and at most by the council's decision), what is disclosed each quarter
+#: and each year and by when, and what the fund's money may never be used for (one use a line).
+regimes = sa.Table(
+    "regimes",
+    metadata,
+    _id(),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("legal_form", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),  # as cited: "Theo <name>"
+    sa.Column("citation", sa.Text, nullable=False),
+    sa.Column("effective_from", sa.Date, nullable=False),
+    sa.Column("effective_to", sa.Date, nullable=True),
+    sa.Column("cap_default_pct", sa.Integer, nullable=False),
+    sa.Column("cap_max_pct", sa.Integer, nullable=False),
+    sa.Column("quarterly_disclosure", sa.Text, nullable=False, server_default=""),
+    sa.Column("yearly_disclosure", sa.Text, nullable=False, server_default=""),
+    # the year's disclosure is published before this day of the next year (none: the regime names no day)
+    sa.Column("deadline_month", sa.Integer, nullable=True),
+    sa.Column("deadline_day", sa.Integer, nullable=True),
+    sa.Column("forbidden", sa.Text, nullable=False, server_default=""),
+    *_stamp("created"),
+    sa.UniqueConstraint("code", "legal_form", name="uq_regimes_code_legal_form"),
+    sa.CheckConstraint("legal_form IN ('association_fund','social_fund')", name="legal_form"),
+    sa.CheckConstraint("cap_default_pct BETWEEN 0 AND cap_max_pct AND cap_max_pct <= 100", name="cap"),
+    sa.CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="dates"),
+    sa.CheckConstraint("(deadline_month IS NULL) = (deadline_day IS NULL)", name="deadline"),
 )
 
 accounts = sa.Table(

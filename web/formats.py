@@ -79,6 +79,8 @@ LABELS: dict[str, dict[str, object]] = {
     "token": {"live": _("live"), "expired": _("expired"), "revoked": _("revoked"),
               "role_removed": _("revoked: the role was taken away")},
     "via": {"web": _("web"), "api": _("API"), "cli": _("command line")},
+    "legal_form": {"association_fund": _("an association's own fund"),
+                   "social_fund": _("a licensed social or charity fund")},
     "proposal": {"pledge": _("Pledge payment"), "recorded_entry": _("an entry already in the books"),
                  "deposit_interest": _("interest on a term deposit"), "donor_suggestion": _("a donation from a donor"),
                  "unidentified": _("not identified")},
@@ -95,6 +97,7 @@ LABELS: dict[str, dict[str, object]] = {
         "bank.match": _("bank line matched"), "bank.reassign": _("suspense money given to a donor"),
         "bank.undo": _("bank match undone"), "bank.default_fund": _("bank account's default fund set"),
         "books.import": _("beancount books imported"), "org.management_cap": _("management-cost cap set"),
+        "org.legal_form": _("legal form set"), "regime.add": _("legal regime added"),
         "org.documents": _("document settings changed"), "org.transfer": _("money moved to another organization"),
         "org.dissolve": _("organization dissolved"), "organization.create": _("organization created"),
         "fund.create": _("fund created"), "account.create": _("account created"),
@@ -134,6 +137,7 @@ _FIELDS = {
     "fund": _("Fund"), "date": _("Date"), "on": _("Date"), "reason": _("Reason"), "kind": _("Kind"),
     "donor": _("Donor"), "campaign": _("Campaign"), "lock_date": _("Lock date"), "tokens_revoked": _("Tokens revoked"),
     "transactions": _("Transactions"), "batch": _("Batch"), "seq": _("Entry"), "tx_id": _("Entry"),
+    "legal_form": _("Legal form"),
 }
 _HIDDEN = {"key", "form_key"}
 _SHOWN = 6

@@ -130,6 +130,16 @@ _VI = {
                                            "sao kê ({amount} đồng).",
                       "not_integer": "Số tiền phải là số nguyên đồng.",
                       "before_original": "Bút toán đảo phải ghi từ ngày của bút toán gốc ({original}) trở đi.",
+                      # legal regimes and the management-cost cap (ledger/regimes.py)
+                      "cap_above_max": "Mức chi quản lý là số nguyên phần trăm từ 0 đến {max}% (theo {regime}).",
+                      "cap_needs_decision": "Trên {default}% phải ghi quyết định của Hội đồng quản lý quỹ "
+                                            "(theo {regime}).",
+                      "cap_default_above_max": "Mức chi quản lý mặc định không được cao hơn mức tối đa.",
+                      "bad_percent": "Tỷ lệ phần trăm là số nguyên từ 0 đến 100.",
+                      "unknown_legal_form": "Hình thức pháp lý là quỹ của Hội (association_fund) hoặc quỹ xã hội, "
+                                            "quỹ từ thiện (social_fund).",
+                      "bad_deadline": "Hạn công khai ghi theo tháng-ngày (MM-DD), ví dụ 03-31.",
+                      "no_regime": "Không có chế độ pháp lý nào áp dụng vào ngày đó.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity} {what}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
@@ -153,6 +163,7 @@ _VI = {
                                    "hủy các dòng đó trước.",
                  "overpaid": "Số tiền vượt quá phần cam kết còn phải thu ({outstanding} đồng).",
                  "login_taken": "Tên đăng nhập {login} đã có người dùng.",
+                 "regime_exists": "Đã có chế độ pháp lý mã {code_taken} cho hình thức pháp lý này.",
                  "role_not_held": "Người dùng không giữ vai trò {role} trong tổ chức này.",
                  "already_void": "Chứng từ này đã bị hủy trước đó.",
                  "already_replaced": "Chứng từ này đã được cấp thay thế.",
@@ -194,6 +205,8 @@ _VI = {
                     "not_council": "Chỉ thành viên Hội đồng quản lý quỹ mới được duyệt.",
                     "not_beneath": "Chỉ tiếp nhận đơn vị trực thuộc hoặc cùng cấp.",
                     "other_tree": "Chỉ chuyển tiền giữa các đơn vị trong cùng hệ thống Hội.",
+                    "top_organization": "Chế độ pháp lý áp dụng cho mọi đơn vị: chỉ quản trị viên của đơn vị cấp "
+                                        "cao nhất được thêm.",
                     None: "Bạn không được thực hiện thao tác này."},
     "idempotency_key_reused": {None: "Khóa chống trùng lặp đã được dùng cho một yêu cầu khác."},
     "import_failed": {None: "Tệp nhập có lỗi; không có dòng nào được ghi."},

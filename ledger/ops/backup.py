@@ -890,6 +890,7 @@ def _load_copy_into_sqlite(conn: sqlite3.Connection, tf: tarfile.TarFile, checke
         missing = [c for c in cols if c not in types]
         if missing:
             raise _refuse("schema", f"columns {missing} of {t} are not in the schema at its revision")
+        conn.execute(f'DELETE FROM "{t}"')  # what a migration seeded (the legal regimes): the backup's rows replace it
         sql = f'INSERT INTO "{t}" ({", ".join(map(_ident, cols))}) VALUES ({", ".join("?" * len(cols))})'
         src = _member(tf, checked, f"payload/{t}.copy")
         rows = _copy_rows(io.BufferedReader(src, CHUNK), [types[c] for c in cols])
@@ -988,6 +989,7 @@ def _restore_into_postgresql(db: Database, checked: Checked, say, tick: _Ticker)
                 if t not in present:
                     raise _refuse("schema", f"table {t} of the backup is not in the schema at its revision")
                 cur.execute(f"ALTER TABLE {_ident(t)} DISABLE TRIGGER USER")
+                cur.execute(f"DELETE FROM {_ident(t)}")  # what a migration seeded (the regimes): the backup's rows
             rebuild = _set_aside_indexes(cur)  # as pg_restore does: load first, index and check after
             tick("schema")
             with tarfile.open(checked.path, "r:") as tf:

@@ -58,6 +58,7 @@ from .organizations import (
     rename_account,
     transfer_between,
 )
+from .regimes import add_regime, list_regimes, set_legal_form, set_management_cap
 from .stipends import stipend
 from .unit import Unit, Who, use_case
 from .users import add_user, create_token, grant_role, list_tokens, revoke_role, revoke_token
@@ -81,6 +82,8 @@ __all__ = [
     # organizations and set-up
     "create_organization", "create_fund", "add_account", "add_bank_account", "create_campaign",
     "rename_account", "transfer_between", "dissolve_organization",
+    # legal regimes, legal form, management-cost cap
+    "list_regimes", "add_regime", "set_legal_form", "set_management_cap",
     # people
     "add_user", "grant_role", "revoke_role", "create_token", "list_tokens", "revoke_token",
     # opening balances

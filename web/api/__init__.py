@@ -26,7 +26,9 @@ from flask import Flask
 # Each feature module attaches its views to ``bp`` when imported, in this order (the order of the OpenAPI
 # document's paths).
 # isort: off
-from . import orgs, donors, donations, journal, documents, deposits, disbursements, audit, bank, books  # noqa: F401
+from . import (  # noqa: F401
+    orgs, donors, donations, journal, documents, deposits, disbursements, audit, bank, books, regimes,
+)
 from . import opening  # noqa: F401
 # isort: on
 from .common import PREFIX, PUBLIC, Api, bp

@@ -13,12 +13,27 @@ from __future__ import annotations
 
 import click
 
-from . import bank, books, config, deposits, disbursements, documents, donations, journal, opening, ops, orgs, users
+from . import (
+    bank,
+    books,
+    config,
+    deposits,
+    disbursements,
+    documents,
+    donations,
+    journal,
+    opening,
+    ops,
+    orgs,
+    regimes,
+    users,
+)
 from .common import Ctx, QuyGroup
 
 __all__ = ["Ctx", "main"]
 
-FEATURES = (ops, orgs, donations, journal, users, bank, books, config, deposits, disbursements, documents, opening)
+FEATURES = (ops, orgs, donations, journal, users, bank, books, config, deposits, disbursements, documents, opening,
+            regimes)
 
 
 @click.group(cls=QuyGroup)

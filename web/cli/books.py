@@ -11,10 +11,10 @@ import click
 from books import registers, tables
 from books import service as books
 from books.beancount import Period
-from books.disclosure import disclosure, set_cap
+from books.disclosure import disclosure
 from books.figures import figures
 from books.registers import donations_register
-from ledger import audit, clock, orgs, services
+from ledger import clock, orgs, services
 from ledger.errors import InvalidInput
 from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
@@ -199,8 +199,9 @@ def transfer(c: Ctx, from_org, to_org, from_fund, to_fund, amount, on, from_acco
 @click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
 @click.pass_obj
 def report_disclosure(c: Ctx, org, year, quarter, fmt, out) -> None:
-    """The public disclosure report (Decree 93/2019 art. 38.4): donors, awards paid by programme, each fund's
-    opening balance, receipts, spending (paid, not approved) and closing, management costs against the cap."""
+    """The public disclosure report under the regime in force at the period's end (cited, with its deadline):
+    donors, awards paid by programme, each fund's opening balance, receipts, spending (paid, not approved) and
+    closing, management costs against the cap."""
     with c.db.read() as conn:
         d = disclosure(conn, orgs.org_id_by_code(conn, org), year or clock.today().year, quarter)
     data = {"org": d.org, "label": d.label, "donors": [x.__dict__ for x in d.donors], "donations": d.donations,
@@ -208,7 +209,9 @@ def report_disclosure(c: Ctx, org, year, quarter, fmt, out) -> None:
             "opening": d.opening, "receipts": d.receipts, "spending": d.spending, "closing": d.closing,
             "earmarked": d.earmarked, "earmarked_received": d.earmarked_received,
             "earmarked_paid": d.earmarked_paid, "year_income": d.year_income, "management": d.management,
-            "cap_pct": d.cap_pct, "cap": d.cap, "over_cap": d.over_cap}
+            "cap_pct": d.cap_pct, "cap": d.cap, "over_cap": d.over_cap, "regime": d.regime,
+            "regime_code": d.regime_code, "regime_citation": d.regime_citation, "deadline": d.deadline,
+            "duty": d.duty, "cap_default_pct": d.cap_default_pct, "cap_max_pct": d.cap_max_pct}
     _emit(c, org, tables.disclosure_table(d), data, fmt, out)
 
 
@@ -219,11 +222,7 @@ def report_disclosure(c: Ctx, org, year, quarter, fmt, out) -> None:
 @click.pass_obj
 def org_management_cap(c: Ctx, org, percent, decision) -> None:
     """Set the cap on management costs (percent of the year's income)."""
-    with c.db.begin() as conn:
-        oid = orgs.org_id_by_code(conn, org)
-        set_cap(conn, oid, percent, decision)
-        audit.record(conn, c.user, "org.management_cap", org_id=oid, target=org,
-                     details={"percent": percent, "decision": decision})
+    services.set_management_cap(c.db, org, percent, decision, user=c.user)
     click.echo(f"{org}: chi quản lý tối đa {percent}% thu trong năm.")
 
 

@@ -212,13 +212,14 @@ def organizations(org: str):
                            form_key=uuid.uuid4().hex)
 
 
-def _step(org: str, run, ok: str):
+def _step(org: str, run, ok: str, page: str = "books.organizations"):
+    """Run a form's ``run``, flash ``ok`` or the refusal, and go back to ``page``."""
     try:
         run()
         flash(ok, "ok")
     except LedgerError as err:
         flash(error_text(err), "error")
-    return redirect(url_for("books.organizations", org=org))
+    return redirect(url_for(page, org=org))
 
 
 @bp.post("/o/<org>/books/transfers")
@@ -251,6 +252,53 @@ def dissolve(org: str):
                                        fund_map=mapping, user=actor(), key=f"web:{f['form_key'] or uuid.uuid4().hex}")
 
     return _step(org, run, _("The organization's books were handed over and closed."))
+
+
+@bp.get("/o/<org>/books/regimes")
+@requires("read")
+def regimes(org: str):
+    """The legal regimes (dated settings), the one in force for this organization today with its management-cost
+    cap, and the administrator's forms: the legal form, the cap, a new regime (a top organization's)."""
+    info = org_of(org)
+    return render_template("regimes.html", org=info, r=services.list_regimes(db(), org), form_key=uuid.uuid4().hex)
+
+
+@bp.post("/o/<org>/books/regimes/settings")
+@requires("org.setup")
+def regime_settings(org: str):
+    f = {k: (request.form.get(k) or "").strip() for k in ("legal_form", "percent", "decision")}
+
+    def run():
+        services.set_legal_form(db(), org, f["legal_form"], user=actor())
+        if f["percent"]:
+            if not f["percent"].isdigit():
+                raise InvalidInput("the cap is a whole percent", field="percent", reason="bad_percent")
+            services.set_management_cap(db(), org, int(f["percent"]), f["decision"], user=actor())
+
+    return _step(org, run, _("Settings saved."), "books.regimes")
+
+
+@bp.post("/o/<org>/books/regimes")
+@requires("org.setup")
+def regime_add(org: str):
+    f = {k: (request.form.get(k) or "").strip() for k in (
+        "code", "legal_form", "name", "citation", "effective_from", "effective_to", "cap_default_pct", "cap_max_pct",
+        "quarterly_disclosure", "yearly_disclosure", "deadline", "forbidden", "form_key")}
+
+    def run():
+        pct = {}
+        for k in ("cap_default_pct", "cap_max_pct"):
+            if not f[k].isdigit():
+                raise InvalidInput("a whole percent", field=k, reason="bad_percent")
+            pct[k] = int(f[k])
+        services.add_regime(db(), org, code=f["code"], legal_form=f["legal_form"], name=f["name"],
+                            citation=f["citation"], effective_from=f["effective_from"],
+                            effective_to=f["effective_to"] or None,
+                            quarterly_disclosure=f["quarterly_disclosure"], yearly_disclosure=f["yearly_disclosure"],
+                            deadline=f["deadline"] or None, forbidden=request.form.get("forbidden", "").splitlines(),
+                            **pct, user=actor(), key=f"web:{f['form_key'] or uuid.uuid4().hex}")
+
+    return _step(org, run, _("The regime was added."), "books.regimes")
 
 
 REGISTERS = "any(receipts, disbursements, deposits, journal)"

@@ -16,7 +16,7 @@ from books.charts import public as public_charts
 from books.disclosure import disclosure as build_disclosure
 from books.statements import fund_months, fund_statement
 from books.tables import disclosure_table
-from ledger import balances, clock, orgs, queries
+from ledger import balances, clock, orgs, queries, regimes
 from ledger import schema as s
 from receipts.statement import render_statement
 
@@ -60,12 +60,13 @@ def disclosure(org: str, fund: str):
         fs = fund_statement(conn, info.id, f.code, Period(date(year, 1, 1), date(year, 12, 31)))
         months = fund_months(conn, info.id, fid, year)
         given = public_charts.awards_by_program(conn, info.id, fid, date(year, 1, 1), date(year, 12, 31))
+        regime = regimes.regime_for(conn, info.id, date(year, 12, 31))  # the year's disclosure is due under it
     drawn = [public_charts.in_out(months, year), public_charts.awards(given, year)]
     # a year not over yet closes today, not on a 31 December still to come
     closes = min(fs.period.end, clock.today())
     return render_template("public/disclosure.html", org=info, fund=f, fs=fs, figures=fs.closing, months=months,
                            year=year, closes=closes, receipts=sum(m.receipts for m in months),
-                           spending=sum(m.spending for m in months), charts=drawn)
+                           spending=sum(m.spending for m in months), charts=drawn, regime=regime)
 
 
 def _report(org: str):
@@ -80,7 +81,7 @@ def _report(org: str):
 
 @bp.get("/<org>/disclosure")
 def disclosure_report(org: str):
-    """The public disclosure report of a year or a quarter (Decree 93/2019 art. 38.4)."""
+    """The public disclosure report of a year or a quarter, under the regime in force at its end."""
     info, d, year, quarter = _report(org)
     return render_template("public/report.html", org=info, d=d, t=disclosure_table(d), year=year, quarter=quarter)
 

@@ -1,7 +1,7 @@
 """Opening balances: an organization's one opening entry per date, and the entries correcting it.
 
 Revision ID: 0022
-Revises: 0020 (for now: 0021 is another branch's; renumbered at merge)
+Revises: 0021
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ledger.journal import guards as dbguards
 from ledger.migrations import helpers as h
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
