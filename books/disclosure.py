@@ -3,8 +3,9 @@
 03/2026/NĐ-CP from 01/03/2026 — cited, with the day before which the year's disclosure is due): who gave how much
 (an anonymous donor as "Nhà hảo tâm ẩn danh"), the awards paid by programme in aggregate — never a
 student's name —, each fund's opening balance, receipts, spending and closing balance, and the year's
-management costs against the cap (the regime's percent of the year's income excluding gifts in kind and money
-for named recipients — 5 %, up to 10 % by council decision under both decrees).
+management costs against the cap (the regime's percent of the year's income excluding gifts in kind, money
+for named recipients and money moved between organizations — 5 %, up to 10 % by council decision under both
+decrees), the figures booking a management cost checks (``ledger/expenses.py``).
 
 Each fund's figures are its fund statement's (``books.statements``): spending is what was paid or handed
 over, not what was approved, so opening + receipts − spending = closing for every fund and in total;
@@ -20,7 +21,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import disbursements, regimes
+from ledger import disbursements, expenses, regimes
 from ledger import schema as s
 from ledger.described import described
 from ledger.errors import InvalidInput
@@ -89,7 +90,7 @@ class Disclosure:
     closing: int
     earmarked_received: int  # named-recipient money received in the period, apart from the funds
     earmarked_paid: int
-    year_income: int  # the year to the period's end, excluding gifts in kind and named-recipient money
+    year_income: int  # the year to the period's end, excluding gifts in kind, named-recipient money and hand-overs
     management: int  # the year's management costs to the period's end
     cap_pct: int
     cap_decision: str
@@ -134,15 +135,14 @@ def disclosure(conn: Connection, org_id: int, year: int, quarter: int | None = N
                     key=lambda x: (-x.amount, x.name))
     f = s.funds
     funds = []
-    year_income = management = 0
-    ytd = Period(date(year, 1, 1), period.end)
     for code, name in conn.execute(sa.select(f.c.code, f.c.name).where(f.c.org_id == org_id).order_by(f.c.code)):
         fs = fund_statement(conn, org_id, code, period)  # the books' own figures: paid, not approved, is spent
         funds.append(FundLine(code, name, fs.opening.balance, fs.receipts, fs.payments, fs.closing.balance,
                               fs.closing.reserved, fs.earmarked_received, fs.earmarked_paid))
-        y = fund_statement(conn, org_id, code, ytd)
-        year_income += y.donations + y.interest + y.other_income  # in-kind is apart; earmarked money is not income
-        management += y.management
+    # the cap's figures as booking reads them (ledger/expenses.py): in-kind is apart, earmarked money is not
+    # income, and neither is money moved between organizations (a hand-over)
+    year_income = expenses.year_base(conn, org_id, year, period.end)
+    management = expenses.management_spent(conn, org_id, year, period.end)
     # the regime in force at the period's end: the disclosure of a period is due under it, and so is the cap
     cap = regimes.management_cap(conn, org_id, period.end)
     regime = cap.regime

@@ -20,9 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import schema as s
-from ledger.balances import FundBalance, Movement, fund_figures, movements, sums, total
+from ledger.balances import FundBalance, Movement, fund_figures, movements, sums
+from ledger.chart import MANAGEMENT_ROLES
 from ledger.described import described
 from ledger.errors import NotFound
+from ledger.expenses import in_kind
 from ledger.queries import MonthRow
 
 from .beancount import ALL_TIME, Period
@@ -258,8 +260,9 @@ def fund_statement(conn: Connection, org_id: int, fund_code: str, period: Period
         other_income=-total(lambda a: a.kind == "income" and a.role not in ("donation_income", "interest_income")),
         capital=-total(lambda a: a.kind == "equity"),
         awards=total(lambda a: a.role == "award_expense"),
-        management=total(lambda a: a.role == "management_expense"),
-        other_expense=total(lambda a: a.kind == "expense" and a.role not in ("award_expense", "management_expense")),
+        management=total(lambda a: a.role in MANAGEMENT_ROLES),
+        other_expense=total(lambda a: a.kind == "expense" and a.role != "award_expense"
+                            and a.role not in MANAGEMENT_ROLES),
         reserved_change=closing.reserved - opening.reserved,
         closing=closing,
         earmarked_received=sum(m.credit for m in earmarked), earmarked_paid=sum(m.debit for m in earmarked),
@@ -289,14 +292,8 @@ def fund_months(conn: Connection, org_id: int, fund_id: int, year: int) -> list[
 
 
 def _in_kind(conn: Connection, org_id: int, fund_id: int, period: Period) -> int:
-    """Goods received as gifts in the period: postings to goods in transactions that credit donation income."""
-    a, p = s.accounts, s.postings
-
-    def ids(role: str) -> list[int]:
-        return list(conn.execute(sa.select(a.c.id).where(a.c.org_id == org_id, a.c.role == role)).scalars())
-
-    gifts = sa.select(p.c.tx_id).where(p.c.account_id.in_(ids("donation_income")), p.c.fund_id == fund_id)
-    return total(conn, account_ids=ids("goods"), fund_ids=[fund_id], tx_ids=gifts, start=period.start, end=period.end)
+    """Goods received as gifts in the period (``ledger.expenses.in_kind``)."""
+    return in_kind(conn, org_id, period.start, period.end, [fund_id])
 
 
 def _programs(conn: Connection, org_id: int, fund_id: int, period: Period) -> list[ProgramLine]:

@@ -35,3 +35,6 @@ DEFAULT_CHART: tuple[AccountSpec, ...] = (
 )
 
 ACCOUNT_KINDS = ("asset", "liability", "equity", "income", "expense")
+#: Expense roles that are management costs, under the management-cost cap: management costs (611) and the
+#: allowances of those who run the fund (phụ cấp, added with the first one, ``ledger/expenses.py``).
+MANAGEMENT_ROLES = ("management_expense", "allowance_expense")

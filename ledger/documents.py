@@ -1,5 +1,6 @@
-"""Numbered documents — receipts (biên nhận, series ``BN``), payment vouchers (phiếu chi, ``PC``) and
-council decisions (quyết định, ``QD``) — and the gold book (Sổ vàng khuyến học).
+"""Numbered documents — receipts (biên nhận, series ``BN``), payment vouchers (phiếu chi, ``PC``), receipt
+vouchers (phiếu thu, ``PT``: a voucher of its own series) and council decisions (quyết định, ``QD``) — and the
+gold book (Sổ vàng khuyến học).
 
 Numbers are gapless per organization, series and year (SPEC rule 6): seven digits from 0000001 each
 year, written ``BN/25 0000123``. A number is taken by bumping the series' counter row *in the same unit
@@ -31,6 +32,9 @@ from .journal import allocate_ids, take_turn
 #: Series letters per document kind.
 SERIES = {"receipt": "BN", "voucher": "PC", "decision": "QD"}
 KIND_OF_SERIES = {v: k for k, v in SERIES.items()}
+#: Money received other than a gift (dues, state-budget money, a withdrawal into cash): a voucher (kind
+#: ``voucher``) numbered in a series of its own, phiếu thu.
+RECEIPT_VOUCHER_SERIES = "PT"
 #: Donation kinds that get a receipt: money or goods received. A pledge is a promise (its payments get one).
 RECEIPTED_KINDS = ("cash", "transfer", "in_kind", "pledge_payment")
 #: How an anonymous donor appears in the gold book and on public pages.
@@ -135,13 +139,15 @@ class Issued:
 
 
 def issue(conn: Connection, org_id: int, kind: str, items: Sequence[tuple[date, int | None, int | None]], *,
-          user: str, ids: Sequence[int] | None = None, first: dict[int, int] | None = None) -> list[Issued]:
+          user: str, ids: Sequence[int] | None = None, first: dict[int, int] | None = None,
+          series: str | None = None) -> list[Issued]:
     """Number and write one document per item ``(date, donation_id, replaces_id)`` in the caller's
     unit of work, in the order given (numbers rise with it within each year); return them. ``first``:
-    the numbers were already taken (:func:`number_requests`), starting at ``first[year]``."""
+    the numbers were already taken (:func:`number_requests`), starting at ``first[year]``. ``series``: the
+    kind's own series unless named (a phiếu thu is a voucher of :data:`RECEIPT_VOUCHER_SERIES`)."""
     if not items:
         return []
-    series = SERIES[kind]
+    series = series or SERIES[kind]
     if ids is None:
         ids = allocate_ids(conn, s.documents, len(items))
     by_year: dict[int, int] = defaultdict(int)
@@ -245,12 +251,15 @@ def reissue(conn: Connection, org_id: int, doc_id: int, *, reason: str, user: st
 
 
 def void_for_reversal(conn: Connection, org_id: int, tx_id: int, *, reason: str, user: str) -> list[int]:
-    """Void the live receipts of the donation posted as ``tx_id`` (its transaction is being reversed)."""
-    d, v = s.documents, s.document_voids
+    """Void the live receipts of the donation posted as ``tx_id`` (its transaction is being reversed), and the
+    voucher of an ordinary cost, income or move posted as it (``ledger/expenses.py``)."""
+    d, v, vo = s.documents, s.document_voids, s.vouchers
+    live = ~sa.exists().where(v.c.document_id == d.c.id)
     ids = [r[0] for r in conn.execute(
         sa.select(d.c.id).join(s.donations, s.donations.c.id == d.c.donation_id)
-        .where(s.donations.c.tx_id == tx_id, d.c.org_id == org_id,
-               ~sa.exists().where(v.c.document_id == d.c.id)))]
+        .where(s.donations.c.tx_id == tx_id, d.c.org_id == org_id, live)
+        .union_all(sa.select(d.c.id).join(vo, vo.c.document_id == d.c.id)
+                   .where(vo.c.tx_id == tx_id, d.c.org_id == org_id, live)))]
     now = now_iso()
     for i in ids:
         conn.execute(v.insert().values(document_id=i, reason=f"Đảo bút toán: {reason}"[:1000], voided_by=user,

@@ -66,6 +66,12 @@ class InsufficientCash(InsufficientFunds, code="insufficient_cash"):
     have the money, but not in the account it is paid from."""
 
 
+class OverManagementCap(LedgerError, code="over_management_cap", status=409):
+    """A management cost would take the year's management costs above the cap in force (the regime's
+    percent, or the council's, of the year's base income); ``params`` name the cap, the base, what is spent
+    and the ``shortfall`` (how much too much)."""
+
+
 class AlreadyReversed(LedgerError, code="already_reversed", status=409):
     pass
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import schema as s
-from .chart import ACCOUNT_KINDS, DEFAULT_CHART
+from .chart import ACCOUNT_KINDS, DEFAULT_CHART, AccountSpec
 from .clock import now_iso
 from .db import LOOKUPS
 from .errors import Conflict, InvalidInput, NotFound
@@ -211,6 +211,17 @@ def add_account(
                                    parent_id=parent_id, bank_name=bank_name, bank_bin=bank_bin,
                                    bank_account_no=bank_account_no)
     ).inserted_primary_key[0]
+
+
+def account_for(conn: Connection, org_id: int, spec: AccountSpec) -> int:
+    """The organization's account of ``spec.role`` (the main one, :func:`account_by_role`), added to its chart
+    from ``spec`` the first time it is needed."""
+    a = s.accounts
+    found = conn.execute(sa.select(a.c.id).where(a.c.org_id == org_id, a.c.role == spec.role)
+                         .order_by(a.c.parent_id.is_not(None), sa.func.length(a.c.code), a.c.code)).scalar()
+    if found:
+        return found
+    return add_account(conn, org_id, code=spec.code, name=spec.name, kind=spec.kind, role=spec.role)
 
 
 def add_bank_account(

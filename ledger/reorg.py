@@ -30,7 +30,7 @@ from .disbursements import add_program
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, post, take_turn
 from .money import parse_amount
-from .orgs import account_by_code, add_account, create_fund, fund_id_by_code
+from .orgs import account_by_code, account_for, add_account, create_fund, fund_id_by_code
 
 INTERORG = {
     "interorg_income": AccountSpec("7118", "Thu nhận từ đơn vị trong hệ thống Hội", "income", "interorg_income"),
@@ -41,12 +41,7 @@ SEALED = date(9999, 12, 31)  # a dissolved organization's lock date: nothing is 
 
 def interorg_account(conn: Connection, org_id: int, role: str) -> int:
     """The organization's 7118 / 8118 account, added to its chart the first time it is needed."""
-    a = s.accounts
-    found = conn.execute(sa.select(a.c.id).where(a.c.org_id == org_id, a.c.role == role)).scalar()
-    if found:
-        return found
-    spec = INTERORG[role]
-    return add_account(conn, org_id, code=spec.code, name=spec.name, kind=spec.kind, role=spec.role)
+    return account_for(conn, org_id, INTERORG[role])
 
 
 def _org(conn: Connection, org_id: int):

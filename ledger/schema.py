@@ -669,6 +669,32 @@ openings = sa.Table(
              postgresql_where=sa.text("corrects_id IS NULL"), sqlite_where=sa.text("corrects_id IS NULL")),
 )
 
+#: Ordinary vouchers (issue 26): a cost paid from cash or a bank account (phiếu chi, ``PC``), other income
+#: received (phiếu thu, ``PT``) or money moved between cash and a bank account — each one journal entry
+#: (``tx_id``) and one numbered document (``document_id``). Append-only, like the journal.
+vouchers = sa.Table(
+    "vouchers",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("category", sa.String(20), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    _ref("fund_id", "funds", nullable=False),
+    # the cash or bank account the money leaves (a cost, a move) or enters (income)
+    _ref("account_id", "accounts", nullable=False),
+    # the cost or income account, or the cash or bank account a move goes to
+    _ref("counter_account_id", "accounts", nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("memo", sa.String(500), nullable=False, server_default=""),
+    _ref("tx_id", "transactions", nullable=False, unique=True),
+    _ref("document_id", "documents", nullable=False, unique=True),
+    *_stamp("created"),
+    sa.Index("ix_vouchers_org_date", "org_id", "date"),
+    sa.CheckConstraint("kind IN ('expense','income','transfer')", name="kind"),
+    sa.CheckConstraint("amount > 0", name="positive"),
+)
+
 # ------------------------------------------------------------------ bank statements (sao kê ngân hàng)
 
 #: A column-mapping profile for one bank's statement layout, added by an administrator (the built-in

@@ -129,6 +129,13 @@ _VI = {
                       "split_sum_differs": "Tổng các phần ({parts_total} đồng) phải đúng bằng số tiền của dòng "
                                            "sao kê ({amount} đồng).",
                       "not_integer": "Số tiền phải là số nguyên đồng.",
+                      # ordinary expenses and other income (ledger/expenses.py)
+                      "unknown_category": "Loại khoản chi hoặc thu không hợp lệ (chọn một trong: {allowed}).",
+                      "not_money_account": "Tài khoản {code} không phải tiền mặt hay tài khoản ngân hàng.",
+                      "parent_account": "Tài khoản {code} gồm nhiều tài khoản ngân hàng; hãy chọn một tài khoản cụ "
+                                        "thể.",
+                      "same_account": "Tài khoản chuyển đi và chuyển đến phải khác nhau.",
+                      "cash_to_cash": "Chỉ chuyển tiền giữa tiền mặt và tài khoản ngân hàng.",
                       "before_original": "Bút toán đảo phải ghi từ ngày của bút toán gốc ({original}) trở đi.",
                       # legal regimes and the management-cost cap (ledger/regimes.py)
                       "cap_above_max": "Mức chi quản lý là số nguyên phần trăm từ 0 đến {max}% (theo {regime}).",
@@ -151,6 +158,11 @@ _VI = {
                            None: "Quỹ {fund} không đủ số dư được phép chi (thiếu {shortfall} đồng)."},
     "insufficient_cash": {None: "Tài khoản {account} không đủ tiền vào ngày {date}: số dư sẽ là {balance} đồng "
                                 "(thiếu {shortfall} đồng). Quỹ có thể còn tiền ở tài khoản khác."},
+    "over_management_cap": {None: "Vượt mức chi quản lý năm {year}: mức tối đa là {cap_text} đồng ({cap_pct}% tổng "
+                                  "thu làm căn cứ {base_text} đồng, không gồm hiện vật, tài trợ theo địa chỉ và tiền "
+                                  "nhận bàn giao); đã chi {spent_text} đồng, khoản này {amount_text} đồng, vượt "
+                                  "{shortfall_text} đồng. Hội đồng quản lý quỹ có thể quyết định nâng mức trong giới "
+                                  "hạn của chế độ pháp lý."},
     "already_reversed": {None: "Bút toán này đã được đảo trước đó."},
     "conflict": {"ambiguous_donor": "Có nhiều nhà hảo tâm trùng tên; hãy chọn theo mã số.",
                  "ambiguous_document_number": "Số {number} ứng với nhiều chứng từ ({matches}); hãy ghi năm đủ "
@@ -158,6 +170,8 @@ _VI = {
                  "profile_exists": "Đã có mẫu sao kê tên {name}.",
                  "opening_exists": "Số dư đầu kỳ ngày {day} đã được ghi sổ; hãy sửa bằng bút toán điều chỉnh.",
                  "fund_opened": "Quỹ {fund} đã có số dư đầu kỳ ngày {day}; hãy sửa bằng bút toán điều chỉnh.",
+                 "no_management_costs": "Quỹ {fund} không được dùng để chi quản lý (quỹ không được phép trả "
+                                        "chi phí quản lý).",
                  "pledge_has_payments": "Hãy đảo các lần thu tiền của cam kết này trước.",
                  "earmark_in_use": "Có {lines} dòng chi đang dùng khoản tài trợ theo địa chỉ này; hãy bỏ hoặc "
                                    "hủy các dòng đó trước.",

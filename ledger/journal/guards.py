@@ -360,6 +360,8 @@ extras_statements, extras_drop_statements = _append_only_guard("tx_extras")
 transfer_statements, transfer_drop_statements = _append_only_guard("org_transfers")
 #: Opening balances and their corrections (revision 0022): the journal entries they stand for are append-only.
 opening_statements, opening_drop_statements = _append_only_guard("openings")
+#: Ordinary vouchers (revision 0023): each stands for a journal entry and a numbered document.
+voucher_statements, voucher_drop_statements = _append_only_guard("vouchers")
 #: Imported bank statements and their lines are the bank's record, like the journal; a line's match to
 #: the books too (a reassignment is a new linked row, never an update), and so are the parts of a line
 #: split across funds (revision 0016).

@@ -46,6 +46,7 @@ from .donations import (
     reverse,
     void_document,
 )
+from .expenses import add_expense, add_income, list_vouchers, transfer_cash
 from .opening import add_opening, check_correction, check_opening, correct_opening, import_opening
 from .ops import check_digest, head_digests, verify, verify_on
 from .organizations import (
@@ -86,6 +87,8 @@ __all__ = [
     "list_regimes", "add_regime", "set_legal_form", "set_management_cap",
     # people
     "add_user", "grant_role", "revoke_role", "create_token", "list_tokens", "revoke_token",
+    # ordinary expenses, other income, moves between cash and a bank account
+    "add_expense", "add_income", "transfer_cash", "list_vouchers",
     # opening balances
     "add_opening", "import_opening", "check_opening", "correct_opening", "check_correction",
     # integrity
