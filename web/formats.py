@@ -88,6 +88,12 @@ LABELS: dict[str, dict[str, object]] = {
               "donor": _("a donation from a donor"), "interest": _("interest on a term deposit"),
               "suspense": _("money to identify"), "reassign": _("given to a donor"), "split": _("split between funds"),
               "undo": _("undone"), "account": _("booked to an account")},
+    # ordinary vouchers' categories (ledger/expenses.py), by the voucher's kind
+    "expense": {"management": _("management costs"), "allowance": _("allowances"), "bank_fee": _("bank fees"),
+                "other": _("other costs")},
+    "income": {"dues": _("membership dues"), "state_budget": _("state-budget money"), "other": _("other income")},
+    "transfer": {"withdrawal": _("cash withdrawal"), "deposit": _("cash paid into the bank"),
+                 "bank": _("between bank accounts")},
     "audit": {
         "user.create": _("user created"), "user.password": _("password changed"), "role.grant": _("role given"),
         "role.revoke": _("role taken away"), "token.create": _("API token created"),
@@ -109,6 +115,8 @@ LABELS: dict[str, dict[str, object]] = {
         "deposit.settle": _("term deposit settled"), "deposit.withdraw": _("early withdrawal"),
         "deposit.adjust": _("interest adjusted to the bank's figure"),
         "opening.post": _("opening balances posted"), "opening.correct": _("opening balances corrected"),
+        "expense.add": _("cost booked (payment voucher)"), "income.add": _("income booked (receipt voucher)"),
+        "cash.transfer": _("money moved between cash and bank"),
         "principal.move": _("protected principal changed"), "batch.create": _("batch drafted"),
         "batch.lines": _("batch lines changed"), "batch.submit": _("batch sent to the council"),
         "batch.approve": _("batch approved"), "batch.reject": _("batch rejected"), "batch.pay": _("batch paid"),

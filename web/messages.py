@@ -158,10 +158,10 @@ _VI = {
                            None: "Quỹ {fund} không đủ số dư được phép chi (thiếu {shortfall} đồng)."},
     "insufficient_cash": {None: "Tài khoản {account} không đủ tiền vào ngày {date}: số dư sẽ là {balance} đồng "
                                 "(thiếu {shortfall} đồng). Quỹ có thể còn tiền ở tài khoản khác."},
-    "over_management_cap": {None: "Vượt mức chi quản lý năm {year}: mức tối đa là {cap_text} đồng ({cap_pct}% tổng "
-                                  "thu làm căn cứ {base_text} đồng, không gồm hiện vật, tài trợ theo địa chỉ và tiền "
-                                  "nhận bàn giao); đã chi {spent_text} đồng, khoản này {amount_text} đồng, vượt "
-                                  "{shortfall_text} đồng. Hội đồng quản lý quỹ có thể quyết định nâng mức trong giới "
+    "over_management_cap": {None: "Vượt mức chi quản lý năm {year}: mức tối đa là {cap_text} ({cap_pct}% tổng "
+                                  "thu làm căn cứ {base_text}, không gồm hiện vật, tài trợ theo địa chỉ và tiền "
+                                  "nhận bàn giao); đã chi {spent_text}, khoản này {amount_text}, vượt "
+                                  "{shortfall_text}. Hội đồng quản lý quỹ có thể quyết định nâng mức trong giới "
                                   "hạn của chế độ pháp lý."},
     "already_reversed": {None: "Bút toán này đã được đảo trước đó."},
     "conflict": {"ambiguous_donor": "Có nhiều nhà hảo tâm trùng tên; hãy chọn theo mã số.",

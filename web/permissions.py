@@ -30,7 +30,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "documents.batch": frozenset({"treasurer", "admin"}),  # start a batch print of a campaign's documents
     # open, settle, withdraw and adjust term deposits; run the month-end accrual
     "deposit.manage": frozenset({"treasurer"}),
-    "opening.post": frozenset({"treasurer"}),  # post and correct opening balances (số dư đầu kỳ)
+    "opening.post": frozenset({"treasurer"}),
+    # ordinary costs, other income and moves between cash and a bank account (phiếu chi, phiếu thu)
+    "expense.add": frozenset({"treasurer"}),  # post and correct opening balances (số dư đầu kỳ)
     "principal.move": frozenset({"council"}),  # record a council decision releasing or raising principal
     "program.manage": frozenset({"treasurer", "admin"}),  # award programmes and the funds they draw from
     "batch.prepare": frozenset({"treasurer"}),  # recipients; draft, fill and submit a batch

@@ -30,6 +30,7 @@ from . import (  # noqa: F401
     orgs, donors, donations, journal, documents, deposits, disbursements, audit, bank, books, regimes,
 )
 from . import opening  # noqa: F401
+from . import expenses  # noqa: F401
 # isort: on
 from .common import PREFIX, PUBLIC, Api, bp
 from .docs import docs_page

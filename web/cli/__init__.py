@@ -21,6 +21,7 @@ from . import (
     disbursements,
     documents,
     donations,
+    expenses,
     journal,
     opening,
     ops,
@@ -33,7 +34,7 @@ from .common import Ctx, QuyGroup
 __all__ = ["Ctx", "main"]
 
 FEATURES = (ops, orgs, donations, journal, users, bank, books, config, deposits, disbursements, documents, opening,
-            regimes)
+            regimes, expenses)
 
 
 @click.group(cls=QuyGroup)
