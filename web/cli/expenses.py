@@ -18,8 +18,11 @@ _amount_opt = click.option("--amount", required=True, help="Whole đồng: 15000
 _memo_opt = click.option("--memo", default="", help="What it is for, as the voucher says it.")
 
 
-def _booked(r: dict) -> str:
-    return f"Đã ghi sổ {r['number']}: {format_vnd(r['amount'])}, bút toán #{r['seq']}."
+def _book(c: Ctx, use_case, org: str, on: str | None, amount: str, key: str | None, as_json: bool, **fields) -> None:
+    """Run ``use_case`` for a voucher dated ``on`` (default: today) and print what it booked."""
+    r = use_case(c.db, org, on=_date(on) or clock.today(), amount=parse_amount_text(amount), **fields, user=c.user,
+                 key=key)
+    _out(r, as_json, f"Đã ghi sổ {r['number']}: {format_vnd(r['amount'])}, bút toán #{r['seq']}.")
 
 
 def _voucher_opts(f):
@@ -42,9 +45,8 @@ def expense_group() -> None:
               help="management and allowance are management costs, within the year's cap.")
 def expense_add(c: Ctx, org, on, fund, amount, memo, key, as_json, paid_from, category) -> None:
     """Book a cost with its phiếu chi (a management cost only within the cap, from a fund that may pay it)."""
-    r = services.add_expense(c.db, org, on=_date(on) or clock.today(), fund=fund, paid_from=paid_from,
-                             category=category, amount=parse_amount_text(amount), memo=memo, user=c.user, key=key)
-    _out(r, as_json, _booked(r))
+    _book(c, services.add_expense, org, on, amount, key, as_json, fund=fund, paid_from=paid_from, category=category,
+          memo=memo)
 
 
 @expense_group.command("list")
@@ -74,9 +76,8 @@ def income_group() -> None:
               help="dues (hội phí), state_budget (ngân sách nhà nước) or other.")
 def income_add(c: Ctx, org, on, fund, amount, memo, key, as_json, received_into, category) -> None:
     """Book income received with its phiếu thu."""
-    r = services.add_income(c.db, org, on=_date(on) or clock.today(), fund=fund, received_into=received_into,
-                            category=category, amount=parse_amount_text(amount), memo=memo, user=c.user, key=key)
-    _out(r, as_json, _booked(r))
+    _book(c, services.add_income, org, on, amount, key, as_json, fund=fund, received_into=received_into,
+          category=category, memo=memo)
 
 
 @click.command("transfer-cash")
@@ -86,10 +87,8 @@ def income_add(c: Ctx, org, on, fund, amount, memo, key, as_json, received_into,
 def transfer_cash(c: Ctx, org, on, fund, amount, memo, key, as_json, from_account, to_account) -> None:
     """Move a fund's money between cash and a bank account: a withdrawal into cash (phiếu thu), cash paid into
     the bank or a move between banks (phiếu chi)."""
-    r = services.transfer_cash(c.db, org, on=_date(on) or clock.today(), fund=fund, from_account=from_account,
-                               to_account=to_account, amount=parse_amount_text(amount), memo=memo, user=c.user,
-                               key=key)
-    _out(r, as_json, _booked(r))
+    _book(c, services.transfer_cash, org, on, amount, key, as_json, fund=fund, from_account=from_account,
+          to_account=to_account, memo=memo)
 
 
 COMMANDS = [expense_group, income_group, transfer_cash]
