@@ -135,9 +135,9 @@ def disclosure(conn: Connection, org_id: int, year: int, quarter: int | None = N
                     key=lambda x: (-x.amount, x.name))
     f = s.funds
     funds = []
-    for code, name in conn.execute(sa.select(f.c.code, f.c.name).where(f.c.org_id == org_id).order_by(f.c.code)):
+    for (code,) in conn.execute(sa.select(f.c.code).where(f.c.org_id == org_id).order_by(f.c.code)):
         fs = fund_statement(conn, org_id, code, period)  # the books' own figures: paid, not approved, is spent
-        funds.append(FundLine(code, name, fs.opening.balance, fs.receipts, fs.payments, fs.closing.balance,
+        funds.append(FundLine(code, fs.name, fs.opening.balance, fs.receipts, fs.payments, fs.closing.balance,
                               fs.closing.reserved, fs.earmarked_received, fs.earmarked_paid))
     # the cap's figures as booking reads them (ledger/expenses.py): in-kind is apart, earmarked money is not
     # income, and neither is money moved between organizations (a hand-over)

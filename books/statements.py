@@ -25,6 +25,7 @@ from ledger.chart import MANAGEMENT_ROLES
 from ledger.described import described
 from ledger.errors import NotFound
 from ledger.expenses import in_kind
+from ledger.orgs import fund_name_on
 from ledger.queries import MonthRow
 
 from .beancount import ALL_TIME, Period
@@ -253,7 +254,9 @@ def fund_statement(conn: Connection, org_id: int, fund_code: str, period: Period
     opening = fund_figures([(accts[a].kind, accts[a].role, m.opening) for a, m in moves.items()])
     closing = fund_figures([(accts[a].kind, accts[a].role, m.closing) for a, m in moves.items()])
     fs = FundStatement(
-        org=codes[org_id], fund=fund.code, name=fund.name, period=period,
+        org=codes[org_id], fund=fund.code, period=period,
+        # the name the fund had on the period's last day (a renamed fund's past statements keep their name)
+        name=fund_name_on(conn, org_id, fund.code, period.end) if period.end else fund.name,
         opening=opening,
         donations=donations - in_kind, donations_in_kind=in_kind,
         interest=-total(lambda a: a.role == "interest_income"),

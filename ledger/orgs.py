@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .chart import ACCOUNT_KINDS, DEFAULT_CHART, AccountSpec
-from .clock import now_iso
+from .clock import business_date, now_iso, today
 from .db import LOOKUPS
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import GENESIS
@@ -180,6 +180,64 @@ def create_fund(
                                 may_pay_management=may_pay_management, has_principal=has_principal,
                                 created_at=now_iso())
     ).inserted_primary_key[0]
+
+
+@dataclass(frozen=True)
+class FundName:
+    """One of a fund's names: in force from ``valid_from`` (None: since the fund was made) by ``decision``."""
+
+    name: str
+    valid_from: date | None
+    decision: str
+    by: str
+    at: str
+
+
+def fund_names(conn: Connection, org_id: int, code: str) -> list[FundName]:
+    """A fund's names, oldest first; empty when it was never renamed (``funds.name`` is its only name)."""
+    n = s.fund_names
+    fid = fund_id_by_code(conn, org_id, code)
+    rows = conn.execute(sa.select(n.c.name, n.c.valid_from, n.c.decision, n.c.created_by, n.c.created_at)
+                        .where(n.c.org_id == org_id, n.c.fund_id == fid)
+                        .order_by(n.c.valid_from.is_not(None), n.c.valid_from, n.c.id)).all()
+    return [FundName(r.name, r.valid_from, r.decision, r.created_by, r.created_at) for r in rows]
+
+
+def fund_name_on(conn: Connection, org_id: int, code: str, day: date) -> str:
+    """The name fund ``code`` had on ``day``: the last rename in force by then, else the name before the first
+    (what a statement of a past period is headed with)."""
+    names = fund_names(conn, org_id, code)
+    if not names:
+        return conn.execute(sa.select(s.funds.c.name).where(s.funds.c.org_id == org_id,
+                                                            s.funds.c.code == code)).scalar_one()
+    return [x for x in names if x.valid_from is None or x.valid_from <= day][-1].name
+
+
+def rename_fund(conn: Connection, org_id: int, code: str, name: str, *, on: Any = None, decision: str,
+                user: str) -> dict:
+    """Give fund ``code`` a new name from day ``on`` (default today; never in the future, never before its
+    last rename) by ``decision``; the name before is kept. Its code, which the journal names, never changes."""
+    fid = fund_id_by_code(conn, org_id, code)
+    new = clean_name(name)
+    day = business_date(on if on not in (None, "") else today(), field="on")
+    why = " ".join((decision or "").split())
+    if not why:
+        raise InvalidInput("a rename names the decision behind it", field="decision", reason="required")
+    current = conn.execute(sa.select(s.funds.c.name).where(s.funds.c.id == fid)).scalar_one()
+    if new == current:
+        raise Conflict(f"fund {code} is already named {new!r}", reason="same_name", code=code)
+    names = fund_names(conn, org_id, code)
+    last = max((x.valid_from for x in names if x.valid_from), default=None)
+    if last and day < last:
+        raise InvalidInput(f"fund {code} was renamed from {last.isoformat()}; a rename cannot take effect before it",
+                           field="on", reason="before_last_rename", date=last.strftime("%d/%m/%Y"))
+    rows = [] if names else [dict(name=current, valid_from=None, decision="")]
+    rows.append(dict(name=new, valid_from=day, decision=why[:500]))
+    at = now_iso()
+    conn.execute(s.fund_names.insert(), [dict(r, org_id=org_id, fund_id=fid, created_by=user, created_at=at)
+                                         for r in rows])
+    conn.execute(s.funds.update().where(s.funds.c.id == fid).values(name=new))
+    return {"code": code, "name": new, "from": day.isoformat(), "before": current}
 
 
 def add_account(

@@ -156,6 +156,22 @@ funds = sa.Table(
     sa.CheckConstraint("kind IN ('general','scholarship','earmarked')", name="kind"),
 )
 
+#: A fund's names through time (revision 0024): a rename is a row with the day it takes effect and the decision
+#: behind it; the first rename also keeps the name the fund had before (``valid_from`` NULL: since it was made).
+#: ``funds.name`` is the name in force today; a statement of a past period reads the name of its last day.
+fund_names = sa.Table(
+    "fund_names",
+    metadata,
+    _id(),
+    _org(),
+    _ref("fund_id", "funds", nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=True),
+    sa.Column("decision", sa.String(500), nullable=False, server_default=""),
+    *_stamp("created"),
+    sa.Index("ix_fund_names_fund", "org_id", "fund_id", "valid_from"),
+)
+
 transactions = sa.Table(
     "transactions",
     metadata,

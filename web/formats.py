@@ -106,7 +106,7 @@ LABELS: dict[str, dict[str, object]] = {
         "org.legal_form": _("legal form set"), "regime.add": _("legal regime added"),
         "org.documents": _("document settings changed"), "org.transfer": _("money moved to another organization"),
         "org.dissolve": _("organization dissolved"), "organization.create": _("organization created"),
-        "fund.create": _("fund created"), "account.create": _("account created"),
+        "fund.create": _("fund created"), "fund.rename": _("fund renamed"), "account.create": _("account created"),
         "bank_account.create": _("bank account added"), "campaign.create": _("campaign created"),
         "donation.record": _("donation recorded"), "pledge.pay": _("pledge payment recorded"),
         "transaction.reverse": _("entry reversed"), "donations.import": _("donations imported"),

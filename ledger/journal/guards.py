@@ -362,6 +362,8 @@ transfer_statements, transfer_drop_statements = _append_only_guard("org_transfer
 opening_statements, opening_drop_statements = _append_only_guard("openings")
 #: Ordinary vouchers (revision 0023): each stands for a journal entry and a numbered document.
 voucher_statements, voucher_drop_statements = _append_only_guard("vouchers")
+#: A fund's names through time (revision 0024): a rename is a new row, never an edit.
+fund_name_statements, fund_name_drop_statements = _append_only_guard("fund_names")
 #: Imported bank statements and their lines are the bank's record, like the journal; a line's match to
 #: the books too (a reassignment is a new linked row, never an update), and so are the parts of a line
 #: split across funds (revision 0016).

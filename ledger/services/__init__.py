@@ -56,7 +56,9 @@ from .organizations import (
     create_fund,
     create_organization,
     dissolve_organization,
+    fund_names,
     rename_account,
+    rename_fund,
     transfer_between,
 )
 from .regimes import add_regime, list_regimes, set_legal_form, set_management_cap
@@ -82,7 +84,7 @@ __all__ = [
     "lock_period", "closing_check", "fund_balances", "document_settings",
     # organizations and set-up
     "create_organization", "create_fund", "add_account", "add_bank_account", "create_campaign",
-    "rename_account", "transfer_between", "dissolve_organization",
+    "rename_account", "rename_fund", "fund_names", "transfer_between", "dissolve_organization",
     # legal regimes, legal form, management-cost cap
     "list_regimes", "add_regime", "set_legal_form", "set_management_cap",
     # people

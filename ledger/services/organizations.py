@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import donations, orgs, reorg
-from .unit import Unit, use_case
+from ..clock import today
+from ..db import Database
+from .unit import Unit, reading, use_case
 
 
 @use_case("organization.create", "organization", org=None, target="{a.code}",
@@ -39,6 +41,20 @@ def add_bank_account(u: Unit, org_code: str, **fields) -> dict:
 @use_case("campaign.create", "campaign", payload=lambda a: a.fields, target="{r[code]}")
 def create_campaign(u: Unit, org_code: str, **fields) -> dict:
     return {"id": donations.create_campaign(u.conn, u.org_id, **fields), "code": fields["code"]}
+
+
+@use_case("fund.rename", keyed=False, target="{a.code}",
+          payload=lambda a: {"name": a.name, "on": str(a.on or ""), "decision": a.decision})
+def rename_fund(u: Unit, org_code: str, code: str, name: str, *, on: Any = None, decision: str = "") -> dict:
+    """Rename a fund from a day by a decision, keeping its former names."""
+    return orgs.rename_fund(u.conn, u.org_id, code, name, on=on, decision=decision, user=u.user)
+
+
+def fund_names(db: Database, org_code: str, code: str) -> dict:
+    """A fund's name today and its names through time (``items``, oldest first; empty: never renamed)."""
+    with reading(db, org_code) as u:
+        return {"org": org_code, "fund": code, "name": orgs.fund_name_on(u.conn, u.org_id, code, today()),
+                "items": orgs.fund_names(u.conn, u.org_id, code)}
 
 
 @use_case("account.rename", keyed=False, target="{a.code}", payload=lambda a: {"name": a.name})

@@ -12,7 +12,7 @@ from ledger import balances, orgs, services
 from ledger import schema as s
 
 from .. import auth
-from .common import FUNDS, ORGS, _created, _fund, _key, bp, read_view, route, write_view
+from .common import FUNDS, ORGS, WRITE, _created, _fund, _key, bp, protected, read_view, route, write_view
 from .schemas import common as cs
 from .schemas import orgs as sc
 
@@ -94,6 +94,23 @@ def funds(args: dict, org: str):
 def fund_create(body: dict, org: str):
     """Create a fund"""
     return _created(services.create_fund(auth.db(), org, key=_key(), user=auth.actor(), **body))
+
+
+@read_view("/organizations/<org>/funds/<fund>/names", "fund_names", FUNDS, sc.FundNames)
+def fund_names(org: str, fund: str):
+    """A fund's names through time: each with the day it took effect and the decision (empty: never renamed)"""
+    return services.fund_names(auth.db(), org, fund)
+
+
+@route("/organizations/<org>/funds/<fund>/names", "fund_rename", FUNDS, "POST")
+@protected("org.setup", *WRITE, post=True)
+@bp.arguments(sc.FundRenameIn(), example={"name": "Quỹ Khuyến học xã Chiềng Sinh (tiếp nhận từ huyện Thuận Châu)",
+                                          "from": "2026-07-01", "decision": "Quyết định 15/QĐ-HKH"})
+@bp.response(200, sc.FundRenamed)
+def fund_rename(body: dict, org: str, fund: str):
+    """Rename a fund from a day by a decision; its former names are kept and its past statements keep theirs"""
+    return {**services.rename_fund(auth.db(), org, fund, body["name"], on=body.get("on"),
+                                   decision=body["decision"], user=auth.actor()), "replayed": False}
 
 
 # ------------------------------------------------------------------ accounts and balances

@@ -84,6 +84,31 @@ def fund_add(c: Ctx, org: str, code: str, name: str, kind: str, purpose: str,
     click.echo(f"Fund {code} created (id {r['id']}).")
 
 
+@fund.command("rename")
+@org_opt
+@click.argument("code")
+@click.argument("name")
+@click.option("--from", "on", default=None, help="The day the name takes effect (default today).")
+@click.option("--decision", required=True, help="The decision behind the rename (Quyết định số …).")
+@json_opt
+@click.pass_obj
+def fund_rename(c: Ctx, org: str, code: str, name: str, on: str | None, decision: str, as_json: bool) -> None:
+    """Rename a fund from a day; its former names are kept, its past statements keep theirs, its code stays."""
+    r = services.rename_fund(c.db, org, code, name, on=_date(on), decision=decision, user=c.user)
+    _out(r, as_json, f"Fund {code}: {r['before']} → {r['name']} from {r['from']}.")
+
+
+@fund.command("names")
+@org_json
+@click.argument("code")
+def fund_names(c: Ctx, org: str, as_json: bool, code: str) -> None:
+    """A fund's names through time."""
+    r = services.fund_names(c.db, org, code)
+    lines = [f"{(x.valid_from.strftime('%d/%m/%Y') if x.valid_from else 'đầu tiên'):<10} {x.name}"
+             + (f"  ({x.decision})" if x.decision else "") for x in r["items"]] or [r["name"]]
+    _out({**r, "items": [asdict(x) for x in r["items"]]}, as_json, "\n".join(lines))
+
+
 @account.command("add")
 @org_opt
 @click.argument("code")

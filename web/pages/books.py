@@ -208,8 +208,9 @@ def organizations(org: str):
         moves = conn.execute(sa.select(tr).where(sa.or_(tr.c.from_org_id.in_(ids), tr.c.to_org_id.in_(ids)))
                              .order_by(tr.c.date.desc(), tr.c.id.desc()).limit(200)).all()
         funds = _funds(conn)
+        names = {f.code: orgs.fund_names(conn, g.org_id, f.code) for f in funds}
     return render_template("organizations.html", org=info, rows=rows, codes=codes, moves=moves, funds=funds,
-                           form_key=uuid.uuid4().hex)
+                           names=names, form_key=uuid.uuid4().hex)
 
 
 def _step(org: str, run, ok: str, page: str = "books.organizations"):
@@ -237,6 +238,15 @@ def transfer(org: str):
                                   reason=f["reason"], user=actor(), key=f"web:{f['form_key'] or uuid.uuid4().hex}")
 
     return _step(org, run, _("The money was moved."))
+
+
+@bp.post("/o/<org>/books/fund-names")
+@requires("org.setup")
+def fund_rename(org: str):
+    f = {k: (request.form.get(k) or "").strip() for k in ("fund", "name", "from", "decision")}
+    return _step(org, lambda: services.rename_fund(db(), org, f["fund"], f["name"], on=f["from"] or None,
+                                                   decision=f["decision"], user=actor()),
+                 _("The fund was renamed; its former name is kept."))
 
 
 @bp.post("/o/<org>/books/dissolutions")

@@ -8,9 +8,10 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ledger import orgs
 from ledger.balances import FundBalance
 
-from .common import AsOfArgs, Flag, Out, Strict, Text, listed, out_of, shape
+from .common import AsOfArgs, Flag, Out, Strict, Text, listed, out_of, result, shape
 
 # ------------------------------------------------------------------ organizations and funds
 
@@ -52,6 +53,19 @@ class FundIn(Strict):
     purpose = Text(1000, load_default="")
     may_pay_management = Flag(load_default=False)
     has_principal = Flag(load_default=False)
+
+
+class FundRenameIn(Strict):
+    name = Text(300, min_length=1, required=True, metadata={"description": "the fund's new name"})
+    on = fields.Date(load_default=None, allow_none=True, data_key="from",
+                     metadata={"description": "the day the name takes effect (default today; not in the future)"})
+    decision = Text(500, min_length=1, required=True, metadata={"description": "the decision behind the rename"})
+
+
+FundName = out_of(orgs.FundName, "FundName", valid_from=fields.Date(required=True, allow_none=True, data_key="from"))
+FundNames = shape("FundNames", org=str, fund=str, name=(str, "the name in force today"), items=list[FundName])
+FundRenamed = result("FundRenamed", code=str, name=str, before=(str, "the name before the rename"),
+                     **{"from": (str, "the day the name takes effect (ISO)")})
 
 
 # ------------------------------------------------------------------ accounts and balances
