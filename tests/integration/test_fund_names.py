@@ -96,7 +96,7 @@ def test_the_names_history_is_append_only_in_the_database(books):
     assert [x.name for x in _names(books)["items"]] == ["Quỹ Khuyến học tỉnh", "Tên hai"]
 
 
-def test_the_fund_a_successor_gets_at_a_dissolution_can_be_renamed(province, db):
+def test_the_fund_a_successor_gets_at_a_dissolution_can_be_renamed(province, db):  # noqa: F811
     services.dissolve_organization(db, "SLA-MSO", "SLA", on=date(2025, 7, 1), reason="Giải thể", user="admin")
     with db.read() as c:
         oid = orgs.org_id_by_code(c, "SLA")
