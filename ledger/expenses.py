@@ -182,7 +182,8 @@ class _Plan:
     description: str
 
 
-def _write(conn: Connection, org_id: int, plan: _Plan, memo: str, *, user: str, series: str | None) -> dict:
+def _write(conn: Connection, org_id: int, plan: _Plan, memo: str, *, user: str, series: str | None,
+           person: str = "") -> dict:
     """Post the plan's entry, number its voucher and record both; the organization's lock is held."""
     lines = (Line(plan.account_id, plan.fund_id, plan.amount), Line(plan.counter_id, plan.fund_id, -plan.amount))
     p = post(conn, org_id, [Entry(plan.on, plan.description, lines, source=SOURCES[plan.kind])], user=user)[0]
@@ -191,9 +192,15 @@ def _write(conn: Connection, org_id: int, plan: _Plan, memo: str, *, user: str, 
     vid = conn.execute(v.insert().values(
         org_id=org_id, kind=plan.kind, category=plan.category, date=plan.on, fund_id=plan.fund_id,
         account_id=plan.account_id, counter_account_id=plan.counter_id, amount=abs(plan.amount), memo=memo,
-        tx_id=p.tx_id, document_id=doc.id, created_by=user, created_at=now_iso())).inserted_primary_key[0]
+        person=person, tx_id=p.tx_id, document_id=doc.id, created_by=user,
+        created_at=now_iso())).inserted_primary_key[0]
     return {"id": vid, "kind": plan.kind, "category": plan.category, "date": plan.on.isoformat(),
             "amount": abs(plan.amount), "number": doc.label, "document_id": doc.id, "tx_id": p.tx_id, "seq": p.seq}
+
+
+def _person(value: Any) -> str:
+    """Who received or paid the money, as the voucher prints it ("" when not given: written by hand)."""
+    return single_line(value or "", field="person", size=200)
 
 
 def _common(conn: Connection, org_id: int, on: Any, fund: Any, amount: Any, memo: Any) -> tuple[date, int, int, str]:
@@ -212,10 +219,11 @@ def _label(text: str, memo: str) -> str:
 
 
 def record_expense(conn: Connection, org_id: int, *, on: Any, fund: Any, paid_from: Any, category: Any, amount: Any,
-                   memo: Any = "", user: str) -> dict:
-    """Book a cost paid from cash or a bank account, with its phiếu chi; a management cost within the cap only,
-    and from a fund that may pay management costs."""
+                   memo: Any = "", person: Any = "", user: str) -> dict:
+    """Book a cost paid from cash or a bank account, with its phiếu chi (to ``person``); a management cost within
+    the cap only, and from a fund that may pay management costs."""
     category = _category(category, EXPENSE_CATEGORIES)
+    person = _person(person)
     on, amount, fund_id, memo = _common(conn, org_id, on, fund, amount, memo)
     src = _money_account(conn, org_id, paid_from, "from")
     spec, text = EXPENSE_CATEGORIES[category]
@@ -227,25 +235,27 @@ def record_expense(conn: Connection, org_id: int, *, on: Any, fund: Any, paid_fr
         _check_cap(conn, org_id, on, amount)
     plan = _Plan("expense", category, on, fund_id, src.id, account_for(conn, org_id, spec), -amount,
                  _label(text, memo))
-    return _write(conn, org_id, plan, memo, user=user, series=None)
+    return _write(conn, org_id, plan, memo, user=user, series=None, person=person)
 
 
 def record_income(conn: Connection, org_id: int, *, on: Any, fund: Any, received_into: Any, category: Any,
-                  amount: Any, memo: Any = "", user: str) -> dict:
+                  amount: Any, memo: Any = "", person: Any = "", user: str) -> dict:
     """Book income other than a gift (dues, state-budget money, other) received into cash or a bank account,
-    with its phiếu thu."""
+    with its phiếu thu (from ``person``)."""
     category = _category(category, INCOME_CATEGORIES)
+    person = _person(person)
     on, amount, fund_id, memo = _common(conn, org_id, on, fund, amount, memo)
     dst = _money_account(conn, org_id, received_into, "to")
     spec, text = INCOME_CATEGORIES[category]
     plan = _Plan("income", category, on, fund_id, dst.id, account_for(conn, org_id, spec), amount, _label(text, memo))
-    return _write(conn, org_id, plan, memo, user=user, series=documents.RECEIPT_VOUCHER_SERIES)
+    return _write(conn, org_id, plan, memo, user=user, series=documents.RECEIPT_VOUCHER_SERIES, person=person)
 
 
 def record_transfer(conn: Connection, org_id: int, *, on: Any, fund: Any, from_account: Any, to_account: Any,
-                    amount: Any, memo: Any = "", user: str) -> dict:
+                    amount: Any, memo: Any = "", person: Any = "", user: str) -> dict:
     """Move a fund's money between cash and a bank account (or two bank accounts): a withdrawal into cash has a
     phiếu thu, money leaving cash or moving between banks a phiếu chi."""
+    person = _person(person)
     on, amount, fund_id, memo = _common(conn, org_id, on, fund, amount, memo)
     src = _money_account(conn, org_id, from_account, "from")
     dst = _money_account(conn, org_id, to_account, "to")
@@ -257,7 +267,7 @@ def record_transfer(conn: Connection, org_id: int, *, on: Any, fund: Any, from_a
     plan = _Plan("transfer", category, on, fund_id, src.id, dst.id, -amount,
                  _label(f"{TRANSFER_CATEGORIES[category]} ({src.code} → {dst.code})", memo))
     series = documents.RECEIPT_VOUCHER_SERIES if category == "withdrawal" else None
-    return _write(conn, org_id, plan, memo, user=user, series=series)
+    return _write(conn, org_id, plan, memo, user=user, series=series, person=person)
 
 
 # --------------------------------------------------------------------------- reading
@@ -278,6 +288,7 @@ class VoucherRow:
     void: bool = described("the voucher was voided (its entry reversed)")
     tx_id: int
     created_by: str
+    person: str = described("who received the money (phiếu chi) or paid it (phiếu thu); empty: not given")
 
 
 def vouchers(conn: Connection, org_id: int, year: int | None = None, limit: int = 500) -> list[VoucherRow]:
@@ -286,12 +297,12 @@ def vouchers(conn: Connection, org_id: int, year: int | None = None, limit: int 
     c = a.alias("counter")
     q = (sa.select(v.c.id, d.c.series, d.c.year, d.c.number, v.c.kind, v.c.category, v.c.date, f.c.code.label("fund"),
                    a.c.code.label("account"), c.c.code.label("counter"), v.c.amount, v.c.memo,
-                   dv.c.document_id.label("voided"), v.c.tx_id, v.c.created_by)
+                   dv.c.document_id.label("voided"), v.c.tx_id, v.c.created_by, v.c.person)
          .join(d, d.c.id == v.c.document_id).join(f, f.c.id == v.c.fund_id).join(a, a.c.id == v.c.account_id)
          .join(c, c.c.id == v.c.counter_account_id).outerjoin(dv, dv.c.document_id == d.c.id)
          .where(v.c.org_id == org_id).order_by(v.c.date.desc(), v.c.id.desc()).limit(limit))
     if year is not None:
         q = q.where(v.c.date >= date(year, 1, 1), v.c.date <= date(year, 12, 31))
     return [VoucherRow(r.id, documents.format_number(r.series, r.year, r.number), r.kind, r.category, r.date, r.fund,
-                       r.account, r.counter, r.amount, r.memo, r.voided is not None, r.tx_id, r.created_by)
-            for r in conn.execute(q)]
+                       r.account, r.counter, r.amount, r.memo, r.voided is not None, r.tx_id, r.created_by,
+                       r.person) for r in conn.execute(q)]

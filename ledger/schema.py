@@ -706,6 +706,8 @@ vouchers = sa.Table(
     _ref("tx_id", "transactions", nullable=False, unique=True),
     _ref("document_id", "documents", nullable=False, unique=True),
     *_stamp("created"),
+    # who received the money a phiếu chi pays, or paid what a phiếu thu receives (revision 0025; "" unknown)
+    sa.Column("person", sa.String(200), nullable=False, server_default=""),
     sa.Index("ix_vouchers_org_date", "org_id", "date"),
     sa.CheckConstraint("kind IN ('expense','income','transfer')", name="kind"),
     sa.CheckConstraint("amount > 0", name="positive"),

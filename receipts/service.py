@@ -24,7 +24,7 @@ from ledger.described import described
 from ledger.donations import campaign_id_by_code, pledge_outstanding
 from ledger.errors import InvalidInput, NotFound
 
-from . import batch, disbursement, gold_book, letter, receipt, vietqr
+from . import batch, disbursement, gold_book, letter, receipt, vietqr, voucher
 from .pdf import Pdf, html_to_pdf, render_html
 from .receipt import Printed, org_view
 from .statement import render_statement
@@ -271,6 +271,13 @@ def disbursement_pdf(db: Database, org_code: str, batch_id: int, kind: str, line
         if kind == "voucher" and line_no is not None:
             return disbursement.render_voucher(conn, oid, batch_id, line_no)
     raise InvalidInput(f"no such document: {kind}", field="kind", reason="unknown_kind")
+
+
+def voucher_pdf(db: Database, org_code: str, ref: int | str) -> tuple[str, Pdf]:
+    """An ordinary voucher (phiếu chi, phiếu thu) by id or number, as (number, A5 PDF)."""
+    with db.read() as conn:
+        oid = orgs.org_id_by_code(conn, org_code)
+        return voucher.render_voucher(conn, oid, voucher.voucher_id_by_ref(conn, oid, ref))
 
 
 def auditor_package(db: Database, org_code: str, *, period: Period, with_pdf: bool = True) -> bytes:

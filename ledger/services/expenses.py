@@ -20,30 +20,30 @@ def _payload(*names: str):
 
 
 @use_case("expense.add", "expense", target="voucher:{r[id]}", lock=True,
-          payload=_payload("on", "fund", "paid_from", "category", "amount", "memo"))
+          payload=_payload("on", "fund", "paid_from", "category", "amount", "memo", "person"))
 def add_expense(u: Unit, org_code: str, *, on: Any, fund: str, paid_from: str, category: str, amount: Any,
-                memo: str = "") -> dict:
+                memo: str = "", person: str = "") -> dict:
     """Book a cost paid from cash or a bank account, with its phiếu chi (a management cost within the cap)."""
     return expenses.record_expense(u.conn, u.org_id, on=on, fund=fund, paid_from=paid_from, category=category,
-                                   amount=amount, memo=memo, user=u.user)
+                                   amount=amount, memo=memo, person=person, user=u.user)
 
 
 @use_case("income.add", "income", target="voucher:{r[id]}", lock=True,
-          payload=_payload("on", "fund", "received_into", "category", "amount", "memo"))
+          payload=_payload("on", "fund", "received_into", "category", "amount", "memo", "person"))
 def add_income(u: Unit, org_code: str, *, on: Any, fund: str, received_into: str, category: str, amount: Any,
-               memo: str = "") -> dict:
+               memo: str = "", person: str = "") -> dict:
     """Book dues, state-budget money or other income received into cash or a bank account, with its phiếu thu."""
     return expenses.record_income(u.conn, u.org_id, on=on, fund=fund, received_into=received_into,
-                                  category=category, amount=amount, memo=memo, user=u.user)
+                                  category=category, amount=amount, memo=memo, person=person, user=u.user)
 
 
 @use_case("cash.transfer", "cash_transfer", target="voucher:{r[id]}", lock=True,
-          payload=_payload("on", "fund", "from_account", "to_account", "amount", "memo"))
+          payload=_payload("on", "fund", "from_account", "to_account", "amount", "memo", "person"))
 def transfer_cash(u: Unit, org_code: str, *, on: Any, fund: str, from_account: str, to_account: str, amount: Any,
-                  memo: str = "") -> dict:
+                  memo: str = "", person: str = "") -> dict:
     """Move a fund's money between cash and a bank account, with its voucher."""
     return expenses.record_transfer(u.conn, u.org_id, on=on, fund=fund, from_account=from_account,
-                                    to_account=to_account, amount=amount, memo=memo, user=u.user)
+                                    to_account=to_account, amount=amount, memo=memo, person=person, user=u.user)
 
 
 def list_vouchers(db: Database, org_code: str, year: int | None = None) -> dict:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from flask import current_app
+
 from ledger import services
+from receipts import service as docs
 
 from .. import auth
 from .common import FUNDS, _created, _key, read_view, write_view
@@ -50,3 +53,11 @@ def cash_transfer(body: dict, org: str):
     """Move a fund's money between cash and a bank account: a withdrawal into cash has a phiếu thu, cash paid into
     the bank or a move between banks a phiếu chi"""
     return _created(_book(services.transfer_cash, body, org))
+
+
+@read_view("/organizations/<org>/vouchers/<int(min=1, max=2147483647):voucher_id>.pdf", "voucher_print", FUNDS,
+           action="export", content_type="application/pdf", description="The voucher (phiếu chi, phiếu thu), A5")
+def voucher_print(org: str, voucher_id: int):
+    """A voucher as PDF to print and sign: its number, day, who received or paid, why, the fund, the amount in
+    figures and words, the accounts debited and credited; a voided voucher says so"""
+    return current_app.response_class(docs.voucher_pdf(auth.db(), org, voucher_id)[1].data, mimetype="application/pdf")

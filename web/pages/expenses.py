@@ -14,9 +14,10 @@ from ledger import clock, expenses, services
 from ledger import schema as s
 from ledger.errors import LedgerError
 from ledger.money import parse_amount_text
+from receipts import service as docs
 
 from ..auth import actor, db, requires
-from .common import error_text, org_info
+from .common import _pdf, error_text, org_info
 
 bp = Blueprint("expenses", __name__)
 #: What each form books, the use case it calls and the field naming its cash or bank account(s).
@@ -57,9 +58,18 @@ def voucher_post(org: str, kind: str):
         if kind != "transfer":
             extra["category"] = form.get("category", "")
         r = use_case(db(), org, on=form.get("date", ""), fund=form.get("fund", ""),
-                     amount=parse_amount_text(form.get("amount", "")), memo=form.get("memo", ""), **extra,
+                     amount=parse_amount_text(form.get("amount", "")), memo=form.get("memo", ""),
+                     person=form.get("person", ""), **extra,
                      user=actor(), key=f"web:{form.get('form_key') or uuid.uuid4().hex}")
     except LedgerError as err:
         return _page(org, form, error=error_text(err), which=kind, status=err.status)
     flash(_("%(n)s booked: entry #%(seq)s.", n=r["number"], seq=r["seq"]))
     return redirect(url_for("expenses.vouchers_page", org=org), 303)
+
+
+@bp.get("/o/<org>/vouchers/<int:voucher_id>.pdf")
+@requires("export")
+def voucher_pdf(org: str, voucher_id: int):
+    """A voucher (phiếu chi, phiếu thu) to print and sign, A5."""
+    number, pdf = docs.voucher_pdf(db(), org, voucher_id)
+    return _pdf(pdf.data, number.replace("/", "-").replace(" ", "-") + ".pdf")

@@ -15,6 +15,8 @@ class _VoucherIn(Strict):
     fund = Text(40, min_length=1, required=True, metadata={"description": "the fund's code"})
     amount = Dong(required=True)
     memo = Text(500, load_default="", metadata={"description": "what it is for, as the voucher says it"})
+    person = Text(200, load_default="", metadata={"description": "who receives the money (phiếu chi) or pays it "
+                                                                 "(phiếu thu), printed on the voucher"})
 
 
 class ExpenseIn(_VoucherIn):
