@@ -218,6 +218,18 @@ def _label(text: str, memo: str) -> str:
     return f"{text}: {memo}" if memo else text
 
 
+def check_management_cost(conn: Connection, org_id: int, fund_id: int, on: date, amount: int) -> None:
+    """Refuse a management cost of ``amount`` on ``on`` from a fund that may not pay management costs, or over the
+    year's cap. Every way a management cost is booked calls it (a voucher, a bank-statement line booked to 611 or
+    6112), under the organization's lock, in the unit of work that posts."""
+    f = s.funds
+    row = conn.execute(sa.select(f.c.code, f.c.may_pay_management).where(f.c.id == fund_id)).one()
+    if not row.may_pay_management:
+        raise Conflict(f"fund {row.code} may not pay management costs", field="fund", reason="no_management_costs",
+                       fund=row.code)
+    _check_cap(conn, org_id, on, amount)
+
+
 def record_expense(conn: Connection, org_id: int, *, on: Any, fund: Any, paid_from: Any, category: Any, amount: Any,
                    memo: Any = "", person: Any = "", user: str) -> dict:
     """Book a cost paid from cash or a bank account, with its phiếu chi (to ``person``); a management cost within
@@ -228,11 +240,7 @@ def record_expense(conn: Connection, org_id: int, *, on: Any, fund: Any, paid_fr
     src = _money_account(conn, org_id, paid_from, "from")
     spec, text = EXPENSE_CATEGORIES[category]
     if spec.role in MANAGEMENT_ROLES:
-        f = s.funds
-        if not conn.execute(sa.select(f.c.may_pay_management).where(f.c.id == fund_id)).scalar():
-            raise Conflict(f"fund {fund} may not pay management costs", field="fund", reason="no_management_costs",
-                           fund=fund.strip())
-        _check_cap(conn, org_id, on, amount)
+        check_management_cost(conn, org_id, fund_id, on, amount)
     plan = _Plan("expense", category, on, fund_id, src.id, account_for(conn, org_id, spec), -amount,
                  _label(text, memo))
     return _write(conn, org_id, plan, memo, user=user, series=None, person=person)

@@ -49,10 +49,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import balances, documents, donations, matching, orgs
+from . import balances, documents, donations, expenses, matching, orgs
 from . import schema as s
 from .bankmatches import live, match_of, matched_tx
 from .bankstatements import bank_account
+from .chart import MANAGEMENT_ROLES
 from .clock import business_date, now_iso, parse_date, today
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, post, reversal_entry, take_turn
@@ -238,6 +239,8 @@ def confirm(conn: Connection, org_id: int, line_id: int, choice: Choice, *, user
     elif choice.kind == "account":
         other = booking_account(conn, org_id, choice.account, line.bank_account_id)
         fid, fund = default_fund(conn, org_id, choice.fund, line.bank_account_id)
+        if amount < 0 and _management_cost(conn, other):  # the cap and the fund's flag, as for a phiếu chi
+            expenses.check_management_cost(conn, org_id, fid, line.date, -amount)
         entry = Entry(line.date, f"Sao kê {line.account}: {line.memo}"[:300],
                       (Line(line.bank_account_id, fid, amount), Line(other, fid, -amount)),
                       doc_ref=line.bank_ref[:60], source="bank_match")
@@ -288,6 +291,10 @@ def booking_account(conn: Connection, org_id: int, code: str | None, bank_accoun
                                                           "needs its donor and receipt, confirm the line as donor",
                             }[why], field="account", reason=why, code=code)
     return row.id
+
+
+def _management_cost(conn: Connection, account_id: int) -> bool:
+    return conn.execute(sa.select(s.accounts.c.role).where(s.accounts.c.id == account_id)).scalar() in MANAGEMENT_ROLES
 
 
 def booking_accounts(conn: Connection, org_id: int) -> list[dict]:

@@ -196,3 +196,35 @@ def test_a_replayed_key_books_once(books):
     b = services.add_expense(books.db, books.org, on=ON, fund=books.other_fund, paid_from="111", category="other",
                              amount=1_000, user="tq", key="k-1")
     assert a["id"] == b["id"] and len(_documents(books)) == 2
+
+
+def test_a_bank_statement_line_booked_to_management_costs_meets_the_same_cap_and_flag(books):
+    """A bank debit booked to 611 is a management cost like a phiếu chi: refused over the cap (the cap and the
+    base in the message, nothing written) and from a fund that may not pay management costs; within the cap it
+    books and counts in the year's spent."""
+    from ledger.reconcile import Choice
+    from tests.integration.test_bank_matching import ACCOUNT, _statement
+
+    _income(books, 20_000_000, into=ACCOUNT)
+    give(books, 5_000_000, fund=books.fund, on=ON, kind="transfer", bank_account=ACCOUNT)  # the cap: 5 % of 25 M
+    over, ok, wrong_fund = _statement(books, [("02/06/2026", "M1", -1_300_000, "CHI PHI QUAN LY T5"),
+                                              ("03/06/2026", "M2", -800_000, "CHI PHI QUAN LY T6"),
+                                              ("04/06/2026", "M3", -100_000, "CHI PHI QUAN LY TOHIEU")])
+    before = snapshot(books.db)
+    with pytest.raises(OverManagementCap) as e:
+        services.confirm_bank_line(books.db, books.org, over, Choice("account", account="611", fund=books.other_fund),
+                                   user="tq")
+    assert e.value.params["cap"] == 1_250_000 and e.value.params["base"] == 25_000_000
+    assert snapshot(books.db) == before
+    r = services.confirm_bank_line(books.db, books.org, ok, Choice("account", account="611", fund=books.other_fund),
+                                   user="tq")
+    assert r["amount"] == -800_000 and _cap(books).spent == 800_000
+    with pytest.raises(Conflict) as e:
+        services.confirm_bank_line(books.db, books.org, wrong_fund, Choice("account", account="611", fund=books.fund),
+                                   user="tq")
+    assert e.value.params["reason"] == "no_management_costs"
+    # a bank fee is no management cost: the same line books to 8112 from the same fund
+    services.add_account(books.db, books.org, code="8112", name="Chi phí ngân hàng", kind="expense")
+    services.confirm_bank_line(books.db, books.org, wrong_fund, Choice("account", account="8112", fund=books.fund),
+                               user="tq")
+    assert _cap(books).spent == 800_000
