@@ -165,14 +165,28 @@ def disclosure_table(d: Disclosure) -> Table:
 
 
 def figures_table(f: Figures) -> Table:
+    p = f.previous
+    last = [f"Cùng kỳ năm {p.period.end.year} (đồng)"] if p else []
     t = Table(f"SỐ LIỆU {f.label.upper()}", f"{f.name}" + (" và các đơn vị trực thuộc" if f.with_subtree else ""),
-              ["Chỉ tiêu", "Số lượt", "Số tiền (đồng)"], [False, False, True], slug=f"figures-{f.org}")
-    t.rows = [["Tổng số tiền vận động được", "", f.raised],
-              ["Khen thưởng, học bổng đã trao", f.award_count, f.award_total],
-              *[[f"   {a.name}", a.count, a.amount] for a in f.awards],
-              ["Tiền gửi có kỳ hạn tại ngân hàng cuối kỳ", "", f.on_deposit],
-              ["Lãi tiền gửi trong kỳ", "", f.interest],
-              ["Tổng số Quỹ hiện có cuối kỳ", "", f.funds_held]]
+              ["Chỉ tiêu", "Số lượt", "Số tiền (đồng)", *last], [False, False, True, *([True] if p else [])],
+              slug=f"figures-{f.org}")
+
+    def row(label, count, amount, before=None):
+        return [label, count, amount, *([before if before is not None else ""] if p else [])]
+
+    t.rows = [row("Tổng số tiền vận động được", "", f.raised, p and p.raised),
+              row("   trong đó: hiện vật quy ra tiền", "", f.raised_in_kind, p and p.raised_in_kind),
+              row("   trong đó: tài trợ theo địa chỉ", "", f.named_recipient, p and p.named_recipient),
+              *([row("Bình quân mỗi người dân", "", f.per_capita, p and p.per_capita)]
+                if f.per_capita is not None else []),
+              row("Ngân sách nhà nước cấp", "", f.state_budget, p and p.state_budget),
+              row("Khen thưởng, học bổng đã trao (tiền)", f.award_count, f.award_total, p and p.award_total),
+              *[row(f"   {a.name}", a.count, a.amount) for a in f.awards if a.count],
+              row("Phần thưởng bằng hiện vật (giá trị)", f.in_kind_count, f.in_kind_total, p and p.in_kind_total),
+              *[row(f"   {a.name}", a.in_kind_count, a.in_kind_amount) for a in f.awards if a.in_kind_count],
+              row("Tiền gửi có kỳ hạn tại ngân hàng cuối kỳ", "", f.on_deposit, p and p.on_deposit),
+              row("Lãi tiền gửi trong kỳ", "", f.interest, p and p.interest),
+              row("Tổng số Quỹ hiện có cuối kỳ", "", f.funds_held, p and p.funds_held)]
     t.notes = f.sentences()
     return t
 

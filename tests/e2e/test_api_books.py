@@ -87,3 +87,14 @@ def test_the_half_year_figures_through_the_api(books):
     year = api.get(f"{BASE}/statements/figures?year=2025", role="council").get_json()
     assert year["raised"] == 2_500_000 and "2.500.000" in year["sentences"][0]
     assert api.get(f"{BASE}/statements/figures?year=2025&half=3", role="council").status_code == 422
+    # a report to any date, against the same days of last year, per inhabitant
+    give(books, 1_000_000, on=date(2024, 5, 1))
+    dated = api.get(f"{BASE}/statements/figures?to=2025-05-30&population=1000", role="council").get_json()
+    assert (dated["label"], dated["period_from"], dated["period_to"]) == (
+        "từ đầu năm 2025 đến ngày 30/05/2025", "2025-01-01", "2025-05-30")
+    assert (dated["raised"], dated["previous"]["raised"], dated["raised_change"], dated["raised_change_pct"]) == (
+        2_000_000, 1_000_000, 1_000_000, "100,00")
+    assert dated["per_capita"] == 2_000 and dated["previous"]["per_capita"] == 1_000
+    assert api.get(f"{BASE}/statements/figures?year=2025&compare=false", role="council").get_json()["previous"] is None
+    for bad in ("population=0", "population=1.5", "from=2025-06-01&to=2025-05-01", "from=2025-06-01"):
+        assert api.get(f"{BASE}/statements/figures?{bad}", role="council").status_code == 422, bad

@@ -9,6 +9,7 @@ from books import beancount as bc
 from books import service as books
 from books.disclosure import disclosure as build_disclosure
 from books.figures import figures as build_figures
+from books.figures import figures_json
 from ledger import clock, orgs, services
 from ledger.errors import InvalidInput, NotAllowed
 from receipts import service as docs
@@ -140,5 +141,6 @@ def figures(args: dict, org: str):
     held, term deposits, interest earned, and the sentences the reports write"""
     with auth.db().read() as conn:
         f = build_figures(conn, g.org_id, args.get("year") or clock.today().year, args.get("half"),
-                  with_subtree=args["subtree"])
-    return {**f.__dict__, "award_count": f.award_count, "award_total": f.award_total, "sentences": f.sentences()}
+                          with_subtree=args["subtree"], start=args.get("start"), end=args.get("end"),
+                          population=args.get("population"), compare=args["compare"])
+    return figures_json(f)

@@ -12,7 +12,7 @@ from books import registers, tables
 from books import service as books
 from books.beancount import Period
 from books.disclosure import disclosure
-from books.figures import figures
+from books.figures import figures, figures_json
 from books.registers import donations_register
 from ledger import clock, orgs, services
 from ledger.errors import InvalidInput
@@ -230,25 +230,29 @@ def org_management_cap(c: Ctx, org, percent, decision) -> None:
 @org_opt
 @click.option("--year", type=int, default=None, help="Default: this year.")
 @click.option("--half", type=click.IntRange(1, 2), default=None, help="1 or 2; default: the whole year.")
+@click.option("--from", "start", default=None, help="A period of its own: its first day (default: 1 January).")
+@click.option("--to", "end", default=None, help="A period of its own: the report date (30/05/2025).")
+@click.option("--population", type=click.IntRange(min=1), default=None,
+              help="Inhabitants: gives the figure raised per person.")
+@click.option("--no-compare", is_flag=True, help="Without the same period of last year.")
 @click.option("--only", is_flag=True, help="This organization alone, not with everything beneath it.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
 @click.pass_obj
-def report_figures(c: Ctx, org, year, half, only, fmt, out) -> None:
-    """The half-year or annual figures the reports quote: raised, awards by programme, funds held, deposits,
+def report_figures(c: Ctx, org, year, half, start, end, population, no_compare, only, fmt, out) -> None:
+    """The half-year, annual or to-a-date figures the reports quote: raised (in kind, for named recipients, per
+    person, against last year), state budget, awards by programme (in kind apart), funds held, deposits,
     interest."""
     with c.db.read() as conn:
         oid = orgs.org_id_by_code(conn, org)
-        f = figures(conn, oid, year or clock.today().year, half, with_subtree=not only)
+        f = figures(conn, oid, year or clock.today().year, half, with_subtree=not only, start=_date(start),
+                    end=_date(end), population=population, compare=not no_compare)
         table = tables.figures_table(f)
         if fmt == "pdf":
             from books.charts import report  # lazy: pygal (the charts) loads only when a PDF is asked for
 
             table.charts = report.charts(conn, oid, f)
-    data = {"org": f.org, "label": f.label, "raised": f.raised, "award_count": f.award_count,
-            "award_total": f.award_total, "awards": [a.__dict__ for a in f.awards], "funds_held": f.funds_held,
-            "on_deposit": f.on_deposit, "interest": f.interest, "sentences": f.sentences()}
-    _emit(c, org, table, data, fmt, out)
+    _emit(c, org, table, figures_json(f), fmt, out)
 
 
 @click.command("register")

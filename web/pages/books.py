@@ -65,7 +65,7 @@ def _funds(conn):
 def _args() -> dict:
     return {k: v for k, v in request.args.items()
             if k in ("from", "to", "subtree", "fund", "by_account", "consolidate", "year", "half", "only", "series",
-                     "as_of") and v}
+                     "as_of", "population") and v}
 
 
 @bp.get("/o/<org>/books")
@@ -173,9 +173,13 @@ def consolidated_file(org: str, fmt: str):
 def _figures(org: str) -> tables.Table:
     year = request.args.get("year", clock.today().year, type=int)
     half = request.args.get("half", type=int)
+    a = request.args
+    population = a.get("population", type=int)
+    day = {k: parse_date(a[k], field=k) for k in ("from", "to") if a.get(k)}
 
     with db().read() as conn:
-        f = figures(conn, g.org_id, year, half, with_subtree=request.args.get("only") not in ("1", "on"))
+        f = figures(conn, g.org_id, year, half, with_subtree=a.get("only") not in ("1", "on"), start=day.get("from"),
+                    end=day.get("to"), population=population if population and population > 0 else None)
         t = tables.figures_table(f)
         t.charts = report.charts(conn, g.org_id, f)
         return t
@@ -185,7 +189,7 @@ def _figures(org: str) -> tables.Table:
 @requires("read")
 def figures_page(org: str):
     t = _figures(org)
-    return _page(org, t, "figures", "books.figures_file", charts=t.charts)
+    return _page(org, t, "figures", "books.figures_file", charts=t.charts, period="figures")
 
 
 @bp.get(f"/o/<org>/books/figures.<{FORMATS}:fmt>")

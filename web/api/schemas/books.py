@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -123,12 +125,28 @@ DisclosureOut = out_of(disclosure.Disclosure, "DisclosureOut", exclude=("period"
 class FiguresArgs(ma.Schema):
     year = fields.Integer(validate=validate.Range(min=2000, max=9999), metadata={"description": "default: this year"})
     half = fields.Integer(validate=validate.Range(min=1, max=2), metadata={"description": "default: the year"})
+    start = fields.Date(data_key="from", metadata={"description": "a period of its own: its first day (default: the "
+                                                                  "first of January of ``to``'s year)"})
+    end = fields.Date(data_key="to", metadata={"description": "a period of its own: the report date"})
+    population = fields.Integer(validate=validate.Range(min=1, max=2_000_000_000),
+                                metadata={"description": "inhabitants: gives the figure raised per person"})
+    compare = fields.Boolean(load_default=True, metadata={"description": "with the same period of last year"})
     subtree = fields.Boolean(load_default=True, metadata={"description": "with everything beneath (default)"})
 
 
 ProgramFigure = out_of(figures.ProgramFigure, "ProgramFigure")
 
-
-FiguresOut = shape("FiguresOut", org=str, label=str, raised=int, award_count=int, award_total=int,
-                                 awards=list[ProgramFigure], funds_held=int, on_deposit=int, interest=int,
-                                 sentences=list[str])
+_FIGURES = dict(org=str, label=str, raised=int, raised_in_kind=(int, "of raised: gifts in kind at their value"),
+                named_recipient=(int, "of raised: money for named recipients (theo địa chỉ)"),
+                state_budget=(int, "state-budget money received"),
+                per_capita=(int | None, "raised per inhabitant (with population)"),
+                award_count=(int, "awards in money (lượt)"), award_total=(int, "awards in money, đồng"),
+                in_kind_count=(int, "awards in kind, counted apart"), in_kind_total=(int, "their value, đồng"),
+                awards=list[ProgramFigure], funds_held=int, on_deposit=int, interest=int)
+PreviousFigures = shape("PreviousFigures", **_FIGURES)
+FiguresOut = shape("FiguresOut", **_FIGURES, period_from=date, period_to=date,
+                   previous=fields.Nested(PreviousFigures, required=True, allow_none=True,
+                                          metadata={"description": "the same period of last year"}),
+                   raised_change=(int | None, "raised less the same period of last year"),
+                   raised_change_pct=(str | None, "the change in percent of last year's, \"14,42\""),
+                   sentences=list[str])
