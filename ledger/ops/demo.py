@@ -97,18 +97,18 @@ _PLACES = ("phường Chiềng Lề", "phường Tô Hiệu", "phường Quyết
            "thị trấn Hát Lót", "thị trấn Thuận Châu", "thị trấn Mộc Châu", "xã Chiềng Mung")
 
 
-def campaign_gifts(rng: random.Random) -> list[DonationInput]:
-    """Return the Tô Hiệu 2025 campaign's gifts: organizations, people, goods, a pledge; they sum to
-    exactly :data:`CAMPAIGN_TOTAL`."""
+def campaign_gifts(rng: random.Random, year: int = 2025) -> list[DonationInput]:
+    """Return the Tô Hiệu campaign's gifts (seed 001's of 2025, in March of ``year``): organizations, people, goods,
+    a pledge; they sum to exactly :data:`CAMPAIGN_TOTAL`."""
     gifts: list[DonationInput] = []
-    day = lambda: date(2025, 3, rng.randint(1, 28))  # noqa: E731
+    day = lambda: date(year, 3, rng.randint(1, 28))  # noqa: E731
 
     def add(name, amount, kind="transfer", donor_kind="organization", **kw):
         if kind == "transfer":
             kw.setdefault("bank_account", "1121.AGR")  # the province has two banks: a transfer names its own
         gifts.append(DonationInput(
             fund="TOHIEU", amount=amount, date=kw.pop("on", None) or day(), kind=kind,
-            campaign="TOHIEU-2025",
+            campaign=f"TOHIEU-{year}",
             donor=DonorInput(name=name, kind=donor_kind, address=kw.pop("address", "tỉnh Sơn La"),
                              anonymous=kw.pop("anonymous", False)),
             **kw))
@@ -136,8 +136,14 @@ def campaign_gifts(rng: random.Random) -> list[DonationInput]:
     return gifts
 
 
-def load_demo(conn: Connection, *, user: str = "demo") -> dict:
-    """Create the demo organizations, funds and books in the caller's unit of work; return a summary."""
+def load_demo(conn: Connection, *, user: str = "demo", year: int = 2025, deposits_from: date | None = None,
+              districts_opened: date | None = None) -> dict:
+    """Create the demo organizations, funds and books in the caller's unit of work; return a summary.
+
+    The books of seed 001's campaign year, ``year`` (2025 as the seeds tell it): the province opens on the last
+    day of the year before, its deposits open in January (or all on ``deposits_from``), the campaign runs in
+    March, the districts open on ``districts_opened`` (default: with the province). The full demo `quy demo`
+    loads, dated relative to today, is :func:`ledger.ops.story.load_story`."""
     rng = random.Random(2025)
     code, name, address = PROVINCE
     sla = create_organization(conn, code=code, name=name, level="province", address=address)
@@ -155,7 +161,7 @@ def load_demo(conn: Connection, *, user: str = "demo") -> dict:
     agr = add_bank_account(conn, sla, code="1121.AGR", bank_name="Agribank Chi nhánh tỉnh Sơn La",
                            account_no="7900201003456", bin="970405")
     acct = lambda c: account_by_code(conn, sla, c).id  # noqa: E731
-    opening = date(2024, 12, 31)
+    opening = date(year - 1, 12, 31)
     at_agribank = sum(d[2] for d in DEPOSITS if d[1] == "1121.AGR")
     post(conn, sla, [
         Entry(opening, "Số dư đầu kỳ Quỹ học bổng Tô Hiệu", (
@@ -170,20 +176,21 @@ def load_demo(conn: Connection, *, user: str = "demo") -> dict:
     ], user=user)
     for contract, bank, principal, rate, start, months, pays, rollover, shares in DEPOSITS:
         open_deposit(conn, sla, DepositInput(
-            contract_no=contract, bank_account=bank, principal=principal, rate=rate, start=start, shares=shares,
-            term_months=months, pays=pays, rollover=rollover), user=user)
+            contract_no=contract.replace("2025", str(year)), bank_account=bank, principal=principal, rate=rate,
+            start=deposits_from or start.replace(year=year), shares=shares, term_months=months, pays=pays,
+            rollover=rollover), user=user)
 
-    create_campaign(conn, sla, code="TOHIEU-2025", name="Vận động ủng hộ Quỹ học bổng Tô Hiệu năm 2025",
-                    fund_code="TOHIEU", start=date(2025, 3, 1), end=date(2025, 3, 31))
-    gifts = campaign_gifts(rng)
+    create_campaign(conn, sla, code=f"TOHIEU-{year}", name=f"Vận động ủng hộ Quỹ học bổng Tô Hiệu năm {year}",
+                    fund_code="TOHIEU", start=date(year, 3, 1), end=date(year, 3, 31))
+    gifts = campaign_gifts(rng, year)
     valid: list[ValidDonation] = [validate_donation(g) for g in gifts]
     valid.sort(key=lambda v: v.date)
     record_donations(conn, sla, valid, user=user, source="demo")
     record_donations(conn, sla, [validate_donation(DonationInput(
-        fund="KHT", amount=5_000_000, date=date(2025, 4, 2), kind="cash",
+        fund="KHT", amount=5_000_000, date=date(year, 4, 2), kind="cash",
         donor=DonorInput(name="Đinh Thị Lan", address="xã Chiềng Ngần, thành phố Sơn La"),
         earmark="Học bổng cho em Lò Thị Mai, lớp 11, trường THPT Tô Hiệu"))], user=user, source="demo")
-    _disbursements(conn, sla, rng, user=user)
+    batch = _disbursements(conn, sla, rng, year, user=user)
     for dcode, dname, dkind, balance in DISTRICTS:
         did = create_organization(conn, code=f"SLA-{dcode}", name=f"Hội Khuyến học {dkind} {dname}",
                                   level="district", parent_code="SLA",
@@ -191,11 +198,12 @@ def load_demo(conn: Connection, *, user: str = "demo") -> dict:
         fid = create_fund(conn, did, code="KH", name=f"Quỹ Khuyến học {dkind} {dname}",
                           kind="general", may_pay_management=True)
         if balance:
-            post(conn, did, [Entry(date(2024, 12, 31), f"Số dư đầu kỳ Quỹ Khuyến học {dkind} {dname}", (
+            post(conn, did, [Entry(districts_opened or opening, f"Số dư đầu kỳ Quỹ Khuyến học {dkind} {dname}", (
                 Line(account_by_code(conn, did, "1121").id, fid, balance),
                 Line(account_by_code(conn, did, "353").id, fid, -balance),
             ), source="opening")], user=user)
-    return {"organizations": 1 + len(DISTRICTS), "campaign_gifts": len(gifts)}
+    return {"organizations": 1 + len(DISTRICTS), "campaign_gifts": len(gifts), "year": year, "batch": batch,
+            "org_id": sla}
 
 
 #: Award programmes the seeds name, with the funds they draw from and a default amount (demo assumption).
@@ -208,7 +216,7 @@ PROGRAMS = (
 GRADE_12 = 332  # seed 000: "166 triệu đồng cho 332 HS lớp 12 có hoàn cảnh khó khăn, vượt khó"
 
 
-def _disbursements(conn: Connection, org_id: int, rng: random.Random, *, user: str) -> None:
+def _disbursements(conn: Connection, org_id: int, rng: random.Random, year: int, *, user: str) -> int:
     """The programmes, and seed 000's list of 332 grade-12 students × 500.000 đ from the Tô Hiệu fund as a
     batch submitted to the council (the students' names are invented; nothing of it is public)."""
     for code, name, funds, amount, cats in PROGRAMS:
@@ -219,7 +227,7 @@ def _disbursements(conn: Connection, org_id: int, rng: random.Random, *, user: s
     schools = ("THPT Tô Hiệu", "THPT Chiềng Sinh", "THPT Mộc Lỵ", "THPT Mai Sơn", "THPT Thuận Châu",
                "THPT Phù Yên", "PT Dân tộc nội trú tỉnh")
     rows = [{"org_id": org_id, "full_name": n, "match_key": match_key(n),
-             "birth_date": date(2007, 1 + i % 12, 1 + i % 28),
+             "birth_date": date(year - 18, 1 + i % 12, 1 + i % 28),
              "gender": ("nam", "nu")[i % 2], "school": schools[i % len(schools)], "grade": "12",
              "commune": rng.choice(_PLACES), "guardian": "", "phone": "", "bank_name": "", "bank_account_no": "",
              "categories": "vuot_kho", "created_by": user, "created_at": now_iso()}
@@ -228,6 +236,7 @@ def _disbursements(conn: Connection, org_id: int, rng: random.Random, *, user: s
     ids = [r for (r,) in conn.execute(recipients.select().with_only_columns(recipients.c.id)
                                       .where(recipients.c.org_id == org_id).order_by(recipients.c.id))]
     bid = create_batch(conn, org_id, user=user,
-                       title="Tiếp sức mùa thi năm 2025: học sinh lớp 12 có hoàn cảnh khó khăn, vượt khó")
+                       title=f"Tiếp sức mùa thi năm {year}: học sinh lớp 12 có hoàn cảnh khó khăn, vượt khó")
     add_lines(conn, org_id, bid, [LineInput(recipient=r, program="TSMT") for r in ids], user=user)
     submit(conn, org_id, bid, user=user)
+    return bid

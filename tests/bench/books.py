@@ -68,7 +68,8 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "entries": len(entries), 
 
 def build(url: str, work: Path) -> int:
     """The demo books grown to 1,000,000 postings by importing donation files (two postings each)."""
-    subprocess.run([PY, "-m", "web.cli", "--database", url, "demo"], check=True, cwd=ROOT, capture_output=True)
+    subprocess.run([PY, "-m", "web.cli", "--database", url, "demo", "--campaign-only"], check=True, cwd=ROOT,
+                   capture_output=True)
     with sa.create_engine(url).connect() as c:
         have = c.execute(sa.text("SELECT count(*) FROM postings")).scalar()
     offset = 0

@@ -197,7 +197,7 @@ END;
 
 def bench_backend(label: str, url: str, work: Path, results: dict) -> None:
     print(f"\n== {label} ==", flush=True)
-    subprocess.run([PY, "-m", "web.cli", "--database", url, "demo"], check=True, cwd=ROOT,
+    subprocess.run([PY, "-m", "web.cli", "--database", url, "demo", "--campaign-only"], check=True, cwd=ROOT,
                    capture_output=True)
     first = work / "import-100k.csv"
     if not first.exists():
@@ -252,7 +252,7 @@ def main() -> None:
     tmp = work / "first.sqlite3"
     for p in work.glob("first.sqlite3*"):
         p.unlink()
-    subprocess.run([PY, "-m", "web.cli", "--database", f"sqlite:///{tmp}", "demo"], check=True,
+    subprocess.run([PY, "-m", "web.cli", "--database", f"sqlite:///{tmp}", "demo", "--campaign-only"], check=True,
                    cwd=ROOT, capture_output=True)
     child(IMPORT, f"sqlite:///{tmp}", str(work / "import-100k.csv"))
     ntx = write_beancount(f"sqlite:///{tmp}", bc100)

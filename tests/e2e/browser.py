@@ -46,11 +46,15 @@ class LiveServer:
         self.db.dispose()
 
 
-def start_server(tmp: Path) -> LiveServer:
-    """Serve the app on a free local port over a new demo database with one treasurer of SLA."""
+def start_server(tmp: Path, load=None) -> LiveServer:
+    """Serve the app on a free local port over a new demo database with one treasurer of SLA (or over what
+    ``load(db, path)`` puts in the migrated database at ``path``, and no user)."""
     db = migrated_sqlite(tmp / "quy.sqlite3")
-    load_demo_fast(db)
-    services.add_user(db, login=LOGIN, name=NAME, password=PASSWORD, roles=[(ORG, "treasurer")])
+    if load is None:
+        load_demo_fast(db)
+        services.add_user(db, login=LOGIN, name=NAME, password=PASSWORD, roles=[(ORG, "treasurer")])
+    else:
+        load(db, tmp / "quy.sqlite3")
     app = create_app(db, {"SECRET_KEY": "test", "QUY_UPLOADS": str(tmp / "uploads")})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="quy-live-server", daemon=True)

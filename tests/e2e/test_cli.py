@@ -32,7 +32,7 @@ def url(tmp_path):
 
 @pytest.fixture
 def demo(url):
-    run(url, "demo")
+    run(url, "demo", "--campaign-only")
     return url
 
 

@@ -36,7 +36,7 @@ def sha(path: Path) -> str:
 @pytest.fixture
 def demo(tmp_path):
     url = f"sqlite:///{tmp_path / 'quy.sqlite3'}"
-    run(url, "demo")
+    run(url, "demo", "--campaign-only")
     return url
 
 

@@ -10,7 +10,7 @@ from .test_cli import run
 
 def test_the_shell_finds_a_donor_and_their_gifts_by_part_of_the_name_a_receipt_or_a_filter(tmp_path):
     url = f"sqlite:///{tmp_path / 'quy.sqlite3'}"
-    run(url, "demo")
+    run(url, "demo", "--campaign-only")
     cash = json.loads(run(url, "donate", "--fund", "TOHIEU", "--amount", "1.500.000", "--donor", "Lừ Thị Nguyệt Quế",
                           "--date", "2025-07-14", "--json").stdout)
     bank = json.loads(run(url, "donate", "--fund", "KHT", "--amount", "25000000", "--donor", "Lừ Thị Nguyệt Quế",

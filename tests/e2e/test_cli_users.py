@@ -49,7 +49,7 @@ def test_password_from_stdin_and_weak_passwords_refused(tmp_path):
 
 def test_tokens_are_scoped_to_a_role_the_user_holds(tmp_path):
     url = f"sqlite:///{tmp_path / 'quy.sqlite3'}"
-    run(url, "demo")
+    run(url, "demo", "--campaign-only")
     token = run(url, "token", "create", "kiemtra", "auditor@SLA", "--name", "kiểm toán").stdout.strip()
     assert token.startswith("quy_")
     p = run(url, "token", "create", "kiemtra", "treasurer@SLA", ok=False)
@@ -62,8 +62,8 @@ def test_tokens_are_scoped_to_a_role_the_user_holds(tmp_path):
 
 def test_demo_prints_its_logins_every_time_and_keeps_them_out_of_the_repository(tmp_path):
     url = f"sqlite:///{tmp_path / 'quy.sqlite3'}"
-    first = run(url, "demo", "--if-empty").stdout
-    again = run(url, "demo", "--if-empty").stdout
+    first = run(url, "demo", "--if-empty", "--campaign-only").stdout
+    again = run(url, "demo", "--if-empty", "--campaign-only").stdout
     assert "thuquy" in first and "treasurer@SLA" in first
     logins = (tmp_path / "demo-logins.txt").read_text()
     assert logins in first and logins in again

@@ -22,7 +22,7 @@ def cli_demo(tmp_path):
     from .test_cli import run
 
     url = f"sqlite:///{tmp_path / 'quy.sqlite3'}"
-    run(url, "demo")
+    run(url, "demo", "--campaign-only")
     return url
 
 

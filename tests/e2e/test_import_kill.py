@@ -52,7 +52,7 @@ def test_sigkill_mid_import_keeps_nothing_and_rerun_equals_clean_run(tmp_path):
     killed = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
     clean = f"sqlite:///{tmp_path / 'clean.sqlite3'}"
     for url in (killed, clean):
-        _quy(url, "demo")
+        _quy(url, "demo", "--campaign-only")
     before = _state(killed)
 
     proc = subprocess.Popen([QUY, "import", str(big)], env=_env(killed), stdout=subprocess.PIPE,

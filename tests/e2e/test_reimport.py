@@ -71,7 +71,7 @@ def test_the_service_result_says_whether_anything_was_written(db, tmp_path):
 
 def test_quy_import_of_the_same_file_again_says_nothing_was_written(tmp_path):
     url = f"sqlite:///{tmp_path / 'quy.sqlite3'}"
-    run(url, "demo")
+    run(url, "demo", "--campaign-only")
     path = tmp_path / "dot.csv"
     path.write_text(FILE, encoding="utf-8")
     first = run(url, "import", str(path), "--fund", "TOHIEU", "--date", "2025-05-20").stdout

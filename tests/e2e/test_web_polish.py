@@ -176,7 +176,7 @@ def test_settling_a_deposit_in_the_cli_speaks_vietnamese_like_its_neighbours(tmp
     from .test_cli import run
 
     url = f"sqlite:///{tmp_path / 'quy.sqlite3'}"
-    run(url, "demo")
+    run(url, "demo", "--campaign-only")
     opened = run(url, "deposit", "open", "--contract", "VTB 2026/01", "--bank", "1121.BIDV", "--principal",
                  "2.833.587.000", "--rate", "4,9647", "--start", "2026-01-01", "--months", "6", "--fund",
                  "TOHIEU").stdout

@@ -18,6 +18,7 @@ from ledger.migrate import current_revision, head_revision, upgrade
 from ledger.ops import backup as bk
 from ledger.ops import housekeeping
 from ledger.ops.demo import load_demo
+from ledger.ops.story import load_story
 
 from .common import Ctx, _out, json_opt
 
@@ -41,9 +42,15 @@ def _is_empty(db: Database) -> bool:
 
 @click.command()
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has books.")
+@click.option("--campaign-only", is_flag=True,
+              help="Only the books of the campaign year (the province, its districts, the Tô Hiệu campaign and "
+                   "a batch waiting for the council), not the story that ends today.")
+@click.option("--year", type=click.IntRange(2001, 9998), default=None,
+              help="With --campaign-only: the campaign's year (default 2025, as the seeds tell it).")
 @click.pass_obj
-def demo(c: Ctx, if_empty: bool) -> None:
-    """Load the demo books built from the seeds (Sơn La and its districts)."""
+def demo(c: Ctx, if_empty: bool, campaign_only: bool, year: int | None) -> None:
+    """Load the demo books built from the seeds: Sơn La, its districts and communes, Đắk Lắk — a story that ends
+    today (last year's hand-over, this year's campaign, awards, monthly support, deposits settled)."""
     upgrade(c.db)
     if not _is_empty(c.db):
         if if_empty:
@@ -52,9 +59,10 @@ def demo(c: Ctx, if_empty: bool) -> None:
             return
         raise click.ClickException("the database is not empty; the demo loads into an empty one")
     with c.db.begin() as conn:
-        summary = load_demo(conn, user=c.user)
+        summary = (load_demo(conn, user=c.user, year=year or 2025) if campaign_only
+                   else load_story(conn, user=c.user))
     click.echo(f"Demo loaded: {summary['organizations']} organizations, "
-               f"{summary['campaign_gifts']} gifts to the Tô Hiệu 2025 campaign.")
+               f"{summary['campaign_gifts']} gifts to the Tô Hiệu {summary['year']} campaign.")
     logins = _demo_logins_file(c.db)
     lines = []
     for login, name, roles in DEMO_USERS:
