@@ -330,7 +330,8 @@ def _approved_batch(conn: Connection, org_id: int, batch_id: int, on: date, *, s
 def _earmarked_left(conn: Connection, donation_id: int, *, states: tuple[str, ...] | None = None,
                     exclude_batch: int | None = None) -> int:
     """What an earmarked gift still holds for its recipient: its amount (nothing once the gift is
-    reversed) less the lines drawing on it that are not cancelled — of batches in ``states`` only, if
+    reversed) less what was released into the fund (``ledger/earmarks.py``) and the lines drawing on it that
+    are not cancelled — of batches in ``states`` only, if
     given, and leaving out ``exclude_batch``'s. Read under the organization's lock (:func:`take_turn`)
     by every step that draws on the gift: adding a line, approving, paying."""
     d, bl, b, t = s.donations, s.batch_lines, s.batches, s.transactions
@@ -343,7 +344,9 @@ def _earmarked_left(conn: Connection, donation_id: int, *, states: tuple[str, ..
         q = q.where(bl.c.batch_id.in_(sa.select(b.c.id).where(b.c.state.in_(states))))
     if exclude_batch is not None:
         q = q.where(bl.c.batch_id != exclude_batch)
-    return int(gift.amount) - int(conn.execute(q).scalar())
+    r = s.earmark_releases  # money released into the fund by decision is no longer the recipient's
+    gone = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(r.c.amount), 0)).where(r.c.donation_id == donation_id))
+    return int(gift.amount) - int(conn.execute(q).scalar()) - int(gone.scalar())
 
 
 def _check_earmarks(conn: Connection, batch_id: int, line_ids: list[int] | None, *, states: tuple[str, ...],

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import documents
+from . import documents, earmarks
 from . import schema as s
 from .bankmatches import live
 from .clock import business_date, now_iso
@@ -34,7 +34,8 @@ _DONATION_COLS = ("id", "org_id", "tx_id", "donor_id", "fund_id", "campaign_id",
                   "message", "created_by", "created_at", "gold_book")
 DONOR_KINDS = ("person", "organization")
 #: Entries whose own records (deposit events, batch lines, council decisions) must stay in step with them.
-WORKFLOW_SOURCES = ("deposit", "batch_", "principal_decision", "org_transfer", "succession", "bank_")
+WORKFLOW_SOURCES = ("deposit", "batch_", "principal_decision", "org_transfer", "succession", "bank_",
+                    "earmark_release")
 
 
 def loose_key(name: str) -> str:
@@ -562,6 +563,9 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
         if drawn:
             raise Conflict("batch lines draw on this earmarked gift: remove or cancel them first",
                            reason="earmark_in_use", lines=drawn)
+        if earmarks.released(conn, don.id):
+            raise Conflict("money of this earmarked gift was released into the fund: it is not reversed",
+                           reason="earmark_released", donation=don.id)
     entry = reversal_entry(conn, org_id, tx_id, on=business_date(on), reason=reason)
     p = post(conn, org_id, [entry], user=user)[0]
     voided = documents.void_for_reversal(conn, org_id, tx_id, reason=reason.strip(), user=user)

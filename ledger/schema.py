@@ -713,6 +713,24 @@ vouchers = sa.Table(
     sa.CheckConstraint("amount > 0", name="positive"),
 )
 
+#: Money of an earmarked gift (3381) released into its fund's own money by the council's decision when its
+#: purpose ended (revision 0026): append-only, like the entry it stands for.
+earmark_releases = sa.Table(
+    "earmark_releases",
+    metadata,
+    _id(),
+    _org(),
+    _ref("donation_id", "donations", nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("decision", sa.String(300), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False, server_default=""),
+    _ref("tx_id", "transactions", nullable=False, unique=True),
+    *_stamp("created"),
+    sa.Index("ix_earmark_releases_donation", "org_id", "donation_id"),
+    sa.CheckConstraint("amount > 0", name="positive"),
+)
+
 # ------------------------------------------------------------------ bank statements (sao kê ngân hàng)
 
 #: A column-mapping profile for one bank's statement layout, added by an administrator (the built-in

@@ -108,6 +108,7 @@ _VI = {
                       "no_principal": "Quỹ này không có vốn gốc phải bảo toàn.",
                       "bad_lines": "Danh sách có dòng sai; không dòng nào được ghi.",
                       "nothing_to_correct": "Số dư đầu kỳ đã đúng các số này; không có gì để điều chỉnh.",
+                      "before_gift": "Ngày chuyển phải từ ngày nhận khoản tài trợ trở đi.",
                       "before_last_rename": "Quỹ đã đổi tên từ ngày {date}; tên mới phải có hiệu lực từ ngày đó "
                                             "trở đi.",
                       "before_approval": "Ngày chi không được trước ngày duyệt.",
@@ -194,6 +195,8 @@ _VI = {
                  "decision_taken": "Số quyết định này đã được ghi.",
                  "code_taken": "Mã này đã được dùng.",
                  "same_name": "Quỹ {code} đã mang đúng tên này.",
+                 "earmark_released": "Tiền của khoản tài trợ theo địa chỉ này đã được chuyển vào quỹ: không đảo "
+                                     "bút toán được.",
                  "not_draft": "Chỉ danh sách đang lập mới sửa hoặc gửi duyệt được.",
                  "not_submitted": "Danh sách này không ở trạng thái chờ Hội đồng duyệt.",
                  "not_approved": "Chỉ danh sách đã được duyệt mới được chi.",

@@ -30,10 +30,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "documents.batch": frozenset({"treasurer", "admin"}),  # start a batch print of a campaign's documents
     # open, settle, withdraw and adjust term deposits; run the month-end accrual
     "deposit.manage": frozenset({"treasurer"}),
-    "opening.post": frozenset({"treasurer"}),
+    "opening.post": frozenset({"treasurer"}),  # post and correct opening balances (số dư đầu kỳ)
     # ordinary costs, other income and moves between cash and a bank account (phiếu chi, phiếu thu)
-    "expense.add": frozenset({"treasurer"}),  # post and correct opening balances (số dư đầu kỳ)
+    "expense.add": frozenset({"treasurer"}),
     "principal.move": frozenset({"council"}),  # record a council decision releasing or raising principal
+    # record the council's decision releasing what an earmarked gift still holds into its fund
+    "earmark.release": frozenset({"council"}),
     "program.manage": frozenset({"treasurer", "admin"}),  # award programmes and the funds they draw from
     "batch.prepare": frozenset({"treasurer"}),  # recipients; draft, fill and submit a batch
     "batch.vote": frozenset({"council"}),  # approve or reject a submitted batch (never one's own)

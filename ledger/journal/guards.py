@@ -364,6 +364,8 @@ opening_statements, opening_drop_statements = _append_only_guard("openings")
 voucher_statements, voucher_drop_statements = _append_only_guard("vouchers")
 #: A fund's names through time (revision 0024): a rename is a new row, never an edit.
 fund_name_statements, fund_name_drop_statements = _append_only_guard("fund_names")
+#: Releases of earmarked money into the fund (revision 0026): each stands for a journal entry.
+earmark_release_statements, earmark_release_drop_statements = _append_only_guard("earmark_releases")
 #: Imported bank statements and their lines are the bank's record, like the journal; a line's match to
 #: the books too (a reassignment is a new linked row, never an update), and so are the parts of a line
 #: split across funds (revision 0016).

@@ -40,9 +40,11 @@ from .donations import (
     donor_choice,
     gold_book_request,
     import_donations,
+    list_earmarks,
     pay_pledge,
     record_donation,
     reissue_document,
+    release_earmark,
     reverse,
     void_document,
 )
@@ -70,7 +72,7 @@ __all__ = [
     "Unit", "Who", "use_case",
     # donations, pledges, reversals, imports, receipts
     "record_donation", "donor_choice", "pay_pledge", "reverse", "import_donations", "check_import",
-    "void_document", "reissue_document", "gold_book_request",
+    "void_document", "reissue_document", "gold_book_request", "release_earmark", "list_earmarks",
     # term deposits and principal
     "open_deposit", "accrue", "settle_deposit", "withdraw_deposit", "adjust_deposit", "move_principal",
     # disbursements and stipends

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import documents, donations, importer
+from .. import documents, donations, earmarks, importer
 from .. import schema as s
 from ..clock import business_date
 from ..db import Database
@@ -138,3 +138,19 @@ def donor_choice(db: Database, org_code: str, name: str, *, phone: str = "") -> 
     the candidates to ask about, or neither (a new donor)."""
     with reading(db, org_code) as u:
         return donations.donor_choice(u.conn, u.org_id, name, phone=phone)
+
+
+@use_case("earmark.release", "earmark_release", target="donation:{a.donation_id}", lock=True,
+          payload=lambda a: {"donation": a.donation_id, "on": str(a.on), "decision": a.decision, "reason": a.reason,
+                             "amount": a.amount})
+def release_earmark(u: Unit, org_code: str, donation_id: int, *, on: Any, decision: str, reason: str = "",
+                    amount: Any = None) -> dict:
+    """Release what an earmarked gift still holds (or part of it) into its fund by the council's decision."""
+    return earmarks.release(u.conn, u.org_id, donation_id, on=on, decision=decision, reason=reason, amount=amount,
+                            user=u.user)
+
+
+def list_earmarks(db: Database, org_code: str) -> list[earmarks.EarmarkRow]:
+    """Every earmarked gift with what it still holds."""
+    with reading(db, org_code) as u:
+        return earmarks.earmarks(u.conn, u.org_id)

@@ -78,3 +78,23 @@ def pledge_pay(body: dict, org: str, pledge_id: int):
         auth.db(), org, pledge_id=pledge_id, amount=body["amount"], on=body["date"], method=body["method"],
         bank_account=body.get("bank_account"), reference=body["reference"], user=auth.actor(),
         key=_key()))
+
+
+# ------------------------------------------------------------------ earmarked money
+
+
+@read_view("/organizations/<org>/earmarks", "earmarks", DONATIONS, sc.EarmarkList)
+def earmarks(org: str):
+    """Gifts held for a named recipient or purpose (theo địa chỉ), newest first, with what each still holds"""
+    return {"items": services.list_earmarks(auth.db(), org)}
+
+
+@write_view(f"/organizations/<org>/earmarks/<{ID}:donation_id>/releases", "earmark_release", DONATIONS,
+            "earmark.release", sc.EarmarkReleased, body=sc.EarmarkReleaseIn(),
+            example={"date": "2026-06-30", "decision": "Nghị quyết 05/NQ-HĐQLQ", "reason": "Em đã tốt nghiệp"})
+def earmark_release(body: dict, org: str, donation_id: int):
+    """Release what an earmarked gift still holds (or ``amount`` of it) into its fund by the council's decision:
+    one entry, 3381 → 353; refused beyond what it holds (409 above_earmark)"""
+    fields = dict(body)
+    return _created(services.release_earmark(auth.db(), org, donation_id, on=fields.pop("date"), **fields,
+                                             user=auth.actor(), key=_key()))

@@ -201,4 +201,42 @@ def reverse(c: Ctx, org, tx_id, reason, on, key, as_json) -> None:
     _out(r, as_json, f"Transaction {tx_id} reversed by {r['tx_id']} (#{r['seq']}).")
 
 
-COMMANDS = [donor, donation_group, donate, pay_pledge, import_, reverse]
+@click.group("earmark")
+def earmark_group() -> None:
+    """Money held for a named recipient or purpose (tài trợ theo địa chỉ, 3381)."""
+
+
+@earmark_group.command("list")
+@org_opt
+@json_opt
+@click.pass_obj
+def earmark_list(c: Ctx, org: str, as_json: bool) -> None:
+    """Every earmarked gift with what it still holds."""
+    rows = services.list_earmarks(c.db, org)
+    _out([vars(r) for r in rows], as_json, "\n".join(
+        f"#{r.donation_id:<6} {r.date:%d/%m/%Y} {r.fund:<8} {format_vnd(r.amount):>16} đã chi {format_vnd(r.drawn):>14}"
+        f" đã chuyển {format_vnd(r.released):>14} còn {format_vnd(r.left):>14}  {r.donor}: {r.earmark}"
+        + ("  (đã đảo)" if r.reversed else "") for r in rows) or "Không có khoản tài trợ theo địa chỉ nào.")
+
+
+@earmark_group.command("release")
+@org_opt
+@click.argument("donation_id", type=int)
+@click.option("--decision", required=True, help="The council's decision (Nghị quyết số …).")
+@click.option("--reason", default="", help="Why: the purpose ended, the donor agreed.")
+@click.option("--amount", default=None, help="How much (default: all the gift still holds).")
+@date_opt("The day of the release (default: today).")
+@key_opt
+@json_opt
+@click.pass_obj
+def earmark_release(c: Ctx, org: str, donation_id: int, decision: str, reason: str, amount: str | None, on, key,
+                    as_json: bool) -> None:
+    """Release what an earmarked gift still holds into its fund by the council's decision (3381 → 353)."""
+    r = services.release_earmark(c.db, org, donation_id, on=_date(on) or clock.today(), decision=decision,
+                                 reason=reason, amount=parse_amount_text(amount) if amount else None,
+                                 user=c.user, key=key)
+    _out(r, as_json, f"Đã chuyển {format_vnd(r['amount'])} vào quỹ (bút toán #{r['seq']}); "
+                     f"khoản tài trợ còn {format_vnd(r['left'])}.")
+
+
+COMMANDS = [donor, donation_group, donate, pay_pledge, import_, reverse, earmark_group]

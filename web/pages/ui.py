@@ -188,6 +188,31 @@ def pledges(org: str):
                            today=clock.today().isoformat(), form_key=uuid.uuid4().hex)
 
 
+@bp.get("/o/<org>/earmarks")
+@requires("read")
+def earmarks(org: str):
+    """Gifts held for a named recipient or purpose, with what each still holds; the council's release form."""
+    info = org_of(org)
+    return render_template("earmarks.html", org=info, rows=services.list_earmarks(db(), org),
+                           today=clock.today().isoformat(), form_key=uuid.uuid4().hex)
+
+
+@bp.post("/o/<org>/earmarks/<int:donation_id>/release")
+@requires("earmark.release")
+def earmark_release(org: str, donation_id: int):
+    f = request.form
+    try:
+        r = services.release_earmark(db(), org, donation_id, on=f.get("date") or clock.today(),
+                                     decision=f.get("decision", ""), reason=f.get("reason", ""),
+                                     amount=parse_amount_text(f["amount"]) if (f.get("amount") or "").strip() else None,
+                                     user=actor(), key=f"web:{f.get('form_key') or uuid.uuid4().hex}")
+        flash(_("%(amount)s moved into the fund; the gift still holds %(left)s.", amount=format_vnd(r["amount"]),
+                left=format_vnd(r["left"])), "ok")
+    except LedgerError as err:
+        flash(error_text(err), "error")
+    return redirect(url_for("ui.earmarks", org=org), 303)
+
+
 @bp.post("/o/<org>/pledges/<int:pledge_id>/pay")
 @requires("pledge.pay")
 def pledge_pay(org: str, pledge_id: int):

@@ -7,9 +7,10 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ledger import earmarks
 from ledger.queries import CampaignRow, DonationRow, DonorRow, PledgeRow
 
-from .common import Dong, DongQuery, Flag, Id, Out, PageArgs, Strict, Text, listed, out_of, paged, result
+from .common import Dong, DongQuery, Flag, Id, Out, PageArgs, Strict, Text, listed, out_of, paged, result, shape
 
 # ------------------------------------------------------------------ donors, campaigns, donations
 
@@ -151,3 +152,21 @@ class PledgePaymentIn(Strict):
 PledgePaymentResult = result("PledgePaymentResult", donation_id=int, tx_id=int, seq=int, hash=str,
                                                     outstanding=(int, "still to collect"),
                                                     receipt=(str, "the payment's receipt number"), receipt_id=int)
+
+
+# ------------------------------------------------------------------ earmarked money (tài trợ theo địa chỉ)
+
+Earmark = out_of(earmarks.EarmarkRow, "Earmark")
+EarmarkList = shape("EarmarkList", items=list[Earmark])
+
+
+class EarmarkReleaseIn(Strict):
+    date = fields.Date(required=True, metadata={"description": "the day of the release (the council's decision)"})
+    decision = Text(300, min_length=1, required=True, metadata={"description": "the council's decision"})
+    reason = Text(500, load_default="", metadata={"description": "why: the purpose ended, the donor agreed"})
+    amount = Dong(load_default=None, allow_none=True,
+                  metadata={"description": "how much (default: all the gift still holds)"})
+
+
+EarmarkReleased = result("EarmarkReleased", id=int, donation_id=int, amount=(int, "released, đồng"),
+                         left=(int, "what the gift still holds after it"), tx_id=int, seq=int)
