@@ -1,12 +1,17 @@
 """The half-year and annual figures in the shape the associations' own reports quote them (seeds 000–004):
 total raised, awards ("lượt") and their total by programme, the funds held at the end ("Tổng số Quỹ hiện có
 của toàn tỉnh là …"), the money on term deposit, and the interest earned — for one organization or with
-everything beneath it (money moved between them counted once)."""
+everything beneath it (money moved between them counted once).
+
+Units that report totals and keep no books in Quỹ (``ledger/reported.py``) are added as the consolidation adds
+them (``books/consolidation.py``): what they raised less what came from above, their awards as one line
+"(số báo cáo)", their reported balances in the funds held — and the sentences say how much of each figure is
+reported."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -36,6 +41,10 @@ def half_year(year: int, half: int | None) -> tuple[Period, str]:
     return Period(date(year, 7, 1), date(year, 12, 31)), f"6 tháng cuối năm {year}"
 
 
+#: The awards line of the units that report totals (their reports name no programme).
+REPORTED_AWARDS = "Các đơn vị báo cáo số liệu (số báo cáo)"
+
+
 @dataclass(frozen=True)
 class ProgramFigure:
     name: str
@@ -55,6 +64,10 @@ class Figures:
     funds_held: int  # the funds' balances at the end
     on_deposit: int  # term deposits at the end
     interest: int  # interest earned in the period
+    # of the figures above, what units that keep no books in Quỹ reported (số báo cáo)
+    reported_raised: int = 0
+    reported_held: int = 0
+    reported_units: list[str] = field(default_factory=list)  # their codes
 
     @property
     def award_count(self) -> int:
@@ -64,18 +77,27 @@ class Figures:
     def award_total(self) -> int:
         return sum(a.amount for a in self.awards)
 
+    @property
+    def reported_awards(self) -> ProgramFigure | None:
+        return next((a for a in self.awards if a.name == REPORTED_AWARDS), None)
+
     def sentences(self) -> list[str]:
-        """The figures the way the reports write them."""
+        """The figures the way the reports write them (with how much is reported, when units report totals)."""
         who = f"{self.name} và các đơn vị trực thuộc" if self.with_subtree else self.name
         scope = "của toàn hệ thống" if self.with_subtree else "hiện có"
+        n = len(self.reported_units)
+        raised_of = (f" (trong đó số báo cáo của {n} đơn vị chưa ghi sổ trên Quỹ: {_n(self.reported_raised)} đồng)"
+                     if n else "")
+        held_of = (f" (sổ sách: {_n(self.funds_held - self.reported_held)} đồng; số báo cáo của {n} đơn vị: "
+                   f"{_n(self.reported_held)} đồng)" if n else "")
         return [
-            f"Trong {self.label}, {who} đã vận động được {_n(self.raised)} đồng.",
+            f"Trong {self.label}, {who} đã vận động được {_n(self.raised)} đồng{raised_of}.",
             f"Đã trao {_n(self.award_count)} lượt khen thưởng, học bổng, với tổng số tiền {_n(self.award_total)} "
             "đồng" + ("; trong đó " + "; ".join(f"{a.name}: {_n(a.count)} lượt, {_n(a.amount)} đồng"
                                                for a in self.awards) if self.awards else "") + ".",
             f"Tổng nguồn gửi có kỳ hạn tại ngân hàng: {_n(self.on_deposit)} đồng; tổng thu lãi tiền gửi "
             f"{self.label}: {_n(self.interest)} đồng.",
-            f"Tổng số Quỹ {scope} đến ngày {self.period.end:%d/%m/%Y} là {_n(self.funds_held)} đồng.",
+            f"Tổng số Quỹ {scope} đến ngày {self.period.end:%d/%m/%Y} là {_n(self.funds_held)} đồng{held_of}.",
         ]
 
 
@@ -109,10 +131,17 @@ def figures(conn: Connection, org_id: int, year: int, half: int | None = None, *
             on_deposit += m.closing
     raised += _other_gifts(conn, ids, period)
     cons = consolidated(conn, org_id, period)  # the subtree's funds, money moved inside counted once
-    held = cons.total.closing if with_subtree else next(r.closing for r in cons.rows if r.org == code)
-    return Figures(code, name, label, period, with_subtree, raised,
-                   sorted((ProgramFigure(k, v[0], v[1]) for k, v in per_program.items()), key=lambda p: p.name),
-                   held, on_deposit, interest)
+    units = cons.reported if with_subtree else [r for r in cons.reported if r.org == code]
+    if with_subtree:
+        held = cons.total.closing
+    else:
+        held = sum(r.closing for r in cons.rows if r.org == code) + sum(r.closing for r in units)
+    programs = sorted((ProgramFigure(k, v[0], v[1]) for k, v in per_program.items()), key=lambda p: p.name)
+    reported_raised = sum(r.raised - r.from_parent for r in units)
+    if any(r.awards or r.awarded for r in units):
+        programs.append(ProgramFigure(REPORTED_AWARDS, sum(r.awards for r in units), sum(r.awarded for r in units)))
+    return Figures(code, name, label, period, with_subtree, raised + reported_raised, programs, held, on_deposit,
+                   interest, reported_raised, sum(r.closing for r in units), [r.org for r in units])
 
 
 def _other_gifts(conn: Connection, ids: list[int], period: Period) -> int:

@@ -111,11 +111,56 @@ def consolidated_table(c: Consolidated) -> Table:
         return [r.org, name, r.opening, r.donations, r.interest, r.other_income + r.capital, r.transfers_in,
                 r.transfers_out, r.awards_paid, r.management + r.other_expense, r.closing, r.reserved, r.spendable]
 
+    def reported(r):  # its row adds up as a booked one does: opening + receipts − spending = closing
+        return [r.org, f"{r.name} (số báo cáo)", r.opening, r.raised - r.from_parent, "", max(r.unexplained, 0),
+                r.from_parent, r.to_books, r.awarded, max(-r.unexplained, 0), r.closing, "", ""]
+
+    def n(x: int) -> str:
+        return f"{x:,}".replace(",", ".")
+
     t.rows = [row(r, r.name + (f" (giải thể {r.dissolved_on})" if r.dissolved_on else "")) for r in c.rows]
+    t.rows += [reported(r) for r in c.reported]
     t.total = row(c.total, "Hợp nhất")
     t.notes = [f"Đã loại trừ {c.eliminated:,} đồng chuyển giữa các đơn vị trong hệ thống.".replace(",", "."),
                "Dòng hợp nhất không tính hai lần số tiền chuyển giữa các đơn vị trực thuộc."]
+    if c.reported:
+        t.notes += [
+            f"Hợp nhất gồm số sổ sách của {len(c.rows)} đơn vị ghi sổ trên Quỹ (số dư cuối kỳ {n(c.booked.closing)} "
+            f"đồng) và số báo cáo của {len(c.reported)} đơn vị chưa ghi sổ trên Quỹ (số dư cuối kỳ "
+            f"{n(c.total.closing - c.booked.closing)} đồng). Số báo cáo không có số đã duyệt chưa chi và số còn được "
+            "chi.",
+            *[_reported_note(r) for r in c.reported]]
+        if c.to_reported or c.from_parent:
+            t.notes.append(f"Đã loại trừ {n(c.to_reported)} đồng cấp trên chuyển cho các đơn vị báo cáo số liệu "
+                           f"(theo sổ sách) và {n(c.from_parent)} đồng các đơn vị đó báo cáo đã nhận từ cấp trên"
+                           + ("." if c.to_reported == c.from_parent else
+                              f"; chênh lệch {n(c.to_reported - c.from_parent)} đồng (tiền đang chuyển hoặc báo "
+                              "cáo chưa khớp sổ sách)."))
     return t
+
+
+def _reported_note(r) -> str:
+    def n(x: int) -> str:
+        return f"{x:,}".replace(",", ".")
+
+    def dmy(iso: str | None) -> str:
+        return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso else "…"
+
+    said = "; ".join(f"{x.source} (quỹ {x.fund}, kỳ {dmy(x.start)}–{dmy(x.end)})" for x in r.lines)
+    parts = [f"{r.org} {r.name} — số báo cáo" + (f": {said}" if said else ": không có báo cáo trong kỳ")]
+    if r.opening_as_of:
+        parts.append(f"số dư đầu kỳ theo báo cáo đến ngày {dmy(r.opening_as_of)}")
+    if r.closing_as_of:
+        parts.append(f"số dư cuối kỳ theo báo cáo đến ngày {dmy(r.closing_as_of)}")
+    if r.books_from:
+        parts.append(f"ghi sổ trên Quỹ từ ngày {dmy(r.books_from)}"
+                     + (f", số dư {n(r.to_books)} đồng chuyển sang sổ sách" if r.to_books else ""))
+    if r.unexplained:
+        parts.append(f"chênh lệch số dư không giải thích bằng số thu, chi đã báo cáo: {n(r.unexplained)} đồng")
+    if r.left_out:
+        parts.append("không tính báo cáo kỳ " + ", ".join(f"{dmy(x.start)}–{dmy(x.end)}" for x in r.left_out)
+                     + " vì không nằm trọn trong kỳ")
+    return "; ".join(parts) + "."
 
 
 def disclosure_table(d: Disclosure) -> Table:
@@ -168,11 +213,15 @@ def figures_table(f: Figures) -> Table:
     t = Table(f"SỐ LIỆU {f.label.upper()}", f"{f.name}" + (" và các đơn vị trực thuộc" if f.with_subtree else ""),
               ["Chỉ tiêu", "Số lượt", "Số tiền (đồng)"], [False, False, True], slug=f"figures-{f.org}")
     t.rows = [["Tổng số tiền vận động được", "", f.raised],
+              *([["   trong đó số báo cáo của các đơn vị chưa ghi sổ trên Quỹ", "", f.reported_raised]]
+                if f.reported_units else []),
               ["Khen thưởng, học bổng đã trao", f.award_count, f.award_total],
               *[[f"   {a.name}", a.count, a.amount] for a in f.awards],
               ["Tiền gửi có kỳ hạn tại ngân hàng cuối kỳ", "", f.on_deposit],
               ["Lãi tiền gửi trong kỳ", "", f.interest],
-              ["Tổng số Quỹ hiện có cuối kỳ", "", f.funds_held]]
+              ["Tổng số Quỹ hiện có cuối kỳ", "", f.funds_held],
+              *([["   trong đó số báo cáo của các đơn vị chưa ghi sổ trên Quỹ", "", f.reported_held]]
+                if f.reported_units else [])]
     t.notes = f.sentences()
     return t
 

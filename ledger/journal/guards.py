@@ -362,6 +362,9 @@ transfer_statements, transfer_drop_statements = _append_only_guard("org_transfer
 opening_statements, opening_drop_statements = _append_only_guard("openings")
 #: Ordinary vouchers (revision 0023): each stands for a journal entry and a numbered document.
 voucher_statements, voucher_drop_statements = _append_only_guard("vouchers")
+#: Totals a unit that keeps no books reports, and money sent to such a unit (revision 0024): a correction is a new
+#: row naming the one it replaces; the sender's entry is in the journal.
+reported_statements, reported_drop_statements = _append_only_guard("reported_totals", "reported_transfers")
 #: Imported bank statements and their lines are the bank's record, like the journal; a line's match to
 #: the books too (a reassignment is a new linked row, never an update), and so are the parts of a line
 #: split across funds (revision 0016).

@@ -67,6 +67,8 @@ BeancountImportResult = result("BeancountImportResult", org=str | None, funds=in
 
 
 OrgFigures = out_of(consolidation.OrgFigures, "OrgFigures")
+ReportedLine = out_of(consolidation.ReportedLine, "ReportedLine")
+ReportedFigures = out_of(consolidation.ReportedFigures, "ReportedUnitFigures")
 
 
 ConsolidatedOut = out_of(
@@ -74,7 +76,8 @@ ConsolidatedOut = out_of(
     start=fields.Date(required=True, allow_none=True, data_key="from"),
     end=fields.Date(required=True, allow_none=True, data_key="to"),
     total=fields.Nested(OrgFigures, required=True, metadata={"description": "transfers inside eliminated"}),
-    funds=fields.Nested(Figures, required=True))
+    funds=fields.Nested(Figures, required=True),
+    booked=fields.Nested(OrgFigures, required=True))
 
 
 class DissolutionIn(Strict):
@@ -104,7 +107,9 @@ class TransferIn(Strict):
 
 
 TransferOut = result("TransferOut", id=int, to=fields.String(required=True, attribute="to"), amount=int, from_tx_id=int,
-                                    to_tx_id=int)
+                     to_tx_id=fields.Integer(required=True, allow_none=True, metadata={
+                         "description": "null: the receiver reports totals and keeps no books that day (only the "
+                                        "sender's entry is posted)"}))
 
 
 class DisclosureArgs(ma.Schema):
@@ -131,4 +136,7 @@ ProgramFigure = out_of(figures.ProgramFigure, "ProgramFigure")
 
 FiguresOut = shape("FiguresOut", org=str, label=str, raised=int, award_count=int, award_total=int,
                                  awards=list[ProgramFigure], funds_held=int, on_deposit=int, interest=int,
-                                 sentences=list[str])
+                                 sentences=list[str],
+                                 reported_raised=(int, "of raised, what units that keep no books in Quỹ reported"),
+                                 reported_held=(int, "of the funds held, what those units reported"),
+                                 reported_units=(list[str], "the codes of those units"))
