@@ -80,10 +80,12 @@ def beancount_import(body: dict, org: str):
 @read_view("/organizations/<org>/statements/consolidated", "consolidated", BOOKS, sb.ConsolidatedOut,
            query=sb.StatementArgs())
 def consolidated(args: dict, org: str):
-    """The organization and everything beneath it as one: a row per organization that keeps books, one per unit
-    that reports totals (``reported``: its reported figures and the reports they come from), the total of the
-    books alone (``booked``) and the consolidated total of both, with money moved between organizations inside
-    the subtree eliminated"""
+    """The organization and everything beneath it as one: a row per organization and the consolidated
+    total, with money moved between organizations inside the subtree eliminated
+
+    A unit that reports totals and keeps no books in Quỹ has a row of its own in ``reported`` (its reported
+    figures and the reports they come from); ``booked`` is the total of the books alone, ``total`` of both.
+    """
     c = books.consolidated(auth.db(), org, period=_period(args))
     return {"org": c.org, "start": c.period.start, "end": c.period.end, "rows": c.rows, "eliminated": c.eliminated,
             "total": c.total, "funds": c.funds, "reported": c.reported, "booked": c.booked,

@@ -72,7 +72,8 @@ def reported_post(org: str):
         inp = reported.TotalsInput(
             fund=form.get("fund", ""), start=form.get("from", ""), end=form.get("to", ""),
             awards=int(awards), source=form.get("source", ""), corrects=int(corrects) if corrects.isdigit() else None,
-            **{k: parse_amount_text(form.get(k, "") or "0", field=k, allow_zero=True) for k in AMOUNTS})
+            **{k: parse_amount_text(form.get(k, "").strip() or ("0" if k == "from_parent" else ""), field=k,
+                                    allow_zero=True) for k in AMOUNTS})
         r = services.add_reported_totals(db(), unit.code, inp, user=actor(),
                                          key=f"web:{form.get('form_key') or uuid.uuid4().hex}")
     except LedgerError as err:
