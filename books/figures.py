@@ -4,12 +4,17 @@ same period of last year ("cao hơn so với cùng kỳ năm 2023 là …, kho�
 đạt 16.750 đồng / người dân"), state-budget money, awards ("lượt") in money and their total by programme with
 awards in kind (bicycles, gifts) counted apart, the funds held at the end ("Tổng số Quỹ hiện có của toàn tỉnh là
 …"), the money on term deposit and the interest earned — for a half, a year or any period to a report date, for
-one organization or with everything beneath it (money moved between them counted once)."""
+one organization or with everything beneath it (money moved between them counted once).
+
+Units that report totals and keep no books in Quỹ (``ledger/reported.py``) are added as the consolidation adds
+them (``books/consolidation.py``): what they raised less what came from above, their awards as one line
+"(số báo cáo)", their reported balances in the funds held — and the sentences say how much of each figure is
+reported."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -62,6 +67,10 @@ def same_period_last_year(p: Period) -> Period:
     return Period(_a_year_before(p.start), _a_year_before(p.end))
 
 
+#: The awards line of the units that report totals (their reports name no programme).
+REPORTED_AWARDS = "Các đơn vị báo cáo số liệu (số báo cáo)"
+
+
 @dataclass(frozen=True)
 class ProgramFigure:
     name: str
@@ -88,6 +97,10 @@ class Figures:
     state_budget: int = 0  # state-budget money received (not raised)
     population: int | None = None  # inhabitants, for the figure per person
     previous: Figures | None = None  # the same period of last year
+    # of the figures above, what units that keep no books in Quỹ reported (số báo cáo)
+    reported_raised: int = 0
+    reported_held: int = 0
+    reported_units: list[str] = field(default_factory=list)  # their codes
 
     @property
     def award_count(self) -> int:
@@ -98,6 +111,10 @@ class Figures:
     def award_total(self) -> int:
         """Awards in money, đồng; the value of awards in kind is apart (:attr:`in_kind_total`)."""
         return sum(a.amount for a in self.awards)
+
+    @property
+    def reported_awards(self) -> ProgramFigure | None:
+        return next((a for a in self.awards if a.name == REPORTED_AWARDS), None)
 
     @property
     def in_kind_count(self) -> int:
@@ -129,10 +146,15 @@ class Figures:
         return f"{hundredths // 100},{hundredths % 100:02d}"
 
     def sentences(self) -> list[str]:
-        """The figures the way the reports write them."""
+        """The figures the way the reports write them (with how much is reported, when units report totals)."""
         who = f"{self.name} và các đơn vị trực thuộc" if self.with_subtree else self.name
         scope = "của toàn hệ thống" if self.with_subtree else "hiện có"
-        raised = f"Trong {self.label}, {who} đã vận động được {_n(self.raised)} đồng"
+        n = len(self.reported_units)
+        raised_of = (f" (trong đó số báo cáo của {n} đơn vị chưa ghi sổ trên Quỹ: {_n(self.reported_raised)} đồng)"
+                     if n else "")
+        held_of = (f" (sổ sách: {_n(self.funds_held - self.reported_held)} đồng; số báo cáo của {n} đơn vị: "
+                   f"{_n(self.reported_held)} đồng)" if n else "")
+        raised = f"Trong {self.label}, {who} đã vận động được {_n(self.raised)} đồng{raised_of}"
         if self.previous is not None and self.raised_change:
             more = "cao hơn" if self.raised_change > 0 else "thấp hơn"
             pct = f" (khoảng {self.raised_change_pct}%)" if self.raised_change_pct else ""
@@ -162,7 +184,7 @@ class Figures:
         out += [awards + ".",
                 f"Tổng nguồn gửi có kỳ hạn tại ngân hàng: {_n(self.on_deposit)} đồng; tổng thu lãi tiền gửi "
                 f"{self.label}: {_n(self.interest)} đồng.",
-                f"Tổng số Quỹ {scope} đến ngày {self.period.end:%d/%m/%Y} là {_n(self.funds_held)} đồng."]
+                f"Tổng số Quỹ {scope} đến ngày {self.period.end:%d/%m/%Y} là {_n(self.funds_held)} đồng{held_of}."]
         return out
 
 
@@ -217,10 +239,18 @@ def _figures(conn: Connection, org_id: int, period: Period, label: str, with_sub
     raised += named + _gifts(conn, ids, period, named=False)
     in_kind = sum(expenses.in_kind(conn, oid, period.start, period.end) for oid in ids)
     cons = consolidated(conn, org_id, period)  # the subtree's funds, money moved inside counted once
-    held = cons.total.closing if with_subtree else next(r.closing for r in cons.rows if r.org == code)
-    return Figures(code, name, label, period, with_subtree, raised,
-                   sorted((ProgramFigure(k, *v) for k, v in per_program.items()), key=lambda p: p.name),
-                   held, on_deposit, interest, in_kind, named, state_budget, population)
+    units = cons.reported if with_subtree else [r for r in cons.reported if r.org == code]
+    if with_subtree:
+        held = cons.total.closing
+    else:
+        held = sum(r.closing for r in cons.rows if r.org == code) + sum(r.closing for r in units)
+    programs = sorted((ProgramFigure(k, *v) for k, v in per_program.items()), key=lambda p: p.name)
+    reported_raised = sum(r.raised - r.from_parent for r in units)
+    if any(r.awards or r.awarded for r in units):
+        programs.append(ProgramFigure(REPORTED_AWARDS, sum(r.awards for r in units), sum(r.awarded for r in units)))
+    return Figures(code, name, label, period, with_subtree, raised + reported_raised, programs, held, on_deposit,
+                   interest, in_kind, named, state_budget, population, None, reported_raised,
+                   sum(r.closing for r in units), [r.org for r in units])
 
 
 def _gifts(conn: Connection, ids: list[int], period: Period, *, named: bool) -> int:
@@ -242,7 +272,8 @@ def figures_json(f: Figures) -> dict:
                 "named_recipient": x.named_recipient, "state_budget": x.state_budget, "per_capita": x.per_capita,
                 "award_count": x.award_count, "award_total": x.award_total, "in_kind_count": x.in_kind_count,
                 "in_kind_total": x.in_kind_total, "awards": [asdict(a) for a in x.awards], "funds_held": x.funds_held,
-                "on_deposit": x.on_deposit, "interest": x.interest}
+                "on_deposit": x.on_deposit, "interest": x.interest, "reported_raised": x.reported_raised,
+                "reported_held": x.reported_held, "reported_units": x.reported_units}
 
     return {**one(f), "period_from": f.period.start, "period_to": f.period.end,
             "previous": one(f.previous) if f.previous else None, "raised_change": f.raised_change,

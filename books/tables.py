@@ -111,11 +111,56 @@ def consolidated_table(c: Consolidated) -> Table:
         return [r.org, name, r.opening, r.donations, r.interest, r.other_income + r.capital, r.transfers_in,
                 r.transfers_out, r.awards_paid, r.management + r.other_expense, r.closing, r.reserved, r.spendable]
 
+    def reported(r):  # its row adds up as a booked one does: opening + receipts − spending = closing
+        return [r.org, f"{r.name} (số báo cáo)", r.opening, r.raised - r.from_parent, "", max(r.unexplained, 0),
+                r.from_parent, r.to_books, r.awarded, max(-r.unexplained, 0), r.closing, "", ""]
+
+    def n(x: int) -> str:
+        return f"{x:,}".replace(",", ".")
+
     t.rows = [row(r, r.name + (f" (giải thể {r.dissolved_on})" if r.dissolved_on else "")) for r in c.rows]
+    t.rows += [reported(r) for r in c.reported]
     t.total = row(c.total, "Hợp nhất")
     t.notes = [f"Đã loại trừ {c.eliminated:,} đồng chuyển giữa các đơn vị trong hệ thống.".replace(",", "."),
                "Dòng hợp nhất không tính hai lần số tiền chuyển giữa các đơn vị trực thuộc."]
+    if c.reported:
+        t.notes += [
+            f"Hợp nhất gồm số sổ sách của {len(c.rows)} đơn vị ghi sổ trên Quỹ (số dư cuối kỳ {n(c.booked.closing)} "
+            f"đồng) và số báo cáo của {len(c.reported)} đơn vị chưa ghi sổ trên Quỹ (số dư cuối kỳ "
+            f"{n(c.total.closing - c.booked.closing)} đồng). Số báo cáo không có số đã duyệt chưa chi và số còn được "
+            "chi.",
+            *[_reported_note(r) for r in c.reported]]
+        if c.to_reported or c.from_parent:
+            t.notes.append(f"Đã loại trừ {n(c.to_reported)} đồng cấp trên chuyển cho các đơn vị báo cáo số liệu "
+                           f"(theo sổ sách) và {n(c.from_parent)} đồng các đơn vị đó báo cáo đã nhận từ cấp trên"
+                           + ("." if c.to_reported == c.from_parent else
+                              f"; chênh lệch {n(c.to_reported - c.from_parent)} đồng (tiền đang chuyển hoặc báo "
+                              "cáo chưa khớp sổ sách)."))
     return t
+
+
+def _reported_note(r) -> str:
+    def n(x: int) -> str:
+        return f"{x:,}".replace(",", ".")
+
+    def dmy(iso: str | None) -> str:
+        return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso else "…"
+
+    said = "; ".join(f"{x.source} (quỹ {x.fund}, kỳ {dmy(x.start)}–{dmy(x.end)})" for x in r.lines)
+    parts = [f"{r.org} {r.name} — số báo cáo" + (f": {said}" if said else ": không có báo cáo trong kỳ")]
+    if r.opening_as_of:
+        parts.append(f"số dư đầu kỳ theo báo cáo đến ngày {dmy(r.opening_as_of)}")
+    if r.closing_as_of:
+        parts.append(f"số dư cuối kỳ theo báo cáo đến ngày {dmy(r.closing_as_of)}")
+    if r.books_from:
+        parts.append(f"ghi sổ trên Quỹ từ ngày {dmy(r.books_from)}"
+                     + (f", số dư {n(r.to_books)} đồng chuyển sang sổ sách" if r.to_books else ""))
+    if r.unexplained:
+        parts.append(f"chênh lệch số dư không giải thích bằng số thu, chi đã báo cáo: {n(r.unexplained)} đồng")
+    if r.left_out:
+        parts.append("không tính báo cáo kỳ " + ", ".join(f"{dmy(x.start)}–{dmy(x.end)}" for x in r.left_out)
+                     + " vì không nằm trọn trong kỳ")
+    return "; ".join(parts) + "."
 
 
 def disclosure_table(d: Disclosure) -> Table:
@@ -175,6 +220,8 @@ def figures_table(f: Figures) -> Table:
         return [label, count, amount, *([before if before is not None else ""] if p else [])]
 
     t.rows = [row("Tổng số tiền vận động được", "", f.raised, p and p.raised),
+              *([row("   trong đó số báo cáo của các đơn vị chưa ghi sổ trên Quỹ", "", f.reported_raised,
+                     p and p.reported_raised)] if f.reported_units else []),
               row("   trong đó: hiện vật quy ra tiền", "", f.raised_in_kind, p and p.raised_in_kind),
               row("   trong đó: tài trợ theo địa chỉ", "", f.named_recipient, p and p.named_recipient),
               *([row("Bình quân mỗi người dân", "", f.per_capita, p and p.per_capita)]
@@ -186,7 +233,9 @@ def figures_table(f: Figures) -> Table:
               *[row(f"   {a.name}", a.in_kind_count, a.in_kind_amount) for a in f.awards if a.in_kind_count],
               row("Tiền gửi có kỳ hạn tại ngân hàng cuối kỳ", "", f.on_deposit, p and p.on_deposit),
               row("Lãi tiền gửi trong kỳ", "", f.interest, p and p.interest),
-              row("Tổng số Quỹ hiện có cuối kỳ", "", f.funds_held, p and p.funds_held)]
+              row("Tổng số Quỹ hiện có cuối kỳ", "", f.funds_held, p and p.funds_held),
+              *([row("   trong đó số báo cáo của các đơn vị chưa ghi sổ trên Quỹ", "", f.reported_held,
+                     p and p.reported_held)] if f.reported_units else [])]
     t.notes = f.sentences()
     return t
 

@@ -57,6 +57,11 @@ class PeriodLocked(LedgerError, code="period_locked", status=409):
     pass
 
 
+class ReportsTotals(LedgerError, code="reports_totals", status=409):
+    """The organization reports totals and keeps no books in Quỹ on that day (before its ``books_from``, or at
+    all): its reported totals say what it did, and a day is never counted by totals and books both."""
+
+
 class InsufficientFunds(LedgerError, code="insufficient_funds", status=409):
     """The change would take a fund's spendable balance below zero (SPEC rule 5)."""
 

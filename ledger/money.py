@@ -36,8 +36,9 @@ def parse_amount(value: Any, *, field: str = "amount", allow_zero: bool = False)
     return value
 
 
-def parse_amount_text(text: Any, *, field: str = "amount") -> int:
-    """Parse an amount typed by a person or read from a file: ``1500000``, ``1.500.000`` or ``1 500 000``.
+def parse_amount_text(text: Any, *, field: str = "amount", allow_zero: bool = False) -> int:
+    """Parse an amount typed by a person or read from a file: ``1500000``, ``1.500.000`` or ``1 500 000``
+    (``0`` too with ``allow_zero``; a sign is refused: ``negative`` then, ``not_positive`` otherwise).
 
     Dots and spaces are taken as Vietnamese thousands separators only when they separate groups of
     exactly three digits; a decimal comma or a fractional part (``1500000,5``, ``1.5``) is refused.
@@ -45,7 +46,7 @@ def parse_amount_text(text: Any, *, field: str = "amount") -> int:
     because the spreadsheet may have rounded it.
     """
     if isinstance(text, int) and not isinstance(text, bool):
-        return parse_amount(text, field=field)
+        return parse_amount(text, field=field, allow_zero=allow_zero)
     if not isinstance(text, str):
         raise InvalidAmount(
             f"{field} must be a whole number of đồng, got {type(text).__name__}",
@@ -67,9 +68,10 @@ def parse_amount_text(text: Any, *, field: str = "amount") -> int:
         )
     digits = "".join(groups)
     if not digits.isascii() or not digits.isdigit():
-        reason = "not_positive" if digits.startswith("-") and digits[1:].isdigit() else "not_integer"
+        reason = ("not_integer" if not (digits.startswith("-") and digits[1:].isdigit())
+                  else "negative" if allow_zero else "not_positive")
         raise InvalidAmount(f"{field}: {text!r} is not a whole number of đồng", field=field, reason=reason)
-    return parse_amount(int(digits), field=field)
+    return parse_amount(int(digits), field=field, allow_zero=allow_zero)
 
 
 def parse_signed_amount_text(text: str | None, *, field: str = "amount") -> int | None:

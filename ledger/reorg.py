@@ -4,11 +4,12 @@ successor (in 2025 the district level was dissolved and its assets handed on).
 A **transfer** is a pair of entries, one in each journal: out of the sender's fund (8118, "chuyển cho
 đơn vị trong hệ thống") and into the receiver's (7118, "nhận từ đơn vị trong hệ thống"), recorded
 together in ``org_transfers`` so that a consolidation over both eliminates the pair and counts the money
-once. A **dissolution** is a transfer of everything: a closing entry takes every asset, liability and
-protected principal of the old organization to zero, an opening entry puts each on the successor's
-books (account by account, into the fund the caller maps it to), the old organization is locked for
-good and its children move under the successor. Both histories stay readable; the consolidated figures
-of any organization above both are the same before and after.
+once. To a unit that reports totals and keeps no books on that day (``ledger/reported.py``) only the sender's
+entry is posted, recorded in ``reported_transfers``. A **dissolution** is a transfer of everything: a closing
+entry takes every asset, liability and protected principal of the old organization to zero, an opening entry
+puts each on the successor's books (account by account, into the fund the caller maps it to), the old
+organization is locked for good and its children move under the successor. Both histories stay readable; the
+consolidated figures of any organization above both are the same before and after.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from .disbursements import add_program
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, post, take_turn
 from .money import parse_amount
+from .names import clean_name
 from .orgs import account_by_code, account_for, add_account, create_fund, fund_id_by_code
+from .reported import reporting
 
 INTERORG = {
     "interorg_income": AccountSpec("7118", "Thu nhận từ đơn vị trong hệ thống Hội", "income", "interorg_income"),
@@ -79,6 +82,9 @@ def transfer(conn: Connection, from_org_id: int, to_org_id: int, *, from_fund: s
         raise InvalidInput("a transfer goes to another organization", field="to", reason="same_org")
     a, b = _org(conn, from_org_id), _org(conn, to_org_id)
     _locked_in_order(conn, a.id, b.id)
+    if not reporting(conn, b.id).keeps_books_on(on):
+        return _to_reported_unit(conn, a, b, from_fund=from_fund, to_fund=to_fund, amount=amount, on=on,
+                                 from_account=from_account, reason=reason, user=user)
     src, dst = account_by_code(conn, a.id, from_account), account_by_code(conn, b.id, to_account)
     for acct, fld in ((src, "from_account"), (dst, "to_account")):
         if acct.role not in ("cash", "bank"):
@@ -93,6 +99,25 @@ def transfer(conn: Connection, from_org_id: int, to_org_id: int, *, from_fund: s
     tid = _record(conn, "transfer", a.id, b.id, out.tx_id, into.tx_id, on, amount, reason, user)
     return {"id": tid, "from": a.code, "to": b.code, "amount": amount, "from_tx_id": out.tx_id,
             "to_tx_id": into.tx_id}
+
+
+def _to_reported_unit(conn: Connection, a, b, *, from_fund: str, to_fund: str, amount: int, on: date,
+                      from_account: str, reason: str, user: str) -> dict:
+    """Money sent to a unit that reports totals (``ledger/reported.py``): it keeps no books on that day, so the
+    sender's entry (8118) is the only one, recorded in ``reported_transfers`` with the unit's fund as it reports
+    it; the unit's reported ``from_parent`` says what it received, and the consolidation eliminates both."""
+    src = account_by_code(conn, a.id, from_account)
+    if src.role not in ("cash", "bank"):
+        raise InvalidInput("money moves from cash or a bank account", field="from_account", reason="not_bank")
+    fund_label = clean_name(to_fund, field="to_fund")
+    ff = fund_id_by_code(conn, a.id, from_fund)
+    out = post(conn, a.id, [Entry(on, f"Chuyển cho {b.name} (đơn vị báo cáo số liệu): {reason}", (
+        Line(interorg_account(conn, a.id, "interorg_expense"), ff, amount), Line(src.id, ff, -amount)),
+        source="org_transfer")], user=user)[0]
+    tid = conn.execute(s.reported_transfers.insert().values(
+        from_org_id=a.id, to_org_id=b.id, from_tx_id=out.tx_id, fund=fund_label, date=on, amount=amount,
+        reason=reason, created_by=user, created_at=now_iso())).inserted_primary_key[0]
+    return {"id": tid, "from": a.code, "to": b.code, "amount": amount, "from_tx_id": out.tx_id, "to_tx_id": None}
 
 
 # --------------------------------------------------------------------------- dissolution
@@ -189,6 +214,10 @@ def dissolve(conn: Connection, org_id: int, successor_id: int, *, on: Any, reaso
         raise InvalidInput("the successor cannot be the organization or one beneath it", field="successor",
                            reason="successor_below")
     _locked_in_order(conn, old.id, new.id)
+    if not reporting(conn, old.id).keeps_books_on(on):
+        # its money is in its reported balance, not in books: handed over, it would be counted twice
+        raise Conflict(f"{old.code} reports totals and keeps no books on {on}: it starts keeping books (its opening "
+                       "balances) before it is dissolved", reason="reports_totals_dissolve", org=old.code)
     t = s.transactions
     later = conn.execute(sa.select(sa.func.max(t.c.date)).where(t.c.org_id == old.id)).scalar()
     later = date.fromisoformat(later) if isinstance(later, str) else later

@@ -82,6 +82,10 @@ organizations = sa.Table(
     sa.Column("management_cap_own", sa.Boolean, nullable=False, server_default=sa.false()),
     # an association's own fund or a licensed social/charity fund: the rules (``regimes``) differ
     sa.Column("legal_form", sa.String(20), nullable=False, server_default="association_fund"),
+    # a unit that reports period totals (``reported_totals``) instead of keeping books in Quỹ, and the first day
+    # it keeps books in Quỹ (none: it keeps none); revision 0027, ``ledger/reported.py``
+    sa.Column("reports_totals", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("books_from", sa.Date, nullable=True),
     sa.CheckConstraint("level IN ('province','district','commune','unit')", name="level"),
     sa.CheckConstraint("management_cap_pct BETWEEN 0 AND 10", name="management_cap"),
     sa.CheckConstraint("legal_form IN ('association_fund','social_fund')", name="legal_form"),
@@ -729,6 +733,52 @@ earmark_releases = sa.Table(
     *_stamp("created"),
     sa.Index("ix_earmark_releases_donation", "org_id", "donation_id"),
     sa.CheckConstraint("amount > 0", name="positive"),
+)
+
+#: Period totals a unit that keeps no books in Quỹ reports (số báo cáo), per fund: raised (of which
+#: ``from_parent``, money from the organizations above it), awarded and the count of awards, the balance at
+#: the period's end, and the report they come from. Append-only: a correction is a new row naming the row it
+#: replaces (``corrects_id``, at most once); the rows no other row corrects are the ones that count.
+reported_totals = sa.Table(
+    "reported_totals",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("fund", sa.String(300), nullable=False),  # as the report names it: a code or a name
+    sa.Column("fund_key", sa.String(300), nullable=False),  # ``ledger/names.py:match_key`` of it
+    sa.Column("period_from", sa.Date, nullable=False),
+    sa.Column("period_to", sa.Date, nullable=False),
+    sa.Column("raised", Money, nullable=False),
+    sa.Column("from_parent", Money, nullable=False),
+    sa.Column("awarded", Money, nullable=False),
+    sa.Column("awards", sa.Integer, nullable=False),
+    sa.Column("balance", Money, nullable=False),
+    sa.Column("source", sa.String(500), nullable=False),
+    _ref("corrects_id", "reported_totals", nullable=True, unique=True),
+    *_stamp("recorded"),
+    sa.Index("ix_reported_totals_org_period", "org_id", "period_to"),
+    sa.CheckConstraint("raised >= 0 AND from_parent >= 0 AND awarded >= 0 AND awards >= 0 AND balance >= 0",
+                       name="not_negative"),
+    sa.CheckConstraint("from_parent <= raised", name="from_parent"),
+    sa.CheckConstraint("period_to >= period_from", name="period"),
+)
+
+#: Money sent to a unit that reports totals: the sender's entry (8118) only, since the unit keeps no books;
+#: the consolidation eliminates it against what the unit reports as received from above. Append-only.
+reported_transfers = sa.Table(
+    "reported_transfers",
+    metadata,
+    _id(),
+    _ref("from_org_id", "organizations", nullable=False),
+    _ref("to_org_id", "organizations", nullable=False, index=True),
+    _ref("from_tx_id", "transactions", nullable=False, unique=True),
+    sa.Column("fund", sa.String(300), nullable=False),  # the unit's fund, as it reports it
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("reason", sa.String(1000), nullable=False, server_default=""),
+    *_stamp("created"),
+    sa.CheckConstraint("amount > 0", name="positive"),
+    sa.CheckConstraint("from_org_id <> to_org_id", name="two_orgs"),
 )
 
 # ------------------------------------------------------------------ bank statements (sao kê ngân hàng)

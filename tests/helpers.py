@@ -10,7 +10,8 @@ from ledger import services
 from ledger.donations import DonationInput, DonorInput
 
 TABLES = ("organizations", "accounts", "funds", "transactions", "postings", "balances",
-          "chain_heads", "donors", "campaigns", "donations", "idempotency_keys", "audit_log", "openings", "fund_names", "earmark_releases")
+          "chain_heads", "donors", "campaigns", "donations", "idempotency_keys", "audit_log", "openings",
+          "fund_names", "earmark_releases")
 
 
 def snapshot(db) -> dict:

@@ -25,7 +25,7 @@ from ledger.money import format_vnd
 
 from . import api, auth, formats, health, requestlog, safety
 from .messages import vietnamese
-from .pages import bank, books, deposits, disbursements, documents, expenses, opening, public, ui
+from .pages import bank, books, deposits, disbursements, documents, expenses, opening, public, reported, ui
 from .pages.common import error_text
 from .requestlog import request_id
 
@@ -131,6 +131,7 @@ def create_app(db: Database | None = None, config: dict | None = None,
     app.register_blueprint(books.bp)
     app.register_blueprint(opening.bp)
     app.register_blueprint(expenses.bp)
+    app.register_blueprint(reported.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(health.bp)
     api.init_api(app, csrf)

@@ -118,6 +118,7 @@ LABELS: dict[str, dict[str, object]] = {
         "opening.post": _("opening balances posted"), "opening.correct": _("opening balances corrected"),
         "expense.add": _("cost booked (payment voucher)"), "income.add": _("income booked (receipt voucher)"),
         "cash.transfer": _("money moved between cash and bank"),
+        "org.reporting": _("reporting of totals set"), "totals.add": _("reported totals entered"),
         "principal.move": _("protected principal changed"), "batch.create": _("batch drafted"),
         "batch.lines": _("batch lines changed"), "batch.submit": _("batch sent to the council"),
         "batch.approve": _("batch approved"), "batch.reject": _("batch rejected"), "batch.pay": _("batch paid"),

@@ -34,6 +34,7 @@ _VI = {
         "not_integer": "Số tiền phải là số nguyên đồng (không có phần lẻ, không phải chuỗi ký tự).",
         "not_positive": "Số tiền phải lớn hơn 0.",
         "too_large": "Số tiền vượt quá 999.999.999.999.999 đồng.",
+        "negative": "Số tiền không được âm.",
         "unknown_currency": "Loại ngoại tệ không được hỗ trợ.",
         "not_exact": "Số ngoại tệ không hợp lệ.",
         "not_number": "Số ngoại tệ không phải là số.",
@@ -150,6 +151,13 @@ _VI = {
                                             "quỹ từ thiện (social_fund).",
                       "bad_deadline": "Hạn công khai ghi theo tháng-ngày (MM-DD), ví dụ 03-31.",
                       "no_regime": "Không có chế độ pháp lý nào áp dụng vào ngày đó.",
+                      # units that report totals (ledger/reported.py)
+                      "bad_count": "Số lượt khen thưởng là số nguyên từ 0 trở lên.",
+                      "from_parent_above_raised": "Số nhận từ cấp trên ({from_parent} đồng) là một phần của số vận "
+                                                  "động được ({raised} đồng), không lớn hơn.",
+                      "awards_missing": "Có số tiền khen thưởng thì phải ghi số lượt khen thưởng.",
+                      "awarded_missing": "Có số lượt khen thưởng thì phải ghi số tiền đã trao.",
+                      "not_reporting": "Chỉ đơn vị báo cáo số liệu mới đặt ngày bắt đầu ghi sổ trên Quỹ.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity} {what}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
@@ -167,6 +175,10 @@ _VI = {
                                   "{shortfall_text}. Hội đồng quản lý quỹ có thể quyết định nâng mức trong giới "
                                   "hạn của chế độ pháp lý."},
     "already_reversed": {None: "Bút toán này đã được đảo trước đó."},
+    "reports_totals": {"before_books": "{org} là đơn vị báo cáo số liệu, chỉ ghi sổ trên Quỹ từ ngày {books_from}: "
+                                       "không ghi sổ ngày {date} (số liệu ngày đó lấy theo báo cáo).",
+                       None: "{org} là đơn vị báo cáo số liệu, không ghi sổ trên Quỹ: không ghi sổ ngày {date}. "
+                             "Hãy nhập số báo cáo, hoặc đặt ngày bắt đầu ghi sổ."},
     "conflict": {"ambiguous_donor": "Có nhiều nhà hảo tâm trùng tên; hãy chọn theo mã số.",
                  "ambiguous_document_number": "Số {number} ứng với nhiều chứng từ ({matches}); hãy ghi năm đủ "
                                               "bốn chữ số, ví dụ {example}.",
@@ -220,6 +232,22 @@ _VI = {
                                "đó trước.",
                  "match_undone": "Lần khớp này đã bị hủy.",
                  "already_imported": "Tệp này đã được nhập ngày {imported_on}; không ghi thêm gì.",
+                 # units that report totals (ledger/reported.py)
+                 "keeps_books": "{org} ghi sổ trên Quỹ: số liệu của đơn vị lấy từ sổ sách, không nhập số báo cáo.",
+                 "totals_overlap_books": "{org} ghi sổ trên Quỹ từ ngày {books_from}: số báo cáo (kỳ {period}) phải "
+                                         "kết thúc trước ngày đó — mỗi ngày chỉ tính theo sổ sách hoặc theo báo cáo.",
+                 "totals_exist": "Quỹ {fund} đã có số báo cáo kỳ {period} (dòng số {id}); hãy nhập dòng thay thế "
+                                 "dòng đó.",
+                 "period_overlaps": "Quỹ {fund} đã có số báo cáo kỳ {period} (dòng số {id}) trùng một phần với kỳ "
+                                    "này; các kỳ báo cáo của một quỹ không được chồng lên nhau.",
+                 "already_corrected": "Dòng số {id} đã được thay thế bằng dòng số {by}.",
+                 "has_totals": "{org} đã có {rows} dòng số báo cáo: nếu bỏ đánh dấu, các số đó sẽ không được tính.",
+                 "has_entries": "{org} đã có bút toán trên Quỹ từ ngày {first}: đơn vị ghi sổ không chuyển sang báo "
+                                "cáo số liệu.",
+                 "entries_before": "{org} đã có bút toán ngày {first}, trước ngày {books_from}: sổ sách của đơn vị "
+                                   "được tính từ ngày bút toán đầu tiên.",
+                 "reports_totals_dissolve": "{org} là đơn vị báo cáo số liệu, chưa ghi sổ trên Quỹ: hãy đặt ngày bắt "
+                                            "đầu ghi sổ và ghi số dư đầu kỳ trước khi giải thể.",
                  None: "Thao tác xung đột với dữ liệu hiện có."},
     "not_allowed": {"preparer_cannot_approve": "Người lập danh sách không được duyệt danh sách của mình.",
                     "not_council": "Chỉ thành viên Hội đồng quản lý quỹ mới được duyệt.",
@@ -227,6 +255,9 @@ _VI = {
                     "other_tree": "Chỉ chuyển tiền giữa các đơn vị trong cùng hệ thống Hội.",
                     "top_organization": "Chế độ pháp lý áp dụng cho mọi đơn vị: chỉ quản trị viên của đơn vị cấp "
                                         "cao nhất được thêm.",
+                    "not_parent": "Chỉ thao tác cho chính đơn vị hoặc đơn vị trực thuộc trực tiếp.",
+                    "totals_role": "Số báo cáo của đơn vị do thủ quỹ của đơn vị nhập (hoặc quản trị viên, thủ quỹ "
+                                   "của đơn vị cấp trên trực tiếp).",
                     None: "Bạn không được thực hiện thao tác này."},
     "idempotency_key_reused": {None: "Khóa chống trùng lặp đã được dùng cho một yêu cầu khác."},
     "import_failed": {None: "Tệp nhập có lỗi; không có dòng nào được ghi."},
@@ -243,7 +274,7 @@ _ENTITIES = {"organization": "tổ chức", "fund": "quỹ", "account": "tài kh
              "token": "khóa truy cập", "document": "chứng từ", "receipt": "biên nhận", "donation": "khoản ủng hộ",
              "gold_book_entry": "mục Sổ vàng", "print_job": "lượt in", "bank_account": "tài khoản ngân hàng",
              "deposit": "khoản tiền gửi", "recipient": "người nhận", "batch": "đợt chi", "batch_line": "dòng",
-             "program": "chương trình", "bank_profile": "mẫu sao kê"}
+             "program": "chương trình", "bank_profile": "mẫu sao kê", "reported_row": "dòng số báo cáo"}
 
 
 #: The closing check's items (``ledger/closing.py``), in Vietnamese.

@@ -46,9 +46,31 @@ ACTIONS: dict[str, frozenset[str]] = {
     "bank.match": frozenset({"treasurer"}),  # confirm what a statement line is (books it), reassign suspense money
     # (and undo a match made by mistake)
     "bank.settings": frozenset({"admin", "treasurer"}),  # a bank account's default fund for the matching queue
+    # units that report totals (ledger/reported.py): mark the organization or one directly beneath as reporting
+    # totals, and set the first day it keeps books in Quỹ
+    "org.reporting": frozenset({"admin"}),
+    "totals.report": frozenset({"treasurer"}),  # enter (and correct) the organization's own reported totals
+    "totals.report_below": frozenset({"admin", "treasurer"}),  # … those of a unit directly beneath
 }
 
 
 def allowed(roles: frozenset[str] | set[str], action: str) -> bool:
     """Return True when any of ``roles`` allows ``action`` (an unknown action allows nobody)."""
     return bool(ACTIONS.get(action, frozenset()) & set(roles))
+
+
+def totals_action(acting_org_id: int, unit_id: int, unit_parent_id: int | None) -> str | None:
+    """The action entering a unit's reported totals needs of the requester in the organization they act in: the
+    unit's own treasurer (``totals.report``), or an administrator or treasurer of its parent
+    (``totals.report_below``); None when the organization acted in is neither."""
+    if acting_org_id == unit_id:
+        return "totals.report"
+    if acting_org_id == unit_parent_id:
+        return "totals.report_below"
+    return None
+
+
+def reporting_allowed(acting_org_id: int, unit_id: int, unit_parent_id: int | None) -> bool:
+    """Whether an administrator acting in the organization may mark the unit (``org.reporting``): itself or an
+    organization directly beneath it."""
+    return acting_org_id in (unit_id, unit_parent_id)

@@ -34,6 +34,7 @@ def chart(data: Consolidated) -> Chart:
     """One horizontal bar per organization, in the consolidated report's order; the table has a row per
     organization and the consolidated total as its footer."""
     rows = [(_name(r), r.closing, r.spendable) for r in data.rows]
+    rows += [(f"{r.name} (số báo cáo)", r.closing, "—") for r in data.reported]  # a report says nothing spendable
     total = (TOTAL, data.total.closing, data.total.spendable)
     if not any(r[1] for r in rows):
         return Chart(KEY, TITLE, UNITS, empty(pygal.HorizontalBar, KEY, TITLE, UNITS), HEADERS, rows,

@@ -41,6 +41,6 @@ def charts(conn: Connection, org_id: int, f: Figures) -> list[Chart]:
                                       f.period.end.year)]
     if f.with_subtree:
         cons = consolidated(conn, org_id, f.period)
-        if len(cons.rows) > 1:
+        if len(cons.rows) + len(cons.reported) > 1:
             out.append(province.chart(cons))
     return out

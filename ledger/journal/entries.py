@@ -30,6 +30,7 @@ from ..errors import (
     InvalidInput,
     NotFound,
     PeriodLocked,
+    ReportsTotals,
     UnbalancedTransaction,
 )
 from ..money import MAX_AMOUNT
@@ -153,7 +154,8 @@ class _OrgBook:
     balances: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
-_HEAD_SQL = ("SELECT h.last_seq, h.last_hash, o.lock_date, o.gold_book_threshold FROM chain_heads h "
+_HEAD_SQL = ("SELECT h.last_seq, h.last_hash, o.lock_date, o.gold_book_threshold, o.reports_totals, o.books_from "
+             "FROM chain_heads h "
              "JOIN organizations o ON o.id = h.org_id WHERE h.org_id = %s")
 
 
@@ -177,7 +179,21 @@ def _lock_head(conn: Connection, org_id: int, then: Sequence[tuple[str, tuple]] 
         rows = driver_rows(conn, _HEAD_SQL, (org_id,))
         row = rows[0] if rows else None
         extra = [driver_rows(conn, sql, params)[0] for sql, params in then] if row is not None else []
-    return (None if row is None else _Head(row[0], row[1], _as_date(row[2]), row[3])), extra
+    return (None if row is None else _Head(row[0], row[1], _as_date(row[2]), row[3], bool(row[4]),
+                                           _as_date(row[5]))), extra
+
+
+def _check_keeps_books(code: str, books_from: date | None, entries: Sequence[Entry]) -> None:
+    """A unit that reports totals keeps no books before ``books_from`` (none at all without it): its reported
+    totals say what it did on those days, and one day is never counted twice (``ledger/reported.py``)."""
+    for e in entries:
+        if books_from is None or e.date < books_from:
+            raise ReportsTotals(
+                f"{code} reports totals and keeps no books in Quỹ" + (
+                    f" before {books_from.isoformat()}" if books_from else "")
+                + f": nothing is posted on {e.date.isoformat()}", org=code, date=e.date.strftime("%d/%m/%Y"),
+                books_from=books_from.strftime("%d/%m/%Y") if books_from else None,
+                reason="before_books" if books_from else "no_books")
 
 
 def take_turn(conn: Connection, org_id: int) -> None:
@@ -199,6 +215,8 @@ class _Head(NamedTuple):
     last_hash: str
     lock_date: date | None
     gold_book_threshold: int | None
+    reports_totals: bool = False  # the organization reports totals (``ledger/reported.py``) …
+    books_from: date | None = None  # … and keeps books only from this day (None: not at all)
 
 
 def allocate_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
@@ -322,6 +340,8 @@ def post(
                     date=e.date.isoformat(),
                     lock_date=book.lock_date.isoformat(),
                 )
+    if head.reports_totals:
+        _check_keeps_books(chart.code, head.books_from, entries)
     _check_spendable(conn, book, entries, deltas, reserved or {}, dated=not history)
 
     seq, prev = book.last_seq, book.last_hash

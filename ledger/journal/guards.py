@@ -366,6 +366,9 @@ voucher_statements, voucher_drop_statements = _append_only_guard("vouchers")
 fund_name_statements, fund_name_drop_statements = _append_only_guard("fund_names")
 #: Releases of earmarked money into the fund (revision 0026): each stands for a journal entry.
 earmark_release_statements, earmark_release_drop_statements = _append_only_guard("earmark_releases")
+#: Totals a unit that keeps no books reports, and money sent to such a unit (revision 0027): a correction is a new
+#: row naming the one it replaces; the sender's entry is in the journal.
+reported_statements, reported_drop_statements = _append_only_guard("reported_totals", "reported_transfers")
 #: Imported bank statements and their lines are the bank's record, like the journal; a line's match to
 #: the books too (a reassignment is a new linked row, never an update), and so are the parts of a line
 #: split across funds (revision 0016).

@@ -64,6 +64,7 @@ from .organizations import (
     transfer_between,
 )
 from .regimes import add_regime, list_regimes, set_legal_form, set_management_cap
+from .reported import add_reported_totals, reported_units, reporting_of, set_reporting
 from .stipends import stipend
 from .unit import Unit, Who, use_case
 from .users import add_user, create_token, grant_role, list_tokens, revoke_role, revoke_token
@@ -93,6 +94,8 @@ __all__ = [
     "add_user", "grant_role", "revoke_role", "create_token", "list_tokens", "revoke_token",
     # ordinary expenses, other income, moves between cash and a bank account
     "add_expense", "add_income", "transfer_cash", "list_vouchers",
+    # units that report totals
+    "set_reporting", "add_reported_totals", "reported_units", "reporting_of",
     # opening balances
     "add_opening", "import_opening", "check_opening", "correct_opening", "check_correction",
     # integrity

@@ -17,7 +17,7 @@ ADMIN, ADMIN_PASSWORD = "quantri", "mat-khau-quan-tri-2025"
 TREASURER_PAGES = ["/", "/donations", "/donations/new", "/donors", "/pledges", "/deposits", "/batches",
                    "/batches/1", "/receipts", "/journal", "/books", "/books/registers/disbursements",
                    "/gold-book", "/tokens", "/stipends", "/bank"]
-ADMIN_PAGES = ["/audit", "/users", "/documents/settings"]
+ADMIN_PAGES = ["/audit", "/users", "/documents/settings", "/reported"]
 PUBLIC_PAGES = ["/p/SLA/", "/p/SLA/funds/TOHIEU", "/p/SLA/give"]
 
 

@@ -60,8 +60,10 @@ def test_old_gifts_get_receipts_by_date_and_the_series_goes_on(bare_db, monkeypa
 
     db = bare_db
     upgrade(db, "0004")
-    # the journal as it was before 0005: the chain head is read without the gold-book threshold
-    monkeypatch.setattr(entries, "_HEAD_SQL", entries._HEAD_SQL.replace("o.gold_book_threshold", "NULL"))
+    # the journal as it was before 0005: the chain head is read without the gold-book threshold (nor the
+    # reporting settings of 0027)
+    monkeypatch.setattr(entries, "_HEAD_SQL", entries._HEAD_SQL.replace("o.gold_book_threshold", "NULL")
+                        .replace("o.reports_totals", "NULL").replace("o.books_from", "NULL"))
     with db.begin() as c:
         oid = orgs.create_organization(c, code="SLA", name="Hội Khuyến học tỉnh Sơn La", level="province")
         fid = orgs.create_fund(c, oid, code="TOHIEU", name="Quỹ học bổng Tô Hiệu", kind="scholarship")

@@ -82,10 +82,15 @@ def beancount_import(body: dict, org: str):
            query=sb.StatementArgs())
 def consolidated(args: dict, org: str):
     """The organization and everything beneath it as one: a row per organization and the consolidated
-    total, with money moved between organizations inside the subtree eliminated"""
+    total, with money moved between organizations inside the subtree eliminated
+
+    A unit that reports totals and keeps no books in Quỹ has a row of its own in ``reported`` (its reported
+    figures and the reports they come from); ``booked`` is the total of the books alone, ``total`` of both.
+    """
     c = books.consolidated(auth.db(), org, period=_period(args))
     return {"org": c.org, "start": c.period.start, "end": c.period.end, "rows": c.rows, "eliminated": c.eliminated,
-            "total": c.total, "funds": c.funds}
+            "total": c.total, "funds": c.funds, "reported": c.reported, "booked": c.booked,
+            "to_reported": c.to_reported, "from_parent": c.from_parent}
 
 
 @write_view("/organizations/<org>/dissolutions", "dissolution", BOOKS, "org.reorganize", sb.DissolutionOut,

@@ -27,6 +27,7 @@ from . import (
     ops,
     orgs,
     regimes,
+    reported,
     users,
 )
 from .common import Ctx, QuyGroup
@@ -34,7 +35,7 @@ from .common import Ctx, QuyGroup
 __all__ = ["Ctx", "main"]
 
 FEATURES = (ops, orgs, donations, journal, users, bank, books, config, deposits, disbursements, documents, opening,
-            regimes, expenses)
+            regimes, expenses, reported)
 
 
 @click.group(cls=QuyGroup)

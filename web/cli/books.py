@@ -183,7 +183,8 @@ def org_dissolve(c: Ctx, code, successor, on, reason, fund_map, key, as_json) ->
 @click.pass_obj
 def transfer(c: Ctx, from_org, to_org, from_fund, to_fund, amount, on, from_account, to_account, reason, key,
              as_json) -> None:
-    """Move money from one organization's fund to another's: an entry in each journal."""
+    """Move money from one organization's fund to another's: an entry in each journal (to a unit that reports
+    totals, the sender's entry only; --to-fund then names its fund as it reports it)."""
     r = services.transfer_between(c.db, from_org, to_org, from_fund=from_fund, to_fund=to_fund,
                                   amount=parse_amount_text(amount), on=_date(on) or clock.today(),
                                   from_account=from_account, to_account=to_account, reason=reason, user=c.user,

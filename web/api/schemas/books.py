@@ -69,6 +69,8 @@ BeancountImportResult = result("BeancountImportResult", org=str | None, funds=in
 
 
 OrgFigures = out_of(consolidation.OrgFigures, "OrgFigures")
+ReportedLine = out_of(consolidation.ReportedLine, "ReportedLine")
+ReportedFigures = out_of(consolidation.ReportedFigures, "ReportedUnitFigures")
 
 
 ConsolidatedOut = out_of(
@@ -76,7 +78,8 @@ ConsolidatedOut = out_of(
     start=fields.Date(required=True, allow_none=True, data_key="from"),
     end=fields.Date(required=True, allow_none=True, data_key="to"),
     total=fields.Nested(OrgFigures, required=True, metadata={"description": "transfers inside eliminated"}),
-    funds=fields.Nested(Figures, required=True))
+    funds=fields.Nested(Figures, required=True),
+    booked=fields.Nested(OrgFigures, required=True))
 
 
 class DissolutionIn(Strict):
@@ -106,7 +109,9 @@ class TransferIn(Strict):
 
 
 TransferOut = result("TransferOut", id=int, to=fields.String(required=True, attribute="to"), amount=int, from_tx_id=int,
-                                    to_tx_id=int)
+                     to_tx_id=fields.Integer(required=True, allow_none=True, metadata={
+                         "description": "null: the receiver reports totals and keeps no books that day (only the "
+                                        "sender's entry is posted)"}))
 
 
 class DisclosureArgs(ma.Schema):
@@ -142,7 +147,10 @@ _FIGURES = dict(org=str, label=str, raised=int, raised_in_kind=(int, "of raised:
                 per_capita=(int | None, "raised per inhabitant (with population)"),
                 award_count=(int, "awards in money (lượt)"), award_total=(int, "awards in money, đồng"),
                 in_kind_count=(int, "awards in kind, counted apart"), in_kind_total=(int, "their value, đồng"),
-                awards=list[ProgramFigure], funds_held=int, on_deposit=int, interest=int)
+                awards=list[ProgramFigure], funds_held=int, on_deposit=int, interest=int,
+                reported_raised=(int, "of raised, what units that keep no books in Quỹ reported"),
+                reported_held=(int, "of the funds held, what those units reported"),
+                reported_units=(list[str], "the codes of those units"))
 PreviousFigures = shape("PreviousFigures", **_FIGURES)
 FiguresOut = shape("FiguresOut", **_FIGURES, period_from=date, period_to=date,
                    previous=fields.Nested(PreviousFigures, required=True, allow_none=True,

@@ -38,6 +38,23 @@ class Dong(fields.Integer):
             raise ma.ValidationError(err.message) from None
 
 
+class DongOrZero(Dong):
+    """An amount of đồng that may be zero (a reported total): a JSON integer from 0, never negative or a float."""
+
+    def __init__(self, **kw: Any) -> None:
+        meta = {"minimum": 0, **kw.pop("metadata", {})}
+        super().__init__(metadata=meta, **kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        name = self.data_key or self.name or "amount"
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            raise ma.ValidationError(f"{name} must not be negative, got {value}")
+        try:
+            return parse_amount(value, field=name, allow_zero=True)
+        except InvalidAmount as err:
+            raise ma.ValidationError(err.message) from None
+
+
 class DongQuery(Dong):
     """An amount of đồng in a query string: digits only (``?amount=500000``), no dots, signs or fractions."""
 
