@@ -253,8 +253,10 @@ def dissolve(conn: Connection, org_id: int, successor_id: int, *, on: Any, reaso
 def _move_deposits(conn: Connection, old_id: int, new_id: int, on: date, chart: dict[int, _Acct],
                    theirs: dict[str, _Acct], user: str, tx_id: int | None) -> list[str]:
     """Give each running deposit of the old organization to its successor: the same contract, terms and
-    history of accruals and monthly payments (so the month-end job books nothing twice), on the account and
-    bank account the opening entry carried over; the old record ends with a settlement on the handover day."""
+    history of accruals and monthly payments (so the month-end job books nothing twice; carried without entries,
+    so the settlement takes them out of 1381 instead of booking them as income again) and the day an opening
+    brought it in, on the account and bank account the opening entry carried over; the old record ends with a
+    settlement on the handover day."""
     d, e = s.deposits, s.deposit_events
     unsettled = ~sa.exists().where(e.c.deposit_id == d.c.id, e.c.kind == "settlement")
     rows = conn.execute(sa.select(d).where(d.c.org_id == old_id, unsettled)).all()
@@ -268,7 +270,8 @@ def _move_deposits(conn: Connection, old_id: int, new_id: int, on: date, chart: 
             org_id=new_id, account_id=theirs[acct.code].id, bank_account_id=bank_id, contract_no=dep.contract_no,
             principal=dep.principal, rate_ppm=dep.rate_ppm, demand_rate_ppm=dep.demand_rate_ppm, start=dep.start,
             maturity=dep.maturity, term_months=dep.term_months, term_days=dep.term_days, pays=dep.pays,
-            rollover=dep.rollover, created_by=user, created_at=now)).inserted_primary_key[0]
+            rollover=dep.rollover, brought_in_on=dep.brought_in_on, created_by=user,
+            created_at=now)).inserted_primary_key[0]
         history = conn.execute(sa.select(e.c.kind, e.c.on, e.c.amount).where(
             e.c.deposit_id == dep.id, e.c.kind.in_(("accrual", "payment")))).all()
         if history:

@@ -176,6 +176,13 @@ def test_a_running_term_deposit_follows_its_district_and_earns_each_month_once(p
     assert states == {"SLA-YCH": 1, "SLA": 1}
     settled = services.settle_deposit(db, "SLA", "AGR-12/2025", on=date(2026, 1, 15), user="tq")
     assert settled["interest"] == terms.interest()
+    with db.read() as c:  # what the district accrued left 1381 at the settlement; none of it was income twice
+        left, earned = c.execute(sa.text(
+            "SELECT coalesce(sum(CASE WHEN a.code = '1381' THEN p.amount ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN a.code = '515' THEN p.amount ELSE 0 END), 0) FROM postings p "
+            "JOIN accounts a ON a.id = p.account_id JOIN organizations o ON o.id = a.org_id "
+            "WHERE o.code IN ('SLA', 'SLA-YCH')")).one()
+    assert left == 0 and -earned == terms.interest()
 
 
 def test_a_stipend_commitment_follows_with_the_months_not_yet_paid(province):
