@@ -296,8 +296,8 @@ def _fund_for(conn: Connection, old_fund, new_id: int, fund_map: dict[str, str])
 def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, str], user: str,
                       copied: dict[int, int]) -> list[dict]:
     """Hand each stipend commitment still owed to the successor: the student (copied to its recipients), the
-    programme (made there if missing, drawing from the mapped fund), and the months not yet in a batch; the
-    old commitment ends with the last month it put in a batch."""
+    programme (made there if missing, drawing from the mapped fund), and the months not yet in a batch nor paid
+    before Quỹ; the old commitment ends with the last month it put in a batch (or paid before Quỹ)."""
     c, bl, p, f = s.commitments, s.batch_lines, s.programs, s.funds
     moved = []
     for com in conn.execute(sa.select(c).where(c.c.org_id == old.id, c.c.state != "ended").order_by(c.c.id)).all():
@@ -305,6 +305,9 @@ def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, 
                                                                        bl.c.state != "cancelled")).scalar()
         batched = date.fromisoformat(batched) if isinstance(batched, str) else batched
         first = stipends._next(batched) if batched else com.first_month
+        paid = date.fromisoformat(com.paid_through) if isinstance(com.paid_through, str) else com.paid_through
+        if paid is not None and paid >= first:  # the months paid before Quỹ stay with the old commitment
+            first = stipends._next(paid)
         if first > com.last_month:  # everything owed is already in its batches
             stipends.end(conn, old.id, com.id, last=com.last_month, user=user, note=f"giải thể, chuyển {new.code}")
             continue
