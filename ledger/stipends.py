@@ -74,7 +74,7 @@ def commit(conn: Connection, org_id: int, *, recipient: int, program: str, month
         paid_m = month_of(paid_through, field="paid_through")
         if not first_m <= paid_m <= last_m:
             raise InvalidInput("the months paid before Quỹ fall within the commitment", field="paid_through",
-                               reason="outside_term")
+                               reason="paid_through_outside")
     rows, problems = d.check_lines(conn, org_id, [d.LineInput(rid, program, fund=fund, amount=amount)], None)
     if problems:
         p = problems[0]

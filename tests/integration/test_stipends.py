@@ -143,4 +143,4 @@ def test_seed_002_six_months_paid_before_quy_are_never_batched_and_leave_510_mil
     with pytest.raises(InvalidInput) as err:  # within the commitment
         services.stipend(books.db, "SLA", "commit", recipient=rid, program="NEKH", fund="TOHIEU",
                          monthly_amount=500_000, first="2024-09", last="2025-05", paid_through="2024-08", user="tq")
-    assert (err.value.params["field"], err.value.params["reason"]) == ("paid_through", "outside_term")
+    assert (err.value.params["field"], err.value.params["reason"]) == ("paid_through", "paid_through_outside")
