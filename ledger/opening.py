@@ -164,7 +164,8 @@ class Plan:
         return {"date": self.on.isoformat(), "balanced": self.balanced,
                 "lines": [asdict(ln) for ln in self.lines],
                 "funds": [{**asdict(f), "figures": asdict(f.figures)} for f in self.funds],
-                "deposits": [{**asdict(d), "shares": [list(x) for x in d.shares]} for d in self.deposits]}
+                "deposits": [{**asdict(d), "start": d.start.isoformat(), "maturity": d.maturity.isoformat(),
+                              "shares": [list(x) for x in d.shares]} for d in self.deposits]}
 
 
 class _Acct(NamedTuple):

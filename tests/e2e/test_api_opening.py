@@ -88,6 +88,9 @@ def test_an_opening_brings_in_a_running_deposit_through_the_api(books):
     r = api.post(f"{BASE}/opening", {**body, "deposits": [{**SEED_004, "accrued": theirs}]}, key="so-du-2025-q1")
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["deposits"][0]["accrued"] == theirs
+    again = api.post(f"{BASE}/opening", {**body, "deposits": [{**SEED_004, "accrued": theirs}]}, key="so-du-2025-q1")
+    assert again.status_code == 200 and again.get_json()["replayed"] is True
+    assert again.get_json()["deposits"] == r.get_json()["deposits"]
     (listed,) = api.get(f"{BASE}/deposits?as_of=2025-03-31").get_json()["items"]
     assert listed["contract_no"] == "VTB 2025/01" and listed["accrued"] == theirs
     assert api.post(f"{BASE}/accruals", {"through": "2025-06-30"}).status_code == 201

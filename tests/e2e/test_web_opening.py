@@ -93,6 +93,7 @@ def test_the_treasurer_brings_in_a_running_deposit_on_the_opening_page(app, db):
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="opening-check"' in html and 'data-contract="HĐ 12/2025"' in html
     assert "121.H-12-2025" in html and "Quỹ tính" in text(html) and "Cân" in text(html)
+    assert "02/06/2025–02/06/2026" in text(html)
     assert snapshot(db) == before
     r = form("check", "d2", dep_start=["2026-01-05"], dep_months=["12"])
     assert r.status_code == 422

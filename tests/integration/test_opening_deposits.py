@@ -17,6 +17,7 @@ from ledger.interest import Deposit, monthly_payments, parse_rate
 from ledger.opening import OpeningDeposit
 from ledger.opening import OpeningLine as L
 from tests.helpers import lowest_cash_by_day, snapshot
+from tests.integration.test_beancount import agree, export_text
 
 PRINCIPAL = 2_833_587_000  # seed 004: Quỹ Khuyến học tỉnh Đắk Lắk at Vietinbank
 RATE = "4,9647"  # our statement of the rate: six months earn 69.761.414 đ by Quỹ's arithmetic
@@ -49,7 +50,7 @@ def income(books, start: date, end: date) -> int:
         return sum(r.total for r in deposits.interest_earned(c, books.org_id, start, end))
 
 
-def test_seed_004_brought_in_mid_term_settles_at_the_banks_figure_like_one_opened_in_quy(books):
+def test_seed_004_brought_in_mid_term_settles_at_the_banks_figure_like_one_opened_in_quy(books, tmp_path):
     _vietinbank(books)
     on = date(2025, 3, 31)
     terms = Deposit(PRINCIPAL, parse_rate(RATE), date(2025, 1, 1), date(2025, 7, 1))
@@ -57,7 +58,7 @@ def test_seed_004_brought_in_mid_term_settles_at_the_banks_figure_like_one_opene
     r = services.add_opening(books.db, "SLA", on, [L("1121.VTB", "KHT", 150_000_000)], [_seed_deposit()], user="tq")
     brought = r["deposits"][0]
     assert brought["accrued_computed"] and brought["accrued"] == terms.accrued_through(on)
-    assert (brought["account"], brought["maturity"], brought["interest"]) == ("121.VTB-2025-01", date(2025, 7, 1),
+    assert (brought["account"], brought["maturity"], brought["interest"]) == ("121.VTB-2025-01", "2025-07-01",
                                                                               69_761_414)
     # one entry: principal in the deposit's own account, accrued interest in 1381, the bank untouched
     assert balance(books, "121.VTB-2025-01", "KHT") == PRINCIPAL
@@ -85,6 +86,9 @@ def test_seed_004_brought_in_mid_term_settles_at_the_banks_figure_like_one_opene
         (row,) = deposits.register(c, books.org_id, date(2025, 7, 1))
     assert (row.state, row.earned, row.interest, row.adjusted) == ("closed", BANK_INTEREST, BANK_INTEREST, 586)
     assert all(x.ok for x in services.verify(books.db))
+    path = tmp_path / "sla.beancount"  # the books as beancount give the same balances
+    path.write_text(export_text(books.db), encoding="utf-8")
+    assert agree(books.db, path, "SLA") > 0
 
 
 def test_a_twelve_month_deposit_shared_by_two_funds_books_only_the_months_after_the_opening(books):

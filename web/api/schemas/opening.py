@@ -56,6 +56,8 @@ class OpeningCorrectionIn(OpeningIn):
 OpeningTrialLine = out_of(opening.TrialLine, "OpeningTrialLine")
 OpeningFundTrial = out_of(opening.FundTrial, "OpeningFundTrial")
 OpeningDeposit = out_of(opening.BroughtDeposit, "OpeningDeposit", exclude=("demand_rate_ppm",),
+                        start=fields.String(required=True, metadata={"format": "date"}),
+                        maturity=fields.String(required=True, metadata={"format": "date"}),
                         shares=fields.List(fields.List(fields.Raw()), required=True, metadata={
                             "description": "[fund code, its part of the principal] per owning fund"}))
 OpeningResult = result(
