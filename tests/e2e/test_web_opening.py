@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from ledger import services
 from tests.helpers import figures, snapshot
@@ -104,6 +105,9 @@ def test_the_treasurer_brings_in_a_running_deposit_on_the_opening_page(app, db):
     assert "Tiền gửi có kỳ hạn mang sang" in listed and 'data-contract="HĐ 12/2025"' in listed
     register = c.get("/o/SLA/deposits?as_of=2025-12-31").get_data(as_text=True)
     assert "HĐ 12/2025" in register
+    with db.read() as conn:
+        did = conn.execute(sa.text("SELECT id FROM deposits WHERE contract_no = 'HĐ 12/2025'")).scalar()
+    assert "mang sang: đã ghi trước sổ này" in c.get(f"/o/SLA/deposits/{did}").get_data(as_text=True)
     f = figures(_B(db))
     assert f.balance == 40_000_000 + 100_000_000 + int(re.search(
         r'class="accrued" data-amount="(\d+)"', listed).group(1))
