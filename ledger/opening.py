@@ -503,9 +503,12 @@ def _brought(conn: Connection, org_id: int, on: date, standing: dict[tuple[str, 
                                          e.c.kind.in_(("accrual", "payment"))))
                         .where(d.c.org_id == org_id, d.c.brought_in_on == on).order_by(d.c.id)).all()
     out = []
+    held = {c for c, _f in standing}
     for r in rows:
         terms = ir.Deposit(r.principal, r.rate_ppm, r.start, r.maturity)
         code = dp.account_code(r.contract_no)
+        if code not in held:  # handed over by a dissolution, not brought in by this opening
+            continue
         monthly = r.pays == "monthly"
         out.append(BroughtDeposit(
             r.contract_no, code, r.bank_code, r.principal, r.rate_ppm, r.start, r.maturity, r.pays, r.rollover,

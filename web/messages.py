@@ -297,7 +297,8 @@ _ROW_VI = {
     # opening balances (ledger/opening.py)
     "unknown_account": "không có tài khoản {code} trong hệ thống tài khoản.",
     "not_balance_account": "tài khoản {code} là tài khoản thu hoặc chi, không có số dư đầu kỳ.",
-    "deposit_account": "tài khoản {code} là tiền gửi có kỳ hạn hoặc lãi dự thu: hãy mở khoản tiền gửi riêng.",
+    "deposit_account": "tài khoản {code} là tiền gửi có kỳ hạn hoặc lãi dự thu: hãy ghi khoản tiền gửi đang gửi "
+                       "(hợp đồng, ngày gửi, kỳ hạn, lãi suất, lãi dự thu) ở phần tiền gửi của số dư đầu kỳ.",
     "awards_payable": "tài khoản {code} là khen thưởng đã duyệt: hãy nhập thành đợt chi.",
     "no_principal": "quỹ {fund} không có vốn gốc phải bảo toàn.",
     "duplicate_line": "tài khoản này của quỹ này đã có ở dòng {first}.",
