@@ -26,7 +26,8 @@ class Check:
 
 
 def pending_accruals(conn: Connection, org_id: int, through: date) -> list[tuple[str, str, date]]:
-    """Every accrual or monthly payment due on or before ``through`` and not booked: (contract, kind, day)."""
+    """Every accrual or monthly payment due on or before ``through`` and not booked: (contract, kind, day).
+    A deposit brought in by an opening owes none dated on or before the opening (they came in with it)."""
     rows = [r for r in deposits(conn, org_id) if r.settled_on is None and r.start <= through]
     if not rows:
         return []
@@ -37,7 +38,8 @@ def pending_accruals(conn: Connection, org_id: int, through: date) -> list[tuple
     for dep in rows:
         due = ([("accrual", d) for d in ir.month_ends(dep.start, dep.maturity)] if dep.pays == "maturity"
                else [("payment", to) for to, _a in ir.monthly_payments(dep.terms)[:-1]])
-        out += [(dep.contract_no, kind, d) for kind, d in due if d <= through and (dep.id, kind, d) not in booked]
+        out += [(dep.contract_no, kind, d) for kind, d in due
+                if d <= through and dep.booked_here(d) and (dep.id, kind, d) not in booked]
     return out
 
 

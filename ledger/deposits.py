@@ -17,6 +17,15 @@ interest by them, the pieces adding up exactly (largest remainder).
 
 Each accrual, payment and settlement is a ``deposit_events`` row, one of a kind per deposit and day (a
 database constraint), so the month-end job run twice — or killed and run again — books each month once.
+
+A deposit already running when the books came into Quỹ is **brought in** by the opening (``ledger/opening.py``,
+:func:`bring_in`): the opening entry holds its principal (121.<contract>) and the interest accrued until then
+(1381), and ``brought_in_on`` keeps the opening's date. What happened before that day is history carried in,
+not booked here: one event without an entry (``tx_id`` NULL) holds the accrued interest (an ``accrual``) or,
+for a deposit paying monthly, the interest the bank paid before (a ``payment``), so that the running totals
+go on from there; the month-end job books only the dates after it, and the settlement takes the carried
+interest out of 1381 and books as income only what Quỹ has not (a deposit handed over by a dissolution
+carries its history the same way, ``ledger/reorg.py``).
 """
 
 from __future__ import annotations
@@ -68,7 +77,8 @@ class DepositInput:
         return {k: (str(v) if not isinstance(v, dict | int | type(None)) else v) for k, v in self.__dict__.items()}
 
 
-def _demand_rate(value: Any) -> int:
+def parse_demand_rate(value: Any) -> int:
+    """The demand rate for early withdrawal in parts per million (``0`` allowed: no interest at all)."""
     if isinstance(value, ir.Rate) and value.ppm == 0:
         return 0
     if isinstance(value, str) and value.strip().rstrip("%").strip() in ("0", "0.0", "0,0"):
@@ -76,8 +86,15 @@ def _demand_rate(value: Any) -> int:
     return ir.parse_rate(value, field="demand_rate")
 
 
-def _account_code(contract: str) -> str:
+def account_code(contract: str) -> str:
+    """The code of a deposit's own sub-account of 121, made from its contract number."""
     return "121." + (re.sub(r"[^0-9A-Za-z._-]+", "-", contract).strip("-") or "HD")[:34]
+
+
+def add_deposit_account(conn: Connection, org_id: int, contract: str, bank_name: str) -> int:
+    """Add a deposit's own sub-account of 121 (named after its contract and bank); return its id."""
+    return add_account(conn, org_id, code=account_code(contract), parent_code=_deposit_parent(conn, org_id),
+                       name=f"Tiền gửi có kỳ hạn HĐ {contract} - {bank_name}")
 
 
 def _balances(conn: Connection, account_id: int) -> dict[int, int]:
@@ -101,7 +118,7 @@ def open_deposit(conn: Connection, org_id: int, inp: DepositInput, *, user: str,
     contract = clean_name(inp.contract_no, field="contract_no")
     principal = parse_amount(inp.principal, field="principal")
     rate = ir.parse_rate(inp.rate)
-    demand = _demand_rate(inp.demand_rate)
+    demand = parse_demand_rate(inp.demand_rate)
     start = business_date(inp.start, field="start")
     if inp.pays not in PAYS:
         raise InvalidInput("interest is paid at maturity or monthly", field="pays", reason="unknown_kind")
@@ -132,8 +149,7 @@ def open_deposit(conn: Connection, org_id: int, inp: DepositInput, *, user: str,
             raise InsufficientFunds(f"bank account {bank.code} holds {have.get(fid, 0)} đ of fund {code_of[fid]}, "
                                     f"not {amount} đ", fund=code_of[fid], spendable=have.get(fid, 0),
                                     shortfall=amount - have.get(fid, 0))
-    acct = add_account(conn, org_id, code=_account_code(contract), parent_code=_deposit_parent(conn, org_id),
-                       name=f"Tiền gửi có kỳ hạn HĐ {contract} - {bank.bank_name or bank.name}")
+    acct = add_deposit_account(conn, org_id, contract, bank.bank_name or bank.name)
     lines = tuple(ln for fid, amount in shares.items()
                   for ln in (Line(acct, fid, amount), Line(bank.id, fid, -amount)))
     p = post(conn, org_id, [Entry(start, f"Gửi tiền có kỳ hạn HĐ {contract} ({ir.format_rate(rate)}/năm)", lines,
@@ -143,7 +159,7 @@ def open_deposit(conn: Connection, org_id: int, inp: DepositInput, *, user: str,
         rate_ppm=rate, demand_rate_ppm=demand, start=start, maturity=end, term_months=inp.term_months,
         term_days=inp.term_days, pays=inp.pays, rollover=inp.rollover, rolled_from_id=rolled_from_id,
         created_by=user, created_at=now_iso())).inserted_primary_key[0]
-    return {"id": did, "contract_no": contract, "account": _account_code(contract), "maturity": end.isoformat(),
+    return {"id": did, "contract_no": contract, "account": account_code(contract), "maturity": end.isoformat(),
             "interest": ir.Deposit(principal, rate, start, end).interest(), "tx_id": p.tx_id}
 
 
@@ -173,10 +189,16 @@ class DepositRow:
     accrued: int
     paid: int
     adjusted: int = 0
+    brought_in_on: date | None = None
 
     @property
     def terms(self) -> ir.Deposit:
         return ir.Deposit(self.principal, self.rate_ppm, self.start, self.maturity)
+
+    def booked_here(self, day: date) -> bool:
+        """Whether Quỹ books this deposit's accrual or monthly payment due on ``day``: not when the deposit was
+        brought in by an opening on or after that day (that interest came in with the opening)."""
+        return self.brought_in_on is None or day > self.brought_in_on
 
 
 def deposits(conn: Connection, org_id: int, *, ids: list[int] | None = None) -> list[DepositRow]:
@@ -195,12 +217,12 @@ def deposits(conn: Connection, org_id: int, *, ids: list[int] | None = None) -> 
                    d.c.start, d.c.maturity, d.c.pays, d.c.rollover, settled.scalar_subquery().label("settled_on"),
                    (total("accrual") - sa.case((monthly, 0), else_=total("reversal"))).label("accrued"),
                    (total("payment") - sa.case((monthly, total("reversal")), else_=0)).label("paid"),
-                   total("adjustment").label("adjusted"))
+                   total("adjustment").label("adjusted"), d.c.brought_in_on)
          .where(d.c.org_id == org_id).order_by(d.c.maturity, d.c.id))
     if ids is not None:
         q = q.where(d.c.id.in_(ids))
-    return [DepositRow(r[0], r[1], r[2], r[3], int(r.principal), *r[5:-3], int(r.accrued), int(r.paid),
-                       int(r.adjusted)) for r in conn.execute(q)]  # PostgreSQL's sums are numeric
+    return [DepositRow(r[0], r[1], r[2], r[3], int(r.principal), *r[5:-4], int(r.accrued), int(r.paid),
+                       int(r.adjusted), r.brought_in_on) for r in conn.execute(q)]  # PostgreSQL's sums are numeric
 
 
 @dataclass
@@ -246,7 +268,7 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
             for d in ir.month_ends(dep.start, dep.maturity):
                 if d > through:
                     break
-                if ("accrual", d) in done:
+                if ("accrual", d) in done or not dep.booked_here(d):
                     continue
                 upto = terms.accrued_through(d)
                 events.append((dep.id, "accrual", d, upto - accrued))
@@ -259,7 +281,7 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
             for to, amount in ir.monthly_payments(terms)[:-1]:  # the last period is paid with the principal
                 if to > through:
                     break
-                if ("payment", to) in done:
+                if ("payment", to) in done or not dep.booked_here(to):
                     continue
                 events.append((dep.id, "payment", to, amount))
                 if amount:
@@ -284,6 +306,45 @@ def accrue(conn: Connection, org_id: int, *, through: date, user: str, ids: list
             if ln.account_id == interest_id:
                 run.per_fund[ln.fund_id] = run.per_fund.get(ln.fund_id, 0) - ln.amount
     return run
+
+
+def _carried(conn: Connection, dep: DepositRow) -> dict[int, tuple[int, int]]:
+    """Per fund, the interest carried into this deposit's history without an entry of its own (brought in
+    by an opening, or handed over by a dissolution): (accrued, paid monthly before), each split by what each
+    fund put into the deposit — the shares the opening (or the handover) split it by."""
+    e = s.deposit_events
+    carried = {k: int(v) for k, v in conn.execute(
+        sa.select(e.c.kind, sa.func.sum(e.c.amount)).where(
+            e.c.deposit_id == dep.id, e.c.kind.in_(("accrual", "payment")), e.c.tx_id.is_(None))
+        .group_by(e.c.kind)) if v}
+    if not carried:
+        return {}
+    put_in = {r.fund_id: int(r.debit) for r in balances.sums(conn, by=("fund_id",), account_ids=[dep.account_id],
+                                                              signs=True) if r.debit}
+    funds = sorted(put_in)
+    weights = [put_in[f] for f in funds]
+    accrued = split_by_shares(carried.get("accrual", 0), weights)
+    paid = split_by_shares(carried.get("payment", 0), weights)
+    return {f: (a, p) for f, a, p in zip(funds, accrued, paid, strict=True)}
+
+
+def bring_in(conn: Connection, org_id: int, *, on: date, account_id: int, bank_account_id: int, contract: str,
+             principal: int, rate_ppm: int, demand_rate_ppm: int, start: date, maturity: date,
+             term_months: int | None, term_days: int | None, pays: str, rollover: str, accrued: int,
+             paid_before: int, user: str) -> int:
+    """Record a deposit an opening on ``on`` brought in (its entry, posted by ``ledger/opening.py``, holds the
+    principal on ``account_id`` and ``accrued`` in 1381): the deposit with its own start, maturity and terms,
+    and the history carried in — the interest accrued until ``on`` (a deposit paying at maturity) or paid
+    monthly before it (``paid_before``), one event without an entry. Returns the deposit's id."""
+    did = conn.execute(s.deposits.insert().values(
+        org_id=org_id, account_id=account_id, bank_account_id=bank_account_id, contract_no=contract,
+        principal=principal, rate_ppm=rate_ppm, demand_rate_ppm=demand_rate_ppm, start=start, maturity=maturity,
+        term_months=term_months, term_days=term_days, pays=pays, rollover=rollover, brought_in_on=on,
+        created_by=user, created_at=now_iso())).inserted_primary_key[0]
+    kind, amount = ("payment", paid_before) if pays == "monthly" else ("accrual", accrued)
+    conn.execute(s.deposit_events.insert().values(deposit_id=did, kind=kind, on=on, amount=amount, tx_id=None,
+                                                  created_at=now_iso()))
+    return did
 
 
 def _pieces(before: int, after: int, funds: list[int], weights: list[int]) -> dict[int, int]:
@@ -352,6 +413,11 @@ def settle(conn: Connection, org_id: int, deposit_id: int, *, user: str, on: dat
                 accrued_by_fund[r[1]] = int(r[2])
             else:
                 recognised[r[1]] = -int(r[2])
+    # history carried in (an opening, a handover): accrued interest that sits in 1381 and monthly interest the
+    # bank paid before; neither was income here, so the settlement takes the one out of 1381 and books neither
+    for f, (accrued_before, paid_before) in _carried(conn, dep).items():
+        accrued_by_fund[f] = accrued_by_fund.get(f, 0) + accrued_before
+        recognised[f] = recognised.get(f, 0) + accrued_before + paid_before
     diff = 0
     if bank_interest is not None:
         diff = parse_amount(bank_interest, field="bank_interest", allow_zero=True) - total
@@ -585,7 +651,9 @@ def register(conn: Connection, org_id: int, as_of: date, *, ids: list[int] | Non
         sa.select(d.c.id, d.c.contract_no, d.c.account_id, bank.c.bank_name, bank.c.name, bank.c.code, d.c.principal,
                   d.c.rate_ppm, d.c.start, d.c.maturity, d.c.pays, d.c.rollover, d.c.rolled_from_id)
         .join(bank, bank.c.id == d.c.bank_account_id)
-        .where(d.c.org_id == org_id, d.c.start <= as_of, *([d.c.id.in_(ids)] if ids is not None else []))
+        .where(d.c.org_id == org_id, d.c.start <= as_of,
+               sa.or_(d.c.brought_in_on.is_(None), d.c.brought_in_on <= as_of),  # in these books from then
+               *([d.c.id.in_(ids)] if ids is not None else []))
         .order_by(d.c.maturity, d.c.contract_no)).all()
     if not rows:
         return []

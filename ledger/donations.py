@@ -541,6 +541,12 @@ def reverse_transaction(conn: Connection, org_id: int, tx_id: int, *, reason: st
     if source and source.startswith(WORKFLOW_SOURCES):
         raise Conflict(f"a {source} entry is undone through its own workflow, not reversed",
                        reason="workflow_entry", source=source)
+    o, dp = s.openings, s.deposits
+    if source == "opening" and conn.execute(sa.select(dp.c.id).join(
+            o, sa.and_(o.c.org_id == dp.c.org_id, o.c.on == dp.c.brought_in_on))
+            .where(o.c.tx_id == tx_id).limit(1)).first():  # its deposits live on: undone through them
+        raise Conflict("an opening that brought in term deposits is not reversed (correct it, or settle or "
+                       "withdraw its deposits)", reason="workflow_entry", source=source)
     matched = bank_match_of(conn, org_id, tx_id)
     if matched is not None:
         match_id, line_id = matched

@@ -282,8 +282,10 @@ def dissolve(conn: Connection, org_id: int, successor_id: int, *, on: Any, reaso
 def _move_deposits(conn: Connection, old_id: int, new_id: int, on: date, chart: dict[int, _Acct],
                    theirs: dict[str, _Acct], user: str, tx_id: int | None) -> list[str]:
     """Give each running deposit of the old organization to its successor: the same contract, terms and
-    history of accruals and monthly payments (so the month-end job books nothing twice), on the account and
-    bank account the opening entry carried over; the old record ends with a settlement on the handover day."""
+    history of accruals and monthly payments (so the month-end job books nothing twice; carried without entries,
+    so the settlement takes them out of 1381 instead of booking them as income again) and the day an opening
+    brought it in, on the account and bank account the opening entry carried over; the old record ends with a
+    settlement on the handover day."""
     d, e = s.deposits, s.deposit_events
     unsettled = ~sa.exists().where(e.c.deposit_id == d.c.id, e.c.kind == "settlement")
     rows = conn.execute(sa.select(d).where(d.c.org_id == old_id, unsettled)).all()
@@ -297,7 +299,8 @@ def _move_deposits(conn: Connection, old_id: int, new_id: int, on: date, chart: 
             org_id=new_id, account_id=theirs[acct.code].id, bank_account_id=bank_id, contract_no=dep.contract_no,
             principal=dep.principal, rate_ppm=dep.rate_ppm, demand_rate_ppm=dep.demand_rate_ppm, start=dep.start,
             maturity=dep.maturity, term_months=dep.term_months, term_days=dep.term_days, pays=dep.pays,
-            rollover=dep.rollover, created_by=user, created_at=now)).inserted_primary_key[0]
+            rollover=dep.rollover, brought_in_on=dep.brought_in_on, created_by=user,
+            created_at=now)).inserted_primary_key[0]
         history = conn.execute(sa.select(e.c.kind, e.c.on, e.c.amount).where(
             e.c.deposit_id == dep.id, e.c.kind.in_(("accrual", "payment")))).all()
         if history:
@@ -322,8 +325,8 @@ def _fund_for(conn: Connection, old_fund, new_id: int, fund_map: dict[str, str])
 def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, str], user: str,
                       copied: dict[int, int]) -> list[dict]:
     """Hand each stipend commitment still owed to the successor: the student (copied to its recipients), the
-    programme (made there if missing, drawing from the mapped fund), and the months not yet in a batch; the
-    old commitment ends with the last month it put in a batch."""
+    programme (made there if missing, drawing from the mapped fund), and the months not yet in a batch nor paid
+    before Quỹ; the old commitment ends with the last month it put in a batch (or paid before Quỹ)."""
     c, bl, p, f = s.commitments, s.batch_lines, s.programs, s.funds
     moved = []
     for com in conn.execute(sa.select(c).where(c.c.org_id == old.id, c.c.state != "ended").order_by(c.c.id)).all():
@@ -331,6 +334,9 @@ def _move_commitments(conn: Connection, old, new, on: date, fund_map: dict[str, 
                                                                        bl.c.state != "cancelled")).scalar()
         batched = date.fromisoformat(batched) if isinstance(batched, str) else batched
         first = stipends._next(batched) if batched else com.first_month
+        paid = date.fromisoformat(com.paid_through) if isinstance(com.paid_through, str) else com.paid_through
+        if paid is not None and paid >= first:  # the months paid before Quỹ stay with the old commitment
+            first = stipends._next(paid)
         if first > com.last_month:  # everything owed is already in its batches
             stipends.end(conn, old.id, com.id, last=com.last_month, user=user, note=f"giải thể, chuyển {new.code}")
             continue

@@ -444,6 +444,9 @@ deposits = sa.Table(
     sa.Column("rollover", sa.String(30), nullable=False),
     _ref("rolled_from_id", "deposits", nullable=True),
     *_stamp("created"),
+    # a deposit already running when the organization's books came into Quỹ: the opening's date; its accruals
+    # and monthly payments up to that day are history (brought in by the opening, never booked again)
+    sa.Column("brought_in_on", sa.Date, nullable=True),
     sa.UniqueConstraint("org_id", "contract_no", name="uq_deposits_org_contract"),
     sa.CheckConstraint("principal > 0", name="positive"),
     sa.CheckConstraint("rate_ppm > 0 AND rate_ppm <= 1000000", name="rate"),
@@ -576,6 +579,8 @@ commitments = sa.Table(
     sa.Column("state", sa.String(20), nullable=False),
     _ref("handed_from_id", "commitments", nullable=True),
     *_stamp("created"),
+    # the last month paid outside Quỹ, before its books came in (first day of the month): never put in a batch
+    sa.Column("paid_through", sa.Date, nullable=True),
     sa.CheckConstraint("monthly_amount > 0", name="positive"),
     sa.CheckConstraint("last_month >= first_month", name="months"),
     sa.CheckConstraint("state IN ('active','suspended','ended')", name="state"),

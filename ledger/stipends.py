@@ -7,6 +7,11 @@ council like any other batch. A commitment can be suspended from a month and res
 between are not owed), ended early, or handed over to another student from a month (it ends the month
 before, and a new commitment for the rest starts with the other student). The report shows per
 commitment and in total what was committed, paid, pending in batches, and remaining.
+
+A commitment older than the books in Quỹ (its first months paid from the association's earlier books) says
+so with ``paid_through``: the last month paid before Quỹ. Those months are never put in a batch, cannot be
+suspended, ended or handed over, and the report counts them as paid, shown apart (``paid_before``) — seed
+002's twelve students with six months paid before: 546.000.000 đ committed, 510.000.000 đ remaining.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from sqlalchemy.engine import Connection
 from . import disbursements as d
 from . import schema as s
 from .clock import now_iso, parse_date
+from .described import described
 from .errors import Conflict, InvalidInput, NotFound
 from .money import parse_amount
 
@@ -53,13 +59,22 @@ def _event(conn: Connection, cid: int, kind: str, month: date, user: str, note: 
 
 
 def commit(conn: Connection, org_id: int, *, recipient: int, program: str, monthly_amount: Any, first: Any,
-           last: Any, fund: str | None = None, user: str, handed_from: int | None = None) -> int:
-    """Promise ``monthly_amount`` a month to ``recipient`` from ``first`` through ``last`` (months)."""
+           last: Any, fund: str | None = None, user: str, handed_from: int | None = None,
+           paid_through: Any = None) -> int:
+    """Promise ``monthly_amount`` a month to ``recipient`` from ``first`` through ``last`` (months);
+    ``paid_through``: the last month already paid before Quỹ (from the association's earlier books), never
+    put in a batch."""
     rid = d.resolve_recipient(conn, org_id, recipient)
     amount = parse_amount(monthly_amount, field="monthly_amount")
     first_m, last_m = month_of(first, field="first"), month_of(last, field="last")
     if last_m < first_m:
         raise InvalidInput("the last month is before the first", field="last", reason="before_start")
+    paid_m = None
+    if paid_through is not None and not (isinstance(paid_through, str) and not paid_through.strip()):
+        paid_m = month_of(paid_through, field="paid_through")
+        if not first_m <= paid_m <= last_m:
+            raise InvalidInput("the months paid before Quỹ fall within the commitment", field="paid_through",
+                               reason="paid_through_outside")
     rows, problems = d.check_lines(conn, org_id, [d.LineInput(rid, program, fund=fund, amount=amount)], None)
     if problems:
         p = problems[0]
@@ -67,7 +82,7 @@ def commit(conn: Connection, org_id: int, *, recipient: int, program: str, month
     cid = conn.execute(s.commitments.insert().values(
         org_id=org_id, recipient_id=rid, program_id=rows[0]["program_id"], fund_id=rows[0]["fund_id"],
         monthly_amount=amount, first_month=first_m, last_month=last_m, state="active", handed_from_id=handed_from,
-        created_by=user, created_at=now_iso())).inserted_primary_key[0]
+        paid_through=paid_m, created_by=user, created_at=now_iso())).inserted_primary_key[0]
     _event(conn, cid, "start", first_m, user)
     return cid
 
@@ -83,12 +98,22 @@ def _get(conn: Connection, org_id: int, cid: int):
     return row
 
 
+def _not_paid_before(c, month: date, field: str = "month") -> None:
+    """Refuse a change from a month paid before Quỹ: that money was paid, the months are history."""
+    paid = c.paid_through
+    paid = date.fromisoformat(paid) if isinstance(paid, str) else paid
+    if paid is not None and month <= paid:
+        raise InvalidInput(f"the months through {paid:%m/%Y} were paid before Quỹ", field=field,
+                           reason="paid_before", month=f"{paid:%m/%Y}")
+
+
 def suspend(conn: Connection, org_id: int, cid: int, *, month: Any, note: str = "", user: str) -> None:
     """From ``month`` on, nothing is generated for it until it is resumed."""
     c = _get(conn, org_id, cid)
     if c.state != "active":
         raise Conflict(f"commitment {cid} is {c.state}", reason="not_active")
     m = month_of(month)
+    _not_paid_before(c, m)
     conn.execute(s.commitments.update().where(s.commitments.c.id == cid).values(state="suspended"))
     _event(conn, cid, "suspend", m, user, note)
 
@@ -118,6 +143,8 @@ def end(conn: Connection, org_id: int, cid: int, *, last: Any, note: str = "", u
     m = month_of(last, field="last")
     if m < _next(c.first_month, -1) or m > c.last_month:
         raise InvalidInput("the new last month is outside the commitment", field="last", reason="outside_term")
+    if m < c.last_month:
+        _not_paid_before(c, _next(m), field="last")
     bl = s.batch_lines
     later = conn.execute(sa.select(sa.func.max(bl.c.month)).where(bl.c.commitment_id == cid,
                                                                  bl.c.state != "cancelled")).scalar()
@@ -139,6 +166,7 @@ def hand_over(conn: Connection, org_id: int, cid: int, *, to_recipient: int, mon
     if not c.first_month < m <= c.last_month:
         raise InvalidInput("a handover falls within the commitment, after its first month", field="month",
                            reason="outside_term")
+    _not_paid_before(c, m)
     program = conn.execute(sa.select(s.programs.c.code).where(s.programs.c.id == c.program_id)).scalar()
     fund = conn.execute(sa.select(s.funds.c.code).where(s.funds.c.id == c.fund_id)).scalar()
     new = commit(conn, org_id, recipient=to_recipient, program=program, fund=fund, monthly_amount=c.monthly_amount,
@@ -165,7 +193,8 @@ def generate(conn: Connection, org_id: int, *, month: Any, user: str, title: str
     m = month_of(month)
     c, e, bl = s.commitments, s.commitment_events, s.batch_lines
     live = conn.execute(sa.select(c.c.id, c.c.recipient_id, c.c.program_id, c.c.fund_id, c.c.monthly_amount)
-                        .where(c.c.org_id == org_id, c.c.first_month <= m, c.c.last_month >= m)
+                        .where(c.c.org_id == org_id, c.c.first_month <= m, c.c.last_month >= m,
+                               sa.or_(c.c.paid_through.is_(None), c.c.paid_through < m))  # paid before Quỹ
                         .order_by(c.c.id)).all()
     if not live:
         return {"batch_id": None, "added": 0}
@@ -200,17 +229,19 @@ class CommitmentRow:
     state: str
     months: int  # months owed: first through last, less those suspended
     committed: int
-    paid: int
-    pending: int  # in batches not paid yet
-    remaining: int  # committed − paid − pending
+    paid: int = described("paid: through Quỹ's batches and, apart in paid_before, before Quỹ")
+    pending: int = described("in batches not paid yet")
+    remaining: int = described("committed − paid − pending")
     handed_from: int | None
+    paid_before: int = described("the months paid before Quỹ (part of paid)", default=0)
+    paid_through: date | None = described("the last month paid before Quỹ", default=None)
 
 
 def report(conn: Connection, org_id: int) -> list[CommitmentRow]:
     """Every commitment with what was committed, paid, pending in batches and remaining."""
     c, e, bl, r, p, f = (s.commitments, s.commitment_events, s.batch_lines, s.recipients, s.programs, s.funds)
     rows = conn.execute(sa.select(c.c.id, r.c.full_name, p.c.code, f.c.code, c.c.monthly_amount, c.c.first_month,
-                                  c.c.last_month, c.c.state, c.c.handed_from_id)
+                                  c.c.last_month, c.c.state, c.c.handed_from_id, c.c.paid_through)
                         .join(r, r.c.id == c.c.recipient_id).join(p, p.c.id == c.c.program_id)
                         .join(f, f.c.id == c.c.fund_id).where(c.c.org_id == org_id).order_by(c.c.id)).all()
     if not rows:
@@ -226,15 +257,16 @@ def report(conn: Connection, org_id: int) -> list[CommitmentRow]:
         sums[(cid, st)] = int(amount)
     out = []
     for x in rows:
-        if x.state == "ended" and x.last_month < x.first_month:
-            months = 0
-        else:
-            months = sum(1 for k in range(months_between(x.first_month, x.last_month))
-                         if not _suspended(events.get(x.id, []), _next(x.first_month, k)))
+        owed = [] if x.state == "ended" and x.last_month < x.first_month else [
+            m for m in (_next(x.first_month, k) for k in range(months_between(x.first_month, x.last_month)))
+            if not _suspended(events.get(x.id, []), m)]
         ended_before_start = any(k == "end" and m < x.first_month for k, m in events.get(x.id, []))
-        months = 0 if ended_before_start else months
-        committed = months * x.monthly_amount
-        paid, pending = sums.get((x.id, "paid"), 0), sums.get((x.id, "open"), 0)
+        owed = [] if ended_before_start else owed
+        committed = len(owed) * x.monthly_amount
+        through = date.fromisoformat(x.paid_through) if isinstance(x.paid_through, str) else x.paid_through
+        before = sum(1 for m in owed if through is not None and m <= through) * x.monthly_amount
+        paid, pending = sums.get((x.id, "paid"), 0) + before, sums.get((x.id, "open"), 0)
         out.append(CommitmentRow(x.id, x[1], x[2], x[3], x.monthly_amount, x.first_month, x.last_month, x.state,
-                                 months, committed, paid, pending, committed - paid - pending, x.handed_from_id))
+                                 len(owed), committed, paid, pending, committed - paid - pending, x.handed_from_id,
+                                 before, through))
     return out

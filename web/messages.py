@@ -158,6 +158,11 @@ _VI = {
                       "awards_missing": "Có số tiền khen thưởng thì phải ghi số lượt khen thưởng.",
                       "awarded_missing": "Có số lượt khen thưởng thì phải ghi số tiền đã trao.",
                       "not_reporting": "Chỉ đơn vị báo cáo số liệu mới đặt ngày bắt đầu ghi sổ trên Quỹ.",
+                      # stipend months paid before Quỹ (ledger/stipends.py)
+                      "paid_through_outside": "Tháng cuối cùng đã chi trước khi dùng Quỹ phải nằm trong thời gian "
+                                              "cam kết.",
+                      "paid_before": "Các tháng đến {month} đã chi trước khi dùng Quỹ: không tạm dừng, kết thúc "
+                                     "hay chuyển cho người khác từ những tháng đó.",
                       None: "Dữ liệu không hợp lệ."},
     "not_found": {None: "Không tìm thấy {entity} {what}."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
@@ -329,11 +334,27 @@ _ROW_VI = {
     # opening balances (ledger/opening.py)
     "unknown_account": "không có tài khoản {code} trong hệ thống tài khoản.",
     "not_balance_account": "tài khoản {code} là tài khoản thu hoặc chi, không có số dư đầu kỳ.",
-    "deposit_account": "tài khoản {code} là tiền gửi có kỳ hạn hoặc lãi dự thu: hãy mở khoản tiền gửi riêng.",
+    "deposit_account": "tài khoản {code} là tiền gửi có kỳ hạn hoặc lãi dự thu: hãy ghi khoản tiền gửi đang gửi "
+                       "(hợp đồng, ngày gửi, kỳ hạn, lãi suất, lãi dự thu) ở phần tiền gửi của số dư đầu kỳ.",
     "awards_payable": "tài khoản {code} là khen thưởng đã duyệt: hãy nhập thành đợt chi.",
     "no_principal": "quỹ {fund} không có vốn gốc phải bảo toàn.",
     "duplicate_line": "tài khoản này của quỹ này đã có ở dòng {first}.",
     "no_opening_lines": "chưa có dòng số dư nào.",
+    # running term deposits brought in by an opening (ledger/opening.py)
+    "not_bank": "tài khoản {code} không phải tài khoản ngân hàng (1121.x).",
+    "contract_taken": "đã có khoản tiền gửi mang số hợp đồng {contract}.",
+    "duplicate_deposit": "hợp đồng {contract} đã có ở khoản tiền gửi {first} của số dư đầu kỳ này.",
+    "starts_after_opening": "khoản gửi bắt đầu ngày {start}, sau ngày số dư đầu kỳ {day}: hãy mở nó như một "
+                            "khoản tiền gửi mới (quy deposit open).",
+    "matured_before_opening": "khoản gửi đã đáo hạn ngày {maturity}, trước ngày số dư đầu kỳ {day}: hãy ghi số "
+                              "tiền ngân hàng đã trả vào tài khoản ngân hàng.",
+    "unknown_pays": "cách lĩnh lãi là cuối kỳ (maturity) hoặc hằng tháng (monthly).",
+    "unknown_rollover": "tái tục là none, principal hoặc principal_interest.",
+    "no_shares": "khoản gửi phải thuộc ít nhất một quỹ.",
+    "shares_mismatch": "tổng phần của các quỹ ({total} đồng) phải bằng tiền gốc ({principal} đồng).",
+    "monthly_accrues_nothing": "khoản gửi lĩnh lãi hằng tháng không có lãi dự thu: Quỹ ghi lãi mỗi tháng khi "
+                               "ngân hàng trả.",
+    "accrued_too_large": "lãi dự thu lớn hơn lãi cả kỳ hạn ({interest} đồng).",
     # bank statements (ledger/bankstatements.py)
     "not_real_date": "{value} không phải là ngày có thật.",
     "bad_date": "{value} không phải là ngày (dd/mm/yyyy).",

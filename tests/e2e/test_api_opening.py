@@ -61,3 +61,58 @@ def test_a_bad_or_unbalanced_opening_is_refused_with_nothing_written(books):
         r = api.post(f"{BASE}/opening", {**BODY, "lines": [{"account": "111", "fund": "TOHIEU", "amount": amount}]})
         assert r.status_code == 422
     assert snapshot(books.db) == before
+
+
+SEED_004 = {"contract_no": "VTB 2025/01", "bank_account": "1121.BIDV", "principal": 2_833_587_000, "rate": "4,9647",
+            "start": "2025-01-01", "term_months": 6, "shares": {"KHT": 2_833_587_000}}
+
+
+def test_an_opening_brings_in_a_running_deposit_through_the_api(books):
+    api = _api(books.db)
+    body = {"date": "2025-03-31", "lines": [], "deposits": [SEED_004]}
+    before = snapshot(books.db)
+    for wrong in ({"accrued": 1.5}, {"accrued": "17.000.000"}, {"rate": 4.9647}, {"principal": "2.833.587.000"}):
+        r = api.post(f"{BASE}/opening", {**body, "deposits": [{**SEED_004, **wrong}]})
+        assert r.status_code == 422, (wrong, r.get_json())
+    r = api.post(f"{BASE}/opening", {**body, "deposits": [{**SEED_004, "start": "2025-04-01"}]})
+    assert r.status_code == 422 and [(e["row"], e["column"], e["code"], e["section"])
+                                     for e in r.get_json()["errors"]["rows"]] == [
+        (1, "start", "starts_after_opening", "deposits")]
+    check = api.post(f"{BASE}/opening", {**body, "dry_run": True}).get_json()
+    assert check["posted"] is False and snapshot(books.db) == before
+    (dep,) = check["deposits"]
+    assert (dep["account"], dep["maturity"], dep["interest"], dep["accrued_computed"]) == (
+        "121.VTB-2025-01", "2025-07-01", 69_761_414, True)
+    assert dep["shares"] == [["KHT", 2_833_587_000]]
+    theirs = dep["accrued"] + 500  # the treasurer's own figure wins
+    r = api.post(f"{BASE}/opening", {**body, "deposits": [{**SEED_004, "accrued": theirs}]}, key="so-du-2025-q1")
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["deposits"][0]["accrued"] == theirs
+    again = api.post(f"{BASE}/opening", {**body, "deposits": [{**SEED_004, "accrued": theirs}]}, key="so-du-2025-q1")
+    assert again.status_code == 200 and again.get_json()["replayed"] is True
+    assert again.get_json()["deposits"] == r.get_json()["deposits"]
+    (listed,) = api.get(f"{BASE}/deposits?as_of=2025-03-31").get_json()["items"]
+    assert listed["contract_no"] == "VTB 2025/01" and listed["accrued"] == theirs
+    assert api.post(f"{BASE}/accruals", {"through": "2025-06-30"}).status_code == 201
+    r = api.post(f"{BASE}/deposits/{listed['id']}/settlement",
+                 {"bank_interest": 69_762_000, "reference": "Sổ phụ Vietinbank 01/07/2025"})
+    assert r.status_code == 201 and r.get_json()["interest"] == 69_762_000
+    earned = api.get(f"{BASE}/reports/interest?from=2025-04-01&to=2025-12-31").get_json()
+    assert sum(x["total"] for x in earned["items"]) + theirs == 69_762_000
+
+
+def test_a_commitment_with_months_paid_before_quy_through_the_api(books):
+    api = _api(books.db)
+    api.post(f"{BASE}/programs", {"code": "NEKH", "name": "Nuôi em khuyến học", "funds": ["TOHIEU"]}, role="admin")
+    for i in range(12):
+        rid = api.post(f"{BASE}/recipients", {"full_name": f"Học sinh {i:02d}"}).get_json()["id"]
+        r = api.post(f"{BASE}/commitments", {"recipient": rid, "program": "NEKH", "monthly_amount": 500_000,
+                                             "first": "2023-09", "last": "2031-03", "paid_through": "2024-02"})
+        assert r.status_code == 201, r.get_json()
+    got = api.get(f"{BASE}/commitments").get_json()
+    assert got["total"] == {"committed": 546_000_000, "paid": 36_000_000, "paid_before": 36_000_000, "pending": 0,
+                            "remaining": 510_000_000}
+    assert got["items"][0]["paid_through"] == "2024-02-01" and got["items"][0]["paid_before"] == 3_000_000
+    r = api.post(f"{BASE}/commitments", {"recipient": rid, "program": "NEKH", "monthly_amount": 500_000,
+                                         "first": "2024-09", "last": "2025-05", "paid_through": "2024-06"})
+    assert r.status_code == 422 and r.get_json()["code"] == "invalid_input"

@@ -176,6 +176,13 @@ def test_a_running_term_deposit_follows_its_district_and_earns_each_month_once(p
     assert states == {"SLA-YCH": 1, "SLA": 1}
     settled = services.settle_deposit(db, "SLA", "AGR-12/2025", on=date(2026, 1, 15), user="tq")
     assert settled["interest"] == terms.interest()
+    with db.read() as c:  # what the district accrued left 1381 at the settlement; none of it was income twice
+        left, earned = c.execute(sa.text(
+            "SELECT coalesce(sum(CASE WHEN a.code = '1381' THEN p.amount ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN a.code = '515' THEN p.amount ELSE 0 END), 0) FROM postings p "
+            "JOIN accounts a ON a.id = p.account_id JOIN organizations o ON o.id = a.org_id "
+            "WHERE o.code IN ('SLA', 'SLA-YCH')")).one()
+    assert left == 0 and -earned == terms.interest()
 
 
 def test_a_stipend_commitment_follows_with_the_months_not_yet_paid(province):
@@ -189,6 +196,9 @@ def test_a_stipend_commitment_follows_with_the_months_not_yet_paid(province):
     rid = services.add_recipient(db, "SLA-YCH", RecipientInput(full_name="Sồng A Páo"), user="tq.ych")["id"]
     services.stipend(db, "SLA-YCH", "commit", recipient=rid, program="NEKH", fund="KH", monthly_amount=500_000,
                      first="2025-05", last="2025-12", user="tq.ych")
+    other = services.add_recipient(db, "SLA-YCH", RecipientInput(full_name="Lò Thị Mai"), user="tq.ych")["id"]
+    services.stipend(db, "SLA-YCH", "commit", recipient=other, program="NEKH", fund="KH", monthly_amount=500_000,
+                     first="2025-01", last="2025-12", paid_through="2025-06", user="tq.ych")  # paid before Quỹ
     services.set_quorum(db, "SLA-YCH", "KH", 1)
     batch = services.stipend(db, "SLA-YCH", "generate", month="2025-05", user="tq.ych")["batch_id"]
     with pytest.raises(Conflict) as err:  # a batch in preparation cannot follow
@@ -199,7 +209,8 @@ def test_a_stipend_commitment_follows_with_the_months_not_yet_paid(province):
     services.pay_batch(db, "SLA-YCH", batch, on=date(2025, 5, 6), user="tq.ych")
     r = services.dissolve_organization(db, "SLA-YCH", "SLA", on=date(2025, 7, 1), reason="Giải thể",
                                        fund_map={"KH": "KHT"}, user="admin")
-    assert [(m["first"], m["last"]) for m in r["commitments"]] == [("2025-06-01", "2025-12-01")]
+    assert [(m["first"], m["last"]) for m in r["commitments"]] == [("2025-06-01", "2025-12-01"),
+                                                                  ("2025-07-01", "2025-12-01")]
     gen = services.stipend(db, "SLA", "generate", month="2025-06", user="tq.sla")
     with db.read() as c:
         names = c.execute(sa.text("SELECT r.full_name, l.amount, o.code FROM batch_lines l JOIN recipients r "

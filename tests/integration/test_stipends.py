@@ -109,3 +109,38 @@ def test_a_month_is_paid_once_in_the_database(council):  # noqa: F811
     with pytest.raises(sa.exc.DBAPIError):
         with books.db.begin() as c:
             c.exec_driver_sql("DELETE FROM commitment_events")
+
+
+def test_seed_002_six_months_paid_before_quy_are_never_batched_and_leave_510_million(council):  # noqa: F811
+    """Seed 002's twelve students on 500.000 đ a month from 09/2023 through 03/2031, brought into Quỹ with
+    September 2023 to February 2024 paid from the association's earlier books."""
+    books = council
+    give(books, 100_000_000, name="Hội Khuyến học tỉnh", on=date(2024, 2, 1))
+    ids = [services.stipend(books.db, "SLA", "commit", recipient=r, program="NEKH", fund="TOHIEU",
+                            monthly_amount=500_000, first="09/2023", last="03/2031", paid_through="02/2024",
+                            user="tq")["id"] for r in students(books, 12)]
+    report = rows(books)
+    total = {k: sum(getattr(r, k) for r in report.values())
+             for k in ("committed", "paid", "paid_before", "pending", "remaining")}
+    assert total == {"committed": 546_000_000, "paid": 36_000_000, "paid_before": 36_000_000, "pending": 0,
+                     "remaining": 510_000_000}
+    assert {r.paid_through for r in report.values()} == {date(2024, 2, 1)}
+    for month in ("2023-09", "2024-02"):  # the months paid before Quỹ are never put in a batch
+        assert services.stipend(books.db, "SLA", "generate", month=month, user="tq")["batch_id"] is None
+    march = services.stipend(books.db, "SLA", "generate", month="2024-03", user="tq")
+    assert march["added"] == 12 and march["amount"] == 6_000_000
+    approve_and_pay(books, march["batch_id"], on=date(2024, 3, 20))
+    report = rows(books)
+    assert sum(r.paid for r in report.values()) == 42_000_000
+    assert sum(r.paid_before for r in report.values()) == 36_000_000
+    assert sum(r.remaining for r in report.values()) == 504_000_000
+    for action, kw in (("end", {"last": "2024-01"}), ("suspend", {"month": "2024-02"}),  # paid months are history
+                       ("hand_over", {"to_recipient": students(books, 1, "Người khác")[0], "month": "2024-01"})):
+        with pytest.raises(InvalidInput) as err:
+            services.stipend(books.db, "SLA", action, cid=ids[0], user="tq", **kw)
+        assert err.value.params["reason"] == "paid_before"
+    (rid,) = students(books, 1, "Học sinh mới")
+    with pytest.raises(InvalidInput) as err:  # within the commitment
+        services.stipend(books.db, "SLA", "commit", recipient=rid, program="NEKH", fund="TOHIEU",
+                         monthly_amount=500_000, first="2024-09", last="2025-05", paid_through="2024-08", user="tq")
+    assert (err.value.params["field"], err.value.params["reason"]) == ("paid_through", "paid_through_outside")

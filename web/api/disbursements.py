@@ -179,7 +179,8 @@ def commitments(org: str):
     with auth.db().read() as conn:
         rows = stipends.report(conn, g.org_id)
     return {"items": [asdict(r) for r in rows],
-            "total": {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}}
+            "total": {k: sum(getattr(r, k) for r in rows)
+                      for k in ("committed", "paid", "pending", "remaining", "paid_before")}}
 
 
 @write_view("/organizations/<org>/commitments", "commitment_add", DISBURSE, "batch.prepare", sc.StipendStep,

@@ -18,6 +18,10 @@ def _lines(body: dict) -> list[opening.OpeningLine]:
     return [opening.OpeningLine(ln["account"], ln["fund"], ln["amount"]) for ln in body["lines"]]
 
 
+def _deposits(body: dict) -> list[opening.OpeningDeposit]:
+    return [opening.OpeningDeposit(**d) for d in body.get("deposits", [])]
+
+
 def _answer(result: dict) -> tuple[dict, int]:
     return ({**result, "replayed": False}, 200) if not result["posted"] else _created(result)
 
@@ -30,18 +34,24 @@ def openings(org: str):
 
 
 @write_view("/organizations/<org>/opening", "opening_post", FUNDS, "opening.post", sc.OpeningResult,
-            body=sc.OpeningIn(), example={
+            body=sc.OpeningPostIn(), example={
                 "date": "2025-06-30", "lines": [
                     {"account": "111", "fund": "TOHIEU", "amount": 24_402_000},
-                    {"account": "1121.BIDV", "fund": "TOHIEU", "amount": 18_200_000_000},
-                    {"account": "3531", "fund": "TOHIEU", "amount": 10_000_000_000}], "dry_run": True})
+                    {"account": "1121.BIDV", "fund": "TOHIEU", "amount": 5_200_000_000},
+                    {"account": "3531", "fund": "TOHIEU", "amount": 10_000_000_000}],
+                "deposits": [{"contract_no": "AGR 2025/01", "bank_account": "1121.AGR", "principal": 13_000_000_000,
+                              "rate": "4,7", "start": "2025-01-02", "term_months": 12,
+                              "shares": {"TOHIEU": 13_000_000_000}}], "dry_run": True})
 def opening_post(body: dict, org: str):
     """Post the organization's opening balances on a date as one entry, balanced per fund (the fund's capital
-    balances each fund no line gives it for); every bad line is listed and nothing written. One opening per
-    organization and date; a fund is opened once. With dry_run, only the trial balance per fund (200)"""
+    balances each fund no line gives it for), with the term deposits running on that date (principal and
+    accrued interest, never through the bank account); every bad line and deposit is listed and nothing
+    written. One opening per organization and date; a fund is opened once. With dry_run, only the trial
+    balance per fund (200)"""
+    args = (auth.db(), org, body["date"], _lines(body), _deposits(body))
     if body["dry_run"]:
-        return _answer(services.check_opening(auth.db(), org, body["date"], _lines(body)))
-    return _answer(services.add_opening(auth.db(), org, body["date"], _lines(body), user=auth.actor(), key=_key()))
+        return _answer(services.check_opening(*args))
+    return _answer(services.add_opening(*args, user=auth.actor(), key=_key()))
 
 
 @write_view("/organizations/<org>/opening/corrections", "opening_correct", FUNDS, "opening.post", sc.OpeningResult,

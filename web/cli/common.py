@@ -55,7 +55,8 @@ def _fail(err: LedgerError) -> None:
     click.echo(f"Lỗi [{err.code}]: {vietnamese(err)}", err=True)
     click.echo(f"  ({err.message})", err=True)
     for e in err.params.get("errors", [])[:1000]:
-        click.echo(f"  dòng {e['row']}, cột {e['column']}: {e['reason']}", err=True)
+        where = f"khoản tiền gửi {e['row']}" if e.get("section") == "deposits" else f"dòng {e['row']}"
+        click.echo(f"  {where}, cột {e['column']}: {e['reason']}", err=True)
     for e in [*err.params.get("rows", []), *err.params.get("problems", [])][:1000]:
         click.echo(f"  dòng {e['line']}, {e['field']}: {e['message']}", err=True)
     sys.exit(2)

@@ -323,13 +323,17 @@ def stipend() -> None:
 @click.option("--amount", required=True, help="Per month: 500.000")
 @click.option("--first", required=True, help="First month: 2023-09 or 09/2023")
 @click.option("--last", required=True, help="Last month")
+@click.option("--paid-through", default=None,
+              help="The last month already paid before Quỹ (from your earlier books): 2024-02. Those months are "
+                   "never put in a batch and count as paid.")
 @key_opt
 @json_opt
 @click.pass_obj
-def stipend_commit(c: Ctx, org, recipient, program, fund, amount, first, last, key, as_json) -> None:
+def stipend_commit(c: Ctx, org, recipient, program, fund, amount, first, last, paid_through, key, as_json) -> None:
     """Promise an amount a month to a recipient."""
     r = services.stipend(c.db, org, "commit", recipient=_recipient(recipient), program=program, fund=fund,
-                         monthly_amount=parse_amount_text(amount), first=first, last=last, user=c.user, key=key)
+                         monthly_amount=parse_amount_text(amount), first=first, last=last, user=c.user, key=key,
+                         **({"paid_through": paid_through} if paid_through else {}))
     _out(r, as_json, f"Commitment {r['id']} recorded.")
 
 
@@ -376,12 +380,17 @@ def stipend_change(c: Ctx, org, commitment, action, to, month, note) -> None:
 def stipend_list(c: Ctx, org: str, as_json: bool) -> None:
     """Each commitment with what was committed, paid, pending and remaining; and the totals."""
     rows = c.org_read(org, stipends.report)
-    total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}
+    total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "paid_before", "pending", "remaining")}
+
+    def before(amount: int, through=None) -> str:
+        return (f" (trước Quỹ {format_vnd(amount)}" + (f", đến {through:%m/%Y})" if through else ")")) if amount else ""
+
     _out({"items": [r.__dict__ for r in rows], "total": total}, as_json, "\n".join(
         [f"{r.id:>4} {r.recipient:<28} {format_vnd(r.monthly_amount)}/tháng {r.first_month:%m/%Y}–{r.last_month:%m/%Y} "
-         f"cam kết {format_vnd(r.committed)} đã chi {format_vnd(r.paid)} còn {format_vnd(r.remaining)} [{r.state}]"
-         for r in rows] + [f"Cộng: cam kết {format_vnd(total['committed'])}, đã chi {format_vnd(total['paid'])}, "
-                           f"còn {format_vnd(total['remaining'])}."]))
+         f"cam kết {format_vnd(r.committed)} đã chi {format_vnd(r.paid)}{before(r.paid_before, r.paid_through)} "
+         f"còn {format_vnd(r.remaining)} [{r.state}]"
+         for r in rows] + [f"Cộng: cam kết {format_vnd(total['committed'])}, đã chi {format_vnd(total['paid'])}"
+                           f"{before(total['paid_before'])}, còn {format_vnd(total['remaining'])}."]))
 
 
 COMMANDS = [recipient, program, batch, report, stipend]

@@ -354,7 +354,7 @@ def stipends_page(org: str):
         rows = stipends.report(conn, g.org_id)
         progs = d.programs_list(conn, g.org_id)
         people = _pick_list(conn)
-    total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "pending", "remaining")}
+    total = {k: sum(getattr(r, k) for r in rows) for k in ("committed", "paid", "paid_before", "pending", "remaining")}
     return render_template("stipends.html", org=info, rows=rows, total=total, programs=progs,
                            people=people,
                            form={"form_key": uuid.uuid4().hex, "month": clock.today().strftime("%Y-%m")})
@@ -368,7 +368,8 @@ def stipend_commit(org: str):
         db(), org, "commit", recipient=int(f["recipient"]) if (f.get("recipient") or "").isdigit()
         else f.get("recipient"), program=f.get("program", ""), fund=f.get("fund") or None,
         monthly_amount=parse_amount_text(f.get("monthly_amount", "")), first=f.get("first", ""),
-        last=f.get("last", ""), user=actor(), key=_key()),
+        last=f.get("last", ""), user=actor(), key=_key(),
+        **({"paid_through": f["paid_through"]} if f.get("paid_through") else {})),
         _("Commitment recorded."))
 
 

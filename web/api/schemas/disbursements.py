@@ -173,6 +173,9 @@ class CommitmentIn(Strict):
     monthly_amount = Dong(required=True)
     first = Text(10, min_length=7, required=True, metadata={"description": "first month: 2023-09"})
     last = Text(10, min_length=7, required=True, metadata={"description": "last month: 2031-03"})
+    paid_through = Text(10, min_length=7, metadata={
+        "description": "the last month already paid before Quỹ, from the association's earlier books (2024-02): "
+                       "never put in a batch, counted as paid (paid_before)"})
 
 
 class CommitmentChangeIn(Strict):
@@ -190,7 +193,8 @@ class MonthIn(Strict):
 Commitment = out_of(CommitmentRow, "Commitment")
 
 
-CommitmentTotals = shape("CommitmentTotals", committed=int, paid=int, pending=int, remaining=int)
+CommitmentTotals = shape("CommitmentTotals", committed=int, paid=int, pending=int, remaining=int,
+                         paid_before=(int, "the months paid before Quỹ (part of paid)"))
 
 
 CommitmentList = shape("CommitmentList", items=list[Commitment], total=CommitmentTotals)

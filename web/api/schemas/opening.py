@@ -5,8 +5,10 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ledger import opening
+from ledger.money import MAX_AMOUNT
 
 from .common import Dong, Flag, Strict, Text, out_of, result, shape
+from .deposits import DepositIn
 
 
 class OpeningLineIn(Strict):
@@ -17,26 +19,52 @@ class OpeningLineIn(Strict):
                                                           "an asset holds, what is owed, protected or the fund's own"})
 
 
+class OpeningDepositIn(DepositIn):
+    start = fields.Date(required=True, metadata={"description": "when the deposit started: on or before the "
+                                                                "opening's date"})
+    accrued = fields.Integer(strict=True, allow_none=True, load_default=None,
+                             validate=validate.Range(min=0, max=MAX_AMOUNT), metadata={
+                                 "description": "the interest accrued from the start through the opening's date "
+                                                "as your books show it, whole đồng (JSON integer); null or absent: "
+                                                "Quỹ's own arithmetic. A deposit paying monthly brings none"})
+
+
 class OpeningIn(Strict):
     date = fields.Date(required=True, metadata={"description": "the opening's date (the books' balances at its end)"})
-    lines = fields.List(fields.Nested(OpeningLineIn), required=True, validate=validate.Length(min=1, max=20000),
+    lines = fields.List(fields.Nested(OpeningLineIn), required=True, validate=validate.Length(max=20000),
                         metadata={"description": "one per account and fund; the fund's capital (353) balances "
                                                  "each fund no line gives it for"})
     dry_run = Flag(load_default=False, metadata={"description": "only check: the trial balance per fund, nothing "
                                                                 "written (status 200)"})
 
 
+class OpeningPostIn(OpeningIn):
+    deposits = fields.List(fields.Nested(OpeningDepositIn), load_default=list, validate=validate.Length(max=2000),
+                           metadata={"description": "the term deposits running on the opening's date: each held "
+                                                    "in its own sub-account of 121 (the principal) and 1381 (the "
+                                                    "accrued interest) per fund, never through the bank account"})
+
+
 class OpeningCorrectionIn(OpeningIn):
+    lines = fields.List(fields.Nested(OpeningLineIn), required=True, validate=validate.Length(min=1, max=20000),
+                        metadata={"description": "the right balances of each fund named (its term deposits stay "
+                                                 "as the opening brought them)"})
     reason = Text(1000, min_length=1, required=True, metadata={"description": "why: the document the right "
                                                                               "figures come from"})
 
 
 OpeningTrialLine = out_of(opening.TrialLine, "OpeningTrialLine")
 OpeningFundTrial = out_of(opening.FundTrial, "OpeningFundTrial")
+OpeningDeposit = out_of(opening.BroughtDeposit, "OpeningDeposit", exclude=("demand_rate_ppm",),
+                        start=fields.String(required=True, metadata={"format": "date"}),
+                        maturity=fields.String(required=True, metadata={"format": "date"}),
+                        shares=fields.List(fields.List(fields.Raw()), required=True, metadata={
+                            "description": "[fund code, its part of the principal] per owning fund"}))
 OpeningResult = result(
     "OpeningResult", date=fields.String(required=True, metadata={"format": "date"}),
     balanced=(bool, "every fund's debits equal its credits"),
     lines=list[OpeningTrialLine], funds=list[OpeningFundTrial],
+    deposits=(list[OpeningDeposit], "the running term deposits it brings in"),
     posted=(bool, "false for a dry run: nothing was written"), id=int | None, tx_id=int | None,
     seq=(int | None, "the entry's position in the hash chain"))
 OpeningRow = out_of(opening.Opening, "Opening", funds=fields.List(fields.String(), required=True))
