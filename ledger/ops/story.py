@@ -8,7 +8,8 @@ On the books of :func:`ledger.ops.demo.load_demo` for ``C``:
 * **last year's hand-over** (seed 001: "district associations being dissolved and their assets handed to
   successors"): Thuận Châu's association is dissolved into the province on 1 July of ``C − 1``; its fund, which
   comes over with the district's name, is renamed by the province's decision;
-* **communes** under the districts hold the rest of seed 001's 7.000.000.000 đ of district and commune funds, so
+* **communes** under the districts — one of them keeping no books in Quỹ and reporting its totals for last year —
+  hold the rest of seed 001's 7.000.000.000 đ of district and commune funds, so
   that on 31 March of ``C`` — the Tô Hiệu fund at 18.224.402.000 đ after the campaign — the whole province holds
   25.224.402.000 đ (:data:`PROVINCE_TOTAL`); the Tô Hiệu deposits open on 1 April, after the campaign;
 * **the 332 grade-12 awards** of seed 000 (166.000.000 đ) approved by two council members in June of ``C`` and
@@ -32,7 +33,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import deposits, disbursements, reorg, stipends, users
+from .. import deposits, disbursements, reorg, reported, stipends, users
 from .. import schema as s
 from ..clock import today as clock_today
 from ..deposits import DepositInput
@@ -52,8 +53,9 @@ COMMUNES = (
     ("SLA-SMA", "SLA-SMA-CKH", "xã Chiềng Khương", 950_000_000),
     ("SLA-MCH", "SLA-MCH-MSA", "xã Mường Sang", 880_000_000),
     ("SLA-PYE", "SLA-PYE-GPH", "xã Gia Phù", 736_129_000),
-    ("SLA-MLA", "SLA-MLA-ICH", "xã Ít Ong", 750_000_000),
 )
+#: Demo assumption: a commune that keeps no books in Quỹ and reports its totals for last year.
+REPORTED = ("SLA-MLA", "SLA-MLA-ICH", "xã Ít Ong", 750_000_000)
 STIPEND_STUDENTS = 12  # seed 002: "12 em × 500.000 đồng/tháng"
 STIPEND_MONTHS = 91  # 546.000.000 đ committed = 12 × 91 × 500.000 đ
 STIPEND_AMOUNT = 500_000
@@ -91,7 +93,7 @@ def load_story(conn: Connection, *, user: str = "demo", today: date | None = Non
     dlk = _dak_lak(conn, c, user)
     _month_end(conn, sla, t, user)
     _this_year(conn, sla, t, user)
-    return {**summary, "organizations": summary["organizations"] + len(COMMUNES) + 1, "story_year": c,
+    return {**summary, "organizations": summary["organizations"] + len(COMMUNES) + 2, "story_year": c,
             "stipend_batches": stipend, "dak_lak": dlk}
 
 
@@ -108,6 +110,13 @@ def _communes(conn: Connection, user: str, c: int) -> None:
                                   parent_code=district, address=f"{name}, tỉnh Sơn La")
         fid = create_fund(conn, oid, code="KH", name=f"Quỹ Khuyến học {name}", kind="general", may_pay_management=True)
         _opening(conn, oid, fid, "1121", balance, date(c - 2, 12, 31), f"Quỹ Khuyến học {name}", user)
+    district, code, name, balance = REPORTED
+    oid = create_organization(conn, code=code, name=f"Hội Khuyến học {name}", level="commune", parent_code=district,
+                              address=f"{name}, tỉnh Sơn La")
+    reported.set_reporting(conn, oid, reports_totals=True)
+    reported.add_totals(conn, oid, reported.TotalsInput(
+        fund=f"Quỹ Khuyến học {name}", start=date(c - 1, 1, 1), end=date(c - 1, 12, 31), raised=210_000_000,
+        awarded=96_500_000, awards=193, balance=balance, source=f"Báo cáo số 02/BC-HKH ngày 08/01/{c}"), user=user)
 
 
 def _hand_over(conn: Connection, user: str, c: int) -> None:

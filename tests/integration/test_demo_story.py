@@ -35,7 +35,8 @@ def test_the_story_tells_the_seeds_figures_on_any_day(db, day):
     with clock.frozen(day), db.read() as c:
         sla, dlk = orgs.org_id_by_code(c, "SLA"), orgs.org_id_by_code(c, "DLK")
         march = Period.parse(date(year, 1, 1), date(year, 3, 31))
-        assert consolidated(c, sla, march).total.closing == PROVINCE_TOTAL
+        cons = consolidated(c, sla, march)
+        assert cons.total.closing == PROVINCE_TOTAL and [r.org for r in cons.reported] == ["SLA-MLA-ICH"]
         assert fund_statement(c, sla, "TOHIEU", march).closing.balance == TOHIEU_AFTER_CAMPAIGN
         june = {a.program: a for a in disbursements.awards(c, sla, date(year, 6, 1), date(year, 6, 30))}
         assert (june["TSMT"].count, june["TSMT"].amount) == (332, 166_000_000)
