@@ -33,7 +33,7 @@ def _page(org: str, form, *, trial=None, error=None, problems=(), status=200):
     with db().read() as conn:
         info = org_info(conn, org)
         a, f = s.accounts, s.funds
-        accounts = conn.execute(sa.select(a.c.code, a.c.name).where(
+        accounts = conn.execute(sa.select(a.c.code, a.c.name, a.c.kind).where(
             a.c.org_id == g.org_id, a.c.kind.in_(BALANCE_KINDS),
             sa.or_(a.c.role.is_(None), a.c.role.not_in(list(REFUSED_ROLES)))).order_by(a.c.code)).all()
         funds = conn.execute(sa.select(f.c.code, f.c.name).where(f.c.org_id == g.org_id).order_by(f.c.id)).all()
