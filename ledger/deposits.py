@@ -61,17 +61,19 @@ ROLLOVER = ("none", "principal", "principal_interest")
 class DepositInput:
     """A deposit as a face hands it over. ``shares``: fund code → principal đồng (they must add up)."""
 
-    contract_no: str
-    bank_account: str
-    principal: Any
-    rate: Any
-    start: Any
-    shares: dict[str, Any]
-    term_months: int | None = None
-    term_days: int | None = None
-    pays: str = "maturity"
-    rollover: str = "none"
-    demand_rate: Any = "0.1"
+    contract_no: str = described("the bank's contract number", size=60, min_size=1, example="VTB 2026/01")
+    bank_account: str = described("the 1121 sub-account, e.g. 1121.BIDV", size=40, min_size=1, example="1121.BIDV")
+    principal: Any = described(money=True)
+    rate: Any = described("annual rate in percent, written exactly: \"4,7\" or \"4.7\" (a JSON number is refused: "
+                          "it may be inexact)", size=12, min_size=1)
+    start: Any = described(day=True)
+    shares: dict[str, Any] = described("fund code → its part of the principal (they add up to it)", money=True,
+                                       keys=40, items=(1, 50))
+    term_months: int | None = described(whole=(1, 1200), default=None)
+    term_days: int | None = described(whole=(1, 36500), default=None)
+    pays: str = described(choices=PAYS, default="maturity")
+    rollover: str = described(choices=ROLLOVER, default="none")
+    demand_rate: Any = described("demand rate for early withdrawal, %", size=12, default="0.1")
 
     def payload(self) -> dict:
         return {k: (str(v) if not isinstance(v, dict | int | type(None)) else v) for k, v in self.__dict__.items()}

@@ -101,17 +101,19 @@ def _categories(values: Any) -> str:
 
 @dataclass
 class RecipientInput:
-    full_name: str
-    birth_date: Any = None
-    gender: str = ""
-    school: str = ""
-    grade: str = ""
-    commune: str = ""
-    guardian: str = ""
-    phone: str = ""
-    bank_name: str = ""
-    bank_account_no: str = ""
-    categories: Any = ()
+    """A recipient as a face hands it over (the keyword rules: what the JSON API takes, ``ledger/described.py``)."""
+
+    full_name: str = described(size=200, min_size=1)
+    birth_date: Any = described(day=True, default=None)
+    gender: str = described(choices=GENDERS, default="")
+    school: str = described(size=200, default="")
+    grade: str = described(size=20, default="")
+    commune: str = described(size=200, default="")
+    guardian: str = described(size=200, default="")
+    phone: str = described(size=40, default="")
+    bank_name: str = described(size=200, default="")
+    bank_account_no: str = described(size=40, default="")
+    categories: Any = described(choices=tuple(CATEGORIES), items=20, default=())
 
 
 @dataclass(frozen=True)
@@ -271,14 +273,14 @@ class LineInput:
     description and quantity; ``earmark``: the id of an earmarked gift it is paid from (the gift must
     name this recipient)."""
 
-    recipient: Any
-    program: str
-    fund: str | None = None
-    amount: Any = None
-    item_description: str | None = None
-    item_quantity: Any = None
-    earmark: Any = None
-    reason: str = ""
+    recipient: Any = described("the recipient's id, or their full name when one recipient has it")
+    program: str = described(size=40, min_size=1)
+    fund: str | None = described("default: the program's only fund", size=40, min_size=1, default=None)
+    amount: Any = described("default: the program's amount; for an item, its value", money=True, default=None)
+    item_description: str | None = described(size=300, min_size=1, default=None)
+    item_quantity: Any = described(money=True, default=None)
+    earmark: Any = described("the earmarked gift (donation id) it is paid from", id=True, default=None)
+    reason: str = described(size=500, default="")
 
 
 @dataclass

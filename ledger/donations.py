@@ -21,6 +21,7 @@ from . import schema as s
 from .bankmatches import live
 from .clock import business_date, now_iso
 from .db import BulkWriter, bulk_insert, driver_rows, sql_bool, sql_date
+from .described import described
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Entry, Line, allocate_many, post, reversal_entry, take_turn
 from .money import parse_amount, parse_foreign_amount
@@ -53,17 +54,19 @@ def loose_key(name: str) -> str:
 
 @dataclass
 class DonorInput:
-    """Who gave: an existing donor by id, or a name (found by match key, else created)."""
+    """Who gave: an existing donor by id, or a name (found by match key, else created). The keyword rules of
+    ``described`` are what the JSON API takes (``ledger/described.py``)."""
 
-    id: int | None = None
-    name: str | None = None
-    kind: str = "person"
-    address: str = ""
-    phone: str = ""
-    email: str = ""
+    id: int | None = described(id=True, default=None)
+    name: str | None = described(size=300, min_size=1, default=None)
+    kind: str = described(choices=DONOR_KINDS, default="person")
+    address: str = described(size=500, default="")
+    phone: str = described(size=40, default="")
+    email: str = described(size=200, default="")
     anonymous: bool = False
-    display_name: str = ""
-    listed: bool = True  # agreed to be named in the public gold book ("Nhà hảo tâm" if anonymous)
+    display_name: str = described(size=300, default="")
+    # agreed to be named in the public gold book ("Nhà hảo tâm" if anonymous)
+    listed: bool = described("named in the public gold book", default=True)
     hide_amount: bool = False  # the gold book shows the gift without its amount
 
 
@@ -199,23 +202,25 @@ def campaign_id_by_code(conn: Connection, org_id: int, code: str) -> int:
 class DonationInput:
     """A donation as a face hands it to the ledger. ``amount`` is integer đồng (the value, for goods)."""
 
-    fund: str
-    amount: Any
-    date: Any
+    fund: str = described("fund code", size=40, min_size=1)
+    amount: Any = described(money=True)
+    date: Any = described(day=True)
     donor: DonorInput
-    kind: str = "cash"
-    campaign: str | None = None
-    bank_account: str | None = None
+    kind: str = described(choices=DONATION_KINDS, default="cash")
+    campaign: str | None = described("campaign code", size=40, null=True, default=None)
+    bank_account: str | None = described("account code, for transfers", size=40, null=True, default=None)
     to_principal: bool = False
-    earmark: str | None = None
-    item_description: str | None = None
-    item_quantity: Any = None
-    item_unit: str | None = None
-    fx_amount: Any = None
-    fx_currency: str | None = None
-    reference: str = ""
-    message: str = ""
-    gold_book: bool | None = None  # True: the donor asks for the gold book; None: the threshold decides
+    earmark: str | None = described("named recipient or purpose", size=500, null=True, default=None)
+    item_description: str | None = described(size=500, null=True, default=None)
+    item_quantity: Any = described("how many (in-kind gifts)", money=True, null=True, default=None)
+    item_unit: str | None = described(size=40, null=True, default=None)
+    fx_amount: Any = described("original foreign amount as text, e.g. 100.50", pattern=r"^[0-9]{1,13}(\.[0-9]{1,2})?$",
+                               null=True, default=None)
+    fx_currency: str | None = described(size=3, null=True, default=None)
+    reference: str = described(size=80, default="")
+    message: str = described(size=1000, default="")
+    gold_book: bool | None = described("true: enter the gift in the gold book; false: never; absent: the "
+                                       "organization's threshold decides", null=True, default=None)
 
     def payload(self) -> dict:
         """The input as plain data (what an idempotency key is checked against)."""

@@ -80,7 +80,10 @@ class OpeningDeposit(dp.DepositInput):
     accrued from its start through the opening's date as the treasurer's books show it (None: Quỹ's own
     arithmetic; a deposit paying monthly accrues none)."""
 
-    accrued: Any = None
+    start: Any = described("when the deposit started: on or before the opening's date", day=True)
+    accrued: Any = described("the interest accrued from the start through the opening's date as your books show it, "
+                             "whole đồng (JSON integer); null or absent: Quỹ's own arithmetic. A deposit paying "
+                             "monthly brings none", money="or_zero", null=True, default=None)
 
 
 @dataclass(frozen=True)
@@ -107,13 +110,16 @@ class BroughtDeposit:
     demand_rate_ppm: int = 1000
 
 
-class OpeningLine(NamedTuple):
+@dataclass(frozen=True)
+class OpeningLine:
     """One balance as a face hands it over: an account's code, a fund's code and the balance in đồng
-    (an int, or text as a person writes it: ``1.500.000``) on the account's own side."""
+    (an int, or text as a person writes it: ``1.500.000``; the JSON API takes whole đồng only) on the account's
+    own side."""
 
-    account: str
-    fund: str
-    amount: Any
+    account: str = described("an account's code: 111, 1121.BIDV, 1388, 3381, 3531, 353…", size=40, min_size=1)
+    fund: str = described("the fund's code", size=40, min_size=1)
+    amount: Any = described("the account's balance on its own side, whole đồng: what an asset holds, what is owed, "
+                            "protected or the fund's own", money=True)
 
 
 @dataclass(frozen=True)

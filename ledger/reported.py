@@ -225,16 +225,17 @@ def _count(value: Any) -> int:
 class TotalsInput:
     """What a face gives for one reported row, checked by :func:`check_input`."""
 
-    fund: Any
-    start: Any
-    end: Any
-    raised: Any
-    awarded: Any
-    awards: Any
-    balance: Any
-    source: Any
-    from_parent: Any = 0
-    corrects: Any = None
+    fund: Any = described("the fund as the report names it", size=300, min_size=1)
+    start: Any = described("the period's first day", day=True, key="from")
+    end: Any = described("the period's last day (not before from; before the unit keeps books)", day=True, key="to")
+    raised: Any = described("raised in the period, what came from above included", money="or_zero")
+    awarded: Any = described("awards paid or handed over", money="or_zero")
+    awards: Any = described("the count of awards (lượt)", whole=(0, MAX_AWARDS))
+    balance: Any = described("the fund's balance at the period's end", money="or_zero")
+    source: Any = described("the report: Báo cáo số 12/BC-HKH ngày 05/07/2025", size=500, min_size=1)
+    from_parent: Any = described("of it, from the organizations above", money="or_zero", default=0)
+    corrects: Any = described("the id of the row this one replaces (409 totals_exist names it when the period is "
+                              "already reported)", id=True, default=None)
 
 
 def check_input(inp: TotalsInput) -> dict:

@@ -43,19 +43,7 @@ def donation_create(body: dict, org: str):
     NFC, case and spacing ignored), else a new donor; ``possible_duplicates`` lists donors who may be
     the same person (same name without diacritics, or same phone).
     """
-    d = body["donor"]
-    donor_in = DonorInput(id=d["id"]) if "id" in d else DonorInput(
-        name=d["name"], kind=d["kind"], address=d["address"], phone=d["phone"], email=d["email"],
-        anonymous=d["anonymous"], display_name=d["display_name"], listed=d["listed"],
-        hide_amount=d["hide_amount"])
-    inp = DonationInput(
-        fund=body["fund"], amount=body["amount"], date=body["date"], donor=donor_in, kind=body["kind"],
-        campaign=body.get("campaign"), bank_account=body.get("bank_account"),
-        to_principal=body["to_principal"], earmark=body.get("earmark"),
-        item_description=body.get("item_description"), item_quantity=body.get("item_quantity"),
-        item_unit=body.get("item_unit"), fx_amount=body.get("fx_amount"),
-        fx_currency=body.get("fx_currency"), reference=body["reference"], message=body["message"],
-        gold_book=body.get("gold_book"))
+    inp = DonationInput(**{**body, "donor": DonorInput(**body["donor"])})  # the schema is made from them
     return _created(services.record_donation(auth.db(), org, inp, user=auth.actor(), key=_key()))
 
 

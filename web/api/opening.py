@@ -15,7 +15,7 @@ from .schemas import opening as sc
 
 
 def _lines(body: dict) -> list[opening.OpeningLine]:
-    return [opening.OpeningLine(ln["account"], ln["fund"], ln["amount"]) for ln in body["lines"]]
+    return [opening.OpeningLine(**ln) for ln in body["lines"]]
 
 
 def _deposits(body: dict) -> list[opening.OpeningDeposit]:

@@ -5,10 +5,15 @@ of đồng, checked by ``ledger.money.parse_amount`` (a float — even ``1.0`` �
 boolean, zero, a negative or more than 999.999.999.999.999 is refused, naming the field). Free text is
 :class:`Text`: bounded by the length of its database column and without NUL characters, so no input
 can make the database refuse a row the API accepted.
+
+Schemas are generated from the core's dataclasses where it has them, so a field is declared once: a response's
+from what a read returns (:func:`out_of`, :func:`shape`, :func:`result`), a request's from the input dataclass
+a face hands to the use case, with the API's rules beside each field (:func:`in_of`, ``ledger/described.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from typing import Any
 
@@ -198,6 +203,88 @@ def _by_name(f: fields.Field) -> fields.Field | None:
     if isinstance(f, fields.Nested) and f.nested in _NAMED:
         return fields.Nested(_NAMED[f.nested], allow_none=f.allow_none, metadata=f.metadata)
     return None
+
+
+# ------------------------------------------------------------------ request schemas from the core's input dataclasses
+
+
+def in_of(model: type, name: str, /, *, exclude: tuple[str, ...] = (), only: tuple[str, ...] | None = None,
+          required: tuple[str, ...] = (), **more: fields.Field) -> type[Strict]:
+    """The request schema ``name`` (:class:`Strict`: an unknown field is refused) generated from the core's input
+    dataclass ``model``: a field for each of its fields (``only`` those, less ``exclude``), required when it has
+    no default (or is named in ``required``), else taking the default when absent, of the kind its rules say —
+    ``ledger.described``: the text's size, money, a day, choices, the name the API spells it by, its words —
+    declared once, beside the dataclass field. ``more``: marshmallow fields for what the API takes otherwise
+    (``recipient=RecipientRef()``: in a dataclass field's place it keeps that field's words, default and
+    required-ness) or adds (a field the core's dataclass has not)."""
+    hints = typing.get_type_hints(model)
+    attrs: dict[str, fields.Field] = {}
+    for f in dataclasses.fields(model):
+        if f.name in exclude or (only is not None and f.name not in only):
+            continue
+        given = more.pop(f.name, None)
+        attrs[f.name] = _in_field(f, hints[f.name], given, f.name in required, model.__name__)
+    attrs.update(more)
+    return type(name, (Strict,), attrs)
+
+
+def _in_field(f: dataclasses.Field, typ: Any, given: fields.Field | None, required: bool, model: str) -> fields.Field:
+    rules = dict(f.metadata.get("api", {}))
+    made = given if given is not None else _kind(rules, typ, f"{model}.{f.name}")
+    made.metadata = {**made.metadata, **f.metadata.get("metadata", {}),
+                     **({"example": rules["example"]} if "example" in rules else {})}
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory
+    if required or default is dataclasses.MISSING:
+        made.required = True
+    elif default is not None or rules.get("null"):
+        made.load_default = default  # a None default is the API's only when null is taken: else absent means it
+    if rules.get("null"):
+        made.allow_none = True
+    if "key" in rules:
+        made.data_key = rules["key"]
+    return made
+
+
+def _kind(rules: dict, typ: Any, where: str) -> fields.Field:
+    """The marshmallow field a dataclass field's API rules (and, for a flag or an object, its type) make."""
+    if typing.get_origin(typ) is dict:
+        return fields.Dict(keys=Text(rules["keys"], min_length=1), values=_one(rules, Any, where),
+                           validate=_count(rules.get("items")))
+    if "items" in rules:
+        return fields.List(_one(rules, Any, where), validate=_count(rules["items"]))
+    return _one(rules, typ, where)
+
+
+def _count(items: int | tuple[int, int] | None) -> validate.Length | None:
+    if items is None:
+        return None
+    least, most = items if isinstance(items, tuple) else (None, items)
+    return validate.Length(min=least, max=most)
+
+
+def _one(rules: dict, typ: Any, where: str) -> fields.Field:
+    """One value's field: money, a day, one of the choices, a pattern, a whole number, an id, text, a flag."""
+    if rules.get("money"):
+        return DongOrZero() if rules["money"] == "or_zero" else Dong()
+    if rules.get("day"):
+        return fields.Date()
+    if "choices" in rules:
+        return fields.String(validate=validate.OneOf(rules["choices"]))
+    if "whole" in rules:
+        least, most = rules["whole"]
+        return fields.Integer(strict=True, validate=validate.Range(min=least, max=most))
+    if rules.get("id"):
+        return Id()
+    if "size" in rules:
+        text = Text(rules["size"], min_length=rules.get("min_size"))
+        if "pattern" in rules:
+            text.validators.append(validate.Regexp(rules["pattern"]))
+        return text
+    if "pattern" in rules:
+        return fields.String(validate=validate.Regexp(rules["pattern"]))
+    if bool in (typ, *typing.get_args(typ)):
+        return Flag()
+    raise TypeError(f"{where}: no rule of ledger.described says what the API takes (size=, money=, day=, …)")
 
 
 # ------------------------------------------------------------------ errors and pages

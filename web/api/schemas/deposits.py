@@ -12,33 +12,17 @@ from ledger import deposits
 from ledger.money import MAX_AMOUNT
 from ledger.principal import Decision
 
-from .common import Dong, Strict, Text, listed, out_of, result, shape
+from .common import Dong, Strict, Text, in_of, listed, out_of, result, shape
 
 # ------------------------------------------------------------------ term deposits
 
 
 def Rate(**kw: Any) -> fields.String:  # noqa: N802 - reads like a field class
-    meta = {"description": "annual rate in percent, written exactly: \"4,7\" or \"4.7\" (a JSON number is "
-                           "refused: it may be inexact)"}
-    meta.update(kw.pop("metadata", {}))
-    return Text(12, min_length=1, metadata=meta, **kw)
+    """An annual rate in percent, as text (``DepositInput.rate`` says why)."""
+    return Text(12, min_length=1, **kw)
 
 
-class DepositIn(Strict):
-    contract_no = Text(60, min_length=1, required=True, metadata={"description": "the bank's contract number"})
-    bank_account = Text(40, min_length=1, required=True, metadata={"description": "the 1121 sub-account, e.g. "
-                                                                                  "1121.BIDV"})
-    principal = Dong(required=True)
-    rate = Rate(required=True)
-    start = fields.Date(required=True)
-    term_months = fields.Integer(strict=True, validate=validate.Range(min=1, max=1200))
-    term_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=36500))
-    pays = fields.String(load_default="maturity", validate=validate.OneOf(("maturity", "monthly")))
-    rollover = fields.String(load_default="none", validate=validate.OneOf(("none", "principal", "principal_interest")))
-    demand_rate = Text(12, load_default="0.1", metadata={"description": "demand rate for early withdrawal, %"})
-    shares = fields.Dict(keys=Text(40, min_length=1), values=Dong(), required=True,
-                         validate=validate.Length(min=1, max=50),
-                         metadata={"description": "fund code → its part of the principal (they add up to it)"})
+DepositIn = in_of(deposits.DepositInput, "DepositIn")
 
 
 DepositCreated = result(
@@ -76,7 +60,7 @@ class MaturingArgs(ma.Schema):
 MaturingList = shape("MaturingList", today=date, days=int, items=list[DepositRow])
 
 
-class AccrueIn(Strict):
+class AccrueIn(Strict):  # hand-written: accrue takes the day, no core dataclass
     through = fields.Date(required=True, metadata={"description": "book every month end up to this day"})
 
 
@@ -84,7 +68,7 @@ AccrualResult = result("AccrualResult", through=fields.String(required=True, met
                                         events=(int, "accruals and payments booked now"), amount=int)
 
 
-class SettleIn(Strict):
+class SettleIn(Strict):  # hand-written: settle_deposit takes keywords, no core dataclass
     date = fields.Date(metadata={"description": "default: the maturity"})
     new_rate = Rate(metadata={"description": "the rolled-over deposit's rate (default: the same)"})
     bank_interest = Dong(metadata={"description": "the bank's figure for the term's interest, if it differs"})
@@ -97,7 +81,7 @@ SettleResult = result(
     rolled_into=fields.Nested(DepositCreated, required=True, allow_none=True))
 
 
-class WithdrawIn(Strict):
+class WithdrawIn(Strict):  # hand-written: withdraw_deposit takes keywords, no core dataclass
     date = fields.Date(required=True)
     amount = Dong(required=True)
 
@@ -107,7 +91,7 @@ WithdrawResult = result("WithdrawResult", id=int, contract_no=str, withdrawn=int
                                           reversed=(int, "term-rate interest taken back"), remaining=int, closed=bool)
 
 
-class AdjustIn(Strict):
+class AdjustIn(Strict):  # hand-written: adjust_deposit takes keywords, no core dataclass
     date = fields.Date(required=True)
     amount = fields.Integer(strict=True, required=True, validate=validate.Range(min=-MAX_AMOUNT, max=MAX_AMOUNT),
                             metadata={"description": "đồng more (+) or less (−) than Quỹ's figure; not 0"})
@@ -131,7 +115,7 @@ BankAccount = out_of(deposits.BankAccount, "BankAccount", funds=fields.List(fiel
 BankAccountList = listed(BankAccount, "BankAccountList")
 
 
-class PrincipalDecisionIn(Strict):
+class PrincipalDecisionIn(Strict):  # hand-written: move_principal takes keywords, no core dataclass
     fund = Text(40, min_length=1, required=True)
     amount = Dong(required=True)
     direction = fields.String(required=True, validate=validate.OneOf(("release", "raise")),

@@ -9,28 +9,28 @@ from marshmallow import fields, validate
 from ledger import disbursements as d
 from ledger.stipends import CommitmentRow
 
-from .common import Dong, Flag, Id, Out, PageArgs, RecipientRef, Strict, Text, listed, out_of, paged, result, shape
+from .common import (
+    Dong,
+    Flag,
+    Id,
+    Out,
+    PageArgs,
+    RecipientRef,
+    Strict,
+    Text,
+    in_of,
+    listed,
+    out_of,
+    paged,
+    result,
+    shape,
+)
 
 # ------------------------------------------------------------------ disbursements
 
-CATEGORY_CODES = ("khuyet_tat", "mo_coi_ca_hai", "mo_coi_mot", "cha_me_benh", "xe_dap", "nha_tam", "vuot_kho",
-                  "nha_giao", "thay_thuoc", "nghe_sy", "tien_si", "sang_che", "giai_tinh", "hsg_quoc_gia",
-                  "gia_dinh_hoc_tap")
+CATEGORY_CODES = tuple(d.CATEGORIES)
 
-
-class RecipientIn(Strict):
-    full_name = Text(200, min_length=1, required=True)
-    birth_date = fields.Date()
-    gender = fields.String(load_default="", validate=validate.OneOf(("", "nam", "nu")))
-    school = Text(200, load_default="")
-    grade = Text(20, load_default="")
-    commune = Text(200, load_default="")
-    guardian = Text(200, load_default="")
-    phone = Text(40, load_default="")
-    bank_name = Text(200, load_default="")
-    bank_account_no = Text(40, load_default="")
-    categories = fields.List(fields.String(validate=validate.OneOf(CATEGORY_CODES)), load_default=list,
-                             validate=validate.Length(max=20))
+RecipientIn = in_of(d.RecipientInput, "RecipientIn")
 
 
 RecipientMatchOut = out_of(d.RecipientMatch, "RecipientMatchOut", exclude=("birth_date", "school"))
@@ -50,7 +50,7 @@ class RecipientArgs(PageArgs):
     q = Text(200, metadata={"description": "words of the name, school or commune (all of them)"})
 
 
-class ProgramIn(Strict):
+class ProgramIn(Strict):  # hand-written: add_program takes keywords, no core dataclass
     code = Text(40, min_length=1, required=True)
     name = Text(300, min_length=1, required=True)
     funds = fields.List(Text(40, min_length=1), required=True, validate=validate.Length(min=1, max=20))
@@ -70,24 +70,15 @@ class Program(Out):
 ProgramList = listed(Program, "ProgramList")
 
 
-class LineIn(Strict):
-    recipient = RecipientRef(required=True, metadata={"description": "the recipient's id, or their full name "
-                                                                     "when one recipient has it"})
-    program = Text(40, min_length=1, required=True)
-    fund = Text(40, min_length=1, metadata={"description": "default: the program's only fund"})
-    amount = Dong(metadata={"description": "default: the program's amount; for an item, its value"})
-    item_description = Text(300, min_length=1)
-    item_quantity = Dong()
-    earmark = Id(metadata={"description": "the earmarked gift (donation id) it is paid from"})
-    reason = Text(500, load_default="")
+LineIn = in_of(d.LineInput, "LineIn", recipient=RecipientRef())
 
 
-class BatchIn(Strict):
+class BatchIn(Strict):  # hand-written: create_batch takes a title and LineInputs, no core dataclass
     title = Text(300, min_length=1, required=True)
     lines = fields.List(fields.Nested(LineIn), load_default=list, validate=validate.Length(max=20000))
 
 
-class LinesIn(Strict):
+class LinesIn(Strict):  # hand-written: add_batch_lines takes LineInputs, no core dataclass
     lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(min=1, max=20000))
 
 
@@ -120,7 +111,7 @@ class BatchDetail(BatchSummary):
 BatchStep = result("BatchStep", id=int, state=str, round=fields.Integer())
 
 
-class VoteIn(Strict):
+class VoteIn(Strict):  # hand-written: vote_batch takes keywords, no core dataclass
     approve = Flag(required=True)
     comment = Text(1000, load_default="", metadata={"description": "required when rejecting"})
     date = fields.Date(metadata={"description": "the decision's date if this approval decides (default: today)"})
@@ -132,7 +123,7 @@ VoteResult = result(
     tx_id=fields.Integer(allow_none=True))
 
 
-class PayIn(Strict):
+class PayIn(Strict):  # hand-written: pay_batch takes keywords, no core dataclass
     lines = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=10**6)),
                         validate=validate.Length(min=1, max=20000),
                         metadata={"description": "default: every open line"})
@@ -144,7 +135,7 @@ class PayIn(Strict):
 PayResult = result("PayResult", id=int, paid=int, amount=int, vouchers=list[str], closed=bool)
 
 
-class CancelIn(Strict):
+class CancelIn(Strict):  # hand-written: cancel_batch_line takes keywords, no core dataclass
     reason = Text(500, min_length=1, required=True)
     date = fields.Date()
 
@@ -166,7 +157,7 @@ ReservationOut = out_of(d.Reservation, "ReservationOut")
 ReservationList = listed(ReservationOut, "ReservationList")
 
 
-class CommitmentIn(Strict):
+class CommitmentIn(Strict):  # hand-written: stipend takes keywords, no core dataclass
     recipient = Id(required=True)
     program = Text(40, min_length=1, required=True)
     fund = Text(40, min_length=1)
@@ -178,7 +169,7 @@ class CommitmentIn(Strict):
                        "never put in a batch, counted as paid (paid_before)"})
 
 
-class CommitmentChangeIn(Strict):
+class CommitmentChangeIn(Strict):  # hand-written: stipend takes keywords, no core dataclass
     action = fields.String(required=True, validate=validate.OneOf(("suspend", "resume", "end", "hand_over")))
     month = Text(10, min_length=7, required=True,
                  metadata={"description": "from this month (suspend, resume, hand_over); the last owed (end)"})
@@ -186,7 +177,7 @@ class CommitmentChangeIn(Strict):
     note = Text(500, load_default="")
 
 
-class MonthIn(Strict):
+class MonthIn(Strict):  # hand-written: a month alone, no core dataclass
     month = Text(10, min_length=7, required=True, metadata={"description": "2025-09"})
 
 
@@ -205,7 +196,7 @@ StipendStep = result("StipendStep", id=fields.Integer(allow_none=True), action=f
                                     amount=fields.Integer())
 
 
-class QuorumIn(Strict):
+class QuorumIn(Strict):  # hand-written: set_quorum takes the count, no core dataclass
     approvals = fields.Integer(strict=True, required=True, allow_none=True, validate=validate.Range(min=1, max=100),
                                metadata={"description": "approvals a batch on this fund needs; null: a majority "
                                                         "of the council"})

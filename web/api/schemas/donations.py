@@ -8,9 +8,10 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ledger import earmarks
+from ledger.donations import DonationInput, DonorInput
 from ledger.queries import CampaignRow, DonationRow, DonorRow, PledgeRow
 
-from .common import Dong, DongQuery, Flag, Id, Out, PageArgs, Strict, Text, listed, out_of, paged, result, shape
+from .common import Dong, DongQuery, Id, Out, PageArgs, Strict, Text, in_of, listed, out_of, paged, result, shape
 
 # ------------------------------------------------------------------ donors, campaigns, donations
 
@@ -59,7 +60,7 @@ Campaign = out_of(CampaignRow, "Campaign")
 CampaignList = listed(Campaign, "CampaignList")
 
 
-class CampaignIn(Strict):
+class CampaignIn(Strict):  # hand-written: create_campaign takes these as keywords, no core dataclass
     code = Text(40, min_length=1, required=True)
     name = Text(300, min_length=1, required=True)
     fund = Text(40, metadata={"description": "fund code"})
@@ -67,25 +68,11 @@ class CampaignIn(Strict):
     end_date = fields.Date()
 
 
-class DonorRef(Strict):
-    """An existing donor, by id."""
-
-    id = Id(required=True)
-
-
-class NewDonor(Strict):
-    """A donor by name: the one donor of the organization with that name (compared in NFC, case and
-    spacing ignored), else a new donor with these details."""
-
-    name = Text(300, min_length=1, required=True)
-    kind = fields.String(load_default="person", validate=validate.OneOf(("person", "organization")))
-    address = Text(500, load_default="")
-    phone = Text(40, load_default="")
-    email = Text(200, load_default="")
-    anonymous = Flag(load_default=False)
-    display_name = Text(300, load_default="")
-    listed = Flag(load_default=True, metadata={"description": "named in the public gold book"})
-    hide_amount = Flag(load_default=False)
+#: An existing donor, by id.
+DonorRef = in_of(DonorInput, "DonorRef", only=("id",), required=("id",))
+#: A donor by name: the one donor of the organization with that name (compared in NFC, case and spacing
+#: ignored), else a new donor with these details.
+NewDonor = in_of(DonorInput, "NewDonor", exclude=("id",), required=("name",))
 
 
 class DonorChoice(fields.Field):
@@ -104,28 +91,7 @@ class DonorChoice(fields.Field):
 _DONOR_REF, _NEW_DONOR = DonorRef(), NewDonor()  # marshmallow schemas are stateless: build once
 
 
-class DonationIn(Strict):
-    fund = Text(40, min_length=1, required=True, metadata={"description": "fund code"})
-    amount = Dong(required=True)
-    date = fields.Date(required=True)
-    donor = DonorChoice(required=True)
-    kind = fields.String(load_default="cash",
-                         validate=validate.OneOf(("cash", "transfer", "in_kind", "pledge")))
-    campaign = Text(40, allow_none=True, metadata={"description": "campaign code"})
-    bank_account = Text(40, allow_none=True, metadata={"description": "account code, for transfers"})
-    to_principal = Flag(load_default=False)
-    earmark = Text(500, allow_none=True, metadata={"description": "named recipient or purpose"})
-    item_description = Text(500, allow_none=True)
-    item_quantity = Dong(allow_none=True, metadata={"description": "how many (in-kind gifts)"})
-    item_unit = Text(40, allow_none=True)
-    fx_amount = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{1,13}(\.[0-9]{1,2})?$"),
-                              metadata={"description": "original foreign amount as text, e.g. 100.50"})
-    fx_currency = Text(3, allow_none=True)
-    reference = Text(80, load_default="")
-    message = Text(1000, load_default="")
-    gold_book = Flag(allow_none=True, load_default=None,
-                     metadata={"description": "true: enter the gift in the gold book; false: never; "
-                                              "absent: the organization's threshold decides"})
+DonationIn = in_of(DonationInput, "DonationIn", donor=DonorChoice())
 
 
 DonationResult = result(
@@ -141,7 +107,7 @@ Pledge = out_of(PledgeRow, "Pledge")
 PledgePage = paged(Pledge, "PledgePage")
 
 
-class PledgePaymentIn(Strict):
+class PledgePaymentIn(Strict):  # hand-written: pay_pledge takes these as keywords, no core dataclass
     amount = Dong(required=True)
     date = fields.Date(required=True)
     method = fields.String(load_default="cash", validate=validate.OneOf(("cash", "transfer")))
@@ -160,7 +126,7 @@ Earmark = out_of(earmarks.EarmarkRow, "Earmark")
 EarmarkList = shape("EarmarkList", items=list[Earmark])
 
 
-class EarmarkReleaseIn(Strict):
+class EarmarkReleaseIn(Strict):  # hand-written: release_earmark takes keywords, no core dataclass
     date = fields.Date(required=True, metadata={"description": "the day of the release (the council's decision)"})
     decision = Text(300, min_length=1, required=True, metadata={"description": "the council's decision"})
     reason = Text(500, load_default="", metadata={"description": "why: the purpose ended, the donor agreed"})

@@ -5,31 +5,14 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ledger import opening
-from ledger.money import MAX_AMOUNT
 
-from .common import Dong, Flag, Strict, Text, out_of, result, shape
-from .deposits import DepositIn
+from .common import Flag, Strict, Text, in_of, out_of, result, shape
 
-
-class OpeningLineIn(Strict):
-    account = Text(40, min_length=1, required=True, metadata={"description": "an account's code: 111, 1121.BIDV, "
-                                                                              "1388, 3381, 3531, 353…"})
-    fund = Text(40, min_length=1, required=True, metadata={"description": "the fund's code"})
-    amount = Dong(required=True, metadata={"description": "the account's balance on its own side, whole đồng: what "
-                                                          "an asset holds, what is owed, protected or the fund's own"})
+OpeningLineIn = in_of(opening.OpeningLine, "OpeningLineIn")
+OpeningDepositIn = in_of(opening.OpeningDeposit, "OpeningDepositIn")
 
 
-class OpeningDepositIn(DepositIn):
-    start = fields.Date(required=True, metadata={"description": "when the deposit started: on or before the "
-                                                                "opening's date"})
-    accrued = fields.Integer(strict=True, allow_none=True, load_default=None,
-                             validate=validate.Range(min=0, max=MAX_AMOUNT), metadata={
-                                 "description": "the interest accrued from the start through the opening's date "
-                                                "as your books show it, whole đồng (JSON integer); null or absent: "
-                                                "Quỹ's own arithmetic. A deposit paying monthly brings none"})
-
-
-class OpeningIn(Strict):
+class OpeningIn(Strict):  # hand-written: the use cases take the day and the lines, no core dataclass
     date = fields.Date(required=True, metadata={"description": "the opening's date (the books' balances at its end)"})
     lines = fields.List(fields.Nested(OpeningLineIn), required=True, validate=validate.Length(max=20000),
                         metadata={"description": "one per account and fund; the fund's capital (353) balances "
