@@ -48,11 +48,13 @@ def world(tmp_path_factory):
                                "xlsx", "bien-nhan-2025.xlsx", wait=True)  # a long register's background export
     services.vote_batch(db, "SLA", 1, approve=True, on=date(2025, 6, 5), user="hoidong")  # seed 000's batch:
     services.pay_batch(db, "SLA", 1, line_nos=[1], on=date(2025, 6, 10), user="thuquy")  # its PDFs exist
+    voucher = services.add_income(db, "SLA", on=date(2025, 5, 2), fund="KHT", received_into="111", category="dues",
+                                  amount=10_000_000, memo="Hội phí", user="thuquy")  # an ordinary voucher to print
     services.lock_period(db, "SLA", "2024-12-31")  # the opening balances: the auditor package has a period
     ids = {"org": "SLA", "pledge_id": pledge["donation_id"], "tx_id": pledge["tx_id"], "kind": "decision",
            "donor_id": pledge["donor_id"], "id": pledge["donor_id"], "fund": "TOHIEU", "job_id": job_id,
            "doc_id": 1, "donation_id": 1, "entry_id": 1, "campaign": "TOHIEU-2025", "fmt": "csv",
-           "register_kind": "receipts", "token": export}
+           "register_kind": "receipts", "token": export, "voucher_id": voucher["id"]}
     tokens = {role: services.create_token(db, who, "SLA", role)["token"] for role, who in SLA_ROLES.items()}
     # the token the revoke route is tried on: the admin's to spare (others may not see it: 404)
     ids["token_id"] = services.create_token(db, "quantri", "SLA", "admin", name="spare")["id"]
