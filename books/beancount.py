@@ -71,6 +71,10 @@ class Period:
             raise InvalidInput("the period ends before it starts", field="to", reason="period_reversed")
         return p
 
+    def bounds(self, column) -> list:
+        """The conditions that keep ``column`` (a date column) within the period; none for an open end."""
+        return [*([column >= self.start] if self.start else []), *([column <= self.end] if self.end else [])]
+
 
 ALL_TIME = Period()
 

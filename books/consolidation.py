@@ -233,9 +233,6 @@ def _inside(conn: Connection, ids: list[int], period: Period) -> int:
     """Money moved in the period between two organizations both in ``ids``."""
     tr = s.org_transfers
     q = sa.select(sa.func.coalesce(sa.func.sum(tr.c.amount), 0)).where(tr.c.from_org_id.in_(ids),
-                                                                       tr.c.to_org_id.in_(ids))
-    if period.start:
-        q = q.where(tr.c.date >= period.start)
-    if period.end:
-        q = q.where(tr.c.date <= period.end)
+                                                                       tr.c.to_org_id.in_(ids),
+                                                                       *period.bounds(tr.c.date))
     return int(conn.execute(q).scalar() or 0)

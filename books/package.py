@@ -33,11 +33,7 @@ def _journal_csv(conn: Connection, org_id: int, period: bc.Period) -> str:
     q = (sa.select(t.c.seq, t.c.date, t.c.doc_ref, t.c.description, t.c.source, a.c.code, f.c.code.label("fund"),
                    p.c.amount, t.c.hash)
          .join(p, p.c.tx_id == t.c.id).join(a, a.c.id == p.c.account_id).join(f, f.c.id == p.c.fund_id)
-         .where(t.c.org_id == org_id).order_by(t.c.seq, p.c.id))
-    if period.start:
-        q = q.where(t.c.date >= period.start)
-    if period.end:
-        q = q.where(t.c.date <= period.end)
+         .where(t.c.org_id == org_id, *period.bounds(t.c.date)).order_by(t.c.seq, p.c.id))
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf, lineterminator="\r\n")

@@ -73,11 +73,7 @@ def donations_query(org_id: int, period: Period):
                    doc.c.number.label("doc_number"))
          .join(dn, dn.c.id == d.c.donor_id).join(f, f.c.id == d.c.fund_id).outerjoin(c, c.c.id == d.c.campaign_id)
          .outerjoin(doc, doc.c.id == first_doc)
-         .where(d.c.org_id == org_id).order_by(d.c.date, d.c.id))
-    if period.start:
-        q = q.where(d.c.date >= period.start)
-    if period.end:
-        q = q.where(d.c.date <= period.end)
+         .where(d.c.org_id == org_id, *period.bounds(d.c.date)).order_by(d.c.date, d.c.id))
     return q
 
 
@@ -157,11 +153,7 @@ def journal_register(conn: Connection, org_id: int, period: Period, *, lazy: boo
     """The journal of a period: each posting with its transaction's number, date, document and description
     (``lazy``: as :func:`donations_register`)."""
     t_, p, a, f = s.transactions, s.postings, s.accounts, s.funds
-    cond = [t_.c.org_id == org_id]
-    if period.start:
-        cond.append(t_.c.date >= period.start)
-    if period.end:
-        cond.append(t_.c.date <= period.end)
+    cond = [t_.c.org_id == org_id, *period.bounds(t_.c.date)]
     n = conn.execute(sa.select(sa.func.count()).select_from(p.join(t_, t_.c.id == p.c.tx_id)).where(*cond)).scalar()
     if n > MAX_JOURNAL_ROWS:
 

@@ -150,11 +150,7 @@ def _moved_inside(conn: Connection, org_ids: list[int], period: Period) -> tuple
     total = sa.func.coalesce(sa.func.sum(tr.c.amount), 0)
     before = int(conn.execute(sa.select(total).where(inside, tr.c.date < period.start)).scalar() or 0) \
         if period.start else 0
-    q = sa.select(total).where(inside)
-    if period.start:
-        q = q.where(tr.c.date >= period.start)
-    if period.end:
-        q = q.where(tr.c.date <= period.end)
+    q = sa.select(total).where(inside, *period.bounds(tr.c.date))
     return before, int(conn.execute(q).scalar() or 0)
 
 
@@ -305,10 +301,6 @@ def _programs(conn: Connection, org_id: int, fund_id: int, period: Period) -> li
     bl, b, pr = s.batch_lines, s.batches, s.programs
     q = (sa.select(pr.c.code, pr.c.name, sa.func.count().label("n"), sa.func.sum(bl.c.amount).label("amount"))
          .join(b, b.c.id == bl.c.batch_id).join(pr, pr.c.id == bl.c.program_id)
-         .where(b.c.org_id == org_id, bl.c.fund_id == fund_id, bl.c.state == "paid")
+         .where(b.c.org_id == org_id, bl.c.fund_id == fund_id, bl.c.state == "paid", *period.bounds(bl.c.paid_on))
          .group_by(pr.c.code, pr.c.name).order_by(pr.c.code))
-    if period.start:
-        q = q.where(bl.c.paid_on >= period.start)
-    if period.end:
-        q = q.where(bl.c.paid_on <= period.end)
     return [ProgramLine(r.code, r.name, int(r.n), int(r.amount or 0)) for r in conn.execute(q)]

@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .banklines import StatementLine, _err, _in_range, _LineProblem
+from .banklines import StatementLine, _err, _in_range, _line_errors, _LineProblem
 from .errors import ImportFailed, InvalidInput
 
 CAMT = "camt.053"
@@ -219,15 +219,9 @@ def _keep(out: Structured, seen_refs: dict[str, int], column: str, problems: lis
           line: StatementLine) -> None:
     """The end of reading an entry: a bank reference an earlier entry of the file has is one more problem
     (``column``: where the reference stands); the problems go to the errors, or else the line is kept."""
-    n, ref = line.line_no, line.bank_ref
-    if ref and ref in seen_refs:
-        problems.append(_LineProblem(column, "duplicate_ref", f"same bank reference as line {seen_refs[ref]}",
-                                     ref=ref, line=seen_refs[ref]))
-    elif ref:
-        seen_refs[ref] = n
-    for p in problems:
-        out.errors.append(_err(n, p.column, p.code, p.reason, **p.params))
-    if not problems:
+    errors = _line_errors(line.line_no, line.bank_ref, column, problems, seen_refs)
+    out.errors.extend(errors)
+    if not errors:
         out.lines.append(line)
 
 

@@ -49,6 +49,18 @@ def _err(row: int, column: str, code: str, reason: str, **params: Any) -> dict:
             "params": {k: str(v) for k, v in params.items()}}
 
 
+def _line_errors(line_no: int, ref: str, column: str, problems: list[_LineProblem],
+                 seen_refs: dict[str, int]) -> list[dict]:
+    """The errors of a line read (none: the line is kept): its ``problems``, and a bank reference an earlier
+    line of the file has (``column``: where the reference stands); a new reference is noted in ``seen_refs``."""
+    if ref and ref in seen_refs:
+        problems.append(_LineProblem(column, "duplicate_ref", f"same bank reference as line {seen_refs[ref]}",
+                                     ref=ref, line=seen_refs[ref]))
+    elif ref:
+        seen_refs[ref] = line_no
+    return [_err(line_no, p.column, p.code, p.reason, **p.params) for p in problems]
+
+
 def _in_range(amount: int, shown: Any) -> int:
     if abs(amount) > MAX_AMOUNT:
         raise _LineProblem("amount", "bad_amount", f"{shown!r} is too large", value=shown)

@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection
 
 from . import bankformats
 from . import schema as s
-from .banklines import StatementLine, _err, _in_range, _LineProblem
+from .banklines import StatementLine, _err, _in_range, _line_errors, _LineProblem
 from .clock import now_iso
 from .described import described
 from .errors import Conflict, ImportFailed, InvalidInput, LedgerError, NotFound, StatementUnbalanced
@@ -543,15 +543,9 @@ class _Scan:
                 e.column = "balance"
                 problems.append(e)
             ref = cell_text(_cell(raw, cols.get("ref")))[:120]
-            if ref and ref in seen_refs:
-                problems.append(_LineProblem("ref", "duplicate_ref",
-                                             f"same bank reference as line {seen_refs[ref]}",
-                                             ref=ref, line=seen_refs[ref]))
-            elif ref:
-                seen_refs[ref] = n
-            for p in problems:
-                self.errors.append(_err(n, p.column, p.code, p.reason, **p.params))
-            if problems:
+            errors = _line_errors(n, ref, "ref", problems, seen_refs)
+            self.errors.extend(errors)
+            if errors:
                 continue
             yield StatementLine(n, on, amount, cell_text(_cell(raw, cols.get("memo"))), ref, balance)
 

@@ -187,11 +187,21 @@ def _suspended(events: list[tuple[str, date]], month: date) -> bool:
     return state
 
 
+def _events(conn: Connection, ids: list[int]) -> dict[int, list[tuple[str, date]]]:
+    """The events (kind, month) of the commitments ``ids``, in the order they were recorded, by commitment."""
+    e = s.commitment_events
+    events: dict[int, list[tuple[str, date]]] = {}
+    for cid, kind, em in conn.execute(sa.select(e.c.commitment_id, e.c.kind, e.c.month)
+                                      .where(e.c.commitment_id.in_(ids)).order_by(e.c.id)):
+        events.setdefault(cid, []).append((kind, em))
+    return events
+
+
 def generate(conn: Connection, org_id: int, *, month: Any, user: str, title: str | None = None) -> dict:
     """Draft the batch of ``month`` from every commitment owed in it and not in a batch yet (all in one
     draft); nothing when there is none."""
     m = month_of(month)
-    c, e, bl = s.commitments, s.commitment_events, s.batch_lines
+    c, bl = s.commitments, s.batch_lines
     live = conn.execute(sa.select(c.c.id, c.c.recipient_id, c.c.program_id, c.c.fund_id, c.c.monthly_amount)
                         .where(c.c.org_id == org_id, c.c.first_month <= m, c.c.last_month >= m,
                                sa.or_(c.c.paid_through.is_(None), c.c.paid_through < m))  # paid before Quỹ
@@ -199,10 +209,7 @@ def generate(conn: Connection, org_id: int, *, month: Any, user: str, title: str
     if not live:
         return {"batch_id": None, "added": 0}
     ids = [x.id for x in live]
-    events: dict[int, list] = {}
-    for cid, kind, em in conn.execute(sa.select(e.c.commitment_id, e.c.kind, e.c.month)
-                                      .where(e.c.commitment_id.in_(ids)).order_by(e.c.id)):
-        events.setdefault(cid, []).append((kind, em))
+    events = _events(conn, ids)
     taken = {cid for (cid,) in conn.execute(sa.select(bl.c.commitment_id).where(
         bl.c.commitment_id.in_(ids), bl.c.month == m, bl.c.state != "cancelled"))}
     todo = [x for x in live if x.id not in taken and not _suspended(events.get(x.id, []), m)
@@ -239,7 +246,7 @@ class CommitmentRow:
 
 def report(conn: Connection, org_id: int) -> list[CommitmentRow]:
     """Every commitment with what was committed, paid, pending in batches and remaining."""
-    c, e, bl, r, p, f = (s.commitments, s.commitment_events, s.batch_lines, s.recipients, s.programs, s.funds)
+    c, bl, r, p, f = s.commitments, s.batch_lines, s.recipients, s.programs, s.funds
     rows = conn.execute(sa.select(c.c.id, r.c.full_name, p.c.code, f.c.code, c.c.monthly_amount, c.c.first_month,
                                   c.c.last_month, c.c.state, c.c.handed_from_id, c.c.paid_through)
                         .join(r, r.c.id == c.c.recipient_id).join(p, p.c.id == c.c.program_id)
@@ -247,10 +254,7 @@ def report(conn: Connection, org_id: int) -> list[CommitmentRow]:
     if not rows:
         return []
     ids = [x.id for x in rows]
-    events: dict[int, list] = {}
-    for cid, kind, em in conn.execute(sa.select(e.c.commitment_id, e.c.kind, e.c.month)
-                                      .where(e.c.commitment_id.in_(ids)).order_by(e.c.id)):
-        events.setdefault(cid, []).append((kind, em))
+    events = _events(conn, ids)
     sums: dict[tuple[int, str], int] = {}
     for cid, st, amount in conn.execute(sa.select(bl.c.commitment_id, bl.c.state, sa.func.sum(bl.c.amount))
                                         .where(bl.c.commitment_id.in_(ids)).group_by(bl.c.commitment_id, bl.c.state)):

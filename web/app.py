@@ -121,61 +121,34 @@ def create_app(db: Database | None = None, config: dict | None = None,
     formats.init_app(app)  # dmy, dmyhm, number, label, audit_summary
     app.jinja_env.globals.update(can=auth.can, get_locale=get_locale)
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(ui.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(documents.bp)
-    app.register_blueprint(documents.public_bp)
-    app.register_blueprint(deposits.bp)
-    app.register_blueprint(disbursements.bp)
-    app.register_blueprint(books.bp)
-    app.register_blueprint(opening.bp)
-    app.register_blueprint(expenses.bp)
-    app.register_blueprint(reported.bp)
-    app.register_blueprint(bank.bp)
-    app.register_blueprint(health.bp)
+    for blueprint in (auth.bp, ui.bp, public.bp, documents.bp, documents.public_bp, deposits.bp, disbursements.bp,
+                      books.bp, opening.bp, expenses.bp, reported.bp, bank.bp, health.bp):
+        app.register_blueprint(blueprint)
     api.init_api(app, csrf)
-
-    def wants_json() -> bool:
-        return request.path.startswith("/api/")
 
     @app.errorhandler(LedgerError)
     def ledger_error(err: LedgerError):
-        if wants_json():
-            body = {"code": err.code, "message": err.message, "message_vi": vietnamese(err),
-                    "errors": _field_errors(err), "request_id": request_id()}
-            return jsonify(body), err.status
-        return render_template("error.html", status=err.status, message=error_text(err),
-                               code=err.code, params=err.params), err.status
+        return _error_answer(err.status, err.code, err.message, error_text(err), params=err.params,
+                             message_vi=vietnamese(err), errors=_field_errors(err))
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
-        if wants_json():
-            return jsonify({"code": "csrf_failed", "message": err.description, "errors": {},
-                            "request_id": request_id()}), 400
-        return render_template("error.html", status=400, code="csrf_failed", params={},
-                               message=_("The form has expired or did not come from this site. "
-                                         "Reload the page and try again.")), 400
+        return _error_answer(400, "csrf_failed", err.description,
+                             _("The form has expired or did not come from this site. Reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        if wants_json():
-            return jsonify({"code": _HTTP_CODES.get(err.code, "http_error"), "message": err.description,
-                            "errors": {}, "request_id": request_id()}), err.code
         messages = {401: _("Please log in."), 403: _("You do not have permission to do this."),
                     404: _("Page not found."), 429: _("Too many requests. Wait a minute.")}
-        return render_template("error.html", status=err.code, code=_HTTP_CODES.get(err.code, "http_error"),
-                               params={}, message=messages.get(err.code, err.description)), err.code
+        return _error_answer(err.code, _HTTP_CODES.get(err.code, "http_error"), err.description,
+                             messages.get(err.code, err.description))
 
     @app.errorhandler(InternalServerError)
     def server_error(err: InternalServerError):
         # the exception itself is already logged, with its traceback and this id (QuyFlask.log_exception)
-        if wants_json():
-            return jsonify({"code": "server_error", "message": "Internal server error", "errors": {},
-                            "request_id": request_id()}), 500
-        return render_template("error.html", status=500, code="server_error", params={},
-                               message=_("Something went wrong on our side. It has been logged; if it "
-                                         "happens again, give the administrator the request id below.")), 500
+        return _error_answer(500, "server_error", "Internal server error",
+                             _("Something went wrong on our side. It has been logged; if it "
+                               "happens again, give the administrator the request id below."))
 
     @app.before_request
     def refuse_nul():
@@ -201,6 +174,16 @@ def create_app(db: Database | None = None, config: dict | None = None,
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                422: "invalid_input", 429: "too_many_requests"}
+
+
+def _error_answer(status: int, code: str, message: str, shown: str, *, params: dict | None = None,
+                  errors: dict | None = None, **more) -> tuple:
+    """An error as its reader gets it: under ``/api/`` JSON (``code``, ``message``, ``more``, ``errors``, the
+    request id), else the error page with ``shown`` (the message a person reads) and ``params``."""
+    if request.path.startswith("/api/"):
+        return jsonify({"code": code, "message": message, **more, "errors": errors or {},
+                        "request_id": request_id()}), status
+    return render_template("error.html", status=status, message=shown, code=code, params=params or {}), status
 
 
 def _field_errors(err: LedgerError) -> dict:

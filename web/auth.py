@@ -122,16 +122,17 @@ def authorize(org_code: str, action: str) -> int:
     return oid
 
 
-def requires(action: str):
-    """Decorate a page under ``/o/<org>/``: log in first, then need ``action`` in that organization.
-    The action is kept on the view (``required_action``) so tests can check every route against
-    ``web/permissions.py``."""
+def _guarded(action: str, first):
+    """Decorate a view whose URL has ``<org>``: ``first()`` (an answer to give instead, or None), then need
+    ``action`` in that organization (``g.org_id`` set). The action is kept on the view (``required_action``)
+    so tests can check every route against ``web/permissions.py``."""
 
     def wrap(view):
         @functools.wraps(view)
         def inner(*args, **kw):
-            if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
+            instead = first()
+            if instead is not None:
+                return instead
             g.org_id = authorize(kw["org"], action)
             return view(*args, **kw)
 
@@ -139,6 +140,15 @@ def requires(action: str):
         return inner
 
     return wrap
+
+
+def requires(action: str):
+    """Decorate a page under ``/o/<org>/``: log in first, then need ``action`` in that organization."""
+
+    def first():
+        return None if current_user.is_authenticated else current_app.login_manager.unauthorized()
+
+    return _guarded(action, first)
 
 
 def api_requires(action: str):
@@ -146,21 +156,13 @@ def api_requires(action: str):
     which must then send the CSRF token in ``X-CSRFToken`` for anything but GET) with ``action`` in
     that organization; 401 for nobody, 403 for a role that may not. Sets ``g.org_id``."""
 
-    def wrap(view):
-        @functools.wraps(view)
-        def inner(*args, **kw):
-            load_token()
-            if (g.get("token_scope") is None and current_user.is_authenticated
-                    and request.method not in ("GET", "HEAD", "OPTIONS")):
+    def first():
+        load_token()
+        if (g.get("token_scope") is None and current_user.is_authenticated
+                and request.method not in ("GET", "HEAD", "OPTIONS")):
+            CSRFProtect().protect()
 
-                CSRFProtect().protect()
-            g.org_id = authorize(kw["org"], action)
-            return view(*args, **kw)
-
-        inner.required_action = action
-        return inner
-
-    return wrap
+    return _guarded(action, first)
 
 
 def can(org_id: int, action: str) -> bool:

@@ -39,7 +39,7 @@ from receipts import service as docs
 
 from ..auth import actor, db, requires
 from ..messages import bean_problem
-from .common import MIME, _attachment, _file, error_text, found, org_of, reading
+from .common import MIME, _attachment, _file, error_text, form_step, found, org_of, reading
 
 bp = Blueprint("books", __name__)
 FORMATS = "any(csv, xlsx, pdf)"
@@ -219,12 +219,7 @@ def organizations(org: str):
 
 def _step(org: str, run, ok: str, page: str = "books.organizations"):
     """Run a form's ``run``, flash ``ok`` or the refusal, and go back to ``page``."""
-    try:
-        run()
-        flash(ok, "ok")
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    return redirect(url_for(page, org=org))
+    return form_step(url_for(page, org=org), run, ok, category="ok", code=302)
 
 
 @bp.post("/o/<org>/books/transfers")

@@ -1,17 +1,17 @@
 """Small things the pages share: the organization shown in the header (and the read of the books it comes
-with), paging, a 404 for what is not there, error text, the uploads folder, and answering with a PDF or a
-table as a CSV, XLSX or PDF file."""
+with), paging, a 404 for what is not there, error text, a form's call answered by a flash and a redirect, the
+uploads folder, and answering with a PDF or a table as a CSV, XLSX or PDF file."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import Response, abort, current_app, g, request
+from flask import Response, abort, current_app, flash, g, redirect, request
 from flask_babel import get_locale
 from sqlalchemy import Connection
 
@@ -57,6 +57,22 @@ def found(value: T | None) -> T:
 def error_text(err: LedgerError) -> str:
     """The message a person reads: Vietnamese by default, the ledger's English text in English."""
     return vietnamese(err) if str(get_locale() or "vi") == "vi" else err.message
+
+
+def form_step(back: str, run: Callable[[], Any], ok: str | Callable[[Any], str], *, category: str = "message",
+              warnings: Callable[[Any], Iterable[str]] | None = None, code: int = 303) -> Response:
+    """Run a form's ledger call ``run``: flash its refusal, or ``ok`` (a message, or a function of the call's
+    result giving it; flashed as ``category``) and then each of ``warnings(result)`` as an error; and go
+    ``back`` (a URL) with ``code``."""
+    try:
+        r = run()
+    except LedgerError as err:
+        flash(error_text(err), "error")
+    else:
+        flash(ok if isinstance(ok, str) else ok(r), category)
+        for warning in warnings(r) if warnings else ():
+            flash(warning, "error")
+    return redirect(back, code)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ledger.interest import format_rate
 from ledger.money import format_vnd, parse_amount_text
 
 from ..auth import actor, db, requires
-from .common import error_text, found, reading
+from .common import error_text, form_step, found, reading
 
 bp = Blueprint("deposits", __name__)
 MATURING_DAYS = 30
@@ -108,15 +108,11 @@ def open_(org: str):
 @bp.post("/o/<org>/deposits/accrue")
 @requires("deposit.manage")
 def accrue(org: str):
-    try:
-        r = services.accrue(db(), org, parse_date(request.form.get("through", "")), user=actor())
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    else:
-        flash(_("Interest accrued through %(d)s: %(n)s entries, %(amount)s.",
-                d=parse_date(r["through"]).strftime("%d/%m/%Y"), n=r["events"],
-                amount=f"{r['amount']:,}".replace(",", ".") + " đ"))
-    return redirect(url_for("deposits.register", org=org), 303)
+    return form_step(url_for("deposits.register", org=org),
+                     lambda: services.accrue(db(), org, parse_date(request.form.get("through", "")), user=actor()),
+                     lambda r: _("Interest accrued through %(d)s: %(n)s entries, %(amount)s.",
+                                 d=parse_date(r["through"]).strftime("%d/%m/%Y"), n=r["events"],
+                                 amount=f"{r['amount']:,}".replace(",", ".") + " đ"))
 
 
 @bp.get("/o/<org>/deposits/<int:deposit_id>")
@@ -146,11 +142,8 @@ def _deposit_form(run):
         with db().read() as conn:
             contract = found(conn.execute(sa.select(s.deposits.c.contract_no).where(
                 s.deposits.c.id == deposit_id, s.deposits.c.org_id == g.org_id)).scalar())
-        try:
-            flash(run(org, contract, request.form))
-        except LedgerError as err:
-            flash(error_text(err), "error")
-        return redirect(url_for("deposits.deposit", org=org, deposit_id=deposit_id), 303)
+        return form_step(url_for("deposits.deposit", org=org, deposit_id=deposit_id),
+                         lambda: run(org, contract, request.form), lambda message: message)
 
     bp.add_url_rule(f"/o/<org>/deposits/<int:deposit_id>/{run.__name__}", run.__name__, view, methods=["POST"])
     return view

@@ -26,7 +26,7 @@ from receipts import service as docs
 
 from ..auth import actor, db, requires
 from ..messages import line_problem
-from .common import Page, _pdf, _upload_dir, error_text, reading, sweep_uploads
+from .common import Page, _pdf, _upload_dir, error_text, form_step, reading, sweep_uploads
 
 bp = Blueprint("disb", __name__)
 PER_PAGE = 100
@@ -110,20 +110,6 @@ def _step(org: str, batch_id: int, run, ok: str):
     else:
         flash(ok if isinstance(ok, str) else ok(r))
     return redirect(url_for("disb.batch", org=org, batch_id=batch_id), 303)
-
-
-def _form_step(org: str, page: str, run, ok, warnings=None):
-    """Run a form's ledger call: flash its error, or ``ok`` (a message, or a function of the call's result
-    giving it) and then each of ``warnings(result)`` as an error; back to the organization's ``page``."""
-    try:
-        r = run()
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    else:
-        flash(ok if isinstance(ok, str) else ok(r))
-        for warning in warnings(r) if warnings else ():
-            flash(warning, "error")
-    return redirect(url_for(page, org=org), 303)
 
 
 @bp.post("/o/<org>/batches/<int:batch_id>/lines")
@@ -273,14 +259,15 @@ def recipient_search(org: str):
 @requires("batch.prepare")
 def recipient_add(org: str):
     f = request.form
-    return _form_step(org, "disb.recipients", lambda: services.add_recipient(db(), org, RecipientInput(
-        full_name=f.get("full_name", ""), birth_date=f.get("birth_date") or None, gender=f.get("gender", ""),
-        school=f.get("school", ""), grade=f.get("grade", ""), commune=f.get("commune", ""),
-        guardian=f.get("guardian", ""), phone=f.get("phone", ""), categories=f.getlist("categories")),
+    return form_step(url_for("disb.recipients", org=org), lambda: services.add_recipient(
+        db(), org, RecipientInput(
+            full_name=f.get("full_name", ""), birth_date=f.get("birth_date") or None, gender=f.get("gender", ""),
+            school=f.get("school", ""), grade=f.get("grade", ""), commune=f.get("commune", ""),
+            guardian=f.get("guardian", ""), phone=f.get("phone", ""), categories=f.getlist("categories")),
         user=actor(), key=_key()),
         lambda r: _("Recipient %(name)s added.", name=r["full_name"]),
-        lambda r: [_("Possibly the same person as #%(id)s %(name)s.", id=dup["id"], name=dup["full_name"])
-                   for dup in r["possible_duplicates"]])
+        warnings=lambda r: [_("Possibly the same person as #%(id)s %(name)s.", id=dup["id"], name=dup["full_name"])
+                            for dup in r["possible_duplicates"]])
 
 
 @bp.get("/o/<org>/programs")
@@ -300,7 +287,7 @@ def programs(org: str):
 def program_add(org: str):
     f = request.form
     amount = (f.get("default_amount") or "").strip()
-    return _form_step(org, "disb.programs", lambda: services.add_program(
+    return form_step(url_for("disb.programs", org=org), lambda: services.add_program(
         db(), org, code=f.get("code", ""), name=f.get("name", ""), funds=f.getlist("funds"),
         default_amount=parse_amount_text(amount) if amount else None,
         categories=f.getlist("categories"), user=actor(), key=_key()),
@@ -364,7 +351,7 @@ def stipends_page(org: str):
 @requires("batch.prepare")
 def stipend_commit(org: str):
     f = request.form
-    return _form_step(org, "disb.stipends_page", lambda: services.stipend(
+    return form_step(url_for("disb.stipends_page", org=org), lambda: services.stipend(
         db(), org, "commit", recipient=int(f["recipient"]) if (f.get("recipient") or "").isdigit()
         else f.get("recipient"), program=f.get("program", ""), fund=f.get("fund") or None,
         monthly_amount=parse_amount_text(f.get("monthly_amount", "")), first=f.get("first", ""),
@@ -407,7 +394,7 @@ def stipend_change(org: str, cid: int):
         else:
             abort(400)
 
-    return _form_step(org, "disb.stipends_page", run, _("Commitment changed."))
+    return form_step(url_for("disb.stipends_page", org=org), run, _("Commitment changed."))
 
 
 @bp.post("/o/<org>/programs/quorum")
@@ -415,5 +402,5 @@ def stipend_change(org: str, cid: int):
 def quorum(org: str):
     f = request.form
     text = (f.get("approvals") or "").strip()
-    return _form_step(org, "disb.programs", lambda: services.set_quorum(
+    return form_step(url_for("disb.programs", org=org), lambda: services.set_quorum(
         db(), org, f.get("fund", ""), int(text) if text.isdigit() else None, user=actor()), _("Quorum saved."))

@@ -19,7 +19,7 @@ from receipts.batch import KINDS
 from receipts.vietqr import MAX_PURPOSE
 
 from ..auth import actor, db, requires
-from .common import Page, _pdf, error_text, org_of, reading
+from .common import Page, _pdf, error_text, form_step, org_of, reading
 
 bp = Blueprint("docs", __name__)
 public_bp = Blueprint("public_docs", __name__, url_prefix="/p")
@@ -77,13 +77,10 @@ _one_pdf("certificate_pdf", "/o/<org>/gold-book/<int:entry_id>/certificate.pdf",
 @bp.post("/o/<org>/receipts/<int:doc_id>/void")
 @requires("document.void")
 def receipt_void(org: str, doc_id: int):
-    try:
-        r = services.void_document(db(), org, doc_id, reason=request.form.get("reason", ""), user=actor(),
-                                   key=f"web:{request.form.get('form_key')}" if request.form.get("form_key") else None)
-        flash(_("Receipt %(n)s voided.", n=r["number"]))
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    return redirect(url_for("docs.receipt", org=org, doc_id=doc_id), 303)
+    return form_step(url_for("docs.receipt", org=org, doc_id=doc_id), lambda: services.void_document(
+        db(), org, doc_id, reason=request.form.get("reason", ""), user=actor(),
+        key=f"web:{request.form.get('form_key')}" if request.form.get("form_key") else None),
+        lambda r: _("Receipt %(n)s voided.", n=r["number"]))
 
 
 @bp.post("/o/<org>/receipts/<int:doc_id>/reissue")
@@ -123,12 +120,9 @@ def gold_book_pdf(org: str):
 @bp.post("/o/<org>/donations/<int:donation_id>/gold-book")
 @requires("gold_book.enter")
 def gold_book_enter(org: str, donation_id: int):
-    try:
-        services.gold_book_request(db(), org, donation_id, user=actor())
-        flash(_("The gift is entered in the gold book."))
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    return redirect(url_for("docs.gold_book", org=org), 303)
+    return form_step(url_for("docs.gold_book", org=org),
+                     lambda: services.gold_book_request(db(), org, donation_id, user=actor()),
+                     _("The gift is entered in the gold book."))
 
 
 @bp.get("/o/<org>/pledges/<int:pledge_id>/vietqr")

@@ -47,9 +47,12 @@ def reported_page(org: str):
     return _page(org, _blank())
 
 
-def _unit(code: str) -> reported.Reporting:
+def _chosen_unit(form) -> reported.Reporting:
+    """The unit the form names (refused when none is chosen; 404 for an unknown one)."""
+    if not form.get("unit"):
+        raise InvalidInput("the unit is chosen", field="unit", reason="empty")
     try:
-        return services.reporting_of(db(), code)
+        return services.reporting_of(db(), form["unit"])
     except LedgerError:
         abort(404)
 
@@ -59,9 +62,7 @@ def _unit(code: str) -> reported.Reporting:
 def reported_post(org: str):
     form = request.form
     try:
-        if not form.get("unit"):
-            raise InvalidInput("the unit is chosen", field="unit", reason="empty")
-        unit = _unit(form["unit"])
+        unit = _chosen_unit(form)
         action = totals_action(g.org_id, unit.org_id, unit.parent_id)
         if action is None or not allowed(roles_for(g.org_id), action):
             raise NotAllowed("not this unit's treasurer nor its parent's", reason="totals_role")
@@ -87,9 +88,7 @@ def reported_post(org: str):
 def reporting_post(org: str):
     form = request.form
     try:
-        if not form.get("unit"):
-            raise InvalidInput("the unit is chosen", field="unit", reason="empty")
-        unit = _unit(form["unit"])
+        unit = _chosen_unit(form)
         if not reporting_allowed(g.org_id, unit.org_id, unit.parent_id):
             raise NotAllowed("only itself or a unit directly beneath", reason="not_parent")
         mode = form.get("mode", "totals")

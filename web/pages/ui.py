@@ -41,7 +41,7 @@ from ledger.ops import backup as bk
 
 from ..auth import actor, can, db, requires
 from ..messages import CLOSING_VI, local_time, row_problem
-from .common import Page, _upload_dir, error_text, org_of, reading, sweep_uploads
+from .common import Page, _upload_dir, error_text, form_step, org_of, reading, sweep_uploads
 
 bp = Blueprint("ui", __name__)
 PER_PAGE = 50
@@ -201,16 +201,13 @@ def earmarks(org: str):
 @requires("earmark.release")
 def earmark_release(org: str, donation_id: int):
     f = request.form
-    try:
-        r = services.release_earmark(db(), org, donation_id, on=f.get("date") or clock.today(),
-                                     decision=f.get("decision", ""), reason=f.get("reason", ""),
-                                     amount=parse_amount_text(f["amount"]) if (f.get("amount") or "").strip() else None,
-                                     user=actor(), key=f"web:{f.get('form_key') or uuid.uuid4().hex}")
-        flash(_("%(amount)s moved into the fund; the gift still holds %(left)s.", amount=format_vnd(r["amount"]),
-                left=format_vnd(r["left"])), "ok")
-    except LedgerError as err:
-        flash(error_text(err), "error")
-    return redirect(url_for("ui.earmarks", org=org), 303)
+    return form_step(url_for("ui.earmarks", org=org), lambda: services.release_earmark(
+        db(), org, donation_id, on=f.get("date") or clock.today(), decision=f.get("decision", ""),
+        reason=f.get("reason", ""),
+        amount=parse_amount_text(f["amount"]) if (f.get("amount") or "").strip() else None,
+        user=actor(), key=f"web:{f.get('form_key') or uuid.uuid4().hex}"),
+        lambda r: _("%(amount)s moved into the fund; the gift still holds %(left)s.", amount=format_vnd(r["amount"]),
+                    left=format_vnd(r["left"])), category="ok")
 
 
 @bp.post("/o/<org>/pledges/<int:pledge_id>/pay")
