@@ -299,3 +299,30 @@ def test_a_deposits_withdrawals_come_one_a_day_in_date_order(race_db):
     assert snapshot(race_db) == before
     services.withdraw_deposit(race_db, books.org, "HD-02", on=date(2025, 5, 2), amount=1_000_000, user="tq")
     _never_negative(books)
+
+
+def _release_round(db: Database) -> None:
+    """Releases into the fund and batch lines race for one earmarked gift: together never more than it."""
+    books = _books(db, council=1)
+    rid = services.add_recipient(db, books.org, RecipientInput(full_name="Lò Văn Minh"), user="tq")["id"]
+    gift = _gift(books, 5_000_000, earmark="Học bổng cho em Lò Văn Minh", name="Công ty Thủy điện")
+    _gift(books, 100_000_000, name="Ngân hàng BIDV")
+
+    def take(i):
+        if i % 2:
+            return services.release_earmark(db, books.org, gift["donation_id"], on=ON, decision=f"NQ {i}",
+                                            amount=2_000_000, user=f"{books.org.lower()}hd1")
+        return services.create_batch(db, books.org, title=f"Đợt {i}", user="tq", lines=[
+            LineInput(rid, "HB", amount=2_000_000, earmark=gift["donation_id"])])
+
+    done, refused = race(8, take)
+    assert len([r for r in done if r]) == 2  # 2 × 2,000,000 fit in 5,000,000
+    assert all(isinstance(e, (InsufficientFunds, InvalidInput)) for e in refused), refused
+    (row,) = services.list_earmarks(db, books.org)
+    assert row.drawn + row.released == 4_000_000 and row.left == 1_000_000
+    _never_negative(books)
+
+
+def test_releases_and_batch_lines_racing_for_one_earmarked_gift_take_no_more_than_it(race_db):
+    for _ in range(ROUNDS):
+        _release_round(race_db)
