@@ -1,0 +1,240 @@
+"""Merkle-sum trees and the log of published roots (issue 27): property tests over random sets of gifts.
+
+Every proof is checked by ``ledger.proofcheck`` — the same file an auditor runs offline."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from ledger import merkle as M
+from ledger import proofcheck as P
+
+SECRET = bytes(range(32))
+KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+PUB = KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def sign(st_: dict) -> dict:
+    return {"statement": st_, "signature": KEY.sign(P.canonical(st_)).hex()}
+
+
+def signed_roots(trees: M.YearTrees, fund: str = "KH") -> list[dict]:
+    return [sign({"org": "SLA", "fund": fund, "kind": "gifts", "period": period, "root": h.hex(), "total": s,
+                  "leaves": n}) for period, ((h, s), n) in trees.roots().items()]
+
+
+def doc(i: int, amount: int, day: date, fund: str = "KH") -> M.Doc:
+    number = f"BN/{day:%y} {i:07d}"
+    return M.Doc(number, fund, day, amount, M.salt_for(SECRET, "gift", number))
+
+
+amounts = st.one_of(st.integers(0, 10**12), st.sampled_from([1, 2, 1000, 2000, 100_000, 500_000, 2_000_000,
+                                                              10_000_000]))
+gifts = st.lists(st.tuples(amounts, st.integers(0, 364)), min_size=1, max_size=60)
+
+
+def build(gs) -> tuple[list[M.Doc], M.YearTrees, list[dict]]:
+    docs = [doc(i, a, date(2026, 1, 1) + timedelta(days=d)) for i, (a, d) in enumerate(gs, 1)]
+    trees = M.build_year(2026, docs, SECRET)
+    return docs, trees, signed_roots(trees)
+
+
+def fails(proof: dict, kind: str | None = None, key: bytes = PUB) -> None:
+    with pytest.raises(P.ProofError) as e:
+        P.verify_proof(proof, key)
+    if kind:
+        assert e.value.kind == kind, e.value
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gifts)
+def test_every_gift_s_proof_verifies_against_the_signed_roots_and_the_totals_are_the_leaves(gs):
+    docs, trees, roots = build(gs)
+    assert trees.year.root[1] == sum(a for a, _ in gs)
+    for m in trees.months:
+        assert m.root[1] == sum(d.amount for d in m.docs)
+        assert m.tree.size == 2 * len(m.docs) and all(s >= 0 for s in m.tree.sums[0])
+    for d in docs:
+        for period in ("2026", f"2026-Q{(d.date.month - 1) // 3 + 1}", f"2026-{d.date.month:02d}"):
+            r = P.verify_proof(M.proof(trees, d.number, roots, period=period), PUB)
+            assert (r["number"], r["amount"], r["period"]) == (d.number, d.amount, period)
+            assert r["total"] == sum(x.amount for x in docs if str(x.date).startswith(period.split("-Q")[0])
+                                     and (("-Q" not in period) or (x.date.month - 1) // 3 + 1 == int(period[-1])))
+
+
+@settings(max_examples=60, deadline=None)
+@given(gifts, st.data())
+def test_changing_any_figure_of_a_proof_makes_it_fail(gs, data):
+    docs, trees, roots = build(gs)
+    d = data.draw(st.sampled_from(docs))
+    good = M.proof(trees, d.number, roots)
+    P.verify_proof(good, PUB)
+
+    p = copy.deepcopy(good)  # the document's amount
+    p["document"]["amount"] += data.draw(st.integers(1, 10**6))
+    fails(p, "pieces")
+
+    p = copy.deepcopy(good)  # a piece's amount, the other piece keeping the document's total
+    delta = data.draw(st.integers(1, 10**6))
+    p["pieces"][0]["amount"] += delta
+    p["pieces"][1]["amount"] -= delta
+    fails(p)
+
+    steps = [(i, j) for i, pc in enumerate(good["pieces"]) for j in range(len(pc["path"]))]
+    if steps:  # a sibling's sum: moving value between branches
+        i, j = data.draw(st.sampled_from(steps))
+        p = copy.deepcopy(good)
+        p["pieces"][i]["path"][j][1] += data.draw(st.integers(1, 10**6))
+        fails(p)
+        p = copy.deepcopy(good)
+        p["pieces"][i]["path"][j][1] = -1 - data.draw(st.integers(0, 10**6))
+        fails(p, "negative")
+
+    p = copy.deepcopy(good)  # a negative piece, made up by a larger other one
+    p["pieces"][0]["amount"], p["pieces"][1]["amount"] = -5, good["document"]["amount"] + 5
+    fails(p, "negative")
+
+    p = copy.deepcopy(good)  # the signed total
+    p["roots"][-1]["statement"]["total"] += 1
+    fails(p, "signature")
+    fails(p, "root", key=None)  # even unsigned, the path does not add up to it
+
+    p = copy.deepcopy(good)  # the same piece counted twice
+    p["pieces"][1] = dict(p["pieces"][0], piece=1)
+    fails(p)
+
+
+@settings(max_examples=40, deadline=None)
+@given(gifts.filter(lambda g: len(g) >= 2), st.data())
+def test_a_tree_with_a_gift_dropped_duplicated_or_changed_does_not_match_the_signed_roots(gs, data):
+    docs, trees, roots = build(gs)
+    year = trees.year.root
+    i = data.draw(st.integers(0, len(docs) - 1))
+    dropped = docs[:i] + docs[i + 1:]
+    doubled = docs + [M.Doc(docs[i].number + "b", docs[i].fund, docs[i].date, docs[i].amount, docs[i].salt)]
+    changed = list(docs)
+    changed[i] = M.Doc(docs[i].number, docs[i].fund, docs[i].date, docs[i].amount + 1, docs[i].salt)
+    for tampered in (dropped, doubled, changed):
+        t = M.build_year(2026, tampered, SECRET)
+        assert t.year.root != year
+        # the publisher's proofs from the tampered tree, against what was signed: each of them fails
+        # unless its document's month, quarter and year were left untouched (none is, for the year)
+        for x in tampered[:5]:
+            p = M.proof(t, x.number, roots)
+            fails(p)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 10**9), min_size=2, max_size=40), st.data())
+def test_moving_value_between_branches_changes_the_root_even_when_the_total_stays(sums, data):
+    hashes = [M._SHA(bytes([i % 256, i // 256])).digest() for i in range(len(sums))]
+    t = M.SumTree(hashes, sums)
+    i, j = data.draw(st.integers(0, len(sums) - 1)), data.draw(st.integers(0, len(sums) - 1))
+    assume(i != j and sums[i] > 0)
+    moved = list(sums)
+    moved[i] -= 1
+    moved[j] += 1
+    t2 = M.SumTree(hashes, moved)
+    assert t2.root[1] == t.root[1] and t2.root[0] != t.root[0]
+
+
+def test_a_negative_amount_cannot_enter_a_tree():
+    with pytest.raises(ValueError):
+        M.build_year(2026, [doc(1, -1, date(2026, 5, 1))], SECRET)
+    with pytest.raises(P.ProofError):
+        P.node((b"\0" * 32, -1), (b"\0" * 32, 2))
+
+
+def test_round_gifts_are_split_into_parts_that_are_not_round_and_add_up():
+    import random
+
+    rng = random.Random(7)
+    for amount in (2000, 1_000_000, 500_000, 2_224_402_000, 1000, 1, 0, 3):
+        for _ in range(200):
+            a, b = M.split(amount, rng)
+            assert a + b == amount and a >= 0 and b >= 0
+            if amount % 1000 == 0 and amount >= 2000:
+                assert a % 1000 and b % 1000
+
+
+def test_the_same_documents_give_the_same_trees_and_another_secret_other_ones():
+    docs = [doc(i, 100_000 * i, date(2026, 3, i)) for i in range(1, 20)]
+    a, b = M.build_year(2026, docs, SECRET), M.build_year(2026, list(reversed(docs)), SECRET)
+    assert a.year.root == b.year.root
+    assert M.build_year(2026, docs, bytes(32)).year.root != a.year.root
+
+
+def test_no_sibling_sum_equals_a_single_gift_on_a_year_of_round_gifts():
+    import random
+
+    rng = random.Random(3)
+    docs = [doc(i, rng.choice([100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000]),
+                date(2026, 1, 1) + timedelta(days=rng.randrange(365))) for i in range(1, 400)]
+    trees = M.build_year(2026, docs, SECRET)
+    gifts = {d.amount for d in docs}
+    roots = signed_roots(trees)
+    for d in docs:
+        p = M.proof(trees, d.number, roots)
+        shown = [s for pc in p["pieces"] for _, s in pc["path"]] + [s for seg in p["up"] for _, s in seg["path"]]
+        assert not gifts & set(shown), d.number
+        assert {pc["amount"] for pc in p["pieces"]}.isdisjoint(gifts)
+
+
+# --------------------------------------------------------------------------- the log
+
+
+def entries_for(n: int) -> list[dict]:
+    return [sign({"org": "SLA", "fund": "KH", "kind": "gifts", "period": f"20{10 + i}", "root": f"{i:064x}",
+                  "total": i * 1000, "leaves": 2 * i}) for i in range(n)]
+
+
+def log_doc(entries: list[dict], previous_size: int | None = None) -> dict:
+    raw = [P.canonical(e) for e in entries]
+    root = M.log_root(raw)
+    out = {"entries": entries, "head": sign({"size": len(entries), "root": root.hex()})}
+    if previous_size is not None:
+        out["consistency"] = [h.hex() for h in M.consistency(previous_size, raw)]
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 40), st.data())
+def test_every_version_of_the_log_has_a_valid_consistency_proof_from_every_earlier_one(n, data):
+    entries = entries_for(n)
+    raw = [P.canonical(e) for e in entries]
+    m = data.draw(st.integers(0, n))
+    old, new = M.log_root(raw[:m]), M.log_root(raw)
+    P.verify_consistency(m, old, n, new, M.consistency(m, raw))
+    P.verify_log(log_doc(entries, m), PUB, previous=log_doc(entries[:m]))
+    for i in range(n):
+        assert P.log_root(i, n, P.log_leaf(raw[i]), M.log_path(i, raw)) == new
+    if 0 < m < n:  # an entry of the old version rewritten: no proof of consistency can be made to hold
+        forged = list(raw)
+        k = data.draw(st.integers(0, m - 1))
+        forged[k] = forged[k] + b" "
+        with pytest.raises(P.ProofError):
+            P.verify_consistency(m, old, n, M.log_root(forged), M.consistency(m, forged))
+
+
+def test_a_past_period_published_again_with_other_figures_is_detected():
+    entries = entries_for(5)
+    rewritten = sign(dict(entries[2]["statement"], total=entries[2]["statement"]["total"] + 1))
+    with pytest.raises(P.ProofError) as e:
+        P.verify_log(log_doc(entries + [rewritten]), PUB)
+    assert e.value.kind == "rewritten"
+    # the same figures again (a re-signed head, say) are no rewrite
+    P.verify_log(log_doc(entries + [entries[2]]), PUB)
+
+
+def test_a_log_whose_head_was_signed_by_another_key_fails():
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    with pytest.raises(P.ProofError) as e:
+        P.verify_log(log_doc(entries_for(3)), other)
+    assert e.value.kind == "signature"
