@@ -211,10 +211,12 @@ def verify_signature(public_key: bytes, message: bytes, signature_hex: str) -> N
     except (TypeError, ValueError):
         raise ProofError("signature", "the signature is not hex") from None
     try:
+        # either package checks Ed25519: the one file runs with whichever the auditor has installed
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     except ImportError:  # PyNaCl instead
         try:
+            # PyNaCl, when cryptography is not installed
             from nacl.exceptions import BadSignatureError
             from nacl.signing import VerifyKey
         except ImportError:

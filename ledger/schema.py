@@ -983,3 +983,48 @@ audit_log = sa.Table(
     sa.Column("details", sa.Text, nullable=False, server_default="{}"),
     sa.Index("ix_audit_log_org_id", "org_id", "id"),
 )
+
+#: An organization's keys for what it publishes (revision 0029): the Ed25519 key that signs its roots and log
+#: heads, and the secret its documents' salts and the trees' draws come from. One row per organization, never
+#: changed: a tree is built again years later from the same secret (``ledger/proofs.py``).
+publication_keys = sa.Table(
+    "publication_keys",
+    metadata,
+    _ref("org_id", "organizations", primary_key=True),
+    sa.Column("public_key", sa.String(64), nullable=False),  # hex
+    sa.Column("signing_key", sa.String(64), nullable=False),  # hex: the Ed25519 private key's seed
+    sa.Column("salt_key", sa.String(64), nullable=False),  # hex
+    _when("created_at"),
+)
+
+#: The organization's public log of published roots (revision 0029): entry ``seq`` (0, 1, …) is a signed
+#: statement of one fund's, one kind's (gifts, payments) and one period's root and totals. Append-only.
+published_roots = sa.Table(
+    "published_roots",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    _ref("fund_id", "funds", nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("period", sa.String(10), nullable=False),  # "2026", "2026-Q1", "2026-03"
+    sa.Column("statement", sa.Text, nullable=False),  # canonical JSON, what is signed
+    sa.Column("signature", sa.String(128), nullable=False),
+    *_stamp("created"),
+    sa.UniqueConstraint("org_id", "seq", name="uq_published_roots_seq"),
+    sa.UniqueConstraint("org_id", "fund_id", "kind", "period", name="uq_published_roots_period"),
+    sa.CheckConstraint("kind IN ('gifts','payments')", name="kind"),
+)
+
+#: Each signed head of that log (its size and root), one per publication. Append-only.
+log_heads = sa.Table(
+    "log_heads",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("statement", sa.Text, nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),
+    *_stamp("created"),
+    sa.UniqueConstraint("org_id", "size", name="uq_log_heads_size"),
+)

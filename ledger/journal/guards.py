@@ -369,6 +369,9 @@ earmark_release_statements, earmark_release_drop_statements = _append_only_guard
 #: Totals a unit that keeps no books reports, and money sent to such a unit (revision 0027): a correction is a new
 #: row naming the one it replaces; the sender's entry is in the journal.
 reported_statements, reported_drop_statements = _append_only_guard("reported_totals", "reported_transfers")
+#: What an organization publishes (revision 0029): its keys, its log of signed roots and the log's signed heads.
+publication_statements, publication_drop_statements = _append_only_guard("publication_keys", "published_roots",
+                                                                         "log_heads")
 #: Imported bank statements and their lines are the bank's record, like the journal; a line's match to
 #: the books too (a reassignment is a new linked row, never an update), and so are the parts of a line
 #: split across funds (revision 0016).

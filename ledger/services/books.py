@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .. import balances, closing, orgs
+from .. import balances, closing, orgs, proofs
 from ..clock import business_date, parse_date
 from ..db import Database
 from ..errors import Conflict
@@ -25,7 +25,10 @@ def _lock_through(u: Unit, org_code: str, on: date) -> dict:
                        reason="closing_check", failed=[c.code for c in failed],
                        details={c.code: c.detail for c in failed})
     prev = orgs.set_lock_date(u.conn, u.org_id, on)
-    return {"lock_date": on.isoformat(), "previous": prev.isoformat() if prev else None}
+    # the periods the lock completes publish their roots, signed, in the same unit of work (issue 27)
+    published = proofs.publish(u.conn, u.org_id, on, user=u.user)
+    return {"lock_date": on.isoformat(), "previous": prev.isoformat() if prev else None,
+            "published": [e["statement"]["fund"] + " " + e["statement"]["period"] for e in published]}
 
 
 def closing_check(db: Database, org_code: str, through: Any) -> list:
