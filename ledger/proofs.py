@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -163,7 +164,8 @@ def statement_gifts(conn: Connection, org_id: int, fund_id: int, start: date, en
 
 
 class _Cache:
-    """Built trees, by (organization, fund, year, log size): a proof asked for again builds nothing."""
+    """Built trees, by (the organization's public key, its id, fund, year, log size): a proof asked for again
+    builds nothing."""
 
     def __init__(self, size: int = 16):
         self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
@@ -326,7 +328,7 @@ def proof(conn: Connection, org_id: int, donation_id: int) -> dict:
                        "through its last day", entity="proof", reason="not_published", month=month)
     k = keys(conn, org_id)
     size = len(_log_rows(conn, org_id))
-    trees, numbers = _trees.get((org_id, g.fund_id, g.date.year, size),
+    trees, numbers = _trees.get((k.public, org_id, g.fund_id, g.date.year, size),
                                 lambda: year_trees(conn, org_id, g.fund_id, g.code, g.date.year, k))
     number = next((n for n, i in numbers.items() if i == donation_id), None)
     if number is None:
@@ -346,3 +348,28 @@ def proof_for_code(conn: Connection, code: str) -> dict:
     d = s.donations
     gift = conn.execute(sa.select(d.c.id, d.c.kind, d.c.pledge_id).where(d.c.id == row.donation_id)).one()
     return proof(conn, row.org_id, gift.pledge_id if gift.kind == "pledge_payment" else gift.id)
+
+
+def donation_by_number(conn: Connection, org_id: int, number: str) -> int:
+    """The gift a leaf number names: a receipt's number (``BN/26 0000001`` or with the full year), or a
+    pledge's ``CK/26 0000012``."""
+    number = " ".join((number or "").split())
+    m = re.fullmatch(r"CK/(\d{2,4}) (\d{1,12})", number)
+    if m:
+        d = s.donations
+        row = conn.execute(sa.select(d.c.id).where(d.c.id == int(m.group(2)), d.c.org_id == org_id,
+                                                   d.c.kind == "pledge")).first()
+        if row:
+            return row.id
+        raise NotFound(f"no pledge {number}", entity="gift", number=number)
+    m = re.fullmatch(r"([A-Z]{1,10})/(\d{2,4}) (\d{1,12})", number)
+    if m:
+        series, yy, n = m.group(1), int(m.group(2)), int(m.group(3))
+        doc = s.documents
+        rows = conn.execute(sa.select(doc.c.donation_id, doc.c.year).where(
+            doc.c.org_id == org_id, doc.c.kind == "receipt", doc.c.series == series, doc.c.number == n,
+            doc.c.donation_id.is_not(None))).all()
+        rows = [r for r in rows if r.year == yy or year_label(r.year) == m.group(2)]
+        if len(rows) == 1:
+            return rows[0].donation_id
+    raise NotFound(f"no receipt {number}", entity="gift", number=number)

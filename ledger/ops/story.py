@@ -33,14 +33,22 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import deposits, disbursements, reorg, reported, stipends, users
+from .. import deposits, disbursements, proofs, reorg, reported, stipends, users
 from .. import schema as s
 from ..clock import today as clock_today
 from ..deposits import DepositInput
 from ..disbursements import RecipientInput
 from ..donations import DonationInput, DonorInput, record_donations, validate_donation
 from ..journal import Entry, Line, post
-from ..orgs import account_by_code, add_bank_account, create_fund, create_organization, org_id_by_code, rename_fund
+from ..orgs import (
+    account_by_code,
+    add_bank_account,
+    create_fund,
+    create_organization,
+    org_id_by_code,
+    rename_fund,
+    set_lock_date,
+)
 from .demo import load_demo
 
 #: Seed 001: "Tổng số Quỹ của toàn tỉnh" on the campaign's last day.
@@ -93,8 +101,9 @@ def load_story(conn: Connection, *, user: str = "demo", today: date | None = Non
     dlk = _dak_lak(conn, c, user)
     _month_end(conn, sla, t, user)
     _this_year(conn, sla, t, user)
+    published = _lock_campaign_quarter(conn, sla, c, user)
     return {**summary, "organizations": summary["organizations"] + len(COMMUNES) + 2, "story_year": c,
-            "stipend_batches": stipend, "dak_lak": dlk}
+            "stipend_batches": stipend, "dak_lak": dlk, "published": published}
 
 
 def _opening(conn: Connection, org_id: int, fund_id: int, account: str, amount: int, on: date, what: str,
@@ -194,6 +203,14 @@ def _month_end(conn: Connection, org_id: int, t: date, user: str) -> None:
             return
         for dep in due:
             deposits.settle(conn, org_id, dep.id, user=user, on=dep.maturity)
+
+
+def _lock_campaign_quarter(conn: Connection, org_id: int, c: int, user: str) -> int:
+    """The province's books locked through the campaign's quarter: its months and the quarter are published
+    (signed roots of the gifts, ``ledger/proofs.py``), so each campaign receipt's QR code proves its gift counted."""
+    through = date(c, 3, 31)
+    set_lock_date(conn, org_id, through)
+    return len(proofs.publish(conn, org_id, through, user=user))
 
 
 def _this_year(conn: Connection, org_id: int, t: date, user: str) -> None:

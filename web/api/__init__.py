@@ -32,6 +32,7 @@ from . import (  # noqa: F401
 from . import opening  # noqa: F401
 from . import expenses  # noqa: F401
 from . import reported  # noqa: F401
+from . import proofs  # noqa: F401
 # isort: on
 from .common import PREFIX, PUBLIC, Api, bp
 from .docs import docs_page

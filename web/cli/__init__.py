@@ -26,6 +26,7 @@ from . import (
     opening,
     ops,
     orgs,
+    proofs,
     regimes,
     reported,
     users,
@@ -35,7 +36,7 @@ from .common import Ctx, QuyGroup
 __all__ = ["Ctx", "main"]
 
 FEATURES = (ops, orgs, donations, journal, users, bank, books, config, deposits, disbursements, documents, opening,
-            regimes, expenses, reported)
+            regimes, expenses, reported, proofs)
 
 
 @click.group(cls=QuyGroup)

@@ -6,10 +6,10 @@ code, giving to a fund by VietQR, and the printable gold book."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from ledger import clock, documents, orgs, queries, services
+from ledger import clock, documents, orgs, proofcheck, queries, services
 from ledger import schema as s
 from ledger.errors import InvalidInput, LedgerError, NotFound
 from ledger.money import parse_amount_text
@@ -248,8 +248,16 @@ def verify(code: str):
     try:
         v = docs.verify_receipt(db(), code[:64])
     except NotFound:
-        return render_template("public/verify.html", v=None), 404
-    return render_template("public/verify.html", v=v)
+        return render_template("public/verify.html", v=None, code=None), 404
+    return render_template("public/verify.html", v=v, code=code[:64])
+
+
+@public_bp.get("/proofcheck.py")
+def proofcheck_script():
+    """The one-file checker of proofs and logs (``ledger/proofcheck.py``): Python's standard library and
+    cryptography (or PyNaCl)."""
+    return send_file(proofcheck.__file__, mimetype="text/x-python", as_attachment=True,
+                     download_name="proofcheck.py")
 
 
 @public_bp.get("/<org>/give")

@@ -1,0 +1,192 @@
+"""Proofs that every gift is counted (issue 27), on both engines: locking the books publishes each completed month,
+quarter and year per fund, signed, into an append-only log; every receipt's proof verifies with the one-file
+checker against the signed roots, whose net equals the fund statement's gifts; a root that disagrees with the
+books is refused and nothing is written; the log's versions are consistent and a rewritten past is caught."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from books.beancount import Period
+from books.statements import fund_statement
+from ledger import orgs, proofs, services
+from ledger import proofcheck as P
+from ledger import schema as s
+from ledger.errors import Conflict, NotFound
+from ledger.journal import Entry, Line, post
+from tests.helpers import give
+
+
+def _codes(db, org_id):
+    d, doc = s.donations, s.documents
+    with db.read() as c:
+        return dict(c.execute(sa.select(d.c.id, doc.c.verify_code).join(doc, doc.c.donation_id == d.c.id)
+                              .where(d.c.org_id == org_id, doc.c.kind == "receipt")).all())
+
+
+def _key(db, org):
+    return bytes.fromhex(services.publication_key(db, org)["public_key"])
+
+
+def test_locking_publishes_each_completed_period_and_every_receipt_proves_its_gift(db, books):
+    amounts = [(500_000, date(2025, 1, 10)), (2_000_000, date(2025, 2, 3)), (1_000_000, date(2025, 2, 20)),
+               (10_000_000, date(2025, 3, 31)), (300_000, date(2025, 4, 1))]
+    ids = [give(books, a, on=d, name=f"Nhà hảo tâm {i}")["donation_id"] for i, (a, d) in enumerate(amounts)]
+    r = services.lock_period(db, books.org, "2025-03-31")
+    assert set(r["published"]) >= {f"{books.fund} 2025-01", f"{books.fund} 2025-02", f"{books.fund} 2025-03",
+                                    f"{books.fund} 2025-Q1"}
+    assert not any(p.endswith(("2025-04", "2025-Q2", " 2025")) for p in r["published"])
+    key = _key(db, books.org)
+    codes = _codes(db, books.org_id)
+    for i, (a, _) in enumerate(amounts[:4]):
+        proof = services.proof_for_code(db, codes[ids[i]])
+        got = P.verify_proof(proof, key)
+        assert (got["amount"], got["period"], got["total"]) == (a, "2025-Q1", 13_500_000)
+    with pytest.raises(NotFound) as e:  # April is not locked: not published
+        services.proof_for_code(db, codes[ids[4]])
+    assert e.value.params.get("reason") == "not_published"
+    # each root's net is the fund statement's gifts for its period, read by the books' own function
+    with db.read() as c:
+        for st in (e["statement"] for e in proofs.published(c, books.org_id)):
+            fs = fund_statement(c, books.org_id, st["fund"], Period.parse(st["from"], st["to"]))
+            assert st["net"] == fs.donations + fs.donations_in_kind, st["period"]
+    P.verify_log(services.proof_log(db, books.org), key)
+
+
+def test_a_later_lock_appends_and_the_log_proves_it_kept_what_it_published(db, books):
+    give(books, 1_000_000, on=date(2025, 1, 5))
+    services.lock_period(db, books.org, "2025-01-31")
+    first = services.proof_log(db, books.org)
+    give(books, 4_000_000, on=date(2025, 2, 5))
+    services.lock_period(db, books.org, "2025-06-30")
+    later = services.proof_log(db, books.org, since=len(first["entries"]))
+    key = _key(db, books.org)
+    assert later["entries"][:len(first["entries"])] == first["entries"]
+    P.verify_log(later, key, previous=first)
+    # a past entry rewritten in what the server sends: the old head's consistency fails
+    forged = json.loads(json.dumps(later))
+    forged["entries"][0]["statement"]["total"] += 1
+    with pytest.raises(P.ProofError):
+        P.verify_log(forged, key, previous=first)
+    assert services.publish_proofs(db, books.org)["published"] == []  # nothing twice
+
+
+def test_a_gift_reversed_in_a_later_month_stays_in_its_month_and_the_later_month_says_so(db, books):
+    a = give(books, 5_000_000, on=date(2025, 1, 10))
+    b = give(books, 700_000, on=date(2025, 1, 12))
+    give(books, 900_000, on=date(2025, 2, 1))
+    # b reversed in its own month: out of every tree; a in a later month
+    services.reverse(db, books.org, b["tx_id"], reason="ghi trùng", on=date(2025, 1, 20), user="test")
+    services.reverse(db, books.org, a["tx_id"], reason="nhầm quỹ", on=date(2025, 2, 10), user="test")
+    services.lock_period(db, books.org, "2025-03-31")
+    with db.read() as c:
+        by = {e["statement"]["period"]: e["statement"] for e in proofs.published(c, books.org_id, fund_code=books.fund)}
+    assert (by["2025-01"]["total"], by["2025-01"]["documents"], by["2025-01"]["net"]) == (5_000_000, 1, 5_000_000)
+    assert (by["2025-02"]["total"], by["2025-02"]["reversed_earlier"], by["2025-02"]["net"]) == \
+        (900_000, 5_000_000, -4_100_000)
+    assert by["2025-Q1"]["net"] == 900_000
+    with pytest.raises(NotFound):  # reversed in its month: in no tree
+        services.proof_for_code(db, _codes(db, books.org_id)[b["donation_id"]])
+
+
+def test_a_root_that_disagrees_with_the_books_is_refused_and_nothing_is_written(db, books):
+    give(books, 1_000_000, on=date(2025, 1, 10))
+    with db.begin() as c:  # donation income booked without a gift behind it: no receipt, no leaf
+        post(c, books.org_id, [Entry(date(2025, 1, 15), "Thu không có biên nhận", (
+            Line(orgs.account_by_code(c, books.org_id, "111").id, books.fund_id, 250_000),
+            Line(orgs.account_by_code(c, books.org_id, "711").id, books.fund_id, -250_000)), source="manual")],
+             user="test")
+    with pytest.raises(Conflict) as e:
+        services.lock_period(db, books.org, "2025-01-31")
+    assert e.value.params["reason"] == "proof_totals"
+    assert (e.value.params["tree"], e.value.params["statement"]) == (1_000_000, 1_250_000)
+    with db.read() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(s.published_roots)).scalar() == 0
+        o = s.organizations
+        assert c.execute(sa.select(o.c.lock_date).where(o.c.id == books.org_id)).scalar() is None
+
+
+@pytest.mark.parametrize("table", ["published_roots", "log_heads", "publication_keys"])
+def test_what_was_published_cannot_be_changed_or_deleted_in_the_database(db, books, table):
+    give(books, 1_000_000, on=date(2025, 1, 10))
+    services.lock_period(db, books.org, "2025-01-31")
+    column = {"published_roots": "signature", "log_heads": "signature", "publication_keys": "public_key"}[table]
+    for sql in (f"UPDATE {table} SET {column} = 'ab'", f"DELETE FROM {table}"):
+        with pytest.raises(sa.exc.DBAPIError) as e, db.begin() as c:
+            c.execute(sa.text(sql))
+        assert "append-only" in str(e.value)
+
+
+def test_no_public_answer_names_another_person_or_document(db, books):
+    """The proof, the log, the roots and the key: no donor's name, and no receipt number but the asker's own."""
+    names = [f"Người cho thứ {i}" for i in range(12)]
+    ids = [give(books, 1_000_000 * (i + 1), on=date(2025, 1, 1 + i), name=n, anonymous=i % 2 == 0)["donation_id"]
+           for i, n in enumerate(names)]
+    services.lock_period(db, books.org, "2025-03-31")
+    codes = _codes(db, books.org_id)
+    with db.read() as c:
+        numbers = {r.donation_id: f"{r.series}/{r.year % 100:02d} {r.number:07d}" for r in c.execute(
+            sa.select(s.documents.c.donation_id, s.documents.c.series, s.documents.c.year, s.documents.c.number)
+            .where(s.documents.c.kind == "receipt"))}
+    public = [json.dumps(x, ensure_ascii=False) for x in (
+        services.proof_log(db, books.org), services.published_roots(db, books.org),
+        services.publication_key(db, books.org))]
+    for i in ids:
+        text = json.dumps(services.proof_for_code(db, codes[i]), ensure_ascii=False)
+        assert numbers[i] in text
+        assert not [n for j, n in numbers.items() if j != i and n in text]
+        public.append(text)
+    for text in public:
+        assert not [n for n in names if n in text]
+
+
+def test_the_one_file_checker_runs_with_nothing_but_python_and_cryptography(db, books, tmp_path):
+    """``python -S`` (no site-packages) with only ``cryptography`` put on the path: the checker verifies a proof
+    and the log, and refuses a tampered proof with status 1."""
+    give(books, 2_000_000, on=date(2025, 1, 10))
+    d = give(books, 3_000_000, on=date(2025, 2, 10))
+    services.lock_period(db, books.org, "2025-03-31")
+    proof = services.proof_for_code(db, _codes(db, books.org_id)[d["donation_id"]])
+    (tmp_path / "proof.json").write_text(json.dumps(proof), encoding="utf-8")
+    (tmp_path / "log.json").write_text(json.dumps(services.proof_log(db, books.org)), encoding="utf-8")
+    (tmp_path / "key.txt").write_text(services.publication_key(db, books.org)["public_key"])
+    proof["pieces"][0]["amount"] += 1
+    proof["pieces"][1]["amount"] -= 1
+    (tmp_path / "forged.json").write_text(json.dumps(proof), encoding="utf-8")
+    script = tmp_path / "proofcheck.py"
+    script.write_bytes(Path(P.__file__).read_bytes())
+    site = tmp_path / "site"
+    site.mkdir()
+    import cryptography
+
+    pkg = Path(cryptography.__file__).parent
+    os.symlink(pkg, site / "cryptography")
+    for dep in ("cffi", "_cffi_backend"):  # what cryptography itself may load
+        try:
+            m = __import__(dep)
+        except ImportError:
+            continue
+        src = Path(m.__file__)
+        os.symlink(src.parent if src.name == "__init__.py" else src, site / (dep if src.name == "__init__.py"
+                                                                             else src.name))
+    boot = ("import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv = sys.argv[1:]; import runpy; "
+            "assert 'ledger' not in sys.modules; runpy.run_path(sys.argv[0], run_name='__main__')")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-S", "-c", boot, str(site), str(script), *args],
+                              capture_output=True, text=True, cwd=tmp_path)
+
+    ok = run("proof.json", "--key", "key.txt")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "is counted in the 5,000,000 đ" in ok.stdout
+    assert run("log.json", "--key", "key.txt").returncode == 0
+    bad = run("forged.json", "--key", "key.txt")
+    assert bad.returncode == 1 and "FAILED" in bad.stdout

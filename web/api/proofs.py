@@ -1,0 +1,68 @@
+"""Proofs that every gift is counted, in the JSON API: the public log of signed roots (with a consistency proof
+from an earlier version), the roots, the key, and a receipt's proof by the code its QR carries — all public;
+a gift's proof by number (any role) and publishing what the lock completed (an administrator)."""
+
+from __future__ import annotations
+
+from ledger import services
+from ledger.errors import NotFound
+
+from .. import auth
+from .common import ADMIN, DOCS, bp, read_view, route, write_view
+from .schemas import common as cs
+from .schemas import proofs as sp
+
+
+@route("/organizations/<org>/proofs/log", "proof_log", DOCS)
+@bp.doc(security=[])
+@bp.arguments(sp.LogArgs(), location="query")
+@bp.alt_response(404, schema=cs.ErrorSchema, description="Unknown organization, nothing published, or no such size")
+@bp.response(200, sp.Log)
+def proof_log(args: dict, org: str):
+    """The organization's public log of signed roots, its latest signed head and public key (public); with
+    ``since``, the RFC 9162 consistency proof from that earlier size"""
+    return services.proof_log(auth.db(), org, args.get("since"))
+
+
+@route("/organizations/<org>/proofs/roots", "proof_roots", DOCS)
+@bp.doc(security=[])
+@bp.arguments(sp.RootArgs(), location="query")
+@bp.alt_response(404, schema=cs.ErrorSchema, description="Unknown organization")
+@bp.response(200, sp.RootList)
+def proof_roots(args: dict, org: str):
+    """The signed roots published (public), of one fund and year when asked"""
+    return {"items": services.published_roots(auth.db(), org, fund=args.get("fund"), year=args.get("year"))}
+
+
+@route("/organizations/<org>/proofs/key", "proof_key", DOCS)
+@bp.doc(security=[])
+@bp.alt_response(404, schema=cs.ErrorSchema, description="Unknown organization, or nothing published")
+@bp.response(200, sp.PublicKey)
+def proof_key(org: str):
+    """The organization's Ed25519 public key and its fingerprint (public)"""
+    return services.publication_key(auth.db(), org)
+
+
+@route("/verify/<code>/proof", "receipt_proof", DOCS)
+@bp.doc(security=[])
+@bp.alt_response(404, schema=cs.ErrorSchema, description="No receipt has this code, or its month is not published")
+@bp.response(200, sp.Proof)
+def receipt_proof(code: str):
+    """The proof that the gift behind a receipt's QR code is counted in the total its fund published (public):
+    the gift's pieces with their paths, the signed roots; no other person's name, amount or number"""
+    if "\x00" in code or len(code) > 64:
+        raise NotFound("no receipt has this verification code", entity="receipt")
+    return services.proof_for_code(auth.db(), code)
+
+
+@read_view("/organizations/<org>/proofs/gift", "gift_proof", DOCS, sp.Proof, query=sp.GiftArgs())
+def gift_proof(args: dict, org: str):
+    """A gift's proof by its receipt number"""
+    return services.gift_proof(auth.db(), org, args["number"])
+
+
+@write_view("/organizations/<org>/proofs/publish", "proofs_publish", ADMIN, "period.lock", sp.PublishResult)
+def proofs_publish(org: str):
+    """Publish what the books' lock completes and is not published yet (locking publishes by itself); 409
+    ``proof_totals`` when a root's net gifts differ from the fund statement's, ``not_locked`` without a lock"""
+    return {**services.publish_proofs(auth.db(), org, user=auth.actor()), "replayed": False}
