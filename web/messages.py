@@ -164,7 +164,11 @@ _VI = {
                       "paid_before": "Các tháng đến {month} đã chi trước khi dùng Quỹ: không tạm dừng, kết thúc "
                                      "hay chuyển cho người khác từ những tháng đó.",
                       None: "Dữ liệu không hợp lệ."},
-    "not_found": {None: "Không tìm thấy {entity} {what}."},
+    "not_found": {None: "Không tìm thấy {entity} {what}.",
+                  "not_published": "Tháng {month} của khoản ủng hộ này chưa được công bố: số liệu được công bố khi "
+                                   "khóa sổ đến hết tháng.",
+                  "not_in_tree": "Khoản này không nằm trong số liệu công bố của quỹ: tiền ủng hộ theo địa chỉ (không "
+                                 "phải của quỹ), hoặc đã hủy ngay trong tháng."},
     "unbalanced_transaction": {None: "Bút toán không cân: tổng Nợ và Có của mỗi quỹ phải bằng nhau."},
     "period_locked": {None: "Kỳ kế toán đã khóa sổ đến ngày {lock_date}; không thể ghi sổ ngày {date}."},
     "insufficient_funds": {"above_earmark": "Khoản tài trợ theo địa chỉ chỉ còn {spendable} đồng "
@@ -185,6 +189,9 @@ _VI = {
                        None: "{org} là đơn vị báo cáo số liệu, không ghi sổ trên Quỹ: không ghi sổ ngày {date}. "
                              "Hãy nhập số báo cáo, hoặc đặt ngày bắt đầu ghi sổ."},
     "conflict": {"ambiguous_donor": "Có nhiều nhà hảo tâm trùng tên; hãy chọn theo mã số.",
+                 "proof_totals": "Tổng khoản ủng hộ quỹ {fund} kỳ {period} trong cây số liệu là {tree} đồng, báo cáo "
+                                 "quỹ ghi {statement} đồng: không công bố gì (và không khóa sổ) cho đến khi khớp.",
+                 "publish_not_locked": "Sổ chưa khóa: số liệu được công bố khi khóa sổ (quy lock).",
                  "ambiguous_document_number": "Số {number} ứng với nhiều chứng từ ({matches}); hãy ghi năm đủ "
                                               "bốn chữ số, ví dụ {example}.",
                  "profile_exists": "Đã có mẫu sao kê tên {name}.",

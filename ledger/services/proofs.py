@@ -23,7 +23,7 @@ def publish_proofs(u: Unit, org_code: str) -> dict:
     lock = u.conn.execute(sa.select(s.organizations.c.lock_date).where(s.organizations.c.id == u.org_id)).scalar()
     if lock is None:
         raise Conflict("the books are not locked: periods are published when they are locked (quy lock)",
-                       reason="not_locked")
+                       reason="publish_not_locked")
     new = proofs.publish(u.conn, u.org_id, min(lock, today()), user=u.user)
     return {"published": [e["statement"] for e in new]}
 

@@ -64,5 +64,5 @@ def gift_proof(args: dict, org: str):
 @write_view("/organizations/<org>/proofs/publish", "proofs_publish", ADMIN, "period.lock", sp.PublishResult)
 def proofs_publish(org: str):
     """Publish what the books' lock completes and is not published yet (locking publishes by itself); 409
-    ``proof_totals`` when a root's net gifts differ from the fund statement's, ``not_locked`` without a lock"""
+    ``proof_totals`` when a root's net gifts differ from the fund statement's, ``publish_not_locked`` without a lock"""
     return {**services.publish_proofs(auth.db(), org, user=auth.actor()), "replayed": False}

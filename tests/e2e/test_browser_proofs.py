@@ -1,0 +1,125 @@
+"""A donor checks their own gift (issue 27), as a donor would: the receipt is printed as a PDF, its QR code is
+read back from the rendered page (pdftoppm, then zxing-cpp), the address it holds is opened in headless
+Chromium, and the page's own script (web/static/proof.js: WebCrypto only) checks the proof against the signed
+root — and says so loudly when a test double serves a tampered proof or a root the key did not sign."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+
+import pytest
+import sqlalchemy as sa
+
+from ledger import schema as s
+from ledger import services
+from receipts import service as docs
+
+from .browser import ORG, PHONE, overflow, start_server
+
+zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (dev extra) decodes the printed QR code")
+Image = pytest.importorskip("PIL.Image")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    live = start_server(tmp_path_factory.mktemp("browser-proofs"))
+    with live.db.read() as c:
+        first = c.execute(sa.select(sa.func.min(s.donations.c.date))).scalar()
+    services.accrue(live.db, ORG, f"{first.year}-03-31")  # the month-end job, which the closing check asks for
+    services.lock_period(live.db, ORG, f"{first.year}-03-31")  # the campaign's quarter: published
+    yield live
+    live.stop()
+
+
+def receipt_of(server, amount: int | None = None) -> tuple[int, int]:
+    """(receipt id, amount) of a campaign receipt."""
+    d, doc = s.donations, s.documents
+    with server.db.read() as c:
+        q = sa.select(doc.c.id, d.c.amount).join(d, d.c.id == doc.c.donation_id).where(
+            doc.c.kind == "receipt", d.c.earmark.is_(None), sa.extract("month", d.c.date) == 3)
+        if amount:
+            q = q.where(d.c.amount == amount)
+        return tuple(c.execute(q.order_by(doc.c.id).limit(1)).one())
+
+
+def scanned_address(server, doc_id: int) -> str:
+    """Print the receipt, render its page at 150 dpi and read the one QR code on it."""
+    pdf = docs.print_receipt(server.db, ORG, doc_id, base_url=server.url).pdf.data
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["/usr/bin/pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile", "-",
+                        f"{tmp}/page"], input=pdf, capture_output=True, timeout=120, check=True)
+        image = Image.open(f"{tmp}/page.png").convert("L")
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert len(found) == 1 and found[0].valid, "no readable QR code on the printed receipt"
+    return found[0].text
+
+
+def result(page) -> tuple[str, str]:
+    box = page.locator("#proof")
+    page.locator("#proof[data-state]").wait_for()  # set once the check has finished, either way
+    return box.get_attribute("data-state"), box.locator("[data-proof-result]").inner_text()
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_the_receipt_s_qr_code_opens_a_page_that_proves_the_gift_is_counted(server, open_page, screen):
+    doc_id, amount = receipt_of(server)
+    address = scanned_address(server, doc_id)
+    assert address.startswith(server.url + "/p/v/")
+    page = open_page(**(PHONE if screen == "phone" else {"viewport": {"width": 1280, "height": 900}}))
+    assert page.goto(address).status == 200
+    state, text = result(page)
+    assert state == "ok", text
+    total = services.published_roots(server.db, ORG)
+    q1 = next(e["statement"] for e in total if e["statement"]["period"].endswith("-Q1")
+              and e["statement"]["total"] > 0)
+    assert f"{amount:,}".replace(",", ".") in text and f"{q1['total']:,}".replace(",", ".") in text
+    assert "đã được tính" in text
+    assert page.locator("[data-fingerprint]").inner_text() == services.publication_key(server.db, ORG)["fingerprint"]
+    assert float(page.locator("#proof").get_attribute("data-ms")) < 1000
+    assert overflow(page)["ok"]
+
+
+def _tamper(route, change):
+    proof = route.fetch().json()
+    change(proof)
+    route.fulfill(status=200, content_type="application/json", body=json.dumps(proof))
+
+
+@pytest.mark.parametrize("how", ["a piece's amount", "a sibling's sum", "the signed total", "the receipt's amount"])
+def test_a_tampered_proof_from_a_test_double_is_refused_on_the_page(server, open_page, how):
+    doc_id, _ = receipt_of(server)
+    address = scanned_address(server, doc_id)
+    code = address.rsplit("/", 1)[1]
+
+    def change(p):
+        if how == "a piece's amount":
+            p["pieces"][0]["amount"] += 1000
+            p["pieces"][1]["amount"] -= 1000
+        elif how == "a sibling's sum":
+            p["pieces"][0]["path"][0][1] += 1000
+        elif how == "the signed total":
+            p["roots"][-1]["statement"]["total"] += 1000
+        else:
+            p["document"]["amount"] += 1000
+
+    page = open_page()
+    page.route(f"**/api/v1/verify/{code}/proof", lambda route: _tamper(route, change))
+    page.goto(address)
+    state, text = result(page)
+    assert state == "failed", text
+    assert "KHÔNG khớp" in text
+
+
+def test_a_receipt_whose_month_is_not_published_says_so_and_claims_nothing(server, open_page):
+    d, doc = s.donations, s.documents
+    with server.db.read() as c:
+        late = c.execute(sa.select(doc.c.verify_code).join(d, d.c.id == doc.c.donation_id).where(
+            doc.c.kind == "receipt", sa.extract("month", d.c.date) > 3).limit(1)).scalar()
+    if late is None:
+        pytest.skip("the demo has no receipt after its campaign quarter")
+    page = open_page()
+    page.goto(f"{server.url}/p/v/{late}")
+    state, text = result(page)
+    assert state == "unpublished" and "chưa được công bố" in text
