@@ -54,6 +54,7 @@ bench: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.backup
 	$(BIN)/python -m tests.bench.bank
 	$(BIN)/python -m tests.bench.exports
+	$(BIN)/python -m tests.bench.proofs
 	$(BIN)/python -m tests.bench.load
 
 ## bench-books: the beancount export, trial balance and fund statement over 1,000,000 postings, beside beancount's loader
@@ -70,6 +71,11 @@ bench-backup: $(VENV)/.dev
 .PHONY: bench-bank
 bench-bank: $(VENV)/.dev
 	$(BIN)/python -m tests.bench.bank
+
+## bench-proofs: the Merkle-sum trees of 1,000,000 gifts, a donor's proof and its check in Chromium, beside pymerkle over the same leaves (QUY_BENCH_GIFTS=100000 to try)
+.PHONY: bench-proofs
+bench-proofs: $(VENV)/.dev
+	$(BIN)/python -m tests.bench.proofs
 
 ## bench-exports: the receipts register of 100,000 receipts as XLSX (and CSV) beside openpyxl write-only writing the same rows (QUY_BENCH_EXPORT_ROWS=5000 to try)
 .PHONY: bench-exports

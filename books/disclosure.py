@@ -21,7 +21,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import disbursements, expenses, regimes
+from ledger import disbursements, expenses, proofs, regimes
 from ledger import schema as s
 from ledger.described import described
 from ledger.errors import InvalidInput
@@ -102,6 +102,9 @@ class Disclosure:
     duty: str = described("what the regime asks to disclose for such a period")
     cap_default_pct: int = described("the regime's cap by right")
     cap_max_pct: int = described("the regime's cap at most, by the council's decision")
+    published: proofs.Published | None = described(
+        "the period's signed roots of the gifts (a year's or a quarter's), the key's fingerprint and the log's head; "
+        "null when nothing is published", default=None)
 
     @property
     def over_cap(self) -> bool:
@@ -155,7 +158,8 @@ def disclosure(conn: Connection, org_id: int, year: int, quarter: int | None = N
                       regime.name if regime else "", regime.code if regime else "",
                       regime.citation if regime else "", regime.deadline(year) if regime else None,
                       (regime.quarterly_disclosure if quarter else regime.yearly_disclosure) if regime else "",
-                      regime.cap_default_pct if regime else cap.pct, regime.cap_max_pct if regime else cap.pct)
+                      regime.cap_default_pct if regime else cap.pct, regime.cap_max_pct if regime else cap.pct,
+                      proofs.for_period(conn, org_id, f"{year}-Q{quarter}" if quarter else str(year)))
 
 
 def set_cap(conn: Connection, org_id: int, pct: int, decision: str = "") -> None:

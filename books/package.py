@@ -8,13 +8,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import journal
+from ledger import journal, proofcheck, proofs
 from ledger import schema as s
 from ledger.errors import Conflict, InvalidInput
 
@@ -87,6 +89,10 @@ def build(conn: Connection, org_id: int, period: bc.Period, *, pdf=None) -> byte
                       reconciliation_table(reconcile(conn, org_id, code, end), name))
     files["journal.csv"] = _journal_csv(conn, org_id, period).encode("utf-8")
     files["books.beancount"] = "".join(bc.export(conn, [org_id], period)).encode("utf-8")
+    if proofs.keys(conn, org_id) is not None:  # the signed roots, the log and its checker (README "Proofs …")
+        files["proofs/log.json"] = json.dumps(proofs.log(conn, org_id), ensure_ascii=False, indent=1).encode("utf-8")
+        files["proofs/public-key.txt"] = (proofs.public_key(conn, org_id)["public_key"] + "\n").encode()
+        files["proofs/proofcheck.py"] = Path(proofcheck.__file__).read_bytes()
     seq, head = journal.head_digest(conn, org_id)
     t = s.transactions
     last = conn.execute(sa.select(t.c.seq, t.c.hash).where(t.c.org_id == org_id, t.c.date <= period.end)

@@ -195,6 +195,12 @@ def disclosure_table(d: Disclosure) -> Table:
     t.rows += [["   Thu trong năm (không gồm hiện vật và tài trợ theo địa chỉ)", "", d.year_income],
                [f"   Mức tối đa {d.cap_pct}%" + (f" (theo {d.cap_decision})" if d.cap_decision else ""), "", d.cap],
                ["   Đã chi quản lý" + (" — VƯỢT MỨC" if d.over_cap else ""), "", d.management]]
+    p = d.published
+    if p and p.roots:
+        t.rows.append(["V. Số liệu ủng hộ đã công bố có chữ ký số (mỗi nhà hảo tâm tự kiểm tra bằng mã QR trên "
+                       "biên nhận)", "", ""])
+        t.rows += [[f"   {st['fund']} {st['period']}: gốc {st['root'][:16]}…", st["documents"], st["net"]]
+                   for st in p.roots]
     t.notes = ["Không công bố thông tin cá nhân của học sinh; nhà hảo tâm đề nghị giấu tên được ghi là "
                "\u201cNhà hảo tâm ẩn danh\u201d.",
                "Khoản chi là số đã chi, đã trao trong kỳ; khen thưởng đã duyệt nhưng chưa chi vẫn nằm trong số dư "
@@ -206,6 +212,10 @@ def disclosure_table(d: Disclosure) -> Table:
                       if d.deadline else []),
                     f"Chi quản lý: {d.cap_default_pct}% thu trong năm, tối đa {d.cap_max_pct}% theo quyết định của "
                     "Hội đồng quản lý quỹ."]
+    if p:
+        t.notes.append(f"Khóa công khai (Ed25519) của đơn vị, dấu vân tay: {p.fingerprint}. Sổ công bố số liệu: "
+                       f"{p.log_size} mục, gốc {p.log_root}." + ("" if p.roots else " Kỳ này chưa khóa sổ nên chưa "
+                                                                  "công bố gốc có chữ ký."))
     return t
 
 

@@ -373,3 +373,29 @@ def donation_by_number(conn: Connection, org_id: int, number: str) -> int:
         if len(rows) == 1:
             return rows[0].donation_id
     raise NotFound(f"no receipt {number}", entity="gift", number=number)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a disclosure prints of the signed roots: the period's roots (its year's or quarter's), the key's
+    fingerprint and the log's latest signed head."""
+
+    roots: list[dict]  # the signed statements of the period, one per fund
+    fingerprint: str
+    log_size: int
+    log_root: str
+
+
+def for_period(conn: Connection, org_id: int, period: str) -> Published | None:
+    """The signed roots of ``period`` ("2026", "2026-Q1") with the key and the log's head; None when the
+    organization has published nothing."""
+    k = keys(conn, org_id)
+    if k is None:
+        return None
+    h = s.log_heads
+    head = conn.execute(sa.select(h.c.statement).where(h.c.org_id == org_id).order_by(h.c.size.desc())
+                        .limit(1)).scalar()
+    head = json.loads(head) if head else {"size": 0, "root": ""}
+    roots = [e["statement"] for e in published(conn, org_id, year=int(period[:4]))
+             if e["statement"]["period"] == period]
+    return Published(roots, k.fingerprint, head["size"], head["root"])

@@ -148,9 +148,36 @@ def test_no_public_answer_names_another_person_or_document(db, books):
         assert not [n for n in names if n in text]
 
 
+def offline_checker(tmp_path: Path):
+    """``run(*args)``: the one-file checker under ``python -S`` (no site-packages), with only ``cryptography``
+    (and what it loads) put on its path — nothing of Quỹ — in ``tmp_path``."""
+    script = tmp_path / "proofcheck.py"
+    script.write_bytes(Path(P.__file__).read_bytes())
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    import cryptography
+
+    os.symlink(Path(cryptography.__file__).parent, site / "cryptography")
+    for dep in ("cffi", "_cffi_backend"):  # what cryptography itself may load
+        try:
+            m = __import__(dep)
+        except ImportError:
+            continue
+        src = Path(m.__file__)
+        os.symlink(src.parent if src.name == "__init__.py" else src,
+                   site / (dep if src.name == "__init__.py" else src.name))
+    boot = ("import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv = sys.argv[1:]; import runpy; "
+            "assert 'ledger' not in sys.modules; runpy.run_path(sys.argv[0], run_name='__main__')")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-S", "-c", boot, str(site), str(script), *args],
+                              capture_output=True, text=True, cwd=tmp_path)
+
+    return run
+
+
 def test_the_one_file_checker_runs_with_nothing_but_python_and_cryptography(db, books, tmp_path):
-    """``python -S`` (no site-packages) with only ``cryptography`` put on the path: the checker verifies a proof
-    and the log, and refuses a tampered proof with status 1."""
+    """The checker verifies a proof and the log, and refuses a tampered proof with status 1."""
     give(books, 2_000_000, on=date(2025, 1, 10))
     d = give(books, 3_000_000, on=date(2025, 2, 10))
     services.lock_period(db, books.org, "2025-03-31")
@@ -161,32 +188,81 @@ def test_the_one_file_checker_runs_with_nothing_but_python_and_cryptography(db, 
     proof["pieces"][0]["amount"] += 1
     proof["pieces"][1]["amount"] -= 1
     (tmp_path / "forged.json").write_text(json.dumps(proof), encoding="utf-8")
-    script = tmp_path / "proofcheck.py"
-    script.write_bytes(Path(P.__file__).read_bytes())
-    site = tmp_path / "site"
-    site.mkdir()
-    import cryptography
-
-    pkg = Path(cryptography.__file__).parent
-    os.symlink(pkg, site / "cryptography")
-    for dep in ("cffi", "_cffi_backend"):  # what cryptography itself may load
-        try:
-            m = __import__(dep)
-        except ImportError:
-            continue
-        src = Path(m.__file__)
-        os.symlink(src.parent if src.name == "__init__.py" else src, site / (dep if src.name == "__init__.py"
-                                                                             else src.name))
-    boot = ("import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv = sys.argv[1:]; import runpy; "
-            "assert 'ledger' not in sys.modules; runpy.run_path(sys.argv[0], run_name='__main__')")
-
-    def run(*args):
-        return subprocess.run([sys.executable, "-S", "-c", boot, str(site), str(script), *args],
-                              capture_output=True, text=True, cwd=tmp_path)
-
+    run = offline_checker(tmp_path)
     ok = run("proof.json", "--key", "key.txt")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "is counted in the 5,000,000 đ" in ok.stdout
     assert run("log.json", "--key", "key.txt").returncode == 0
     bad = run("forged.json", "--key", "key.txt")
     assert bad.returncode == 1 and "FAILED" in bad.stdout
+
+
+def test_the_demo_publishes_its_campaign_and_every_campaign_receipt_proves_its_gift_and_no_more(db, tmp_path):
+    """`quy demo`'s story locks its campaign's quarter: the Tô Hiệu fund's signed quarter holds the seeds'
+    2.224.402.000 đ; every receipt of it proves its gift (also with the offline checker); no proof names a
+    donor or another receipt, and no sibling sum in any proof equals the amount of a single gift of the year."""
+    from ledger.ops.story import load_story
+
+    with db.begin() as c:
+        year = load_story(c, user="demo")["story_year"]
+    key = _key(db, "SLA")
+    with db.read() as c:
+        sla = orgs.org_id_by_code(c, "SLA")
+        q1 = next(e["statement"] for e in proofs.published(c, sla, fund_code="TOHIEU")
+                  if e["statement"]["period"] == f"{year}-Q1")
+        d, doc, dn = s.donations, s.documents, s.donors
+        rows = c.execute(sa.select(d.c.id, d.c.amount, d.c.date, doc.c.verify_code, dn.c.name)
+                         .join(doc, doc.c.donation_id == d.c.id).join(dn, dn.c.id == d.c.donor_id)
+                         .where(d.c.org_id == sla, doc.c.kind == "receipt")).all()
+        amounts = {int(a) for a in c.execute(sa.select(d.c.amount).where(
+            d.c.org_id == sla, d.c.date >= date(year, 1, 1), d.c.date <= date(year, 12, 31))).scalars()}
+    assert (q1["net"], q1["documents"]) == (2_224_402_000, 114)
+    campaign = [r for r in rows if r.date <= date(year, 3, 31)]
+    assert len(campaign) >= 100
+    names = {r.name for r in rows}
+    for r in campaign:
+        proof = services.proof_for_code(db, r.verify_code)
+        got = P.verify_proof(proof, key)
+        assert got["amount"] == r.amount and got["total"] > 0
+        shown = [x for pc in proof["pieces"] for _, x in pc["path"]] + [x for u in proof["up"] for _, x in u["path"]]
+        assert not amounts & set(shown) - {got["total"]}, r.verify_code
+        text = json.dumps(proof, ensure_ascii=False)
+        assert not [n for n in names if n in text]
+    for r in [r for r in rows if r.date > date(year, 3, 31)]:  # not published yet: said so, nothing claimed
+        with pytest.raises(NotFound):
+            services.proof_for_code(db, r.verify_code)
+    (tmp_path / "proof.json").write_text(json.dumps(services.proof_for_code(db, campaign[0].verify_code)))
+    (tmp_path / "log.json").write_text(json.dumps(services.proof_log(db, "SLA")))
+    run = offline_checker(tmp_path)
+    for f in ("proof.json", "log.json"):
+        r = run(f, "--key", key.hex())
+        assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_disclosure_and_the_auditor_package_carry_the_signed_roots_the_key_and_the_log(db, books, tmp_path):
+    import io
+    import zipfile
+
+    from books.disclosure import disclosure
+    from books.tables import disclosure_table
+    from receipts import service as docs
+
+    give(books, 2_000_000, on=date(2025, 1, 10))
+    give(books, 3_000_000, on=date(2025, 2, 10))
+    services.lock_period(db, books.org, "2025-03-31")
+    fingerprint = services.publication_key(db, books.org)["fingerprint"]
+    with db.read() as c:
+        d = disclosure(c, books.org_id, 2025, 1)
+        whole_year = disclosure(c, books.org_id, 2025)
+    t = disclosure_table(d)
+    row = next(r for r in t.rows if r[0].startswith(f"   {books.fund} 2025-Q1: gốc"))
+    assert row[1:] == [2, 5_000_000] and row[2] == d.funds[[f.code for f in d.funds].index(books.fund)].receipts
+    assert any(fingerprint in n for n in t.notes)
+    assert whole_year.published.roots == [] and any("chưa công bố" in n for n in disclosure_table(whole_year).notes)
+    z = zipfile.ZipFile(io.BytesIO(docs.auditor_package(db, books.org, period=Period.parse("2025-01-01", "2025-03-31"),
+                                                        with_pdf=False)))
+    log = json.loads(z.read(f"{books.org}/proofs/log.json"))
+    key = bytes.fromhex(z.read(f"{books.org}/proofs/public-key.txt").decode().strip())
+    assert P.verify_log(log, key)["size"] == len(log["entries"]) > 0
+    assert z.read(f"{books.org}/proofs/proofcheck.py") == Path(P.__file__).read_bytes()
+    assert "proofs/log.json" in z.read(f"{books.org}/MANIFEST.txt").decode()

@@ -4,9 +4,6 @@
 // up to the receipt's amount, and that the signatures hold. The rules are ledger/proofcheck.py's.
 "use strict";
 (function () {
-  const box = document.getElementById("proof");
-  if (!box) return;
-  const out = box.querySelector("[data-proof-result]");
   const enc = new TextEncoder();
   const MAX = (1n << 63n) - 1n;
 
@@ -107,6 +104,12 @@
     if (got !== d.amount) fail("pieces", "the pieces do not add up to the receipt's amount");
     return target;
   }
+
+  // the checker alone, for the benchmark and for anyone who wants to call it from the console
+  window.quyProof = { verify, canonical };
+  const box = document.getElementById("proof");
+  if (!box) return;
+  const out = box.querySelector("[data-proof-result]");
 
   function vnd(n) { return n.toLocaleString("vi-VN").replace(/,/g, ".") + " đ"; }
   function say(cls, text) { out.className = cls; out.textContent = text; }
