@@ -197,10 +197,10 @@ def disclosure_table(d: Disclosure) -> Table:
                ["   Đã chi quản lý" + (" — VƯỢT MỨC" if d.over_cap else ""), "", d.management]]
     p = d.published
     if p and p.roots:
-        t.rows.append(["V. Số liệu ủng hộ đã công bố có chữ ký số (mỗi nhà hảo tâm tự kiểm tra bằng mã QR trên "
-                       "biên nhận)", "", ""])
-        t.rows += [[f"   {st['fund']} {st['period']}: gốc {st['root'][:16]}…", st["documents"], st["net"]]
-                   for st in p.roots]
+        t.rows.append(["V. Số liệu đã công bố có chữ ký số: ủng hộ nhận được, khen thưởng đã chi (mỗi người tự kiểm "
+                       "tra bằng mã QR trên biên nhận, phiếu chi)", "", ""])
+        t.rows += [[f"   {st['fund']} {st['period']} {'ủng hộ' if st['kind'] == 'gifts' else 'đã chi'}: gốc "
+                    f"{st['root'][:16]}…", st["documents"], st["net"]] for st in p.roots]
     t.notes = ["Không công bố thông tin cá nhân của học sinh; nhà hảo tâm đề nghị giấu tên được ghi là "
                "\u201cNhà hảo tâm ẩn danh\u201d.",
                "Khoản chi là số đã chi, đã trao trong kỳ; khen thưởng đã duyệt nhưng chưa chi vẫn nằm trong số dư "

@@ -39,6 +39,8 @@ from .errors import Conflict, NotFound
 from .journal.entries import take_turn
 
 GIFT_KINDS = ("cash", "transfer", "in_kind", "pledge")
+#: the trees each fund publishes per period: the gifts received, the awards paid
+KINDS = ("gifts", "payments")
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,27 @@ def gift_rows(conn: Connection, org_id: int, fund_id: int, year: int) -> list[Gi
     return out
 
 
+def payment_rows(conn: Connection, org_id: int, fund_id: int, year: int) -> list[GiftRow]:
+    """The awards a fund's year paid or handed over that its payment trees hold: every paid batch line (a payment
+    is final: never cancelled once paid) not drawing on money held for a named recipient, by the day it was
+    paid, named by its voucher's number (phiếu chi)."""
+    bl, doc, b = s.batch_lines, s.documents, s.batches
+    rows = conn.execute(
+        sa.select(bl.c.id, bl.c.paid_on, bl.c.amount, doc.c.series, doc.c.year, doc.c.number)
+        .join(doc, doc.c.id == bl.c.voucher_doc_id).join(b, b.c.id == bl.c.batch_id)
+        .where(b.c.org_id == org_id, bl.c.fund_id == fund_id, bl.c.paid_tx_id.is_not(None),
+               bl.c.earmark_donation_id.is_(None), bl.c.paid_on >= date(year, 1, 1),
+               bl.c.paid_on <= date(year, 12, 31))).all()
+    return [GiftRow(r.id, format_number(r.series, r.year, r.number), r.paid_on, int(r.amount)) for r in rows]
+
+
+def statement_payments(conn: Connection, org_id: int, fund_id: int, start: date, end: date) -> int:
+    """The awards the fund statement counts as paid or handed over in the period (``awards_paid``: awards less
+    the rise in what is approved and unpaid), read by the one balance reader."""
+    return balances.total(conn, org_ids=[org_id], fund_ids=[fund_id], start=start, end=end,
+                          account_roles=("award_expense", "awards_payable"))
+
+
 def reversed_earlier(conn: Connection, org_id: int, fund_id: int, start: date, end: date) -> int:
     """What the tree kinds of gifts dated before the reversal's month lost by reversals dated in the period."""
     d, t = s.donations, s.transactions
@@ -187,21 +210,21 @@ _trees = _Cache()
 
 
 def year_trees(conn: Connection, org_id: int, fund_id: int, fund_code: str, year: int, k: Keys,
-               rows: list[GiftRow] | None = None) -> tuple[merkle.YearTrees, dict[str, int]]:
-    """The fund's trees of gifts for ``year``, and each leaf number's donation id."""
-    rows = gift_rows(conn, org_id, fund_id, year) if rows is None else rows
-    docs = [merkle.Doc(r.number, fund_code, r.date, r.amount, merkle.salt_for(k.salt, "gifts", r.number))
+               kind: str = "gifts") -> tuple[merkle.YearTrees, dict[str, int]]:
+    """The fund's trees of gifts (or payments) for ``year``, and each leaf number's donation (batch line) id."""
+    rows = (gift_rows if kind == "gifts" else payment_rows)(conn, org_id, fund_id, year)
+    docs = [merkle.Doc(r.number, fund_code, r.date, r.amount, merkle.salt_for(k.salt, kind, r.number))
             for r in rows]
     return merkle.build_year(year, docs, k.salt), {r.number: r.donation_id for r in rows}
 
 
 def _statement(conn: Connection, org_id: int, org_code: str, fund_id: int, fund_code: str, period: str,
-               trees: merkle.YearTrees, k: Keys, seq: int) -> dict:
+               trees: merkle.YearTrees, k: Keys, seq: int, kind: str) -> dict:
     (h, total), leaves = trees.roots()[period]
     start, end = bounds(period)
-    earlier = reversed_earlier(conn, org_id, fund_id, start, end)
+    earlier = reversed_earlier(conn, org_id, fund_id, start, end) if kind == "gifts" else 0
     documents = sum(len(trees.months[m - 1].docs) for _, m in months_of(period))
-    return {"v": 1, "org": org_code, "fund": fund_code, "kind": "gifts", "period": period,
+    return {"v": 1, "org": org_code, "fund": fund_code, "kind": kind, "period": period,
             "from": start.isoformat(), "to": end.isoformat(), "root": h.hex(), "total": total, "leaves": leaves,
             "documents": documents, "reversed_earlier": earlier, "net": total - earlier, "seq": seq,
             "key": k.fingerprint}
@@ -241,23 +264,23 @@ def publish(conn: Connection, org_id: int, through: date, *, user: str) -> list[
     for year in range(first.year, through.year + 1):
         due = [p for p in periods_of_year(year) if bounds(p)[1] <= through and bounds(p)[1] >= date(first.year,
                                                                                                       first.month, 1)]
-        for fund in funds:
-            todo = [p for p in due if (fund.id, "gifts", p) not in done]
+        for fund, kind in ((f_, k_) for f_ in funds for k_ in KINDS):
+            todo = [p for p in due if (fund.id, kind, p) not in done]
             if not todo:
                 continue
-            trees, _ = year_trees(conn, org_id, fund.id, fund.code, year, k)
+            trees, _ = year_trees(conn, org_id, fund.id, fund.code, year, k, kind)
             for period in todo:
-                st = _statement(conn, org_id, org_code, fund.id, fund.code, period, trees, k, seq)
+                st = _statement(conn, org_id, org_code, fund.id, fund.code, period, trees, k, seq, kind)
                 start, end = bounds(period)
-                books = statement_gifts(conn, org_id, fund.id, start, end)
+                books = (statement_gifts if kind == "gifts" else statement_payments)(conn, org_id, fund.id, start, end)
                 if st["net"] != books:
                     raise Conflict(
-                        f"the gifts of {fund.code} {period} add up to {st['net']} đ in the tree, the fund statement "
-                        f"says {books} đ: nothing is published", reason="proof_totals", fund=fund.code,
+                        f"the {kind} of {fund.code} {period} add up to {st['net']} đ in the tree, the fund statement "
+                        f"says {books} đ: nothing is published", reason="proof_totals", fund=fund.code, kind=kind,
                         period=period, tree=st["net"], statement=books)
                 signed = k.sign(st)
                 conn.execute(s.published_roots.insert().values(
-                    org_id=org_id, seq=seq, fund_id=fund.id, kind="gifts", period=period,
+                    org_id=org_id, seq=seq, fund_id=fund.id, kind=kind, period=period,
                     statement=pc.canonical(st).decode(), signature=signed["signature"], created_by=user,
                     created_at=now_iso()))
                 new.append(signed)
@@ -310,44 +333,57 @@ def published(conn: Connection, org_id: int, *, fund_code: str | None = None, ye
     return out
 
 
-def proof(conn: Connection, org_id: int, donation_id: int) -> dict:
-    """The proof that a gift is counted: against its year's signed root when the year is published, else its
-    quarter's, else its month's. NotFound when its month is not published (or the gift is in no tree)."""
-    d, f = s.donations, s.funds
-    g = conn.execute(sa.select(d.c.fund_id, d.c.date, f.c.code).join(f, f.c.id == d.c.fund_id)
-                     .where(d.c.id == donation_id, d.c.org_id == org_id)).first()
+def proof(conn: Connection, org_id: int, donation_id: int, kind: str = "gifts") -> dict:
+    """The proof that a gift (``kind`` "payments": a paid award, by its batch line's id) is counted: against its
+    year's signed root when the year is published, else its quarter's, else its month's. NotFound when its month
+    is not published (or the document is in no tree)."""
+    f = s.funds
+    if kind == "gifts":
+        d = s.donations
+        g = conn.execute(sa.select(d.c.fund_id, d.c.date, f.c.code).join(f, f.c.id == d.c.fund_id)
+                         .where(d.c.id == donation_id, d.c.org_id == org_id)).first()
+    else:
+        bl = s.batch_lines
+        g = conn.execute(sa.select(bl.c.fund_id, bl.c.paid_on.label("date"), f.c.code).join(f, f.c.id == bl.c.fund_id)
+                         .where(bl.c.id == donation_id, f.c.org_id == org_id, bl.c.paid_on.is_not(None))).first()
     if g is None:
-        raise NotFound("no such gift", entity="gift")
+        raise NotFound("no such gift or payment", entity="proof", reason="unknown")
     by_period = {e["statement"]["period"]: e for e in published(conn, org_id, fund_code=g.code, year=g.date.year)
-                 if e["statement"]["kind"] == "gifts"}
+                 if e["statement"]["kind"] == kind}
     month = f"{g.date.year}-{g.date.month:02d}"
     quarter = f"{g.date.year}-Q{(g.date.month - 1) // 3 + 1}"
     target = next((p for p in (str(g.date.year), quarter, month) if p in by_period), None)
     if target is None:
-        raise NotFound("the gift's month is not published yet: it is published when the books are locked "
-                       "through its last day", entity="proof", reason="not_published", month=month)
+        raise NotFound("the month is not published yet: it is published when the books are locked through its "
+                       "last day", entity="proof", reason="not_published", month=month)
     k = keys(conn, org_id)
     size = len(_log_rows(conn, org_id))
-    trees, numbers = _trees.get((k.public, org_id, g.fund_id, g.date.year, size),
-                                lambda: year_trees(conn, org_id, g.fund_id, g.code, g.date.year, k))
+    trees, numbers = _trees.get((k.public, org_id, g.fund_id, g.date.year, size, kind),
+                                lambda: year_trees(conn, org_id, g.fund_id, g.code, g.date.year, k, kind))
     number = next((n for n, i in numbers.items() if i == donation_id), None)
     if number is None:
-        raise NotFound("this gift is in no tree: money for named recipients, or reversed in its month",
+        raise NotFound("this document is in no tree: money for named recipients, or reversed in its month",
                        entity="proof", reason="not_in_tree")
     roots = [by_period[p] for p in dict.fromkeys((month, target))]
     return merkle.proof(trees, number, roots, period=target)
 
 
 def proof_for_code(conn: Connection, code: str) -> dict:
-    """The proof behind a receipt's verification code (its QR): the same as ``proof``."""
+    """The proof behind a document's verification code: a receipt's (its QR: the gift), or a paid award's
+    voucher (phiếu chi: the payment)."""
     doc = s.documents
-    row = conn.execute(sa.select(doc.c.org_id, doc.c.donation_id).where(
-        doc.c.verify_code == (code or "").strip(), doc.c.kind == "receipt")).first() if code else None
-    if row is None or row.donation_id is None:
-        raise NotFound("no receipt has this verification code", entity="receipt")
-    d = s.donations
-    gift = conn.execute(sa.select(d.c.id, d.c.kind, d.c.pledge_id).where(d.c.id == row.donation_id)).one()
-    return proof(conn, row.org_id, gift.pledge_id if gift.kind == "pledge_payment" else gift.id)
+    row = conn.execute(sa.select(doc.c.id, doc.c.org_id, doc.c.kind, doc.c.donation_id).where(
+        doc.c.verify_code == (code or "").strip(), doc.c.kind.in_(("receipt", "voucher")))).first() if code else None
+    if row is not None and row.kind == "receipt" and row.donation_id is not None:
+        d = s.donations
+        gift = conn.execute(sa.select(d.c.id, d.c.kind, d.c.pledge_id).where(d.c.id == row.donation_id)).one()
+        return proof(conn, row.org_id, gift.pledge_id if gift.kind == "pledge_payment" else gift.id)
+    if row is not None and row.kind == "voucher":
+        bl = s.batch_lines
+        line = conn.execute(sa.select(bl.c.id).where(bl.c.voucher_doc_id == row.id)).scalar()
+        if line is not None:
+            return proof(conn, row.org_id, line, "payments")
+    raise NotFound("no receipt has this verification code", entity="receipt")
 
 
 def donation_by_number(conn: Connection, org_id: int, number: str) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy.engine import Connection
 
 from ledger import disbursements as d
@@ -14,7 +15,8 @@ from ledger import schema as s
 from ledger.errors import InvalidInput, NotFound
 
 from .pdf import Pdf, html_to_pdf, render_html
-from .receipt import OrgView, org_view
+from .receipt import OrgView, org_view, verify_url
+from .vietqr import link_svg
 from .words import amount_in_words
 
 #: Said instead of a person whose full name Quỹ does not know (a login is never printed).
@@ -104,7 +106,7 @@ def render_signatures(conn: Connection, org_id: int, batch_id: int) -> Pdf:
     return html_to_pdf(render_html("disbursement.html", title="Danh sách ký nhận", v=v, kind="signatures"))
 
 
-def render_voucher(conn: Connection, org_id: int, batch_id: int, line_no: int) -> Pdf:
+def render_voucher(conn: Connection, org_id: int, batch_id: int, line_no: int, *, base_url: str | None = None) -> Pdf:
     """The payment voucher (phiếu chi) of one paid line."""
     v = batch_view(conn, org_id, batch_id)
     line = next((ln for ln in v.lines if ln.line_no == line_no), None)
@@ -112,5 +114,11 @@ def render_voucher(conn: Connection, org_id: int, batch_id: int, line_no: int) -
         raise NotFound(f"line {line_no} not found", entity="batch_line", id=line_no)
     if not line.voucher:
         raise InvalidInput("the line is not paid yet", field="line", reason="not_paid")
+    bl, doc = s.batch_lines, s.documents
+    code = conn.execute(sa.select(doc.c.verify_code).join(bl, bl.c.voucher_doc_id == doc.c.id).where(
+        bl.c.batch_id == batch_id, bl.c.line_no == line_no)).scalar()
+    # the recipient checks, from this code, that the award is counted in what the fund published as paid
+    qr = Markup(link_svg(verify_url(code, base_url), scale=2)) if code else None
     return html_to_pdf(render_html("disbursement.html", title=f"Phiếu chi {line.voucher}", v=v, kind="voucher",
-                                   line=line, words=amount_in_words(line.amount), today=line.paid_on or date.today()))
+                                   line=line, words=amount_in_words(line.amount), today=line.paid_on or date.today(),
+                                   qr_svg=qr))

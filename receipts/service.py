@@ -138,6 +138,23 @@ def verify_receipt(db: Database, code: str) -> Verification:
                         documents.format_number(*repl) if repl else None, sha)
 
 
+def verify_payment(db: Database, code: str) -> Verification:
+    """The paid award behind a payment voucher's code (phiếu chi): number, date, amount, fund — never the
+    recipient (NotFound for any other code)."""
+    doc, bl, f = s.documents, s.batch_lines, s.funds
+    code = (code or "").strip()
+    with db.read() as conn:
+        row = conn.execute(sa.select(doc.c.series, doc.c.year, doc.c.number, doc.c.org_id, bl.c.paid_on, bl.c.amount,
+                                     f.c.name.label("fund"))
+                           .join(bl, bl.c.voucher_doc_id == doc.c.id).join(f, f.c.id == bl.c.fund_id)
+                           .where(doc.c.verify_code == code, doc.c.kind == "voucher")).first() if code else None
+        if row is None:
+            raise NotFound("no payment voucher has this verification code", entity="voucher")
+        org = receipt.org_view(conn, row.org_id)
+    return Verification(documents.format_number(row.series, row.year, row.number), row.paid_on, int(row.amount),
+                        row.fund, org.name, None, False, None, None)
+
+
 @dataclass(frozen=True)
 class FundQR:
     """A VietQR code for giving to a fund by bank transfer (``fund`` is empty for a desk code that names

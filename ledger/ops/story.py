@@ -101,7 +101,7 @@ def load_story(conn: Connection, *, user: str = "demo", today: date | None = Non
     dlk = _dak_lak(conn, c, user)
     _month_end(conn, sla, t, user)
     _this_year(conn, sla, t, user)
-    published = _lock_campaign_quarter(conn, sla, c, user)
+    published = _lock_campaign_half(conn, sla, c, user)
     return {**summary, "organizations": summary["organizations"] + len(COMMUNES) + 2, "story_year": c,
             "stipend_batches": stipend, "dak_lak": dlk, "published": published}
 
@@ -205,10 +205,11 @@ def _month_end(conn: Connection, org_id: int, t: date, user: str) -> None:
             deposits.settle(conn, org_id, dep.id, user=user, on=dep.maturity)
 
 
-def _lock_campaign_quarter(conn: Connection, org_id: int, c: int, user: str) -> int:
-    """The province's books locked through the campaign's quarter: its months and the quarter are published
-    (signed roots of the gifts, ``ledger/proofs.py``), so each campaign receipt's QR code proves its gift counted."""
-    through = date(c, 3, 31)
+def _lock_campaign_half(conn: Connection, org_id: int, c: int, user: str) -> int:
+    """The province's books locked through the campaign's half-year: its months and quarters are published (signed
+    roots of the gifts and of the awards paid, ``ledger/proofs.py``), so each campaign receipt's QR code proves its
+    gift counted, and each June award's voucher its payment."""
+    through = date(c, 6, 30)
     set_lock_date(conn, org_id, through)
     return len(proofs.publish(conn, org_id, through, user=user))
 

@@ -58,7 +58,8 @@ def test_the_api_document_says_everything_it_said_before(spec):
 #: Fields a later feature added on purpose, by schema (issue 26: the disclosure cites the regime in force; a
 #: stipend commitment's months paid before Quỹ).
 ADDED = {"DisclosureOut": {"regime", "regime_code", "regime_citation", "deadline", "duty", "cap_default_pct",
-                           "cap_max_pct"},
+                           "cap_max_pct",
+                           "published"},  # the period's signed roots, the key's fingerprint, the log's head (issue 27)
          # the figures in the seeds' full shape (issue 26, item 5) and units that report totals (item 3)
          "ProgramFigure": {"in_kind_count", "in_kind_amount"},
          "ConsolidatedOut": {"reported", "booked", "to_reported", "from_parent"},

@@ -57,7 +57,8 @@ def test_locking_publishes_each_completed_period_and_every_receipt_proves_its_gi
     with db.read() as c:
         for st in (e["statement"] for e in proofs.published(c, books.org_id)):
             fs = fund_statement(c, books.org_id, st["fund"], Period.parse(st["from"], st["to"]))
-            assert st["net"] == fs.donations + fs.donations_in_kind, st["period"]
+            figure = fs.donations + fs.donations_in_kind if st["kind"] == "gifts" else fs.awards_paid
+            assert st["net"] == figure, (st["kind"], st["period"])
     P.verify_log(services.proof_log(db, books.org), key)
 
 
@@ -88,7 +89,8 @@ def test_a_gift_reversed_in_a_later_month_stays_in_its_month_and_the_later_month
     services.reverse(db, books.org, a["tx_id"], reason="nhầm quỹ", on=date(2025, 2, 10), user="test")
     services.lock_period(db, books.org, "2025-03-31")
     with db.read() as c:
-        by = {e["statement"]["period"]: e["statement"] for e in proofs.published(c, books.org_id, fund_code=books.fund)}
+        by = {e["statement"]["period"]: e["statement"] for e in proofs.published(c, books.org_id, fund_code=books.fund)
+              if e["statement"]["kind"] == "gifts"}
     assert (by["2025-01"]["total"], by["2025-01"]["documents"], by["2025-01"]["net"]) == (5_000_000, 1, 5_000_000)
     assert (by["2025-02"]["total"], by["2025-02"]["reversed_earlier"], by["2025-02"]["net"]) == \
         (900_000, 5_000_000, -4_100_000)
@@ -255,7 +257,8 @@ def test_the_disclosure_and_the_auditor_package_carry_the_signed_roots_the_key_a
         d = disclosure(c, books.org_id, 2025, 1)
         whole_year = disclosure(c, books.org_id, 2025)
     t = disclosure_table(d)
-    row = next(r for r in t.rows if r[0].startswith(f"   {books.fund} 2025-Q1: gốc"))
+    row = next(r for r in t.rows if r[0].startswith(f"   {books.fund} 2025-Q1 ủng hộ: gốc"))
+    assert next(r for r in t.rows if r[0].startswith(f"   {books.fund} 2025-Q1 đã chi: gốc"))[1:] == [0, 0]
     assert row[1:] == [2, 5_000_000] and row[2] == d.funds[[f.code for f in d.funds].index(books.fund)].receipts
     assert any(fingerprint in n for n in t.notes)
     assert whole_year.published.roots == [] and any("chưa công bố" in n for n in disclosure_table(whole_year).notes)
@@ -266,3 +269,51 @@ def test_the_disclosure_and_the_auditor_package_carry_the_signed_roots_the_key_a
     assert P.verify_log(log, key)["size"] == len(log["entries"]) > 0
     assert z.read(f"{books.org}/proofs/proofcheck.py") == Path(P.__file__).read_bytes()
     assert "proofs/log.json" in z.read(f"{books.org}/MANIFEST.txt").decode()
+
+
+def test_each_paid_award_proves_it_is_counted_in_what_the_fund_published_as_paid(db, books):
+    """A batch approved in May and paid in two parts, in May and June, one line left unpaid: the payments' roots
+    hold the paid lines by the day they were paid, their net is the statement's awards paid (approved and unpaid
+    ones are reserved, not paid), and each paid line's voucher code proves its award — never naming anyone."""
+    from ledger.disbursements import LineInput, RecipientInput
+
+    for login, role in (("hd1", "council"), ("hd2", "council"), ("tq", "treasurer")):
+        services.add_user(db, login=login, name=login, password="mat-khau-thu-nghiem", roles=[("SLA", role)])
+    services.add_program(db, "SLA", code="TSMT", name="Tiếp sức mùa thi", funds=[books.fund], default_amount=500_000)
+    give(books, 50_000_000, on=date(2025, 4, 2))
+    names = [f"Học sinh số {i}" for i in range(1, 6)]
+    rids = [services.add_recipient(db, "SLA", RecipientInput(full_name=n, birth_date=date(2008, 1, i), school="THPT A",
+                                                              grade="12"), user="tq")["id"]
+            for i, n in enumerate(names, 1)]
+    bid = services.create_batch(db, "SLA", title="Khen thưởng", user="tq", lines=[
+        LineInput(recipient=r, program="TSMT", amount=1_000_000 * (i + 1)) for i, r in enumerate(rids)])["id"]
+    services.submit_batch(db, "SLA", bid, user="tq")
+    services.vote_batch(db, "SLA", bid, approve=True, on=date(2025, 5, 5), user="hd1")
+    services.vote_batch(db, "SLA", bid, approve=True, on=date(2025, 5, 5), user="hd2")
+    services.pay_batch(db, "SLA", bid, line_nos=[1, 2], on=date(2025, 5, 20), user="tq")
+    services.pay_batch(db, "SLA", bid, line_nos=[3, 4], on=date(2025, 6, 3), user="tq")
+    services.lock_period(db, "SLA", "2025-06-30")
+    with db.read() as c:
+        by = {e["statement"]["period"]: e["statement"] for e in proofs.published(c, books.org_id, fund_code=books.fund)
+              if e["statement"]["kind"] == "payments"}
+        for period in ("2025-05", "2025-06", "2025-Q2"):
+            start, end = proofs.bounds(period)
+            fs = fund_statement(c, books.org_id, books.fund, Period(start, end))
+            assert by[period]["net"] == fs.awards_paid, period
+        bl, doc = s.batch_lines, s.documents
+        codes = dict(c.execute(sa.select(bl.c.line_no, doc.c.verify_code).join(doc, doc.c.id == bl.c.voucher_doc_id)
+                               .where(bl.c.batch_id == bid)).all())
+    assert (by["2025-05"]["total"], by["2025-06"]["total"], by["2025-Q2"]["total"]) == \
+        (3_000_000, 7_000_000, 10_000_000)
+    assert by["2025-Q2"]["documents"] == 4 and set(codes) == {1, 2, 3, 4}
+    key = _key(db, "SLA")
+    for line_no, code in codes.items():
+        proof = services.proof_for_code(db, code)
+        got = P.verify_proof(proof, key)
+        assert (got["amount"], got["kind"], got["total"]) == (1_000_000 * line_no, "payments", 10_000_000)
+        text = json.dumps(proof, ensure_ascii=False)
+        assert not [n for n in names if n in text]
+    from receipts import service as docs
+
+    v = docs.verify_payment(db, codes[3])  # what the recipient's page shows: never the recipient
+    assert (v.amount, v.donor) == (3_000_000, None) and v.number.startswith("PC/25 ")

@@ -1,6 +1,6 @@
 """Proofs that every gift is counted, in the JSON API: the public log of signed roots (with a consistency proof
-from an earlier version), the roots, the key, and a receipt's proof by the code its QR carries — all public;
-a gift's proof by number (any role) and publishing what the lock completed (an administrator)."""
+from an earlier version), the roots, the key, and the proof behind a receipt's (or a paid award's voucher's) code
+— all public; and publishing what the lock completed (an administrator). A proof by number: ``quy proof get``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ledger import services
 from ledger.errors import NotFound
 
 from .. import auth
-from .common import ADMIN, DOCS, bp, read_view, route, write_view
+from .common import ADMIN, DOCS, bp, route, write_view
 from .schemas import common as cs
 from .schemas import proofs as sp
 
@@ -53,12 +53,6 @@ def receipt_proof(code: str):
     if "\x00" in code or len(code) > 64:
         raise NotFound("no receipt has this verification code", entity="receipt")
     return services.proof_for_code(auth.db(), code)
-
-
-@read_view("/organizations/<org>/proofs/gift", "gift_proof", DOCS, sp.Proof, query=sp.GiftArgs())
-def gift_proof(args: dict, org: str):
-    """A gift's proof by its receipt number"""
-    return services.gift_proof(auth.db(), org, args["number"])
 
 
 @write_view("/organizations/<org>/proofs/publish", "proofs_publish", ADMIN, "period.lock", sp.PublishResult)

@@ -245,11 +245,15 @@ def print_job_pdf(org: str, job_id: int):
 @public_bp.get("/v/<code>")
 def verify(code: str):
     """The page a receipt's QR code opens: number, date, amount, fund, and the donor only if public."""
+    payment = False
     try:
         v = docs.verify_receipt(db(), code[:64])
     except NotFound:
-        return render_template("public/verify.html", v=None, code=None), 404
-    return render_template("public/verify.html", v=v, code=code[:64])
+        try:  # a paid award's voucher (phiếu chi): the recipient checks their award
+            v, payment = docs.verify_payment(db(), code[:64]), True
+        except NotFound:
+            return render_template("public/verify.html", v=None, code=None), 404
+    return render_template("public/verify.html", v=v, code=code[:64], payment=payment)
 
 
 @public_bp.get("/proofcheck.py")

@@ -52,7 +52,3 @@ class LogArgs(Strict):
 class RootArgs(Strict):
     fund = fields.String(load_default=None, metadata={"description": "one fund's code"})
     year = fields.Integer(load_default=None, metadata={"description": "one year"})
-
-
-class GiftArgs(Strict):
-    number = fields.String(required=True, metadata={"description": "the receipt's number: BN/26 0000001"})
