@@ -435,3 +435,16 @@ def for_period(conn: Connection, org_id: int, period: str) -> Published | None:
     roots = [e["statement"] for e in published(conn, org_id, year=int(period[:4]))
              if e["statement"]["period"] == period]
     return Published(roots, k.fingerprint, head["size"], head["root"])
+
+
+def line_by_voucher_number(conn: Connection, org_id: int, number: str) -> int | None:
+    """The paid batch line a payment voucher's number names (``PC/26 0000001``), or None."""
+    m = re.fullmatch(r"([A-Z]{1,10})/(\d{2,4}) (\d{1,12})", " ".join((number or "").split()))
+    if not m:
+        return None
+    doc, bl = s.documents, s.batch_lines
+    rows = conn.execute(sa.select(bl.c.id, doc.c.year).join(doc, doc.c.id == bl.c.voucher_doc_id).where(
+        doc.c.org_id == org_id, doc.c.kind == "voucher", doc.c.series == m.group(1),
+        doc.c.number == int(m.group(3)))).all()
+    rows = [r for r in rows if str(r.year) == m.group(2) or year_label(r.year) == m.group(2)]
+    return rows[0].id if len(rows) == 1 else None

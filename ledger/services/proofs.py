@@ -46,8 +46,12 @@ def publication_key(db: Database, org_code: str) -> dict:
 
 
 def gift_proof(db: Database, org_code: str, number: str) -> dict:
-    """A gift's proof by its receipt number (``BN/26 0000001``; a pledge: ``CK/26 0000012``)."""
+    """A gift's proof by its receipt number (``BN/26 0000001``; a pledge: ``CK/26 0000012``), or a paid award's
+    by its voucher's (``PC/26 0000001``)."""
     with reading(db, org_code) as u:
+        line = proofs.line_by_voucher_number(u.conn, u.org_id, number)
+        if line is not None:
+            return proofs.proof(u.conn, u.org_id, line, "payments")
         return proofs.proof(u.conn, u.org_id, proofs.donation_by_number(u.conn, u.org_id, number))
 
 

@@ -36,8 +36,8 @@ def _write(obj: dict, output: str | None) -> None:
 def publish(c: Ctx, org: str, as_json: bool) -> None:
     """Publish what the lock completes and is not published yet (locking publishes by itself)."""
     r = services.publish_proofs(c.db, org, user=c.user)
-    lines = [f"{st['fund']:<8} {st['period']:<8} {format_vnd(st['net']):>22}  {st['root'][:16]}…"
-             for st in r["published"]]
+    lines = [f"{st['fund']:<8} {st['period']:<8} {'ủng hộ' if st['kind'] == 'gifts' else 'đã chi':<7} "
+             f"{format_vnd(st['net']):>22}  {st['root'][:16]}…" for st in r["published"]]
     _out(r, as_json, "\n".join(lines) + f"\n{org}: {len(lines)} gốc đã công bố." if lines else
          f"{org}: không có kỳ nào mới để công bố.")
 
@@ -61,8 +61,8 @@ def log(c: Ctx, org: str, since: int | None, output: str | None) -> None:
 def roots(c: Ctx, org: str, fund: str | None, year: int | None, as_json: bool) -> None:
     """The published roots: fund, period, gifts, their net after earlier gifts reversed, the root."""
     rows = services.published_roots(c.db, org, fund=fund, year=year)
-    lines = [f"{st['fund']:<8} {st['period']:<8} {st['documents']:>6} {format_vnd(st['net']):>22}  {st['root'][:16]}…"
-             for st in (e["statement"] for e in rows)]
+    lines = [f"{st['fund']:<8} {st['period']:<8} {'ủng hộ' if st['kind'] == 'gifts' else 'đã chi':<7} "
+             f"{st['documents']:>6} {format_vnd(st['net']):>22}  {st['root'][:16]}…" for st in (e["statement"] for e in rows)]
     _out(rows, as_json, "\n".join(lines) or f"{org}: chưa công bố kỳ nào.")
 
 
