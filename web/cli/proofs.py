@@ -62,7 +62,8 @@ def roots(c: Ctx, org: str, fund: str | None, year: int | None, as_json: bool) -
     """The published roots: fund, period, gifts, their net after earlier gifts reversed, the root."""
     rows = services.published_roots(c.db, org, fund=fund, year=year)
     lines = [f"{st['fund']:<8} {st['period']:<8} {'ủng hộ' if st['kind'] == 'gifts' else 'đã chi':<7} "
-             f"{st['documents']:>6} {format_vnd(st['net']):>22}  {st['root'][:16]}…" for st in (e["statement"] for e in rows)]
+             f"{st['documents']:>6} {format_vnd(st['net']):>22}  {st['root'][:16]}…"
+             for st in (e["statement"] for e in rows)]
     _out(rows, as_json, "\n".join(lines) or f"{org}: chưa công bố kỳ nào.")
 
 
