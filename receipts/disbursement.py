@@ -106,7 +106,8 @@ def render_signatures(conn: Connection, org_id: int, batch_id: int) -> Pdf:
     return html_to_pdf(render_html("disbursement.html", title="Danh sách ký nhận", v=v, kind="signatures"))
 
 
-def render_voucher(conn: Connection, org_id: int, batch_id: int, line_no: int, *, base_url: str | None = None) -> Pdf:
+def render_voucher(conn: Connection, org_id: int, batch_id: int, line_no: int, *,
+                   base_url: str | None = None) -> Pdf:
     """The payment voucher (phiếu chi) of one paid line."""
     v = batch_view(conn, org_id, batch_id)
     line = next((ln for ln in v.lines if ln.line_no == line_no), None)

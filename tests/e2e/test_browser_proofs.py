@@ -123,3 +123,40 @@ def test_a_receipt_whose_month_is_not_published_says_so_and_claims_nothing(serve
     page.goto(f"{server.url}/p/v/{late}")
     state, text = result(page)
     assert state == "unpublished" and "chưa được công bố" in text
+
+
+@pytest.fixture(scope="module")
+def story_server(tmp_path_factory):
+    """The whole demo story (`quy demo`): its campaign half-year is locked, so June's awards are published."""
+    from ledger.ops.story import load_story
+
+    def load(db, _path):
+        with db.begin() as c:
+            load_story(c, user="demo")
+
+    live = start_server(tmp_path_factory.mktemp("browser-proofs-story"), load=load)
+    yield live
+    live.stop()
+
+
+def test_an_award_s_voucher_qr_code_proves_the_payment_counted_without_naming_the_recipient(story_server, open_page):
+    bl, r = s.batch_lines, s.recipients
+    with story_server.db.read() as c:
+        line = c.execute(sa.select(bl.c.batch_id, bl.c.line_no, bl.c.amount, r.c.full_name)
+                         .join(r, r.c.id == bl.c.recipient_id)
+                         .where(bl.c.state == "paid", bl.c.earmark_donation_id.is_(None), bl.c.commitment_id.is_(None))
+                         .order_by(bl.c.id).limit(1)).one()
+    pdf = docs.disbursement_pdf(story_server.db, ORG, line.batch_id, "voucher", line.line_no).data
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["/usr/bin/pdftoppm", "-png", "-r", "150", "-singlefile", "-", f"{tmp}/page"], input=pdf,
+                       capture_output=True, timeout=120, check=True)
+        found = zxingcpp.read_barcodes(Image.open(f"{tmp}/page.png").convert("L"),
+                                       formats=zxingcpp.BarcodeFormat.QRCode)
+    assert len(found) == 1 and found[0].valid, "no readable QR code on the printed voucher"
+    code = found[0].text.rsplit("/", 1)[1]
+    page = open_page()
+    assert page.goto(f"{story_server.url}/p/v/{code}").status == 200
+    state, text = result(page)
+    assert state == "ok", text
+    assert f"{line.amount:,}".replace(",", ".") in text and "đã chi" in text
+    assert line.full_name not in page.content()
