@@ -233,6 +233,22 @@ def test_the_demo_publishes_its_campaign_and_every_campaign_receipt_proves_its_g
     for r in [r for r in rows if r.date > date(year, 3, 31)]:  # not published yet: said so, nothing claimed
         with pytest.raises(NotFound):
             services.proof_for_code(db, r.verify_code)
+    with db.read() as c:  # June's awards, by their vouchers' codes
+        bl, r_ = s.batch_lines, s.recipients
+        paid = c.execute(sa.select(bl.c.amount, doc.c.verify_code, r_.c.full_name)
+                         .join(doc, doc.c.id == bl.c.voucher_doc_id).join(r_, r_.c.id == bl.c.recipient_id)
+                         .where(bl.c.paid_on <= date(year, 6, 30), bl.c.earmark_donation_id.is_(None))).all()
+    assert len(paid) == 332
+    awards = {int(p.amount) for p in paid}
+    recipients = {p.full_name for p in paid}
+    for p in paid[:60]:
+        proof = services.proof_for_code(db, p.verify_code)
+        got = P.verify_proof(proof, key)
+        assert (got["amount"], got["kind"], got["total"]) == (p.amount, "payments", 166_000_000)
+        shown = [x for pc in proof["pieces"] for _, x in pc["path"]] + [x for u in proof["up"] for _, x in u["path"]]
+        assert not (awards | amounts) & set(shown) - {got["total"]}
+        text = json.dumps(proof, ensure_ascii=False)
+        assert not [n for n in recipients if n in text]
     (tmp_path / "proof.json").write_text(json.dumps(services.proof_for_code(db, campaign[0].verify_code)))
     (tmp_path / "log.json").write_text(json.dumps(services.proof_log(db, "SLA")))
     run = offline_checker(tmp_path)
