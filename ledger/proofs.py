@@ -190,7 +190,7 @@ class _Cache:
     """Built trees, by (the organization's public key, its id, fund, year, log size): a proof asked for again
     builds nothing."""
 
-    def __init__(self, size: int = 16):
+    def __init__(self, size: int = 4):
         self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
 
     def get(self, key, make):
@@ -199,6 +199,8 @@ class _Cache:
                 self.items.move_to_end(key)
                 return self.items[key]
         value = make()
+        if sum(m.tree.size for m in value[0].months) > BIG:
+            return value  # a large year's trees take hundreds of MB: built again when asked again
         with self.lock:
             self.items[key] = value
             while len(self.items) > self.size:
@@ -206,6 +208,8 @@ class _Cache:
         return value
 
 
+#: a year of more leaves than this is not kept in memory between proofs
+BIG = 200_000
 _trees = _Cache()
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from .. import balances, closing, orgs, proofs
-from ..clock import business_date, parse_date
+from ..clock import business_date, parse_date, today
 from ..db import Database
 from ..errors import Conflict
 from .unit import Unit, Who, reading, use_case
@@ -26,7 +26,7 @@ def _lock_through(u: Unit, org_code: str, on: date) -> dict:
                        details={c.code: c.detail for c in failed})
     prev = orgs.set_lock_date(u.conn, u.org_id, on)
     # the periods the lock completes publish their roots, signed, in the same unit of work (issue 27)
-    published = proofs.publish(u.conn, u.org_id, on, user=u.user)
+    published = proofs.publish(u.conn, u.org_id, min(on, today()), user=u.user)
     return {"lock_date": on.isoformat(), "previous": prev.isoformat() if prev else None,
             "published": [e["statement"]["fund"] + " " + e["statement"]["period"] for e in published]}
 
