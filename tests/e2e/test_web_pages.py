@@ -187,6 +187,8 @@ def test_admin_locks_the_period_and_the_treasurer_cannot_post_into_it(app, db, t
     assert 'data-ok="no"' not in checked and checked.count('data-ok="yes"') == 5
     r = admin.post("/o/SLA/lock", data={"csrf_token": token, "through": "2025-06-30"})
     assert r.status_code == 302
+    # the lock published the months and quarters it completed: said on the next page (issue 27)
+    assert "gốc số liệu có chữ ký số" in admin.get(r.headers["Location"]).get_data(as_text=True)
     before = snapshot(db)
     r = _give(treasurer, date="2025-06-30", form_key="locked")
     assert r.status_code == 409 and "khóa sổ" in r.get_data(as_text=True)

@@ -505,6 +505,9 @@ def lock(org: str):
         return render_template("lock.html", org=info, error=error_text(err), checks=checks, through=through,
                                names=CLOSING_VI), err.status
     flash(_("Books locked through %(d)s.", d=parse_date(r["lock_date"]).strftime("%d/%m/%Y")))
+    if r.get("published"):  # the periods the lock completed: their signed roots are public (README "Proofs …")
+        flash(_("%(n)s signed roots published: donors and recipients can now check their gifts and awards from "
+                "the QR codes on their receipts and vouchers.", n=len(r["published"])))
     return redirect(url_for("ui.dashboard", org=org))
 
 
