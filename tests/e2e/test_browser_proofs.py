@@ -81,13 +81,22 @@ def test_the_receipt_s_qr_code_opens_a_page_that_proves_the_gift_is_counted(serv
     assert overflow(page)["ok"]
 
 
+def _other_code(server, code: str) -> str:
+    d, doc = s.documents, s.donations
+    with server.db.read() as c:
+        return c.execute(sa.select(d.c.verify_code).join(doc, doc.c.id == d.c.donation_id).where(
+            d.c.kind == "receipt", d.c.verify_code != code, sa.extract("month", doc.c.date) == 3,
+            doc.c.earmark.is_(None)).limit(1)).scalar()
+
+
 def _tamper(route, change):
     proof = route.fetch().json()
     change(proof)
     route.fulfill(status=200, content_type="application/json", body=json.dumps(proof))
 
 
-@pytest.mark.parametrize("how", ["a piece's amount", "a sibling's sum", "the signed total", "the receipt's amount"])
+@pytest.mark.parametrize("how", ["a piece's amount", "a sibling's sum", "the signed total", "the receipt's amount",
+                                 "another receipt's proof"])
 def test_a_tampered_proof_from_a_test_double_is_refused_on_the_page(server, open_page, how):
     doc_id, _ = receipt_of(server)
     address = scanned_address(server, doc_id)
@@ -101,6 +110,10 @@ def test_a_tampered_proof_from_a_test_double_is_refused_on_the_page(server, open
             p["pieces"][0]["path"][0][1] += 1000
         elif how == "the signed total":
             p["roots"][-1]["statement"]["total"] += 1000
+        elif how == "another receipt's proof":  # a valid proof, of someone else's gift
+            other = services.proof_for_code(server.db, _other_code(server, code))
+            p.clear()
+            p.update(other)
         else:
             p["document"]["amount"] += 1000
 

@@ -122,6 +122,11 @@
       if (pr.status === 404) { const e = await pr.json().catch(() => ({})); say("muted", (e.message_vi || t.notYet)); box.dataset.state = "unpublished"; return; }
       if (!pr.ok) fail("fetch", "HTTP " + pr.status);
       const proof = await pr.json();
+      // the proof is of this very document: its number and amount, as the paper and this page show them (a pledge's
+      // payment proves its pledge, "CK/…", of the pledge's amount)
+      const doc = proof.document || {};
+      if (!String(doc.number).startsWith("CK/") && ((t.number && doc.number !== t.number) ||
+          (t.amount && doc.amount !== Number(t.amount)))) fail("document", "the proof is of another document or amount");
       const org = (proof.roots && proof.roots[0] && proof.roots[0].statement.org) || "";
       const kr = await fetch(t.keyUrl.replace("__ORG__", encodeURIComponent(org)), { headers: { Accept: "application/json" } });
       if (!kr.ok) fail("fetch", "HTTP " + kr.status);
