@@ -173,3 +173,18 @@ def test_an_award_s_voucher_qr_code_proves_the_payment_counted_without_naming_th
     assert state == "ok", text
     assert f"{line.amount:,}".replace(",", ".") in text and "đã chi" in text
     assert line.full_name not in page.content()
+
+
+def test_the_one_file_checker_and_the_cli_copy_are_the_checker_quy_uses(server, tmp_path):
+    import urllib.request
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from ledger import proofcheck
+    from web.cli import main
+
+    with urllib.request.urlopen(f"{server.url}/p/proofcheck.py") as r:
+        assert r.read() == Path(proofcheck.__file__).read_bytes()
+    out = CliRunner().invoke(main, ["proof", "script", str(tmp_path / "check.py")])
+    assert out.exit_code == 0 and (tmp_path / "check.py").read_bytes() == Path(proofcheck.__file__).read_bytes()
