@@ -31,6 +31,8 @@ from .proofcheck import EMPTY, FORMAT, MAX_SUM, log_leaf, log_node
 PIECES = 2
 #: how many draws of the pieces' sizes and places are tried before one gives no sibling sum equal to a gift
 DRAWS = 16
+#: the round amounts people give and are given (10.000 đ to 5.000.000.000 đ): no sibling sum should look like one
+ROUND = frozenset(k * 10 ** j for k in (1, 2, 3, 5) for j in range(4, 10))
 #: months of more documents than this take the first draw
 CHECKED = 5_000
 
@@ -48,6 +50,7 @@ class Doc(NamedTuple):
     date: date
     amount: int
     salt: bytes  # 32 bytes, the document's own (``salt_for``)
+    kind: str = "gifts"  # or "payments": a leaf says which tree it belongs in
 
 
 def salt_for(secret: bytes, kind: str, number: str) -> bytes:
@@ -73,10 +76,12 @@ def split(amount: int, rng: random.Random) -> tuple[int, int]:
 
 
 def _tails(docs: Sequence[Doc]) -> list[bytes]:
-    """Each leaf's bytes after its amount: ``str number ‖ str fund ‖ date`` (fund and date encoded once each)."""
+    """Each leaf's bytes after its amount: ``str number ‖ str fund ‖ date ‖ str kind`` (fund, date and kind
+    encoded once each)."""
     h = struct.Struct(">H").pack
     funds: dict[str, bytes] = {}
     days: dict[date, bytes] = {}
+    kinds: dict[str, bytes] = {}
     out = []
     for d in docs:
         f = funds.get(d.fund)
@@ -86,8 +91,12 @@ def _tails(docs: Sequence[Doc]) -> list[bytes]:
         day = days.get(d.date)
         if day is None:
             day = days[d.date] = d.date.isoformat().encode()
+        k = kinds.get(d.kind)
+        if k is None:
+            b = d.kind.encode()
+            k = kinds[d.kind] = h(len(b)) + b
         num = d.number.encode()
-        out.append(h(len(num)) + num + f + day)
+        out.append(h(len(num)) + num + f + day + k)
     return out
 
 
@@ -259,13 +268,17 @@ def build_year(year: int, docs: Iterable[Doc], secret: bytes, *, avoid_clashes: 
         if d.date.year != year:
             raise ValueError(f"{d.number} is dated {d.date}, not in {year}")
         by_month[d.date.month - 1].append(d)
-    avoid = {d.amount for m in by_month for d in m} if avoid_clashes else None
-    months = [build_month(ds, secret, f"{year}-{i + 1:02d}", avoid=avoid) for i, ds in enumerate(by_month)]
+    # what a month's draw avoids depends on that month alone (its documents are fixed once its books are locked),
+    # so the same month gives the same tree whatever the later months hold: its own amounts and the round ones
+    months = [build_month(ds, secret, f"{year}-{i + 1:02d}",
+                          avoid=({d.amount for d in ds} | ROUND) if avoid_clashes else None)
+              for i, ds in enumerate(by_month)]
     quarters = [top([m.root for m in months[q * 3:q * 3 + 3]]) for q in range(4)]
     return YearTrees(str(year), months, quarters, top([q.root for q in quarters]))
 
 
-def proof(trees: YearTrees, number: str, roots: list[dict], *, period: str | None = None) -> dict:
+def proof(trees: YearTrees, number: str, roots: list[dict], *, period: str | None = None,
+          log: dict | None = None) -> dict:
     """The proof (``proofcheck.FORMAT``) that document ``number`` is counted in ``period``'s signed root
     (the year's by default; its month's or quarter's when only those are published); ``roots`` the signed
     statements to carry along."""
@@ -282,11 +295,12 @@ def proof(trees: YearTrees, number: str, roots: list[dict], *, period: str | Non
         "format": FORMAT,
         "period": period,
         "document": {"number": d.number, "fund": d.fund, "date": d.date.isoformat(), "amount": d.amount,
-                     "salt": d.salt.hex()},
+                     "kind": d.kind, "salt": d.salt.hex()},
         "month": {"period": m.label, "size": m.tree.size},
         "pieces": pieces,
         "up": up,
         "roots": roots,
+        "log": log,
     }
 
 
@@ -323,6 +337,15 @@ def consistency(old_size: int, entries: Sequence[bytes]) -> list[bytes]:
     if old_size == 0 or old_size == len(entries):
         return []
     return _subproof(old_size, [log_leaf(e) for e in entries], True)
+
+
+def log_inclusion(roots: list[dict], entries: Sequence[bytes], head: dict) -> dict:
+    """The ``log`` part of a proof: the log's signed ``head`` and, for each of ``roots`` (signed statements whose
+    ``seq`` is their place in the log), its RFC 9162 inclusion path in the first ``head`` size entries."""
+    size = head["statement"]["size"]
+    return {"head": head, "entries": [{"index": r["statement"]["seq"],
+                                       "path": [h.hex() for h in log_path(r["statement"]["seq"], entries[:size])]}
+                                      for r in roots]}
 
 
 def log_path(index: int, entries: Sequence[bytes]) -> list[bytes]:

@@ -9,7 +9,7 @@ The hashing rules (SHA-256, domain-separated as in RFC 9162):
 
 - a leaf (one piece of a gift or of a payment)::
 
-      H(0x00 ‖ salt(32) ‖ u8 piece ‖ u8 pieces ‖ u64 amount ‖ str number ‖ str fund ‖ "YYYY-MM-DD")
+      H(0x00 ‖ salt(32) ‖ u8 piece ‖ u8 pieces ‖ u64 amount ‖ str number ‖ str fund ‖ "YYYY-MM-DD" ‖ str kind)
 
   where ``str`` is a u16 byte length and the UTF-8 bytes, integers big-endian;
 - an inner node of a Merkle-sum tree: ``H(0x01 ‖ left hash ‖ u64 left sum ‖ right hash ‖ u64 right sum)``,
@@ -57,7 +57,8 @@ def _str(s: str) -> bytes:
     return struct.pack(">H", len(b)) + b
 
 
-def leaf_hash(salt: bytes, piece: int, pieces: int, amount: int, number: str, fund: str, day: str) -> bytes:
+def leaf_hash(salt: bytes, piece: int, pieces: int, amount: int, number: str, fund: str, day: str,
+              kind: str = "gifts") -> bytes:
     if len(salt) != 32:
         raise ProofError("format", "a salt is 32 bytes")
     if not (0 <= amount <= MAX_SUM) or isinstance(amount, bool) or not isinstance(amount, int):
@@ -65,7 +66,7 @@ def leaf_hash(salt: bytes, piece: int, pieces: int, amount: int, number: str, fu
     if not (0 <= piece < pieces <= 255):
         raise ProofError("format", "a piece is numbered from 0 below its count (at most 255)")
     return hashlib.sha256(b"\x00" + salt + struct.pack(">BBQ", piece, pieces, amount) + _str(number) + _str(fund)
-                          + day.encode("ascii")).digest()
+                          + day.encode("ascii") + _str(kind)).digest()
 
 
 def node(left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
@@ -259,7 +260,7 @@ def verify_proof(proof: dict, public_key: bytes | None = None) -> dict:
     doc = proof.get("document") or {}
     try:
         salt = bytes.fromhex(doc["salt"])
-        amount, number, fund, day = doc["amount"], doc["number"], doc["fund"], doc["date"]
+        amount, number, fund, day, kind = doc["amount"], doc["number"], doc["fund"], doc["date"], doc["kind"]
     except (KeyError, TypeError, ValueError) as e:
         raise ProofError("format", f"the document part is incomplete: {e}") from None
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
@@ -267,10 +268,10 @@ def verify_proof(proof: dict, public_key: bytes | None = None) -> dict:
     pieces = proof.get("pieces") or []
     if not pieces or len(pieces) > 255:
         raise ProofError("format", "a proof has from 1 to 255 pieces")
-    roots = {}
+    roots, signed = {}, {}
     for r in proof.get("roots") or []:
         st = check_statement(r, public_key)
-        roots[st.get("period")] = st
+        roots[st.get("period")], signed[st.get("period")] = st, r
 
     def at_root(value, period, size):
         st = roots.get(period)
@@ -278,8 +279,21 @@ def verify_proof(proof: dict, public_key: bytes | None = None) -> dict:
             raise ProofError("root", f"the path does not lead to the signed root of {period}")
 
     target = roots.get(proof.get("period"))
-    if target is None:
-        raise ProofError("format", "the proof's period has no signed root in it")
+    month_st = roots.get((proof.get("month") or {}).get("period"))
+    if target is None or month_st is None:
+        raise ProofError("format", "a proof carries the signed roots of its month and of its period")
+    if not isinstance(day, str) or len(day) != 10 or (proof.get("month") or {}).get("period") != day[:7]:
+        raise ProofError("period", "the document is not dated in the proof's month")
+    for st in (month_st, target):  # the roots are this fund's, of one kind, and cover the document's day
+        if (st.get("fund"), st.get("kind"), st.get("org")) != (fund, kind, target.get("org")):
+            raise ProofError("root", f"the signed root of {st.get('period')} is another fund's or kind's")
+        if not (str(st.get("from")) <= day <= str(st.get("to"))):
+            raise ProofError("period", f"the document's day is outside {st.get('period')}")
+    up = proof.get("up") or []
+    if (up[-1].get("period") if up else proof["month"].get("period")) != proof.get("period"):
+        raise ProofError("path", "the path does not end at the proof's period")
+    check_in_log(proof.get("log"), [signed[p] for p in dict.fromkeys((month_st["period"], target["period"]))],
+                 public_key)
     month = proof.get("month") or {}
     size = month.get("size")
     positions, got, month_root = set(), 0, None
@@ -287,7 +301,8 @@ def verify_proof(proof: dict, public_key: bytes | None = None) -> dict:
         if p.get("piece") != i:
             raise ProofError("format", "pieces are listed in order, 0 first")
         a = p.get("amount")
-        value = sum_root(p["index"], size, (leaf_hash(salt, i, len(pieces), a, number, fund, day), a), p["path"])
+        leaf = leaf_hash(salt, i, len(pieces), a, number, fund, day, kind)
+        value = sum_root(p["index"], size, (leaf, a), p["path"])
         if month_root is not None and value != month_root:
             raise ProofError("root", f"piece {i} leads to another root than piece 0")
         month_root = value
@@ -306,6 +321,29 @@ def verify_proof(proof: dict, public_key: bytes | None = None) -> dict:
         raise ProofError("pieces", f"the pieces add up to {got}, the document says {amount}")
     return {"number": number, "fund": fund, "date": day, "amount": amount, "period": proof.get("period"),
             "total": target["total"], "kind": target.get("kind"), "org": target.get("org")}
+
+
+def check_in_log(log: dict | None, entries: list[dict], public_key: bytes | None) -> None:
+    """Each signed root of ``entries`` is in the organization's public log under its signed head: the proof's
+    ``log`` holds the head and, per root, its index and RFC 9162 inclusion path (no root given to donors alone)."""
+    if not isinstance(log, dict) or not isinstance(log.get("head"), dict):
+        raise ProofError("log", "the proof does not show its roots in the organization's public log")
+    head = log["head"].get("statement") or {}
+    if public_key is not None:
+        verify_signature(public_key, canonical(head), log["head"].get("signature", ""))
+    try:
+        size, root = head["size"], bytes.fromhex(head["root"])
+        places = {(p["index"]): p["path"] for p in log.get("entries") or []}
+    except (KeyError, TypeError, ValueError):
+        raise ProofError("format", "the proof's log part is incomplete") from None
+    for e in entries:
+        i, where = e["statement"].get("seq"), e["statement"].get("period")
+        try:
+            held = isinstance(i, int) and i in places and log_root(i, size, log_leaf(canonical(e)), places[i]) == root
+        except ProofError:
+            held = False
+        if not held:
+            raise ProofError("log", f"the signed root of {where} is not in the public log")
 
 
 def verify_log(log: dict, public_key: bytes | None = None, previous: dict | None = None) -> dict:

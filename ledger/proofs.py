@@ -217,7 +217,7 @@ def year_trees(conn: Connection, org_id: int, fund_id: int, fund_code: str, year
                kind: str = "gifts") -> tuple[merkle.YearTrees, dict[str, int]]:
     """The fund's trees of gifts (or payments) for ``year``, and each leaf number's donation (batch line) id."""
     rows = (gift_rows if kind == "gifts" else payment_rows)(conn, org_id, fund_id, year)
-    docs = [merkle.Doc(r.number, fund_code, r.date, r.amount, merkle.salt_for(k.salt, kind, r.number))
+    docs = [merkle.Doc(r.number, fund_code, r.date, r.amount, merkle.salt_for(k.salt, kind, r.number), kind)
             for r in rows]
     return merkle.build_year(year, docs, k.salt), {r.number: r.donation_id for r in rows}
 
@@ -369,7 +369,13 @@ def proof(conn: Connection, org_id: int, donation_id: int, kind: str = "gifts") 
         raise NotFound("this document is in no tree: money for named recipients, or reversed in its month",
                        entity="proof", reason="not_in_tree")
     roots = [by_period[p] for p in dict.fromkeys((month, target))]
-    return merkle.proof(trees, number, roots, period=target)
+    h = s.log_heads
+    head = conn.execute(sa.select(h.c.statement, h.c.signature).where(h.c.org_id == org_id)
+                        .order_by(h.c.size.desc()).limit(1)).one()
+    entries = [pc.canonical(_entry(r)) for r in _log_rows(conn, org_id)]
+    log_part = merkle.log_inclusion(roots, entries, {"statement": json.loads(head.statement),
+                                                     "signature": head.signature})
+    return merkle.proof(trees, number, roots, period=target, log=log_part)
 
 
 def proof_for_code(conn: Connection, code: str) -> dict:

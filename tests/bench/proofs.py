@@ -113,14 +113,22 @@ def main() -> int:
     rows = documents(n, secret, year)
     trees, build_s = build(rows, secret, year)
     assert trees.year.root[1] == sum(a for _, _, a in rows)
-    roots = [{"statement": st, "signature": key.sign(P.canonical(st)).hex()} for st in (
-        {"org": "BENCH", "fund": "KH", "kind": "gifts", "period": p, "root": h.hex(), "total": s, "leaves": k}
-        for p, ((h, s), k) in trees.roots().items())]
+    from ledger.proofs import bounds
+
+    def sign(st: dict) -> dict:
+        return {"statement": st, "signature": key.sign(P.canonical(st)).hex()}
+
+    roots = [sign({"org": "BENCH", "fund": "KH", "kind": "gifts", "period": p, "from": bounds(p)[0].isoformat(),
+                   "to": bounds(p)[1].isoformat(), "root": h.hex(), "total": s, "leaves": k, "seq": i})
+             for i, (p, ((h, s), k)) in enumerate(trees.roots().items())]
+    entries = [P.canonical(r) for r in roots]
+    head = sign({"org": "BENCH", "size": len(entries), "root": M.log_root(entries).hex()})
     number = rows[n // 2][0]
     own = M.proof(trees, number, [])
-    size = len(json.dumps({k: v for k, v in own.items() if k != "roots"}, separators=(",", ":")))
+    size = len(json.dumps({k: v for k, v in own.items() if k not in ("roots", "log")}, separators=(",", ":")))
     month = next(r for r in roots if r["statement"]["period"] == own["month"]["period"])
-    carried = M.proof(trees, number, [month, roots[-1]])
+    carried = M.proof(trees, number, [month, roots[-1]],
+                      log=M.log_inclusion([month, roots[-1]], entries, head))
     size_carried = len(json.dumps(carried, separators=(",", ":")))
     t = time.perf_counter()
     for _ in range(50):

@@ -96,7 +96,7 @@ def _tamper(route, change):
 
 
 @pytest.mark.parametrize("how", ["a piece's amount", "a sibling's sum", "the signed total", "the receipt's amount",
-                                 "another receipt's proof"])
+                                 "another receipt's proof", "the root's place in the public log"])
 def test_a_tampered_proof_from_a_test_double_is_refused_on_the_page(server, open_page, how):
     doc_id, _ = receipt_of(server)
     address = scanned_address(server, doc_id)
@@ -110,6 +110,8 @@ def test_a_tampered_proof_from_a_test_double_is_refused_on_the_page(server, open
             p["pieces"][0]["path"][0][1] += 1000
         elif how == "the signed total":
             p["roots"][-1]["statement"]["total"] += 1000
+        elif how == "the root's place in the public log":  # a root shown to this donor alone
+            p["log"]["entries"][-1]["path"][0] = "00" * 32
         elif how == "another receipt's proof":  # a valid proof, of someone else's gift
             other = services.proof_for_code(server.db, _other_code(server, code))
             p.clear()

@@ -25,9 +25,39 @@ def sign(st_: dict) -> dict:
     return {"statement": st_, "signature": KEY.sign(P.canonical(st_)).hex()}
 
 
-def signed_roots(trees: M.YearTrees, fund: str = "KH") -> list[dict]:
-    return [sign({"org": "SLA", "fund": fund, "kind": "gifts", "period": period, "root": h.hex(), "total": s,
-                  "leaves": n}) for period, ((h, s), n) in trees.roots().items()]
+def signed_roots(trees: M.YearTrees, fund: str = "KH", kind: str = "gifts", first: int = 0) -> list[dict]:
+    """The year's roots as a publisher signs them (``seq``: their places in the log, from ``first``)."""
+    out = []
+    for seq, (period, ((h, s), n)) in enumerate(trees.roots().items(), first):
+        start, end = proofs_bounds(period)
+        out.append(sign({"org": "SLA", "fund": fund, "kind": kind, "period": period, "from": start, "to": end,
+                         "root": h.hex(), "total": s, "leaves": n, "seq": seq}))
+    return out
+
+
+def proofs_bounds(period: str) -> tuple[str, str]:
+    from ledger.proofs import bounds
+
+    a, b = bounds(period)
+    return a.isoformat(), b.isoformat()
+
+
+def published(roots: list[dict]) -> tuple[list[bytes], dict]:
+    """The log over ``roots`` and its signed head."""
+    entries = [P.canonical(r) for r in roots]
+    return entries, sign({"org": "SLA", "size": len(entries), "root": M.log_root(entries).hex()})
+
+
+def proof_of(trees: M.YearTrees, number: str, roots: list[dict], period: str | None = None,
+             log_roots: list[dict] | None = None) -> dict:
+    """What the server serves: the proof with its roots and their places in the public log (``log_roots``: the
+    log, ``roots`` by default)."""
+    p = M.proof(trees, number, roots, period=period)
+    entries, head = published(log_roots if log_roots is not None else roots)
+    carried = [r for r in roots if r["statement"]["period"] in (p["month"]["period"], p["period"])]
+    p["roots"] = carried
+    p["log"] = M.log_inclusion(carried, entries, head)
+    return p
 
 
 def doc(i: int, amount: int, day: date, fund: str = "KH") -> M.Doc:
@@ -63,7 +93,7 @@ def test_every_gift_s_proof_verifies_against_the_signed_roots_and_the_totals_are
         assert m.tree.size == 2 * len(m.docs) and all(s >= 0 for s in m.tree.sums[0])
     for d in docs:
         for period in ("2026", f"2026-Q{(d.date.month - 1) // 3 + 1}", f"2026-{d.date.month:02d}"):
-            r = P.verify_proof(M.proof(trees, d.number, roots, period=period), PUB)
+            r = P.verify_proof(proof_of(trees, d.number, roots, period=period), PUB)
             assert (r["number"], r["amount"], r["period"]) == (d.number, d.amount, period)
             assert r["total"] == sum(x.amount for x in docs if str(x.date).startswith(period.split("-Q")[0])
                                      and (("-Q" not in period) or (x.date.month - 1) // 3 + 1 == int(period[-1])))
@@ -74,7 +104,7 @@ def test_every_gift_s_proof_verifies_against_the_signed_roots_and_the_totals_are
 def test_changing_any_figure_of_a_proof_makes_it_fail(gs, data):
     docs, trees, roots = build(gs)
     d = data.draw(st.sampled_from(docs))
-    good = M.proof(trees, d.number, roots)
+    good = proof_of(trees, d.number, roots)
     P.verify_proof(good, PUB)
 
     p = copy.deepcopy(good)  # the document's amount
@@ -104,7 +134,7 @@ def test_changing_any_figure_of_a_proof_makes_it_fail(gs, data):
     p = copy.deepcopy(good)  # the signed total
     p["roots"][-1]["statement"]["total"] += 1
     fails(p, "signature")
-    fails(p, "root", key=None)  # even unsigned, the path does not add up to it
+    fails(p, key=None)  # even unsigned, the path does not add up to it (nor is that root in the log)
 
     p = copy.deepcopy(good)  # the same piece counted twice
     p["pieces"][1] = dict(p["pieces"][0], piece=1)
@@ -128,6 +158,9 @@ def test_a_tree_with_a_gift_dropped_duplicated_or_changed_does_not_match_the_sig
         # unless its document's month, quarter and year were left untouched (none is, for the year)
         for x in tampered[:5]:
             p = M.proof(t, x.number, roots)
+            entries, head = published(roots)
+            carried = [r for r in roots if r["statement"]["period"] in (p["month"]["period"], p["period"])]
+            p["roots"], p["log"] = carried, M.log_inclusion(carried, entries, head)
             fails(p)
 
 
@@ -181,7 +214,7 @@ def test_no_sibling_sum_equals_a_single_gift_on_a_year_of_round_gifts():
     gifts = {d.amount for d in docs}
     roots = signed_roots(trees)
     for d in docs:
-        p = M.proof(trees, d.number, roots)
+        p = proof_of(trees, d.number, roots)
         shown = [s for pc in p["pieces"] for _, s in pc["path"]] + [s for seg in p["up"] for _, s in seg["path"]]
         assert not gifts & set(shown), d.number
         assert {pc["amount"] for pc in p["pieces"]}.isdisjoint(gifts)
@@ -238,3 +271,32 @@ def test_a_log_whose_head_was_signed_by_another_key_fails():
     with pytest.raises(P.ProofError) as e:
         P.verify_log(log_doc(entries_for(3)), other)
     assert e.value.kind == "signature"
+
+
+def test_a_root_of_another_fund_or_kind_or_one_kept_out_of_the_log_does_not_prove_a_gift():
+    """A publisher who puts a gift in another fund's or kind's tree (leaving it out of its own fund's total), or
+    who signs a second root for donors only, is caught."""
+    docs = [doc(i, 1_000_000 * i, date(2026, 2, i)) for i in range(1, 8)]
+    trees = M.build_year(2026, docs, SECRET)
+    for fund, kind in (("KH", "payments"), ("TOHIEU", "gifts")):
+        p = proof_of(trees, docs[2].number, signed_roots(trees, fund=fund, kind=kind))
+        p["document"]["fund"] = "KH"  # the donor's receipt says KH
+        with pytest.raises(P.ProofError):
+            P.verify_proof(p, PUB)
+    honest = M.build_year(2026, docs[:2], SECRET)  # what the public log shows: a smaller February
+    public = signed_roots(honest)
+    secret_roots = signed_roots(trees, first=len(public))  # signed, but never put in the public log
+    p = proof_of(trees, docs[2].number, secret_roots, log_roots=public)
+    with pytest.raises(P.ProofError) as e:
+        P.verify_proof(p, PUB)
+    assert e.value.kind == "log"
+    p = proof_of(trees, docs[2].number, secret_roots, log_roots=public + secret_roots)  # logged: it holds
+    assert P.verify_proof(p, PUB)["amount"] == 3_000_000
+
+
+def test_a_later_month_never_changes_an_earlier_month_s_tree():
+    jan = [doc(i, 100_000 * i + 7_000, date(2026, 1, i)) for i in range(1, 20)]
+    first = M.build_year(2026, jan, SECRET)
+    for s_ in sorted(set(first.months[0].tree.node_sums()))[:40]:  # a February gift of each January sum
+        later = M.build_year(2026, jan + [doc(99, s_, date(2026, 2, 1))], SECRET)
+        assert later.months[0].root == first.months[0].root

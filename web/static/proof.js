@@ -28,7 +28,9 @@
     return b;
   }
   function str(s) {
+    if (typeof s !== "string") fail("format", "a text field is text");
     const t = enc.encode(s), b = new Uint8Array(2 + t.length);
+    if (t.length > 0xffff) fail("format", "a text field is longer than 65,535 bytes");
     new DataView(b.buffer).setUint16(0, t.length);
     b.set(t, 2);
     return b;
@@ -41,31 +43,37 @@
     if (total > MAX) fail("overflow", "a sum passes 2^63-1");
     return [await sha(cat([Uint8Array.of(1), l[0], u64(l[1]), r[0], u64(r[1])])), l[1] + r[1]];
   }
-  // RFC 9162 §2.1.3.2, with sums
-  async function fold(index, size, start, path) {
-    if (!(index >= 0 && index < size)) fail("path", "the leaf is not in the tree");
+  // RFC 9162 §2.1.3.2; ``combine`` is a sum tree's node (pairs of hash and sum) or the log's (hashes)
+  async function fold(index, size, start, path, combine, step) {
+    if (!Number.isInteger(index) || !Number.isInteger(size) || !(index >= 0 && index < size)) fail("path", "the leaf is not in the tree");
     let fn = index, sn = size - 1, r = start;
-    for (const step of path) {
+    for (const p of path || []) {
       if (sn === 0) fail("path", "the path is longer than the tree is deep");
-      const sib = [unhex(step[0]), step[1]];
-      if (sib[0].length !== 32) fail("format", "a hash is 32 bytes");
+      const sib = step(p);
       if ((fn & 1) || fn === sn) {
-        r = await node(sib, r);
+        r = await combine(sib, r);
         if (!(fn & 1)) while (!(fn & 1) && fn !== 0) { fn >>= 1; sn >>= 1; }
       } else {
-        r = await node(r, sib);
+        r = await combine(r, sib);
       }
       fn >>= 1; sn >>= 1;
     }
     if (sn !== 0) fail("path", "the path is shorter than the tree is deep");
     return r;
   }
+  function hash32(h) { const b = unhex(h); if (b.length !== 32) fail("format", "a hash is 32 bytes"); return b; }
+  const sumStep = (p) => [hash32(p[0]), p[1]];
+  const sumFold = (index, size, start, path) => fold(index, size, start, path, node, sumStep);
+  async function logNode(l, r) { return sha(cat([Uint8Array.of(1), l, r])); }
+  const logFold = (index, size, leaf, path) => fold(index, size, leaf, path, logNode, hash32);
   function canonical(v) {
     if (Array.isArray(v)) return "[" + v.map(canonical).join(",") + "]";
     if (v && typeof v === "object") return "{" + Object.keys(v).sort().map((k) => JSON.stringify(k) + ":" + canonical(v[k])).join(",") + "}";
     return JSON.stringify(v);
   }
   async function checkSigned(key, signed) {
+    const st = signed && signed.statement;
+    if (!st || typeof st !== "object") fail("format", "a signed statement is missing");
     const ok = await crypto.subtle.verify({ name: "Ed25519" }, key, unhex(signed.signature), enc.encode(canonical(signed.statement)));
     if (!ok) fail("signature", "a signature does not match the organization's key");
     return signed.statement;
@@ -73,36 +81,64 @@
 
   async function verify(proof, key) {
     if (proof.format !== "quy-proof/1") fail("format", "not a quy-proof/1 proof");
-    const d = proof.document, salt = unhex(d.salt), pieces = proof.pieces || [];
+    const d = proof.document || {}, salt = unhex(d.salt), pieces = proof.pieces || [], month = proof.month || {};
+    if (salt.length !== 32) fail("format", "a salt is 32 bytes");
     if (!Number.isSafeInteger(d.amount) || d.amount < 0) fail("negative", "an amount is never negative");
+    if (typeof d.date !== "string" || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(d.date)) fail("format", "a date is YYYY-MM-DD");
     if (!pieces.length || pieces.length > 255) fail("format", "a proof has from 1 to 255 pieces");
-    const roots = {};
-    for (const r of proof.roots || []) { const st = await checkSigned(key, r); roots[st.period] = st; }
-    const target = roots[proof.period];
-    if (!target) fail("format", "the proof's period has no signed root");
+    const roots = {}, signed = {};
+    for (const r of proof.roots || []) {
+      const st = await checkSigned(key, r);
+      for (const k of ["root", "total", "leaves"]) if (!(k in st)) fail("format", "a statement has " + k);
+      roots[st.period] = st; signed[st.period] = r;
+    }
+    const target = roots[proof.period], monthSt = roots[month.period];
+    if (!target || !monthSt) fail("format", "a proof carries the signed roots of its month and of its period");
+    if (month.period !== d.date.slice(0, 7)) fail("period", "the document is not dated in the proof's month");
+    for (const st of [monthSt, target]) {
+      if (st.fund !== d.fund || st.kind !== d.kind || st.org !== target.org) fail("root", "a signed root is another fund's or kind's");
+      if (!(String(st.from) <= d.date && d.date <= String(st.to))) fail("period", "the document's day is outside " + st.period);
+    }
+    const up = proof.up || [];
+    if ((up.length ? up[up.length - 1].period : month.period) !== proof.period) fail("path", "the path does not end at the proof's period");
+    // the roots are in the organization's public log, under its signed head: none was given to donors alone
+    const log = proof.log || {}, head = await checkSigned(key, log.head || {});
+    const places = new Map((log.entries || []).map((e) => [e.index, e.path]));
+    for (const p of new Set([month.period, proof.period])) {
+      const e = signed[p], i = e.statement.seq;
+      if (!Number.isInteger(i) || !places.has(i)) fail("log", "the signed root of " + p + " is not in the public log");
+      const root = await logFold(i, head.size, await sha(cat([Uint8Array.of(0), enc.encode(canonical(e))])), places.get(i));
+      if (!same(root, unhex(head.root))) fail("log", "the signed root of " + p + " is not in the public log");
+    }
     const at = (value, period, size) => {
       const st = roots[period];
       if (st && (!same(value[0], unhex(st.root)) || value[1] !== st.total || size !== st.leaves)) fail("root", "a path does not lead to the signed root of " + period);
     };
-    let got = 0, month = null;
-    const places = new Set();
+    let got = 0, monthRoot = null;
+    const places2 = new Set();
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i];
       if (p.piece !== i) fail("format", "pieces are listed in order");
-      const h = await sha(cat([Uint8Array.of(0), salt, Uint8Array.of(i, pieces.length), u64(p.amount), str(d.number), str(d.fund), enc.encode(d.date)]));
-      const v = await fold(p.index, proof.month.size, [h, p.amount], p.path);
-      if (month && (!same(v[0], month[0]) || v[1] !== month[1])) fail("root", "the pieces lead to different roots");
-      month = v;
-      if (places.has(p.index)) fail("duplicate", "two pieces stand in one place");
-      places.add(p.index);
+      if (!Number.isInteger(p.index)) fail("format", "a place is a whole number");
+      const h = await sha(cat([Uint8Array.of(0), salt, Uint8Array.of(i, pieces.length), u64(p.amount), str(d.number), str(d.fund), enc.encode(d.date), str(d.kind)]));
+      const v = await sumFold(p.index, month.size, [h, p.amount], p.path);
+      if (monthRoot && (!same(v[0], monthRoot[0]) || v[1] !== monthRoot[1])) fail("root", "the pieces lead to different roots");
+      monthRoot = v;
+      if (places2.has(p.index)) fail("duplicate", "two pieces stand in one place");
+      places2.add(p.index);
       got += p.amount;
     }
-    at(month, proof.month.period, proof.month.size);
-    let v = month;
-    for (const s of proof.up || []) { v = await fold(s.index, s.size, v, s.path); at(v, s.period, s.size); }
+    at(monthRoot, month.period, month.size);
+    let v = monthRoot;
+    for (const s of up) { v = await sumFold(s.index, s.size, v, s.path); at(v, s.period, s.size); }
     if (!same(v[0], unhex(target.root)) || v[1] !== target.total) fail("root", "the pieces do not lead to the signed root");
-    if (got !== d.amount) fail("pieces", "the pieces do not add up to the receipt's amount");
+    if (got !== d.amount) fail("pieces", "the pieces do not add up to the document's amount");
     return target;
+  }
+
+  async function fingerprint(raw) {
+    const h = hex(await sha(raw)).slice(0, 32);
+    return h.match(/..../g).join(" ");
   }
 
   // the checker alone, for the benchmark and for anyone who wants to call it from the console
@@ -125,13 +161,22 @@
       // the proof is of this very document: its number and amount, as the paper and this page show them (a pledge's
       // payment proves its pledge, "CK/…", of the pledge's amount)
       const doc = proof.document || {};
+      if (t.kind && doc.kind !== t.kind) fail("document", "the proof is of another kind of document");
       if (!String(doc.number).startsWith("CK/") && ((t.number && doc.number !== t.number) ||
           (t.amount && doc.amount !== Number(t.amount)))) fail("document", "the proof is of another document or amount");
       const org = (proof.roots && proof.roots[0] && proof.roots[0].statement.org) || "";
       const kr = await fetch(t.keyUrl.replace("__ORG__", encodeURIComponent(org)), { headers: { Accept: "application/json" } });
       if (!kr.ok) fail("fetch", "HTTP " + kr.status);
       const k = await kr.json();
-      const key = await crypto.subtle.importKey("raw", unhex(k.public_key), { name: "Ed25519" }, false, ["verify"]);
+      let key;
+      try {
+        if (!window.crypto || !crypto.subtle) throw new Error("no WebCrypto");
+        key = await crypto.subtle.importKey("raw", unhex(k.public_key), { name: "Ed25519" }, false, ["verify"]);
+      } catch (e) {  // this browser cannot check: say so plainly, never that the proof failed
+        box.dataset.state = "unsupported";
+        say("muted", t.unsupported);
+        return;
+      }
       const t0 = performance.now();
       const target = await verify(proof, key);
       const ms = performance.now() - t0;
@@ -139,7 +184,7 @@
       box.dataset.state = "ok";
       say("flash", t.ok.replace("{amount}", vnd(proof.document.amount)).replace("{total}", vnd(target.total))
         .replace("{fund}", target.fund).replace("{period}", target.period));
-      box.querySelector("[data-fingerprint]").textContent = k.fingerprint;
+      box.querySelector("[data-fingerprint]").textContent = await fingerprint(unhex(k.public_key));
       box.querySelector("[data-root]").textContent = target.root;
     } catch (e) {
       box.dataset.state = "failed";

@@ -39,7 +39,10 @@ Proof = shape(
         "description": "each piece: piece, amount, index, path [[hash hex, sum], …] to the month's root"}),
     up=fields.List(fields.Dict(), required=True, metadata={
         "description": "from the month's root up: period, index, size, path"}),
-    roots=list[SignedStatement])
+    roots=list[SignedStatement],
+    log=fields.Dict(required=True, metadata={
+        "description": "the log's signed head, and for each root carried its index and RFC 9162 inclusion path: "
+                       "no root is shown to donors alone"}))
 
 PublishResult = result("PublishResult", published=fields.List(fields.Dict(), required=True, metadata=_ANY))
 
