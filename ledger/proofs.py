@@ -273,6 +273,14 @@ def publish(conn: Connection, org_id: int, through: date, *, user: str) -> list[
             if not todo:
                 continue
             trees, _ = year_trees(conn, org_id, fund.id, fund.code, year, k, kind)
+            for r in rows:  # what was signed before is built again the same, or nothing more is published
+                if (r.fund_id, r.kind) == (fund.id, kind) and r.period[:4] == str(year):
+                    st = json.loads(r.statement)
+                    (h, total), _n = trees.roots()[r.period]
+                    if (h.hex(), total) != (st["root"], st["total"]):
+                        raise Conflict(f"the {kind} of {fund.code} {r.period} no longer build the root signed for "
+                                       "them: nothing is published", reason="proof_rebuild", fund=fund.code,
+                                       period=r.period)
             for period in todo:
                 st = _statement(conn, org_id, org_code, fund.id, fund.code, period, trees, k, seq, kind)
                 start, end = bounds(period)

@@ -333,3 +333,19 @@ def test_each_paid_award_proves_it_is_counted_in_what_the_fund_published_as_paid
 
     v = docs.verify_payment(db, codes[3])  # what the recipient's page shows: never the recipient
     assert (v.amount, v.donor) == (3_000_000, None) and v.number.startswith("PC/25 ")
+
+
+def test_a_published_month_that_no_longer_builds_its_signed_root_stops_publication(db, books):
+    """If the documents of a published month ever changed behind the lock (raw SQL), the next publication of its
+    quarter or year is refused rather than built on a month the log does not hold."""
+    give(books, 1_000_000, on=date(2025, 1, 10))
+    give(books, 2_000_000, on=date(2025, 1, 11))
+    services.lock_period(db, books.org, "2025-01-31")
+    try:  # a receipt's number changed around every guard the application has
+        with db.begin() as c:
+            c.execute(sa.text("UPDATE documents SET number = number + 100 WHERE kind = 'receipt'"))
+    except sa.exc.DBAPIError:  # the database itself refuses it (PostgreSQL): nothing can change behind the lock
+        return
+    with pytest.raises(Conflict) as e, db.begin() as c:  # (the closing check would stop a lock first: a gap)
+        proofs.publish(c, books.org_id, date(2025, 3, 31), user="test")
+    assert e.value.params["reason"] == "proof_rebuild"
