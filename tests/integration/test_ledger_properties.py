@@ -198,7 +198,12 @@ class LedgerMachine(RuleBasedStateMachine):
         on = START + timedelta(days=d)
         try:
             services.lock_period(self.db, "SLA", on)
-        except Conflict:
+        except Conflict as e:
+            if e.params.get("reason") == "proof_totals":
+                # an award posted straight to the journal here has no paid batch line behind it: the payments the
+                # lock would publish (README "Proofs …") disagree with the books, so the lock is refused, whole
+                assert e.params["kind"] == "payments"
+                return
             assert self.lock is not None and on < self.lock
             return
         self.lock = on
