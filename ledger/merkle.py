@@ -55,7 +55,20 @@ class Doc(NamedTuple):
 
 def salt_for(secret: bytes, kind: str, number: str) -> bytes:
     """A document's salt, from the organization's secret: nobody can guess a leaf's amount from its hash."""
-    return hashlib.blake2b(f"{kind}|{number}".encode(), key=secret, digest_size=32, person=b"quy-salt").digest()
+    return salter(secret)(kind, number)
+
+
+def salter(secret: bytes):
+    """``salt_for`` with the organization's secret keyed once (a keyed BLAKE2b state copied per document: the
+    same salts, without setting the key up a million times)."""
+    keyed = hashlib.blake2b(key=secret, digest_size=32, person=b"quy-salt")
+
+    def salt(kind: str, number: str) -> bytes:
+        h = keyed.copy()
+        h.update(f"{kind}|{number}".encode())
+        return h.digest()
+
+    return salt
 
 
 def draw_seed(secret: bytes, label: str, draw: int) -> bytes:
@@ -76,27 +89,19 @@ def split(amount: int, rng: random.Random) -> tuple[int, int]:
 
 
 def _tails(docs: Sequence[Doc]) -> list[bytes]:
-    """Each leaf's bytes after its amount: ``str number ‖ str fund ‖ date ‖ str kind`` (fund, date and kind
-    encoded once each)."""
-    h = struct.Struct(">H").pack
-    funds: dict[str, bytes] = {}
-    days: dict[date, bytes] = {}
-    kinds: dict[str, bytes] = {}
+    """Each leaf's bytes after its amount: ``str number ‖ str fund ‖ date ‖ str kind`` (the fund, date and kind
+    part encoded once for each such triple)."""
+    ends: dict[tuple[str, date, str], bytes] = {}
     out = []
     for d in docs:
-        f = funds.get(d.fund)
-        if f is None:
-            b = d.fund.encode()
-            f = funds[d.fund] = h(len(b)) + b
-        day = days.get(d.date)
-        if day is None:
-            day = days[d.date] = d.date.isoformat().encode()
-        k = kinds.get(d.kind)
-        if k is None:
-            b = d.kind.encode()
-            k = kinds[d.kind] = h(len(b)) + b
+        key = (d.fund, d.date, d.kind)
+        end = ends.get(key)
+        if end is None:
+            f, k = d.fund.encode(), d.kind.encode()
+            end = ends[key] = b"".join((len(f).to_bytes(2, "big"), f, d.date.isoformat().encode(),
+                                        len(k).to_bytes(2, "big"), k))
         num = d.number.encode()
-        out.append(h(len(num)) + num + f + day + k)
+        out.append(len(num).to_bytes(2, "big") + num + end)
     return out
 
 
@@ -111,8 +116,10 @@ class SumTree:
         while len(self.hashes[-1]) > 1:
             h, s = self.hashes[-1], self.sums[-1]
             last = len(h) - 1
-            nh = [sha(pack(b"\x01", h[i], s[i], h[i + 1], s[i + 1])).digest() for i in range(0, last, 2)]
-            ns = list(map(add, s[0:last:2], s[1:last + 1:2]))
+            ls, rs = s[0:last:2], s[1:last + 1:2]
+            nh = [sha(pack(b"\x01", a, x, b, y)).digest()
+                  for a, x, b, y in zip(h[0:last:2], ls, h[1:last + 1:2], rs, strict=True)]
+            ns = list(map(add, ls, rs))
             if len(h) & 1:
                 nh.append(h[last])
                 ns.append(s[last])
@@ -250,15 +257,24 @@ class YearTrees:
         """Document ``doc`` of month ``month`` (0-based): each piece's path to the month's root, and the
         segments from the month's root up to the quarter's or the year's (shared by the pieces)."""
         m = self.months[month]
-        q, mq = divmod(month, 3)
         pieces = [{"piece": m.owners[leaf] & 1, "amount": m.tree.sums[0][leaf], "index": leaf,
                    "path": [[h.hex(), s] for h, s in m.tree.path(leaf)]} for leaf in m.where(doc)]
-        up = []
-        if up_to in ("quarter", "year"):
-            up.append(segment(mq, 3, self.quarters[q].path(mq), f"{self.label}-Q{q + 1}"))
-        if up_to == "year":
-            up.append(segment(q, 4, self.year.path(q), self.label))
-        return sorted(pieces, key=lambda p: p["piece"]), up
+        return sorted(pieces, key=lambda p: p["piece"]), up_segments(self.label, month, [m.root for m in self.months],
+                                                                      up_to)
+
+
+def up_segments(year: str, month: int, month_roots: Sequence[tuple[bytes, int] | None], up_to: str) -> list[dict]:
+    """The segments from month ``month``'s root (0-based) up to its quarter's root and (``up_to`` "year") the
+    year's, from the months' roots alone (``None`` for a month not needed: a quarter's path needs its three
+    months, the year's all twelve) — what every document of the month shares in its proof."""
+    q, mq = divmod(month, 3)
+    up = []
+    if up_to in ("quarter", "year"):
+        up.append(segment(mq, 3, top(month_roots[q * 3:q * 3 + 3]).path(mq), f"{year}-Q{q + 1}"))
+    if up_to == "year":
+        quarters = [top(month_roots[i * 3:i * 3 + 3]).root for i in range(4)]
+        up.append(segment(q, 4, top(quarters).path(q), year))
+    return up
 
 
 def build_year(year: int, docs: Iterable[Doc], secret: bytes, *, avoid_clashes: bool = True) -> YearTrees:

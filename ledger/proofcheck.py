@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Check Quỹ's published proofs on your own machine: ``python proofcheck.py PROOF.json --key KEY``.
+"""Check Quỹ's published proofs on your own machine: ``python proofcheck.py PROOF.json --key KEY`` (a compact
+proof: ``python proofcheck.py PROOF.qpf --context CONTEXT.json --key KEY``).
 
 One file, nothing but Python's standard library, plus ``cryptography`` (or ``PyNaCl``) for the Ed25519
 signatures. Quỹ itself checks with this same file (``ledger.proofcheck``), so the rules below are the only
@@ -376,6 +377,110 @@ def verify_log(log: dict, public_key: bytes | None = None, previous: dict | None
     return {"size": len(entries), "root": root.hex()}
 
 
+# --------------------------------------------------------------------------- the compact form
+
+
+COMPACT = b"QPF\x01"
+
+
+def _uv(n: int) -> bytes:
+    """An unsigned LEB128 varint."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0 or n > MAX_SUM:
+        raise ProofError("negative", f"a number in a proof is a whole number from 0 to 2^63-1, not {n!r}")
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _cstr(s: str) -> bytes:
+    b = s.encode("utf-8")
+    return _uv(len(b)) + b
+
+
+def pack_proof(proof: dict) -> bytes:
+    """A proof's own part in bytes: what only this document's holder needs — the document and its pieces' paths
+    to the month's root. The rest is the same for every document of the month and public (the month's path up
+    to the period, the signed roots, their places in the log: a *context*, ``GET …/proofs/context``), and is put
+    back by ``unpack_proof(data, context)``.
+
+    Layout: ``"QPF" 0x01 ‖ salt(32) ‖ v amount ‖ s number ‖ s fund ‖ "YYYY-MM-DD" ‖ s kind ‖ s period ‖ v month size
+    ‖ u8 pieces ‖ (v amount ‖ v index ‖ u8 steps ‖ (hash(32) ‖ v sum)…)…``, where ``v`` is an unsigned LEB128
+    varint and ``s`` a varint byte length and the UTF-8 bytes; pieces in order, 0 first."""
+    d = proof["document"]
+    day = d["date"].encode("ascii")
+    if len(day) != 10:
+        raise ProofError("format", "a date is YYYY-MM-DD")
+    out = [COMPACT, bytes.fromhex(d["salt"]), _uv(d["amount"]), _cstr(d["number"]), _cstr(d["fund"]), day,
+           _cstr(d["kind"]), _cstr(proof["period"]), _uv(proof["month"]["size"]), bytes([len(proof["pieces"])])]
+    for i, p in enumerate(proof["pieces"]):
+        if p["piece"] != i:
+            raise ProofError("format", "pieces are listed in order, 0 first")
+        out += (_uv(p["amount"]), _uv(p["index"]), bytes([len(p["path"])]))
+        for h, v in (_pair(x) for x in p["path"]):
+            out += (h, _uv(v))
+    return b"".join(out)
+
+
+def context_of(proof: dict) -> dict:
+    """The part of a proof every document of its month shares: ``{"period", "month", "up", "roots", "log"}``."""
+    return {"period": proof["period"], "month": proof["month"]["period"], "up": proof["up"],
+            "roots": proof["roots"], "log": proof["log"]}
+
+
+def unpack_proof(data: bytes, context: dict | None = None) -> dict:
+    """The JSON proof (``FORMAT``) a compact one stands for, its month's ``context`` put back (without one: no
+    month path up, no roots, no log — ``verify_proof`` then refuses it)."""
+    at = 0
+
+    def take(n: int) -> bytes:
+        nonlocal at
+        if at + n > len(data):
+            raise ProofError("format", "the compact proof is cut short")
+        at += n
+        return data[at - n:at]
+
+    def uv() -> int:
+        n = shift = 0
+        while True:
+            b = take(1)[0]
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+            if shift > 63:
+                raise ProofError("format", "a number in the compact proof is too long")
+        if n > MAX_SUM:
+            raise ProofError("negative", "a number in a proof is at most 2^63-1")
+        return n
+
+    def text() -> str:
+        try:
+            return take(uv()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProofError("format", "a text in the compact proof is not UTF-8") from None
+
+    if take(4) != COMPACT:
+        raise ProofError("format", "not a compact Quỹ proof")
+    salt, amount, number, fund = take(32).hex(), uv(), text(), text()
+    day = take(10).decode("ascii", "replace")
+    kind, period, size = text(), text(), uv()
+    pieces = [{"piece": i, "amount": uv(), "index": uv(), "path": [[take(32).hex(), uv()] for _ in range(take(1)[0])]}
+              for i in range(take(1)[0])]
+    if at != len(data):
+        raise ProofError("format", "bytes follow the end of the compact proof")
+    ctx = context or {}
+    if context is not None and (ctx.get("period"), ctx.get("month")) != (period, day[:7]):
+        raise ProofError("period", f"the context is of {ctx.get('month')} to {ctx.get('period')}, the proof of "
+                                   f"{day[:7]} to {period}")
+    return {"format": FORMAT, "period": period,
+            "document": {"number": number, "fund": fund, "date": day, "amount": amount, "kind": kind, "salt": salt},
+            "month": {"period": day[:7], "size": size}, "pieces": pieces, "up": list(ctx.get("up") or []),
+            "roots": list(ctx.get("roots") or []), "log": ctx.get("log")}
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -384,10 +489,24 @@ def main(argv=None) -> int:
     ap.add_argument("file", help="a proof (PROOF.json) or a log (LOG.json)")
     ap.add_argument("--key", help="the organization's Ed25519 public key (hex or base64), or a file holding it")
     ap.add_argument("--since", help="an earlier log (LOG.json) this one must keep")
+    ap.add_argument("--context", help="with a compact proof (PROOF.qpf): its month's context (CONTEXT.json)")
     a = ap.parse_args(argv)
     try:
-        with open(a.file, encoding="utf-8") as f:
-            doc = json.load(f)
+        with open(a.file, "rb") as f:
+            raw = f.read()
+        if raw.startswith(COMPACT):
+            if not a.context:
+                print("a compact proof is checked with its month's context: --context CONTEXT.json", file=sys.stderr)
+                return 2
+            with open(a.context, encoding="utf-8") as f:
+                ctx = json.load(f)
+            try:
+                doc = unpack_proof(raw, ctx)
+            except ProofError as e:
+                print(f"FAILED ({e.kind}): {e}")
+                return 1
+        else:
+            doc = json.loads(raw.decode("utf-8"))
         key = None
         if a.key:
             try:

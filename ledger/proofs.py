@@ -35,7 +35,7 @@ from . import proofcheck as pc
 from . import schema as s
 from .clock import now_iso
 from .documents import format_number, year_label
-from .errors import Conflict, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 from .journal.entries import take_turn
 
 GIFT_KINDS = ("cash", "transfer", "in_kind", "pledge")
@@ -217,8 +217,8 @@ def year_trees(conn: Connection, org_id: int, fund_id: int, fund_code: str, year
                kind: str = "gifts") -> tuple[merkle.YearTrees, dict[str, int]]:
     """The fund's trees of gifts (or payments) for ``year``, and each leaf number's donation (batch line) id."""
     rows = (gift_rows if kind == "gifts" else payment_rows)(conn, org_id, fund_id, year)
-    docs = [merkle.Doc(r.number, fund_code, r.date, r.amount, merkle.salt_for(k.salt, kind, r.number), kind)
-            for r in rows]
+    salt = merkle.salter(k.salt)
+    docs = [merkle.Doc(r.number, fund_code, r.date, r.amount, salt(kind, r.number), kind) for r in rows]
     return merkle.build_year(year, docs, k.salt), {r.number: r.donation_id for r in rows}
 
 
@@ -360,14 +360,7 @@ def proof(conn: Connection, org_id: int, donation_id: int, kind: str = "gifts") 
                          .where(bl.c.id == donation_id, f.c.org_id == org_id, bl.c.paid_on.is_not(None))).first()
     if g is None:
         raise NotFound("no such gift or payment", entity="proof", reason="unknown")
-    by_period = {e["statement"]["period"]: e for e in published(conn, org_id, fund_code=g.code, year=g.date.year)
-                 if e["statement"]["kind"] == kind}
-    month = f"{g.date.year}-{g.date.month:02d}"
-    quarter = f"{g.date.year}-Q{(g.date.month - 1) // 3 + 1}"
-    target = next((p for p in (str(g.date.year), quarter, month) if p in by_period), None)
-    if target is None:
-        raise NotFound("the month is not published yet: it is published when the books are locked through its "
-                       "last day", entity="proof", reason="not_published", month=month)
+    by_period, month, target = _target(conn, org_id, g.code, kind, g.date)
     k = keys(conn, org_id)
     size = len(_log_rows(conn, org_id))
     trees, numbers = _trees.get((k.public, org_id, g.fund_id, g.date.year, size, kind),
@@ -377,13 +370,47 @@ def proof(conn: Connection, org_id: int, donation_id: int, kind: str = "gifts") 
         raise NotFound("this document is in no tree: money for named recipients, or reversed in its month",
                        entity="proof", reason="not_in_tree")
     roots = [by_period[p] for p in dict.fromkeys((month, target))]
+    return merkle.proof(trees, number, roots, period=target, log=_log_part(conn, org_id, roots))
+
+
+def _target(conn: Connection, org_id: int, fund_code: str, kind: str, day: date) -> tuple[dict, str, str]:
+    """The fund's signed statements of ``day``'s year by period, ``day``'s month, and the period its proofs lead
+    to: the year when published, else the quarter, else the month (NotFound when the month is not published)."""
+    by_period = {e["statement"]["period"]: e for e in published(conn, org_id, fund_code=fund_code, year=day.year)
+                 if e["statement"]["kind"] == kind}
+    month = f"{day.year}-{day.month:02d}"
+    quarter = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    target = next((p for p in (str(day.year), quarter, month) if p in by_period), None)
+    if target is None:
+        raise NotFound("the month is not published yet: it is published when the books are locked through its "
+                       "last day", entity="proof", reason="not_published", month=month)
+    return by_period, month, target
+
+
+def _log_part(conn: Connection, org_id: int, roots: list[dict]) -> dict:
+    """The log's latest signed head and each of ``roots``' inclusion path under it."""
     h = s.log_heads
     head = conn.execute(sa.select(h.c.statement, h.c.signature).where(h.c.org_id == org_id)
                         .order_by(h.c.size.desc()).limit(1)).one()
     entries = [pc.canonical(_entry(r)) for r in _log_rows(conn, org_id)]
-    log_part = merkle.log_inclusion(roots, entries, {"statement": json.loads(head.statement),
-                                                     "signature": head.signature})
-    return merkle.proof(trees, number, roots, period=target, log=log_part)
+    return merkle.log_inclusion(roots, entries, {"statement": json.loads(head.statement), "signature": head.signature})
+
+
+def context(conn: Connection, org_id: int, fund_code: str, kind: str, month: str) -> dict:
+    """What every proof of ``month`` ("2026-03") of a fund and kind shares (``proofcheck.context_of``): the period
+    they lead to, the month's path up to it from the published roots alone (no tree is built), the signed roots
+    and their places in the log. A compact proof (``proofcheck.pack_proof``) is checked with it."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", month or "")
+    if not m or not 1 <= int(m.group(2)) <= 12 or kind not in ("gifts", "payments"):
+        raise InvalidInput("a month is YYYY-MM and a kind is gifts or payments", field="month")
+    year, mi = int(m.group(1)), int(m.group(2)) - 1
+    by_period, month, target = _target(conn, org_id, fund_code, kind, date(year, mi + 1, 1))
+    up_to = "year" if target == str(year) else "quarter" if "-Q" in target else "month"
+    month_roots = [(bytes.fromhex(e["statement"]["root"]), e["statement"]["total"]) if e else None
+                   for e in (by_period.get(f"{year}-{i:02d}") for i in range(1, 13))]
+    roots = [by_period[p] for p in dict.fromkeys((month, target))]
+    return {"period": target, "month": month, "up": merkle.up_segments(str(year), mi, month_roots, up_to),
+            "roots": roots, "log": _log_part(conn, org_id, roots)}
 
 
 def proof_for_code(conn: Connection, code: str) -> dict:

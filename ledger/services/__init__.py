@@ -63,7 +63,15 @@ from .organizations import (
     rename_fund,
     transfer_between,
 )
-from .proofs import gift_proof, proof_for_code, proof_log, publication_key, publish_proofs, published_roots
+from .proofs import (
+    gift_proof,
+    proof_context,
+    proof_for_code,
+    proof_log,
+    publication_key,
+    publish_proofs,
+    published_roots,
+)
 from .regimes import add_regime, list_regimes, set_legal_form, set_management_cap
 from .reported import add_reported_totals, reported_units, reporting_of, set_reporting
 from .stipends import stipend
@@ -88,6 +96,7 @@ __all__ = [
     "lock_period", "closing_check", "fund_balances", "document_settings",
     # proofs that every gift is counted
     "publish_proofs", "proof_log", "published_roots", "publication_key", "gift_proof", "proof_for_code",
+    "proof_context",
     # organizations and set-up
     "create_organization", "create_fund", "add_account", "add_bank_account", "create_campaign",
     "rename_account", "rename_fund", "fund_names", "transfer_between", "dissolve_organization",

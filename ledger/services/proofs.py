@@ -55,6 +55,13 @@ def gift_proof(db: Database, org_code: str, number: str) -> dict:
         return proofs.proof(u.conn, u.org_id, proofs.donation_by_number(u.conn, u.org_id, number))
 
 
+def proof_context(db: Database, org_code: str, fund: str, month: str, kind: str = "gifts") -> dict:
+    """What every proof of a fund's month shares (the period, the month's path up to it, the signed roots, their
+    places in the log): beside a compact proof (``proofcheck.pack_proof``), it makes the whole proof."""
+    with reading(db, org_code) as u:
+        return proofs.context(u.conn, u.org_id, fund, kind, month)
+
+
 def proof_for_code(db: Database, code: str) -> dict:
     """The proof behind a receipt's verification code — what its QR code opens."""
     with db.read() as conn:

@@ -3,9 +3,11 @@ plain Merkle tree over the same leaves in the same run.
 
 Measured: building the year's trees (12 months of pieces, the quarters and the year) on one core, from the
 documents (salts derived, each gift split in two random pieces, leaves hashed, placed, summed up); the size of
-one donor's proof (its JSON without the signed roots it carries, which are public and the same for every
-donor of the period; and with them); checking that proof with ``ledger/proofcheck.py`` (Python) and in
-headless Chromium with the receipt page's own script (``web/static/proof.js``, WebCrypto), median of runs.
+one donor's proof in its compact form (``proofcheck.pack_proof``: the document and its pieces' paths; the month's
+context — its path up, the signed roots, their places in the log — is public and the same for every donor of the
+month, and is reported beside it); checking that proof (decoded, with its context) with ``ledger/proofcheck.py``
+(Python) and in headless Chromium with the receipt page's own script (``web/static/proof.js``, WebCrypto), median
+of runs.
 Anchor: pymerkle (``InmemoryTree``, SHA-256) fed the same leaf hashes.
 
 Targets: the trees in < 10 s on one core, a proof of < 1.5 KB, its check in the browser < 20 ms.
@@ -46,7 +48,8 @@ def documents(n: int, secret: bytes, year: int) -> list[tuple[str, date, int]]:
 
 def build(rows, secret: bytes, year: int) -> tuple[M.YearTrees, float]:
     t = time.perf_counter()
-    docs = [M.Doc(n, "KH", d, a, M.salt_for(secret, "gifts", n)) for n, d, a in rows]
+    salt = M.salter(secret)
+    docs = [M.Doc(n, "KH", d, a, salt("gifts", n)) for n, d, a in rows]
     trees = M.build_year(year, docs, secret)
     return trees, time.perf_counter() - t
 
@@ -64,8 +67,9 @@ def anchor_pymerkle(trees: M.YearTrees) -> float:
     return time.perf_counter() - t
 
 
-def browser_ms(proof: dict, public_key: bytes, runs: int = 25) -> list[float]:
-    """Milliseconds the receipt page's script takes to check ``proof`` in headless Chromium (after one warm-up)."""
+def browser_ms(compact: bytes, context: dict, public_key: bytes, runs: int = 25) -> list[float]:
+    """Milliseconds the receipt page's script takes to check a compact proof with its month's context in headless
+    Chromium — decoding the bytes and checking every path and signature (after one warm-up)."""
     sys.path.insert(0, str(ROOT))
     from tests.e2e.browser import launch_browser
 
@@ -84,18 +88,19 @@ def browser_ms(proof: dict, public_key: bytes, runs: int = 25) -> list[float]:
         # a secure context (127.0.0.1) for WebCrypto; the script from the app's own static folder
         page.goto(f"http://127.0.0.1:{server.server_port}/quy.css")
         page.add_script_tag(url=f"http://127.0.0.1:{server.server_port}/proof.js")
-        times = page.evaluate("""async ([proof, key, runs]) => {
-            const raw = Uint8Array.from(key.match(/../g), (h) => parseInt(h, 16));
-            const k = await crypto.subtle.importKey("raw", raw, {name: "Ed25519"}, false, ["verify"]);
-            await window.quyProof.verify(proof, k);
+        times = page.evaluate("""async ([compact, context, key, runs]) => {
+            const unhex = (s) => Uint8Array.from(s.match(/../g), (h) => parseInt(h, 16));
+            const k = await crypto.subtle.importKey("raw", unhex(key), {name: "Ed25519"}, false, ["verify"]);
+            const bytes = unhex(compact);
+            await window.quyProof.verify(window.quyProof.unpack(bytes, context), k);
             const out = [];
             for (let i = 0; i < runs; i++) {
                 const t0 = performance.now();
-                await window.quyProof.verify(proof, k);
+                await window.quyProof.verify(window.quyProof.unpack(bytes, context), k);
                 out.push(performance.now() - t0);
             }
             return out;
-        }""", [proof, public_key.hex(), runs])
+        }""", [compact.hex(), context, public_key.hex(), runs])
     finally:
         browser.close()
         pw.stop()
@@ -125,18 +130,21 @@ def main() -> int:
     head = sign({"org": "BENCH", "size": len(entries), "root": M.log_root(entries).hex()})
     number = rows[n // 2][0]
     own = M.proof(trees, number, [])
-    size = len(json.dumps({k: v for k, v in own.items() if k not in ("roots", "log")}, separators=(",", ":")))
     month = next(r for r in roots if r["statement"]["period"] == own["month"]["period"])
     carried = M.proof(trees, number, [month, roots[-1]],
                       log=M.log_inclusion([month, roots[-1]], entries, head))
-    size_carried = len(json.dumps(carried, separators=(",", ":")))
+    compact, context = P.pack_proof(carried), P.context_of(carried)
+    size = len(compact)
+    size_json = len(json.dumps({k: v for k, v in own.items() if k not in ("roots", "log")}, separators=(",", ":")))
+    size_context = len(json.dumps(context, separators=(",", ":")))
+    assert P.unpack_proof(compact, context) == carried
     t = time.perf_counter()
     for _ in range(50):
-        P.verify_proof(carried, pub)
+        P.verify_proof(P.unpack_proof(compact, context), pub)
     python_ms = (time.perf_counter() - t) / 50 * 1000
     anchor_s = anchor_pymerkle(trees)
     try:
-        ms = browser_ms(carried, pub)
+        ms = browser_ms(compact, context, pub)
         browser = statistics.median(ms)
     except Exception as e:  # noqa: BLE001 — a machine without Chromium still gets the other figures
         print(f"browser check not measured: {e}", file=sys.stderr)
@@ -145,9 +153,9 @@ def main() -> int:
     print(f"trees of {n:,} gifts ({leaves:,} leaves): {build_s:.2f} s on one core "
           f"(target < {TARGET_BUILD_S:.0f} s) — pymerkle over the same leaves {anchor_s:.2f} s, "
           f"ratio {build_s / anchor_s:.2f}")
-    print(f"one donor's proof: {size:,} bytes of JSON without the public roots (target < {TARGET_PROOF_BYTES:,}), "
-          f"{size_carried:,} with its month's and year's signed roots; depth {len(own['pieces'][0]['path'])} "
-          f"+ {sum(len(u['path']) for u in own['up'])} per piece")
+    print(f"one donor's proof: {size:,} bytes compact (target < {TARGET_PROOF_BYTES:,}; the same as JSON without the "
+          f"public parts {size_json:,}); its month's context, the same for every donor of the month, {size_context:,}"
+          f" bytes of JSON; depth {len(own['pieces'][0]['path'])} + {sum(len(u['path']) for u in own['up'])} per piece")
     print(f"checked in Python {python_ms:.2f} ms" + (
         f", in Chromium {browser:.2f} ms median (target < {TARGET_BROWSER_MS:.0f} ms)" if browser is not None else ""))
     ok = build_s < TARGET_BUILD_S and size < TARGET_PROOF_BYTES and (browser is None or browser < TARGET_BROWSER_MS)
@@ -155,7 +163,8 @@ def main() -> int:
         f.write(json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), "gifts": n, "leaves": leaves,
                             "build_s": round(build_s, 3), "pymerkle_s": round(anchor_s, 3),
                             "ratio": round(build_s / anchor_s, 3), "proof_bytes": size,
-                            "proof_bytes_with_roots": size_carried, "python_ms": round(python_ms, 3),
+                            "proof_json_bytes": size_json, "context_bytes": size_context,
+                            "python_ms": round(python_ms, 3),
                             "browser_ms": round(browser, 3) if browser is not None else None,
                             "targets_met": ok}) + "\n")
     print("targets met" if ok else "TARGET MISSED")

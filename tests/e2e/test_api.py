@@ -263,7 +263,8 @@ def test_an_unknown_organization_is_a_json_404(lite):
 def test_every_api_route_needs_a_declared_action_except_the_public_ones(lite):
     app = lite.client.application
     public = {"api.organizations", "api_docs", "api-docs.openapi_json", "api.verify_receipt", "api.vietqr",
-              "api.disclosure", "api.proof_log", "api.proof_roots", "api.proof_key", "api.receipt_proof"}
+              "api.disclosure", "api.proof_log", "api.proof_roots", "api.proof_key", "api.receipt_proof",
+              "api.proof_context", "api.receipt_proof_compact"}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1") or rule.endpoint in public:

@@ -190,3 +190,48 @@ def test_the_one_file_checker_and_the_cli_copy_are_the_checker_quy_uses(server, 
         assert r.read() == Path(proofcheck.__file__).read_bytes()
     out = CliRunner().invoke(main, ["proof", "script", str(tmp_path / "check.py")])
     assert out.exit_code == 0 and (tmp_path / "check.py").read_bytes() == Path(proofcheck.__file__).read_bytes()
+
+
+def test_a_compact_proof_fetched_from_the_api_with_its_month_s_context_is_checked_in_the_browser(server, open_page):
+    """The compact proof (`/api/v1/verify/<code>/proof.qpf`, under 1.5 KB) and its month's public context
+    (`/api/v1/organizations/<org>/proofs/context`) are fetched by the page's own script, decoded and checked in the
+    browser; a changed byte, or another month's context, fails there too."""
+    doc_id, amount = receipt_of(server)
+    code = scanned_address(server, doc_id).rsplit("/", 1)[1]
+    page = open_page()
+    page.goto(f"{server.url}/p/v/{code}")
+    result(page)
+    got = page.evaluate("""async ([code, org]) => {
+        const key = await (await fetch(`/api/v1/organizations/${org}/proofs/key`)).json();
+        const raw = Uint8Array.from(key.public_key.match(/../g), (h) => parseInt(h, 16));
+        const k = await crypto.subtle.importKey("raw", raw, {name: "Ed25519"}, false, ["verify"]);
+        const r = await fetch(`/api/v1/verify/${code}/proof.qpf`);
+        const bytes = new Uint8Array(await r.arrayBuffer());
+        const q = new Uint8Array(bytes.slice(0, 4));
+        const proofOf = (b, ctx) => window.quyProof.verify(window.quyProof.unpack(b, ctx), k);
+        const fund = window.quyProof.unpack(bytes).document.fund;  // without a context: the document's part
+        const outcome = async (b, month) => {
+            const c = await (await fetch(`/api/v1/organizations/${org}/proofs/context?fund=${fund}&month=${month}`)).json();
+            try { const t = await proofOf(b, c); return "ok " + t.total; } catch (e) { return "failed " + e.kind; }
+        };
+        const changed = bytes.slice(); changed[50] ^= 1;
+        return {type: r.headers.get("content-type"), size: bytes.length, magic: Array.from(q), fund,
+                good: await outcome(bytes, "%MONTH%"), bad: await outcome(changed, "%MONTH%"),
+                other: await outcome(bytes, "%OTHER%")};
+    }""".replace("%MONTH%", _month(server, doc_id)).replace("%OTHER%", _month(server, doc_id, other=True)),
+        [code, ORG])
+    assert got["type"] == "application/vnd.quy.proof" and got["magic"] == [0x51, 0x50, 0x46, 1]
+    assert got["size"] < 1536
+    q1 = next(e["statement"] for e in services.published_roots(server.db, ORG)
+              if e["statement"]["period"].endswith("-Q1") and e["statement"]["fund"] == got["fund"]
+              and e["statement"]["kind"] == "gifts")
+    assert got["good"] == f"ok {q1['total']}", got
+    assert got["bad"].startswith("failed") and got["other"].startswith("failed"), got
+    assert amount > 0
+
+
+def _month(server, doc_id: int, other: bool = False) -> str:
+    d, doc = s.donations, s.documents
+    with server.db.read() as c:
+        day = c.execute(sa.select(d.c.date).join(doc, doc.c.donation_id == d.c.id).where(doc.c.id == doc_id)).scalar()
+    return f"{day.year}-{day.month - 1 if other else day.month:02d}"

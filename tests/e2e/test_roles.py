@@ -20,7 +20,8 @@ OPEN = {"static", "auth.login", "auth.logout", "auth.language", "ui.home", "publ
         "public_docs.gold_book_public_pdf", "api.verify_receipt", "api.vietqr", "public.disclosure_report",
         "public.disclosure_pdf", "api.disclosure", "health.healthz", "health.readyz",
         # the proofs that every gift is counted: public by design (issue 27)
-        "public_docs.proofcheck_script", "api.proof_log", "api.proof_roots", "api.proof_key", "api.receipt_proof"}
+        "public_docs.proofcheck_script", "api.proof_log", "api.proof_roots", "api.proof_key", "api.receipt_proof",
+        "api.proof_context", "api.receipt_proof_compact"}
 SLA_ROLES = {role: who for who, (org, role) in PEOPLE.items() if org == "SLA"}
 
 

@@ -349,3 +349,60 @@ def test_a_published_month_that_no_longer_builds_its_signed_root_stops_publicati
     with pytest.raises(Conflict) as e, db.begin() as c:  # (the closing check would stop a lock first: a gap)
         proofs.publish(c, books.org_id, date(2025, 3, 31), user="test")
     assert e.value.params["reason"] == "proof_rebuild"
+
+
+def test_a_compact_proof_and_its_month_s_context_make_the_whole_proof_in_quy_and_offline(db, books, tmp_path,
+                                                                                        monkeypatch):
+    """The compact proof (the document's own part) and the month's public context, read from the published roots
+    alone, give back the very proof the receipt's code serves, for every receipt; `quy proof get --compact`,
+    `quy proof context` and `quy proof verify --context` do it from the command line, and the one-file checker
+    offline; a changed byte or another month's context fails."""
+    from click.testing import CliRunner
+
+    from web.cli import main
+    from web.cli.common import Ctx
+
+    monkeypatch.setattr(Ctx, "db", property(lambda self: db))  # the test's database (on PostgreSQL, its schema)
+    ids = [give(books, a, on=d)["donation_id"] for a, d in
+           [(2_000_000, date(2025, 1, 10)), (3_000_000, date(2025, 2, 10)), (1_234_000, date(2025, 2, 28)),
+            (10_000_000, date(2025, 3, 1))]]
+    services.lock_period(db, books.org, "2025-03-31")
+    codes = _codes(db, books.org_id)
+    key = _key(db, books.org)
+    for i in ids:
+        whole = services.proof_for_code(db, codes[i])
+        month = whole["month"]["period"]
+        ctx = services.proof_context(db, books.org, books.fund, month)
+        assert ctx == P.context_of(whole)
+        back = P.unpack_proof(P.pack_proof(whole), ctx)
+        assert back == whole and P.verify_proof(back, key)["period"] == "2025-Q1"
+    with pytest.raises(NotFound):  # April is not published
+        services.proof_context(db, books.org, books.fund, "2025-04")
+
+    cli = CliRunner()
+    number = services.proof_for_code(db, codes[ids[1]])["document"]["number"]
+    r = cli.invoke(main, ["proof", "get", "--org", books.org, number, "--compact",
+                          "-o", str(tmp_path / "gift.qpf")])
+    assert r.exit_code == 0, r.output
+    assert "bytes" in r.output and "--month 2025-02" in r.output
+    r = cli.invoke(main, ["proof", "context", "--org", books.org, "--fund", books.fund,
+                          "--month", "2025-02", "-o", str(tmp_path / "ctx.json")])
+    assert r.exit_code == 0, r.output
+    (tmp_path / "key.txt").write_text(key.hex())
+    r = cli.invoke(main, ["proof", "verify", str(tmp_path / "gift.qpf"), "--context", str(tmp_path / "ctx.json"),
+                          "--key", str(tmp_path / "key.txt")])
+    assert r.exit_code == 0 and "is counted in the 16,234,000 đ" in r.output, r.output
+    data = bytearray((tmp_path / "gift.qpf").read_bytes())
+    data[40] ^= 0x01  # inside the amount or the number
+    (tmp_path / "bad.qpf").write_bytes(bytes(data))
+    r2 = cli.invoke(main, ["proof", "verify", str(tmp_path / "bad.qpf"), "--context", str(tmp_path / "ctx.json"),
+                           "--key", str(tmp_path / "key.txt")])
+    assert r2.exit_code == 1 and "FAILED" in r2.output
+    (tmp_path / "jan.json").write_text(json.dumps(services.proof_context(db, books.org, books.fund, "2025-01")))
+    run = offline_checker(tmp_path)
+    ok = run("gift.qpf", "--context", "ctx.json", "--key", "key.txt")
+    assert ok.returncode == 0 and "is counted in the 16,234,000 đ" in ok.stdout, ok.stdout + ok.stderr
+    for args in (("bad.qpf", "--context", "ctx.json"), ("gift.qpf", "--context", "jan.json")):
+        bad = run(*args, "--key", "key.txt")
+        assert bad.returncode == 1 and "FAILED" in bad.stdout, bad.stdout + bad.stderr
+    assert run("gift.qpf", "--key", "key.txt").returncode == 2  # a compact proof alone cannot be checked

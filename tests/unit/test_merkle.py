@@ -5,6 +5,7 @@ Every proof is checked by ``ledger.proofcheck`` — the same file an auditor run
 from __future__ import annotations
 
 import copy
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -300,3 +301,61 @@ def test_a_later_month_never_changes_an_earlier_month_s_tree():
     for s_ in sorted(set(first.months[0].tree.node_sums()))[:40]:  # a February gift of each January sum
         later = M.build_year(2026, jan + [doc(99, s_, date(2026, 2, 1))], SECRET)
         assert later.months[0].root == first.months[0].root
+
+
+def test_a_year_s_trees_are_the_ones_published_before_the_builder_was_made_faster():
+    """A published root must build again years later (``proofs.publish`` refuses otherwise): this year of 3,000
+    gifts (two funds' numbers mixed, round and odd amounts, some months redrawn) gives the root the builder gave
+    before it was made faster (pinned from that builder, 2026-12-07)."""
+    docs = [M.Doc(f"BN/26 {i:07d}", "KH" if i % 3 else "TOHIEU", date(2026, 1, 1) + timedelta(days=(i * 37) % 365),
+                  (i * 7919) % 50_000_000 + (1000 if i % 2 else 0), M.salt_for(SECRET, "gifts", f"BN/26 {i:07d}"))
+            for i in range(1, 3001)]
+    t = M.build_year(2026, docs, SECRET)
+    assert (t.year.root[0].hex(), t.year.root[1]) == (
+        "29ff6504747c05775a2c9a20b21071fe5b8721c8ade8d2f316781834657b0ae2", 35_648_878_500)
+    assert [m.draw for m in t.months] == [0, 2, 1, 0, 0, 0, 4, 0, 0, 2, 0, 0]
+    assert M.salter(SECRET)("gifts", "BN/26 0000001") == M.salt_for(SECRET, "gifts", "BN/26 0000001")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gifts, st.data())
+def test_a_compact_proof_with_its_month_s_context_is_the_whole_proof_and_any_changed_byte_fails(gs, data):
+    """``pack_proof`` keeps only the document's own part; with the month's context (the same for every document
+    of the month) ``unpack_proof`` gives back the very proof, which verifies; a changed byte never verifies, and
+    a context of another month or period is refused."""
+    docs, trees, roots = build(gs)
+    d = data.draw(st.sampled_from(docs))
+    period = data.draw(st.sampled_from(["2026", f"2026-Q{(d.date.month - 1) // 3 + 1}", f"2026-{d.date.month:02d}"]))
+    whole = proof_of(trees, d.number, roots, period=period)
+    packed = P.pack_proof(whole)
+    assert P.unpack_proof(packed, P.context_of(whole)) == whole
+    assert P.verify_proof(P.unpack_proof(packed, P.context_of(whole)), PUB)["amount"] == d.amount
+    # the month's path up, from the published month roots alone, is the one the trees give
+    month_roots = [(bytes.fromhex(r["statement"]["root"]), r["statement"]["total"]) for r in roots
+                   if len(r["statement"]["period"]) == 7]
+    up_to = "year" if period == "2026" else "quarter" if "-Q" in period else "month"
+    assert M.up_segments("2026", d.date.month - 1, month_roots, up_to) == whole["up"]
+    at = data.draw(st.integers(0, len(packed) - 1))
+    bad = bytearray(packed)
+    bad[at] ^= data.draw(st.integers(1, 255))
+    with pytest.raises(P.ProofError):
+        P.verify_proof(P.unpack_proof(bytes(bad), P.context_of(whole)), PUB)
+    with pytest.raises(P.ProofError):
+        P.unpack_proof(packed + b"\x00", P.context_of(whole))
+    with pytest.raises(P.ProofError):
+        P.unpack_proof(packed[:-1], P.context_of(whole))
+    other = {**P.context_of(whole), "period": "2025" if period != "2025" else "2026"}
+    with pytest.raises(P.ProofError) as e:
+        P.unpack_proof(packed, other)
+    assert e.value.kind == "period"
+
+
+def test_a_compact_proof_of_a_year_of_100_000_gifts_is_under_1_5_kb():
+    """The donor's own part at 100,000 gifts a year in one fund (a month's tree of ~16,700 pieces, 15 levels);
+    ``make bench-proofs`` measures it at 1,000,000."""
+    rng = random.Random(7)
+    docs = [doc(i, rng.choice([100_000, 500_000, 2_000_000]) + rng.randrange(5) * 1000,
+                date(2026, 1, 1) + timedelta(days=rng.randrange(365))) for i in range(1, 100_001)]
+    trees = M.build_year(2026, docs, SECRET, avoid_clashes=False)
+    for d in docs[::9973]:
+        assert len(P.pack_proof(M.proof(trees, d.number, []))) < 1536

@@ -24,7 +24,7 @@ from .schemas import common as sc
 PREFIX = "/api/v1"
 #: The endpoints anyone may call: the organizations with their funds, verifying a receipt, a fund's VietQR.
 PUBLIC = ("api.organizations", "api.verify_receipt", "api.vietqr", "api.disclosure", "api.proof_log", "api.proof_roots",
-          "api.proof_key", "api.receipt_proof")
+          "api.proof_key", "api.receipt_proof", "api.proof_context", "api.receipt_proof_compact")
 ID = f"int(min=1, max={sc.MAX_ID})"
 
 bp = flask_smorest.Blueprint(

@@ -4,7 +4,9 @@ from an earlier version), the roots, the key, and the proof behind a receipt's (
 
 from __future__ import annotations
 
-from ledger import services
+from flask import current_app
+
+from ledger import proofcheck, services
 from ledger.errors import NotFound
 
 from .. import auth
@@ -53,6 +55,32 @@ def receipt_proof(code: str):
     if "\x00" in code or len(code) > 64:
         raise NotFound("no receipt has this verification code", entity="receipt")
     return services.proof_for_code(auth.db(), code)
+
+
+@route("/organizations/<org>/proofs/context", "proof_context", DOCS)
+@bp.doc(security=[])
+@bp.arguments(sp.ContextArgs(), location="query")
+@bp.alt_response(404, schema=cs.ErrorSchema, description="Unknown organization, or the month is not published")
+@bp.response(200, sp.Context)
+def proof_context(args: dict, org: str):
+    """What every proof of a fund's month shares (public): the period it reaches, the month's path up to it, the
+    signed roots and their places in the log — with a compact proof (``…/proof.qpf``) it makes the whole proof"""
+    return services.proof_context(auth.db(), org, args["fund"], args["month"], args["kind"])
+
+
+@route("/verify/<code>/proof.qpf", "receipt_proof_compact", DOCS)
+@bp.doc(security=[])
+@bp.alt_response(404, schema=cs.ErrorSchema, description="No receipt has this code, or its month is not published")
+@bp.response(200, content_type="application/vnd.quy.proof",
+             description="The compact proof (ledger/proofcheck.py pack_proof): the document and its pieces' paths")
+def receipt_proof_compact(code: str):
+    """The proof behind a receipt's (or a paid award's voucher's) code in its compact form (public): only what is
+    this document's own, in bytes — its month's context (``…/proofs/context``) makes the whole proof"""
+    if "\x00" in code or len(code) > 64:
+        raise NotFound("no receipt has this verification code", entity="receipt")
+    data = proofcheck.pack_proof(services.proof_for_code(auth.db(), code))
+    return current_app.response_class(data, mimetype="application/vnd.quy.proof",
+                                      headers={"Content-Disposition": f'attachment; filename="{code}.qpf"'})
 
 
 @write_view("/organizations/<org>/proofs/publish", "proofs_publish", ADMIN, "period.lock", sp.PublishResult)

@@ -72,12 +72,36 @@ def roots(c: Ctx, org: str, fund: str | None, year: int | None, as_json: bool) -
 @click.argument("number", required=False)
 @click.option("--code", default=None, help="The receipt's verification code (what its QR code holds) instead.")
 @click.option("-o", "--output", default=None, help="Write the proof to this file (JSON).")
+@click.option("--compact", is_flag=True, help="Only the document's own part, in bytes (with -o; its month's "
+                                                "`quy proof context` makes the whole proof).")
 @click.pass_obj
-def get(c: Ctx, org: str, number: str | None, code: str | None, output: str | None) -> None:
+def get(c: Ctx, org: str, number: str | None, code: str | None, output: str | None, compact: bool) -> None:
     """A gift's proof by its receipt number (BN/26 0000001) or --code."""
     if bool(number) == bool(code):
         raise click.UsageError("give a receipt number or --code")
-    _write(services.proof_for_code(c.db, code) if code else services.gift_proof(c.db, org, number), output)
+    if compact and not output:
+        raise click.UsageError("--compact writes bytes: give -o FILE")
+    p = services.proof_for_code(c.db, code) if code else services.gift_proof(c.db, org, number)
+    if compact:
+        data = proofcheck.pack_proof(p)
+        Path(output).write_bytes(data)
+        click.echo(f"→ {output}  ({len(data):,} bytes; its context: quy proof context --fund {p['document']['fund']} "
+                   f"--month {p['month']['period']}" + (" --kind payments" if p["document"]["kind"] == "payments"
+                                                         else "") + ")")
+        return
+    _write(p, output)
+
+
+@proof.command("context")
+@org_opt
+@click.option("--fund", required=True, help="The fund's code.")
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.option("--kind", type=click.Choice(["gifts", "payments"]), default="gifts", show_default=True)
+@click.option("-o", "--output", default=None, help="Write the context to this file (JSON).")
+@click.pass_obj
+def context(c: Ctx, org: str, fund: str, month: str, kind: str, output: str | None) -> None:
+    """What every proof of a fund's month shares (public): with a compact proof it makes the whole proof."""
+    _write(services.proof_context(c.db, org, fund, month, kind), output)
 
 
 @proof.command("key")
@@ -95,9 +119,13 @@ def key(c: Ctx, org: str, as_json: bool) -> None:
 @click.option("--key", "key_", default=None, help="The organization's public key (hex or base64) or a file holding it.")
 @click.option("--since", default=None, type=click.Path(exists=True, dir_okay=False),
               help="An earlier log this one must keep (with a log).")
-def verify(file: str, key_: str | None, since: str | None) -> None:
-    """Check a proof or a log offline, as ``python proofcheck.py`` does (status 1 when it does not hold)."""
-    args = [file] + (["--key", key_] if key_ else []) + (["--since", since] if since else [])
+@click.option("--context", "context_", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="The month's context (quy proof context), with a compact proof.")
+def verify(file: str, key_: str | None, since: str | None, context_: str | None) -> None:
+    """Check a proof (JSON, or compact with --context) or a log offline, as ``python proofcheck.py`` does (status 1
+    when it does not hold)."""
+    args = ([file] + (["--key", key_] if key_ else []) + (["--since", since] if since else [])
+            + (["--context", context_] if context_ else []))
     rc = proofcheck.main(args)
     if rc:
         raise SystemExit(rc)

@@ -141,8 +141,43 @@
     return h.match(/..../g).join(" ");
   }
 
+  // a compact proof (ledger/proofcheck.py pack_proof) and its month's context back into the JSON proof
+  const dec = new TextDecoder("utf-8", { fatal: true });
+  function unpack(data, context) {
+    const b = new Uint8Array(data);
+    let at = 0;
+    const take = (n) => { if (at + n > b.length) fail("format", "the compact proof is cut short"); at += n; return b.subarray(at - n, at); };
+    const uv = () => {
+      let n = 0n, shift = 0n, x;
+      do {
+        x = take(1)[0];
+        n |= BigInt(x & 0x7f) << shift;
+        shift += 7n;
+        if ((x & 0x80) && shift > 63n) fail("format", "a number in the compact proof is too long");
+      } while (x & 0x80);
+      if (n > BigInt(Number.MAX_SAFE_INTEGER)) fail("format", "a number in the proof is larger than this browser checks");
+      return Number(n);
+    };
+    const text = () => { try { return dec.decode(take(uv())); } catch (e) { if (e.kind) throw e; fail("format", "a text is not UTF-8"); } };
+    const magic = take(4);
+    if (!same(Array.from(magic), [0x51, 0x50, 0x46, 0x01])) fail("format", "not a compact Quỹ proof");
+    const salt = hex(take(32)), amount = uv(), number = text(), fund = text();
+    const day = String.fromCharCode(...take(10));
+    const kind = text(), period = text(), size = uv(), n = take(1)[0], pieces = [];
+    for (let i = 0; i < n; i++) {
+      const a = uv(), index = uv(), steps = take(1)[0], path = [];
+      for (let j = 0; j < steps; j++) path.push([hex(take(32)), uv()]);
+      pieces.push({ piece: i, amount: a, index, path });
+    }
+    if (at !== b.length) fail("format", "bytes follow the end of the compact proof");
+    const ctx = context || {};
+    if (context && (ctx.period !== period || ctx.month !== day.slice(0, 7))) fail("period", "the context is of another month or period");
+    return { format: "quy-proof/1", period, document: { number, fund, date: day, amount, kind, salt },
+             month: { period: day.slice(0, 7), size }, pieces, up: ctx.up || [], roots: ctx.roots || [], log: ctx.log || null };
+  }
+
   // the checker alone, for the benchmark and for anyone who wants to call it from the console
-  window.quyProof = { verify, canonical };
+  window.quyProof = { verify, canonical, unpack };
   const box = document.getElementById("proof");
   if (!box) return;
   const out = box.querySelector("[data-proof-result]");

@@ -44,6 +44,15 @@ Proof = shape(
         "description": "the log's signed head, and for each root carried its index and RFC 9162 inclusion path: "
                        "no root is shown to donors alone"}))
 
+Context = shape(
+    "ProofContext", period=(str, "the period whose signed root the month's proofs reach"),
+    month=(str, "the month, YYYY-MM"),
+    up=fields.List(fields.Dict(), required=True, metadata={
+        "description": "from the month's root up: period, index, size, path (the same for every document)"}),
+    roots=list[SignedStatement],
+    log=fields.Dict(required=True, metadata={
+        "description": "the log's signed head, and for each root its index and RFC 9162 inclusion path"}))
+
 PublishResult = result("PublishResult", published=fields.List(fields.Dict(), required=True, metadata=_ANY))
 
 
@@ -55,3 +64,10 @@ class LogArgs(Strict):
 class RootArgs(Strict):
     fund = fields.String(load_default=None, metadata={"description": "one fund's code"})
     year = fields.Integer(load_default=None, metadata={"description": "one year"})
+
+
+class ContextArgs(Strict):
+    fund = fields.String(required=True, metadata={"description": "the fund's code", "example": "KH"})
+    month = fields.String(required=True, metadata={"description": "the month, YYYY-MM", "example": "2026-03"})
+    kind = fields.String(load_default="gifts", validate=lambda k: k in ("gifts", "payments"), metadata={
+        "description": "gifts received or awards paid"})
