@@ -36,11 +36,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
 
 from . import schema as s
 from .described import described
@@ -104,24 +105,86 @@ def fund_figures(rows: Iterable[tuple[str, str | None, int]], *, reserved: int =
 def account_fund_amounts(
     conn: Connection, org_ids: list[int], as_of: date | None = None
 ) -> dict[tuple[int, int], int]:
-    """Return {(account id, fund id): amount} for the organizations, as of the end of ``as_of``."""
-    b, p = s.balances, s.postings
+    """Return {(account id, fund id): amount} for the organizations, as of the end of ``as_of``: the cached
+    balances, less what was posted after ``as_of`` (:func:`moved`: whole months from ``month_sums``, at most half
+    a month of postings)."""
+    b = s.balances
     amounts: dict[tuple[int, int], int] = defaultdict(int)
     for r in conn.execute(
         sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids))
     ):
         amounts[(r.account_id, r.fund_id)] += r.amount
     if as_of is not None:
-        t = s.transactions
-        later = conn.execute(
-            sa.select(p.c.account_id, p.c.fund_id, sa.func.sum(p.c.amount).label("amount"))
-            .join(t, t.c.id == p.c.tx_id)
-            .where(t.c.org_id.in_(org_ids), t.c.date > as_of)
-            .group_by(p.c.account_id, p.c.fund_id)
-        )
-        for r in later:
-            amounts[(r.account_id, r.fund_id)] -= int(r.amount)
+        for k, v in moved(conn, org_ids, start=as_of + timedelta(days=1)).items():
+            amounts[k] -= v[0]
     return {k: v for k, v in amounts.items() if v}
+
+
+def _month_after(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def moved(conn: Connection, org_ids: list[int], *, start: date | None = None, end: date | None = None,
+          fund_ids: list[int] | None = None) -> dict[tuple[int, int], list[int]]:
+    """Return {(account id, fund id): [amount, debit, credit]} of the postings dated from ``start`` to ``end``
+    (both included; ``None``: open), of ``fund_ids`` only when given. The whole months between come from
+    ``month_sums``; the days of a month that ``start`` or ``end`` cuts from the postings — or, when that is the
+    larger part of the month, from the month's sums less its other days — so no more than half a month of
+    postings is ever read."""
+    ms = s.month_sums
+    out: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add(rows, sign: int = 1) -> None:
+        for r in rows:
+            o = out[(r.account_id, r.fund_id)]
+            o[0] += sign * int(r.amount)
+            o[1] += sign * int(r.debit)
+            o[2] += sign * int(r.credit)
+
+    def months(first: date | None, last: date | None) -> None:  # whole months, by their first days
+        cond = [ms.c.org_id.in_(org_ids)] + _in(ms.c.fund_id, fund_ids)
+        if first is not None:
+            cond.append(ms.c.month >= first)
+        if last is not None:
+            cond.append(ms.c.month <= last)
+        add(conn.execute(sa.select(ms.c.account_id, ms.c.fund_id, sa.func.sum(ms.c.amount).label("amount"),
+                                   sa.func.sum(ms.c.debit).label("debit"), sa.func.sum(ms.c.credit).label("credit"))
+                         .where(*cond).group_by(ms.c.account_id, ms.c.fund_id)))
+
+    def days(first: date, last: date) -> None:  # days of one month, first ≤ last
+        month = first.replace(day=1)
+        inside = (last - first).days + 1
+        whole = (_month_after(month) - month).days
+        if inside * 2 <= whole:
+            add(sums(conn, org_ids=org_ids, fund_ids=fund_ids, start=first, end=last, signs=True, by_tx_date=True))
+            return
+        months(month, month)
+        if first > month:
+            add(sums(conn, org_ids=org_ids, fund_ids=fund_ids, start=month, end=first - timedelta(days=1),
+                     signs=True, by_tx_date=True), -1)
+        if last < _month_after(month) - timedelta(days=1):
+            add(sums(conn, org_ids=org_ids, fund_ids=fund_ids, start=last + timedelta(days=1),
+                     end=_month_after(month) - timedelta(days=1), signs=True, by_tx_date=True), -1)
+
+    if start is not None and end is not None and start > end:
+        return {}
+    # the whole months from ``first`` to ``last`` (first days); the cut months around them by their days
+    first = None if start is None else start if start.day == 1 else _month_after(start)
+    last = None if end is None else end.replace(day=1) if end == _month_after(end) - timedelta(days=1) \
+        else (end.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if first is not None and last is not None and first > last:  # no whole month: one or two cut months
+        if start.replace(day=1) == end.replace(day=1):
+            days(start, end)
+        else:
+            days(start, _month_after(start) - timedelta(days=1))
+            days(end.replace(day=1), end)
+    else:
+        months(first, last)
+        if start is not None and start.day != 1:
+            days(start, _month_after(start) - timedelta(days=1))
+        if end is not None and last != end.replace(day=1):
+            days(end.replace(day=1), end)
+    return {k: v for k, v in out.items() if any(v)}
 
 
 @dataclass(frozen=True)
@@ -285,30 +348,50 @@ _NEEDS_TX = ("source",)
 def _key(name: str, p: sa.Table, a: sa.Table, t: sa.Table) -> Any:
     cols = {"account_id": p.c.account_id, "fund_id": p.c.fund_id, "date": p.c.date, "tx_id": p.c.tx_id,
             "org_id": p.c.org_id, "month": sa.cast(sa.extract("month", p.c.date), sa.Integer),
-            "kind": a.c.kind, "role": a.c.role, "source": t.c.source}
+            "year_month": _year_month(p.c.date), "kind": a.c.kind, "role": a.c.role, "source": t.c.source}
     if name not in cols:
         raise ValueError(f"sums cannot group by {name!r}")
     return cols[name].label(name)
 
 
+class _year_month(sa.sql.functions.GenericFunction):  # noqa: N801
+    """A date's "YYYY-MM", on either database."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(_year_month, "sqlite")
+def _ym_sqlite(element, compiler, **kw) -> str:  # noqa: ANN001
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+@compiles(_year_month, "postgresql")
+def _ym_pg(element, compiler, **kw) -> str:  # noqa: ANN001
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
 def _filtered(q: sa.Select, *, org_ids: Iterable[int] | None, account_ids: Iterable[int] | None,
               fund_ids: Iterable[int] | None, tx_ids: Iterable[int] | sa.Select | None, start: date | None,
               end: date | None, account_kinds: Iterable[str] | None, account_roles: Iterable[str] | None,
-              either: bool, written: bool, joins: set[str]) -> sa.Select:
+              either: bool, written: bool, joins: set[str], by_tx_date: bool = False) -> sa.Select:
     p, a, t = s.postings, s.accounts, s.transactions
     if account_kinds is not None or account_roles is not None:
         joins = joins | {"account"}
     if "account" in joins:
         q = q.join(a, a.c.id == p.c.account_id)
-    if written or "tx" in joins:  # the journal writes postings before their transactions: the join leaves
-        q = q.join(t, t.c.id == p.c.tx_id)  # out those of entries still being written
-    cond = _in(p.c.org_id, org_ids) + _pair_in(p, account_ids, fund_ids, either)
+    if written or by_tx_date or "tx" in joins:  # the journal writes postings before their transactions: the
+        q = q.join(t, t.c.id == p.c.tx_id)  # join leaves out those of entries still being written
+    # ``by_tx_date``: the organizations and dates are the transactions' (their (org, date) index finds a few days'
+    # transactions, their postings by transaction), not the postings' (no index: a scan)
+    org_c, date_c = (t.c.org_id, t.c.date) if by_tx_date else (p.c.org_id, p.c.date)
+    cond = _in(org_c, org_ids) + _pair_in(p, account_ids, fund_ids, either)
     if tx_ids is not None:
         cond.append(p.c.tx_id.in_(tx_ids if isinstance(tx_ids, sa.Select) else list(tx_ids)))
     if start is not None:
-        cond.append(p.c.date >= start)
+        cond.append(date_c >= start)
     if end is not None:
-        cond.append(p.c.date <= end)
+        cond.append(date_c <= end)
     by_account = _in(a.c.kind, account_kinds) + _in(a.c.role, account_roles)
     if by_account:
         cond.append(sa.or_(*by_account))
@@ -319,7 +402,7 @@ def sums(conn: Connection, *, by: Sequence[str] = ("account_id", "fund_id"), org
          account_ids: Iterable[int] | None = None, fund_ids: Iterable[int] | None = None,
          tx_ids: Iterable[int] | sa.Select | None = None, start: date | None = None, end: date | None = None,
          account_kinds: Iterable[str] | None = None, account_roles: Iterable[str] | None = None,
-         either: bool = False, written: bool = False, signs: bool = False) -> list[Any]:
+         either: bool = False, written: bool = False, signs: bool = False, by_tx_date: bool = False) -> list[Any]:
     """Return what the postings moved, summed by the database and grouped ``by`` some of: ``account_id``,
     ``fund_id``, ``date``, ``month`` (of the year, 1–12), ``tx_id``, ``org_id``, the account's ``kind``
     and ``role``, the transaction's ``source``. Each row has those columns and ``amount`` (signed, as
@@ -330,7 +413,8 @@ def sums(conn: Connection, *, by: Sequence[str] = ("account_id", "fund_id"), org
     select of them); ``start``/``end``: posting dates, both included; ``account_kinds``/``account_roles``:
     accounts of one of those kinds *or* with one of those roles; ``either``: a posting counts when its
     account is one of ``account_ids`` *or* its fund one of ``fund_ids``; ``written``: only postings whose
-    transaction is written (the journal's check of its own entries).
+    transaction is written (the journal's check of its own entries); ``by_tx_date``: ``org_ids``, ``start`` and
+    ``end`` select transactions by their organization and date (their index), and their postings by transaction.
     """
     p, a, t = s.postings, s.accounts, s.transactions
     keys = [_key(k, p, a, t) for k in by]
@@ -345,7 +429,7 @@ def sums(conn: Connection, *, by: Sequence[str] = ("account_id", "fund_id"), org
         ({"tx"} if any(k in _NEEDS_TX for k in by) else set())
     q = _filtered(sa.select(*cols).select_from(p), org_ids=org_ids, account_ids=account_ids, fund_ids=fund_ids,
                   tx_ids=tx_ids, start=start, end=end, account_kinds=account_kinds, account_roles=account_roles,
-                  either=either, written=written, joins=joins)
+                  either=either, written=written, joins=joins, by_tx_date=by_tx_date)
     return conn.execute(q.group_by(*keys)).all()
 
 
@@ -373,36 +457,59 @@ def movements(conn: Connection, org_ids: list[int], *, start: date | None = None
     """Return {(account id, fund id): Movement} for every pair with a balance or a posting from ``start``
     to ``end`` (both included; ``None``: open), of ``fund_ids`` only when given: the closing balance is
     the cached one less what was posted after ``end``, the opening one the closing less the period's
-    debits plus its credits."""
-    p, b = s.postings, s.balances
-    in_period = [p.c.date >= start] if start else []
-    if end:
-        in_period.append(p.c.date <= end)
-    cond = sa.and_(*in_period) if in_period else sa.true()
-    after = p.c.date > end if end else sa.false()
-    q = (sa.select(p.c.account_id, p.c.fund_id,
-                   sa.func.sum(sa.case((sa.and_(cond, p.c.amount > 0), p.c.amount), else_=0)).label("debit"),
-                   sa.func.sum(sa.case((sa.and_(cond, p.c.amount < 0), -p.c.amount), else_=0)).label("credit"),
-                   sa.func.sum(sa.case((after, p.c.amount), else_=0)).label("after"))
-         .where(p.c.org_id.in_(org_ids)).group_by(p.c.account_id, p.c.fund_id))
-    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids))
-    if start:
-        q = q.where(p.c.date >= start)
-    if fund_ids is not None:
-        q = q.where(p.c.fund_id.in_(fund_ids))
-        cq = cq.where(b.c.fund_id.in_(fund_ids))
-    held = {(r.account_id, r.fund_id): r.amount for r in conn.execute(cq)}
+    debits plus its credits (what was posted: :func:`moved`)."""
+    b = s.balances
+    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids), *_in(b.c.fund_id, fund_ids))
+    held = {(r.account_id, r.fund_id): int(r.amount) for r in conn.execute(cq)}
+    during = moved(conn, org_ids, start=start, end=end, fund_ids=fund_ids)
+    after = moved(conn, org_ids, start=end + timedelta(days=1), fund_ids=fund_ids) if end else {}
     out: dict[tuple[int, int], Movement] = {}
-    moved = set()
-    for r in conn.execute(q):
-        key = (r.account_id, r.fund_id)
-        moved.add(key)
-        debit, credit, later = int(r.debit or 0), int(r.credit or 0), int(r.after or 0)
-        closing = held.get(key, 0) - later
+    for key in held.keys() | during.keys() | after.keys():
+        _, debit, credit = during.get(key, (0, 0, 0))
+        closing = held.get(key, 0) - after.get(key, (0, 0, 0))[0]
         opening = closing - debit + credit
         if opening or debit or credit or closing:
             out[key] = Movement(opening, debit, credit, closing)
-    for key, amount in held.items():
-        if key not in moved and amount:
-            out[key] = Movement(amount, 0, 0, amount)
     return out
+
+
+def month_amounts(conn: Connection, org_ids: list[int], first: date) -> dict[tuple[date, int, int], int]:
+    """Return {(month's first day, account id, fund id): amount} of the months from ``first``'s on, from
+    ``month_sums`` (what a chart of month ends reads: no posting is summed)."""
+    ms = s.month_sums
+    q = (sa.select(ms.c.month, ms.c.account_id, ms.c.fund_id, sa.func.sum(ms.c.amount).label("amount"))
+         .where(ms.c.org_id.in_(org_ids), ms.c.month >= first.replace(day=1))
+         .group_by(ms.c.month, ms.c.account_id, ms.c.fund_id))
+    return {(r.month if isinstance(r.month, date) else date.fromisoformat(str(r.month)), r.account_id, r.fund_id):
+            int(r.amount) for r in conn.execute(q) if r.amount}
+
+
+def month_sums_match_postings(conn: Connection, org_id: int | None = None) -> list[tuple]:
+    """Return every (month, account, fund, kept [amount, debit, credit], summed) where ``month_sums`` differs
+    from the postings."""
+    ms = s.month_sums
+    summed = {(r.year_month, r.account_id, r.fund_id): [int(r.amount), int(r.debit), int(r.credit)]
+              for r in sums(conn, by=("year_month", "account_id", "fund_id"), signs=True,
+                            org_ids=None if org_id is None else [org_id])}
+    q = sa.select(ms.c.month, ms.c.account_id, ms.c.fund_id, ms.c.amount, ms.c.debit, ms.c.credit)
+    if org_id is not None:
+        q = q.where(ms.c.org_id == org_id)
+    kept = {(str(r.month)[:7], r.account_id, r.fund_id): [int(r.amount), int(r.debit), int(r.credit)]
+            for r in conn.execute(q)}
+    zero = [0, 0, 0]
+    return [(*k, kept.get(k, zero), summed.get(k, zero)) for k in sorted(summed.keys() | kept.keys())
+            if kept.get(k, zero) != summed.get(k, zero)]
+
+
+def rebuild_month_sums(conn: Connection, org_id: int) -> int:
+    """Make the organization's ``month_sums`` again from its postings (in the caller's unit of work, which holds
+    the organization's lock); returns how many rows they are."""
+    ms = s.month_sums
+    conn.execute(ms.delete().where(ms.c.org_id == org_id))
+    rows = [{"org_id": org_id, "month": date(int(r.year_month[:4]), int(r.year_month[5:7]), 1),
+             "account_id": r.account_id, "fund_id": r.fund_id, "amount": int(r.amount), "debit": int(r.debit),
+             "credit": int(r.credit)}
+            for r in sums(conn, by=("year_month", "account_id", "fund_id"), signs=True, org_ids=[org_id])]
+    if rows:
+        conn.execute(ms.insert(), rows)
+    return len(rows)

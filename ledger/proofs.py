@@ -218,8 +218,9 @@ def year_trees(conn: Connection, org_id: int, fund_id: int, fund_code: str, year
     """The fund's trees of gifts (or payments) for ``year``, and each leaf number's donation (batch line) id."""
     rows = (gift_rows if kind == "gifts" else payment_rows)(conn, org_id, fund_id, year)
     salt = merkle.salter(k.salt)
-    docs = [merkle.Doc(r.number, fund_code, r.date, r.amount, salt(kind, r.number), kind) for r in rows]
-    return merkle.build_year(year, docs, k.salt), {r.number: r.donation_id for r in rows}
+    with merkle.paused_gc():
+        docs = [merkle.Doc(r.number, fund_code, r.date, r.amount, salt(kind, r.number), kind) for r in rows]
+        return merkle.build_year(year, docs, k.salt), {r.number: r.donation_id for r in rows}
 
 
 def _statement(conn: Connection, org_id: int, org_code: str, fund_id: int, fund_code: str, period: str,

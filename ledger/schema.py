@@ -231,6 +231,22 @@ balances = sa.Table(
     sa.Column("amount", Money, nullable=False),
 )
 
+#: What each month's postings moved, per account and fund (revision 0030), kept in the same unit of work as the
+#: postings and the cached balances: a balance as of any past date is the cached one less the months after it less
+#: at most one month of postings, and a statement over whole months reads these rows, not the postings. A cache
+#: like ``balances``: ``quy verify`` checks it against the postings, ``quy sums rebuild`` makes it again.
+month_sums = sa.Table(
+    "month_sums",
+    metadata,
+    _ref("org_id", "organizations", primary_key=True),
+    sa.Column("month", sa.Date, primary_key=True),  # its first day
+    _ref("account_id", "accounts", primary_key=True),
+    _ref("fund_id", "funds", primary_key=True),
+    sa.Column("amount", Money, nullable=False),  # signed, as ledger/money.py signs it
+    sa.Column("debit", Money, nullable=False),  # the positive amounts
+    sa.Column("credit", Money, nullable=False),  # the negative ones, as a positive number
+)
+
 #: The head of each organization's hash chain: last sequence number and digest.
 chain_heads = sa.Table(
     "chain_heads",

@@ -99,6 +99,7 @@ LABELS: dict[str, dict[str, object]] = {
         "role.revoke": _("role taken away"), "token.create": _("API token created"),
         "token.revoke": _("API token revoked"), "period.lock": _("period locked"),
         "proofs.publish": _("signed roots published"),
+        "ops.rebuild_sums": _("month sums rebuilt"),
         "account.rename": _("account renamed"), "deposits.accrue": _("month-end interest accrued"),
         "bank.import": _("bank statement imported"), "bank.profile_add": _("bank statement layout added"),
         "bank.match": _("bank line matched"), "bank.reassign": _("suspense money given to a donor"),

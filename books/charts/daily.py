@@ -1,5 +1,6 @@
-"""The sums a dashboard reads — postings per account, fund and day; gifts and their reversals per day and
-kind; each campaign's gifts — kept per process and brought up to date from the journal's head.
+"""The sums a dashboard reads — gifts and their reversals per day and kind; each campaign's gifts — kept per
+process and brought up to date from the journal's head. (What the postings moved per account, fund and month is
+kept by the journal itself, ``month_sums``: ``ledger.balances.month_amounts``.)
 
 The journal is append-only: what an organization's books held at chain head #N is all they will ever hold
 up to #N. So once the sums for head #N are known, the sums for head #M > N are those plus what the
@@ -20,7 +21,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import schema as s
-from ledger.balances import sums
 from ledger.queries import CampaignRow
 
 
@@ -28,7 +28,6 @@ from ledger.queries import CampaignRow
 class DailySums:
     seq: int
     hash: str
-    postings: dict[tuple[int, int, date], int] = field(default_factory=dict)  # (account, fund, day)
     gifts: dict[tuple[date, str], int] = field(default_factory=dict)  # (day, kind): money and goods given
     reversed: dict[tuple[date, str], int] = field(default_factory=dict)  # (day of the reversal, kind)
     campaigns: dict[int, tuple[int, int]] = field(default_factory=dict)  # campaign -> (gifts, total), unreversed
@@ -65,12 +64,10 @@ def daily_sums(conn: Connection, org_id: int) -> DailySums:
 
 def _add(conn: Connection, org_id: int, base: DailySums | None, seq: int, head_hash: str) -> DailySums:
     t, d, a = s.transactions, s.donations, s.accounts
-    postings = dict(base.postings) if base else {}
     gifts: dict = defaultdict(int, base.gifts if base else {})
     reversed_: dict = defaultdict(int, base.reversed if base else {})
     kind = _kind(a, d)
     if base is None:  # everything the snapshot holds
-        moved = sums(conn, by=("account_id", "fund_id", "date"), org_ids=[org_id])
         q_gifts = (sa.select(d.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
                    .join(a, a.c.id == d.c.asset_account_id).where(d.c.org_id == org_id, d.c.kind != "pledge"))
         q_rev = (sa.select(t.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
@@ -78,21 +75,17 @@ def _add(conn: Connection, org_id: int, base: DailySums | None, seq: int, head_h
                  .where(d.c.org_id == org_id, d.c.kind != "pledge"))
     else:  # only the transactions after the known head
         new = (t.c.org_id == org_id) & (t.c.seq > base.seq) & (t.c.seq <= seq)
-        moved = sums(conn, by=("account_id", "fund_id", "date"), tx_ids=sa.select(t.c.id).where(new))
         q_gifts = (sa.select(d.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
                    .join(a, a.c.id == d.c.asset_account_id).join(t, t.c.id == d.c.tx_id)
                    .where(new, d.c.kind != "pledge"))
         q_rev = (sa.select(t.c.date.label("on"), kind.label("kind"), sa.func.sum(d.c.amount).label("amount"))
                  .join(a, a.c.id == d.c.asset_account_id).join(t, t.c.reverses_id == d.c.tx_id)
                  .where(new, d.c.kind != "pledge"))
-    for r in moved:
-        k = (r.account_id, r.fund_id, r.date)
-        postings[k] = postings.get(k, 0) + r.amount
     for r in conn.execute(q_gifts.group_by(d.c.date, kind)):
         gifts[(r.on, r.kind)] += int(r.amount)
     for r in conn.execute(q_rev.group_by(t.c.date, kind)):
         reversed_[(r.on, r.kind)] += int(r.amount)
-    return DailySums(seq, head_hash, postings, dict(gifts), dict(reversed_), _campaigns(conn, org_id, base, seq))
+    return DailySums(seq, head_hash, dict(gifts), dict(reversed_), _campaigns(conn, org_id, base, seq))
 
 
 def _campaigns(conn: Connection, org_id: int, base: DailySums | None, seq: int) -> dict[int, tuple[int, int]]:

@@ -1,8 +1,8 @@
 """Each fund's balance at the last 24 month ends (Số dư các quỹ cuối mỗi tháng): a line per fund.
 
 The balance is the one ``ledger.balances.fund_figures`` gives (holdings less what the fund owes); at each
-month end it is the cached balance less what was posted after it, the postings summed per account, fund and
-month by the database in one grouped query over the window.
+month end it is the cached balance less what was posted after it, read from the month sums per account, fund
+and month (``ledger.balances.month_amounts``: no posting is summed).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from datetime import date
 import pygal
 from sqlalchemy.engine import Connection
 
-from ledger.balances import cached, fund_figures
+from ledger.balances import cached, fund_figures, month_amounts
 
 from . import queries as q
-from .daily import daily_sums
 from .style import DASHES, Chart, empty, make, month_end, month_label, months_ending, render, vnd
 
 KEY = "fund-balance"
@@ -42,15 +41,9 @@ def month_end_balances(conn: Connection, org_id: int, today: date, months: int =
     ends = [month_end(y, m) for y, m in window]
     kinds = q.account_kinds(conn, org_id)
     current = cached(conn, org_ids=[org_id])
-    # the per-day sums since the first posting, kept up to date from the journal's head (books/charts/daily.py)
-    start = date(*window[0], 1)
-    per_month: dict[tuple[int, int, int], int] = defaultdict(int)
-    for (aid, fid, on), v in daily_sums(conn, org_id).postings.items():
-        if on >= start:
-            per_month[(q.key_of(on.year, on.month), aid, fid)] += v
     moved: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # month key -> (account, fund, sum)
-    for (k, aid, fid), v in per_month.items():
-        moved[k].append((aid, fid, v))
+    for (on, aid, fid), v in month_amounts(conn, [org_id], date(*window[0], 1)).items():
+        moved[q.key_of(on.year, on.month)].append((aid, fid, v))
     fund_rows = q.funds(conn, org_id)
     code_of = {fid: code for fid, code, _ in fund_rows}
     amounts = dict(current)

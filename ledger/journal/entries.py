@@ -379,6 +379,7 @@ def post(
             if progress:
                 progress(len(tx_rows))
     _apply_balances(conn, book, deltas)
+    _apply_month_sums(conn, org_id, entries, as_date)
     write_later(conn, "UPDATE chain_heads SET last_seq = %s, last_hash = %s WHERE org_id = %s",
                 (seq, prev, org_id))
     return result
@@ -510,6 +511,31 @@ def _apply_balances(conn: Connection, book: _OrgBook, deltas: dict[tuple[int, in
         write_later(conn, insert_sql(s.balances, ("account_id", "fund_id", "org_id", "amount"), len(rows))
                     + " ON CONFLICT (account_id, fund_id) DO UPDATE SET amount = balances.amount + excluded.amount",
                     [v for r in rows for v in r])
+
+
+_MONTH_COLS = ("org_id", "month", "account_id", "fund_id", "amount", "debit", "credit")
+_MONTH_UPSERT = (" ON CONFLICT (org_id, month, account_id, fund_id) DO UPDATE SET"
+                 " amount = month_sums.amount + excluded.amount, debit = month_sums.debit + excluded.debit,"
+                 " credit = month_sums.credit + excluded.credit")
+
+
+def _apply_month_sums(conn: Connection, org_id: int, entries: Sequence[Entry], as_date) -> None:  # noqa: ANN001
+    """Add what ``entries`` move to each (month, account, fund)'s sums (``month_sums``), in statements of at most
+    1,000 rows (a new month, account and fund is inserted)."""
+    moved: dict[tuple[date, int, int], list[int]] = {}
+    for e in entries:
+        month = e.date.replace(day=1)
+        for ln in e.lines:
+            m = moved.get((month, ln.account_id, ln.fund_id))
+            if m is None:
+                m = moved[(month, ln.account_id, ln.fund_id)] = [0, 0, 0]
+            m[0] += ln.amount
+            m[1 if ln.amount > 0 else 2] += abs(ln.amount)
+    rows = [(org_id, as_date(mo), a, f, *v) for (mo, a, f), v in sorted(moved.items())]
+    for start in range(0, len(rows), 1000):
+        part = rows[start:start + 1000]
+        write_later(conn, insert_sql(s.month_sums, _MONTH_COLS, len(part)) + _MONTH_UPSERT,
+                    [v for r in part for v in r])
 
 
 def reversal_entry(conn: Connection, org_id: int, tx_id: int, *, on: date, reason: str) -> Entry:

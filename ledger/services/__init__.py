@@ -50,7 +50,7 @@ from .donations import (
 )
 from .expenses import add_expense, add_income, list_vouchers, transfer_cash
 from .opening import add_opening, check_correction, check_opening, correct_opening, import_opening
-from .ops import check_digest, head_digests, verify, verify_on
+from .ops import check_digest, head_digests, rebuild_sums, verify, verify_on
 from .organizations import (
     add_account,
     add_bank_account,
@@ -111,5 +111,5 @@ __all__ = [
     # opening balances
     "add_opening", "import_opening", "check_opening", "correct_opening", "check_correction",
     # integrity
-    "verify", "verify_on", "head_digests", "check_digest",
+    "verify", "verify_on", "head_digests", "check_digest", "rebuild_sums",
 ]

@@ -10,7 +10,7 @@ from .. import balances, documents, journal, orgs
 from .. import schema as s
 from ..db import Database
 from ..journal import digests
-from .unit import reading
+from .unit import Unit, reading, use_case
 
 
 def verify(db: Database, org_code: str | None = None, *, parallel: bool = False) -> list[journal.ChainReport]:
@@ -47,6 +47,13 @@ def verify_on(conn: Connection, ids: list[int], *, parallel: bool = False) -> li
     return reports
 
 
+@use_case("ops.rebuild_sums", keyed=False, lock=True, target="{a.org_code}", details=lambda a, r: {"rows": r["rows"]})
+def rebuild_sums(u: Unit, org_code: str) -> dict:
+    """Make the organization's month sums (``month_sums``) again from its postings, under its lock: what
+    ``quy verify`` asks for when they disagree (after a hand edit of the database, say)."""
+    return {"org": org_code, "rows": balances.rebuild_month_sums(u.conn, u.org_id)}
+
+
 def head_digests(db: Database, org_code: str | None = None) -> list[digests.Digest]:
     """The head digest (``ORG SEQ HASH``) of one organization or of each, to keep and check later."""
     with reading(db, org_code) as u:
@@ -73,6 +80,14 @@ def _verify_one(conn: Connection, oid: int, parallel: bool) -> journal.ChainRepo
             rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
                                       f"cached balance of account {a} fund {f} is {cached}, "
                                       f"its postings sum to {summed}", None, "balance_cache")
+    if rep.ok:
+        bad = balances.month_sums_match_postings(conn, oid)
+        if bad:
+            month, a, f, kept, summed = bad[0]
+            rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
+                                      f"the sums of {month} for account {a} fund {f} are {kept} (amount, debit, "
+                                      f"credit), its postings {summed}: `quy sums rebuild` makes them again", None,
+                                      "month_sums")
     if rep.ok:
         gaps = documents.check_gapless(conn, oid)
         if gaps:

@@ -211,7 +211,8 @@ def test_a_compact_proof_fetched_from_the_api_with_its_month_s_context_is_checke
         const proofOf = (b, ctx) => window.quyProof.verify(window.quyProof.unpack(b, ctx), k);
         const fund = window.quyProof.unpack(bytes).document.fund;  // without a context: the document's part
         const outcome = async (b, month) => {
-            const c = await (await fetch(`/api/v1/organizations/${org}/proofs/context?fund=${fund}&month=${month}`)).json();
+            const url = `/api/v1/organizations/${org}/proofs/context?fund=${fund}&month=${month}`;
+            const c = await (await fetch(url)).json();
             try { const t = await proofOf(b, c); return "ok " + t.total; } catch (e) { return "failed " + e.kind; }
         };
         const changed = bytes.slice(); changed[50] ^= 1;

@@ -83,7 +83,7 @@ def _naive_fund(pairs, kinds, fund_id):
     return balance, principal, reserved, balance - principal - reserved - non_cash - not_liquid
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(batch=entries, as_of=dates, start=dates, length=st.integers(0, 200))
 def test_every_reader_equals_the_naive_sum(two_orgs, batch, as_of, start, length):
@@ -150,3 +150,13 @@ def test_every_reader_equals_the_naive_sum(two_orgs, batch, as_of, start, length
                 assert bal.total(c, account_ids=[a], end=as_of) == sum(
                     v for _o, d, x, _f, _tx, v in rows if x == a and d <= as_of)
         assert bal.cached_matches_postings(c) == []
+        # the month sums a past balance and a period read are the postings' own (revision 0030)
+        assert bal.month_sums_match_postings(c) == []
+        for ids in ([top], bal.subtree(c, top)):
+            want_moved = defaultdict(lambda: [0, 0, 0])
+            for o, d, a, f, _tx, v in rows:
+                if o in ids and start <= d <= end:
+                    w = want_moved[(a, f)]
+                    w[0] += v
+                    w[1 if v > 0 else 2] += abs(v)
+            assert bal.moved(c, ids, start=start, end=end) == {k: v for k, v in want_moved.items() if any(v)}

@@ -17,9 +17,10 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
-from ledger import journal, orgs, services
+from ledger import journal, orgs, schema, services
 from ledger.journal import chain
 from ledger.journal import guards as dbguards
 from tests.conftest import make_books, pg_url
@@ -146,6 +147,10 @@ GUARDED = {
                                    {"cut_off": 5}),
     "edit a receipt series counter": (["UPDATE doc_counters SET last_number = last_number + 1 WHERE org_id = {sla}"],
                                       {"numbering": None}),
+    "edit a month's sums (what past balances and statements read)": (
+        ["UPDATE month_sums SET amount = amount + 1000000, debit = debit + 1000000 WHERE org_id = {sla} AND "
+         "account_id = (SELECT id FROM accounts WHERE org_id = {sla} AND code = '111')"], {"month_sums": None}),
+    "delete a month's sums": (["DELETE FROM month_sums WHERE org_id = {sla}"], {"month_sums": None}),
 }
 
 #: With the guards off nothing is refused; these verify must catch (a donation's donor is not among them:
@@ -219,5 +224,22 @@ def test_with_the_guards_switched_off_verify_still_names_each_tamper(ledger, tam
     if path == "statement in PostgreSQL":
         assert "SLA" in seen  # the statement ran (and, where verify found something, found it too: None)
         report = next(r for r in services.verify(ledger.db) if r.org_code == "SLA")
-        if not report.ok and report.kind not in ("cut_off", "orphan_posting", "numbering", "balance_cache"):
+        if not report.ok and report.kind not in ("cut_off", "orphan_posting", "numbering", "balance_cache",
+                                                                "month_sums"):
             assert seen["SLA"] is None
+
+
+def test_month_sums_edited_by_hand_are_named_by_verify_and_made_again_by_quy_sums_rebuild(ledger):
+    """The month sums are a cache: `quy verify` names a hand edit ([month_sums]), `quy sums rebuild` makes them
+    again from the postings (under the organization's lock, audited) and the books verify."""
+    _run(ledger, ["UPDATE month_sums SET amount = amount + 5, debit = debit + 5 WHERE org_id = {sla}"],
+         guards_off=False)
+    report = _verified(ledger)
+    assert not report.ok and report.kind == "month_sums" and "quy sums rebuild" in report.problem
+    r = CliRunner().invoke(main, ["--database", ledger.url, "sums", "rebuild", "--org", "SLA", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["rows"] > 0
+    assert _verified(ledger).ok
+    with ledger.db.read() as c:
+        a = schema.audit_log
+        assert c.execute(sa.select(sa.func.count()).where(a.c.action == "ops.rebuild_sums")).scalar() == 1
