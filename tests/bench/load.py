@@ -301,6 +301,10 @@ VALUES ({org}, 'receipt', 'PB', 2099, :last_number, '2025-12-30', currval('donat
 substr(md5(random()::text), 1, 16), 'pgbench', 'x');
 UPDATE balances SET amount = amount + :amt WHERE account_id = {cash} AND fund_id = {fund};
 UPDATE balances SET amount = amount - :amt WHERE account_id = {inc} AND fund_id = {fund};
+INSERT INTO month_sums (org_id, month, account_id, fund_id, amount, debit, credit) \
+VALUES ({org}, '2025-12-01', {cash}, {fund}, :amt, :amt, 0), ({org}, '2025-12-01', {inc}, {fund}, -:amt, 0, :amt) \
+ON CONFLICT (org_id, month, account_id, fund_id) DO UPDATE SET amount = month_sums.amount + excluded.amount, \
+debit = month_sums.debit + excluded.debit, credit = month_sums.credit + excluded.credit;
 END;
 """
 

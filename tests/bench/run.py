@@ -177,6 +177,7 @@ INSERT INTO doc_counters (org_id, series, year, last_number) VALUES ({org}, 'PB'
 INSERT INTO documents (org_id, kind, series, year, number, date, donation_id, verify_code, created_by, created_at) VALUES ({org}, 'receipt', 'PB', 2099, :last_number, '2025-12-30', currval('donations_id_seq'), substr(md5(random()::text), 1, 16), 'pgbench', 'x');
 UPDATE balances SET amount = amount + :amt WHERE account_id = {cash} AND fund_id = {fund};
 UPDATE balances SET amount = amount - :amt WHERE account_id = {inc} AND fund_id = {fund};
+INSERT INTO month_sums (org_id, month, account_id, fund_id, amount, debit, credit) VALUES ({org}, '2025-12-01', {cash}, {fund}, :amt, :amt, 0), ({org}, '2025-12-01', {inc}, {fund}, -:amt, 0, :amt) ON CONFLICT (org_id, month, account_id, fund_id) DO UPDATE SET amount = month_sums.amount + excluded.amount, debit = month_sums.debit + excluded.debit, credit = month_sums.credit + excluded.credit;
 END;
 """
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
