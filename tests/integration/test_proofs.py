@@ -128,7 +128,8 @@ def test_what_was_published_cannot_be_changed_or_deleted_in_the_database(db, boo
 
 
 def test_no_public_answer_names_another_person_or_document(db, books):
-    """The proof, the log, the roots and the key: no donor's name, and no receipt number but the asker's own."""
+    """The proof (and its compact form), the log, the roots, the key and the months' contexts: no donor's name, and
+    no receipt number but the asker's own."""
     names = [f"Người cho thứ {i}" for i in range(12)]
     ids = [give(books, 1_000_000 * (i + 1), on=date(2025, 1, 1 + i), name=n, anonymous=i % 2 == 0)["donation_id"]
            for i, n in enumerate(names)]
@@ -140,12 +141,17 @@ def test_no_public_answer_names_another_person_or_document(db, books):
             .where(s.documents.c.kind == "receipt"))}
     public = [json.dumps(x, ensure_ascii=False) for x in (
         services.proof_log(db, books.org), services.published_roots(db, books.org),
-        services.publication_key(db, books.org))]
+        services.publication_key(db, books.org),
+        *(services.proof_context(db, books.org, books.fund, m) for m in ("2025-01", "2025-02", "2025-03")))]
     for i in ids:
         text = json.dumps(services.proof_for_code(db, codes[i]), ensure_ascii=False)
         assert numbers[i] in text
         assert not [n for j, n in numbers.items() if j != i and n in text]
         public.append(text)
+        compact = P.pack_proof(services.proof_for_code(db, codes[i]))  # the compact form: its bytes as text
+        assert numbers[i].encode() in compact
+        assert not [n for j, n in numbers.items() if j != i and n.encode() in compact]
+        assert not [n for n in names if n.encode() in compact]
     for text in public:
         assert not [n for n in names if n in text]
 
