@@ -8,12 +8,10 @@ work, so a crash or a killed process leaves nothing of it behind.
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -313,23 +311,6 @@ def write_plan(conn: Connection, org_id: int, plan: ImportPlan, *, user: str, so
     return {"donations": len(results), "total": plan.total, "donors_created": len(new),
             "first_tx": results[0]["tx_id"], "last_tx": results[-1]["tx_id"],
             "head": results[-1]["hash"]}
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a bulk import.
-
-    An import makes a few hundred thousand small, acyclic objects; the collector would otherwise
-    walk the growing heap again and again (a third of the import's time). Reference counting still
-    frees everything; the collector runs once at the end.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def file_digest(path: Path) -> str:

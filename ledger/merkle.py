@@ -15,13 +15,11 @@ file an auditor runs on their own machine), this module only builds what that fi
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import hmac
 import random
 import struct
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import add, itemgetter
@@ -53,19 +51,6 @@ class Doc(NamedTuple):
     amount: int
     salt: bytes  # 32 bytes, the document's own (``salt_for``)
     kind: str = "gifts"  # or "payments": a leaf says which tree it belongs in
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while a year's trees are built: a million documents, their pieces and
-    hashes make no reference cycles, and each collection on the way would walk them all (a fifth of the time)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def salt_for(secret: bytes, kind: str, number: str) -> bytes:
@@ -296,7 +281,7 @@ def up_segments(year: str, month: int, month_roots: Sequence[tuple[bytes, int] |
 
 def build_year(year: int, docs: Iterable[Doc], secret: bytes, *, avoid_clashes: bool = True) -> YearTrees:
     """A year's trees over its documents (each in the month of its date); the caller pauses the garbage collector
-    around making the documents and this (``paused_gc``)."""
+    around making the documents and this (``ledger.gcpause.gc_paused``)."""
     by_month: list[list[Doc]] = [[] for _ in range(12)]
     for d in docs:
         if d.date.year != year:

@@ -36,6 +36,7 @@ from . import schema as s
 from .clock import now_iso
 from .documents import format_number, year_label
 from .errors import Conflict, InvalidInput, NotFound
+from .gcpause import gc_paused
 from .journal.entries import take_turn
 
 GIFT_KINDS = ("cash", "transfer", "in_kind", "pledge")
@@ -218,7 +219,7 @@ def year_trees(conn: Connection, org_id: int, fund_id: int, fund_code: str, year
     """The fund's trees of gifts (or payments) for ``year``, and each leaf number's donation (batch line) id."""
     rows = (gift_rows if kind == "gifts" else payment_rows)(conn, org_id, fund_id, year)
     salt = merkle.salter(k.salt)
-    with merkle.paused_gc():
+    with gc_paused():
         docs = [merkle.Doc(r.number, fund_code, r.date, r.amount, salt(kind, r.number), kind) for r in rows]
         return merkle.build_year(year, docs, k.salt), {r.number: r.donation_id for r in rows}
 

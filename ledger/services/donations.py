@@ -14,6 +14,7 @@ from .. import schema as s
 from ..clock import business_date
 from ..db import Database
 from ..errors import Conflict, IdempotencyMismatch
+from ..gcpause import gc_paused
 from .unit import Unit, Who, reading, use_case
 
 
@@ -67,7 +68,7 @@ def import_donations(db: Database, org_code: str, path: Path, *, user: Who, fund
     same file twice replays the first result instead of recording every gift twice."""
     digest = importer.file_digest(path)
     scope, file_key = f"{org_code}:import", key or f"file:{digest}"
-    with importer.gc_paused():
+    with gc_paused():
         try:
             result = _write_import(db, org_code, path, digest, fund=fund, campaign=campaign,
                                    default_date=default_date, progress=progress, user=user, key=file_key)
