@@ -127,63 +127,40 @@ def _month_after(d: date) -> date:
 def moved(conn: Connection, org_ids: list[int], *, start: date | None = None, end: date | None = None,
           fund_ids: list[int] | None = None) -> dict[tuple[int, int], list[int]]:
     """Return {(account id, fund id): [amount, debit, credit]} of the postings dated from ``start`` to ``end``
-    (both included; ``None``: open), of ``fund_ids`` only when given. The whole months between come from
-    ``month_sums``; the days of a month that ``start`` or ``end`` cuts from the postings — or, when that is the
-    larger part of the month, from the month's sums less its other days — so no more than half a month of
-    postings is ever read."""
-    ms = s.month_sums
+    (both included; ``None``: open), of ``fund_ids`` only when given — from the kept sums, never the postings:
+    the whole months between from ``month_sums``, the days of a month that ``start`` or ``end`` cuts from
+    ``day_sums`` (at most a month of days each side)."""
     out: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
 
-    def add(rows, sign: int = 1) -> None:
-        for r in rows:
-            o = out[(r.account_id, r.fund_id)]
-            o[0] += sign * int(r.amount)
-            o[1] += sign * int(r.debit)
-            o[2] += sign * int(r.credit)
-
-    def months(first: date | None, last: date | None) -> None:  # whole months, by their first days
-        cond = [ms.c.org_id.in_(org_ids)] + _in(ms.c.fund_id, fund_ids)
+    def add(table: sa.Table, when: sa.Column, first: date | None, last: date | None) -> None:
+        cond = [table.c.org_id.in_(org_ids)] + _in(table.c.fund_id, fund_ids)
         if first is not None:
-            cond.append(ms.c.month >= first)
+            cond.append(when >= first)
         if last is not None:
-            cond.append(ms.c.month <= last)
-        add(conn.execute(sa.select(ms.c.account_id, ms.c.fund_id, sa.func.sum(ms.c.amount).label("amount"),
-                                   sa.func.sum(ms.c.debit).label("debit"), sa.func.sum(ms.c.credit).label("credit"))
-                         .where(*cond).group_by(ms.c.account_id, ms.c.fund_id)))
-
-    def days(first: date, last: date) -> None:  # days of one month, first ≤ last
-        month = first.replace(day=1)
-        inside = (last - first).days + 1
-        whole = (_month_after(month) - month).days
-        if inside * 2 <= whole:
-            add(sums(conn, org_ids=org_ids, fund_ids=fund_ids, start=first, end=last, signs=True, by_tx_date=True))
-            return
-        months(month, month)
-        if first > month:
-            add(sums(conn, org_ids=org_ids, fund_ids=fund_ids, start=month, end=first - timedelta(days=1),
-                     signs=True, by_tx_date=True), -1)
-        if last < _month_after(month) - timedelta(days=1):
-            add(sums(conn, org_ids=org_ids, fund_ids=fund_ids, start=last + timedelta(days=1),
-                     end=_month_after(month) - timedelta(days=1), signs=True, by_tx_date=True), -1)
+            cond.append(when <= last)
+        for r in conn.execute(sa.select(table.c.account_id, table.c.fund_id, sa.func.sum(table.c.amount).label("a"),
+                                        sa.func.sum(table.c.debit).label("d"), sa.func.sum(table.c.credit).label("c"))
+                              .where(*cond).group_by(table.c.account_id, table.c.fund_id)):
+            o = out[(r.account_id, r.fund_id)]
+            o[0] += int(r.a)
+            o[1] += int(r.d)
+            o[2] += int(r.c)
 
     if start is not None and end is not None and start > end:
         return {}
-    # the whole months from ``first`` to ``last`` (first days); the cut months around them by their days
+    ms, ds = s.month_sums, s.day_sums
+    # the whole months from ``first`` to ``last`` (their first days); the days before and after them by day
     first = None if start is None else start if start.day == 1 else _month_after(start)
     last = None if end is None else end.replace(day=1) if end == _month_after(end) - timedelta(days=1) \
         else (end.replace(day=1) - timedelta(days=1)).replace(day=1)
-    if first is not None and last is not None and first > last:  # no whole month: one or two cut months
-        if start.replace(day=1) == end.replace(day=1):
-            days(start, end)
-        else:
-            days(start, _month_after(start) - timedelta(days=1))
-            days(end.replace(day=1), end)
+    if first is not None and last is not None and first > last:  # no whole month
+        add(ds, ds.c.day, start, end)
     else:
-        months(first, last)
-        if start is not None and start.day != 1:
-            days(start, _month_after(start) - timedelta(days=1))
+        add(ms, ms.c.month, first, last)
+        if start is not None and start != first:
+            add(ds, ds.c.day, start, first - timedelta(days=1))
         if end is not None and last != end.replace(day=1):
-            days(end.replace(day=1), end)
+            add(ds, ds.c.day, _month_after(last) if last is not None else end.replace(day=1), end)
     return {k: v for k, v in out.items() if any(v)}
 
 
@@ -484,32 +461,45 @@ def month_amounts(conn: Connection, org_ids: list[int], first: date) -> dict[tup
             int(r.amount) for r in conn.execute(q) if r.amount}
 
 
-def month_sums_match_postings(conn: Connection, org_id: int | None = None) -> list[tuple]:
-    """Return every (month, account, fund, kept [amount, debit, credit], summed) where ``month_sums`` differs
-    from the postings."""
-    ms = s.month_sums
-    summed = {(r.year_month, r.account_id, r.fund_id): [int(r.amount), int(r.debit), int(r.credit)]
-              for r in sums(conn, by=("year_month", "account_id", "fund_id"), signs=True,
-                            org_ids=None if org_id is None else [org_id])}
-    q = sa.select(ms.c.month, ms.c.account_id, ms.c.fund_id, ms.c.amount, ms.c.debit, ms.c.credit)
-    if org_id is not None:
-        q = q.where(ms.c.org_id == org_id)
-    kept = {(str(r.month)[:7], r.account_id, r.fund_id): [int(r.amount), int(r.debit), int(r.credit)]
-            for r in conn.execute(q)}
-    zero = [0, 0, 0]
-    return [(*k, kept.get(k, zero), summed.get(k, zero)) for k in sorted(summed.keys() | kept.keys())
-            if kept.get(k, zero) != summed.get(k, zero)]
+def sums_match_postings(conn: Connection, org_id: int | None = None) -> list[tuple]:
+    """Return every (table, month or day, account, fund, kept [amount, debit, credit], summed) where ``month_sums``
+    or ``day_sums`` differs from the postings."""
+    out = []
+    for table, key, by in ((s.month_sums, "month", "year_month"), (s.day_sums, "day", "date")):
+        summed = {(str(r[0])[:10], r.account_id, r.fund_id): [int(r.amount), int(r.debit), int(r.credit)]
+                  for r in sums(conn, by=(by, "account_id", "fund_id"), signs=True,
+                                org_ids=None if org_id is None else [org_id])}
+        when = table.c[key]
+        q = sa.select(when, table.c.account_id, table.c.fund_id, table.c.amount, table.c.debit, table.c.credit)
+        if org_id is not None:
+            q = q.where(table.c.org_id == org_id)
+        width = 7 if key == "month" else 10
+        kept = {(str(r[0])[:width], r.account_id, r.fund_id): [int(r.amount), int(r.debit), int(r.credit)]
+                for r in conn.execute(q)}
+        zero = [0, 0, 0]
+        out += [(table.name, *k, kept.get(k, zero), summed.get(k, zero)) for k in sorted(summed.keys() | kept.keys())
+                if kept.get(k, zero) != summed.get(k, zero)]
+    return out
 
 
-def rebuild_month_sums(conn: Connection, org_id: int) -> int:
-    """Make the organization's ``month_sums`` again from its postings (in the caller's unit of work, which holds
-    the organization's lock); returns how many rows they are."""
-    ms = s.month_sums
-    conn.execute(ms.delete().where(ms.c.org_id == org_id))
-    rows = [{"org_id": org_id, "month": date(int(r.year_month[:4]), int(r.year_month[5:7]), 1),
-             "account_id": r.account_id, "fund_id": r.fund_id, "amount": int(r.amount), "debit": int(r.debit),
-             "credit": int(r.credit)}
-            for r in sums(conn, by=("year_month", "account_id", "fund_id"), signs=True, org_ids=[org_id])]
-    if rows:
-        conn.execute(ms.insert(), rows)
-    return len(rows)
+def rebuild_sums(conn: Connection, org_id: int) -> int:
+    """Make the organization's ``month_sums`` and ``day_sums`` again from its postings (in the caller's unit of
+    work, which holds the organization's lock); returns how many rows they are."""
+    n = 0
+    for table, key, by in ((s.month_sums, "month", "year_month"), (s.day_sums, "day", "date")):
+        conn.execute(table.delete().where(table.c.org_id == org_id))
+        rows = [{"org_id": org_id, key: _as_date(r[0]), "account_id": r.account_id, "fund_id": r.fund_id,
+                 "amount": int(r.amount), "debit": int(r.debit), "credit": int(r.credit)}
+                for r in sums(conn, by=(by, "account_id", "fund_id"), signs=True, org_ids=[org_id])]
+        if rows:
+            conn.execute(table.insert(), rows)
+        n += len(rows)
+    return n
+
+
+def _as_date(v: Any) -> date:
+    """A day ("2025-06-14", a date) or a month ("2025-06") as a date (a month: its first day)."""
+    if isinstance(v, date):
+        return v
+    v = str(v)
+    return date.fromisoformat(v if len(v) > 7 else v + "-01")

@@ -231,10 +231,11 @@ balances = sa.Table(
     sa.Column("amount", Money, nullable=False),
 )
 
-#: What each month's postings moved, per account and fund (revision 0030), kept in the same unit of work as the
-#: postings and the cached balances: a balance as of any past date is the cached one less the months after it less
-#: at most one month of postings, and a statement over whole months reads these rows, not the postings. A cache
-#: like ``balances``: ``quy verify`` checks it against the postings, ``quy sums rebuild`` makes it again.
+#: What each month's (``month_sums``) and each day's (``day_sums``) postings moved, per account and fund (revision
+#: 0030), kept in the same unit of work as the postings and the cached balances: a balance as of any past date is
+#: the cached one less the later months' sums less the later days' of its own month, and a period's movements read
+#: whole months and the days its ends cut from a month — never the postings. Caches like ``balances``: ``quy
+#: verify`` checks them against the postings, ``quy sums rebuild`` makes them again.
 month_sums = sa.Table(
     "month_sums",
     metadata,
@@ -245,6 +246,18 @@ month_sums = sa.Table(
     sa.Column("amount", Money, nullable=False),  # signed, as ledger/money.py signs it
     sa.Column("debit", Money, nullable=False),  # the positive amounts
     sa.Column("credit", Money, nullable=False),  # the negative ones, as a positive number
+)
+
+day_sums = sa.Table(
+    "day_sums",
+    metadata,
+    _ref("org_id", "organizations", primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    _ref("account_id", "accounts", primary_key=True),
+    _ref("fund_id", "funds", primary_key=True),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("debit", Money, nullable=False),
+    sa.Column("credit", Money, nullable=False),
 )
 
 #: The head of each organization's hash chain: last sequence number and digest.

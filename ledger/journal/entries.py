@@ -379,7 +379,7 @@ def post(
             if progress:
                 progress(len(tx_rows))
     _apply_balances(conn, book, deltas)
-    _apply_month_sums(conn, org_id, entries, as_date)
+    _apply_sums(conn, org_id, entries, as_date)
     write_later(conn, "UPDATE chain_heads SET last_seq = %s, last_hash = %s WHERE org_id = %s",
                 (seq, prev, org_id))
     return result
@@ -513,29 +513,35 @@ def _apply_balances(conn: Connection, book: _OrgBook, deltas: dict[tuple[int, in
                     [v for r in rows for v in r])
 
 
-_MONTH_COLS = ("org_id", "month", "account_id", "fund_id", "amount", "debit", "credit")
-_MONTH_UPSERT = (" ON CONFLICT (org_id, month, account_id, fund_id) DO UPDATE SET"
-                 " amount = month_sums.amount + excluded.amount, debit = month_sums.debit + excluded.debit,"
-                 " credit = month_sums.credit + excluded.credit")
+_SUMS_UPSERT = (" ON CONFLICT (org_id, {0}, account_id, fund_id) DO UPDATE SET"
+                " amount = {1}.amount + excluded.amount, debit = {1}.debit + excluded.debit,"
+                " credit = {1}.credit + excluded.credit")
 
 
-def _apply_month_sums(conn: Connection, org_id: int, entries: Sequence[Entry], as_date) -> None:  # noqa: ANN001
-    """Add what ``entries`` move to each (month, account, fund)'s sums (``month_sums``), in statements of at most
-    1,000 rows (a new month, account and fund is inserted)."""
-    moved: dict[tuple[date, int, int], list[int]] = {}
+def _apply_sums(conn: Connection, org_id: int, entries: Sequence[Entry], as_date) -> None:  # noqa: ANN001
+    """Add what ``entries`` move to each (month, account, fund)'s and (day, account, fund)'s sums (``month_sums``,
+    ``day_sums``), in statements of at most 1,000 rows (a new month or day, account and fund is inserted)."""
+    by_day: dict[tuple[date, int, int], list[int]] = {}
     for e in entries:
-        month = e.date.replace(day=1)
         for ln in e.lines:
-            m = moved.get((month, ln.account_id, ln.fund_id))
+            m = by_day.get((e.date, ln.account_id, ln.fund_id))
             if m is None:
-                m = moved[(month, ln.account_id, ln.fund_id)] = [0, 0, 0]
+                m = by_day[(e.date, ln.account_id, ln.fund_id)] = [0, 0, 0]
             m[0] += ln.amount
             m[1 if ln.amount > 0 else 2] += abs(ln.amount)
-    rows = [(org_id, as_date(mo), a, f, *v) for (mo, a, f), v in sorted(moved.items())]
-    for start in range(0, len(rows), 1000):
-        part = rows[start:start + 1000]
-        write_later(conn, insert_sql(s.month_sums, _MONTH_COLS, len(part)) + _MONTH_UPSERT,
-                    [v for r in part for v in r])
+    by_month: dict[tuple[date, int, int], list[int]] = {}
+    for (day, a, f), v in by_day.items():
+        m = by_month.setdefault((day.replace(day=1), a, f), [0, 0, 0])
+        m[0] += v[0]
+        m[1] += v[1]
+        m[2] += v[2]
+    for table, column, moved in ((s.month_sums, "month", by_month), (s.day_sums, "day", by_day)):
+        rows = [(org_id, as_date(when), a, f, *v) for (when, a, f), v in sorted(moved.items())]
+        cols = ("org_id", column, "account_id", "fund_id", "amount", "debit", "credit")
+        for start in range(0, len(rows), 1000):
+            part = rows[start:start + 1000]
+            write_later(conn, insert_sql(table, cols, len(part)) + _SUMS_UPSERT.format(column, table.name),
+                        [v for r in part for v in r])
 
 
 def reversal_entry(conn: Connection, org_id: int, tx_id: int, *, on: date, reason: str) -> Entry:

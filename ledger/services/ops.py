@@ -49,9 +49,9 @@ def verify_on(conn: Connection, ids: list[int], *, parallel: bool = False) -> li
 
 @use_case("ops.rebuild_sums", keyed=False, lock=True, target="{a.org_code}", details=lambda a, r: {"rows": r["rows"]})
 def rebuild_sums(u: Unit, org_code: str) -> dict:
-    """Make the organization's month sums (``month_sums``) again from its postings, under its lock: what
-    ``quy verify`` asks for when they disagree (after a hand edit of the database, say)."""
-    return {"org": org_code, "rows": balances.rebuild_month_sums(u.conn, u.org_id)}
+    """Make the organization's month and day sums (``month_sums``, ``day_sums``) again from its postings, under its
+    lock: what ``quy verify`` asks for when they disagree (after a hand edit of the database, say)."""
+    return {"org": org_code, "rows": balances.rebuild_sums(u.conn, u.org_id)}
 
 
 def head_digests(db: Database, org_code: str | None = None) -> list[digests.Digest]:
@@ -81,13 +81,13 @@ def _verify_one(conn: Connection, oid: int, parallel: bool) -> journal.ChainRepo
                                       f"cached balance of account {a} fund {f} is {cached}, "
                                       f"its postings sum to {summed}", None, "balance_cache")
     if rep.ok:
-        bad = balances.month_sums_match_postings(conn, oid)
+        bad = balances.sums_match_postings(conn, oid)
         if bad:
-            month, a, f, kept, summed = bad[0]
+            table, when, a, f, kept, summed = bad[0]
             rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
-                                      f"the sums of {month} for account {a} fund {f} are {kept} (amount, debit, "
+                                      f"{table} of {when} for account {a} fund {f} are {kept} (amount, debit, "
                                       f"credit), its postings {summed}: `quy sums rebuild` makes them again", None,
-                                      "month_sums")
+                                      "sums")
     if rep.ok:
         gaps = documents.check_gapless(conn, oid)
         if gaps:

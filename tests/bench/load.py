@@ -305,6 +305,10 @@ INSERT INTO month_sums (org_id, month, account_id, fund_id, amount, debit, credi
 VALUES ({org}, '2025-12-01', {cash}, {fund}, :amt, :amt, 0), ({org}, '2025-12-01', {inc}, {fund}, -:amt, 0, :amt) \
 ON CONFLICT (org_id, month, account_id, fund_id) DO UPDATE SET amount = month_sums.amount + excluded.amount, \
 debit = month_sums.debit + excluded.debit, credit = month_sums.credit + excluded.credit;
+INSERT INTO day_sums (org_id, day, account_id, fund_id, amount, debit, credit) \
+VALUES ({org}, '2025-12-30', {cash}, {fund}, :amt, :amt, 0), ({org}, '2025-12-30', {inc}, {fund}, -:amt, 0, :amt) \
+ON CONFLICT (org_id, day, account_id, fund_id) DO UPDATE SET amount = day_sums.amount + excluded.amount, \
+debit = day_sums.debit + excluded.debit, credit = day_sums.credit + excluded.credit;
 END;
 """
 

@@ -178,6 +178,7 @@ INSERT INTO documents (org_id, kind, series, year, number, date, donation_id, ve
 UPDATE balances SET amount = amount + :amt WHERE account_id = {cash} AND fund_id = {fund};
 UPDATE balances SET amount = amount - :amt WHERE account_id = {inc} AND fund_id = {fund};
 INSERT INTO month_sums (org_id, month, account_id, fund_id, amount, debit, credit) VALUES ({org}, '2025-12-01', {cash}, {fund}, :amt, :amt, 0), ({org}, '2025-12-01', {inc}, {fund}, -:amt, 0, :amt) ON CONFLICT (org_id, month, account_id, fund_id) DO UPDATE SET amount = month_sums.amount + excluded.amount, debit = month_sums.debit + excluded.debit, credit = month_sums.credit + excluded.credit;
+INSERT INTO day_sums (org_id, day, account_id, fund_id, amount, debit, credit) VALUES ({org}, '2025-12-30', {cash}, {fund}, :amt, :amt, 0), ({org}, '2025-12-30', {inc}, {fund}, -:amt, 0, :amt) ON CONFLICT (org_id, day, account_id, fund_id) DO UPDATE SET amount = day_sums.amount + excluded.amount, debit = day_sums.debit + excluded.debit, credit = day_sums.credit + excluded.credit;
 END;
 """
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:

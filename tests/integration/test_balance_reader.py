@@ -150,8 +150,8 @@ def test_every_reader_equals_the_naive_sum(two_orgs, batch, as_of, start, length
                 assert bal.total(c, account_ids=[a], end=as_of) == sum(
                     v for _o, d, x, _f, _tx, v in rows if x == a and d <= as_of)
         assert bal.cached_matches_postings(c) == []
-        # the month sums a past balance and a period read are the postings' own (revision 0030)
-        assert bal.month_sums_match_postings(c) == []
+        # the month and day sums a past balance and a period read are the postings' own (revision 0030)
+        assert bal.sums_match_postings(c) == []
         for ids in ([top], bal.subtree(c, top)):
             want_moved = defaultdict(lambda: [0, 0, 0])
             for o, d, a, f, _tx, v in rows:

@@ -149,8 +149,10 @@ GUARDED = {
                                       {"numbering": None}),
     "edit a month's sums (what past balances and statements read)": (
         ["UPDATE month_sums SET amount = amount + 1000000, debit = debit + 1000000 WHERE org_id = {sla} AND "
-         "account_id = (SELECT id FROM accounts WHERE org_id = {sla} AND code = '111')"], {"month_sums": None}),
-    "delete a month's sums": (["DELETE FROM month_sums WHERE org_id = {sla}"], {"month_sums": None}),
+         "account_id = (SELECT id FROM accounts WHERE org_id = {sla} AND code = '111')"], {"sums": None}),
+    "delete a month's sums": (["DELETE FROM month_sums WHERE org_id = {sla}"], {"sums": None}),
+    "edit a day's sums": (["UPDATE day_sums SET credit = credit + 1, debit = debit + 1 WHERE org_id = {sla}"],
+                          {"sums": None}),
 }
 
 #: With the guards off nothing is refused; these verify must catch (a donation's donor is not among them:
@@ -225,17 +227,17 @@ def test_with_the_guards_switched_off_verify_still_names_each_tamper(ledger, tam
         assert "SLA" in seen  # the statement ran (and, where verify found something, found it too: None)
         report = next(r for r in services.verify(ledger.db) if r.org_code == "SLA")
         if not report.ok and report.kind not in ("cut_off", "orphan_posting", "numbering", "balance_cache",
-                                                                "month_sums"):
+                                                                "sums"):
             assert seen["SLA"] is None
 
 
 def test_month_sums_edited_by_hand_are_named_by_verify_and_made_again_by_quy_sums_rebuild(ledger):
-    """The month sums are a cache: `quy verify` names a hand edit ([month_sums]), `quy sums rebuild` makes them
+    """The month sums are a cache: `quy verify` names a hand edit ([sums]), `quy sums rebuild` makes them
     again from the postings (under the organization's lock, audited) and the books verify."""
     _run(ledger, ["UPDATE month_sums SET amount = amount + 5, debit = debit + 5 WHERE org_id = {sla}"],
          guards_off=False)
     report = _verified(ledger)
-    assert not report.ok and report.kind == "month_sums" and "quy sums rebuild" in report.problem
+    assert not report.ok and report.kind == "sums" and "quy sums rebuild" in report.problem
     r = CliRunner().invoke(main, ["--database", ledger.url, "sums", "rebuild", "--org", "SLA", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["rows"] > 0

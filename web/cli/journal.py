@@ -108,7 +108,7 @@ def journal_cmd(c: Ctx, org, start, end, limit, as_json) -> None:
 def verify(c: Ctx, org: str | None, expect: str | None, as_json: bool) -> None:
     """Verify every organization's hash chain, cached balances and document numbering; exit 1 and name the
     first broken entry and the kind of break (changed, missing, reordered, unbalanced, posting_moved,
-    orphan_posting, source_changed, cut_off, balance_cache, month_sums, numbering, unreadable). With
+    orphan_posting, source_changed, cut_off, balance_cache, sums, numbering, unreadable). With
     --expect, also check that the digest's organization still has that hash at that sequence number."""
     expected, malformed = [], []
     texts = [] if expect is None else [ln for ln in expect.splitlines() if ln.strip()] or [expect]
@@ -155,7 +155,7 @@ def digest(c: Ctx, org: str | None) -> None:
 
 @click.group("sums")
 def sums_group() -> None:
-    """The month sums (per account, fund and month) that past balances and statements read."""
+    """The month and day sums (per account and fund) that past balances and statements read."""
 
 
 @sums_group.command("rebuild")
@@ -163,7 +163,7 @@ def sums_group() -> None:
 @json_opt
 @click.pass_obj
 def sums_rebuild(c: Ctx, org: str, as_json: bool) -> None:
-    """Make the organization's month sums again from its postings (when `quy verify` says [month_sums])."""
+    """Make the organization's month and day sums again from its postings (when `quy verify` says [sums])."""
     r = services.rebuild_sums(c.db, org, user=c.user)
     _out(r, as_json, f"{r['org']}: {r['rows']} dòng tổng theo tháng đã dựng lại từ các bút toán.")
 
