@@ -64,6 +64,7 @@ def test_old_gifts_get_receipts_by_date_and_the_series_goes_on(bare_db, monkeypa
     # reporting settings of 0027)
     monkeypatch.setattr(entries, "_HEAD_SQL", entries._HEAD_SQL.replace("o.gold_book_threshold", "NULL")
                         .replace("o.reports_totals", "NULL").replace("o.books_from", "NULL"))
+    monkeypatch.setattr(entries, "_apply_sums", lambda *a: None)  # nor the month and day sums of 0030
     with db.begin() as c:
         oid = orgs.create_organization(c, code="SLA", name="Hội Khuyến học tỉnh Sơn La", level="province")
         fid = orgs.create_fund(c, oid, code="TOHIEU", name="Quỹ học bổng Tô Hiệu", kind="scholarship")
