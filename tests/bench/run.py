@@ -82,12 +82,24 @@ for _ in range(5):
     with db.read() as c:
         old = balances.fund_balances(c, ids, as_of=date(2025, 6, 30))
     best_asof = min(best_asof, time.perf_counter() - t0)
+# any past date: month ends, mid-months (half a month cut either way), the first days; the worst of each's best
+worst_asof = 0.0
+for day in (date(2024, 12, 31), date(2025, 1, 15), date(2025, 3, 1), date(2025, 6, 14), date(2025, 6, 15),
+            date(2025, 9, 16), date(2025, 12, 16), date(2025, 12, 30)):
+    one = 1e9
+    for _ in range(3):
+        t0 = time.perf_counter()
+        with db.read() as c:
+            balances.fund_balances(c, ids, as_of=day)
+        one = min(one, time.perf_counter() - t0)
+    worst_asof = max(worst_asof, one)
 t0 = time.perf_counter()
 with db.read() as c:
     summed = c.execute(__import__("sqlalchemy").text(
         "SELECT fund_id, account_id, sum(amount) FROM postings GROUP BY fund_id, account_id")).all()
 full_scan = time.perf_counter() - t0
 print(json.dumps({"postings": n, "funds": len(rows), "seconds": best, "as_of_seconds": best_asof,
+                  "as_of_worst_seconds": worst_asof,
                   "full_scan_seconds": full_scan,
                   "total": sum(r.figures.balance for r in rows)}))
 """
@@ -226,9 +238,11 @@ def bench_backend(label: str, url: str, work: Path, results: dict) -> None:
     b = json.loads(out)
     r.update({"postings": b["postings"], "fund_balances_seconds": round(b["seconds"], 4),
               "fund_balances_as_of_mid_year_seconds": round(b["as_of_seconds"], 4),
+              "fund_balances_as_of_worst_seconds": round(b["as_of_worst_seconds"], 4),
               "full_scan_seconds": round(b["full_scan_seconds"], 3), "balances_max_rss_mb": round(rss)})
     print(f"all {b['funds']} fund balances over {b['postings']:,} postings: {b['seconds'] * 1000:.1f} ms "
-          f"(as of 30/06/2025: {b['as_of_seconds'] * 1000:.0f} ms; a plain GROUP BY over every posting: "
+          f"(as of 30/06/2025: {b['as_of_seconds'] * 1000:.0f} ms, as of the slowest of eight past dates "
+          f"{b['as_of_worst_seconds'] * 1000:.0f} ms, target < 50 ms; a plain GROUP BY over every posting: "
           f"{b['full_scan_seconds'] * 1000:.0f} ms), max RSS {rss:.0f} MB", flush=True)
     secs, rss, out = child(VERIFY, url)
     v = json.loads(out)
