@@ -461,14 +461,31 @@ def month_amounts(conn: Connection, org_ids: list[int], first: date) -> dict[tup
             int(r.amount) for r in conn.execute(q) if r.amount}
 
 
-def sums_match_postings(conn: Connection, org_id: int | None = None) -> list[tuple]:
-    """Return every (table, month or day, account, fund, kept [amount, debit, credit], summed) where ``month_sums``
-    or ``day_sums`` differs from the postings."""
-    out = []
-    for table, key, by in ((s.month_sums, "month", "year_month"), (s.day_sums, "day", "date")):
-        summed = {(str(r[0])[:10], r.account_id, r.fund_id): [int(r.amount), int(r.debit), int(r.credit)]
-                  for r in sums(conn, by=(by, "account_id", "fund_id"), signs=True,
-                                org_ids=None if org_id is None else [org_id])}
+def caches_match_postings(conn: Connection, org_id: int | None = None) -> dict[str, list[tuple]]:
+    """Check the three caches kept beside the postings in one pass over them (summed by day, account and fund):
+    ``{"balances": [(account, fund, cached, summed)…], "sums": [(table, month or day, account, fund, kept
+    [amount, debit, credit], summed)…]}`` where a cache differs from its postings (``quy verify``)."""
+    zero = [0, 0, 0]
+    day: dict[tuple, list[int]] = {}
+    for r in sums(conn, by=("date", "account_id", "fund_id"), signs=True, org_ids=None if org_id is None else [org_id]):
+        day[(str(r.date)[:10], r.account_id, r.fund_id)] = [int(r.amount), int(r.debit), int(r.credit)]
+    month: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    pair: dict[tuple, int] = defaultdict(int)
+    for (d, a, f), v in day.items():
+        m = month[(d[:7], a, f)]
+        m[0] += v[0]
+        m[1] += v[1]
+        m[2] += v[2]
+        pair[(a, f)] += v[0]
+    out: dict[str, list[tuple]] = {"balances": [], "sums": []}
+    b = s.balances
+    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount)
+    if org_id is not None:
+        cq = cq.where(b.c.org_id == org_id)
+    cached = {(r.account_id, r.fund_id): int(r.amount) for r in conn.execute(cq)}
+    out["balances"] = [(k[0], k[1], cached.get(k, 0), pair.get(k, 0)) for k in sorted(pair.keys() | cached.keys())
+                       if cached.get(k, 0) != pair.get(k, 0)]
+    for table, key, summed in ((s.month_sums, "month", month), (s.day_sums, "day", day)):
         when = table.c[key]
         q = sa.select(when, table.c.account_id, table.c.fund_id, table.c.amount, table.c.debit, table.c.credit)
         if org_id is not None:
@@ -476,10 +493,15 @@ def sums_match_postings(conn: Connection, org_id: int | None = None) -> list[tup
         width = 7 if key == "month" else 10
         kept = {(str(r[0])[:width], r.account_id, r.fund_id): [int(r.amount), int(r.debit), int(r.credit)]
                 for r in conn.execute(q)}
-        zero = [0, 0, 0]
-        out += [(table.name, *k, kept.get(k, zero), summed.get(k, zero)) for k in sorted(summed.keys() | kept.keys())
-                if kept.get(k, zero) != summed.get(k, zero)]
+        out["sums"] += [(table.name, *k, kept.get(k, zero), summed.get(k, zero))
+                        for k in sorted(summed.keys() | kept.keys()) if kept.get(k, zero) != summed.get(k, zero)]
     return out
+
+
+def sums_match_postings(conn: Connection, org_id: int | None = None) -> list[tuple]:
+    """Every (table, month or day, account, fund, kept [amount, debit, credit], summed) where ``month_sums`` or
+    ``day_sums`` differs from the postings (:func:`caches_match_postings`)."""
+    return caches_match_postings(conn, org_id)["sums"]
 
 
 def rebuild_sums(conn: Connection, org_id: int) -> int:

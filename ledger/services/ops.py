@@ -74,16 +74,14 @@ def check_digest(db: Database, digest: digests.Digest, *, org_code: str | None =
 def _verify_one(conn: Connection, oid: int, parallel: bool) -> journal.ChainReport:
     rep = journal.verify_chain(conn, oid, parallel=parallel)
     if rep.ok:
-        bad = balances.cached_matches_postings(conn, oid)
-        if bad:
-            a, f, cached, summed = bad[0]
+        caches = balances.caches_match_postings(conn, oid)  # one pass over the postings for all three caches
+        if caches["balances"]:
+            a, f, cached, summed = caches["balances"][0]
             rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
                                       f"cached balance of account {a} fund {f} is {cached}, "
                                       f"its postings sum to {summed}", None, "balance_cache")
-    if rep.ok:
-        bad = balances.sums_match_postings(conn, oid)
-        if bad:
-            table, when, a, f, kept, summed = bad[0]
+        elif caches["sums"]:
+            table, when, a, f, kept, summed = caches["sums"][0]
             rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
                                       f"{table} of {when} for account {a} fund {f} are {kept} (amount, debit, "
                                       f"credit), its postings {summed}: `quy sums rebuild` makes them again", None,
