@@ -114,7 +114,7 @@ def account_fund_amounts(
         sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids))
     ):
         amounts[(r.account_id, r.fund_id)] += r.amount
-    if as_of is not None:
+    if as_of is not None and as_of < date.max:
         for k, v in moved(conn, org_ids, start=as_of + timedelta(days=1)).items():
             amounts[k] -= v[0]
     return {k: v for k, v in amounts.items() if v}
@@ -146,6 +146,12 @@ def moved(conn: Connection, org_ids: list[int], *, start: date | None = None, en
             o[1] += int(r.d)
             o[2] += int(r.c)
 
+    # no entry is dated in 9999 (``ledger/clock.py``'s window): a range reaching it is open there, one starting in it
+    # is empty — and no date arithmetic runs past the calendar's end
+    if start is not None and start.year >= 9999:
+        return {}
+    if end is not None and end.year >= 9999:
+        end = None
     if start is not None and end is not None and start > end:
         return {}
     ms, ds = s.month_sums, s.day_sums
@@ -439,7 +445,7 @@ def movements(conn: Connection, org_ids: list[int], *, start: date | None = None
     cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids), *_in(b.c.fund_id, fund_ids))
     held = {(r.account_id, r.fund_id): int(r.amount) for r in conn.execute(cq)}
     during = moved(conn, org_ids, start=start, end=end, fund_ids=fund_ids)
-    after = moved(conn, org_ids, start=end + timedelta(days=1), fund_ids=fund_ids) if end else {}
+    after = moved(conn, org_ids, start=end + timedelta(days=1), fund_ids=fund_ids) if end and end < date.max else {}
     out: dict[tuple[int, int], Movement] = {}
     for key in held.keys() | during.keys() | after.keys():
         _, debit, credit = during.get(key, (0, 0, 0))

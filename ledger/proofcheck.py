@@ -449,6 +449,8 @@ def unpack_proof(data: bytes, context: dict | None = None) -> dict:
             n |= (b & 0x7F) << shift
             shift += 7
             if not b & 0x80:
+                if b == 0 and shift > 7:  # one number, one spelling: no padded forms of the same proof
+                    raise ProofError("format", "a number in the compact proof is not in its shortest form")
                 break
             if shift > 63:
                 raise ProofError("format", "a number in the compact proof is too long")
@@ -471,6 +473,8 @@ def unpack_proof(data: bytes, context: dict | None = None) -> dict:
               for i in range(take(1)[0])]
     if at != len(data):
         raise ProofError("format", "bytes follow the end of the compact proof")
+    if context is not None and not isinstance(context, dict):
+        raise ProofError("format", "a context is a JSON object")
     ctx = context or {}
     if context is not None and (ctx.get("period"), ctx.get("month")) != (period, day[:7]):
         raise ProofError("period", f"the context is of {ctx.get('month')} to {ctx.get('period')}, the proof of "

@@ -407,8 +407,12 @@ def context(conn: Connection, org_id: int, fund_code: str, kind: str, month: str
         raise InvalidInput("a month is YYYY-MM and a kind is gifts or payments", field="month")
     year, mi = int(m.group(1)), int(m.group(2)) - 1
     by_period, month, target = _target(conn, org_id, fund_code, kind, date(year, mi + 1, 1))
+    if month not in by_period:  # a month of the first year before the organization's first entry: no document
+        raise NotFound(f"nothing was published for {month}: no document is dated in it", entity="proof",
+                       reason="not_published", month=month)
     up_to = "year" if target == str(year) else "quarter" if "-Q" in target else "month"
-    month_roots = [(bytes.fromhex(e["statement"]["root"]), e["statement"]["total"]) if e else None
+    # a month with no statement (before the first entry) stands in its quarter's and year's trees as the empty tree
+    month_roots = [(bytes.fromhex(e["statement"]["root"]), e["statement"]["total"]) if e else merkle.EMPTY
                    for e in (by_period.get(f"{year}-{i:02d}") for i in range(1, 13))]
     roots = [by_period[p] for p in dict.fromkeys((month, target))]
     return {"period": target, "month": month, "up": merkle.up_segments(str(year), mi, month_roots, up_to),

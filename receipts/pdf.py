@@ -138,11 +138,15 @@ def _parsed_style():
 
 def html_to_pdf(html: str, *, fetcher=None) -> Pdf:
     """Lay out ``html`` and return the PDF (no network, no attachments, reproducible bytes). A page that links
-    the documents' stylesheet gets it parsed once per thread (:func:`_parsed_style`): the same bytes."""
+    the documents' stylesheet (and has no <style> of its own) gets it parsed once per thread
+    (:func:`_parsed_style`): the same bytes."""
     # lazy: weasyprint takes a second to import; only drawing needs it
     import weasyprint
 
-    if STYLESHEET_LINK in html:
+    # the parsed stylesheet goes in as weasyprint's *user* stylesheet (there is no way to hand it a parsed author
+    # one): the same cascade as the link only while no author style of the page competes with it — so a page
+    # carrying a <style> of its own (a chart's SVG does) keeps the link
+    if STYLESHEET_LINK in html and "<style" not in html:
         css, fonts = _parsed_style()
         doc = weasyprint.HTML(string=html.replace(STYLESHEET_LINK, "", 1), base_url=SCHEME,
                               url_fetcher=fetcher or safe_fetcher()).render(stylesheets=[css], font_config=fonts)

@@ -160,3 +160,23 @@ def test_every_reader_equals_the_naive_sum(two_orgs, batch, as_of, start, length
                     w[0] += v
                     w[1 if v > 0 else 2] += abs(v)
             assert bal.moved(c, ids, start=start, end=end) == {k: v for k, v in want_moved.items() if any(v)}
+
+
+def test_a_date_at_the_end_of_the_calendar_reads_today_s_figures(two_orgs):
+    """As of 9999-12-31 (what a form or the API can send) is as of now; a period reaching it ends now — never an
+    overflow past the calendar's last day."""
+    db, org_ids, chart = two_orgs
+    top = org_ids[0]
+    _accts, funds = chart[top]
+    with db.begin() as c:
+        code = {r.code: r.id for r in c.execute(sa.select(s.accounts.c.code, s.accounts.c.id)
+                                                .where(s.accounts.c.org_id == top))}
+        post(c, top, [Entry(date(2025, 12, 31), "thử", (Line(code["111"], funds[0], 5_000),
+                                                        Line(code["711"], funds[0], -5_000)))], user="test")
+    with db.read() as c:
+        now = bal.account_fund_amounts(c, [top])
+        for day in (date(9999, 12, 31), date(9999, 12, 30), date(9999, 1, 1)):
+            assert bal.account_fund_amounts(c, [top], day) == now
+        moves = bal.movements(c, [top], start=date(2025, 1, 1), end=date(9999, 12, 31))
+        assert {k: m.closing for k, m in moves.items() if m.closing} == now
+        assert bal.moved(c, [top], start=date(9999, 12, 31)) == {}

@@ -412,3 +412,23 @@ def test_a_compact_proof_and_its_month_s_context_make_the_whole_proof_in_quy_and
         bad = run(*args, "--key", "key.txt")
         assert bad.returncode == 1 and "FAILED" in bad.stdout, bad.stdout + bad.stderr
     assert run("gift.qpf", "--key", "key.txt").returncode == 2  # a compact proof alone cannot be checked
+
+
+def test_the_context_of_a_first_year_that_began_after_january_holds_its_empty_months(db, books):
+    """Books that began in February: January stands in the quarter's and the year's trees as the empty tree; every
+    month's context (read from the published roots alone) is the one the proofs carry, and January — nothing
+    published for it — is a 404, not an error."""
+    ids = [give(books, a, on=d)["donation_id"] for a, d in
+           [(2_000_000, date(2025, 2, 10)), (700_000, date(2025, 5, 3)), (1_100_000, date(2025, 11, 30))]]
+    services.lock_period(db, books.org, "2025-12-31")
+    codes = _codes(db, books.org_id)
+    key = _key(db, books.org)
+    for i in ids:
+        whole = services.proof_for_code(db, codes[i])
+        assert whole["period"] == "2025"
+        ctx = services.proof_context(db, books.org, books.fund, whole["month"]["period"])
+        assert ctx == P.context_of(whole)
+        assert P.verify_proof(P.unpack_proof(P.pack_proof(whole), ctx), key)["total"] == 3_800_000
+    with pytest.raises(NotFound) as e:
+        services.proof_context(db, books.org, books.fund, "2025-01")
+    assert e.value.params.get("reason") == "not_published"

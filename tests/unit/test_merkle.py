@@ -359,3 +359,24 @@ def test_a_compact_proof_of_a_year_of_100_000_gifts_is_under_1_5_kb():
     trees = M.build_year(2026, docs, SECRET, avoid_clashes=False)
     for d in docs[::9973]:
         assert len(P.pack_proof(M.proof(trees, d.number, []))) < 1536
+
+
+def test_a_compact_proof_has_one_spelling_and_a_context_is_an_object():
+    """A number padded with empty varint bytes (the same value, other bytes) and a context that is not a JSON
+    object are refused, never a traceback."""
+    docs, trees, roots = build([(2_000_000, 40), (500_000, 41)])
+    whole = proof_of(trees, docs[0].number, roots)
+    packed = P.pack_proof(whole)
+    at = 4 + 32  # the amount's varint, right after the magic and the salt
+    n = 0
+    while packed[at + n] & 0x80:
+        n += 1
+    last = packed[at + n]
+    padded = packed[:at + n] + bytes([last | 0x80, 0x00]) + packed[at + n + 1:]
+    with pytest.raises(P.ProofError) as e:
+        P.unpack_proof(padded, P.context_of(whole))
+    assert e.value.kind == "format" and "shortest" in str(e.value)
+    for bad in ([], "2026", 7):
+        with pytest.raises(P.ProofError) as e:
+            P.unpack_proof(packed, bad)
+        assert e.value.kind == "format"

@@ -155,6 +155,7 @@
         shift += 7n;
         if ((x & 0x80) && shift > 63n) fail("format", "a number in the compact proof is too long");
       } while (x & 0x80);
+      if (x === 0 && shift > 7n) fail("format", "a number in the compact proof is not in its shortest form");
       if (n > BigInt(Number.MAX_SAFE_INTEGER)) fail("format", "a number in the proof is larger than this browser checks");
       return Number(n);
     };
@@ -170,6 +171,7 @@
       pieces.push({ piece: i, amount: a, index, path });
     }
     if (at !== b.length) fail("format", "bytes follow the end of the compact proof");
+    if (context !== undefined && context !== null && (typeof context !== "object" || Array.isArray(context))) fail("format", "a context is a JSON object");
     const ctx = context || {};
     if (context && (ctx.period !== period || ctx.month !== day.slice(0, 7))) fail("period", "the context is of another month or period");
     return { format: "quy-proof/1", period, document: { number, fund, date: day, amount, kind, salt },
