@@ -123,6 +123,7 @@ def _parsed_style():
     """(the documents' stylesheet parsed, the font configuration it was parsed with), made once per thread and
     again when the file changes: parsing the stylesheet and loading the fonts' configuration cost as much as
     laying out half a receipt. The stylesheet is fetched through :func:`safe_fetcher` like any asset."""
+    # lazy: weasyprint takes a second to import; only drawing needs it
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
