@@ -357,24 +357,21 @@ def _ym_pg(element, compiler, **kw) -> str:  # noqa: ANN001
 def _filtered(q: sa.Select, *, org_ids: Iterable[int] | None, account_ids: Iterable[int] | None,
               fund_ids: Iterable[int] | None, tx_ids: Iterable[int] | sa.Select | None, start: date | None,
               end: date | None, account_kinds: Iterable[str] | None, account_roles: Iterable[str] | None,
-              either: bool, written: bool, joins: set[str], by_tx_date: bool = False) -> sa.Select:
+              either: bool, written: bool, joins: set[str]) -> sa.Select:
     p, a, t = s.postings, s.accounts, s.transactions
     if account_kinds is not None or account_roles is not None:
         joins = joins | {"account"}
     if "account" in joins:
         q = q.join(a, a.c.id == p.c.account_id)
-    if written or by_tx_date or "tx" in joins:  # the journal writes postings before their transactions: the
-        q = q.join(t, t.c.id == p.c.tx_id)  # join leaves out those of entries still being written
-    # ``by_tx_date``: the organizations and dates are the transactions' (their (org, date) index finds a few days'
-    # transactions, their postings by transaction), not the postings' (no index: a scan)
-    org_c, date_c = (t.c.org_id, t.c.date) if by_tx_date else (p.c.org_id, p.c.date)
-    cond = _in(org_c, org_ids) + _pair_in(p, account_ids, fund_ids, either)
+    if written or "tx" in joins:  # the journal writes postings before their transactions: the join leaves
+        q = q.join(t, t.c.id == p.c.tx_id)  # out those of entries still being written
+    cond = _in(p.c.org_id, org_ids) + _pair_in(p, account_ids, fund_ids, either)
     if tx_ids is not None:
         cond.append(p.c.tx_id.in_(tx_ids if isinstance(tx_ids, sa.Select) else list(tx_ids)))
     if start is not None:
-        cond.append(date_c >= start)
+        cond.append(p.c.date >= start)
     if end is not None:
-        cond.append(date_c <= end)
+        cond.append(p.c.date <= end)
     by_account = _in(a.c.kind, account_kinds) + _in(a.c.role, account_roles)
     if by_account:
         cond.append(sa.or_(*by_account))
@@ -385,7 +382,7 @@ def sums(conn: Connection, *, by: Sequence[str] = ("account_id", "fund_id"), org
          account_ids: Iterable[int] | None = None, fund_ids: Iterable[int] | None = None,
          tx_ids: Iterable[int] | sa.Select | None = None, start: date | None = None, end: date | None = None,
          account_kinds: Iterable[str] | None = None, account_roles: Iterable[str] | None = None,
-         either: bool = False, written: bool = False, signs: bool = False, by_tx_date: bool = False) -> list[Any]:
+         either: bool = False, written: bool = False, signs: bool = False) -> list[Any]:
     """Return what the postings moved, summed by the database and grouped ``by`` some of: ``account_id``,
     ``fund_id``, ``date``, ``month`` (of the year, 1–12), ``tx_id``, ``org_id``, the account's ``kind``
     and ``role``, the transaction's ``source``. Each row has those columns and ``amount`` (signed, as
@@ -396,8 +393,7 @@ def sums(conn: Connection, *, by: Sequence[str] = ("account_id", "fund_id"), org
     select of them); ``start``/``end``: posting dates, both included; ``account_kinds``/``account_roles``:
     accounts of one of those kinds *or* with one of those roles; ``either``: a posting counts when its
     account is one of ``account_ids`` *or* its fund one of ``fund_ids``; ``written``: only postings whose
-    transaction is written (the journal's check of its own entries); ``by_tx_date``: ``org_ids``, ``start`` and
-    ``end`` select transactions by their organization and date (their index), and their postings by transaction.
+    transaction is written (the journal's check of its own entries).
     """
     p, a, t = s.postings, s.accounts, s.transactions
     keys = [_key(k, p, a, t) for k in by]
@@ -412,7 +408,7 @@ def sums(conn: Connection, *, by: Sequence[str] = ("account_id", "fund_id"), org
         ({"tx"} if any(k in _NEEDS_TX for k in by) else set())
     q = _filtered(sa.select(*cols).select_from(p), org_ids=org_ids, account_ids=account_ids, fund_ids=fund_ids,
                   tx_ids=tx_ids, start=start, end=end, account_kinds=account_kinds, account_roles=account_roles,
-                  either=either, written=written, joins=joins, by_tx_date=by_tx_date)
+                  either=either, written=written, joins=joins)
     return conn.execute(q.group_by(*keys)).all()
 
 

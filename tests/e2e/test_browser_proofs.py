@@ -196,7 +196,7 @@ def test_a_compact_proof_fetched_from_the_api_with_its_month_s_context_is_checke
     """The compact proof (`/api/v1/verify/<code>/proof.qpf`, under 1.5 KB) and its month's public context
     (`/api/v1/organizations/<org>/proofs/context`) are fetched by the page's own script, decoded and checked in the
     browser; a changed byte, or another month's context, fails there too."""
-    doc_id, amount = receipt_of(server)
+    doc_id, _ = receipt_of(server)
     code = scanned_address(server, doc_id).rsplit("/", 1)[1]
     page = open_page()
     page.goto(f"{server.url}/p/v/{code}")
@@ -228,7 +228,6 @@ def test_a_compact_proof_fetched_from_the_api_with_its_month_s_context_is_checke
               and e["statement"]["kind"] == "gifts")
     assert got["good"] == f"ok {q1['total']}", got
     assert got["bad"].startswith("failed") and got["other"].startswith("failed"), got
-    assert amount > 0
 
 
 def _month(server, doc_id: int, other: bool = False) -> str:
