@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-long bench bench-load bench-documents bench-tools lint clean i18n
+.PHONY: run test test-long bench bench-tools lint clean i18n
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,62 +44,30 @@ browser:
 	  else echo "note: /usr/bin/chromium is missing, browser tests will skip (sudo make browser)" >&2; fi; \
 	fi
 
-## bench: 100,000-donation import and balances over 1,000,000 postings, documents, deposits, disbursements, exports, the load benchmark
+## bench: every benchmark below in turn (BENCHES), each printing its figures beside its anchor
+BENCHES := run documents deposits disbursements books backup bank exports proofs load
 bench: $(VENV)/.dev bench-tools
-	$(BIN)/python -m tests.bench.run
-	$(BIN)/python -m tests.bench.documents
-	$(BIN)/python -m tests.bench.deposits
-	$(BIN)/python -m tests.bench.disbursements
-	$(BIN)/python -m tests.bench.books
-	$(BIN)/python -m tests.bench.backup
-	$(BIN)/python -m tests.bench.bank
-	$(BIN)/python -m tests.bench.exports
-	$(BIN)/python -m tests.bench.proofs
-	$(BIN)/python -m tests.bench.load
+	@set -e; for b in $(BENCHES); do $(BIN)/python -m tests.bench.$$b; done
 
-## bench-books: the beancount export, trial balance and fund statement over 1,000,000 postings, beside beancount's loader
-.PHONY: bench-books
-bench-books: $(VENV)/.dev
-	$(BIN)/python -m tests.bench.books
-
-## bench-backup: quy backup and quy restore over 1,000,000 postings beside sqlite3 .backup/.restore and pg_dump/pg_restore
-.PHONY: bench-backup
-bench-backup: $(VENV)/.dev
-	$(BIN)/python -m tests.bench.backup
-
-## bench-bank: a 100,000-line (~50 MB) bank statement imported on SQLite and PostgreSQL beside Python's csv reading it (QUY_BENCH_BANK_LINES=5000 to try)
-.PHONY: bench-bank
-bench-bank: $(VENV)/.dev
-	$(BIN)/python -m tests.bench.bank
-
-## bench-proofs: the Merkle-sum trees of 1,000,000 gifts, a donor's proof and its check in Chromium, beside pymerkle over the same leaves (QUY_BENCH_GIFTS=100000 to try)
-.PHONY: bench-proofs
-bench-proofs: $(VENV)/.dev
-	$(BIN)/python -m tests.bench.proofs
-
-## bench-exports: the receipts register of 100,000 receipts as XLSX (and CSV) beside openpyxl write-only writing the same rows (QUY_BENCH_EXPORT_ROWS=5000 to try)
-.PHONY: bench-exports
-bench-exports: $(VENV)/.dev
-	$(BIN)/python -m tests.bench.exports
-
-## bench-documents: one receipt on demand and 1,000 receipts as one batch, beside weasyprint alone
-bench-documents: $(VENV)/.dev
-	$(BIN)/python -m tests.bench.documents
-
-## bench-reliability: `make test` three times in a row in a fresh clone while burners keep every core busy (issue 23)
-.PHONY: bench-reliability
-bench-reliability: $(VENV)/.dev
-	$(BIN)/python -m tests.bench.reliability
+## bench-NAME: one benchmark, tests/bench/NAME.py:
+##   bench-books        the beancount export, trial balance and fund statement over 1,000,000 postings, beside beancount's loader
+##   bench-backup       quy backup and quy restore over 1,000,000 postings beside sqlite3 .backup/.restore and pg_dump/pg_restore
+##   bench-bank         a 100,000-line (~50 MB) bank statement imported on SQLite and PostgreSQL beside Python's csv reading it (QUY_BENCH_BANK_LINES=5000 to try)
+##   bench-proofs       the Merkle-sum trees of 1,000,000 gifts, a donor's proof and its check in Chromium, beside pymerkle over the same leaves (QUY_BENCH_GIFTS=100000 to try)
+##   bench-exports      the receipts register of 100,000 receipts as XLSX (and CSV) beside openpyxl write-only writing the same rows (QUY_BENCH_EXPORT_ROWS=5000 to try)
+##   bench-documents    one receipt on demand and 1,000 receipts as one batch, beside weasyprint alone
+##   bench-reliability  `make test` three times in a row in a fresh clone while burners keep every core busy (issue 23)
+##   bench-load         gunicorn + wrk posting donations for 30 s on SQLite and PostgreSQL (QUY_LOAD_SECONDS=5 to try)
+##   bench-run, bench-deposits, bench-disbursements: the import and balances, the month-end accrual, the batches
+bench-%: $(VENV)/.dev
+	$(BIN)/python -m tests.bench.$*
+bench-load: bench-tools
 
 ## bench-before-after: the benchmarks of this checkout and of REV (an earlier commit, its own worktree and venv), in turn, figures side by side
 .PHONY: bench-before-after
 REV ?= HEAD~1
 bench-before-after: $(VENV)/.dev bench-tools
 	$(BIN)/python -m tests.bench.before_after $(REV)
-
-## bench-load: gunicorn + wrk posting donations for 30 s on SQLite and PostgreSQL (QUY_LOAD_SECONDS=5 to try)
-bench-load: $(VENV)/.dev bench-tools
-	$(BIN)/python -m tests.bench.load
 
 # wrk drives the load benchmark; installed only when missing and we are root (CI), else left to you
 bench-tools:

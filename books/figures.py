@@ -80,6 +80,11 @@ class ProgramFigure:
     in_kind_amount: int = described("their value, đồng", default=0)
 
 
+def _awards_sum(attr: str) -> property:
+    """A figure that adds up one attribute of every programme's line."""
+    return property(lambda self: sum(getattr(a, attr) for a in self.awards), doc=f"the programmes' {attr}, added up")
+
+
 @dataclass
 class Figures:
     org: str
@@ -102,27 +107,15 @@ class Figures:
     reported_held: int = 0
     reported_units: list[str] = field(default_factory=list)  # their codes
 
-    @property
-    def award_count(self) -> int:
-        """Awards in money (lượt); awards in kind are counted apart (:attr:`in_kind_count`)."""
-        return sum(a.count for a in self.awards)
-
-    @property
-    def award_total(self) -> int:
-        """Awards in money, đồng; the value of awards in kind is apart (:attr:`in_kind_total`)."""
-        return sum(a.amount for a in self.awards)
+    # the programmes' lines added up: awards in money (lượt, đồng), and awards in kind counted apart
+    award_count = _awards_sum("count")
+    award_total = _awards_sum("amount")
+    in_kind_count = _awards_sum("in_kind_count")
+    in_kind_total = _awards_sum("in_kind_amount")
 
     @property
     def reported_awards(self) -> ProgramFigure | None:
         return next((a for a in self.awards if a.name == REPORTED_AWARDS), None)
-
-    @property
-    def in_kind_count(self) -> int:
-        return sum(a.in_kind_count for a in self.awards)
-
-    @property
-    def in_kind_total(self) -> int:
-        return sum(a.in_kind_amount for a in self.awards)
 
     @property
     def per_capita(self) -> int | None:

@@ -99,14 +99,15 @@ def canonical(obj) -> bytes:
 # --------------------------------------------------------------------------- inclusion (RFC 9162 §2.1.3.2)
 
 
-def _fold(index: int, size: int, start, path, combine):
-    """The root that ``path`` leads to from ``start`` at ``index`` of a tree of ``size`` leaves."""
+def _fold(index: int, size: int, start, path, combine, what: str = "path"):
+    """The root that ``path`` leads to from ``start`` at ``index`` of a tree of ``size`` leaves: RFC 9162's walk,
+    ``combine(sibling, r)`` for a sibling on the left and ``combine(r, sibling)`` on the right."""
     if not (0 <= index < size):
-        raise ProofError("path", f"leaf {index} is not in a tree of {size}")
+        raise ProofError(what, f"leaf {index} is not in a tree of {size}")
     fn, sn, r = index, size - 1, start
     for sibling in path:
         if sn == 0:
-            raise ProofError("path", "the path is longer than the tree is deep")
+            raise ProofError(what, "the path is longer than the tree is deep")
         if fn & 1 or fn == sn:
             r = combine(sibling, r)
             if not fn & 1:
@@ -118,7 +119,7 @@ def _fold(index: int, size: int, start, path, combine):
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise ProofError("path", "the path is shorter than the tree is deep")
+        raise ProofError(what, "the path is shorter than the tree is deep")
     return r
 
 
@@ -166,22 +167,12 @@ def verify_consistency(old_size: int, old_root: bytes, new_size: int, new_root: 
     while fn & 1:
         fn >>= 1
         sn >>= 1
-    fr = sr = proof[0]
-    for c in proof[1:]:
-        if sn == 0:
-            raise ProofError("log", "the consistency proof is too long")
-        if fn & 1 or fn == sn:
-            fr = log_node(c, fr)
-            sr = log_node(c, sr)
-            if not fn & 1:
-                while fn & 1 == 0 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            sr = log_node(sr, c)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0 or fr != old_root or sr != new_root:
+
+    def both(a, b):  # (old root, new root) so far with a node: a left sibling joins both, a right one the new
+        return (log_node(a, b[0]), log_node(a, b[1])) if isinstance(b, tuple) else (a[0], log_node(a[1], b))
+
+    fr, sr = _fold(fn, sn + 1, (proof[0], proof[0]), proof[1:], both, "log")
+    if fr != old_root or sr != new_root:
         raise ProofError("log", f"the log of {new_size} entries does not keep the {old_size} published before")
 
 

@@ -4,6 +4,7 @@ uses the year's cap)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,37 +14,28 @@ from ..db import Database
 from .unit import Unit, reading, use_case
 
 
-def _payload(*names: str):
-    def payload(a) -> dict:
-        return {n: str(getattr(a, n)) if isinstance(getattr(a, n), date) else getattr(a, n) for n in names}
-    return payload
+def _voucher(name: str, action: str, scope: str, record: Callable[..., dict], *names: str) -> Callable:
+    """A voucher's use case: ``record(conn, org_id, on=…, fund=…, <names>…, amount=…, memo="", person="",
+    user=…)`` under the organization's lock; the payload (and the audit details) are those fields as given,
+    dates as ISO text."""
+    fields = ("on", "fund", *names, "amount", "memo", "person")
+
+    def run(u: Unit, org_code: str, **given: Any) -> dict:
+        return record(u.conn, u.org_id, **given, user=u.user)
+
+    def payload(a: Any) -> dict:
+        values = {n: a.given.get(n, "") for n in fields}
+        return {n: str(v) if isinstance(v, date) else v for n, v in values.items()}
+
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = record.__doc__
+    return use_case(action, scope, target="voucher:{r[id]}", lock=True, payload=payload)(run)
 
 
-@use_case("expense.add", "expense", target="voucher:{r[id]}", lock=True,
-          payload=_payload("on", "fund", "paid_from", "category", "amount", "memo", "person"))
-def add_expense(u: Unit, org_code: str, *, on: Any, fund: str, paid_from: str, category: str, amount: Any,
-                memo: str = "", person: str = "") -> dict:
-    """Book a cost paid from cash or a bank account, with its phiếu chi (a management cost within the cap)."""
-    return expenses.record_expense(u.conn, u.org_id, on=on, fund=fund, paid_from=paid_from, category=category,
-                                   amount=amount, memo=memo, person=person, user=u.user)
-
-
-@use_case("income.add", "income", target="voucher:{r[id]}", lock=True,
-          payload=_payload("on", "fund", "received_into", "category", "amount", "memo", "person"))
-def add_income(u: Unit, org_code: str, *, on: Any, fund: str, received_into: str, category: str, amount: Any,
-               memo: str = "", person: str = "") -> dict:
-    """Book dues, state-budget money or other income received into cash or a bank account, with its phiếu thu."""
-    return expenses.record_income(u.conn, u.org_id, on=on, fund=fund, received_into=received_into,
-                                  category=category, amount=amount, memo=memo, person=person, user=u.user)
-
-
-@use_case("cash.transfer", "cash_transfer", target="voucher:{r[id]}", lock=True,
-          payload=_payload("on", "fund", "from_account", "to_account", "amount", "memo", "person"))
-def transfer_cash(u: Unit, org_code: str, *, on: Any, fund: str, from_account: str, to_account: str, amount: Any,
-                  memo: str = "", person: str = "") -> dict:
-    """Move a fund's money between cash and a bank account, with its voucher."""
-    return expenses.record_transfer(u.conn, u.org_id, on=on, fund=fund, from_account=from_account,
-                                    to_account=to_account, amount=amount, memo=memo, person=person, user=u.user)
+add_expense = _voucher("add_expense", "expense.add", "expense", expenses.record_expense, "paid_from", "category")
+add_income = _voucher("add_income", "income.add", "income", expenses.record_income, "received_into", "category")
+transfer_cash = _voucher("transfer_cash", "cash.transfer", "cash_transfer", expenses.record_transfer,
+                         "from_account", "to_account")
 
 
 def list_vouchers(db: Database, org_code: str, year: int | None = None) -> dict:

@@ -3,6 +3,7 @@ a transfer between two organizations, a dissolution into a successor."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import donations, orgs, reorg
@@ -20,27 +21,22 @@ def create_organization(u: Unit, *, code: str, name: str, level: str, parent: st
                                            address=address), "code": code}
 
 
-# set-up: each accepts a client key; the payload and the audit details are the fields as given
+def _set_up(action: str, scope: str, create: Callable[..., int]) -> Callable:
+    """A set-up use case: ``create(conn, org_id, **fields)``; it accepts a client key, and the payload and the
+    audit details are the fields as given."""
+
+    def run(u: Unit, org_code: str, **fields: Any) -> dict:
+        return {"id": create(u.conn, u.org_id, **fields), "code": fields["code"]}
+
+    run.__name__ = run.__qualname__ = create.__name__
+    run.__doc__ = create.__doc__
+    return use_case(action, scope, payload=lambda a: a.fields, target="{r[code]}")(run)
 
 
-@use_case("fund.create", "fund", payload=lambda a: a.fields, target="{r[code]}")
-def create_fund(u: Unit, org_code: str, **fields) -> dict:
-    return {"id": orgs.create_fund(u.conn, u.org_id, **fields), "code": fields["code"]}
-
-
-@use_case("account.create", "account", payload=lambda a: a.fields, target="{r[code]}")
-def add_account(u: Unit, org_code: str, **fields) -> dict:
-    return {"id": orgs.add_account(u.conn, u.org_id, **fields), "code": fields["code"]}
-
-
-@use_case("bank_account.create", "account", payload=lambda a: a.fields, target="{r[code]}")
-def add_bank_account(u: Unit, org_code: str, **fields) -> dict:
-    return {"id": orgs.add_bank_account(u.conn, u.org_id, **fields), "code": fields["code"]}
-
-
-@use_case("campaign.create", "campaign", payload=lambda a: a.fields, target="{r[code]}")
-def create_campaign(u: Unit, org_code: str, **fields) -> dict:
-    return {"id": donations.create_campaign(u.conn, u.org_id, **fields), "code": fields["code"]}
+create_fund = _set_up("fund.create", "fund", orgs.create_fund)
+add_account = _set_up("account.create", "account", orgs.add_account)
+add_bank_account = _set_up("bank_account.create", "account", orgs.add_bank_account)
+create_campaign = _set_up("campaign.create", "campaign", donations.create_campaign)
 
 
 @use_case("fund.rename", keyed=False, target="{a.code}",
