@@ -15,7 +15,7 @@ from ledger.errors import InvalidInput, NotAllowed
 from receipts import service as docs
 
 from .. import auth
-from .common import _created, _key, bp, read_view, route, write_view
+from .common import _created, _key, public_view, read_view, write_view
 from .schemas import books as sb
 
 BOOKS = "books and statements"
@@ -126,10 +126,7 @@ def auditor_package(args: dict, org: str):
     return Response(data, mimetype="application/zip")
 
 
-@route("/organizations/<org>/disclosure", "disclosure", BOOKS)
-@bp.doc(security=[])
-@bp.arguments(sb.DisclosureArgs(), location="query")
-@bp.response(200, sb.DisclosureOut)
+@public_view("/organizations/<org>/disclosure", "disclosure", BOOKS, sb.DisclosureOut, query=sb.DisclosureArgs())
 def disclosure(args: dict, org: str):
     """The public disclosure report of a year or quarter (public, no token): donors with their amounts
     (anonymous ones unnamed), awards by programme in aggregate, each fund's receipts and spending, management

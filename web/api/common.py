@@ -1,7 +1,8 @@
 """What every view of the JSON API shares: the one flask-smorest Blueprint ``bp`` (endpoints ``api.…``),
-the decorators that describe and guard a view (``route``, ``protected``, ``replayable``, and the two stacks of
-them most views wear, ``read_view`` and ``write_view``), the helpers of their answers (``_key``, ``_created``,
-``_page``, ``_paged``, ``_paged_read``), and the ``Api`` object with its error body.
+the decorators that describe and guard a view (``route``, ``protected``, ``replayable``, and the three stacks of
+them most views wear, ``read_view``, ``write_view`` and ``public_view``), the helpers of their answers
+(``_receipt_code``, ``_key``, ``_created``, ``_page``, ``_paged``, ``_paged_read``), and the ``Api`` object with
+its error body.
 It imports no feature module; each feature module attaches its views to ``bp``."""
 
 from __future__ import annotations
@@ -125,12 +126,37 @@ def write_view(rule: str, endpoint: str, tag: str, action: str, result: type, *,
     return wrap
 
 
+def public_view(rule: str, endpoint: str, tag: str, schema: type | None = None, *, query: Any = None,
+                errors: dict[int, str] | None = None, **response: Any) -> Callable:
+    """A GET view anyone may call, with no token (its endpoint listed in ``PUBLIC``): its ``route``, the ``query``
+    arguments if any, each of ``errors`` (status: when it is answered, top to bottom as the document lists them)
+    and the 200 answer (``schema``, or ``content_type`` and ``description`` for a file)."""
+
+    def wrap(view: Callable) -> Callable:
+        view = bp.response(200, schema, **response)(view)
+        for code, description in reversed((errors or {}).items()):
+            view = bp.alt_response(code, schema=sc.ErrorSchema, description=description)(view)
+        if query is not None:
+            view = bp.arguments(query, location="query")(view)
+        return route(rule, endpoint, tag)(bp.doc(security=[])(view))
+
+    return wrap
+
+
 @bp.before_request
 def _plausible_org() -> None:
     """A code no organization can have is simply not found (PostgreSQL refuses NUL in text)."""
     code = (request.view_args or {}).get("org")
     if code is not None and ("\x00" in code or len(code) > 40):
         raise NotFound(f"organization {code!r} not found", entity="organization", code=code)
+
+
+def _receipt_code(code: str) -> str:
+    """``code``, the verification code a receipt's (or a paid award's voucher's) QR carries; a code no document
+    can have is simply not found."""
+    if "\x00" in code or len(code) > 64:
+        raise NotFound("no receipt has this verification code", entity="receipt")
+    return code
 
 
 def _key() -> str | None:

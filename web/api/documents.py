@@ -12,7 +12,21 @@ from receipts import jobs
 from receipts import service as docs
 
 from .. import auth
-from .common import DOCS, ID, WRITE, _created, _key, _paged_read, bp, protected, read_view, route, write_view
+from .common import (
+    DOCS,
+    ID,
+    WRITE,
+    _created,
+    _key,
+    _paged_read,
+    _receipt_code,
+    bp,
+    protected,
+    public_view,
+    read_view,
+    route,
+    write_view,
+)
 from .schemas import common as cs
 from .schemas import documents as sc
 
@@ -72,16 +86,11 @@ def receipt_reissue(body: dict, org: str, doc_id: int):
                                               user=auth.actor(), key=_key()))
 
 
-@route("/verify/<code>", "verify_receipt", DOCS)
-@bp.doc(security=[])
-@bp.alt_response(404, schema=cs.ErrorSchema, description="No receipt has this code")
-@bp.response(200, sc.Verification)
+@public_view("/verify/<code>", "verify_receipt", DOCS, sc.Verification, errors={404: "No receipt has this code"})
 def verify_receipt(code: str):
     """Verify a receipt by the code its QR carries (public): number, date, amount, fund, the donor only if
     they agreed to be public, and whether it was voided"""
-    if "\x00" in code or len(code) > 64:
-        raise NotFound("no receipt has this verification code", entity="receipt")
-    return asdict(docs.verify_receipt(auth.db(), code))
+    return asdict(docs.verify_receipt(auth.db(), _receipt_code(code)))
 
 
 @read_view("/organizations/<org>/gold-book", "gold_book", DOCS, sc.GoldBookPage, query=cs.PageArgs())
@@ -151,12 +160,8 @@ def _job(j) -> dict:
             "pages": j.pages, "sha256": j.sha256, "error": j.error}
 
 
-@route("/organizations/<org>/funds/<fund>/vietqr", "vietqr", DOCS)
-@bp.doc(security=[])
-@bp.arguments(sc.VietQRArgs(), location="query")
-@bp.alt_response(404, schema=cs.ErrorSchema, description="Unknown organization or fund, or no bank account")
-@bp.alt_response(422, schema=cs.ErrorSchema, description="Invalid amount or purpose")
-@bp.response(200, sc.VietQR)
+@public_view("/organizations/<org>/funds/<fund>/vietqr", "vietqr", DOCS, sc.VietQR, query=sc.VietQRArgs(),
+             errors={404: "Unknown organization or fund, or no bank account", 422: "Invalid amount or purpose"})
 def vietqr(args: dict, org: str, fund: str):
     """The VietQR payload for giving to a fund by bank transfer (public); with ``amount``, a dynamic code"""
     if "\x00" in fund or len(fund) > 40:

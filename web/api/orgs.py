@@ -12,7 +12,7 @@ from ledger import balances, orgs, services
 from ledger import schema as s
 
 from .. import auth
-from .common import FUNDS, ORGS, WRITE, _created, _fund, _key, bp, protected, read_view, route, write_view
+from .common import FUNDS, ORGS, WRITE, _created, _fund, _key, bp, protected, public_view, read_view, route, write_view
 from .schemas import common as cs
 from .schemas import orgs as sc
 
@@ -45,9 +45,7 @@ def _subtrees(all_orgs: list[orgs.OrgInfo]) -> dict[int, set[int]]:
     return out
 
 
-@route("/organizations", "organizations", ORGS)
-@bp.doc(security=[])
-@bp.response(200, sc.OrganizationList)
+@public_view("/organizations", "organizations", ORGS, sc.OrganizationList)
 def organizations():
     """Every organization with its funds and figures (public)
 

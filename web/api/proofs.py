@@ -7,78 +7,58 @@ from __future__ import annotations
 from flask import current_app
 
 from ledger import proofcheck, services
-from ledger.errors import NotFound
 
 from .. import auth
-from .common import ADMIN, DOCS, bp, route, write_view
-from .schemas import common as cs
+from .common import ADMIN, DOCS, _receipt_code, public_view, write_view
 from .schemas import proofs as sp
 
 
-@route("/organizations/<org>/proofs/log", "proof_log", DOCS)
-@bp.doc(security=[])
-@bp.arguments(sp.LogArgs(), location="query")
-@bp.alt_response(404, schema=cs.ErrorSchema, description="Unknown organization, nothing published, or no such size")
-@bp.response(200, sp.Log)
+@public_view("/organizations/<org>/proofs/log", "proof_log", DOCS, sp.Log, query=sp.LogArgs(),
+             errors={404: "Unknown organization, nothing published, or no such size"})
 def proof_log(args: dict, org: str):
     """The organization's public log of signed roots, its latest signed head and public key (public); with
     ``since``, the RFC 9162 consistency proof from that earlier size"""
     return services.proof_log(auth.db(), org, args.get("since"))
 
 
-@route("/organizations/<org>/proofs/roots", "proof_roots", DOCS)
-@bp.doc(security=[])
-@bp.arguments(sp.RootArgs(), location="query")
-@bp.alt_response(404, schema=cs.ErrorSchema, description="Unknown organization")
-@bp.response(200, sp.RootList)
+@public_view("/organizations/<org>/proofs/roots", "proof_roots", DOCS, sp.RootList, query=sp.RootArgs(),
+             errors={404: "Unknown organization"})
 def proof_roots(args: dict, org: str):
     """The signed roots published (public), of one fund and year when asked"""
     return {"items": services.published_roots(auth.db(), org, fund=args.get("fund"), year=args.get("year"))}
 
 
-@route("/organizations/<org>/proofs/key", "proof_key", DOCS)
-@bp.doc(security=[])
-@bp.alt_response(404, schema=cs.ErrorSchema, description="Unknown organization, or nothing published")
-@bp.response(200, sp.PublicKey)
+@public_view("/organizations/<org>/proofs/key", "proof_key", DOCS, sp.PublicKey,
+             errors={404: "Unknown organization, or nothing published"})
 def proof_key(org: str):
     """The organization's Ed25519 public key and its fingerprint (public)"""
     return services.publication_key(auth.db(), org)
 
 
-@route("/verify/<code>/proof", "receipt_proof", DOCS)
-@bp.doc(security=[])
-@bp.alt_response(404, schema=cs.ErrorSchema, description="No receipt has this code, or its month is not published")
-@bp.response(200, sp.Proof)
+@public_view("/verify/<code>/proof", "receipt_proof", DOCS, sp.Proof,
+             errors={404: "No receipt has this code, or its month is not published"})
 def receipt_proof(code: str):
     """The proof that the gift behind a receipt's QR code is counted in the total its fund published (public):
     the gift's pieces with their paths, the signed roots; no other person's name, amount or number"""
-    if "\x00" in code or len(code) > 64:
-        raise NotFound("no receipt has this verification code", entity="receipt")
-    return services.proof_for_code(auth.db(), code)
+    return services.proof_for_code(auth.db(), _receipt_code(code))
 
 
-@route("/organizations/<org>/proofs/context", "proof_context", DOCS)
-@bp.doc(security=[])
-@bp.arguments(sp.ContextArgs(), location="query")
-@bp.alt_response(404, schema=cs.ErrorSchema, description="Unknown organization, or the month is not published")
-@bp.response(200, sp.Context)
+@public_view("/organizations/<org>/proofs/context", "proof_context", DOCS, sp.Context, query=sp.ContextArgs(),
+             errors={404: "Unknown organization, or the month is not published"})
 def proof_context(args: dict, org: str):
     """What every proof of a fund's month shares (public): the period it reaches, the month's path up to it, the
     signed roots and their places in the log — with a compact proof (``…/proof.qpf``) it makes the whole proof"""
     return services.proof_context(auth.db(), org, args["fund"], args["month"], args["kind"])
 
 
-@route("/verify/<code>/proof.qpf", "receipt_proof_compact", DOCS)
-@bp.doc(security=[])
-@bp.alt_response(404, schema=cs.ErrorSchema, description="No receipt has this code, or its month is not published")
-@bp.response(200, content_type="application/vnd.quy.proof",
+@public_view("/verify/<code>/proof.qpf", "receipt_proof_compact", DOCS,
+             errors={404: "No receipt has this code, or its month is not published"},
+             content_type="application/vnd.quy.proof",
              description="The compact proof (ledger/proofcheck.py pack_proof): the document and its pieces' paths")
 def receipt_proof_compact(code: str):
     """The proof behind a receipt's (or a paid award's voucher's) code in its compact form (public): only what is
     this document's own, in bytes — its month's context (``…/proofs/context``) makes the whole proof"""
-    if "\x00" in code or len(code) > 64:
-        raise NotFound("no receipt has this verification code", entity="receipt")
-    data = proofcheck.pack_proof(services.proof_for_code(auth.db(), code))
+    data = proofcheck.pack_proof(services.proof_for_code(auth.db(), _receipt_code(code)))
     return current_app.response_class(data, mimetype="application/vnd.quy.proof",
                                       headers={"Content-Disposition": f'attachment; filename="{code}.qpf"'})
 

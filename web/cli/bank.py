@@ -18,7 +18,7 @@ from ledger.money import format_vnd, parse_amount_text, parse_signed_amount_text
 from ledger.reconcile import Choice
 
 from ..messages import row_problem, vietnamese
-from .common import Ctx, _date, _emit, _out, json_opt, key_opt, org_opt
+from .common import Ctx, _date, _emit, _out, json_out, key_opt, org_opt
 
 _KINDS_VI = {"pledge": "cam kết", "recorded_entry": "bút toán đã ghi", "donor_suggestion": "gợi ý nhà hảo tâm",
              "deposit_interest": "lãi tiền gửi", "unidentified": "chưa xác định"}
@@ -26,6 +26,8 @@ _KINDS_VI = {"pledge": "cam kết", "recorded_entry": "bút toán đã ghi", "do
 PROGRESS_LINES = 5000
 _FROM_VI = {"given": "nhập ở dòng lệnh", "file": "ghi trong tệp", "running": "tính từ số dư từng dòng",
             "file+running": "ghi trong tệp và tính từ số dư từng dòng"}
+#: ``--account``: the bank account (1121.x) a command is about.
+_account_opt = click.option("--account", required=True, help="The bank account (1121.x).")
 
 
 @click.group()
@@ -41,8 +43,7 @@ def statement() -> None:
 @click.option("--opening", default=None, help="Opening balance, if the file does not state it: 10.000.000")
 @click.option("--closing", default=None, help="Closing balance, if the file does not state it.")
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
-@json_opt
-@click.pass_obj
+@json_out
 def statement_import(c: Ctx, org, account, path, profile, opening, closing, dry_run, as_json) -> None:
     """Import a bank statement (CSV, XLSX, camt.053 XML or MT940), all or nothing: every bad line is
     reported, lines already imported are skipped, and the opening balance plus the lines must equal the
@@ -85,13 +86,12 @@ def statement_import(c: Ctx, org, account, path, profile, opening, closing, dry_
 
 @statement.command("match")
 @org_opt
-@click.option("--account", required=True, help="The bank account (1121.x).")
+@_account_opt
 @click.option("--statement", "statement_id", type=int, default=None, help="Only this statement's lines.")
 @click.option("--from", "start", default=None, help="First day.")
 @click.option("--to", "end", default=None, help="Last day.")
 @click.option("--unmatched", is_flag=True, help="Only the lines not yet confirmed.")
-@json_opt
-@click.pass_obj
+@json_out
 def statement_match(c: Ctx, org, account, statement_id, start, end, unmatched, as_json) -> None:
     """What each line is proposed to match, and why. Nothing is booked (see ``quy statement confirm``)."""
     rows = services.statement_proposals(c.db, org, account, statement_id=statement_id, start=_date(start),
@@ -144,8 +144,7 @@ def _part(text: str) -> tuple[str, int]:
                    "(e.g. bank charges, other income).")
 @click.option("--note", default="", help="A note kept with the match.")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def statement_confirm(c: Ctx, org, line_id, kind, target, payout, donor, donor_name, fund, parts, account, note,
                       key, as_json) -> None:
     """Book what a statement line is and record the match, in one unit of work: its proposal accepted,
@@ -176,8 +175,7 @@ def statement_confirm(c: Ctx, org, line_id, kind, target, payout, donor, donor_n
 @click.option("--fund", default=None, help="The fund (default: the suspense booking's).")
 @click.option("--on", default=None, help="Date of the entry (default: today).")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def statement_reassign(c: Ctx, org, match_id, donor, fund, on, key, as_json) -> None:
     """Move money booked to the suspense account (a match) to donation income for its donor, with a
     receipt: a new linked entry, never an edit."""
@@ -192,8 +190,7 @@ def statement_reassign(c: Ctx, org, match_id, donor, fund, on, key, as_json) -> 
 @click.option("--reason", required=True, help="Why the match is undone (kept with it).")
 @click.option("--on", default=None, help="Date of the reversals (default: each reversed entry's own date).")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def statement_undo(c: Ctx, org, match_id, reason, on, key, as_json) -> None:
     """Undo a match made by mistake: what it booked is reversed (receipts voided), an entry matched as
     already recorded only loses its link; the line is back in the queue. Undo a reassignment before the
@@ -210,11 +207,10 @@ def statement_undo(c: Ctx, org, match_id, reason, on, key, as_json) -> None:
 
 @statement.command("default-fund")
 @org_opt
-@click.option("--account", required=True, help="The bank account (1121.x).")
+@_account_opt
 @click.option("--fund", default=None, help="The fund its lines go to when none is chosen.")
 @click.option("--clear", is_flag=True, help="No default: the organization's first fund.")
-@json_opt
-@click.pass_obj
+@json_out
 def statement_default_fund(c: Ctx, org, account, fund, clear, as_json) -> None:
     """Show or set the fund a bank account's statement lines are booked to when none is chosen (the
     suspense account, a donor's transfer)."""
@@ -232,13 +228,12 @@ def statement_default_fund(c: Ctx, org, account, fund, clear, as_json) -> None:
 
 @statement.command("reconcile")
 @org_opt
-@click.option("--account", required=True, help="The bank account (1121.x).")
+@_account_opt
 @click.option("--month", default=None, help="YYYY-MM (default: the month of the last imported line).")
 @click.option("--format", "fmt", type=click.Choice(["text", "pdf", "xlsx", "csv"]), default="text",
               show_default=True, help="text on the terminal, or the printable table as a file.")
 @click.option("--out", default=None, help="File to write (needed for xlsx and pdf).")
-@json_opt
-@click.pass_obj
+@json_out
 def statement_reconcile(c: Ctx, org, account, month, fmt, out, as_json) -> None:
     """The bank reconciliation at a month end: the bank's balance against the books', and what each side
     has that the other has not yet; ``--format pdf|xlsx|csv --out FILE`` writes it as a printable table."""
@@ -288,8 +283,7 @@ def profile_add(c: Ctx, path: Path) -> None:
 
 
 @profile_group.command("list")
-@json_opt
-@click.pass_obj
+@json_out
 def profile_list(c: Ctx, as_json: bool) -> None:
     """The profiles: built-in first, then those added."""
     profs = services.bank_profiles(c.db)

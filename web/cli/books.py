@@ -19,7 +19,7 @@ from ledger.errors import InvalidInput
 from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
 
-from .common import FORMATS, Ctx, _date, _emit, _out, date_opt, json_opt, key_opt, org_opt, period_opt
+from .common import FORMATS, Ctx, _date, _emit, _out, date_opt, json_out, key_opt, org_opt, period_opt
 
 _period = period_opt("First day (YYYY-MM-DD or dd/mm/yyyy; default: the first posting).",
                      "Last day (default: the last posting).")
@@ -158,8 +158,7 @@ def _fund_map(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--reason", required=True, help="The decision dissolving it.")
 @click.option("--fund-map", "fund_map", multiple=True, help="OLD=NEW: the successor's fund for one of its funds.")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def org_dissolve(c: Ctx, code, successor, on, reason, fund_map, key, as_json) -> None:
     """Dissolve an organization into its successor: its money moves, its books close for good."""
     r = services.dissolve_organization(c.db, code, successor, on=_date(on) or clock.today(), reason=reason,
@@ -179,8 +178,7 @@ def org_dissolve(c: Ctx, code, successor, on, reason, fund_map, key, as_json) ->
 @click.option("--to-account", default="111", show_default=True)
 @click.option("--reason", required=True)
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def transfer(c: Ctx, from_org, to_org, from_fund, to_fund, amount, on, from_account, to_account, reason, key,
              as_json) -> None:
     """Move money from one organization's fund to another's: an entry in each journal (to a unit that reports

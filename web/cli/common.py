@@ -1,7 +1,8 @@
 """What every ``quy`` command shares: the context (database and acting user), the error handling of the root
-group, the common options (``--org``, ``--json``, ``--key``, ``--date``, ``--from``/``--to``, and ``org_json`` for
-``--org`` with ``--json``), ``Ctx.org_read`` (one read of an organization's books) and the output helpers (``_out``
-for text or JSON, ``_out_rows`` for rows a line each, ``_emit`` for a table as text, JSON, CSV, XLSX or PDF).
+group, the common options (``--org``, ``--json``, ``--key``, ``--date``, ``--from``/``--to``; ``json_out`` for
+``--json`` with the context passed, ``org_json`` for ``--org`` before both), ``Ctx.org_read`` (one read of an
+organization's books) and the output helpers (``_out`` for text or JSON, ``_out_rows`` for rows a line each,
+``_emit`` for a table as text, JSON, CSV, XLSX or PDF).
 
 It imports no feature module: each feature module (``orgs``, ``donations``, ``bank``, …) imports this one, and
 the package (``web/cli/__init__.py``) builds the root group ``main`` and registers their commands.
@@ -89,10 +90,16 @@ org_opt = click.option("--org", "org", default="SLA", show_default=True, envvar=
 key_opt = click.option("--key", default=None, help="Client idempotency key.")
 
 
+def json_out(f):
+    """``--json``, the context passed first: the last option of a command that prints what it did or read as
+    text or JSON (its other options above it)."""
+    return json_opt(click.pass_obj(f))
+
+
 def org_json(f):
     """``--org`` then ``--json``, the context passed first: the options of a command that reads an
     organization's books and prints them as text or JSON."""
-    return org_opt(json_opt(click.pass_obj(f)))
+    return org_opt(json_out(f))
 
 
 def date_opt(help: str | None = None, *, required: bool = False):

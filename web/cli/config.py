@@ -14,7 +14,7 @@ from ledger.config import Problem, Settings
 from ledger.db import Database, database_url, make_engine
 from ledger.migrate import current_revision, head_revision
 
-from .common import Ctx, _out, json_opt
+from .common import Ctx, _out, json_out
 
 
 @click.group("config")
@@ -120,8 +120,7 @@ def _database_problems(url: str) -> list[Problem]:
 
 @config_group.command("check")
 @click.option("--no-database", is_flag=True, help="Do not connect to the database.")
-@json_opt
-@click.pass_obj
+@json_out
 def config_check(c: Ctx, no_database: bool, as_json: bool) -> None:
     """Print the effective settings and what is wrong with them; exit 1 on an error (0 with warnings)."""
     settings = quy_config.load()

@@ -11,7 +11,7 @@ from ledger.deposits import DepositInput
 from ledger.interest import format_rate
 from ledger.money import format_vnd, parse_amount_text
 
-from .common import Ctx, _date, _out, _out_rows, _period, date_opt, json_opt, key_opt, org_json, org_opt, period_opt
+from .common import Ctx, _date, _out, _out_rows, _period, date_opt, json_out, key_opt, org_json, org_opt, period_opt
 
 
 @click.group()
@@ -48,8 +48,7 @@ def _share(values: tuple[str, ...], fund: str | None, principal: int) -> dict[st
 @click.option("--fund", "fund_code", default=None, help="The one fund that owns it.")
 @click.option("--share", "shares", multiple=True, help="FUND=AMOUNT, once per owning fund.")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def deposit_open(c: Ctx, org, contract, bank_account, principal, rate, start, months, days, monthly, rollover,
                  demand_rate, fund_code, shares, key, as_json) -> None:
     """Open a term deposit from a bank account."""
@@ -84,8 +83,7 @@ def _line(r) -> str:
 @deposit.command("list")
 @org_opt
 @click.option("--as-of", "as_of", default=None, help="The register as of this day (default: today).")
-@json_opt
-@click.pass_obj
+@json_out
 def deposit_list(c: Ctx, org: str, as_of: str | None, as_json: bool) -> None:
     """The deposit register: contract, bank, principal, rate, start, maturity, interest earned and accrued
     to the day, the owning funds and the state."""
@@ -100,8 +98,7 @@ def deposit_list(c: Ctx, org: str, as_of: str | None, as_json: bool) -> None:
 @deposit.command("maturing")
 @org_opt
 @click.option("--days", type=click.IntRange(0, 3660), default=30, show_default=True)
-@json_opt
-@click.pass_obj
+@json_out
 def deposit_maturing(c: Ctx, org: str, days: int, as_json: bool) -> None:
     """Deposits maturing within DAYS days, and those matured and not yet settled."""
     rows = c.org_read(org, deposits.maturing, clock.today(), days)
@@ -112,8 +109,7 @@ def deposit_maturing(c: Ctx, org: str, days: int, as_json: bool) -> None:
 @deposit.command("interest")
 @org_opt
 @period_opt("First day (default: 1 January this year).", "Last day (default: today).")
-@json_opt
-@click.pass_obj
+@json_out
 def deposit_interest(c: Ctx, org: str, start: str | None, end: str | None, as_json: bool) -> None:
     """Deposit interest earned per fund in a period: accrued, paid by the bank, adjusted."""
     frm, to = _period(start, end)
@@ -145,8 +141,7 @@ def deposit_banks(c: Ctx, org: str, as_json: bool) -> None:
 @date_opt(required=True)
 @click.option("--reference", required=True, help="The bank's document.")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def deposit_adjust(c: Ctx, org, contract, amount, on, reference, key, as_json) -> None:
     """Book the bank's figure during the term (the difference against interest income)."""
     text = amount.strip()
@@ -165,8 +160,7 @@ def deposit_adjust(c: Ctx, org, contract, amount, on, reference, key, as_json) -
 @click.option("--bank-interest", default=None, help="The bank's figure for the term's interest, if it differs.")
 @click.option("--reference", default="", help="The bank's document for that figure.")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def deposit_settle(c: Ctx, org, contract, on, new_rate, bank_interest, reference, key, as_json) -> None:
     """Settle a deposit at maturity and roll it over as its policy says."""
     r = services.settle_deposit(c.db, org, contract, on=_date(on), new_rate=new_rate, user=c.user, key=key,
@@ -187,8 +181,7 @@ def deposit_settle(c: Ctx, org, contract, on, new_rate, bank_interest, reference
 @click.option("--amount", required=True, help="Whole đồng; all of the principal closes the deposit.")
 @date_opt(required=True)
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def deposit_withdraw(c: Ctx, org, contract, amount, on, key, as_json) -> None:
     """Withdraw all or part of a deposit before maturity (the demand rate on the withdrawn part)."""
     r = services.withdraw_deposit(c.db, org, contract, on=_date(on), amount=parse_amount_text(amount), user=c.user,
@@ -201,8 +194,7 @@ def deposit_withdraw(c: Ctx, org, contract, amount, on, key, as_json) -> None:
 @click.command("accrue")
 @org_opt
 @click.option("--through", required=True, help="Book every month end up to this date: 2025-06-30")
-@json_opt
-@click.pass_obj
+@json_out
 def accrue_cmd(c: Ctx, org: str, through: str, as_json: bool) -> None:
     """The month-end job: accrue the deposits' interest (running it twice books nothing new)."""
     r = services.accrue(c.db, org, _date(through), user=c.user)
@@ -225,8 +217,7 @@ def principal() -> None:
 @date_opt("The decision's date.", required=True)
 @click.option("--reason", required=True)
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def principal_move(c: Ctx, org, fund, direction, amount, number, on, reason, key, as_json) -> None:
     """Record a council decision releasing or raising a fund's protected principal, and book it."""
     if direction is None:

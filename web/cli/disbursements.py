@@ -15,7 +15,7 @@ from ledger.disbursements import LineInput, RecipientInput
 from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
 
-from .common import Ctx, _date, _out, _out_rows, _period, date_opt, json_opt, key_opt, org_json, org_opt, period_opt
+from .common import Ctx, _date, _out, _out_rows, _period, date_opt, json_out, key_opt, org_json, org_opt, period_opt
 
 
 @click.group()
@@ -37,8 +37,7 @@ def recipient() -> None:
 @click.option("--account", "bank_account_no", default="")
 @click.option("--category", "categories", multiple=True, type=click.Choice(sorted(d.CATEGORIES)))
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def recipient_add(c: Ctx, org, name, born, gender, school, grade, commune, guardian, phone, bank_name,
                   bank_account_no, categories, key, as_json) -> None:
     """Add a recipient (possible duplicates are listed, not refused)."""
@@ -73,8 +72,7 @@ def _recipient(value: str) -> int | str:
 @recipient.command("search")
 @org_opt
 @click.argument("words")
-@json_opt
-@click.pass_obj
+@json_out
 def recipient_search(c: Ctx, org: str, words: str, as_json: bool) -> None:
     """Recipients whose name, school or commune hold every one of WORDS: id, name, school, commune."""
     with c.db.read() as conn:
@@ -118,8 +116,7 @@ def batch() -> None:
 @click.option("--title", required=True)
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A list (CSV or XLSX): Họ và tên, Ngày sinh, Trường, Lớp, Chương trình, Quỹ, Số tiền …")
-@json_opt
-@click.pass_obj
+@json_out
 def batch_create(c: Ctx, org, title, path, as_json) -> None:
     """Draft a batch, from a list file if given (all or nothing)."""
     r = services.create_batch(c.db, org, title=title, user=c.user)
@@ -137,8 +134,7 @@ def batch_create(c: Ctx, org, title, path, as_json) -> None:
 @org_opt
 @click.argument("batch_id", type=int)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@json_opt
-@click.pass_obj
+@json_out
 def batch_import(c: Ctx, org, batch_id, path, as_json) -> None:
     """Add a list file's lines to a draft (all or nothing; every bad row reported)."""
     r = services.import_batch_lines(c.db, org, batch_id, path, user=c.user)
@@ -186,8 +182,7 @@ def batch_submit(c: Ctx, org, batch_id) -> None:
 @click.argument("batch_id", type=int)
 @click.option("--comment", default="")
 @date_opt("The decision's date (default: today).")
-@json_opt
-@click.pass_obj
+@json_out
 def batch_approve(c: Ctx, org, batch_id, comment, on, as_json) -> None:
     """A council member approves (the preparer cannot)."""
     r = services.vote_batch(c.db, org, batch_id, approve=True, comment=comment, on=_date(on), user=c.user)
@@ -216,8 +211,7 @@ def batch_reject(c: Ctx, org, batch_id, comment) -> None:
 @click.option("--bank", "bank_account", default=None, help="Pay by transfer from this bank account (1121.x).")
 @date_opt()
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def batch_pay(c: Ctx, org, batch_id, lines, bank_account, on, key, as_json) -> None:
     """Pay an approved batch's lines, in cash (signature list) or by transfer; one voucher each."""
     r = services.pay_batch(c.db, org, batch_id, line_nos=list(lines) or None,
@@ -286,8 +280,7 @@ def report() -> None:
 @report.command("awards")
 @org_opt
 @period_opt()
-@json_opt
-@click.pass_obj
+@json_out
 def report_awards(c: Ctx, org, start, end, as_json) -> None:
     """Awards per program in a period: lượt and amount, money and in kind."""
     frm, to = _period(start, end)
@@ -327,8 +320,7 @@ def stipend() -> None:
               help="The last month already paid before Quỹ (from your earlier books): 2024-02. Those months are "
                    "never put in a batch and count as paid.")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def stipend_commit(c: Ctx, org, recipient, program, fund, amount, first, last, paid_through, key, as_json) -> None:
     """Promise an amount a month to a recipient."""
     r = services.stipend(c.db, org, "commit", recipient=_recipient(recipient), program=program, fund=fund,
@@ -340,8 +332,7 @@ def stipend_commit(c: Ctx, org, recipient, program, fund, amount, first, last, p
 @stipend.command("generate")
 @org_opt
 @click.option("--month", required=True, help="2025-09 or 09/2025")
-@json_opt
-@click.pass_obj
+@json_out
 def stipend_generate(c: Ctx, org, month, as_json) -> None:
     """Draft the month's batch from the active commitments (once per month)."""
     r = services.stipend(c.db, org, "generate", month=month, user=c.user)

@@ -13,7 +13,7 @@ from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
 from receipts.vietqr import qr_svg
 
-from .common import Ctx, _date, _out, date_opt, json_opt, key_opt, org_json, org_opt
+from .common import Ctx, _date, _out, date_opt, json_out, key_opt, org_json, org_opt
 
 
 def _write(path: Path | None, data: bytes, default: str) -> Path:
@@ -61,8 +61,7 @@ def receipt() -> None:
 @org_opt
 @click.option("--year", type=int, default=None, help="Year of the series (default: the newest).")
 @click.option("--series", default="BN", show_default=True)
-@json_opt
-@click.pass_obj
+@json_out
 def receipt_list(c: Ctx, org: str, year: int | None, series: str, as_json: bool) -> None:
     """The receipt register: every number of a series and year, with its state."""
     with c.db.read() as conn:
@@ -93,8 +92,7 @@ def receipt_print(c: Ctx, org: str, number: str, out: Path | None) -> None:
 @click.argument("number")
 @click.option("--reason", required=True)
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def receipt_void(c: Ctx, org: str, number: str, reason: str, key, as_json: bool) -> None:
     """Void a receipt with a reason: it keeps its number and prints "ĐÃ HỦY"."""
     r = services.void_document(c.db, org, number, reason=reason, user=c.user, key=key)
@@ -107,8 +105,7 @@ def receipt_void(c: Ctx, org: str, number: str, reason: str, key, as_json: bool)
 @click.option("--reason", required=True)
 @date_opt("Date of the replacement (default: the original's).")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def receipt_reissue(c: Ctx, org: str, number: str, reason: str, on, key, as_json: bool) -> None:
     """Void a receipt (if it is not yet) and issue its replacement under a new number."""
     r = services.reissue_document(c.db, org, number, reason=reason, on=_date(on), user=c.user, key=key)
@@ -199,8 +196,7 @@ def print_batch(c: Ctx, org: str, kind: str, campaign, year, include_void, jobs,
 @click.option("--signatory-title", default=None)
 @click.option("--signatory-name", default=None)
 @click.option("--treasurer-name", default=None)
-@json_opt
-@click.pass_obj
+@json_out
 def org_documents(c: Ctx, org: str, gold_book_threshold, signatory_title, signatory_name, treasurer_name,
                   as_json: bool) -> None:
     """Show or set what documents say: gold-book threshold, signatory, treasurer."""
@@ -237,8 +233,7 @@ def poster_cmd(c: Ctx, org: str, campaign: str, out: Path | None) -> None:
 @click.option("--purpose", "--memo", "purpose", default=None,
               help="Transfer description (default: 'Ung ho <fund>'); cut at a word boundary within 50 characters.")
 @click.option("--svg", "svg_out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@json_opt
-@click.pass_obj
+@json_out
 def vietqr_cmd(c: Ctx, org: str, fund_code: str | None, pledge_id: int | None, account, amount, purpose, svg_out,
                as_json: bool) -> None:
     """The VietQR code for giving to a fund by bank transfer, or for paying a pledge, or — with neither —

@@ -12,7 +12,7 @@ from ledger import clock, donations, orgs, queries, services
 from ledger.money import format_vnd, parse_amount_text
 
 from ..messages import local_time
-from .common import Ctx, _date, _out, date_opt, json_opt, key_opt, org_opt
+from .common import Ctx, _date, _out, date_opt, json_out, key_opt, org_json, org_opt
 
 
 @click.group()
@@ -23,8 +23,7 @@ def donor() -> None:
 @donor.command("list")
 @org_opt
 @click.option("--search", default=None, help="Part of a name, with or without diacritics (nguyen finds Nguyễn).")
-@json_opt
-@click.pass_obj
+@json_out
 def donor_list(c: Ctx, org: str, search: str | None, as_json: bool) -> None:
     with c.db.read() as conn:
         oid = orgs.org_id_by_code(conn, org)
@@ -52,8 +51,7 @@ def donation_group() -> None:
 @click.option("--donor-id", type=int, default=None)
 @click.option("--min-amount", default=None, help="At least this many đồng (1.000.000 or 1000000).")
 @click.option("--max-amount", default=None, help="At most this many đồng.")
-@json_opt
-@click.pass_obj
+@json_out
 def donation_list(c: Ctx, org, q, start, end, fund, campaign, kind, donor_id, min_amount, max_amount,
                   as_json) -> None:
     """The donations, newest first, searched and filtered as on the Donations page."""
@@ -102,8 +100,7 @@ def donation_list(c: Ctx, org, q, start, end, fund, campaign, kind, donor_id, mi
 @click.option("--gold-book/--no-gold-book", "gold_book", default=None,
               help="Enter the gift in the gold book (or not), whatever the threshold says.")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def donate(c: Ctx, org, fund_code, amount, on, donor_name, donor_id, donor_kind, address, anonymous,
            display_name, kind, campaign_code, bank_account, principal, earmark, item, quantity, unit,
            fx_amount, currency, reference, message, gold_book, key, as_json) -> None:
@@ -137,8 +134,7 @@ def donate(c: Ctx, org, fund_code, amount, on, donor_name, donor_id, donor_kind,
 @click.option("--bank", "bank_account", default=None)
 @click.option("--reference", default="")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def pay_pledge(c: Ctx, org, pledge_id, amount, on, method, bank_account, reference, key,
                as_json) -> None:
     """Record a payment on a pledge."""
@@ -156,8 +152,7 @@ def pay_pledge(c: Ctx, org, pledge_id, amount, on, method, bank_account, referen
 @click.option("--campaign", "campaign_code", default=None, help="Campaign for rows that name none.")
 @date_opt("Date for rows that give none.")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> None:
     """Import a campaign's donations from CSV or XLSX (all or nothing)."""
     bar = {}
@@ -192,8 +187,7 @@ def import_(c: Ctx, org, path, fund_code, campaign_code, on, key, as_json) -> No
 @click.option("--reason", required=True)
 @date_opt()
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def reverse(c: Ctx, org, tx_id, reason, on, key, as_json) -> None:
     """Reverse a posted transaction (once), with a reason."""
     r = services.reverse(c.db, org, tx_id, reason=reason, on=_date(on) or clock.today(), user=c.user,
@@ -207,9 +201,7 @@ def earmark_group() -> None:
 
 
 @earmark_group.command("list")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def earmark_list(c: Ctx, org: str, as_json: bool) -> None:
     """Every earmarked gift with what it still holds."""
     rows = services.list_earmarks(c.db, org)
@@ -227,8 +219,7 @@ def earmark_list(c: Ctx, org: str, as_json: bool) -> None:
 @click.option("--amount", default=None, help="How much (default: all the gift still holds).")
 @date_opt("The day of the release (default: today).")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def earmark_release(c: Ctx, org: str, donation_id: int, decision: str, reason: str, amount: str | None, on, key,
                     as_json: bool) -> None:
     """Release what an earmarked gift still holds into its fund by the council's decision (3381 → 353)."""

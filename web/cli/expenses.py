@@ -13,7 +13,7 @@ from ledger import clock, expenses, services
 from ledger.money import format_vnd, parse_amount_text
 from receipts import service as docs
 
-from .common import Ctx, _date, _out, date_opt, json_opt, key_opt, org_json, org_opt
+from .common import Ctx, _date, _out, date_opt, json_out, key_opt, org_json, org_opt
 
 _fund_opt = click.option("--fund", required=True, help="The fund's code.")
 _amount_opt = click.option("--amount", required=True, help="Whole đồng: 1500000 or 1.500.000.")
@@ -30,10 +30,11 @@ def _book(c: Ctx, use_case, org: str, on: str | None, amount: str, key: str | No
 
 def _voucher_opts(f):
     """--org, --date (default: today), --fund, --amount, --memo, --person, --key, --json: what every voucher names."""
+    f = json_out(f)
     for opt in reversed((org_opt, date_opt("The voucher's date (default: today)."), _fund_opt, _amount_opt,
-                         _memo_opt, _person_opt, key_opt, json_opt)):
+                         _memo_opt, _person_opt, key_opt)):
         f = opt(f)
-    return click.pass_obj(f)
+    return f
 
 
 @click.group("expense")
@@ -46,10 +47,9 @@ def expense_group() -> None:
 @click.option("--from", "paid_from", required=True, help="The cash or bank account paid from: 111, 1121.BIDV.")
 @click.option("--category", type=click.Choice(list(expenses.EXPENSE_CATEGORIES)), required=True,
               help="management and allowance are management costs, within the year's cap.")
-def expense_add(c: Ctx, org, on, fund, amount, memo, person, key, as_json, paid_from, category) -> None:
+def expense_add(c: Ctx, org, on, amount, key, as_json, **fields) -> None:
     """Book a cost with its phiếu chi (a management cost only within the cap, from a fund that may pay it)."""
-    _book(c, services.add_expense, org, on, amount, key, as_json, fund=fund, paid_from=paid_from, category=category,
-          memo=memo, person=person)
+    _book(c, services.add_expense, org, on, amount, key, as_json, **fields)
 
 
 @expense_group.command("list")
@@ -91,21 +91,19 @@ def income_group() -> None:
 @click.option("--to", "received_into", required=True, help="The cash or bank account received into: 111, 1121.BIDV.")
 @click.option("--category", type=click.Choice(list(expenses.INCOME_CATEGORIES)), required=True,
               help="dues (hội phí), state_budget (ngân sách nhà nước) or other.")
-def income_add(c: Ctx, org, on, fund, amount, memo, person, key, as_json, received_into, category) -> None:
+def income_add(c: Ctx, org, on, amount, key, as_json, **fields) -> None:
     """Book income received with its phiếu thu."""
-    _book(c, services.add_income, org, on, amount, key, as_json, fund=fund, received_into=received_into,
-          category=category, memo=memo, person=person)
+    _book(c, services.add_income, org, on, amount, key, as_json, **fields)
 
 
 @click.command("transfer-cash")
 @_voucher_opts
 @click.option("--from", "from_account", required=True, help="The account the money leaves: 1121.BIDV, 111.")
 @click.option("--to", "to_account", required=True, help="The account it goes to: 111, 1121.BIDV.")
-def transfer_cash(c: Ctx, org, on, fund, amount, memo, person, key, as_json, from_account, to_account) -> None:
+def transfer_cash(c: Ctx, org, on, amount, key, as_json, **fields) -> None:
     """Move a fund's money between cash and a bank account: a withdrawal into cash (phiếu thu), cash paid into
     the bank or a move between banks (phiếu chi)."""
-    _book(c, services.transfer_cash, org, on, amount, key, as_json, fund=fund, from_account=from_account,
-          to_account=to_account, memo=memo, person=person)
+    _book(c, services.transfer_cash, org, on, amount, key, as_json, **fields)
 
 
 COMMANDS = [expense_group, income_group, transfer_cash]

@@ -16,7 +16,7 @@ from ledger.errors import LedgerError
 from ledger.journal import digests
 from ledger.money import format_vnd
 
-from .common import Ctx, _date, _out, json_opt, org_opt, period_opt
+from .common import Ctx, _date, _out, json_out, org_json, org_opt, period_opt
 
 
 @click.command()
@@ -42,8 +42,7 @@ def _fig_row(label: str, f: balances.FundBalance) -> str:
 @click.option("--as-of", default=None, help="Balances at the end of this date.")
 @click.option("--consolidated", is_flag=True, help="The organization and everything under it.")
 @click.option("--accounts", is_flag=True, help="Per account and fund instead of per fund.")
-@json_opt
-@click.pass_obj
+@json_out
 def balance(c: Ctx, org, as_of, consolidated, accounts, as_json) -> None:
     """Balances per fund (balance, protected principal, spendable) or per account."""
     on = _date(as_of)
@@ -67,8 +66,7 @@ def balance(c: Ctx, org, as_of, consolidated, accounts, as_json) -> None:
 @org_opt
 @period_opt()
 @click.option("--limit", default=50, show_default=True)
-@json_opt
-@click.pass_obj
+@json_out
 def journal_cmd(c: Ctx, org, start, end, limit, as_json) -> None:
     """List journal transactions with their postings (newest last)."""
     t, p, a, f = s.transactions, s.postings, s.accounts, s.funds
@@ -103,8 +101,7 @@ def journal_cmd(c: Ctx, org, start, end, limit, as_json) -> None:
 @click.option("--org", "org", default=None, help="One organization (default: all).")
 @click.option("--expect", default=None, metavar="'ORG SEQ HASH'",
               help="A head digest printed earlier by `quy digest` (the whole line; several lines check each).")
-@json_opt
-@click.pass_obj
+@json_out
 def verify(c: Ctx, org: str | None, expect: str | None, as_json: bool) -> None:
     """Verify every organization's hash chain, cached balances and document numbering; exit 1 and name the
     first broken entry and the kind of break (changed, missing, reordered, unbalanced, posting_moved,
@@ -159,9 +156,7 @@ def sums_group() -> None:
 
 
 @sums_group.command("rebuild")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def sums_rebuild(c: Ctx, org: str, as_json: bool) -> None:
     """Make the organization's month and day sums again from its postings (when `quy verify` says [sums])."""
     r = services.rebuild_sums(c.db, org, user=c.user)

@@ -12,7 +12,7 @@ from ledger import opening, services
 from ledger.interest import format_rate
 from ledger.money import format_vnd
 
-from .common import Ctx, _date, _out, date_opt, json_opt, key_opt, org_json, org_opt
+from .common import Ctx, _date, _out, date_opt, json_out, key_opt, org_json, org_opt
 
 
 @click.group("opening")
@@ -137,8 +137,7 @@ _dry_opt = click.option("--dry-run", is_flag=True, help="Only check: print the t
 @_deposit_opt
 @_dry_opt
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def opening_add(c: Ctx, org, on, lines, deposits, dry_run, key, as_json) -> None:
     """Post the opening balances, with the running term deposits, as one entry (all or nothing)."""
     if not lines and not deposits:
@@ -155,8 +154,7 @@ def opening_add(c: Ctx, org, on, lines, deposits, dry_run, key, as_json) -> None
 @_deposit_opt
 @_dry_opt
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def opening_import(c: Ctx, org, path, on, deposits, dry_run, key, as_json) -> None:
     """Post the opening balances a CSV or XLSX file gives (columns: account, fund, amount), with the running
     term deposits (--deposit), all or nothing: every bad row is reported and nothing written."""
@@ -172,8 +170,7 @@ def opening_import(c: Ctx, org, path, on, deposits, dry_run, key, as_json) -> No
 @click.option("--reason", required=True, help="Why: the document the right figures come from.")
 @_dry_opt
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def opening_correct(c: Ctx, org, on, lines, reason, dry_run, key, as_json) -> None:
     """Correct an opening by a linked entry: --line gives the right balances of each fund it names."""
     args = (c.db, org, _date(on), _lines(lines))

@@ -20,7 +20,7 @@ from ledger.ops import housekeeping
 from ledger.ops.demo import load_demo
 from ledger.ops.story import load_story
 
-from .common import Ctx, _out, json_opt
+from .common import Ctx, _out, json_opt, json_out
 
 
 def _say(msg: str) -> None:
@@ -115,8 +115,7 @@ def serve(c: Ctx, host: str, port: int) -> None:
                    "(default: QUY_BACKUP_DIR or instance/backups).")
 @click.option("--keep", type=click.IntRange(min=1), default=None,
               help="Keep only the newest N dated backups in the folder.")
-@json_opt
-@click.pass_obj
+@json_out
 def backup_cmd(c: Ctx, out: str | None, keep: int | None, as_json: bool) -> None:
     """Snapshot the books while the app keeps serving (written under a temporary name, renamed when done)."""
     target = out or (str(bk.default_dir()) + "/")
@@ -136,8 +135,7 @@ def backup_cmd(c: Ctx, out: str | None, keep: int | None, as_json: bool) -> None
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace the books in a database that is not empty.")
 @click.option("--check", "check_only", is_flag=True, help="Only check the file (checksums, format, revision).")
-@json_opt
-@click.pass_obj
+@json_out
 def restore_cmd(c: Ctx, path: str, force: bool, check_only: bool, as_json: bool) -> None:
     """Restore a backup into an empty database (SQLite or PostgreSQL, either way round), then verify it."""
     if check_only:

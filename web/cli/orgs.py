@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ledger import orgs, services
 from ledger import schema as s
 
-from .common import Ctx, _date, _out, json_opt, key_opt, org_json, org_opt
+from .common import Ctx, _date, _out, json_out, key_opt, org_json, org_opt
 
 
 @click.group()
@@ -19,8 +19,7 @@ def org() -> None:
 
 
 @org.command("list")
-@json_opt
-@click.pass_obj
+@json_out
 def org_list(c: Ctx, as_json: bool) -> None:
     with c.db.read() as conn:
         rows = orgs.list_organizations(conn)
@@ -90,8 +89,7 @@ def fund_add(c: Ctx, org: str, code: str, name: str, kind: str, purpose: str,
 @click.argument("name")
 @click.option("--from", "on", default=None, help="The day the name takes effect (default today).")
 @click.option("--decision", required=True, help="The decision behind the rename (Quyết định số …).")
-@json_opt
-@click.pass_obj
+@json_out
 def fund_rename(c: Ctx, org: str, code: str, name: str, on: str | None, decision: str, as_json: bool) -> None:
     """Rename a fund from a day; its former names are kept, its past statements keep theirs, its code stays."""
     r = services.rename_fund(c.db, org, code, name, on=_date(on), decision=decision, user=c.user)

@@ -12,7 +12,7 @@ import click
 from ledger import proofcheck, services
 from ledger.money import format_vnd
 
-from .common import Ctx, _out, json_opt, org_opt
+from .common import Ctx, _out, json_out, org_json, org_opt
 
 
 @click.group("proof")
@@ -30,9 +30,7 @@ def _write(obj: dict, output: str | None) -> None:
 
 
 @proof.command("publish")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def publish(c: Ctx, org: str, as_json: bool) -> None:
     """Publish what the lock completes and is not published yet (locking publishes by itself)."""
     r = services.publish_proofs(c.db, org, user=c.user)
@@ -56,8 +54,7 @@ def log(c: Ctx, org: str, since: int | None, output: str | None) -> None:
 @org_opt
 @click.option("--fund", default=None, help="One fund's roots.")
 @click.option("--year", type=int, default=None, help="One year's roots.")
-@json_opt
-@click.pass_obj
+@json_out
 def roots(c: Ctx, org: str, fund: str | None, year: int | None, as_json: bool) -> None:
     """The published roots: fund, period, gifts, their net after earlier gifts reversed, the root."""
     rows = services.published_roots(c.db, org, fund=fund, year=year)
@@ -105,9 +102,7 @@ def context(c: Ctx, org: str, fund: str, month: str, kind: str, output: str | No
 
 
 @proof.command("key")
-@org_opt
-@json_opt
-@click.pass_obj
+@org_json
 def key(c: Ctx, org: str, as_json: bool) -> None:
     """The organization's public key (hex) and its fingerprint, as pages print it."""
     k = services.publication_key(c.db, org)

@@ -8,7 +8,7 @@ import click
 
 from ledger import regimes, services
 
-from .common import Ctx, _date, _out, json_opt, key_opt, org_opt
+from .common import Ctx, _date, _out, json_out, key_opt, org_opt
 
 #: The legal forms as the command line says them.
 FORMS_VI = {"association_fund": "quỹ của Hội", "social_fund": "quỹ xã hội, quỹ từ thiện (có giấy phép)"}
@@ -32,8 +32,7 @@ def regime() -> None:
 @regime.command("list")
 @click.option("--org", default=None, help="With an organization: its legal form and the regime in force for it.")
 @click.option("--date", "on", default=None, help="With --org: the day (default: today).")
-@json_opt
-@click.pass_obj
+@json_out
 def regime_list(c: Ctx, org: str | None, on: str | None, as_json: bool) -> None:
     """List the regimes (* marks the one in force for --org)."""
     r = services.list_regimes(c.db, org, _date(on))
@@ -64,8 +63,7 @@ def regime_list(c: Ctx, org: str | None, on: str | None, as_json: bool) -> None:
 @click.option("--deadline", default=None, help="The year's disclosure is due before this day of the next year (MM-DD).")
 @click.option("--forbidden", multiple=True, help="A use the fund's money may never have (repeat for more).")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def regime_add(c: Ctx, org, code, legal_form, name, citation, start, end, cap_default, cap_max, quarterly, yearly,
                deadline, forbidden, key, as_json) -> None:
     """Add a regime (acting for a top organization): from its first day it takes over from the one before it."""

@@ -9,7 +9,7 @@ import click
 from ledger import reported, services
 from ledger.money import format_vnd, parse_amount_text
 
-from .common import Ctx, _date, _out, json_opt, key_opt, org_json, org_opt
+from .common import Ctx, _date, _out, json_out, key_opt, org_json, org_opt
 
 
 def _dmy(iso: str | None) -> str:
@@ -21,8 +21,7 @@ def _dmy(iso: str | None) -> str:
 @click.option("--keeps-books-from", "books_from", default=None,
               help="The first day it keeps books in Quỹ: its reported totals end before it, its books start on it.")
 @click.option("--off", is_flag=True, help="It keeps books all along (refused once it has reported totals).")
-@json_opt
-@click.pass_obj
+@json_out
 def org_reports_totals(c: Ctx, org: str, books_from: str | None, off: bool, as_json: bool) -> None:
     """Mark the organization as a unit that reports totals and keeps no books in Quỹ (refused once its journal
     has entries), or set the first day it keeps books."""
@@ -61,8 +60,7 @@ def _amount(text: str, field: str) -> int:
 @click.option("--source", required=True, help='The report: "Báo cáo số 12/BC-HKH ngày 05/07/2025".')
 @click.option("--corrects", type=int, default=None, help="The id of the row this one replaces.")
 @key_opt
-@json_opt
-@click.pass_obj
+@json_out
 def report_totals_add(c: Ctx, org, fund, start, end, raised, from_parent, awarded, awards, balance, source, corrects,
                       key, as_json) -> None:
     """Enter the unit's totals of one fund for one period, or (--corrects ID) the row replacing one."""

@@ -10,7 +10,7 @@ import click
 
 from ledger import orgs, services, users
 
-from .common import Ctx, _out, json_opt
+from .common import Ctx, _out, json_out
 
 
 def login_role_args(f):
@@ -52,8 +52,7 @@ def user_add(c: Ctx, login: str, name: str, roles: tuple[str, ...], password_std
 
 @user_group.command("list")
 @click.option("--org", "org", default=None, help="Only users with a role in this organization.")
-@json_opt
-@click.pass_obj
+@json_out
 def user_list(c: Ctx, org: str | None, as_json: bool) -> None:
     with c.db.read() as conn:
         rows = users.list_users(conn, orgs.org_id_by_code(conn, org) if org else None)
@@ -105,8 +104,7 @@ def token_create(c: Ctx, login: str, role_at_org: tuple[str, str], name: str, da
 @token.command("list")
 @click.option("--login", default=None, help="Only this user's tokens.")
 @click.option("--org", "org", default=None, help="Only tokens of this organization (default: all).")
-@json_opt
-@click.pass_obj
+@json_out
 def token_list(c: Ctx, login: str | None, org: str | None, as_json: bool) -> None:
     """List API tokens (never their text: the first characters only) with expiry and state."""
     rows = services.list_tokens(c.db, login=login, org_code=org)

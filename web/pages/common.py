@@ -1,6 +1,6 @@
 """Small things the pages share: the organization shown in the header (and the read of the books it comes
-with), paging, a 404 for what is not there, error text, a form's call answered by a flash and a redirect, the
-uploads folder, and answering with a PDF or a table as a CSV, XLSX or PDF file."""
+with), paging (and a list page's read), a 404 for what is not there, error text, a form's call answered by a
+flash and a redirect, the uploads folder, and answering with a PDF or a table as a CSV, XLSX or PDF file."""
 
 from __future__ import annotations
 
@@ -59,20 +59,23 @@ def error_text(err: LedgerError) -> str:
     return vietnamese(err) if str(get_locale() or "vi") == "vi" else err.message
 
 
-def form_step(back: str, run: Callable[[], Any], ok: str | Callable[[Any], str], *, category: str = "message",
-              warnings: Callable[[Any], Iterable[str]] | None = None, code: int = 303) -> Response:
-    """Run a form's ledger call ``run``: flash its refusal, or ``ok`` (a message, or a function of the call's
-    result giving it; flashed as ``category``) and then each of ``warnings(result)`` as an error; and go
-    ``back`` (a URL) with ``code``."""
+def form_step(back: str, run: Callable[[], Any], ok: str | Callable[[Any], str] | None, *, category: str = "message",
+              warnings: Callable[[Any], Iterable[str]] | None = None, then: Callable[[Any], str | None] | None = None,
+              code: int = 303) -> Response:
+    """Run a form's ledger call ``run``: flash its refusal and go ``back`` (a URL); or flash ``ok`` (a message, a
+    function of the call's result giving it, or None for none; flashed as ``category``) and then each of
+    ``warnings(result)`` as an error, and go to ``then(result)`` (the page of what it made; ``back`` without it, or
+    when it gives None) — with ``code``."""
     try:
         r = run()
     except LedgerError as err:
         flash(error_text(err), "error")
-    else:
+        return redirect(back, code)
+    if ok is not None:
         flash(ok if isinstance(ok, str) else ok(r), category)
-        for warning in warnings(r) if warnings else ():
-            flash(warning, "error")
-    return redirect(back, code)
+    for warning in warnings(r) if warnings else ():
+        flash(warning, "error")
+    return redirect((then(r) if then else None) or back, code)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,15 @@ class Page:
         and the page with that total."""
         rows, total = query(*args, limit=self.size, offset=self.offset, **kw)
         return rows, self.with_total(total)
+
+
+@contextmanager
+def reading_page(org: str, size: int) -> Iterator[tuple[Connection, orgs.OrgInfo, Page]]:
+    """A list page's read of the books: ``reading(org)``, and the page of ``size`` rows the request asks for
+    (``?page=N``) to ``fetch`` in it."""
+    page = Page.from_request(size)
+    with reading(org) as (conn, info):
+        yield conn, info, page
 
 
 def sweep_uploads() -> None:

@@ -26,7 +26,7 @@ from receipts import service as docs
 
 from ..auth import actor, db, requires
 from ..messages import line_problem
-from .common import Page, _pdf, _upload_dir, error_text, form_step, reading, sweep_uploads
+from .common import _pdf, _upload_dir, error_text, form_step, reading, reading_page, sweep_uploads
 
 bp = Blueprint("disb", __name__)
 PER_PAGE = 100
@@ -62,12 +62,9 @@ def batches(org: str):
 @bp.post("/o/<org>/batches")
 @requires("batch.prepare")
 def batch_create(org: str):
-    try:
-        r = services.create_batch(db(), org, title=request.form.get("title", ""), user=actor(), key=_key())
-    except LedgerError as err:
-        flash(error_text(err), "error")
-        return redirect(url_for("disb.batches", org=org), 303)
-    return redirect(url_for("disb.batch", org=org, batch_id=r["id"]), 303)
+    return form_step(url_for("disb.batches", org=org), lambda: services.create_batch(
+        db(), org, title=request.form.get("title", ""), user=actor(), key=_key()), None,
+        then=lambda r: url_for("disb.batch", org=org, batch_id=r["id"]))
 
 
 def _batch_page(org: str, batch_id: int, *, problems: list[str] | None = None, status: int = 200):
@@ -208,11 +205,10 @@ def batch_signatures(org: str, batch_id: int):
 @bp.get("/o/<org>/recipients")
 @requires("read")
 def recipients(org: str):
-    page = Page.from_request(PER_PAGE)
     q = (request.args.get("q") or "").strip()
     r = s.recipients
     query = sa.select(r).where(r.c.org_id == g.org_id)
-    with reading(org) as (conn, info):
+    with reading_page(org, PER_PAGE) as (conn, info, page):
         if q:  # every word in the name, school or commune
             total, rows = d.search_recipients(conn, g.org_id, q, limit=page.size, offset=page.offset)
         else:
@@ -363,16 +359,13 @@ def stipend_commit(org: str):
 @bp.post("/o/<org>/stipends/generate")
 @requires("batch.prepare")
 def stipend_generate(org: str):
-    try:
-        r = services.stipend(db(), org, "generate", month=request.form.get("month", ""), user=actor())
-    except LedgerError as err:
-        flash(error_text(err), "error")
-        return redirect(url_for("disb.stipends_page", org=org), 303)
-    if not r["batch_id"]:
-        flash(_("Nothing is owed for that month that is not in a batch already."))
-        return redirect(url_for("disb.stipends_page", org=org), 303)
-    flash(_("Drafted %(n)s lines, %(a)s.", n=r["added"], a=format_vnd(r["amount"])))
-    return redirect(url_for("disb.batch", org=org, batch_id=r["batch_id"]), 303)
+    """Draft the month's lines into a batch and go to it (back to the page when nothing is owed)."""
+    return form_step(
+        url_for("disb.stipends_page", org=org),
+        lambda: services.stipend(db(), org, "generate", month=request.form.get("month", ""), user=actor()),
+        lambda r: _("Drafted %(n)s lines, %(a)s.", n=r["added"], a=format_vnd(r["amount"])) if r["batch_id"]
+        else _("Nothing is owed for that month that is not in a batch already."),
+        then=lambda r: url_for("disb.batch", org=org, batch_id=r["batch_id"]) if r["batch_id"] else None)
 
 
 @bp.post("/o/<org>/stipends/<int:cid>/change")

@@ -19,7 +19,7 @@ from receipts.batch import KINDS
 from receipts.vietqr import MAX_PURPOSE
 
 from ..auth import actor, db, requires
-from .common import Page, _pdf, error_text, form_step, org_of, reading
+from .common import _pdf, error_text, form_step, org_of, reading, reading_page
 
 bp = Blueprint("docs", __name__)
 public_bp = Blueprint("public_docs", __name__, url_prefix="/p")
@@ -32,9 +32,8 @@ PER_PAGE = 100
 @bp.get("/o/<org>/receipts")
 @requires("read")
 def receipts(org: str):
-    page = Page.from_request(PER_PAGE)
     series = request.args.get("series", "BN")
-    with reading(org) as (conn, info):
+    with reading_page(org, PER_PAGE) as (conn, info, page):
         used = documents.series_years(conn, g.org_id)
         years = sorted({y for s_, y, _n in used if s_ == series}, reverse=True)
         year = request.args.get("year", type=int) or (years[0] if years else clock.today().year)
@@ -74,27 +73,28 @@ _one_pdf("certificate_pdf", "/o/<org>/gold-book/<int:entry_id>/certificate.pdf",
          "giay-ghi-danh-{}.pdf")
 
 
+def _voiding(org: str, doc_id: int, use_case, ok, then=None):
+    """Void receipt ``doc_id`` with ``use_case`` (``services.void_document``, or ``reissue_document`` to replace
+    it too) for the reason the form gives, under the form's key; flash ``ok`` and go ``then`` (default: back to
+    the receipt)."""
+    f = request.form
+    return form_step(url_for("docs.receipt", org=org, doc_id=doc_id), lambda: use_case(
+        db(), org, doc_id, reason=f.get("reason", ""), user=actor(),
+        key=f"web:{f.get('form_key')}" if f.get("form_key") else None), ok, then=then)
+
+
 @bp.post("/o/<org>/receipts/<int:doc_id>/void")
 @requires("document.void")
 def receipt_void(org: str, doc_id: int):
-    return form_step(url_for("docs.receipt", org=org, doc_id=doc_id), lambda: services.void_document(
-        db(), org, doc_id, reason=request.form.get("reason", ""), user=actor(),
-        key=f"web:{request.form.get('form_key')}" if request.form.get("form_key") else None),
-        lambda r: _("Receipt %(n)s voided.", n=r["number"]))
+    return _voiding(org, doc_id, services.void_document, lambda r: _("Receipt %(n)s voided.", n=r["number"]))
 
 
 @bp.post("/o/<org>/receipts/<int:doc_id>/reissue")
 @requires("document.void")
 def receipt_reissue(org: str, doc_id: int):
-    try:
-        r = services.reissue_document(db(), org, doc_id, reason=request.form.get("reason", ""), user=actor(),
-                                      key=f"web:{request.form.get('form_key')}" if request.form.get("form_key")
-                                      else None)
-    except LedgerError as err:
-        flash(error_text(err), "error")
-        return redirect(url_for("docs.receipt", org=org, doc_id=doc_id), 303)
-    flash(_("Receipt %(old)s voided and replaced by %(new)s.", old=r["replaces"], new=r["number"]))
-    return redirect(url_for("docs.receipt", org=org, doc_id=r["id"]), 303)
+    return _voiding(org, doc_id, services.reissue_document,
+                    lambda r: _("Receipt %(old)s voided and replaced by %(new)s.", old=r["replaces"], new=r["number"]),
+                    then=lambda r: url_for("docs.receipt", org=org, doc_id=r["id"]))
 
 
 # ------------------------------------------------------------------ the gold book
@@ -103,8 +103,7 @@ def receipt_reissue(org: str, doc_id: int):
 @bp.get("/o/<org>/gold-book")
 @requires("read")
 def gold_book(org: str):
-    page = Page.from_request(PER_PAGE)
-    with reading(org) as (conn, info):
+    with reading_page(org, PER_PAGE) as (conn, info, page):
         rows, page = page.fetch(queries.gold_book, conn, g.org_id)
         settings = orgs.document_settings(conn, g.org_id)
     return render_template("gold_book_admin.html", org=info, rows=rows, page=page,
@@ -204,16 +203,16 @@ def print_page(org: str):
 @requires("documents.batch")
 def print_start(org: str):
     f = request.form
-    try:
+
+    def start():
         year = f.get("year", "").strip()
         if year and not (len(year) == 4 and year.isascii() and year.isdigit() and 1900 <= int(year) <= 9999):
             raise InvalidInput("a year is four digits", field="year", reason="not_date")
-        job_id = jobs.start(db(), org, f.get("kind", ""), user=actor().user,
-                            campaign=f.get("campaign") or None, year=int(year) if year else None)
-    except LedgerError as err:
-        flash(error_text(err), "error")
-        return redirect(url_for("docs.print_page", org=org), 303)
-    return redirect(url_for("docs.print_job", org=org, job_id=job_id), 303)
+        return jobs.start(db(), org, f.get("kind", ""), user=actor().user,
+                          campaign=f.get("campaign") or None, year=int(year) if year else None)
+
+    return form_step(url_for("docs.print_page", org=org), start, None,
+                     then=lambda job_id: url_for("docs.print_job", org=org, job_id=job_id))
 
 
 @bp.get("/o/<org>/print-jobs/<int:job_id>")

@@ -21,7 +21,7 @@ from ledger import schema as s
 from receipts.statement import render_statement
 
 from ..auth import db
-from .common import Page, reading
+from .common import reading, reading_page
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 
@@ -39,8 +39,7 @@ def index():
 
 @bp.get("/<org>/")
 def gold_book(org: str):
-    page = Page.from_request(100)
-    with reading(org) as (conn, info):
+    with reading_page(org, 100) as (conn, info, page):
         rows, page = page.fetch(queries.gold_book, conn, info.id)
         funds = balances.fund_balances(conn, [info.id])
     return render_template("public/gold_book.html", org=info, rows=rows, funds=funds, page=page)

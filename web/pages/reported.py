@@ -57,12 +57,23 @@ def _chosen_unit(form) -> reported.Reporting:
         abort(404)
 
 
+def _post(org: str, which: str, again, run):
+    """Run a form's ``run(unit)`` for the unit the form names: on refusal the page again with the error beside
+    the form ``which`` (filled with ``again``), else flash the message ``run`` answers and back to the page."""
+    try:
+        done = run(_chosen_unit(request.form))
+    except LedgerError as err:
+        return _page(org, again, error=error_text(err), which=which, status=err.status)
+    flash(done)
+    return redirect(url_for("reported.reported_page", org=org), 303)
+
+
 @bp.post("/o/<org>/reported")
 @requires("totals.report_below")
 def reported_post(org: str):
     form = request.form
-    try:
-        unit = _chosen_unit(form)
+
+    def run(unit: reported.Reporting) -> str:
         action = totals_action(g.org_id, unit.org_id, unit.parent_id)
         if action is None or not allowed(roles_for(g.org_id), action):
             raise NotAllowed("not this unit's treasurer nor its parent's", reason="totals_role")
@@ -77,24 +88,22 @@ def reported_post(org: str):
                                     allow_zero=True) for k in AMOUNTS})
         r = services.add_reported_totals(db(), unit.code, inp, user=actor(),
                                          key=f"web:{form.get('form_key') or uuid.uuid4().hex}")
-    except LedgerError as err:
-        return _page(org, form, error=error_text(err), which="totals", status=err.status)
-    flash(_("Reported totals of %(unit)s recorded (row #%(id)s).", unit=unit.code, id=r["id"]))
-    return redirect(url_for("reported.reported_page", org=org), 303)
+        return _("Reported totals of %(unit)s recorded (row #%(id)s).", unit=unit.code, id=r["id"])
+
+    return _post(org, "totals", form, run)
 
 
 @bp.post("/o/<org>/reported/reporting")
 @requires("org.reporting")
 def reporting_post(org: str):
     form = request.form
-    try:
-        unit = _chosen_unit(form)
+
+    def run(unit: reported.Reporting) -> str:
         if not reporting_allowed(g.org_id, unit.org_id, unit.parent_id):
             raise NotAllowed("only itself or a unit directly beneath", reason="not_parent")
         mode = form.get("mode", "totals")
         books_from = clock.parse_date(form.get("books_from", ""), field="books_from") if mode == "books_from" else None
         services.set_reporting(db(), unit.code, reports_totals=mode != "books", books_from=books_from, user=actor())
-    except LedgerError as err:
-        return _page(org, _blank(), error=error_text(err), which="reporting", status=err.status)
-    flash(_("%(unit)s: saved.", unit=unit.code))
-    return redirect(url_for("reported.reported_page", org=org), 303)
+        return _("%(unit)s: saved.", unit=unit.code)
+
+    return _post(org, "reporting", _blank(), run)

@@ -41,7 +41,7 @@ from ledger.ops import backup as bk
 
 from ..auth import actor, can, db, requires
 from ..messages import CLOSING_VI, local_time, row_problem
-from .common import Page, _upload_dir, error_text, form_step, org_of, reading, sweep_uploads
+from .common import _upload_dir, error_text, form_step, org_of, reading, reading_page, sweep_uploads
 
 bp = Blueprint("ui", __name__)
 PER_PAGE = 50
@@ -324,9 +324,8 @@ def import_confirm(org: str):
 @bp.get("/o/<org>/donors")
 @requires("read")
 def donors(org: str):
-    page = Page.from_request(PER_PAGE)
     q = request.args.get("q", "")
-    with reading(org) as (conn, info):
+    with reading_page(org, PER_PAGE) as (conn, info, page):
         rows, page = page.fetch(queries.donors, conn, g.org_id, search=q)
     return render_template("donors.html", org=info, donors=rows, q=q, page=page)
 
@@ -391,14 +390,13 @@ def donation_filter(args) -> queries.DonationFilter:
 def donation_list(org: str):
     """Every donation, newest first, searched (donor name part, receipt number, memo) and filtered by date,
     fund, campaign, kind, donor and amount."""
-    page = Page.from_request(PER_PAGE)
     args = {k: request.args.get(k, "") for k in DONATION_FILTERS if request.args.get(k)}
     error, status = None, 200
     try:
         where = donation_filter(request.args)
     except LedgerError as err:
         where, error, status = None, error_text(err), err.status
-    with reading(org) as (conn, info):
+    with reading_page(org, PER_PAGE) as (conn, info, page):
         choices = _choices(conn, g.org_id)
         donor = None
         if where is not None and where.donor_id is not None:
@@ -436,8 +434,7 @@ def donations_csv(org: str):
 @bp.get("/o/<org>/journal")
 @requires("read")
 def journal(org: str):
-    page = Page.from_request(PER_PAGE)
-    with reading(org) as (conn, info):
+    with reading_page(org, PER_PAGE) as (conn, info, page):
         start = parse_date(request.args["from"]) if request.args.get("from") else None
         end = parse_date(request.args["to"]) if request.args.get("to") else None
         txs, page = page.fetch(queries.journal, conn, g.org_id, start=start, end=end)
