@@ -45,9 +45,15 @@ browser:
 	fi
 
 ## bench: every benchmark below in turn (BENCHES), each printing its figures beside its anchor
-BENCHES := run documents deposits disbursements books backup bank exports proofs load
+BENCHES := run documents deposits disbursements books charts backup bank exports proofs load
 bench: $(VENV)/.dev bench-tools
 	@set -e; for b in $(BENCHES); do $(BIN)/python -m tests.bench.$$b; done
+	$(BIN)/python -m tests.bench.summary --readme
+
+## bench-summary: README's table of benchmark figures, written from what the benchmarks last recorded (bench-out/summary)
+.PHONY: bench-summary
+bench-summary: $(VENV)/.dev
+	$(BIN)/python -m tests.bench.summary --readme
 
 ## bench-NAME: one benchmark, tests/bench/NAME.py:
 ##   bench-books        the beancount export, trial balance and fund statement over 1,000,000 postings, beside beancount's loader

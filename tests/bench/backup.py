@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from tests.bench.books import build
 from tests.bench.run import ROOT, child
+from tests.bench.summary import ENGINES, Figure, record
 
 BACKUP = """
 import sys, json, time
@@ -80,6 +81,20 @@ def phases(r: dict, anchor: float) -> dict:
     print(f"  row counts and quy verify (which no anchor does): {checking:.2f} s", flush=True)
     return {"rows": r["rows"], "phases": p, "load_seconds": round(rest, 2), "load_ratio": round(rest / anchor, 2),
             "verify_seconds": round(checking, 2)}
+
+
+def figures(results: dict) -> list[Figure]:
+    """The figures for the README's table (``tests/bench/summary.py``)."""
+    out = []
+    for engine, r in results.items():
+        b, x, name = r["backup"], r["restore"], ENGINES[engine]
+        out += [Figure(f"quy backup, {name}", b["seconds"], "s", b["anchor"], b["anchor_seconds"], "≤ 1.5×",
+                       b["ratio"] <= 1.5),
+                Figure(f"quy restore, load only, {name}", x["load_seconds"], "s", x["anchor"], x["anchor_seconds"],
+                       "≤ 1.5×", x["load_ratio"] <= 1.5),
+                Figure(f"quy restore, all of it (with counts and verification), {name}", x["seconds"], "s",
+                       x["anchor"], x["anchor_seconds"], "≤ 2×", x["ratio"] <= 2)]
+    return out
 
 
 def table(results: dict) -> None:
@@ -173,6 +188,7 @@ def main() -> None:
         results["postgresql"] = bench_postgresql(work)
     (work / "backup-results.json").write_text(json.dumps(results, indent=2))
     table(results)
+    record("backup", figures(results))
     ok = all(r[k]["ratio"] <= 1.5 and r[k]["max_rss_mb"] < 300 for r in results.values() for k in ("backup", "restore"))
     load_ok = all(r["backup"]["ratio"] <= 1.5 and r["restore"]["load_ratio"] <= 1.5 for r in results.values())
     print("\ntargets met" if ok else "\nTARGETS MISSED" + (" (the backups and the restores' loading are within "

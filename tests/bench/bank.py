@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from tests.bench.run import ROOT, child
+from tests.bench.summary import ENGINES, Figure, record
 
 TARGET_MB = 500
 TARGET_SECONDS = 30
@@ -251,6 +252,25 @@ def run(label: str, url: str, path: Path, n: int) -> dict:
             "verdict": verdict}
 
 
+def figures(results: list[dict]) -> list[Figure]:
+    """The figures for the README's table (``tests/bench/summary.py``)."""
+    xlsx = next((r for r in results if r["engine"] == "anchor-openpyxl"), None)
+    csv_ = next((r for r in results if r["engine"] == "anchor-csv"), None)
+    out = []
+    for r in results:
+        if r["engine"] not in ENGINES:
+            continue
+        if r.get("part") == "match" and xlsx:
+            out.append(Figure(f"a {r['lines']:,}-line XLSX statement imported and matched, {ENGINES[r['engine']]}",
+                              r["seconds"], "s", "openpyxl (read-only) reading it", xlsx["seconds"],
+                              f"< {TARGET_SECONDS} s, none wrong", r["verdict"] == "PASS"))
+        elif r.get("part") != "match" and csv_:
+            out.append(Figure(f"a {r['lines']:,}-line ({csv_['mb']} MB) CSV statement imported, "
+                              f"{ENGINES[r['engine']]}", r["seconds"], "s", "Python's csv module reading it",
+                              csv_["seconds"], f"< {TARGET_MB} MB", r["verdict"] == "PASS"))
+    return out
+
+
 def main() -> int:
     n = int(os.environ.get("QUY_BENCH_BANK_LINES", "100000"))
     pledges = int(os.environ.get("QUY_BENCH_BANK_PLEDGES", "100000"))
@@ -297,6 +317,7 @@ def main() -> int:
             f.write(json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), **r}) + "\n")
     ok = all(r.get("verdict", "PASS") == "PASS" for r in results)
     print(f"bank statement benchmark: {'PASS' if ok else 'FAIL'}")
+    record("bank", figures(results))
     return 0 if ok else 1
 
 

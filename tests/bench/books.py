@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.bench.run import IMPORT, N_IMPORT, PY, ROOT, child, write_csv
+from tests.bench.summary import ENGINES, Figure, record
 
 N_POSTINGS = 1_000_000
 
@@ -139,6 +140,22 @@ def main() -> None:
                      for v in r["statements"].values())
              for r in results.values())
     print("\ntargets met" if ok else "\nTARGETS MISSED")
+    record("books", figures(results))
+
+
+def figures(results: dict) -> list[Figure]:
+    """The figures for the README's table (``tests/bench/summary.py``), beside beancount loading the export."""
+    out = []
+    for engine, r in results.items():
+        load = r.get("anchor_beancount_load_seconds")
+        out.append(Figure(f"beancount export of {r['postings']:,} postings, {ENGINES[engine]}", r["export_seconds"],
+                          "s", "beancount loading the exported file", load, "< 30 s", r["export_seconds"] < 30))
+        for scope, v in r["statements"].items():
+            for what, key in (("trial balance", "trial_balance_seconds"), ("fund statement", "fund_statement_seconds")):
+                out.append(Figure(f"{what}, {'all years' if scope == 'all' else 'one quarter'}, {ENGINES[engine]}",
+                                  v[key] * 1000, "ms", "beancount loading the exported file",
+                                  load * 1000 if load else None, "< 1 s", v[key] < 1))
+    return out
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tests.bench import books as journal
 from tests.bench.run import ROOT, child
+from tests.bench.summary import ENGINES, Figure, record
 
 MEASURE = """
 import sys, json, time
@@ -98,7 +99,11 @@ def dashboard_page():
     app = create_app(db, {"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     client.post("/login", data={"login": "bench.tq", "password": "mat-khau-bench-2025"})
-    client.get("/o/SLA/")  # the process's first view
+    daily._CACHE.clear()  # the process's first view: nothing summed in memory yet
+    t0 = time.perf_counter()
+    first = client.get("/o/SLA/")
+    first_s = time.perf_counter() - t0
+    assert first.status_code == 200
     t = 1e9
     for i in range(5):
         services.record_donation(db, "SLA", DonationInput(fund="TOHIEU", amount=200_000 + i, date=date(2025, 12, 30),
@@ -107,16 +112,17 @@ def dashboard_page():
         r = client.get("/o/SLA/")
         t = min(t, time.perf_counter() - t0)
         assert r.status_code == 200 and len(_re.findall("<figure", r.get_data(as_text=True))) >= 4
-    return t
+    return t, first_s
 
 
-page_s = dashboard_page()
+page_s, first_page_s = dashboard_page()
 report_s, pdf = best(report_pdf, 3)
 figures_s, _ = best(report_figures, 3)
 print(json.dumps({"charts_seconds": after, "charts_unchanged_seconds": charts_s, "charts_cold_seconds": cold_s,
                   "queries_cold_seconds": queries_s, "fund_statement_seconds": statement_s,
                   "report_pdf_seconds": report_s, "report_figures_seconds": figures_s,
                   "report_pdf_kb": len(pdf) // 1024, "dashboard_page_seconds": page_s,
+                  "dashboard_first_page_seconds": first_page_s,
                   "svg_kb": sum(len(ch.svg) for ch in charts) // 1024}))
 """
 
@@ -131,7 +137,8 @@ def bench(label: str, url: str, work: Path) -> dict:
           f"{r['charts_cold_seconds'] * 1000:.0f} ms (its queries alone {r['queries_cold_seconds'] * 1000:.0f} ms); "
           f"anchor: one fund's statement over two years {r['fund_statement_seconds'] * 1000:.0f} ms; "
           f"{r['svg_kb']} KB of SVG", flush=True)
-    print(f"the whole dashboard page after a new donation: {r['dashboard_page_seconds'] * 1000:.0f} ms", flush=True)
+    print(f"the whole dashboard page after a new donation: {r['dashboard_page_seconds'] * 1000:.0f} ms; the first "
+          f"page in a new process {r['dashboard_first_page_seconds'] * 1000:.0f} ms (target < 300 ms)", flush=True)
     print(f"the half-year report as a PDF with its charts: {r['report_pdf_seconds']:.2f} s "
           f"({r['report_pdf_kb']} KB); its figures alone (the statement query) {r['report_figures_seconds']:.2f} s",
           flush=True)
@@ -159,6 +166,23 @@ def main() -> None:
     (work / "charts-results.json").write_text(json.dumps(results, indent=2))
     ok = all(r["dashboard_page_seconds"] < 0.3 and r["report_pdf_seconds"] < 5 for r in results.values())
     print("\ntarget met" if ok else "\nTARGET MISSED")
+    record("charts", figures(results))
+
+
+def figures(results: dict) -> list[Figure]:
+    """The figures for the README's table (``tests/bench/summary.py``), beside one fund's statement over two years
+    of the same journal."""
+    out = []
+    for engine, r in results.items():
+        anchor, n = r["fund_statement_seconds"] * 1000, f"{r['postings']:,} postings, {ENGINES[engine]}"
+        out += [Figure(f"the dashboard page after a new donation, {n}", r["dashboard_page_seconds"] * 1000, "ms",
+                       "one fund's statement over two years", anchor, "< 300 ms", r["dashboard_page_seconds"] < 0.3),
+                Figure(f"the first dashboard page in a new process, {n}", r["dashboard_first_page_seconds"] * 1000,
+                       "ms", "one fund's statement over two years", anchor, "< 300 ms",
+                       r["dashboard_first_page_seconds"] < 0.3),
+                Figure(f"the half-year report as a PDF with its charts, {n}", r["report_pdf_seconds"], "s",
+                       "its figures alone", r["report_figures_seconds"], "< 5 s", r["report_pdf_seconds"] < 5)]
+    return out
 
 
 if __name__ == "__main__":

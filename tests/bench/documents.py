@@ -22,6 +22,8 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from tests.bench.summary import Figure, record
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_ONE_MS, TARGET_BATCH_S, TARGET_RSS_MB = 300.0, 40.0, 1024.0
 
@@ -163,6 +165,15 @@ def main() -> int:
           f"ratio {one_ms / one_anchor_ms:.2f} (target ≤ 2)")
     print(f"max RSS (parent or any worker): {rss:.0f} MB; target < {TARGET_RSS_MB:.0f} MB")
     print(f"documents benchmark: {result['verdict']}")
+    record("documents", [
+        Figure("one receipt on demand", one_ms, "ms", "weasyprint alone, one simple page", one_anchor_ms, "≤ 2×",
+               one_ms <= 2 * one_anchor_ms),
+        Figure("one receipt on demand", one_ms, "ms", "weasyprint alone on the receipt's own HTML", own_html_ms,
+               "≤ 1.2×", one_ms <= 1.2 * own_html_ms),
+        Figure(f"{n:,} receipts as one PDF on {jobs} processes", batch_s, "s",
+               "weasyprint alone, the same receipts' HTML on one core", own_batch_s, "≤ 0.6×",
+               batch_s <= 0.6 * own_batch_s),
+    ])
     return 0 if ok else 1
 
 

@@ -22,6 +22,8 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from tests.bench.summary import Figure, record
+
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 TARGET_S, TARGET_RSS_MB, TARGET_RATIO = 15.0, 200.0, 2.0
@@ -175,6 +177,9 @@ def main() -> int:
           f"(target ≤ {TARGET_RATIO:.0f})")
     print(f"the same register as CSV: {as_csv['seconds']:.1f} s, peak RSS {as_csv['rss_mb']:.0f} MB")
     print(f"exports benchmark: {result['verdict']}")
+    record("exports", [Figure(f"the receipts register of {rows:,} receipts as XLSX", quy["seconds"], "s",
+                              "openpyxl write-only writing the same rows", base["seconds"],
+                              f"< {TARGET_S:.0f} s, ≤ {TARGET_RATIO:.0f}×, < {TARGET_RSS_MB:.0f} MB", ok)])
     return 0 if ok else 1
 
 

@@ -41,6 +41,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests.bench.summary import ENGINES, Figure, record
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PY = sys.executable
@@ -487,6 +489,31 @@ def main() -> None:
              for r in results[label]["configs"] if r["config"] == default)
     print(f"\nresults appended to {out}")
     print(f"default gunicorn config {default}: " + ("targets met" if ok else "TARGETS MISSED"))
+    record("load", figures(results, seconds, conns))
+
+
+def figures(results: dict, seconds: int, conns: int) -> list[Figure]:
+    """The figures for the README's table (``tests/bench/summary.py``): donations a second through the API beside
+    the GET ceiling (and pgbench's rate for the same rows on PostgreSQL), and the p99."""
+    out = []
+    for label in ("sqlite", "postgresql"):
+        if label not in results:
+            continue
+        pg = results[label].get("anchor_pgbench") or {}
+        for r in results[label]["configs"]:
+            where = f"{ENGINES[label]}, gunicorn {r['config']}, {conns} connections, {seconds} s"
+            if pg.get("tps"):
+                out.append(Figure(f"API donations a second, {where}", r["donations_per_s"], "/s",
+                                  "pgbench writing the same rows", pg["tps"], "≥ 0.7×",
+                                  r["donations_per_s"] >= 0.7 * pg["tps"]))
+            else:
+                out.append(Figure(f"API donations a second, {where}", r["donations_per_s"], "/s",
+                                  f"GET {CEILING} (the app's ceiling)", r["ceiling"]["requests_per_s"],
+                                  "≥ 1,000/s" if label == "sqlite" else f"≥ {TARGET_RPS}/s",
+                                  r["donations_per_s"] >= (1000 if label == "sqlite" else TARGET_RPS)))
+            out.append(Figure(f"API donation p99, {where}", r["p99_ms"], "ms", "pgbench's p99" if pg.get("p99_ms")
+                              else "", pg.get("p99_ms"), f"< {TARGET_P99_MS:.0f} ms", r["p99_ms"] < TARGET_P99_MS))
+    return out
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests.bench.summary import Figure, record
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PY = sys.executable
@@ -329,6 +331,34 @@ def main() -> None:
                      and results[k]["import_max_rss_mb"] < 500 and results[k]["balances_max_rss_mb"] < 500
                      for k in ("sqlite", "postgresql") if k in results)
     print("targets met" if targets_ok else "TARGETS MISSED")
+    record("run", figures(results))
+
+
+def figures(results: dict) -> list[Figure]:
+    """The figures for the README's table (``tests/bench/summary.py``), each beside its anchor of this run."""
+    bc = results["anchor_beancount_100k"]["seconds"]
+    bc1m = results.get("anchor_beancount_1m_postings", {}).get("seconds")
+    pg = results.get("anchor_pgbench_100k", {}).get("seconds")
+    out = []
+    for label, engine in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        if label not in results:
+            continue
+        r = results[label]
+        out += [Figure(f"import 100,000 donations, {engine}", r["import_100k_seconds"], "s",
+                       "beancount loading the same books", bc, "< 10 s", r["import_100k_seconds"] < 10)]
+        if label == "postgresql" and pg:
+            out += [Figure("import 100,000 donations, PostgreSQL", r["import_100k_seconds"], "s",
+                           "pgbench writing the same rows", pg)]
+        out += [Figure(f"every fund's balance today over 1M postings, {engine}", r["fund_balances_seconds"] * 1000,
+                       "ms", "a plain GROUP BY over every posting", r["full_scan_seconds"] * 1000, "< 500 ms",
+                       r["fund_balances_seconds"] < 0.5),
+                Figure(f"every fund's balance as of a past date (slowest of 8) over 1M postings, {engine}",
+                       r["fund_balances_as_of_worst_seconds"] * 1000, "ms", "a plain GROUP BY over every posting",
+                       r["full_scan_seconds"] * 1000, "< 50 ms", r["fund_balances_as_of_worst_seconds"] < 0.05),
+                Figure(f"quy verify over 1M postings, {engine}", r["verify_seconds"], "s",
+                       "beancount loading the same books", bc1m,
+                       "< 1 s" if label == "sqlite" else "< 2 s", r["verify_seconds"] < (1 if label == "sqlite" else 2))]
+    return out
 
 
 if __name__ == "__main__":

@@ -1,0 +1,158 @@
+"""``make bench-summary``: the README's table of benchmark figures, made from what the benchmarks themselves
+recorded — so no figure is ever copied by hand.
+
+Every benchmark ends with :func:`record`: its figures, each beside the anchor it measured in the same run (the
+ratio is computed here, from the two), the target the issue set, whether it was met, with the date, the commit
+and the machine. One file a benchmark, ``bench-out/summary/<bench>.json``, holding its latest run.
+
+``python -m tests.bench.summary`` prints the table (Markdown); ``--readme`` writes it into README.md between
+``<!-- bench-summary -->`` and ``<!-- /bench-summary -->``; ``--check`` exits 1 when a recorded target was
+missed. ``QUY_BENCH_DIR`` (default ``bench-out``) says where the records are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+START, END = "<!-- bench-summary -->", "<!-- /bench-summary -->"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure beside its anchor measured in the same run, and the target set for it."""
+
+    what: str
+    value: float
+    unit: str
+    anchor: str = ""
+    anchor_value: float | None = None
+    target: str = ""
+    met: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.anchor_value or self.value is None:
+            return None
+        return self.value / self.anchor_value
+
+
+def out_dir() -> Path:
+    return Path(os.environ.get("QUY_BENCH_DIR") or ROOT / "bench-out")
+
+
+def machine() -> dict:
+    """What the figures were measured on: the CPU, its cores, the memory, the system and Python."""
+    cpu = platform.processor() or platform.machine()
+    mem_gb = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem_gb, "system": platform.platform(terse=True),
+            "python": platform.python_version()}
+
+
+def commit() -> str:
+    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    return (r.stdout.strip() or "unknown") + ("+changes" if dirty else "")
+
+
+def record(bench: str, figures: list[Figure]) -> Path:
+    """Keep this run's figures as the benchmark's latest (``bench-out/summary/<bench>.json``)."""
+    path = out_dir() / "summary" / f"{bench}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"bench": bench, "at": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit(),
+           "machine": machine(), "figures": [asdict(f) for f in figures]}
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def load(directory: Path | None = None) -> list[dict]:
+    """Every benchmark's latest record, in the order ``make bench`` runs them (others after, by name)."""
+    order = ("run", "documents", "deposits", "disbursements", "books", "charts", "backup", "bank", "exports",
+             "proofs", "load")
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(((directory or out_dir()) / "summary")
+                                                                      .glob("*.json"))]
+    return sorted(docs, key=lambda d: (order.index(d["bench"]) if d["bench"] in order else len(order), d["bench"]))
+
+
+def _num(x: float | None, unit: str = "") -> str:
+    if x is None:
+        return ""
+    text = f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.2f}" if abs(x) >= 1 else f"{x:.3g}"
+    return f"{text} {unit}".strip()
+
+
+def table(docs: list[dict]) -> str:
+    """The Markdown table: a row a figure, then a line a machine the figures were measured on."""
+    machines: list[dict] = []
+    lines = ["| benchmark | figure | Quỹ | anchor (same run) | anchor's | ratio | target | met | date · commit |",
+             "|---|---|--:|---|--:|--:|---|:-:|---|"]
+    for d in docs:
+        if d["machine"] not in machines:
+            machines.append(d["machine"])
+        tag = f"m{machines.index(d['machine']) + 1}"
+        for f in d["figures"]:
+            fig = Figure(**f)
+            met = {True: "yes", False: "**no**", None: ""}[fig.met]
+            ratio = f"{fig.ratio:.2f}×" if fig.ratio is not None else ""
+            lines.append(f"| {d['bench']} | {fig.what} | {_num(fig.value, fig.unit)} | {fig.anchor} | "
+                         f"{_num(fig.anchor_value, fig.unit)} | {ratio} | {fig.target} | {met} | "
+                         f"{d['at'][:10]} · {d['commit']} · {tag} |")
+    for i, m in enumerate(machines, 1):
+        lines.append("")
+        lines.append(f"m{i}: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['system']}, "
+                     f"Python {m['python']}")
+    return "\n".join(lines) + "\n"
+
+
+def into_readme(text: str, readme: Path) -> None:
+    """Put ``text`` between the markers of ``readme`` (which must hold them once)."""
+    body = readme.read_text(encoding="utf-8")
+    if body.count(START) != 1 or body.count(END) != 1 or body.index(START) > body.index(END):
+        raise SystemExit(f"{readme}: the markers {START} … {END} must stand once, in that order")
+    head, rest = body.split(START)
+    _, tail = rest.split(END)
+    readme.write_text(f"{head}{START}\n{text}{END}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    docs = load()
+    if not docs:
+        print(f"no benchmark has recorded anything in {out_dir() / 'summary'}: run make bench first",
+              file=sys.stderr)
+        return 1
+    text = table(docs)
+    if "--readme" in args:
+        into_readme(text, ROOT / "README.md")
+        print(f"README.md: the table of {sum(len(d['figures']) for d in docs)} figures from {len(docs)} benchmarks")
+    else:
+        print(text, end="")
+    missed = [(d["bench"], f["what"]) for d in docs for f in d["figures"] if f.get("met") is False]
+    if "--check" in args and missed:
+        print("missed: " + "; ".join(f"{b}: {w}" for b, w in missed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""The README's benchmark table is made from what the benchmarks recorded (``tests/bench/summary.py``)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.bench import summary
+
+
+@pytest.fixture
+def bench_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUY_BENCH_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_each_figure_stands_beside_its_anchor_with_the_ratio_of_the_two_and_the_run_s_date_and_machine(bench_dir):
+    summary.record("documents", [summary.Figure("one receipt on demand", 61.0, "ms", "weasyprint alone", 27.0,
+                                                "≤ 2×", False)])
+    summary.record("run", [summary.Figure("import 100,000 donations, SQLite", 7.09, "s", "beancount", 2.5, "< 10 s",
+                                          True)])
+    doc = json.loads((bench_dir / "summary" / "run.json").read_text())
+    assert doc["machine"]["cores"] and doc["at"] and doc["commit"]
+    text = summary.table(summary.load())
+    rows = [ln for ln in text.splitlines() if ln.startswith("| ") and "---" not in ln][1:]
+    assert [r.split(" | ")[0] for r in rows] == ["| run", "| documents"]  # make bench's order, not the files'
+    assert "| 7.09 s | beancount | 2.50 s | 2.84× | < 10 s | yes |" in rows[0]
+    assert "| 61 ms | weasyprint alone | 27 ms | 2.26× | ≤ 2× | **no** |" in rows[1]
+    assert doc["at"][:10] in rows[0] and "m1" in rows[0]
+    assert f"{doc['machine']['cores']} cores" in text
+
+
+def test_a_later_run_replaces_the_benchmark_s_figures(bench_dir):
+    summary.record("proofs", [summary.Figure("trees", 9.5, "s", "pymerkle", 33.0)])
+    summary.record("proofs", [summary.Figure("trees", 8.99, "s", "pymerkle", 33.22)])
+    text = summary.table(summary.load())
+    assert "8.99 s" in text and "9.50 s" not in text
+
+
+def test_the_readme_gets_the_table_between_its_markers_and_nothing_else_changes(bench_dir, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Quỹ\nbefore\n{summary.START}\nold table\n{summary.END}\nafter\n", encoding="utf-8")
+    summary.record("load", [summary.Figure("API donations a second", 421.0, "/s", "pgbench", 411.0, "≥ 0.7×", True)])
+    summary.into_readme(summary.table(summary.load()), readme)
+    body = readme.read_text(encoding="utf-8")
+    assert body.startswith("# Quỹ\nbefore\n") and body.endswith(f"{summary.END}\nafter\n")
+    assert "old table" not in body and "| 421 /s | pgbench | 411 /s | 1.02× |" in body
+    summary.into_readme(summary.table(summary.load()), readme)
+    assert readme.read_text(encoding="utf-8") == body  # the same records, the same README
+    readme.write_text("no markers\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        summary.into_readme("x", readme)
+
+
+def test_check_fails_when_a_recorded_target_was_missed_and_says_which(bench_dir, capsys):
+    assert summary.main([]) == 1  # nothing recorded yet
+    summary.record("deposits", [summary.Figure("accrual", 2.0, "s", "arithmetic", 0.5, "≤ 3×", False)])
+    assert summary.main([]) == 0
+    assert summary.main(["--check"]) == 1
+    assert "deposits: accrual" in capsys.readouterr().err
