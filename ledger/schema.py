@@ -260,6 +260,19 @@ day_sums = sa.Table(
     sa.Column("credit", Money, nullable=False),
 )
 
+#: The dashboard's sums as of a chain head (revision 0031): gifts and reversals per day and kind, each campaign's
+#: gifts (``ledger/gift_sums.py``), as JSON. A cache of the donations, not books: it counts only while the
+#: transaction at ``seq`` still has ``hash`` (books restored or replaced are summed afresh), a new process reads it
+#: and adds the transactions after ``seq``, and ``quy verify`` checks it against the donations.
+dashboard_sums = sa.Table(
+    "dashboard_sums",
+    metadata,
+    _ref("org_id", "organizations", primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("sums", sa.Text, nullable=False),
+)
+
 #: The head of each organization's hash chain: last sequence number and digest.
 chain_heads = sa.Table(
     "chain_heads",

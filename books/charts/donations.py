@@ -3,7 +3,7 @@ last 24 months: stacked bars, net of reversals.
 
 A gift counts in the month of its date; its reversal takes it back in the month the reversal is dated, so a
 month can be negative. A pledge is a promise, not money in: it is left out, and what is paid on it counts as
-cash or transfer by the account it was paid into. The sums per day and kind come from ``books/charts/daily.py``.
+cash or transfer by the account it was paid into. The sums per day and kind come from ``ledger/gift_sums.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from datetime import date
 import pygal
 from sqlalchemy.engine import Connection
 
-from .daily import daily_sums
+from ledger.gift_sums import daily_sums
+
 from .style import GREYS, STYLE, Chart, empty, make, month_end, month_label, months_ending, render, vnd
 
 KEY = "donations-by-kind"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import balances, documents, journal, orgs
+from .. import balances, documents, gift_sums, journal, orgs
 from .. import schema as s
 from ..db import Database
 from ..journal import digests
@@ -50,8 +50,11 @@ def verify_on(conn: Connection, ids: list[int], *, parallel: bool = False) -> li
 @use_case("ops.rebuild_sums", keyed=False, lock=True, target="{a.org_code}", details=lambda a, r: {"rows": r["rows"]})
 def rebuild_sums(u: Unit, org_code: str) -> dict:
     """Make the organization's month and day sums (``month_sums``, ``day_sums``) again from its postings, under its
-    lock: what ``quy verify`` asks for when they disagree (after a hand edit of the database, say)."""
-    return {"org": org_code, "rows": balances.rebuild_sums(u.conn, u.org_id)}
+    lock, and drop the dashboard's kept sums (the next view sums them afresh): what ``quy verify`` asks for when
+    they disagree (after a hand edit of the database, say)."""
+    rows = balances.rebuild_sums(u.conn, u.org_id)
+    gift_sums.forget(u.conn, u.org_id)
+    return {"org": org_code, "rows": rows}
 
 
 def head_digests(db: Database, org_code: str | None = None) -> list[digests.Digest]:
@@ -86,6 +89,10 @@ def _verify_one(conn: Connection, oid: int, parallel: bool) -> journal.ChainRepo
                                       f"{table} of {when} for account {a} fund {f} are {kept} (amount, debit, "
                                       f"credit), its postings {summed}: `quy sums rebuild` makes them again", None,
                                       "sums")
+        elif gift_sums.kept_match_donations(conn, oid) is False:
+            rep = journal.ChainReport(rep.org_code, False, rep.count, rep.head_seq, rep.head_hash,
+                                      "the dashboard's kept sums (dashboard_sums) are not its donations': "
+                                      "`quy sums rebuild` makes them again", None, "sums")
     if rep.ok:
         gaps = documents.check_gapless(conn, oid)
         if gaps:

@@ -42,7 +42,7 @@ def best(fn, n=5):
         t = min(t, time.perf_counter() - t0)
     return t, out
 
-from books.charts import daily
+from ledger import gift_sums as daily
 from ledger import services
 from ledger.donations import DonationInput, DonorInput
 

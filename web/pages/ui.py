@@ -28,10 +28,23 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from books.charts import council, daily
+from books.charts import council
 from books.charts import dashboard as charts
 from books.tabular import csv_text
-from ledger import audit, balances, clock, config, deposits, disbursements, importer, orgs, queries, services, users
+from ledger import (
+    audit,
+    balances,
+    clock,
+    config,
+    deposits,
+    disbursements,
+    gift_sums,
+    importer,
+    orgs,
+    queries,
+    services,
+    users,
+)
 from ledger import schema as s
 from ledger.clock import parse_date
 from ledger.donations import DONATION_KINDS, DonationInput, DonorInput, bank_match_of, possible_duplicates
@@ -65,7 +78,7 @@ def dashboard(org: str):
     with reading(org) as (conn, info):
         funds = balances.fund_balances(conn, [g.org_id])
         recent, _n = queries.donations(conn, g.org_id, limit=10, with_total=False)
-        camps = daily.campaign_rows(conn, g.org_id)  # the sums kept from the journal's head
+        camps = gift_sums.campaign_rows(conn, g.org_id)  # the sums kept from the journal's head
         pledges = queries.open_pledges(conn, g.org_id)
         register = deposits.register(conn, g.org_id, clock.today())  # read once: the list, the total, the chart
         maturing = deposits.maturing(conn, g.org_id, clock.today(), 30, rows=register)
