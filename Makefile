@@ -64,6 +64,7 @@ bench-summary: $(VENV)/.dev
 ##   bench-documents    one receipt on demand and 1,000 receipts as one batch, beside weasyprint alone
 ##   bench-reliability  `make test` three times in a row in a fresh clone while burners keep every core busy (issue 23)
 ##   bench-load         gunicorn + wrk posting donations for 30 s on SQLite and PostgreSQL (QUY_LOAD_SECONDS=5 to try)
+##   bench-charts       the dashboard (after a new donation, in a new process, summing everything) and the report PDF over 1,000,000 postings
 ##   bench-run, bench-deposits, bench-disbursements: the import and balances, the month-end accrual, the batches
 bench-%: $(VENV)/.dev
 	$(BIN)/python -m tests.bench.$*

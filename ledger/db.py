@@ -34,6 +34,10 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
+#: How long a SQLite connection waits for the write lock before it gives up (milliseconds).
+SQLITE_BUSY_MS = 30_000
+
+
 def make_engine(url: str | None = None, **kw) -> Engine:
     """Return an engine for ``url`` with Quỹ's connection settings applied."""
     url = database_url(url)
@@ -50,7 +54,7 @@ def make_engine(url: str | None = None, **kw) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: big imports stay off the disk until commit
             cur.close()
 

@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from . import schema as s
+from .db import SQLITE_BUSY_MS
 from .queries import CampaignRow
 
 
@@ -39,10 +40,10 @@ class DailySums:
     gifts: dict[tuple[date, str], int] = field(default_factory=dict)  # (day, kind): money and goods given
     reversed: dict[tuple[date, str], int] = field(default_factory=dict)  # (day of the reversal, kind)
     campaigns: dict[int, tuple[int, int]] = field(default_factory=dict)  # campaign -> (gifts, total), unreversed
+    kept: bool = False  # they descend from sums the database kept (not summed from the donations by this process)
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {org id: DailySums}
-_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {org id: seq of the kept sums}
 _LOCK = threading.Lock()
 #: Sums that took this many transactions (or all of them) to bring up to date are kept for the next process.
 KEEP_AFTER = 1_000
@@ -56,24 +57,28 @@ def _kind(a, d) -> sa.ColumnElement:  # noqa: ANN001
 
 def daily_sums(conn: Connection, org_id: int) -> DailySums:
     """The organization's per-day sums as of the snapshot ``conn`` reads."""
-    h = s.chain_heads
-    head = conn.execute(sa.select(h.c.last_seq, h.c.last_hash).where(h.c.org_id == org_id)).one()
+    h, k = s.chain_heads, s.dashboard_sums
+    head = conn.execute(sa.select(h.c.last_seq, h.c.last_hash, k.c.seq.label("kept_seq"))
+                        .select_from(h.outerjoin(k, k.c.org_id == h.c.org_id)).where(h.c.org_id == org_id)).one()
     known = _CACHE.get(conn.engine, {}).get(org_id)
+    if known is not None and known.kept and head.kept_seq is None:
+        known = None  # the kept sums it came from were dropped (``quy sums rebuild``): sum the donations afresh
+    stale = False  # the database keeps sums of other books (restored, replaced) or unreadable ones: ours replace them
     if known is not None and known.seq == head.last_seq and known.hash == head.last_hash:
-        return known
-    base = known if known is not None and _holds(conn, org_id, known, head.last_seq) else None
-    stale = False  # the database keeps sums of other books (restored or replaced): ours replace them
-    if base is None:  # a new process, or books replaced under it: the sums the database keeps, if they hold
-        kept = _kept(conn, org_id)
-        base = kept if kept is not None and _holds(conn, org_id, kept, head.last_seq) else None
-        stale = kept is not None and base is None
-    sums = base if base is not None and base.seq == head.last_seq else _add(conn, org_id, base, head.last_seq,
-                                                                            head.last_hash)
-    with _LOCK:
-        _CACHE.setdefault(conn.engine, {})[org_id] = sums
-        kept_seq = _KEPT.get(conn.engine, {}).get(org_id, 0)
-    if sums.seq > 0 and (stale or sums.seq - kept_seq >= KEEP_AFTER or (base is None and sums.seq > kept_seq)):
-        _keep(conn.engine, org_id, sums, replace=stale)
+        sums = known
+    else:
+        base = known if known is not None and _holds(conn, org_id, known, head.last_seq) else None
+        if base is None and head.kept_seq is not None:  # a new process, or books replaced under it
+            kept = _kept(conn, org_id)
+            base = kept if kept is not None and _holds(conn, org_id, kept, head.last_seq) else None
+            stale = base is None
+        sums = base if base is not None and base.seq == head.last_seq else _add(conn, org_id, base, head.last_seq,
+                                                                                head.last_hash)
+        with _LOCK:
+            _CACHE.setdefault(conn.engine, {})[org_id] = sums
+    ahead = head.kept_seq is not None and head.kept_seq > sums.seq  # kept for a longer journal: not these books
+    if sums.seq > 0 and (head.kept_seq is None or stale or ahead or sums.seq - head.kept_seq >= KEEP_AFTER):
+        _keep(conn.engine, org_id, sums, replace=stale or ahead)
     return sums
 
 
@@ -92,34 +97,38 @@ def _encode(x: DailySums) -> str:
                       separators=(",", ":"))
 
 
-def _decode(seq: int, hash_: str, text: str) -> DailySums:
-    doc = json.loads(text)
-    return DailySums(int(seq), hash_, {(date.fromisoformat(d), k): int(v) for d, k, v in doc["gifts"]},
-                     {(date.fromisoformat(d), k): int(v) for d, k, v in doc["reversed"]},
-                     {int(c): (int(n), int(total)) for c, n, total in doc["campaigns"]})
+def _decode(seq: int, hash_: str, text: str) -> DailySums | None:
+    """Kept sums from their JSON; None for a row that cannot be read (then it is replaced, as stale)."""
+    try:
+        doc = json.loads(text)
+        return DailySums(int(seq), hash_, {(date.fromisoformat(d), k): int(v) for d, k, v in doc["gifts"]},
+                         {(date.fromisoformat(d), k): int(v) for d, k, v in doc["reversed"]},
+                         {int(c): (int(n), int(total)) for c, n, total in doc["campaigns"]}, kept=True)
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _kept(conn: Connection, org_id: int) -> DailySums | None:
-    """The sums the database keeps for the organization (read in the caller's snapshot), if any."""
+    """The sums the database keeps for the organization (read in the caller's snapshot): None when it keeps
+    none or none that can be read."""
     k = s.dashboard_sums
     r = conn.execute(sa.select(k.c.seq, k.c.hash, k.c.sums).where(k.c.org_id == org_id)).first()
-    with _LOCK:
-        _KEPT.setdefault(conn.engine, {})[org_id] = r.seq if r else 0
     return _decode(r.seq, r.hash, r.sums) if r else None
 
 
 def _keep(engine: Engine, org_id: int, sums: DailySums, *, replace: bool = False) -> None:
     """Keep ``sums`` in the database for the next process — unless it already keeps later ones (``replace``: the
-    ones it keeps are of other books), or a writer holds the database (then the next view tries again): on a
-    connection of its own, without waiting."""
+    ones it keeps are not of these books), or the database refuses or a writer holds it (then a later view tries
+    again): on a connection of its own, without waiting. It is a cache: nothing here fails a page."""
     k = s.dashboard_sums
-    ins = (sqlite if engine.dialect.name == "sqlite" else postgresql).insert(k).values(
-        org_id=org_id, seq=sums.seq, hash=sums.hash, sums=_encode(sums))
-    stmt = ins.on_conflict_do_update(index_elements=[k.c.org_id], where=None if replace else k.c.seq < ins.excluded.seq,
-                                     set_={"seq": ins.excluded.seq, "hash": ins.excluded.hash,
-                                           "sums": ins.excluded.sums})
     lite = engine.dialect.name == "sqlite"
     try:
+        ins = (sqlite if lite else postgresql).insert(k).values(org_id=org_id, seq=sums.seq, hash=sums.hash,
+                                                                sums=_encode(sums))
+        stmt = ins.on_conflict_do_update(index_elements=[k.c.org_id],
+                                         where=None if replace else k.c.seq < ins.excluded.seq,
+                                         set_={"seq": ins.excluded.seq, "hash": ins.excluded.hash,
+                                               "sums": ins.excluded.sums})
         with engine.connect() as w:
             if lite:  # on the driver's connection: a statement through ``w`` would begin (and wait) first
                 w.connection.driver_connection.execute("PRAGMA busy_timeout=0")
@@ -130,21 +139,17 @@ def _keep(engine: Engine, org_id: int, sums: DailySums, *, replace: bool = False
                     w.execute(stmt)
             finally:
                 if lite:
-                    w.connection.driver_connection.execute("PRAGMA busy_timeout=30000")
-    except sa.exc.OperationalError:
-        return  # a writer holds the database: a later view keeps them
-    with _LOCK:
-        _KEPT.setdefault(engine, {})[org_id] = sums.seq if replace else max(sums.seq, _KEPT.get(engine, {})
-                                                                            .get(org_id, 0))
+                    w.connection.driver_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    except sa.exc.SQLAlchemyError:
+        return  # a writer holds the database, a read-only server, no connection free: a later view keeps them
 
 
 def forget(conn: Connection, org_id: int) -> None:
     """Drop the organization's kept sums (in the caller's unit of work) and this process's: the next view sums
-    everything afresh (``quy sums rebuild``)."""
+    everything afresh — in every process whose sums came from the ones dropped (``quy sums rebuild``)."""
     conn.execute(s.dashboard_sums.delete().where(s.dashboard_sums.c.org_id == org_id))
     with _LOCK:
         _CACHE.get(conn.engine, {}).pop(org_id, None)
-        _KEPT.get(conn.engine, {}).pop(org_id, None)
 
 
 def afresh(conn: Connection, org_id: int) -> DailySums:
@@ -156,10 +161,15 @@ def afresh(conn: Connection, org_id: int) -> DailySums:
 
 def kept_match_donations(conn: Connection, org_id: int) -> bool | None:
     """Whether the sums the database keeps for the organization are its donations' (None: none kept, or kept
-    for books since replaced): summed afresh to the same head, they must be equal (``quy verify``)."""
-    kept = _kept(conn, org_id)
-    if kept is None:
+    for books since replaced, which the next view replaces): summed afresh to the same head, they must be equal
+    (``quy verify``). Kept sums that cannot be read are not."""
+    k = s.dashboard_sums
+    r = conn.execute(sa.select(k.c.seq, k.c.hash, k.c.sums).where(k.c.org_id == org_id)).first()
+    if r is None:
         return None
+    kept = _decode(r.seq, r.hash, r.sums)
+    if kept is None:
+        return False
     last = conn.execute(sa.select(s.chain_heads.c.last_seq).where(s.chain_heads.c.org_id == org_id)).scalar() or 0
     if not _holds(conn, org_id, kept, last):
         return None
@@ -200,7 +210,8 @@ def _add(conn: Connection, org_id: int, base: DailySums | None, seq: int, head_h
         gifts[(r.on, r.kind)] += int(r.amount)
     for r in conn.execute(q_rev.group_by(t.c.date, kind)):
         reversed_[(r.on, r.kind)] += int(r.amount)
-    return DailySums(seq, head_hash, dict(gifts), dict(reversed_), _campaigns(conn, org_id, base, seq))
+    return DailySums(seq, head_hash, dict(gifts), dict(reversed_), _campaigns(conn, org_id, base, seq),
+                     kept=base.kept if base else False)
 
 
 def _campaigns(conn: Connection, org_id: int, base: DailySums | None, seq: int) -> dict[int, tuple[int, int]]:

@@ -69,10 +69,20 @@ def machine() -> dict:
 
 
 def commit() -> str:
-    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
-                           text=True).stdout.strip()
+    """The commit measured (``+changes`` when tracked files differ from it); ``unknown`` outside git."""
+    try:
+        r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
     return (r.stdout.strip() or "unknown") + ("+changes" if dirty else "")
+
+
+def settings() -> dict:
+    """The benchmark sizes and options set in the environment (a trial at other sizes says so in the table)."""
+    return {k: v for k, v in sorted(os.environ.items())
+            if k.startswith(("QUY_BENCH_", "QUY_LOAD_")) and k != "QUY_BENCH_DIR"}
 
 
 def record(bench: str, figures: list[Figure]) -> Path:
@@ -80,8 +90,10 @@ def record(bench: str, figures: list[Figure]) -> Path:
     path = out_dir() / "summary" / f"{bench}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"bench": bench, "at": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit(),
-           "machine": machine(), "figures": [asdict(f) for f in figures]}
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+           "machine": machine(), "settings": settings(), "figures": [asdict(f) for f in figures]}
+    part = path.with_suffix(".part")
+    part.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    part.replace(path)  # whole or not at all
     return path
 
 
@@ -110,13 +122,14 @@ def table(docs: list[dict]) -> str:
         if d["machine"] not in machines:
             machines.append(d["machine"])
         tag = f"m{machines.index(d['machine']) + 1}"
+        trial = "".join(f" · {k}={v}" for k, v in (d.get("settings") or {}).items())
         for f in d["figures"]:
             fig = Figure(**f)
             met = {True: "yes", False: "**no**", None: ""}[fig.met]
             ratio = f"{fig.ratio:.2f}×" if fig.ratio is not None else ""
             lines.append(f"| {d['bench']} | {fig.what} | {_num(fig.value, fig.unit)} | {fig.anchor} | "
                          f"{_num(fig.anchor_value, fig.unit)} | {ratio} | {fig.target} | {met} | "
-                         f"{d['at'][:10]} · {d['commit']} · {tag} |")
+                         f"{d['at'][:10]} · {d['commit']} · {tag}{trial} |")
     for i, m in enumerate(machines, 1):
         lines.append("")
         lines.append(f"m{i}: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['system']}, "

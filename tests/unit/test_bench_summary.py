@@ -59,3 +59,10 @@ def test_check_fails_when_a_recorded_target_was_missed_and_says_which(bench_dir,
     assert summary.main([]) == 0
     assert summary.main(["--check"]) == 1
     assert "deposits: accrual" in capsys.readouterr().err
+
+
+def test_a_trial_at_other_sizes_says_so_in_the_table(bench_dir, monkeypatch):
+    monkeypatch.setenv("QUY_BENCH_RECEIPTS", "6")
+    summary.record("documents", [summary.Figure("one receipt", 61.0, "ms", "weasyprint", 27.0)])
+    assert "QUY_BENCH_RECEIPTS=6" in summary.table(summary.load())
+    assert not list((bench_dir / "summary").glob("*.part"))
