@@ -126,7 +126,7 @@ def table(docs: list[dict]) -> str:
         for f in d["figures"]:
             fig = Figure(**f)
             met = {True: "yes", False: "**no**", None: ""}[fig.met]
-            ratio = f"{fig.ratio:.2f}×" if fig.ratio is not None else ""
+            ratio = "" if fig.ratio is None else f"{fig.ratio:.2f}×" if fig.ratio >= 0.1 else f"{fig.ratio:.2g}×"
             lines.append(f"| {d['bench']} | {fig.what} | {_num(fig.value, fig.unit)} | {fig.anchor} | "
                          f"{_num(fig.anchor_value, fig.unit)} | {ratio} | {fig.target} | {met} | "
                          f"{d['at'][:10]} · {d['commit']} · {tag}{trial} |")

@@ -33,9 +33,11 @@ def test_each_figure_stands_beside_its_anchor_with_the_ratio_of_the_two_and_the_
 
 def test_a_later_run_replaces_the_benchmark_s_figures(bench_dir):
     summary.record("proofs", [summary.Figure("trees", 9.5, "s", "pymerkle", 33.0)])
-    summary.record("proofs", [summary.Figure("trees", 8.99, "s", "pymerkle", 33.22)])
+    summary.record("proofs", [summary.Figure("trees", 8.99, "s", "pymerkle", 33.22),
+                              summary.Figure("balances", 1.3, "ms", "a GROUP BY", 456.0)])
     text = summary.table(summary.load())
     assert "8.99 s" in text and "9.50 s" not in text
+    assert "| 0.27× |" in text and "| 0.0029× |" in text  # a small ratio keeps its digits
 
 
 def test_the_readme_gets_the_table_between_its_markers_and_nothing_else_changes(bench_dir, tmp_path):
