@@ -108,11 +108,15 @@ def _decode(seq: int, hash_: str, text: str) -> DailySums | None:
         return None
 
 
-def _kept(conn: Connection, org_id: int) -> DailySums | None:
-    """The sums the database keeps for the organization (read in the caller's snapshot): None when it keeps
-    none or none that can be read."""
+def _kept_row(conn: Connection, org_id: int) -> sa.Row | None:
+    """The organization's row of ``dashboard_sums`` (read in the caller's snapshot), if any."""
     k = s.dashboard_sums
-    r = conn.execute(sa.select(k.c.seq, k.c.hash, k.c.sums).where(k.c.org_id == org_id)).first()
+    return conn.execute(sa.select(k.c.seq, k.c.hash, k.c.sums).where(k.c.org_id == org_id)).first()
+
+
+def _kept(conn: Connection, org_id: int) -> DailySums | None:
+    """The sums the database keeps for the organization: None when it keeps none or none that can be read."""
+    r = _kept_row(conn, org_id)
     return _decode(r.seq, r.hash, r.sums) if r else None
 
 
@@ -163,8 +167,7 @@ def kept_match_donations(conn: Connection, org_id: int) -> bool | None:
     """Whether the sums the database keeps for the organization are its donations' (None: none kept, or kept
     for books since replaced, which the next view replaces): summed afresh to the same head, they must be equal
     (``quy verify``). Kept sums that cannot be read are not."""
-    k = s.dashboard_sums
-    r = conn.execute(sa.select(k.c.seq, k.c.hash, k.c.sums).where(k.c.org_id == org_id)).first()
+    r = _kept_row(conn, org_id)
     if r is None:
         return None
     kept = _decode(r.seq, r.hash, r.sums)
