@@ -45,7 +45,7 @@ browser:
 	fi
 
 ## bench: every benchmark below in turn (BENCHES), each printing its figures beside its anchor
-BENCHES := run documents deposits disbursements books charts backup bank exports proofs load
+BENCHES := run documents deposits disbursements books charts backup bank exports proofs load nation
 bench: $(VENV)/.dev bench-tools
 	@set -e; for b in $(BENCHES); do $(BIN)/python -m tests.bench.$$b; done
 	$(BIN)/python -m tests.bench.summary --readme
@@ -65,10 +65,11 @@ bench-summary: $(VENV)/.dev
 ##   bench-reliability  `make test` three times in a row in a fresh clone while burners keep every core busy (issue 23)
 ##   bench-load         gunicorn + wrk posting donations for 30 s on SQLite and PostgreSQL (QUY_LOAD_SECONDS=5 to try)
 ##   bench-charts       the dashboard (after a new donation, in a new process, summing everything) and the report PDF over 1,000,000 postings
+##   bench-nation       a simulated nation on PostgreSQL (34 provinces, 3,300 communes, their schools, 10,000,000 postings by COPY): statements, consolidations, API donations (QUY_NATION_POSTINGS=1000000 to try)
 ##   bench-run, bench-deposits, bench-disbursements: the import and balances, the month-end accrual, the batches
 bench-%: $(VENV)/.dev
 	$(BIN)/python -m tests.bench.$*
-bench-load: bench-tools
+bench-load bench-nation: bench-tools
 
 ## bench-before-after: the benchmarks of this checkout and of REV (an earlier commit, its own worktree and venv), in turn, figures side by side
 .PHONY: bench-before-after

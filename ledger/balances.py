@@ -365,7 +365,12 @@ def _filtered(q: sa.Select, *, org_ids: Iterable[int] | None, account_ids: Itera
         q = q.join(a, a.c.id == p.c.account_id)
     if written or "tx" in joins:  # the journal writes postings before their transactions: the join leaves
         q = q.join(t, t.c.id == p.c.tx_id)  # out those of entries still being written
-    cond = _in(p.c.org_id, org_ids) + _pair_in(p, account_ids, fund_ids, either)
+    if account_ids is not None:
+        account_ids = list(account_ids)
+    if fund_ids is not None:
+        fund_ids = list(fund_ids)
+    cond = (_in(p.c.org_id, org_ids) if org_ids is not None else _orgs_of(p, account_ids, fund_ids, either)) \
+        + _pair_in(p, account_ids, fund_ids, either)
     if tx_ids is not None:
         cond.append(p.c.tx_id.in_(tx_ids if isinstance(tx_ids, sa.Select) else list(tx_ids)))
     if start is not None:
@@ -376,6 +381,27 @@ def _filtered(q: sa.Select, *, org_ids: Iterable[int] | None, account_ids: Itera
     if by_account:
         cond.append(sa.or_(*by_account))
     return q.where(*cond)
+
+
+_ACCOUNT_ORGS, _FUND_ORGS = s.accounts.alias("account_orgs"), s.funds.alias("fund_orgs")
+
+
+def _orgs_of(p: sa.Table, account_ids: list[int] | None, fund_ids: list[int] | None,
+             either: bool) -> list[sa.ColumnElement[bool]]:
+    """Postings asked for by account or fund are the postings of those accounts' (funds') organizations: said as
+    a condition too, the database finds them by ``ix_postings_org_account_date`` (the key leads with the
+    organization) instead of reading every organization's postings. A posting's account and fund are always of
+    its own organization (``ledger/journal/guards.py``), so the condition leaves nothing out."""
+    a, f = _ACCOUNT_ORGS, _FUND_ORGS
+    by_account = sa.select(a.c.org_id).where(a.c.id.in_(account_ids)) if account_ids is not None else None
+    by_fund = sa.select(f.c.org_id).where(f.c.id.in_(fund_ids)) if fund_ids is not None else None
+    if either and by_account is not None and by_fund is not None:
+        return [p.c.org_id.in_(sa.union(by_account, by_fund))]
+    if by_account is not None:
+        return [p.c.org_id.in_(by_account)]
+    if by_fund is not None:
+        return [p.c.org_id.in_(by_fund)]
+    return []
 
 
 def sums(conn: Connection, *, by: Sequence[str] = ("account_id", "fund_id"), org_ids: Iterable[int] | None = None,

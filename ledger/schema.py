@@ -219,6 +219,8 @@ postings = sa.Table(
     sa.Column("fund_id", Id, nullable=False),
     sa.Column("amount", Money, nullable=False),
     sa.CheckConstraint("amount <> 0", name="nonzero"),
+    # one account's postings, found without reading every organization's (revision 0032)
+    sa.Index("ix_postings_org_account_date", "org_id", "account_id", "date"),
 )
 
 #: Cached balance per (account, fund): always equal to the sum of that pair's postings.

@@ -2,7 +2,7 @@
 --
 -- Environment (set by load.py): QUY_LOAD_TOKEN (API token, required), QUY_LOAD_RUN (a run id that
 -- makes every Idempotency-Key unique), QUY_LOAD_DONORS (how many distinct donor names; a name comes
--- back every so often, so donors are created first and reused after), QUY_LOAD_PATH.
+-- back every so often, so donors are created first and reused after), QUY_LOAD_PATH, QUY_LOAD_BANK.
 -- Each thread counts what it sent and what came back by status; done() prints one line
 -- "LOAD {json}" that load.py parses for the "every đồng accounted for" check.
 
@@ -12,7 +12,8 @@ local donors = tonumber(os.getenv("QUY_LOAD_DONORS") or "5000")
 local path = os.getenv("QUY_LOAD_PATH") or "/api/v1/organizations/SLA/donations"
 local funds = { "TOHIEU", "KHT" }
 local kinds = { "cash", "cash", "transfer" }
-local banks = { "null", "null", '"1121.AGR"' }  -- the demo province has two banks: a transfer names its own
+-- the demo province has two banks: a transfer names its own (QUY_LOAD_BANK: "null" where there is one bank)
+local banks = { "null", "null", os.getenv("QUY_LOAD_BANK") or '"1121.AGR"' }
 local threads = {}
 local nthreads = 0
 
