@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import schema as s
 from ledger.balances import FundBalance, add_figures, fund_figures, subtree
+from ledger.db import ids_in
 from ledger.described import described
 from ledger.reported import ReportedRow, Reporting, period_figures, reporting_units, sent_to_units, totals
 
@@ -134,38 +135,71 @@ class Consolidated:
 _SUMS = [f.name for f in fields(OrgFigures)][4:]
 
 
+@dataclass
+class National:
+    """Every association in the books as one: each top organization's consolidation (its subtree, money moved
+    inside it eliminated) in a row, and the nation's total, money moved between two of them eliminated too."""
+
+    period: Period
+    rows: list[OrgFigures]  # each top organization's consolidated total, by code
+    eliminated: int = described("moved between two top organizations' subtrees in the period")
+    total: OrgFigures = field(default=None)  # type: ignore[assignment]
+
+    def as_dict(self) -> dict:
+        return {"from": self.period.start and self.period.start.isoformat(),
+                "to": self.period.end and self.period.end.isoformat(), "rows": [asdict(r) for r in self.rows],
+                "eliminated": self.eliminated, "total": asdict(self.total)}
+
+
+def tops(conn: Connection) -> list[int]:
+    """The organizations no other sits above (the provinces, and any unit standing alone), by code."""
+    o = s.organizations
+    return list(conn.execute(sa.select(o.c.id).where(o.c.parent_id.is_(None)).order_by(o.c.code)).scalars())
+
+
+def national(conn: Connection, each: list[Consolidated], period: Period) -> National:
+    """The nation from each top organization's consolidation (``each``, every one of :func:`tops`, made by the
+    caller, perhaps in parallel): their totals summed, and what moved between two of them eliminated."""
+    total = OrgFigures("", "Toàn quốc", "national", None, *(sum(getattr(c.total, k) for c in each) for k in _SUMS))
+    between = _inside(conn, _all_ids(conn), period) - sum(c.eliminated for c in each)
+    total.transfers_in -= between
+    total.transfers_out -= between
+    return National(period, [c.total for c in each], between, total)
+
+
+def _all_ids(conn: Connection) -> list[int]:
+    return list(conn.execute(sa.select(s.organizations.c.id)).scalars())
+
+
 def consolidated(conn: Connection, org_id: int, period: Period = ALL_TIME) -> Consolidated:
     """Return ``org_id`` and its subtree, one row per organization and the consolidated total."""
     ids = subtree(conn, org_id)
     o, a = s.organizations, s.accounts
     orgs = {r.id: r for r in conn.execute(sa.select(o.c.id, o.c.code, o.c.name, o.c.level, o.c.dissolved_on)
-                                          .where(o.c.id.in_(ids)))}
-    accts = {r.id: r for r in conn.execute(sa.select(a.c.id, a.c.org_id, a.c.kind, a.c.role)
-                                           .where(a.c.org_id.in_(ids)))}
+                                          .where(ids_in(o.c.id, ids)))}
+    accts = {r[0]: (r[1], r[2], r[3], _KEY.get(r[3] or "") or _KIND_KEY.get(r[2])) for r in conn.execute(
+        sa.select(a.c.id, a.c.org_id, a.c.kind, a.c.role).where(ids_in(a.c.org_id, ids))).all()}
     per_org: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     # per organization, per fund: a fund's figures are not a sum of its accounts' (what is not yet liquid
     # is what its deposits hold beyond its own principal), so each fund is figured alone, then summed
     opening_rows: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     closing_rows: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for (aid, fid), m in pair_movements(conn, ids, period).items():
-        acct = accts[aid]
-        oid, net = acct.org_id, m.debit - m.credit
-        opening_rows[oid][fid].append((acct.kind, acct.role, m.opening))
-        closing_rows[oid][fid].append((acct.kind, acct.role, m.closing))
-        key = {"donation_income": "donations", "interest_income": "interest", "interorg_income": "transfers_in",
-               "award_expense": "awards", "management_expense": "management",
-               "interorg_expense": "transfers_out"}.get(acct.role or "")
-        if key is None:
-            key = {"income": "other_income", "expense": "other_expense", "equity": "capital"}.get(acct.kind)
-        if key is None:
-            continue
-        per_org[oid][key] += net if acct.kind == "expense" else -net
+        oid, kind, role, key = accts[aid]
+        opening_rows[oid][fid].append((kind, role, m.opening))
+        closing_rows[oid][fid].append((kind, role, m.closing))
+        if key is not None:
+            net = m.debit - m.credit
+            per_org[oid][key] += net if kind == "expense" else -net
     units = reporting_units(conn, ids)
-    rows = []
+    rows, all_funds, skipped = [], [], []
     for oid in sorted(ids, key=lambda i: orgs[i].code):
         if oid in units and not _books_in(units[oid], period):
+            skipped.append(oid)
             continue  # it keeps no books in the period: its reported row says what it did
-        r, opened, closed = per_org[oid], _figures(opening_rows[oid]), _figures(closing_rows[oid])
+        closed_funds = [fund_figures(r) for r in closing_rows[oid].values()]
+        all_funds += closed_funds
+        r, opened, closed = per_org[oid], _figures(opening_rows[oid]), add_figures(closed_funds)
         d = orgs[oid].dissolved_on
         rows.append(OrgFigures(orgs[oid].code, orgs[oid].name, orgs[oid].level,
                                d.isoformat() if hasattr(d, "isoformat") else d, opened.balance,
@@ -176,7 +210,7 @@ def consolidated(conn: Connection, org_id: int, period: Period = ALL_TIME) -> Co
                         *(sum(getattr(r, k) for r in rows) for k in _SUMS))
     booked.transfers_in -= eliminated
     booked.transfers_out -= eliminated
-    funds = add_figures(fund_figures(r) for oid in ids for r in closing_rows[oid].values())
+    funds = add_figures(all_funds + [fund_figures(r) for oid in skipped for r in closing_rows[oid].values()])
     reported = _reported(conn, units, period)
     sent = sum(sent_to_units(conn, ids, list(units), period.start, period.end).values())
     from_above = sum(r.from_parent for oid, r in reported if oid != org_id)
@@ -193,6 +227,12 @@ def consolidated(conn: Connection, org_id: int, period: Period = ALL_TIME) -> Co
     total.transfers_out -= sent
     return Consolidated(orgs[org_id].code, period, rows, eliminated, total, funds, [r for _o, r in reported],
                         booked, sent, from_above)
+
+
+#: The consolidation's column an account's postings count in: by its role, else by its kind (none: a balance only).
+_KEY = {"donation_income": "donations", "interest_income": "interest", "interorg_income": "transfers_in",
+        "award_expense": "awards", "management_expense": "management", "interorg_expense": "transfers_out"}
+_KIND_KEY = {"income": "other_income", "expense": "other_expense", "equity": "capital"}
 
 
 def _books_in(unit: Reporting, period: Period) -> bool:
@@ -232,7 +272,7 @@ def _figures(rows: dict[int, list]) -> FundBalance:
 def _inside(conn: Connection, ids: list[int], period: Period) -> int:
     """Money moved in the period between two organizations both in ``ids``."""
     tr = s.org_transfers
-    q = sa.select(sa.func.coalesce(sa.func.sum(tr.c.amount), 0)).where(tr.c.from_org_id.in_(ids),
-                                                                       tr.c.to_org_id.in_(ids),
+    q = sa.select(sa.func.coalesce(sa.func.sum(tr.c.amount), 0)).where(ids_in(tr.c.from_org_id, ids),
+                                                                       ids_in(tr.c.to_org_id, ids),
                                                                        *period.bounds(tr.c.date))
     return int(conn.execute(q).scalar() or 0)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from ledger import disbursements, expenses
 from ledger import schema as s
 from ledger.balances import subtree
+from ledger.db import ids_in
 from ledger.described import described
 from ledger.errors import InvalidInput
 
@@ -215,7 +216,7 @@ def _figures(conn: Connection, org_id: int, period: Period, label: str, with_sub
             p[2] += a.in_kind_count
             p[3] += a.in_kind_amount
     a = s.accounts
-    role = dict(conn.execute(sa.select(a.c.id, a.c.role).where(a.c.org_id.in_(ids))).all())
+    role = dict(conn.execute(sa.select(a.c.id, a.c.role).where(ids_in(a.c.org_id, ids))).all())
     moves = pair_movements(conn, ids, period)
     raised = interest = on_deposit = state_budget = 0
     for (aid, _f), m in moves.items():
@@ -253,7 +254,7 @@ def _gifts(conn: Connection, ids: list[int], period: Period, *, named: bool) -> 
     rev = sa.exists().where(t.c.reverses_id == d.c.tx_id)
     which = d.c.earmark.is_not(None) if named else sa.and_(d.c.to_principal.is_(True), d.c.earmark.is_(None))
     q = (sa.select(sa.func.coalesce(sa.func.sum(d.c.amount), 0))
-         .where(d.c.org_id.in_(ids), d.c.date >= period.start, d.c.date <= period.end, d.c.pledge_id.is_(None),
+         .where(ids_in(d.c.org_id, ids), d.c.date >= period.start, d.c.date <= period.end, d.c.pledge_id.is_(None),
                 which, ~rev))
     return int(conn.execute(q).scalar() or 0)
 

@@ -6,6 +6,8 @@ The books draw no documents: a statement as PDF, and the auditor's package with 
 from __future__ import annotations
 
 import hashlib
+import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import TextIO
 
 import sqlalchemy as sa
@@ -76,6 +78,29 @@ def consolidated(db: Database, org_code: str, *, period: Period = beancount.ALL_
     """The organization and everything beneath it as one, money moved inside eliminated."""
     with db.read() as conn:
         return consolidation.consolidated(conn, orgs.org_id_by_code(conn, org_code), period)
+
+
+def national(db: Database, *, period: Period = beancount.ALL_TIME, workers: int = 2) -> consolidation.National:
+    """Every association in the books as one (``quy report national``): each top organization consolidated, then
+    summed with what moved between two of them eliminated. On PostgreSQL ``workers`` connections consolidate the
+    provinces side by side, every one reading the same snapshot of the books as the first (exported by it, as
+    ``pg_dump -j`` shares one): a gift recorded meanwhile is in every figure or in none."""
+    with db.read() as conn:
+        tops = consolidation.tops(conn)
+        if conn.dialect.name != "postgresql" or workers < 2 or len(tops) < 2:
+            return consolidation.national(conn, [consolidation.consolidated(conn, t, period) for t in tops], period)
+        snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+        if not re.fullmatch(r"[0-9A-F-]+", snapshot or ""):  # SET takes no parameter: the id goes in as text
+            raise RuntimeError(f"PostgreSQL exported a snapshot id of an unknown form: {snapshot!r}")
+
+        def one(org_id: int) -> consolidation.Consolidated:
+            with db.read() as mine:
+                mine.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                return consolidation.consolidated(mine, org_id, period)
+
+        with ThreadPoolExecutor(workers) as pool:
+            each = list(pool.map(one, tops))
+        return consolidation.national(conn, each, period)
 
 
 def same_tree(db: Database, a: str, b: str) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from ledger import schema as s
 from ledger.balances import FundBalance, Movement, fund_figures, movements, sums
 from ledger.chart import MANAGEMENT_ROLES
+from ledger.db import ids_in
 from ledger.described import described
 from ledger.errors import NotFound
 from ledger.expenses import in_kind
@@ -74,9 +75,9 @@ def _iso(d: date | None) -> str | None:
 def _charts(conn: Connection, org_ids: list[int]):
     a, f, o = s.accounts, s.funds, s.organizations
     accts = {r.id: r for r in conn.execute(sa.select(a.c.id, a.c.org_id, a.c.code, a.c.name, a.c.kind, a.c.role)
-                                           .where(a.c.org_id.in_(org_ids)))}
-    funds = {r.id: r for r in conn.execute(sa.select(f).where(f.c.org_id.in_(org_ids)))}
-    codes = dict(conn.execute(sa.select(o.c.id, o.c.code).where(o.c.id.in_(org_ids))).all())
+                                           .where(ids_in(a.c.org_id, org_ids)))}
+    funds = {r.id: r for r in conn.execute(sa.select(f).where(ids_in(f.c.org_id, org_ids)))}
+    codes = dict(conn.execute(sa.select(o.c.id, o.c.code).where(ids_in(o.c.id, org_ids))).all())
     if len(codes) != len(set(org_ids)):
         raise NotFound("organization not found", entity="organization")
     return accts, funds, codes
@@ -146,7 +147,7 @@ def _consolidated_trial(conn: Connection, org_ids: list[int], period: Period) ->
 def _moved_inside(conn: Connection, org_ids: list[int], period: Period) -> tuple[int, int]:
     """Money moved between two of ``org_ids``: before the period, and in it (to its end)."""
     tr = s.org_transfers
-    inside = sa.and_(tr.c.from_org_id.in_(org_ids), tr.c.to_org_id.in_(org_ids))
+    inside = sa.and_(ids_in(tr.c.from_org_id, org_ids), ids_in(tr.c.to_org_id, org_ids))
     total = sa.func.coalesce(sa.func.sum(tr.c.amount), 0)
     before = int(conn.execute(sa.select(total).where(inside, tr.c.date < period.start)).scalar() or 0) \
         if period.start else 0

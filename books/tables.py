@@ -18,7 +18,7 @@ from typing import IO
 
 from . import tabular
 from .beancount import Period
-from .consolidation import Consolidated
+from .consolidation import Consolidated, National, OrgFigures
 from .disclosure import Disclosure
 from .figures import Figures
 from .statements import FundStatement, TrialBalance
@@ -100,16 +100,32 @@ def fund_table(fs: FundStatement) -> Table:
     return t
 
 
-def consolidated_table(c: Consolidated) -> Table:
-    cols = ["Đơn vị", "Tên", "Số dư đầu kỳ", "Nhận ủng hộ", "Lãi tiền gửi", "Thu khác, bổ sung vốn",
-            "Nhận từ đơn vị khác", "Chuyển cho đơn vị khác", "Chi khen thưởng, học bổng (đã chi)",
-            "Chi quản lý, chi khác", "Số dư cuối kỳ", "Trong đó đã duyệt chưa chi", "Còn được chi"]
-    t = Table("TỔNG HỢP QUỸ TOÀN HỆ THỐNG", f"{c.org} và các đơn vị trực thuộc · {period_text(c.period)}", cols,
-              [False, False] + [True] * 11, slug=f"consolidated-{c.org}")
+def national_table(n: National) -> Table:
+    """``quy report national``: a row for each top organization (its subtree consolidated), the nation's total."""
+    t = Table("TỔNG HỢP QUỸ TOÀN QUỐC", f"Các tỉnh, thành phố và đơn vị độc lập · {period_text(n.period)}",
+              _CONSOLIDATED_COLS, [False, False] + [True] * 11, slug="national")
+    t.rows = [_consolidated_row(r, r.name) for r in n.rows]
+    t.total = _consolidated_row(n.total, "Toàn quốc")
+    moved = f"{n.eliminated:,}".replace(",", ".")
+    t.notes = [f"Đã loại trừ {moved} đồng chuyển giữa các tỉnh, thành phố.",
+               "Mỗi dòng là số hợp nhất của tỉnh, thành phố và các đơn vị trực thuộc."]
+    return t
 
-    def row(r, name):
-        return [r.org, name, r.opening, r.donations, r.interest, r.other_income + r.capital, r.transfers_in,
-                r.transfers_out, r.awards_paid, r.management + r.other_expense, r.closing, r.reserved, r.spendable]
+
+_CONSOLIDATED_COLS = ["Đơn vị", "Tên", "Số dư đầu kỳ", "Nhận ủng hộ", "Lãi tiền gửi", "Thu khác, bổ sung vốn",
+                      "Nhận từ đơn vị khác", "Chuyển cho đơn vị khác", "Chi khen thưởng, học bổng (đã chi)",
+                      "Chi quản lý, chi khác", "Số dư cuối kỳ", "Trong đó đã duyệt chưa chi", "Còn được chi"]
+
+
+def _consolidated_row(r: OrgFigures, name: str) -> list:
+    return [r.org, name, r.opening, r.donations, r.interest, r.other_income + r.capital, r.transfers_in,
+            r.transfers_out, r.awards_paid, r.management + r.other_expense, r.closing, r.reserved, r.spendable]
+
+
+def consolidated_table(c: Consolidated) -> Table:
+    t = Table("TỔNG HỢP QUỸ TOÀN HỆ THỐNG", f"{c.org} và các đơn vị trực thuộc · {period_text(c.period)}",
+              _CONSOLIDATED_COLS, [False, False] + [True] * 11, slug=f"consolidated-{c.org}")
+    row = _consolidated_row
 
     def reported(r):  # its row adds up as a booked one does: opening + receipts − spending = closing
         return [r.org, f"{r.name} (số báo cáo)", r.opening, r.raised - r.from_parent, "", max(r.unexplained, 0),

@@ -44,6 +44,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 
 from . import schema as s
+from .db import ids_in
 from .described import described
 
 NON_CASH_ROLES = ("pledge_receivable", "goods")
@@ -111,7 +112,7 @@ def account_fund_amounts(
     b = s.balances
     amounts: dict[tuple[int, int], int] = defaultdict(int)
     for r in conn.execute(
-        sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids))
+        sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(ids_in(b.c.org_id, org_ids))
     ):
         amounts[(r.account_id, r.fund_id)] += r.amount
     if as_of is not None and as_of < date.max:
@@ -133,18 +134,18 @@ def moved(conn: Connection, org_ids: list[int], *, start: date | None = None, en
     out: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
 
     def add(table: sa.Table, when: sa.Column, first: date | None, last: date | None) -> None:
-        cond = [table.c.org_id.in_(org_ids)] + _in(table.c.fund_id, fund_ids)
+        cond = [ids_in(table.c.org_id, org_ids)] + _in(table.c.fund_id, fund_ids)
         if first is not None:
             cond.append(when >= first)
         if last is not None:
             cond.append(when <= last)
         for r in conn.execute(sa.select(table.c.account_id, table.c.fund_id, sa.func.sum(table.c.amount).label("a"),
                                         sa.func.sum(table.c.debit).label("d"), sa.func.sum(table.c.credit).label("c"))
-                              .where(*cond).group_by(table.c.account_id, table.c.fund_id)):
-            o = out[(r.account_id, r.fund_id)]
-            o[0] += int(r.a)
-            o[1] += int(r.d)
-            o[2] += int(r.c)
+                              .where(*cond).group_by(table.c.account_id, table.c.fund_id)).all():
+            o = out[(r[0], r[1])]
+            o[0] += int(r[2])
+            o[1] += int(r[3])
+            o[2] += int(r[4])
 
     # no entry is dated in 9999 (``ledger/clock.py``'s window): a range reaching it is open there, one starting in it
     # is empty — and no date arithmetic runs past the calendar's end
@@ -188,7 +189,7 @@ def fund_balances(conn: Connection, org_ids: list[int], as_of: date | None = Non
         r.id: (r.kind, r.role)
         for r in conn.execute(
             sa.select(s.accounts.c.id, s.accounts.c.kind, s.accounts.c.role).where(
-                s.accounts.c.org_id.in_(org_ids)
+                ids_in(s.accounts.c.org_id, org_ids)
             )
         )
     }
@@ -199,7 +200,7 @@ def fund_balances(conn: Connection, org_ids: list[int], as_of: date | None = Non
     rows = conn.execute(
         sa.select(f.c.id, f.c.code, f.c.name, f.c.kind, f.c.org_id, o.c.code.label("org_code"))
         .join(o, o.c.id == f.c.org_id)
-        .where(f.c.org_id.in_(org_ids))
+        .where(ids_in(f.c.org_id, org_ids))
         .order_by(o.c.code, f.c.code)
     )
     return [
@@ -226,16 +227,13 @@ def add_figures(figures: Iterable[FundBalance]) -> FundBalance:
 
 
 def subtree(conn: Connection, org_id: int) -> list[int]:
-    """Return ``org_id`` and the ids of every organization beneath it."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for r in conn.execute(sa.select(s.organizations.c.id, s.organizations.c.parent_id)):
-        children[r.parent_id].append(r.id)
-    out, stack = [], [org_id]
-    while stack:
-        cur = stack.pop()
-        out.append(cur)
-        stack.extend(children[cur])
-    return out
+    """Return ``org_id`` (first) and the ids of every organization beneath it: one recursive query down the
+    parent links, so the work grows with the subtree, not with every organization in the database."""
+    o = s.organizations
+    tree = sa.select(o.c.id).where(o.c.id == org_id).cte("subtree", recursive=True)
+    tree = tree.union(sa.select(o.c.id).where(o.c.parent_id == tree.c.id))  # UNION: a loop would end
+    below = [i for (i,) in conn.execute(sa.select(tree.c.id)).all() if i != org_id]
+    return [org_id, *sorted(below)]
 
 
 @dataclass(frozen=True)
@@ -280,8 +278,11 @@ def cached_matches_postings(conn: Connection, org_id: int | None = None) -> list
 
 
 def _in(column: sa.ColumnElement, values: Iterable | None) -> list[sa.ColumnElement[bool]]:
-    """``[column IN values]``, or no condition when ``values`` is ``None`` (any)."""
-    return [] if values is None else [column.in_(list(values))]
+    """``[column IN values]``, or no condition when ``values`` is ``None`` (any); ids are written into the statement
+    (:func:`ledger.db.ids_in`)."""
+    if values is None:
+        return []
+    return [ids_in(column, values) if isinstance(column.type, sa.Integer) else column.in_(list(values))]
 
 
 def _pair_in(table: sa.Table, account_ids: Iterable[int] | None, fund_ids: Iterable[int] | None,
@@ -315,7 +316,8 @@ def liquid_balances(conn: Connection, org_ids: list[int], as_of: date | None = N
     """Return {account id: amount} of every cash and bank account (:data:`LIQUID_ROLES`) of the
     organizations holding money as of the end of ``as_of`` (default: now), all funds together."""
     a = s.accounts
-    liquid = set(conn.execute(sa.select(a.c.id).where(a.c.org_id.in_(org_ids), a.c.role.in_(LIQUID_ROLES))).scalars())
+    liquid = set(conn.execute(sa.select(a.c.id).where(ids_in(a.c.org_id, org_ids),
+                                                      a.c.role.in_(LIQUID_ROLES))).scalars())
     out: dict[int, int] = defaultdict(int)
     for (aid, _fid), v in account_fund_amounts(conn, org_ids, as_of).items():
         if aid in liquid:
@@ -464,8 +466,9 @@ def movements(conn: Connection, org_ids: list[int], *, start: date | None = None
     the cached one less what was posted after ``end``, the opening one the closing less the period's
     debits plus its credits (what was posted: :func:`moved`)."""
     b = s.balances
-    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(b.c.org_id.in_(org_ids), *_in(b.c.fund_id, fund_ids))
-    held = {(r.account_id, r.fund_id): int(r.amount) for r in conn.execute(cq)}
+    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(ids_in(b.c.org_id, org_ids),
+                                                                  *_in(b.c.fund_id, fund_ids))
+    held = {(a, f): int(v) for a, f, v in conn.execute(cq).all()}
     during = moved(conn, org_ids, start=start, end=end, fund_ids=fund_ids)
     after = moved(conn, org_ids, start=end + timedelta(days=1), fund_ids=fund_ids) if end and end < date.max else {}
     out: dict[tuple[int, int], Movement] = {}
@@ -483,7 +486,7 @@ def month_amounts(conn: Connection, org_ids: list[int], first: date) -> dict[tup
     ``month_sums`` (what a chart of month ends reads: no posting is summed)."""
     ms = s.month_sums
     q = (sa.select(ms.c.month, ms.c.account_id, ms.c.fund_id, sa.func.sum(ms.c.amount).label("amount"))
-         .where(ms.c.org_id.in_(org_ids), ms.c.month >= first.replace(day=1))
+         .where(ids_in(ms.c.org_id, org_ids), ms.c.month >= first.replace(day=1))
          .group_by(ms.c.month, ms.c.account_id, ms.c.fund_id))
     return {(r.month if isinstance(r.month, date) else date.fromisoformat(str(r.month)), r.account_id, r.fund_id):
             int(r.amount) for r in conn.execute(q) if r.amount}

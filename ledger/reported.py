@@ -43,6 +43,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .clock import EARLIEST, business_date, now_iso, parse_date
+from .db import ids_in
 from .described import described
 from .errors import Conflict, InvalidAmount, InvalidInput, NotFound
 from .journal import take_turn
@@ -93,7 +94,7 @@ def reporting_units(conn: Connection, org_ids: Iterable[int]) -> dict[int, Repor
     """The organizations of ``org_ids`` that report totals, by id."""
     o = s.organizations
     return {r.id: _reporting(r) for r in conn.execute(
-        _orgs_query().where(o.c.id.in_(list(org_ids)), o.c.reports_totals.is_(True)))}
+        _orgs_query().where(ids_in(o.c.id, org_ids), o.c.reports_totals.is_(True)))}
 
 
 def _first_entry(conn: Connection, org_id: int, before: date | None = None) -> date | None:
@@ -190,7 +191,7 @@ def totals(conn: Connection, org_ids: Iterable[int], *, start: date | None = Non
     later = t.alias("later")
     q = (sa.select(t, o.c.code, later.c.id.label("corrected_by"))
          .join(o, o.c.id == t.c.org_id).outerjoin(later, later.c.corrects_id == t.c.id)
-         .where(t.c.org_id.in_(list(org_ids))).order_by(o.c.code, t.c.fund_key, t.c.period_from, t.c.id))
+         .where(ids_in(t.c.org_id, org_ids)).order_by(o.c.code, t.c.fund_key, t.c.period_from, t.c.id))
     if start is not None:
         q = q.where(t.c.period_to >= start)
     if end is not None:
@@ -380,7 +381,7 @@ def sent_to_units(conn: Connection, from_ids: Iterable[int], to_ids: Iterable[in
     """Money booked as sent from ``from_ids`` to units of ``to_ids`` that report totals, in the period: by unit."""
     rt = s.reported_transfers
     q = (sa.select(rt.c.to_org_id, sa.func.coalesce(sa.func.sum(rt.c.amount), 0))
-         .where(rt.c.from_org_id.in_(list(from_ids)), rt.c.to_org_id.in_(list(to_ids)))
+         .where(ids_in(rt.c.from_org_id, from_ids), ids_in(rt.c.to_org_id, to_ids))
          .group_by(rt.c.to_org_id))
     if start is not None:
         q = q.where(rt.c.date >= start)

@@ -5,11 +5,14 @@ books stay readable, balance, verify and are closed for good; its communes move 
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from beancount import loader
+from click.testing import CliRunner
 
 from books import beancount as bc
 from books import service as books
@@ -18,6 +21,8 @@ from ledger import journal, orgs, services
 from ledger.errors import Conflict, PeriodLocked
 from receipts import service as docs
 from tests.helpers import snapshot
+from web.cli.books import report_national
+from web.cli.common import Ctx
 
 from .test_beancount import export_text
 
@@ -292,3 +297,69 @@ def test_approved_unpaid_awards_follow_and_are_paid_by_the_successor(province):
         students = c.execute(sa.text("SELECT count(*) FROM recipients r JOIN organizations o ON o.id = r.org_id "
                                      "WHERE o.code = 'SLA' AND r.full_name = 'Lò Thị Ngọc'")).scalar()
     assert old_state == "closed" and students == 1
+
+
+def _national_fixture(db):
+    services.create_organization(db, code="HBI", name="Hội Khuyến học tỉnh Hòa Bình", level="province")
+    services.create_fund(db, "HBI", code="KHT", name="Quỹ Khuyến học tỉnh")
+    services.create_organization(db, code="HBI-X1", name="Hội Khuyến học xã Mường Chiềng", level="commune",
+                                 parent="HBI")
+    services.create_fund(db, "HBI-X1", code="KH", name="Quỹ Khuyến học xã")
+    gift(db, "HBI", "KHT", 70_000_000, date(2025, 6, 1))
+    gift(db, "HBI-X1", "KH", 3_000_000, date(2025, 7, 1))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_national_consolidation_is_each_province_consolidated_and_summed(province, workers, tmp_path):
+    """``quy report national``: a row per top organization — its own consolidation — and the nation's total, the
+    money a province granted to its commune eliminated as in the province's own consolidation."""
+    db = province
+    _national_fixture(db)
+    n = books.national(db, period=YEAR, workers=workers)
+    each = [books.consolidated(db, code, period=YEAR) for code in ("HBI", "SLA")]
+    assert [r.org for r in n.rows] == ["HBI", "SLA"]
+    assert n.rows == [c.total for c in each]
+    assert each[1].eliminated == 5_000_000 and n.eliminated == 0  # inside SLA; nothing between the provinces
+    for k in ("opening", "donations", "transfers_in", "transfers_out", "awards", "closing", "spendable"):
+        assert getattr(n.total, k) == sum(getattr(c.total, k) for c in each), k
+    assert n.total.closing == 900_000_000 + 60_000_000 + 21_000_000 + 73_000_000  # every gift, counted once
+    out = tmp_path / "national.json"
+    ctx = Ctx(None, "cli:test")
+    ctx._db = db  # the CLI face of the same report, on this test's books
+    r = CliRunner().invoke(report_national, ["--from", "2025-01-01", "--to", "2025-12-31", "--format", "json",
+                                             "--out", str(out), "--workers", str(workers)], obj=ctx)
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["total"]["closing"] == n.total.closing and [row["org"] for row in data["rows"]] == ["HBI", "SLA"]
+
+
+@pytest.mark.postgres
+def test_the_provinces_consolidated_side_by_side_read_one_snapshot(pg_db, monkeypatch):
+    """A gift committed while the national consolidation runs is in every figure or in none: the workers read
+    the snapshot the first connection exported, not the books as they are when each begins."""
+    from books import consolidation
+
+    db = pg_db
+    services.create_organization(db, code="SLA", name="Hội Khuyến học tỉnh Sơn La", level="province")
+    services.create_fund(db, "SLA", code="KHT", name="Quỹ Khuyến học tỉnh")
+    gift(db, "SLA", "KHT", 900_000_000, date(2025, 2, 1))
+    _national_fixture(db)
+    real, first, given = consolidation.consolidated, threading.Lock(), threading.Event()
+
+    def late_gift_first(conn, org_id, period=YEAR):
+        if first.acquire(blocking=False):  # before the first province is read, a treasurer records a gift in the
+            gift(db, "SLA" if org_id != orgs_id(db, "SLA") else "HBI", "KHT", 1_000_000, date(2025, 8, 1))
+            given.set()  # other one, which the other worker reads only once the gift is committed
+        else:
+            given.wait(30)
+        return real(conn, org_id, period)
+
+    monkeypatch.setattr(consolidation, "consolidated", late_gift_first)
+    n = books.national(db, period=YEAR, workers=2)
+    assert n.total.closing == 900_000_000 + 73_000_000  # the late gift is in no figure
+    assert books.national(db, period=YEAR, workers=2).total.closing == 900_000_000 + 73_000_000 + 1_000_000
+
+
+def orgs_id(db, code):
+    with db.read() as c:
+        return orgs.org_id_by_code(c, code)

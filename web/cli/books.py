@@ -141,6 +141,21 @@ def report_consolidated(c: Ctx, org, start, end, fmt, out) -> None:
     _emit(c, org, tables.consolidated_table(cons), cons.as_dict(), fmt, out)
 
 
+@click.command("national")
+@_period
+@click.option("--format", "fmt", type=click.Choice([f for f in FORMATS if f != "pdf"]), default="text",
+              show_default=True)
+@click.option("--out", default=None, help="File to write (needed for xlsx).")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="PostgreSQL: provinces consolidated side by side, on one snapshot of the books.")
+@click.pass_obj
+def report_national(c: Ctx, start, end, fmt, out, workers) -> None:
+    """Every association in the books as one: each top organization consolidated, money moved between two of them
+    eliminated (a national deployment's report)."""
+    n = books.national(c.db, period=Period.parse(start, end), workers=workers)
+    _emit(c, "", tables.national_table(n), n.as_dict(), fmt, out)
+
+
 def _fund_map(values: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for v in values:
@@ -283,6 +298,6 @@ def report_register(c: Ctx, org, kind, year, series, as_of, start, end, fmt, out
 COMMANDS = [export_group, import_beancount, transfer]
 SUBCOMMANDS = {
     "report": [report_trial_balance, report_fund_statement, report_donations, report_consolidated,
-               report_disclosure, report_figures, report_register],
+               report_national, report_disclosure, report_figures, report_register],
     "org": [org_dissolve, org_management_cap],
 }
