@@ -330,7 +330,8 @@ def default_bank(conn: Connection, org_id: int, parent: int | None = None) -> in
     """The account id of the organization's one clear bank account: its only sub-account of 1121, or 1121
     when there is none. Several: ``InvalidInput`` (``bank_account_required``) naming them."""
     parent = parent if parent is not None else account_id_by_role(conn, org_id, "bank")
-    subs = driver_rows(conn, "SELECT id, code FROM accounts WHERE parent_id = %s ORDER BY code", (parent,))
+    subs = driver_rows(conn, "SELECT id, code FROM accounts WHERE org_id = %s AND parent_id = %s ORDER BY code",
+                       (org_id, parent))
     if len(subs) > 1:
         codes = ", ".join(c for _i, c in subs)
         raise InvalidInput(f"a transfer names its bank account: this organization has several ({codes})",

@@ -150,8 +150,9 @@ def _money_account(conn: Connection, org_id: int, code: Any, field: str):
         raise InvalidInput("which cash or bank account?", field=field, reason="required")
     a = s.accounts
     child = a.alias("child")
-    row = conn.execute(sa.select(a.c.id, a.c.code, a.c.role, sa.exists().where(child.c.parent_id == a.c.id)
-                                 .label("parent")).where(a.c.org_id == org_id, a.c.code == code)).first()
+    has_child = sa.exists().where(child.c.org_id == a.c.org_id, child.c.parent_id == a.c.id).label("parent")
+    row = conn.execute(sa.select(a.c.id, a.c.code, a.c.role, has_child)
+                       .where(a.c.org_id == org_id, a.c.code == code)).first()
     if row is None:
         raise InvalidInput(f"account {code!r} is not in the chart", field=field, reason="unknown_account", code=code)
     if row.role not in MONEY_ROLES:

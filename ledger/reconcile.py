@@ -304,7 +304,7 @@ def booking_accounts(conn: Connection, org_id: int) -> list[dict]:
     child = a.alias("child")
     rows = conn.execute(sa.select(a.c.code, a.c.name).where(
         a.c.org_id == org_id, sa.or_(a.c.role.is_(None), a.c.role.not_in(list(REFUSED_ROLES))),
-        ~sa.exists().where(child.c.parent_id == a.c.id)).order_by(a.c.code)).all()
+        ~sa.exists().where(child.c.org_id == a.c.org_id, child.c.parent_id == a.c.id)).order_by(a.c.code)).all()
     return [{"code": r.code, "name": r.name} for r in rows]
 
 

@@ -137,6 +137,7 @@ accounts = sa.Table(
     # a bank account's fund for lines booked without one (suspense, a donor's transfer): revision 0016
     _ref("default_fund_id", "funds", nullable=True),
     sa.UniqueConstraint("org_id", "code", name="uq_accounts_org_code"),
+    sa.Index("ix_accounts_org_parent", "org_id", "parent_id"),  # revision 0032: an account's sub-accounts
     sa.CheckConstraint(
         "kind IN ('asset','liability','equity','income','expense')", name="kind"
     ),

@@ -315,8 +315,9 @@ END;
 """
 
 
-def pgbench_tps(url: str, clients: int, seconds: int) -> dict:
-    """pgbench -T ``seconds`` -c ``clients`` with the donation's rows; tps and latency percentiles (ms)."""
+def pgbench_tps(url: str, clients: int, seconds: int, *, org_code: str = "SLA", fund: str = "TOHIEU") -> dict:
+    """pgbench -T ``seconds`` -c ``clients`` with the donation's rows into ``org_code``'s ``fund``; tps and latency
+    percentiles (ms)."""
     from ledger.db import Database
 
     if not shutil.which("pgbench"):
@@ -326,11 +327,11 @@ def pgbench_tps(url: str, clients: int, seconds: int) -> dict:
     try:
         with db.read() as c:
             one = lambda sql, **kw: c.execute(sa.text(sql), kw).scalar()  # noqa: E731
-            org = one("SELECT id FROM organizations WHERE code = 'SLA'")
-            ids = {"org": org, "donor": one("SELECT min(id) FROM donors"),
+            org = one("SELECT id FROM organizations WHERE code = :c", c=org_code)
+            ids = {"org": org, "donor": one("SELECT min(id) FROM donors WHERE org_id = :o", o=org),
                    "cash": one("SELECT id FROM accounts WHERE org_id=:o AND code='111'", o=org),
                    "inc": one("SELECT id FROM accounts WHERE org_id=:o AND code='711'", o=org),
-                   "fund": one("SELECT id FROM funds WHERE org_id=:o AND code='TOHIEU'", o=org)}
+                   "fund": one("SELECT id FROM funds WHERE org_id=:o AND code=:f", o=org, f=fund)}
     finally:
         db.dispose()
     u = sa.engine.make_url(url)

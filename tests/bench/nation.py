@@ -423,10 +423,12 @@ def api_load(url: str, org: str, seconds: int, connections: int) -> dict:
                             "QUY_LOAD_PATH": f"/api/v1/organizations/{org}/donations", "QUY_LOAD_BANK": "null"})
     lua = got.pop("lua")
     acc = load.accounting(before, _org_state(url, org, run), lua)
+    anchor = load.pgbench_tps(url, connections, seconds, org_code=org, fund="TOHIEU")
     if not acc["ok"] or got["non_2xx"] or got["socket_errors"]:
         raise SystemExit(f"the API run in the nation lost or refused donations: {acc} {got} {lua}")
     return {"donations_per_s": lua["created"] / got["seconds"], "p99_ms": got["p99_ms"], "p50_ms": got["p50_ms"],
-            "ceiling_per_s": ceiling["requests_per_s"], "accounting": acc}
+            "ceiling_per_s": ceiling["requests_per_s"], "accounting": acc, "pgbench_tps": anchor.get("tps"),
+            "pgbench_p99_ms": anchor.get("p99_ms")}
 
 
 def main() -> None:
@@ -469,7 +471,8 @@ def main() -> None:
     api = api_load(url, provinces[0], seconds, conns)
     print(f"API donations into {provinces[0]} in the nation (gunicorn sync-w4, wrk {conns} connections, {seconds} s): "
           f"{api['donations_per_s']:.0f}/s, p50 {api['p50_ms']:.1f} ms, p99 {api['p99_ms']:.1f} ms "
-          f"(target ≥ 300/s, p99 < 100 ms; the server's ceiling {api['ceiling_per_s']:.0f} req/s); "
+          f"(target ≥ 300/s, p99 < 100 ms; the server's ceiling {api['ceiling_per_s']:.0f} req/s; pgbench writing "
+          f"the same rows into the same province {api['pgbench_tps'] or 0:.0f} tps, p99 {api['pgbench_p99_ms']} ms); "
           f"{api['accounting']['new_donations']} new donations, every one accounted for", flush=True)
     size = f"{z['postings']:,} postings, {len(orgs):,} organizations, PostgreSQL"
     figures = [
@@ -485,10 +488,10 @@ def main() -> None:
     ]
     figures += [
         Figure(f"API donations a second into one province, gunicorn sync-w4, {conns} connections, {seconds} s, "
-               f"{size}", api["donations_per_s"], "/s", "GET /static/quy.css (the app's ceiling)",
-               api["ceiling_per_s"], "≥ 300/s", api["donations_per_s"] >= 300),
+               f"{size}", api["donations_per_s"], "/s", "pgbench writing the same rows into the same province",
+               api["pgbench_tps"], "≥ 300/s", api["donations_per_s"] >= 300),
         Figure(f"API donation p99 in the nation, gunicorn sync-w4, {conns} connections, {seconds} s, {size}",
-               api["p99_ms"], "ms", "", None, "< 100 ms", api["p99_ms"] < 100),
+               api["p99_ms"], "ms", "pgbench's p99", api["pgbench_p99_ms"], "< 100 ms", api["p99_ms"] < 100),
     ]
     if made:
         figures.append(Figure(f"generating the nation with COPY, {size}", made["seconds"], "s", "", None,

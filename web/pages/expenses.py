@@ -29,9 +29,10 @@ def _page(org: str, form, *, error=None, which=None, status=200):
     with db().read() as conn:
         info = org_info(conn, org)
         a, f = s.accounts, s.funds
+        child = a.alias("child")
         money = conn.execute(sa.select(a.c.code, a.c.name).where(
             a.c.org_id == g.org_id, a.c.role.in_(expenses.MONEY_ROLES),
-            ~sa.exists().where(a.alias("child").c.parent_id == a.c.id)).order_by(a.c.code)).all()
+            ~sa.exists().where(child.c.org_id == a.c.org_id, child.c.parent_id == a.c.id)).order_by(a.c.code)).all()
         funds = conn.execute(sa.select(f.c.code, f.c.name, f.c.may_pay_management)
                              .where(f.c.org_id == g.org_id).order_by(f.c.id)).all()
     listed = services.list_vouchers(db(), org)
