@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import schema as s
 from ledger.balances import FundBalance, add_figures, fund_figures, subtree
-from ledger.db import ids_in
+from ledger.db import ids_in, plain_rows
 from ledger.described import described
 from ledger.reported import ReportedRow, Reporting, period_figures, reporting_units, sent_to_units, totals
 
@@ -176,9 +176,9 @@ def consolidated(conn: Connection, org_id: int, period: Period = ALL_TIME) -> Co
     ids = subtree(conn, org_id)
     o, a = s.organizations, s.accounts
     orgs = {r.id: r for r in conn.execute(sa.select(o.c.id, o.c.code, o.c.name, o.c.level, o.c.dissolved_on)
-                                          .where(ids_in(o.c.id, ids)))}
-    accts = {r[0]: (r[1], r[2], r[3], _KEY.get(r[3] or "") or _KIND_KEY.get(r[2])) for r in conn.execute(
-        sa.select(a.c.id, a.c.org_id, a.c.kind, a.c.role).where(ids_in(a.c.org_id, ids))).all()}
+                                          .where(ids_in(o.c.id, ids, conn)))}
+    accts = {i: (oid, kind, role, _KEY.get(role or "") or _KIND_KEY.get(kind)) for i, oid, kind, role in plain_rows(
+        conn, sa.select(a.c.id, a.c.org_id, a.c.kind, a.c.role).where(ids_in(a.c.org_id, ids, conn)))}
     per_org: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     # per organization, per fund: a fund's figures are not a sum of its accounts' (what is not yet liquid
     # is what its deposits hold beyond its own principal), so each fund is figured alone, then summed
@@ -272,7 +272,7 @@ def _figures(rows: dict[int, list]) -> FundBalance:
 def _inside(conn: Connection, ids: list[int], period: Period) -> int:
     """Money moved in the period between two organizations both in ``ids``."""
     tr = s.org_transfers
-    q = sa.select(sa.func.coalesce(sa.func.sum(tr.c.amount), 0)).where(ids_in(tr.c.from_org_id, ids),
-                                                                       ids_in(tr.c.to_org_id, ids),
+    q = sa.select(sa.func.coalesce(sa.func.sum(tr.c.amount), 0)).where(ids_in(tr.c.from_org_id, ids, conn),
+                                                                       ids_in(tr.c.to_org_id, ids, conn),
                                                                        *period.bounds(tr.c.date))
     return int(conn.execute(q).scalar() or 0)

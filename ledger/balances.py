@@ -44,7 +44,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 
 from . import schema as s
-from .db import ids_in
+from .db import ids_in, plain_rows
 from .described import described
 
 NON_CASH_ROLES = ("pledge_receivable", "goods")
@@ -112,7 +112,7 @@ def account_fund_amounts(
     b = s.balances
     amounts: dict[tuple[int, int], int] = defaultdict(int)
     for r in conn.execute(
-        sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(ids_in(b.c.org_id, org_ids))
+        sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(ids_in(b.c.org_id, org_ids, conn))
     ):
         amounts[(r.account_id, r.fund_id)] += r.amount
     if as_of is not None and as_of < date.max:
@@ -134,14 +134,14 @@ def moved(conn: Connection, org_ids: list[int], *, start: date | None = None, en
     out: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
 
     def add(table: sa.Table, when: sa.Column, first: date | None, last: date | None) -> None:
-        cond = [ids_in(table.c.org_id, org_ids)] + _in(table.c.fund_id, fund_ids)
+        cond = [ids_in(table.c.org_id, org_ids, conn)] + _in(table.c.fund_id, fund_ids)
         if first is not None:
             cond.append(when >= first)
         if last is not None:
             cond.append(when <= last)
-        for r in conn.execute(sa.select(table.c.account_id, table.c.fund_id, sa.func.sum(table.c.amount).label("a"),
-                                        sa.func.sum(table.c.debit).label("d"), sa.func.sum(table.c.credit).label("c"))
-                              .where(*cond).group_by(table.c.account_id, table.c.fund_id)).all():
+        for r in plain_rows(conn, sa.select(table.c.account_id, table.c.fund_id, sa.func.sum(table.c.amount),
+                                            sa.func.sum(table.c.debit), sa.func.sum(table.c.credit))
+                            .where(*cond).group_by(table.c.account_id, table.c.fund_id)):
             o = out[(r[0], r[1])]
             o[0] += int(r[2])
             o[1] += int(r[3])
@@ -218,12 +218,17 @@ def add_figures(figures: Iterable[FundBalance]) -> FundBalance:
     """The sum of several funds' figures, each figured alone: a fund's figures are not a sum of its
     accounts' (what is not yet liquid is what its deposits hold beyond its own principal), so funds are
     never pooled into one :func:`fund_figures`."""
-    keys = FundBalance.__dataclass_fields__.keys()
-    sums = dict.fromkeys(keys, 0)
-    for f in figures:
-        for k in keys:
-            sums[k] += getattr(f, k)
-    return FundBalance(**sums)
+    h = li = b = p = r = n = sp = nl = 0
+    for f in figures:  # every field of FundBalance, written out: a nation's consolidation adds tens of thousands
+        h += f.holdings
+        li += f.liabilities
+        b += f.balance
+        p += f.principal
+        r += f.reserved
+        n += f.non_cash
+        sp += f.spendable
+        nl += f.not_liquid
+    return FundBalance(h, li, b, p, r, n, sp, nl)
 
 
 def subtree(conn: Connection, org_id: int) -> list[int]:
@@ -466,9 +471,9 @@ def movements(conn: Connection, org_ids: list[int], *, start: date | None = None
     the cached one less what was posted after ``end``, the opening one the closing less the period's
     debits plus its credits (what was posted: :func:`moved`)."""
     b = s.balances
-    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(ids_in(b.c.org_id, org_ids),
+    cq = sa.select(b.c.account_id, b.c.fund_id, b.c.amount).where(ids_in(b.c.org_id, org_ids, conn),
                                                                   *_in(b.c.fund_id, fund_ids))
-    held = {(a, f): int(v) for a, f, v in conn.execute(cq).all()}
+    held = {(a, f): int(v) for a, f, v in plain_rows(conn, cq)}
     during = moved(conn, org_ids, start=start, end=end, fund_ids=fund_ids)
     after = moved(conn, org_ids, start=end + timedelta(days=1), fund_ids=fund_ids) if end and end < date.max else {}
     out: dict[tuple[int, int], Movement] = {}

@@ -365,11 +365,45 @@ def driver_rows(conn: Connection, sql: str, params: tuple | list = ()) -> list[t
         cur.close()
 
 
-def ids_in(column: sa.ColumnElement, ids: Iterable[int]) -> sa.ColumnElement[bool]:
-    """``column IN (ids)`` for integer ids, the ids written into the statement as it runs (``literal_execute``):
-    a province's subtree of hundreds of organizations, or a nation's thousands, is one list of numbers for the
-    database instead of as many parameters for the driver to bind one by one (psycopg parses each)."""
-    return column.in_(sa.bindparam(None, [int(i) for i in ids], expanding=True, literal_execute=True))
+def plain_rows(conn: Connection, stmt: sa.Select) -> list[tuple]:
+    """Run a select on the DBAPI cursor and return its rows as plain tuples, without SQLAlchemy's result rows: for
+    reads of tens of thousands of rows (a province's or a nation's sums), where building a ``Row`` for each costs
+    more than the query. Values come as the driver gives them (a PostgreSQL sum is a ``Decimal``)."""
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if conn.dialect.positional:
+        params = tuple(params[k] for k in compiled.positiontup)
+    processors = compiled._bind_processors  # the binds' own conversions (a date for SQLite, say)
+    if processors and not conn.dialect.positional:
+        params = {k: processors[k](v) if k in processors else v for k, v in params.items()}
+    elif processors:
+        params = tuple(processors[k](v) if k in processors else v for k, v in zip(compiled.positiontup, params,
+                                                                                  strict=True))
+    flush_writes(conn)
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.execute(str(compiled), params)
+        return cur.fetchall()
+    except conn.dialect.loaded_dbapi.Error as e:
+        raise sa.exc.DBAPIError.instance(str(compiled), params, e, conn.dialect.loaded_dbapi.Error,
+                                         dialect=conn.dialect) from e
+    finally:
+        cur.close()
+
+
+def ids_in(column: sa.ColumnElement, ids: Iterable[int], conn: Connection | None = None) -> sa.ColumnElement[bool]:
+    """``column IN (ids)`` for integer ids, cheap however many: a province's subtree of hundreds of organizations,
+    or a nation's thousands, is not as many parameters for the driver to bind one by one (psycopg parses each).
+    On PostgreSQL (``conn`` says which database the statement is for) many ids are one array parameter,
+    ``column = ANY(%s)``; otherwise they are written into the statement as it runs (``literal_execute``)."""
+    ids = [int(i) for i in ids]
+    if conn is not None and conn.dialect.name == "postgresql" and len(ids) > _FEW_IDS:
+        return column == sa.any_(sa.bindparam(None, ids, type_=_ID_ARRAY))
+    return column.in_(sa.bindparam(None, ids, expanding=True, literal_execute=True))
+
+
+_FEW_IDS = 32
+_ID_ARRAY = sa.ARRAY(sa.BigInteger)
 
 
 def insert_sql(table: sa.Table | str, columns: tuple[str, ...], rows: int = 1) -> str:

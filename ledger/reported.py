@@ -94,7 +94,7 @@ def reporting_units(conn: Connection, org_ids: Iterable[int]) -> dict[int, Repor
     """The organizations of ``org_ids`` that report totals, by id."""
     o = s.organizations
     return {r.id: _reporting(r) for r in conn.execute(
-        _orgs_query().where(ids_in(o.c.id, org_ids), o.c.reports_totals.is_(True)))}
+        _orgs_query().where(ids_in(o.c.id, org_ids, conn), o.c.reports_totals.is_(True)))}
 
 
 def _first_entry(conn: Connection, org_id: int, before: date | None = None) -> date | None:
