@@ -336,6 +336,29 @@ def best(fn, n=5):
     return min(times)
 
 out = {"commune_statement": best(lambda: service.fund_statement(db, commune, "KHT", period=year))}
+
+# the commune's dashboard as its treasurer gets it, and its public disclosure page, through the app (Flask's test
+# client): the first view in this process (the dashboard's sums read or summed for this commune), then the best
+from uuid import uuid4
+from ledger import services
+from web.app import create_app
+login = "tq-" + uuid4().hex[:8]
+services.add_user(db, login=login, name="Thủ quỹ", password="mat-khau-nation-2026", roles=[(commune, "treasurer")],
+                  user="bench")
+client = create_app(db, {"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}).test_client()
+client.post("/login", data={"login": login, "password": "mat-khau-nation-2026"})
+t0 = time.perf_counter()
+assert client.get(f"/o/{commune}/").status_code == 200
+out["dashboard_first"] = time.perf_counter() - t0
+
+
+def page(path):
+    r = client.get(path)
+    assert r.status_code == 200, (path, r.status_code)
+
+
+out["dashboard"] = best(lambda: page(f"/o/{commune}/"))
+out["disclosure"] = best(lambda: page(f"/p/{commune}/disclosure?year={today.year}"))
 st = service.fund_statement(db, commune, "KHT", period=year)
 out["commune_closing"] = st.closing.balance
 if provinces:
@@ -463,6 +486,11 @@ def main() -> None:
     print(f"{commune}'s fund statement for the year: {nation['commune_statement'] * ms:.1f} ms in the nation, "
           f"{lone['commune_statement'] * ms:.1f} ms alone "
           f"({nation['commune_statement'] / lone['commune_statement']:.2f}×, target < 200 ms and ≤ 1.5×)", flush=True)
+    for key, what in (("dashboard", "dashboard page"), ("disclosure", "public disclosure page")):
+        print(f"{commune}'s {what}: {nation[key] * ms:.1f} ms in the nation, {lone[key] * ms:.1f} ms alone "
+              f"({nation[key] / lone[key]:.2f}×)", flush=True)
+    print(f"{commune}'s first dashboard view in a new process: {nation['dashboard_first'] * ms:.0f} ms in the nation, "
+          f"{lone['dashboard_first'] * ms:.0f} ms alone", flush=True)
     print(f"{provinces[0]}'s consolidated statement for the year: {nation['province_consolidated'] * ms:.0f} ms "
           f"(target < 1 s)", flush=True)
     print(f"national consolidation ({len(provinces)} provinces): {nation['national_consolidation']:.2f} s "
@@ -480,6 +508,10 @@ def main() -> None:
                "ms", "the same statement in a database holding that commune alone", lone["commune_statement"] * ms,
                "< 200 ms, ≤ 1.5×", nation["commune_statement"] < 0.2
                and nation["commune_statement"] <= 1.5 * lone["commune_statement"]),
+        *(Figure(f"one commune's {what}, {size}", nation[key] * ms, "ms", "the same page in a database holding that "
+                 "commune alone", lone[key] * ms, "≤ 1.5×", nation[key] <= 1.5 * lone[key])
+          for key, what in (("dashboard", "dashboard page"), ("disclosure", "public disclosure page"),
+                            ("dashboard_first", "first dashboard view in a new process"))),
         Figure(f"one province's consolidated statement for the year, {size}", nation["province_consolidated"] * ms,
                "ms", "", None, "< 1 s", nation["province_consolidated"] < 1),
         Figure(f"the national consolidation (quy report national: {len(provinces)} provinces, 2 workers) for the year, "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
@@ -99,11 +100,13 @@ def record(bench: str, figures: list[Figure]) -> Path:
 
 def load(directory: Path | None = None) -> list[dict]:
     """Every benchmark's latest record, in the order ``make bench`` runs them (others after, by name)."""
-    order = ("run", "documents", "deposits", "disbursements", "books", "charts", "backup", "bank", "exports",
-             "proofs", "load")
     docs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(((directory or out_dir()) / "summary")
                                                                       .glob("*.json"))]
-    return sorted(docs, key=lambda d: (order.index(d["bench"]) if d["bench"] in order else len(order), d["bench"]))
+    return sorted(docs, key=lambda d: (ORDER.index(d["bench"]) if d["bench"] in ORDER else len(ORDER), d["bench"]))
+
+
+ORDER = ("run", "documents", "deposits", "disbursements", "books", "charts", "backup", "bank", "exports", "proofs",
+         "load", "nation")
 
 
 def _num(x: float | None, unit: str = "") -> str:
@@ -113,15 +116,38 @@ def _num(x: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def table(docs: list[dict]) -> str:
-    """The Markdown table: a row a figure, then a line a machine the figures were measured on."""
-    machines: list[dict] = []
+def _machine_line(m: dict) -> str:
+    return f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['system']}, Python {m['python']}"
+
+
+def kept_rows(old: str, recorded: set[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """From a table made earlier (``old``): the rows of each benchmark with no record here (a checkout that ran only
+    some benchmarks keeps the others' rows as they were made, with their own date, commit and machine), and the
+    machine lines they name (``m1: …``), in order."""
+    rows: dict[str, list[str]] = {}
+    machines = [ln.split(": ", 1)[1] for ln in old.splitlines() if re.match(r"m\d+: ", ln)]
+    for ln in old.splitlines():
+        bench = ln.split(" | ")[0][2:] if ln.startswith("| ") else ""
+        if bench and bench != "benchmark" and bench not in recorded:
+            rows.setdefault(bench, []).append(ln)
+    return rows, machines
+
+
+def table(docs: list[dict], kept: dict[str, list[str]] | None = None, machines: list[str] | None = None) -> str:
+    """The Markdown table: a row a figure, then a line a machine the figures were measured on. ``kept``: rows of
+    benchmarks recorded elsewhere, as :func:`kept_rows` read them, naming ``machines`` (m1, m2… in that order)."""
+    kept, known = kept or {}, list(machines or [])
     lines = ["| benchmark | figure | Quỹ | anchor (same run) | anchor's | ratio | target | met | date · commit |",
              "|---|---|--:|---|--:|--:|---|:-:|---|"]
-    for d in docs:
-        if d["machine"] not in machines:
-            machines.append(d["machine"])
-        tag = f"m{machines.index(d['machine']) + 1}"
+    rank = {b: i for i, b in enumerate(ORDER)}
+    entries = [(d["bench"], d) for d in docs] + [(b, None) for b in kept]
+    for bench, d in sorted(entries, key=lambda e: (rank.get(e[0], len(ORDER)), e[0])):
+        if d is None:
+            lines += kept[bench]
+            continue
+        if _machine_line(d["machine"]) not in known:
+            known.append(_machine_line(d["machine"]))
+        tag = f"m{known.index(_machine_line(d['machine'])) + 1}"
         trial = "".join(f" · {k}={v}" for k, v in (d.get("settings") or {}).items())
         for f in d["figures"]:
             fig = Figure(**f)
@@ -130,18 +156,24 @@ def table(docs: list[dict]) -> str:
             lines.append(f"| {d['bench']} | {fig.what} | {_num(fig.value, fig.unit)} | {fig.anchor} | "
                          f"{_num(fig.anchor_value, fig.unit)} | {ratio} | {fig.target} | {met} | "
                          f"{d['at'][:10]} · {d['commit']} · {tag}{trial} |")
-    for i, m in enumerate(machines, 1):
+    for i, m in enumerate(known, 1):
         lines.append("")
-        lines.append(f"m{i}: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['system']}, "
-                     f"Python {m['python']}")
+        lines.append(f"m{i}: {m}")
     return "\n".join(lines) + "\n"
+
+
+def between_markers(readme: Path) -> str:
+    """What ``readme`` holds between the markers now (which must stand once, in order)."""
+    body = readme.read_text(encoding="utf-8")
+    if body.count(START) != 1 or body.count(END) != 1 or body.index(START) > body.index(END):
+        raise SystemExit(f"{readme}: the markers {START} … {END} must stand once, in that order")
+    return body.split(START)[1].split(END)[0]
 
 
 def into_readme(text: str, readme: Path) -> None:
     """Put ``text`` between the markers of ``readme`` (which must hold them once)."""
+    between_markers(readme)
     body = readme.read_text(encoding="utf-8")
-    if body.count(START) != 1 or body.count(END) != 1 or body.index(START) > body.index(END):
-        raise SystemExit(f"{readme}: the markers {START} … {END} must stand once, in that order")
     head, rest = body.split(START)
     _, tail = rest.split(END)
     readme.write_text(f"{head}{START}\n{text}{END}{tail}", encoding="utf-8")
@@ -154,12 +186,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no benchmark has recorded anything in {out_dir() / 'summary'}: run make bench first",
               file=sys.stderr)
         return 1
-    text = table(docs)
     if "--readme" in args:
+        kept, machines = kept_rows(between_markers(ROOT / "README.md"), {d["bench"] for d in docs})
+        text = table(docs, kept, machines)
         into_readme(text, ROOT / "README.md")
         print(f"README.md: the table of {sum(len(d['figures']) for d in docs)} figures from {len(docs)} benchmarks")
     else:
-        print(text, end="")
+        print(table(docs), end="")
     missed = [(d["bench"], f["what"]) for d in docs for f in d["figures"] if f.get("met") is False]
     if "--check" in args and missed:
         print("missed: " + "; ".join(f"{b}: {w}" for b, w in missed), file=sys.stderr)

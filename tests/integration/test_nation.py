@@ -100,10 +100,10 @@ def test_postings_asked_for_by_account_are_found_by_the_organization_key(pg_db):
         for filters in ({"account_ids": [cash]}, {"account_ids": [cash], "fund_ids": [b.fund_id]},
                         {"account_ids": [cash], "fund_ids": [b.fund_id], "either": True},
                         {"fund_ids": [b.fund_id]}):
+            none = dict.fromkeys(("org_ids", "account_ids", "fund_ids", "tx_ids", "start", "end", "account_kinds",
+                                  "account_roles"))
             q = balances._filtered(sa.select(sa.func.sum(s.postings.c.amount)).select_from(s.postings),
-                                   **{**dict.fromkeys(("org_ids", "account_ids", "fund_ids", "tx_ids", "start", "end", "account_kinds",
-                                                       "account_roles")), "either": False, "written": False,
-                                      **filters}, joins=set())
+                                   **{**none, "either": False, "written": False, **filters}, joins=set())
             sql = str(q.compile(dialect=c.dialect, compile_kwargs={"literal_binds": True}))
             c.exec_driver_sql("SET LOCAL enable_seqscan = off")  # an empty table: ask what the plan can use
             plan = "\n".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + sql))

@@ -68,3 +68,28 @@ def test_a_trial_at_other_sizes_says_so_in_the_table(bench_dir, monkeypatch):
     summary.record("documents", [summary.Figure("one receipt", 61.0, "ms", "weasyprint", 27.0)])
     assert "QUY_BENCH_RECEIPTS=6" in summary.table(summary.load())
     assert not list((bench_dir / "summary").glob("*.part"))
+
+
+def test_benchmarks_not_run_here_keep_their_rows_and_machine_and_a_new_one_joins_them(bench_dir):
+    """A checkout that ran one benchmark rewrites that benchmark's rows; the others' rows stay as an earlier run made
+    them (date, commit, machine), in make bench's order, and the machine line they name stays theirs."""
+    summary.record("run", [summary.Figure("import", 7.0, "s", "beancount", 10.0, "< 10 s", True)])
+    summary.record("load", [summary.Figure("API", 300.0, "/s", "pgbench", 500.0, "≥ 0.7×", False)])
+    earlier = summary.table(summary.load())
+    earlier = earlier.replace(summary._machine_line(summary.machine()), "Old CPU, 2 cores, 8 GB, Linux, Python 3.11.1")
+    (bench_dir / "summary" / "run.json").unlink()
+    (bench_dir / "summary" / "load.json").unlink()
+    summary.record("nation", [summary.Figure("national consolidation", 4.2, "s", "", None, "< 5 s", True)])
+    summary.record("documents", [summary.Figure("one receipt", 90.0, "ms", "weasyprint", 40.0, "≤ 2×", False)])
+    docs = summary.load()
+    kept, machines = summary.kept_rows(earlier, {d["bench"] for d in docs})
+    assert set(kept) == {"run", "load"} and machines == ["Old CPU, 2 cores, 8 GB, Linux, Python 3.11.1"]
+    text = summary.table(docs, kept, machines)
+    rows = [ln for ln in text.splitlines() if ln.startswith("| ") and "---" not in ln][1:]
+    assert [r.split(" | ")[0][2:] for r in rows] == ["run", "documents", "load", "nation"]
+    assert rows[0] == kept["run"][0] and rows[2] == kept["load"][0]  # as they were, word for word
+    assert "· m1 |" in rows[0] and "· m2 |" in rows[1] and "· m2 |" in rows[3]
+    assert "m1: Old CPU, 2 cores, 8 GB, Linux, Python 3.11.1" in text
+    assert f"m2: {summary._machine_line(summary.machine())}" in text
+    # made again from the same records and the table it wrote: the same table
+    assert summary.table(docs, *summary.kept_rows(text, {d["bench"] for d in docs})) == text
