@@ -285,13 +285,31 @@ def _why_changed(seq: int, foreign: bool, on: str, lines: list) -> tuple[int, st
     return seq, f"transaction #{seq} was changed after it was posted", "changed"
 
 
-_CHART_SQL = ("SELECT a.id, a.org_id, o.code, a.code FROM accounts a LEFT JOIN organizations o ON o.id = a.org_id",
-              "SELECT f.id, f.org_id, o.code, f.code FROM funds f LEFT JOIN organizations o ON o.id = f.org_id")
+_CHART_SQL = ("SELECT x.id, x.org_id, o.code, x.code FROM accounts x LEFT JOIN organizations o ON o.id = x.org_id",
+              "SELECT x.id, x.org_id, o.code, x.code FROM funds x LEFT JOIN organizations o ON o.id = x.org_id")
 
 
-def _charts(fetch) -> tuple[dict, dict]:  # noqa: ANN001
-    """Every account and every fund: id -> (organization id, organization code, code)."""
-    return tuple({r[0]: (r[1], r[2], r[3]) for r in fetch(sql, ())} for sql in _CHART_SQL)  # type: ignore[return-value]
+class _Chart(dict):
+    """Accounts (or funds) by id -> (organization id, organization code, code): the organization's own, read at
+    once; any other a posting names (one moved to another organization's account) read when first asked for — so
+    checking one commune's chain in a nation's books does not read every organization's chart."""
+
+    def __init__(self, fetch, sql: str, org_id: int) -> None:  # noqa: ANN001
+        super().__init__((r[0], (r[1], r[2], r[3])) for r in fetch(sql + " WHERE x.org_id = %s", (org_id,)))
+        self._fetch, self._sql = fetch, sql
+
+    def get(self, key, default=None):  # noqa: ANN001, ANN201
+        if key not in self:
+            rows = self._fetch(self._sql + " WHERE x.id = %s", (key,))
+            if not rows:
+                return default  # no such row at all: the caller names the break
+            self[key] = (rows[0][1], rows[0][2], rows[0][3])
+        return self[key]
+
+
+def _charts(fetch, org_id: int) -> tuple[dict, dict]:  # noqa: ANN001
+    """The organization's accounts and funds: id -> (organization id, organization code, code) (:class:`_Chart`)."""
+    return _Chart(fetch, _CHART_SQL[0], org_id), _Chart(fetch, _CHART_SQL[1], org_id)
 
 
 def _check_file_range(path: str, org_id: int, org: str, lo: int, hi: int) -> _Segment:
@@ -302,7 +320,7 @@ def _check_file_range(path: str, org_id: int, org: str, lo: int, hi: int) -> _Se
             return conn.execute(sql.replace("%s", "?"), tuple(params)).fetchall()
 
         conn.execute("BEGIN")  # one snapshot for the whole segment
-        return _check_range(fetch, org_id, org, lo, hi, *_charts(fetch))
+        return _check_range(fetch, org_id, org, lo, hi, *_charts(fetch, org_id))
     finally:
         conn.close()
 
@@ -367,7 +385,7 @@ def verify_chain(conn: Connection, org_id: int, *, parallel: bool = False) -> Ch
     top = fetch("SELECT max(seq) FROM transactions WHERE org_id = %s", (org_id,))[0][0] or 0
     segments = _segments(conn, org_id, org, top, fetch) if parallel else None
     if segments is None:
-        segments = [_check_range(fetch, org_id, org, 1, top, *_charts(fetch))]
+        segments = [_check_range(fetch, org_id, org, 1, top, *_charts(fetch, org_id))]
     prev, expected, count, postings = GENESIS, 1, 0, 0
 
     for seg in segments:
@@ -418,7 +436,8 @@ def _pg_chain_sql() -> str:
     own = " || ',' || ".join(_pg_json(where[n], k) for n, k in TX_FIELDS if k != "postings")
     body = "'[' || " + own + " || ',[' || coalesce(ps.items, '') || ']]'"
     # an account or a fund is named by its organization's code and its own, written once per chart row (the
-    # chart CTEs), not once per posting; each "<x>_org" field is followed by its "<x>"
+    # chart CTEs), not once per posting; each "<x>_org" field is followed by its "<x>". The accounts are the
+    # organization's own and any its postings name (found by ix_postings_org_account_date), not a nation's.
     chart = {"account": "ac", "fund": "fc"}
     parts = []
     for i, (name, kind) in enumerate(POSTING_FIELDS):
@@ -438,6 +457,7 @@ def _pg_chain_sql() -> str:
 WITH ac AS MATERIALIZED (
   SELECT x.id, x.org_id, coalesce(o.code, '?') AS org_code, x.code, {named} AS named
   FROM accounts x LEFT JOIN organizations o ON o.id = x.org_id
+  WHERE x.org_id = %(org_id)s OR x.id IN (SELECT q.account_id FROM postings q WHERE q.org_id = %(org_id)s)
 ), fc AS MATERIALIZED (
   SELECT x.id, x.org_id, coalesce(o.code, '?') AS org_code, x.code, {named} AS named
   FROM funds x LEFT JOIN organizations o ON o.id = x.org_id
@@ -525,7 +545,7 @@ def _segments(conn: Connection, org_id: int, org: str, top: int, fetch) -> list[
     # fork: the workers need nothing imported again, and run only sqlite3 and hashlib
     with ProcessPoolExecutor(len(bounds) - 1, mp_context=get_context("fork")) as pool:
         rest = [pool.submit(_check_file_range, path, org_id, org, lo, hi) for lo, hi in bounds[1:]]
-        first = _check_range(fetch, org_id, org, *bounds[0], *_charts(fetch))
+        first = _check_range(fetch, org_id, org, *bounds[0], *_charts(fetch, org_id))
         return [first, *(f.result() for f in rest)]
 
 

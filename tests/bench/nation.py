@@ -391,37 +391,40 @@ def verify(url: str, codes: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def _org_state(url: str, org: str, run: str) -> dict:
-    """:func:`tests.bench.load.ledger_state` for one organization of the nation: its donations, the run's
-    idempotency keys, and its journal still balanced and its cached balances still its postings' sums."""
+def _org_state(url: str, orgs: list[str], run: str) -> dict:
+    """:func:`tests.bench.load.ledger_state` for some organizations of the nation: their donations, the run's
+    idempotency keys, and their journals still balanced and cached balances still their postings' sums."""
     from ledger.db import Database
 
     db = Database(url)
+    out = {"donations": 0, "donation_amount": 0, "unbalanced_orgs": 0, "stale_balances": 0}
     try:
         with db.begin() as c:
-            oid = c.execute(sa.text("SELECT id FROM organizations WHERE code = :o"), {"o": org}).scalar()
+            for org in orgs:
+                oid = c.execute(sa.text("SELECT id FROM organizations WHERE code = :o"), {"o": org}).scalar()
 
-            def q(sql: str, **kw):
-                return c.execute(sa.text(sql), {"o": oid, **kw}).scalar()
+                def q(sql: str, **kw):
+                    return c.execute(sa.text(sql), {"o": oid, **kw}).scalar()  # noqa: B023 - used at once
 
-            return {
-                "donations": q("SELECT count(*) FROM donations WHERE org_id = :o"),
-                "donation_amount": int(q("SELECT coalesce(sum(amount), 0) FROM donations WHERE org_id = :o")),
-                "run_keys": q("SELECT count(*) FROM idempotency_keys WHERE key LIKE :p", p=f"load-{run}-%"),
-                "unbalanced_orgs": q("SELECT count(*) FROM (SELECT fund_id FROM postings WHERE org_id = :o "
-                                     "GROUP BY fund_id HAVING sum(amount) <> 0) t"),
-                "stale_balances": q(
+                out["donations"] += q("SELECT count(*) FROM donations WHERE org_id = :o")
+                out["donation_amount"] += int(q("SELECT coalesce(sum(amount), 0) FROM donations WHERE org_id = :o"))
+                out["unbalanced_orgs"] += q("SELECT count(*) FROM (SELECT fund_id FROM postings WHERE org_id = :o "
+                                            "GROUP BY fund_id HAVING sum(amount) <> 0) t")
+                out["stale_balances"] += q(
                     "SELECT count(*) FROM balances b FULL JOIN (SELECT account_id, fund_id, sum(amount) AS amount "
                     "FROM postings WHERE org_id = :o GROUP BY 1, 2) p USING (account_id, fund_id) "
-                    "WHERE (b.org_id = :o OR b.org_id IS NULL) AND b.amount IS DISTINCT FROM p.amount"),
-            }
+                    "WHERE (b.org_id = :o OR b.org_id IS NULL) AND b.amount IS DISTINCT FROM p.amount")
+            out["run_keys"] = c.execute(sa.text("SELECT count(*) FROM idempotency_keys WHERE key LIKE :p"),
+                                        {"p": f"load-{run}-%"}).scalar()
+        return out
     finally:
         db.dispose()
 
 
-def api_load(url: str, org: str, seconds: int, connections: int) -> dict:
-    """Donations through the JSON API into ``org`` while the nation is loaded: gunicorn (sync, 4 workers) and wrk,
-    as ``make bench-load`` runs them, beside the same server's ceiling (a static file); every đồng accounted for."""
+def api_load(url: str, orgs: list[str], seconds: int, connections: int, *, fund: str = "TOHIEU,KHT") -> dict:
+    """Donations through the JSON API into ``orgs`` (in turn) while the nation is loaded: gunicorn (sync,
+    4 workers) and wrk, as ``make bench-load`` runs them, beside the same server's ceiling (a static file) and,
+    for one organization, ``pgbench`` writing the same rows into it; every đồng accounted for."""
     import uuid
     from tempfile import TemporaryDirectory
 
@@ -433,20 +436,21 @@ def api_load(url: str, org: str, seconds: int, connections: int) -> dict:
     try:
         login = f"nation-{uuid.uuid4().hex[:6]}"
         services.add_user(db, login=login, name="Thủ quỹ mô phỏng", password="nation-password-1",
-                          roles=[(org, "treasurer")])
-        token = services.create_token(db, login, org, "treasurer")["token"]
+                          roles=[(org, "treasurer") for org in orgs])
+        tokens = [services.create_token(db, login, org, "treasurer")["token"] for org in orgs]
     finally:
         db.dispose()
     run = uuid.uuid4().hex[:10]
-    before = _org_state(url, org, run)
+    before = _org_state(url, orgs, run)
     with TemporaryDirectory() as tmp, load.gunicorn(url, "sync-w4", Path(tmp) / "gunicorn.log") as base:
         ceiling = load.wrk(base, load.CEILING, seconds, connections)
-        got = load.wrk(base, f"/api/v1/organizations/{org}/donations", seconds, connections, script=load.LUA,
-                       env={"QUY_LOAD_TOKEN": token, "QUY_LOAD_RUN": run,
-                            "QUY_LOAD_PATH": f"/api/v1/organizations/{org}/donations", "QUY_LOAD_BANK": "null"})
+        paths = [f"/api/v1/organizations/{org}/donations" for org in orgs]
+        got = load.wrk(base, paths[0], seconds, connections, script=load.LUA,
+                       env={"QUY_LOAD_TOKEN": tokens[0], "QUY_LOAD_TOKENS": ",".join(tokens), "QUY_LOAD_RUN": run,
+                            "QUY_LOAD_PATHS": ",".join(paths), "QUY_LOAD_BANK": "null", "QUY_LOAD_FUNDS": fund})
     lua = got.pop("lua")
-    acc = load.accounting(before, _org_state(url, org, run), lua)
-    anchor = load.pgbench_tps(url, connections, seconds, org_code=org, fund="TOHIEU")
+    acc = load.accounting(before, _org_state(url, orgs, run), lua)
+    anchor = load.pgbench_tps(url, connections, seconds, org_code=orgs[0], fund="TOHIEU") if len(orgs) == 1 else {}
     if not acc["ok"] or got["non_2xx"] or got["socket_errors"]:
         raise SystemExit(f"the API run in the nation lost or refused donations: {acc} {got} {lua}")
     return {"donations_per_s": lua["created"] / got["seconds"], "p99_ms": got["p99_ms"], "p50_ms": got["p50_ms"],
@@ -496,12 +500,18 @@ def main() -> None:
     print(f"national consolidation ({len(provinces)} provinces): {nation['national_consolidation']:.2f} s "
           f"(target < 5 s)", flush=True)
     seconds, conns = int(os.environ.get("QUY_NATION_LOAD_SECONDS", "20")), 16
-    api = api_load(url, provinces[0], seconds, conns)
+    api = api_load(url, provinces[:1], seconds, conns)
     print(f"API donations into {provinces[0]} in the nation (gunicorn sync-w4, wrk {conns} connections, {seconds} s): "
           f"{api['donations_per_s']:.0f}/s, p50 {api['p50_ms']:.1f} ms, p99 {api['p99_ms']:.1f} ms "
           f"(target ≥ 300/s, p99 < 100 ms; the server's ceiling {api['ceiling_per_s']:.0f} req/s; pgbench writing "
           f"the same rows into the same province {api['pgbench_tps'] or 0:.0f} tps, p99 {api['pgbench_p99_ms']} ms); "
           f"{api['accounting']['new_donations']} new donations, every one accounted for", flush=True)
+    communes = [code for code, lvl, _p, _n in orgs if lvl == "commune"][:conns]
+    spread = api_load(url, communes, seconds, conns, fund="KHT")
+    print(f"API donations spread over {len(communes)} communes (their treasurers at once): "
+          f"{spread['donations_per_s']:.0f}/s, p50 {spread['p50_ms']:.1f} ms, p99 {spread['p99_ms']:.1f} ms "
+          f"(the server's ceiling {spread['ceiling_per_s']:.0f} req/s); {spread['accounting']['new_donations']} new "
+          "donations, every one accounted for", flush=True)
     size = f"{z['postings']:,} postings, {len(orgs):,} organizations, PostgreSQL"
     figures = [
         Figure(f"one commune's fund statement for the year, the nation's {size}", nation["commune_statement"] * ms,
@@ -524,6 +534,11 @@ def main() -> None:
                api["pgbench_tps"], "≥ 300/s", api["donations_per_s"] >= 300),
         Figure(f"API donation p99 in the nation, gunicorn sync-w4, {conns} connections, {seconds} s, {size}",
                api["p99_ms"], "ms", "pgbench's p99", api["pgbench_p99_ms"], "< 100 ms", api["p99_ms"] < 100),
+        Figure(f"API donations a second spread over {len(communes)} communes, gunicorn sync-w4, {conns} connections, "
+               f"{seconds} s, {size}", spread["donations_per_s"], "/s", "GET /static/quy.css (the app's ceiling)",
+               spread["ceiling_per_s"], "≥ 300/s", spread["donations_per_s"] >= 300),
+        Figure(f"API donation p99 spread over {len(communes)} communes, {size}", spread["p99_ms"], "ms", "", None,
+               "< 100 ms", spread["p99_ms"] < 100),
     ]
     if made:
         figures.append(Figure(f"generating the nation with COPY, {size}", made["seconds"], "s", "", None,
