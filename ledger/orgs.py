@@ -7,6 +7,7 @@ funds, hash chain and lock date.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -328,12 +329,20 @@ class OrgInfo:
     lock_date: date | None
 
 
-def list_organizations(conn: Connection) -> list[OrgInfo]:
+def list_organizations(conn: Connection, ids: Iterable[int] | None = None) -> list[OrgInfo]:
+    """Every organization (or those of ``ids``), by id. A page about one organization asks for it alone
+    (:func:`org_info`): a national deployment holds thousands."""
     o = s.organizations
-    return [
-        OrgInfo(r.id, r.code, r.name, r.level, r.parent_id, r.address, r.lock_date)
-        for r in conn.execute(sa.select(o).order_by(o.c.id))
-    ]
+    q = sa.select(o.c.id, o.c.code, o.c.name, o.c.level, o.c.parent_id, o.c.address, o.c.lock_date).order_by(o.c.id)
+    if ids is not None:
+        q = q.where(o.c.id.in_(list(ids)))
+    return [OrgInfo(*r) for r in conn.execute(q)]
+
+
+def org_info(conn: Connection, code: str) -> OrgInfo:
+    """One organization by its code (NotFound if there is none)."""
+    [info] = list_organizations(conn, [org_id_by_code(conn, code)])
+    return info
 
 
 def set_document_settings(conn: Connection, org_id: int, *, gold_book_threshold: Any = ...,

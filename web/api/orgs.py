@@ -64,11 +64,13 @@ def organizations():
 def organization(org: str):
     """One organization with its funds, its total and the consolidated total beneath it"""
     with auth.db().read() as conn:
-        all_orgs = orgs.list_organizations(conn)
         below = set(balances.subtree(conn, g.org_id))
+        mine = orgs.list_organizations(conn, below)  # the organization and those beneath: not the nation
+        me = next(o for o in mine if o.id == g.org_id)
+        codes = {o.id: o.code for o in orgs.list_organizations(conn, [*below, *([me.parent_id] if me.parent_id
+                                                                               else [])])}
         rows = balances.fund_balances(conn, sorted(below))
-    me = next(o for o in all_orgs if o.id == g.org_id)
-    return _organization(me, {o.id: o.code for o in all_orgs}, rows, below)
+    return _organization(me, codes, rows, below)
 
 
 # ------------------------------------------------------------------ funds

@@ -27,8 +27,7 @@ from ..messages import vietnamese
 
 def org_info(conn, code: str) -> orgs.OrgInfo:
     """The organization a page is about (raises NotFound for an unknown code)."""
-    oid = orgs.org_id_by_code(conn, code)
-    return next(o for o in orgs.list_organizations(conn) if o.id == oid)
+    return orgs.org_info(conn, code)
 
 
 @contextmanager

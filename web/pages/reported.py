@@ -11,7 +11,7 @@ import uuid
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ledger import clock, orgs, reported, services
+from ledger import balances, clock, orgs, reported, services
 from ledger.errors import InvalidInput, LedgerError, NotAllowed
 from ledger.money import parse_amount_text
 
@@ -26,7 +26,7 @@ AMOUNTS = ("raised", "from_parent", "awarded", "balance")
 def _page(org: str, form, *, error=None, which=None, status=200):
     with db().read() as conn:
         info = org_info(conn, org)
-        everyone = orgs.list_organizations(conn)
+        everyone = orgs.list_organizations(conn, balances.subtree(conn, g.org_id))  # its own, not the nation's
         marks = [reported.reporting(conn, o.id) for o in everyone if o.id == g.org_id or o.parent_id == g.org_id]
     units = services.reported_units(db(), org)
     roles = roles_for(g.org_id)

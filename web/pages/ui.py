@@ -65,7 +65,7 @@ def home():
     """Logged in: the first organization where the user holds a role. Otherwise the public index."""
     if current_user.is_authenticated and current_user.user.roles:
         with db().read() as conn:
-            mine = [o for o in orgs.list_organizations(conn) if o.id in current_user.user.roles]
+            mine = orgs.list_organizations(conn, current_user.user.roles)
         if len(mine) == 1:
             return redirect(url_for("ui.dashboard", org=mine[0].code))
         return render_template("choose_org.html", orgs=mine)
