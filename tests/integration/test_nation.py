@@ -5,6 +5,7 @@ postings asked for by account are found by the organization-leading key, not by 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 
@@ -13,12 +14,13 @@ import sqlalchemy as sa
 
 from books import service
 from books.beancount import Period
-from ledger import balances
+from ledger import balances, services
 from ledger import schema as s
 from ledger.db import Database
 from ledger.services import ops
 from tests.bench import nation
 from tests.conftest import make_books, pg_url, require_pg
+from web.app import create_app
 
 pytestmark = pytest.mark.postgres
 
@@ -108,3 +110,29 @@ def test_postings_asked_for_by_account_are_found_by_the_organization_key(pg_db):
             c.exec_driver_sql("SET LOCAL enable_seqscan = off")  # an empty table: ask what the plan can use
             plan = "\n".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + sql))
             assert "ix_postings_org_account_date" in plan, (filters, plan)
+
+
+def test_a_commune_s_pages_read_its_own_rows_not_the_nation_s(urls):
+    """Its treasurer's dashboard and its public disclosure page ask the database about the commune: no statement
+    reads a whole table of organizations, charts, funds or sums (in a nation's books, thousands of each)."""
+    whole, _ = urls
+    nation.fresh_database(whole)
+    nation.generate(whole, SIZES, today=date(2026, 12, 6))
+    commune = next(code for code, lvl, _p, _n in nation.plan(SIZES) if lvl == "commune")
+    db = Database(whole)
+    try:
+        services.add_user(db, login="tq.xa", name="Thủ quỹ xã", password="mat-khau-xa-2026",
+                          roles=[(commune, "treasurer")], user="test")
+        client = create_app(db, {"SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}).test_client()
+        client.post("/login", data={"login": "tq.xa", "password": "mat-khau-xa-2026"})
+        seen: list[str] = []
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+        for path in (f"/o/{commune}/", f"/p/{commune}/disclosure?year=2026", f"/o/{commune}/books/funds/KHT",
+                     "/"):
+            assert client.get(path).status_code in (200, 302), path
+        assert seen
+        whole_table = re.compile(r"\bFROM (organizations|accounts|funds|balances|month_sums|day_sums|postings)\b"
+                                 r"(?![\s\S]*\bWHERE\b)")
+        assert [q for q in seen if whole_table.search(q)] == []
+    finally:
+        db.dispose()
