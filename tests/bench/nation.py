@@ -358,6 +358,25 @@ def page(path):
 
 
 out["dashboard"] = best(lambda: page(f"/o/{commune}/"))
+
+
+def export():  # the commune's books as beancount (what an auditor takes away; what quy import-beancount reads back)
+    import io
+    buf = io.StringIO()
+    service.export_beancount(db, commune, buf)
+    return buf.getvalue()
+
+
+out["export"] = best(export, 3)
+text = export()
+
+
+def import_back():  # read back as a new organization, then left: each import is a new code
+    service.import_beancount(db, text, user="bench", code="BACK-" + uuid4().hex[:8], name="Sổ nhập lại",
+                             level="unit")
+
+
+out["import"] = best(import_back, 1)
 out["disclosure"] = best(lambda: page(f"/p/{commune}/disclosure?year={today.year}"))
 st = service.fund_statement(db, commune, "KHT", period=year)
 out["commune_closing"] = st.closing.balance
@@ -490,7 +509,8 @@ def main() -> None:
     print(f"{commune}'s fund statement for the year: {nation['commune_statement'] * ms:.1f} ms in the nation, "
           f"{lone['commune_statement'] * ms:.1f} ms alone "
           f"({nation['commune_statement'] / lone['commune_statement']:.2f}×, target < 200 ms and ≤ 1.5×)", flush=True)
-    for key, what in (("dashboard", "dashboard page"), ("disclosure", "public disclosure page")):
+    for key, what in (("dashboard", "dashboard page"), ("disclosure", "public disclosure page"),
+                      ("export", "books exported as beancount"), ("import", "beancount books read back")):
         print(f"{commune}'s {what}: {nation[key] * ms:.1f} ms in the nation, {lone[key] * ms:.1f} ms alone "
               f"({nation[key] / lone[key]:.2f}×)", flush=True)
     print(f"{commune}'s first dashboard view in a new process: {nation['dashboard_first'] * ms:.0f} ms in the nation, "
@@ -521,7 +541,9 @@ def main() -> None:
         *(Figure(f"one commune's {what}, {size}", nation[key] * ms, "ms", "the same page in a database holding that "
                  "commune alone", lone[key] * ms, "≤ 1.5×", nation[key] <= 1.5 * lone[key])
           for key, what in (("dashboard", "dashboard page"), ("disclosure", "public disclosure page"),
-                            ("dashboard_first", "first dashboard view in a new process"))),
+                            ("dashboard_first", "first dashboard view in a new process"),
+                            ("export", "books exported as beancount (an auditor's copy)"),
+                            ("import", "beancount books read back as a new organization"))),
         Figure(f"one province's consolidated statement for the year, {size}", nation["province_consolidated"] * ms,
                "ms", "", None, "< 1 s", nation["province_consolidated"] < 1),
         Figure(f"the national consolidation (quy report national: {len(provinces)} provinces, 2 workers) for the year, "
